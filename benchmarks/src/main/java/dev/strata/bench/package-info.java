@@ -1,0 +1,2 @@
+/** Load driver and JMH micro-benchmarks. */
+package dev.strata.bench;

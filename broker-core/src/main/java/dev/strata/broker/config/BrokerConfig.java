@@ -1,0 +1,231 @@
+package dev.strata.broker.config;
+
+import dev.strata.broker.log.LogConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The broker's settings, read from a Kafka-style {@code server.properties}. Names are Kafka's so that an operator's
+ * files and knowledge carry over. Unknown keys are kept (and shown by DescribeConfigs) but otherwise ignored, as Kafka
+ * does.
+ */
+public final class BrokerConfig {
+
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String NODE_ID = "node.id";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String CLUSTER_ID = "cluster.id";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+
+    private final Map<String, String> values;
+    private final Listener listener;
+    private final Listener advertised;
+    private final List<Path> logDirs;
+
+    private BrokerConfig(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.listener = Listener.parse(values.getOrDefault(LISTENERS, "PLAINTEXT://127.0.0.1:9092"));
+        this.advertised = values.containsKey(ADVERTISED_LISTENERS)
+                ? Listener.parse(values.get(ADVERTISED_LISTENERS))
+                : listener;
+        String dirs = values.getOrDefault(LOG_DIRS, values.getOrDefault(LOG_DIR, "./data"));
+        List<Path> parsed = new ArrayList<>();
+        for (String d : dirs.split(",")) {
+            if (!d.isBlank()) {
+                parsed.add(Path.of(d.trim()).toAbsolutePath().normalize());
+            }
+        }
+        if (parsed.isEmpty()) {
+            throw new ConfigException(LOG_DIRS, dirs, "at least one log directory is required");
+        }
+        this.logDirs = List.copyOf(parsed);
+        // Fail fast on bad numbers and bad topic defaults rather than at first use.
+        nodeId();
+        numPartitions();
+        socketRequestMaxBytes();
+        ioThreads();
+        TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
+    }
+
+    public static BrokerConfig of(Map<String, String> values) {
+        return new BrokerConfig(values);
+    }
+
+    /** Reads a properties file; a missing or unreadable file is a {@link ConfigException} naming it. */
+    public static BrokerConfig load(Path file) {
+        Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            props.load(r);
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read config file " + file + ": " + e);
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k).trim()));
+        return new BrokerConfig(map);
+    }
+
+    public Map<String, String> values() {
+        return values;
+    }
+
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    public Listener listener() {
+        return listener;
+    }
+
+    public Listener advertisedListener() {
+        return advertised;
+    }
+
+    public List<Path> logDirs() {
+        return logDirs;
+    }
+
+    public int nodeId() {
+        return intValue(NODE_ID, 1);
+    }
+
+    public int numPartitions() {
+        int n = intValue(NUM_PARTITIONS, 1);
+        if (n < 1) {
+            throw new ConfigException(NUM_PARTITIONS, n, "must be at least 1");
+        }
+        return n;
+    }
+
+    public short defaultReplicationFactor() {
+        return (short) intValue(DEFAULT_REPLICATION_FACTOR, 1);
+    }
+
+    public boolean autoCreateTopics() {
+        return boolValue(AUTO_CREATE_TOPICS_ENABLE, true);
+    }
+
+    public boolean deleteTopicEnable() {
+        return boolValue(DELETE_TOPIC_ENABLE, true);
+    }
+
+    public int socketRequestMaxBytes() {
+        int n = intValue(SOCKET_REQUEST_MAX_BYTES, 100 * 1024 * 1024);
+        if (n < 1) {
+            throw new ConfigException(SOCKET_REQUEST_MAX_BYTES, n, "must be positive");
+        }
+        return n;
+    }
+
+    public int ioThreads() {
+        return Math.max(1, intValue(NUM_IO_THREADS, 8));
+    }
+
+    public int networkThreads() {
+        return Math.max(1, intValue(NUM_NETWORK_THREADS, 3));
+    }
+
+    public long retentionCheckIntervalMs() {
+        return longValue(LOG_RETENTION_CHECK_INTERVAL_MS, 300_000L);
+    }
+
+    public long flushSchedulerIntervalMs() {
+        return longValue(LOG_FLUSH_SCHEDULER_INTERVAL_MS, 1_000L);
+    }
+
+    /** Topic-config defaults this broker gives every topic (topic names as keys). */
+    public Map<String, String> topicDefaults() {
+        return TopicConfigs.brokerDefaults(values);
+    }
+
+    public LogConfig logConfig(Map<String, String> topicOverrides) {
+        return LogConfig.of(topicDefaults(), topicOverrides);
+    }
+
+    public int intValue(String key, int def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, v, "not an integer");
+        }
+    }
+
+    public long longValue(String key, long def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, v, "not a long integer");
+        }
+    }
+
+    public boolean boolValue(String key, boolean def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new ConfigException(key, v, "expected true or false");
+    }
+
+    /** One listener, {@code NAME://host:port}. Only PLAINTEXT is served today. */
+    public record Listener(String name, String host, int port) {
+        public static Listener parse(String spec) {
+            String s = spec.split(",")[0].trim();
+            int sep = s.indexOf("://");
+            if (sep < 0) {
+                throw new ConfigException(LISTENERS, spec, "expected NAME://host:port");
+            }
+            String name = s.substring(0, sep);
+            String hostPort = s.substring(sep + 3);
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) {
+                throw new ConfigException(LISTENERS, spec, "expected NAME://host:port");
+            }
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(LISTENERS, spec, "port is not a number");
+            }
+            if (port < 0 || port > 65535) {
+                throw new ConfigException(LISTENERS, spec, "port out of range");
+            }
+            if (!name.equals("PLAINTEXT")) {
+                throw new ConfigException(LISTENERS, spec, "only PLAINTEXT listeners are supported");
+            }
+            return new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port);
+        }
+    }
+}

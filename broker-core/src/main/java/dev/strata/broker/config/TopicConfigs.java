@@ -1,0 +1,143 @@
+package dev.strata.broker.config;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The topic-level configs Strata understands, with Kafka's names, types, defaults and validators, and the broker
+ * config that supplies each one's default when a topic does not override it (for example {@code segment.bytes}
+ * falls back to the broker's {@code log.segment.bytes}).
+ */
+public final class TopicConfigs {
+
+    /** Topic config name to the broker config that provides its default. */
+    public static final Map<String, String> BROKER_SYNONYMS;
+
+    public static final ConfigDef DEF = new ConfigDef();
+
+    static {
+        Map<String, String> synonyms = new LinkedHashMap<>();
+        define(synonyms, TopicConfig.SEGMENT_BYTES_CONFIG, "log.segment.bytes", Type.INT, 1024 * 1024 * 1024,
+                Range.atLeast(14));
+        define(synonyms, TopicConfig.SEGMENT_MS_CONFIG, "log.roll.ms", Type.LONG, 7L * 24 * 60 * 60 * 1000,
+                Range.atLeast(1));
+        define(synonyms, TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, "log.index.size.max.bytes", Type.INT,
+                10 * 1024 * 1024, Range.atLeast(4));
+        define(synonyms, TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, "log.index.interval.bytes", Type.INT, 4096,
+                Range.atLeast(0));
+        define(synonyms, TopicConfig.RETENTION_MS_CONFIG, "log.retention.ms", Type.LONG, 7L * 24 * 60 * 60 * 1000,
+                Range.atLeast(-1));
+        define(synonyms, TopicConfig.RETENTION_BYTES_CONFIG, "log.retention.bytes", Type.LONG, -1L, null);
+        define(synonyms, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "message.max.bytes", Type.INT, 1024 * 1024 + 12,
+                Range.atLeast(0));
+        define(synonyms, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "log.message.timestamp.type", Type.STRING,
+                "CreateTime", ValidString.in("CreateTime", "LogAppendTime"));
+        define(synonyms, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, "log.message.timestamp.before.max.ms",
+                Type.LONG, Long.MAX_VALUE, Range.atLeast(0));
+        define(synonyms, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "log.message.timestamp.after.max.ms",
+                Type.LONG, 60L * 60 * 1000, Range.atLeast(0));
+        define(synonyms, TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, "log.flush.interval.messages", Type.LONG,
+                Long.MAX_VALUE, Range.atLeast(1));
+        define(synonyms, TopicConfig.FLUSH_MS_CONFIG, "log.flush.interval.ms", Type.LONG, Long.MAX_VALUE,
+                Range.atLeast(0));
+        define(synonyms, TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, "log.segment.delete.delay.ms", Type.LONG, 60000L,
+                Range.atLeast(0));
+        define(synonyms, TopicConfig.CLEANUP_POLICY_CONFIG, "log.cleanup.policy", Type.LIST, "delete",
+                ConfigDef.ValidList.in(TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.CLEANUP_POLICY_COMPACT));
+        define(synonyms, TopicConfig.COMPRESSION_TYPE_CONFIG, "compression.type", Type.STRING, "producer",
+                ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"));
+        define(synonyms, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "min.insync.replicas", Type.INT, 1,
+                Range.atLeast(1));
+        define(synonyms, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "unclean.leader.election.enable",
+                Type.BOOLEAN, false, null);
+        define(synonyms, TopicConfig.DELETE_RETENTION_MS_CONFIG, "log.cleaner.delete.retention.ms", Type.LONG,
+                24L * 60 * 60 * 1000, Range.atLeast(0));
+        define(synonyms, TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "log.cleaner.min.compaction.lag.ms", Type.LONG,
+                0L, Range.atLeast(0));
+        define(synonyms, TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, "log.cleaner.max.compaction.lag.ms", Type.LONG,
+                Long.MAX_VALUE, Range.atLeast(1));
+        define(synonyms, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "log.cleaner.min.cleanable.ratio",
+                Type.DOUBLE, 0.5, Range.between(0, 1));
+        define(synonyms, TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, null, Type.BOOLEAN, false, null);
+        define(synonyms, TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, "log.local.retention.ms", Type.LONG, -2L,
+                Range.atLeast(-2));
+        define(synonyms, TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "log.local.retention.bytes", Type.LONG, -2L,
+                Range.atLeast(-2));
+        define(synonyms, TopicConfig.PREALLOCATE_CONFIG, "log.preallocate", Type.BOOLEAN, false, null);
+        BROKER_SYNONYMS = Collections.unmodifiableMap(synonyms);
+    }
+
+    private TopicConfigs() {}
+
+    private static void define(
+            Map<String, String> synonyms,
+            String name,
+            String brokerName,
+            Type type,
+            Object defaultValue,
+            ConfigDef.Validator validator) {
+        DEF.define(name, type, defaultValue, validator, Importance.MEDIUM, name);
+        synonyms.put(name, brokerName);
+    }
+
+    public static Set<String> names() {
+        return BROKER_SYNONYMS.keySet();
+    }
+
+    public static boolean isKnown(String name) {
+        return BROKER_SYNONYMS.containsKey(name);
+    }
+
+    /**
+     * Validates topic overrides: every key must be a known topic config and every value must parse and pass its
+     * validator.
+     *
+     * @throws ConfigException with a message naming the offending config
+     */
+    public static void validate(Map<String, String> overrides) {
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            if (!isKnown(e.getKey())) {
+                throw new ConfigException("Unknown topic config name: " + e.getKey());
+            }
+            if (e.getValue() == null) {
+                throw new ConfigException(e.getKey(), null, "Null value not supported for topic configs");
+            }
+        }
+        DEF.parse(overrides);
+    }
+
+    /**
+     * The defaults a topic gets from the broker: every topic config whose broker synonym is set in {@code broker}
+     * takes that value.
+     */
+    public static Map<String, String> brokerDefaults(Map<String, String> broker) {
+        Map<String, String> defaults = new HashMap<>();
+        BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
+            if (brokerName != null && broker.containsKey(brokerName)) {
+                defaults.put(topicName, broker.get(brokerName));
+            }
+        });
+        // Kafka's coarser broker settings, when the fine-grained one is absent.
+        putIfAbsentScaled(defaults, broker, TopicConfig.RETENTION_MS_CONFIG, "log.retention.minutes", 60_000L);
+        putIfAbsentScaled(defaults, broker, TopicConfig.RETENTION_MS_CONFIG, "log.retention.hours", 3_600_000L);
+        putIfAbsentScaled(defaults, broker, TopicConfig.SEGMENT_MS_CONFIG, "log.roll.hours", 3_600_000L);
+        return defaults;
+    }
+
+    private static void putIfAbsentScaled(
+            Map<String, String> defaults, Map<String, String> broker, String topicName, String brokerName, long unit) {
+        if (!defaults.containsKey(topicName) && broker.containsKey(brokerName)) {
+            defaults.put(topicName, Long.toString(Long.parseLong(broker.get(brokerName).trim()) * unit));
+        }
+    }
+}

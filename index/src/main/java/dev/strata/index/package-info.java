@@ -1,0 +1,2 @@
+/** Remote-segment metadata index on RocksDB (tiered storage; not wired yet). */
+package dev.strata.index;

@@ -1,0 +1,2 @@
+/** S3 implementation of Kafka's RemoteStorageManager (not wired yet). */
+package dev.strata.remote.s3;
