@@ -709,7 +709,9 @@ public final class LocalLog {
                         + " below its log start offset " + logStartOffset);
             }
             for (LogSegment segment : List.copyOf(segments.tailMap(targetOffset, false).values())) {
-                if (segment.baseOffset() > targetOffset || segments.size() > 1 && segment.baseOffset() == targetOffset) {
+                boolean wholeSegmentGoes = segment.baseOffset() > targetOffset
+                        || segments.size() > 1 && segment.baseOffset() == targetOffset;
+                if (wholeSegmentGoes) {
                     segments.remove(segment.baseOffset());
                     segment.renameForDeletion();
                     scheduleDeletion(segment);
