@@ -1,0 +1,278 @@
+package dev.strata.broker;
+
+import dev.strata.broker.api.BrokerEndpoint;
+import dev.strata.broker.api.ConfigHandler;
+import dev.strata.broker.api.FetchHandler;
+import dev.strata.broker.api.KafkaApis;
+import dev.strata.broker.api.ListOffsetsHandler;
+import dev.strata.broker.api.MetadataHandler;
+import dev.strata.broker.api.ProduceHandler;
+import dev.strata.broker.api.ProducerIdHandler;
+import dev.strata.broker.api.TopicAdminHandler;
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.log.LogManager;
+import dev.strata.broker.metadata.FileMetadataStore;
+import dev.strata.broker.metadata.MetadataStore;
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.network.KafkaConnectionHandler;
+import dev.strata.broker.network.KafkaFrameDecoder;
+import dev.strata.broker.partition.ReplicaManager;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single Strata broker: opens its log dirs (recovering after a crash), then serves the Kafka protocol on its
+ * listener until {@link #close()}.
+ */
+public final class StrataServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
+
+    private final BrokerConfig config;
+    private final List<FileLock> dirLocks;
+    private final MetadataStore store;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService ioPool;
+    private final LogManager logManager;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Channel serverChannel;
+    private volatile int port;
+
+    private StrataServer(BrokerConfig config) {
+        this.config = config;
+        this.dirLocks = lockLogDirs(config.logDirs());
+        this.store = FileMetadataStore.open(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
+        this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
+        this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
+        this.logManager = new LogManager(
+                config.logDirs(),
+                tp -> store.topic(tp.topic())
+                        .map(t -> config.logConfig(t.configs()))
+                        .orElseGet(() -> config.logConfig(Map.of())),
+                Time.SYSTEM,
+                scheduler,
+                config.retentionCheckIntervalMs(),
+                config.flushSchedulerIntervalMs());
+        this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
+        this.workerGroup = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
+    }
+
+    /** Starts a broker and returns once it accepts connections. */
+    public static StrataServer start(BrokerConfig config) throws Exception {
+        StrataServer server = new StrataServer(config);
+        try {
+            server.startup();
+            return server;
+        } catch (Exception | Error e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void startup() throws InterruptedException {
+        Map<TopicPartition, Uuid> known = new HashMap<>();
+        for (TopicMetadata t : store.topics()) {
+            for (int p = 0; p < t.partitions(); p++) {
+                known.put(new TopicPartition(t.name(), p), t.topicId());
+            }
+        }
+        logManager.loadLogs(known);
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, ioPool, scheduler);
+        TopicManager topics = new TopicManager(config, store, replicas);
+        topics.openAll();
+        logManager.startup();
+
+        BrokerConfig.Listener listener = config.listener();
+        BrokerConfig.Listener advertised = config.advertisedListener();
+        ConfigHandler configs = new ConfigHandler(config, topics);
+        KafkaApis apis = new KafkaApis(
+                ioPool,
+                new MetadataHandler(
+                        // The port is known only after bind; no client can ask before it knows the port.
+                        () -> new BrokerEndpoint(
+                                config.nodeId(),
+                                advertisedHost(advertised),
+                                advertised.port() == 0 ? port : advertised.port(),
+                                store.clusterId()),
+                        topics,
+                        replicas,
+                        config.autoCreateTopics()),
+                new ProduceHandler(topics, replicas),
+                new FetchHandler(topics, replicas),
+                new ListOffsetsHandler(topics, replicas),
+                new TopicAdminHandler(topics, replicas, configs),
+                configs,
+                new ProducerIdHandler(store));
+        int maxFrame = config.socketRequestMaxBytes();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 512)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("frames", new KafkaFrameDecoder(maxFrame))
+                                .addLast("requests", new KafkaConnectionHandler(apis));
+                    }
+                });
+        serverChannel = bootstrap
+                .bind(new InetSocketAddress(listener.host(), listener.port()))
+                .sync()
+                .channel();
+        port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        log.info(
+                "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
+                config.nodeId(),
+                store.clusterId(),
+                listener.host(),
+                port,
+                config.logDirs());
+    }
+
+    private static String advertisedHost(BrokerConfig.Listener advertised) {
+        String host = advertised.host();
+        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    }
+
+    /** The port the listener is bound to. */
+    public int port() {
+        return port;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("Shutting down broker {}", config.nodeId());
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        ioPool.shutdown();
+        scheduler.shutdownNow();
+        try {
+            if (!ioPool.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("Request handlers still busy after 30 s; closing logs anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            logManager.close();
+        } catch (Exception e) {
+            log.error("Error closing logs", e);
+        }
+        store.close();
+        for (FileLock lock : dirLocks) {
+            try {
+                lock.release();
+                lock.channel().close();
+            } catch (IOException e) {
+                log.debug("Cannot release {}", lock, e);
+            }
+        }
+        log.info("Broker {} shut down", config.nodeId());
+        stopped.countDown();
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitShutdown() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Kafka's {@code .lock} file in each log dir: two brokers must never share a directory. */
+    private static List<FileLock> lockLogDirs(List<Path> dirs) {
+        List<FileLock> locks = new ArrayList<>();
+        for (Path dir : dirs) {
+            try {
+                Files.createDirectories(dir);
+                FileChannel ch = FileChannel.open(
+                        dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock;
+                try {
+                    lock = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null;
+                }
+                if (lock == null) {
+                    ch.close();
+                    throw new ConfigException("Log dir " + dir + " is in use by another broker process");
+                }
+                locks.add(lock);
+            } catch (IOException e) {
+                throw new ConfigException("Cannot use log dir " + dir + ": " + e.getMessage());
+            }
+        }
+        return locks;
+    }
+
+    public static void main(String[] args) {
+        if (args.length > 1 || args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
+            System.err.println("usage: StrataServer [path/to/server.properties]");
+            System.exit(args.length > 1 ? 2 : 0);
+        }
+        Path file = Path.of(args.length == 1 ? args[0] : "config/server.properties");
+        StrataServer server;
+        try {
+            server = start(BrokerConfig.load(file));
+        } catch (ConfigException e) {
+            System.err.println("strata: configuration error: " + e.getMessage());
+            System.exit(1);
+            return;
+        } catch (Exception e) {
+            System.err.println("strata: cannot start the broker: " + e);
+            log.error("Startup failed", e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "strata-shutdown"));
+        try {
+            server.awaitShutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.strata.broker.api;
+
+import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.network.RequestDispatcher;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeConfigsRequest;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.ProduceRequest;
+
+/**
+ * Routes each request to its handler. Everything that touches disk or may wait runs on the I/O pool, never on the
+ * Netty event loop that decoded the request; ApiVersions is answered in place.
+ */
+public final class KafkaApis implements RequestDispatcher {
+    private final ExecutorService ioPool;
+    private final MetadataHandler metadata;
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final ListOffsetsHandler listOffsets;
+    private final TopicAdminHandler topicAdmin;
+    private final ConfigHandler configs;
+    private final ProducerIdHandler producerIds;
+
+    public KafkaApis(
+            ExecutorService ioPool,
+            MetadataHandler metadata,
+            ProduceHandler produce,
+            FetchHandler fetch,
+            ListOffsetsHandler listOffsets,
+            TopicAdminHandler topicAdmin,
+            ConfigHandler configs,
+            ProducerIdHandler producerIds) {
+        this.ioPool = ioPool;
+        this.metadata = metadata;
+        this.produce = produce;
+        this.fetch = fetch;
+        this.listOffsets = listOffsets;
+        this.topicAdmin = topicAdmin;
+        this.configs = configs;
+        this.producerIds = producerIds;
+    }
+
+    @Override
+    public boolean supports(ApiKeys apiKey, short version) {
+        return SupportedApis.supports(apiKey, version);
+    }
+
+    @Override
+    public ApiMessage unsupportedApiVersionsResponse() {
+        return SupportedApis.apiVersions(Errors.UNSUPPORTED_VERSION);
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> dispatch(RequestContext ctx, AbstractRequest request) {
+        return switch (request.apiKey()) {
+            case API_VERSIONS -> CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
+            case METADATA -> onIoPool(() -> metadata.handle(ctx, (MetadataRequest) request));
+            case DESCRIBE_CLUSTER -> onIoPool(() -> metadata.describeCluster((DescribeClusterRequest) request));
+            case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request));
+            case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request)).thenCompose(f -> f);
+            case LIST_OFFSETS -> onIoPool(() -> listOffsets.handle(ctx, (ListOffsetsRequest) request));
+            case CREATE_TOPICS -> onIoPool(() -> topicAdmin.createTopics(ctx, (CreateTopicsRequest) request));
+            case DELETE_TOPICS -> onIoPool(() -> topicAdmin.deleteTopics(ctx, (DeleteTopicsRequest) request));
+            case CREATE_PARTITIONS -> onIoPool(
+                    () -> topicAdmin.createPartitions((CreatePartitionsRequest) request));
+            case DELETE_RECORDS -> onIoPool(() -> topicAdmin.deleteRecords((DeleteRecordsRequest) request));
+            case DESCRIBE_CONFIGS -> onIoPool(() -> configs.describe((DescribeConfigsRequest) request));
+            case ALTER_CONFIGS -> onIoPool(() -> configs.alter((AlterConfigsRequest) request));
+            case INCREMENTAL_ALTER_CONFIGS -> onIoPool(
+                    () -> configs.incrementalAlter((IncrementalAlterConfigsRequest) request));
+            case INIT_PRODUCER_ID -> onIoPool(() -> producerIds.handle((InitProducerIdRequest) request));
+            default -> throw new IllegalStateException("No handler for " + request.apiKey());
+        };
+    }
+
+    private <T> CompletableFuture<T> onIoPool(Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, ioPool);
+    }
+}

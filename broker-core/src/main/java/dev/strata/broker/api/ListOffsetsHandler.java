@@ -1,0 +1,85 @@
+package dev.strata.broker.api;
+
+import dev.strata.broker.log.LocalLog;
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.ReplicaManager;
+import java.util.Optional;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+
+/**
+ * ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp (-3), earliest local (-4), latest tiered
+ * (-5), or the first offset whose timestamp is at or after a given time.
+ */
+public final class ListOffsetsHandler {
+    private final TopicManager topics;
+    private final ReplicaManager replicas;
+
+    public ListOffsetsHandler(TopicManager topics, ReplicaManager replicas) {
+        this.topics = topics;
+        this.replicas = replicas;
+    }
+
+    public ListOffsetsResponseData handle(RequestContext ctx, ListOffsetsRequest request) {
+        ListOffsetsResponseData response = new ListOffsetsResponseData();
+        for (ListOffsetsTopic topic : request.data().topics()) {
+            ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(topic.name());
+            for (ListOffsetsPartition p : topic.partitions()) {
+                tr.partitions().add(listOffset(new TopicPartition(topic.name(), p.partitionIndex()), p));
+            }
+            response.topics().add(tr);
+        }
+        return response;
+    }
+
+    private ListOffsetsPartitionResponse listOffset(TopicPartition tp, ListOffsetsPartition request) {
+        ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
+                .setPartitionIndex(tp.partition())
+                .setTimestamp(RecordBatch.NO_TIMESTAMP)
+                .setOffset(-1L);
+        Optional<Partition> partition =
+                topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
+        if (partition.isEmpty()) {
+            return r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        Partition p = partition.get();
+        if (request.currentLeaderEpoch() >= 0 && request.currentLeaderEpoch() != p.leaderEpoch()) {
+            return r.setErrorCode((request.currentLeaderEpoch() < p.leaderEpoch()
+                            ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH).code());
+        }
+        LocalLog log = p.log();
+        long ts = request.timestamp();
+        try {
+            if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
+                return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());
+            }
+            if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+                ts = ListOffsetsRequest.EARLIEST_TIMESTAMP;
+            }
+            if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+                // Nothing is tiered yet: no offset, as Kafka answers for a topic without remote storage.
+                return r;
+            }
+            Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(ts);
+            if (found.isPresent() && found.get().offset < log.highWatermark()
+                    || found.isPresent() && ts == ListOffsetsRequest.EARLIEST_TIMESTAMP) {
+                TimestampAndOffset t = found.get();
+                r.setOffset(t.offset).setTimestamp(t.timestamp).setLeaderEpoch(t.leaderEpoch.orElse(-1));
+            }
+            return r;
+        } catch (ApiException e) {
+            return r.setErrorCode(Errors.forException(e).code());
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.strata.broker.api;
+
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.ReplicaManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.MetadataRequest;
+
+/** Metadata and DescribeCluster: which brokers exist and who leads each partition, auto-creating topics if allowed. */
+public final class MetadataHandler {
+    private final Supplier<BrokerEndpoint> self;
+    private final TopicManager topics;
+    private final ReplicaManager replicas;
+    private final boolean autoCreate;
+
+    public MetadataHandler(Supplier<BrokerEndpoint> self, TopicManager topics, ReplicaManager replicas, boolean autoCreate) {
+        this.self = self;
+        this.topics = topics;
+        this.replicas = replicas;
+        this.autoCreate = autoCreate;
+    }
+
+    public MetadataResponseData handle(RequestContext ctx, MetadataRequest request) {
+        BrokerEndpoint self = this.self.get();
+        MetadataResponseData response = new MetadataResponseData()
+                .setClusterId(self.clusterId())
+                .setControllerId(self.nodeId());
+        response.brokers().add(new MetadataResponseBroker()
+                .setNodeId(self.nodeId())
+                .setHost(self.host())
+                .setPort(self.port()));
+        if (request.isAllTopics()) {
+            for (TopicMetadata t : topics.store().topics()) {
+                response.topics().add(describe(t));
+            }
+            return response;
+        }
+        List<MetadataResponseTopic> out = new ArrayList<>();
+        for (var requested : request.data().topics()) {
+            if (requested.name() == null) {
+                Uuid id = requested.topicId();
+                out.add(topics.topic(id)
+                        .map(this::describe)
+                        .orElseGet(() -> new MetadataResponseTopic()
+                                .setTopicId(id)
+                                .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+            } else {
+                out.add(describeOrCreate(requested.name(), request.allowAutoTopicCreation()));
+            }
+        }
+        out.forEach(t -> response.topics().add(t));
+        return response;
+    }
+
+    private MetadataResponseTopic describeOrCreate(String name, boolean allowAutoCreate) {
+        Optional<TopicMetadata> existing = topics.topic(name);
+        if (existing.isPresent()) {
+            return describe(existing.get());
+        }
+        try {
+            Topic.validate(name);
+        } catch (ApiException e) {
+            return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+        }
+        if (!autoCreate || !allowAutoCreate || Topic.isInternal(name)) {
+            return new MetadataResponseTopic().setName(name).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        try {
+            return describe(topics.createTopic(name, -1, (short) -1, Map.of(), false));
+        } catch (TopicExistsException raced) {
+            return topics.topic(name).map(this::describe).orElseThrow();
+        } catch (ApiException e) {
+            return new MetadataResponseTopic().setName(name).setErrorCode(Errors.forException(e).code());
+        }
+    }
+
+    private MetadataResponseTopic describe(TopicMetadata t) {
+        MetadataResponseTopic topic = new MetadataResponseTopic()
+                .setName(t.name())
+                .setTopicId(t.topicId())
+                .setIsInternal(Topic.isInternal(t.name()));
+        for (int p = 0; p < t.partitions(); p++) {
+            Optional<Partition> partition = replicas.partition(new TopicPartition(t.name(), p));
+            MetadataResponsePartition mp = new MetadataResponsePartition().setPartitionIndex(p);
+            if (partition.isPresent()) {
+                Partition part = partition.get();
+                mp.setLeaderId(part.leaderId())
+                        .setLeaderEpoch(part.leaderEpoch())
+                        .setReplicaNodes(List.of(part.leaderId()))
+                        .setIsrNodes(List.copyOf(part.isr()));
+            } else {
+                mp.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1);
+            }
+            topic.partitions().add(mp);
+        }
+        return topic;
+    }
+
+    public DescribeClusterResponseData describeCluster(DescribeClusterRequest request) {
+        BrokerEndpoint self = this.self.get();
+        DescribeClusterResponseData response = new DescribeClusterResponseData()
+                .setClusterId(self.clusterId())
+                .setControllerId(self.nodeId())
+                .setEndpointType(request.data().endpointType());
+        if (request.data().endpointType() == 2) {
+            // Strata has no separate controller listener; the broker endpoints are the only ones.
+            response.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
+                    .setErrorMessage("Strata serves only broker endpoints");
+            return response;
+        }
+        response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
+                .setBrokerId(self.nodeId())
+                .setHost(self.host())
+                .setPort(self.port()));
+        return response;
+    }
+}

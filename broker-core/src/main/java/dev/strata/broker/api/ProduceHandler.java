@@ -1,0 +1,118 @@
+package dev.strata.broker.api;
+
+import dev.strata.broker.log.LogAppendInfo;
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.network.CloseConnectionException;
+import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.ReplicaManager;
+import java.util.Optional;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produce: appends each partition's batch to its leader log and answers with the assigned base offset. With acks=0
+ * nothing is sent back. A failing partition gets its own error code; the others are still written.
+ */
+public final class ProduceHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+
+    private final TopicManager topics;
+    private final ReplicaManager replicas;
+
+    public ProduceHandler(TopicManager topics, ReplicaManager replicas) {
+        this.topics = topics;
+        this.replicas = replicas;
+    }
+
+    /** @return the response, or null for acks=0 */
+    public ProduceResponseData handle(RequestContext ctx, ProduceRequest request) {
+        short acks = request.acks();
+        ProduceResponseData response = new ProduceResponseData();
+        boolean transactional = request.transactionalId() != null;
+        for (TopicProduceData topicData : request.data().topicData()) {
+            Optional<TopicMetadata> topic = topicData.name() == null || topicData.name().isEmpty()
+                    ? topics.topic(topicData.topicId())
+                    : topics.topic(topicData.name());
+            TopicProduceResponse topicResponse = new TopicProduceResponse()
+                    .setName(topicData.name())
+                    .setTopicId(topicData.topicId());
+            for (PartitionProduceData pd : topicData.partitionData()) {
+                PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index());
+                if (acks != -1 && acks != 0 && acks != 1) {
+                    error(pr, Errors.INVALID_REQUIRED_ACKS, null);
+                } else if (transactional) {
+                    error(pr, Errors.INVALID_REQUEST, "Strata does not support transactions yet");
+                } else if (topic.isEmpty()) {
+                    error(pr, topicData.name() == null || topicData.name().isEmpty()
+                            ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+                } else {
+                    append(topic.get(), pd, acks, pr);
+                }
+                topicResponse.partitionResponses().add(pr);
+            }
+            response.responses().add(topicResponse);
+        }
+        if (acks == 0) {
+            for (TopicProduceResponse t : response.responses()) {
+                for (PartitionProduceResponse p : t.partitionResponses()) {
+                    if (p.errorCode() != Errors.NONE.code()) {
+                        // No response can carry the error: closing makes the producer refresh and notice.
+                        throw new CloseConnectionException("produce with acks=0 to " + t.name() + "-" + p.index()
+                                + " failed: " + Errors.forCode(p.errorCode()).name());
+                    }
+                }
+            }
+            return null;
+        }
+        return response;
+    }
+
+    private void append(TopicMetadata topic, PartitionProduceData pd, short acks, PartitionProduceResponse pr) {
+        TopicPartition tp = new TopicPartition(topic.name(), pd.index());
+        Optional<Partition> partition = replicas.partition(tp);
+        if (partition.isEmpty()) {
+            error(pr, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+            return;
+        }
+        if (!(pd.records() instanceof MemoryRecords records)) {
+            error(pr, Errors.CORRUPT_MESSAGE, "Produce request without record batches");
+            return;
+        }
+        try {
+            LogAppendInfo info = partition.get().appendAsLeader(records, acks);
+            pr.setBaseOffset(info.firstOffset())
+                    .setLogAppendTimeMs(info.logAppendTime())
+                    .setLogStartOffset(info.logStartOffset());
+            if (!info.duplicate()) {
+                replicas.onAppend(tp);
+            }
+        } catch (KafkaStorageException e) {
+            log.error("Append to {} failed", tp, e);
+            error(pr, Errors.KAFKA_STORAGE_ERROR, e.getMessage());
+        } catch (ApiException e) {
+            log.debug("Rejected produce to {}: {}", tp, e.toString());
+            error(pr, Errors.forException(e), e.getMessage());
+        }
+    }
+
+    private static void error(PartitionProduceResponse pr, Errors error, String message) {
+        pr.setErrorCode(error.code())
+                .setErrorMessage(message != null ? message : error.message())
+                .setBaseOffset(-1)
+                .setLogAppendTimeMs(-1)
+                .setLogStartOffset(-1);
+    }
+}

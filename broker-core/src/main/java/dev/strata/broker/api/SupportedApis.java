@@ -1,0 +1,56 @@
+package dev.strata.broker.api;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * The APIs and version ranges this broker implements, which is exactly what ApiVersions advertises. A range is never
+ * wider than what the pinned kafka-clients message classes can parse, and never wider than what the handler really
+ * does: a client picks the highest version both sides know and relies on every field of it.
+ */
+public final class SupportedApis {
+    private static final Map<ApiKeys, short[]> RANGES = new EnumMap<>(ApiKeys.class);
+
+    static {
+        range(ApiKeys.PRODUCE, 3, 13);
+        range(ApiKeys.FETCH, 4, 18);
+        range(ApiKeys.LIST_OFFSETS, 1, 10);
+        range(ApiKeys.METADATA, 0, 13);
+        range(ApiKeys.API_VERSIONS, 0, 4);
+        range(ApiKeys.CREATE_TOPICS, 2, 7);
+        range(ApiKeys.DELETE_TOPICS, 1, 6);
+        range(ApiKeys.DELETE_RECORDS, 0, 2);
+        range(ApiKeys.INIT_PRODUCER_ID, 0, 6);
+        range(ApiKeys.DESCRIBE_CONFIGS, 1, 4);
+        range(ApiKeys.ALTER_CONFIGS, 0, 2);
+        range(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
+        range(ApiKeys.CREATE_PARTITIONS, 0, 3);
+        range(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
+    }
+
+    private SupportedApis() {}
+
+    private static void range(ApiKeys key, int min, int max) {
+        if (min < key.oldestVersion() || max > key.latestVersion()) {
+            throw new IllegalStateException(key + " " + min + ".." + max + " is outside what kafka-clients knows");
+        }
+        RANGES.put(key, new short[] {(short) min, (short) max});
+    }
+
+    public static boolean supports(ApiKeys key, short version) {
+        short[] r = RANGES.get(key);
+        return r != null && version >= r[0] && version <= r[1];
+    }
+
+    public static ApiVersionsResponseData apiVersions(Errors error) {
+        ApiVersionCollection keys = new ApiVersionCollection();
+        RANGES.forEach((key, r) -> keys.add(
+                new ApiVersion().setApiKey(key.id).setMinVersion(r[0]).setMaxVersion(r[1])));
+        return new ApiVersionsResponseData().setErrorCode(error.code()).setApiKeys(keys);
+    }
+}

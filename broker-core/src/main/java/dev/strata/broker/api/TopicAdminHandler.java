@@ -1,0 +1,195 @@
+package dev.strata.broker.api;
+
+import dev.strata.broker.log.LocalLog;
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.ReplicaManager;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsPartition;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPartitionResult;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+
+/** CreateTopics, DeleteTopics, CreatePartitions and DeleteRecords. */
+public final class TopicAdminHandler {
+    private final TopicManager topics;
+    private final ReplicaManager replicas;
+    private final ConfigHandler configs;
+
+    public TopicAdminHandler(TopicManager topics, ReplicaManager replicas, ConfigHandler configs) {
+        this.topics = topics;
+        this.replicas = replicas;
+        this.configs = configs;
+    }
+
+    public CreateTopicsResponseData createTopics(RequestContext ctx, CreateTopicsRequest request) {
+        CreateTopicsResponseData response = new CreateTopicsResponseData();
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicated = new HashSet<>();
+        request.data().topics().forEach(t -> {
+            if (!seen.add(t.name())) {
+                duplicated.add(t.name());
+            }
+        });
+        boolean validateOnly = request.data().validateOnly();
+        for (CreatableTopic t : request.data().topics()) {
+            CreatableTopicResult result = new CreatableTopicResult().setName(t.name());
+            response.topics().add(result);
+            if (duplicated.contains(t.name())) {
+                setError(result, Errors.INVALID_REQUEST, "Create topics request from client contains duplicate topic '"
+                        + t.name() + "'.");
+                continue;
+            }
+            if (!t.assignments().isEmpty() && (t.numPartitions() != -1 || t.replicationFactor() != -1)) {
+                setError(result, Errors.INVALID_REQUEST,
+                        "Both numPartitions or replicationFactor and replicasAssignments were set.");
+                continue;
+            }
+            int partitions = t.numPartitions();
+            short rf = t.replicationFactor();
+            if (!t.assignments().isEmpty()) {
+                String bad = checkAssignments(t);
+                if (bad != null) {
+                    setError(result, Errors.INVALID_REPLICA_ASSIGNMENT, bad);
+                    continue;
+                }
+                partitions = t.assignments().size();
+                rf = (short) t.assignments().iterator().next().brokerIds().size();
+            }
+            Map<String, String> overrides = new HashMap<>();
+            t.configs().forEach(c -> overrides.put(c.name(), c.value()));
+            try {
+                TopicMetadata created = topics.createTopic(t.name(), partitions, rf, overrides, validateOnly);
+                result.setTopicId(validateOnly ? Uuid.ZERO_UUID : created.topicId())
+                        .setNumPartitions(created.partitions())
+                        .setReplicationFactor((short) 1);
+                configs.topicConfigs(created).forEach(c -> result.configs().add(
+                        new CreateTopicsResponseData.CreatableTopicConfigs()
+                                .setName(c.name())
+                                .setValue(c.value())
+                                .setReadOnly(c.readOnly())
+                                .setConfigSource(c.configSource())
+                                .setIsSensitive(c.isSensitive())));
+            } catch (ApiException e) {
+                setError(result, Errors.forException(e), e.getMessage());
+            }
+        }
+        return response;
+    }
+
+    private String checkAssignments(CreatableTopic t) {
+        int expected = 0;
+        for (var a : t.assignments()) {
+            if (a.partitionIndex() != expected++) {
+                return "Partitions should be a consecutive 0-based integer sequence";
+            }
+            if (a.brokerIds().isEmpty() || a.brokerIds().size() > 1 || a.brokerIds().get(0) != replicas.brokerId()) {
+                // Only this broker exists; an assignment naming anything else cannot be honoured.
+                return "Replica assignment " + a.brokerIds() + " for partition " + a.partitionIndex()
+                        + " names brokers that are not registered";
+            }
+        }
+        return null;
+    }
+
+    private static void setError(CreatableTopicResult r, Errors e, String message) {
+        r.setErrorCode(e.code()).setErrorMessage(message).setNumPartitions(-1).setReplicationFactor((short) -1);
+    }
+
+    public DeleteTopicsResponseData deleteTopics(RequestContext ctx, DeleteTopicsRequest request) {
+        DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        var states = request.version() >= 6
+                ? request.data().topics()
+                : request.data().topicNames().stream().map(n -> new DeleteTopicState().setName(n)).toList();
+        for (DeleteTopicState state : states) {
+            DeletableTopicResult r = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
+            Optional<TopicMetadata> topic = state.name() != null
+                    ? topics.topic(state.name())
+                    : topics.topic(state.topicId());
+            if (topic.isEmpty()) {
+                Errors e = state.name() == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                r.setErrorCode(e.code()).setErrorMessage(e.message());
+            } else {
+                r.setName(topic.get().name()).setTopicId(topic.get().topicId());
+                try {
+                    topics.deleteTopic(topic.get().name());
+                } catch (ApiException e) {
+                    r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+                }
+            }
+            response.responses().add(r);
+        }
+        return response;
+    }
+
+    public CreatePartitionsResponseData createPartitions(CreatePartitionsRequest request) {
+        CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        for (CreatePartitionsTopic t : request.data().topics()) {
+            CreatePartitionsTopicResult r = new CreatePartitionsTopicResult().setName(t.name());
+            try {
+                topics.createPartitions(t.name(), t.count(), request.data().validateOnly());
+            } catch (ApiException e) {
+                r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+            }
+            response.results().add(r);
+        }
+        return response;
+    }
+
+    public DeleteRecordsResponseData deleteRecords(DeleteRecordsRequest request) {
+        DeleteRecordsResponseData response = new DeleteRecordsResponseData();
+        for (DeleteRecordsTopic t : request.data().topics()) {
+            DeleteRecordsTopicResult tr = new DeleteRecordsTopicResult().setName(t.name());
+            for (DeleteRecordsPartition p : t.partitions()) {
+                DeleteRecordsPartitionResult pr =
+                        new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                Optional<Partition> partition =
+                        topics.topic(t.name()).isPresent() ? replicas.partition(tp) : Optional.empty();
+                if (partition.isEmpty()) {
+                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else {
+                    LocalLog log = partition.get().log();
+                    long offset = p.offset() == DeleteRecordsRequest.HIGH_WATERMARK ? log.highWatermark() : p.offset();
+                    try {
+                        if (offset < 0) {
+                            throw new org.apache.kafka.common.errors.OffsetOutOfRangeException(
+                                    "Cannot delete records before negative offset " + offset);
+                        }
+                        log.deleteRecordsBefore(offset);
+                        pr.setLowWatermark(log.logStartOffset());
+                    } catch (ApiException e) {
+                        pr.setErrorCode(Errors.forException(e).code());
+                    }
+                }
+                tr.partitions().add(pr);
+            }
+            response.topics().add(tr);
+        }
+        return response;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.strata.broker.metadata;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
+
+/**
+ * Metadata of a single broker, kept as small properties files under {@code <first log dir>/__strata_metadata/}: one
+ * {@code <topic>.topic} file per topic (id, partition count, {@code config.*} overrides) and {@code producer-ids}
+ * holding the next unreserved producer id. Each file is replaced atomically (write to a temporary file, fsync, rename,
+ * fsync the directory) so a crash leaves either the old or the new content. Each log dir also gets Kafka's
+ * {@code meta.properties} with the cluster and node id.
+ */
+public final class FileMetadataStore implements MetadataStore {
+    private static final String TOPIC_SUFFIX = ".topic";
+
+    private final Path dir;
+    private final String clusterId;
+    private final Map<String, TopicMetadata> byName = new ConcurrentHashMap<>();
+    private final Map<Uuid, TopicMetadata> byId = new ConcurrentHashMap<>();
+    private long nextProducerId;
+
+    private FileMetadataStore(Path dir, String clusterId) {
+        this.dir = dir;
+        this.clusterId = clusterId;
+    }
+
+    /**
+     * Opens (or creates) the store of a broker with these log dirs.
+     *
+     * @param configuredClusterId the {@code cluster.id} setting, or null to keep the stored one or make one up
+     */
+    public static FileMetadataStore open(List<Path> logDirs, int nodeId, String configuredClusterId) {
+        try {
+            String clusterId = configuredClusterId;
+            for (Path logDir : logDirs) {
+                Files.createDirectories(logDir);
+                Path meta = logDir.resolve("meta.properties");
+                if (Files.exists(meta)) {
+                    Properties p = read(meta);
+                    String stored = p.getProperty("cluster.id");
+                    if (clusterId == null) {
+                        clusterId = stored;
+                    } else if (stored != null && !stored.equals(clusterId)) {
+                        throw new IllegalStateException("Log dir " + logDir + " belongs to cluster " + stored
+                                + ", not to cluster.id " + clusterId);
+                    }
+                }
+            }
+            if (clusterId == null) {
+                clusterId = Uuid.randomUuid().toString();
+            }
+            for (Path logDir : logDirs) {
+                Properties p = new Properties();
+                p.setProperty("version", "1");
+                p.setProperty("cluster.id", clusterId);
+                p.setProperty("node.id", Integer.toString(nodeId));
+                writeAtomically(logDir.resolve("meta.properties"), p);
+            }
+            Path dir = logDirs.get(0).resolve("__strata_metadata");
+            Files.createDirectories(dir);
+            FileMetadataStore store = new FileMetadataStore(dir, clusterId);
+            store.load();
+            return store;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open metadata under " + logDirs.get(0), e);
+        }
+    }
+
+    private void load() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + TOPIC_SUFFIX)) {
+            for (Path f : files) {
+                Properties p = read(f);
+                String name = f.getFileName().toString();
+                name = name.substring(0, name.length() - TOPIC_SUFFIX.length());
+                Map<String, String> configs = new HashMap<>();
+                for (String key : p.stringPropertyNames()) {
+                    if (key.startsWith("config.")) {
+                        configs.put(key.substring("config.".length()), p.getProperty(key));
+                    }
+                }
+                TopicMetadata t = new TopicMetadata(
+                        name,
+                        Uuid.fromString(p.getProperty("topic.id")),
+                        Integer.parseInt(p.getProperty("partitions")),
+                        configs);
+                byName.put(name, t);
+                byId.put(t.topicId(), t);
+            }
+        }
+        Path ids = dir.resolve("producer-ids");
+        nextProducerId = Files.exists(ids) ? Long.parseLong(read(ids).getProperty("next", "0")) : 0L;
+    }
+
+    @Override
+    public String clusterId() {
+        return clusterId;
+    }
+
+    @Override
+    public Collection<TopicMetadata> topics() {
+        return List.copyOf(byName.values());
+    }
+
+    @Override
+    public Optional<TopicMetadata> topic(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    @Override
+    public Optional<TopicMetadata> topic(Uuid topicId) {
+        return Optional.ofNullable(byId.get(topicId));
+    }
+
+    @Override
+    public synchronized void putTopic(TopicMetadata topic) {
+        Properties p = new Properties();
+        p.setProperty("topic.id", topic.topicId().toString());
+        p.setProperty("partitions", Integer.toString(topic.partitions()));
+        new TreeMap<>(topic.configs()).forEach((k, v) -> p.setProperty("config." + k, v));
+        try {
+            writeAtomically(dir.resolve(topic.name() + TOPIC_SUFFIX), p);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot persist metadata of topic " + topic.name(), e);
+        }
+        byName.put(topic.name(), topic);
+        byId.put(topic.topicId(), topic);
+    }
+
+    @Override
+    public synchronized void removeTopic(String name) {
+        TopicMetadata t = byName.remove(name);
+        if (t == null) {
+            return;
+        }
+        byId.remove(t.topicId());
+        try {
+            Files.deleteIfExists(dir.resolve(name + TOPIC_SUFFIX));
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot remove metadata of topic " + name, e);
+        }
+    }
+
+    @Override
+    public synchronized long reserveProducerIds(int count) {
+        long first = nextProducerId;
+        Properties p = new Properties();
+        p.setProperty("next", Long.toString(first + count));
+        try {
+            writeAtomically(dir.resolve("producer-ids"), p);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot persist producer id block", e);
+        }
+        nextProducerId = first + count;
+        return first;
+    }
+
+    @Override
+    public void close() {}
+
+    private static Properties read(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    private static void writeAtomically(Path target, Properties p) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(
+                        tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                Writer w = java.nio.channels.Channels.newWriter(ch, StandardCharsets.UTF_8)) {
+            p.store(w, null);
+            w.flush();
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(target.getParent());
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.strata.broker.metadata;
+
+import java.util.Collection;
+import java.util.Optional;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * The cluster's durable metadata: topics and their configs, and the producer-id high-water mark. A single broker keeps
+ * it in files ({@link FileMetadataStore}); the Raft-based metadata quorum takes its place when replication arrives.
+ * Every mutating call is durable when it returns.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    String clusterId();
+
+    Collection<TopicMetadata> topics();
+
+    Optional<TopicMetadata> topic(String name);
+
+    Optional<TopicMetadata> topic(Uuid topicId);
+
+    /** Creates or replaces a topic's record. */
+    void putTopic(TopicMetadata topic);
+
+    void removeTopic(String name);
+
+    /**
+     * Reserves {@code count} producer ids and returns the first: ids handed out are never handed out again, across
+     * restarts.
+     */
+    long reserveProducerIds(int count);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,184 @@
+package dev.strata.broker.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: decodes each frame into a request, hands it to the {@link RequestDispatcher}, and writes the
+ * responses back in the order the requests arrived, whatever order their handlers finish in (Kafka clients match
+ * responses by order as well as correlation id). A request that cannot be decoded closes this connection only.
+ *
+ * <p>All state here is touched on the channel's event loop; handler completions hop back onto it.
+ */
+public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(KafkaConnectionHandler.class);
+
+    /** Requests in flight on one connection before the broker stops reading from it. */
+    static final int MAX_IN_FLIGHT = 64;
+
+    private final RequestDispatcher dispatcher;
+    private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+    private String connectionId;
+
+    public KafkaConnectionHandler(RequestDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuffer frame;
+        ByteBuf buf = (ByteBuf) msg;
+        try {
+            // A heap copy: parsed requests (produce records above all) keep referring to these bytes after the
+            // pooled network buffer has been recycled.
+            frame = ByteBuffer.allocate(buf.readableBytes());
+            buf.readBytes(frame);
+            frame.flip();
+        } finally {
+            buf.release();
+        }
+        Pending pending;
+        try {
+            pending = decodeAndDispatch(ctx, frame);
+        } catch (RuntimeException e) {
+            log.warn("Closing connection from {}: undecodable request: {}", ctx.channel().remoteAddress(), e.toString());
+            ctx.close();
+            return;
+        }
+        if (pending == null) {
+            return;
+        }
+        inFlight.addLast(pending);
+        if (inFlight.size() >= MAX_IN_FLIGHT) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        pending.response.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
+    }
+
+    private Pending decodeAndDispatch(ChannelHandlerContext ctx, ByteBuffer frame) {
+        RequestHeader header = RequestHeader.parse(frame);
+        ApiKeys apiKey = header.apiKey();
+        short version = header.apiVersion();
+        if (!dispatcher.supports(apiKey, version)) {
+            if (apiKey == ApiKeys.API_VERSIONS) {
+                // KIP-511: answer in v0 with UNSUPPORTED_VERSION and our ranges, so a newer client can retry lower.
+                return new Pending(
+                        header, (short) 0, (short) 0,
+                        CompletableFuture.completedFuture(dispatcher.unsupportedApiVersionsResponse()), null);
+            }
+            log.warn(
+                    "Closing connection from {}: {} version {} is not supported",
+                    ctx.channel().remoteAddress(),
+                    apiKey,
+                    version);
+            ctx.close();
+            return null;
+        }
+        AbstractRequest request =
+                AbstractRequest.parseRequest(apiKey, version, new ByteBufferAccessor(frame)).request;
+        if (frame.hasRemaining()) {
+            throw new IllegalStateException(
+                    frame.remaining() + " unread bytes after " + apiKey + " v" + version + " request");
+        }
+        RequestContext context = new RequestContext(header, ctx.channel().remoteAddress(), connectionId);
+        CompletableFuture<ApiMessage> response;
+        try {
+            response = dispatcher.dispatch(context, request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        return new Pending(header, version, apiKey.responseHeaderVersion(version), response, request);
+    }
+
+    private void writeReady(ChannelHandlerContext ctx) {
+        boolean wrote = false;
+        while (!inFlight.isEmpty() && inFlight.peekFirst().response.isDone()) {
+            Pending p = inFlight.pollFirst();
+            if (p.closesConnection()) {
+                log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(),
+                        p.response.handle((r, e) -> e.getCause() != null ? e.getCause() : e).join().getMessage());
+                inFlight.clear();
+                // Close once the responses before this one have reached the socket, not before.
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ApiMessage body = p.body();
+            if (body != null && ctx.channel().isActive()) {
+                Send send = SendBuilder.buildResponseSend(
+                        new ResponseHeader(p.header.correlationId(), p.responseHeaderVersion), body, p.version);
+                ctx.write(new SendRegion(send));
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        if (inFlight.size() < MAX_IN_FLIGHT && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("Closing connection from {} after an error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    /** A request whose response has not been written yet. */
+    private record Pending(
+            RequestHeader header,
+            short version,
+            short responseHeaderVersion,
+            CompletableFuture<ApiMessage> response,
+            AbstractRequest request) {
+
+        boolean closesConnection() {
+            return response.isCompletedExceptionally()
+                    && response.handle((r, e) -> e instanceof CloseConnectionException
+                                    || e.getCause() instanceof CloseConnectionException)
+                            .join();
+        }
+
+        /** The body to send: the handler's, or the request's error response if the handler failed. */
+        ApiMessage body() {
+            try {
+                return response.join();
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (!(cause instanceof ApiException)) {
+                    log.error("Unexpected error handling {} (correlation id {})", header.apiKey(),
+                            header.correlationId(), cause);
+                }
+                return request.getErrorResponse(0, cause).data();
+            }
+        }
+    }
+}

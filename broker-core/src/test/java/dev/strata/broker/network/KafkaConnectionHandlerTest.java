@@ -1,0 +1,199 @@
+package dev.strata.broker.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.junit.jupiter.api.Test;
+
+/** The connection handler on an embedded channel: decoding, response order, KIP-511 and closing on bad input. */
+class KafkaConnectionHandlerTest {
+
+    /** Answers every request with a future the test completes; ApiVersions up to v3, Metadata up to v12 only. */
+    private static final class ScriptedDispatcher implements RequestDispatcher {
+        final List<CompletableFuture<ApiMessage>> futures = new ArrayList<>();
+
+        @Override
+        public boolean supports(ApiKeys apiKey, short version) {
+            return apiKey == ApiKeys.API_VERSIONS && version <= 3 || apiKey == ApiKeys.METADATA && version <= 12;
+        }
+
+        @Override
+        public CompletableFuture<ApiMessage> dispatch(RequestContext context, AbstractRequest request) {
+            CompletableFuture<ApiMessage> f = new CompletableFuture<>();
+            futures.add(f);
+            return f;
+        }
+
+        @Override
+        public ApiMessage unsupportedApiVersionsResponse() {
+            return new ApiVersionsResponseData().setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+        }
+    }
+
+    private final ScriptedDispatcher dispatcher = new ScriptedDispatcher();
+    private final EmbeddedChannel channel =
+            new EmbeddedChannel(new KafkaFrameDecoder(1 << 20), new KafkaConnectionHandler(dispatcher));
+
+    private static ByteBuf request(AbstractRequest request, int correlationId) {
+        RequestHeader header = new RequestHeader(request.apiKey(), request.version(), "test", correlationId);
+        ByteBuffer body = request.serializeWithHeader(header);
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeInt(body.remaining());
+        frame.writeBytes(body);
+        return frame;
+    }
+
+    private static ByteBuf rawRequest(short apiKey, short version, int correlationId, byte[] body) {
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeInt(2 + 2 + 4 + 2 + body.length);
+        frame.writeShort(apiKey);
+        frame.writeShort(version);
+        frame.writeInt(correlationId);
+        frame.writeShort(-1); // null client id
+        frame.writeBytes(body);
+        return frame;
+    }
+
+    /** Reads one written response: its size prefix, header and body bytes. */
+    private ByteBuffer nextResponse() throws IOException {
+        Object out = channel.readOutbound();
+        assertThat(out).isInstanceOf(SendRegion.class);
+        SendRegion region = (SendRegion) out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        var target = Channels.newChannel(bytes);
+        while (region.transferred() < region.count()) {
+            region.transferTo(target, region.transferred());
+        }
+        region.release();
+        ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray());
+        assertThat(buf.getInt()).isEqualTo(buf.remaining());
+        return buf;
+    }
+
+    @Test
+    void answersInRequestOrderWhateverOrderHandlersFinishIn() throws IOException {
+        MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
+        channel.writeInbound(request(metadata, 1));
+        channel.writeInbound(request(metadata, 2));
+        assertThat(dispatcher.futures).hasSize(2);
+
+        dispatcher.futures.get(1).complete(new MetadataResponseData().setClusterId("second"));
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).isNull();
+
+        dispatcher.futures.get(0).complete(new MetadataResponseData().setClusterId("first"));
+        channel.runPendingTasks();
+        for (int expected = 1; expected <= 2; expected++) {
+            ByteBuffer r = nextResponse();
+            short headerVersion = ApiKeys.METADATA.responseHeaderVersion((short) 12);
+            assertThat(ResponseHeader.parse(r, headerVersion).correlationId()).isEqualTo(expected);
+            MetadataResponseData body = (MetadataResponseData)
+                    AbstractResponse.parseResponse(ApiKeys.METADATA, new ByteBufferAccessor(r), (short) 12).data();
+            assertThat(body.clusterId()).isEqualTo(expected == 1 ? "first" : "second");
+        }
+    }
+
+    @Test
+    void aRequestWithoutResponseDoesNotHoldUpTheNext() throws IOException {
+        MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
+        channel.writeInbound(request(metadata, 1));
+        channel.writeInbound(request(metadata, 2));
+        dispatcher.futures.get(0).complete(null);
+        dispatcher.futures.get(1).complete(new MetadataResponseData());
+        channel.runPendingTasks();
+        ByteBuffer r = nextResponse();
+        assertThat(ResponseHeader.parse(r, (short) 1).correlationId()).isEqualTo(2);
+        assertThat((Object) channel.readOutbound()).isNull();
+    }
+
+    @Test
+    void aFailedHandlerAnswersWithTheRequestsErrorResponse() throws IOException {
+        channel.writeInbound(request(new MetadataRequest(new MetadataRequestData(), (short) 12), 5));
+        dispatcher.futures.get(0).completeExceptionally(new IllegalStateException("boom"));
+        channel.runPendingTasks();
+        ByteBuffer r = nextResponse();
+        assertThat(ResponseHeader.parse(r, (short) 1).correlationId()).isEqualTo(5);
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void answersAnUnknownApiVersionsVersionWithUnsupportedVersionInV0() throws IOException {
+        // A client newer than the broker: ApiVersions v4 while the broker knows up to v3 (KIP-511).
+        ApiVersionsRequest v4 = new ApiVersionsRequest(
+                new ApiVersionsRequestData().setClientSoftwareName("x").setClientSoftwareVersion("1"), (short) 4);
+        channel.writeInbound(request(v4, 9));
+        channel.runPendingTasks();
+        ByteBuffer r = nextResponse();
+        assertThat(ResponseHeader.parse(r, (short) 0).correlationId()).isEqualTo(9);
+        ApiVersionsResponseData body = (ApiVersionsResponseData) AbstractResponse.parseResponse(
+                        ApiKeys.API_VERSIONS, new ByteBufferAccessor(r), (short) 0)
+                .data();
+        assertThat(body.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void closesOnAnUnsupportedVersionOfAnotherApi() {
+        channel.writeInbound(request(new MetadataRequest(new MetadataRequestData(), (short) 13), 1));
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(dispatcher.futures).isEmpty();
+    }
+
+    @Test
+    void closesOnAnUnknownApiKey() {
+        channel.writeInbound(rawRequest((short) 999, (short) 0, 1, new byte[0]));
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void closesOnATruncatedBody() {
+        // Metadata v1 with a topic array claiming 5 entries and nothing after it.
+        channel.writeInbound(rawRequest((short) 3, (short) 1, 1, new byte[] {0, 0, 0, 5}));
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(dispatcher.futures).isEmpty();
+    }
+
+    @Test
+    void closesOnTrailingGarbageAfterTheBody() {
+        // Metadata v1 with an empty topic array followed by bytes that belong to nothing.
+        channel.writeInbound(rawRequest((short) 3, (short) 1, 1, new byte[] {0, 0, 0, 0, 42, 42}));
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void closesAfterEarlierResponsesWhenAHandlerAsksTo() throws IOException {
+        MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
+        channel.writeInbound(request(metadata, 1));
+        channel.writeInbound(request(metadata, 2));
+        dispatcher.futures.get(0).complete(new MetadataResponseData());
+        dispatcher.futures.get(1).completeExceptionally(new CloseConnectionException("acks=0 produce failed"));
+        channel.runPendingTasks();
+        assertThat(ResponseHeader.parse(nextResponse(), (short) 1).correlationId()).isEqualTo(1);
+        ByteBuf empty = channel.readOutbound();
+        assertThat(empty.readableBytes()).isZero();
+        assertThat(channel.isOpen()).isFalse();
+    }
+}
