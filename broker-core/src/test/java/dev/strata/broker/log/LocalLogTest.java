@@ -187,7 +187,7 @@ class LocalLogTest {
         LocalLog log = open(Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.RETENTION_BYTES_CONFIG, "1",
                 TopicConfig.CLEANUP_POLICY_CONFIG, "compact"));
         for (int i = 0; i < 10; i++) {
-            log.appendAsLeader(records(time.milliseconds(), "v" + i), 0);
+            log.appendAsLeader(TestRecords.keyed(time.milliseconds(), "v" + i), 0);
         }
         assertThat(log.deleteOldSegments()).isZero();
     }

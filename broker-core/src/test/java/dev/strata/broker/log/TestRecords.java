@@ -26,6 +26,17 @@ final class TestRecords {
                 TimestampType.CREATE_TIME, records);
     }
 
+    /** One batch of records whose keys are their values, as a compacted topic requires. */
+    static MemoryRecords keyed(long timestamp, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            byte[] bytes = values[i].getBytes(StandardCharsets.UTF_8);
+            records[i] = new SimpleRecord(timestamp, bytes, bytes);
+        }
+        return MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V2, 0, Compression.NONE,
+                TimestampType.CREATE_TIME, records);
+    }
+
     static MemoryRecords idempotent(long producerId, short epoch, int baseSequence, String... values) {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {
