@@ -78,7 +78,14 @@ public final class StrataServer implements AutoCloseable {
         this.store = FileMetadataStore.open(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
         this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
         this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
-        this.logManager = new LogManager(
+        this.logManager = openLogManager(config);
+        this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
+        this.workerGroup = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
+    }
+
+    private LogManager openLogManager(BrokerConfig config) {
+        try {
+            return new LogManager(
                 config.logDirs(),
                 tp -> store.topic(tp.topic())
                         .map(t -> config.logConfig(t.configs()))
@@ -87,8 +94,9 @@ public final class StrataServer implements AutoCloseable {
                 scheduler,
                 config.retentionCheckIntervalMs(),
                 config.flushSchedulerIntervalMs());
-        this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
-        this.workerGroup = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
+        }
     }
 
     /** Starts a broker and returns once it accepts connections. */
@@ -103,7 +111,7 @@ public final class StrataServer implements AutoCloseable {
         }
     }
 
-    private void startup() throws InterruptedException {
+    private void startup() throws InterruptedException, IOException {
         Map<TopicPartition, Uuid> known = new HashMap<>();
         for (TopicMetadata t : store.topics()) {
             for (int p = 0; p < t.partitions(); p++) {

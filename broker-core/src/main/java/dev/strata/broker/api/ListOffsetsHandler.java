@@ -1,6 +1,7 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.log.LocalLog;
+import dev.strata.broker.log.TimestampAndOffset;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
@@ -14,7 +15,6 @@ import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 
@@ -64,18 +64,15 @@ public final class ListOffsetsHandler {
             if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
                 return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());
             }
-            if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
-                ts = ListOffsetsRequest.EARLIEST_TIMESTAMP;
-            }
             if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
                 // Nothing is tiered yet: no offset, as Kafka answers for a topic without remote storage.
                 return r;
             }
             Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(ts);
-            if (found.isPresent() && found.get().offset < log.highWatermark()
-                    || found.isPresent() && ts == ListOffsetsRequest.EARLIEST_TIMESTAMP) {
+            if (found.isPresent() && found.get().offset() < log.highWatermark()
+                    || found.isPresent() && (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP)) {
                 TimestampAndOffset t = found.get();
-                r.setOffset(t.offset).setTimestamp(t.timestamp).setLeaderEpoch(t.leaderEpoch.orElse(-1));
+                r.setOffset(t.offset()).setTimestamp(t.timestamp()).setLeaderEpoch(t.leaderEpoch().orElse(-1));
             }
             return r;
         } catch (ApiException e) {

@@ -3,6 +3,7 @@ package dev.strata.broker.api;
 import dev.strata.broker.log.LogAppendInfo;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.network.CloseConnectionException;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
@@ -64,7 +65,19 @@ public final class ProduceHandler {
             }
             response.responses().add(topicResponse);
         }
-        return acks == 0 ? null : response;
+        if (acks == 0) {
+            for (TopicProduceResponse t : response.responses()) {
+                for (PartitionProduceResponse p : t.partitionResponses()) {
+                    if (p.errorCode() != Errors.NONE.code()) {
+                        // No response can carry the error: closing makes the producer refresh and notice.
+                        throw new CloseConnectionException("produce with acks=0 to " + t.name() + "-" + p.index()
+                                + " failed: " + Errors.forCode(p.errorCode()).name());
+                    }
+                }
+            }
+            return null;
+        }
+        return response;
     }
 
     private void append(TopicMetadata topic, PartitionProduceData pd, short acks, PartitionProduceResponse pr) {

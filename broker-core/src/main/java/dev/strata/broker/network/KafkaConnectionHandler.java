@@ -1,6 +1,8 @@
 package dev.strata.broker.network;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
@@ -116,6 +118,14 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peekFirst().response.isDone()) {
             Pending p = inFlight.pollFirst();
+            if (p.closesConnection()) {
+                log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(),
+                        p.response.handle((r, e) -> e.getCause() != null ? e.getCause() : e).join().getMessage());
+                inFlight.clear();
+                // Close once the responses before this one have reached the socket, not before.
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             ApiMessage body = p.body();
             if (body != null && ctx.channel().isActive()) {
                 Send send = SendBuilder.buildResponseSend(
@@ -149,6 +159,13 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             short responseHeaderVersion,
             CompletableFuture<ApiMessage> response,
             AbstractRequest request) {
+
+        boolean closesConnection() {
+            return response.isCompletedExceptionally()
+                    && response.handle((r, e) -> e instanceof CloseConnectionException
+                                    || e.getCause() instanceof CloseConnectionException)
+                            .join();
+        }
 
         /** The body to send: the handler's, or the request's error response if the handler failed. */
         ApiMessage body() {

@@ -182,4 +182,18 @@ class KafkaConnectionHandlerTest {
         channel.writeInbound(rawRequest((short) 3, (short) 1, 1, new byte[] {0, 0, 0, 0, 42, 42}));
         assertThat(channel.isOpen()).isFalse();
     }
+
+    @Test
+    void closesAfterEarlierResponsesWhenAHandlerAsksTo() throws IOException {
+        MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
+        channel.writeInbound(request(metadata, 1));
+        channel.writeInbound(request(metadata, 2));
+        dispatcher.futures.get(0).complete(new MetadataResponseData());
+        dispatcher.futures.get(1).completeExceptionally(new CloseConnectionException("acks=0 produce failed"));
+        channel.runPendingTasks();
+        assertThat(ResponseHeader.parse(nextResponse(), (short) 1).correlationId()).isEqualTo(1);
+        ByteBuf empty = channel.readOutbound();
+        assertThat(empty.readableBytes()).isZero();
+        assertThat(channel.isOpen()).isFalse();
+    }
 }

@@ -1,0 +1,811 @@
+package dev.strata.broker.group;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and committed offsets, as Kafka's group
+ * coordinator runs them. Each group is guarded by its own monitor; timers (session expiry, join deadlines) run on the
+ * shared scheduler and take the same monitor. Nothing here blocks waiting for a client: joins and syncs that must
+ * wait for other members return futures that complete when the group moves on.
+ */
+public final class GroupCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+
+    /** The coordinator's settings, with Kafka's names and defaults. */
+    public record Settings(int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs, int maxSize) {
+        public static Settings defaults() {
+            return new Settings(6_000, 1_800_000, 3_000, Integer.MAX_VALUE);
+        }
+    }
+
+    private final Settings settings;
+    private final GroupStore store;
+    private final ScheduledExecutorService timer;
+    private final Map<String, ClassicGroup> groups = new ConcurrentHashMap<>();
+    private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new ConcurrentHashMap<>();
+
+    public GroupCoordinator(Settings settings, GroupStore store, ScheduledExecutorService timer) {
+        this.settings = settings;
+        this.store = store;
+        this.timer = timer;
+    }
+
+    // ---------------------------------------------------------------- JoinGroup
+
+    public CompletableFuture<JoinGroupResponseData> join(
+            JoinGroupRequestData req, short version, String clientId, String clientHost) {
+        Map<String, byte[]> protocols = new LinkedHashMap<>();
+        req.protocols().forEach(p -> protocols.put(p.name(), p.metadata()));
+        if (req.sessionTimeoutMs() < settings.minSessionTimeoutMs()
+                || req.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
+            return joinError(req.memberId(), Errors.INVALID_SESSION_TIMEOUT);
+        }
+        if (req.groupId() == null || req.groupId().isEmpty()) {
+            return joinError(req.memberId(), Errors.INVALID_GROUP_ID);
+        }
+        boolean unknownMember = req.memberId().isEmpty();
+        ClassicGroup group = unknownMember
+                ? groups.computeIfAbsent(req.groupId(), ClassicGroup::new)
+                : groups.get(req.groupId());
+        if (group == null) {
+            return joinError(req.memberId(), Errors.UNKNOWN_MEMBER_ID);
+        }
+        synchronized (group) {
+            if (group.is(GroupState.DEAD)) {
+                return joinError(req.memberId(), Errors.COORDINATOR_NOT_AVAILABLE);
+            }
+            if (!group.supports(req.protocolType(), protocols.keySet())) {
+                return joinError(req.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL);
+            }
+            if (unknownMember) {
+                return joinNewMember(group, req, version, clientId, clientHost, protocols);
+            }
+            return joinKnownMember(group, req, protocols);
+        }
+    }
+
+    private CompletableFuture<JoinGroupResponseData> joinNewMember(
+            ClassicGroup group,
+            JoinGroupRequestData req,
+            short version,
+            String clientId,
+            String clientHost,
+            Map<String, byte[]> protocols) {
+        String newId = clientId + "-" + UUID.randomUUID();
+        String instanceId = req.groupInstanceId();
+        String existingStatic = group.staticMemberId(instanceId);
+        if (existingStatic != null) {
+            return rejoinStaticMember(group, req, existingStatic, newId, protocols);
+        }
+        if (group.members().size() + group.pendingMembers.size() >= settings.maxSize()) {
+            return joinError("", Errors.GROUP_MAX_SIZE_REACHED);
+        }
+        if (instanceId == null && version >= 4) {
+            // KIP-394: hand out the id first, so a client that never comes back leaves no member behind.
+            group.pendingMembers.add(newId);
+            timer.schedule(() -> expirePending(group, newId), req.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+            return joinError(newId, Errors.MEMBER_ID_REQUIRED);
+        }
+        GroupMember member = new GroupMember(newId, instanceId, clientId, clientHost, req.rebalanceTimeoutMs(),
+                req.sessionTimeoutMs(), req.protocolType(), protocols);
+        return addMemberAndRebalance(group, member);
+    }
+
+    private CompletableFuture<JoinGroupResponseData> joinKnownMember(
+            ClassicGroup group, JoinGroupRequestData req, Map<String, byte[]> protocols) {
+        String memberId = req.memberId();
+        if (group.pendingMembers.remove(memberId)) {
+            GroupMember member = new GroupMember(memberId, req.groupInstanceId(), "", "", req.rebalanceTimeoutMs(),
+                    req.sessionTimeoutMs(), req.protocolType(), protocols);
+            return addMemberAndRebalance(group, member);
+        }
+        Errors fenced = checkStatic(group, memberId, req.groupInstanceId());
+        if (fenced != null) {
+            return joinError(memberId, fenced);
+        }
+        GroupMember member = group.member(memberId);
+        if (member == null) {
+            return joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
+        }
+        boolean sameProtocols = member.sameProtocols(protocols);
+        member.update(req.rebalanceTimeoutMs(), req.sessionTimeoutMs(), protocols);
+        switch (group.state()) {
+            case PREPARING_REBALANCE -> {
+                return awaitJoin(group, member);
+            }
+            case COMPLETING_REBALANCE -> {
+                if (sameProtocols) {
+                    // A retried join: the member missed the response; send it again.
+                    return CompletableFuture.completedFuture(joinResponse(group, member));
+                }
+                prepareRebalance(group, "member " + memberId + " changed its protocols");
+                return awaitJoin(group, member);
+            }
+            case STABLE -> {
+                if (group.isLeader(memberId) || !sameProtocols) {
+                    prepareRebalance(group, "member " + memberId + " rejoined"
+                            + (sameProtocols ? " as leader" : " with new metadata"));
+                    return awaitJoin(group, member);
+                }
+                return CompletableFuture.completedFuture(joinResponse(group, member));
+            }
+            default -> {
+                return joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
+            }
+        }
+    }
+
+    private CompletableFuture<JoinGroupResponseData> rejoinStaticMember(
+            ClassicGroup group, JoinGroupRequestData req, String oldId, String newId, Map<String, byte[]> protocols) {
+        GroupMember member = group.member(oldId);
+        boolean sameProtocols = member.sameProtocols(protocols);
+        if (member.awaitingJoin != null) {
+            member.awaitingJoin.complete(errorJoin(oldId, Errors.FENCED_INSTANCE_ID));
+            member.awaitingJoin = null;
+        }
+        if (member.awaitingSync != null) {
+            member.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.FENCED_INSTANCE_ID.code()));
+            member.awaitingSync = null;
+        }
+        group.replaceStaticMember(req.groupInstanceId(), oldId, newId);
+        member.update(req.rebalanceTimeoutMs(), req.sessionTimeoutMs(), protocols);
+        log.info("Static member {} of group {} rejoined as {}", req.groupInstanceId(), group.groupId(), newId);
+        if (group.is(GroupState.STABLE) && sameProtocols) {
+            // KIP-345: the restarted member gets its old assignment back with no rebalance.
+            scheduleSessionExpiry(group, member);
+            persist(group);
+            JoinGroupResponseData r = joinResponse(group, member);
+            if (group.isLeader(newId)) {
+                // The leader must not recompute the assignment: tell it so (KIP-814).
+                r.setSkipAssignment(true);
+                addLeaderMembers(group, r);
+            }
+            return CompletableFuture.completedFuture(r);
+        }
+        if (group.is(GroupState.PREPARING_REBALANCE) || group.is(GroupState.COMPLETING_REBALANCE)
+                || !sameProtocols) {
+            if (!group.is(GroupState.PREPARING_REBALANCE)) {
+                prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
+            }
+            return awaitJoin(group, member);
+        }
+        prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
+        return awaitJoin(group, member);
+    }
+
+    private CompletableFuture<JoinGroupResponseData> addMemberAndRebalance(ClassicGroup group, GroupMember member) {
+        group.add(member);
+        CompletableFuture<JoinGroupResponseData> f = awaitJoin(group, member);
+        if (group.is(GroupState.PREPARING_REBALANCE)) {
+            extendInitialDelay(group);
+            maybeCompleteJoin(group);
+        } else {
+            prepareRebalance(group, "member " + member.memberId() + " joined");
+        }
+        return f;
+    }
+
+    private CompletableFuture<JoinGroupResponseData> awaitJoin(ClassicGroup group, GroupMember member) {
+        if (member.awaitingJoin != null) {
+            member.awaitingJoin.complete(errorJoin(member.memberId(), Errors.REBALANCE_IN_PROGRESS));
+        }
+        cancelSessionExpiry(member);
+        CompletableFuture<JoinGroupResponseData> f = new CompletableFuture<>();
+        member.awaitingJoin = f;
+        maybeCompleteJoin(group);
+        return f;
+    }
+
+    private void prepareRebalance(ClassicGroup group, String reason) {
+        if (group.is(GroupState.COMPLETING_REBALANCE)) {
+            for (GroupMember m : group.members().values()) {
+                if (m.awaitingSync != null) {
+                    m.awaitingSync.complete(
+                            new SyncGroupResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code()));
+                    m.awaitingSync = null;
+                }
+            }
+        }
+        boolean fromEmpty = group.is(GroupState.EMPTY);
+        group.transitionTo(GroupState.PREPARING_REBALANCE);
+        log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId(), group.generationId(),
+                reason);
+        long delay;
+        if (fromEmpty && settings.initialRebalanceDelayMs() > 0) {
+            group.initialDelayRunning = true;
+            delay = Math.min(settings.initialRebalanceDelayMs(), group.maxRebalanceTimeoutMs());
+        } else {
+            group.initialDelayRunning = false;
+            delay = group.maxRebalanceTimeoutMs();
+        }
+        scheduleJoinDeadline(group, delay);
+    }
+
+    private void extendInitialDelay(ClassicGroup group) {
+        if (group.initialDelayRunning) {
+            scheduleJoinDeadline(group, Math.min(settings.initialRebalanceDelayMs(), group.maxRebalanceTimeoutMs()));
+        }
+    }
+
+    private void scheduleJoinDeadline(ClassicGroup group, long delayMs) {
+        if (group.joinDeadline != null) {
+            group.joinDeadline.cancel(false);
+        }
+        int generation = group.generationId();
+        group.joinDeadline = timer.schedule(() -> onJoinDeadline(group, generation), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void onJoinDeadline(ClassicGroup group, int generation) {
+        synchronized (group) {
+            if (!group.is(GroupState.PREPARING_REBALANCE) || group.generationId() != generation) {
+                return;
+            }
+            if (group.initialDelayRunning) {
+                group.initialDelayRunning = false;
+                if (!group.allMembersJoined()) {
+                    scheduleJoinDeadline(group, group.maxRebalanceTimeoutMs());
+                    return;
+                }
+            } else {
+                for (GroupMember m : group.notYetJoined()) {
+                    log.info("Member {} of group {} did not rejoin in time; removing it", m.memberId(),
+                            group.groupId());
+                    group.remove(m.memberId());
+                }
+                group.pendingMembers.clear();
+            }
+            completeJoin(group);
+        }
+    }
+
+    private void maybeCompleteJoin(ClassicGroup group) {
+        if (group.is(GroupState.PREPARING_REBALANCE) && !group.initialDelayRunning && group.allMembersJoined()) {
+            completeJoin(group);
+        }
+    }
+
+    private void completeJoin(ClassicGroup group) {
+        if (group.joinDeadline != null) {
+            group.joinDeadline.cancel(false);
+            group.joinDeadline = null;
+        }
+        group.nextGeneration();
+        if (group.is(GroupState.EMPTY)) {
+            log.info("Group {} is empty in generation {}", group.groupId(), group.generationId());
+            persist(group);
+            return;
+        }
+        log.info("Group {} has {} member(s) in generation {} (protocol {}, leader {})", group.groupId(),
+                group.members().size(), group.generationId(), group.protocolName(), group.leaderId());
+        for (GroupMember m : group.members().values()) {
+            JoinGroupResponseData r = joinResponse(group, m);
+            if (group.isLeader(m.memberId())) {
+                addLeaderMembers(group, r);
+            }
+            CompletableFuture<JoinGroupResponseData> f = m.awaitingJoin;
+            m.awaitingJoin = null;
+            scheduleSessionExpiry(group, m);
+            if (f != null) {
+                f.complete(r);
+            }
+        }
+    }
+
+    private static JoinGroupResponseData joinResponse(ClassicGroup group, GroupMember m) {
+        return new JoinGroupResponseData()
+                .setGenerationId(group.generationId())
+                .setProtocolType(group.protocolType())
+                .setProtocolName(group.protocolName())
+                .setLeader(group.leaderId())
+                .setMemberId(m.memberId());
+    }
+
+    private static void addLeaderMembers(ClassicGroup group, JoinGroupResponseData r) {
+        for (GroupMember member : group.members().values()) {
+            r.members().add(new JoinGroupResponseData.JoinGroupResponseMember()
+                    .setMemberId(member.memberId())
+                    .setGroupInstanceId(member.groupInstanceId())
+                    .setMetadata(member.metadata(group.protocolName())));
+        }
+    }
+
+    private static CompletableFuture<JoinGroupResponseData> joinError(String memberId, Errors error) {
+        return CompletableFuture.completedFuture(errorJoin(memberId, error));
+    }
+
+    private static JoinGroupResponseData errorJoin(String memberId, Errors error) {
+        return new JoinGroupResponseData()
+                .setErrorCode(error.code())
+                .setMemberId(memberId)
+                .setGenerationId(-1)
+                .setProtocolName(null)
+                .setLeader("");
+    }
+
+    private void expirePending(ClassicGroup group, String memberId) {
+        synchronized (group) {
+            if (group.pendingMembers.remove(memberId)) {
+                maybeCompleteJoin(group);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- SyncGroup
+
+    public CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData req) {
+        ClassicGroup group = groups.get(req.groupId());
+        if (group == null) {
+            return syncError(Errors.UNKNOWN_MEMBER_ID);
+        }
+        synchronized (group) {
+            Errors fenced = checkStatic(group, req.memberId(), req.groupInstanceId());
+            if (fenced != null) {
+                return syncError(fenced);
+            }
+            GroupMember member = group.member(req.memberId());
+            if (member == null || group.is(GroupState.DEAD)) {
+                return syncError(Errors.UNKNOWN_MEMBER_ID);
+            }
+            if (req.generationId() != group.generationId()) {
+                return syncError(Errors.ILLEGAL_GENERATION);
+            }
+            if (req.protocolType() != null && !req.protocolType().equals(group.protocolType())
+                    || req.protocolName() != null && !req.protocolName().equals(group.protocolName())) {
+                return syncError(Errors.INCONSISTENT_GROUP_PROTOCOL);
+            }
+            switch (group.state()) {
+                case PREPARING_REBALANCE -> {
+                    return syncError(Errors.REBALANCE_IN_PROGRESS);
+                }
+                case STABLE -> {
+                    scheduleSessionExpiry(group, member);
+                    return CompletableFuture.completedFuture(syncResponse(group, member));
+                }
+                case COMPLETING_REBALANCE -> {
+                    CompletableFuture<SyncGroupResponseData> f = new CompletableFuture<>();
+                    member.awaitingSync = f;
+                    scheduleSessionExpiry(group, member);
+                    if (group.isLeader(member.memberId())) {
+                        Map<String, byte[]> assignments = new HashMap<>();
+                        req.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+                        for (GroupMember m : group.members().values()) {
+                            m.assignment(assignments.get(m.memberId()));
+                        }
+                        try {
+                            persist(group);
+                        } catch (ApiException e) {
+                            for (GroupMember m : group.members().values()) {
+                                m.assignment(null);
+                            }
+                            prepareRebalance(group, "the group could not be stored: " + e.getMessage());
+                            return syncError(Errors.forException(e));
+                        }
+                        group.transitionTo(GroupState.STABLE);
+                        for (GroupMember m : group.members().values()) {
+                            if (m.awaitingSync != null) {
+                                m.awaitingSync.complete(syncResponse(group, m));
+                                m.awaitingSync = null;
+                            }
+                        }
+                    }
+                    return f;
+                }
+                default -> {
+                    return syncError(Errors.UNKNOWN_MEMBER_ID);
+                }
+            }
+        }
+    }
+
+    private static SyncGroupResponseData syncResponse(ClassicGroup group, GroupMember m) {
+        return new SyncGroupResponseData()
+                .setProtocolType(group.protocolType())
+                .setProtocolName(group.protocolName())
+                .setAssignment(m.assignment());
+    }
+
+    private static CompletableFuture<SyncGroupResponseData> syncError(Errors error) {
+        return CompletableFuture.completedFuture(
+                new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]));
+    }
+
+    // ---------------------------------------------------------------- Heartbeat and LeaveGroup
+
+    public Errors heartbeat(String groupId, String memberId, String instanceId, int generationId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        synchronized (group) {
+            Errors fenced = checkStatic(group, memberId, instanceId);
+            if (fenced != null) {
+                return fenced;
+            }
+            GroupMember member = group.member(memberId);
+            if (member == null || group.is(GroupState.DEAD)) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (generationId != group.generationId()) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            return switch (group.state()) {
+                case PREPARING_REBALANCE -> Errors.REBALANCE_IN_PROGRESS;
+                case COMPLETING_REBALANCE, STABLE -> {
+                    scheduleSessionExpiry(group, member);
+                    yield Errors.NONE;
+                }
+                default -> Errors.UNKNOWN_MEMBER_ID;
+            };
+        }
+    }
+
+    /** A member leaving, by member id or (static members) by instance id. */
+    public record Leaver(String memberId, String groupInstanceId) {}
+
+    /** @return one error per leaver, in order; or a single group-level error */
+    public List<Errors> leave(String groupId, List<Leaver> leavers) {
+        ClassicGroup group = groups.get(groupId);
+        List<Errors> out = new ArrayList<>();
+        if (group == null) {
+            leavers.forEach(l -> out.add(Errors.UNKNOWN_MEMBER_ID));
+            return out;
+        }
+        synchronized (group) {
+            boolean changed = false;
+            for (Leaver l : leavers) {
+                String memberId = l.memberId();
+                if (l.groupInstanceId() != null) {
+                    String current = group.staticMemberId(l.groupInstanceId());
+                    if (current == null) {
+                        out.add(Errors.UNKNOWN_MEMBER_ID);
+                        continue;
+                    }
+                    if (memberId != null && !memberId.isEmpty() && !memberId.equals(current)) {
+                        out.add(Errors.FENCED_INSTANCE_ID);
+                        continue;
+                    }
+                    memberId = current;
+                }
+                if (group.pendingMembers.remove(memberId)) {
+                    out.add(Errors.NONE);
+                    continue;
+                }
+                GroupMember m = group.member(memberId);
+                if (m == null) {
+                    out.add(Errors.UNKNOWN_MEMBER_ID);
+                    continue;
+                }
+                removeMember(group, m);
+                changed = true;
+                out.add(Errors.NONE);
+            }
+            if (changed) {
+                afterMemberRemoved(group, "members left");
+            }
+        }
+        return out;
+    }
+
+    private void removeMember(ClassicGroup group, GroupMember m) {
+        cancelSessionExpiry(m);
+        if (m.awaitingJoin != null) {
+            m.awaitingJoin.complete(errorJoin(m.memberId(), Errors.UNKNOWN_MEMBER_ID));
+        }
+        if (m.awaitingSync != null) {
+            m.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
+        }
+        group.remove(m.memberId());
+    }
+
+    private void afterMemberRemoved(ClassicGroup group, String reason) {
+        switch (group.state()) {
+            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(group, reason);
+            case PREPARING_REBALANCE -> maybeCompleteJoin(group);
+            default -> {}
+        }
+    }
+
+    private void scheduleSessionExpiry(ClassicGroup group, GroupMember m) {
+        cancelSessionExpiry(m);
+        String memberId = m.memberId();
+        m.sessionExpiry = timer.schedule(
+                () -> onSessionExpired(group, memberId), m.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void cancelSessionExpiry(GroupMember m) {
+        if (m.sessionExpiry != null) {
+            m.sessionExpiry.cancel(false);
+            m.sessionExpiry = null;
+        }
+    }
+
+    private void onSessionExpired(ClassicGroup group, String memberId) {
+        synchronized (group) {
+            GroupMember m = group.member(memberId);
+            if (m == null || m.isAwaitingJoin()) {
+                return;
+            }
+            log.info("Member {} of group {} missed its session timeout; removing it", memberId, group.groupId());
+            removeMember(group, m);
+            afterMemberRemoved(group, "member " + memberId + " expired");
+        }
+    }
+
+    /** Static membership: the instance id must belong to this member id, or the caller is a fenced zombie. */
+    private static Errors checkStatic(ClassicGroup group, String memberId, String instanceId) {
+        if (instanceId == null) {
+            return null;
+        }
+        String current = group.staticMemberId(instanceId);
+        if (current == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        return current.equals(memberId) ? null : Errors.FENCED_INSTANCE_ID;
+    }
+
+    // ---------------------------------------------------------------- Offsets
+
+    /**
+     * Commits offsets for a classic-group member, or for a client outside any group (generation -1, empty member
+     * id) while the group has no members.
+     */
+    public Errors commitOffsets(
+            String groupId,
+            String memberId,
+            String instanceId,
+            int generationId,
+            Map<TopicPartition, CommittedOffset> commits) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) {
+            if (generationId >= 0) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            group = groups.computeIfAbsent(groupId, ClassicGroup::new);
+        }
+        synchronized (group) {
+            if (group.is(GroupState.DEAD)) {
+                return Errors.COORDINATOR_NOT_AVAILABLE;
+            }
+            if (generationId < 0 && group.is(GroupState.EMPTY)) {
+                return writeOffsets(groupId, commits);
+            }
+            Errors fenced = checkStatic(group, memberId, instanceId);
+            if (fenced != null) {
+                return fenced;
+            }
+            GroupMember member = group.member(memberId);
+            if (member == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (generationId != group.generationId()) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            if (group.is(GroupState.COMPLETING_REBALANCE)) {
+                return Errors.REBALANCE_IN_PROGRESS;
+            }
+            scheduleSessionExpiry(group, member);
+            return writeOffsets(groupId, commits);
+        }
+    }
+
+    private Errors writeOffsets(String groupId, Map<TopicPartition, CommittedOffset> commits) {
+        try {
+            store.storeOffsets(groupId, commits);
+        } catch (ApiException e) {
+            log.warn("Cannot store offsets of group {}: {}", groupId, e.toString());
+            return Errors.forException(e);
+        }
+        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(commits);
+        return Errors.NONE;
+    }
+
+    /** Committed offsets of a group: all of them ({@code partitions} null) or those asked for. */
+    public Map<TopicPartition, CommittedOffset> committed(String groupId, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, CommittedOffset> all = offsets.getOrDefault(groupId, Map.of());
+        if (partitions == null) {
+            return Map.copyOf(all);
+        }
+        Map<TopicPartition, CommittedOffset> out = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            CommittedOffset c = all.get(tp);
+            if (c != null) {
+                out.put(tp, c);
+            }
+        }
+        return out;
+    }
+
+    /** Deletes committed offsets of partitions the group is not consuming (OffsetDelete). */
+    public Map<TopicPartition, Errors> deleteOffsets(
+            String groupId, Collection<TopicPartition> partitions, java.util.function.Function<byte[], Set<String>> subscribedTopics) {
+        ClassicGroup group = groups.get(groupId);
+        Map<TopicPartition, Errors> out = new LinkedHashMap<>();
+        if (group == null && !offsets.containsKey(groupId)) {
+            throw Errors.GROUP_ID_NOT_FOUND.exception();
+        }
+        Set<String> subscribed = Set.of();
+        if (group != null) {
+            synchronized (group) {
+                if (group.is(GroupState.DEAD)) {
+                    throw Errors.GROUP_ID_NOT_FOUND.exception();
+                }
+                if (!group.is(GroupState.EMPTY) && "consumer".equals(group.protocolType())) {
+                    Set<String> topics = new java.util.HashSet<>();
+                    for (GroupMember m : group.members().values()) {
+                        byte[] meta = group.protocolName() == null ? null : m.metadata(group.protocolName());
+                        if (meta != null) {
+                            topics.addAll(subscribedTopics.apply(meta));
+                        }
+                    }
+                    subscribed = topics;
+                } else if (!group.is(GroupState.EMPTY)) {
+                    throw Errors.NON_EMPTY_GROUP.exception();
+                }
+            }
+        }
+        List<TopicPartition> deletable = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            if (subscribed.contains(tp.topic())) {
+                out.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+            } else {
+                out.put(tp, Errors.NONE);
+                deletable.add(tp);
+            }
+        }
+        if (!deletable.isEmpty()) {
+            store.deleteOffsets(groupId, deletable);
+            Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
+            if (all != null) {
+                deletable.forEach(all::remove);
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- Admin
+
+    /** A summary of one group for ListGroups and DescribeGroups. */
+    public record GroupSummary(String groupId, String state, String protocolType, String protocolName,
+            List<MemberSummary> members) {}
+
+    /** One member as DescribeGroups shows it. */
+    public record MemberSummary(String memberId, String groupInstanceId, String clientId, String clientHost,
+            byte[] metadata, byte[] assignment) {}
+
+    public List<GroupSummary> listGroups() {
+        List<GroupSummary> out = new ArrayList<>();
+        Set<String> ids = new java.util.TreeSet<>(groups.keySet());
+        ids.addAll(offsets.keySet());
+        for (String id : ids) {
+            describe(id).filter(g -> !g.state().equals(GroupState.DEAD.kafkaName())).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    public Optional<GroupSummary> describe(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) {
+            return offsets.containsKey(groupId)
+                    ? Optional.of(new GroupSummary(groupId, GroupState.EMPTY.kafkaName(), "", "", List.of()))
+                    : Optional.empty();
+        }
+        synchronized (group) {
+            List<MemberSummary> members = new ArrayList<>();
+            boolean stable = group.is(GroupState.STABLE);
+            for (GroupMember m : group.members().values()) {
+                members.add(new MemberSummary(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost(),
+                        stable && group.protocolName() != null ? m.metadata(group.protocolName()) : new byte[0],
+                        stable ? m.assignment() : new byte[0]));
+            }
+            return Optional.of(new GroupSummary(groupId, group.state().kafkaName(),
+                    group.protocolType() == null ? "" : group.protocolType(),
+                    stable && group.protocolName() != null ? group.protocolName() : "", members));
+        }
+    }
+
+    /** Deletes an empty group and its offsets. */
+    public Errors deleteGroup(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null && !offsets.containsKey(groupId)) {
+            return Errors.GROUP_ID_NOT_FOUND;
+        }
+        if (group != null) {
+            synchronized (group) {
+                if (group.is(GroupState.DEAD)) {
+                    return Errors.GROUP_ID_NOT_FOUND;
+                }
+                if (!group.is(GroupState.EMPTY)) {
+                    return Errors.NON_EMPTY_GROUP;
+                }
+                group.transitionTo(GroupState.DEAD);
+            }
+            groups.remove(groupId, group);
+        }
+        Map<TopicPartition, CommittedOffset> removed = offsets.remove(groupId);
+        try {
+            if (removed != null && !removed.isEmpty()) {
+                store.deleteOffsets(groupId, removed.keySet());
+            }
+            store.deleteGroup(groupId);
+        } catch (ApiException e) {
+            return Errors.forException(e);
+        }
+        return Errors.NONE;
+    }
+
+    // ---------------------------------------------------------------- Persistence
+
+    private void persist(ClassicGroup group) {
+        List<GroupSnapshot.Member> members = new ArrayList<>();
+        for (GroupMember m : group.members().values()) {
+            members.add(new GroupSnapshot.Member(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost(),
+                    m.rebalanceTimeoutMs(), m.sessionTimeoutMs(),
+                    group.protocolName() == null ? new byte[0] : m.metadata(group.protocolName()), m.assignment()));
+        }
+        store.storeGroup(new GroupSnapshot(group.groupId(), group.protocolType(), group.generationId(),
+                group.protocolName(), group.leaderId(), group.stateTimestampMs, members));
+    }
+
+    /** Rebuilds a group read back from the log at startup; its members must heartbeat again within their session. */
+    public void restoreGroup(GroupSnapshot snapshot) {
+        ClassicGroup group = new ClassicGroup(snapshot.groupId());
+        synchronized (group) {
+            group.restore(snapshot.generationId(), snapshot.protocolType(), snapshot.protocolName(),
+                    snapshot.leaderId());
+            for (GroupSnapshot.Member sm : snapshot.members()) {
+                Map<String, byte[]> protocols = new LinkedHashMap<>();
+                protocols.put(snapshot.protocolName(), sm.subscription());
+                GroupMember m = new GroupMember(sm.memberId(), sm.groupInstanceId(), sm.clientId(), sm.clientHost(),
+                        sm.rebalanceTimeoutMs(), sm.sessionTimeoutMs(), snapshot.protocolType(), protocols);
+                m.assignment(sm.assignment());
+                group.add(m);
+            }
+            if (!group.members().isEmpty()) {
+                group.transitionTo(GroupState.PREPARING_REBALANCE);
+                group.transitionTo(GroupState.COMPLETING_REBALANCE);
+                group.transitionTo(GroupState.STABLE);
+                group.members().values().forEach(m -> scheduleSessionExpiry(group, m));
+            }
+        }
+        groups.put(snapshot.groupId(), group);
+    }
+
+    public void restoreOffsets(String groupId, Map<TopicPartition, CommittedOffset> committed) {
+        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(committed);
+    }
+
+    public void forgetOffsets(String groupId, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
+        if (all != null) {
+            partitions.forEach(all::remove);
+            if (all.isEmpty()) {
+                offsets.remove(groupId);
+            }
+        }
+    }
+
+    public void forgetGroup(String groupId) {
+        groups.remove(groupId);
+    }
+}

@@ -1,0 +1,351 @@
+package dev.strata.broker.log;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the broker's {@code log.dirs}: finds and recovers the partitions' logs at startup, creates and deletes logs,
+ * and runs retention and time-based flushes in the background.
+ *
+ * <p>Each log directory holds, next to the partition directories:
+ *
+ * <ul>
+ *   <li>{@code recovery-point-offset-checkpoint}: Kafka's text checkpoint (see {@link CheckpointFile}) with one
+ *       {@code <topic> <partition> <offset>} line per partition, the offset below which the partition was flushed.
+ *       After a crash, recovery re-validates only what lies above it.
+ *   <li>{@code log-start-offset-checkpoint}: the same format, with each partition's log start offset, which
+ *       DeleteRecords can move into the middle of a segment.
+ *   <li>{@code .kafka_cleanshutdown}: an empty marker written after every log is flushed and closed, and removed at
+ *       startup. A directory without it was not shut down cleanly (e.g. {@code kill -9}) and its logs are recovered.
+ * </ul>
+ *
+ * <p>Work on one log never happens while another log's lock is held: background tasks visit the logs one at a time.
+ */
+public final class LogManager implements AutoCloseable {
+
+    public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+    public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+    public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
+    static final String DELETE_DIR_SUFFIX = "-delete";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
+
+    private final List<Path> logDirs;
+    private final Function<TopicPartition, LogConfig> configs;
+    private final Time time;
+    private final ScheduledExecutorService scheduler;
+    private final long retentionCheckIntervalMs;
+    private final long flushCheckIntervalMs;
+    private final Map<Path, Boolean> hadCleanShutdown = new HashMap<>();
+    private final ConcurrentHashMap<TopicPartition, LocalLog> logs = new ConcurrentHashMap<>();
+    private final Object creationLock = new Object();
+    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private volatile boolean closed;
+
+    /**
+     * @param configs the effective config of each partition found on disk at {@link #loadLogs}
+     * @param scheduler runs retention, flushes, checkpoints and delayed deletions; owned by the caller
+     * @param flushCheckIntervalMs how often logs are checked for {@code flush.ms} and checkpoints are written
+     */
+    public LogManager(
+            List<Path> logDirs, Function<TopicPartition, LogConfig> configs, Time time,
+            ScheduledExecutorService scheduler, long retentionCheckIntervalMs, long flushCheckIntervalMs)
+            throws IOException {
+        this.logDirs = List.copyOf(logDirs);
+        this.configs = configs;
+        this.time = time;
+        this.scheduler = scheduler;
+        this.retentionCheckIntervalMs = retentionCheckIntervalMs;
+        this.flushCheckIntervalMs = flushCheckIntervalMs;
+        for (Path dir : this.logDirs) {
+            Files.createDirectories(dir);
+            Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
+            boolean clean = Files.exists(marker);
+            hadCleanShutdown.put(dir, clean);
+            // removed now so that a crash from here on is seen as unclean at the next start
+            Files.deleteIfExists(marker);
+            Utils.flushDir(dir);
+            if (!clean) {
+                LOG.info("Log directory {} was not shut down cleanly; its logs will be recovered", dir);
+            }
+        }
+    }
+
+    public List<Path> logDirs() {
+        return logDirs;
+    }
+
+    /**
+     * Opens the logs of {@code partitions} found in the log directories, recovering them if needed. Directories of
+     * other partitions are left alone; directories of deleted logs are removed.
+     */
+    public void loadLogs(Map<TopicPartition, Uuid> partitions) throws IOException {
+        for (Path logDir : logDirs) {
+            Map<TopicPartition, Long> recoveryPoints = readCheckpoint(logDir.resolve(RECOVERY_POINT_CHECKPOINT));
+            Map<TopicPartition, Long> startOffsets = readCheckpoint(logDir.resolve(LOG_START_OFFSET_CHECKPOINT));
+            boolean clean = hadCleanShutdown.get(logDir);
+            List<Path> partitionDirs = new ArrayList<>();
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(logDir, Files::isDirectory)) {
+                children.forEach(partitionDirs::add);
+            }
+            partitionDirs.sort(Comparator.naturalOrder());
+            for (Path partitionDir : partitionDirs) {
+                String name = partitionDir.getFileName().toString();
+                if (name.endsWith(DELETE_DIR_SUFFIX)) {
+                    scheduleDirDeletion(partitionDir, 0);
+                    continue;
+                }
+                Optional<TopicPartition> parsed = parseDirName(name);
+                if (parsed.isEmpty() || !partitions.containsKey(parsed.get())) {
+                    LOG.warn("Ignoring directory {}: not a partition this broker hosts", partitionDir);
+                    continue;
+                }
+                TopicPartition tp = parsed.get();
+                if (logs.containsKey(tp)) {
+                    throw new KafkaStorageException("Partition " + tp + " has directories in two log dirs: "
+                            + logs.get(tp).dir() + " and " + partitionDir);
+                }
+                LocalLog log = LocalLog.open(partitionDir, tp, partitions.get(tp), configs.apply(tp), time,
+                        recoveryPoints.getOrDefault(tp, 0L), startOffsets.getOrDefault(tp, 0L), clean, scheduler);
+                logs.put(tp, log);
+            }
+        }
+        LOG.info("Loaded {} logs from {}", logs.size(), logDirs);
+    }
+
+    /** Starts retention, flush and checkpoint tasks on the scheduler. */
+    public void startup() {
+        synchronized (tasks) {
+            tasks.add(scheduler.scheduleWithFixedDelay(this::cleanupLogs, retentionCheckIntervalMs,
+                    retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(this::flushDirtyLogs, flushCheckIntervalMs,
+                    flushCheckIntervalMs, TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(this::checkpointLogs, flushCheckIntervalMs,
+                    flushCheckIntervalMs, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    public Optional<LocalLog> log(TopicPartition tp) {
+        return Optional.ofNullable(logs.get(tp));
+    }
+
+    public Map<TopicPartition, LocalLog> logs() {
+        return Map.copyOf(logs);
+    }
+
+    /** The partition's log, created in the log directory with the fewest partitions if it does not exist. */
+    public LocalLog getOrCreateLog(TopicPartition tp, Uuid topicId, LogConfig config) {
+        LocalLog existing = logs.get(tp);
+        if (existing != null) {
+            return existing;
+        }
+        synchronized (creationLock) {
+            existing = logs.get(tp);
+            if (existing != null) {
+                return existing;
+            }
+            if (closed) {
+                throw new KafkaStorageException("The log manager is closed");
+            }
+            Path logDir = leastLoadedDir();
+            Path dir = logDir.resolve(tp.topic() + "-" + tp.partition());
+            try {
+                LocalLog log = LocalLog.open(dir, tp, topicId, config, time, 0L, 0L, true, scheduler);
+                logs.put(tp, log);
+                LOG.info("Created log for {} in {}", tp, dir);
+                return log;
+            } catch (IOException e) {
+                throw new KafkaStorageException("Error creating log for " + tp + " in " + dir, e);
+            }
+        }
+    }
+
+    private Path leastLoadedDir() {
+        Map<Path, Integer> counts = new HashMap<>();
+        logDirs.forEach(dir -> counts.put(dir, 0));
+        for (LocalLog log : logs.values()) {
+            counts.merge(log.dir().getParent(), 1, Integer::sum);
+        }
+        Path best = logDirs.get(0);
+        for (Path dir : logDirs) {
+            if (counts.get(dir) < counts.get(best)) {
+                best = dir;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Closes the partition's log, renames its directory to {@code <topic>-<partition>.<uuid>-delete} at once, so a
+     * restart neither loads nor confuses it with a new incarnation, and deletes it in the background.
+     *
+     * @return whether the partition had a log
+     */
+    public boolean deleteLog(TopicPartition tp) {
+        LocalLog log;
+        synchronized (creationLock) {
+            log = logs.remove(tp);
+        }
+        if (log == null) {
+            return false;
+        }
+        log.close();
+        Path dir = log.dir();
+        String uniqueId = UUID.randomUUID().toString().replace("-", "");
+        Path renamed = dir.resolveSibling(dir.getFileName() + "." + uniqueId + DELETE_DIR_SUFFIX);
+        try {
+            Utils.atomicMoveWithFallback(dir, renamed);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Error renaming " + dir + " for deletion", e);
+        }
+        LOG.info("Log for {} renamed to {} and scheduled for deletion", tp, renamed);
+        scheduleDirDeletion(renamed, log.config().fileDeleteDelayMs());
+        checkpointLogs();
+        return true;
+    }
+
+    private void scheduleDirDeletion(Path dir, long delayMs) {
+        scheduler.schedule(() -> {
+            try {
+                Utils.delete(dir.toFile());
+                LOG.info("Deleted {}", dir);
+            } catch (IOException e) {
+                LOG.warn("Failed to delete {}", dir, e);
+            }
+        }, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Applies retention to every log, one at a time. */
+    public int cleanupLogs() {
+        int deleted = 0;
+        for (LocalLog log : logs.values()) {
+            try {
+                deleted += log.deleteOldSegments();
+            } catch (RuntimeException e) {
+                LOG.error("Retention failed for {}", log.topicPartition(), e);
+            }
+        }
+        return deleted;
+    }
+
+    /** Flushes the logs not flushed for longer than their {@code flush.ms}. */
+    public void flushDirtyLogs() {
+        long now = time.milliseconds();
+        for (LocalLog log : logs.values()) {
+            try {
+                if (now - log.lastFlushTimeMs() >= log.config().flushMs()) {
+                    log.flush();
+                }
+            } catch (RuntimeException e) {
+                LOG.error("Flush failed for {}", log.topicPartition(), e);
+            }
+        }
+    }
+
+    /** Writes every directory's recovery-point and log-start-offset checkpoints. */
+    public void checkpointLogs() {
+        for (Path logDir : logDirs) {
+            List<String> recoveryPoints = new ArrayList<>();
+            List<String> startOffsets = new ArrayList<>();
+            for (LocalLog log : logs.values()) {
+                if (log.dir().getParent().equals(logDir)) {
+                    String key = log.topicPartition().topic() + " " + log.topicPartition().partition() + " ";
+                    recoveryPoints.add(key + log.recoveryPoint());
+                    startOffsets.add(key + log.logStartOffset());
+                }
+            }
+            try {
+                CheckpointFile.write(logDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
+                CheckpointFile.write(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), startOffsets);
+            } catch (KafkaStorageException e) {
+                LOG.error("Failed to write checkpoints in {}", logDir, e);
+            }
+        }
+    }
+
+    private static Map<TopicPartition, Long> readCheckpoint(Path file) {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        for (String line : CheckpointFile.read(file)) {
+            String[] fields = line.split(" ");
+            if (fields.length != 3) {
+                throw new KafkaStorageException("Malformed line '" + line + "' in " + file);
+            }
+            offsets.put(new TopicPartition(fields[0], Integer.parseInt(fields[1])), Long.parseLong(fields[2]));
+        }
+        return offsets;
+    }
+
+    /** {@code orders-3} → orders/3; topic names may themselves contain '-'. */
+    static Optional<TopicPartition> parseDirName(String name) {
+        int dash = name.lastIndexOf('-');
+        if (dash <= 0 || dash == name.length() - 1) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1))));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Stops the background tasks, flushes and closes every log, writes the checkpoints and then the clean-shutdown
+     * marker of each directory.
+     */
+    @Override
+    public void close() {
+        synchronized (creationLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        synchronized (tasks) {
+            tasks.forEach(task -> task.cancel(false));
+            tasks.clear();
+        }
+        boolean allClosed = true;
+        for (LocalLog log : logs.values()) {
+            try {
+                log.close();
+            } catch (RuntimeException e) {
+                allClosed = false;
+                LOG.error("Failed to close log {}", log.topicPartition(), e);
+            }
+        }
+        checkpointLogs();
+        if (allClosed) {
+            for (Path dir : logDirs) {
+                try {
+                    Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
+                    Utils.flushDir(dir);
+                } catch (IOException e) {
+                    LOG.error("Failed to write the clean shutdown marker in {}", dir, e);
+                }
+            }
+        }
+        logs.clear();
+        LOG.info("Log manager closed");
+    }
+}

@@ -1,0 +1,63 @@
+package dev.strata.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading server.properties: Kafka's names and defaults, and readable errors for bad values. */
+class BrokerConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsAKafkaStylePropertiesFile() throws Exception {
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, String.join("\n",
+                "listeners=PLAINTEXT://127.0.0.1:19092",
+                "log.dirs=" + dir.resolve("a") + "," + dir.resolve("b"),
+                "num.partitions=4",
+                "log.retention.hours=2",
+                "log.segment.bytes=1048576",
+                "log.message.timestamp.type=LogAppendTime"));
+        BrokerConfig config = BrokerConfig.load(file);
+        assertThat(config.listener()).isEqualTo(new BrokerConfig.Listener("PLAINTEXT", "127.0.0.1", 19092));
+        assertThat(config.logDirs()).containsExactly(dir.resolve("a"), dir.resolve("b"));
+        assertThat(config.numPartitions()).isEqualTo(4);
+        var log = config.logConfig(Map.of("segment.bytes", "2048"));
+        assertThat(log.retentionMs()).isEqualTo(2 * 3_600_000L);
+        assertThat(log.segmentBytes()).isEqualTo(2048);
+        assertThat(log.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+    }
+
+    @Test
+    void hasKafkasDefaults() {
+        BrokerConfig config = BrokerConfig.of(Map.of("log.dirs", dir.toString()));
+        assertThat(config.listener().port()).isEqualTo(9092);
+        assertThat(config.autoCreateTopics()).isTrue();
+        assertThat(config.socketRequestMaxBytes()).isEqualTo(100 * 1024 * 1024);
+        assertThat(config.logConfig(Map.of()).segmentBytes()).isEqualTo(1024 * 1024 * 1024);
+    }
+
+    @Test
+    void namesTheBadSettingInItsError() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.partitions", "many")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("num.partitions");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "127.0.0.1:9092")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listeners");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.segment.bytes", "-5")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("segment.bytes");
+        assertThatThrownBy(() -> BrokerConfig.load(dir.resolve("missing.properties")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("missing.properties");
+    }
+}

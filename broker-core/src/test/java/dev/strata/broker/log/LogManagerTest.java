@@ -1,0 +1,141 @@
+package dev.strata.broker.log;
+
+import static dev.strata.broker.log.TestRecords.batch;
+import static dev.strata.broker.log.TestRecords.values;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogManagerTest {
+
+    private static final Uuid TOPIC_ID = Uuid.randomUuid();
+    private static final TopicPartition P0 = new TopicPartition("events", 0);
+    private static final TopicPartition P1 = new TopicPartition("events", 1);
+    private static final TopicPartition OTHER = new TopicPartition("my-topic", 2);
+
+    @TempDir
+    Path root;
+
+    private final ManualTime time = new ManualTime(1_700_000_000_000L);
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopScheduler() throws Exception {
+        scheduler.shutdownNow();
+        assertThat(scheduler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private List<Path> dirs() {
+        return List.of(root.resolve("d1"), root.resolve("d2"));
+    }
+
+    private LogManager manager() throws Exception {
+        return new LogManager(dirs(), tp -> LogConfig.defaults(), time, scheduler, 300_000, 60_000);
+    }
+
+    @Test
+    void createsLogsInTheLeastLoadedDirectory() throws Exception {
+        try (LogManager manager = manager()) {
+            LocalLog a = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+            LocalLog b = manager.getOrCreateLog(P1, TOPIC_ID, LogConfig.defaults());
+
+            assertThat(manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults())).isSameAs(a);
+            assertThat(a.dir().getParent()).isNotEqualTo(b.dir().getParent());
+            assertThat(a.dir().getFileName().toString()).isEqualTo("events-0");
+            assertThat(manager.log(P1)).contains(b);
+            assertThat(manager.log(OTHER)).isEmpty();
+        }
+    }
+
+    @Test
+    void reloadsLogsAfterACleanClose() throws Exception {
+        try (LogManager manager = manager()) {
+            manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults()).appendAsLeader(batch(0, 5, "a", "b"), 1);
+            manager.getOrCreateLog(OTHER, TOPIC_ID, LogConfig.defaults()).appendAsLeader(batch(0, 5, "c"), 1);
+        }
+        for (Path dir : dirs()) {
+            assertThat(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).exists();
+        }
+        Path p0Dir = root.resolve("d1/events-0");
+        assertThat(Files.readAllLines(root.resolve("d1").resolve(LogManager.RECOVERY_POINT_CHECKPOINT)))
+                .containsExactly("0", "1", "events 0 2");
+
+        try (LogManager manager = manager()) {
+            for (Path dir : dirs()) {
+                assertThat(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).doesNotExist();
+            }
+            // OTHER is not in the map: its directory stays but is not loaded
+            manager.loadLogs(Map.of(P0, TOPIC_ID));
+            LocalLog log = manager.log(P0).orElseThrow();
+            assertThat(log.dir()).isEqualTo(p0Dir);
+            assertThat(log.logEndOffset()).isEqualTo(2);
+            assertThat(values(log.read(0, 1000, 2, false).records())).containsExactly("a", "b");
+            assertThat(manager.log(OTHER)).isEmpty();
+            assertThat(root.resolve("d2/my-topic-2")).exists();
+        }
+    }
+
+    @Test
+    void recoversAfterAnUncleanShutdown() throws Exception {
+        LogManager crashed = manager();
+        LocalLog log = crashed.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+        log.appendAsLeader(batch(0, 5, "a", "b", "c"), 0);
+        log.flush();
+        // no close: the marker is never written, as after kill -9; release the files the way the OS would
+        log.close();
+
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of(P0, TOPIC_ID));
+            LocalLog reloaded = manager.log(P0).orElseThrow();
+            assertThat(reloaded.logEndOffset()).isEqualTo(3);
+            assertThat(reloaded.recoveryPoint()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void deleteLogRenamesTheDirectoryAndDeletesItInTheBackground() throws Exception {
+        try (LogManager manager = manager()) {
+            LocalLog log = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+            log.appendAsLeader(batch(0, 5, "a"), 0);
+            Path dir = log.dir();
+
+            assertThat(manager.deleteLog(P0)).isTrue();
+            assertThat(dir).doesNotExist();
+            assertThat(manager.log(P0)).isEmpty();
+            assertThat(manager.deleteLog(P0)).isFalse();
+            // file.delete.delay.ms defaults to 60 s: the renamed directory is still there
+            try (Stream<Path> children = Files.list(dir.getParent())) {
+                assertThat(children.map(p -> p.getFileName().toString()))
+                        .anyMatch(name -> name.startsWith("events-0.") && name.endsWith("-delete"));
+            }
+        }
+        // a restart finishes the deletion
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of(P0, TOPIC_ID));
+            assertThat(manager.log(P0)).isEmpty();
+            scheduler.submit(() -> { }).get();
+            try (Stream<Path> children = Files.list(root.resolve("d1"))) {
+                assertThat(children.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith("-delete"));
+            }
+        }
+    }
+
+    @Test
+    void parsesPartitionDirectoryNames() {
+        assertThat(LogManager.parseDirName("my-topic-12")).contains(new TopicPartition("my-topic", 12));
+        assertThat(LogManager.parseDirName("lost+found")).isEmpty();
+        assertThat(LogManager.parseDirName("x.abc-delete")).isEmpty();
+    }
+}
