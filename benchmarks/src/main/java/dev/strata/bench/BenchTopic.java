@@ -1,0 +1,111 @@
+package dev.strata.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The topic one workload run uses. A created topic has a name unique to the run and is deleted on {@link #close()};
+ * an existing topic (replay of a pre-filled topic) is only described, never deleted.
+ */
+final class BenchTopic implements AutoCloseable {
+    private static final long ADMIN_TIMEOUT_S = 30;
+
+    private final Admin admin;
+    private final String name;
+    private final List<TopicPartition> partitions;
+    private final boolean owned;
+
+    private BenchTopic(Admin admin, String name, List<TopicPartition> partitions, boolean owned) {
+        this.admin = admin;
+        this.name = name;
+        this.partitions = List.copyOf(partitions);
+        this.owned = owned;
+    }
+
+    /** Creates {@code strata-bench-<workload>-<random>} with the spec's partitions and configs, replication 1. */
+    static BenchTopic create(String bootstrap, WorkloadSpec spec) {
+        String name = "strata-bench-" + spec.workload().label() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        Admin admin = admin(bootstrap);
+        try {
+            NewTopic topic = new NewTopic(name, spec.partitions(), (short) 1).configs(spec.topicConfigs());
+            admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
+            admin.close();
+            throw failure("create topic " + name, e);
+        }
+        List<TopicPartition> parts = new ArrayList<>();
+        for (int p = 0; p < spec.partitions(); p++) {
+            parts.add(new TopicPartition(name, p));
+        }
+        return new BenchTopic(admin, name, parts, true);
+    }
+
+    /** An existing topic, read as it is. */
+    static BenchTopic existing(String bootstrap, String name) {
+        Admin admin = admin(bootstrap);
+        try {
+            Map<String, TopicDescription> d = admin.describeTopics(List.of(name))
+                    .allTopicNames()
+                    .get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+            List<TopicPartition> parts = d.get(name).partitions().stream()
+                    .map(p -> new TopicPartition(name, p.partition()))
+                    .toList();
+            return new BenchTopic(admin, name, parts, false);
+        } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
+            admin.close();
+            throw failure("describe topic " + name, e);
+        }
+    }
+
+    static Admin admin(String bootstrap) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "strata-bench-admin");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(ADMIN_TIMEOUT_S));
+        return Admin.create(p);
+    }
+
+    String name() {
+        return name;
+    }
+
+    List<TopicPartition> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (owned) {
+                admin.deleteTopics(List.of(name)).all().get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            // The numbers are already taken; a topic left behind is worth a warning, not a failed run.
+            System.err.println("warning: cannot delete topic " + name + ": " + e);
+        } finally {
+            admin.close();
+        }
+    }
+
+    private static IllegalStateException failure(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return new IllegalStateException("Cannot " + what + ": " + cause, cause);
+    }
+}
