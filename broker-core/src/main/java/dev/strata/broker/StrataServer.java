@@ -3,6 +3,7 @@ package dev.strata.broker;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.FetchHandler;
+import dev.strata.broker.api.GroupHandler;
 import dev.strata.broker.api.KafkaApis;
 import dev.strata.broker.api.ListOffsetsHandler;
 import dev.strata.broker.api.MetadataHandler;
@@ -10,6 +11,8 @@ import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.group.GroupCoordinator;
+import dev.strata.broker.group.OffsetsTopic;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
@@ -127,15 +130,31 @@ public final class StrataServer implements AutoCloseable {
         BrokerConfig.Listener listener = config.listener();
         BrokerConfig.Listener advertised = config.advertisedListener();
         ConfigHandler configs = new ConfigHandler(config, topics);
+        java.util.function.Supplier<BrokerEndpoint> endpoint = () -> new BrokerEndpoint(
+                config.nodeId(),
+                advertisedHost(advertised),
+                advertised.port() == 0 ? port : advertised.port(),
+                store.clusterId());
+        OffsetsTopic offsetsTopic = new OffsetsTopic(
+                topics,
+                replicas,
+                config.intValue(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 50),
+                config.intValue(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES, 100 * 1024 * 1024),
+                Time.SYSTEM);
+        GroupCoordinator coordinator = new GroupCoordinator(
+                new GroupCoordinator.Settings(
+                        config.intValue(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 6_000),
+                        config.intValue(BrokerConfig.GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000),
+                        config.intValue(BrokerConfig.GROUP_INITIAL_REBALANCE_DELAY_MS, 3_000),
+                        config.intValue(BrokerConfig.GROUP_MAX_SIZE, Integer.MAX_VALUE)),
+                offsetsTopic,
+                scheduler);
+        GroupHandler groups = new GroupHandler(endpoint, coordinator, offsetsTopic);
         KafkaApis apis = new KafkaApis(
                 ioPool,
+                // The port is known only after bind; no client can ask before it knows the port.
                 new MetadataHandler(
-                        // The port is known only after bind; no client can ask before it knows the port.
-                        () -> new BrokerEndpoint(
-                                config.nodeId(),
-                                advertisedHost(advertised),
-                                advertised.port() == 0 ? port : advertised.port(),
-                                store.clusterId()),
+                        endpoint,
                         topics,
                         replicas,
                         config.autoCreateTopics()),
@@ -144,7 +163,8 @@ public final class StrataServer implements AutoCloseable {
                 new ListOffsetsHandler(topics, replicas),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,
-                new ProducerIdHandler(store));
+                new ProducerIdHandler(store),
+                groups);
         int maxFrame = config.socketRequestMaxBytes();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -165,6 +185,21 @@ public final class StrataServer implements AutoCloseable {
                 .sync()
                 .channel();
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        // Group state comes back from __consumer_offsets in the background; until then group requests are answered
+        // COORDINATOR_LOAD_IN_PROGRESS and clients retry.
+        ioPool.execute(() -> {
+            try {
+                offsetsTopic.loadInto(coordinator);
+                groups.markLoaded();
+            } catch (RuntimeException e) {
+                log.error("Cannot load consumer groups from {}", OffsetsTopic.NAME, e);
+            }
+        });
+        long retentionMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES, 7 * 24 * 60L) * 60_000L;
+        long checkMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS, 600_000L);
+        scheduler.scheduleWithFixedDelay(
+                () -> ioPool.execute(() -> coordinator.expireOffsets(System.currentTimeMillis(), retentionMs)),
+                checkMs, checkMs, TimeUnit.MILLISECONDS);
         log.info(
                 "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
                 config.nodeId(),

@@ -10,6 +10,17 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.DeleteGroupsRequest;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.HeartbeatRequest;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.LeaveGroupRequest;
+import org.apache.kafka.common.requests.ListGroupsRequest;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetDeleteRequest;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
@@ -37,6 +48,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final TopicAdminHandler topicAdmin;
     private final ConfigHandler configs;
     private final ProducerIdHandler producerIds;
+    private final GroupHandler groups;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -46,7 +58,8 @@ public final class KafkaApis implements RequestDispatcher {
             ListOffsetsHandler listOffsets,
             TopicAdminHandler topicAdmin,
             ConfigHandler configs,
-            ProducerIdHandler producerIds) {
+            ProducerIdHandler producerIds,
+            GroupHandler groups) {
         this.ioPool = ioPool;
         this.metadata = metadata;
         this.produce = produce;
@@ -55,6 +68,7 @@ public final class KafkaApis implements RequestDispatcher {
         this.topicAdmin = topicAdmin;
         this.configs = configs;
         this.producerIds = producerIds;
+        this.groups = groups;
     }
 
     @Override
@@ -88,6 +102,17 @@ public final class KafkaApis implements RequestDispatcher {
             case INCREMENTAL_ALTER_CONFIGS -> onIoPool(
                     () -> configs.incrementalAlter((IncrementalAlterConfigsRequest) request));
             case INIT_PRODUCER_ID -> onIoPool(() -> producerIds.handle((InitProducerIdRequest) request));
+            case FIND_COORDINATOR -> onIoPool(() -> groups.findCoordinator((FindCoordinatorRequest) request));
+            case JOIN_GROUP -> onIoPool(() -> groups.joinGroup(ctx, (JoinGroupRequest) request)).thenCompose(f -> f);
+            case SYNC_GROUP -> onIoPool(() -> groups.syncGroup((SyncGroupRequest) request)).thenCompose(f -> f);
+            case HEARTBEAT -> onIoPool(() -> groups.heartbeat((HeartbeatRequest) request));
+            case LEAVE_GROUP -> onIoPool(() -> groups.leaveGroup((LeaveGroupRequest) request));
+            case OFFSET_COMMIT -> onIoPool(() -> groups.offsetCommit((OffsetCommitRequest) request));
+            case OFFSET_FETCH -> onIoPool(() -> groups.offsetFetch((OffsetFetchRequest) request));
+            case OFFSET_DELETE -> onIoPool(() -> groups.offsetDelete((OffsetDeleteRequest) request));
+            case LIST_GROUPS -> onIoPool(() -> groups.listGroups((ListGroupsRequest) request));
+            case DESCRIBE_GROUPS -> onIoPool(() -> groups.describeGroups((DescribeGroupsRequest) request));
+            case DELETE_GROUPS -> onIoPool(() -> groups.deleteGroups((DeleteGroupsRequest) request));
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };
     }

@@ -32,6 +32,18 @@ public final class SupportedApis {
         range(ApiKeys.CREATE_PARTITIONS, 0, 3);
         range(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
         range(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
+        // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
+        range(ApiKeys.FIND_COORDINATOR, 0, 4);
+        range(ApiKeys.JOIN_GROUP, 0, 9);
+        range(ApiKeys.SYNC_GROUP, 0, 5);
+        range(ApiKeys.HEARTBEAT, 0, 4);
+        range(ApiKeys.LEAVE_GROUP, 0, 5);
+        range(ApiKeys.OFFSET_COMMIT, 2, 8);
+        range(ApiKeys.OFFSET_FETCH, 1, 8);
+        range(ApiKeys.OFFSET_DELETE, 0, 0);
+        range(ApiKeys.LIST_GROUPS, 0, 5);
+        range(ApiKeys.DESCRIBE_GROUPS, 0, 5);
+        range(ApiKeys.DELETE_GROUPS, 0, 2);
     }
 
     private SupportedApis() {}

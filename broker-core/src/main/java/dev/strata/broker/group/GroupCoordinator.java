@@ -240,6 +240,8 @@ public final class GroupCoordinator {
             delay = group.maxRebalanceTimeoutMs();
         }
         scheduleJoinDeadline(group, delay);
+        // Every remaining member may already be waiting (or none is left): then the join is complete now.
+        maybeCompleteJoin(group);
     }
 
     private void extendInitialDelay(ClassicGroup group) {
@@ -681,6 +683,60 @@ public final class GroupCoordinator {
             }
         }
         return out;
+    }
+
+    /**
+     * Expires committed offsets (Kafka's {@code offsets.retention.minutes}): those of a group that has had no members
+     * for the retention time, and standalone commits (no group) older than it. An empty group left with no offsets
+     * is forgotten.
+     */
+    public void expireOffsets(long nowMs, long retentionMs) {
+        for (String groupId : List.copyOf(offsets.keySet())) {
+            ClassicGroup group = groups.get(groupId);
+            Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
+            if (all == null) {
+                continue;
+            }
+            List<TopicPartition> expired = new ArrayList<>();
+            if (group != null) {
+                synchronized (group) {
+                    if (!group.is(GroupState.EMPTY) || group.stateTimestampMs + retentionMs > nowMs) {
+                        continue;
+                    }
+                    all.forEach((tp, o) -> {
+                        if (o.commitTimestampMs() + retentionMs <= nowMs) {
+                            expired.add(tp);
+                        }
+                    });
+                }
+            } else {
+                all.forEach((tp, o) -> {
+                    if (o.commitTimestampMs() + retentionMs <= nowMs) {
+                        expired.add(tp);
+                    }
+                });
+            }
+            if (expired.isEmpty()) {
+                continue;
+            }
+            try {
+                store.deleteOffsets(groupId, expired);
+            } catch (ApiException e) {
+                log.warn("Cannot expire offsets of group {}: {}", groupId, e.toString());
+                continue;
+            }
+            forgetOffsets(groupId, expired);
+            log.info("Expired {} committed offset(s) of group {}", expired.size(), groupId);
+            if (group != null && !offsets.containsKey(groupId)) {
+                synchronized (group) {
+                    if (group.is(GroupState.EMPTY)) {
+                        group.transitionTo(GroupState.DEAD);
+                        groups.remove(groupId, group);
+                        store.deleteGroup(groupId);
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- Admin

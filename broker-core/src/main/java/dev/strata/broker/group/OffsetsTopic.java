@@ -1,0 +1,186 @@
+package dev.strata.broker.group;
+
+import dev.strata.broker.log.FetchDataInfo;
+import dev.strata.broker.log.LocalLog;
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.ReplicaManager;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The internal compacted topic {@code __consumer_offsets}, where the group coordinator makes its state durable: one
+ * record per committed offset and one per group (see {@link OffsetsTopicRecords}), appended through the partition
+ * like any produce with acks=all, so it is replicated and compacted like any topic. A group lives in partition
+ * {@code abs(hash(groupId)) % offsets.topic.num.partitions}. The topic is created on first use, as Kafka does.
+ */
+public final class OffsetsTopic implements GroupStore {
+    public static final String NAME = "__consumer_offsets";
+    private static final Logger log = LoggerFactory.getLogger(OffsetsTopic.class);
+    private static final int READ_CHUNK = 1 << 20;
+
+    private final TopicManager topics;
+    private final ReplicaManager replicas;
+    private final int numPartitions;
+    private final int segmentBytes;
+    private final Time time;
+
+    public OffsetsTopic(TopicManager topics, ReplicaManager replicas, int numPartitions, int segmentBytes, Time time) {
+        this.topics = topics;
+        this.replicas = replicas;
+        this.numPartitions = numPartitions;
+        this.segmentBytes = segmentBytes;
+        this.time = time;
+    }
+
+    public int partitionFor(String groupId) {
+        return Utils.abs(groupId.hashCode()) % partitionCount();
+    }
+
+    private int partitionCount() {
+        return topics.topic(NAME).map(t -> t.partitions()).orElse(numPartitions);
+    }
+
+    /** Creates the topic if it does not exist yet. */
+    public synchronized void ensureExists() {
+        if (topics.topic(NAME).isPresent()) {
+            return;
+        }
+        try {
+            topics.createTopic(NAME, numPartitions, (short) 1, Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(segmentBytes)), false);
+        } catch (TopicExistsException raced) {
+            // created meanwhile: fine
+        }
+    }
+
+    @Override
+    public void storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+        List<SimpleRecord> records = new ArrayList<>();
+        long now = time.milliseconds();
+        offsets.forEach((tp, o) -> records.add(new SimpleRecord(
+                now, OffsetsTopicRecords.offsetKey(groupId, tp), OffsetsTopicRecords.offsetValue(o))));
+        append(groupId, records);
+    }
+
+    @Override
+    public void deleteOffsets(String groupId, Collection<TopicPartition> partitions) {
+        List<SimpleRecord> records = new ArrayList<>();
+        long now = time.milliseconds();
+        partitions.forEach(tp -> records.add(new SimpleRecord(now, OffsetsTopicRecords.offsetKey(groupId, tp), null)));
+        append(groupId, records);
+    }
+
+    @Override
+    public void storeGroup(GroupSnapshot group) {
+        append(group.groupId(), List.of(new SimpleRecord(time.milliseconds(),
+                OffsetsTopicRecords.groupKey(group.groupId()), OffsetsTopicRecords.groupValue(group))));
+    }
+
+    @Override
+    public void deleteGroup(String groupId) {
+        append(groupId, List.of(new SimpleRecord(time.milliseconds(), OffsetsTopicRecords.groupKey(groupId), null)));
+    }
+
+    private void append(String groupId, List<SimpleRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        ensureExists();
+        TopicPartition tp = new TopicPartition(NAME, partitionFor(groupId));
+        Partition partition = replicas.partition(tp)
+                .orElseThrow(() -> new CoordinatorNotAvailableException("Partition " + tp + " is not available"));
+        partition.appendAsLeader(
+                MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])), (short) -1);
+        replicas.onAppend(tp);
+    }
+
+    /** Replays every partition of the topic into the coordinator: the latest record per key wins. */
+    public void loadInto(GroupCoordinator coordinator) {
+        if (topics.topic(NAME).isEmpty()) {
+            return;
+        }
+        Map<String, GroupSnapshot> groups = new LinkedHashMap<>();
+        Map<String, Map<TopicPartition, CommittedOffset>> offsets = new LinkedHashMap<>();
+        long records = 0;
+        for (int p = 0; p < partitionCount(); p++) {
+            LocalLog partitionLog = replicas.partition(new TopicPartition(NAME, p)).map(Partition::log).orElse(null);
+            if (partitionLog == null) {
+                continue;
+            }
+            long offset = partitionLog.logStartOffset();
+            long end = partitionLog.logEndOffset();
+            while (offset < end) {
+                FetchDataInfo chunk = partitionLog.read(offset, READ_CHUNK, end, true);
+                long next = offset;
+                for (RecordBatch batch : chunk.records().batches()) {
+                    next = batch.nextOffset();
+                    if (batch.isControlBatch()) {
+                        continue;
+                    }
+                    for (Record r : batch) {
+                        if (r.offset() >= offset && r.hasKey()) {
+                            apply(r, groups, offsets);
+                            records++;
+                        }
+                    }
+                }
+                if (next <= offset) {
+                    break;
+                }
+                offset = next;
+            }
+        }
+        groups.forEach((id, g) -> {
+            if (g != null) {
+                coordinator.restoreGroup(g);
+            }
+        });
+        offsets.forEach((group, committed) -> {
+            Map<TopicPartition, CommittedOffset> live = new HashMap<>();
+            committed.forEach((tp, o) -> {
+                if (o != null) {
+                    live.put(tp, o);
+                }
+            });
+            if (!live.isEmpty()) {
+                coordinator.restoreOffsets(group, live);
+            }
+        });
+        log.info("Loaded {} groups and the offsets of {} groups from {} records of {}",
+                groups.values().stream().filter(g -> g != null).count(), offsets.size(), records, NAME);
+    }
+
+    private static void apply(
+            Record r,
+            Map<String, GroupSnapshot> groups,
+            Map<String, Map<TopicPartition, CommittedOffset>> offsets) {
+        OffsetsTopicRecords.Key key = OffsetsTopicRecords.readKey(r.key().duplicate());
+        ByteBuffer value = r.hasValue() ? r.value().duplicate() : null;
+        if (key instanceof OffsetsTopicRecords.OffsetKey k) {
+            offsets.computeIfAbsent(k.group(), g -> new LinkedHashMap<>())
+                    .put(k.partition(), value == null ? null : OffsetsTopicRecords.readOffsetValue(value));
+        } else if (key instanceof OffsetsTopicRecords.GroupKey k) {
+            groups.put(k.group(), value == null ? null : OffsetsTopicRecords.readGroupValue(k.group(), value));
+        }
+    }
+}
