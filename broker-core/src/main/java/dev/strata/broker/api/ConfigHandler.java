@@ -53,6 +53,7 @@ public final class ConfigHandler {
         boolean docs = request.data().includeDocumentation();
         for (DescribeConfigsResource resource : request.data().resources()) {
             DescribeConfigsResult result = new DescribeConfigsResult()
+                    .setErrorMessage(null)
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             try {
@@ -183,6 +184,7 @@ public final class ConfigHandler {
         AlterConfigsResponseData response = new AlterConfigsResponseData();
         for (var resource : request.data().resources()) {
             AlterConfigsResourceResponse r = new AlterConfigsResourceResponse()
+                    .setErrorMessage(null)
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             try {
@@ -202,6 +204,7 @@ public final class ConfigHandler {
         IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
         for (AlterConfigsResource resource : request.data().resources()) {
             var r = new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
+                    .setErrorMessage(null)
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             try {

@@ -21,6 +21,7 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 
 /**
@@ -75,6 +76,8 @@ public final class KafkaApis implements RequestDispatcher {
             case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request));
             case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request)).thenCompose(f -> f);
             case LIST_OFFSETS -> onIoPool(() -> listOffsets.handle(ctx, (ListOffsetsRequest) request));
+            case OFFSET_FOR_LEADER_EPOCH -> onIoPool(
+                    () -> listOffsets.offsetsForLeaderEpoch((OffsetsForLeaderEpochRequest) request));
             case CREATE_TOPICS -> onIoPool(() -> topicAdmin.createTopics(ctx, (CreateTopicsRequest) request));
             case DELETE_TOPICS -> onIoPool(() -> topicAdmin.deleteTopics(ctx, (DeleteTopicsRequest) request));
             case CREATE_PARTITIONS -> onIoPool(

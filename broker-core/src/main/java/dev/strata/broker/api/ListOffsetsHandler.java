@@ -1,5 +1,6 @@
 package dev.strata.broker.api;
 
+import dev.strata.broker.log.LeaderEpochCache;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.log.TimestampAndOffset;
 import dev.strata.broker.metadata.TopicManager;
@@ -17,10 +18,17 @@ import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicR
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
 
 /**
  * ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp (-3), earliest local (-4), latest tiered
- * (-5), or the first offset whose timestamp is at or after a given time.
+ * (-5), or the first offset whose timestamp is at or after a given time. Also OffsetForLeaderEpoch, which answers from
+ * the same partition state.
  */
 public final class ListOffsetsHandler {
     private final TopicManager topics;
@@ -78,5 +86,36 @@ public final class ListOffsetsHandler {
         } catch (ApiException e) {
             return r.setErrorCode(Errors.forException(e).code());
         }
+    }
+
+    /** OffsetForLeaderEpoch: where each requested leader epoch ends in this log, for truncation detection. */
+    public OffsetForLeaderEpochResponseData offsetsForLeaderEpoch(OffsetsForLeaderEpochRequest request) {
+        OffsetForLeaderEpochResponseData response = new OffsetForLeaderEpochResponseData();
+        for (OffsetForLeaderTopic topic : request.data().topics()) {
+            OffsetForLeaderTopicResult tr = new OffsetForLeaderTopicResult().setTopic(topic.topic());
+            for (OffsetForLeaderPartition p : topic.partitions()) {
+                EpochEndOffset r = new EpochEndOffset()
+                        .setPartition(p.partition())
+                        .setLeaderEpoch(-1)
+                        .setEndOffset(-1L);
+                TopicPartition tp = new TopicPartition(topic.topic(), p.partition());
+                Optional<Partition> partition =
+                        topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
+                if (partition.isEmpty()) {
+                    r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() != partition.get().leaderEpoch()) {
+                    r.setErrorCode((p.currentLeaderEpoch() < partition.get().leaderEpoch()
+                                    ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH).code());
+                } else {
+                    LocalLog log = partition.get().log();
+                    LeaderEpochCache.EpochEndOffset end =
+                            log.leaderEpochCache().endOffsetFor(p.leaderEpoch(), log.logEndOffset());
+                    r.setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset());
+                }
+                tr.partitions().add(r);
+            }
+            response.topics().add(tr);
+        }
+        return response;
     }
 }

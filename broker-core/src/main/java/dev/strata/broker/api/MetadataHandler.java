@@ -55,7 +55,8 @@ public final class MetadataHandler {
         }
         List<MetadataResponseTopic> out = new ArrayList<>();
         for (var requested : request.data().topics()) {
-            if (requested.name() == null) {
+            // By id (v10+): kafka-clients sends an empty name, not null, with the id.
+            if (requested.name() == null || requested.name().isEmpty() && !Uuid.ZERO_UUID.equals(requested.topicId())) {
                 Uuid id = requested.topicId();
                 out.add(topics.topic(id)
                         .map(this::describe)

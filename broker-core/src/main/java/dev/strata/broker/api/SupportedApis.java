@@ -31,6 +31,7 @@ public final class SupportedApis {
         range(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
         range(ApiKeys.CREATE_PARTITIONS, 0, 3);
         range(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
+        range(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
     }
 
     private SupportedApis() {}

@@ -86,7 +86,7 @@ public final class LogManager implements AutoCloseable {
             // removed now so that a crash from here on is seen as unclean at the next start
             Files.deleteIfExists(marker);
             Utils.flushDir(dir);
-            if (!clean) {
+            if (!clean && Files.exists(dir.resolve(RECOVERY_POINT_CHECKPOINT))) {
                 LOG.info("Log directory {} was not shut down cleanly; its logs will be recovered", dir);
             }
         }
@@ -112,6 +112,9 @@ public final class LogManager implements AutoCloseable {
             partitionDirs.sort(Comparator.naturalOrder());
             for (Path partitionDir : partitionDirs) {
                 String name = partitionDir.getFileName().toString();
+                if (name.startsWith("__strata")) {
+                    continue; // the broker's own metadata, not a partition
+                }
                 if (name.endsWith(DELETE_DIR_SUFFIX)) {
                     scheduleDirDeletion(partitionDir, 0);
                     continue;

@@ -3,10 +3,12 @@ package dev.strata.broker.log;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CorruptRecordException;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
@@ -21,145 +23,268 @@ import org.apache.kafka.common.utils.BufferSupplier;
 import org.apache.kafka.common.utils.CloseableIterator;
 
 /**
- * Checks a producer's batches before they reach the log and gives them their offsets, as Kafka's leader does: CRC,
- * magic v2, record counts and offset deltas, size, keys on compacted topics, timestamps. Offsets and the partition
- * leader epoch are written into each batch header in place (both lie outside the CRC), and a LogAppendTime topic
- * rewrites only the header's max timestamp, so a batch is never re-encoded unless the topic's
- * {@code compression.type} names a codec other than the one the producer used.
+ * Leader-side validation of the record batches a Produce request carries for one partition, and assignment of their
+ * offsets, before they are appended to the log.
+ *
+ * <p>Batches are checked in two passes so that a request is either accepted whole or rejected without any batch
+ * having been touched: the first pass validates every batch and every record, the second stamps offsets, partition
+ * leader epoch and (under LogAppendTime) the max timestamp into the batch headers. Base offset and leader epoch lie
+ * outside the CRC, and {@link MutableRecordBatch#setMaxTimestamp} recomputes it, so a batch keeps the producer's bytes;
+ * it is re-encoded only when the topic's {@code compression.type} names a codec other than the batch's.
+ *
+ * <p>Every rejection is a kafka-clients {@link ApiException}, so the request handler can answer with
+ * {@code Errors.forException}.
  */
 public final class LogValidator {
-    private LogValidator() {}
 
-    public static ValidationResult validateAndAssignOffsets(
-            MemoryRecords records,
-            TopicPartition tp,
-            long firstOffset,
-            LogConfig config,
-            long nowMs,
-            int partitionLeaderEpoch,
-            boolean fromClient) {
-        boolean any = false;
-        for (MutableRecordBatch batch : records.batches()) {
-            any = true;
-            validateBatch(batch, tp, config, nowMs, fromClient);
-        }
-        if (!any) {
-            throw new InvalidRecordException("Produce request to " + tp + " has no record batches");
-        }
-        MemoryRecords target = needsRecompression(records, config) ? recompress(records, config) : records;
-        boolean appendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
-        long next = firstOffset;
-        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        int count = 0;
-        List<BatchSummary> batches = new ArrayList<>();
-        for (MutableRecordBatch batch : target.batches()) {
-            int n = batch.countOrNull();
-            batch.setLastOffset(next + n - 1);
-            batch.setPartitionLeaderEpoch(partitionLeaderEpoch);
-            if (appendTime) {
-                batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
-            }
-            maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
-            batches.add(BatchSummary.of(batch));
-            next += n;
-            count += n;
-        }
-        return new ValidationResult(target, firstOffset, next - 1, maxTimestamp,
-                appendTime ? nowMs : RecordBatch.NO_TIMESTAMP, count, batches);
+    private static final String PRODUCER_COMPRESSION = "producer";
+
+    private LogValidator() {
     }
 
-    private static void validateBatch(
-            MutableRecordBatch batch, TopicPartition tp, LogConfig config, long nowMs, boolean fromClient) {
-        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-            throw new UnsupportedForMessageFormatException(
-                    "Record batches with magic " + batch.magic() + " are not accepted; only magic 2 is supported");
+    /**
+     * Validates the batches of one partition from a Produce request and assigns them dense offsets from
+     * {@code firstOffset} on. The batches are modified in place unless they have to be re-compressed.
+     *
+     * @param records the partition's records as they came in the request
+     * @param tp the partition, for error messages
+     * @param firstOffset the log's next offset: the first record gets it
+     * @param config the partition's log config
+     * @param nowMs the broker's clock, for timestamp checks and LogAppendTime
+     * @param partitionLeaderEpoch the leader epoch to stamp into every batch
+     * @param fromClient true for a producer's request; false for the broker's own writes (coordinators, transaction
+     *     markers), which may contain control batches
+     * @throws UnsupportedForMessageFormatException if a batch is not magic v2
+     * @throws InvalidRecordException if there is no batch, the record count or offset deltas are inconsistent, a key is
+     *     missing on a compacted topic, or a client sends a control batch
+     * @throws CorruptRecordException if a batch's CRC does not match or the request ends in a partial batch
+     * @throws RecordTooLargeException if a batch is larger than {@code max.message.bytes}
+     * @throws InvalidTimestampException if a CreateTime timestamp is out of the allowed range
+     */
+    public static ValidationResult validateAndAssignOffsets(MemoryRecords records, TopicPartition tp,
+            long firstOffset, LogConfig config, long nowMs, int partitionLeaderEpoch, boolean fromClient) {
+        List<MutableRecordBatch> batches = readBatches(records, tp, config);
+        CompressionType target = targetCompression(config.compressionType());
+        boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
+
+        List<ScannedBatch> scanned = new ArrayList<>(batches.size());
+        for (MutableRecordBatch batch : batches) {
+            validateHeader(batch, tp, config, fromClient);
+            boolean recompress = target != null && target != batch.compressionType() && !batch.isControlBatch();
+            scanned.add(scanRecords(batch, tp, config, nowMs, recompress));
         }
-        if (batch.sizeInBytes() > config.maxMessageBytes()) {
-            throw new RecordTooLargeException("A batch of " + batch.sizeInBytes() + " bytes to " + tp
-                    + " exceeds max.message.bytes=" + config.maxMessageBytes());
+
+        long nextOffset = firstOffset;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        int recordCount = 0;
+        boolean rewritten = false;
+        List<BatchSummary> summaries = new ArrayList<>(scanned.size());
+        // per batch: the re-encoded bytes, or null when the batch was stamped in place
+        List<ByteBuffer> parts = new ArrayList<>(scanned.size());
+        for (ScannedBatch s : scanned) {
+            MutableRecordBatch batch = s.batch();
+            if (s.records() != null) {
+                MemoryRecords rebuilt = recompress(s, target, nextOffset, config, nowMs, partitionLeaderEpoch);
+                batch = rebuilt.batches().iterator().next();
+                if (batch.sizeInBytes() > config.maxMessageBytes()) {
+                    throw new RecordTooLargeException("Batch of " + batch.sizeInBytes() + " bytes after compression to "
+                            + target.name + " exceeds max.message.bytes " + config.maxMessageBytes() + " in " + tp);
+                }
+                parts.add(rebuilt.buffer());
+                rewritten = true;
+            } else {
+                batch.setLastOffset(nextOffset + s.count() - 1);
+                batch.setPartitionLeaderEpoch(partitionLeaderEpoch);
+                if (logAppendTime) {
+                    batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
+                } else {
+                    // the header's max timestamp is the producer's claim; store the one the records prove
+                    batch.setMaxTimestamp(TimestampType.CREATE_TIME, s.maxTimestamp());
+                }
+                parts.add(null);
+            }
+            BatchSummary summary = BatchSummary.of(batch);
+            summaries.add(summary);
+            maxTimestamp = Math.max(maxTimestamp, summary.maxTimestamp());
+            recordCount += s.count();
+            nextOffset += s.count();
         }
-        if (!batch.isValid()) {
-            throw new CorruptRecordException("Record batch for " + tp + " failed its CRC check");
+
+        MemoryRecords out = rewritten ? concatenate(scanned, parts) : records;
+        return new ValidationResult(out, firstOffset, nextOffset - 1, maxTimestamp,
+                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, recordCount, summaries);
+    }
+
+    /**
+     * Maps the topic's {@code compression.type} to the codec batches must be stored in, or null when the producer's
+     * codec is kept.
+     */
+    static CompressionType targetCompression(String compressionType) {
+        String name = compressionType.toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case PRODUCER_COMPRESSION -> null;
+            case "uncompressed", "none" -> CompressionType.NONE;
+            default -> CompressionType.forName(name);
+        };
+    }
+
+    private static List<MutableRecordBatch> readBatches(MemoryRecords records, TopicPartition tp, LogConfig config) {
+        if (records.sizeInBytes() == 0) {
+            throw new InvalidRecordException("Produce request for " + tp + " contains no record batch");
         }
-        if (fromClient && batch.isControlBatch()) {
-            throw new InvalidRecordException("Clients may not send control batches (to " + tp + ")");
+        List<MutableRecordBatch> batches = new ArrayList<>(1);
+        int bytes = 0;
+        for (MutableRecordBatch batch : records.batches()) {
+            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                throw new UnsupportedForMessageFormatException("Record batch magic " + batch.magic() + " in " + tp
+                        + " is not supported; only magic " + RecordBatch.MAGIC_VALUE_V2 + " is accepted");
+            }
+            if (batch.sizeInBytes() > config.maxMessageBytes()) {
+                throw new RecordTooLargeException("Batch of " + batch.sizeInBytes() + " bytes in " + tp
+                        + " exceeds max.message.bytes " + config.maxMessageBytes());
+            }
+            if (!batch.isValid()) {
+                throw new CorruptRecordException("Record batch at position " + bytes + " in " + tp
+                        + " is corrupt: stored CRC " + batch.checksum() + " does not match its content");
+            }
+            bytes += batch.sizeInBytes();
+            batches.add(batch);
         }
+        if (batches.isEmpty()) {
+            throw new CorruptRecordException("Produce request for " + tp + " holds " + records.sizeInBytes()
+                    + " bytes but no complete record batch");
+        }
+        if (bytes != records.sizeInBytes()) {
+            throw new CorruptRecordException("Produce request for " + tp + " ends in a partial record batch: "
+                    + (records.sizeInBytes() - bytes) + " trailing bytes");
+        }
+        return batches;
+    }
+
+    private static void validateHeader(RecordBatch batch, TopicPartition tp, LogConfig config, boolean fromClient) {
         Integer count = batch.countOrNull();
         if (count == null || count <= 0) {
-            throw new InvalidRecordException("Record batch for " + tp + " has no records");
+            throw new InvalidRecordException("Invalid record count " + count + " in batch for " + tp);
         }
-        if (batch.lastOffset() - batch.baseOffset() != count - 1) {
-            throw new InvalidRecordException("Record batch for " + tp + " has " + count
-                    + " records but a last offset delta of " + (batch.lastOffset() - batch.baseOffset()));
+        long countFromOffsets = batch.lastOffset() - batch.baseOffset() + 1;
+        if (countFromOffsets != count) {
+            throw new InvalidRecordException("Batch offset range [" + batch.baseOffset() + ", " + batch.lastOffset()
+                    + "] does not match its record count " + count + " in " + tp);
         }
+        if (fromClient && batch.isControlBatch()) {
+            throw new InvalidRecordException("Clients may not write control records, in " + tp);
+        }
+        if (fromClient && batch.hasProducerId() && batch.baseSequence() < 0) {
+            throw new InvalidRecordException("Invalid sequence number " + batch.baseSequence()
+                    + " in batch of producer " + batch.producerId() + " in " + tp);
+        }
+        if (batch.isTransactional() && !batch.hasProducerId()) {
+            throw new InvalidRecordException("Transactional batch without producer id in " + tp);
+        }
+        if (config.timestampType() == TimestampType.CREATE_TIME
+                && batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
+            throw new InvalidTimestampException("Producer may not set timestamp type LogAppendTime, in " + tp);
+        }
+    }
+
+    /**
+     * Reads every record of a batch, decompressing if needed, and checks offset deltas, keys and timestamps. Keeps the
+     * records only when the batch is going to be re-encoded.
+     */
+    private static ScannedBatch scanRecords(MutableRecordBatch batch, TopicPartition tp, LogConfig config, long nowMs,
+            boolean keepRecords) {
+        int expectedCount = batch.countOrNull();
         boolean checkTimestamps = config.timestampType() == TimestampType.CREATE_TIME;
-        int expectedDelta = 0;
-        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+        long lowest = saturatedAdd(nowMs, -config.timestampBeforeMaxMs());
+        long highest = saturatedAdd(nowMs, config.timestampAfterMaxMs());
+        List<Record> kept = keepRecords ? new ArrayList<>(expectedCount) : null;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        int index = 0;
+        try (CloseableIterator<Record> it = keepRecords
+                ? batch.streamingIterator(BufferSupplier.NO_CACHING)
+                : batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
             while (it.hasNext()) {
-                Record r = it.next();
-                if (r.offset() - batch.baseOffset() != expectedDelta) {
-                    throw new InvalidRecordException("Record " + expectedDelta + " of a batch for " + tp
-                            + " has offset delta " + (r.offset() - batch.baseOffset()));
+                Record record = it.next();
+                if (index >= expectedCount) {
+                    throw new InvalidRecordException("Batch in " + tp + " holds more records than its count "
+                            + expectedCount);
                 }
-                expectedDelta++;
-                if (config.compact() && !r.hasKey()) {
-                    throw new InvalidRecordException(
-                            "Compacted topic " + tp.topic() + " cannot accept a record without a key");
+                if (record.offset() - batch.baseOffset() != index) {
+                    throw new InvalidRecordException("Record " + index + " of batch in " + tp + " has offset delta "
+                            + (record.offset() - batch.baseOffset()) + ", expected " + index);
                 }
-                if (checkTimestamps) {
-                    long ts = r.timestamp();
-                    if (ts < nowMs - config.timestampBeforeMaxMs() || ts > nowMs + config.timestampAfterMaxMs()) {
-                        throw new InvalidTimestampException("Timestamp " + ts + " of a record for " + tp
-                                + " is outside the accepted range [now - message.timestamp.before.max.ms, now + "
-                                + "message.timestamp.after.max.ms]");
-                    }
+                if (config.compact() && !record.hasKey()) {
+                    throw new InvalidRecordException("Compacted topic cannot accept a record without key (record "
+                            + index + ") in " + tp);
                 }
+                long ts = record.timestamp();
+                if (checkTimestamps && ts != RecordBatch.NO_TIMESTAMP && (ts < lowest || ts > highest)) {
+                    throw new InvalidTimestampException("Timestamp " + ts + " of record " + index + " in " + tp
+                            + " is out of range; it must be within [" + lowest + ", " + highest + "]");
+                }
+                maxTimestamp = Math.max(maxTimestamp, ts);
+                if (kept != null) {
+                    kept.add(record);
+                }
+                index++;
             }
-        } catch (org.apache.kafka.common.KafkaException e) {
-            if (e instanceof InvalidRecordException || e instanceof InvalidTimestampException) {
-                throw e;
-            }
-            throw new CorruptRecordException("Records of a batch for " + tp + " cannot be read: " + e.getMessage());
+        } catch (ApiException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a CRC-valid batch whose payload does not decode: a broken client, not a broken wire
+            throw new InvalidRecordException("Cannot read records of batch in " + tp + ": " + e.getMessage(), e);
         }
-        if (expectedDelta != count) {
-            throw new InvalidRecordException(
-                    "Record batch for " + tp + " declares " + count + " records but holds " + expectedDelta);
+        if (index != expectedCount) {
+            throw new InvalidRecordException("Batch in " + tp + " declares " + expectedCount + " records but holds "
+                    + index);
         }
+        return new ScannedBatch(batch, index, maxTimestamp, kept);
     }
 
-    private static boolean needsRecompression(MemoryRecords records, LogConfig config) {
-        String wanted = config.compressionType();
-        if (wanted.equals("producer")) {
-            return false;
+    private static MemoryRecords recompress(ScannedBatch s, CompressionType target, long baseOffset, LogConfig config,
+            long nowMs, int partitionLeaderEpoch) {
+        RecordBatch batch = s.batch();
+        boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
+        ByteBuffer buffer = ByteBuffer.allocate(Math.max(batch.sizeInBytes(), 256));
+        MemoryRecordsBuilder builder = new MemoryRecordsBuilder(buffer, RecordBatch.MAGIC_VALUE_V2,
+                Compression.of(target).build(), config.timestampType(), baseOffset,
+                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, batch.producerId(), batch.producerEpoch(),
+                batch.baseSequence(), batch.isTransactional(), false, partitionLeaderEpoch, Integer.MAX_VALUE);
+        long offset = baseOffset;
+        for (Record record : s.records()) {
+            builder.appendWithOffset(offset++, record);
         }
-        CompressionType target = wanted.equals("uncompressed") ? CompressionType.NONE : CompressionType.forName(wanted);
-        for (RecordBatch b : records.batches()) {
-            if (b.compressionType() != target) {
-                return true;
-            }
-        }
-        return false;
+        return builder.build();
     }
 
-    /** Rewrites every batch with the topic's codec, keeping producer id, epoch, sequences and timestamps. */
-    private static MemoryRecords recompress(MemoryRecords records, LogConfig config) {
-        String wanted = config.compressionType();
-        Compression compression = wanted.equals("uncompressed")
-                ? Compression.NONE
-                : Compression.of(CompressionType.forName(wanted)).build();
-        ByteBuffer out = ByteBuffer.allocate(Math.max(1024, records.sizeInBytes() * 2));
-        for (RecordBatch batch : records.batches()) {
-            MemoryRecordsBuilder builder = MemoryRecords.builder(out, RecordBatch.MAGIC_VALUE_V2, compression,
-                    batch.timestampType(), batch.baseOffset(), RecordBatch.NO_TIMESTAMP, batch.producerId(),
-                    batch.producerEpoch(), batch.baseSequence(), batch.isTransactional(),
-                    batch.partitionLeaderEpoch());
-            for (Record r : batch) {
-                builder.appendWithOffset(r.offset(), r);
+    private static MemoryRecords concatenate(List<ScannedBatch> scanned, List<ByteBuffer> rebuilt) {
+        int size = 0;
+        for (int i = 0; i < scanned.size(); i++) {
+            ScannedBatch s = scanned.get(i);
+            size += s.records() != null ? rebuilt.get(i).remaining() : s.batch().sizeInBytes();
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        for (int i = 0; i < scanned.size(); i++) {
+            if (scanned.get(i).records() != null) {
+                out.put(rebuilt.get(i).duplicate());
+            } else {
+                scanned.get(i).batch().writeTo(out);
             }
-            builder.close();
-            out = builder.buffer();
         }
         out.flip();
         return MemoryRecords.readableRecords(out);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        // overflow iff both operands have the sign opposite to the result
+        if (((a ^ r) & (b ^ r)) < 0) {
+            return b < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return r;
+    }
+
+    /** A batch after the validation pass: its record count, real max timestamp, and records if it is re-encoded. */
+    private record ScannedBatch(MutableRecordBatch batch, int count, long maxTimestamp, List<Record> records) {
     }
 }

@@ -2,20 +2,25 @@ package dev.strata.broker.log;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -23,255 +28,423 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Idempotent-producer bookkeeping for one partition: per producer id, its epoch and its last five batches, so that a
- * retried batch is answered with its original offsets instead of being written twice, and a gap in sequence numbers
- * is refused. The owning {@link LocalLog} calls every method under its own lock.
+ * Idempotent-producer bookkeeping for one partition: per producer id the current epoch and the last
+ * {@value ProducerStateEntry#NUM_BATCHES_TO_RETAIN} batches, so the leader can reject out-of-order or fenced writes
+ * and answer a retried batch with the offsets it was first written at instead of appending it twice.
  *
- * <p>Snapshots: {@code <20-digit offset>.snapshot} holds the state as of that offset (everything before it applied).
- * Bytes, big-endian: {@code short version (1)}, {@code int crc32c} of everything after it, {@code int entries}, then
- * per entry {@code long producerId, short epoch, int batches}, and per batch {@code int firstSeq, int lastSeq,
- * long firstOffset, long lastOffset, long timestamp}. A snapshot is written to a temporary file, forced to disk and
- * renamed, so a crash leaves either a whole snapshot or none; one whose CRC does not match is ignored and the log is
- * replayed from an older one.
+ * <p>Usage by the owning log, per batch of a produce request: {@link #checkBatch} before the append (a present result
+ * is a duplicate: append nothing, answer with its offsets), {@link #update} once the batch is in the log. On recovery
+ * {@link #load} restores the newest usable snapshot and the log replays its batches from {@link #snapshotOffset()} on
+ * through {@link #update}, which never throws, so replay cannot fail on data the leader once accepted.
+ *
+ * <p>When no state is known for a producer id (a new producer, or one whose batches all left the log through
+ * retention), a batch is accepted whatever its sequence, as Apache Kafka does.
+ *
+ * <p><b>Thread safety:</b> none. The owning log calls every method under its own lock.
+ *
+ * <h2>Snapshot file</h2>
+ * {@link #takeSnapshot(long) takeSnapshot(offset)} writes {@code <offset as 20 digits>.snapshot} in the partition
+ * directory: the state of every producer after all batches below {@code offset}. The file is written to
+ * {@code <name>.tmp}, fsynced, atomically renamed and the directory fsynced, so a crash leaves either the old set of
+ * snapshots or the new one, never a torn file under a final name. All integers are big-endian:
+ * <pre>
+ *   int16  version             1
+ *   int64  snapshot offset     equals the offset in the file name
+ *   int32  producer count      N
+ *   N times:
+ *     int64  producer id
+ *     int16  producer epoch
+ *     int64  last timestamp    max timestamp of the producer's last batch (drives expiry)
+ *     int64  txn first offset  first offset of the open transaction, -1 if none
+ *     int8   batch count       B, 0..5
+ *     B times, oldest first:
+ *       int32  first sequence
+ *       int32  last sequence
+ *       int64  last offset
+ *       int32  offset delta    last offset - first offset
+ *       int64  timestamp       the batch's max timestamp
+ *   uint32 CRC32C               over every byte before it
+ * </pre>
+ * The version leads so a reader can refuse a layout it does not know; the CRC trails so the file is written in one
+ * sequential pass, and a truncated file fails it. A file that fails any check is deleted on load and the next older
+ * snapshot is tried: a snapshot is only a shortcut, the log itself can always rebuild the state.
  */
 public final class ProducerStateManager {
-    private static final Logger log = LoggerFactory.getLogger(ProducerStateManager.class);
-    static final int MAX_BATCHES_PER_PRODUCER = 5;
+
+    /** Kafka's default {@code producer.id.expiration.ms}: one day. */
+    public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
+
+    static final String SUFFIX = ".snapshot";
+    private static final String TMP_SUFFIX = ".tmp";
+    private static final Pattern SNAPSHOT_NAME = Pattern.compile("(\\d{20})\\.snapshot");
     private static final short VERSION = 1;
-    private static final String SUFFIX = ".snapshot";
+    private static final int HEADER_BYTES = 2 + 8 + 4;
+    private static final int ENTRY_BYTES = 8 + 2 + 8 + 8 + 1;
+    private static final int BATCH_BYTES = 4 + 4 + 8 + 4 + 8;
+    private static final int CRC_BYTES = 4;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerStateManager.class);
 
     private final Path dir;
-    private final Map<Long, Entry> producers = new HashMap<>();
-    private final long snapshotOffset;
+    private final long producerIdExpirationMs;
+    private final Map<Long, ProducerStateEntry> producers = new HashMap<>();
+    private long mapEndOffset;
+    private long snapshotOffset;
 
-    /** One producer: its epoch and its most recent batches, oldest first. */
-    private static final class Entry {
-        short epoch;
-        final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>();
-
-        Entry(short epoch) {
-            this.epoch = epoch;
-        }
-
-        int lastSeq() {
-            return batches.isEmpty() ? -1 : batches.peekLast().lastSeq();
-        }
+    /** An empty state for a new partition directory, with the default producer id expiration. */
+    public ProducerStateManager(Path dir) {
+        this(dir, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     }
 
-    private ProducerStateManager(Path dir, long snapshotOffset) {
+    /** An empty state for a new partition directory. */
+    public ProducerStateManager(Path dir, long producerIdExpirationMs) {
         this.dir = dir;
-        this.snapshotOffset = snapshotOffset;
+        this.producerIdExpirationMs = producerIdExpirationMs;
     }
 
-    /**
-     * Loads the newest intact snapshot at or below {@code logEndOffset}, deleting any above it. The log then replays
-     * its batches from {@link #snapshotOffset()} through {@link #update}.
-     */
+    /** {@link #load(Path, long, long, long)} with the default producer id expiration. */
     public static ProducerStateManager load(Path dir, long logStartOffset, long logEndOffset) {
-        TreeMap<Long, Path> snapshots = listSnapshots(dir);
-        for (Map.Entry<Long, Path> e : snapshots.tailMap(logEndOffset, false).entrySet()) {
-            deleteQuietly(e.getValue());
-        }
-        for (Map.Entry<Long, Path> e : snapshots.headMap(logEndOffset, true).descendingMap().entrySet()) {
-            if (e.getKey() < logStartOffset) {
-                break;
-            }
-            ProducerStateManager psm = new ProducerStateManager(dir, e.getKey());
-            if (psm.read(e.getValue())) {
-                return psm;
-            }
-            log.warn("Ignoring corrupt producer snapshot {}", e.getValue());
-        }
-        return new ProducerStateManager(dir, logStartOffset);
-    }
-
-    /** The offset the loaded snapshot covers up to; batches from here on must be replayed. */
-    public long snapshotOffset() {
-        return snapshotOffset;
+        return load(dir, logStartOffset, logEndOffset, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     }
 
     /**
-     * Checks a batch about to be appended.
+     * Restores the state of a partition from the newest valid snapshot at or below {@code logEndOffset}. Snapshots
+     * above the log end (left by a log truncated after they were taken), corrupt snapshots and stray temporary files
+     * are deleted. Producers whose last batch lies below {@code logStartOffset} are dropped: retention removed them.
+     * The log must then replay its batches from {@link #snapshotOffset()} on through {@link #update}.
      *
-     * @return the original batch if this one is a retry of one of the producer's last five
-     * @throws InvalidProducerEpochException if the producer has been fenced by a newer epoch
-     * @throws OutOfOrderSequenceException if the batch does not follow the producer's last sequence
+     * @throws UncheckedIOException if the directory cannot be listed or a file cannot be deleted
      */
-    public Optional<BatchMetadata> checkBatch(BatchSummary b) {
-        if (!b.hasProducerId()) {
-            return Optional.empty();
-        }
-        Entry e = producers.get(b.producerId());
-        if (e == null) {
-            // Unknown producer (new, or its state expired with retention): accept its sequence as the start.
-            return Optional.empty();
-        }
-        if (b.producerEpoch() < e.epoch) {
-            throw new InvalidProducerEpochException("Producer " + b.producerId() + " has epoch " + b.producerEpoch()
-                    + ", older than the current epoch " + e.epoch);
-        }
-        if (b.producerEpoch() > e.epoch) {
-            if (b.baseSequence() != 0) {
-                throw new OutOfOrderSequenceException("Producer " + b.producerId() + " started epoch "
-                        + b.producerEpoch() + " at sequence " + b.baseSequence() + " instead of 0");
+    public static ProducerStateManager load(Path dir, long logStartOffset, long logEndOffset,
+            long producerIdExpirationMs) {
+        ProducerStateManager state = new ProducerStateManager(dir, producerIdExpirationMs);
+        state.mapEndOffset = logStartOffset;
+        state.snapshotOffset = logStartOffset;
+        deleteTempFiles(dir);
+        for (long offset : listSnapshots(dir).descendingSet()) {
+            Path file = snapshotFile(dir, offset);
+            if (offset > logEndOffset) {
+                LOG.info("Deleting producer snapshot {} above log end offset {}", file, logEndOffset);
+                deleteIfExists(file);
+                continue;
             }
+            Optional<List<ProducerStateEntry>> entries = readSnapshot(file, offset);
+            if (entries.isEmpty()) {
+                deleteIfExists(file);
+                continue;
+            }
+            for (ProducerStateEntry e : entries.get()) {
+                if (e.batches().isEmpty() || e.lastDataOffset() >= logStartOffset) {
+                    state.producers.put(e.producerId(), e);
+                }
+            }
+            state.mapEndOffset = Math.max(offset, logStartOffset);
+            state.snapshotOffset = state.mapEndOffset;
+            break;
+        }
+        return state;
+    }
+
+    /**
+     * Checks a batch against its producer's state before it is appended.
+     *
+     * @return the batch's metadata when it is a retry of one of the producer's last
+     *     {@value ProducerStateEntry#NUM_BATCHES_TO_RETAIN} batches (same epoch and sequence range): append nothing
+     *     and answer with its offsets. Empty when the batch may be appended, or carries no producer id.
+     * @throws InvalidProducerEpochException if the batch's epoch is older than the producer's current epoch
+     * @throws OutOfOrderSequenceException if a new epoch does not start at sequence 0, or the batch does not follow
+     *     the producer's last sequence in the current epoch
+     */
+    public Optional<BatchMetadata> checkBatch(BatchSummary batch) {
+        if (!batch.hasProducerId()) {
             return Optional.empty();
         }
-        for (BatchMetadata m : e.batches) {
-            if (m.firstSeq() == b.baseSequence() && m.lastSeq() == b.lastSequence()) {
-                return Optional.of(m);
-            }
+        ProducerStateEntry entry = producers.get(batch.producerId());
+        if (entry == null) {
+            // no state: a new producer, or one retention forgot; any sequence is accepted
+            return Optional.empty();
         }
-        int last = e.lastSeq();
-        if (last >= 0 && b.baseSequence() != nextSequence(last)) {
-            throw new OutOfOrderSequenceException("Out of order sequence from producer " + b.producerId()
-                    + " epoch " + b.producerEpoch() + ": got " + b.baseSequence() + ", expected " + nextSequence(last));
+        Optional<BatchMetadata> duplicate =
+                entry.findDuplicate(batch.producerEpoch(), batch.baseSequence(), batch.lastSequence());
+        if (duplicate.isPresent()) {
+            return duplicate;
+        }
+        if (batch.producerEpoch() < entry.producerEpoch()) {
+            throw new InvalidProducerEpochException("Epoch " + batch.producerEpoch() + " of producer "
+                    + batch.producerId() + " is older than its current epoch " + entry.producerEpoch());
+        }
+        if (batch.isControlBatch()) {
+            return Optional.empty();
+        }
+        if (batch.producerEpoch() != entry.producerEpoch()) {
+            if (batch.baseSequence() != 0) {
+                throw new OutOfOrderSequenceException("Producer " + batch.producerId() + " starts new epoch "
+                        + batch.producerEpoch() + " at sequence " + batch.baseSequence() + ", expected 0");
+            }
+        } else if (!inSequence(entry.lastSeq(), batch.baseSequence())) {
+            throw new OutOfOrderSequenceException("Out of order sequence for producer " + batch.producerId()
+                    + " epoch " + batch.producerEpoch() + ": got " + batch.baseSequence() + ", last appended "
+                    + entry.lastSeq());
         }
         return Optional.empty();
     }
 
-    private static int nextSequence(int seq) {
-        return seq == Integer.MAX_VALUE ? 0 : seq + 1;
-    }
-
-    /** Records a batch that was appended (or replayed from the log). */
-    public void update(BatchSummary b) {
-        if (!b.hasProducerId()) {
-            return;
+    /**
+     * Records a batch that is now in the log, with its assigned offsets. Never validates: it also replays the log on
+     * recovery. Batches without producer id only advance {@link #mapEndOffset()}.
+     */
+    public void update(BatchSummary batch) {
+        if (batch.hasProducerId()) {
+            ProducerStateEntry entry = producers.get(batch.producerId());
+            if (entry == null) {
+                entry = ProducerStateEntry.empty(batch.producerId(), batch.producerEpoch());
+            }
+            producers.put(batch.producerId(),
+                    batch.isControlBatch() ? entry.withEndTxnMarker(batch) : entry.withDataBatch(batch));
         }
-        Entry e = producers.computeIfAbsent(b.producerId(), id -> new Entry(b.producerEpoch()));
-        if (b.producerEpoch() > e.epoch) {
-            e.epoch = b.producerEpoch();
-            e.batches.clear();
-        }
-        e.batches.addLast(new BatchMetadata(
-                b.baseSequence(), b.lastSequence(), b.firstOffset(), b.lastOffset(), b.maxTimestamp()));
-        while (e.batches.size() > MAX_BATCHES_PER_PRODUCER) {
-            e.batches.removeFirst();
-        }
+        mapEndOffset = Math.max(mapEndOffset, batch.lastOffset() + 1);
     }
 
-    public int producerCount() {
-        return producers.size();
+    /** One past the last offset this state has seen. */
+    public long mapEndOffset() {
+        return mapEndOffset;
     }
 
-    public Optional<Short> epochOf(long producerId) {
-        Entry e = producers.get(producerId);
-        return e == null ? Optional.empty() : Optional.of(e.epoch);
+    /**
+     * The offset the state was loaded up to: after {@link #load}, the log replays its batches at and after this
+     * offset. It is the loaded snapshot's offset, or the log start offset when there was none usable.
+     */
+    public long snapshotOffset() {
+        return snapshotOffset;
     }
 
-    /** Writes the current state as of {@code offset} (nothing from {@code offset} on is in it). */
+    public Optional<ProducerStateEntry> entry(long producerId) {
+        return Optional.ofNullable(producers.get(producerId));
+    }
+
+    /** Every producer with state, by producer id; a read-only view. */
+    public Map<Long, ProducerStateEntry> activeProducers() {
+        return Collections.unmodifiableMap(producers);
+    }
+
+    public long producerIdExpirationMs() {
+        return producerIdExpirationMs;
+    }
+
+    /**
+     * Forgets producers that have not written for {@code producer.id.expiration.ms} and have no open transaction.
+     *
+     * @return how many were removed
+     */
+    public int removeExpiredProducers(long nowMs) {
+        int before = producers.size();
+        producers.values().removeIf(e -> e.currentTxnFirstOffset().isEmpty()
+                && nowMs - e.lastTimestamp() >= producerIdExpirationMs);
+        return before - producers.size();
+    }
+
+    /**
+     * Writes the current state as the snapshot at {@code offset}, replacing any snapshot at the same offset. The state
+     * must cover exactly the batches below {@code offset}; the log takes snapshots at segment rolls and on shutdown.
+     *
+     * @throws UncheckedIOException if the file cannot be written
+     */
     public void takeSnapshot(long offset) {
-        Path target = dir.resolve(String.format("%020d", offset) + SUFFIX);
-        ByteBuffer body = serialize();
-        CRC32C crc = new CRC32C();
-        crc.update(body.duplicate());
-        ByteBuffer out = ByteBuffer.allocate(2 + 4 + body.remaining());
-        out.putShort(VERSION).putInt((int) crc.getValue()).put(body).flip();
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        List<ProducerStateEntry> entries = new ArrayList<>(producers.values());
+        int size = HEADER_BYTES + CRC_BYTES;
+        for (ProducerStateEntry e : entries) {
+            size += ENTRY_BYTES + e.batches().size() * BATCH_BYTES;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        buf.putShort(VERSION).putLong(offset).putInt(entries.size());
+        for (ProducerStateEntry e : entries) {
+            buf.putLong(e.producerId()).putShort(e.producerEpoch()).putLong(e.lastTimestamp())
+                    .putLong(e.currentTxnFirstOffset().orElse(-1L)).put((byte) e.batches().size());
+            for (BatchMetadata b : e.batches()) {
+                buf.putInt(b.firstSeq()).putInt(b.lastSeq()).putLong(b.lastOffset()).putInt(b.offsetDelta())
+                        .putLong(b.timestamp());
+            }
+        }
+        buf.putInt((int) crc(buf.array(), buf.position()));
+        buf.flip();
+
+        Path target = snapshotFile(dir, offset);
+        Path tmp = target.resolveSibling(target.getFileName() + TMP_SUFFIX);
         try {
-            try (FileChannel ch = FileChannel.open(
-                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (out.hasRemaining()) {
-                    ch.write(out);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
                 }
                 ch.force(true);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            moveAtomically(tmp, target);
+            fsyncDirectory(dir);
         } catch (IOException e) {
+            deleteQuietly(tmp);
             throw new UncheckedIOException("Cannot write producer snapshot " + target, e);
         }
+        snapshotOffset = Math.max(snapshotOffset, offset);
     }
 
-    private ByteBuffer serialize() {
-        int size = 4;
-        for (Entry e : producers.values()) {
-            size += 8 + 2 + 4 + e.batches.size() * (4 + 4 + 8 + 8 + 8);
-        }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.putInt(producers.size());
-        producers.forEach((id, e) -> {
-            b.putLong(id).putShort(e.epoch).putInt(e.batches.size());
-            for (BatchMetadata m : e.batches) {
-                b.putInt(m.firstSeq()).putInt(m.lastSeq()).putLong(m.firstOffset()).putLong(m.lastOffset())
-                        .putLong(m.timestamp());
-            }
-        });
-        return b.flip();
-    }
-
-    private boolean read(Path file) {
-        try {
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
-            if (b.remaining() < 10 || b.getShort() != VERSION) {
-                return false;
-            }
-            int expected = b.getInt();
-            CRC32C crc = new CRC32C();
-            crc.update(b.duplicate());
-            if ((int) crc.getValue() != expected) {
-                return false;
-            }
-            int n = b.getInt();
-            for (int i = 0; i < n; i++) {
-                long id = b.getLong();
-                Entry e = new Entry(b.getShort());
-                int batches = b.getInt();
-                for (int j = 0; j < batches; j++) {
-                    e.batches.addLast(new BatchMetadata(b.getInt(), b.getInt(), b.getLong(), b.getLong(), b.getLong()));
-                }
-                producers.put(id, e);
-            }
-            return true;
-        } catch (IOException | RuntimeException e) {
-            producers.clear();
-            return false;
-        }
-    }
-
+    /** Deletes the snapshots at offsets below {@code offset}, for example after retention removed their segments. */
     public void deleteSnapshotsBelow(long offset) {
-        for (Map.Entry<Long, Path> e : listSnapshots(dir).headMap(offset, false).entrySet()) {
-            deleteQuietly(e.getValue());
+        for (long o : listSnapshots(dir).headSet(offset, false)) {
+            deleteIfExists(snapshotFile(dir, o));
         }
     }
 
-    /** Forgets everything, as when the log is emptied and restarts at {@code offset}. */
+    /** Forgets all state and all snapshots, for a log emptied and restarted at {@code offset}. */
     public void truncateFullyAndStartAt(long offset) {
         producers.clear();
-        for (Path p : listSnapshots(dir).values()) {
-            deleteQuietly(p);
+        for (long o : listSnapshots(dir)) {
+            deleteIfExists(snapshotFile(dir, o));
         }
+        mapEndOffset = offset;
+        snapshotOffset = offset;
     }
 
+    /** The offsets of the snapshots on disk, ascending. */
     public List<Long> snapshotOffsets() {
-        return new ArrayList<>(listSnapshots(dir).keySet());
+        return List.copyOf(listSnapshots(dir));
     }
 
-    private static TreeMap<Long, Path> listSnapshots(Path dir) {
-        TreeMap<Long, Path> out = new TreeMap<>();
-        if (!Files.isDirectory(dir)) {
-            return out;
+    /** The offset of the newest snapshot on disk. */
+    public OptionalLong latestSnapshotOffset() {
+        TreeSet<Long> all = listSnapshots(dir);
+        return all.isEmpty() ? OptionalLong.empty() : OptionalLong.of(all.last());
+    }
+
+    /** The snapshot file for {@code offset} in a partition directory; it may not exist. */
+    public static Path snapshotFile(Path dir, long offset) {
+        return dir.resolve(String.format("%020d", offset) + SUFFIX);
+    }
+
+    private static boolean inSequence(int lastSeq, int nextSeq) {
+        return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
+    }
+
+    /** Parses one snapshot; empty (after a warning) when the file is unreadable or fails any check. */
+    private static Optional<List<ProducerStateEntry>> readSnapshot(Path file, long expectedOffset) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            if (bytes.length < HEADER_BYTES + CRC_BYTES) {
+                return corrupt(file, "only " + bytes.length + " bytes");
+            }
+            int contentLength = bytes.length - CRC_BYTES;
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            int storedCrc = buf.getInt(contentLength);
+            if (storedCrc != (int) crc(bytes, contentLength)) {
+                return corrupt(file, "CRC mismatch");
+            }
+            buf.limit(contentLength);
+            short version = buf.getShort();
+            if (version != VERSION) {
+                return corrupt(file, "unknown version " + version);
+            }
+            long offset = buf.getLong();
+            if (offset != expectedOffset) {
+                return corrupt(file, "holds offset " + offset);
+            }
+            int count = buf.getInt();
+            if (count < 0 || (long) count * ENTRY_BYTES > buf.remaining()) {
+                return corrupt(file, "invalid producer count " + count);
+            }
+            List<ProducerStateEntry> entries = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                long producerId = buf.getLong();
+                short epoch = buf.getShort();
+                long lastTimestamp = buf.getLong();
+                long txnFirstOffset = buf.getLong();
+                int batchCount = buf.get();
+                if (batchCount < 0 || batchCount > ProducerStateEntry.NUM_BATCHES_TO_RETAIN) {
+                    return corrupt(file, "invalid batch count " + batchCount);
+                }
+                List<BatchMetadata> batches = new ArrayList<>(batchCount);
+                for (int j = 0; j < batchCount; j++) {
+                    batches.add(new BatchMetadata(buf.getInt(), buf.getInt(), buf.getLong(), buf.getInt(),
+                            buf.getLong()));
+                }
+                entries.add(new ProducerStateEntry(producerId, epoch, batches, lastTimestamp, txnFirstOffset));
+            }
+            if (buf.hasRemaining()) {
+                return corrupt(file, buf.remaining() + " trailing bytes");
+            }
+            return Optional.of(entries);
+        } catch (BufferUnderflowException e) {
+            return corrupt(file, "truncated");
+        } catch (IOException e) {
+            LOG.warn("Cannot read producer snapshot {}, deleting it", file, e);
+            return Optional.empty();
         }
+    }
+
+    private static Optional<List<ProducerStateEntry>> corrupt(Path file, String why) {
+        LOG.warn("Producer snapshot {} is corrupt ({}), deleting it", file, why);
+        return Optional.empty();
+    }
+
+    private static long crc(byte[] bytes, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, length);
+        return crc.getValue();
+    }
+
+    private static TreeSet<Long> listSnapshots(Path dir) {
+        TreeSet<Long> offsets = new TreeSet<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path f : files) {
-                String name = f.getFileName().toString();
-                try {
-                    out.put(Long.parseLong(name.substring(0, name.length() - SUFFIX.length())), f);
-                } catch (NumberFormatException e) {
-                    log.warn("Ignoring unexpected file {}", f);
+                Matcher m = SNAPSHOT_NAME.matcher(f.getFileName().toString());
+                if (m.matches()) {
+                    offsets.add(Long.parseLong(m.group(1)));
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("Cannot list producer snapshots in " + dir, e);
         }
-        return out;
+        return offsets;
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
+    private static void deleteTempFiles(Path dir) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX + TMP_SUFFIX)) {
+            for (Path f : files) {
+                deleteIfExists(f);
+            }
         } catch (IOException e) {
-            log.warn("Cannot delete {}", p, e);
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+    }
+
+    private static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Makes the rename durable; some platforms cannot open a directory, where this is best effort. */
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            LOG.debug("Cannot fsync directory {}", dir, e);
+        }
+    }
+
+    private static void deleteIfExists(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + file, e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.debug("Cannot delete {}", file, e);
         }
     }
 }

@@ -22,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: decodes each frame into a request, hands it to the {@link RequestDispatcher}, and writes the
- * responses back in the order the requests arrived, whatever order their handlers finish in (Kafka clients match
- * responses by order as well as correlation id). A request that cannot be decoded closes this connection only.
+ * One client connection: decodes each frame into a request, hands the requests to the {@link RequestDispatcher} one at
+ * a time (the next starts when the previous one's response is ready, as Kafka's socket server mutes a connection
+ * while it handles a request), and writes the responses back in request order. Decoding runs ahead, so a client that
+ * pipelines requests keeps the connection busy. A request that cannot be decoded closes this connection only.
  *
  * <p>All state here is touched on the channel's event loop; handler completions hop back onto it.
  */
@@ -37,6 +38,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
+    /** The latest request handed to the dispatcher; the next one starts when it is done. */
+    private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
 
     public KafkaConnectionHandler(RequestDispatcher dispatcher) {
         this.dispatcher = dispatcher;
@@ -105,12 +108,16 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                     frame.remaining() + " unread bytes after " + apiKey + " v" + version + " request");
         }
         RequestContext context = new RequestContext(header, ctx.channel().remoteAddress(), connectionId);
-        CompletableFuture<ApiMessage> response;
-        try {
-            response = dispatcher.dispatch(context, request);
-        } catch (RuntimeException e) {
-            response = CompletableFuture.failedFuture(e);
-        }
+        // One request at a time per connection, as Kafka's socket server does: a producer pipelining batches to a
+        // partition relies on them being appended in the order it sent them.
+        CompletableFuture<ApiMessage> response = previous.handle((r, e) -> null).thenCompose(ignored -> {
+            try {
+                return dispatcher.dispatch(context, request);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
+        previous = response;
         return new Pending(header, version, apiKey.responseHeaderVersion(version), response, request);
     }
 

@@ -39,7 +39,6 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
-import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -92,8 +91,8 @@ class AdminIT {
 
     @Test
     void createTopicsWithNumPartitionsUnsetUsesTheBrokerDefault() throws Exception {
-        admin.createTopics(List.of(new NewTopic("default-partitions", java.util.Optional.empty(),
-                        java.util.Optional.empty())))
+        admin.createTopics(List.of(
+                        new NewTopic("default-partitions", java.util.Optional.empty(), java.util.Optional.empty())))
                 .all()
                 .get();
         assertThat(describe("default-partitions").partitions()).hasSize(2);
@@ -129,8 +128,8 @@ class AdminIT {
                 .cause()
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("retention.ms");
-        assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad-name", 1, (short) 1)
-                                .configs(Map.of("no.such.config", "1"))))
+        assertThatThrownBy(() -> admin.createTopics(
+                                List.of(new NewTopic("bad-name", 1, (short) 1).configs(Map.of("no.such.config", "1"))))
                         .all()
                         .get())
                 .cause()
@@ -160,7 +159,9 @@ class AdminIT {
 
     @Test
     void describeTopicsReturnsTheTopicIdPartitionsAndThisBrokerAsLeader() throws Exception {
-        admin.createTopics(List.of(new NewTopic("described", 4, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic("described", 4, (short) 1)))
+                .all()
+                .get();
 
         TopicDescription description = describe("described");
         assertThat(description.topicId()).isNotNull().isNotEqualTo(Uuid.ZERO_UUID);
@@ -222,11 +223,14 @@ class AdminIT {
         try (KafkaWire wire = KafkaWire.connect(broker.port())) {
             short version = wire.negotiatedVersion(ApiKeys.ALTER_CONFIGS);
             AlterConfigsRequest.Builder request = new AlterConfigsRequest.Builder(
-                    Map.of(resource, new AlterConfigsRequest.Config(
-                            List.of(new AlterConfigsRequest.ConfigEntry("retention.ms", "7200000")))),
+                    Map.of(
+                            resource,
+                            new AlterConfigsRequest.Config(
+                                    List.of(new AlterConfigsRequest.ConfigEntry("retention.ms", "7200000")))),
                     false);
             AlterConfigsResponse response = (AlterConfigsResponse) wire.send(request, version);
-            assertThat(response.errors()).containsEntry(resource, ApiError.NONE);
+            assertThat(response.errors()).containsOnlyKeys(resource);
+            assertThat(response.errors().get(resource).error()).isEqualTo(Errors.NONE);
         }
 
         Map<String, ConfigEntry> configs = topicConfigs("legacy-alter");
@@ -245,9 +249,12 @@ class AdminIT {
                 .get();
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "incremental");
 
-        admin.incrementalAlterConfigs(Map.of(resource, List.of(
-                        new AlterConfigOp(new ConfigEntry("max.message.bytes", "2097152"), AlterConfigOp.OpType.SET),
-                        new AlterConfigOp(new ConfigEntry("segment.bytes", ""), AlterConfigOp.OpType.DELETE))))
+        admin.incrementalAlterConfigs(Map.of(
+                        resource,
+                        List.of(
+                                new AlterConfigOp(
+                                        new ConfigEntry("max.message.bytes", "2097152"), AlterConfigOp.OpType.SET),
+                                new AlterConfigOp(new ConfigEntry("segment.bytes", ""), AlterConfigOp.OpType.DELETE))))
                 .all()
                 .get();
 
@@ -260,11 +267,15 @@ class AdminIT {
 
     @Test
     void incrementalAlterConfigsRejectsAnInvalidValueAndChangesNothing() throws Exception {
-        admin.createTopics(List.of(new NewTopic("incremental-bad", 1, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic("incremental-bad", 1, (short) 1)))
+                .all()
+                .get();
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "incremental-bad");
 
-        assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
-                                new ConfigEntry("retention.ms", "soon"), AlterConfigOp.OpType.SET))))
+        assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(
+                                resource,
+                                List.of(new AlterConfigOp(
+                                        new ConfigEntry("retention.ms", "soon"), AlterConfigOp.OpType.SET))))
                         .all()
                         .get())
                 .cause()
@@ -277,11 +288,15 @@ class AdminIT {
     void createPartitionsAddsPartitionsThatAcceptRecords() throws Exception {
         admin.createTopics(List.of(new NewTopic("grows", 2, (short) 1))).all().get();
 
-        admin.createPartitions(Map.of("grows", NewPartitions.increaseTo(5))).all().get();
+        admin.createPartitions(Map.of("grows", NewPartitions.increaseTo(5)))
+                .all()
+                .get();
 
         assertThat(describe("grows").partitions()).hasSize(5);
         try (KafkaProducer<String, String> producer = broker.producer()) {
-            assertThat(producer.send(new ProducerRecord<>("grows", 4, "k", "v")).get().offset())
+            assertThat(producer.send(new ProducerRecord<>("grows", 4, "k", "v"))
+                            .get()
+                            .offset())
                     .isEqualTo(0L);
         }
         assertThatThrownBy(() -> admin.createPartitions(Map.of("grows", NewPartitions.increaseTo(3)))
@@ -294,7 +309,9 @@ class AdminIT {
 
     @Test
     void deleteRecordsMovesTheEarliestOffset() throws Exception {
-        admin.createTopics(List.of(new NewTopic("truncated", 1, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic("truncated", 1, (short) 1)))
+                .all()
+                .get();
         TopicPartition tp = new TopicPartition("truncated", 0);
         try (KafkaProducer<String, String> producer = broker.producer()) {
             for (int i = 0; i < 20; i++) {
@@ -310,7 +327,10 @@ class AdminIT {
                 .lowWatermark();
 
         assertThat(lowWatermark).isEqualTo(7L);
-        assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset())
+        assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest()))
+                        .partitionResult(tp)
+                        .get()
+                        .offset())
                 .isEqualTo(7L);
         try (KafkaConsumer<String, String> consumer = broker.consumer()) {
             consumer.assign(List.of(tp));

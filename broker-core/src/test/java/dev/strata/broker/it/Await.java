@@ -33,9 +33,8 @@ final class Await {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (out.size() < expected) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(
-                        "Consumed " + out.size() + " of " + expected + " records within " + timeout + "; last: "
-                                + (out.isEmpty() ? "none" : out.get(out.size() - 1)));
+                throw new AssertionError("Consumed " + out.size() + " of " + expected + " records within " + timeout
+                        + "; last: " + (out.isEmpty() ? "none" : out.get(out.size() - 1)));
             }
             consumer.poll(Duration.ofMillis(200)).forEach(out::add);
         }

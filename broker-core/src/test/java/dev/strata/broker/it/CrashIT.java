@@ -87,9 +87,13 @@ class CrashIT {
         Thread sender = new Thread(() -> produceUntilStopped(producer, stop, acked, failed), "crash-producer");
         sender.start();
 
-        Await.until(TIMEOUT, ACKED_BEFORE_KILL + " acknowledged records (have " + acked.size() + ")",
+        Await.until(
+                TIMEOUT,
+                ACKED_BEFORE_KILL + " acknowledged records (have " + acked.size() + ")",
                 () -> acked.size() >= ACKED_BEFORE_KILL || !sender.isAlive());
-        assertThat(sender.isAlive()).as("producer still sending when the broker is killed").isTrue();
+        assertThat(sender.isAlive())
+                .as("producer still sending when the broker is killed")
+                .isTrue();
         first.kill();
         stop.set(true);
         producer.close(Duration.ZERO); // aborts what was not acknowledged; those records may or may not be stored
@@ -145,9 +149,12 @@ class CrashIT {
         Map<String, ConsumerRecord<String, String>> byValue = new HashMap<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
                 Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        "127.0.0.1:" + port,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
                 new StringDeserializer(),
                 new StringDeserializer())) {
             List<TopicPartition> partitions = ProduceConsumeIT.partitions(TOPIC, PARTITIONS);
@@ -170,7 +177,9 @@ class CrashIT {
 
     private static Admin admin(int port) {
         return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + port,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                30_000));
     }
 }

@@ -92,7 +92,8 @@ final class KafkaWire implements AutoCloseable {
                 response = (ApiVersionsResponse) send(new ApiVersionsRequest.Builder(), range.maxVersion());
             }
             if (response.data().errorCode() != Errors.NONE.code()) {
-                throw new AssertionError("ApiVersions failed: " + Errors.forCode(response.data().errorCode()));
+                throw new AssertionError(
+                        "ApiVersions failed: " + Errors.forCode(response.data().errorCode()));
             }
             apiVersions = response.data();
         }

@@ -82,8 +82,11 @@ class MalformedInputIT {
     @AfterEach
     void wellBehavedClientsCarryOn(TestInfo test) throws Exception {
         String value = "after " + test.getDisplayName();
-        long offset = producer.send(new ProducerRecord<>(CANARY_TOPIC, 0, "k", value)).get().offset();
-        ConsumerRecord<String, String> received = Await.records(consumer, 1, Duration.ofSeconds(30)).get(0);
+        long offset = producer.send(new ProducerRecord<>(CANARY_TOPIC, 0, "k", value))
+                .get()
+                .offset();
+        ConsumerRecord<String, String> received =
+                Await.records(consumer, 1, Duration.ofSeconds(30)).get(0);
         assertThat(received.value()).isEqualTo(value);
         assertThat(received.offset()).isEqualTo(offset);
     }
@@ -105,7 +108,8 @@ class MalformedInputIT {
             try (KafkaWire wire = KafkaWire.connect(broker.port())) {
                 wire.writeRaw(garbage);
                 wire.shutdownOutput();
-                assertThat(wire.awaitClosed(CLOSE_TIMEOUT)).as("connection closed after garbage (seed %d)", seed)
+                assertThat(wire.awaitClosed(CLOSE_TIMEOUT))
+                        .as("connection closed after garbage (seed %d)", seed)
                         .isTrue();
             }
         }
@@ -117,7 +121,8 @@ class MalformedInputIT {
         try (KafkaWire wire = KafkaWire.connect(broker.port())) {
             ByteBuffer header = ByteBuffer.allocate(4 + 16).putInt(size);
             wire.writeRaw(header.array());
-            assertThat(wire.awaitClosed(CLOSE_TIMEOUT)).as("connection closed after a frame of size %d", size)
+            assertThat(wire.awaitClosed(CLOSE_TIMEOUT))
+                    .as("connection closed after a frame of size %d", size)
                     .isTrue();
         }
     }
@@ -135,7 +140,9 @@ class MalformedInputIT {
                     .put(clientId)
                     .flip();
             wire.writeFrame(request);
-            assertThat(wire.awaitClosed(CLOSE_TIMEOUT)).as("connection closed after unknown API key 9999").isTrue();
+            assertThat(wire.awaitClosed(CLOSE_TIMEOUT))
+                    .as("connection closed after unknown API key 9999")
+                    .isTrue();
         }
     }
 
@@ -161,8 +168,12 @@ class MalformedInputIT {
             assertThat(apiVersions).as("the broker's ApiVersions range").isNotNull();
             assertThat(apiVersions.minVersion()).isEqualTo((short) 0);
             assertThat(apiVersions.maxVersion()).isGreaterThanOrEqualTo((short) 3);
-            assertThat(response.apiKeys().find(ApiKeys.METADATA.id)).as("the broker's Metadata range").isNotNull();
-            assertThat(response.apiKeys().find(ApiKeys.PRODUCE.id)).as("the broker's Produce range").isNotNull();
+            assertThat(response.apiKeys().find(ApiKeys.METADATA.id))
+                    .as("the broker's Metadata range")
+                    .isNotNull();
+            assertThat(response.apiKeys().find(ApiKeys.PRODUCE.id))
+                    .as("the broker's Produce range")
+                    .isNotNull();
 
             // The client then retries on the same connection at the broker's highest version.
             ApiVersionsResponse retry =
@@ -179,7 +190,8 @@ class MalformedInputIT {
             MetadataRequestData body = new MetadataRequestData().setTopics(null);
             wire.writeFrame(RequestUtils.serialize(
                     header.data(), header.headerVersion(), body, ApiKeys.METADATA.latestVersion()));
-            assertThat(wire.awaitClosed(CLOSE_TIMEOUT)).as("connection closed after Metadata v%d", UNSUPPORTED_VERSION)
+            assertThat(wire.awaitClosed(CLOSE_TIMEOUT))
+                    .as("connection closed after Metadata v%d", UNSUPPORTED_VERSION)
                     .isTrue();
         }
     }
@@ -196,7 +208,9 @@ class MalformedInputIT {
             // complete, its body is not.
             byte[] cut = Arrays.copyOf(whole, header.size() + 1);
             wire.writeFrame(ByteBuffer.wrap(cut));
-            assertThat(wire.awaitClosed(CLOSE_TIMEOUT)).as("connection closed after a cut Metadata body").isTrue();
+            assertThat(wire.awaitClosed(CLOSE_TIMEOUT))
+                    .as("connection closed after a cut Metadata body")
+                    .isTrue();
         }
     }
 
@@ -206,14 +220,17 @@ class MalformedInputIT {
             short version = ApiKeys.API_VERSIONS.latestVersion();
             RequestHeader header =
                     new RequestHeader(ApiKeys.API_VERSIONS, version, KafkaWire.CLIENT_ID, wire.nextCorrelationId());
-            byte[] whole = KafkaWire.toArray(new ApiVersionsRequest.Builder().build(version).serializeWithHeader(header));
+            byte[] whole = KafkaWire.toArray(
+                    new ApiVersionsRequest.Builder().build(version).serializeWithHeader(header));
             // Announce the whole request, send half of it, hang up.
             ByteBuffer partial = ByteBuffer.allocate(4 + whole.length / 2).putInt(whole.length);
             partial.put(whole, 0, whole.length / 2);
             wire.writeRaw(partial.array());
         }
         try (KafkaWire next = KafkaWire.connect(broker.port())) {
-            assertThat(next.apiVersions().apiKeys()).as("a new connection is served").isNotEmpty();
+            assertThat(next.apiVersions().apiKeys())
+                    .as("a new connection is served")
+                    .isNotEmpty();
         }
     }
 }

@@ -43,9 +43,12 @@ class OldClientIT {
     static void loadOldClients() throws IOException {
         Path dir = Path.of(System.getProperty("strata.oldClientsDir", "target/old-clients"));
         Path jar = dir.resolve("kafka-clients-" + OLD_VERSION + ".jar");
-        assertThat(jar).as("kafka-clients %s copied by maven-dependency-plugin (generate-test-resources)", OLD_VERSION)
+        assertThat(jar)
+                .as("kafka-clients %s copied by maven-dependency-plugin (generate-test-resources)", OLD_VERSION)
                 .exists();
-        oldClients = new URLClassLoader("kafka-clients-" + OLD_VERSION, new URL[] {jar.toUri().toURL()},
+        oldClients = new URLClassLoader(
+                "kafka-clients-" + OLD_VERSION,
+                new URL[] {jar.toUri().toURL()},
                 new SharedLibraries(OldClientIT.class.getClassLoader()));
     }
 
@@ -58,7 +61,8 @@ class OldClientIT {
 
     @Test
     void kafkaClients39ProducesAndConsumesOneHundredRecords() throws Exception {
-        assertThat(invokeStatic("org.apache.kafka.common.utils.AppInfoParser", "getVersion")).isEqualTo(OLD_VERSION);
+        assertThat(invokeStatic("org.apache.kafka.common.utils.AppInfoParser", "getVersion"))
+                .isEqualTo(OLD_VERSION);
         broker.createTopic(TOPIC, 2, Map.of());
 
         List<String> sent = new ArrayList<>();
@@ -67,18 +71,27 @@ class OldClientIT {
             props.put("bootstrap.servers", broker.bootstrapServers());
             props.put("acks", "all");
             props.put("max.block.ms", "20000");
-            Object producer = newOld("org.apache.kafka.clients.producer.KafkaProducer",
-                    new Class<?>[] {Properties.class, oldClass("org.apache.kafka.common.serialization.Serializer"),
-                        oldClass("org.apache.kafka.common.serialization.Serializer")},
-                    props, newOld("org.apache.kafka.common.serialization.StringSerializer"),
+            Object producer = newOld(
+                    "org.apache.kafka.clients.producer.KafkaProducer",
+                    new Class<?>[] {
+                        Properties.class,
+                        oldClass("org.apache.kafka.common.serialization.Serializer"),
+                        oldClass("org.apache.kafka.common.serialization.Serializer")
+                    },
+                    props,
+                    newOld("org.apache.kafka.common.serialization.StringSerializer"),
                     newOld("org.apache.kafka.common.serialization.StringSerializer"));
             try {
                 List<Future<?>> acks = new ArrayList<>();
                 for (int i = 0; i < RECORDS; i++) {
                     String value = "old-" + i;
-                    Object record = newOld("org.apache.kafka.clients.producer.ProducerRecord",
+                    Object record = newOld(
+                            "org.apache.kafka.clients.producer.ProducerRecord",
                             new Class<?>[] {String.class, Integer.class, Object.class, Object.class},
-                            TOPIC, i % 2, "k" + i, value);
+                            TOPIC,
+                            i % 2,
+                            "k" + i,
+                            value);
                     acks.add((Future<?>) invoke(producer, "send", record));
                     sent.add(value);
                 }
@@ -98,16 +111,24 @@ class OldClientIT {
             props.put("bootstrap.servers", broker.bootstrapServers());
             props.put("enable.auto.commit", "false");
             props.put("auto.offset.reset", "earliest");
-            Object consumer = newOld("org.apache.kafka.clients.consumer.KafkaConsumer",
-                    new Class<?>[] {Properties.class, oldClass("org.apache.kafka.common.serialization.Deserializer"),
-                        oldClass("org.apache.kafka.common.serialization.Deserializer")},
-                    props, newOld("org.apache.kafka.common.serialization.StringDeserializer"),
+            Object consumer = newOld(
+                    "org.apache.kafka.clients.consumer.KafkaConsumer",
+                    new Class<?>[] {
+                        Properties.class,
+                        oldClass("org.apache.kafka.common.serialization.Deserializer"),
+                        oldClass("org.apache.kafka.common.serialization.Deserializer")
+                    },
+                    props,
+                    newOld("org.apache.kafka.common.serialization.StringDeserializer"),
                     newOld("org.apache.kafka.common.serialization.StringDeserializer"));
             try {
                 List<Object> partitions = new ArrayList<>();
                 for (int p = 0; p < 2; p++) {
-                    partitions.add(newOld("org.apache.kafka.common.TopicPartition",
-                            new Class<?>[] {String.class, int.class}, TOPIC, p));
+                    partitions.add(newOld(
+                            "org.apache.kafka.common.TopicPartition",
+                            new Class<?>[] {String.class, int.class},
+                            TOPIC,
+                            p));
                 }
                 invoke(consumer, "assign", partitions);
                 invoke(consumer, "seekToBeginning", partitions);
@@ -124,9 +145,13 @@ class OldClientIT {
         });
 
         assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
-        assertThat(received.stream().filter(v -> Integer.parseInt(v.substring(4)) % 2 == 0).toList())
+        assertThat(received.stream()
+                        .filter(v -> Integer.parseInt(v.substring(4)) % 2 == 0)
+                        .toList())
                 .as("partition 0 in send order")
-                .containsExactlyElementsOf(sent.stream().filter(v -> Integer.parseInt(v.substring(4)) % 2 == 0).toList());
+                .containsExactlyElementsOf(sent.stream()
+                        .filter(v -> Integer.parseInt(v.substring(4)) % 2 == 0)
+                        .toList());
     }
 
     /** Kafka 3.9 loads configured classes (assignors, interceptors) through the context class loader. */
@@ -147,7 +172,9 @@ class OldClientIT {
 
     private static Class<?> oldClass(String name) throws ClassNotFoundException {
         Class<?> type = Class.forName(name, true, oldClients);
-        assertThat(type.getClassLoader()).as("%s comes from the %s jar", name, OLD_VERSION).isSameAs(oldClients);
+        assertThat(type.getClassLoader())
+                .as("%s comes from the %s jar", name, OLD_VERSION)
+                .isSameAs(oldClients);
         return type;
     }
 
@@ -170,8 +197,8 @@ class OldClientIT {
                 .filter(m -> m.getName().equals(name) && m.getParameterCount() == args.length)
                 .filter(m -> accepts(m.getParameterTypes(), args))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no method " + name + Arrays.toString(args) + " on "
-                        + target.getClass()));
+                .orElseThrow(() ->
+                        new AssertionError("no method " + name + Arrays.toString(args) + " on " + target.getClass()));
         try {
             method.trySetAccessible();
             return method.invoke(target, args);

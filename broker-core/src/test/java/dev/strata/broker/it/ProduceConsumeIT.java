@@ -54,27 +54,30 @@ class ProduceConsumeIT {
         Map<Integer, List<Future<RecordMetadata>>> acks = new HashMap<>();
         Map<Integer, List<String>> sent = new HashMap<>();
         try (KafkaProducer<String, String> producer = broker.producer(Map.of(
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all"))) {
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                codec,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.ACKS_CONFIG,
+                "all"))) {
             for (int i = 0; i < RECORDS_PER_PARTITION; i++) {
                 for (int p = 0; p < PARTITIONS; p++) {
                     String value = codec + "-p" + p + "-" + i + "-" + "payload".repeat(1 + i % 16);
-                    List<Header> headers = List.of(new RecordHeader("seq", Integer.toString(i).getBytes(StandardCharsets.UTF_8)));
+                    List<Header> headers =
+                            List.of(new RecordHeader("seq", Integer.toString(i).getBytes(StandardCharsets.UTF_8)));
                     acks.computeIfAbsent(p, k -> new ArrayList<>())
                             .add(producer.send(new ProducerRecord<>(topic, p, "k" + i, value, headers)));
                     sent.computeIfAbsent(p, k -> new ArrayList<>()).add(value);
                 }
             }
             producer.flush();
-            for (int p = 0; p < PARTITIONS; p++) {
-                List<Future<RecordMetadata>> partitionAcks = acks.get(p);
-                for (int i = 0; i < partitionAcks.size(); i++) {
-                    RecordMetadata metadata = partitionAcks.get(i).get();
-                    assertThat(metadata.partition()).isEqualTo(p);
-                    assertThat(metadata.offset()).as("acknowledged offset of record %d in partition %d", i, p)
-                            .isEqualTo(i);
-                }
+        }
+        Map<Integer, List<Long>> ackedOffsets = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            for (Future<RecordMetadata> ack : acks.get(p)) {
+                RecordMetadata metadata = ack.get();
+                assertThat(metadata.partition()).isEqualTo(p);
+                ackedOffsets.computeIfAbsent(p, k -> new ArrayList<>()).add(metadata.offset());
             }
         }
 
@@ -91,11 +94,17 @@ class ProduceConsumeIT {
             for (int p = 0; p < PARTITIONS; p++) {
                 List<ConsumerRecord<String, String>> got = byPartition.get(p);
                 assertThat(got).as("partition %d", p).isNotNull();
-                assertThat(got).extracting(ConsumerRecord::value).as("values of partition %d", p)
-                        .containsExactlyElementsOf(sent.get(p));
-                assertThat(got).extracting(ConsumerRecord::offset).as("offsets of partition %d", p)
+                assertThat(got)
+                        .extracting(ConsumerRecord::offset)
+                        .as("offsets of partition %d", p)
                         .containsExactlyElementsOf(range(0, RECORDS_PER_PARTITION));
-                assertThat(got).extracting(ConsumerRecord::key).as("keys of partition %d", p)
+                assertThat(got)
+                        .extracting(ConsumerRecord::value)
+                        .as("values of partition %d", p)
+                        .containsExactlyElementsOf(sent.get(p));
+                assertThat(got)
+                        .extracting(ConsumerRecord::key)
+                        .as("keys of partition %d", p)
                         .containsExactlyElementsOf(IntStream.range(0, RECORDS_PER_PARTITION)
                                 .mapToObj(i -> "k" + i)
                                 .toList());
@@ -103,9 +112,17 @@ class ProduceConsumeIT {
                 assertThat(new String(last.headers().lastHeader("seq").value(), StandardCharsets.UTF_8))
                         .isEqualTo(Integer.toString(RECORDS_PER_PARTITION - 1));
             }
-            assertThat(consumer.endOffsets(partitions)).allSatisfy(
-                    (tp, end) -> assertThat(end).as("end offset of %s", tp).isEqualTo(RECORDS_PER_PARTITION));
-            assertThat(consumer.poll(Duration.ofMillis(500))).as("records after the end").isEmpty();
+            assertThat(consumer.endOffsets(partitions))
+                    .allSatisfy((tp, end) ->
+                            assertThat(end).as("end offset of %s", tp).isEqualTo(RECORDS_PER_PARTITION));
+            assertThat(consumer.poll(Duration.ofMillis(500)))
+                    .as("records after the end")
+                    .isEmpty();
+        }
+        for (int p = 0; p < PARTITIONS; p++) {
+            assertThat(ackedOffsets.get(p))
+                    .as("offsets acknowledged to the producer in partition %d", p)
+                    .containsExactlyElementsOf(range(0, RECORDS_PER_PARTITION));
         }
     }
 
@@ -118,24 +135,33 @@ class ProduceConsumeIT {
 
         try (KafkaConsumer<String, String> consumer = broker.consumer()) {
             consumer.assign(partitions);
-            assertThat(consumer.beginningOffsets(partitions)).containsOnly(
-                    Map.entry(partitions.get(0), 0L), Map.entry(partitions.get(1), 0L));
-            assertThat(consumer.endOffsets(partitions)).containsOnly(
-                    Map.entry(partitions.get(0), 50L), Map.entry(partitions.get(1), 50L));
+            assertThat(consumer.beginningOffsets(partitions))
+                    .containsOnly(Map.entry(partitions.get(0), 0L), Map.entry(partitions.get(1), 0L));
+            assertThat(consumer.endOffsets(partitions))
+                    .containsOnly(Map.entry(partitions.get(0), 50L), Map.entry(partitions.get(1), 50L));
 
             consumer.seekToEnd(partitions);
             for (TopicPartition tp : partitions) {
-                assertThat(consumer.position(tp)).as("position after seekToEnd of %s", tp).isEqualTo(50L);
+                assertThat(consumer.position(tp))
+                        .as("position after seekToEnd of %s", tp)
+                        .isEqualTo(50L);
             }
-            assertThat(consumer.poll(Duration.ofMillis(300))).as("records after seekToEnd").isEmpty();
+            assertThat(consumer.poll(Duration.ofMillis(300)))
+                    .as("records after seekToEnd")
+                    .isEmpty();
 
             consumer.seekToBeginning(partitions);
             for (TopicPartition tp : partitions) {
-                assertThat(consumer.position(tp)).as("position after seekToBeginning of %s", tp).isEqualTo(0L);
+                assertThat(consumer.position(tp))
+                        .as("position after seekToBeginning of %s", tp)
+                        .isEqualTo(0L);
             }
             List<ConsumerRecord<String, String>> records = Await.records(consumer, 100, CONSUME_TIMEOUT);
             assertThat(records).hasSize(100);
-            assertThat(records.stream().filter(r -> r.partition() == 0).map(ConsumerRecord::offset).toList())
+            assertThat(records.stream()
+                            .filter(r -> r.partition() == 0)
+                            .map(ConsumerRecord::offset)
+                            .toList())
                     .containsExactlyElementsOf(range(0, 50));
         }
     }
@@ -161,29 +187,44 @@ class ProduceConsumeIT {
 
         try (KafkaConsumer<String, String> consumer = broker.consumer()) {
             consumer.assign(List.of(tp));
-            Map<TopicPartition, OffsetAndTimestamp> between = consumer.offsetsForTimes(Map.of(tp, base + 2500L));
-            assertThat(between.get(tp)).isEqualTo(new OffsetAndTimestamp(3L, base + 3000L));
-            Map<TopicPartition, OffsetAndTimestamp> exact = consumer.offsetsForTimes(Map.of(tp, base + 2000L));
-            assertThat(exact.get(tp)).isEqualTo(new OffsetAndTimestamp(2L, base + 2000L));
-            Map<TopicPartition, OffsetAndTimestamp> before = consumer.offsetsForTimes(Map.of(tp, base - 1L));
-            assertThat(before.get(tp)).isEqualTo(new OffsetAndTimestamp(0L, base));
+            OffsetAndTimestamp between =
+                    consumer.offsetsForTimes(Map.of(tp, base + 2500L)).get(tp);
+            assertThat(between.offset()).isEqualTo(3L);
+            assertThat(between.timestamp()).isEqualTo(base + 3000L);
+            OffsetAndTimestamp exact =
+                    consumer.offsetsForTimes(Map.of(tp, base + 2000L)).get(tp);
+            assertThat(exact.offset()).isEqualTo(2L);
+            assertThat(exact.timestamp()).isEqualTo(base + 2000L);
+            OffsetAndTimestamp before =
+                    consumer.offsetsForTimes(Map.of(tp, base - 1L)).get(tp);
+            assertThat(before.offset()).isEqualTo(0L);
+            assertThat(before.timestamp()).isEqualTo(base);
             Map<TopicPartition, OffsetAndTimestamp> after = consumer.offsetsForTimes(Map.of(tp, base + 120_000L));
             assertThat(after.get(tp)).as("no record at or after the timestamp").isNull();
 
-            consumer.seek(tp, between.get(tp).offset());
-            ConsumerRecord<String, String> first = Await.records(consumer, 1, CONSUME_TIMEOUT).get(0);
+            consumer.seek(tp, between.offset());
+            ConsumerRecord<String, String> first =
+                    Await.records(consumer, 1, CONSUME_TIMEOUT).get(0);
             assertThat(first.offset()).isEqualTo(3L);
             assertThat(first.timestamp()).isEqualTo(base + 3000L);
             assertThat(first.value()).isEqualTo("v3");
         }
 
         try (Admin admin = broker.admin()) {
-            ListOffsetsResultInfo earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get();
-            ListOffsetsResultInfo latest = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get();
-            ListOffsetsResultInfo max = admin.listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).partitionResult(tp).get();
+            ListOffsetsResultInfo earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest()))
+                    .partitionResult(tp)
+                    .get();
+            ListOffsetsResultInfo latest = admin.listOffsets(Map.of(tp, OffsetSpec.latest()))
+                    .partitionResult(tp)
+                    .get();
+            ListOffsetsResultInfo max = admin.listOffsets(Map.of(tp, OffsetSpec.maxTimestamp()))
+                    .partitionResult(tp)
+                    .get();
             assertThat(earliest.offset()).isEqualTo(0L);
             assertThat(latest.offset()).isEqualTo(10L);
-            assertThat(max.offset()).as("offset of the record with the largest timestamp").isEqualTo(5L);
+            assertThat(max.offset())
+                    .as("offset of the record with the largest timestamp")
+                    .isEqualTo(5L);
             assertThat(max.timestamp()).isEqualTo(base + 60_000L);
         }
     }
@@ -192,8 +233,8 @@ class ProduceConsumeIT {
     void acksZeroProduceIsStoredAlthoughTheBrokerSendsNoResponse() throws Exception {
         String topic = "acks-zero";
         broker.createTopic(topic, 1, Map.of());
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of(
-                ProducerConfig.ACKS_CONFIG, "0", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
+        try (KafkaProducer<String, String> producer = broker.producer(
+                Map.of(ProducerConfig.ACKS_CONFIG, "0", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 acks.add(producer.send(new ProducerRecord<>(topic, 0, "k" + i, "zero-" + i)));
@@ -210,8 +251,8 @@ class ProduceConsumeIT {
     void acksOneProduceIsAcknowledgedWithItsOffsets() throws Exception {
         String topic = "acks-one";
         broker.createTopic(topic, 1, Map.of());
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of(
-                ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
+        try (KafkaProducer<String, String> producer = broker.producer(
+                Map.of(ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 acks.add(producer.send(new ProducerRecord<>(topic, 0, "k" + i, "one-" + i)));
@@ -228,9 +269,12 @@ class ProduceConsumeIT {
     void produceToAnUnknownTopicAutoCreatesItWithNumPartitions() throws Exception {
         String topic = "auto-created";
         try (KafkaProducer<String, String> producer = broker.producer()) {
-            RecordMetadata metadata = producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+            RecordMetadata metadata =
+                    producer.send(new ProducerRecord<>(topic, "k", "v")).get();
             assertThat(metadata.offset()).isEqualTo(0L);
-            assertThat(producer.partitionsFor(topic)).as("partitions of the auto-created topic").hasSize(3);
+            assertThat(producer.partitionsFor(topic))
+                    .as("partitions of the auto-created topic")
+                    .hasSize(3);
         }
     }
 
@@ -251,14 +295,18 @@ class ProduceConsumeIT {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             List<ConsumerRecord<String, String>> records = Await.records(consumer, count, CONSUME_TIMEOUT);
-            assertThat(records).extracting(ConsumerRecord::value)
-                    .containsExactlyElementsOf(IntStream.range(0, count).mapToObj(i -> prefix + i).toList());
+            assertThat(records)
+                    .extracting(ConsumerRecord::value)
+                    .containsExactlyElementsOf(
+                            IntStream.range(0, count).mapToObj(i -> prefix + i).toList());
             assertThat(records).extracting(ConsumerRecord::offset).containsExactlyElementsOf(range(0, count));
         }
     }
 
     static List<TopicPartition> partitions(String topic, int count) {
-        return IntStream.range(0, count).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        return IntStream.range(0, count)
+                .mapToObj(p -> new TopicPartition(topic, p))
+                .toList();
     }
 
     static List<Long> range(long from, long to) {

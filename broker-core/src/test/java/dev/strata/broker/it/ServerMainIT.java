@@ -35,7 +35,9 @@ class ServerMainIT {
 
             int exit = broker.terminate(TIMEOUT);
 
-            assertThat(exit).as("exit status after SIGTERM (128 + 15 once shutdown hooks finish)").isEqualTo(143);
+            assertThat(exit)
+                    .as("exit status after SIGTERM (128 + 15 once shutdown hooks finish)")
+                    .isEqualTo(143);
             assertThat(broker.output()).as("no errors or stack traces").doesNotContain(" ERROR ", "\tat ");
         }
     }

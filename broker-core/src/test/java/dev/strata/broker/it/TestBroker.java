@@ -37,8 +37,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * directory of its own under a temporary directory, plus factories for kafka-clients pointed at it.
  *
  * <p>Register it with {@code @RegisterExtension}: in a static field one broker serves every test of the class; in an
- * instance field every test gets a fresh broker and a fresh directory. {@link #restart()} closes the broker and starts a
- * new one on the same log directory (on a new port, so clients must be created again).
+ * instance field every test gets a fresh broker and a fresh directory. {@link #restart()} closes the broker and starts
+ * a new one on the same log directory (on a new port, so clients must be created again).
  */
 public final class TestBroker implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
 

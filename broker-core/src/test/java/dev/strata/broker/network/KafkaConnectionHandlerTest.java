@@ -94,24 +94,23 @@ class KafkaConnectionHandlerTest {
     }
 
     @Test
-    void answersInRequestOrderWhateverOrderHandlersFinishIn() throws IOException {
+    void handlesOneRequestAtATimeAndAnswersInOrder() throws IOException {
         MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
         channel.writeInbound(request(metadata, 1));
         channel.writeInbound(request(metadata, 2));
-        assertThat(dispatcher.futures).hasSize(2);
-
-        dispatcher.futures.get(1).complete(new MetadataResponseData().setClusterId("second"));
-        channel.runPendingTasks();
-        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(dispatcher.futures).as("the second waits for the first").hasSize(1);
 
         dispatcher.futures.get(0).complete(new MetadataResponseData().setClusterId("first"));
+        assertThat(dispatcher.futures).hasSize(2);
+        dispatcher.futures.get(1).complete(new MetadataResponseData().setClusterId("second"));
         channel.runPendingTasks();
         for (int expected = 1; expected <= 2; expected++) {
             ByteBuffer r = nextResponse();
             short headerVersion = ApiKeys.METADATA.responseHeaderVersion((short) 12);
             assertThat(ResponseHeader.parse(r, headerVersion).correlationId()).isEqualTo(expected);
-            MetadataResponseData body = (MetadataResponseData)
-                    AbstractResponse.parseResponse(ApiKeys.METADATA, new ByteBufferAccessor(r), (short) 12).data();
+            MetadataResponseData body = (MetadataResponseData) AbstractResponse.parseResponse(
+                            ApiKeys.METADATA, new ByteBufferAccessor(r), (short) 12)
+                    .data();
             assertThat(body.clusterId()).isEqualTo(expected == 1 ? "first" : "second");
         }
     }
