@@ -1,6 +1,7 @@
 package dev.strata.bench;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -8,9 +9,11 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 
@@ -49,7 +52,39 @@ final class BenchTopic implements AutoCloseable {
         for (int p = 0; p < spec.partitions(); p++) {
             parts.add(new TopicPartition(name, p));
         }
-        return new BenchTopic(admin, name, parts, true);
+        BenchTopic topic = new BenchTopic(admin, name, parts, true);
+        try {
+            topic.awaitLeaders();
+            return topic;
+        } catch (RuntimeException e) {
+            topic.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits until every partition's leader answers ListOffsets. CreateTopics returns when the controller has the
+     * topic, before the broker has created the partitions' logs; a producer that starts sending in between gets
+     * retriable errors on its first batches, and the Java producer's idempotent sequence handling can then end in
+     * OUT_OF_ORDER_SEQUENCE_NUMBER and epoch bumps (seen with Apache Kafka 4.3 here), which would skew the numbers.
+     */
+    private void awaitLeaders() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIN_TIMEOUT_S);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        while (true) {
+            try {
+                admin.listOffsets(latest).all().get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw failure("find the leaders of " + name, e);
+                }
+            } catch (InterruptedException e) {
+                throw failure("find the leaders of " + name, e);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
     }
 
     /** An existing topic, read as it is. */

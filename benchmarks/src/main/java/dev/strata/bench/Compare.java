@@ -32,6 +32,11 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--quick", description = "Each workload phase runs 3 s (a smoke run, not a measurement).")
     private boolean quick;
 
+    @Option(names = "--warmup", description = "Seconds of unmeasured produce against each freshly started broker, "
+            + "so that neither is measured with a cold JIT (default: ${DEFAULT-VALUE}; --quick: 1).",
+            defaultValue = "10")
+    private double warmupSeconds;
+
     @Option(names = "--workload", split = ",", description = "Workloads (default: ${DEFAULT-VALUE}).",
             defaultValue = "produce,consume,e2e,replay")
     private List<String> workloads;
@@ -96,6 +101,11 @@ public final class Compare implements Callable<Integer> {
             log = running.log();
             System.err.println(broker + " listening on " + bootstrap + "; log " + log);
             WorkloadRunner runner = new WorkloadRunner(bootstrap);
+            Duration warmup = warmup();
+            if (!warmup.isZero()) {
+                System.err.println(broker + ": warming up for " + warmup.toSeconds() + " s (not measured)");
+                runner.run(specs.get(0).withWorkload(Workload.PRODUCE).withDuration(warmup));
+            }
             for (WorkloadSpec spec : specs) {
                 results.add(runner.run(spec));
             }
@@ -104,6 +114,10 @@ public final class Compare implements Callable<Integer> {
             System.err.println("error: " + broker + " run failed: " + e);
             return new BrokerRun(bootstrap, log, results, e.toString());
         }
+    }
+
+    private Duration warmup() {
+        return quick ? Duration.ofSeconds(1) : Duration.ofMillis(Math.round(warmupSeconds * 1000));
     }
 
     private ManagedBroker start(String broker, Path work) throws IOException, InterruptedException {
@@ -180,6 +194,7 @@ public final class Compare implements Callable<Integer> {
         m.put("started", started.toString());
         m.put("finished", Instant.now().toString());
         m.put("quick", quick);
+        m.put("warmup_seconds", warmup().toMillis() / 1000.0);
         m.put("host", MachineInfo.describe());
         m.put("broker_jvm_options", BrokerProcess.JVM_OPTIONS);
         m.put("workloads", specs.stream().map(s -> s.workload().label()).toList());
