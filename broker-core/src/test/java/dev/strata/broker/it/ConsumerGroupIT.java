@@ -8,7 +8,6 @@ import dev.strata.broker.it.GroupMemberThread.RebalanceEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -88,17 +87,21 @@ class ConsumerGroupIT {
         produce(topic, 6, 0, 100);
         Map<String, Integer> counts = awaitValues(600, a, b, c);
 
-        assertThat(counts).as("times each value was consumed").allSatisfy((value, n) -> assertThat(n)
-                .as(value)
-                .isEqualTo(1));
+        assertThat(counts)
+                .as("times each value was consumed")
+                .allSatisfy((value, n) -> assertThat(n).as(value).isEqualTo(1));
         for (GroupMemberThread m : List.of(a, b, c)) {
             assertThat(m.assignment()).as("partitions of %s", m.name()).hasSize(2);
             assertThat(m.records())
                     .as("records consumed by %s come from its own partitions", m.name())
                     .allSatisfy(r -> assertThat(m.assignment()).contains(partitionOf(r)));
-            assertThat(m.commitFailures()).as("commits refused for %s", m.name()).isEmpty();
+            assertThat(m.commitFailures())
+                    .as("commits refused for %s", m.name())
+                    .isEmpty();
         }
-        assertThat(eventCounts(a, b, c)).as("rebalance callbacks since the group was stable").isEqualTo(eventsWhenStable);
+        assertThat(eventCounts(a, b, c))
+                .as("rebalance callbacks since the group was stable")
+                .isEqualTo(eventsWhenStable);
         awaitCommitted("share", partitions, 100);
     }
 
@@ -141,8 +144,10 @@ class ConsumerGroupIT {
                 topic,
                 "crash",
                 Map.of(
-                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs,
-                        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000));
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                        sessionTimeoutMs,
+                        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                        1_000));
         GroupMemberThread crashed = group[2];
         Set<TopicPartition> moved = crashed.assignment();
 
@@ -162,8 +167,8 @@ class ConsumerGroupIT {
         String topic = "cooperative";
         broker.createTopic(topic, 6, Map.of());
         List<TopicPartition> partitions = ProduceConsumeIT.partitions(topic, 6);
-        Map<String, Object> cooperative = Map.of(
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        Map<String, Object> cooperative =
+                Map.of(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         GroupMemberThread first = member("cooperative", "first", cooperative, topic);
         awaitBalanced(REBALANCE_TIMEOUT, partitions, first);
         int firstEventsBefore = first.events().size();
@@ -175,7 +180,8 @@ class ConsumerGroupIT {
         Set<TopicPartition> given = second.assignment();
         assertThat(kept).hasSize(3);
         assertThat(given).hasSize(3);
-        List<RebalanceEvent> firstEvents = first.events().subList(firstEventsBefore, first.events().size());
+        List<RebalanceEvent> firstEvents =
+                first.events().subList(firstEventsBefore, first.events().size());
         Set<TopicPartition> revoked = partitionsOf(firstEvents, RebalanceEvent.Kind.REVOKED);
         assertThat(revoked)
                 .as("partitions revoked from the first member; its events: %s", firstEvents)
@@ -255,27 +261,17 @@ class ConsumerGroupIT {
     }
 
     @Test
-    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalanceOfTheOtherMember() {
-        String topic = "static";
-        broker.createTopic(topic, 6, Map.of());
-        List<TopicPartition> partitions = ProduceConsumeIT.partitions(topic, 6);
-        Map<String, Object> longSession = Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 20_000);
-        // Joining one after the other makes "leader" the group leader, so both the leader's and a follower's restart
-        // are exercised.
-        GroupMemberThread leader = staticMember("leader", longSession, topic).awaitAssignment();
-        GroupMemberThread follower = staticMember("follower", longSession, topic);
-        awaitBalanced(REBALANCE_TIMEOUT, partitions, leader, follower);
+    void aRestartedStaticLeaderGetsItsPartitionsBackWithoutARebalanceOfTheOtherMember() {
+        GroupMemberThread[] group = staticGroup("static-leader");
+        GroupMemberThread restarted = restartStaticMember("static-leader", group[0], group[1]);
+        assertBothConsumeTheirOwnPartitions("static-leader", restarted, group[1]);
+    }
 
-        GroupMemberThread restartedLeader = restartStaticMember(leader, follower, longSession, topic);
-        GroupMemberThread restartedFollower = restartStaticMember(follower, restartedLeader, longSession, topic);
-
-        produce(topic, 6, 0, 10);
-        awaitValues(60, restartedLeader, restartedFollower);
-        for (GroupMemberThread m : List.of(restartedLeader, restartedFollower)) {
-            assertThat(m.records())
-                    .as("records consumed by %s come from its own partitions", m.name())
-                    .allSatisfy(r -> assertThat(m.assignment()).contains(partitionOf(r)));
-        }
+    @Test
+    void aRestartedStaticFollowerGetsItsPartitionsBackWithoutARebalanceOfTheOtherMember() {
+        GroupMemberThread[] group = staticGroup("static-follower");
+        GroupMemberThread restarted = restartStaticMember("static-follower", group[1], group[0]);
+        assertBothConsumeTheirOwnPartitions("static-follower", group[0], restarted);
     }
 
     @Test
@@ -308,37 +304,57 @@ class ConsumerGroupIT {
     }
 
     /**
-     * Closes {@code member} (a static member sends no LeaveGroup), starts a new consumer with the same
+     * Starts two static members of group {@code groupId} (also the topic's name, 6 partitions) one after the other, so
+     * that the first is the group's leader, and returns them, leader first, once the group is balanced.
+     */
+    private GroupMemberThread[] staticGroup(String groupId) {
+        broker.createTopic(groupId, 6, Map.of());
+        GroupMemberThread leader = staticMember(groupId, "leader").awaitAssignment();
+        GroupMemberThread follower = staticMember(groupId, "follower");
+        awaitBalanced(REBALANCE_TIMEOUT, ProduceConsumeIT.partitions(groupId, 6), leader, follower);
+        return new GroupMemberThread[] {leader, follower};
+    }
+
+    /**
+     * Closes the static {@code member} (which sends no LeaveGroup), starts a new consumer with the same
      * {@code group.instance.id}, and checks that it gets the same partitions while {@code other} keeps heartbeating
      * through it all without a single rebalance callback.
      */
-    private GroupMemberThread restartStaticMember(
-            GroupMemberThread member, GroupMemberThread other, Map<String, Object> overrides, String topic) {
+    private GroupMemberThread restartStaticMember(String groupId, GroupMemberThread member, GroupMemberThread other) {
         Set<TopicPartition> before = member.assignment();
         List<RebalanceEvent> otherEvents = other.events();
         Set<TopicPartition> otherAssignment = other.assignment();
         String memberIdBefore = member.memberId();
 
         member.close();
-        members.remove(member);
-        GroupMemberThread restarted = staticMember(member.name(), overrides, topic).awaitAssignment();
+        GroupMemberThread restarted = staticMember(groupId, member.name()).awaitAssignment();
         long heartbeatsAfterRejoin = other.heartbeats();
         Await.until(
                 REBALANCE_TIMEOUT,
                 other.name() + " to heartbeat 4 more times after " + member.name() + " rejoined",
                 () -> other.heartbeats() >= heartbeatsAfterRejoin + 4);
 
+        assertThat(other.events())
+                .as("rebalance callbacks of %s while %s restarted", other.name(), member.name())
+                .isEqualTo(otherEvents);
+        assertThat(other.assignment()).isEqualTo(otherAssignment);
         assertThat(restarted.assignment())
                 .as("partitions of the restarted static member %s", member.name())
                 .isEqualTo(before);
         assertThat(restarted.memberId())
                 .as("a new member id for the new consumer instance")
                 .isNotEqualTo(memberIdBefore);
-        assertThat(other.events())
-                .as("rebalance callbacks of %s while %s restarted", other.name(), member.name())
-                .isEqualTo(otherEvents);
-        assertThat(other.assignment()).isEqualTo(otherAssignment);
         return restarted;
+    }
+
+    private void assertBothConsumeTheirOwnPartitions(String topic, GroupMemberThread a, GroupMemberThread b) {
+        produce(topic, 6, 0, 10);
+        awaitValues(60, a, b);
+        for (GroupMemberThread m : List.of(a, b)) {
+            assertThat(m.records())
+                    .as("records consumed by %s come from its own partitions", m.name())
+                    .allSatisfy(r -> assertThat(m.assignment()).contains(partitionOf(r)));
+        }
     }
 
     /**
@@ -372,10 +388,12 @@ class ConsumerGroupIT {
 
         Map<String, Integer> counts = awaitValues(600, a, b, gone);
 
-        assertThat(counts).as("times each value was consumed").allSatisfy((value, n) -> assertThat(n)
-                .as(value)
-                .isEqualTo(1));
-        assertThat(gone.records()).as("records consumed by %s after it was gone", gone.name()).hasSize(goneConsumed);
+        assertThat(counts)
+                .as("times each value was consumed")
+                .allSatisfy((value, n) -> assertThat(n).as(value).isEqualTo(1));
+        assertThat(gone.records())
+                .as("records consumed by %s after it was gone", gone.name())
+                .hasSize(goneConsumed);
         for (TopicPartition tp : moved) {
             Optional<Long> firstAfterMove = Stream.concat(a.records().stream(), b.records().stream())
                     .filter(r -> partitionOf(r).equals(tp))
@@ -395,10 +413,17 @@ class ConsumerGroupIT {
         return m;
     }
 
-    private GroupMemberThread staticMember(String name, Map<String, Object> overrides, String topic) {
-        Map<String, Object> config = new HashMap<>(overrides);
-        config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "instance-" + name);
-        return member("static", name, config, topic);
+    /** A static member of {@code groupId} subscribed to the topic of the same name, with a 20 s session. */
+    private GroupMemberThread staticMember(String groupId, String name) {
+        return member(
+                groupId,
+                name,
+                Map.of(
+                        ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+                        "instance-" + name,
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                        20_000),
+                groupId);
     }
 
     /** Produces values {@code p<partition>-<i>} for i in [from, to) to each of {@code partitions} partitions. */
@@ -436,15 +461,15 @@ class ConsumerGroupIT {
             Await.until(CONSUME_TIMEOUT, "offset " + offset + " committed on " + partitions, () -> {
                 Map<TopicPartition, OffsetAndMetadata> committed = observer.committed(new HashSet<>(partitions));
                 return partitions.stream()
-                        .allMatch(tp -> committed.get(tp) != null
-                                && committed.get(tp).offset() == offset);
+                        .allMatch(tp ->
+                                committed.get(tp) != null && committed.get(tp).offset() == offset);
             });
         }
     }
 
     private static Map<String, Integer> eventCounts(GroupMemberThread... members) {
-        return Stream.of(members)
-                .collect(Collectors.toMap(GroupMemberThread::name, m -> m.events().size()));
+        return Stream.of(members).collect(Collectors.toMap(GroupMemberThread::name, m -> m.events()
+                .size()));
     }
 
     private static Set<TopicPartition> partitionsOf(List<RebalanceEvent> events, RebalanceEvent.Kind kind) {
