@@ -83,7 +83,8 @@ class GroupAdminIT {
     }
 
     @Test
-    @SuppressWarnings("deprecation") // listConsumerGroups is what most tools still call; listGroups is its successor
+    @SuppressWarnings({"deprecation", "removal"
+    }) // listConsumerGroups is what many tools still call; listGroups replaces it
     void listConsumerGroupsReportsEveryGroupWithItsStateAndFiltersByState() throws Exception {
         broker.createTopic("list", 2, Map.of());
         member("list-active", "a", Map.of(), "list").awaitAssignment();
