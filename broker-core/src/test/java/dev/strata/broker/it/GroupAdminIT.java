@@ -37,7 +37,6 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
-import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,36 +143,33 @@ class GroupAdminIT {
         ConsumerGroupDescription description =
                 admin.describeConsumerGroups(List.of("describe")).all().get().get("describe");
 
-        // Soft assertions: one run reports every field the broker gets wrong, not just the first.
-        SoftAssertions.assertSoftly(softly -> {
-            softly.assertThat(description.groupId()).isEqualTo("describe");
-            softly.assertThat(description.groupState()).isEqualTo(GroupState.STABLE);
-            softly.assertThat(description.type()).isEqualTo(GroupType.CLASSIC);
-            softly.assertThat(description.isSimpleConsumerGroup()).isFalse();
-            softly.assertThat(description.partitionAssignor()).isEqualTo("range");
-            softly.assertThat(description.coordinator().id()).isEqualTo(1);
-            softly.assertThat(description.coordinator().port()).isEqualTo(broker.port());
-            Map<String, MemberDescription> byMemberId = byKey(description.members(), MemberDescription::consumerId);
-            softly.assertThat(byMemberId).containsOnlyKeys(dynamic.memberId(), fixed.memberId());
-            MemberDescription d = byMemberId.get(dynamic.memberId());
-            if (d != null) {
-                softly.assertThat(d.clientId())
-                        .as("client id of the dynamic member")
-                        .isEqualTo("describe-dynamic");
-                softly.assertThat(d.host()).as("host of the dynamic member").isEqualTo("/127.0.0.1");
-                softly.assertThat(d.groupInstanceId()).isEmpty();
-                softly.assertThat(d.assignment().topicPartitions()).isEqualTo(dynamic.assignment());
-            }
-            MemberDescription s = byMemberId.get(fixed.memberId());
-            if (s != null) {
-                softly.assertThat(s.clientId())
-                        .as("client id of the static member")
-                        .isEqualTo("describe-static");
-                softly.assertThat(s.host()).as("host of the static member").isEqualTo("/127.0.0.1");
-                softly.assertThat(s.groupInstanceId()).contains("instance-1");
-                softly.assertThat(s.assignment().topicPartitions()).isEqualTo(fixed.assignment());
-            }
-        });
+        assertThat(description.groupId()).isEqualTo("describe");
+        assertThat(description.groupState()).isEqualTo(GroupState.STABLE);
+        assertThat(description.type()).isEqualTo(GroupType.CLASSIC);
+        assertThat(description.isSimpleConsumerGroup()).isFalse();
+        assertThat(description.partitionAssignor()).isEqualTo("range");
+        assertThat(description.coordinator().id()).isEqualTo(1);
+        assertThat(description.coordinator().port()).isEqualTo(broker.port());
+        // Compared as a whole, so that one run shows every field the broker gets wrong.
+        Map<String, DescribedMember> described = description.members().stream()
+                .collect(Collectors.toMap(MemberDescription::consumerId, DescribedMember::of));
+        assertThat(described)
+                .as("members by member id")
+                .isEqualTo(Map.of(
+                        dynamic.memberId(),
+                        new DescribedMember("describe-dynamic", "/127.0.0.1", Optional.empty(), dynamic.assignment()),
+                        fixed.memberId(),
+                        new DescribedMember(
+                                "describe-static", "/127.0.0.1", Optional.of("instance-1"), fixed.assignment())));
+    }
+
+    /** What DescribeGroups tells about one member. */
+    private record DescribedMember(
+            String clientId, String host, Optional<String> groupInstanceId, Set<TopicPartition> assignment) {
+        static DescribedMember of(MemberDescription m) {
+            return new DescribedMember(
+                    m.clientId(), m.host(), m.groupInstanceId(), m.assignment().topicPartitions());
+        }
     }
 
     @Test
