@@ -48,8 +48,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       with nothing missed;
  *   <li>cooperative-sticky revokes only the partitions that move when a second member joins;
  *   <li>the broker selects the assignor all members support, and range, roundrobin and sticky each assign everything;
- *   <li>a static member ({@code group.instance.id}) that restarts within its session gets its partitions back and the
- *       other member sees no rebalance;
+ *   <li>a static member ({@code group.instance.id}), leader or follower, that restarts within its session gets its
+ *       partitions back and the other members see no rebalance;
  *   <li>committed offsets, with their metadata and leader epoch, survive a broker restart.
  * </ul>
  */
@@ -261,17 +261,19 @@ class ConsumerGroupIT {
     }
 
     @Test
-    void aRestartedStaticLeaderGetsItsPartitionsBackWithoutARebalanceOfTheOtherMember() {
+    void aRestartedStaticLeaderGetsItsPartitionsBackWithoutARebalanceOfTheOtherMembers() {
         GroupMemberThread[] group = staticGroup("static-leader");
-        GroupMemberThread restarted = restartStaticMember("static-leader", group[0], group[1]);
-        assertBothConsumeTheirOwnPartitions("static-leader", restarted, group[1]);
+        GroupMemberThread restarted = restartStaticMember("static-leader", group[0], group[1], group[2]);
+        assertEachConsumesItsOwnPartitions("static-leader", restarted, group[1], group[2]);
     }
 
     @Test
-    void aRestartedStaticFollowerGetsItsPartitionsBackWithoutARebalanceOfTheOtherMember() {
+    void aRestartedStaticFollowerGetsItsPartitionsBackWithoutARebalanceOfTheOtherMembers() {
         GroupMemberThread[] group = staticGroup("static-follower");
-        GroupMemberThread restarted = restartStaticMember("static-follower", group[1], group[0]);
-        assertBothConsumeTheirOwnPartitions("static-follower", group[0], restarted);
+        // The second member, like most members of a long-lived group, has rejoined in a rebalance since it first
+        // joined.
+        GroupMemberThread restarted = restartStaticMember("static-follower", group[1], group[0], group[2]);
+        assertEachConsumesItsOwnPartitions("static-follower", group[0], restarted, group[2]);
     }
 
     @Test
@@ -304,40 +306,51 @@ class ConsumerGroupIT {
     }
 
     /**
-     * Starts two static members of group {@code groupId} (also the topic's name, 6 partitions) one after the other, so
-     * that the first is the group's leader, and returns them, leader first, once the group is balanced.
+     * Starts three static members of group {@code groupId} (also the topic's name, 6 partitions) one after the other:
+     * the first is the group's leader, the first and the second rejoin in the rebalances their successors cause.
+     * Returns them in that order once the group is balanced.
      */
     private GroupMemberThread[] staticGroup(String groupId) {
         broker.createTopic(groupId, 6, Map.of());
-        GroupMemberThread leader = staticMember(groupId, "leader").awaitAssignment();
-        GroupMemberThread follower = staticMember(groupId, "follower");
-        awaitBalanced(REBALANCE_TIMEOUT, ProduceConsumeIT.partitions(groupId, 6), leader, follower);
-        return new GroupMemberThread[] {leader, follower};
+        List<TopicPartition> partitions = ProduceConsumeIT.partitions(groupId, 6);
+        GroupMemberThread first = staticMember(groupId, "first");
+        awaitBalanced(REBALANCE_TIMEOUT, partitions, first);
+        GroupMemberThread second = staticMember(groupId, "second");
+        awaitBalanced(REBALANCE_TIMEOUT, partitions, first, second);
+        GroupMemberThread third = staticMember(groupId, "third");
+        awaitBalanced(REBALANCE_TIMEOUT, partitions, first, second, third);
+        return new GroupMemberThread[] {first, second, third};
     }
 
     /**
      * Closes the static {@code member} (which sends no LeaveGroup), starts a new consumer with the same
-     * {@code group.instance.id}, and checks that it gets the same partitions while {@code other} keeps heartbeating
+     * {@code group.instance.id}, and checks that it gets the same partitions while the {@code others} keep heartbeating
      * through it all without a single rebalance callback.
      */
-    private GroupMemberThread restartStaticMember(String groupId, GroupMemberThread member, GroupMemberThread other) {
+    private GroupMemberThread restartStaticMember(
+            String groupId, GroupMemberThread member, GroupMemberThread... others) {
         Set<TopicPartition> before = member.assignment();
-        List<RebalanceEvent> otherEvents = other.events();
-        Set<TopicPartition> otherAssignment = other.assignment();
+        Map<String, List<RebalanceEvent>> othersEvents =
+                Stream.of(others).collect(Collectors.toMap(GroupMemberThread::name, GroupMemberThread::events));
+        Map<String, Set<TopicPartition>> othersAssignments =
+                Stream.of(others).collect(Collectors.toMap(GroupMemberThread::name, GroupMemberThread::assignment));
         String memberIdBefore = member.memberId();
 
         member.close();
         GroupMemberThread restarted = staticMember(groupId, member.name()).awaitAssignment();
-        long heartbeatsAfterRejoin = other.heartbeats();
-        Await.until(
-                REBALANCE_TIMEOUT,
-                other.name() + " to heartbeat 4 more times after " + member.name() + " rejoined",
-                () -> other.heartbeats() >= heartbeatsAfterRejoin + 4);
+        for (GroupMemberThread other : others) {
+            long heartbeatsAfterRejoin = other.heartbeats();
+            Await.until(
+                    REBALANCE_TIMEOUT,
+                    other.name() + " to heartbeat 4 more times after " + member.name() + " rejoined",
+                    () -> other.heartbeats() >= heartbeatsAfterRejoin + 4);
+        }
 
-        assertThat(other.events())
-                .as("rebalance callbacks of %s while %s restarted", other.name(), member.name())
-                .isEqualTo(otherEvents);
-        assertThat(other.assignment()).isEqualTo(otherAssignment);
+        assertThat(Stream.of(others).collect(Collectors.toMap(GroupMemberThread::name, GroupMemberThread::events)))
+                .as("rebalance callbacks of the other members while %s restarted", member.name())
+                .isEqualTo(othersEvents);
+        assertThat(Stream.of(others).collect(Collectors.toMap(GroupMemberThread::name, GroupMemberThread::assignment)))
+                .isEqualTo(othersAssignments);
         assertThat(restarted.assignment())
                 .as("partitions of the restarted static member %s", member.name())
                 .isEqualTo(before);
@@ -347,10 +360,10 @@ class ConsumerGroupIT {
         return restarted;
     }
 
-    private void assertBothConsumeTheirOwnPartitions(String topic, GroupMemberThread a, GroupMemberThread b) {
+    private void assertEachConsumesItsOwnPartitions(String topic, GroupMemberThread... group) {
         produce(topic, 6, 0, 10);
-        awaitValues(60, a, b);
-        for (GroupMemberThread m : List.of(a, b)) {
+        awaitValues(60, group);
+        for (GroupMemberThread m : group) {
             assertThat(m.records())
                     .as("records consumed by %s come from its own partitions", m.name())
                     .allSatisfy(r -> assertThat(m.assignment()).contains(partitionOf(r)));
