@@ -10,6 +10,7 @@ import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.log.CleanerConfig;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
@@ -93,7 +94,8 @@ public final class StrataServer implements AutoCloseable {
                 Time.SYSTEM,
                 scheduler,
                 config.retentionCheckIntervalMs(),
-                config.flushSchedulerIntervalMs());
+                config.flushSchedulerIntervalMs(),
+                CleanerConfig.of(config.values()));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
         }
