@@ -109,7 +109,6 @@ final class Cleaner {
                 toClean.stream().map(LogSegment::baseOffset).toList(), String.format("%.3f", target.dirtyRatio()));
         CleaningFilter filter = new CleaningFilter(nowMs, config.deleteRetentionMs(), mapEnd,
                 target.view().producerLastDataOffsets());
-        long nextHorizon = Long.MAX_VALUE;
         for (List<LogSegment> group : groupBySize(toClean, config, target.firstUncleanableOffset())) {
             LogSegment cleaned = cleanInto(log, group, filter, config);
             boolean swapped;
@@ -125,12 +124,11 @@ final class Cleaner {
                 return new Result(false, target.firstDirtyOffset(), Long.MAX_VALUE, filter.bytesRead,
                         filter.bytesWritten, filter.recordsRead, filter.recordsWritten);
             }
-            nextHorizon = Math.min(nextHorizon, earliestDeleteHorizon(cleaned));
         }
         LOG.info("Cleaned {}: {} of {} records and {} of {} bytes kept; first dirty offset now {}",
                 log.topicPartition(), filter.recordsWritten, filter.recordsRead, filter.bytesWritten, filter.bytesRead,
                 endOffset);
-        return new Result(true, endOffset, nextHorizon, filter.bytesRead, filter.bytesWritten, filter.recordsRead,
+        return new Result(true, endOffset, filter.nextDeleteHorizonMs, filter.bytesRead, filter.bytesWritten, filter.recordsRead,
                 filter.recordsWritten);
     }
 
@@ -302,16 +300,6 @@ final class Cleaner {
         return groups;
     }
 
-    private static long earliestDeleteHorizon(LogSegment segment) {
-        long earliest = Long.MAX_VALUE;
-        for (RecordBatch batch : segment.log().batches()) {
-            if (batch.deleteHorizonMs().isPresent()) {
-                earliest = Math.min(earliest, batch.deleteHorizonMs().getAsLong());
-            }
-        }
-        return earliest;
-    }
-
     private static void deleteQuietly(LogSegment segment) {
         try {
             segment.deleteIfExists();
@@ -329,6 +317,8 @@ final class Cleaner {
         long bytesWritten;
         long recordsRead;
         long recordsWritten;
+        /** The earliest delete horizon of the tombstones kept. */
+        long nextDeleteHorizonMs = Long.MAX_VALUE;
 
         CleaningFilter(long nowMs, long deleteRetentionMs, long mapEnd, Map<Long, Long> producerLastDataOffsets) {
             super(nowMs, deleteRetentionMs);
@@ -356,7 +346,12 @@ final class Cleaner {
                 return false;
             }
             if (!record.hasValue()) {
-                return batch.deleteHorizonMs().isEmpty() || currentTime < batch.deleteHorizonMs().getAsLong();
+                // filterTo stamps a batch that keeps a tombstone and has no horizon yet with now + delete.retention.ms
+                long horizon = batch.deleteHorizonMs().orElse(currentTime + deleteRetentionMs);
+                if (currentTime >= horizon) {
+                    return false;
+                }
+                nextDeleteHorizonMs = Math.min(nextDeleteHorizonMs, horizon);
             }
             return true;
         }

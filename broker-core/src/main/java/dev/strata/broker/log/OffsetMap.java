@@ -63,17 +63,18 @@ final class OffsetMap {
 
     /** Records {@code offset} as the latest offset of {@code key}; offsets must be put in ascending order. */
     void put(ByteBuffer key, long offset) {
-        if (size >= capacity()) {
-            throw new IllegalStateException("The offset map is full at " + size + " keys");
-        }
-        if (size + 1 > offsets.length * LOAD_FACTOR && offsets.length < maxSlots) {
-            allocateAndRehash((int) Math.min(maxSlots, 2L * offsets.length));
-        }
         hash(key);
         long high = longAt(0);
         long low = longAt(8);
         int slot = find(high, low);
         if (offsets[slot] < 0) {
+            if (size >= capacity()) {
+                throw new IllegalStateException("The offset map is full at " + size + " keys");
+            }
+            if (size + 1 > offsets.length * LOAD_FACTOR && offsets.length < maxSlots) {
+                allocateAndRehash((int) Math.min(maxSlots, 2L * offsets.length));
+                slot = find(high, low);
+            }
             hashHigh[slot] = high;
             hashLow[slot] = low;
             size++;
