@@ -300,7 +300,11 @@ final class Cleaner {
         return groups;
     }
 
+    /** Deletes a cleaned segment, unless its rename to {@code .swap} decided its swap and a restart must finish it. */
     private static void deleteQuietly(LogSegment segment) {
+        if (!segment.log().file().getName().endsWith(LocalLog.CLEANED_SUFFIX)) {
+            return;
+        }
         try {
             segment.deleteIfExists();
         } catch (IOException e) {

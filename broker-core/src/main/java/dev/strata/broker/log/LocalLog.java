@@ -790,12 +790,17 @@ public final class LocalLog {
                 return false;
             }
             cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
-            Utils.flushDir(dir);
-            for (LogSegment segment : replaced) {
-                segment.renameForDeletion();
+            try {
+                Utils.flushDir(dir);
+                for (LogSegment segment : replaced) {
+                    segment.renameForDeletion();
+                }
+                cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
+                Utils.flushDir(dir);
+            } catch (IOException e) {
+                throw new KafkaStorageException("Error swapping the compacted segment " + cleaned.baseOffset()
+                        + " into " + topicPartition + "; the swap completes when the log is next opened", e);
             }
-            cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
-            Utils.flushDir(dir);
             segments.put(cleaned.baseOffset(), cleaned);
             for (LogSegment segment : replaced.subList(1, replaced.size())) {
                 segments.remove(segment.baseOffset());

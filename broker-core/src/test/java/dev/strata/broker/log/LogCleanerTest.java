@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -195,6 +197,27 @@ class LogCleanerTest {
         assertThat(cleaner.cleanOnce()).isTrue();
         assertThat(asMap(readAll(log))).containsEntry("k0", "new").hasSize(5);
         assertThat(log.numberOfSegments()).as("small cleaned segments are merged").isLessThan(segmentsBefore);
+    }
+
+    @Test
+    void cleansTheSameSegmentAgainWhileTheReplacedFilesAwaitDeletion() throws Exception {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            LocalLog log = LocalLog.open(dir(), TP, TOPIC_ID, LogConfig.of(Map.of(), compacted()), time, 0, 0, true,
+                    scheduler);
+            opened.add(log);
+            LogCleaner cleaner = cleaner(log);
+            for (int i = 0; i < 3; i++) {
+                append(log, records("a=" + i, "b=" + i));
+                log.roll();
+                assertThat(cleaner.cleanOnce()).isTrue();
+            }
+            assertThat(asMap(readAll(log))).containsExactly(Map.entry("a", "2"), Map.entry("b", "2"));
+            assertThat(filesEndingWith(dir(), LogSegment.LOG_SUFFIX + LogSegment.DELETED_SUFFIX)).isNotEmpty();
+            assertThat(filesEndingWith(dir(), LocalLog.SWAP_SUFFIX)).isEmpty();
+        } finally {
+            scheduler.shutdownNow();
+        }
     }
 
     @Test
