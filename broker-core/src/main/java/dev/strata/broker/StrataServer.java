@@ -14,6 +14,7 @@ import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.OffsetsTopic;
+import dev.strata.broker.log.CleanerConfig;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
@@ -97,7 +98,8 @@ public final class StrataServer implements AutoCloseable {
                 Time.SYSTEM,
                 scheduler,
                 config.retentionCheckIntervalMs(),
-                config.flushSchedulerIntervalMs());
+                config.flushSchedulerIntervalMs(),
+                CleanerConfig.of(config.values()));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
         }
