@@ -142,21 +142,24 @@ public final class RemoteIndexStore implements AutoCloseable {
     }
 
     /**
-     * Stores a segment's metadata. A segment that is not stored yet must be {@link RemoteSegmentState#COPY_STARTED};
-     * a stored one may change any field but its start offset, and its state only as
-     * {@link RemoteSegmentState#isValidTransition} allows.
+     * Stores a segment's metadata. A segment that is not stored yet must be {@link RemoteSegmentState#COPY_STARTED}.
+     * Of a stored segment only what Kafka's {@code RemoteLogSegmentMetadataUpdate} carries may change: the state (as
+     * {@link RemoteSegmentState#isValidTransition} allows), event time, broker id and custom metadata. The offsets,
+     * size, max timestamp and epochs describe the data, which does not change, and the index entries were checked
+     * against them.
      *
      * @throws IllegalStateTransitionException if the state change is not legal
-     * @throws IllegalArgumentException if the start offset differs from the stored one
+     * @throws IllegalArgumentException if the segment is stored with other offsets, size, max timestamp or epochs
      */
     public void putSegment(RemoteSegment segment) {
         Objects.requireNonNull(segment, "segment");
         write(() -> {
             Optional<RemoteSegment> stored = storedSegment(segment.id());
             checkTransition(segment.id(), stored.map(RemoteSegment::state).orElse(null), segment.state());
-            if (stored.isPresent() && stored.get().startOffset() != segment.startOffset()) {
-                throw new IllegalArgumentException("Start offset of " + segment.id() + " is "
-                        + stored.get().startOffset() + ", cannot become " + segment.startOffset());
+            if (stored.isPresent() && !sameData(stored.get(), segment)) {
+                throw new IllegalArgumentException(
+                        "A stored segment's offsets, size, timestamps and epochs cannot change: " + stored.get()
+                                + " cannot become " + segment);
             }
             try (WriteBatch batch = new WriteBatch()) {
                 putSegment(batch, segment);
@@ -266,8 +269,8 @@ public final class RemoteIndexStore implements AutoCloseable {
     }
 
     /**
-     * The end offset of the partition's last COPY_FINISHED segment: every offset up to it is in the remote tier, so
-     * local segments wholly below it may be deleted. Empty when nothing is finished. Tiering copies a partition's
+     * The end offset of the partition's last COPY_FINISHED segment, the highest offset the remote tier holds: local
+     * retention may delete local segments that end at or below it. Empty when nothing is finished. Tiering copies a partition's
      * segments in offset order, so finished segments do not overlap and the last one ends highest.
      */
     public OptionalLong highestRemoteOffset(PartitionKey partition) {
@@ -576,6 +579,14 @@ public final class RemoteIndexStore implements AutoCloseable {
         byte[] prefix = IndexKeys.segmentIdKey(segmentId);
         batch.deleteRange(offsetEntries, prefix, IndexKeys.prefixEnd(prefix, OFFSET_ENTRY_TAIL));
         batch.deleteRange(timeEntries, prefix, IndexKeys.prefixEnd(prefix, TIME_ENTRY_TAIL));
+    }
+
+    private static boolean sameData(RemoteSegment stored, RemoteSegment update) {
+        return stored.startOffset() == update.startOffset()
+                && stored.endOffset() == update.endOffset()
+                && stored.sizeInBytes() == update.sizeInBytes()
+                && stored.maxTimestampMs() == update.maxTimestampMs()
+                && stored.leaderEpochs().equals(update.leaderEpochs());
     }
 
     private static void checkTransition(RemoteSegmentId id, RemoteSegmentState from, RemoteSegmentState to) {

@@ -128,9 +128,13 @@ class RemoteIndexStoreTest {
     }
 
     @Test
-    void startOffsetOfAStoredSegmentCannotChange() {
+    void offsetsSizeAndTimestampsOfAStoredSegmentCannotChange() {
         RemoteSegment started = started(P0, 0, 99);
         assertThatThrownBy(() -> store.putSegment(segment(started.id(), 10, 99, COPY_FINISHED)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.putSegment(segment(started.id(), 0, 98, COPY_FINISHED)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.putSegment(Segments.withMaxTimestamp(started, 5)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(store.segments(P0)).containsExactly(started);
     }

@@ -30,7 +30,10 @@ class SegmentManifestTest {
                 new byte[] {9, 8, 7});
         return new SegmentManifest(
                 segment,
-                List.of(new OffsetPosition(1_000, 0), new OffsetPosition(1_090, 9_000), new OffsetPosition(1_199, 19_900)),
+                List.of(
+                        new OffsetPosition(1_000, 0),
+                        new OffsetPosition(1_090, 9_000),
+                        new OffsetPosition(1_199, 19_900)),
                 List.of(new TimestampOffset(-1, 1_000), new TimestampOffset(1_700_000_100_000L, 1_100)));
     }
 
