@@ -11,8 +11,10 @@ import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.OffsetsTopic;
+import dev.strata.broker.log.CleanerConfig;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
@@ -96,7 +98,8 @@ public final class StrataServer implements AutoCloseable {
                 Time.SYSTEM,
                 scheduler,
                 config.retentionCheckIntervalMs(),
-                config.flushSchedulerIntervalMs());
+                config.flushSchedulerIntervalMs(),
+                CleanerConfig.of(config.values()));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
         }
@@ -149,7 +152,29 @@ public final class StrataServer implements AutoCloseable {
                         config.intValue(BrokerConfig.GROUP_MAX_SIZE, Integer.MAX_VALUE)),
                 offsetsTopic,
                 scheduler);
-        GroupHandler groups = new GroupHandler(endpoint, coordinator, offsetsTopic);
+        ConsumerGroupCoordinator consumerGroups = new ConsumerGroupCoordinator(
+                new ConsumerGroupCoordinator.Settings(
+                        config.intValue(BrokerConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS, 45_000),
+                        config.intValue(BrokerConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, 5_000),
+                        config.intValue(BrokerConfig.GROUP_CONSUMER_MAX_SIZE, Integer.MAX_VALUE)),
+                new ConsumerGroupCoordinator.Topics() {
+                    @Override
+                    public java.util.Optional<TopicMetadata> byName(String name) {
+                        return topics.topic(name);
+                    }
+
+                    @Override
+                    public java.util.Optional<TopicMetadata> byId(Uuid id) {
+                        return topics.topic(id);
+                    }
+
+                    @Override
+                    public java.util.Collection<TopicMetadata> all() {
+                        return store.topics();
+                    }
+                },
+                scheduler);
+        GroupHandler groups = new GroupHandler(endpoint, coordinator, consumerGroups, topics, offsetsTopic);
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.

@@ -1,10 +1,12 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.group.CommittedOffset;
+import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator.GroupSummary;
 import dev.strata.broker.group.GroupState;
 import dev.strata.broker.group.OffsetsTopic;
+import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.network.RequestContext;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
@@ -33,6 +37,8 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
@@ -56,12 +62,21 @@ public final class GroupHandler {
 
     private final Supplier<BrokerEndpoint> self;
     private final GroupCoordinator coordinator;
+    private final ConsumerGroupCoordinator consumerGroups;
+    private final TopicManager topics;
     private final OffsetsTopic offsetsTopic;
     private volatile boolean loaded;
 
-    public GroupHandler(Supplier<BrokerEndpoint> self, GroupCoordinator coordinator, OffsetsTopic offsetsTopic) {
+    public GroupHandler(
+            Supplier<BrokerEndpoint> self,
+            GroupCoordinator coordinator,
+            ConsumerGroupCoordinator consumerGroups,
+            TopicManager topics,
+            OffsetsTopic offsetsTopic) {
         this.self = self;
         this.coordinator = coordinator;
+        this.consumerGroups = consumerGroups;
+        this.topics = topics;
         this.offsetsTopic = offsetsTopic;
     }
 
@@ -208,8 +223,16 @@ public final class GroupHandler {
             }
         }
         if (groupError == null && !commits.isEmpty()) {
-            groupError = coordinator.commitOffsets(data.groupId(), data.memberId(), data.groupInstanceId(),
-                    data.generationIdOrMemberEpoch(), commits);
+            if (consumerGroups.hasGroup(data.groupId())) {
+                groupError = consumerGroups.validateCommit(
+                        data.groupId(), data.memberId(), data.generationIdOrMemberEpoch());
+                if (groupError == null) {
+                    groupError = coordinator.commitCheckedOffsets(data.groupId(), commits);
+                }
+            } else {
+                groupError = coordinator.commitOffsets(data.groupId(), data.memberId(), data.groupInstanceId(),
+                        data.generationIdOrMemberEpoch(), commits);
+            }
         }
         for (var topic : data.topics()) {
             var tr = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(topic.name());
@@ -304,11 +327,23 @@ public final class GroupHandler {
         List<TopicPartition> partitions = new ArrayList<>();
         data.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(
                 new TopicPartition(t.name(), p.partitionIndex()))));
-        Map<TopicPartition, Errors> results;
+        Map<TopicPartition, Errors> results = new HashMap<>();
+        Set<String> consumerSubscribed = consumerGroups.subscribedTopics(data.groupId());
+        List<TopicPartition> deletable = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            if (consumerSubscribed.contains(tp.topic())) {
+                results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+            } else {
+                deletable.add(tp);
+            }
+        }
         try {
-            results = coordinator.deleteOffsets(data.groupId(), partitions, GroupHandler::subscribedTopics);
+            results.putAll(coordinator.deleteOffsets(data.groupId(), deletable, GroupHandler::subscribedTopics));
         } catch (org.apache.kafka.common.errors.ApiException e) {
-            return response.setErrorCode(Errors.forException(e).code());
+            if (!consumerGroups.hasGroup(data.groupId())) {
+                return response.setErrorCode(Errors.forException(e).code());
+            }
+            deletable.forEach(tp -> results.put(tp, Errors.NONE));
         }
         for (var t : data.topics()) {
             var rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
@@ -342,7 +377,23 @@ public final class GroupHandler {
         }
         List<String> states = request.data().statesFilter();
         List<String> types = request.data().typesFilter();
+        for (ConsumerGroupCoordinator.GroupView g : consumerGroups.list()) {
+            boolean stateOk = states == null || states.isEmpty()
+                    || states.stream().anyMatch(st -> st.equalsIgnoreCase(g.state()));
+            boolean typeOk = types == null || types.isEmpty()
+                    || types.stream().anyMatch(t -> t.equalsIgnoreCase("consumer"));
+            if (stateOk && typeOk) {
+                response.groups().add(new ListGroupsResponseData.ListedGroup()
+                        .setGroupId(g.groupId())
+                        .setProtocolType("consumer")
+                        .setGroupState(g.state())
+                        .setGroupType("consumer"));
+            }
+        }
         for (GroupSummary g : coordinator.listGroups()) {
+            if (consumerGroups.hasGroup(g.groupId())) {
+                continue; // its offsets, listed above as the consumer group
+            }
             boolean stateOk = states == null || states.isEmpty()
                     || states.stream().anyMatch(s -> s.equalsIgnoreCase(g.state()));
             boolean typeOk = types == null || types.isEmpty()
@@ -390,7 +441,13 @@ public final class GroupHandler {
         DeleteGroupsResponseData response = new DeleteGroupsResponseData();
         for (String groupId : request.data().groupsNames()) {
             Errors error = loadError();
-            if (error == null) {
+            if (error == null && consumerGroups.hasGroup(groupId)) {
+                error = consumerGroups.delete(groupId);
+                if (error == Errors.NONE) {
+                    Errors offsetsError = coordinator.deleteGroup(groupId);
+                    error = offsetsError == Errors.GROUP_ID_NOT_FOUND ? Errors.NONE : offsetsError;
+                }
+            } else if (error == null) {
                 error = coordinator.deleteGroup(groupId);
             }
             response.results().add(new DeleteGroupsResponseData.DeletableGroupResult()
@@ -398,5 +455,70 @@ public final class GroupHandler {
                     .setErrorCode(error.code()));
         }
         return response;
+    }
+
+    // ---------------------------------------------------------------- KIP-848 consumer groups
+
+    public ConsumerGroupHeartbeatResponseData consumerGroupHeartbeat(
+            RequestContext ctx, ConsumerGroupHeartbeatRequest request) {
+        Errors error = loadError();
+        if (error != null) {
+            return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code());
+        }
+        if (coordinator.describe(request.data().groupId())
+                .filter(g -> !g.members().isEmpty())
+                .isPresent()) {
+            return new ConsumerGroupHeartbeatResponseData()
+                    .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                    .setErrorMessage("Group " + request.data().groupId() + " is a classic group with members");
+        }
+        return consumerGroups.heartbeat(
+                request.data(), ctx.clientId() == null ? "" : ctx.clientId(), clientHost(ctx));
+    }
+
+    public ConsumerGroupDescribeResponseData consumerGroupDescribe(ConsumerGroupDescribeRequest request) {
+        ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
+        for (String groupId : request.data().groupIds()) {
+            var dg = new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId);
+            Errors error = loadError();
+            var view = error == null ? consumerGroups.describe(groupId) : java.util.Optional.<ConsumerGroupCoordinator.GroupView>empty();
+            if (error != null) {
+                dg.setErrorCode(error.code());
+            } else if (view.isEmpty()) {
+                dg.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                        .setErrorMessage("Group " + groupId + " is not a consumer group.");
+            } else {
+                var g = view.get();
+                dg.setGroupState(g.state())
+                        .setGroupEpoch(g.groupEpoch())
+                        .setAssignmentEpoch(g.assignmentEpoch())
+                        .setAssignorName(g.assignorName());
+                for (var m : g.members()) {
+                    dg.members().add(new ConsumerGroupDescribeResponseData.Member()
+                            .setMemberId(m.memberId())
+                            .setInstanceId(m.instanceId())
+                            .setRackId(m.rackId())
+                            .setMemberEpoch(m.memberEpoch())
+                            .setClientId(m.clientId())
+                            .setClientHost(m.clientHost())
+                            .setSubscribedTopicNames(m.subscribedTopicNames())
+                            .setSubscribedTopicRegex(m.subscribedTopicRegex())
+                            .setAssignment(describeAssignment(m.assignment()))
+                            .setTargetAssignment(describeAssignment(m.targetAssignment())));
+                }
+            }
+            response.groups().add(dg);
+        }
+        return response;
+    }
+
+    private ConsumerGroupDescribeResponseData.Assignment describeAssignment(
+            Map<org.apache.kafka.common.Uuid, Set<Integer>> assignment) {
+        var a = new ConsumerGroupDescribeResponseData.Assignment();
+        assignment.forEach((id, parts) -> a.topicPartitions().add(new ConsumerGroupDescribeResponseData.TopicPartitions()
+                .setTopicId(id)
+                .setTopicName(topics.topic(id).map(t -> t.name()).orElse(""))
+                .setPartitions(new ArrayList<>(new java.util.TreeSet<>(parts)))));
+        return a;
     }
 }

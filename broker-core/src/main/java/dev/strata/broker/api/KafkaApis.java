@@ -10,6 +10,8 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
@@ -113,6 +115,10 @@ public final class KafkaApis implements RequestDispatcher {
             case LIST_GROUPS -> onIoPool(() -> groups.listGroups((ListGroupsRequest) request));
             case DESCRIBE_GROUPS -> onIoPool(() -> groups.describeGroups((DescribeGroupsRequest) request));
             case DELETE_GROUPS -> onIoPool(() -> groups.deleteGroups((DeleteGroupsRequest) request));
+            case CONSUMER_GROUP_HEARTBEAT -> onIoPool(
+                    () -> groups.consumerGroupHeartbeat(ctx, (ConsumerGroupHeartbeatRequest) request));
+            case CONSUMER_GROUP_DESCRIBE -> onIoPool(
+                    () -> groups.consumerGroupDescribe((ConsumerGroupDescribeRequest) request));
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };
     }

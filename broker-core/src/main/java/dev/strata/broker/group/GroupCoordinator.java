@@ -611,6 +611,11 @@ public final class GroupCoordinator {
         }
     }
 
+    /** Stores offsets whose committer was checked elsewhere (members of a KIP-848 consumer group). */
+    public Errors commitCheckedOffsets(String groupId, Map<TopicPartition, CommittedOffset> commits) {
+        return writeOffsets(groupId, commits);
+    }
+
     private Errors writeOffsets(String groupId, Map<TopicPartition, CommittedOffset> commits) {
         try {
             store.storeOffsets(groupId, commits);

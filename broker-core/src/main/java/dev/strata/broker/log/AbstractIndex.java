@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntToLongFunction;
 import org.apache.kafka.common.utils.ByteBufferUnmapper;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A memory-mapped file of fixed-size entries sorted by offset, shared by {@link OffsetIndex} and {@link TimeIndex}.
@@ -191,10 +192,14 @@ abstract sealed class AbstractIndex implements Closeable permits OffsetIndex, Ti
         }
     }
 
+    /**
+     * Renames the file, replacing {@code target} if it exists (as the log file's rename does), e.g. the
+     * {@code .deleted} files of an earlier segment with the same base offset still waiting for deletion.
+     */
     public void renameTo(Path target) throws IOException {
         lock.lock();
         try {
-            Files.move(file, target);
+            Utils.atomicMoveWithFallback(file, target, false);
             file = target;
         } finally {
             lock.unlock();

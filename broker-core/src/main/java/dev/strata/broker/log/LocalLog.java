@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,6 +68,8 @@ public final class LocalLog {
     private volatile long recoveryPoint;
     private volatile long lastFlushTimeMs;
     private long unflushedMessages;
+    /** Counts truncations, so the log cleaner can tell that segments it read may have changed since. */
+    private volatile long truncations;
     private volatile boolean closed;
 
     private LocalLog(
@@ -171,14 +174,20 @@ public final class LocalLog {
         int indexesRebuilt;
     }
 
-    /** Deletes what an interrupted delete, compaction or checkpoint left, and returns the segments' base offsets. */
+    /**
+     * Deletes what an interrupted delete, compaction or checkpoint left, completes an interrupted compaction swap, and
+     * returns the segments' base offsets.
+     */
     private static TreeSet<Long> removeStrayFilesAndListSegments(Path dir) throws IOException {
         TreeSet<Long> logs = new TreeSet<>();
         List<Path> indexes = new ArrayList<>();
+        List<Long> swaps = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX)
+                if (name.endsWith(LogSegment.LOG_SUFFIX + SWAP_SUFFIX)) {
+                    swaps.add(LogSegment.offsetFromFileName(name));
+                } else if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX)
                         || name.endsWith(SWAP_SUFFIX) || name.endsWith(TMP_SUFFIX)) {
                     LOG.info("Deleting stray file {}", file);
                     Files.deleteIfExists(file);
@@ -189,6 +198,9 @@ public final class LocalLog {
                 }
             }
         }
+        for (long swap : swaps) {
+            completeSwap(dir, swap, logs);
+        }
         for (Path index : indexes) {
             if (!logs.contains(LogSegment.offsetFromFileName(index.getFileName().toString()))) {
                 LOG.info("Deleting index {} that has no log file", index);
@@ -196,6 +208,34 @@ public final class LocalLog {
             }
         }
         return logs;
+    }
+
+    /**
+     * Finishes a compaction that crashed after renaming its cleaned segment to {@code .swap}: that rename decided the
+     * swap, so the segments the cleaned one replaces (those whose base offset lies in the offsets it covers) are
+     * deleted and the swap file becomes the segment's log. Its indexes were deleted with the other stray files and are
+     * rebuilt when the segment is loaded.
+     */
+    private static void completeSwap(Path dir, long baseOffset, TreeSet<Long> logs) throws IOException {
+        Path swapFile = dir.resolve(LogSegment.filenamePrefix(baseOffset) + LogSegment.LOG_SUFFIX + SWAP_SUFFIX);
+        long nextOffset = baseOffset + 1;
+        try (FileRecords swapped = FileRecords.open(swapFile.toFile(), false)) {
+            for (FileChannelRecordBatch batch : swapped.batches()) {
+                nextOffset = Math.max(nextOffset, batch.nextOffset());
+            }
+        }
+        for (long replaced : List.copyOf(logs.subSet(baseOffset, true, nextOffset, false))) {
+            LOG.info("Deleting segment {} of {}, replaced by the compacted segment {}", replaced, dir, baseOffset);
+            Files.deleteIfExists(LogSegment.logFile(dir, replaced));
+            Files.deleteIfExists(LogSegment.indexFile(dir, replaced));
+            Files.deleteIfExists(LogSegment.timeIndexFile(dir, replaced));
+            logs.remove(replaced);
+        }
+        Files.deleteIfExists(LogSegment.indexFile(dir, baseOffset));
+        Files.deleteIfExists(LogSegment.timeIndexFile(dir, baseOffset));
+        Utils.atomicMoveWithFallback(swapFile, LogSegment.logFile(dir, baseOffset));
+        logs.add(baseOffset);
+        LOG.info("Completed the interrupted compaction swap of segment {} in {}", baseOffset, dir);
     }
 
     private static LogSegment loadSegment(Path dir, long baseOffset, LogConfig config, Time time, RecoveryStats stats)
@@ -693,6 +733,88 @@ public final class LocalLog {
     }
 
     /**
+     * What the log cleaner needs to know about the log, read together under the lock.
+     *
+     * @param segments the segments, oldest first; the last is the active one
+     * @param firstUnstableOffset the first offset of the oldest open transaction, or the log end offset
+     * @param producerLastDataOffsets each producer's last data offset, to keep the batch with its last sequence number
+     * @param truncations the truncation count, for {@link #replaceSegments}
+     */
+    record CleanerView(
+            List<LogSegment> segments, long logStartOffset, long logEndOffset, long highWatermark,
+            long firstUnstableOffset, Map<Long, Long> producerLastDataOffsets, long truncations) {}
+
+    CleanerView cleanerView() {
+        lock.lock();
+        try {
+            ensureOpen();
+            long firstUnstable = end.offset();
+            Map<Long, Long> lastDataOffsets = new HashMap<>();
+            for (ProducerStateEntry producer : producerState.activeProducers().values()) {
+                if (producer.currentTxnFirstOffset().isPresent()) {
+                    firstUnstable = Math.min(firstUnstable, producer.currentTxnFirstOffset().getAsLong());
+                }
+                if (producer.lastDataOffset() >= 0) {
+                    lastDataOffsets.put(producer.producerId(), producer.lastDataOffset());
+                }
+            }
+            return new CleanerView(List.copyOf(segments.values()), logStartOffset, end.offset(), highWatermark,
+                    firstUnstable, lastDataOffsets, truncations);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The log cleaner's swap: replaces {@code replaced}, consecutive non-active segments, by {@code cleaned}, a flushed
+     * segment with the first one's base offset whose files end in {@code .cleaned}. Renaming them to {@code .swap}
+     * decides the swap (see {@link #open}); the replaced segments are then renamed for deletion, the swap files take the
+     * segment names and the map switches to the cleaned segment. Readers holding a replaced segment keep reading its
+     * files until they are deleted {@code file.delete.delay.ms} later.
+     *
+     * @param truncationsSeen the truncation count from the {@link CleanerView} the cleaner worked from
+     * @return false, with nothing changed, if the log changed under the cleaner: a replaced segment was deleted or
+     *     became active, or the log was truncated
+     */
+    boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned, long truncationsSeen) throws IOException {
+        lock.lock();
+        try {
+            ensureOpen();
+            long activeBase = segments.lastKey();
+            for (LogSegment segment : replaced) {
+                if (segments.get(segment.baseOffset()) != segment || segment.baseOffset() >= activeBase) {
+                    return false;
+                }
+            }
+            if (truncations != truncationsSeen || cleaned.baseOffset() != replaced.get(0).baseOffset()) {
+                return false;
+            }
+            cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
+            try {
+                Utils.flushDir(dir);
+                for (LogSegment segment : replaced) {
+                    segment.renameForDeletion();
+                }
+                cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
+                Utils.flushDir(dir);
+            } catch (IOException e) {
+                throw new KafkaStorageException("Error swapping the compacted segment " + cleaned.baseOffset()
+                        + " into " + topicPartition + "; the swap completes when the log is next opened", e);
+            }
+            segments.put(cleaned.baseOffset(), cleaned);
+            for (LogSegment segment : replaced.subList(1, replaced.size())) {
+                segments.remove(segment.baseOffset());
+            }
+            for (LogSegment segment : replaced) {
+                scheduleDeletion(segment);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Removes every batch at or after {@code targetOffset}, e.g. when a follower's log diverged from the leader's.
      *
      * @return true if anything was removed
@@ -717,6 +839,7 @@ public final class LocalLog {
                     scheduleDeletion(segment);
                 }
             }
+            truncations++;
             LogSegment active = activeSegment();
             active.truncateTo(targetOffset);
             active.offsetIndex().resizeTo(config.maxIndexSize());

@@ -30,7 +30,11 @@ public record LogConfig(
         int minInSyncReplicas,
         boolean remoteStorageEnable,
         long localRetentionMs,
-        long localRetentionBytes) {
+        long localRetentionBytes,
+        long deleteRetentionMs,
+        long minCompactionLagMs,
+        long maxCompactionLagMs,
+        double minCleanableDirtyRatio) {
 
     /** Kafka's defaults, as a topic with no overrides on a broker with no settings would have them. */
     public static LogConfig defaults() {
@@ -65,7 +69,11 @@ public record LogConfig(
                 (Integer) v.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
                 (Boolean) v.get(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG),
                 (Long) v.get(TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG),
-                (Long) v.get(TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG));
+                (Long) v.get(TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG),
+                (Long) v.get(TopicConfig.DELETE_RETENTION_MS_CONFIG),
+                (Long) v.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG),
+                (Long) v.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG),
+                (Double) v.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG));
     }
 
     public boolean compact() {

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  *       After a crash, recovery re-validates only what lies above it.
  *   <li>{@code log-start-offset-checkpoint}: the same format, with each partition's log start offset, which
  *       DeleteRecords can move into the middle of a segment.
+ *   <li>{@code cleaner-offset-checkpoint}: the same format, with each compacted partition's first dirty offset (see
+ *       {@link LogCleaner}).
  *   <li>{@code .kafka_cleanshutdown}: an empty marker written after every log is flushed and closed, and removed at
  *       startup. A directory without it was not shut down cleanly (e.g. {@code kill -9}) and its logs are recovered.
  * </ul>
@@ -61,6 +63,7 @@ public final class LogManager implements AutoCloseable {
     private final ConcurrentHashMap<TopicPartition, LocalLog> logs = new ConcurrentHashMap<>();
     private final Object creationLock = new Object();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private final LogCleaner cleaner;
     private volatile boolean closed;
 
     /**
@@ -72,6 +75,15 @@ public final class LogManager implements AutoCloseable {
             List<Path> logDirs, Function<TopicPartition, LogConfig> configs, Time time,
             ScheduledExecutorService scheduler, long retentionCheckIntervalMs, long flushCheckIntervalMs)
             throws IOException {
+        this(logDirs, configs, time, scheduler, retentionCheckIntervalMs, flushCheckIntervalMs,
+                CleanerConfig.defaults());
+    }
+
+    /** @param cleanerConfig the settings of the {@link LogCleaner} that compacts the logs of compacted topics */
+    public LogManager(
+            List<Path> logDirs, Function<TopicPartition, LogConfig> configs, Time time,
+            ScheduledExecutorService scheduler, long retentionCheckIntervalMs, long flushCheckIntervalMs,
+            CleanerConfig cleanerConfig) throws IOException {
         this.logDirs = List.copyOf(logDirs);
         this.configs = configs;
         this.time = time;
@@ -90,6 +102,7 @@ public final class LogManager implements AutoCloseable {
                 LOG.info("Log directory {} was not shut down cleanly; its logs will be recovered", dir);
             }
         }
+        this.cleaner = new LogCleaner(cleanerConfig, this.logDirs, logs::values, time);
     }
 
     public List<Path> logDirs() {
@@ -137,8 +150,14 @@ public final class LogManager implements AutoCloseable {
         LOG.info("Loaded {} logs from {}", logs.size(), logDirs);
     }
 
-    /** Starts retention, flush and checkpoint tasks on the scheduler. */
+    /** The log cleaner, which compacts the logs of compacted topics. */
+    public LogCleaner cleaner() {
+        return cleaner;
+    }
+
+    /** Starts retention, flush and checkpoint tasks on the scheduler, and the log cleaner. */
     public void startup() {
+        cleaner.startup();
         synchronized (tasks) {
             tasks.add(scheduler.scheduleWithFixedDelay(this::cleanupLogs, retentionCheckIntervalMs,
                     retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
@@ -213,6 +232,7 @@ public final class LogManager implements AutoCloseable {
         if (log == null) {
             return false;
         }
+        cleaner.forget(tp);
         log.close();
         Path dir = log.dir();
         String uniqueId = UUID.randomUUID().toString().replace("-", "");
@@ -287,7 +307,7 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private static Map<TopicPartition, Long> readCheckpoint(Path file) {
+    static Map<TopicPartition, Long> readCheckpoint(Path file) {
         Map<TopicPartition, Long> offsets = new HashMap<>();
         for (String line : CheckpointFile.read(file)) {
             String[] fields = line.split(" ");
@@ -328,6 +348,7 @@ public final class LogManager implements AutoCloseable {
             tasks.forEach(task -> task.cancel(false));
             tasks.clear();
         }
+        cleaner.close();
         boolean allClosed = true;
         for (LocalLog log : logs.values()) {
             try {

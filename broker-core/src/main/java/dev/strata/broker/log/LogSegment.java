@@ -66,11 +66,23 @@ public final class LogSegment implements Closeable {
      * are not checked; call {@link #sanityCheck()} and {@link #recover} as needed.
      */
     public static LogSegment open(Path dir, long baseOffset, LogConfig config, Time time) throws IOException {
-        FileRecords log = FileRecords.open(logFile(dir, baseOffset).toFile(), true, false, 0, false);
+        return open(dir, baseOffset, config, time, "");
+    }
+
+    /**
+     * Opens the segment whose three file names end in {@code fileSuffix} after the usual suffix, e.g. the log
+     * cleaner's {@code 00000000000000000042.log.cleaned}.
+     */
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, Time time, String fileSuffix)
+            throws IOException {
+        FileRecords log = FileRecords.open(withSuffix(logFile(dir, baseOffset), fileSuffix).toFile(), true, false, 0,
+                false);
         OffsetIndex offsetIndex = null;
         try {
-            offsetIndex = new OffsetIndex(indexFile(dir, baseOffset), baseOffset, config.maxIndexSize());
-            TimeIndex timeIndex = new TimeIndex(timeIndexFile(dir, baseOffset), baseOffset, config.maxIndexSize());
+            offsetIndex = new OffsetIndex(withSuffix(indexFile(dir, baseOffset), fileSuffix), baseOffset,
+                    config.maxIndexSize());
+            TimeIndex timeIndex = new TimeIndex(withSuffix(timeIndexFile(dir, baseOffset), fileSuffix), baseOffset,
+                    config.maxIndexSize());
             return new LogSegment(log, offsetIndex, timeIndex, baseOffset, config.indexIntervalBytes(), time);
         } catch (IOException | RuntimeException e) {
             log.close();
@@ -390,6 +402,28 @@ public final class LogSegment implements Closeable {
         log.renameTo(logPath.resolveSibling(logPath.getFileName() + DELETED_SUFFIX).toFile());
         offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + DELETED_SUFFIX));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + DELETED_SUFFIX));
+    }
+
+    /**
+     * Renames the segment's files from names ending in {@code oldSuffix} to names ending in {@code newSuffix}, the
+     * indexes first, so that the log file having the new name means that all of them do.
+     */
+    void changeFileSuffixes(String oldSuffix, String newSuffix) throws IOException {
+        offsetIndex.renameTo(replaceSuffix(offsetIndex.file(), oldSuffix, newSuffix));
+        timeIndex.renameTo(replaceSuffix(timeIndex.file(), oldSuffix, newSuffix));
+        log.renameTo(replaceSuffix(log.file().toPath(), oldSuffix, newSuffix).toFile());
+    }
+
+    private static Path withSuffix(Path file, String suffix) {
+        return suffix.isEmpty() ? file : file.resolveSibling(file.getFileName() + suffix);
+    }
+
+    private static Path replaceSuffix(Path file, String oldSuffix, String newSuffix) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(oldSuffix)) {
+            throw new IllegalArgumentException("File " + file + " does not end with " + oldSuffix);
+        }
+        return file.resolveSibling(name.substring(0, name.length() - oldSuffix.length()) + newSuffix);
     }
 
     /** Closes the segment and deletes its files. */

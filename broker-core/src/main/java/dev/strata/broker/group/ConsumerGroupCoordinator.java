@@ -1,0 +1,492 @@
+package dev.strata.broker.group;
+
+import dev.strata.broker.metadata.TopicMetadata;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumer groups on the KIP-848 protocol ({@code group.protocol=consumer}): members send ConsumerGroupHeartbeat with
+ * their subscription and the partitions they own, the coordinator computes the target assignment with a server-side
+ * assignor, and each member is moved towards its target one heartbeat at a time. A partition is given to its new
+ * owner only once its previous owner has reported it revoked, so no partition is ever consumed by two members.
+ *
+ * <p>Epochs: the group epoch rises whenever membership, subscriptions or the subscribed topics' partition counts
+ * change; the target assignment is recomputed for it. A member moves to the group's epoch once it has nothing left to
+ * revoke; partitions its target gives it that another member still holds reach it when they are released. Offsets live with the classic coordinator's (same store, same OffsetCommit/OffsetFetch).
+ */
+public final class ConsumerGroupCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerGroupCoordinator.class);
+
+    /** Settings with Kafka's names: {@code group.consumer.session.timeout.ms}, {@code .heartbeat.interval.ms}. */
+    public record Settings(int sessionTimeoutMs, int heartbeatIntervalMs, int maxSize) {
+        public static Settings defaults() {
+            return new Settings(45_000, 5_000, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Finds topics by name and by id, and lists them (for regex subscriptions). */
+    public interface Topics {
+        Optional<TopicMetadata> byName(String name);
+
+        Optional<TopicMetadata> byId(Uuid id);
+
+        java.util.Collection<TopicMetadata> all();
+    }
+
+    private static final class Member {
+        final String memberId;
+        String instanceId;
+        String rackId;
+        final String clientId;
+        final String clientHost;
+        int rebalanceTimeoutMs;
+        List<String> subscribedTopicNames = List.of();
+        String subscribedTopicRegex;
+        String serverAssignor;
+        int memberEpoch;
+        int previousMemberEpoch = -1;
+        /** What the member has been told it owns. */
+        Map<Uuid, Set<Integer>> assigned = new HashMap<>();
+        /** What it reported owning last (it still holds partitions it has not finished revoking). */
+        Map<Uuid, Set<Integer>> owned = new HashMap<>();
+        boolean assignmentChanged = true;
+        ScheduledFuture<?> sessionExpiry;
+
+        Member(String memberId, String clientId, String clientHost) {
+            this.memberId = memberId;
+            this.clientId = clientId;
+            this.clientHost = clientHost;
+        }
+    }
+
+    private static final class Group {
+        final String groupId;
+        int groupEpoch;
+        int assignmentEpoch;
+        String assignorName = ServerAssignor.UNIFORM.name();
+        final Map<String, Member> members = new LinkedHashMap<>();
+        Map<String, Map<Uuid, Set<Integer>>> target = new HashMap<>();
+        Map<Uuid, Integer> subscribedPartitionCounts = new HashMap<>();
+
+        Group(String groupId) {
+            this.groupId = groupId;
+        }
+    }
+
+    private final Settings settings;
+    private final Topics topics;
+    private final ScheduledExecutorService timer;
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+
+    public ConsumerGroupCoordinator(Settings settings, Topics topics, ScheduledExecutorService timer) {
+        this.settings = settings;
+        this.topics = topics;
+        this.timer = timer;
+    }
+
+    public boolean hasGroup(String groupId) {
+        return groups.containsKey(groupId);
+    }
+
+    public ConsumerGroupHeartbeatResponseData heartbeat(
+            ConsumerGroupHeartbeatRequestData req, String clientId, String clientHost) {
+        if (req.groupId() == null || req.groupId().isEmpty()) {
+            return error(Errors.INVALID_REQUEST, "GroupId can't be empty.");
+        }
+        if (req.serverAssignor() != null && ServerAssignor.named(req.serverAssignor()) == null) {
+            return error(Errors.UNSUPPORTED_ASSIGNOR, "Assignor " + req.serverAssignor() + " is not supported; "
+                    + "use uniform or range.");
+        }
+        if (req.subscribedTopicRegex() != null) {
+            try {
+                Pattern.compile(req.subscribedTopicRegex());
+            } catch (PatternSyntaxException e) {
+                return error(Errors.INVALID_REGULAR_EXPRESSION, e.getDescription());
+            }
+        }
+        Group group = groups.computeIfAbsent(req.groupId(), Group::new);
+        synchronized (group) {
+            if (req.memberEpoch() < 0) {
+                return leave(group, req);
+            }
+            Member member;
+            if (req.memberEpoch() == 0) {
+                if ((req.subscribedTopicNames() == null && req.subscribedTopicRegex() == null)
+                        || req.rebalanceTimeoutMs() < 0 && req.memberId().isEmpty()) {
+                    return error(Errors.INVALID_REQUEST, "A joining member must send its subscription.");
+                }
+                String id = req.memberId() == null || req.memberId().isEmpty()
+                        ? Uuid.randomUuid().toString() : req.memberId();
+                member = group.members.get(id);
+                if (member == null) {
+                    if (group.members.size() >= settings.maxSize()) {
+                        return error(Errors.GROUP_MAX_SIZE_REACHED, "The group is full.");
+                    }
+                    member = new Member(id, clientId, clientHost);
+                    group.members.put(id, member);
+                    group.groupEpoch++;
+                    log.info("Member {} joined consumer group {} (group epoch {})", id, group.groupId,
+                            group.groupEpoch);
+                }
+                member.assignmentChanged = true;
+            } else {
+                member = group.members.get(req.memberId());
+                if (member == null) {
+                    return error(Errors.UNKNOWN_MEMBER_ID, "Member " + req.memberId() + " is not in the group.");
+                }
+                if (req.memberEpoch() != member.memberEpoch && req.memberEpoch() != member.previousMemberEpoch) {
+                    return error(Errors.FENCED_MEMBER_EPOCH, "Member epoch " + req.memberEpoch()
+                            + " does not match the current epoch " + member.memberEpoch + ".");
+                }
+            }
+            updateMember(group, member, req);
+            maybeComputeTarget(group);
+            reconcile(group, member);
+            scheduleSessionExpiry(group, member);
+            ConsumerGroupHeartbeatResponseData r = new ConsumerGroupHeartbeatResponseData()
+                    .setMemberId(member.memberId)
+                    .setMemberEpoch(member.memberEpoch)
+                    .setHeartbeatIntervalMs(settings.heartbeatIntervalMs());
+            if (member.assignmentChanged) {
+                ConsumerGroupHeartbeatResponseData.Assignment a = new ConsumerGroupHeartbeatResponseData.Assignment();
+                member.assigned.forEach((topic, parts) -> a.topicPartitions().add(
+                        new ConsumerGroupHeartbeatResponseData.TopicPartitions()
+                                .setTopicId(topic)
+                                .setPartitions(new ArrayList<>(new TreeSet<>(parts)))));
+                r.setAssignment(a);
+                member.assignmentChanged = false;
+            }
+            return r;
+        }
+    }
+
+    private void updateMember(Group group, Member m, ConsumerGroupHeartbeatRequestData req) {
+        if (req.instanceId() != null) {
+            m.instanceId = req.instanceId();
+        }
+        if (req.rackId() != null) {
+            m.rackId = req.rackId();
+        }
+        if (req.rebalanceTimeoutMs() > 0) {
+            m.rebalanceTimeoutMs = req.rebalanceTimeoutMs();
+        }
+        if (req.serverAssignor() != null && !req.serverAssignor().equals(m.serverAssignor)) {
+            m.serverAssignor = req.serverAssignor();
+            group.groupEpoch++;
+        }
+        if (req.subscribedTopicNames() != null
+                && !new HashSet<>(req.subscribedTopicNames()).equals(new HashSet<>(m.subscribedTopicNames))) {
+            m.subscribedTopicNames = List.copyOf(req.subscribedTopicNames());
+            group.groupEpoch++;
+        }
+        if (req.subscribedTopicRegex() != null && !req.subscribedTopicRegex().equals(m.subscribedTopicRegex)) {
+            m.subscribedTopicRegex = req.subscribedTopicRegex().isEmpty() ? null : req.subscribedTopicRegex();
+            group.groupEpoch++;
+        }
+        if (req.topicPartitions() != null) {
+            Map<Uuid, Set<Integer>> owned = new HashMap<>();
+            req.topicPartitions().forEach(tp -> owned.put(tp.topicId(), new HashSet<>(tp.partitions())));
+            m.owned = owned;
+        }
+    }
+
+    private Set<Uuid> subscribedTopicIds(Member m) {
+        Set<Uuid> ids = new HashSet<>();
+        for (String name : m.subscribedTopicNames) {
+            topics.byName(name).ifPresent(t -> ids.add(t.topicId()));
+        }
+        if (m.subscribedTopicRegex != null) {
+            Pattern p = Pattern.compile(m.subscribedTopicRegex);
+            for (TopicMetadata t : topics.all()) {
+                if (!t.name().startsWith("__") && p.matcher(t.name()).matches()) {
+                    ids.add(t.topicId());
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Recomputes the target when the group epoch moved or a subscribed topic gained partitions. */
+    private void maybeComputeTarget(Group group) {
+        List<ServerAssignor.Subscriber> subscribers = new ArrayList<>();
+        Map<Uuid, Integer> counts = new HashMap<>();
+        for (Member m : group.members.values()) {
+            Set<Uuid> ids = subscribedTopicIds(m);
+            subscribers.add(new ServerAssignor.Subscriber(m.memberId, ids));
+            for (Uuid id : ids) {
+                topics.byId(id).ifPresent(t -> counts.put(id, t.partitions()));
+            }
+        }
+        if (!counts.equals(group.subscribedPartitionCounts)) {
+            group.subscribedPartitionCounts = counts;
+            group.groupEpoch++;
+        }
+        if (group.assignmentEpoch == group.groupEpoch) {
+            return;
+        }
+        String assignorName = group.members.values().stream()
+                .map(m -> m.serverAssignor)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(ServerAssignor.UNIFORM.name());
+        ServerAssignor assignor = ServerAssignor.named(assignorName);
+        Map<String, Map<Uuid, Set<Integer>>> current = new HashMap<>();
+        group.members.values().forEach(m -> current.put(m.memberId, m.assigned));
+        group.target = assignor.assign(subscribers, counts, current);
+        group.assignorName = assignor.name();
+        group.assignmentEpoch = group.groupEpoch;
+        log.info("Consumer group {} has a new target assignment in epoch {} ({} members, assignor {})",
+                group.groupId, group.groupEpoch, group.members.size(), assignor.name());
+    }
+
+    /** Moves one member towards its target: revoke first; add only partitions no other member still holds. */
+    private void reconcile(Group group, Member m) {
+        Map<Uuid, Set<Integer>> target = group.target.getOrDefault(m.memberId, Map.of());
+        Map<Uuid, Set<Integer>> keep = new HashMap<>();
+        boolean revoking = false;
+        for (var e : m.assigned.entrySet()) {
+            Set<Integer> stay = new HashSet<>(e.getValue());
+            stay.retainAll(target.getOrDefault(e.getKey(), Set.of()));
+            if (stay.size() != e.getValue().size()) {
+                revoking = true;
+            }
+            if (!stay.isEmpty()) {
+                keep.put(e.getKey(), stay);
+            }
+        }
+        if (revoking) {
+            m.assigned = keep;
+            m.assignmentChanged = true;
+        }
+        if (stillOwnsRevoked(m)) {
+            return; // wait until the member reports the revoked partitions gone
+        }
+        boolean added = false;
+        for (var e : target.entrySet()) {
+            for (int p : e.getValue()) {
+                if (m.assigned.getOrDefault(e.getKey(), Set.of()).contains(p)) {
+                    continue;
+                }
+                if (heldByAnother(group, m, e.getKey(), p)) {
+                    continue;
+                }
+                m.assigned.computeIfAbsent(e.getKey(), t -> new HashSet<>()).add(p);
+                added = true;
+            }
+        }
+        if (added) {
+            m.assignmentChanged = true;
+        }
+        // Nothing left to revoke: the member moves to the target epoch now; partitions still held by others reach it
+        // on a later heartbeat, once they are released.
+        if (m.memberEpoch != group.assignmentEpoch) {
+            m.previousMemberEpoch = m.memberEpoch;
+            m.memberEpoch = group.assignmentEpoch;
+        }
+    }
+
+    private static boolean stillOwnsRevoked(Member m) {
+        for (var e : m.owned.entrySet()) {
+            for (int p : e.getValue()) {
+                if (!m.assigned.getOrDefault(e.getKey(), Set.of()).contains(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean heldByAnother(Group group, Member self, Uuid topic, int partition) {
+        for (Member other : group.members.values()) {
+            if (other != self && (other.assigned.getOrDefault(topic, Set.of()).contains(partition)
+                    || other.owned.getOrDefault(topic, Set.of()).contains(partition))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean sameAssignment(Map<Uuid, Set<Integer>> a, Map<Uuid, Set<Integer>> b) {
+        Map<Uuid, Set<Integer>> x = new HashMap<>();
+        a.forEach((k, v) -> {
+            if (!v.isEmpty()) {
+                x.put(k, v);
+            }
+        });
+        Map<Uuid, Set<Integer>> y = new HashMap<>();
+        b.forEach((k, v) -> {
+            if (!v.isEmpty()) {
+                y.put(k, v);
+            }
+        });
+        return x.equals(y);
+    }
+
+    private ConsumerGroupHeartbeatResponseData leave(Group group, ConsumerGroupHeartbeatRequestData req) {
+        Member m = group.members.get(req.memberId());
+        if (m == null) {
+            return error(Errors.UNKNOWN_MEMBER_ID, "Member " + req.memberId() + " is not in the group.");
+        }
+        remove(group, m, "left");
+        return new ConsumerGroupHeartbeatResponseData()
+                .setMemberId(req.memberId())
+                .setMemberEpoch(req.memberEpoch())
+                .setHeartbeatIntervalMs(0);
+    }
+
+    private void remove(Group group, Member m, String why) {
+        if (m.sessionExpiry != null) {
+            m.sessionExpiry.cancel(false);
+        }
+        group.members.remove(m.memberId);
+        group.groupEpoch++;
+        log.info("Member {} {} consumer group {} (group epoch {})", m.memberId, why, group.groupId, group.groupEpoch);
+        maybeComputeTarget(group);
+    }
+
+    private void scheduleSessionExpiry(Group group, Member m) {
+        if (m.sessionExpiry != null) {
+            m.sessionExpiry.cancel(false);
+        }
+        m.sessionExpiry = timer.schedule(() -> {
+            synchronized (group) {
+                if (group.members.get(m.memberId) == m) {
+                    remove(group, m, "missed its session timeout and was removed from");
+                }
+            }
+        }, settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
+    }
+
+    /**
+     * Checks an OffsetCommit from a member of a consumer group: null if it may commit, else the error. A commit with a
+     * negative epoch and no member id is an admin commit, allowed only while the group has no members.
+     */
+    public Errors validateCommit(String groupId, String memberId, int memberEpoch) {
+        Group group = groups.get(groupId);
+        if (group == null) {
+            return null;
+        }
+        synchronized (group) {
+            if (memberEpoch < 0 && (memberId == null || memberId.isEmpty())) {
+                return group.members.isEmpty() ? null : Errors.UNKNOWN_MEMBER_ID;
+            }
+            Member m = group.members.get(memberId);
+            if (m == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (memberEpoch > m.memberEpoch) {
+                return Errors.FENCED_MEMBER_EPOCH;
+            }
+            return null;
+        }
+    }
+
+    /** The state name Kafka reports for a consumer group. */
+    private static String state(Group g) {
+        if (g.members.isEmpty()) {
+            return "Empty";
+        }
+        if (g.assignmentEpoch < g.groupEpoch) {
+            return "Assigning";
+        }
+        boolean stable = g.members.values().stream().allMatch(m -> m.memberEpoch == g.assignmentEpoch
+                && sameAssignment(m.assigned, g.target.getOrDefault(m.memberId, Map.of())));
+        return stable ? "Stable" : "Reconciling";
+    }
+
+    /** One member as ConsumerGroupDescribe shows it. */
+    public record MemberView(String memberId, String instanceId, String rackId, int memberEpoch, String clientId,
+            String clientHost, List<String> subscribedTopicNames, String subscribedTopicRegex,
+            Map<Uuid, Set<Integer>> assignment, Map<Uuid, Set<Integer>> targetAssignment) {}
+
+    /** A consumer group as ConsumerGroupDescribe and ListGroups show it. */
+    public record GroupView(String groupId, String state, int groupEpoch, int assignmentEpoch, String assignorName,
+            List<MemberView> members) {}
+
+    public Optional<GroupView> describe(String groupId) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return Optional.empty();
+        }
+        synchronized (g) {
+            List<MemberView> members = new ArrayList<>();
+            for (Member m : g.members.values()) {
+                members.add(new MemberView(m.memberId, m.instanceId, m.rackId, m.memberEpoch, m.clientId,
+                        m.clientHost, m.subscribedTopicNames, m.subscribedTopicRegex, copy(m.assigned),
+                        copy(g.target.getOrDefault(m.memberId, Map.of()))));
+            }
+            return Optional.of(new GroupView(g.groupId, state(g), g.groupEpoch, g.assignmentEpoch, g.assignorName,
+                    members));
+        }
+    }
+
+    public List<GroupView> list() {
+        List<GroupView> out = new ArrayList<>();
+        for (String id : new TreeSet<>(groups.keySet())) {
+            describe(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** Deletes an empty consumer group. */
+    public Errors delete(String groupId) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return Errors.GROUP_ID_NOT_FOUND;
+        }
+        synchronized (g) {
+            if (!g.members.isEmpty()) {
+                return Errors.NON_EMPTY_GROUP;
+            }
+            groups.remove(groupId, g);
+            return Errors.NONE;
+        }
+    }
+
+    /** The topics the group's members subscribe to now (for OffsetDelete's GROUP_SUBSCRIBED_TO_TOPIC). */
+    public Set<String> subscribedTopics(String groupId) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return Set.of();
+        }
+        synchronized (g) {
+            Set<String> names = new HashSet<>();
+            for (Member m : g.members.values()) {
+                for (Uuid id : subscribedTopicIds(m)) {
+                    topics.byId(id).ifPresent(t -> names.add(t.name()));
+                }
+            }
+            return names;
+        }
+    }
+
+    private static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
+        Map<Uuid, Set<Integer>> out = new HashMap<>();
+        m.forEach((k, v) -> out.put(k, Set.copyOf(v)));
+        return out;
+    }
+}

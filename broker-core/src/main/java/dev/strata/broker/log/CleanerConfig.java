@@ -1,0 +1,72 @@
+package dev.strata.broker.log;
+
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The broker settings of the log cleaner, with Kafka's names and defaults.
+ *
+ * @param enable {@code log.cleaner.enable}: whether compacted topics are cleaned at all
+ * @param threads {@code log.cleaner.threads}: how many logs are cleaned at once
+ * @param backoffMs {@code log.cleaner.backoff.ms}: how long a cleaner thread waits when no log needs cleaning
+ * @param dedupeBufferSize {@code log.cleaner.dedupe.buffer.size}: bytes of key-to-offset map shared by the threads
+ * @param ioBufferSize {@code log.cleaner.io.buffer.size}: bytes of read plus write buffer shared by the threads; the
+ *     buffers grow to the largest batch when one does not fit
+ */
+public record CleanerConfig(boolean enable, int threads, long backoffMs, long dedupeBufferSize, int ioBufferSize) {
+
+    public static final String ENABLE = "log.cleaner.enable";
+    public static final String THREADS = "log.cleaner.threads";
+    public static final String BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
+
+    /** Every thread needs room for at least this many keys. */
+    static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024L * 1024;
+
+    public CleanerConfig {
+        if (threads < 1) {
+            throw new ConfigException(THREADS, threads, "must be at least 1");
+        }
+        if (backoffMs < 0) {
+            throw new ConfigException(BACKOFF_MS, backoffMs, "must not be negative");
+        }
+        if (dedupeBufferSize / threads < MIN_DEDUPE_BYTES_PER_THREAD) {
+            throw new ConfigException(DEDUPE_BUFFER_SIZE, dedupeBufferSize,
+                    "must give every cleaner thread at least " + MIN_DEDUPE_BYTES_PER_THREAD + " bytes");
+        }
+        if (ioBufferSize / threads < 2 * 1024) {
+            throw new ConfigException(IO_BUFFER_SIZE, ioBufferSize, "must give every cleaner thread at least 2 KiB");
+        }
+    }
+
+    /** Kafka's defaults: enabled, one thread, 15 s backoff, a 128 MiB dedupe buffer and 512 KiB of I/O buffers. */
+    public static CleanerConfig defaults() {
+        return new CleanerConfig(true, 1, 15_000L, 128L * 1024 * 1024, 512 * 1024);
+    }
+
+    /** The cleaner settings in a broker's configuration; absent keys take Kafka's defaults. */
+    public static CleanerConfig of(Map<String, String> broker) {
+        CleanerConfig d = defaults();
+        try {
+            return new CleanerConfig(
+                    Boolean.parseBoolean(broker.getOrDefault(ENABLE, Boolean.toString(d.enable())).trim()),
+                    Integer.parseInt(broker.getOrDefault(THREADS, Integer.toString(d.threads())).trim()),
+                    Long.parseLong(broker.getOrDefault(BACKOFF_MS, Long.toString(d.backoffMs())).trim()),
+                    Long.parseLong(broker.getOrDefault(DEDUPE_BUFFER_SIZE, Long.toString(d.dedupeBufferSize())).trim()),
+                    Integer.parseInt(broker.getOrDefault(IO_BUFFER_SIZE, Integer.toString(d.ioBufferSize())).trim()));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("Invalid log cleaner setting: " + e.getMessage());
+        }
+    }
+
+    /** The dedupe bytes one thread's offset map may use. */
+    long dedupeBytesPerThread() {
+        return dedupeBufferSize / threads;
+    }
+
+    /** The size of one thread's read buffer, and of its write buffer. */
+    int ioBufferBytesPerThread() {
+        return ioBufferSize / threads / 2;
+    }
+}
