@@ -223,7 +223,12 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     }
 
     private String storedDigest(String key, GetObjectResponse response) throws RemoteStorageException {
-        String digest = response.metadata().get(Sha256.METADATA_KEY);
+        // S3 lowercases metadata names; some compatible stores keep the case a client sent
+        String digest = response.metadata().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(Sha256.METADATA_KEY))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
         if (digest == null || digest.isBlank()) {
             throw new RemoteStorageException("Object s3://" + config.bucketName() + "/" + key
                     + " has no " + Sha256.METADATA_KEY + " metadata and cannot be verified; it was not written by"
