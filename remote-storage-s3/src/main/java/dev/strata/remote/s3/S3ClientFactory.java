@@ -41,8 +41,7 @@ final class S3ClientFactory {
     }
 
     static RetryStrategy retryStrategy(S3StorageConfig config) {
-        BackoffStrategy backoff =
-                BackoffStrategy.exponentialDelay(config.retryBackoffBase(), config.retryBackoffMax());
+        BackoffStrategy backoff = BackoffStrategy.exponentialDelay(config.retryBackoffBase(), config.retryBackoffMax());
         return AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(config.retryMaxAttempts())
                 .backoffStrategy(backoff)

@@ -57,9 +57,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
 
-    private S3StorageConfig config;
-    private SegmentObjectKeys objectKeys;
-    private S3Client s3;
+    // set by configure, before the broker calls anything else; volatile so any thread sees them
+    private volatile S3StorageConfig config;
+    private volatile SegmentObjectKeys objectKeys;
+    private volatile S3Client s3;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -79,6 +80,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     @Override
     public Optional<CustomMetadata> copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data)
             throws RemoteStorageException {
+        requireConfigured();
         long started = System.nanoTime();
         Map<SegmentFileType, String> keys = objectKeys.keys(segment);
         List<String> attempted = new ArrayList<>();
@@ -87,16 +89,24 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
             uploadFile(keys.get(SegmentFileType.OFFSET_INDEX), data.offsetIndex(), attempted);
             uploadFile(keys.get(SegmentFileType.TIME_INDEX), data.timeIndex(), attempted);
             if (data.transactionIndex().isPresent()) {
-                uploadFile(keys.get(SegmentFileType.TRANSACTION_INDEX), data.transactionIndex().get(), attempted);
+                uploadFile(
+                        keys.get(SegmentFileType.TRANSACTION_INDEX),
+                        data.transactionIndex().get(),
+                        attempted);
             }
             uploadFile(keys.get(SegmentFileType.PRODUCER_SNAPSHOT), data.producerSnapshotIndex(), attempted);
             uploadBytes(keys.get(SegmentFileType.LEADER_EPOCH_CHECKPOINT), data.leaderEpochIndex(), attempted);
         } catch (SdkException | IOException | UncheckedIOException e) {
             deleteQuietly(attempted);
-            throw new RemoteStorageException("Copy of segment " + segment.remoteLogSegmentId() + " to s3://"
-                    + config.bucketName() + "/" + keys.get(SegmentFileType.LOG) + " failed: " + e.getMessage(), e);
+            throw new RemoteStorageException(
+                    "Copy of segment " + segment.remoteLogSegmentId() + " to s3://" + config.bucketName() + "/"
+                            + keys.get(SegmentFileType.LOG) + " failed: " + e.getMessage(),
+                    e);
         }
-        LOG.debug("Copied segment {} ({} objects) in {} ms", segment.remoteLogSegmentId(), attempted.size(),
+        LOG.debug(
+                "Copied segment {} ({} objects) in {} ms",
+                segment.remoteLogSegmentId(),
+                attempted.size(),
                 (System.nanoTime() - started) / 1_000_000);
         return Optional.empty();
     }
@@ -104,6 +114,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     @Override
     public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition)
             throws RemoteStorageException {
+        requireConfigured();
         if (startPosition < 0) {
             throw new IllegalArgumentException("startPosition must not be negative: " + startPosition);
         }
@@ -114,6 +125,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     @Override
     public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition, int endPosition)
             throws RemoteStorageException {
+        requireConfigured();
         if (startPosition < 0 || endPosition < startPosition) {
             throw new IllegalArgumentException(
                     "need 0 <= startPosition <= endPosition, got " + startPosition + " and " + endPosition);
@@ -122,8 +134,8 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     }
 
     @Override
-    public InputStream fetchIndex(RemoteLogSegmentMetadata segment, IndexType indexType)
-            throws RemoteStorageException {
+    public InputStream fetchIndex(RemoteLogSegmentMetadata segment, IndexType indexType) throws RemoteStorageException {
+        requireConfigured();
         String key = objectKeys.key(segment, SegmentFileType.of(indexType));
         try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
             byte[] bytes = response.readAllBytes();
@@ -142,6 +154,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
 
     @Override
     public void deleteLogSegmentData(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        requireConfigured();
         RemoteStorageException failure = null;
         for (String key : objectKeys.keys(segment).values()) {
             try {
@@ -173,6 +186,12 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
         }
     }
 
+    private void requireConfigured() {
+        if (s3 == null) {
+            throw new IllegalStateException("S3RemoteStorageManager is not configured, or closed");
+        }
+    }
+
     private InputStream fetchSegmentRange(RemoteLogSegmentMetadata segment, int startPosition, String range)
             throws RemoteStorageException {
         String key = objectKeys.key(segment, SegmentFileType.LOG);
@@ -195,7 +214,8 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     }
 
     private ResponseInputStream<GetObjectResponse> get(String key, String range) {
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(config.bucketName()).key(key);
+        GetObjectRequest.Builder request =
+                GetObjectRequest.builder().bucket(config.bucketName()).key(key);
         if (range != null) {
             request.range(range);
         }
@@ -322,7 +342,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
             try {
                 s3.deleteObject(b -> b.bucket(config.bucketName()).key(key));
             } catch (SdkException e) {
-                LOG.warn("Could not remove s3://{}/{} after a failed copy: {}", config.bucketName(), key,
+                LOG.warn(
+                        "Could not remove s3://{}/{} after a failed copy: {}",
+                        config.bucketName(),
+                        key,
                         e.getMessage());
             }
         }

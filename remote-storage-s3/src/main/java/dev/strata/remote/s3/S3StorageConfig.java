@@ -53,31 +53,91 @@ public final class S3StorageConfig {
     public static final int DEFAULT_PART_SIZE = 25 * 1024 * 1024;
 
     private static final ConfigDef DEFINITION = new ConfigDef()
-            .define(BUCKET_NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, "Bucket that holds the remote segments.")
-            .define(REGION, Type.STRING, "us-east-1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    BUCKET_NAME,
+                    Type.STRING,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
+                    "Bucket that holds the remote segments.")
+            .define(
+                    REGION,
+                    Type.STRING,
+                    "us-east-1",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "AWS region of the bucket (also used for signing with S3-compatible stores).")
-            .define(ENDPOINT_URL, Type.STRING, null, Importance.MEDIUM,
+            .define(
+                    ENDPOINT_URL,
+                    Type.STRING,
+                    null,
+                    Importance.MEDIUM,
                     "Endpoint of an S3-compatible store (http or https URL); unset means AWS S3.")
-            .define(PATH_STYLE_ACCESS_ENABLED, Type.BOOLEAN, false, Importance.LOW,
+            .define(
+                    PATH_STYLE_ACCESS_ENABLED,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.LOW,
                     "Address the bucket in the path (http://host/bucket/key) instead of the host name.")
-            .define(ACCESS_KEY_ID, Type.PASSWORD, null, Importance.MEDIUM,
+            .define(
+                    ACCESS_KEY_ID,
+                    Type.PASSWORD,
+                    null,
+                    Importance.MEDIUM,
                     "Static access key id; unset means the AWS SDK default credential chain.")
-            .define(SECRET_ACCESS_KEY, Type.PASSWORD, null, Importance.MEDIUM,
+            .define(
+                    SECRET_ACCESS_KEY,
+                    Type.PASSWORD,
+                    null,
+                    Importance.MEDIUM,
                     "Static secret access key; required with " + ACCESS_KEY_ID + ".")
-            .define(KEY_PREFIX, Type.STRING, "", Importance.MEDIUM,
+            .define(
+                    KEY_PREFIX,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
                     "Prefix of every object key, for example 'kafka/cluster-1/'.")
-            .define(MULTIPART_UPLOAD_PART_SIZE, Type.INT, DEFAULT_PART_SIZE, Range.atLeast(MIN_PART_SIZE),
-                    Importance.LOW, "Part size in bytes of multipart uploads; larger log files are uploaded in parts.")
-            .define(API_CALL_TIMEOUT_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.LOW,
+            .define(
+                    MULTIPART_UPLOAD_PART_SIZE,
+                    Type.INT,
+                    DEFAULT_PART_SIZE,
+                    Range.atLeast(MIN_PART_SIZE),
+                    Importance.LOW,
+                    "Part size in bytes of multipart uploads; larger log files are uploaded in parts.")
+            .define(
+                    API_CALL_TIMEOUT_MS,
+                    Type.LONG,
+                    300_000L,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Time limit of one S3 call including all its retries.")
-            .define(API_CALL_ATTEMPT_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
+            .define(
+                    API_CALL_ATTEMPT_TIMEOUT_MS,
+                    Type.LONG,
+                    60_000L,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Time limit of one attempt of an S3 call.")
-            .define(RETRY_MAX_ATTEMPTS, Type.INT, 5, Range.atLeast(1), Importance.LOW,
+            .define(
+                    RETRY_MAX_ATTEMPTS,
+                    Type.INT,
+                    5,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Attempts per S3 call (1 = no retry) on throttling (503 SlowDown) and transient errors.")
-            .define(RETRY_BACKOFF_BASE_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
+            .define(
+                    RETRY_BACKOFF_BASE_MS,
+                    Type.LONG,
+                    100L,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Base delay of the exponential backoff (with jitter) between attempts.")
-            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 20_000L, Range.atLeast(1), Importance.LOW,
+            .define(
+                    RETRY_BACKOFF_MAX_MS,
+                    Type.LONG,
+                    20_000L,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Largest delay between two attempts.");
 
     private final String bucketName;
@@ -118,7 +178,9 @@ public final class S3StorageConfig {
         retryBackoffBase = Duration.ofMillis(parsed.getLong(RETRY_BACKOFF_BASE_MS));
         retryBackoffMax = Duration.ofMillis(parsed.getLong(RETRY_BACKOFF_MAX_MS));
         if (retryBackoffMax.compareTo(retryBackoffBase) < 0) {
-            throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
+            throw new ConfigException(
+                    RETRY_BACKOFF_MAX_MS,
+                    retryBackoffMax.toMillis(),
                     "must be at least " + RETRY_BACKOFF_BASE_MS + " (" + retryBackoffBase.toMillis() + ")");
         }
     }
@@ -234,7 +296,8 @@ public final class S3StorageConfig {
     }
 
     private static Optional<Password> nonBlank(Password password) {
-        return Optional.ofNullable(password).filter(p -> p.value() != null && !p.value().isBlank());
+        return Optional.ofNullable(password)
+                .filter(p -> p.value() != null && !p.value().isBlank());
     }
 
     private static URI parseEndpoint(String value) {

@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicIdPartition;
-import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
@@ -95,14 +94,22 @@ abstract class RemoteStorageRoundTripContract {
     /** A manager on this store with the Aiven-style keys, plus {@code overrides}. */
     S3RemoteStorageManager manager(Map<String, String> overrides) {
         Map<String, String> config = new HashMap<>(Map.of(
-                "storage.s3.bucket.name", BUCKET,
-                "storage.s3.endpoint.url", endpoint(),
-                "storage.s3.path.style.access.enabled", "true",
-                "storage.aws.access.key.id", accessKey(),
-                "storage.aws.secret.access.key", secretKey(),
-                "key.prefix", PREFIX,
-                "s3.retry.backoff.base.ms", "10",
-                "s3.retry.backoff.max.ms", "100"));
+                "storage.s3.bucket.name",
+                BUCKET,
+                "storage.s3.endpoint.url",
+                endpoint(),
+                "storage.s3.path.style.access.enabled",
+                "true",
+                "storage.aws.access.key.id",
+                accessKey(),
+                "storage.aws.secret.access.key",
+                secretKey(),
+                "key.prefix",
+                PREFIX,
+                "s3.retry.backoff.base.ms",
+                "10",
+                "s3.retry.backoff.max.ms",
+                "100"));
         config.putAll(overrides);
         S3RemoteStorageManager manager = new S3RemoteStorageManager();
         manager.configure(config);
@@ -156,8 +163,10 @@ abstract class RemoteStorageRoundTripContract {
         assertThat(log.size()).isEqualTo(10_000);
         assertThat(log.userMetadata().getFirst(Sha256.METADATA_KEY))
                 .isEqualTo(Sha256.of(segment.data().logSegment()));
-        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(BUCKET).object(base + ".index").build())) {
-            assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(segment.data().offsetIndex()));
+        try (InputStream in = minio.getObject(
+                GetObjectArgs.builder().bucket(BUCKET).object(base + ".index").build())) {
+            assertThat(in.readAllBytes())
+                    .isEqualTo(Files.readAllBytes(segment.data().offsetIndex()));
         }
     }
 
@@ -191,8 +200,7 @@ abstract class RemoteStorageRoundTripContract {
 
     @Test
     void logLargerThanPartSizeGoesUpInPartsAndReadsBack() throws Exception {
-        S3RemoteStorageManager multipart =
-                manager(Map.of("s3.multipart.upload.part.size", String.valueOf(5 * MIB)));
+        S3RemoteStorageManager multipart = manager(Map.of("s3.multipart.upload.part.size", String.valueOf(5 * MIB)));
         try {
             SegmentFiles segment = SegmentFiles.write(dir, partition, 9000, 12 * MIB + 123, true);
             multipart.copyLogSegmentData(segment.metadata(), segment.data());
@@ -202,7 +210,8 @@ abstract class RemoteStorageRoundTripContract {
             assertThat(stat.size()).isEqualTo(12 * MIB + 123);
             assertThat(stat.etag()).as("a multipart ETag names its part count").endsWith("-3");
             byte[] log = Files.readAllBytes(segment.data().logSegment());
-            assertThat(readAll(multipart.fetchLogSegment(segment.metadata(), 0))).isEqualTo(log);
+            assertThat(readAll(multipart.fetchLogSegment(segment.metadata(), 0)))
+                    .isEqualTo(log);
             assertThat(readAll(multipart.fetchLogSegment(segment.metadata(), 5 * MIB - 10, 5 * MIB + 9)))
                     .as("a range across a part boundary")
                     .isEqualTo(Arrays.copyOfRange(log, 5 * MIB - 10, 5 * MIB + 10));
@@ -255,7 +264,8 @@ abstract class RemoteStorageRoundTripContract {
     /** Re-uploads an object through MinIO with one byte flipped, keeping (or dropping) its user metadata. */
     private void overwriteWithFlippedByte(String key, int position, boolean keepMetadata) throws Exception {
         byte[] bytes;
-        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(BUCKET).object(key).build())) {
+        try (InputStream in = minio.getObject(
+                GetObjectArgs.builder().bucket(BUCKET).object(key).build())) {
             bytes = in.readAllBytes();
         }
         bytes[position] ^= 0x10;
@@ -275,13 +285,17 @@ abstract class RemoteStorageRoundTripContract {
     }
 
     private StatObjectResponse stat(String key) throws Exception {
-        return minio.statObject(StatObjectArgs.builder().bucket(BUCKET).object(key).build());
+        return minio.statObject(
+                StatObjectArgs.builder().bucket(BUCKET).object(key).build());
     }
 
     private List<String> listKeys(String prefix) throws Exception {
         List<String> keys = new ArrayList<>();
-        for (Result<Item> item : minio.listObjects(
-                ListObjectsArgs.builder().bucket(BUCKET).prefix(prefix).recursive(true).build())) {
+        for (Result<Item> item : minio.listObjects(ListObjectsArgs.builder()
+                .bucket(BUCKET)
+                .prefix(prefix)
+                .recursive(true)
+                .build())) {
             keys.add(item.get().objectName());
         }
         return keys;

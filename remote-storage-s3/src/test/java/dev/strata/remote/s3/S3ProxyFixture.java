@@ -52,14 +52,21 @@ final class S3ProxyFixture implements AutoCloseable {
     }
 
     /** Stops serving; requests to {@link #endpoint()} are refused from now on. */
-    void stop() throws Exception {
-        proxy.stop();
+    void stop() {
+        try {
+            proxy.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping S3Proxy", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("S3Proxy did not stop", e);
+        }
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
-            proxy.stop();
+            stop();
         } finally {
             store.close();
         }

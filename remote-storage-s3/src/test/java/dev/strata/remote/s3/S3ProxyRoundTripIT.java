@@ -21,7 +21,7 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
     }
 
     @Override
-    void stopStore() throws Exception {
+    void stopStore() {
         proxy.close();
     }
 

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
+/** Settings: defaults, the Aiven-compatible names and prefix, readable errors naming the key, hidden secrets. */
 class S3StorageConfigTest {
 
     private static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -81,10 +82,14 @@ class S3StorageConfigTest {
     @Test
     void bothSpellingsWithDifferentValuesIsAnErrorThatDoesNotEchoValues() {
         assertThatThrownBy(() -> S3StorageConfig.parse(Map.of(
-                        "s3.bucket.name", "tiered",
-                        "aws.access.key.id", KEY_ID,
-                        "aws.secret.access.key", SECRET,
-                        "storage.aws.secret.access.key", SECRET + "x")))
+                        "s3.bucket.name",
+                        "tiered",
+                        "aws.access.key.id",
+                        KEY_ID,
+                        "aws.secret.access.key",
+                        SECRET,
+                        "storage.aws.secret.access.key",
+                        SECRET + "x")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("aws.secret.access.key")
                 .hasMessageContaining("storage.aws.secret.access.key")
@@ -117,8 +122,8 @@ class S3StorageConfigTest {
 
     @Test
     void malformedNumbersAndBooleansNameTheKey() {
-        assertThatThrownBy(() -> S3StorageConfig.parse(
-                        Map.of("s3.bucket.name", "b", "s3.multipart.upload.part.size", "big")))
+        assertThatThrownBy(() ->
+                        S3StorageConfig.parse(Map.of("s3.bucket.name", "b", "s3.multipart.upload.part.size", "big")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("s3.multipart.upload.part.size");
         assertThatThrownBy(() -> S3StorageConfig.parse(
@@ -162,11 +167,15 @@ class S3StorageConfigTest {
 
     @Test
     void credentialsNeverAppearInToString() {
-        Map<String, Object> configs = new HashMap<>(Map.of(
-                "s3.bucket.name", "tiered", "aws.access.key.id", KEY_ID, "aws.secret.access.key", SECRET));
+        Map<String, Object> configs = new HashMap<>(
+                Map.of("s3.bucket.name", "tiered", "aws.access.key.id", KEY_ID, "aws.secret.access.key", SECRET));
 
         String text = S3StorageConfig.parse(configs).toString();
 
-        assertThat(text).contains("tiered").contains("static").doesNotContain(KEY_ID).doesNotContain(SECRET);
+        assertThat(text)
+                .contains("tiered")
+                .contains("static")
+                .doesNotContain(KEY_ID)
+                .doesNotContain(SECRET);
     }
 }

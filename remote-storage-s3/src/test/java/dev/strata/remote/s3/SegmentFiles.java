@@ -23,8 +23,9 @@ record SegmentFiles(RemoteLogSegmentMetadata metadata, LogSegmentData data) {
     static final String TOPIC = "orders";
 
     /** Writes a segment with {@code logSize} pseudo-random log bytes; with or without a transaction index. */
-    static SegmentFiles write(Path dir, TopicIdPartition partition, long startOffset, int logSize,
-            boolean withTransactionIndex) throws IOException {
+    static SegmentFiles write(
+            Path dir, TopicIdPartition partition, long startOffset, int logSize, boolean withTransactionIndex)
+            throws IOException {
         String base = String.format("%020d", startOffset);
         Random random = new Random(startOffset * 31 + logSize);
         Path log = Files.write(dir.resolve(base + ".log"), randomBytes(random, logSize));

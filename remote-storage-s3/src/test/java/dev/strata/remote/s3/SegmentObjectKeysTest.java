@@ -10,6 +10,7 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
 import org.junit.jupiter.api.Test;
 
+/** The object key layout is a pure, documented function of the segment metadata. */
 class SegmentObjectKeysTest {
 
     private static final Uuid TOPIC_ID = Uuid.fromString("q1vR7mSvQ5mLhZk3Yf0l2A");

@@ -36,7 +36,13 @@ class ThrottlingRetryTest {
     private final AtomicInteger requests = new AtomicInteger();
     private final RemoteLogSegmentMetadata segment = new RemoteLogSegmentMetadata(
             new RemoteLogSegmentId(new TopicIdPartition(Uuid.randomUuid(), 0, "t"), Uuid.randomUuid()),
-            0, 10, 0, 1, 0, 100, Map.of(0, 0L));
+            0,
+            10,
+            0,
+            1,
+            0,
+            100,
+            Map.of(0, 0L));
     private volatile int throttledRequests;
     private HttpServer server;
     private S3RemoteStorageManager rsm;
