@@ -91,9 +91,8 @@ final class BenchTopic implements AutoCloseable {
     static BenchTopic existing(String bootstrap, String name) {
         Admin admin = admin(bootstrap);
         try {
-            Map<String, TopicDescription> d = admin.describeTopics(List.of(name))
-                    .allTopicNames()
-                    .get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+            Map<String, TopicDescription> d =
+                    admin.describeTopics(List.of(name)).allTopicNames().get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
             List<TopicPartition> parts = d.get(name).partitions().stream()
                     .map(p -> new TopicPartition(name, p.partition()))
                     .toList();

@@ -62,8 +62,16 @@ final class BrokerProcess implements AutoCloseable {
      * Starts {@code java <options> -cp classpath mainClass args} with output to {@code dir/broker.log} and waits
      * until the broker on {@code port} answers.
      */
-    static BrokerProcess start(String name, Path dir, String classpath, List<String> jvmOptions, String mainClass,
-            List<String> args, int port, Duration timeout) throws IOException, InterruptedException {
+    static BrokerProcess start(
+            String name,
+            Path dir,
+            String classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            int port,
+            Duration timeout)
+            throws IOException, InterruptedException {
         Path log = dir.resolve("broker.log");
         List<String> command = javaCommand(classpath, jvmOptions, mainClass, args);
         Process process = new ProcessBuilder(command)
@@ -82,8 +90,9 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Runs a tool to completion in a child JVM (Kafka's storage format); fails with its output if it fails. */
-    static void runTool(Path dir, String classpath, List<String> jvmOptions, String mainClass, List<String> args,
-            Duration timeout) throws IOException, InterruptedException {
+    static void runTool(
+            Path dir, String classpath, List<String> jvmOptions, String mainClass, List<String> args, Duration timeout)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "tool", ".log");
         Process p = new ProcessBuilder(javaCommand(classpath, jvmOptions, mainClass, args))
                 .directory(dir.toFile())
@@ -95,13 +104,13 @@ final class BrokerProcess implements AutoCloseable {
             throw new IOException(mainClass + " did not finish within " + timeout + ":\n" + Files.readString(out));
         }
         if (p.exitValue() != 0) {
-            throw new IOException(mainClass + " failed with exit code " + p.exitValue() + ":\n"
-                    + Files.readString(out));
+            throw new IOException(
+                    mainClass + " failed with exit code " + p.exitValue() + ":\n" + Files.readString(out));
         }
     }
 
-    private static List<String> javaCommand(String classpath, List<String> jvmOptions, String mainClass,
-            List<String> args) {
+    private static List<String> javaCommand(
+            String classpath, List<String> jvmOptions, String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -141,7 +150,10 @@ final class BrokerProcess implements AutoCloseable {
         try (Admin admin = BenchTopic.admin(bootstrap())) {
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (ExecutionException | TimeoutException e) {
@@ -155,12 +167,12 @@ final class BrokerProcess implements AutoCloseable {
 
     private void checkAlive(long deadline, String waitingFor) throws IOException {
         if (!process.isAlive()) {
-            throw new IOException(name + " exited with code " + process.exitValue() + " before " + waitingFor
-                    + "; log " + log + ":\n" + tail());
+            throw new IOException(name + " exited with code " + process.exitValue() + " before " + waitingFor + "; log "
+                    + log + ":\n" + tail());
         }
         if (System.nanoTime() > deadline) {
-            throw new IOException(name + " did not start: timed out waiting for " + waitingFor + "; log " + log
-                    + ":\n" + tail());
+            throw new IOException(
+                    name + " did not start: timed out waiting for " + waitingFor + "; log " + log + ":\n" + tail());
         }
     }
 

@@ -32,21 +32,31 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--quick", description = "Each workload phase runs 3 s (a smoke run, not a measurement).")
     private boolean quick;
 
-    @Option(names = "--warmup", description = "Seconds of unmeasured produce against each freshly started broker, "
-            + "so that neither is measured with a cold JIT (default: ${DEFAULT-VALUE}; --quick: 1).",
+    @Option(
+            names = "--warmup",
+            description = "Seconds of unmeasured produce against each freshly started broker, "
+                    + "so that neither is measured with a cold JIT (default: ${DEFAULT-VALUE}; --quick: 1).",
             defaultValue = "10")
     private double warmupSeconds;
 
-    @Option(names = "--workload", split = ",", description = "Workloads (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--workload",
+            split = ",",
+            description = "Workloads (default: ${DEFAULT-VALUE}).",
             defaultValue = "produce,consume,e2e,replay")
     private List<String> workloads;
 
-    @Option(names = "--brokers", split = ",", description = "kafka, strata (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--brokers",
+            split = ",",
+            description = "kafka, strata (default: ${DEFAULT-VALUE}).",
             defaultValue = "kafka,strata")
     private List<String> brokers;
 
-    @Option(names = "--kafka-classpath", description = "Apache Kafka's classpath file (default: "
-            + "benchmarks/target/apache-kafka-classpath.txt, or target/... from inside benchmarks/).")
+    @Option(
+            names = "--kafka-classpath",
+            description = "Apache Kafka's classpath file (default: "
+                    + "benchmarks/target/apache-kafka-classpath.txt, or target/... from inside benchmarks/).")
     private Path kafkaClasspath;
 
     @Option(names = "--strata-classpath", description = "Classpath of the Strata broker (default: this JVM's).")
@@ -81,7 +91,8 @@ public final class Compare implements Callable<Integer> {
         String table = table(rows, runs);
         Files.writeString(out.resolve("comparison.txt"), table);
         Json.write(out.resolve("comparison.json"), toJson(started, specs, runs, rows));
-        ComparisonChart.write(out.resolve("comparison.png"),
+        ComparisonChart.write(
+                out.resolve("comparison.png"),
                 "Strata vs Apache Kafka" + (quick ? " (quick run)" : "") + ", " + LoadDriver.STAMP.format(started)
                         + " UTC, " + Runtime.getRuntime().availableProcessors() + " CPUs",
                 rows);
@@ -164,12 +175,15 @@ public final class Compare implements Callable<Integer> {
 
     static String table(List<ComparisonRow> rows, Map<String, BrokerRun> runs) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-24s %14s %14s %14s%n", "metric", "Apache Kafka", "Strata",
-                "Strata/Kafka"));
+        out.append(String.format(
+                Locale.ROOT, "%-24s %14s %14s %14s%n", "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
         for (ComparisonRow r : rows) {
-            out.append(String.format(Locale.ROOT, "%-24s %14s %14s %14s%n",
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-24s %14s %14s %14s%n",
                     r.metric().label() + (r.metric().higherIsBetter() ? " (+)" : " (-)"),
-                    number(r.kafka()), number(r.strata()),
+                    number(r.kafka()),
+                    number(r.strata()),
                     r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio())));
         }
         out.append("(+) higher is better, (-) lower is better\n");
@@ -188,8 +202,8 @@ public final class Compare implements Callable<Integer> {
         return v >= 1000 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private Map<String, Object> toJson(Instant started, List<WorkloadSpec> specs, Map<String, BrokerRun> runs,
-            List<ComparisonRow> rows) {
+    private Map<String, Object> toJson(
+            Instant started, List<WorkloadSpec> specs, Map<String, BrokerRun> runs, List<ComparisonRow> rows) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("started", started.toString());
         m.put("finished", Instant.now().toString());

@@ -66,8 +66,8 @@ final class ComparisonChart {
         g.fillRect(x + 130, y - 10, 12, 12);
         g.setColor(Color.BLACK);
         g.drawString("Strata", x + 148, y);
-        g.drawString("(each pair scaled to its larger value; \u2191 higher is better, \u2193 lower is better)",
-                x + 220, y);
+        g.drawString(
+                "(each pair scaled to its larger value; \u2191 higher is better, \u2193 lower is better)", x + 220, y);
     }
 
     private static void drawGroup(Graphics2D g, ComparisonRow row, int x, int baseline) {

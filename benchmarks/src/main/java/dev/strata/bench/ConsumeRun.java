@@ -59,7 +59,8 @@ final class ConsumeRun {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             if (!pending.isEmpty()) {
-                System.err.printf("note: %s stopped at the duration limit with %d partitions not read to the end%n",
+                System.err.printf(
+                        "note: %s stopped at the duration limit with %d partitions not read to the end%n",
                         spec.workload().label(), pending.size());
             }
             return new WorkloadResult(spec, topic.name(), records, bytes, seconds, 0, null);

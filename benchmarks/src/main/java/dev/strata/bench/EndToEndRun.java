@@ -55,12 +55,18 @@ final class EndToEndRun {
             consumer.join(TimeUnit.NANOSECONDS.toMillis(GRACE_NS) + 5_000);
             double seconds = firstReceipt == 0 ? 0 : (lastReceipt - firstReceipt) / 1e9;
             if (received.get() < produced.records()) {
-                System.err.printf("note: e2e received %d of %d acknowledged records%n", received.get(),
-                        produced.records());
+                System.err.printf(
+                        "note: e2e received %d of %d acknowledged records%n", received.get(), produced.records());
             }
             synchronized (latencyMicros) {
-                return new WorkloadResult(spec, topic.name(), received.get(), bytes.get(), seconds,
-                        produced.errors(), Percentiles.of(latencyMicros));
+                return new WorkloadResult(
+                        spec,
+                        topic.name(),
+                        received.get(),
+                        bytes.get(),
+                        seconds,
+                        produced.errors(),
+                        Percentiles.of(latencyMicros));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

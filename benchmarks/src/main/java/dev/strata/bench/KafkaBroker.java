@@ -46,18 +46,22 @@ public final class KafkaBroker implements ManagedBroker {
         Files.writeString(log4j, LOG4J2);
         List<String> jvm = new ArrayList<>(BrokerProcess.JVM_OPTIONS);
         jvm.add("-Dlog4j2.configurationFile=" + log4j);
-        BrokerProcess.runTool(dir, classpath, List.of("-Xmx256m", "-Dlog4j2.configurationFile=" + log4j),
+        BrokerProcess.runTool(
+                dir,
+                classpath,
+                List.of("-Xmx256m", "-Dlog4j2.configurationFile=" + log4j),
                 "kafka.tools.StorageTool",
                 List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
                 FORMAT_TIMEOUT);
-        return new KafkaBroker(BrokerProcess.start("Apache Kafka", dir, classpath, jvm, "kafka.Kafka",
-                List.of(config.toString()), port, START_TIMEOUT));
+        return new KafkaBroker(BrokerProcess.start(
+                "Apache Kafka", dir, classpath, jvm, "kafka.Kafka", List.of(config.toString()), port, START_TIMEOUT));
     }
 
     static String readClasspath(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IOException("No Apache Kafka classpath file at " + file.toAbsolutePath() + "; build it with "
-                    + "`mvn -B -o -q -pl benchmarks -am package -DskipTests` (it runs benchmarks/apache-kafka/pom.xml)");
+            throw new IOException(
+                    "No Apache Kafka classpath file at " + file.toAbsolutePath() + "; build it with "
+                            + "`mvn -B -o -q -pl benchmarks -am package -DskipTests` (it runs benchmarks/apache-kafka/pom.xml)");
         }
         return Files.readString(file).trim();
     }
@@ -68,10 +72,14 @@ public final class KafkaBroker implements ManagedBroker {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.bootstrap.servers", BrokerProcess.HOST + ":" + controllerPort);
-        p.put("listeners", "PLAINTEXT://" + BrokerProcess.HOST + ":" + port + ",CONTROLLER://" + BrokerProcess.HOST
-                + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + BrokerProcess.HOST + ":" + port + ",CONTROLLER://"
-                + BrokerProcess.HOST + ":" + controllerPort);
+        p.put(
+                "listeners",
+                "PLAINTEXT://" + BrokerProcess.HOST + ":" + port + ",CONTROLLER://" + BrokerProcess.HOST + ":"
+                        + controllerPort);
+        p.put(
+                "advertised.listeners",
+                "PLAINTEXT://" + BrokerProcess.HOST + ":" + port + ",CONTROLLER://" + BrokerProcess.HOST + ":"
+                        + controllerPort);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
@@ -90,7 +98,8 @@ public final class KafkaBroker implements ManagedBroker {
     }
 
     /** Kafka's own default: INFO to the console (here the broker log file), request logging off. */
-    private static final String LOG4J2 = """
+    private static final String LOG4J2 =
+            """
             status = warn
             appender.console.type = Console
             appender.console.name = STDOUT

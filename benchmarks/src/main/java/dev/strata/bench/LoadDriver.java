@@ -31,15 +31,22 @@ public final class LoadDriver implements Callable<Integer> {
     static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-    @Option(names = "--bootstrap-server", description = "Broker to drive (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--bootstrap-server",
+            description = "Broker to drive (default: ${DEFAULT-VALUE}).",
             defaultValue = "127.0.0.1:9092")
     private String bootstrap;
 
-    @Option(names = "--workload", split = ",", description = "produce, consume, e2e, replay (default: produce).",
+    @Option(
+            names = "--workload",
+            split = ",",
+            description = "produce, consume, e2e, replay (default: produce).",
             defaultValue = "produce")
     private List<String> workloads;
 
-    @Option(names = "--label", description = "Name of the broker in the JSON (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--label",
+            description = "Name of the broker in the JSON (default: ${DEFAULT-VALUE}).",
             defaultValue = "broker")
     private String label;
 
@@ -80,43 +87,62 @@ public final class LoadDriver implements Callable<Integer> {
 
     /** The workload options shared by {@link LoadDriver} and {@link Compare}. */
     static final class SpecOptions {
-        @Option(names = "--record-size", description = "Value size in bytes (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--record-size",
+                description = "Value size in bytes (default: ${DEFAULT-VALUE}).",
                 defaultValue = "1024")
         int recordSize;
 
-        @Option(names = "--partitions", description = "Partitions per topic (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--partitions",
+                description = "Partitions per topic (default: ${DEFAULT-VALUE}).",
                 defaultValue = "3")
         int partitions;
 
         @Option(names = "--acks", description = "all, 1 or 0 (default: ${DEFAULT-VALUE}).", defaultValue = "all")
         String acks;
 
-        @Option(names = "--compression", description = "none, gzip, snappy, lz4, zstd (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--compression",
+                description = "none, gzip, snappy, lz4, zstd (default: ${DEFAULT-VALUE}).",
                 defaultValue = "none")
         String compression;
 
-        @Option(names = "--producers", description = "Producer instances (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--producers",
+                description = "Producer instances (default: ${DEFAULT-VALUE}).",
                 defaultValue = "1")
         int producers;
 
-        @Option(names = "--duration", description = "Seconds per workload phase (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--duration",
+                description = "Seconds per workload phase (default: ${DEFAULT-VALUE}).",
                 defaultValue = "10")
         double durationSeconds;
 
-        @Option(names = "--records", description = "Records to produce; 0 = until the duration (default: 0).",
+        @Option(
+                names = "--records",
+                description = "Records to produce; 0 = until the duration (default: 0).",
                 defaultValue = "0")
         long records;
 
-        @Option(names = "--linger-ms", description = "Producer linger.ms (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--linger-ms",
+                description = "Producer linger.ms (default: ${DEFAULT-VALUE}).",
                 defaultValue = "5")
         int lingerMs;
 
-        @Option(names = "--batch-size", description = "Producer batch.size (default: ${DEFAULT-VALUE}).",
+        @Option(
+                names = "--batch-size",
+                description = "Producer batch.size (default: ${DEFAULT-VALUE}).",
                 defaultValue = "16384")
         int batchSize;
 
-        @Option(names = "--rate", description = "Records/s over all producers; 0 = unthrottled, e2e then sends "
-                + WorkloadSpec.DEFAULT_E2E_RATE + "/s (default: 0).", defaultValue = "0")
+        @Option(
+                names = "--rate",
+                description = "Records/s over all producers; 0 = unthrottled, e2e then sends "
+                        + WorkloadSpec.DEFAULT_E2E_RATE + "/s (default: 0).",
+                defaultValue = "0")
         int rate;
 
         @Option(names = "--topic", description = "Replay this existing topic instead of filling a fresh one.")
@@ -126,9 +152,20 @@ public final class LoadDriver implements Callable<Integer> {
         Map<String, String> topicConfigs = new LinkedHashMap<>();
 
         WorkloadSpec toSpec(Workload w) {
-            return new WorkloadSpec(w, recordSize, partitions, acks, compression, producers,
-                    Duration.ofMillis(Math.round(durationSeconds * 1000)), records, lingerMs, batchSize, rate,
-                    w == Workload.REPLAY ? topic : null, topicConfigs);
+            return new WorkloadSpec(
+                    w,
+                    recordSize,
+                    partitions,
+                    acks,
+                    compression,
+                    producers,
+                    Duration.ofMillis(Math.round(durationSeconds * 1000)),
+                    records,
+                    lingerMs,
+                    batchSize,
+                    rate,
+                    w == Workload.REPLAY ? topic : null,
+                    topicConfigs);
         }
     }
 }

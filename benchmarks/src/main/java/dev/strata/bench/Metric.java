@@ -12,15 +12,18 @@ import java.util.function.ToDoubleFunction;
  * @param higherIsBetter whether a larger value is the better one (throughput) or not (latency)
  * @param value how to read it from the workload's result
  */
-record Metric(Workload workload, String name, String unit, boolean higherIsBetter,
-        ToDoubleFunction<WorkloadResult> value) {
+record Metric(
+        Workload workload, String name, String unit, boolean higherIsBetter, ToDoubleFunction<WorkloadResult> value) {
 
     static final List<Metric> ALL = List.of(
             new Metric(Workload.PRODUCE, "produce", "MB/s", true, WorkloadResult::megabytesPerSecond),
             new Metric(Workload.PRODUCE, "produce", "records/s", true, WorkloadResult::recordsPerSecond),
-            new Metric(Workload.PRODUCE, "produce p50", "ms", false, r -> r.latency().p50Ms()),
-            new Metric(Workload.PRODUCE, "produce p99", "ms", false, r -> r.latency().p99Ms()),
-            new Metric(Workload.PRODUCE, "produce p99.9", "ms", false, r -> r.latency().p999Ms()),
+            new Metric(Workload.PRODUCE, "produce p50", "ms", false, r -> r.latency()
+                    .p50Ms()),
+            new Metric(Workload.PRODUCE, "produce p99", "ms", false, r -> r.latency()
+                    .p99Ms()),
+            new Metric(Workload.PRODUCE, "produce p99.9", "ms", false, r -> r.latency()
+                    .p999Ms()),
             new Metric(Workload.CONSUME, "consume", "MB/s", true, WorkloadResult::megabytesPerSecond),
             new Metric(Workload.E2E, "e2e p50", "ms", false, r -> r.latency().p50Ms()),
             new Metric(Workload.E2E, "e2e p99", "ms", false, r -> r.latency().p99Ms()),

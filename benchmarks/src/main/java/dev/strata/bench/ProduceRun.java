@@ -74,7 +74,13 @@ final class ProduceRun {
             System.err.printf("warning: %d sends failed, first: %s%n", errors.sum(), firstError.get());
         }
         long records = acked.sum();
-        return new WorkloadResult(spec, topic, records, records * spec.recordSize(), seconds, errors.sum(),
+        return new WorkloadResult(
+                spec,
+                topic,
+                records,
+                records * spec.recordSize(),
+                seconds,
+                errors.sum(),
                 Percentiles.of(latencyMicros.getIntervalHistogram()));
     }
 

@@ -36,10 +36,15 @@ import picocli.CommandLine.Option;
  * bin/strata bench rebalance --consumers 10 --partitions 60 --protocol consumer
  * </pre>
  */
-@Command(name = "strata-rebalance", mixinStandardHelpOptions = true,
+@Command(
+        name = "strata-rebalance",
+        mixinStandardHelpOptions = true,
         description = "Time for N consumers joining one group to share a P-partition topic.")
 public final class RebalanceBench implements Callable<Integer> {
-    @Option(names = "--bootstrap-server", defaultValue = "127.0.0.1:9092", description = "Broker (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--bootstrap-server",
+            defaultValue = "127.0.0.1:9092",
+            description = "Broker (default: ${DEFAULT-VALUE}).")
     String bootstrap;
 
     @Option(names = "--consumers", defaultValue = "10", description = "Consumers (default: ${DEFAULT-VALUE}).")
@@ -48,13 +53,22 @@ public final class RebalanceBench implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "60", description = "Partitions (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--protocol", defaultValue = "classic", description = "classic or consumer (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--protocol",
+            defaultValue = "classic",
+            description = "classic or consumer (default: ${DEFAULT-VALUE}).")
     String protocol;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Repetitions, each with a fresh group (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--runs",
+            defaultValue = "3",
+            description = "Repetitions, each with a fresh group (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--timeout-s", defaultValue = "120", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout-s",
+            defaultValue = "120",
+            description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
     public static void main(String[] args) {
@@ -71,18 +85,26 @@ public final class RebalanceBench implements Callable<Integer> {
         Properties adminProps = new Properties();
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(adminProps)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
             List<Long> millis = new ArrayList<>();
             for (int run = 0; run < runs; run++) {
                 long ms = once(topic, "strata-rebalance-" + UUID.randomUUID());
                 millis.add(ms);
-                System.out.printf("run %d: %d consumers, %d partitions, protocol %s: %d ms%n",
+                System.out.printf(
+                        "run %d: %d consumers, %d partitions, protocol %s: %d ms%n",
                         run + 1, consumers, partitions, protocol, ms);
             }
             admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             millis.sort(null);
-            System.out.printf("rebalance %s: min %d ms, median %d ms, max %d ms over %d runs%n", protocol,
-                    millis.get(0), millis.get(millis.size() / 2), millis.get(millis.size() - 1), millis.size());
+            System.out.printf(
+                    "rebalance %s: min %d ms, median %d ms, max %d ms over %d runs%n",
+                    protocol,
+                    millis.get(0),
+                    millis.get(millis.size() / 2),
+                    millis.get(millis.size() - 1),
+                    millis.size());
         }
         return 0;
     }

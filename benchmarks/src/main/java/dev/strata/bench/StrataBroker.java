@@ -32,19 +32,22 @@ public final class StrataBroker implements ManagedBroker {
         Path dir = Files.createTempDirectory(parent, "strata-");
         int port = BrokerProcess.freePort();
         Path config = dir.resolve("server.properties");
-        Files.writeString(config, "# written by dev.strata.bench.StrataBroker\n"
-                + "listeners=PLAINTEXT://" + BrokerProcess.HOST + ":" + port + "\n"
-                + "log.dirs=" + dir.resolve("data") + "\n");
+        Files.writeString(
+                config,
+                "# written by dev.strata.bench.StrataBroker\n"
+                        + "listeners=PLAINTEXT://" + BrokerProcess.HOST + ":" + port + "\n"
+                        + "log.dirs=" + dir.resolve("data") + "\n");
         Path logback = dir.resolve("logback.xml");
         Files.writeString(logback, LOGBACK);
         List<String> jvm = new ArrayList<>(BrokerProcess.JVM_OPTIONS);
         jvm.add("-Dlogback.configurationFile=" + logback);
-        return new StrataBroker(BrokerProcess.start("Strata", dir, classpath, jvm, MAIN_CLASS,
-                List.of(config.toString()), port, START_TIMEOUT));
+        return new StrataBroker(BrokerProcess.start(
+                "Strata", dir, classpath, jvm, MAIN_CLASS, List.of(config.toString()), port, START_TIMEOUT));
     }
 
     /** INFO to the console (the broker log file), as Kafka logs by default. */
-    private static final String LOGBACK = """
+    private static final String LOGBACK =
+            """
             <configuration>
               <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
                 <encoder><pattern>[%d] %level %msg \\(%logger\\)%n</pattern></encoder>

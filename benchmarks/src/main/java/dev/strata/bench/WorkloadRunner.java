@@ -12,8 +12,9 @@ public final class WorkloadRunner {
     }
 
     public WorkloadResult run(WorkloadSpec spec) {
-        System.err.printf("%s: %s for up to %d s against %s%n", spec.workload().label(), describe(spec),
-                spec.duration().toSeconds(), bootstrap);
+        System.err.printf(
+                "%s: %s for up to %d s against %s%n",
+                spec.workload().label(), describe(spec), spec.duration().toSeconds(), bootstrap);
         if (spec.workload() == Workload.REPLAY && spec.topic() != null) {
             try (BenchTopic topic = BenchTopic.existing(bootstrap, spec.topic())) {
                 return new ConsumeRun(bootstrap, topic, spec, true).run();
@@ -31,14 +32,20 @@ public final class WorkloadRunner {
 
     private WorkloadResult read(BenchTopic topic, WorkloadSpec spec, boolean catchUp) {
         WorkloadResult fill = new ProduceRun(bootstrap, topic.name(), spec, false).run();
-        System.err.printf("%s: filled %s with %d records (%.1f MB) in %.1f s%n", spec.workload().label(),
-                topic.name(), fill.records(), fill.bytes() / 1e6, fill.seconds());
+        System.err.printf(
+                "%s: filled %s with %d records (%.1f MB) in %.1f s%n",
+                spec.workload().label(), topic.name(), fill.records(), fill.bytes() / 1e6, fill.seconds());
         return new ConsumeRun(bootstrap, topic, spec, catchUp).run();
     }
 
     private static String describe(WorkloadSpec s) {
-        return String.format("%d B records, %d partitions, acks=%s, compression=%s, %d producer(s)%s",
-                s.recordSize(), s.partitions(), s.acks(), s.compression(), s.producers(),
+        return String.format(
+                "%d B records, %d partitions, acks=%s, compression=%s, %d producer(s)%s",
+                s.recordSize(),
+                s.partitions(),
+                s.acks(),
+                s.compression(),
+                s.producers(),
                 s.effectiveRate() > 0 ? ", " + s.effectiveRate() + " records/s" : "");
     }
 }

@@ -70,19 +70,7 @@ public record WorkloadSpec(
     /** Defaults close to the Kafka producer's own: 1 KiB records, 3 partitions, acks=all, no compression. */
     public static WorkloadSpec defaults(Workload workload) {
         return new WorkloadSpec(
-                workload,
-                1024,
-                3,
-                "all",
-                "none",
-                1,
-                Duration.ofSeconds(10),
-                0,
-                5,
-                16384,
-                0,
-                null,
-                Map.of());
+                workload, 1024, 3, "all", "none", 1, Duration.ofSeconds(10), 0, 5, 16384, 0, null, Map.of());
     }
 
     /** The send rate: {@link #rate()}, except that an unpaced {@code e2e} run sends {@value #DEFAULT_E2E_RATE}/s. */
@@ -91,13 +79,36 @@ public record WorkloadSpec(
     }
 
     public WorkloadSpec withWorkload(Workload w) {
-        return new WorkloadSpec(w, recordSize, partitions, acks, compression, producers, duration, records, lingerMs,
-                batchSize, rate, w == Workload.REPLAY ? topic : null, topicConfigs);
+        return new WorkloadSpec(
+                w,
+                recordSize,
+                partitions,
+                acks,
+                compression,
+                producers,
+                duration,
+                records,
+                lingerMs,
+                batchSize,
+                rate,
+                w == Workload.REPLAY ? topic : null,
+                topicConfigs);
     }
 
     public WorkloadSpec withDuration(Duration d) {
-        return new WorkloadSpec(workload, recordSize, partitions, acks, compression, producers, d, records, lingerMs,
-                batchSize, rate, topic, topicConfigs);
+        return new WorkloadSpec(
+                workload,
+                recordSize,
+                partitions,
+                acks,
+                compression,
+                producers,
+                d,
+                records,
+                lingerMs,
+                batchSize,
+                rate,
+                topic,
+                topicConfigs);
     }
-
 }

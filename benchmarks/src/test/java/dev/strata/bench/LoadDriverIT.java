@@ -27,8 +27,10 @@ class LoadDriverIT {
     @BeforeEach
     void startBroker() throws Exception {
         broker = StrataServer.start(BrokerConfig.of(Map.of(
-                "listeners", "PLAINTEXT://127.0.0.1:0",
-                "log.dirs", tmp.resolve("data").toString())));
+                "listeners",
+                "PLAINTEXT://127.0.0.1:0",
+                "log.dirs",
+                tmp.resolve("data").toString())));
     }
 
     @AfterEach
@@ -41,19 +43,20 @@ class LoadDriverIT {
     @Test
     void producesAndConsumesAndWritesJson() throws Exception {
         Path json = tmp.resolve("results.json");
-        int exit = new CommandLine(new LoadDriver()).execute(
-                "--bootstrap-server", "127.0.0.1:" + broker.port(),
-                "--workload", "produce,consume",
-                "--duration", "3",
-                "--record-size", "512",
-                "--partitions", "2",
-                "--label", "strata",
-                "--output", json.toString());
+        int exit = new CommandLine(new LoadDriver())
+                .execute(
+                        "--bootstrap-server", "127.0.0.1:" + broker.port(),
+                        "--workload", "produce,consume",
+                        "--duration", "3",
+                        "--record-size", "512",
+                        "--partitions", "2",
+                        "--label", "strata",
+                        "--output", json.toString());
 
         assertThat(exit).isZero();
         String written = Files.readString(json);
-        assertThat(written).contains("\"broker\": \"strata\"", "\"workload\": \"produce\"",
-                "\"workload\": \"consume\"");
+        assertThat(written)
+                .contains("\"broker\": \"strata\"", "\"workload\": \"produce\"", "\"workload\": \"consume\"");
         assertThat(recordsOf(written, "produce")).isPositive();
         assertThat(recordsOf(written, "consume")).isPositive();
     }

@@ -91,15 +91,15 @@ public final class StrataServer implements AutoCloseable {
     private LogManager openLogManager(BrokerConfig config) {
         try {
             return new LogManager(
-                config.logDirs(),
-                tp -> store.topic(tp.topic())
-                        .map(t -> config.logConfig(t.configs()))
-                        .orElseGet(() -> config.logConfig(Map.of())),
-                Time.SYSTEM,
-                scheduler,
-                config.retentionCheckIntervalMs(),
-                config.flushSchedulerIntervalMs(),
-                CleanerConfig.of(config.values()));
+                    config.logDirs(),
+                    tp -> store.topic(tp.topic())
+                            .map(t -> config.logConfig(t.configs()))
+                            .orElseGet(() -> config.logConfig(Map.of())),
+                    Time.SYSTEM,
+                    scheduler,
+                    config.retentionCheckIntervalMs(),
+                    config.flushSchedulerIntervalMs(),
+                    CleanerConfig.of(config.values()));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
         }
@@ -178,11 +178,7 @@ public final class StrataServer implements AutoCloseable {
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
-                new MetadataHandler(
-                        endpoint,
-                        topics,
-                        replicas,
-                        config.autoCreateTopics()),
+                new MetadataHandler(endpoint, topics, replicas, config.autoCreateTopics()),
                 new ProduceHandler(topics, replicas),
                 new FetchHandler(topics, replicas),
                 new ListOffsetsHandler(topics, replicas),
@@ -224,7 +220,9 @@ public final class StrataServer implements AutoCloseable {
         long checkMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS, 600_000L);
         scheduler.scheduleWithFixedDelay(
                 () -> ioPool.execute(() -> coordinator.expireOffsets(System.currentTimeMillis(), retentionMs)),
-                checkMs, checkMs, TimeUnit.MILLISECONDS);
+                checkMs,
+                checkMs,
+                TimeUnit.MILLISECONDS);
         log.info(
                 "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
                 config.nodeId(),
@@ -297,8 +295,8 @@ public final class StrataServer implements AutoCloseable {
         for (Path dir : dirs) {
             try {
                 Files.createDirectories(dir);
-                FileChannel ch = FileChannel.open(
-                        dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileChannel ch =
+                        FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock;
                 try {
                     lock = ch.tryLock();

@@ -50,7 +50,8 @@ final class IndexKeys {
     }
 
     static byte[] segmentKey(RemoteSegment segment) {
-        return segmentKey(segment.partition(), segment.startOffset(), segment.id().segmentId());
+        return segmentKey(
+                segment.partition(), segment.startOffset(), segment.id().segmentId());
     }
 
     static UUID segmentIdOfSegmentKey(byte[] key) {

@@ -455,8 +455,8 @@ public final class RemoteIndexStore implements AutoCloseable {
                 return false;
             }
             if (stored.get().state() != RemoteSegmentState.DELETE_FINISHED) {
-                throw new IllegalStateException("Cannot remove " + id + " in state " + stored.get().state()
-                        + "; only a DELETE_FINISHED segment can be removed");
+                throw new IllegalStateException("Cannot remove " + id + " in state "
+                        + stored.get().state() + "; only a DELETE_FINISHED segment can be removed");
             }
             try (WriteBatch batch = new WriteBatch()) {
                 batch.delete(segments, IndexKeys.segmentKey(stored.get()));
@@ -487,8 +487,10 @@ public final class RemoteIndexStore implements AutoCloseable {
                     try {
                         manifest = SegmentManifest.fromBytes(bytes);
                     } catch (CorruptManifestException e) {
-                        log.warn("Rebuilding the remote index in {}: skipping a corrupt manifest: {}",
-                                directory, e.getMessage());
+                        log.warn(
+                                "Rebuilding the remote index in {}: skipping a corrupt manifest: {}",
+                                directory,
+                                e.getMessage());
                         rejected++;
                         continue;
                     }
@@ -514,8 +516,12 @@ public final class RemoteIndexStore implements AutoCloseable {
                     db.write(syncWrites, batch);
                 }
             }
-            log.info("Rebuilt the remote index in {}: {} segments restored, {} manifests skipped, {} rejected",
-                    directory, restored, skipped, rejected);
+            log.info(
+                    "Rebuilt the remote index in {}: {} segments restored, {} manifests skipped, {} rejected",
+                    directory,
+                    restored,
+                    skipped,
+                    rejected);
             return new RebuildResult(restored, skipped, rejected);
         });
     }
@@ -540,8 +546,8 @@ public final class RemoteIndexStore implements AutoCloseable {
             return Optional.empty();
         }
         if (!IndexKeys.hasPrefix(segmentKey, IndexKeys.partitionPrefix(id.partition()))) {
-            throw new IllegalArgumentException("Segment id " + id.segmentId() + " belongs to another partition than "
-                    + id.partition());
+            throw new IllegalArgumentException(
+                    "Segment id " + id.segmentId() + " belongs to another partition than " + id.partition());
         }
         byte[] value = db.get(segments, segmentKey);
         if (value == null) {

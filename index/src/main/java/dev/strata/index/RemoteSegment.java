@@ -63,9 +63,8 @@ public record RemoteSegment(
                     Objects.requireNonNull(entry.getValue(), "leader epoch start offset"));
         }
         leaderEpochs = Collections.unmodifiableNavigableMap(epochs);
-        customMetadata = customMetadata == null || customMetadata.length == 0
-                ? NO_CUSTOM_METADATA
-                : customMetadata.clone();
+        customMetadata =
+                customMetadata == null || customMetadata.length == 0 ? NO_CUSTOM_METADATA : customMetadata.clone();
     }
 
     /** The partition this segment belongs to. */
@@ -117,7 +116,14 @@ public record RemoteSegment(
     @Override
     public int hashCode() {
         int result = Objects.hash(
-                id, startOffset, endOffset, maxTimestampMs, sizeInBytes, leaderEpochs, brokerId, state,
+                id,
+                startOffset,
+                endOffset,
+                maxTimestampMs,
+                sizeInBytes,
+                leaderEpochs,
+                brokerId,
+                state,
                 eventTimestampMs);
         return 31 * result + Arrays.hashCode(customMetadata);
     }

@@ -278,9 +278,7 @@ class RemoteIndexStoreTest {
         store.updateState(b.id(), DELETE_STARTED, 5L);
         finished(P1, 0, 10);
 
-        assertThat(store.segments(P0))
-                .extracting(RemoteSegment::id)
-                .containsExactly(a.id(), b.id(), c.id());
+        assertThat(store.segments(P0)).extracting(RemoteSegment::id).containsExactly(a.id(), b.id(), c.id());
         assertThat(store.segments(P0).get(1).state()).isEqualTo(DELETE_STARTED);
     }
 
@@ -348,8 +346,8 @@ class RemoteIndexStoreTest {
 
         assertThatThrownBy(() -> store.putIndexEntries(segment.id(), List.of(new OffsetPosition(100, 0)), List.of()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.putIndexEntries(
-                        segment.id(), List.of(new OffsetPosition(10, 10_000)), List.of()))
+        assertThatThrownBy(
+                        () -> store.putIndexEntries(segment.id(), List.of(new OffsetPosition(10, 10_000)), List.of()))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(store.manifest(segment.id()).orElseThrow().offsetEntries())
                 .containsExactly(new OffsetPosition(20, 2_000));
@@ -502,8 +500,8 @@ class RemoteIndexStoreTest {
         List<byte[]> bucket = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
             RemoteSegment segment = segment(P0, i * 10L, i * 10L + 9, COPY_FINISHED);
-            bucket.add(new SegmentManifest(segment, List.of(new OffsetPosition(i * 10L + 5, 500)), List.of())
-                    .toBytes());
+            bucket.add(
+                    new SegmentManifest(segment, List.of(new OffsetPosition(i * 10L + 5, 500)), List.of()).toBytes());
         }
         assertThat(store.rebuild(bucket).restoredSegments()).isEqualTo(600);
         assertThat(store.segments(P0)).hasSize(600);

@@ -26,8 +26,7 @@ class RemoteSegmentTest {
 
     @Test
     void rejectsImpossibleOffsetsSizesAndEpochs() {
-        assertThatThrownBy(() -> segment(10, 9, 1, Map.of(0, 10L), null))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> segment(10, 9, 1, Map.of(0, 10L), null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> segment(-1, 9, 1, Map.of(0, 0L), null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> segment(0, 1L << 32, 1, Map.of(0, 0L), null))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -47,8 +46,7 @@ class RemoteSegmentTest {
     void leaderEpochsAreOrderedAndImmutable() {
         RemoteSegment segment = segment(0, 99, 1, Map.of(7, 50L, 2, 0L, 5, 20L), null);
         assertThat(segment.leaderEpochs().keySet()).containsExactly(2, 5, 7);
-        assertThatThrownBy(() -> segment.leaderEpochs().put(9, 90L))
-                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> segment.leaderEpochs().put(9, 90L)).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
@@ -73,6 +71,7 @@ class RemoteSegmentTest {
         RemoteSegment finished = started.withState(RemoteSegmentState.COPY_FINISHED, 99L);
         assertThat(finished.state()).isEqualTo(RemoteSegmentState.COPY_FINISHED);
         assertThat(finished.eventTimestampMs()).isEqualTo(99L);
-        assertThat(finished.withState(started.state(), started.eventTimestampMs())).isEqualTo(started);
+        assertThat(finished.withState(started.state(), started.eventTimestampMs()))
+                .isEqualTo(started);
     }
 }

@@ -55,8 +55,8 @@ public class BatchValidationBench {
     /** Rewrites the header's offsets in place, which does not touch the CRC, so the one batch can be reused. */
     @Benchmark
     public ValidationResult strataLogValidator() {
-        ValidationResult result = LogValidator.validateAndAssignOffsets(records, TP, nextOffset, config,
-                System.currentTimeMillis(), 0, true);
+        ValidationResult result = LogValidator.validateAndAssignOffsets(
+                records, TP, nextOffset, config, System.currentTimeMillis(), 0, true);
         nextOffset += Batches.RECORDS;
         return result;
     }

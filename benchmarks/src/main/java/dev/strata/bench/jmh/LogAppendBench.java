@@ -50,8 +50,14 @@ public class LogAppendBench {
     public void setup() throws IOException {
         dir = Files.createTempDirectory("strata-bench-log-");
         LogConfig config = LogConfig.of(Map.of(), Map.of("segment.bytes", String.valueOf(64 << 20)));
-        log = LocalLog.open(dir.resolve("bench-0"), new TopicPartition("bench", 0), Uuid.randomUuid(), config,
-                Time.SYSTEM, 0, true);
+        log = LocalLog.open(
+                dir.resolve("bench-0"),
+                new TopicPartition("bench", 0),
+                Uuid.randomUuid(),
+                config,
+                Time.SYSTEM,
+                0,
+                true);
         batch = Batches.copyOf(Batches.batch16k());
     }
 

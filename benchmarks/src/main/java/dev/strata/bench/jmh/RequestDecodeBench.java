@@ -42,14 +42,14 @@ public class RequestDecodeBench {
         ProduceRequestData data = new ProduceRequestData()
                 .setAcks((short) -1)
                 .setTimeoutMs(30_000)
-                .setTopicData(new ProduceRequestData.TopicProduceDataCollection(List.of(
-                                new ProduceRequestData.TopicProduceData()
+                .setTopicData(new ProduceRequestData.TopicProduceDataCollection(
+                        List.of(new ProduceRequestData.TopicProduceData()
                                         .setName("bench")
                                         .setTopicId(Uuid.randomUuid())
                                         .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData()
                                                 .setIndex(0)
                                                 .setRecords(Batches.batch16k()))))
-                        .iterator()));
+                                .iterator()));
         RequestHeader header = new RequestHeader(ApiKeys.PRODUCE, version, "bench-producer", 7);
         ObjectSerializationCache cache = new ObjectSerializationCache();
         MessageSizeAccumulator size = new MessageSizeAccumulator();

@@ -47,23 +47,26 @@ public class ResponseEncodeBench {
     public void setup() {
         fetchVersion = ApiKeys.FETCH.latestVersion();
         produceVersion = ApiKeys.PRODUCE.latestVersion();
-        fetch = new FetchResponseData().setResponses(List.of(new FetchResponseData.FetchableTopicResponse()
-                .setTopicId(Uuid.randomUuid())
-                .setPartitions(List.of(new FetchResponseData.PartitionData()
-                        .setPartitionIndex(0)
-                        .setHighWatermark(Batches.RECORDS)
-                        .setLastStableOffset(Batches.RECORDS)
-                        .setLogStartOffset(0)
-                        .setRecords(Batches.batch16k())))));
-        produce = new ProduceResponseData().setResponses(new ProduceResponseData.TopicProduceResponseCollection(
-                List.of(new ProduceResponseData.TopicProduceResponse()
-                                .setName("bench")
-                                .setTopicId(Uuid.randomUuid())
-                                .setPartitionResponses(List.of(new ProduceResponseData.PartitionProduceResponse()
-                                        .setIndex(0)
-                                        .setBaseOffset(1_000_000)
-                                        .setLogStartOffset(0))))
-                        .iterator()));
+        fetch = new FetchResponseData()
+                .setResponses(List.of(new FetchResponseData.FetchableTopicResponse()
+                        .setTopicId(Uuid.randomUuid())
+                        .setPartitions(List.of(new FetchResponseData.PartitionData()
+                                .setPartitionIndex(0)
+                                .setHighWatermark(Batches.RECORDS)
+                                .setLastStableOffset(Batches.RECORDS)
+                                .setLogStartOffset(0)
+                                .setRecords(Batches.batch16k())))));
+        produce = new ProduceResponseData()
+                .setResponses(new ProduceResponseData.TopicProduceResponseCollection(
+                        List.of(new ProduceResponseData.TopicProduceResponse()
+                                        .setName("bench")
+                                        .setTopicId(Uuid.randomUuid())
+                                        .setPartitionResponses(
+                                                List.of(new ProduceResponseData.PartitionProduceResponse()
+                                                        .setIndex(0)
+                                                        .setBaseOffset(1_000_000)
+                                                        .setLogStartOffset(0))))
+                                .iterator()));
     }
 
     @Benchmark
@@ -77,8 +80,8 @@ public class ResponseEncodeBench {
     }
 
     private int write(ApiMessage body, ApiKeys api, short version) throws IOException {
-        Send send = SendBuilder.buildResponseSend(new ResponseHeader(7, api.responseHeaderVersion(version)), body,
-                version);
+        Send send =
+                SendBuilder.buildResponseSend(new ResponseHeader(7, api.responseHeaderVersion(version)), body, version);
         socket.clear();
         while (!send.completed()) {
             send.writeTo(socket);

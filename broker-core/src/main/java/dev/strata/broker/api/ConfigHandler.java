@@ -57,16 +57,21 @@ public final class ConfigHandler {
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             try {
-                List<DescribeConfigsResourceResult> all = switch (ConfigResource.Type.forId(resource.resourceType())) {
-                    case TOPIC -> topicConfigs(topics.topic(resource.resourceName())
-                            .orElseThrow(() -> new UnknownTopicOrPartitionException(
-                                    "Topic '" + resource.resourceName() + "' does not exist.")), synonyms, docs);
-                    case BROKER -> brokerConfigs(resource.resourceName(), synonyms);
-                    default -> throw new InvalidRequestException(
-                            "Unsupported resource type " + resource.resourceType());
-                };
+                List<DescribeConfigsResourceResult> all =
+                        switch (ConfigResource.Type.forId(resource.resourceType())) {
+                            case TOPIC -> topicConfigs(
+                                    topics.topic(resource.resourceName())
+                                            .orElseThrow(() -> new UnknownTopicOrPartitionException(
+                                                    "Topic '" + resource.resourceName() + "' does not exist.")),
+                                    synonyms,
+                                    docs);
+                            case BROKER -> brokerConfigs(resource.resourceName(), synonyms);
+                            default -> throw new InvalidRequestException(
+                                    "Unsupported resource type " + resource.resourceType());
+                        };
                 for (DescribeConfigsResourceResult c : all) {
-                    if (resource.configurationKeys() == null || resource.configurationKeys().contains(c.name())) {
+                    if (resource.configurationKeys() == null
+                            || resource.configurationKeys().contains(c.name())) {
                         result.configs().add(c);
                     }
                 }
@@ -127,12 +132,14 @@ public final class ConfigHandler {
 
     private List<DescribeConfigsResourceResult> brokerConfigs(String resourceName, boolean synonyms) {
         if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(broker.nodeId()))) {
-            throw new InvalidRequestException("Broker " + resourceName + " is not this broker (" + broker.nodeId()
-                    + ")");
+            throw new InvalidRequestException(
+                    "Broker " + resourceName + " is not this broker (" + broker.nodeId() + ")");
         }
         Map<String, String> values = new TreeMap<>();
         values.put(BrokerConfig.NODE_ID, Integer.toString(broker.nodeId()));
-        values.put(BrokerConfig.LOG_DIRS, String.join(",", broker.logDirs().stream().map(Object::toString).toList()));
+        values.put(
+                BrokerConfig.LOG_DIRS,
+                String.join(",", broker.logDirs().stream().map(Object::toString).toList()));
         values.put(BrokerConfig.NUM_PARTITIONS, Integer.toString(broker.numPartitions()));
         values.put(BrokerConfig.DEFAULT_REPLICATION_FACTOR, Short.toString(broker.defaultReplicationFactor()));
         values.put(BrokerConfig.AUTO_CREATE_TOPICS_ENABLE, Boolean.toString(broker.autoCreateTopics()));
@@ -146,8 +153,8 @@ public final class ConfigHandler {
         values.putAll(broker.values());
         List<DescribeConfigsResourceResult> out = new ArrayList<>();
         values.forEach((name, value) -> {
-            ConfigSource source = broker.values().containsKey(name)
-                    ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+            ConfigSource source =
+                    broker.values().containsKey(name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
             boolean sensitive = name.contains("password") || name.contains("secret");
             out.add(new DescribeConfigsResourceResult()
                     .setName(name)
@@ -191,7 +198,8 @@ public final class ConfigHandler {
                 checkTopicResource(resource.resourceType(), resource.resourceName());
                 Map<String, String> overrides = new HashMap<>();
                 resource.configs().forEach(c -> overrides.put(c.name(), c.value()));
-                topics.setConfigs(resource.resourceName(), overrides, request.data().validateOnly());
+                topics.setConfigs(
+                        resource.resourceName(), overrides, request.data().validateOnly());
             } catch (ApiException e) {
                 r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             }
@@ -214,7 +222,8 @@ public final class ConfigHandler {
                 for (AlterableConfig c : resource.configs()) {
                     apply(overrides, c, topic);
                 }
-                topics.setConfigs(resource.resourceName(), overrides, request.data().validateOnly());
+                topics.setConfigs(
+                        resource.resourceName(), overrides, request.data().validateOnly());
             } catch (ApiException e) {
                 r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             }

@@ -52,9 +52,8 @@ public final class FetchHandler {
         }
         List<Target> targets = new ArrayList<>();
         for (FetchTopic ft : data.topics()) {
-            Optional<TopicMetadata> topic = ft.topic() == null || ft.topic().isEmpty()
-                    ? topics.topic(ft.topicId())
-                    : topics.topic(ft.topic());
+            Optional<TopicMetadata> topic =
+                    ft.topic() == null || ft.topic().isEmpty() ? topics.topic(ft.topicId()) : topics.topic(ft.topic());
             for (FetchPartition fp : ft.partitions()) {
                 targets.add(new Target(ft.topic(), ft.topicId(), topic, fp));
             }
@@ -111,7 +110,8 @@ public final class FetchHandler {
         Partition p = partition.get();
         if (fp.currentLeaderEpoch() >= 0 && fp.currentLeaderEpoch() != p.leaderEpoch()) {
             Errors e = fp.currentLeaderEpoch() < p.leaderEpoch()
-                    ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH;
+                    ? Errors.FENCED_LEADER_EPOCH
+                    : Errors.UNKNOWN_LEADER_EPOCH;
             return pd.setErrorCode(e.code());
         }
         LocalLog log = p.log();
@@ -125,7 +125,8 @@ public final class FetchHandler {
             FetchDataInfo info = log.read(fp.fetchOffset(), limit, hw, minOneMessage);
             return pd.setRecords(info.records());
         } catch (ApiException e) {
-            FetchHandler.log.debug("Fetch from {} at {} failed: {}", p.topicPartition(), fp.fetchOffset(), e.toString());
+            FetchHandler.log.debug(
+                    "Fetch from {} at {} failed: {}", p.topicPartition(), fp.fetchOffset(), e.toString());
             return pd.setErrorCode(Errors.forException(e).code());
         }
     }

@@ -155,7 +155,9 @@ public final class GroupHandler {
     }
 
     private static String clientHost(RequestContext ctx) {
-        return ctx.clientAddress() instanceof InetSocketAddress a ? "/" + a.getAddress().getHostAddress() : "";
+        return ctx.clientAddress() instanceof InetSocketAddress a
+                ? "/" + a.getAddress().getHostAddress()
+                : "";
     }
 
     public CompletableFuture<ApiMessage> syncGroup(SyncGroupRequest request) {
@@ -194,10 +196,11 @@ public final class GroupHandler {
             return response.setErrorCode(results.get(0).code());
         }
         for (int i = 0; i < leavers.size(); i++) {
-            response.members().add(new LeaveGroupResponseData.MemberResponse()
-                    .setMemberId(leavers.get(i).memberId())
-                    .setGroupInstanceId(leavers.get(i).groupInstanceId())
-                    .setErrorCode(results.get(i).code()));
+            response.members()
+                    .add(new LeaveGroupResponseData.MemberResponse()
+                            .setMemberId(leavers.get(i).memberId())
+                            .setGroupInstanceId(leavers.get(i).groupInstanceId())
+                            .setErrorCode(results.get(i).code()));
         }
         return response;
     }
@@ -217,8 +220,10 @@ public final class GroupHandler {
                 if (p.committedMetadata() != null && p.committedMetadata().length() > MAX_METADATA_BYTES) {
                     partitionErrors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
-                    commits.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
-                            p.committedMetadata(), now));
+                    commits.put(
+                            tp,
+                            new CommittedOffset(
+                                    p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
                 }
             }
         }
@@ -230,8 +235,12 @@ public final class GroupHandler {
                     groupError = coordinator.commitCheckedOffsets(data.groupId(), commits);
                 }
             } else {
-                groupError = coordinator.commitOffsets(data.groupId(), data.memberId(), data.groupInstanceId(),
-                        data.generationIdOrMemberEpoch(), commits);
+                groupError = coordinator.commitOffsets(
+                        data.groupId(),
+                        data.memberId(),
+                        data.groupInstanceId(),
+                        data.generationIdOrMemberEpoch(),
+                        commits);
             }
         }
         for (var topic : data.topics()) {
@@ -239,9 +248,10 @@ public final class GroupHandler {
             for (var p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
                 Errors e = partitionErrors.getOrDefault(tp, groupError == null ? Errors.NONE : groupError);
-                tr.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-                        .setPartitionIndex(p.partitionIndex())
-                        .setErrorCode(e.code()));
+                tr.partitions()
+                        .add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                                .setPartitionIndex(p.partitionIndex())
+                                .setErrorCode(e.code()));
             }
             response.topics().add(tr);
         }
@@ -267,12 +277,13 @@ public final class GroupHandler {
             }
             for (var t : fetchTopics(data.groupId(), wanted)) {
                 var rt = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> rt.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
-                        .setPartitionIndex(p.partitionIndex())
-                        .setCommittedOffset(p.committedOffset())
-                        .setCommittedLeaderEpoch(p.committedLeaderEpoch())
-                        .setMetadata(p.metadata())
-                        .setErrorCode(p.errorCode())));
+                t.partitions().forEach(p -> rt.partitions()
+                        .add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
+                                .setPartitionIndex(p.partitionIndex())
+                                .setCommittedOffset(p.committedOffset())
+                                .setCommittedLeaderEpoch(p.committedLeaderEpoch())
+                                .setMetadata(p.metadata())
+                                .setErrorCode(p.errorCode())));
                 response.topics().add(rt);
             }
             return response;
@@ -325,8 +336,8 @@ public final class GroupHandler {
             return response.setErrorCode(error.code());
         }
         List<TopicPartition> partitions = new ArrayList<>();
-        data.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(
-                new TopicPartition(t.name(), p.partitionIndex()))));
+        data.topics().forEach(t -> t.partitions()
+                .forEach(p -> partitions.add(new TopicPartition(t.name(), p.partitionIndex()))));
         Map<TopicPartition, Errors> results = new HashMap<>();
         Set<String> consumerSubscribed = consumerGroups.subscribedTopics(data.groupId());
         List<TopicPartition> deletable = new ArrayList<>();
@@ -349,9 +360,10 @@ public final class GroupHandler {
             var rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
             for (var p : t.partitions()) {
                 Errors e = results.get(new TopicPartition(t.name(), p.partitionIndex()));
-                rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
-                        .setPartitionIndex(p.partitionIndex())
-                        .setErrorCode(e.code()));
+                rt.partitions()
+                        .add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
+                                .setPartitionIndex(p.partitionIndex())
+                                .setErrorCode(e.code()));
             }
             response.topics().add(rt);
         }
@@ -361,7 +373,8 @@ public final class GroupHandler {
     /** The topics a consumer-protocol member subscribes to, from its JoinGroup metadata. */
     private static Set<String> subscribedTopics(byte[] metadata) {
         try {
-            return new HashSet<>(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(metadata)).topics());
+            return new HashSet<>(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(metadata))
+                    .topics());
         } catch (RuntimeException e) {
             return Set.of();
         }
@@ -378,32 +391,35 @@ public final class GroupHandler {
         List<String> states = request.data().statesFilter();
         List<String> types = request.data().typesFilter();
         for (ConsumerGroupCoordinator.GroupView g : consumerGroups.list()) {
-            boolean stateOk = states == null || states.isEmpty()
+            boolean stateOk = states == null
+                    || states.isEmpty()
                     || states.stream().anyMatch(st -> st.equalsIgnoreCase(g.state()));
-            boolean typeOk = types == null || types.isEmpty()
-                    || types.stream().anyMatch(t -> t.equalsIgnoreCase("consumer"));
+            boolean typeOk =
+                    types == null || types.isEmpty() || types.stream().anyMatch(t -> t.equalsIgnoreCase("consumer"));
             if (stateOk && typeOk) {
-                response.groups().add(new ListGroupsResponseData.ListedGroup()
-                        .setGroupId(g.groupId())
-                        .setProtocolType("consumer")
-                        .setGroupState(g.state())
-                        .setGroupType("consumer"));
+                response.groups()
+                        .add(new ListGroupsResponseData.ListedGroup()
+                                .setGroupId(g.groupId())
+                                .setProtocolType("consumer")
+                                .setGroupState(g.state())
+                                .setGroupType("consumer"));
             }
         }
         for (GroupSummary g : coordinator.listGroups()) {
             if (consumerGroups.hasGroup(g.groupId())) {
                 continue; // its offsets, listed above as the consumer group
             }
-            boolean stateOk = states == null || states.isEmpty()
-                    || states.stream().anyMatch(s -> s.equalsIgnoreCase(g.state()));
-            boolean typeOk = types == null || types.isEmpty()
-                    || types.stream().anyMatch(t -> t.equalsIgnoreCase("classic"));
+            boolean stateOk =
+                    states == null || states.isEmpty() || states.stream().anyMatch(s -> s.equalsIgnoreCase(g.state()));
+            boolean typeOk =
+                    types == null || types.isEmpty() || types.stream().anyMatch(t -> t.equalsIgnoreCase("classic"));
             if (stateOk && typeOk) {
-                response.groups().add(new ListGroupsResponseData.ListedGroup()
-                        .setGroupId(g.groupId())
-                        .setProtocolType(g.protocolType())
-                        .setGroupState(g.state())
-                        .setGroupType("classic"));
+                response.groups()
+                        .add(new ListGroupsResponseData.ListedGroup()
+                                .setGroupId(g.groupId())
+                                .setProtocolType(g.protocolType())
+                                .setGroupState(g.state())
+                                .setGroupType("classic"));
             }
         }
         return response;
@@ -419,17 +435,22 @@ public final class GroupHandler {
             } else {
                 var summary = coordinator.describe(groupId);
                 if (summary.isEmpty()) {
-                    dg.setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData("");
+                    dg.setGroupState(GroupState.DEAD.kafkaName())
+                            .setProtocolType("")
+                            .setProtocolData("");
                 } else {
                     GroupSummary g = summary.get();
-                    dg.setGroupState(g.state()).setProtocolType(g.protocolType()).setProtocolData(g.protocolName());
-                    g.members().forEach(m -> dg.members().add(new DescribeGroupsResponseData.DescribedGroupMember()
-                            .setMemberId(m.memberId())
-                            .setGroupInstanceId(m.groupInstanceId())
-                            .setClientId(m.clientId())
-                            .setClientHost(m.clientHost())
-                            .setMemberMetadata(m.metadata())
-                            .setMemberAssignment(m.assignment())));
+                    dg.setGroupState(g.state())
+                            .setProtocolType(g.protocolType())
+                            .setProtocolData(g.protocolName());
+                    g.members().forEach(m -> dg.members()
+                            .add(new DescribeGroupsResponseData.DescribedGroupMember()
+                                    .setMemberId(m.memberId())
+                                    .setGroupInstanceId(m.groupInstanceId())
+                                    .setClientId(m.clientId())
+                                    .setClientHost(m.clientHost())
+                                    .setMemberMetadata(m.metadata())
+                                    .setMemberAssignment(m.assignment())));
                 }
             }
             response.groups().add(dg);
@@ -450,9 +471,10 @@ public final class GroupHandler {
             } else if (error == null) {
                 error = coordinator.deleteGroup(groupId);
             }
-            response.results().add(new DeleteGroupsResponseData.DeletableGroupResult()
-                    .setGroupId(groupId)
-                    .setErrorCode(error.code()));
+            response.results()
+                    .add(new DeleteGroupsResponseData.DeletableGroupResult()
+                            .setGroupId(groupId)
+                            .setErrorCode(error.code()));
         }
         return response;
     }
@@ -465,15 +487,15 @@ public final class GroupHandler {
         if (error != null) {
             return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code());
         }
-        if (coordinator.describe(request.data().groupId())
+        if (coordinator
+                .describe(request.data().groupId())
                 .filter(g -> !g.members().isEmpty())
                 .isPresent()) {
             return new ConsumerGroupHeartbeatResponseData()
                     .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
                     .setErrorMessage("Group " + request.data().groupId() + " is a classic group with members");
         }
-        return consumerGroups.heartbeat(
-                request.data(), ctx.clientId() == null ? "" : ctx.clientId(), clientHost(ctx));
+        return consumerGroups.heartbeat(request.data(), ctx.clientId() == null ? "" : ctx.clientId(), clientHost(ctx));
     }
 
     public ConsumerGroupDescribeResponseData consumerGroupDescribe(ConsumerGroupDescribeRequest request) {
@@ -481,7 +503,9 @@ public final class GroupHandler {
         for (String groupId : request.data().groupIds()) {
             var dg = new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId);
             Errors error = loadError();
-            var view = error == null ? consumerGroups.describe(groupId) : java.util.Optional.<ConsumerGroupCoordinator.GroupView>empty();
+            var view = error == null
+                    ? consumerGroups.describe(groupId)
+                    : java.util.Optional.<ConsumerGroupCoordinator.GroupView>empty();
             if (error != null) {
                 dg.setErrorCode(error.code());
             } else if (view.isEmpty()) {
@@ -494,17 +518,18 @@ public final class GroupHandler {
                         .setAssignmentEpoch(g.assignmentEpoch())
                         .setAssignorName(g.assignorName());
                 for (var m : g.members()) {
-                    dg.members().add(new ConsumerGroupDescribeResponseData.Member()
-                            .setMemberId(m.memberId())
-                            .setInstanceId(m.instanceId())
-                            .setRackId(m.rackId())
-                            .setMemberEpoch(m.memberEpoch())
-                            .setClientId(m.clientId())
-                            .setClientHost(m.clientHost())
-                            .setSubscribedTopicNames(m.subscribedTopicNames())
-                            .setSubscribedTopicRegex(m.subscribedTopicRegex())
-                            .setAssignment(describeAssignment(m.assignment()))
-                            .setTargetAssignment(describeAssignment(m.targetAssignment())));
+                    dg.members()
+                            .add(new ConsumerGroupDescribeResponseData.Member()
+                                    .setMemberId(m.memberId())
+                                    .setInstanceId(m.instanceId())
+                                    .setRackId(m.rackId())
+                                    .setMemberEpoch(m.memberEpoch())
+                                    .setClientId(m.clientId())
+                                    .setClientHost(m.clientHost())
+                                    .setSubscribedTopicNames(m.subscribedTopicNames())
+                                    .setSubscribedTopicRegex(m.subscribedTopicRegex())
+                                    .setAssignment(describeAssignment(m.assignment()))
+                                    .setTargetAssignment(describeAssignment(m.targetAssignment())));
                 }
             }
             response.groups().add(dg);
@@ -515,10 +540,11 @@ public final class GroupHandler {
     private ConsumerGroupDescribeResponseData.Assignment describeAssignment(
             Map<org.apache.kafka.common.Uuid, Set<Integer>> assignment) {
         var a = new ConsumerGroupDescribeResponseData.Assignment();
-        assignment.forEach((id, parts) -> a.topicPartitions().add(new ConsumerGroupDescribeResponseData.TopicPartitions()
-                .setTopicId(id)
-                .setTopicName(topics.topic(id).map(t -> t.name()).orElse(""))
-                .setPartitions(new ArrayList<>(new java.util.TreeSet<>(parts)))));
+        assignment.forEach((id, parts) -> a.topicPartitions()
+                .add(new ConsumerGroupDescribeResponseData.TopicPartitions()
+                        .setTopicId(id)
+                        .setTopicName(topics.topic(id).map(t -> t.name()).orElse(""))
+                        .setPartitions(new ArrayList<>(new java.util.TreeSet<>(parts)))));
         return a;
     }
 }

@@ -12,30 +12,30 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
-import org.apache.kafka.common.requests.DeleteGroupsRequest;
-import org.apache.kafka.common.requests.DescribeGroupsRequest;
-import org.apache.kafka.common.requests.FindCoordinatorRequest;
-import org.apache.kafka.common.requests.HeartbeatRequest;
-import org.apache.kafka.common.requests.JoinGroupRequest;
-import org.apache.kafka.common.requests.LeaveGroupRequest;
-import org.apache.kafka.common.requests.ListGroupsRequest;
-import org.apache.kafka.common.requests.OffsetCommitRequest;
-import org.apache.kafka.common.requests.OffsetDeleteRequest;
-import org.apache.kafka.common.requests.OffsetFetchRequest;
-import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.HeartbeatRequest;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.LeaveGroupRequest;
+import org.apache.kafka.common.requests.ListGroupsRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetDeleteRequest;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.SyncGroupRequest;
 
 /**
  * Routes each request to its handler. Everything that touches disk or may wait runs on the I/O pool, never on the
@@ -90,14 +90,14 @@ public final class KafkaApis implements RequestDispatcher {
             case METADATA -> onIoPool(() -> metadata.handle(ctx, (MetadataRequest) request));
             case DESCRIBE_CLUSTER -> onIoPool(() -> metadata.describeCluster((DescribeClusterRequest) request));
             case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request));
-            case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request)).thenCompose(f -> f);
+            case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request))
+                    .thenCompose(f -> f);
             case LIST_OFFSETS -> onIoPool(() -> listOffsets.handle(ctx, (ListOffsetsRequest) request));
             case OFFSET_FOR_LEADER_EPOCH -> onIoPool(
                     () -> listOffsets.offsetsForLeaderEpoch((OffsetsForLeaderEpochRequest) request));
             case CREATE_TOPICS -> onIoPool(() -> topicAdmin.createTopics(ctx, (CreateTopicsRequest) request));
             case DELETE_TOPICS -> onIoPool(() -> topicAdmin.deleteTopics(ctx, (DeleteTopicsRequest) request));
-            case CREATE_PARTITIONS -> onIoPool(
-                    () -> topicAdmin.createPartitions((CreatePartitionsRequest) request));
+            case CREATE_PARTITIONS -> onIoPool(() -> topicAdmin.createPartitions((CreatePartitionsRequest) request));
             case DELETE_RECORDS -> onIoPool(() -> topicAdmin.deleteRecords((DeleteRecordsRequest) request));
             case DESCRIBE_CONFIGS -> onIoPool(() -> configs.describe((DescribeConfigsRequest) request));
             case ALTER_CONFIGS -> onIoPool(() -> configs.alter((AlterConfigsRequest) request));
@@ -105,8 +105,10 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> configs.incrementalAlter((IncrementalAlterConfigsRequest) request));
             case INIT_PRODUCER_ID -> onIoPool(() -> producerIds.handle((InitProducerIdRequest) request));
             case FIND_COORDINATOR -> onIoPool(() -> groups.findCoordinator((FindCoordinatorRequest) request));
-            case JOIN_GROUP -> onIoPool(() -> groups.joinGroup(ctx, (JoinGroupRequest) request)).thenCompose(f -> f);
-            case SYNC_GROUP -> onIoPool(() -> groups.syncGroup((SyncGroupRequest) request)).thenCompose(f -> f);
+            case JOIN_GROUP -> onIoPool(() -> groups.joinGroup(ctx, (JoinGroupRequest) request))
+                    .thenCompose(f -> f);
+            case SYNC_GROUP -> onIoPool(() -> groups.syncGroup((SyncGroupRequest) request))
+                    .thenCompose(f -> f);
             case HEARTBEAT -> onIoPool(() -> groups.heartbeat((HeartbeatRequest) request));
             case LEAVE_GROUP -> onIoPool(() -> groups.leaveGroup((LeaveGroupRequest) request));
             case OFFSET_COMMIT -> onIoPool(() -> groups.offsetCommit((OffsetCommitRequest) request));

@@ -15,15 +15,15 @@ import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
-import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.requests.ListOffsetsRequest;
-import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 
 /**
  * ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp (-3), earliest local (-4), latest tiered
@@ -64,7 +64,9 @@ public final class ListOffsetsHandler {
         Partition p = partition.get();
         if (request.currentLeaderEpoch() >= 0 && request.currentLeaderEpoch() != p.leaderEpoch()) {
             return r.setErrorCode((request.currentLeaderEpoch() < p.leaderEpoch()
-                            ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH).code());
+                            ? Errors.FENCED_LEADER_EPOCH
+                            : Errors.UNKNOWN_LEADER_EPOCH)
+                    .code());
         }
         LocalLog log = p.log();
         long ts = request.timestamp();
@@ -78,9 +80,13 @@ public final class ListOffsetsHandler {
             }
             Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(ts);
             if (found.isPresent() && found.get().offset() < log.highWatermark()
-                    || found.isPresent() && (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP)) {
+                    || found.isPresent()
+                            && (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP
+                                    || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP)) {
                 TimestampAndOffset t = found.get();
-                r.setOffset(t.offset()).setTimestamp(t.timestamp()).setLeaderEpoch(t.leaderEpoch().orElse(-1));
+                r.setOffset(t.offset())
+                        .setTimestamp(t.timestamp())
+                        .setLeaderEpoch(t.leaderEpoch().orElse(-1));
             }
             return r;
         } catch (ApiException e) {
@@ -103,9 +109,12 @@ public final class ListOffsetsHandler {
                         topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
                 if (partition.isEmpty()) {
                     r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-                } else if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() != partition.get().leaderEpoch()) {
+                } else if (p.currentLeaderEpoch() >= 0
+                        && p.currentLeaderEpoch() != partition.get().leaderEpoch()) {
                     r.setErrorCode((p.currentLeaderEpoch() < partition.get().leaderEpoch()
-                                    ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH).code());
+                                    ? Errors.FENCED_LEADER_EPOCH
+                                    : Errors.UNKNOWN_LEADER_EPOCH)
+                            .code());
                 } else {
                     LocalLog log = partition.get().log();
                     LeaderEpochCache.EpochEndOffset end =

@@ -31,7 +31,8 @@ public final class MetadataHandler {
     private final ReplicaManager replicas;
     private final boolean autoCreate;
 
-    public MetadataHandler(Supplier<BrokerEndpoint> self, TopicManager topics, ReplicaManager replicas, boolean autoCreate) {
+    public MetadataHandler(
+            Supplier<BrokerEndpoint> self, TopicManager topics, ReplicaManager replicas, boolean autoCreate) {
         this.self = self;
         this.topics = topics;
         this.replicas = replicas;
@@ -40,13 +41,13 @@ public final class MetadataHandler {
 
     public MetadataResponseData handle(RequestContext ctx, MetadataRequest request) {
         BrokerEndpoint self = this.self.get();
-        MetadataResponseData response = new MetadataResponseData()
-                .setClusterId(self.clusterId())
-                .setControllerId(self.nodeId());
-        response.brokers().add(new MetadataResponseBroker()
-                .setNodeId(self.nodeId())
-                .setHost(self.host())
-                .setPort(self.port()));
+        MetadataResponseData response =
+                new MetadataResponseData().setClusterId(self.clusterId()).setControllerId(self.nodeId());
+        response.brokers()
+                .add(new MetadataResponseBroker()
+                        .setNodeId(self.nodeId())
+                        .setHost(self.host())
+                        .setPort(self.port()));
         if (request.isAllTopics()) {
             for (TopicMetadata t : topics.store().topics()) {
                 response.topics().add(describe(t));
@@ -58,11 +59,9 @@ public final class MetadataHandler {
             // By id (v10+): kafka-clients sends an empty name, not null, with the id.
             if (requested.name() == null || requested.name().isEmpty() && !Uuid.ZERO_UUID.equals(requested.topicId())) {
                 Uuid id = requested.topicId();
-                out.add(topics.topic(id)
-                        .map(this::describe)
-                        .orElseGet(() -> new MetadataResponseTopic()
-                                .setTopicId(id)
-                                .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+                out.add(topics.topic(id).map(this::describe).orElseGet(() -> new MetadataResponseTopic()
+                        .setTopicId(id)
+                        .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
             } else {
                 out.add(describeOrCreate(requested.name(), request.allowAutoTopicCreation()));
             }
@@ -89,7 +88,9 @@ public final class MetadataHandler {
         } catch (TopicExistsException raced) {
             return topics.topic(name).map(this::describe).orElseThrow();
         } catch (ApiException e) {
-            return new MetadataResponseTopic().setName(name).setErrorCode(Errors.forException(e).code());
+            return new MetadataResponseTopic()
+                    .setName(name)
+                    .setErrorCode(Errors.forException(e).code());
         }
     }
 
@@ -127,10 +128,11 @@ public final class MetadataHandler {
                     .setErrorMessage("Strata serves only broker endpoints");
             return response;
         }
-        response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
-                .setBrokerId(self.nodeId())
-                .setHost(self.host())
-                .setPort(self.port()));
+        response.brokers()
+                .add(new DescribeClusterResponseData.DescribeClusterBroker()
+                        .setBrokerId(self.nodeId())
+                        .setHost(self.host())
+                        .setPort(self.port()));
         return response;
     }
 }

@@ -43,12 +43,12 @@ public final class ProduceHandler {
         ProduceResponseData response = new ProduceResponseData();
         boolean transactional = request.transactionalId() != null;
         for (TopicProduceData topicData : request.data().topicData()) {
-            Optional<TopicMetadata> topic = topicData.name() == null || topicData.name().isEmpty()
-                    ? topics.topic(topicData.topicId())
-                    : topics.topic(topicData.name());
-            TopicProduceResponse topicResponse = new TopicProduceResponse()
-                    .setName(topicData.name())
-                    .setTopicId(topicData.topicId());
+            Optional<TopicMetadata> topic =
+                    topicData.name() == null || topicData.name().isEmpty()
+                            ? topics.topic(topicData.topicId())
+                            : topics.topic(topicData.name());
+            TopicProduceResponse topicResponse =
+                    new TopicProduceResponse().setName(topicData.name()).setTopicId(topicData.topicId());
             for (PartitionProduceData pd : topicData.partitionData()) {
                 PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index());
                 if (acks != -1 && acks != 0 && acks != 1) {
@@ -56,8 +56,12 @@ public final class ProduceHandler {
                 } else if (transactional) {
                     error(pr, Errors.INVALID_REQUEST, "Strata does not support transactions yet");
                 } else if (topic.isEmpty()) {
-                    error(pr, topicData.name() == null || topicData.name().isEmpty()
-                            ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+                    error(
+                            pr,
+                            topicData.name() == null || topicData.name().isEmpty()
+                                    ? Errors.UNKNOWN_TOPIC_ID
+                                    : Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                            null);
                 } else {
                     append(topic.get(), pd, acks, pr);
                 }

@@ -65,8 +65,8 @@ public final class SupportedApis {
 
     public static ApiVersionsResponseData apiVersions(Errors error) {
         ApiVersionCollection keys = new ApiVersionCollection();
-        RANGES.forEach((key, r) -> keys.add(
-                new ApiVersion().setApiKey(key.id).setMinVersion(r[0]).setMaxVersion(r[1])));
+        RANGES.forEach((key, r) ->
+                keys.add(new ApiVersion().setApiKey(key.id).setMinVersion(r[0]).setMaxVersion(r[1])));
         return new ApiVersionsResponseData().setErrorCode(error.code()).setApiKeys(keys);
     }
 }

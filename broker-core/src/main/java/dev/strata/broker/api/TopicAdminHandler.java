@@ -60,12 +60,16 @@ public final class TopicAdminHandler {
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name());
             response.topics().add(result);
             if (duplicated.contains(t.name())) {
-                setError(result, Errors.INVALID_REQUEST, "Create topics request from client contains duplicate topic '"
-                        + t.name() + "'.");
+                setError(
+                        result,
+                        Errors.INVALID_REQUEST,
+                        "Create topics request from client contains duplicate topic '" + t.name() + "'.");
                 continue;
             }
             if (!t.assignments().isEmpty() && (t.numPartitions() != -1 || t.replicationFactor() != -1)) {
-                setError(result, Errors.INVALID_REQUEST,
+                setError(
+                        result,
+                        Errors.INVALID_REQUEST,
                         "Both numPartitions or replicationFactor and replicasAssignments were set.");
                 continue;
             }
@@ -87,8 +91,8 @@ public final class TopicAdminHandler {
                 result.setTopicId(validateOnly ? Uuid.ZERO_UUID : created.topicId())
                         .setNumPartitions(created.partitions())
                         .setReplicationFactor((short) 1);
-                configs.topicConfigs(created).forEach(c -> result.configs().add(
-                        new CreateTopicsResponseData.CreatableTopicConfigs()
+                configs.topicConfigs(created).forEach(c -> result.configs()
+                        .add(new CreateTopicsResponseData.CreatableTopicConfigs()
                                 .setName(c.name())
                                 .setValue(c.value())
                                 .setReadOnly(c.readOnly())
@@ -107,7 +111,9 @@ public final class TopicAdminHandler {
             if (a.partitionIndex() != expected++) {
                 return "Partitions should be a consecutive 0-based integer sequence";
             }
-            if (a.brokerIds().isEmpty() || a.brokerIds().size() > 1 || a.brokerIds().get(0) != replicas.brokerId()) {
+            if (a.brokerIds().isEmpty()
+                    || a.brokerIds().size() > 1
+                    || a.brokerIds().get(0) != replicas.brokerId()) {
                 // Only this broker exists; an assignment naming anything else cannot be honoured.
                 return "Replica assignment " + a.brokerIds() + " for partition " + a.partitionIndex()
                         + " names brokers that are not registered";
@@ -124,12 +130,14 @@ public final class TopicAdminHandler {
         DeleteTopicsResponseData response = new DeleteTopicsResponseData();
         var states = request.version() >= 6
                 ? request.data().topics()
-                : request.data().topicNames().stream().map(n -> new DeleteTopicState().setName(n)).toList();
+                : request.data().topicNames().stream()
+                        .map(n -> new DeleteTopicState().setName(n))
+                        .toList();
         for (DeleteTopicState state : states) {
-            DeletableTopicResult r = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
-            Optional<TopicMetadata> topic = state.name() != null
-                    ? topics.topic(state.name())
-                    : topics.topic(state.topicId());
+            DeletableTopicResult r =
+                    new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
+            Optional<TopicMetadata> topic =
+                    state.name() != null ? topics.topic(state.name()) : topics.topic(state.topicId());
             if (topic.isEmpty()) {
                 Errors e = state.name() == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 r.setErrorCode(e.code()).setErrorMessage(e.message());
@@ -165,8 +173,9 @@ public final class TopicAdminHandler {
         for (DeleteRecordsTopic t : request.data().topics()) {
             DeleteRecordsTopicResult tr = new DeleteRecordsTopicResult().setName(t.name());
             for (DeleteRecordsPartition p : t.partitions()) {
-                DeleteRecordsPartitionResult pr =
-                        new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
+                DeleteRecordsPartitionResult pr = new DeleteRecordsPartitionResult()
+                        .setPartitionIndex(p.partitionIndex())
+                        .setLowWatermark(-1);
                 TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                 Optional<Partition> partition =
                         topics.topic(t.name()).isPresent() ? replicas.partition(tp) : Optional.empty();

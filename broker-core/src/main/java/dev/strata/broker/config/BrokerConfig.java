@@ -56,9 +56,8 @@ public final class BrokerConfig {
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.listener = Listener.parse(values.getOrDefault(LISTENERS, "PLAINTEXT://127.0.0.1:9092"));
-        this.advertised = values.containsKey(ADVERTISED_LISTENERS)
-                ? Listener.parse(values.get(ADVERTISED_LISTENERS))
-                : listener;
+        this.advertised =
+                values.containsKey(ADVERTISED_LISTENERS) ? Listener.parse(values.get(ADVERTISED_LISTENERS)) : listener;
         String dirs = values.getOrDefault(LOG_DIRS, values.getOrDefault(LOG_DIR, "./data"));
         List<Path> parsed = new ArrayList<>();
         for (String d : dirs.split(",")) {

@@ -27,51 +27,155 @@ public final class TopicConfigs {
 
     static {
         Map<String, String> synonyms = new LinkedHashMap<>();
-        define(synonyms, TopicConfig.SEGMENT_BYTES_CONFIG, "log.segment.bytes", Type.INT, 1024 * 1024 * 1024,
+        define(
+                synonyms,
+                TopicConfig.SEGMENT_BYTES_CONFIG,
+                "log.segment.bytes",
+                Type.INT,
+                1024 * 1024 * 1024,
                 Range.atLeast(14));
-        define(synonyms, TopicConfig.SEGMENT_MS_CONFIG, "log.roll.ms", Type.LONG, 7L * 24 * 60 * 60 * 1000,
+        define(
+                synonyms,
+                TopicConfig.SEGMENT_MS_CONFIG,
+                "log.roll.ms",
+                Type.LONG,
+                7L * 24 * 60 * 60 * 1000,
                 Range.atLeast(1));
-        define(synonyms, TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, "log.index.size.max.bytes", Type.INT,
-                10 * 1024 * 1024, Range.atLeast(4));
-        define(synonyms, TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, "log.index.interval.bytes", Type.INT, 4096,
+        define(
+                synonyms,
+                TopicConfig.SEGMENT_INDEX_BYTES_CONFIG,
+                "log.index.size.max.bytes",
+                Type.INT,
+                10 * 1024 * 1024,
+                Range.atLeast(4));
+        define(
+                synonyms,
+                TopicConfig.INDEX_INTERVAL_BYTES_CONFIG,
+                "log.index.interval.bytes",
+                Type.INT,
+                4096,
                 Range.atLeast(0));
-        define(synonyms, TopicConfig.RETENTION_MS_CONFIG, "log.retention.ms", Type.LONG, 7L * 24 * 60 * 60 * 1000,
+        define(
+                synonyms,
+                TopicConfig.RETENTION_MS_CONFIG,
+                "log.retention.ms",
+                Type.LONG,
+                7L * 24 * 60 * 60 * 1000,
                 Range.atLeast(-1));
         define(synonyms, TopicConfig.RETENTION_BYTES_CONFIG, "log.retention.bytes", Type.LONG, -1L, null);
-        define(synonyms, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "message.max.bytes", Type.INT, 1024 * 1024 + 12,
+        define(
+                synonyms,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                "message.max.bytes",
+                Type.INT,
+                1024 * 1024 + 12,
                 Range.atLeast(0));
-        define(synonyms, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "log.message.timestamp.type", Type.STRING,
-                "CreateTime", ValidString.in("CreateTime", "LogAppendTime"));
-        define(synonyms, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, "log.message.timestamp.before.max.ms",
-                Type.LONG, Long.MAX_VALUE, Range.atLeast(0));
-        define(synonyms, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "log.message.timestamp.after.max.ms",
-                Type.LONG, 60L * 60 * 1000, Range.atLeast(0));
-        define(synonyms, TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, "log.flush.interval.messages", Type.LONG,
-                Long.MAX_VALUE, Range.atLeast(1));
-        define(synonyms, TopicConfig.FLUSH_MS_CONFIG, "log.flush.interval.ms", Type.LONG, Long.MAX_VALUE,
+        define(
+                synonyms,
+                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
+                "log.message.timestamp.type",
+                Type.STRING,
+                "CreateTime",
+                ValidString.in("CreateTime", "LogAppendTime"));
+        define(
+                synonyms,
+                TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG,
+                "log.message.timestamp.before.max.ms",
+                Type.LONG,
+                Long.MAX_VALUE,
                 Range.atLeast(0));
-        define(synonyms, TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, "log.segment.delete.delay.ms", Type.LONG, 60000L,
+        define(
+                synonyms,
+                TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
+                "log.message.timestamp.after.max.ms",
+                Type.LONG,
+                60L * 60 * 1000,
                 Range.atLeast(0));
-        define(synonyms, TopicConfig.CLEANUP_POLICY_CONFIG, "log.cleanup.policy", Type.LIST, "delete",
-                ConfigDef.ValidList.in(TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.CLEANUP_POLICY_COMPACT));
-        define(synonyms, TopicConfig.COMPRESSION_TYPE_CONFIG, "compression.type", Type.STRING, "producer",
-                ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"));
-        define(synonyms, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "min.insync.replicas", Type.INT, 1,
+        define(
+                synonyms,
+                TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG,
+                "log.flush.interval.messages",
+                Type.LONG,
+                Long.MAX_VALUE,
                 Range.atLeast(1));
-        define(synonyms, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "unclean.leader.election.enable",
-                Type.BOOLEAN, false, null);
-        define(synonyms, TopicConfig.DELETE_RETENTION_MS_CONFIG, "log.cleaner.delete.retention.ms", Type.LONG,
-                24L * 60 * 60 * 1000, Range.atLeast(0));
-        define(synonyms, TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "log.cleaner.min.compaction.lag.ms", Type.LONG,
-                0L, Range.atLeast(0));
-        define(synonyms, TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, "log.cleaner.max.compaction.lag.ms", Type.LONG,
-                Long.MAX_VALUE, Range.atLeast(1));
-        define(synonyms, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "log.cleaner.min.cleanable.ratio",
-                Type.DOUBLE, 0.5, Range.between(0, 1));
+        define(
+                synonyms,
+                TopicConfig.FLUSH_MS_CONFIG,
+                "log.flush.interval.ms",
+                Type.LONG,
+                Long.MAX_VALUE,
+                Range.atLeast(0));
+        define(
+                synonyms,
+                TopicConfig.FILE_DELETE_DELAY_MS_CONFIG,
+                "log.segment.delete.delay.ms",
+                Type.LONG,
+                60000L,
+                Range.atLeast(0));
+        define(
+                synonyms,
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                "log.cleanup.policy",
+                Type.LIST,
+                "delete",
+                ConfigDef.ValidList.in(TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.CLEANUP_POLICY_COMPACT));
+        define(
+                synonyms,
+                TopicConfig.COMPRESSION_TYPE_CONFIG,
+                "compression.type",
+                Type.STRING,
+                "producer",
+                ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"));
+        define(synonyms, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "min.insync.replicas", Type.INT, 1, Range.atLeast(1));
+        define(
+                synonyms,
+                TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
+                "unclean.leader.election.enable",
+                Type.BOOLEAN,
+                false,
+                null);
+        define(
+                synonyms,
+                TopicConfig.DELETE_RETENTION_MS_CONFIG,
+                "log.cleaner.delete.retention.ms",
+                Type.LONG,
+                24L * 60 * 60 * 1000,
+                Range.atLeast(0));
+        define(
+                synonyms,
+                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
+                "log.cleaner.min.compaction.lag.ms",
+                Type.LONG,
+                0L,
+                Range.atLeast(0));
+        define(
+                synonyms,
+                TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG,
+                "log.cleaner.max.compaction.lag.ms",
+                Type.LONG,
+                Long.MAX_VALUE,
+                Range.atLeast(1));
+        define(
+                synonyms,
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+                "log.cleaner.min.cleanable.ratio",
+                Type.DOUBLE,
+                0.5,
+                Range.between(0, 1));
         define(synonyms, TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, null, Type.BOOLEAN, false, null);
-        define(synonyms, TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, "log.local.retention.ms", Type.LONG, -2L,
+        define(
+                synonyms,
+                TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG,
+                "log.local.retention.ms",
+                Type.LONG,
+                -2L,
                 Range.atLeast(-2));
-        define(synonyms, TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "log.local.retention.bytes", Type.LONG, -2L,
+        define(
+                synonyms,
+                TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG,
+                "log.local.retention.bytes",
+                Type.LONG,
+                -2L,
                 Range.atLeast(-2));
         define(synonyms, TopicConfig.PREALLOCATE_CONFIG, "log.preallocate", Type.BOOLEAN, false, null);
         BROKER_SYNONYMS = Collections.unmodifiableMap(synonyms);
@@ -137,7 +241,9 @@ public final class TopicConfigs {
     private static void putIfAbsentScaled(
             Map<String, String> defaults, Map<String, String> broker, String topicName, String brokerName, long unit) {
         if (!defaults.containsKey(topicName) && broker.containsKey(brokerName)) {
-            defaults.put(topicName, Long.toString(Long.parseLong(broker.get(brokerName).trim()) * unit));
+            defaults.put(
+                    topicName,
+                    Long.toString(Long.parseLong(broker.get(brokerName).trim()) * unit));
         }
     }
 }

@@ -24,6 +24,7 @@ final class ClassicGroup {
     private final Map<String, String> staticMembers = new HashMap<>();
     /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined with them yet. */
     final Set<String> pendingMembers = new HashSet<>();
+
     ScheduledFuture<?> joinDeadline;
     boolean initialDelayRunning;
     long stateTimestampMs = System.currentTimeMillis();
@@ -185,7 +186,10 @@ final class ClassicGroup {
     }
 
     int maxRebalanceTimeoutMs() {
-        return members.values().stream().mapToInt(GroupMember::rebalanceTimeoutMs).max().orElse(0);
+        return members.values().stream()
+                .mapToInt(GroupMember::rebalanceTimeoutMs)
+                .max()
+                .orElse(0);
     }
 
     List<GroupMember> notYetJoined() {

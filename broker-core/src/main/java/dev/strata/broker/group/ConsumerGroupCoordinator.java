@@ -69,6 +69,7 @@ public final class ConsumerGroupCoordinator {
         Map<Uuid, Set<Integer>> assigned = new HashMap<>();
         /** What it reported owning last (it still holds partitions it has not finished revoking). */
         Map<Uuid, Set<Integer>> owned = new HashMap<>();
+
         boolean assignmentChanged = true;
         ScheduledFuture<?> sessionExpiry;
 
@@ -114,8 +115,9 @@ public final class ConsumerGroupCoordinator {
             return error(Errors.INVALID_REQUEST, "GroupId can't be empty.");
         }
         if (req.serverAssignor() != null && ServerAssignor.named(req.serverAssignor()) == null) {
-            return error(Errors.UNSUPPORTED_ASSIGNOR, "Assignor " + req.serverAssignor() + " is not supported; "
-                    + "use uniform or range.");
+            return error(
+                    Errors.UNSUPPORTED_ASSIGNOR,
+                    "Assignor " + req.serverAssignor() + " is not supported; " + "use uniform or range.");
         }
         if (req.subscribedTopicRegex() != null) {
             try {
@@ -136,7 +138,8 @@ public final class ConsumerGroupCoordinator {
                     return error(Errors.INVALID_REQUEST, "A joining member must send its subscription.");
                 }
                 String id = req.memberId() == null || req.memberId().isEmpty()
-                        ? Uuid.randomUuid().toString() : req.memberId();
+                        ? Uuid.randomUuid().toString()
+                        : req.memberId();
                 member = group.members.get(id);
                 if (member == null) {
                     if (group.members.size() >= settings.maxSize()) {
@@ -145,8 +148,8 @@ public final class ConsumerGroupCoordinator {
                     member = new Member(id, clientId, clientHost);
                     group.members.put(id, member);
                     group.groupEpoch++;
-                    log.info("Member {} joined consumer group {} (group epoch {})", id, group.groupId,
-                            group.groupEpoch);
+                    log.info(
+                            "Member {} joined consumer group {} (group epoch {})", id, group.groupId, group.groupEpoch);
                 }
                 member.assignmentChanged = true;
             } else {
@@ -155,8 +158,10 @@ public final class ConsumerGroupCoordinator {
                     return error(Errors.UNKNOWN_MEMBER_ID, "Member " + req.memberId() + " is not in the group.");
                 }
                 if (req.memberEpoch() != member.memberEpoch && req.memberEpoch() != member.previousMemberEpoch) {
-                    return error(Errors.FENCED_MEMBER_EPOCH, "Member epoch " + req.memberEpoch()
-                            + " does not match the current epoch " + member.memberEpoch + ".");
+                    return error(
+                            Errors.FENCED_MEMBER_EPOCH,
+                            "Member epoch " + req.memberEpoch() + " does not match the current epoch "
+                                    + member.memberEpoch + ".");
                 }
             }
             updateMember(group, member, req);
@@ -169,8 +174,8 @@ public final class ConsumerGroupCoordinator {
                     .setHeartbeatIntervalMs(settings.heartbeatIntervalMs());
             if (member.assignmentChanged) {
                 ConsumerGroupHeartbeatResponseData.Assignment a = new ConsumerGroupHeartbeatResponseData.Assignment();
-                member.assigned.forEach((topic, parts) -> a.topicPartitions().add(
-                        new ConsumerGroupHeartbeatResponseData.TopicPartitions()
+                member.assigned.forEach((topic, parts) -> a.topicPartitions()
+                        .add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
                                 .setTopicId(topic)
                                 .setPartitions(new ArrayList<>(new TreeSet<>(parts)))));
                 r.setAssignment(a);
@@ -255,8 +260,12 @@ public final class ConsumerGroupCoordinator {
         group.target = assignor.assign(subscribers, counts, current);
         group.assignorName = assignor.name();
         group.assignmentEpoch = group.groupEpoch;
-        log.info("Consumer group {} has a new target assignment in epoch {} ({} members, assignor {})",
-                group.groupId, group.groupEpoch, group.members.size(), assignor.name());
+        log.info(
+                "Consumer group {} has a new target assignment in epoch {} ({} members, assignor {})",
+                group.groupId,
+                group.groupEpoch,
+                group.members.size(),
+                assignor.name());
     }
 
     /** Moves one member towards its target: revoke first; add only partitions no other member still holds. */
@@ -318,8 +327,9 @@ public final class ConsumerGroupCoordinator {
 
     private static boolean heldByAnother(Group group, Member self, Uuid topic, int partition) {
         for (Member other : group.members.values()) {
-            if (other != self && (other.assigned.getOrDefault(topic, Set.of()).contains(partition)
-                    || other.owned.getOrDefault(topic, Set.of()).contains(partition))) {
+            if (other != self
+                    && (other.assigned.getOrDefault(topic, Set.of()).contains(partition)
+                            || other.owned.getOrDefault(topic, Set.of()).contains(partition))) {
                 return true;
             }
         }
@@ -368,17 +378,22 @@ public final class ConsumerGroupCoordinator {
         if (m.sessionExpiry != null) {
             m.sessionExpiry.cancel(false);
         }
-        m.sessionExpiry = timer.schedule(() -> {
-            synchronized (group) {
-                if (group.members.get(m.memberId) == m) {
-                    remove(group, m, "missed its session timeout and was removed from");
-                }
-            }
-        }, settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+        m.sessionExpiry = timer.schedule(
+                () -> {
+                    synchronized (group) {
+                        if (group.members.get(m.memberId) == m) {
+                            remove(group, m, "missed its session timeout and was removed from");
+                        }
+                    }
+                },
+                settings.sessionTimeoutMs(),
+                TimeUnit.MILLISECONDS);
     }
 
     private static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {
-        return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
+        return new ConsumerGroupHeartbeatResponseData()
+                .setErrorCode(error.code())
+                .setErrorMessage(message);
     }
 
     /**
@@ -413,18 +428,32 @@ public final class ConsumerGroupCoordinator {
         if (g.assignmentEpoch < g.groupEpoch) {
             return "Assigning";
         }
-        boolean stable = g.members.values().stream().allMatch(m -> m.memberEpoch == g.assignmentEpoch
-                && sameAssignment(m.assigned, g.target.getOrDefault(m.memberId, Map.of())));
+        boolean stable = g.members.values().stream()
+                .allMatch(m -> m.memberEpoch == g.assignmentEpoch
+                        && sameAssignment(m.assigned, g.target.getOrDefault(m.memberId, Map.of())));
         return stable ? "Stable" : "Reconciling";
     }
 
     /** One member as ConsumerGroupDescribe shows it. */
-    public record MemberView(String memberId, String instanceId, String rackId, int memberEpoch, String clientId,
-            String clientHost, List<String> subscribedTopicNames, String subscribedTopicRegex,
-            Map<Uuid, Set<Integer>> assignment, Map<Uuid, Set<Integer>> targetAssignment) {}
+    public record MemberView(
+            String memberId,
+            String instanceId,
+            String rackId,
+            int memberEpoch,
+            String clientId,
+            String clientHost,
+            List<String> subscribedTopicNames,
+            String subscribedTopicRegex,
+            Map<Uuid, Set<Integer>> assignment,
+            Map<Uuid, Set<Integer>> targetAssignment) {}
 
     /** A consumer group as ConsumerGroupDescribe and ListGroups show it. */
-    public record GroupView(String groupId, String state, int groupEpoch, int assignmentEpoch, String assignorName,
+    public record GroupView(
+            String groupId,
+            String state,
+            int groupEpoch,
+            int assignmentEpoch,
+            String assignorName,
             List<MemberView> members) {}
 
     public Optional<GroupView> describe(String groupId) {
@@ -435,12 +464,20 @@ public final class ConsumerGroupCoordinator {
         synchronized (g) {
             List<MemberView> members = new ArrayList<>();
             for (Member m : g.members.values()) {
-                members.add(new MemberView(m.memberId, m.instanceId, m.rackId, m.memberEpoch, m.clientId,
-                        m.clientHost, m.subscribedTopicNames, m.subscribedTopicRegex, copy(m.assigned),
+                members.add(new MemberView(
+                        m.memberId,
+                        m.instanceId,
+                        m.rackId,
+                        m.memberEpoch,
+                        m.clientId,
+                        m.clientHost,
+                        m.subscribedTopicNames,
+                        m.subscribedTopicRegex,
+                        copy(m.assigned),
                         copy(g.target.getOrDefault(m.memberId, Map.of()))));
             }
-            return Optional.of(new GroupView(g.groupId, state(g), g.groupEpoch, g.assignmentEpoch, g.assignorName,
-                    members));
+            return Optional.of(
+                    new GroupView(g.groupId, state(g), g.groupEpoch, g.assignmentEpoch, g.assignorName, members));
         }
     }
 

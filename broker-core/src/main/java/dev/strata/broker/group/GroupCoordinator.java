@@ -65,9 +65,8 @@ public final class GroupCoordinator {
             return joinError(req.memberId(), Errors.INVALID_GROUP_ID);
         }
         boolean unknownMember = req.memberId().isEmpty();
-        ClassicGroup group = unknownMember
-                ? groups.computeIfAbsent(req.groupId(), ClassicGroup::new)
-                : groups.get(req.groupId());
+        ClassicGroup group =
+                unknownMember ? groups.computeIfAbsent(req.groupId(), ClassicGroup::new) : groups.get(req.groupId());
         if (group == null) {
             return joinError(req.memberId(), Errors.UNKNOWN_MEMBER_ID);
         }
@@ -107,8 +106,15 @@ public final class GroupCoordinator {
             timer.schedule(() -> expirePending(group, newId), req.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
             return joinError(newId, Errors.MEMBER_ID_REQUIRED);
         }
-        GroupMember member = new GroupMember(newId, instanceId, clientId, clientHost, req.rebalanceTimeoutMs(),
-                req.sessionTimeoutMs(), req.protocolType(), protocols);
+        GroupMember member = new GroupMember(
+                newId,
+                instanceId,
+                clientId,
+                clientHost,
+                req.rebalanceTimeoutMs(),
+                req.sessionTimeoutMs(),
+                req.protocolType(),
+                protocols);
         return addMemberAndRebalance(group, member);
     }
 
@@ -116,8 +122,15 @@ public final class GroupCoordinator {
             ClassicGroup group, JoinGroupRequestData req, Map<String, byte[]> protocols) {
         String memberId = req.memberId();
         if (group.pendingMembers.remove(memberId)) {
-            GroupMember member = new GroupMember(memberId, req.groupInstanceId(), "", "", req.rebalanceTimeoutMs(),
-                    req.sessionTimeoutMs(), req.protocolType(), protocols);
+            GroupMember member = new GroupMember(
+                    memberId,
+                    req.groupInstanceId(),
+                    "",
+                    "",
+                    req.rebalanceTimeoutMs(),
+                    req.sessionTimeoutMs(),
+                    req.protocolType(),
+                    protocols);
             return addMemberAndRebalance(group, member);
         }
         Errors fenced = checkStatic(group, memberId, req.groupInstanceId());
@@ -144,8 +157,9 @@ public final class GroupCoordinator {
             }
             case STABLE -> {
                 if (group.isLeader(memberId) || !sameProtocols) {
-                    prepareRebalance(group, "member " + memberId + " rejoined"
-                            + (sameProtocols ? " as leader" : " with new metadata"));
+                    prepareRebalance(
+                            group,
+                            "member " + memberId + " rejoined" + (sameProtocols ? " as leader" : " with new metadata"));
                     return awaitJoin(group, member);
                 }
                 return CompletableFuture.completedFuture(joinResponse(group, member));
@@ -183,8 +197,7 @@ public final class GroupCoordinator {
             }
             return CompletableFuture.completedFuture(r);
         }
-        if (group.is(GroupState.PREPARING_REBALANCE) || group.is(GroupState.COMPLETING_REBALANCE)
-                || !sameProtocols) {
+        if (group.is(GroupState.PREPARING_REBALANCE) || group.is(GroupState.COMPLETING_REBALANCE) || !sameProtocols) {
             if (!group.is(GroupState.PREPARING_REBALANCE)) {
                 prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
             }
@@ -229,8 +242,7 @@ public final class GroupCoordinator {
         }
         boolean fromEmpty = group.is(GroupState.EMPTY);
         group.transitionTo(GroupState.PREPARING_REBALANCE);
-        log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId(), group.generationId(),
-                reason);
+        log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId(), group.generationId(), reason);
         long delay;
         if (fromEmpty && settings.initialRebalanceDelayMs() > 0) {
             group.initialDelayRunning = true;
@@ -271,8 +283,8 @@ public final class GroupCoordinator {
                 }
             } else {
                 for (GroupMember m : group.notYetJoined()) {
-                    log.info("Member {} of group {} did not rejoin in time; removing it", m.memberId(),
-                            group.groupId());
+                    log.info(
+                            "Member {} of group {} did not rejoin in time; removing it", m.memberId(), group.groupId());
                     group.remove(m.memberId());
                 }
                 group.pendingMembers.clear();
@@ -298,8 +310,13 @@ public final class GroupCoordinator {
             persist(group);
             return;
         }
-        log.info("Group {} has {} member(s) in generation {} (protocol {}, leader {})", group.groupId(),
-                group.members().size(), group.generationId(), group.protocolName(), group.leaderId());
+        log.info(
+                "Group {} has {} member(s) in generation {} (protocol {}, leader {})",
+                group.groupId(),
+                group.members().size(),
+                group.generationId(),
+                group.protocolName(),
+                group.leaderId());
         for (GroupMember m : group.members().values()) {
             JoinGroupResponseData r = joinResponse(group, m);
             if (group.isLeader(m.memberId())) {
@@ -325,10 +342,11 @@ public final class GroupCoordinator {
 
     private static void addLeaderMembers(ClassicGroup group, JoinGroupResponseData r) {
         for (GroupMember member : group.members().values()) {
-            r.members().add(new JoinGroupResponseData.JoinGroupResponseMember()
-                    .setMemberId(member.memberId())
-                    .setGroupInstanceId(member.groupInstanceId())
-                    .setMetadata(member.metadata(group.protocolName())));
+            r.members()
+                    .add(new JoinGroupResponseData.JoinGroupResponseMember()
+                            .setMemberId(member.memberId())
+                            .setGroupInstanceId(member.groupInstanceId())
+                            .setMetadata(member.metadata(group.protocolName())));
         }
     }
 
@@ -531,8 +549,8 @@ public final class GroupCoordinator {
     private void scheduleSessionExpiry(ClassicGroup group, GroupMember m) {
         cancelSessionExpiry(m);
         String memberId = m.memberId();
-        m.sessionExpiry = timer.schedule(
-                () -> onSessionExpired(group, memberId), m.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+        m.sessionExpiry =
+                timer.schedule(() -> onSessionExpired(group, memberId), m.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
     }
 
     private static void cancelSessionExpiry(GroupMember m) {
@@ -645,7 +663,9 @@ public final class GroupCoordinator {
 
     /** Deletes committed offsets of partitions the group is not consuming (OffsetDelete). */
     public Map<TopicPartition, Errors> deleteOffsets(
-            String groupId, Collection<TopicPartition> partitions, java.util.function.Function<byte[], Set<String>> subscribedTopics) {
+            String groupId,
+            Collection<TopicPartition> partitions,
+            java.util.function.Function<byte[], Set<String>> subscribedTopics) {
         ClassicGroup group = groups.get(groupId);
         Map<TopicPartition, Errors> out = new LinkedHashMap<>();
         if (group == null && !offsets.containsKey(groupId)) {
@@ -747,19 +767,26 @@ public final class GroupCoordinator {
     // ---------------------------------------------------------------- Admin
 
     /** A summary of one group for ListGroups and DescribeGroups. */
-    public record GroupSummary(String groupId, String state, String protocolType, String protocolName,
-            List<MemberSummary> members) {}
+    public record GroupSummary(
+            String groupId, String state, String protocolType, String protocolName, List<MemberSummary> members) {}
 
     /** One member as DescribeGroups shows it. */
-    public record MemberSummary(String memberId, String groupInstanceId, String clientId, String clientHost,
-            byte[] metadata, byte[] assignment) {}
+    public record MemberSummary(
+            String memberId,
+            String groupInstanceId,
+            String clientId,
+            String clientHost,
+            byte[] metadata,
+            byte[] assignment) {}
 
     public List<GroupSummary> listGroups() {
         List<GroupSummary> out = new ArrayList<>();
         Set<String> ids = new java.util.TreeSet<>(groups.keySet());
         ids.addAll(offsets.keySet());
         for (String id : ids) {
-            describe(id).filter(g -> !g.state().equals(GroupState.DEAD.kafkaName())).ifPresent(out::add);
+            describe(id)
+                    .filter(g -> !g.state().equals(GroupState.DEAD.kafkaName()))
+                    .ifPresent(out::add);
         }
         return out;
     }
@@ -775,13 +802,20 @@ public final class GroupCoordinator {
             List<MemberSummary> members = new ArrayList<>();
             boolean stable = group.is(GroupState.STABLE);
             for (GroupMember m : group.members().values()) {
-                members.add(new MemberSummary(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost(),
+                members.add(new MemberSummary(
+                        m.memberId(),
+                        m.groupInstanceId(),
+                        m.clientId(),
+                        m.clientHost(),
                         stable && group.protocolName() != null ? m.metadata(group.protocolName()) : new byte[0],
                         stable ? m.assignment() : new byte[0]));
             }
-            return Optional.of(new GroupSummary(groupId, group.state().kafkaName(),
+            return Optional.of(new GroupSummary(
+                    groupId,
+                    group.state().kafkaName(),
                     group.protocolType() == null ? "" : group.protocolType(),
-                    stable && group.protocolName() != null ? group.protocolName() : "", members));
+                    stable && group.protocolName() != null ? group.protocolName() : "",
+                    members));
         }
     }
 
@@ -820,25 +854,44 @@ public final class GroupCoordinator {
     private void persist(ClassicGroup group) {
         List<GroupSnapshot.Member> members = new ArrayList<>();
         for (GroupMember m : group.members().values()) {
-            members.add(new GroupSnapshot.Member(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost(),
-                    m.rebalanceTimeoutMs(), m.sessionTimeoutMs(),
-                    group.protocolName() == null ? new byte[0] : m.metadata(group.protocolName()), m.assignment()));
+            members.add(new GroupSnapshot.Member(
+                    m.memberId(),
+                    m.groupInstanceId(),
+                    m.clientId(),
+                    m.clientHost(),
+                    m.rebalanceTimeoutMs(),
+                    m.sessionTimeoutMs(),
+                    group.protocolName() == null ? new byte[0] : m.metadata(group.protocolName()),
+                    m.assignment()));
         }
-        store.storeGroup(new GroupSnapshot(group.groupId(), group.protocolType(), group.generationId(),
-                group.protocolName(), group.leaderId(), group.stateTimestampMs, members));
+        store.storeGroup(new GroupSnapshot(
+                group.groupId(),
+                group.protocolType(),
+                group.generationId(),
+                group.protocolName(),
+                group.leaderId(),
+                group.stateTimestampMs,
+                members));
     }
 
     /** Rebuilds a group read back from the log at startup; its members must heartbeat again within their session. */
     public void restoreGroup(GroupSnapshot snapshot) {
         ClassicGroup group = new ClassicGroup(snapshot.groupId());
         synchronized (group) {
-            group.restore(snapshot.generationId(), snapshot.protocolType(), snapshot.protocolName(),
-                    snapshot.leaderId());
+            group.restore(
+                    snapshot.generationId(), snapshot.protocolType(), snapshot.protocolName(), snapshot.leaderId());
             for (GroupSnapshot.Member sm : snapshot.members()) {
                 Map<String, byte[]> protocols = new LinkedHashMap<>();
                 protocols.put(snapshot.protocolName(), sm.subscription());
-                GroupMember m = new GroupMember(sm.memberId(), sm.groupInstanceId(), sm.clientId(), sm.clientHost(),
-                        sm.rebalanceTimeoutMs(), sm.sessionTimeoutMs(), snapshot.protocolType(), protocols);
+                GroupMember m = new GroupMember(
+                        sm.memberId(),
+                        sm.groupInstanceId(),
+                        sm.clientId(),
+                        sm.clientHost(),
+                        sm.rebalanceTimeoutMs(),
+                        sm.sessionTimeoutMs(),
+                        snapshot.protocolType(),
+                        protocols);
                 m.assignment(sm.assignment());
                 group.add(m);
             }

@@ -18,6 +18,7 @@ final class GroupMember {
     private final String protocolType;
     /** Protocol name to metadata, in the member's order of preference. */
     private Map<String, byte[]> protocols;
+
     private byte[] assignment = new byte[0];
     CompletableFuture<JoinGroupResponseData> awaitingJoin;
     CompletableFuture<SyncGroupResponseData> awaitingSync;
@@ -105,7 +106,8 @@ final class GroupMember {
         if (!protocols.keySet().stream().toList().equals(other.keySet().stream().toList())) {
             return false;
         }
-        return protocols.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), other.get(e.getKey())));
+        return protocols.entrySet().stream()
+                .allMatch(e -> java.util.Arrays.equals(e.getValue(), other.get(e.getKey())));
     }
 
     boolean isAwaitingJoin() {

@@ -65,9 +65,16 @@ public final class OffsetsTopic implements GroupStore {
             return;
         }
         try {
-            topics.createTopic(NAME, numPartitions, (short) 1, Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(segmentBytes)), false);
+            topics.createTopic(
+                    NAME,
+                    numPartitions,
+                    (short) 1,
+                    Map.of(
+                            TopicConfig.CLEANUP_POLICY_CONFIG,
+                            TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.SEGMENT_BYTES_CONFIG,
+                            Integer.toString(segmentBytes)),
+                    false);
         } catch (TopicExistsException raced) {
             // created meanwhile: fine
         }
@@ -77,8 +84,8 @@ public final class OffsetsTopic implements GroupStore {
     public void storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
         List<SimpleRecord> records = new ArrayList<>();
         long now = time.milliseconds();
-        offsets.forEach((tp, o) -> records.add(new SimpleRecord(
-                now, OffsetsTopicRecords.offsetKey(groupId, tp), OffsetsTopicRecords.offsetValue(o))));
+        offsets.forEach((tp, o) -> records.add(
+                new SimpleRecord(now, OffsetsTopicRecords.offsetKey(groupId, tp), OffsetsTopicRecords.offsetValue(o))));
         append(groupId, records);
     }
 
@@ -92,8 +99,12 @@ public final class OffsetsTopic implements GroupStore {
 
     @Override
     public void storeGroup(GroupSnapshot group) {
-        append(group.groupId(), List.of(new SimpleRecord(time.milliseconds(),
-                OffsetsTopicRecords.groupKey(group.groupId()), OffsetsTopicRecords.groupValue(group))));
+        append(
+                group.groupId(),
+                List.of(new SimpleRecord(
+                        time.milliseconds(),
+                        OffsetsTopicRecords.groupKey(group.groupId()),
+                        OffsetsTopicRecords.groupValue(group))));
     }
 
     @Override
@@ -123,7 +134,9 @@ public final class OffsetsTopic implements GroupStore {
         Map<String, Map<TopicPartition, CommittedOffset>> offsets = new LinkedHashMap<>();
         long records = 0;
         for (int p = 0; p < partitionCount(); p++) {
-            LocalLog partitionLog = replicas.partition(new TopicPartition(NAME, p)).map(Partition::log).orElse(null);
+            LocalLog partitionLog = replicas.partition(new TopicPartition(NAME, p))
+                    .map(Partition::log)
+                    .orElse(null);
             if (partitionLog == null) {
                 continue;
             }
@@ -166,14 +179,16 @@ public final class OffsetsTopic implements GroupStore {
                 coordinator.restoreOffsets(group, live);
             }
         });
-        log.info("Loaded {} groups and the offsets of {} groups from {} records of {}",
-                groups.values().stream().filter(g -> g != null).count(), offsets.size(), records, NAME);
+        log.info(
+                "Loaded {} groups and the offsets of {} groups from {} records of {}",
+                groups.values().stream().filter(g -> g != null).count(),
+                offsets.size(),
+                records,
+                NAME);
     }
 
     private static void apply(
-            Record r,
-            Map<String, GroupSnapshot> groups,
-            Map<String, Map<TopicPartition, CommittedOffset>> offsets) {
+            Record r, Map<String, GroupSnapshot> groups, Map<String, Map<TopicPartition, CommittedOffset>> offsets) {
         OffsetsTopicRecords.Key key = OffsetsTopicRecords.readKey(r.key().duplicate());
         ByteBuffer value = r.hasValue() ? r.value().duplicate() : null;
         if (key instanceof OffsetsTopicRecords.OffsetKey k) {

@@ -121,8 +121,14 @@ public final class OffsetsTopicRecords {
             int sessionTimeout = b.getInt();
             byte[] subscription = bytes(b);
             byte[] assignment = bytes(b);
-            members.add(new GroupSnapshot.Member(memberId, instanceId, clientId, clientHost,
-                    rebalanceTimeout < 0 ? sessionTimeout : rebalanceTimeout, sessionTimeout, subscription,
+            members.add(new GroupSnapshot.Member(
+                    memberId,
+                    instanceId,
+                    clientId,
+                    clientHost,
+                    rebalanceTimeout < 0 ? sessionTimeout : rebalanceTimeout,
+                    sessionTimeout,
+                    subscription,
                     assignment));
         }
         return new GroupSnapshot(group, protocolType, generation, protocol, leader, stateTimestamp, members);

@@ -47,7 +47,8 @@ public interface ServerAssignor {
     /** One partition of one topic. */
     record Slot(Uuid topic, int partition) {}
 
-    private static Map<String, Map<Uuid, Set<Integer>>> toMaps(List<Subscriber> members, Map<String, List<Slot>> owned) {
+    private static Map<String, Map<Uuid, Set<Integer>>> toMaps(
+            List<Subscriber> members, Map<String, List<Slot>> owned) {
         Map<String, Map<Uuid, Set<Integer>>> out = new HashMap<>();
         for (Subscriber m : members) {
             Map<Uuid, Set<Integer>> topics = new HashMap<>();
@@ -90,8 +91,10 @@ public interface ServerAssignor {
             for (Subscriber m : sorted) {
                 Map<Uuid, Set<Integer>> mine = current.getOrDefault(m.memberId(), Map.of());
                 for (Slot s : all) {
-                    if (owned.get(m.memberId()).size() < cap && m.topics().contains(s.topic())
-                            && mine.getOrDefault(s.topic(), Set.of()).contains(s.partition()) && taken.add(s)) {
+                    if (owned.get(m.memberId()).size() < cap
+                            && m.topics().contains(s.topic())
+                            && mine.getOrDefault(s.topic(), Set.of()).contains(s.partition())
+                            && taken.add(s)) {
                         owned.get(m.memberId()).add(s);
                     }
                 }
@@ -119,7 +122,9 @@ public interface ServerAssignor {
             Subscriber best = null;
             for (Subscriber m : members) {
                 if (m.topics().contains(topic)
-                        && (best == null || owned.get(m.memberId()).size() < owned.get(best.memberId()).size())) {
+                        && (best == null
+                                || owned.get(m.memberId()).size()
+                                        < owned.get(best.memberId()).size())) {
                     best = m;
                 }
             }

@@ -30,17 +30,42 @@ public record BatchSummary(
         boolean isControlBatch) {
 
     /** A data (non-control) batch. */
-    public BatchSummary(long baseOffset, long lastOffset, long producerId, short producerEpoch, int baseSequence,
-            int lastSequence, boolean isTransactional, long maxTimestamp, int sizeInBytes) {
-        this(baseOffset, lastOffset, producerId, producerEpoch, baseSequence, lastSequence, isTransactional,
-                maxTimestamp, sizeInBytes, false);
+    public BatchSummary(
+            long baseOffset,
+            long lastOffset,
+            long producerId,
+            short producerEpoch,
+            int baseSequence,
+            int lastSequence,
+            boolean isTransactional,
+            long maxTimestamp,
+            int sizeInBytes) {
+        this(
+                baseOffset,
+                lastOffset,
+                producerId,
+                producerEpoch,
+                baseSequence,
+                lastSequence,
+                isTransactional,
+                maxTimestamp,
+                sizeInBytes,
+                false);
     }
 
     /** Summarises a batch as it is now, offsets included. */
     public static BatchSummary of(RecordBatch batch) {
-        return new BatchSummary(batch.baseOffset(), batch.lastOffset(), batch.producerId(), batch.producerEpoch(),
-                batch.baseSequence(), batch.lastSequence(), batch.isTransactional(), batch.maxTimestamp(),
-                batch.sizeInBytes(), batch.isControlBatch());
+        return new BatchSummary(
+                batch.baseOffset(),
+                batch.lastOffset(),
+                batch.producerId(),
+                batch.producerEpoch(),
+                batch.baseSequence(),
+                batch.lastSequence(),
+                batch.isTransactional(),
+                batch.maxTimestamp(),
+                batch.sizeInBytes(),
+                batch.isControlBatch());
     }
 
     /** True when the batch comes from an idempotent or transactional producer. */

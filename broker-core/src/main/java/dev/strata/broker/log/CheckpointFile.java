@@ -39,7 +39,10 @@ final class CheckpointFile {
     static void write(Path file, List<String> entries) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            try (FileChannel channel = FileChannel.open(
+                            tmp,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING);
                     BufferedWriter writer = new BufferedWriter(
                             new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8))) {

@@ -73,8 +73,14 @@ final class Cleaner {
      * @param nextDirtyOffset the new first dirty offset
      * @param nextDeleteHorizonMs the earliest delete horizon among the tombstones kept, or {@code Long.MAX_VALUE}
      */
-    record Result(boolean swapped, long nextDirtyOffset, long nextDeleteHorizonMs, long bytesRead, long bytesWritten,
-            long recordsRead, long recordsWritten) {}
+    record Result(
+            boolean swapped,
+            long nextDirtyOffset,
+            long nextDeleteHorizonMs,
+            long bytesRead,
+            long bytesWritten,
+            long recordsRead,
+            long recordsWritten) {}
 
     private final OffsetMap offsetMap;
     private final int ioBufferSize;
@@ -104,11 +110,16 @@ final class Cleaner {
                 toClean.add(segment);
             }
         }
-        LOG.info("Cleaning {}: {} keys mapped in the dirty offsets [{}, {}), rewriting segments {} (dirty ratio {})",
-                log.topicPartition(), offsetMap.size(), target.firstDirtyOffset(), mapEnd,
-                toClean.stream().map(LogSegment::baseOffset).toList(), String.format("%.3f", target.dirtyRatio()));
-        CleaningFilter filter = new CleaningFilter(nowMs, config.deleteRetentionMs(), mapEnd,
-                target.view().producerLastDataOffsets());
+        LOG.info(
+                "Cleaning {}: {} keys mapped in the dirty offsets [{}, {}), rewriting segments {} (dirty ratio {})",
+                log.topicPartition(),
+                offsetMap.size(),
+                target.firstDirtyOffset(),
+                mapEnd,
+                toClean.stream().map(LogSegment::baseOffset).toList(),
+                String.format("%.3f", target.dirtyRatio()));
+        CleaningFilter filter = new CleaningFilter(
+                nowMs, config.deleteRetentionMs(), mapEnd, target.view().producerLastDataOffsets());
         for (List<LogSegment> group : groupBySize(toClean, config, target.firstUncleanableOffset())) {
             LogSegment cleaned = cleanInto(log, group, filter, config);
             boolean swapped;
@@ -121,14 +132,31 @@ final class Cleaner {
             if (!swapped) {
                 deleteQuietly(cleaned);
                 LOG.info("Log {} changed while it was cleaned; the clean is abandoned", log.topicPartition());
-                return new Result(false, target.firstDirtyOffset(), Long.MAX_VALUE, filter.bytesRead,
-                        filter.bytesWritten, filter.recordsRead, filter.recordsWritten);
+                return new Result(
+                        false,
+                        target.firstDirtyOffset(),
+                        Long.MAX_VALUE,
+                        filter.bytesRead,
+                        filter.bytesWritten,
+                        filter.recordsRead,
+                        filter.recordsWritten);
             }
         }
-        LOG.info("Cleaned {}: {} of {} records and {} of {} bytes kept; first dirty offset now {}",
-                log.topicPartition(), filter.recordsWritten, filter.recordsRead, filter.bytesWritten, filter.bytesRead,
+        LOG.info(
+                "Cleaned {}: {} of {} records and {} of {} bytes kept; first dirty offset now {}",
+                log.topicPartition(),
+                filter.recordsWritten,
+                filter.recordsRead,
+                filter.bytesWritten,
+                filter.bytesRead,
                 endOffset);
-        return new Result(true, endOffset, filter.nextDeleteHorizonMs, filter.bytesRead, filter.bytesWritten, filter.recordsRead,
+        return new Result(
+                true,
+                endOffset,
+                filter.nextDeleteHorizonMs,
+                filter.bytesRead,
+                filter.bytesWritten,
+                filter.recordsRead,
                 filter.recordsWritten);
     }
 
@@ -167,7 +195,10 @@ final class Cleaner {
                                         + "single batch of " + target.log().topicPartition() + " at offset "
                                         + batch.baseOffset());
                             }
-                            LOG.info("The offset map of {} is full at offset {}", target.log().topicPartition(), mapped);
+                            LOG.info(
+                                    "The offset map of {} is full at offset {}",
+                                    target.log().topicPartition(),
+                                    mapped);
                             return mapped;
                         }
                         for (Record record : batch) {
@@ -212,7 +243,9 @@ final class Cleaner {
             throws IOException {
         Path dir = log.dir();
         long baseOffset = group.get(0).baseOffset();
-        for (Path file : List.of(LogSegment.logFile(dir, baseOffset), LogSegment.indexFile(dir, baseOffset),
+        for (Path file : List.of(
+                LogSegment.logFile(dir, baseOffset),
+                LogSegment.indexFile(dir, baseOffset),
                 LogSegment.timeIndexFile(dir, baseOffset))) {
             Files.deleteIfExists(file.resolveSibling(file.getFileName() + LocalLog.CLEANED_SUFFIX));
         }
@@ -236,7 +269,10 @@ final class Cleaner {
                     if (output.position() > 0) {
                         output.flip();
                         MemoryRecords retained = MemoryRecords.readableRecords(output);
-                        cleaned.append(result.maxOffset(), result.maxTimestamp(), result.shallowOffsetOfMaxTimestamp(),
+                        cleaned.append(
+                                result.maxOffset(),
+                                result.maxTimestamp(),
+                                result.shallowOffsetOfMaxTimestamp(),
                                 retained);
                         filter.bytesWritten += retained.sizeInBytes();
                         filter.recordsWritten += result.messagesRetained();

@@ -32,7 +32,9 @@ public record CleanerConfig(boolean enable, int threads, long backoffMs, long de
             throw new ConfigException(BACKOFF_MS, backoffMs, "must not be negative");
         }
         if (dedupeBufferSize / threads < MIN_DEDUPE_BYTES_PER_THREAD) {
-            throw new ConfigException(DEDUPE_BUFFER_SIZE, dedupeBufferSize,
+            throw new ConfigException(
+                    DEDUPE_BUFFER_SIZE,
+                    dedupeBufferSize,
                     "must give every cleaner thread at least " + MIN_DEDUPE_BYTES_PER_THREAD + " bytes");
         }
         if (ioBufferSize / threads < 2 * 1024) {
@@ -50,11 +52,16 @@ public record CleanerConfig(boolean enable, int threads, long backoffMs, long de
         CleanerConfig d = defaults();
         try {
             return new CleanerConfig(
-                    Boolean.parseBoolean(broker.getOrDefault(ENABLE, Boolean.toString(d.enable())).trim()),
-                    Integer.parseInt(broker.getOrDefault(THREADS, Integer.toString(d.threads())).trim()),
-                    Long.parseLong(broker.getOrDefault(BACKOFF_MS, Long.toString(d.backoffMs())).trim()),
-                    Long.parseLong(broker.getOrDefault(DEDUPE_BUFFER_SIZE, Long.toString(d.dedupeBufferSize())).trim()),
-                    Integer.parseInt(broker.getOrDefault(IO_BUFFER_SIZE, Integer.toString(d.ioBufferSize())).trim()));
+                    Boolean.parseBoolean(broker.getOrDefault(ENABLE, Boolean.toString(d.enable()))
+                            .trim()),
+                    Integer.parseInt(broker.getOrDefault(THREADS, Integer.toString(d.threads()))
+                            .trim()),
+                    Long.parseLong(broker.getOrDefault(BACKOFF_MS, Long.toString(d.backoffMs()))
+                            .trim()),
+                    Long.parseLong(broker.getOrDefault(DEDUPE_BUFFER_SIZE, Long.toString(d.dedupeBufferSize()))
+                            .trim()),
+                    Integer.parseInt(broker.getOrDefault(IO_BUFFER_SIZE, Integer.toString(d.ioBufferSize()))
+                            .trim()));
         } catch (NumberFormatException e) {
             throw new ConfigException("Invalid log cleaner setting: " + e.getMessage());
         }

@@ -70,12 +70,20 @@ public final class LocalLog {
     private long unflushedMessages;
     /** Counts truncations, so the log cleaner can tell that segments it read may have changed since. */
     private volatile long truncations;
+
     private volatile boolean closed;
 
     private LocalLog(
-            Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
-            ScheduledExecutorService scheduler, LeaderEpochCache leaderEpochCache, ProducerStateManager producerState,
-            long logStartOffset, long recoveryPoint) {
+            Path dir,
+            TopicPartition topicPartition,
+            Uuid topicId,
+            LogConfig config,
+            Time time,
+            ScheduledExecutorService scheduler,
+            LeaderEpochCache leaderEpochCache,
+            ProducerStateManager producerState,
+            long logStartOffset,
+            long recoveryPoint) {
         this.dir = dir;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
@@ -90,8 +98,14 @@ public final class LocalLog {
     }
 
     public static LocalLog open(
-            Path dir, TopicPartition tp, Uuid topicId, LogConfig config, Time time, long recoveryPoint,
-            boolean hadCleanShutdown) throws IOException {
+            Path dir,
+            TopicPartition tp,
+            Uuid topicId,
+            LogConfig config,
+            Time time,
+            long recoveryPoint,
+            boolean hadCleanShutdown)
+            throws IOException {
         return open(dir, tp, topicId, config, time, recoveryPoint, 0L, hadCleanShutdown, null);
     }
 
@@ -105,8 +119,16 @@ public final class LocalLog {
      * @throws InconsistentTopicIdException if the directory belongs to another incarnation of the topic
      */
     public static LocalLog open(
-            Path dir, TopicPartition tp, Uuid topicId, LogConfig config, Time time, long recoveryPoint,
-            long logStartOffset, boolean hadCleanShutdown, ScheduledExecutorService scheduler) throws IOException {
+            Path dir,
+            TopicPartition tp,
+            Uuid topicId,
+            LogConfig config,
+            Time time,
+            long recoveryPoint,
+            long logStartOffset,
+            boolean hadCleanShutdown,
+            ScheduledExecutorService scheduler)
+            throws IOException {
         Files.createDirectories(dir);
         Optional<Uuid> storedId = PartitionMetadataFile.read(dir);
         if (storedId.isPresent() && !storedId.get().equals(topicId)) {
@@ -145,7 +167,16 @@ public final class LocalLog {
                 producers.takeSnapshot(logEndOffset);
             }
 
-            LocalLog log = new LocalLog(dir, tp, topicId, config, time, scheduler, epochs, producers, startOffset,
+            LocalLog log = new LocalLog(
+                    dir,
+                    tp,
+                    topicId,
+                    config,
+                    time,
+                    scheduler,
+                    epochs,
+                    producers,
+                    startOffset,
                     hadCleanShutdown ? Math.min(recoveryPoint, logEndOffset) : logEndOffset);
             if (hadCleanShutdown) {
                 log.recoveryPoint = logEndOffset;
@@ -155,10 +186,19 @@ public final class LocalLog {
             }
             log.end = new EndOffset(logEndOffset, active.baseOffset(), active.size());
             log.highWatermark = logEndOffset;
-            LOG.info("Loaded log {} in {}: {} segments, log start offset {}, log end offset {}, {} segments recovered, "
+            LOG.info(
+                    "Loaded log {} in {}: {} segments, log start offset {}, log end offset {}, {} segments recovered, "
                             + "{} bytes truncated, {} indexes rebuilt, {} producer batches replayed, in {} ms",
-                    tp, dir, loaded.size(), startOffset, logEndOffset, stats.segmentsRecovered, stats.bytesTruncated,
-                    stats.indexesRebuilt, replayed, time.milliseconds() - startMs);
+                    tp,
+                    dir,
+                    loaded.size(),
+                    startOffset,
+                    logEndOffset,
+                    stats.segmentsRecovered,
+                    stats.bytesTruncated,
+                    stats.indexesRebuilt,
+                    replayed,
+                    time.milliseconds() - startMs);
             return log;
         } catch (IOException | RuntimeException e) {
             for (LogSegment segment : loaded) {
@@ -187,8 +227,10 @@ public final class LocalLog {
                 String name = file.getFileName().toString();
                 if (name.endsWith(LogSegment.LOG_SUFFIX + SWAP_SUFFIX)) {
                     swaps.add(LogSegment.offsetFromFileName(name));
-                } else if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX)
-                        || name.endsWith(SWAP_SUFFIX) || name.endsWith(TMP_SUFFIX)) {
+                } else if (name.endsWith(LogSegment.DELETED_SUFFIX)
+                        || name.endsWith(CLEANED_SUFFIX)
+                        || name.endsWith(SWAP_SUFFIX)
+                        || name.endsWith(TMP_SUFFIX)) {
                     LOG.info("Deleting stray file {}", file);
                     Files.deleteIfExists(file);
                 } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
@@ -285,12 +327,17 @@ public final class LocalLog {
             segment.flush();
             stats.segmentsRecovered++;
             stats.bytesTruncated += truncated;
-            LOG.info("Recovered segment {} of {}: {} bytes truncated", segment.baseOffset(),
-                    segment.log().file().getParent(), truncated);
+            LOG.info(
+                    "Recovered segment {} of {}: {} bytes truncated",
+                    segment.baseOffset(),
+                    segment.log().file().getParent(),
+                    truncated);
             if (truncated > 0) {
                 while (loaded.size() > i + 1) {
                     LogSegment unreachable = loaded.remove(loaded.size() - 1);
-                    LOG.info("Deleting segment {} after the truncated segment {}", unreachable.baseOffset(),
+                    LOG.info(
+                            "Deleting segment {} after the truncated segment {}",
+                            unreachable.baseOffset(),
                             segment.baseOffset());
                     unreachable.deleteIfExists();
                 }
@@ -418,8 +465,14 @@ public final class LocalLog {
                 Optional<BatchMetadata> original = producerState.checkBatch(batch);
                 if (original.isPresent()) {
                     BatchMetadata meta = original.get();
-                    return new LogAppendInfo(meta.firstOffset(), meta.lastOffset(), RecordBatch.NO_TIMESTAMP,
-                            RecordBatch.NO_TIMESTAMP, logStartOffset, 0, true);
+                    return new LogAppendInfo(
+                            meta.firstOffset(),
+                            meta.lastOffset(),
+                            RecordBatch.NO_TIMESTAMP,
+                            RecordBatch.NO_TIMESTAMP,
+                            logStartOffset,
+                            0,
+                            true);
                 }
             }
             MemoryRecords valid = validated.records();
@@ -428,11 +481,21 @@ public final class LocalLog {
                         + " bytes do not fit segment.bytes=" + config.segmentBytes() + " of " + topicPartition);
             }
             if (validated.recordCount() == 0) {
-                return new LogAppendInfo(end.offset(), end.offset() - 1, RecordBatch.NO_TIMESTAMP,
-                        validated.logAppendTime(), logStartOffset, 0, false);
+                return new LogAppendInfo(
+                        end.offset(),
+                        end.offset() - 1,
+                        RecordBatch.NO_TIMESTAMP,
+                        validated.logAppendTime(),
+                        logStartOffset,
+                        0,
+                        false);
             }
-            LogSegment segment = maybeRoll(valid.sizeInBytes(), validated.maxTimestamp(), validated.firstOffset(),
-                    validated.lastOffset(), nowMs);
+            LogSegment segment = maybeRoll(
+                    valid.sizeInBytes(),
+                    validated.maxTimestamp(),
+                    validated.firstOffset(),
+                    validated.lastOffset(),
+                    nowMs);
             segment.append(validated.lastOffset(), validated.maxTimestamp(), validated.lastOffset(), valid);
             for (BatchSummary batch : validated.batches()) {
                 producerState.update(batch);
@@ -447,8 +510,14 @@ public final class LocalLog {
             if (unflushedMessages >= config.flushMessages()) {
                 flushLocked();
             }
-            return new LogAppendInfo(validated.firstOffset(), validated.lastOffset(), validated.maxTimestamp(),
-                    validated.logAppendTime(), logStartOffset, validated.recordCount(), false);
+            return new LogAppendInfo(
+                    validated.firstOffset(),
+                    validated.lastOffset(),
+                    validated.maxTimestamp(),
+                    validated.logAppendTime(),
+                    logStartOffset,
+                    validated.recordCount(),
+                    false);
         } catch (IOException e) {
             throw new KafkaStorageException("Error appending to " + topicPartition + " in " + dir, e);
         } finally {
@@ -523,8 +592,8 @@ public final class LocalLog {
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
         while (entry != null) {
             LogSegment segment = entry.getValue();
-            FetchDataInfo info = segment.read(startOffset, maxBytes, maxPosition(segment, maxOffset, endNow),
-                    minOneMessage);
+            FetchDataInfo info =
+                    segment.read(startOffset, maxBytes, maxPosition(segment, maxOffset, endNow), minOneMessage);
             if (info != null) {
                 return info;
             }
@@ -564,7 +633,9 @@ public final class LocalLog {
         }
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
             OptionalInt latest = leaderEpochCache.latestEpoch();
-            return Optional.of(new TimestampAndOffset(RecordBatch.NO_TIMESTAMP, logEndOffset(),
+            return Optional.of(new TimestampAndOffset(
+                    RecordBatch.NO_TIMESTAMP,
+                    logEndOffset(),
                     latest.isPresent() ? Optional.of(latest.getAsInt()) : Optional.empty()));
         }
         if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
@@ -651,25 +722,30 @@ public final class LocalLog {
         lock.lock();
         try {
             ensureOpen();
-            int deleted = deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset,
-                    "log start");
+            int deleted = deleteSegmentsWhile(
+                    (segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
             if (current.retentionMs() >= 0) {
                 long nowMs = time.milliseconds();
-                deleted += deleteSegmentsWhile((segment, next) -> {
-                    long timestamp = segment.largestTimestamp() >= 0
-                            ? segment.largestTimestamp() : segment.lastModifiedMs();
-                    return nowMs - timestamp > current.retentionMs();
-                }, "retention.ms");
+                deleted += deleteSegmentsWhile(
+                        (segment, next) -> {
+                            long timestamp = segment.largestTimestamp() >= 0
+                                    ? segment.largestTimestamp()
+                                    : segment.lastModifiedMs();
+                            return nowMs - timestamp > current.retentionMs();
+                        },
+                        "retention.ms");
             }
             if (current.retentionBytes() >= 0) {
                 long[] excess = {size() - current.retentionBytes()};
-                deleted += deleteSegmentsWhile((segment, next) -> {
-                    if (excess[0] - segment.size() < 0) {
-                        return false;
-                    }
-                    excess[0] -= segment.size();
-                    return true;
-                }, "retention.bytes");
+                deleted += deleteSegmentsWhile(
+                        (segment, next) -> {
+                            if (excess[0] - segment.size() < 0) {
+                                return false;
+                            }
+                            excess[0] -= segment.size();
+                            return true;
+                        },
+                        "retention.bytes");
             }
             return deleted;
         } finally {
@@ -712,8 +788,13 @@ public final class LocalLog {
             leaderEpochCache.truncateFromStart(newStart);
         }
         producerState.deleteSnapshotsBelow(segments.firstKey());
-        LOG.info("Deleted {} segments of {} by {}: base offsets {}; log start offset now {}", deletable.size(),
-                topicPartition, reason, deletable.stream().map(LogSegment::baseOffset).toList(), logStartOffset);
+        LOG.info(
+                "Deleted {} segments of {} by {}: base offsets {}; log start offset now {}",
+                deletable.size(),
+                topicPartition,
+                reason,
+                deletable.stream().map(LogSegment::baseOffset).toList(),
+                logStartOffset);
         return deletable.size();
     }
 
@@ -741,8 +822,13 @@ public final class LocalLog {
      * @param truncations the truncation count, for {@link #replaceSegments}
      */
     record CleanerView(
-            List<LogSegment> segments, long logStartOffset, long logEndOffset, long highWatermark,
-            long firstUnstableOffset, Map<Long, Long> producerLastDataOffsets, long truncations) {}
+            List<LogSegment> segments,
+            long logStartOffset,
+            long logEndOffset,
+            long highWatermark,
+            long firstUnstableOffset,
+            Map<Long, Long> producerLastDataOffsets,
+            long truncations) {}
 
     CleanerView cleanerView() {
         lock.lock();
@@ -752,14 +838,21 @@ public final class LocalLog {
             Map<Long, Long> lastDataOffsets = new HashMap<>();
             for (ProducerStateEntry producer : producerState.activeProducers().values()) {
                 if (producer.currentTxnFirstOffset().isPresent()) {
-                    firstUnstable = Math.min(firstUnstable, producer.currentTxnFirstOffset().getAsLong());
+                    firstUnstable = Math.min(
+                            firstUnstable, producer.currentTxnFirstOffset().getAsLong());
                 }
                 if (producer.lastDataOffset() >= 0) {
                     lastDataOffsets.put(producer.producerId(), producer.lastDataOffset());
                 }
             }
-            return new CleanerView(List.copyOf(segments.values()), logStartOffset, end.offset(), highWatermark,
-                    firstUnstable, lastDataOffsets, truncations);
+            return new CleanerView(
+                    List.copyOf(segments.values()),
+                    logStartOffset,
+                    end.offset(),
+                    highWatermark,
+                    firstUnstable,
+                    lastDataOffsets,
+                    truncations);
         } finally {
             lock.unlock();
         }
@@ -786,7 +879,8 @@ public final class LocalLog {
                     return false;
                 }
             }
-            if (truncations != truncationsSeen || cleaned.baseOffset() != replaced.get(0).baseOffset()) {
+            if (truncations != truncationsSeen
+                    || cleaned.baseOffset() != replaced.get(0).baseOffset()) {
                 return false;
             }
             cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
@@ -798,8 +892,10 @@ public final class LocalLog {
                 cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
                 Utils.flushDir(dir);
             } catch (IOException e) {
-                throw new KafkaStorageException("Error swapping the compacted segment " + cleaned.baseOffset()
-                        + " into " + topicPartition + "; the swap completes when the log is next opened", e);
+                throw new KafkaStorageException(
+                        "Error swapping the compacted segment " + cleaned.baseOffset() + " into " + topicPartition
+                                + "; the swap completes when the log is next opened",
+                        e);
             }
             segments.put(cleaned.baseOffset(), cleaned);
             for (LogSegment segment : replaced.subList(1, replaced.size())) {
@@ -830,7 +926,8 @@ public final class LocalLog {
                 throw new OffsetOutOfRangeException("Cannot truncate " + topicPartition + " to " + targetOffset
                         + " below its log start offset " + logStartOffset);
             }
-            for (LogSegment segment : List.copyOf(segments.tailMap(targetOffset, false).values())) {
+            for (LogSegment segment :
+                    List.copyOf(segments.tailMap(targetOffset, false).values())) {
                 boolean wholeSegmentGoes = segment.baseOffset() > targetOffset
                         || segments.size() > 1 && segment.baseOffset() == targetOffset;
                 if (wholeSegmentGoes) {
@@ -939,7 +1036,7 @@ public final class LocalLog {
 
     @Override
     public String toString() {
-        return "LocalLog(" + topicPartition + ", dir=" + dir + ", logStartOffset=" + logStartOffset
-                + ", logEndOffset=" + end.offset() + ", segments=" + segments.size() + ")";
+        return "LocalLog(" + topicPartition + ", dir=" + dir + ", logStartOffset=" + logStartOffset + ", logEndOffset="
+                + end.offset() + ", segments=" + segments.size() + ")";
     }
 }

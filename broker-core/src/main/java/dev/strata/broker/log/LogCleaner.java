@@ -52,6 +52,7 @@ public final class LogCleaner implements AutoCloseable {
     private final Map<TopicPartition, Long> nextDeleteHorizons = new ConcurrentHashMap<>();
     /** Guarded by {@code this}: logs being cleaned, logs whose clean must stop, logs that failed. */
     private final Set<TopicPartition> inProgress = new HashSet<>();
+
     private final Set<TopicPartition> aborting = new HashSet<>();
     private final Set<TopicPartition> uncleanable = new HashSet<>();
     private final Object checkpointLock = new Object();
@@ -168,7 +169,9 @@ public final class LogCleaner implements AutoCloseable {
         LogToClean tombstonesDue = null;
         for (LocalLog log : logs.get()) {
             TopicPartition tp = log.topicPartition();
-            if (!log.config().compact() || inProgress.contains(tp) || uncleanable.contains(tp)
+            if (!log.config().compact()
+                    || inProgress.contains(tp)
+                    || uncleanable.contains(tp)
                     || aborting.contains(tp)) {
                 continue;
             }
@@ -180,12 +183,14 @@ public final class LogCleaner implements AutoCloseable {
                 continue; // closed meanwhile
             }
             if (candidate.needsCleaning()) {
-                if (best == null || candidate.maxLagExceeded() && !best.maxLagExceeded()
+                if (best == null
+                        || candidate.maxLagExceeded() && !best.maxLagExceeded()
                         || candidate.maxLagExceeded() == best.maxLagExceeded()
-                        && candidate.dirtyRatio() > best.dirtyRatio()) {
+                                && candidate.dirtyRatio() > best.dirtyRatio()) {
                     best = candidate;
                 }
-            } else if (tombstonesDue == null && candidate.cleanBytes() > 0
+            } else if (tombstonesDue == null
+                    && candidate.cleanBytes() > 0
                     && nextDeleteHorizons.getOrDefault(tp, 0L) <= nowMs) {
                 tombstonesDue = candidate;
             }

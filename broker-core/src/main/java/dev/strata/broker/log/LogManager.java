@@ -72,18 +72,33 @@ public final class LogManager implements AutoCloseable {
      * @param flushCheckIntervalMs how often logs are checked for {@code flush.ms} and checkpoints are written
      */
     public LogManager(
-            List<Path> logDirs, Function<TopicPartition, LogConfig> configs, Time time,
-            ScheduledExecutorService scheduler, long retentionCheckIntervalMs, long flushCheckIntervalMs)
+            List<Path> logDirs,
+            Function<TopicPartition, LogConfig> configs,
+            Time time,
+            ScheduledExecutorService scheduler,
+            long retentionCheckIntervalMs,
+            long flushCheckIntervalMs)
             throws IOException {
-        this(logDirs, configs, time, scheduler, retentionCheckIntervalMs, flushCheckIntervalMs,
+        this(
+                logDirs,
+                configs,
+                time,
+                scheduler,
+                retentionCheckIntervalMs,
+                flushCheckIntervalMs,
                 CleanerConfig.defaults());
     }
 
     /** @param cleanerConfig the settings of the {@link LogCleaner} that compacts the logs of compacted topics */
     public LogManager(
-            List<Path> logDirs, Function<TopicPartition, LogConfig> configs, Time time,
-            ScheduledExecutorService scheduler, long retentionCheckIntervalMs, long flushCheckIntervalMs,
-            CleanerConfig cleanerConfig) throws IOException {
+            List<Path> logDirs,
+            Function<TopicPartition, LogConfig> configs,
+            Time time,
+            ScheduledExecutorService scheduler,
+            long retentionCheckIntervalMs,
+            long flushCheckIntervalMs,
+            CleanerConfig cleanerConfig)
+            throws IOException {
         this.logDirs = List.copyOf(logDirs);
         this.configs = configs;
         this.time = time;
@@ -142,8 +157,16 @@ public final class LogManager implements AutoCloseable {
                     throw new KafkaStorageException("Partition " + tp + " has directories in two log dirs: "
                             + logs.get(tp).dir() + " and " + partitionDir);
                 }
-                LocalLog log = LocalLog.open(partitionDir, tp, partitions.get(tp), configs.apply(tp), time,
-                        recoveryPoints.getOrDefault(tp, 0L), startOffsets.getOrDefault(tp, 0L), clean, scheduler);
+                LocalLog log = LocalLog.open(
+                        partitionDir,
+                        tp,
+                        partitions.get(tp),
+                        configs.apply(tp),
+                        time,
+                        recoveryPoints.getOrDefault(tp, 0L),
+                        startOffsets.getOrDefault(tp, 0L),
+                        clean,
+                        scheduler);
                 logs.put(tp, log);
             }
         }
@@ -159,12 +182,12 @@ public final class LogManager implements AutoCloseable {
     public void startup() {
         cleaner.startup();
         synchronized (tasks) {
-            tasks.add(scheduler.scheduleWithFixedDelay(this::cleanupLogs, retentionCheckIntervalMs,
-                    retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
-            tasks.add(scheduler.scheduleWithFixedDelay(this::flushDirtyLogs, flushCheckIntervalMs,
-                    flushCheckIntervalMs, TimeUnit.MILLISECONDS));
-            tasks.add(scheduler.scheduleWithFixedDelay(this::checkpointLogs, flushCheckIntervalMs,
-                    flushCheckIntervalMs, TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(
+                    this::cleanupLogs, retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(
+                    this::flushDirtyLogs, flushCheckIntervalMs, flushCheckIntervalMs, TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(
+                    this::checkpointLogs, flushCheckIntervalMs, flushCheckIntervalMs, TimeUnit.MILLISECONDS));
         }
     }
 
@@ -249,14 +272,17 @@ public final class LogManager implements AutoCloseable {
     }
 
     private void scheduleDirDeletion(Path dir, long delayMs) {
-        scheduler.schedule(() -> {
-            try {
-                Utils.delete(dir.toFile());
-                LOG.info("Deleted {}", dir);
-            } catch (IOException e) {
-                LOG.warn("Failed to delete {}", dir, e);
-            }
-        }, delayMs, TimeUnit.MILLISECONDS);
+        scheduler.schedule(
+                () -> {
+                    try {
+                        Utils.delete(dir.toFile());
+                        LOG.info("Deleted {}", dir);
+                    } catch (IOException e) {
+                        LOG.warn("Failed to delete {}", dir, e);
+                    }
+                },
+                delayMs,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Applies retention to every log, one at a time. */
@@ -293,7 +319,8 @@ public final class LogManager implements AutoCloseable {
             List<String> startOffsets = new ArrayList<>();
             for (LocalLog log : logs.values()) {
                 if (log.dir().getParent().equals(logDir)) {
-                    String key = log.topicPartition().topic() + " " + log.topicPartition().partition() + " ";
+                    String key = log.topicPartition().topic() + " "
+                            + log.topicPartition().partition() + " ";
                     recoveryPoints.add(key + log.recoveryPoint());
                     startOffsets.add(key + log.logStartOffset());
                 }

@@ -49,7 +49,11 @@ public final class LogSegment implements Closeable {
     private volatile long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
 
     private LogSegment(
-            FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex, long baseOffset, int indexIntervalBytes,
+            FileRecords log,
+            OffsetIndex offsetIndex,
+            TimeIndex timeIndex,
+            long baseOffset,
+            int indexIntervalBytes,
             Time time) {
         this.log = log;
         this.offsetIndex = offsetIndex;
@@ -75,14 +79,14 @@ public final class LogSegment implements Closeable {
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, Time time, String fileSuffix)
             throws IOException {
-        FileRecords log = FileRecords.open(withSuffix(logFile(dir, baseOffset), fileSuffix).toFile(), true, false, 0,
-                false);
+        FileRecords log = FileRecords.open(
+                withSuffix(logFile(dir, baseOffset), fileSuffix).toFile(), true, false, 0, false);
         OffsetIndex offsetIndex = null;
         try {
-            offsetIndex = new OffsetIndex(withSuffix(indexFile(dir, baseOffset), fileSuffix), baseOffset,
-                    config.maxIndexSize());
-            TimeIndex timeIndex = new TimeIndex(withSuffix(timeIndexFile(dir, baseOffset), fileSuffix), baseOffset,
-                    config.maxIndexSize());
+            offsetIndex = new OffsetIndex(
+                    withSuffix(indexFile(dir, baseOffset), fileSuffix), baseOffset, config.maxIndexSize());
+            TimeIndex timeIndex = new TimeIndex(
+                    withSuffix(timeIndexFile(dir, baseOffset), fileSuffix), baseOffset, config.maxIndexSize());
             return new LogSegment(log, offsetIndex, timeIndex, baseOffset, config.indexIntervalBytes(), time);
         } catch (IOException | RuntimeException e) {
             log.close();
@@ -229,7 +233,8 @@ public final class LogSegment implements Closeable {
     /** The offset after the last batch in the segment, or the base offset when it is empty. */
     public long readNextOffset() {
         long next = baseOffset;
-        for (FileChannelRecordBatch batch : log.batchesFrom(offsetIndex.lastEntry().position())) {
+        for (FileChannelRecordBatch batch :
+                log.batchesFrom(offsetIndex.lastEntry().position())) {
             next = batch.nextOffset();
         }
         return next;
@@ -252,14 +257,20 @@ public final class LogSegment implements Closeable {
         try {
             for (FileChannelRecordBatch batch : log.batches()) {
                 if (batch.magic() < RecordBatch.MAGIC_VALUE_V2) {
-                    LOG.warn("Found a batch with unsupported magic {} at position {} in {}", batch.magic(), validBytes,
+                    LOG.warn(
+                            "Found a batch with unsupported magic {} at position {} in {}",
+                            batch.magic(),
+                            validBytes,
                             log.file());
                     break;
                 }
                 batch.ensureValid();
                 if (batch.baseOffset() < nextExpectedOffset || !canConvertToRelativeOffset(batch.lastOffset())) {
-                    LOG.warn("Found a batch with out-of-order base offset {} (expected at least {}) in {}",
-                            batch.baseOffset(), nextExpectedOffset, log.file());
+                    LOG.warn(
+                            "Found a batch with out-of-order base offset {} (expected at least {}) in {}",
+                            batch.baseOffset(),
+                            nextExpectedOffset,
+                            log.file());
                     break;
                 }
                 if (batch.maxTimestamp() > largestTimestamp()) {
@@ -289,7 +300,7 @@ public final class LogSegment implements Closeable {
     }
 
     public int recover() throws IOException {
-        return recover(batch -> { });
+        return recover(batch -> {});
     }
 
     /** Checks both indexes; throws {@link CorruptIndexException} if either must be rebuilt. */
@@ -308,7 +319,8 @@ public final class LogSegment implements Closeable {
      */
     public FileRecords.TimestampAndOffset findOffsetByTimestamp(long timestamp, long startingOffset) {
         TimestampOffset floor = timeIndex.lookup(timestamp);
-        int position = offsetIndex.lookup(Math.max(floor.offset(), startingOffset)).position();
+        int position =
+                offsetIndex.lookup(Math.max(floor.offset(), startingOffset)).position();
         return log.searchForTimestamp(timestamp, position, startingOffset);
     }
 
@@ -399,8 +411,10 @@ public final class LogSegment implements Closeable {
     /** Renames every file of the segment with a {@code .deleted} suffix, so a restart finishes the deletion. */
     public void renameForDeletion() throws IOException {
         Path logPath = log.file().toPath();
-        log.renameTo(logPath.resolveSibling(logPath.getFileName() + DELETED_SUFFIX).toFile());
-        offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + DELETED_SUFFIX));
+        log.renameTo(
+                logPath.resolveSibling(logPath.getFileName() + DELETED_SUFFIX).toFile());
+        offsetIndex.renameTo(
+                offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + DELETED_SUFFIX));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + DELETED_SUFFIX));
     }
 

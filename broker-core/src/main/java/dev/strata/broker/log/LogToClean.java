@@ -19,8 +19,14 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * @param maxLagExceeded the oldest dirty record is older than {@code max.compaction.lag.ms}
  */
 record LogToClean(
-        LocalLog log, LocalLog.CleanerView view, long firstDirtyOffset, long firstUncleanableOffset,
-        List<LogSegment> cleanable, long cleanBytes, long dirtyBytes, boolean maxLagExceeded) {
+        LocalLog log,
+        LocalLog.CleanerView view,
+        long firstDirtyOffset,
+        long firstUncleanableOffset,
+        List<LogSegment> cleanable,
+        long cleanBytes,
+        long dirtyBytes,
+        boolean maxLagExceeded) {
 
     static LogToClean of(LocalLog log, LocalLog.CleanerView view, long checkpointedDirtyOffset, long nowMs) {
         LogConfig config = log.config();
@@ -34,8 +40,8 @@ record LogToClean(
         for (int i = 0; i + 1 < segments.size(); i++) {
             LogSegment segment = segments.get(i);
             long segmentEnd = segments.get(i + 1).baseOffset();
-            boolean tooRecent = config.minCompactionLagMs() > 0
-                    && segment.largestTimestamp() > nowMs - config.minCompactionLagMs();
+            boolean tooRecent =
+                    config.minCompactionLagMs() > 0 && segment.largestTimestamp() > nowMs - config.minCompactionLagMs();
             if (segmentEnd > stableLimit || tooRecent) {
                 break;
             }
@@ -50,10 +56,17 @@ record LogToClean(
             }
         }
         long firstUncleanable = segments.get(cleanableCount).baseOffset();
-        boolean maxLagExceeded = dirtyBytes > 0 && firstDirtyTimestamp >= 0
-                && nowMs - firstDirtyTimestamp > config.maxCompactionLagMs();
-        return new LogToClean(log, view, firstDirty, firstUncleanable, List.copyOf(segments.subList(0, cleanableCount)),
-                cleanBytes, dirtyBytes, maxLagExceeded);
+        boolean maxLagExceeded =
+                dirtyBytes > 0 && firstDirtyTimestamp >= 0 && nowMs - firstDirtyTimestamp > config.maxCompactionLagMs();
+        return new LogToClean(
+                log,
+                view,
+                firstDirty,
+                firstUncleanable,
+                List.copyOf(segments.subList(0, cleanableCount)),
+                cleanBytes,
+                dirtyBytes,
+                maxLagExceeded);
     }
 
     private static long firstBatchTimestamp(LogSegment segment) {

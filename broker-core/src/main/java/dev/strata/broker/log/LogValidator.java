@@ -39,8 +39,7 @@ public final class LogValidator {
 
     private static final String PRODUCER_COMPRESSION = "producer";
 
-    private LogValidator() {
-    }
+    private LogValidator() {}
 
     /**
      * Validates the batches of one partition from a Produce request and assigns them dense offsets from
@@ -61,8 +60,14 @@ public final class LogValidator {
      * @throws RecordTooLargeException if a batch is larger than {@code max.message.bytes}
      * @throws InvalidTimestampException if a CreateTime timestamp is out of the allowed range
      */
-    public static ValidationResult validateAndAssignOffsets(MemoryRecords records, TopicPartition tp,
-            long firstOffset, LogConfig config, long nowMs, int partitionLeaderEpoch, boolean fromClient) {
+    public static ValidationResult validateAndAssignOffsets(
+            MemoryRecords records,
+            TopicPartition tp,
+            long firstOffset,
+            LogConfig config,
+            long nowMs,
+            int partitionLeaderEpoch,
+            boolean fromClient) {
         List<MutableRecordBatch> batches = readBatches(records, tp, config);
         CompressionType target = targetCompression(config.compressionType());
         boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
@@ -111,8 +116,14 @@ public final class LogValidator {
         }
 
         MemoryRecords out = rewritten ? concatenate(scanned, parts) : records;
-        return new ValidationResult(out, firstOffset, nextOffset - 1, maxTimestamp,
-                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, recordCount, summaries);
+        return new ValidationResult(
+                out,
+                firstOffset,
+                nextOffset - 1,
+                maxTimestamp,
+                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
+                recordCount,
+                summaries);
     }
 
     /**
@@ -191,8 +202,8 @@ public final class LogValidator {
      * Reads every record of a batch, decompressing if needed, and checks offset deltas, keys and timestamps. Keeps the
      * records only when the batch is going to be re-encoded.
      */
-    private static ScannedBatch scanRecords(MutableRecordBatch batch, TopicPartition tp, LogConfig config, long nowMs,
-            boolean keepRecords) {
+    private static ScannedBatch scanRecords(
+            MutableRecordBatch batch, TopicPartition tp, LogConfig config, long nowMs, boolean keepRecords) {
         int expectedCount = batch.countOrNull();
         boolean checkTimestamps = config.timestampType() == TimestampType.CREATE_TIME;
         long lowest = saturatedAdd(nowMs, -config.timestampBeforeMaxMs());
@@ -206,16 +217,16 @@ public final class LogValidator {
             while (it.hasNext()) {
                 Record record = it.next();
                 if (index >= expectedCount) {
-                    throw new InvalidRecordException("Batch in " + tp + " holds more records than its count "
-                            + expectedCount);
+                    throw new InvalidRecordException(
+                            "Batch in " + tp + " holds more records than its count " + expectedCount);
                 }
                 if (record.offset() - batch.baseOffset() != index) {
                     throw new InvalidRecordException("Record " + index + " of batch in " + tp + " has offset delta "
                             + (record.offset() - batch.baseOffset()) + ", expected " + index);
                 }
                 if (config.compact() && !record.hasKey()) {
-                    throw new InvalidRecordException("Compacted topic cannot accept a record without key (record "
-                            + index + ") in " + tp);
+                    throw new InvalidRecordException(
+                            "Compacted topic cannot accept a record without key (record " + index + ") in " + tp);
                 }
                 long ts = record.timestamp();
                 if (checkTimestamps && ts != RecordBatch.NO_TIMESTAMP && (ts < lowest || ts > highest)) {
@@ -235,21 +246,36 @@ public final class LogValidator {
             throw new InvalidRecordException("Cannot read records of batch in " + tp + ": " + e.getMessage(), e);
         }
         if (index != expectedCount) {
-            throw new InvalidRecordException("Batch in " + tp + " declares " + expectedCount + " records but holds "
-                    + index);
+            throw new InvalidRecordException(
+                    "Batch in " + tp + " declares " + expectedCount + " records but holds " + index);
         }
         return new ScannedBatch(batch, index, maxTimestamp, kept);
     }
 
-    private static MemoryRecords recompress(ScannedBatch s, CompressionType target, long baseOffset, LogConfig config,
-            long nowMs, int partitionLeaderEpoch) {
+    private static MemoryRecords recompress(
+            ScannedBatch s,
+            CompressionType target,
+            long baseOffset,
+            LogConfig config,
+            long nowMs,
+            int partitionLeaderEpoch) {
         RecordBatch batch = s.batch();
         boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
         ByteBuffer buffer = ByteBuffer.allocate(Math.max(batch.sizeInBytes(), 256));
-        MemoryRecordsBuilder builder = new MemoryRecordsBuilder(buffer, RecordBatch.MAGIC_VALUE_V2,
-                Compression.of(target).build(), config.timestampType(), baseOffset,
-                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, batch.producerId(), batch.producerEpoch(),
-                batch.baseSequence(), batch.isTransactional(), false, partitionLeaderEpoch, Integer.MAX_VALUE);
+        MemoryRecordsBuilder builder = new MemoryRecordsBuilder(
+                buffer,
+                RecordBatch.MAGIC_VALUE_V2,
+                Compression.of(target).build(),
+                config.timestampType(),
+                baseOffset,
+                logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
+                batch.producerId(),
+                batch.producerEpoch(),
+                batch.baseSequence(),
+                batch.isTransactional(),
+                false,
+                partitionLeaderEpoch,
+                Integer.MAX_VALUE);
         long offset = baseOffset;
         for (Record record : s.records()) {
             builder.appendWithOffset(offset++, record);
@@ -285,6 +311,5 @@ public final class LogValidator {
     }
 
     /** A batch after the validation pass: its record count, real max timestamp, and records if it is re-encoded. */
-    private record ScannedBatch(MutableRecordBatch batch, int count, long maxTimestamp, List<Record> records) {
-    }
+    private record ScannedBatch(MutableRecordBatch batch, int count, long maxTimestamp, List<Record> records) {}
 }

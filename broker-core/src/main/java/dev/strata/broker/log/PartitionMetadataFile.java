@@ -33,7 +33,8 @@ final class PartitionMetadataFile {
         try {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (line.startsWith("topic_id:")) {
-                    return Optional.of(Uuid.fromString(line.substring("topic_id:".length()).trim()));
+                    return Optional.of(
+                            Uuid.fromString(line.substring("topic_id:".length()).trim()));
                 }
             }
             throw new KafkaStorageException("No topic_id in " + file);
@@ -48,8 +49,13 @@ final class PartitionMetadataFile {
         Path file = dir.resolve(FILE_NAME);
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         try {
-            Files.writeString(tmp, "version: 0\ntopic_id: " + topicId + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+            Files.writeString(
+                    tmp,
+                    "version: 0\ntopic_id: " + topicId + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE,
                     StandardOpenOption.SYNC);
             Utils.atomicMoveWithFallback(tmp, file);
         } catch (IOException e) {

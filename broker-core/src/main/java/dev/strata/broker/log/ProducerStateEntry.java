@@ -26,7 +26,11 @@ public final class ProducerStateEntry {
      * @param batches oldest first, at most {@value #NUM_BATCHES_TO_RETAIN}
      * @param currentTxnFirstOffset first offset of the open transaction, or -1 when none is open
      */
-    public ProducerStateEntry(long producerId, short producerEpoch, List<BatchMetadata> batches, long lastTimestamp,
+    public ProducerStateEntry(
+            long producerId,
+            short producerEpoch,
+            List<BatchMetadata> batches,
+            long lastTimestamp,
             long currentTxnFirstOffset) {
         if (batches.size() > NUM_BATCHES_TO_RETAIN) {
             throw new IllegalArgumentException("At most " + NUM_BATCHES_TO_RETAIN + " batches, got " + batches.size());
@@ -65,7 +69,9 @@ public final class ProducerStateEntry {
 
     /** Sequence number of the last record appended, or {@link RecordBatch#NO_SEQUENCE} when no batch is known. */
     public int lastSeq() {
-        return batches.isEmpty() ? RecordBatch.NO_SEQUENCE : batches.get(batches.size() - 1).lastSeq();
+        return batches.isEmpty()
+                ? RecordBatch.NO_SEQUENCE
+                : batches.get(batches.size() - 1).lastSeq();
     }
 
     /** Offset of the last record appended, or -1 when no batch is known. */
@@ -93,8 +99,12 @@ public final class ProducerStateEntry {
         if (sameEpoch) {
             next.addAll(batches.subList(Math.max(0, batches.size() - NUM_BATCHES_TO_RETAIN + 1), batches.size()));
         }
-        next.add(new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.lastOffset(),
-                (int) (batch.lastOffset() - batch.baseOffset()), batch.maxTimestamp()));
+        next.add(new BatchMetadata(
+                batch.baseSequence(),
+                batch.lastSequence(),
+                batch.lastOffset(),
+                (int) (batch.lastOffset() - batch.baseOffset()),
+                batch.maxTimestamp()));
         long txnFirst = currentTxnFirstOffset;
         if (batch.isTransactional() && txnFirst < 0) {
             txnFirst = batch.baseOffset();
@@ -105,8 +115,8 @@ public final class ProducerStateEntry {
     /** This entry after a transaction marker was appended: the transaction is over. */
     ProducerStateEntry withEndTxnMarker(BatchSummary marker) {
         List<BatchMetadata> kept = marker.producerEpoch() == producerEpoch ? batches : List.of();
-        return new ProducerStateEntry(producerId, marker.producerEpoch(), kept,
-                Math.max(lastTimestamp, marker.maxTimestamp()), -1L);
+        return new ProducerStateEntry(
+                producerId, marker.producerEpoch(), kept, Math.max(lastTimestamp, marker.maxTimestamp()), -1L);
     }
 
     @Override

@@ -115,8 +115,8 @@ public final class ProducerStateManager {
      *
      * @throws UncheckedIOException if the directory cannot be listed or a file cannot be deleted
      */
-    public static ProducerStateManager load(Path dir, long logStartOffset, long logEndOffset,
-            long producerIdExpirationMs) {
+    public static ProducerStateManager load(
+            Path dir, long logStartOffset, long logEndOffset, long producerIdExpirationMs) {
         ProducerStateManager state = new ProducerStateManager(dir, producerIdExpirationMs);
         state.mapEndOffset = logStartOffset;
         state.snapshotOffset = logStartOffset;
@@ -199,7 +199,8 @@ public final class ProducerStateManager {
             if (entry == null) {
                 entry = ProducerStateEntry.empty(batch.producerId(), batch.producerEpoch());
             }
-            producers.put(batch.producerId(),
+            producers.put(
+                    batch.producerId(),
                     batch.isControlBatch() ? entry.withEndTxnMarker(batch) : entry.withDataBatch(batch));
         }
         mapEndOffset = Math.max(mapEndOffset, batch.lastOffset() + 1);
@@ -238,8 +239,10 @@ public final class ProducerStateManager {
      */
     public int removeExpiredProducers(long nowMs) {
         int before = producers.size();
-        producers.values().removeIf(e -> e.currentTxnFirstOffset().isEmpty()
-                && nowMs - e.lastTimestamp() >= producerIdExpirationMs);
+        producers
+                .values()
+                .removeIf(e ->
+                        e.currentTxnFirstOffset().isEmpty() && nowMs - e.lastTimestamp() >= producerIdExpirationMs);
         return before - producers.size();
     }
 
@@ -258,10 +261,16 @@ public final class ProducerStateManager {
         ByteBuffer buf = ByteBuffer.allocate(size);
         buf.putShort(VERSION).putLong(offset).putInt(entries.size());
         for (ProducerStateEntry e : entries) {
-            buf.putLong(e.producerId()).putShort(e.producerEpoch()).putLong(e.lastTimestamp())
-                    .putLong(e.currentTxnFirstOffset().orElse(-1L)).put((byte) e.batches().size());
+            buf.putLong(e.producerId())
+                    .putShort(e.producerEpoch())
+                    .putLong(e.lastTimestamp())
+                    .putLong(e.currentTxnFirstOffset().orElse(-1L))
+                    .put((byte) e.batches().size());
             for (BatchMetadata b : e.batches()) {
-                buf.putInt(b.firstSeq()).putInt(b.lastSeq()).putLong(b.lastOffset()).putInt(b.offsetDelta())
+                buf.putInt(b.firstSeq())
+                        .putInt(b.lastSeq())
+                        .putLong(b.lastOffset())
+                        .putInt(b.offsetDelta())
                         .putLong(b.timestamp());
             }
         }
@@ -271,8 +280,8 @@ public final class ProducerStateManager {
         Path target = snapshotFile(dir, offset);
         Path tmp = target.resolveSibling(target.getFileName() + TMP_SUFFIX);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
@@ -362,8 +371,8 @@ public final class ProducerStateManager {
                 }
                 List<BatchMetadata> batches = new ArrayList<>(batchCount);
                 for (int j = 0; j < batchCount; j++) {
-                    batches.add(new BatchMetadata(buf.getInt(), buf.getInt(), buf.getLong(), buf.getInt(),
-                            buf.getLong()));
+                    batches.add(
+                            new BatchMetadata(buf.getInt(), buf.getInt(), buf.getLong(), buf.getInt(), buf.getLong()));
                 }
                 entries.add(new ProducerStateEntry(producerId, epoch, batches, lastTimestamp, txnFirstOffset));
             }

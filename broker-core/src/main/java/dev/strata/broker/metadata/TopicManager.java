@@ -79,8 +79,8 @@ public final class TopicManager {
         }
         int count = partitions == -1 ? config.numPartitions() : partitions;
         if (count <= 0 || count > MAX_PARTITIONS) {
-            throw new InvalidPartitionsException("Number of partitions must be between 1 and " + MAX_PARTITIONS
-                    + ", was " + count + ".");
+            throw new InvalidPartitionsException(
+                    "Number of partitions must be between 1 and " + MAX_PARTITIONS + ", was " + count + ".");
         }
         short rf = replicationFactor == -1 ? config.defaultReplicationFactor() : replicationFactor;
         if (rf <= 0) {

@@ -68,7 +68,10 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             pending = decodeAndDispatch(ctx, frame);
         } catch (RuntimeException e) {
-            log.warn("Closing connection from {}: undecodable request: {}", ctx.channel().remoteAddress(), e.toString());
+            log.warn(
+                    "Closing connection from {}: undecodable request: {}",
+                    ctx.channel().remoteAddress(),
+                    e.toString());
             ctx.close();
             return;
         }
@@ -90,8 +93,11 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             if (apiKey == ApiKeys.API_VERSIONS) {
                 // KIP-511: answer in v0 with UNSUPPORTED_VERSION and our ranges, so a newer client can retry lower.
                 return new Pending(
-                        header, (short) 0, (short) 0,
-                        CompletableFuture.completedFuture(dispatcher.unsupportedApiVersionsResponse()), null);
+                        header,
+                        (short) 0,
+                        (short) 0,
+                        CompletableFuture.completedFuture(dispatcher.unsupportedApiVersionsResponse()),
+                        null);
             }
             log.warn(
                     "Closing connection from {}: {} version {} is not supported",
@@ -101,8 +107,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return null;
         }
-        AbstractRequest request =
-                AbstractRequest.parseRequest(apiKey, version, new ByteBufferAccessor(frame)).request;
+        AbstractRequest request = AbstractRequest.parseRequest(apiKey, version, new ByteBufferAccessor(frame)).request;
         if (frame.hasRemaining()) {
             throw new IllegalStateException(
                     frame.remaining() + " unread bytes after " + apiKey + " v" + version + " request");
@@ -126,8 +131,13 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!inFlight.isEmpty() && inFlight.peekFirst().response.isDone()) {
             Pending p = inFlight.pollFirst();
             if (p.closesConnection()) {
-                log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(),
-                        p.response.handle((r, e) -> e.getCause() != null ? e.getCause() : e).join().getMessage());
+                log.info(
+                        "Closing connection from {}: {}",
+                        ctx.channel().remoteAddress(),
+                        p.response
+                                .handle((r, e) -> e.getCause() != null ? e.getCause() : e)
+                                .join()
+                                .getMessage());
                 inFlight.clear();
                 // Close once the responses before this one have reached the socket, not before.
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -181,8 +191,11 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             } catch (RuntimeException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
                 if (!(cause instanceof ApiException)) {
-                    log.error("Unexpected error handling {} (correlation id {})", header.apiKey(),
-                            header.correlationId(), cause);
+                    log.error(
+                            "Unexpected error handling {} (correlation id {})",
+                            header.apiKey(),
+                            header.correlationId(),
+                            cause);
                 }
                 return request.getErrorResponse(0, cause).data();
             }

@@ -27,8 +27,7 @@ public final class ReplicaManager {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<DelayedFetch<?>>> waiting = new ConcurrentHashMap<>();
 
-    public ReplicaManager(
-            int brokerId, LogManager logManager, ExecutorService ioPool, ScheduledExecutorService timer) {
+    public ReplicaManager(int brokerId, LogManager logManager, ExecutorService ioPool, ScheduledExecutorService timer) {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.ioPool = ioPool;

@@ -19,13 +19,16 @@ class BrokerConfigTest {
     @Test
     void readsAKafkaStylePropertiesFile() throws Exception {
         Path file = dir.resolve("server.properties");
-        Files.writeString(file, String.join("\n",
-                "listeners=PLAINTEXT://127.0.0.1:19092",
-                "log.dirs=" + dir.resolve("a") + "," + dir.resolve("b"),
-                "num.partitions=4",
-                "log.retention.hours=2",
-                "log.segment.bytes=1048576",
-                "log.message.timestamp.type=LogAppendTime"));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "listeners=PLAINTEXT://127.0.0.1:19092",
+                        "log.dirs=" + dir.resolve("a") + "," + dir.resolve("b"),
+                        "num.partitions=4",
+                        "log.retention.hours=2",
+                        "log.segment.bytes=1048576",
+                        "log.message.timestamp.type=LogAppendTime"));
         BrokerConfig config = BrokerConfig.load(file);
         assertThat(config.listener()).isEqualTo(new BrokerConfig.Listener("PLAINTEXT", "127.0.0.1", 19092));
         assertThat(config.logDirs()).containsExactly(dir.resolve("a"), dir.resolve("b"));

@@ -31,13 +31,14 @@ class TopicConfigsTest {
         assertThat(config.segmentBytes()).isEqualTo(1000);
         assertThat(config.retentionMs()).isEqualTo(300_000L);
         assertThat(config.maxMessageBytes()).isEqualTo(77);
-        assertThat(LogConfig.of(defaults, Map.of("retention.ms", "9")).retentionMs()).isEqualTo(9);
+        assertThat(LogConfig.of(defaults, Map.of("retention.ms", "9")).retentionMs())
+                .isEqualTo(9);
     }
 
     @Test
     void finerBrokerRetentionSettingWins() {
-        Map<String, String> defaults = TopicConfigs.brokerDefaults(
-                Map.of("log.retention.ms", "10", "log.retention.hours", "5"));
+        Map<String, String> defaults =
+                TopicConfigs.brokerDefaults(Map.of("log.retention.ms", "10", "log.retention.hours", "5"));
         assertThat(LogConfig.of(defaults, Map.of()).retentionMs()).isEqualTo(10);
     }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /** The classic group protocol as the coordinator runs it, without a network or a log. */
 class GroupCoordinatorTest {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    private final GroupCoordinator coordinator = new GroupCoordinator(
-            new GroupCoordinator.Settings(1_000, 600_000, 0, 10), GroupStore.NONE, timer);
+    private final GroupCoordinator coordinator =
+            new GroupCoordinator(new GroupCoordinator.Settings(1_000, 600_000, 0, 10), GroupStore.NONE, timer);
 
     @AfterEach
     void stop() {
@@ -47,7 +47,9 @@ class GroupCoordinatorTest {
 
     /** A new dynamic member: first MEMBER_ID_REQUIRED, then the real join. */
     private CompletableFuture<JoinGroupResponseData> joinNew(String... protocols) {
-        JoinGroupResponseData first = coordinator.join(join("", null, protocols), (short) 9, "c", "/h").join();
+        JoinGroupResponseData first = coordinator
+                .join(join("", null, protocols), (short) 9, "c", "/h")
+                .join();
         assertThat(first.errorCode()).isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
         return coordinator.join(join(first.memberId(), null, protocols), (short) 9, "c", "/h");
     }
@@ -57,8 +59,8 @@ class GroupCoordinatorTest {
                 .setGroupId("g")
                 .setMemberId(joined.memberId())
                 .setGenerationId(joined.generationId());
-        assignments.forEach((m, a) -> req.assignments().add(
-                new SyncGroupRequestAssignment().setMemberId(m).setAssignment(a)));
+        assignments.forEach((m, a) -> req.assignments()
+                .add(new SyncGroupRequestAssignment().setMemberId(m).setAssignment(a)));
         return coordinator.sync(req).join();
     }
 
@@ -87,8 +89,9 @@ class GroupCoordinatorTest {
         assertThat(second).isNotDone();
         assertThat(coordinator.heartbeat("g", first.memberId(), null, 1)).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
 
-        JoinGroupResponseData firstAgain =
-                coordinator.join(join(first.memberId(), null, "range", "roundrobin"), (short) 9, "c", "/h").join();
+        JoinGroupResponseData firstAgain = coordinator
+                .join(join(first.memberId(), null, "range", "roundrobin"), (short) 9, "c", "/h")
+                .join();
         JoinGroupResponseData secondJoined = second.join();
         assertThat(firstAgain.generationId()).isEqualTo(2).isEqualTo(secondJoined.generationId());
         assertThat(firstAgain.leader()).isEqualTo(first.memberId());
@@ -98,7 +101,9 @@ class GroupCoordinatorTest {
         assertThat(firstAgain.protocolName()).isIn("range", "roundrobin");
 
         CompletableFuture<SyncGroupResponseData> followerSync = coordinator.sync(new SyncGroupRequestData()
-                .setGroupId("g").setMemberId(secondJoined.memberId()).setGenerationId(2));
+                .setGroupId("g")
+                .setMemberId(secondJoined.memberId())
+                .setGenerationId(2));
         assertThat(followerSync).isNotDone();
         sync(firstAgain, Map.of(first.memberId(), new byte[] {1}, secondJoined.memberId(), new byte[] {2}));
         assertThat(followerSync.join().assignment()).containsExactly(2);
@@ -107,7 +112,8 @@ class GroupCoordinatorTest {
     @Test
     void aMemberWithNoCommonProtocolIsRejected() {
         joinNew("range").join();
-        JoinGroupResponseData other = coordinator.join(join("", null, "sticky"), (short) 9, "c", "/h").join();
+        JoinGroupResponseData other =
+                coordinator.join(join("", null, "sticky"), (short) 9, "c", "/h").join();
         assertThat(other.errorCode()).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL.code());
     }
 
@@ -124,16 +130,23 @@ class GroupCoordinatorTest {
 
     @Test
     void aRestartedStaticMemberGetsItsAssignmentBackWithoutARebalance() {
-        JoinGroupResponseData first = coordinator.join(join("", "instance-1", "range"), (short) 9, "c", "/h").join();
+        JoinGroupResponseData first = coordinator
+                .join(join("", "instance-1", "range"), (short) 9, "c", "/h")
+                .join();
         sync(first, Map.of(first.memberId(), new byte[] {7}));
 
-        JoinGroupResponseData again = coordinator.join(join("", "instance-1", "range"), (short) 9, "c", "/h").join();
+        JoinGroupResponseData again = coordinator
+                .join(join("", "instance-1", "range"), (short) 9, "c", "/h")
+                .join();
         assertThat(again.errorCode()).isZero();
         assertThat(again.memberId()).isNotEqualTo(first.memberId());
         assertThat(again.generationId()).isEqualTo(first.generationId());
         assertThat(coordinator.describe("g").orElseThrow().state()).isEqualTo("Stable");
-        SyncGroupResponseData synced = coordinator.sync(new SyncGroupRequestData()
-                        .setGroupId("g").setMemberId(again.memberId()).setGroupInstanceId("instance-1")
+        SyncGroupResponseData synced = coordinator
+                .sync(new SyncGroupRequestData()
+                        .setGroupId("g")
+                        .setMemberId(again.memberId())
+                        .setGroupInstanceId("instance-1")
                         .setGenerationId(again.generationId()))
                 .join();
         assertThat(synced.assignment()).containsExactly(7);
@@ -179,10 +192,16 @@ class GroupCoordinatorTest {
         CommittedOffset o = new CommittedOffset(12, 4, "meta", 99L);
         assertThat(OffsetsTopicRecords.readOffsetValue(java.nio.ByteBuffer.wrap(OffsetsTopicRecords.offsetValue(o))))
                 .isEqualTo(o);
-        GroupSnapshot g = new GroupSnapshot("g", "consumer", 3, "range", "m1", 5L, List.of(
-                new GroupSnapshot.Member("m1", "i1", "c", "/h", 100, 200, new byte[] {1}, new byte[] {2})));
-        GroupSnapshot back = OffsetsTopicRecords.readGroupValue(
-                "g", java.nio.ByteBuffer.wrap(OffsetsTopicRecords.groupValue(g)));
+        GroupSnapshot g = new GroupSnapshot(
+                "g",
+                "consumer",
+                3,
+                "range",
+                "m1",
+                5L,
+                List.of(new GroupSnapshot.Member("m1", "i1", "c", "/h", 100, 200, new byte[] {1}, new byte[] {2})));
+        GroupSnapshot back =
+                OffsetsTopicRecords.readGroupValue("g", java.nio.ByteBuffer.wrap(OffsetsTopicRecords.groupValue(g)));
         assertThat(back.generationId()).isEqualTo(3);
         assertThat(back.members().get(0).groupInstanceId()).isEqualTo("i1");
         assertThat(back.members().get(0).assignment()).containsExactly(2);

@@ -15,7 +15,9 @@ class ServerAssignorTest {
     private static final Uuid B = Uuid.randomUuid();
 
     private static int total(Map<String, Map<Uuid, Set<Integer>>> a) {
-        return a.values().stream().mapToInt(m -> m.values().stream().mapToInt(Set::size).sum()).sum();
+        return a.values().stream()
+                .mapToInt(m -> m.values().stream().mapToInt(Set::size).sum())
+                .sum();
     }
 
     private static int count(Map<String, Map<Uuid, Set<Integer>>> a, String member) {
@@ -31,7 +33,9 @@ class ServerAssignorTest {
         var out = ServerAssignor.UNIFORM.assign(members, Map.of(A, 4, B, 3), Map.of());
         assertThat(total(out)).isEqualTo(7);
         Set<String> seen = new HashSet<>();
-        out.values().forEach(m -> m.forEach((t, ps) -> ps.forEach(p -> assertThat(seen.add(t + "-" + p)).isTrue())));
+        out.values()
+                .forEach(m -> m.forEach((t, ps) ->
+                        ps.forEach(p -> assertThat(seen.add(t + "-" + p)).isTrue())));
         for (String m : List.of("m1", "m2", "m3")) {
             assertThat(count(out, m)).isBetween(2, 3);
         }
@@ -41,7 +45,8 @@ class ServerAssignorTest {
     void uniformKeepsPartitionsWhereTheyAreWhenAMemberJoins() {
         var one = List.of(new ServerAssignor.Subscriber("m1", Set.of(A)));
         var before = ServerAssignor.UNIFORM.assign(one, Map.of(A, 4), Map.of());
-        var two = List.of(new ServerAssignor.Subscriber("m1", Set.of(A)), new ServerAssignor.Subscriber("m2", Set.of(A)));
+        var two =
+                List.of(new ServerAssignor.Subscriber("m1", Set.of(A)), new ServerAssignor.Subscriber("m2", Set.of(A)));
         var after = ServerAssignor.UNIFORM.assign(two, Map.of(A, 4), before);
         assertThat(before.get("m1").get(A)).containsAll(after.get("m1").get(A));
         assertThat(count(after, "m1")).isEqualTo(2);
@@ -50,8 +55,8 @@ class ServerAssignorTest {
 
     @Test
     void uniformOnlyGivesAMemberTopicsItSubscribesTo() {
-        var members = List.of(
-                new ServerAssignor.Subscriber("m1", Set.of(A)), new ServerAssignor.Subscriber("m2", Set.of(B)));
+        var members =
+                List.of(new ServerAssignor.Subscriber("m1", Set.of(A)), new ServerAssignor.Subscriber("m2", Set.of(B)));
         var out = ServerAssignor.UNIFORM.assign(members, Map.of(A, 2, B, 2), Map.of());
         assertThat(out.get("m1")).containsOnlyKeys(A);
         assertThat(out.get("m2")).containsOnlyKeys(B);
@@ -59,8 +64,8 @@ class ServerAssignorTest {
 
     @Test
     void rangeGivesContiguousRangesInMemberOrder() {
-        var members = List.of(
-                new ServerAssignor.Subscriber("b", Set.of(A)), new ServerAssignor.Subscriber("a", Set.of(A)));
+        var members =
+                List.of(new ServerAssignor.Subscriber("b", Set.of(A)), new ServerAssignor.Subscriber("a", Set.of(A)));
         var out = ServerAssignor.RANGE.assign(members, Map.of(A, 5), Map.of());
         assertThat(out.get("a").get(A)).containsExactlyInAnyOrder(0, 1, 2);
         assertThat(out.get("b").get(A)).containsExactlyInAnyOrder(3, 4);

@@ -68,7 +68,8 @@ class CompactionIT {
             // distinct keys that push the updates above out of the active segment, which is never cleaned
             for (int i = 0; i < 150; i++) {
                 String key = "filler-" + i;
-                producer.send(new ProducerRecord<>(topic, key, key + "-" + "x".repeat(40))).get();
+                producer.send(new ProducerRecord<>(topic, key, key + "-" + "x".repeat(40)))
+                        .get();
                 expected.put(key, key + "-" + "x".repeat(40));
                 produced++;
             }
@@ -87,7 +88,8 @@ class CompactionIT {
             assertThat(snapshot).extracting(ConsumerRecord::offset).isSorted().doesNotHaveDuplicates();
             assertThat(snapshot).extracting(ConsumerRecord::key).doesNotContain("key-8", "key-9");
             assertThat(asMap(snapshot)).containsExactlyEntriesOf(expected);
-            assertThat(snapshot.get(snapshot.size() - 1).offset()).as("offsets are kept, with gaps")
+            assertThat(snapshot.get(snapshot.size() - 1).offset())
+                    .as("offsets are kept, with gaps")
                     .isGreaterThan(expected.size() * 10L);
         }
     }
@@ -97,7 +99,8 @@ class CompactionIT {
         String topic = "compacted-keyless";
         broker.createTopic(topic, 1, compactedTopicConfigs());
         try (KafkaProducer<String, String> producer = broker.producer()) {
-            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, null, "no key")).get())
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, null, "no key"))
+                            .get())
                     .isInstanceOf(ExecutionException.class)
                     .cause()
                     .isInstanceOf(InvalidRecordException.class);

@@ -38,10 +38,14 @@ class ConsumerProtocolIT {
 
     private static Map<String, Object> consumerProtocol(String group) {
         return Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+                ConsumerConfig.GROUP_ID_CONFIG,
+                group,
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+                "consumer",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false);
     }
 
     @Test
@@ -88,9 +92,13 @@ class ConsumerProtocolIT {
         Await.until(Duration.ofSeconds(30), "the group to be described as stable with two members", () -> {
             try (Admin admin = broker.admin()) {
                 ConsumerGroupDescription d = admin.describeConsumerGroups(List.of("g848"))
-                        .describedGroups().get("g848").get(10, TimeUnit.SECONDS);
-                return d.groupState() == GroupState.STABLE && d.members().size() == 2
-                        && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                        .describedGroups()
+                        .get("g848")
+                        .get(10, TimeUnit.SECONDS);
+                return d.groupState() == GroupState.STABLE
+                        && d.members().size() == 2
+                        && d.members().stream()
+                                .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
             } catch (Exception e) {
                 return false;
             }
@@ -103,8 +111,11 @@ class ConsumerProtocolIT {
         assertThat(seen).hasSize(total);
         assertThat(seen.values()).allMatch(n -> n == 1);
         try (Admin admin = broker.admin()) {
-            var committed = admin.listConsumerGroupOffsets("g848").partitionsToOffsetAndMetadata().get();
-            assertThat(committed.values().stream().mapToLong(o -> o.offset()).sum()).isEqualTo(total);
+            var committed = admin.listConsumerGroupOffsets("g848")
+                    .partitionsToOffsetAndMetadata()
+                    .get();
+            assertThat(committed.values().stream().mapToLong(o -> o.offset()).sum())
+                    .isEqualTo(total);
         }
     }
 }

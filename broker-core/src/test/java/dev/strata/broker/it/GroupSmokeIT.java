@@ -22,8 +22,15 @@ class GroupSmokeIT {
     static final TestBroker broker = TestBroker.withConfig(Map.of("group.initial.rebalance.delay.ms", "0"));
 
     private static Map<String, Object> group(String id) {
-        return Map.of(ConsumerConfig.GROUP_ID_CONFIG, id, ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG,
+                id,
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+                "classic",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false);
     }
 
     private static List<String> pollUntil(KafkaConsumer<String, String> consumer, int count) {
@@ -42,7 +49,8 @@ class GroupSmokeIT {
         broker.createTopic("smoke", 2, Map.of());
         try (KafkaProducer<String, String> producer = broker.producer()) {
             for (int i = 0; i < 20; i++) {
-                producer.send(new ProducerRecord<>("smoke", i % 2, "k", "v" + i)).get();
+                producer.send(new ProducerRecord<>("smoke", i % 2, "k", "v" + i))
+                        .get();
             }
         }
         try (KafkaConsumer<String, String> consumer = broker.consumer(group("g1"))) {
@@ -50,7 +58,8 @@ class GroupSmokeIT {
             assertThat(pollUntil(consumer, 20)).hasSize(20);
             consumer.commitSync();
             assertThat(consumer.committed(java.util.Set.of(new TopicPartition("smoke", 0))))
-                    .containsEntry(new TopicPartition("smoke", 0), new OffsetAndMetadata(10, java.util.Optional.of(0), ""));
+                    .containsEntry(
+                            new TopicPartition("smoke", 0), new OffsetAndMetadata(10, java.util.Optional.of(0), ""));
         }
         broker.restart();
         try (KafkaProducer<String, String> producer = broker.producer()) {

@@ -47,8 +47,8 @@ class LocalLogTest {
     }
 
     private LocalLog open(Map<String, String> overrides, long recoveryPoint, boolean clean) throws Exception {
-        LocalLog log = LocalLog.open(dir(), TP, TOPIC_ID, LogConfig.of(Map.of(), overrides), time, recoveryPoint,
-                clean);
+        LocalLog log =
+                LocalLog.open(dir(), TP, TOPIC_ID, LogConfig.of(Map.of(), overrides), time, recoveryPoint, clean);
         opened.add(log);
         return log;
     }
@@ -107,9 +107,9 @@ class LocalLogTest {
         assertThat(log.leaderEpochCache().entries()).containsExactly(new EpochEntry(3, 0));
         // a producer snapshot is taken at every new segment's base offset
         long secondBase = log.segments().get(1).baseOffset();
-        assertThat(dir().resolve(LogSegment.filenamePrefix(secondBase) + ".snapshot")).exists();
-        assertThat(dir().resolve("partition.metadata"))
-                .hasContent("version: 0\ntopic_id: " + TOPIC_ID);
+        assertThat(dir().resolve(LogSegment.filenamePrefix(secondBase) + ".snapshot"))
+                .exists();
+        assertThat(dir().resolve("partition.metadata")).hasContent("version: 0\ntopic_id: " + TOPIC_ID);
     }
 
     @Test
@@ -135,8 +135,7 @@ class LocalLogTest {
 
     @Test
     void retentionBytesDeletesTheOldestSegments() throws Exception {
-        LocalLog log = open(Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.RETENTION_BYTES_CONFIG,
-                "600"));
+        LocalLog log = open(Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.RETENTION_BYTES_CONFIG, "600"));
         for (int i = 0; i < 40; i++) {
             log.appendAsLeader(records(time.milliseconds(), "value-" + i), 0);
         }
@@ -158,8 +157,7 @@ class LocalLogTest {
 
     @Test
     void retentionMsDeletesSegmentsByTheirLargestTimestampRollingTheActiveOne() throws Exception {
-        LocalLog log = open(Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.RETENTION_MS_CONFIG,
-                "60000"));
+        LocalLog log = open(Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.RETENTION_MS_CONFIG, "60000"));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(records(time.milliseconds(), "old-" + i), 0);
         }
@@ -179,13 +177,19 @@ class LocalLogTest {
         assertThat(log.numberOfSegments()).isEqualTo(1);
         assertThat(log.logStartOffset()).isEqualTo(11);
         assertThat(log.logEndOffset()).isEqualTo(11);
-        assertThat(log.appendAsLeader(records(time.milliseconds(), "after"), 0).firstOffset()).isEqualTo(11);
+        assertThat(log.appendAsLeader(records(time.milliseconds(), "after"), 0).firstOffset())
+                .isEqualTo(11);
     }
 
     @Test
     void retentionDoesNothingForCompactedTopics() throws Exception {
-        LocalLog log = open(Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.RETENTION_BYTES_CONFIG, "1",
-                TopicConfig.CLEANUP_POLICY_CONFIG, "compact"));
+        LocalLog log = open(Map.of(
+                TopicConfig.SEGMENT_BYTES_CONFIG,
+                "300",
+                TopicConfig.RETENTION_BYTES_CONFIG,
+                "1",
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                "compact"));
         for (int i = 0; i < 10; i++) {
             log.appendAsLeader(TestRecords.keyed(time.milliseconds(), "v" + i), 0);
         }
@@ -208,7 +212,9 @@ class LocalLogTest {
         assertThat(log.segments().get(0).baseOffset()).isLessThanOrEqualTo(12);
         assertThatThrownBy(() -> log.read(11, 100, 20, false)).isInstanceOf(OffsetOutOfRangeException.class);
         assertThat(offsets(log.read(12, 100, 20, false).records())).contains(12L);
-        assertThat(log.fetchOffsetByTimestamp(-2)).map(TimestampAndOffset::offset).contains(12L);
+        assertThat(log.fetchOffsetByTimestamp(-2))
+                .map(TimestampAndOffset::offset)
+                .contains(12L);
     }
 
     @Test
@@ -224,9 +230,15 @@ class LocalLogTest {
         assertThat(log.fetchOffsetByTimestamp(-2)).contains(new TimestampAndOffset(-1, 0, Optional.of(1)));
         assertThat(log.fetchOffsetByTimestamp(-1)).contains(new TimestampAndOffset(-1, 13, Optional.of(2)));
         assertThat(log.fetchOffsetByTimestamp(-3)).contains(new TimestampAndOffset(5_000, 1, Optional.of(1)));
-        assertThat(log.fetchOffsetByTimestamp(0)).map(TimestampAndOffset::offset).contains(0L);
-        assertThat(log.fetchOffsetByTimestamp(2_000)).map(TimestampAndOffset::offset).contains(1L);
-        assertThat(log.fetchOffsetByTimestamp(3_500)).map(TimestampAndOffset::offset).contains(1L);
+        assertThat(log.fetchOffsetByTimestamp(0))
+                .map(TimestampAndOffset::offset)
+                .contains(0L);
+        assertThat(log.fetchOffsetByTimestamp(2_000))
+                .map(TimestampAndOffset::offset)
+                .contains(1L);
+        assertThat(log.fetchOffsetByTimestamp(3_500))
+                .map(TimestampAndOffset::offset)
+                .contains(1L);
         assertThat(log.fetchOffsetByTimestamp(5_001)).isEmpty();
     }
 
@@ -260,8 +272,11 @@ class LocalLogTest {
         assertThat(reopened.numberOfSegments()).isEqualTo(segments);
         assertThat(reopened.latestEpoch()).isEqualTo(4);
         assertThat(readAll(reopened)).hasSize(25).startsWith("v0").endsWith("v24");
-        assertThat(reopened.fetchOffsetByTimestamp(1_010)).map(TimestampAndOffset::offset).contains(10L);
-        assertThat(reopened.appendAsLeader(records(2_000, "more"), 4).firstOffset()).isEqualTo(25);
+        assertThat(reopened.fetchOffsetByTimestamp(1_010))
+                .map(TimestampAndOffset::offset)
+                .contains(10L);
+        assertThat(reopened.appendAsLeader(records(2_000, "more"), 4).firstOffset())
+                .isEqualTo(25);
     }
 
     @Test
@@ -291,7 +306,8 @@ class LocalLogTest {
         assertThat(readAll(recovered)).isEqualTo(acknowledged);
         assertThat(firstIndex).exists();
         assertThat(recovered.latestEpoch()).isEqualTo(2);
-        assertThat(recovered.appendAsLeader(records(3_000, "next"), 2).firstOffset()).isEqualTo(25);
+        assertThat(recovered.appendAsLeader(records(3_000, "next"), 2).firstOffset())
+                .isEqualTo(25);
         assertThat(values(recovered.read(25, 1000, 26, false).records())).containsExactly("next");
     }
 

@@ -74,21 +74,23 @@ class LogCleanerTest {
     }
 
     private LogCleaner cleaner(LocalLog log) {
-        return new LogCleaner(new CleanerConfig(true, 1, 0, 1024 * 1024, 64 * 1024), List.of(root),
-                () -> List.of(log), time);
+        return new LogCleaner(
+                new CleanerConfig(true, 1, 0, 1024 * 1024, 64 * 1024), List.of(root), () -> List.of(log), time);
     }
 
     /** One batch of {@code key=value} pairs (value "-" is a tombstone), timestamped now. */
     private MemoryRecords records(String... pairs) {
-        return MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V2, 0, Compression.NONE, TimestampType.CREATE_TIME,
-                simpleRecords(pairs));
+        return MemoryRecords.withRecords(
+                RecordBatch.MAGIC_VALUE_V2, 0, Compression.NONE, TimestampType.CREATE_TIME, simpleRecords(pairs));
     }
 
     private SimpleRecord[] simpleRecords(String... pairs) {
         SimpleRecord[] records = new SimpleRecord[pairs.length];
         for (int i = 0; i < pairs.length; i++) {
             String[] kv = pairs[i].split("=", 2);
-            records[i] = new SimpleRecord(time.milliseconds(), kv[0].getBytes(StandardCharsets.UTF_8),
+            records[i] = new SimpleRecord(
+                    time.milliseconds(),
+                    kv[0].getBytes(StandardCharsets.UTF_8),
                     kv[1].equals("-") ? null : kv[1].getBytes(StandardCharsets.UTF_8));
         }
         return records;
@@ -138,7 +140,8 @@ class LogCleanerTest {
             latest.put(e.key(), e);
         }
         Map<String, String> ordered = new LinkedHashMap<>();
-        latest.values().stream().sorted((a, b) -> Long.compare(a.offset(), b.offset()))
+        latest.values().stream()
+                .sorted((a, b) -> Long.compare(a.offset(), b.offset()))
                 .forEach(e -> ordered.put(e.key(), e.value()));
         return ordered;
     }
@@ -154,7 +157,9 @@ class LogCleanerTest {
 
     private static List<String> filesEndingWith(Path dir, String suffix) throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(suffix)).toList();
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(suffix))
+                    .toList();
         }
     }
 
@@ -196,15 +201,17 @@ class LogCleanerTest {
         log.roll();
         assertThat(cleaner.cleanOnce()).isTrue();
         assertThat(asMap(readAll(log))).containsEntry("k0", "new").hasSize(5);
-        assertThat(log.numberOfSegments()).as("small cleaned segments are merged").isLessThan(segmentsBefore);
+        assertThat(log.numberOfSegments())
+                .as("small cleaned segments are merged")
+                .isLessThan(segmentsBefore);
     }
 
     @Test
     void cleansTheSameSegmentAgainWhileTheReplacedFilesAwaitDeletion() throws Exception {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try {
-            LocalLog log = LocalLog.open(dir(), TP, TOPIC_ID, LogConfig.of(Map.of(), compacted()), time, 0, 0, true,
-                    scheduler);
+            LocalLog log = LocalLog.open(
+                    dir(), TP, TOPIC_ID, LogConfig.of(Map.of(), compacted()), time, 0, 0, true, scheduler);
             opened.add(log);
             LogCleaner cleaner = cleaner(log);
             for (int i = 0; i < 3; i++) {
@@ -213,7 +220,8 @@ class LogCleanerTest {
                 assertThat(cleaner.cleanOnce()).isTrue();
             }
             assertThat(asMap(readAll(log))).containsExactly(Map.entry("a", "2"), Map.entry("b", "2"));
-            assertThat(filesEndingWith(dir(), LogSegment.LOG_SUFFIX + LogSegment.DELETED_SUFFIX)).isNotEmpty();
+            assertThat(filesEndingWith(dir(), LogSegment.LOG_SUFFIX + LogSegment.DELETED_SUFFIX))
+                    .isNotEmpty();
             assertThat(filesEndingWith(dir(), LocalLog.SWAP_SUFFIX)).isEmpty();
         } finally {
             scheduler.shutdownNow();
@@ -234,7 +242,9 @@ class LogCleanerTest {
 
         append(log, records("k=v10"));
         log.roll();
-        assertThat(cleaner.cleanOnce()).as("half clean, half dirty: ratio 0.5 < 0.9").isFalse();
+        assertThat(cleaner.cleanOnce())
+                .as("half clean, half dirty: ratio 0.5 < 0.9")
+                .isFalse();
     }
 
     @Test
@@ -253,7 +263,9 @@ class LogCleanerTest {
         assertThat(asMap(readAll(log))).containsKey("a");
 
         time.sleep(1);
-        assertThat(cleaner.cleanOnce()).as("a clean just to remove the tombstone").isTrue();
+        assertThat(cleaner.cleanOnce())
+                .as("a clean just to remove the tombstone")
+                .isTrue();
         assertThat(asMap(readAll(log))).containsExactly(Map.entry("c", "1"), Map.entry("b", "2"));
         assertThat(cleaner.cleanOnce()).isFalse();
     }
@@ -280,8 +292,11 @@ class LogCleanerTest {
 
     @Test
     void maxCompactionLagMsCleansALogBelowItsDirtyRatio() throws Exception {
-        LocalLog log = open(compacted(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.99",
-                TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, Long.toString(HOUR_MS)));
+        LocalLog log = open(compacted(
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+                "0.99",
+                TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG,
+                Long.toString(HOUR_MS)));
         for (int i = 0; i < 20; i++) {
             append(log, records("k" + i + "=v"));
         }
@@ -293,14 +308,19 @@ class LogCleanerTest {
         assertThat(cleaner.cleanOnce()).as("ratio far below 0.99").isFalse();
 
         time.sleep(HOUR_MS + 1);
-        assertThat(cleaner.cleanOnce()).as("the dirty record waited longer than max.compaction.lag.ms").isTrue();
+        assertThat(cleaner.cleanOnce())
+                .as("the dirty record waited longer than max.compaction.lag.ms")
+                .isTrue();
         assertThat(asMap(readAll(log))).hasSize(20).containsEntry("k0", "v2");
     }
 
     @Test
     void compactDeleteAlsoAppliesRetention() throws Exception {
-        LocalLog log = open(compacted(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
-                TopicConfig.RETENTION_MS_CONFIG, Long.toString(HOUR_MS)));
+        LocalLog log = open(compacted(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                "compact,delete",
+                TopicConfig.RETENTION_MS_CONFIG,
+                Long.toString(HOUR_MS)));
         append(log, records("a=1", "b=1"));
         log.roll();
         time.sleep(2 * HOUR_MS);
@@ -320,19 +340,18 @@ class LogCleanerTest {
         long producer = 7L;
         long other = 8L;
         short epoch = 0;
-        append(log, MemoryRecords.withIdempotentRecords(Compression.NONE, producer, epoch, 0,
-                simpleRecords("a=1", "b=1")));
-        append(log, MemoryRecords.withIdempotentRecords(Compression.NONE, producer, epoch, 2,
-                simpleRecords("a=2", "c=1")));
-        append(log, MemoryRecords.withIdempotentRecords(Compression.NONE, producer, epoch, 4,
-                simpleRecords("c=2")));
-        append(log, MemoryRecords.withIdempotentRecords(Compression.NONE, other, epoch, 0,
-                simpleRecords("c=3")));
+        append(
+                log,
+                MemoryRecords.withIdempotentRecords(Compression.NONE, producer, epoch, 0, simpleRecords("a=1", "b=1")));
+        append(
+                log,
+                MemoryRecords.withIdempotentRecords(Compression.NONE, producer, epoch, 2, simpleRecords("a=2", "c=1")));
+        append(log, MemoryRecords.withIdempotentRecords(Compression.NONE, producer, epoch, 4, simpleRecords("c=2")));
+        append(log, MemoryRecords.withIdempotentRecords(Compression.NONE, other, epoch, 0, simpleRecords("c=3")));
         log.roll();
 
         assertThat(cleaner(log).cleanOnce()).isTrue();
-        assertThat(asMap(readAll(log))).containsExactly(Map.entry("b", "1"), Map.entry("a", "2"),
-                Map.entry("c", "3"));
+        assertThat(asMap(readAll(log))).containsExactly(Map.entry("b", "1"), Map.entry("a", "2"), Map.entry("c", "3"));
 
         List<RecordBatch> batches = new ArrayList<>();
         log.read(0, 1_000_000, log.logEndOffset(), true).records().batches().forEach(batches::add);
@@ -343,14 +362,18 @@ class LogCleanerTest {
         assertThat(partial.lastSequence()).isEqualTo(3);
         assertThat(partial.producerEpoch()).isEqualTo(epoch);
         RecordBatch emptiedLast = batches.get(2);
-        assertThat(emptiedLast.countOrNull()).as("kept empty: the producer's last batch").isZero();
+        assertThat(emptiedLast.countOrNull())
+                .as("kept empty: the producer's last batch")
+                .isZero();
         assertThat(emptiedLast.lastSequence()).isEqualTo(4);
         assertThat(emptiedLast.lastOffset()).isEqualTo(4);
 
         log.close();
         Files.deleteIfExists(root.resolve(LogCleaner.CHECKPOINT_FILE));
         try (Stream<Path> snapshots = Files.list(dir())) {
-            for (Path snapshot : snapshots.filter(p -> p.toString().endsWith(ProducerStateManager.SUFFIX)).toList()) {
+            for (Path snapshot : snapshots
+                    .filter(p -> p.toString().endsWith(ProducerStateManager.SUFFIX))
+                    .toList()) {
                 Files.delete(snapshot);
             }
         }
@@ -379,7 +402,11 @@ class LogCleanerTest {
         for (long offset = 0; offset < log.logEndOffset(); offset++) {
             long from = offset;
             FetchDataInfo info = log.read(offset, 1_000_000, log.logEndOffset(), false);
-            long expected = kept.stream().mapToLong(Entry::offset).filter(o -> o >= from).min().orElseThrow();
+            long expected = kept.stream()
+                    .mapToLong(Entry::offset)
+                    .filter(o -> o >= from)
+                    .min()
+                    .orElseThrow();
             Record first = null;
             for (RecordBatch batch : info.records().batches()) {
                 for (Record record : batch) {
@@ -475,7 +502,7 @@ class LogCleanerTest {
         append(log, records("b=1"));
         log.roll();
 
-        Cleaner cleaner = new Cleaner(1024 * 1024, 4096, time, l -> { });
+        Cleaner cleaner = new Cleaner(1024 * 1024, 4096, time, l -> {});
         assertThat(cleaner.clean(target).swapped()).isFalse();
         assertThat(readAll(log)).extracting(Entry::value).containsExactly("1", "1");
         assertThat(filesEndingWith(dir(), LocalLog.CLEANED_SUFFIX)).isEmpty();

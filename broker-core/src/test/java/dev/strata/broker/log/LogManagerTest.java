@@ -51,7 +51,8 @@ class LogManagerTest {
             LocalLog a = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
             LocalLog b = manager.getOrCreateLog(P1, TOPIC_ID, LogConfig.defaults());
 
-            assertThat(manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults())).isSameAs(a);
+            assertThat(manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults()))
+                    .isSameAs(a);
             assertThat(a.dir().getParent()).isNotEqualTo(b.dir().getParent());
             assertThat(a.dir().getFileName().toString()).isEqualTo("events-0");
             assertThat(manager.log(P1)).contains(b);
@@ -125,7 +126,7 @@ class LogManagerTest {
         try (LogManager manager = manager()) {
             manager.loadLogs(Map.of(P0, TOPIC_ID));
             assertThat(manager.log(P0)).isEmpty();
-            scheduler.submit(() -> { }).get();
+            scheduler.submit(() -> {}).get();
             try (Stream<Path> children = Files.list(root.resolve("d1"))) {
                 assertThat(children.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith("-delete"));
             }

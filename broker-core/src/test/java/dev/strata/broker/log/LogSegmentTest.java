@@ -59,9 +59,9 @@ class LogSegmentTest {
         LogSegment segment = segment(42);
         assertThat(segment.log().file().getName()).isEqualTo("00000000000000000042.log");
         assertThat(segment.offsetIndex().file().getFileName().toString()).isEqualTo("00000000000000000042.index");
-        assertThat(segment.timeIndex().file().getFileName().toString())
-                .isEqualTo("00000000000000000042.timeindex");
-        assertThat(LogSegment.offsetFromFileName("00000000000000000042.timeindex")).isEqualTo(42);
+        assertThat(segment.timeIndex().file().getFileName().toString()).isEqualTo("00000000000000000042.timeindex");
+        assertThat(LogSegment.offsetFromFileName("00000000000000000042.timeindex"))
+                .isEqualTo(42);
     }
 
     @Test
@@ -91,7 +91,8 @@ class LogSegmentTest {
         assertThat(truncated.records().sizeInBytes()).isEqualTo(5);
         assertThat(truncated.firstEntryIncomplete()).isTrue();
         assertThat(values(segment.read(0, 5, segment.size(), true).records())).containsExactly("aaaaaaaaaa");
-        assertThat(segment.read(1, 10_000, firstSize, false).records().sizeInBytes()).isZero();
+        assertThat(segment.read(1, 10_000, firstSize, false).records().sizeInBytes())
+                .isZero();
     }
 
     @Test
@@ -129,25 +130,30 @@ class LogSegmentTest {
 
     @Test
     void rollsOnSizeTimeAndOffsetOverflow() throws Exception {
-        LogConfig config = LogConfig.of(Map.of(), Map.of(
-                TopicConfig.SEGMENT_BYTES_CONFIG, "1024", TopicConfig.SEGMENT_MS_CONFIG, "60000"));
+        LogConfig config = LogConfig.of(
+                Map.of(), Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "1024", TopicConfig.SEGMENT_MS_CONFIG, "60000"));
         LogSegment segment = segment(0, Map.of());
         long now = time.milliseconds();
         assertThat(segment.shouldRoll(config, now, 0, 100, now)).isFalse();
         // an empty segment never rolls by time
-        assertThat(segment.shouldRoll(config, now + 120_000, 0, 100, now + 120_000)).isFalse();
+        assertThat(segment.shouldRoll(config, now + 120_000, 0, 100, now + 120_000))
+                .isFalse();
 
         append(segment, batch(0, now, "x".repeat(500)));
         assertThat(segment.shouldRoll(config, now, 1, 100, now)).isFalse();
         assertThat(segment.shouldRoll(config, now, 1, 600, now)).as("size").isTrue();
-        assertThat(segment.shouldRoll(config, now + 60_001, 1, 10, now)).as("segment.ms").isTrue();
-        assertThat(segment.shouldRoll(config, now, (long) Integer.MAX_VALUE + 1, 10, now)).as("overflow").isTrue();
+        assertThat(segment.shouldRoll(config, now + 60_001, 1, 10, now))
+                .as("segment.ms")
+                .isTrue();
+        assertThat(segment.shouldRoll(config, now, (long) Integer.MAX_VALUE + 1, 10, now))
+                .as("overflow")
+                .isTrue();
     }
 
     @Test
     void rollsWhenTheIndexIsFull() throws Exception {
-        LogSegment segment = segment(0, Map.of(
-                TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, "1", TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, "24"));
+        LogSegment segment = segment(
+                0, Map.of(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, "1", TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, "24"));
         LogConfig config = LogConfig.defaults();
         int appended = 0;
         while (!segment.shouldRoll(config, 10 + appended, appended, 10, time.milliseconds())) {

@@ -43,8 +43,8 @@ class LogValidatorTest {
     @ParameterizedTest
     @EnumSource(CompressionType.class)
     void assignsOffsetsInPlaceForEveryCodec(CompressionType codec) {
-        MemoryRecords records = MemoryRecords.withRecords(Compression.of(codec).build(), record("a"), record("b"),
-                record("c"));
+        MemoryRecords records =
+                MemoryRecords.withRecords(Compression.of(codec).build(), record("a"), record("b"), record("c"));
 
         ValidationResult result = validate(records, 100, config(Map.of()));
 
@@ -79,18 +79,18 @@ class LogValidatorTest {
         ValidationResult result = validate(records, 10, config(Map.of()));
 
         assertThat(result.records()).isSameAs(records);
-        assertThat(result.batches()).extracting(BatchSummary::baseOffset, BatchSummary::lastOffset)
+        assertThat(result.batches())
+                .extracting(BatchSummary::baseOffset, BatchSummary::lastOffset)
                 .containsExactly(tuple(10L, 11L), tuple(12L, 12L), tuple(13L, 15L));
         assertThat(result.lastOffset()).isEqualTo(15);
         assertThat(result.recordCount()).isEqualTo(6);
-        assertThat(offsetsAndValues(result.records()))
-                .containsExactly("10=a", "11=b", "12=c", "13=d", "14=e", "15=f");
+        assertThat(offsetsAndValues(result.records())).containsExactly("10=a", "11=b", "12=c", "13=d", "14=e", "15=f");
     }
 
     @Test
     void summarisesProducerIdEpochAndSequences() {
-        MemoryRecords records = MemoryRecords.withIdempotentRecords(Compression.NONE, 42L, (short) 3, 17,
-                record("a"), record("b"));
+        MemoryRecords records =
+                MemoryRecords.withIdempotentRecords(Compression.NONE, 42L, (short) 3, 17, record("a"), record("b"));
 
         BatchSummary summary = validate(records, 0, config(Map.of())).batches().get(0);
 
@@ -137,14 +137,13 @@ class LogValidatorTest {
         int last = buf.limit() - 1;
         buf.put(last, (byte) (buf.get(last) ^ 0x01));
 
-        assertThatThrownBy(() -> validate(records, 0, config(Map.of())))
-                .isInstanceOf(CorruptRecordException.class);
+        assertThatThrownBy(() -> validate(records, 0, config(Map.of()))).isInstanceOf(CorruptRecordException.class);
     }
 
     @Test
     void rejectsBatchLargerThanMaxMessageBytes() {
-        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
-                new SimpleRecord(NOW, null, new byte[2000]));
+        MemoryRecords records =
+                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(NOW, null, new byte[2000]));
 
         assertThatThrownBy(() -> validate(records, 0, config(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1000"))))
                 .isInstanceOf(RecordTooLargeException.class);
@@ -157,8 +156,7 @@ class LogValidatorTest {
         records.buffer().putInt(DefaultRecordBatch.RECORDS_COUNT_OFFSET, 3);
         fixCrc(records.buffer());
 
-        assertThatThrownBy(() -> validate(records, 0, config(Map.of())))
-                .isInstanceOf(InvalidRecordException.class);
+        assertThatThrownBy(() -> validate(records, 0, config(Map.of()))).isInstanceOf(InvalidRecordException.class);
     }
 
     @ParameterizedTest
@@ -170,16 +168,15 @@ class LogValidatorTest {
         buf.putInt(DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET, 2);
         fixCrc(buf);
 
-        assertThatThrownBy(() -> validate(records, 0, config(Map.of())))
-                .isInstanceOf(InvalidRecordException.class);
+        assertThatThrownBy(() -> validate(records, 0, config(Map.of()))).isInstanceOf(InvalidRecordException.class);
     }
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
     void rejectsNonConsecutiveOffsetDeltas(CompressionType codec) {
         ByteBuffer buf = ByteBuffer.allocate(1024);
-        MemoryRecordsBuilder builder = MemoryRecords.builder(buf, Compression.of(codec).build(),
-                TimestampType.CREATE_TIME, 0L);
+        MemoryRecordsBuilder builder =
+                MemoryRecords.builder(buf, Compression.of(codec).build(), TimestampType.CREATE_TIME, 0L);
         builder.appendWithOffset(1, record("a"));
         builder.appendWithOffset(2, record("b"));
         // header says deltas 0..1, the records carry deltas 1 and 2
@@ -196,10 +193,10 @@ class LogValidatorTest {
     @EnumSource(CompressionType.class)
     void compactedTopicRequiresKeys(CompressionType codec) {
         LogConfig compacted = config(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-        MemoryRecords keyed = MemoryRecords.withRecords(Compression.of(codec).build(),
-                new SimpleRecord(NOW, bytes("k"), bytes("v")));
-        MemoryRecords unkeyed = MemoryRecords.withRecords(Compression.of(codec).build(),
-                new SimpleRecord(NOW, bytes("k"), bytes("v")), record("no key"));
+        MemoryRecords keyed =
+                MemoryRecords.withRecords(Compression.of(codec).build(), new SimpleRecord(NOW, bytes("k"), bytes("v")));
+        MemoryRecords unkeyed = MemoryRecords.withRecords(
+                Compression.of(codec).build(), new SimpleRecord(NOW, bytes("k"), bytes("v")), record("no key"));
 
         assertThat(validate(keyed, 0, compacted).recordCount()).isEqualTo(1);
         assertThatThrownBy(() -> validate(unkeyed, 0, compacted))
@@ -209,13 +206,12 @@ class LogValidatorTest {
 
     @Test
     void rejectsControlBatchFromClientButAcceptsItFromBroker() {
-        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(0L, NOW, 0, 42L, (short) 1,
-                new EndTransactionMarker(ControlRecordType.COMMIT, 5));
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(
+                0L, NOW, 0, 42L, (short) 1, new EndTransactionMarker(ControlRecordType.COMMIT, 5));
 
-        assertThatThrownBy(() -> validate(marker, 0, config(Map.of())))
-                .isInstanceOf(InvalidRecordException.class);
-        ValidationResult result = LogValidator.validateAndAssignOffsets(marker, TP, 9, config(Map.of()), NOW,
-                LEADER_EPOCH, false);
+        assertThatThrownBy(() -> validate(marker, 0, config(Map.of()))).isInstanceOf(InvalidRecordException.class);
+        ValidationResult result =
+                LogValidator.validateAndAssignOffsets(marker, TP, 9, config(Map.of()), NOW, LEADER_EPOCH, false);
         assertThat(result.batches().get(0).isControlBatch()).isTrue();
         assertThat(result.lastOffset()).isEqualTo(9);
     }
@@ -228,15 +224,24 @@ class LogValidatorTest {
                 TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, "1000"));
         Compression compression = Compression.of(codec).build();
 
-        assertThatThrownBy(() -> validate(MemoryRecords.withRecords(compression, record("ok"),
-                new SimpleRecord(NOW - 60_001, null, bytes("old"))), 0, config))
+        assertThatThrownBy(() -> validate(
+                        MemoryRecords.withRecords(
+                                compression, record("ok"), new SimpleRecord(NOW - 60_001, null, bytes("old"))),
+                        0,
+                        config))
                 .isInstanceOf(InvalidTimestampException.class);
-        assertThatThrownBy(() -> validate(MemoryRecords.withRecords(compression,
-                new SimpleRecord(NOW + 1_001, null, bytes("future"))), 0, config))
+        assertThatThrownBy(() -> validate(
+                        MemoryRecords.withRecords(compression, new SimpleRecord(NOW + 1_001, null, bytes("future"))),
+                        0,
+                        config))
                 .isInstanceOf(InvalidTimestampException.class);
-        ValidationResult edges = validate(MemoryRecords.withRecords(compression,
-                new SimpleRecord(NOW - 60_000, null, bytes("a")), new SimpleRecord(NOW + 1_000, null, bytes("b"))),
-                0, config);
+        ValidationResult edges = validate(
+                MemoryRecords.withRecords(
+                        compression,
+                        new SimpleRecord(NOW - 60_000, null, bytes("a")),
+                        new SimpleRecord(NOW + 1_000, null, bytes("b"))),
+                0,
+                config);
         assertThat(edges.maxTimestamp()).isEqualTo(NOW + 1_000);
     }
 
@@ -245,7 +250,8 @@ class LogValidatorTest {
         LogConfig unbounded = config(Map.of(
                 TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, String.valueOf(Long.MAX_VALUE),
                 TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, String.valueOf(Long.MAX_VALUE)));
-        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+        MemoryRecords records = MemoryRecords.withRecords(
+                Compression.NONE,
                 new SimpleRecord(Long.MAX_VALUE - 1, null, bytes("far future")),
                 new SimpleRecord(0L, null, bytes("a")));
 
@@ -256,8 +262,10 @@ class LogValidatorTest {
     @EnumSource(CompressionType.class)
     void logAppendTimeStampsBatchWithoutReencoding(CompressionType codec) {
         LogConfig config = config(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
-        MemoryRecords records = MemoryRecords.withRecords(Compression.of(codec).build(),
-                new SimpleRecord(5L, null, bytes("a")), new SimpleRecord(6L, null, bytes("b")));
+        MemoryRecords records = MemoryRecords.withRecords(
+                Compression.of(codec).build(),
+                new SimpleRecord(5L, null, bytes("a")),
+                new SimpleRecord(6L, null, bytes("b")));
         int size = records.sizeInBytes();
 
         ValidationResult result = validate(records, 0, config);
@@ -288,8 +296,13 @@ class LogValidatorTest {
 
     @Test
     void recompressesToTopicCodecKeepingProducerStateAndTimestamps() {
-        MemoryRecords records = MemoryRecords.withIdempotentRecords(Compression.NONE, 42L, (short) 3, 17,
-                new SimpleRecord(NOW - 2, bytes("k1"), bytes("a")), new SimpleRecord(NOW - 1, bytes("k2"), bytes("b")));
+        MemoryRecords records = MemoryRecords.withIdempotentRecords(
+                Compression.NONE,
+                42L,
+                (short) 3,
+                17,
+                new SimpleRecord(NOW - 2, bytes("k1"), bytes("a")),
+                new SimpleRecord(NOW - 1, bytes("k2"), bytes("b")));
 
         ValidationResult result = validate(records, 50, config(Map.of(TopicConfig.COMPRESSION_TYPE_CONFIG, "gzip")));
 
@@ -320,8 +333,8 @@ class LogValidatorTest {
                 MemoryRecords.withRecords(Compression.zstd().build(), record("a"), record("b")),
                 MemoryRecords.withRecords(Compression.NONE, record("c")));
 
-        ValidationResult result = validate(records, 0,
-                config(Map.of(TopicConfig.COMPRESSION_TYPE_CONFIG, "uncompressed")));
+        ValidationResult result =
+                validate(records, 0, config(Map.of(TopicConfig.COMPRESSION_TYPE_CONFIG, "uncompressed")));
 
         List<CompressionType> codecs = new ArrayList<>();
         for (MutableRecordBatch b : result.records().batches()) {
@@ -335,10 +348,13 @@ class LogValidatorTest {
 
     @Test
     void recompressionUnderLogAppendTimeStampsNow() {
-        LogConfig config = config(Map.of(TopicConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
-        MemoryRecords records = MemoryRecords.withRecords(Compression.snappy().build(),
-                new SimpleRecord(5L, null, bytes("a")));
+        LogConfig config = config(Map.of(
+                TopicConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
+                "LogAppendTime"));
+        MemoryRecords records =
+                MemoryRecords.withRecords(Compression.snappy().build(), new SimpleRecord(5L, null, bytes("a")));
 
         ValidationResult result = validate(records, 0, config);
 
@@ -352,8 +368,8 @@ class LogValidatorTest {
     @Test
     void rejectsWholeRequestWithoutTouchingEarlierBatches() {
         MemoryRecords good = MemoryRecords.withRecords(Compression.NONE, record("a"));
-        MemoryRecords records = concat(good,
-                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1L, null, bytes("ancient"))));
+        MemoryRecords records =
+                concat(good, MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1L, null, bytes("ancient"))));
         LogConfig config = config(Map.of(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, "1000"));
 
         assertThatThrownBy(() -> validate(records, 500, config)).isInstanceOf(InvalidTimestampException.class);

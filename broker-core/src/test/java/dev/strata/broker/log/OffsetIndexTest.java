@@ -103,7 +103,9 @@ class OffsetIndexTest {
             }
             for (long target = 990; target < 2600; target++) {
                 long expected = target < 1000 ? 1000 : 1000 + Math.min(499, (target - 1000) / 3) * 3;
-                assertThat(index.lookup(target).offset()).as("target %d", target).isEqualTo(expected);
+                assertThat(index.lookup(target).offset())
+                        .as("target %d", target)
+                        .isEqualTo(expected);
             }
         }
     }

@@ -35,8 +35,8 @@ class ProducerStateManagerTest {
 
     private static BatchSummary batch(long pid, short epoch, int firstSeq, int count, long baseOffset) {
         int lastSeq = (int) ((firstSeq + (long) count - 1) % ((long) Integer.MAX_VALUE + 1));
-        return new BatchSummary(baseOffset, baseOffset + count - 1, pid, epoch, firstSeq, lastSeq, false,
-                NOW + baseOffset, 100);
+        return new BatchSummary(
+                baseOffset, baseOffset + count - 1, pid, epoch, firstSeq, lastSeq, false, NOW + baseOffset, 100);
     }
 
     @Test
@@ -118,7 +118,10 @@ class ProducerStateManagerTest {
 
         ProducerStateEntry entry = state.entry(PID).orElseThrow();
         assertThat(entry.producerEpoch()).isEqualTo((short) 1);
-        assertThat(entry.batches()).singleElement().extracting(BatchMetadata::firstOffset).isEqualTo(10L);
+        assertThat(entry.batches())
+                .singleElement()
+                .extracting(BatchMetadata::firstOffset)
+                .isEqualTo(10L);
         // a retry from the old epoch is no duplicate any more: it is fenced
         assertThatThrownBy(() -> state.checkBatch(batch(PID, (short) 0, 0, 10, 99)))
                 .isInstanceOf(InvalidProducerEpochException.class);
@@ -136,8 +139,16 @@ class ProducerStateManagerTest {
     @Test
     void batchesWithoutProducerIdAreNotTracked() {
         ProducerStateManager state = new ProducerStateManager(dir);
-        BatchSummary plain = new BatchSummary(0, 4, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH,
-                RecordBatch.NO_SEQUENCE, RecordBatch.NO_SEQUENCE, false, NOW, 100);
+        BatchSummary plain = new BatchSummary(
+                0,
+                4,
+                RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH,
+                RecordBatch.NO_SEQUENCE,
+                RecordBatch.NO_SEQUENCE,
+                false,
+                NOW,
+                100);
 
         assertThat(state.checkBatch(plain)).isEmpty();
         state.update(plain);
@@ -189,8 +200,8 @@ class ProducerStateManagerTest {
         assertThat(loaded.snapshotOffset()).isEqualTo(23);
         assertThat(loaded.mapEndOffset()).isEqualTo(23);
         assertThat(loaded.activeProducers()).isEqualTo(state.activeProducers());
-        assertThat(loaded.checkBatch(batch(PID, (short) 4, 15, 3, 99))).hasValueSatisfying(
-                m -> assertThat(m.firstOffset()).isEqualTo(15));
+        assertThat(loaded.checkBatch(batch(PID, (short) 4, 15, 3, 99)))
+                .hasValueSatisfying(m -> assertThat(m.firstOffset()).isEqualTo(15));
         assertThat(loaded.checkBatch(batch(PID, (short) 4, 21, 1, 23))).isEmpty();
     }
 

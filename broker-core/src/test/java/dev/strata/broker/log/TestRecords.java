@@ -22,8 +22,8 @@ final class TestRecords {
         for (int i = 0; i < values.length; i++) {
             records[i] = new SimpleRecord(timestamp, null, values[i].getBytes(StandardCharsets.UTF_8));
         }
-        return MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V2, baseOffset, Compression.NONE,
-                TimestampType.CREATE_TIME, records);
+        return MemoryRecords.withRecords(
+                RecordBatch.MAGIC_VALUE_V2, baseOffset, Compression.NONE, TimestampType.CREATE_TIME, records);
     }
 
     /** One batch of records whose keys are their values, as a compacted topic requires. */
@@ -33,8 +33,8 @@ final class TestRecords {
             byte[] bytes = values[i].getBytes(StandardCharsets.UTF_8);
             records[i] = new SimpleRecord(timestamp, bytes, bytes);
         }
-        return MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V2, 0, Compression.NONE,
-                TimestampType.CREATE_TIME, records);
+        return MemoryRecords.withRecords(
+                RecordBatch.MAGIC_VALUE_V2, 0, Compression.NONE, TimestampType.CREATE_TIME, records);
     }
 
     static MemoryRecords idempotent(long producerId, short epoch, int baseSequence, String... values) {

@@ -108,9 +108,9 @@ class KafkaConnectionHandlerTest {
             ByteBuffer r = nextResponse();
             short headerVersion = ApiKeys.METADATA.responseHeaderVersion((short) 12);
             assertThat(ResponseHeader.parse(r, headerVersion).correlationId()).isEqualTo(expected);
-            MetadataResponseData body = (MetadataResponseData) AbstractResponse.parseResponse(
-                            ApiKeys.METADATA, new ByteBufferAccessor(r), (short) 12)
-                    .data();
+            MetadataResponseData body = (MetadataResponseData)
+                    AbstractResponse.parseResponse(ApiKeys.METADATA, new ByteBufferAccessor(r), (short) 12)
+                            .data();
             assertThat(body.clusterId()).isEqualTo(expected == 1 ? "first" : "second");
         }
     }
@@ -147,9 +147,9 @@ class KafkaConnectionHandlerTest {
         channel.runPendingTasks();
         ByteBuffer r = nextResponse();
         assertThat(ResponseHeader.parse(r, (short) 0).correlationId()).isEqualTo(9);
-        ApiVersionsResponseData body = (ApiVersionsResponseData) AbstractResponse.parseResponse(
-                        ApiKeys.API_VERSIONS, new ByteBufferAccessor(r), (short) 0)
-                .data();
+        ApiVersionsResponseData body = (ApiVersionsResponseData)
+                AbstractResponse.parseResponse(ApiKeys.API_VERSIONS, new ByteBufferAccessor(r), (short) 0)
+                        .data();
         assertThat(body.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
         assertThat(channel.isOpen()).isTrue();
     }
@@ -190,7 +190,8 @@ class KafkaConnectionHandlerTest {
         dispatcher.futures.get(0).complete(new MetadataResponseData());
         dispatcher.futures.get(1).completeExceptionally(new CloseConnectionException("acks=0 produce failed"));
         channel.runPendingTasks();
-        assertThat(ResponseHeader.parse(nextResponse(), (short) 1).correlationId()).isEqualTo(1);
+        assertThat(ResponseHeader.parse(nextResponse(), (short) 1).correlationId())
+                .isEqualTo(1);
         ByteBuf empty = channel.readOutbound();
         assertThat(empty.readableBytes()).isZero();
         assertThat(channel.isOpen()).isFalse();

@@ -1,2 +1,5 @@
-/** S3 implementation of Kafka's RemoteStorageManager (not wired yet). */
+/**
+ * S3 backend of Apache Kafka's tiered-storage SPI: {@link dev.strata.remote.s3.S3RemoteStorageManager}, usable from
+ * Strata and from Apache Kafka 3.9+/4.x.
+ */
 package dev.strata.remote.s3;

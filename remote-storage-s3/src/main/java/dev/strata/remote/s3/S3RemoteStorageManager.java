@@ -1,0 +1,361 @@
+package dev.strata.remote.s3;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.server.log.remote.storage.LogSegmentData;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+/**
+ * Apache Kafka's {@link RemoteStorageManager} on S3 and S3-compatible stores, for Strata and for Apache Kafka 3.9+/4.x
+ * alike ({@code remote.log.storage.manager.class.name=dev.strata.remote.s3.S3RemoteStorageManager}, settings under
+ * {@code rsm.config.}, see {@link S3StorageConfig}).
+ *
+ * <p>Each file of a segment becomes one object under a key derived from the segment metadata alone
+ * ({@link SegmentObjectKeys}), so copy and delete are idempotent: a repeated copy overwrites the same objects, a
+ * delete of missing objects succeeds. Log files larger than the part size go up as multipart uploads streamed from the
+ * file. Every object carries S3's additional CRC32C checksum, which the store checks on upload, and the SHA-256 of its
+ * bytes in user metadata ({@link Sha256}).
+ *
+ * <p>Integrity on the way back: indexes, snapshots and checkpoints are read whole into memory and their SHA-256 is
+ * checked before the first byte is returned, so a corrupted or replaced object is an error, never served. A read of a
+ * whole log segment is checked as it streams and fails at its end on a mismatch. Ranged reads of a segment cannot be
+ * checked against a whole-object digest; they rely on the CRC32C every record batch carries, which the tiering layer
+ * (in Apache Kafka, the consumer) validates.
+ *
+ * <p>Retries with backoff on throttling and transient errors happen inside the S3 client ({@link S3ClientFactory}); an
+ * error that survives them becomes a {@link RemoteStorageException}, a missing object a
+ * {@link RemoteResourceNotFoundException}. Thread-safe once configured.
+ */
+public final class S3RemoteStorageManager implements RemoteStorageManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
+
+    // set by configure, before the broker calls anything else; volatile so any thread sees them
+    private volatile S3StorageConfig config;
+    private volatile SegmentObjectKeys objectKeys;
+    private volatile S3Client s3;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        S3StorageConfig parsed = S3StorageConfig.parse(configs);
+        S3Client client = S3ClientFactory.create(parsed);
+        synchronized (this) {
+            if (s3 != null) {
+                s3.close();
+            }
+            config = parsed;
+            objectKeys = new SegmentObjectKeys(parsed.keyPrefix());
+            s3 = client;
+        }
+        LOG.info("S3 remote storage configured: {}", parsed);
+    }
+
+    @Override
+    public Optional<CustomMetadata> copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data)
+            throws RemoteStorageException {
+        requireConfigured();
+        long started = System.nanoTime();
+        Map<SegmentFileType, String> keys = objectKeys.keys(segment);
+        List<String> attempted = new ArrayList<>();
+        try {
+            uploadLog(keys.get(SegmentFileType.LOG), data.logSegment(), attempted);
+            uploadFile(keys.get(SegmentFileType.OFFSET_INDEX), data.offsetIndex(), attempted);
+            uploadFile(keys.get(SegmentFileType.TIME_INDEX), data.timeIndex(), attempted);
+            if (data.transactionIndex().isPresent()) {
+                uploadFile(
+                        keys.get(SegmentFileType.TRANSACTION_INDEX),
+                        data.transactionIndex().get(),
+                        attempted);
+            }
+            uploadFile(keys.get(SegmentFileType.PRODUCER_SNAPSHOT), data.producerSnapshotIndex(), attempted);
+            uploadBytes(keys.get(SegmentFileType.LEADER_EPOCH_CHECKPOINT), data.leaderEpochIndex(), attempted);
+        } catch (SdkException | IOException | UncheckedIOException e) {
+            deleteQuietly(attempted);
+            throw new RemoteStorageException(
+                    "Copy of segment " + segment.remoteLogSegmentId() + " to s3://" + config.bucketName() + "/"
+                            + keys.get(SegmentFileType.LOG) + " failed: " + e.getMessage(),
+                    e);
+        }
+        LOG.debug(
+                "Copied segment {} ({} objects) in {} ms",
+                segment.remoteLogSegmentId(),
+                attempted.size(),
+                (System.nanoTime() - started) / 1_000_000);
+        return Optional.empty();
+    }
+
+    @Override
+    public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition)
+            throws RemoteStorageException {
+        requireConfigured();
+        if (startPosition < 0) {
+            throw new IllegalArgumentException("startPosition must not be negative: " + startPosition);
+        }
+        return fetchSegmentRange(segment, startPosition, startPosition == 0 ? null : "bytes=" + startPosition + "-");
+    }
+
+    /** Reads the segment's log from {@code startPosition} to {@code endPosition}, both inclusive. */
+    @Override
+    public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition, int endPosition)
+            throws RemoteStorageException {
+        requireConfigured();
+        if (startPosition < 0 || endPosition < startPosition) {
+            throw new IllegalArgumentException(
+                    "need 0 <= startPosition <= endPosition, got " + startPosition + " and " + endPosition);
+        }
+        return fetchSegmentRange(segment, startPosition, "bytes=" + startPosition + "-" + endPosition);
+    }
+
+    @Override
+    public InputStream fetchIndex(RemoteLogSegmentMetadata segment, IndexType indexType) throws RemoteStorageException {
+        requireConfigured();
+        String key = objectKeys.key(segment, SegmentFileType.of(indexType));
+        try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
+            byte[] bytes = response.readAllBytes();
+            String expected = storedDigest(key, response.response());
+            String actual = Sha256.of(bytes);
+            if (!actual.equals(expected)) {
+                throw new RemoteStorageException("Corrupted object s3://" + config.bucketName() + "/" + key
+                        + ": SHA-256 of its " + bytes.length + " bytes is " + actual + " but it was stored with "
+                        + expected);
+            }
+            return new ByteArrayInputStream(bytes);
+        } catch (IOException | SdkException e) {
+            throw failure("Fetch of s3://" + config.bucketName() + "/" + key, e);
+        }
+    }
+
+    @Override
+    public void deleteLogSegmentData(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        requireConfigured();
+        RemoteStorageException failure = null;
+        for (String key : objectKeys.keys(segment).values()) {
+            try {
+                s3.deleteObject(b -> b.bucket(config.bucketName()).key(key));
+            } catch (NoSuchKeyException e) {
+                // S3 answers 204 for a missing key; some compatible stores answer 404: already deleted either way
+            } catch (SdkException e) {
+                if (failure == null) {
+                    failure = new RemoteStorageException(
+                            "Delete of segment " + segment.remoteLogSegmentId() + " failed at s3://"
+                                    + config.bucketName() + "/" + key + ": " + e.getMessage(),
+                            e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        LOG.debug("Deleted segment {}", segment.remoteLogSegmentId());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (s3 != null) {
+            s3.close();
+            s3 = null;
+        }
+    }
+
+    private void requireConfigured() {
+        if (s3 == null) {
+            throw new IllegalStateException("S3RemoteStorageManager is not configured, or closed");
+        }
+    }
+
+    private InputStream fetchSegmentRange(RemoteLogSegmentMetadata segment, int startPosition, String range)
+            throws RemoteStorageException {
+        String key = objectKeys.key(segment, SegmentFileType.LOG);
+        ResponseInputStream<GetObjectResponse> response;
+        try {
+            response = get(key, range);
+        } catch (SdkException e) {
+            throw failure("Fetch of s3://" + config.bucketName() + "/" + key + " from position " + startPosition, e);
+        }
+        InputStream body = new AbortOnCloseInputStream(response);
+        if (startPosition != 0 || !coversWholeObject(response.response())) {
+            return body;
+        }
+        try {
+            return new DigestVerifyingInputStream(body, storedDigest(key, response.response()), key);
+        } catch (RemoteStorageException e) {
+            response.abort();
+            throw e;
+        }
+    }
+
+    private ResponseInputStream<GetObjectResponse> get(String key, String range) {
+        GetObjectRequest.Builder request =
+                GetObjectRequest.builder().bucket(config.bucketName()).key(key);
+        if (range != null) {
+            request.range(range);
+        }
+        return s3.getObject(request.build());
+    }
+
+    /** Whether a GET answered with the whole object: no Content-Range, or one that spans it ("bytes 0-99/100"). */
+    private static boolean coversWholeObject(GetObjectResponse response) {
+        String contentRange = response.contentRange();
+        if (contentRange == null) {
+            return true;
+        }
+        int dash = contentRange.indexOf('-');
+        int slash = contentRange.indexOf('/');
+        if (!contentRange.startsWith("bytes 0-") || dash < 0 || slash < dash) {
+            return false;
+        }
+        String end = contentRange.substring(dash + 1, slash).trim();
+        String total = contentRange.substring(slash + 1).trim();
+        try {
+            return !"*".equals(total) && Long.parseLong(end) + 1 == Long.parseLong(total);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private String storedDigest(String key, GetObjectResponse response) throws RemoteStorageException {
+        // S3 lowercases metadata names; some compatible stores keep the case a client sent
+        String digest = response.metadata().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(Sha256.METADATA_KEY))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
+        if (digest == null || digest.isBlank()) {
+            throw new RemoteStorageException("Object s3://" + config.bucketName() + "/" + key
+                    + " has no " + Sha256.METADATA_KEY + " metadata and cannot be verified; it was not written by"
+                    + " this plugin or was replaced since");
+        }
+        return digest.trim().toLowerCase(Locale.ROOT);
+    }
+
+    private void uploadLog(String key, Path file, List<String> attempted) throws IOException {
+        long size = Files.size(file);
+        if (size <= config.multipartUploadPartSize()) {
+            uploadFile(key, file, attempted);
+            return;
+        }
+        attempted.add(key);
+        String digest = Sha256.of(file);
+        String bucket = config.bucketName();
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket)
+                        .key(key)
+                        .metadata(Map.of(Sha256.METADATA_KEY, digest))
+                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
+                .uploadId();
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            long partSize = config.multipartUploadPartSize();
+            int partNumber = 1;
+            for (long offset = 0; offset < size; offset += partSize, partNumber++) {
+                long partOffset = offset;
+                long length = Math.min(partSize, size - offset);
+                int number = partNumber;
+                UploadPartResponse uploaded = s3.uploadPart(
+                        b -> b.bucket(bucket)
+                                .key(key)
+                                .uploadId(uploadId)
+                                .partNumber(number)
+                                .contentLength(length)
+                                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                        RequestBody.fromContentProvider(
+                                () -> openRegion(file, partOffset, length), length, "application/octet-stream"));
+                parts.add(CompletedPart.builder()
+                        .partNumber(number)
+                        .eTag(uploaded.eTag())
+                        .checksumCRC32C(uploaded.checksumCRC32C())
+                        .build());
+            }
+            s3.completeMultipartUpload(
+                    b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+        } catch (RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            } catch (SdkException abortFailure) {
+                e.addSuppressed(abortFailure);
+            }
+            throw e;
+        }
+    }
+
+    private void uploadFile(String key, Path file, List<String> attempted) throws IOException {
+        attempted.add(key);
+        String digest = Sha256.of(file);
+        s3.putObject(
+                b -> b.bucket(config.bucketName())
+                        .key(key)
+                        .metadata(Map.of(Sha256.METADATA_KEY, digest))
+                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                RequestBody.fromFile(file));
+    }
+
+    private void uploadBytes(String key, ByteBuffer bytes, List<String> attempted) {
+        attempted.add(key);
+        String digest = Sha256.of(bytes);
+        s3.putObject(
+                b -> b.bucket(config.bucketName())
+                        .key(key)
+                        .metadata(Map.of(Sha256.METADATA_KEY, digest))
+                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                RequestBody.fromByteBuffer(bytes.duplicate()));
+    }
+
+    private static InputStream openRegion(Path file, long offset, long length) {
+        try {
+            return new FileRegionInputStream(file, offset, length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Best effort: removes the objects of a failed copy; what remains is overwritten by the next attempt. */
+    private void deleteQuietly(List<String> keys) {
+        for (String key : keys) {
+            try {
+                s3.deleteObject(b -> b.bucket(config.bucketName()).key(key));
+            } catch (SdkException e) {
+                LOG.warn(
+                        "Could not remove s3://{}/{} after a failed copy: {}",
+                        config.bucketName(),
+                        key,
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static RemoteStorageException failure(String what, Exception cause) {
+        if (cause instanceof NoSuchKeyException
+                || cause instanceof S3Exception s3Exception && s3Exception.statusCode() == 404) {
+            return new RemoteResourceNotFoundException(what + ": no such object", cause);
+        }
+        return new RemoteStorageException(what + " failed: " + cause.getMessage(), cause);
+    }
+}

@@ -1,0 +1,316 @@
+package dev.strata.remote.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.messages.Item;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@link S3RemoteStorageManager} must do against any S3 store: copy a segment, read it back whole and by range,
+ * read each index, detect corruption, delete idempotently. Objects are checked with the MinIO client, an S3 client
+ * independent of the AWS SDK under test. Subclasses supply the store.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RemoteStorageRoundTripContract {
+
+    static final String BUCKET = "strata-tiered";
+    static final String PREFIX = "cluster-a/";
+    static final int MIB = 1024 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private MinioClient minio;
+    private S3RemoteStorageManager rsm;
+    private TopicIdPartition partition;
+
+    /** Starts the store; called once per class. */
+    abstract void startStore() throws Exception;
+
+    abstract void stopStore() throws Exception;
+
+    abstract String endpoint();
+
+    abstract String accessKey();
+
+    abstract String secretKey();
+
+    @BeforeAll
+    void startStoreAndCreateBucket() throws Exception {
+        startStore();
+        minio = MinioClient.builder()
+                .endpoint(endpoint())
+                .region("us-east-1")
+                .credentials(accessKey(), secretKey())
+                .build();
+        minio.makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
+    }
+
+    @AfterAll
+    void closeStore() throws Exception {
+        stopStore();
+    }
+
+    @BeforeEach
+    void configureManager() {
+        rsm = manager(Map.of());
+        partition = SegmentFiles.newPartition(7);
+    }
+
+    @AfterEach
+    void closeManager() {
+        rsm.close();
+    }
+
+    /** A manager on this store with the Aiven-style keys, plus {@code overrides}. */
+    S3RemoteStorageManager manager(Map<String, String> overrides) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "storage.s3.bucket.name",
+                BUCKET,
+                "storage.s3.endpoint.url",
+                endpoint(),
+                "storage.s3.path.style.access.enabled",
+                "true",
+                "storage.aws.access.key.id",
+                accessKey(),
+                "storage.aws.secret.access.key",
+                secretKey(),
+                "key.prefix",
+                PREFIX,
+                "s3.retry.backoff.base.ms",
+                "10",
+                "s3.retry.backoff.max.ms",
+                "100"));
+        config.putAll(overrides);
+        S3RemoteStorageManager manager = new S3RemoteStorageManager();
+        manager.configure(config);
+        return manager;
+    }
+
+    @Test
+    void copiedSegmentReadsBackWholeByRangeAndPerIndex() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 1000, 300_000, true);
+
+        assertThat(rsm.copyLogSegmentData(segment.metadata(), segment.data())).isEmpty();
+
+        byte[] log = Files.readAllBytes(segment.data().logSegment());
+        assertThat(readAll(rsm.fetchLogSegment(segment.metadata(), 0))).isEqualTo(log);
+        assertThat(readAll(rsm.fetchLogSegment(segment.metadata(), 4096)))
+                .isEqualTo(Arrays.copyOfRange(log, 4096, log.length));
+        assertThat(readAll(rsm.fetchLogSegment(segment.metadata(), 100, 199)))
+                .as("end position is inclusive")
+                .isEqualTo(Arrays.copyOfRange(log, 100, 200));
+        assertThat(readAll(rsm.fetchLogSegment(segment.metadata(), 0, log.length - 1)))
+                .isEqualTo(log);
+
+        assertThat(readAll(rsm.fetchIndex(segment.metadata(), IndexType.OFFSET)))
+                .isEqualTo(Files.readAllBytes(segment.data().offsetIndex()));
+        assertThat(readAll(rsm.fetchIndex(segment.metadata(), IndexType.TIMESTAMP)))
+                .isEqualTo(Files.readAllBytes(segment.data().timeIndex()));
+        assertThat(readAll(rsm.fetchIndex(segment.metadata(), IndexType.TRANSACTION)))
+                .isEqualTo(Files.readAllBytes(segment.data().transactionIndex().orElseThrow()));
+        assertThat(readAll(rsm.fetchIndex(segment.metadata(), IndexType.PRODUCER_SNAPSHOT)))
+                .isEqualTo(Files.readAllBytes(segment.data().producerSnapshotIndex()));
+        assertThat(readAll(rsm.fetchIndex(segment.metadata(), IndexType.LEADER_EPOCH)))
+                .isEqualTo(bytes(segment.data().leaderEpochIndex()));
+    }
+
+    @Test
+    void objectsSeenByAnIndependentClientHaveDeterministicKeysAndDigests() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 42, 10_000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+
+        String base = PREFIX + "orders-" + partition.topicId() + "/7/00000000000000000042-"
+                + segment.metadata().remoteLogSegmentId().id();
+        assertThat(listKeys(partitionPrefix()))
+                .containsExactlyInAnyOrder(
+                        base + ".log",
+                        base + ".index",
+                        base + ".timeindex",
+                        base + ".txnindex",
+                        base + ".snapshot",
+                        base + ".leader-epoch-checkpoint");
+        StatObjectResponse log = stat(base + ".log");
+        assertThat(log.size()).isEqualTo(10_000);
+        assertThat(log.userMetadata().getFirst(Sha256.METADATA_KEY))
+                .isEqualTo(Sha256.of(segment.data().logSegment()));
+        try (InputStream in = minio.getObject(
+                GetObjectArgs.builder().bucket(BUCKET).object(base + ".index").build())) {
+            assertThat(in.readAllBytes())
+                    .isEqualTo(Files.readAllBytes(segment.data().offsetIndex()));
+        }
+    }
+
+    @Test
+    void copyIsIdempotentAndDeleteRemovesEveryObjectEvenTwice() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 0, 50_000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        assertThat(listKeys(partitionPrefix())).hasSize(6);
+
+        rsm.deleteLogSegmentData(segment.metadata());
+        assertThat(listKeys(partitionPrefix())).isEmpty();
+        rsm.deleteLogSegmentData(segment.metadata());
+
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment.metadata(), 0))
+                .isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThatThrownBy(() -> rsm.fetchIndex(segment.metadata(), IndexType.OFFSET))
+                .isInstanceOf(RemoteResourceNotFoundException.class);
+    }
+
+    @Test
+    void segmentWithoutTransactionIndexHasNoSuchObject() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 5000, 1000, false);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+
+        assertThat(listKeys(partitionPrefix())).hasSize(5).noneMatch(key -> key.endsWith(".txnindex"));
+        assertThatThrownBy(() -> rsm.fetchIndex(segment.metadata(), IndexType.TRANSACTION))
+                .isInstanceOf(RemoteResourceNotFoundException.class)
+                .hasMessageContaining(".txnindex");
+    }
+
+    @Test
+    void logLargerThanPartSizeGoesUpInPartsAndReadsBack() throws Exception {
+        S3RemoteStorageManager multipart = manager(Map.of("s3.multipart.upload.part.size", String.valueOf(5 * MIB)));
+        try {
+            SegmentFiles segment = SegmentFiles.write(dir, partition, 9000, 12 * MIB + 123, true);
+            multipart.copyLogSegmentData(segment.metadata(), segment.data());
+
+            String logKey = new SegmentObjectKeys(PREFIX).key(segment.metadata(), SegmentFileType.LOG);
+            StatObjectResponse stat = stat(logKey);
+            assertThat(stat.size()).isEqualTo(12 * MIB + 123);
+            assertThat(stat.etag()).as("a multipart ETag names its part count").endsWith("-3");
+            byte[] log = Files.readAllBytes(segment.data().logSegment());
+            assertThat(readAll(multipart.fetchLogSegment(segment.metadata(), 0)))
+                    .isEqualTo(log);
+            assertThat(readAll(multipart.fetchLogSegment(segment.metadata(), 5 * MIB - 10, 5 * MIB + 9)))
+                    .as("a range across a part boundary")
+                    .isEqualTo(Arrays.copyOfRange(log, 5 * MIB - 10, 5 * MIB + 10));
+        } finally {
+            multipart.close();
+        }
+    }
+
+    @Test
+    void corruptedIndexIsAnErrorNeverServed() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 200, 2000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        String key = new SegmentObjectKeys(PREFIX).key(segment.metadata(), SegmentFileType.OFFSET_INDEX);
+
+        overwriteWithFlippedByte(key, 100, true);
+
+        assertThatThrownBy(() -> rsm.fetchIndex(segment.metadata(), IndexType.OFFSET))
+                .isInstanceOf(RemoteStorageException.class)
+                .isNotInstanceOf(RemoteResourceNotFoundException.class)
+                .hasMessageContaining("Corrupted object")
+                .hasMessageContaining(key);
+    }
+
+    @Test
+    void indexReplacedWithoutItsDigestIsAnError() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 300, 2000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        String key = new SegmentObjectKeys(PREFIX).key(segment.metadata(), SegmentFileType.TIME_INDEX);
+
+        overwriteWithFlippedByte(key, 0, false);
+
+        assertThatThrownBy(() -> rsm.fetchIndex(segment.metadata(), IndexType.TIMESTAMP))
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessageContaining("cannot be verified");
+    }
+
+    @Test
+    void corruptedLogFailsAFullReadAtItsEnd() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 400, 100_000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        String key = new SegmentObjectKeys(PREFIX).key(segment.metadata(), SegmentFileType.LOG);
+
+        overwriteWithFlippedByte(key, 50_000, true);
+
+        try (InputStream in = rsm.fetchLogSegment(segment.metadata(), 0)) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class).hasMessageContaining("Corrupted");
+        }
+    }
+
+    /** Re-uploads an object through MinIO with one byte flipped, keeping (or dropping) its user metadata. */
+    private void overwriteWithFlippedByte(String key, int position, boolean keepMetadata) throws Exception {
+        byte[] bytes;
+        try (InputStream in = minio.getObject(
+                GetObjectArgs.builder().bucket(BUCKET).object(key).build())) {
+            bytes = in.readAllBytes();
+        }
+        bytes[position] ^= 0x10;
+        Map<String, String> metadata = keepMetadata
+                ? Map.of(Sha256.METADATA_KEY, stat(key).userMetadata().getFirst(Sha256.METADATA_KEY))
+                : Map.of();
+        minio.putObject(PutObjectArgs.builder()
+                .bucket(BUCKET)
+                .object(key)
+                .userMetadata(metadata)
+                .data(bytes, bytes.length)
+                .build());
+    }
+
+    private String partitionPrefix() {
+        return new SegmentObjectKeys(PREFIX).partitionPrefix(partition);
+    }
+
+    private StatObjectResponse stat(String key) throws Exception {
+        return minio.statObject(
+                StatObjectArgs.builder().bucket(BUCKET).object(key).build());
+    }
+
+    private List<String> listKeys(String prefix) throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : minio.listObjects(ListObjectsArgs.builder()
+                .bucket(BUCKET)
+                .prefix(prefix)
+                .recursive(true)
+                .build())) {
+            keys.add(item.get().objectName());
+        }
+        return keys;
+    }
+
+    static byte[] readAll(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+}

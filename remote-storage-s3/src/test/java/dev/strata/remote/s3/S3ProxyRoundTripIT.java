@@ -1,0 +1,75 @@
+package dev.strata.remote.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The round trip against S3Proxy in this JVM, plus what only an in-process store can show: the store going away. */
+class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
+
+    private S3ProxyFixture proxy;
+
+    @Override
+    void startStore() throws Exception {
+        proxy = S3ProxyFixture.start();
+    }
+
+    @Override
+    void stopStore() {
+        proxy.close();
+    }
+
+    @Override
+    String endpoint() {
+        return proxy.endpoint();
+    }
+
+    @Override
+    String accessKey() {
+        return S3ProxyFixture.ACCESS_KEY;
+    }
+
+    @Override
+    String secretKey() {
+        return S3ProxyFixture.SECRET_KEY;
+    }
+
+    @Test
+    void copyFailsAfterRetriesWithinBoundedTimeWhenTheEndpointIsDown(@TempDir Path segmentDir) throws Exception {
+        S3RemoteStorageManager rsm;
+        try (S3ProxyFixture doomed = S3ProxyFixture.start()) {
+            rsm = new S3RemoteStorageManager();
+            rsm.configure(Map.of(
+                    "s3.bucket.name", BUCKET,
+                    "s3.endpoint.url", doomed.endpoint(),
+                    "s3.path.style.access.enabled", "true",
+                    "aws.access.key.id", S3ProxyFixture.ACCESS_KEY,
+                    "aws.secret.access.key", S3ProxyFixture.SECRET_KEY,
+                    "s3.retry.max.attempts", "4",
+                    "s3.retry.backoff.base.ms", "50",
+                    "s3.retry.backoff.max.ms", "200",
+                    "s3.api.call.timeout.ms", "5000"));
+            doomed.stop();
+        }
+        SegmentFiles segment = SegmentFiles.write(segmentDir, SegmentFiles.newPartition(0), 0, 10_000, true);
+
+        long started = System.nanoTime();
+        try {
+            assertThatThrownBy(() -> rsm.copyLogSegmentData(segment.metadata(), segment.data()))
+                    .isInstanceOf(RemoteStorageException.class)
+                    .hasMessageContaining("Copy of segment")
+                    .rootCause()
+                    .hasMessageContaining("Connection refused");
+        } finally {
+            rsm.close();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).as("retries back off, then give up").isLessThan(Duration.ofSeconds(15));
+    }
+}

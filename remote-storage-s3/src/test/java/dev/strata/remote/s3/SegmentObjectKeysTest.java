@@ -1,0 +1,59 @@
+package dev.strata.remote.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
+import org.junit.jupiter.api.Test;
+
+/** The object key layout is a pure, documented function of the segment metadata. */
+class SegmentObjectKeysTest {
+
+    private static final Uuid TOPIC_ID = Uuid.fromString("q1vR7mSvQ5mLhZk3Yf0l2A");
+    private static final Uuid SEGMENT_ID = Uuid.fromString("Zb6nKx0YTmKfQw3Xz1c9Vg");
+
+    private final RemoteLogSegmentMetadata segment = new RemoteLogSegmentMetadata(
+            new RemoteLogSegmentId(new TopicIdPartition(TOPIC_ID, 3, "payments"), SEGMENT_ID),
+            1_234_567L,
+            1_300_000L,
+            1_700_000_000_000L,
+            1,
+            1_700_000_000_500L,
+            1024,
+            Map.of(5, 1_234_567L));
+
+    @Test
+    void keyIsPrefixTopicWithIdPartitionPaddedOffsetAndSegmentUuid() {
+        assertThat(new SegmentObjectKeys("tier/").key(segment, SegmentFileType.LOG))
+                .isEqualTo("tier/payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.log");
+    }
+
+    @Test
+    void everyFileOfTheSegmentSharesOneStemWithKafkasSuffixes() {
+        assertThat(new SegmentObjectKeys("").keys(segment).values())
+                .containsExactly(
+                        "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.log",
+                        "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.index",
+                        "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.timeindex",
+                        "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.txnindex",
+                        "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.snapshot",
+                        "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg"
+                                + ".leader-epoch-checkpoint");
+    }
+
+    @Test
+    void everyIndexTypeHasItsObject() {
+        for (IndexType type : IndexType.values()) {
+            assertThat(SegmentFileType.of(type)).isNotEqualTo(SegmentFileType.LOG);
+        }
+        assertThat(SegmentFileType.of(IndexType.OFFSET).suffix()).isEqualTo("index");
+        assertThat(SegmentFileType.of(IndexType.TIMESTAMP).suffix()).isEqualTo("timeindex");
+        assertThat(SegmentFileType.of(IndexType.TRANSACTION).suffix()).isEqualTo("txnindex");
+        assertThat(SegmentFileType.of(IndexType.PRODUCER_SNAPSHOT).suffix()).isEqualTo("snapshot");
+        assertThat(SegmentFileType.of(IndexType.LEADER_EPOCH).suffix()).isEqualTo("leader-epoch-checkpoint");
+    }
+}

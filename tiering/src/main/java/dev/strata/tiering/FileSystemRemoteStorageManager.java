@@ -1,0 +1,451 @@
+package dev.strata.tiering;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.server.log.remote.storage.LogSegmentData;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link RemoteStorageManager} that keeps the remote tier in a directory: the embedded default of Strata, and a fit
+ * for an NFS mount shared by the brokers. Configure it with {@code rsm.config.dir}.
+ *
+ * <p>Layout, one directory per topic partition and one file per uploaded part of a segment:
+ *
+ * <pre>
+ * &lt;dir&gt;/&lt;topic&gt;-&lt;topicId&gt;/&lt;partition&gt;/&lt;startOffset&gt;-&lt;segmentUuid&gt;.log
+ *                                              .index
+ *                                              .timeindex
+ *                                              .txnindex                 (only when the segment has one)
+ *                                              .snapshot                 (producer state)
+ *                                              .leader-epoch-checkpoint
+ *                                              .crc                      (checksum sidecar, written last)
+ * </pre>
+ *
+ * <p>The start offset is written with 20 digits, as in the local log, so a directory listing sorts by offset; the
+ * segment's UUID (Kafka's base64 form) keeps two uploads of the same offsets (after a leader change) apart. The file
+ * formats are Kafka's, byte for byte: this class copies, it never re-encodes.
+ *
+ * <p>Crash safety. A copy writes each file under a {@code .tmp} name, forces it to disk and renames it into place
+ * atomically; once all are in place it forces the directory, then writes the {@code .crc} sidecar
+ * ({@link SegmentChecksums}) the same way and forces the directory again.
+ * The sidecar is the commit point: a segment without one does not exist for readers, so an interrupted copy leaves
+ * nothing that counts as data, and its debris is removed by the next copy or delete in the same partition. A delete
+ * removes the sidecar first for the same reason. Copy and delete are idempotent, as Kafka's contract asks: a retried
+ * copy overwrites, deleting a missing segment succeeds.
+ *
+ * <p>Integrity. Index and auxiliary files are checked against their size and CRC32C whenever they are fetched, and a
+ * mismatch is a {@link RemoteStorageException}, never data. Ranged reads of the log check its size; a read of the whole
+ * log also checks its CRC32C at the end of the stream; record batches carry their own CRC, which consumers check.
+ */
+public final class FileSystemRemoteStorageManager implements RemoteStorageManager {
+
+    /** The directory that holds the remote tier, as the plugin receives it (Kafka strips {@code rsm.config.}). */
+    public static final String DIR_CONFIG = "dir";
+    /** The same setting as it appears in {@code server.properties}; accepted too if passed unstripped. */
+    public static final String PREFIXED_DIR_CONFIG = "rsm.config.dir";
+
+    private static final Logger log = LoggerFactory.getLogger(FileSystemRemoteStorageManager.class);
+    private static final String CHECKSUM_SUFFIX = "crc";
+    private static final String TEMP_SUFFIX = ".tmp";
+    private static final int COPY_BUFFER_BYTES = 256 * 1024;
+    /** File names this backend writes: base name (offset and UUID), then suffixes. Nothing else is ever touched. */
+    private static final Pattern SEGMENT_FILE = Pattern.compile("(\\d{20}-[A-Za-z0-9_-]{22})\\..+");
+
+    private final Set<Path> copiesInFlight = ConcurrentHashMap.newKeySet();
+    private volatile Path root;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        root = rootDirectory(configs);
+        log.info("Remote tier in directory {}", root);
+    }
+
+    /** The directory that holds the remote tier. */
+    public Path root() {
+        Path dir = root;
+        if (dir == null) {
+            throw new IllegalStateException("FileSystemRemoteStorageManager is not configured");
+        }
+        return dir;
+    }
+
+    @Override
+    public Optional<CustomMetadata> copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data)
+            throws RemoteStorageException {
+        Path dir = partitionDirectory(segment);
+        String base = baseName(segment);
+        Path owner = dir.resolve(base);
+        if (!copiesInFlight.add(owner)) {
+            throw new RemoteStorageException("A copy of " + describe(segment) + " is already in progress");
+        }
+        try {
+            createDirectories(dir);
+            removeDebris(dir);
+            // A retry overwrites: un-commit first, so no reader pairs an old sidecar with new files.
+            if (Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX))) {
+                fsyncDirectory(dir);
+            }
+            deleteSegmentFiles(dir, base);
+            Map<SegmentFileType, SegmentChecksums.Entry> entries = new EnumMap<>(SegmentFileType.class);
+            entries.put(SegmentFileType.LOG, copyFile(data.logSegment(), dir, base, SegmentFileType.LOG));
+            entries.put(
+                    SegmentFileType.OFFSET_INDEX,
+                    copyFile(data.offsetIndex(), dir, base, SegmentFileType.OFFSET_INDEX));
+            entries.put(SegmentFileType.TIME_INDEX, copyFile(data.timeIndex(), dir, base, SegmentFileType.TIME_INDEX));
+            if (data.transactionIndex().isPresent()) {
+                entries.put(
+                        SegmentFileType.TRANSACTION_INDEX,
+                        copyFile(data.transactionIndex().get(), dir, base, SegmentFileType.TRANSACTION_INDEX));
+            }
+            entries.put(
+                    SegmentFileType.PRODUCER_SNAPSHOT,
+                    copyFile(data.producerSnapshotIndex(), dir, base, SegmentFileType.PRODUCER_SNAPSHOT));
+            entries.put(
+                    SegmentFileType.LEADER_EPOCH_CHECKPOINT,
+                    writeFile(data.leaderEpochIndex().duplicate(), dir, base, SegmentFileType.LEADER_EPOCH_CHECKPOINT));
+            // The data files' renames must be durable before the sidecar says they exist.
+            fsyncDirectory(dir);
+            byte[] sidecar = new SegmentChecksums(entries).format().getBytes(UTF_8);
+            writeAtomically(ByteBuffer.wrap(sidecar), dir, base + "." + CHECKSUM_SUFFIX);
+            fsyncDirectory(dir);
+            log.debug("Copied {} to {}", describe(segment), dir);
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            deleteSegmentFilesQuietly(dir, base);
+            throw new RemoteStorageException("Failed to copy " + describe(segment) + " to " + dir + ": " + e, e);
+        } finally {
+            copiesInFlight.remove(owner);
+        }
+    }
+
+    @Override
+    public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition)
+            throws RemoteStorageException {
+        return openLog(segment, startPosition, Long.MAX_VALUE);
+    }
+
+    /** Reads the log from {@code startPosition} to {@code endPosition}, both inclusive, as Kafka's contract says. */
+    @Override
+    public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition, int endPosition)
+            throws RemoteStorageException {
+        if (endPosition < startPosition) {
+            throw new IllegalArgumentException(
+                    "endPosition " + endPosition + " is before startPosition " + startPosition);
+        }
+        return openLog(segment, startPosition, (long) endPosition + 1);
+    }
+
+    @Override
+    public InputStream fetchIndex(RemoteLogSegmentMetadata segment, IndexType indexType) throws RemoteStorageException {
+        SegmentFileType type = SegmentFileType.of(indexType);
+        Path dir = partitionDirectory(segment);
+        String base = baseName(segment);
+        SegmentChecksums checksums = readChecksums(segment, dir, base);
+        SegmentChecksums.Entry expected = checksums
+                .entry(type)
+                .orElseThrow(() ->
+                        new RemoteResourceNotFoundException(describe(segment) + " has no " + type.suffix() + " file"));
+        Path path = dir.resolve(base + "." + type.suffix());
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new RemoteStorageException(describe(segment) + " is damaged: " + path + " is missing", e);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        if (bytes.length != expected.size() || (int) crc.getValue() != expected.crc32c()) {
+            throw new RemoteStorageException(describe(segment) + " is corrupt: " + path
+                    + " does not match its size and CRC32C in the checksum sidecar");
+        }
+        return new ByteArrayInputStream(bytes);
+    }
+
+    @Override
+    public void deleteLogSegmentData(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        Path dir = partitionDirectory(segment);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        String base = baseName(segment);
+        try {
+            // The segment stops counting as data before any of its files goes.
+            if (Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX))) {
+                fsyncDirectory(dir);
+            }
+            deleteSegmentFiles(dir, base);
+            removeDebris(dir);
+            fsyncDirectory(dir);
+            log.debug("Deleted {} from {}", describe(segment), dir);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to delete " + describe(segment) + " from " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // No open resources: every stream owns its own channel.
+    }
+
+    static Path rootDirectory(Map<String, ?> configs) {
+        Object value = configs.containsKey(DIR_CONFIG) ? configs.get(DIR_CONFIG) : configs.get(PREFIXED_DIR_CONFIG);
+        if (value == null) {
+            throw new ConfigException("FileSystemRemoteStorageManager needs " + PREFIXED_DIR_CONFIG
+                    + ", the directory that holds the remote tier (for example " + PREFIXED_DIR_CONFIG
+                    + "=/var/lib/strata/remote)");
+        }
+        String text = value.toString().trim();
+        if (text.isEmpty()) {
+            throw new ConfigException(PREFIXED_DIR_CONFIG, value, "it must name a directory, and it is empty");
+        }
+        Path dir;
+        try {
+            dir = Paths.get(text).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new ConfigException(PREFIXED_DIR_CONFIG, value, "it is not a valid path: " + e.getMessage());
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new ConfigException(PREFIXED_DIR_CONFIG, value, dir + " exists and is not a directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ConfigException(PREFIXED_DIR_CONFIG, value, "the directory cannot be created: " + e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new ConfigException(PREFIXED_DIR_CONFIG, value, dir + " is not writable by this process");
+        }
+        return dir;
+    }
+
+    private InputStream openLog(RemoteLogSegmentMetadata segment, long start, long endExclusive)
+            throws RemoteStorageException {
+        if (start < 0) {
+            throw new IllegalArgumentException("startPosition " + start + " is negative");
+        }
+        Path dir = partitionDirectory(segment);
+        String base = baseName(segment);
+        SegmentChecksums.Entry expected = readChecksums(segment, dir, base)
+                .entry(SegmentFileType.LOG)
+                .orElseThrow(() -> new RemoteStorageException(
+                        describe(segment) + " is corrupt: its checksum sidecar has no entry for the log"));
+        Path path = dir.resolve(base + "." + SegmentFileType.LOG.suffix());
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new RemoteStorageException(describe(segment) + " is damaged: " + path + " is missing", e);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to open " + path + ": " + e, e);
+        }
+        try {
+            long size = channel.size();
+            if (size != expected.size()) {
+                throw new RemoteStorageException(describe(segment) + " is corrupt: " + path + " has " + size
+                        + " bytes, its checksum sidecar says " + expected.size());
+            }
+            long from = Math.min(start, size);
+            long to = Math.min(endExclusive, size);
+            OptionalInt crc = from == 0 && to == size ? OptionalInt.of(expected.crc32c()) : OptionalInt.empty();
+            return new FileRangeInputStream(channel, from, to, crc, path.toString());
+        } catch (IOException | RemoteStorageException | RuntimeException e) {
+            closeQuietly(channel);
+            if (e instanceof RemoteStorageException rse) {
+                throw rse;
+            }
+            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
+        }
+    }
+
+    private SegmentChecksums readChecksums(RemoteLogSegmentMetadata segment, Path dir, String base)
+            throws RemoteStorageException {
+        Path path = dir.resolve(base + "." + CHECKSUM_SUFFIX);
+        String text;
+        try {
+            text = Files.readString(path, UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new RemoteResourceNotFoundException("No " + describe(segment) + " in " + dir);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
+        }
+        try {
+            return SegmentChecksums.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new RemoteStorageException(describe(segment) + " is corrupt: " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path partitionDirectory(RemoteLogSegmentMetadata segment) {
+        TopicIdPartition partition = segment.topicIdPartition();
+        return root().resolve(partition.topic() + "-" + partition.topicId())
+                .resolve(Integer.toString(partition.partition()));
+    }
+
+    private static String baseName(RemoteLogSegmentMetadata segment) {
+        return String.format(
+                "%020d-%s", segment.startOffset(), segment.remoteLogSegmentId().id());
+    }
+
+    private static String describe(RemoteLogSegmentMetadata segment) {
+        TopicIdPartition partition = segment.topicIdPartition();
+        return "remote segment " + segment.remoteLogSegmentId().id() + " of " + partition.topic() + "-"
+                + partition.partition() + " (offsets " + segment.startOffset() + "-" + segment.endOffset() + ")";
+    }
+
+    private static SegmentChecksums.Entry copyFile(Path source, Path dir, String base, SegmentFileType type)
+            throws IOException {
+        Path temp = dir.resolve(base + "." + type.suffix() + TEMP_SUFFIX);
+        CRC32C crc = new CRC32C();
+        long size = 0;
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(
+                        temp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
+            while (in.read(buffer) >= 0) {
+                buffer.flip();
+                crc.update(buffer.duplicate());
+                size += buffer.remaining();
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                buffer.clear();
+            }
+            out.force(true);
+        }
+        Files.move(
+                temp,
+                dir.resolve(base + "." + type.suffix()),
+                StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        return new SegmentChecksums.Entry(size, (int) crc.getValue());
+    }
+
+    private static SegmentChecksums.Entry writeFile(ByteBuffer content, Path dir, String base, SegmentFileType type)
+            throws IOException {
+        CRC32C crc = new CRC32C();
+        long size = content.remaining();
+        crc.update(content.duplicate());
+        writeAtomically(content, dir, base + "." + type.suffix());
+        return new SegmentChecksums.Entry(size, (int) crc.getValue());
+    }
+
+    private static void writeAtomically(ByteBuffer content, Path dir, String name) throws IOException {
+        Path temp = dir.resolve(name + TEMP_SUFFIX);
+        try (FileChannel out = FileChannel.open(
+                temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            while (content.hasRemaining()) {
+                out.write(content);
+            }
+            out.force(true);
+        }
+        Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Removes what interrupted copies and deletes left in a partition directory: temporary files, and files of
+     * segments without a sidecar. Segments this instance is copying right now are left alone.
+     */
+    private void removeDebris(Path dir) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                Matcher matcher = SEGMENT_FILE.matcher(name);
+                if (!matcher.matches() || copiesInFlight.contains(dir.resolve(matcher.group(1)))) {
+                    continue;
+                }
+                boolean committed = Files.exists(dir.resolve(matcher.group(1) + "." + CHECKSUM_SUFFIX));
+                if (name.endsWith(TEMP_SUFFIX) || !committed) {
+                    Files.deleteIfExists(file);
+                    log.info("Removed {}, left by an interrupted copy or delete", file);
+                }
+            }
+        }
+    }
+
+    private static void deleteSegmentFiles(Path dir, String base) throws IOException {
+        for (SegmentFileType type : SegmentFileType.values()) {
+            Files.deleteIfExists(dir.resolve(base + "." + type.suffix()));
+            Files.deleteIfExists(dir.resolve(base + "." + type.suffix() + TEMP_SUFFIX));
+        }
+        Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX + TEMP_SUFFIX));
+    }
+
+    private static void deleteSegmentFilesQuietly(Path dir, String base) {
+        try {
+            Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX));
+            deleteSegmentFiles(dir, base);
+        } catch (IOException e) {
+            log.warn(
+                    "Could not clean up after a failed copy in {}; the next copy or delete will: {}",
+                    dir,
+                    e.toString());
+        }
+    }
+
+    private static void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        createDirectories(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+            return;
+        }
+        fsyncDirectory(dir.getParent());
+    }
+
+    /** Makes renames and creations in {@code dir} durable (POSIX needs the directory itself forced). */
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("Could not close {}", channel, e);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package dev.strata.tiering;
+
+import static dev.strata.tiering.TestSegments.PARTITION;
+import static dev.strata.tiering.TestSegments.localSegment;
+import static dev.strata.tiering.TestSegments.metadata;
+import static dev.strata.tiering.TestSegments.readAll;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.tiering.TestSegments.LocalSegment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.server.log.remote.storage.LogSegmentData;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSystemRemoteStorageManagerTest {
+
+    @TempDir
+    Path temp;
+
+    private Path remote;
+    private FileSystemRemoteStorageManager rsm;
+
+    @BeforeEach
+    void setUp() {
+        remote = temp.resolve("remote");
+        rsm = new FileSystemRemoteStorageManager();
+        rsm.configure(Map.of("dir", remote.toString()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        rsm.close();
+    }
+
+    @Test
+    void copiedSegmentReadsBackEveryFile() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 10_000, 100, true);
+        RemoteLogSegmentMetadata segment = metadata(100, 10_000);
+
+        assertThat(rsm.copyLogSegmentData(segment, local.data())).isEmpty();
+
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(local.log());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.OFFSET))).isEqualTo(local.offsetIndex());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.TIMESTAMP))).isEqualTo(local.timeIndex());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.TRANSACTION))).isEqualTo(local.txnIndex());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.PRODUCER_SNAPSHOT)))
+                .isEqualTo(local.snapshot());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.LEADER_EPOCH))).isEqualTo(local.epochs());
+        assertThat(local.data().leaderEpochIndex().remaining())
+                .as("the caller's leader-epoch buffer is not consumed")
+                .isEqualTo(local.epochs().length);
+    }
+
+    @Test
+    void filesFollowTheDocumentedLayout() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 42, true);
+        RemoteLogSegmentMetadata segment = metadata(42, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        Path dir = remote.resolve("orders-" + PARTITION.topicId()).resolve("3");
+        String base = "00000000000000000042-" + segment.remoteLogSegmentId().id();
+        assertThat(fileNames(dir))
+                .containsExactlyInAnyOrder(
+                        base + ".log",
+                        base + ".index",
+                        base + ".timeindex",
+                        base + ".txnindex",
+                        base + ".snapshot",
+                        base + ".leader-epoch-checkpoint",
+                        base + ".crc");
+        assertThat(Files.readString(dir.resolve(base + ".crc"))).startsWith("strata-segment-checksums 1\nlog 1000 ");
+    }
+
+    @Test
+    void rangedFetchReturnsInclusiveRanges() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 10_000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 10_000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        int[][] ranges = {{0, 0}, {0, 99}, {1, 4096}, {4096, 8191}, {5000, 9999}, {9999, 9999}};
+        for (int[] range : ranges) {
+            assertThat(readAll(rsm.fetchLogSegment(segment, range[0], range[1])))
+                    .as("bytes %d..%d", range[0], range[1])
+                    .isEqualTo(Arrays.copyOfRange(local.log(), range[0], range[1] + 1));
+        }
+        assertThat(readAll(rsm.fetchLogSegment(segment, 7000)))
+                .isEqualTo(Arrays.copyOfRange(local.log(), 7000, 10_000));
+        assertThat(readAll(rsm.fetchLogSegment(segment, 9000, 20_000)))
+                .as("an end past the segment stops at its end")
+                .isEqualTo(Arrays.copyOfRange(local.log(), 9000, 10_000));
+        assertThat(readAll(rsm.fetchLogSegment(segment, 10_000))).isEmpty();
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 10, 9)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rangedStreamSupportsSkipAndSingleByteReads() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        try (InputStream in = rsm.fetchLogSegment(segment, 100, 199)) {
+            assertThat(in.available()).isEqualTo(100);
+            assertThat(in.read()).isEqualTo(local.log()[100] & 0xff);
+            assertThat(in.skip(98)).isEqualTo(98);
+            assertThat(in.read()).isEqualTo(local.log()[199] & 0xff);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void segmentWithoutTransactionIndexHasNoTransactionIndex() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.TRANSACTION))
+                .isInstanceOf(RemoteResourceNotFoundException.class)
+                .hasMessageContaining("txnindex");
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.OFFSET))).isEqualTo(local.offsetIndex());
+    }
+
+    @Test
+    void segmentNeverCopiedIsNotFound() {
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0)).isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0, 10))
+                .isInstanceOf(RemoteResourceNotFoundException.class);
+        for (IndexType type : IndexType.values()) {
+            assertThatThrownBy(() -> rsm.fetchIndex(segment, type)).isInstanceOf(RemoteResourceNotFoundException.class);
+        }
+    }
+
+    @Test
+    void deleteRemovesEveryFileAndIsIdempotent() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, true);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        RemoteLogSegmentMetadata other = metadata(100, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+        rsm.copyLogSegmentData(other, local.data());
+
+        rsm.deleteLogSegmentData(segment);
+        rsm.deleteLogSegmentData(segment);
+        rsm.deleteLogSegmentData(metadata(500, 10));
+
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0)).isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThat(fileNames(partitionDir()))
+                .allMatch(name -> name.contains(other.remoteLogSegmentId().id().toString()));
+        assertThat(readAll(rsm.fetchLogSegment(other, 0))).isEqualTo(local.log());
+    }
+
+    @Test
+    void deleteOfAPartitionNeverWrittenSucceeds() throws Exception {
+        rsm.deleteLogSegmentData(metadata(0, 1000));
+
+        assertThat(Files.exists(partitionDir())).isFalse();
+    }
+
+    @Test
+    void copyIsIdempotentAndARetryOverwrites() throws Exception {
+        RemoteLogSegmentMetadata segment = metadata(0, 2000);
+        LocalSegment first = localSegment(temp.resolve("first"), 2000, 1, true);
+        LocalSegment second = localSegment(temp.resolve("second"), 2000, 2, false);
+
+        rsm.copyLogSegmentData(segment, first.data());
+        rsm.copyLogSegmentData(segment, first.data());
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(first.log());
+        assertThat(fileNames(partitionDir())).hasSize(7);
+
+        rsm.copyLogSegmentData(segment, second.data());
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(second.log());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.OFFSET))).isEqualTo(second.offsetIndex());
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.TRANSACTION))
+                .as("the earlier attempt's transaction index is gone")
+                .isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThat(fileNames(partitionDir())).hasSize(6);
+    }
+
+    @Test
+    void failedCopyLeavesNothingVisible() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 5000, 0, true);
+        LogSegmentData broken = new LogSegmentData(
+                local.data().logSegment(),
+                local.data().offsetIndex(),
+                local.data().timeIndex(),
+                local.data().transactionIndex(),
+                temp.resolve("local/missing.snapshot"),
+                ByteBuffer.wrap(local.epochs()));
+        RemoteLogSegmentMetadata segment = metadata(0, 5000);
+
+        assertThatThrownBy(() -> rsm.copyLogSegmentData(segment, broken))
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessageContaining("missing.snapshot");
+
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0)).isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThat(fileNames(partitionDir())).isEmpty();
+    }
+
+    @Test
+    void debrisOfACrashedCopyIsInvisibleAndRemovedByTheNextCopy() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata crashed = metadata(0, 1000);
+        // What a process killed mid-copy leaves: some files renamed into place, one still temporary, no sidecar.
+        Path dir = Files.createDirectories(partitionDir());
+        String base = "00000000000000000000-" + crashed.remoteLogSegmentId().id();
+        Files.write(dir.resolve(base + ".log"), local.log());
+        Files.write(dir.resolve(base + ".index.tmp"), local.offsetIndex());
+        Files.writeString(dir.resolve("README.txt"), "not ours");
+
+        assertThatThrownBy(() -> rsm.fetchLogSegment(crashed, 0)).isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThatThrownBy(() -> rsm.fetchIndex(crashed, IndexType.OFFSET))
+                .isInstanceOf(RemoteResourceNotFoundException.class);
+
+        RemoteLogSegmentMetadata next = metadata(100, 1000);
+        rsm.copyLogSegmentData(next, local.data());
+
+        assertThat(fileNames(dir))
+                .contains("README.txt")
+                .filteredOn(name -> name.startsWith(base))
+                .isEmpty();
+    }
+
+    @Test
+    void debrisIsAlsoRemovedByADelete() throws Exception {
+        Path dir = Files.createDirectories(partitionDir());
+        String base =
+                "00000000000000000000-" + metadata(0, 10).remoteLogSegmentId().id();
+        Files.write(dir.resolve(base + ".log.tmp"), new byte[10]);
+
+        rsm.deleteLogSegmentData(metadata(200, 10));
+
+        assertThat(fileNames(dir)).isEmpty();
+    }
+
+    @Test
+    void corruptIndexIsAnErrorNotData() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, true);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        flipByte(remoteFile(segment, "index"), 17);
+        Files.write(remoteFile(segment, "timeindex"), Arrays.copyOf(local.timeIndex(), 1000));
+
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
+                .isInstanceOf(RemoteStorageException.class)
+                .isNotInstanceOf(RemoteResourceNotFoundException.class)
+                .hasMessageContaining("corrupt");
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.TIMESTAMP))
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessageContaining("corrupt");
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.PRODUCER_SNAPSHOT)))
+                .isEqualTo(local.snapshot());
+    }
+
+    @Test
+    void corruptLogIsDetected() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        flipByte(remoteFile(segment, "log"), 500);
+        assertThatThrownBy(() -> readAll(rsm.fetchLogSegment(segment, 0)))
+                .as("a whole-log read checks the CRC32C at the end of the stream")
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("corrupt");
+
+        Files.write(remoteFile(segment, "log"), Arrays.copyOf(local.log(), 900));
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0, 10))
+                .as("a truncated log fails even a ranged read")
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessageContaining("900 bytes");
+    }
+
+    @Test
+    void corruptSidecarIsAnError() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+
+        Files.writeString(remoteFile(segment, "crc"), "garbage\n");
+
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
+                .isInstanceOf(RemoteStorageException.class)
+                .isNotInstanceOf(RemoteResourceNotFoundException.class)
+                .hasMessageContaining("bad header");
+    }
+
+    @Test
+    void missingDirectoryConfigIsAReadableConfigException() {
+        FileSystemRemoteStorageManager unconfigured = new FileSystemRemoteStorageManager();
+
+        assertThatThrownBy(() -> unconfigured.configure(Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("rsm.config.dir");
+        assertThatThrownBy(() -> unconfigured.configure(Map.of("dir", "  ")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("empty");
+        assertThatThrownBy(unconfigured::root).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void directoryThatIsAFileIsAConfigException() throws Exception {
+        Path file = Files.writeString(temp.resolve("a-file"), "x");
+
+        assertThatThrownBy(() -> new FileSystemRemoteStorageManager().configure(Map.of("dir", file.toString())))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not a directory");
+    }
+
+    @Test
+    void unstrippedKeyIsAcceptedAndDirectoryIsCreated() {
+        Path dir = temp.resolve("a/b/c");
+        FileSystemRemoteStorageManager other = new FileSystemRemoteStorageManager();
+
+        other.configure(Map.of("rsm.config.dir", dir));
+
+        assertThat(other.root()).isEqualTo(dir.toAbsolutePath());
+        assertThat(dir).isDirectory();
+    }
+
+    private Path partitionDir() {
+        return remote.resolve("orders-" + PARTITION.topicId()).resolve("3");
+    }
+
+    private Path remoteFile(RemoteLogSegmentMetadata segment, String suffix) {
+        return partitionDir()
+                .resolve(String.format(
+                        "%020d-%s.%s",
+                        segment.startOffset(), segment.remoteLogSegmentId().id(), suffix));
+    }
+
+    private static void flipByte(Path file, int position) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[position] ^= 0x5a;
+        Files.write(file, bytes);
+    }
+
+    private static List<String> fileNames(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).toList();
+        }
+    }
+}
