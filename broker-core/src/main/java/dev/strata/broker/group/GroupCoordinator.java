@@ -80,7 +80,7 @@ public final class GroupCoordinator {
             if (unknownMember) {
                 return joinNewMember(group, req, version, clientId, clientHost, protocols);
             }
-            return joinKnownMember(group, req, protocols);
+            return joinKnownMember(group, req, clientId, clientHost, protocols);
         }
     }
 
@@ -173,7 +173,6 @@ public final class GroupCoordinator {
     private CompletableFuture<JoinGroupResponseData> rejoinStaticMember(
             ClassicGroup group, JoinGroupRequestData req, String oldId, String newId, Map<String, byte[]> protocols) {
         GroupMember member = group.member(oldId);
-        boolean sameProtocols = member.sameProtocols(protocols);
         if (member.awaitingJoin != null) {
             member.awaitingJoin.complete(errorJoin(oldId, Errors.FENCED_INSTANCE_ID));
             member.awaitingJoin = null;
@@ -184,6 +183,11 @@ public final class GroupCoordinator {
         }
         group.replaceStaticMember(req.groupInstanceId(), oldId, newId);
         member.update(req.rebalanceTimeoutMs(), req.sessionTimeoutMs(), protocols);
+        // As Kafka: what matters is that the group would still choose its current protocol. The metadata bytes differ
+        // anyway after a restart (no owned partitions, no generation).
+        boolean sameProtocols = group.protocolName() != null
+                && protocols.containsKey(group.protocolName())
+                && group.selectProtocol().equals(group.protocolName());
         log.info("Static member {} of group {} rejoined as {}", req.groupInstanceId(), group.groupId(), newId);
         if (group.is(GroupState.STABLE) && sameProtocols) {
             // KIP-345: the restarted member gets its old assignment back with no rebalance.
