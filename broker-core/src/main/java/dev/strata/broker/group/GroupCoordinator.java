@@ -119,14 +119,18 @@ public final class GroupCoordinator {
     }
 
     private CompletableFuture<JoinGroupResponseData> joinKnownMember(
-            ClassicGroup group, JoinGroupRequestData req, Map<String, byte[]> protocols) {
+            ClassicGroup group,
+            JoinGroupRequestData req,
+            String clientId,
+            String clientHost,
+            Map<String, byte[]> protocols) {
         String memberId = req.memberId();
         if (group.pendingMembers.remove(memberId)) {
             GroupMember member = new GroupMember(
                     memberId,
                     req.groupInstanceId(),
-                    "",
-                    "",
+                    clientId,
+                    clientHost,
                     req.rebalanceTimeoutMs(),
                     req.sessionTimeoutMs(),
                     req.protocolType(),
