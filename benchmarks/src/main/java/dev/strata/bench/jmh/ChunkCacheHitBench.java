@@ -71,13 +71,17 @@ public class ChunkCacheHitBench {
         FileSystemRemoteStorageManager rsm = new FileSystemRemoteStorageManager();
         rsm.configure(Map.of("dir", dir.resolve("remote").toString()));
         TopicIdPartition tp = new TopicIdPartition(Uuid.randomUuid(), new TopicPartition("bench", 0));
-        segment = new RemoteLogSegmentMetadata(RemoteLogSegmentId.generateNew(tp), 0, 999_999, 0L, 0, 0L,
-                SEGMENT_BYTES, Map.of(0, 0L));
-        rsm.copyLogSegmentData(segment, new LogSegmentData(log, index, timeIndex, Optional.empty(), snapshot,
-                ByteBuffer.allocate(0)));
+        segment = new RemoteLogSegmentMetadata(
+                RemoteLogSegmentId.generateNew(tp), 0, 999_999, 0L, 0, 0L, SEGMENT_BYTES, Map.of(0, 0L));
+        rsm.copyLogSegmentData(
+                segment, new LogSegmentData(log, index, timeIndex, Optional.empty(), snapshot, ByteBuffer.allocate(0)));
         pool = Executors.newFixedThreadPool(2);
-        cache = new ChunkCache(ChunkCacheConfig.from(Map.of("remote.log.chunk.cache.memory.bytes",
-                Integer.toString(2 * SEGMENT_BYTES))), rsm, pool, pool);
+        cache = new ChunkCache(
+                ChunkCacheConfig.from(
+                        Map.of("remote.log.chunk.cache.memory.bytes", Integer.toString(2 * SEGMENT_BYTES))),
+                rsm,
+                pool,
+                pool);
         for (long p = 0; p < SEGMENT_BYTES; p += 1024 * 1024) {
             cache.read(segment, p, 1).get(30, TimeUnit.SECONDS);
         }

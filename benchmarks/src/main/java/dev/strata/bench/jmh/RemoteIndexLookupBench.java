@@ -66,8 +66,17 @@ public class RemoteIndexLookupBench {
             RemoteSegmentId id = RemoteSegmentId.random(partition);
             TreeMap<Integer, Long> epochs = new TreeMap<>();
             epochs.put(0, start);
-            RemoteSegment copying = new RemoteSegment(id, start, start + OFFSETS_PER_SEGMENT - 1, start, 1L << 30,
-                    epochs, 1, RemoteSegmentState.COPY_STARTED, 0L, new byte[0]);
+            RemoteSegment copying = new RemoteSegment(
+                    id,
+                    start,
+                    start + OFFSETS_PER_SEGMENT - 1,
+                    start,
+                    1L << 30,
+                    epochs,
+                    1,
+                    RemoteSegmentState.COPY_STARTED,
+                    0L,
+                    new byte[0]);
             store.putSegment(copying);
             List<OffsetPosition> offsets = new ArrayList<>();
             List<TimestampOffset> times = new ArrayList<>();
