@@ -173,7 +173,8 @@ public final class StrataServer implements AutoCloseable {
                         return store.topics();
                     }
                 },
-                scheduler);
+                scheduler,
+                offsetsTopic);
         GroupHandler groups = new GroupHandler(endpoint, coordinator, consumerGroups, topics, offsetsTopic);
         KafkaApis apis = new KafkaApis(
                 ioPool,
@@ -210,7 +211,7 @@ public final class StrataServer implements AutoCloseable {
         // COORDINATOR_LOAD_IN_PROGRESS and clients retry.
         ioPool.execute(() -> {
             try {
-                offsetsTopic.loadInto(coordinator);
+                offsetsTopic.loadInto(coordinator, consumerGroups);
                 groups.markLoaded();
             } catch (RuntimeException e) {
                 log.error("Cannot load consumer groups from {}", OffsetsTopic.NAME, e);

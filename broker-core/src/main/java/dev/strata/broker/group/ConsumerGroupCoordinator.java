@@ -80,14 +80,30 @@ public final class ConsumerGroupCoordinator {
         }
     }
 
+    /** Where a group's state is made durable (a record in {@code __consumer_offsets}). */
+    public interface StateStore {
+        void store(String groupId, byte[] state);
+
+        void delete(String groupId);
+
+        StateStore NONE = new StateStore() {
+            @Override
+            public void store(String groupId, byte[] state) {}
+
+            @Override
+            public void delete(String groupId) {}
+        };
+    }
+
     private static final class Group {
+        byte[] lastStored;
         final String groupId;
         int groupEpoch;
         int assignmentEpoch;
         String assignorName = ServerAssignor.UNIFORM.name();
         final Map<String, Member> members = new LinkedHashMap<>();
         Map<String, Map<Uuid, Set<Integer>>> target = new HashMap<>();
-        Map<Uuid, Integer> subscribedPartitionCounts = new HashMap<>();
+        final Map<Uuid, Integer> subscribedPartitionCounts = new HashMap<>();
 
         Group(String groupId) {
             this.groupId = groupId;
@@ -97,12 +113,15 @@ public final class ConsumerGroupCoordinator {
     private final Settings settings;
     private final Topics topics;
     private final ScheduledExecutorService timer;
+    private final StateStore store;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
 
-    public ConsumerGroupCoordinator(Settings settings, Topics topics, ScheduledExecutorService timer) {
+    public ConsumerGroupCoordinator(
+            Settings settings, Topics topics, ScheduledExecutorService timer, StateStore store) {
         this.settings = settings;
         this.topics = topics;
         this.timer = timer;
+        this.store = store;
     }
 
     public boolean hasGroup(String groupId) {
@@ -181,6 +200,12 @@ public final class ConsumerGroupCoordinator {
                 r.setAssignment(a);
                 member.assignmentChanged = false;
             }
+            try {
+                persist(group);
+            } catch (org.apache.kafka.common.errors.ApiException e) {
+                log.warn("Cannot store consumer group {}: {}", group.groupId, e.toString());
+                return error(Errors.forException(e), e.getMessage());
+            }
             return r;
         }
     }
@@ -243,7 +268,8 @@ public final class ConsumerGroupCoordinator {
             }
         }
         if (!counts.equals(group.subscribedPartitionCounts)) {
-            group.subscribedPartitionCounts = counts;
+            group.subscribedPartitionCounts.clear();
+            group.subscribedPartitionCounts.putAll(counts);
             group.groupEpoch++;
         }
         if (group.assignmentEpoch == group.groupEpoch) {
@@ -358,6 +384,7 @@ public final class ConsumerGroupCoordinator {
             return error(Errors.UNKNOWN_MEMBER_ID, "Member " + req.memberId() + " is not in the group.");
         }
         remove(group, m, "left");
+        persist(group);
         return new ConsumerGroupHeartbeatResponseData()
                 .setMemberId(req.memberId())
                 .setMemberEpoch(req.memberEpoch())
@@ -383,6 +410,11 @@ public final class ConsumerGroupCoordinator {
                     synchronized (group) {
                         if (group.members.get(m.memberId) == m) {
                             remove(group, m, "missed its session timeout and was removed from");
+                            try {
+                                persist(group);
+                            } catch (RuntimeException e) {
+                                log.warn("Cannot store consumer group {}: {}", group.groupId, e.toString());
+                            }
                         }
                     }
                 },
@@ -500,6 +532,7 @@ public final class ConsumerGroupCoordinator {
                 return Errors.NON_EMPTY_GROUP;
             }
             groups.remove(groupId, g);
+            store.delete(groupId);
             return Errors.NONE;
         }
     }
@@ -524,6 +557,184 @@ public final class ConsumerGroupCoordinator {
     private static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
         Map<Uuid, Set<Integer>> out = new HashMap<>();
         m.forEach((k, v) -> out.put(k, Set.copyOf(v)));
+        return out;
+    }
+
+    // ---------------------------------------------------------------- Durable state
+
+    /** Writes the group's state when it changed since it was last written. */
+    private void persist(Group g) {
+        byte[] bytes = encode(g);
+        if (!java.util.Arrays.equals(bytes, g.lastStored)) {
+            store.store(g.groupId, bytes);
+            g.lastStored = bytes;
+        }
+    }
+
+    /**
+     * Rebuilds a group read back from {@code __consumer_offsets} at startup. Its members keep their ids and epochs
+     * and must heartbeat again within their session timeout; until they report what they own, they are taken to own
+     * what they were assigned, so no partition is handed to two members.
+     */
+    public void restore(byte[] state) {
+        Group g = decode(state);
+        g.lastStored = state;
+        synchronized (g) {
+            for (Member m : g.members.values()) {
+                m.owned = copyMutable(m.assigned);
+                m.assignmentChanged = false;
+                scheduleSessionExpiry(g, m);
+            }
+        }
+        groups.put(g.groupId, g);
+    }
+
+    /** Forgets a group whose state record was deleted (a tombstone read at startup). */
+    public void forget(String groupId) {
+        groups.remove(groupId);
+    }
+
+    /**
+     * The bytes of one group's state: {@code int version (0)}, {@code int groupEpoch}, {@code int assignmentEpoch},
+     * {@code utf assignorName}, the subscribed partition counts (as a map of topic id to count), the target
+     * assignment (member id to partitions), then the members: ids, client facts, subscription, epochs and assigned
+     * partitions. Strings are Java's modified UTF-8 with a presence byte where nullable; a partition map is a count,
+     * then per topic its id (two longs), a count and the partition numbers.
+     */
+    static byte[] encode(Group g) {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(0);
+            out.writeUTF(g.groupId);
+            out.writeInt(g.groupEpoch);
+            out.writeInt(g.assignmentEpoch);
+            out.writeUTF(g.assignorName);
+            out.writeInt(g.subscribedPartitionCounts.size());
+            for (var e : new java.util.TreeMap<>(g.subscribedPartitionCounts).entrySet()) {
+                writeUuid(out, e.getKey());
+                out.writeInt(e.getValue());
+            }
+            out.writeInt(g.target.size());
+            for (var e : new java.util.TreeMap<>(g.target).entrySet()) {
+                out.writeUTF(e.getKey());
+                writePartitions(out, e.getValue());
+            }
+            out.writeInt(g.members.size());
+            for (Member m : g.members.values()) {
+                out.writeUTF(m.memberId);
+                writeNullable(out, m.instanceId);
+                writeNullable(out, m.rackId);
+                out.writeUTF(m.clientId);
+                out.writeUTF(m.clientHost);
+                out.writeInt(m.rebalanceTimeoutMs);
+                out.writeInt(m.subscribedTopicNames.size());
+                for (String t : m.subscribedTopicNames) {
+                    out.writeUTF(t);
+                }
+                writeNullable(out, m.subscribedTopicRegex);
+                writeNullable(out, m.serverAssignor);
+                out.writeInt(m.memberEpoch);
+                out.writeInt(m.previousMemberEpoch);
+                writePartitions(out, m.assigned);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static Group decode(byte[] state) {
+        try (var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
+            int version = in.readInt();
+            if (version != 0) {
+                throw new IllegalArgumentException("Unknown consumer group state version " + version);
+            }
+            Group g = new Group(in.readUTF());
+            g.groupEpoch = in.readInt();
+            g.assignmentEpoch = in.readInt();
+            g.assignorName = in.readUTF();
+            for (int i = in.readInt(); i > 0; i--) {
+                g.subscribedPartitionCounts.put(readUuid(in), in.readInt());
+            }
+            for (int i = in.readInt(); i > 0; i--) {
+                g.target.put(in.readUTF(), readPartitions(in));
+            }
+            for (int i = in.readInt(); i > 0; i--) {
+                String memberId = in.readUTF();
+                String instanceId = readNullable(in);
+                String rackId = readNullable(in);
+                Member m = new Member(memberId, in.readUTF(), in.readUTF());
+                m.instanceId = instanceId;
+                m.rackId = rackId;
+                m.rebalanceTimeoutMs = in.readInt();
+                List<String> topicNames = new ArrayList<>();
+                for (int t = in.readInt(); t > 0; t--) {
+                    topicNames.add(in.readUTF());
+                }
+                m.subscribedTopicNames = List.copyOf(topicNames);
+                m.subscribedTopicRegex = readNullable(in);
+                m.serverAssignor = readNullable(in);
+                m.memberEpoch = in.readInt();
+                m.previousMemberEpoch = in.readInt();
+                m.assigned = readPartitions(in);
+                g.members.put(m.memberId, m);
+            }
+            return g;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Corrupt consumer group state", e);
+        }
+    }
+
+    private static void writeUuid(java.io.DataOutputStream out, Uuid id) throws java.io.IOException {
+        out.writeLong(id.getMostSignificantBits());
+        out.writeLong(id.getLeastSignificantBits());
+    }
+
+    private static Uuid readUuid(java.io.DataInputStream in) throws java.io.IOException {
+        return new Uuid(in.readLong(), in.readLong());
+    }
+
+    private static void writeNullable(java.io.DataOutputStream out, String s) throws java.io.IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s);
+        }
+    }
+
+    private static String readNullable(java.io.DataInputStream in) throws java.io.IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    private static void writePartitions(java.io.DataOutputStream out, Map<Uuid, Set<Integer>> partitions)
+            throws java.io.IOException {
+        var sorted = new java.util.TreeMap<>(partitions);
+        out.writeInt(sorted.size());
+        for (var e : sorted.entrySet()) {
+            writeUuid(out, e.getKey());
+            var parts = new TreeSet<>(e.getValue());
+            out.writeInt(parts.size());
+            for (int p : parts) {
+                out.writeInt(p);
+            }
+        }
+    }
+
+    private static Map<Uuid, Set<Integer>> readPartitions(java.io.DataInputStream in) throws java.io.IOException {
+        Map<Uuid, Set<Integer>> out = new HashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            Uuid id = readUuid(in);
+            Set<Integer> parts = new HashSet<>();
+            for (int n = in.readInt(); n > 0; n--) {
+                parts.add(in.readInt());
+            }
+            out.put(id, parts);
+        }
+        return out;
+    }
+
+    private static Map<Uuid, Set<Integer>> copyMutable(Map<Uuid, Set<Integer>> m) {
+        Map<Uuid, Set<Integer>> out = new HashMap<>();
+        m.forEach((k, v) -> out.put(k, new HashSet<>(v)));
         return out;
     }
 }

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * like any produce with acks=all, so it is replicated and compacted like any topic. A group lives in partition
  * {@code abs(hash(groupId)) % offsets.topic.num.partitions}. The topic is created on first use, as Kafka does.
  */
-public final class OffsetsTopic implements GroupStore {
+public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.StateStore {
     public static final String NAME = "__consumer_offsets";
     private static final Logger log = LoggerFactory.getLogger(OffsetsTopic.class);
     private static final int READ_CHUNK = 1 << 20;
@@ -112,6 +112,20 @@ public final class OffsetsTopic implements GroupStore {
         append(groupId, List.of(new SimpleRecord(time.milliseconds(), OffsetsTopicRecords.groupKey(groupId), null)));
     }
 
+    @Override
+    public void store(String groupId, byte[] state) {
+        append(
+                groupId,
+                List.of(new SimpleRecord(time.milliseconds(), OffsetsTopicRecords.consumerGroupKey(groupId), state)));
+    }
+
+    @Override
+    public void delete(String groupId) {
+        append(
+                groupId,
+                List.of(new SimpleRecord(time.milliseconds(), OffsetsTopicRecords.consumerGroupKey(groupId), null)));
+    }
+
     private void append(String groupId, List<SimpleRecord> records) {
         if (records.isEmpty()) {
             return;
@@ -126,12 +140,13 @@ public final class OffsetsTopic implements GroupStore {
     }
 
     /** Replays every partition of the topic into the coordinator: the latest record per key wins. */
-    public void loadInto(GroupCoordinator coordinator) {
+    public void loadInto(GroupCoordinator coordinator, ConsumerGroupCoordinator consumerGroups) {
         if (topics.topic(NAME).isEmpty()) {
             return;
         }
         Map<String, GroupSnapshot> groups = new LinkedHashMap<>();
         Map<String, Map<TopicPartition, CommittedOffset>> offsets = new LinkedHashMap<>();
+        Map<String, byte[]> consumerGroupStates = new LinkedHashMap<>();
         long records = 0;
         for (int p = 0; p < partitionCount(); p++) {
             LocalLog partitionLog = replicas.partition(new TopicPartition(NAME, p))
@@ -152,7 +167,7 @@ public final class OffsetsTopic implements GroupStore {
                     }
                     for (Record r : batch) {
                         if (r.offset() >= offset && r.hasKey()) {
-                            apply(r, groups, offsets);
+                            apply(r, groups, offsets, consumerGroupStates);
                             records++;
                         }
                     }
@@ -166,6 +181,15 @@ public final class OffsetsTopic implements GroupStore {
         groups.forEach((id, g) -> {
             if (g != null) {
                 coordinator.restoreGroup(g);
+            }
+        });
+        consumerGroupStates.forEach((id, state) -> {
+            if (state != null) {
+                try {
+                    consumerGroups.restore(state);
+                } catch (IllegalArgumentException e) {
+                    log.warn("Skipping unreadable state of consumer group {}: {}", id, e.getMessage());
+                }
             }
         });
         offsets.forEach((group, committed) -> {
@@ -188,12 +212,22 @@ public final class OffsetsTopic implements GroupStore {
     }
 
     private static void apply(
-            Record r, Map<String, GroupSnapshot> groups, Map<String, Map<TopicPartition, CommittedOffset>> offsets) {
+            Record r,
+            Map<String, GroupSnapshot> groups,
+            Map<String, Map<TopicPartition, CommittedOffset>> offsets,
+            Map<String, byte[]> consumerGroupStates) {
         OffsetsTopicRecords.Key key = OffsetsTopicRecords.readKey(r.key().duplicate());
         ByteBuffer value = r.hasValue() ? r.value().duplicate() : null;
         if (key instanceof OffsetsTopicRecords.OffsetKey k) {
             offsets.computeIfAbsent(k.group(), g -> new LinkedHashMap<>())
                     .put(k.partition(), value == null ? null : OffsetsTopicRecords.readOffsetValue(value));
+        } else if (key instanceof OffsetsTopicRecords.ConsumerGroupKey k) {
+            byte[] state = null;
+            if (value != null) {
+                state = new byte[value.remaining()];
+                value.get(state);
+            }
+            consumerGroupStates.put(k.group(), state);
         } else if (key instanceof OffsetsTopicRecords.GroupKey k) {
             groups.put(k.group(), value == null ? null : OffsetsTopicRecords.readGroupValue(k.group(), value));
         }

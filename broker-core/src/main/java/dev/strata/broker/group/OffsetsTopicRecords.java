@@ -15,6 +15,8 @@ import org.apache.kafka.common.TopicPartition;
  * key   := int16 version, then
  *          version 0 or 1 (offset commit): string group, string topic, int32 partition
  *          version 2 (group metadata):     string group
+ *          version 1000 (Strata: a KIP-848 consumer group's state): string group; the value is that state as
+ *          {@code ConsumerGroupCoordinator} encodes it
  * value := (null: a tombstone, the key's offset or group is deleted)
  *          offset commit v3:   int16 3, int64 offset, int32 leaderEpoch, string metadata, int64 commitTimestamp
  *          group metadata v3:  int16 3, string protocolType, int32 generation, string protocol (nullable),
@@ -29,19 +31,28 @@ import org.apache.kafka.common.TopicPartition;
 public final class OffsetsTopicRecords {
     private static final short OFFSET_KEY = 1;
     private static final short GROUP_KEY = 2;
+    /** Strata's own record: the whole state of a KIP-848 consumer group (Kafka spreads it over key versions 3-16). */
+    private static final short CONSUMER_GROUP_KEY = 1000;
+
     private static final short OFFSET_VALUE = 3;
     private static final short GROUP_VALUE = 3;
 
     private OffsetsTopicRecords() {}
 
     /** A decoded key: an offset commit's group and partition, or a group's metadata. */
-    public sealed interface Key permits OffsetKey, GroupKey {
+    public sealed interface Key permits OffsetKey, GroupKey, ConsumerGroupKey {
         String group();
     }
 
     public record OffsetKey(String group, TopicPartition partition) implements Key {}
 
     public record GroupKey(String group) implements Key {}
+
+    public record ConsumerGroupKey(String group) implements Key {}
+
+    public static byte[] consumerGroupKey(String group) {
+        return new Writer().int16(CONSUMER_GROUP_KEY).string(group).bytes();
+    }
 
     public static byte[] offsetKey(String group, TopicPartition tp) {
         Writer w = new Writer();
@@ -90,6 +101,7 @@ public final class OffsetsTopicRecords {
         return switch (version) {
             case 0, 1 -> new OffsetKey(string(b), new TopicPartition(string(b), b.getInt()));
             case 2 -> new GroupKey(string(b));
+            case CONSUMER_GROUP_KEY -> new ConsumerGroupKey(string(b));
             default -> throw new IllegalArgumentException("Unknown __consumer_offsets key version " + version);
         };
     }

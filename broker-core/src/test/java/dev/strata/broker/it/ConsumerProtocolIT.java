@@ -118,4 +118,47 @@ class ConsumerProtocolIT {
                     .isEqualTo(total);
         }
     }
+
+    @Test
+    void aGroupAndItsMemberSurviveABrokerRestartWithoutRejoining() throws Exception {
+        String topic = "kip848-restart";
+        broker.createTopic(topic, 2, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, "k", "before-" + i))
+                        .get();
+            }
+        }
+        try (KafkaConsumer<String, String> consumer = broker.consumer(consumerProtocol("g848-restart"))) {
+            consumer.subscribe(List.of(topic));
+            assertThat(Await.records(consumer, 10, Duration.ofSeconds(30))).hasSize(10);
+            consumer.commitSync();
+            ConsumerGroupDescription before = describe("g848-restart");
+            String memberId = before.members().iterator().next().consumerId();
+
+            broker.restart();
+            ConsumerGroupDescription restored = describe("g848-restart");
+            assertThat(restored.members()).extracting(m -> m.consumerId()).containsExactly(memberId);
+            assertThat(restored.groupEpoch()).isEqualTo(before.groupEpoch());
+
+            try (KafkaProducer<String, String> producer = broker.producer()) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "after")).get();
+            }
+            assertThat(Await.records(consumer, 1, Duration.ofSeconds(30)))
+                    .extracting(ConsumerRecord::value)
+                    .containsExactly("after");
+            assertThat(describe("g848-restart").members())
+                    .extracting(m -> m.consumerId())
+                    .containsExactly(memberId);
+        }
+    }
+
+    private static ConsumerGroupDescription describe(String group) throws Exception {
+        try (Admin admin = broker.admin()) {
+            return admin.describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -41,6 +41,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * a new one on the same log directory (on a new port, so clients must be created again).
  */
 public final class TestBroker implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+    /** The port of the last start; 0 before the first. */
+    private int lastPort;
 
     private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -95,6 +97,7 @@ public final class TestBroker implements BeforeAllCallback, AfterAllCallback, Be
             tempDir = Files.createTempDirectory("strata-it-");
         }
         server = StrataServer.start(BrokerConfig.of(config()));
+        lastPort = server.port();
     }
 
     /** Closes the broker cleanly, keeping its log directory. */
@@ -115,7 +118,8 @@ public final class TestBroker implements BeforeAllCallback, AfterAllCallback, Be
     /** The settings the broker is started with. */
     public Map<String, String> config() {
         Map<String, String> config = new HashMap<>();
-        config.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0");
+        // A free port the first time; the same port after a restart, so running clients can reconnect.
+        config.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + Math.max(0, lastPort));
         config.put(BrokerConfig.LOG_DIRS, logDir().toString());
         config.put(BrokerConfig.NODE_ID, "1");
         config.putAll(overrides);
