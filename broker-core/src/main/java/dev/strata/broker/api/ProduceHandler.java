@@ -11,6 +11,7 @@ import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -55,6 +56,12 @@ public final class ProduceHandler {
                     error(pr, Errors.INVALID_REQUIRED_ACKS, null);
                 } else if (transactional) {
                     error(pr, Errors.INVALID_REQUEST, "Strata does not support transactions yet");
+                } else if (topic.isPresent() && Topic.isInternal(topic.get().name())) {
+                    // As Kafka: only the broker writes its internal topics.
+                    error(
+                            pr,
+                            Errors.INVALID_TOPIC_EXCEPTION,
+                            "Cannot append to internal topic " + topic.get().name());
                 } else if (topic.isEmpty()) {
                     error(
                             pr,

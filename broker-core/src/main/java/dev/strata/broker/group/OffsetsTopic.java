@@ -167,8 +167,18 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
                     }
                     for (Record r : batch) {
                         if (r.offset() >= offset && r.hasKey()) {
-                            apply(r, groups, offsets, consumerGroupStates);
-                            records++;
+                            try {
+                                apply(r, groups, offsets, consumerGroupStates);
+                                records++;
+                            } catch (RuntimeException e) {
+                                // One unreadable record must not keep every group from loading.
+                                log.warn(
+                                        "Skipping unreadable record at offset {} of {}-{}: {}",
+                                        r.offset(),
+                                        NAME,
+                                        p,
+                                        e.toString());
+                            }
                         }
                     }
                 }

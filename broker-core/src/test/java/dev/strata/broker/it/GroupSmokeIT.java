@@ -70,4 +70,21 @@ class GroupSmokeIT {
             assertThat(pollUntil(consumer, 1)).containsExactly("after");
         }
     }
+
+    @Test
+    void clientsCannotWriteToTheInternalOffsetsTopic() throws Exception {
+        try (KafkaConsumer<String, String> consumer = broker.consumer(group("creates-the-offsets-topic"))) {
+            consumer.subscribe(List.of("smoke-internal"));
+            consumer.poll(Duration.ofMillis(500));
+        }
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                5000,
+                org.apache.kafka.clients.producer.ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                4000))) {
+            var send = producer.send(new ProducerRecord<>("__consumer_offsets", 0, "k", "garbage"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(send::get)
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class);
+        }
+    }
 }
