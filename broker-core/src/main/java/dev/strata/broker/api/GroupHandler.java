@@ -151,7 +151,12 @@ public final class GroupHandler {
         }
         return coordinator
                 .join(data, request.version(), ctx.clientId() == null ? "" : ctx.clientId(), clientHost(ctx))
-                .thenApply(r -> r);
+                .thenApply(r -> {
+                    if (request.version() < 7 && r.protocolName() == null) {
+                        r.setProtocolName(""); // not nullable before v7
+                    }
+                    return r;
+                });
     }
 
     private static String clientHost(RequestContext ctx) {

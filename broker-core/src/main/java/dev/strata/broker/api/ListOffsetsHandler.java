@@ -44,7 +44,11 @@ public final class ListOffsetsHandler {
         for (ListOffsetsTopic topic : request.data().topics()) {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                tr.partitions().add(listOffset(new TopicPartition(topic.name(), p.partitionIndex()), p));
+                ListOffsetsPartitionResponse r = listOffset(new TopicPartition(topic.name(), p.partitionIndex()), p);
+                if (request.version() < 4) {
+                    r.setLeaderEpoch(-1); // the field exists from v4 on
+                }
+                tr.partitions().add(r);
             }
             response.topics().add(tr);
         }

@@ -95,7 +95,7 @@ public final class GroupCoordinator {
         String instanceId = req.groupInstanceId();
         String existingStatic = group.staticMemberId(instanceId);
         if (existingStatic != null) {
-            return rejoinStaticMember(group, req, existingStatic, newId, protocols);
+            return rejoinStaticMember(group, req, version, existingStatic, newId, protocols);
         }
         if (group.members().size() + group.pendingMembers.size() >= settings.maxSize()) {
             return joinError("", Errors.GROUP_MAX_SIZE_REACHED);
@@ -175,7 +175,12 @@ public final class GroupCoordinator {
     }
 
     private CompletableFuture<JoinGroupResponseData> rejoinStaticMember(
-            ClassicGroup group, JoinGroupRequestData req, String oldId, String newId, Map<String, byte[]> protocols) {
+            ClassicGroup group,
+            JoinGroupRequestData req,
+            short version,
+            String oldId,
+            String newId,
+            Map<String, byte[]> protocols) {
         GroupMember member = group.member(oldId);
         if (member.awaitingJoin != null) {
             member.awaitingJoin.complete(errorJoin(oldId, Errors.FENCED_INSTANCE_ID));
@@ -199,8 +204,11 @@ public final class GroupCoordinator {
             persist(group);
             JoinGroupResponseData r = joinResponse(group, member);
             if (group.isLeader(newId)) {
-                // The leader must not recompute the assignment: tell it so (KIP-814).
-                r.setSkipAssignment(true);
+                // The leader must not recompute the assignment: tell it so (KIP-814, JoinGroup v9+). An older leader
+                // gets the members and may send an assignment, which a Stable group does not apply.
+                if (version >= 9) {
+                    r.setSkipAssignment(true);
+                }
                 addLeaderMembers(group, r);
             }
             return CompletableFuture.completedFuture(r);

@@ -145,8 +145,12 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             ApiMessage body = p.body();
             if (body != null && ctx.channel().isActive()) {
-                Send send = SendBuilder.buildResponseSend(
-                        new ResponseHeader(p.header.correlationId(), p.responseHeaderVersion), body, p.version);
+                Send send = encode(p, body);
+                if (send == null) {
+                    inFlight.clear();
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
                 ctx.write(new SendRegion(send));
                 wrote = true;
             }
@@ -156,6 +160,36 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (inFlight.size() < MAX_IN_FLIGHT && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Encodes a response; if a handler built one this version cannot carry, answers with the request's error response
+     * (UNKNOWN_SERVER_ERROR) instead, and if even that fails returns null so the connection is closed rather than
+     * left waiting for a response that never comes.
+     */
+    private static Send encode(Pending p, ApiMessage body) {
+        ResponseHeader header = new ResponseHeader(p.header.correlationId(), p.responseHeaderVersion);
+        try {
+            return SendBuilder.buildResponseSend(header, body, p.version);
+        } catch (RuntimeException e) {
+            log.error(
+                    "Cannot encode the {} v{} response (correlation id {})",
+                    p.header.apiKey(),
+                    p.version,
+                    p.header.correlationId(),
+                    e);
+            if (p.request == null) {
+                return null;
+            }
+            try {
+                ApiMessage error = p.request
+                        .getErrorResponse(0, new org.apache.kafka.common.errors.UnknownServerException(e.getMessage()))
+                        .data();
+                return SendBuilder.buildResponseSend(header, error, p.version);
+            } catch (RuntimeException again) {
+                return null;
+            }
         }
     }
 

@@ -196,4 +196,21 @@ class KafkaConnectionHandlerTest {
         assertThat(empty.readableBytes()).isZero();
         assertThat(channel.isOpen()).isFalse();
     }
+
+    @Test
+    void aResponseThisVersionCannotCarryBecomesAnErrorResponseNotASilentStall() throws IOException {
+        channel.writeInbound(request(new MetadataRequest(new MetadataRequestData(), (short) 1), 3));
+        // topicAuthorizedOperations only exists from Metadata v8: this body cannot be written at v1
+        MetadataResponseData unencodable = new MetadataResponseData();
+        unencodable
+                .topics()
+                .add(new MetadataResponseData.MetadataResponseTopic()
+                        .setName("t")
+                        .setTopicAuthorizedOperations(5));
+        dispatcher.futures.get(0).complete(unencodable);
+        channel.runPendingTasks();
+        ByteBuffer r = nextResponse();
+        assertThat(ResponseHeader.parse(r, (short) 0).correlationId()).isEqualTo(3);
+        assertThat(channel.isOpen()).isTrue();
+    }
 }
