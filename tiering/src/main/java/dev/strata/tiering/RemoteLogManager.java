@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * entries are written, then COPY_FINISHED, and only then is the partition told its new highest remote offset, which
  * allows local deletion. A failure rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed
  * from the index) and the partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left
- * by a crash is rolled back the same way on the next run. Nothing is data before COPY_FINISHED is durable.
+ * by a crash is rolled back the same way on the next run, and so is a copy during which the partition's leader epoch
+ * changed (this broker may no longer lead). Nothing is data before COPY_FINISHED is durable.
  *
  * <p><b>Expiry.</b> The oldest COPY_FINISHED segments are deleted while they lie wholly below the log start offset,
  * are older than {@code retention.ms} (by their max timestamp), or can go without the log (local segments not yet
@@ -137,10 +138,15 @@ public final class RemoteLogManager implements AutoCloseable {
         checkOpen();
         TopicIdPartition tip = partition.topicIdPartition();
         topicNames.put(tip.topicId(), tip.topic());
-        PartitionState state = new PartitionState(partition, key(tip));
-        PartitionState previous = partitions.put(tip, state);
-        if (previous != null) {
-            previous.cancelTasks();
+        PartitionState[] replaced = new PartitionState[1];
+        PartitionState state = partitions.compute(tip, (ignored, previous) -> {
+            replaced[0] = previous;
+            // the same lock, so that a run of the old registration never overlaps one of the new
+            return new PartitionState(partition, key(tip), previous == null ? new ReentrantLock() : previous.lock);
+        });
+        if (replaced[0] != null) {
+            replaced[0].unregistered = true;
+            replaced[0].cancelTasks();
         }
         synchronized (this) {
             if (taskIntervalMs > 0) {
@@ -334,6 +340,7 @@ public final class RemoteLogManager implements AutoCloseable {
     }
 
     private boolean copySegment(PartitionState state, LocalSegment local) {
+        int leaderEpoch = state.partition.leaderEpoch();
         RemoteSegment started = new RemoteSegment(
                 RemoteSegmentId.random(state.key),
                 local.baseOffset(),
@@ -369,6 +376,11 @@ public final class RemoteLogManager implements AutoCloseable {
             List<TimestampOffset> timeEntries =
                     LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
             store.putIndexEntries(started.id(), offsetEntries, timeEntries);
+            if (state.partition.leaderEpoch() != leaderEpoch) {
+                // another broker may lead and copy now; only the leader of one epoch may finish a copy
+                throw new RemoteStorageException("The leader epoch of " + state.tip() + " moved from " + leaderEpoch
+                        + " to " + state.partition.leaderEpoch() + " during the copy");
+            }
             long now = time.milliseconds();
             if (custom.isPresent()) {
                 store.putSegment(new RemoteSegment(
@@ -457,7 +469,6 @@ public final class RemoteLogManager implements AutoCloseable {
                 try {
                     delete(state.tip(), segment);
                 } catch (RemoteStorageException | RuntimeException e) {
-                    deleteErrors.increment();
                     log.warn("Could not clean up the unfinished {}", segment, e);
                 }
             }
@@ -580,7 +591,7 @@ public final class RemoteLogManager implements AutoCloseable {
     private static final class PartitionState {
         private final TieredPartition partition;
         private final PartitionKey key;
-        private final ReentrantLock lock = new ReentrantLock();
+        private final ReentrantLock lock;
         private volatile boolean unregistered;
         private volatile RemoteLogManagerStats.CopyLag copyLag = RemoteLogManagerStats.CopyLag.NONE;
         private int failedAttempts;
@@ -588,9 +599,10 @@ public final class RemoteLogManager implements AutoCloseable {
         private volatile ScheduledFuture<?> copyTask;
         private volatile ScheduledFuture<?> expiryTask;
 
-        PartitionState(TieredPartition partition, PartitionKey key) {
+        PartitionState(TieredPartition partition, PartitionKey key, ReentrantLock lock) {
             this.partition = partition;
             this.key = key;
+            this.lock = lock;
         }
 
         TopicIdPartition tip() {

@@ -19,6 +19,7 @@ final class FailingStorageManager implements RemoteStorageManager {
     private final RemoteStorageManager delegate;
     private final AtomicInteger copyAttempts = new AtomicInteger();
     private volatile boolean failCopies;
+    private volatile Runnable duringCopy = () -> {};
 
     FailingStorageManager(RemoteStorageManager delegate) {
         this.delegate = delegate;
@@ -26,6 +27,11 @@ final class FailingStorageManager implements RemoteStorageManager {
 
     void failCopies(boolean fail) {
         failCopies = fail;
+    }
+
+    /** Runs {@code action} inside every copy, after the files are written. */
+    void duringCopy(Runnable action) {
+        duringCopy = action;
     }
 
     int copyAttempts() {
@@ -37,6 +43,7 @@ final class FailingStorageManager implements RemoteStorageManager {
             throws RemoteStorageException {
         copyAttempts.incrementAndGet();
         Optional<CustomMetadata> result = delegate.copyLogSegmentData(segment, data);
+        duringCopy.run();
         if (failCopies) {
             throw new RemoteStorageException("injected copy failure");
         }

@@ -31,6 +31,7 @@ final class FakeTieredPartition implements TieredPartition {
     private final List<Long> highestRemoteOffsets = new CopyOnWriteArrayList<>();
     private final List<Long> remoteLogStartOffsets = new CopyOnWriteArrayList<>();
     private volatile long highWatermark;
+    private volatile int leaderEpoch;
     private volatile long logStartOffset;
     private volatile TieringConfig config = TieringConfig.enabled();
 
@@ -142,7 +143,11 @@ final class FakeTieredPartition implements TieredPartition {
 
     @Override
     public int leaderEpoch() {
-        return 0;
+        return leaderEpoch;
+    }
+
+    void leaderEpoch(int epoch) {
+        leaderEpoch = epoch;
     }
 
     @Override

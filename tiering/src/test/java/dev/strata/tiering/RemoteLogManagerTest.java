@@ -132,6 +132,33 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aCopyDuringWhichTheLeaderEpochMovesIsRolledBack() {
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.duringCopy(() -> partition.leaderEpoch(1));
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(partition.highestRemoteOffsets()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(manager.stats().copyErrors()).isEqualTo(1);
+    }
+
+    @Test
+    void reRegisteringAPartitionKeepsItsRemoteData() {
+        copySegments(2);
+        FakeTieredPartition again = new FakeTieredPartition(tip, tmp.resolve("log2"));
+
+        manager.register(again);
+        manager.runCopyOnce(tip);
+
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(19L);
+        assertThat(again.highestRemoteOffsets()).isEmpty();
+    }
+
+    @Test
     void backoffDoublesWithEachFailure() {
         appendSegments(1);
         partition.highWatermark(OFFSETS_PER_SEGMENT);
