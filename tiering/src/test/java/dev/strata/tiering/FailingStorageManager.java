@@ -1,5 +1,6 @@
 package dev.strata.tiering;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +79,7 @@ final class FailingStorageManager implements RemoteStorageManager {
     }
 
     @Override
-    public void close() throws java.io.IOException {
+    public void close() throws IOException {
         delegate.close();
     }
 }

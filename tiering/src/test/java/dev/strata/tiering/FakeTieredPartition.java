@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.TopicIdPartition;
@@ -87,7 +88,7 @@ final class FakeTieredPartition implements TieredPartition {
                     logFile.toPath(),
                     index,
                     time,
-                    java.util.Optional.empty(),
+                    Optional.empty(),
                     snapshot,
                     ByteBuffer.wrap("0\n1\n0 0\n".getBytes(StandardCharsets.UTF_8)),
                     epochs);

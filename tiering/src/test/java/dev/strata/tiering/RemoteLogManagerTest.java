@@ -1,11 +1,14 @@
 package dev.strata.tiering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
+import dev.strata.index.RemoteSegmentId;
 import dev.strata.index.RemoteSegmentState;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,9 +71,9 @@ class RemoteLogManagerTest {
         assertThat(store.segments(RemoteLogManager.key(tip)))
                 .extracting(RemoteSegment::startOffset, RemoteSegment::state)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(0L, RemoteSegmentState.COPY_FINISHED),
-                        org.assertj.core.groups.Tuple.tuple(10L, RemoteSegmentState.COPY_FINISHED),
-                        org.assertj.core.groups.Tuple.tuple(20L, RemoteSegmentState.COPY_FINISHED));
+                        tuple(0L, RemoteSegmentState.COPY_FINISHED),
+                        tuple(10L, RemoteSegmentState.COPY_FINISHED),
+                        tuple(20L, RemoteSegmentState.COPY_FINISHED));
         assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L, 29L);
         assertThat(manager.highestRemoteOffset(tip)).hasValue(29L);
         assertThat(manager.remoteLogStartOffset(tip)).isZero();
@@ -189,7 +192,7 @@ class RemoteLogManagerTest {
         manager.runCopyOnce(tip);
         // simulate a crash mid-upload: a COPY_STARTED record and its files, without the rollback
         RemoteSegment orphan = new RemoteSegment(
-                dev.strata.index.RemoteSegmentId.random(RemoteLogManager.key(tip)),
+                RemoteSegmentId.random(RemoteLogManager.key(tip)),
                 0,
                 9,
                 START_MS,
@@ -416,7 +419,7 @@ class RemoteLogManagerTest {
             return files.filter(p -> p.getFileName().toString().endsWith(".log"))
                     .toList();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }
