@@ -500,7 +500,7 @@ public final class RemoteLogManager implements AutoCloseable {
         store.deletePartition(key(tip));
     }
 
-    /** Takes a segment in any state through DELETE_STARTED, the backend delete and DELETE_FINISHED, out of the index. */
+    /** Takes a segment in any state through DELETE_STARTED, backend delete and DELETE_FINISHED, out of the index. */
     private void delete(TopicIdPartition tip, RemoteSegment segment) throws RemoteStorageException {
         try {
             RemoteSegment deleting = segment;
