@@ -1,0 +1,623 @@
+package dev.strata.tiering;
+
+import dev.strata.index.OffsetPosition;
+import dev.strata.index.PartitionKey;
+import dev.strata.index.RemoteIndexStore;
+import dev.strata.index.RemoteSegment;
+import dev.strata.index.RemoteSegmentId;
+import dev.strata.index.RemoteSegmentState;
+import dev.strata.index.TimestampOffset;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.log.remote.storage.LogSegmentData;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentState;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tiering engine of one broker: copies sealed segments of the partitions it leads to the remote tier, expires
+ * remote segments by retention, and answers where the remote tier holds an offset. The broker registers a
+ * {@link TieredPartition} per led partition; the manager runs a copy task and an expiry task per partition on its own
+ * bounded pool, never on a request thread.
+ *
+ * <p><b>Copy.</b> Sealed segments that end below the high watermark and above the highest COPY_FINISHED offset are
+ * copied oldest first. Per segment: COPY_STARTED is written to the {@link RemoteIndexStore} (durably, under a new
+ * segment id), the upload byte-rate limit is paid, the backend copies the files, the segment's offset and time index
+ * entries are written, then COPY_FINISHED, and only then is the partition told its new highest remote offset, which
+ * allows local deletion. A failure rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed
+ * from the index) and the partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left
+ * by a crash is rolled back the same way on the next run, and so is a copy during which the partition's leader epoch
+ * changed (this broker may no longer lead). Nothing is data before COPY_FINISHED is durable.
+ *
+ * <p><b>Expiry.</b> The oldest COPY_FINISHED segments are deleted while they lie wholly below the log start offset,
+ * are older than {@code retention.ms} (by their max timestamp), or can go without the log (local segments not yet
+ * copied plus remote segments) falling below {@code retention.bytes}; deletion stops at the first segment that must
+ * stay, so the remote tier stays contiguous. Then the partition hears its new remote log start offset. Turning
+ * tiering off with {@code remote.log.delete.on.disable} deletes everything remote (KIP-950).
+ *
+ * <p>Thread-safety: all public methods may be called from any thread. The copy, expiry and unregistration of one
+ * partition are serialized by a per-partition lock; different partitions run in parallel up to the pool's size.
+ */
+public final class RemoteLogManager implements AutoCloseable {
+
+    /** Broker setting: size of the pool running copy and expiry tasks. */
+    public static final String COPIER_THREAD_POOL_SIZE_CONFIG = "remote.log.manager.copier.thread.pool.size";
+    /** Broker setting: interval between two runs of a partition's copy and expiry tasks. */
+    public static final String TASK_INTERVAL_MS_CONFIG = "remote.log.manager.task.interval.ms";
+    /** Broker setting: upload byte-rate limit over all partitions; unset means unlimited. */
+    public static final String COPY_MAX_BYTES_PER_SECOND_CONFIG = "remote.log.manager.copy.max.bytes.per.second";
+    /** Wait after a partition's first failed copy; it doubles with each further failure. */
+    public static final long COPY_RETRY_BACKOFF_MS = 1_000L;
+    /** The longest wait between two copy attempts of a failing partition. */
+    public static final long COPY_RETRY_BACKOFF_MAX_MS = 60_000L;
+
+    private static final Logger log = LoggerFactory.getLogger(RemoteLogManager.class);
+
+    private final int brokerId;
+    private final RemoteStorageManager storage;
+    private final RemoteIndexStore store;
+    private final ScheduledExecutorService executor;
+    private final Time time;
+    private final UploadRateLimiter rateLimiter;
+    private final ConcurrentHashMap<TopicIdPartition, PartitionState> partitions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Uuid, String> topicNames = new ConcurrentHashMap<>();
+    private final LongAdder copiedBytes = new LongAdder();
+    private final LongAdder copiedSegments = new LongAdder();
+    private final LongAdder copyErrors = new LongAdder();
+    private final LongAdder deletedSegments = new LongAdder();
+    private final LongAdder deleteErrors = new LongAdder();
+    private long taskIntervalMs = -1;
+    private volatile boolean closed;
+
+    /**
+     * @param brokerId this broker's id, written into segment metadata
+     * @param storage the backend (not closed by this manager)
+     * @param store the broker's remote index (not closed by this manager)
+     * @param executor the bounded pool for copy and expiry tasks, sized by {@value #COPIER_THREAD_POOL_SIZE_CONFIG}
+     *     (see {@link #newTaskPool}); owned by this manager and shut down by {@link #close()}
+     * @param time the clock for state timestamps, retention, backoff and the rate limit
+     * @param copyMaxBytesPerSecond {@value #COPY_MAX_BYTES_PER_SECOND_CONFIG}, empty for unlimited
+     */
+    public RemoteLogManager(
+            int brokerId,
+            RemoteStorageManager storage,
+            RemoteIndexStore store,
+            ScheduledExecutorService executor,
+            Time time,
+            OptionalLong copyMaxBytesPerSecond) {
+        this.brokerId = brokerId;
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.store = Objects.requireNonNull(store, "store");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.time = Objects.requireNonNull(time, "time");
+        this.rateLimiter = copyMaxBytesPerSecond.isPresent()
+                ? new UploadRateLimiter(time, copyMaxBytesPerSecond.getAsLong())
+                : null;
+    }
+
+    /** A pool of {@code threads} daemon threads named {@code remote-log-task-N}, for the constructor. */
+    public static ScheduledExecutorService newTaskPool(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException(COPIER_THREAD_POOL_SIZE_CONFIG + " must be > 0, was " + threads);
+        }
+        AtomicInteger counter = new AtomicInteger();
+        ThreadFactory factory = runnable -> {
+            Thread thread = new Thread(runnable, "remote-log-task-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        return Executors.newScheduledThreadPool(threads, factory);
+    }
+
+    /** Starts tiering {@code partition}: this broker now leads it. Replaces an earlier registration. */
+    public void register(TieredPartition partition) {
+        checkOpen();
+        TopicIdPartition tip = partition.topicIdPartition();
+        topicNames.put(tip.topicId(), tip.topic());
+        PartitionState[] replaced = new PartitionState[1];
+        PartitionState state = partitions.compute(tip, (ignored, previous) -> {
+            replaced[0] = previous;
+            // the same lock, so that a run of the old registration never overlaps one of the new
+            return new PartitionState(partition, key(tip), previous == null ? new ReentrantLock() : previous.lock);
+        });
+        if (replaced[0] != null) {
+            replaced[0].unregistered = true;
+            replaced[0].cancelTasks();
+        }
+        synchronized (this) {
+            if (taskIntervalMs > 0) {
+                schedule(state, taskIntervalMs);
+            }
+        }
+    }
+
+    /**
+     * Stops tiering a partition (leadership moved, or the topic is deleted). Waits for a copy in progress to end.
+     *
+     * @param deleteRemoteData whether to delete all of the partition's remote segments (topic deletion)
+     * @throws RemoteStorageException if some remote segments could not be deleted; calling again retries them
+     */
+    public void unregister(TopicIdPartition tip, boolean deleteRemoteData) throws RemoteStorageException {
+        PartitionState state = partitions.remove(tip);
+        if (state != null) {
+            state.cancelTasks();
+            state.lock.lock();
+            state.unregistered = true;
+            state.lock.unlock();
+        }
+        if (deleteRemoteData) {
+            topicNames.putIfAbsent(tip.topicId(), tip.topic());
+            deleteAll(tip);
+        }
+    }
+
+    /**
+     * Schedules the copy and expiry tasks of every registered partition, and of partitions registered later, every
+     * {@code taskIntervalMs} ({@value #TASK_INTERVAL_MS_CONFIG}).
+     */
+    public synchronized void startup(long taskIntervalMs) {
+        checkOpen();
+        if (taskIntervalMs <= 0) {
+            throw new IllegalArgumentException(TASK_INTERVAL_MS_CONFIG + " must be > 0, was " + taskIntervalMs);
+        }
+        if (this.taskIntervalMs > 0) {
+            throw new IllegalStateException("Already started");
+        }
+        this.taskIntervalMs = taskIntervalMs;
+        partitions.values().forEach(state -> schedule(state, taskIntervalMs));
+    }
+
+    /** Copies the partition's eligible segments now, unless it is backing off after a failure. */
+    public void runCopyOnce(TopicIdPartition tip) {
+        PartitionState state = partitions.get(tip);
+        if (state == null) {
+            return;
+        }
+        state.lock.lock();
+        try {
+            if (state.unregistered || closed) {
+                return;
+            }
+            TieringConfig config = state.partition.config();
+            if (!config.remoteStorageEnable() || config.copyDisabled()) {
+                state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
+                return;
+            }
+            if (time.milliseconds() < state.nextCopyAttemptMs) {
+                return;
+            }
+            rollBackUnfinishedCopies(state);
+            long highest = store.highestRemoteOffset(state.key).orElse(-1L);
+            long highWatermark = state.partition.highWatermark();
+            List<LocalSegment> pending = new ArrayList<>();
+            for (LocalSegment segment : state.partition.sealedSegments()) {
+                if (segment.endOffset() < highWatermark && segment.endOffset() > highest) {
+                    pending.add(segment);
+                }
+            }
+            for (int i = 0; i < pending.size(); i++) {
+                state.copyLag = lagOf(pending.subList(i, pending.size()));
+                if (state.unregistered || closed) {
+                    return;
+                }
+                LocalSegment segment = pending.get(i);
+                if (!copySegment(state, segment)) {
+                    state.failedAttempts++;
+                    long backoff = Math.min(
+                            COPY_RETRY_BACKOFF_MAX_MS, COPY_RETRY_BACKOFF_MS << Math.min(state.failedAttempts - 1, 16));
+                    state.nextCopyAttemptMs = time.milliseconds() + backoff;
+                    return;
+                }
+                state.failedAttempts = 0;
+                state.nextCopyAttemptMs = 0;
+                state.partition.onHighestRemoteOffset(segment.endOffset());
+            }
+            state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
+        } finally {
+            state.lock.unlock();
+        }
+    }
+
+    /** Applies remote retention to the partition now. */
+    public void runExpiryOnce(TopicIdPartition tip) {
+        PartitionState state = partitions.get(tip);
+        if (state == null) {
+            return;
+        }
+        state.lock.lock();
+        try {
+            if (state.unregistered || closed) {
+                return;
+            }
+            finishInterruptedDeletes(state.tip());
+            TieringConfig config = state.partition.config();
+            if (!config.remoteStorageEnable()) {
+                if (config.deleteOnDisable()) {
+                    deleteAll(state.tip());
+                }
+                return;
+            }
+            expire(state, config);
+        } catch (RemoteStorageException e) {
+            log.warn("Could not delete all remote data of {}; retrying on the next run", state.tip(), e);
+        } finally {
+            state.lock.unlock();
+        }
+    }
+
+    /** The COPY_FINISHED remote segment holding {@code offset}, if the remote tier has it. */
+    public Optional<RemoteSegment> segmentFor(TopicIdPartition tip, long offset) {
+        return store.segmentFor(key(tip), offset);
+    }
+
+    /**
+     * Kafka's metadata for a segment of the index, as a {@link RemoteStorageManager} needs it to find the segment's
+     * objects.
+     *
+     * @throws IllegalStateException if the segment's topic was never registered with this manager (its name is
+     *     unknown)
+     */
+    public RemoteLogSegmentMetadata metadataFor(RemoteSegment segment) {
+        Uuid topicId = topicId(segment.partition().topicId());
+        String topic = topicNames.get(topicId);
+        if (topic == null) {
+            throw new IllegalStateException("Topic " + topicId + " of " + segment.id() + " is not registered");
+        }
+        return metadataFor(new TopicIdPartition(topicId, segment.partition().partition(), topic), segment);
+    }
+
+    /** The highest offset the remote tier holds for the partition, empty when it holds none. */
+    public OptionalLong highestRemoteOffset(TopicIdPartition tip) {
+        return store.highestRemoteOffset(key(tip));
+    }
+
+    /** The first offset the remote tier holds for the partition, or -1 when it holds none. */
+    public long remoteLogStartOffset(TopicIdPartition tip) {
+        for (RemoteSegment segment : store.segments(key(tip))) {
+            if (segment.state().isReadable()) {
+                return segment.startOffset();
+            }
+        }
+        return -1L;
+    }
+
+    /** A snapshot of the counters. */
+    public RemoteLogManagerStats stats() {
+        Map<TopicIdPartition, RemoteLogManagerStats.CopyLag> lag = new HashMap<>();
+        partitions.forEach((tip, state) -> lag.put(tip, state.copyLag));
+        return new RemoteLogManagerStats(
+                copiedBytes.sum(),
+                copiedSegments.sum(),
+                copyErrors.sum(),
+                deletedSegments.sum(),
+                deleteErrors.sum(),
+                rateLimiter == null ? 0L : rateLimiter.throttledMs(),
+                lag);
+    }
+
+    /** The upload rate limiter, when {@value #COPY_MAX_BYTES_PER_SECOND_CONFIG} is set. */
+    public Optional<UploadRateLimiter> rateLimiter() {
+        return Optional.ofNullable(rateLimiter);
+    }
+
+    /** Cancels every task and shuts the pool down, waiting up to 30 seconds for running copies to end. */
+    @Override
+    public void close() {
+        closed = true;
+        partitions.values().forEach(PartitionState::cancelTasks);
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("Remote log tasks did not end within 30 seconds");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean copySegment(PartitionState state, LocalSegment local) {
+        int leaderEpoch = state.partition.leaderEpoch();
+        RemoteSegment started = new RemoteSegment(
+                RemoteSegmentId.random(state.key),
+                local.baseOffset(),
+                local.endOffset(),
+                local.maxTimestampMs(),
+                local.sizeInBytes(),
+                local.segmentLeaderEpochs(),
+                brokerId,
+                RemoteSegmentState.COPY_STARTED,
+                time.milliseconds(),
+                null);
+        try {
+            store.putSegment(started);
+        } catch (RuntimeException e) {
+            copyErrors.increment();
+            log.warn("Could not record the start of a copy of {}; retrying later", started, e);
+            return false;
+        }
+        try {
+            if (rateLimiter != null) {
+                rateLimiter.acquire(local.sizeInBytes());
+            }
+            LogSegmentData data = new LogSegmentData(
+                    local.log(),
+                    local.offsetIndex(),
+                    local.timeIndex(),
+                    local.txnIndex(),
+                    local.producerSnapshot(),
+                    local.leaderEpochCheckpoint());
+            Optional<CustomMetadata> custom = storage.copyLogSegmentData(metadataFor(state.tip(), started), data);
+            List<OffsetPosition> offsetEntries = LocalIndexFiles.offsetEntries(
+                    local.offsetIndex(), local.baseOffset(), local.endOffset(), local.sizeInBytes());
+            List<TimestampOffset> timeEntries =
+                    LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
+            store.putIndexEntries(started.id(), offsetEntries, timeEntries);
+            if (state.partition.leaderEpoch() != leaderEpoch) {
+                // another broker may lead and copy now; only the leader of one epoch may finish a copy
+                throw new RemoteStorageException("The leader epoch of " + state.tip() + " moved from " + leaderEpoch
+                        + " to " + state.partition.leaderEpoch() + " during the copy");
+            }
+            long now = time.milliseconds();
+            if (custom.isPresent()) {
+                store.putSegment(new RemoteSegment(
+                        started.id(),
+                        started.startOffset(),
+                        started.endOffset(),
+                        started.maxTimestampMs(),
+                        started.sizeInBytes(),
+                        started.leaderEpochs(),
+                        brokerId,
+                        RemoteSegmentState.COPY_FINISHED,
+                        now,
+                        custom.get().value()));
+            } else {
+                store.updateState(started.id(), RemoteSegmentState.COPY_FINISHED, now);
+            }
+        } catch (RemoteStorageException | IOException | RuntimeException e) {
+            copyErrors.increment();
+            log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
+            try {
+                delete(state.tip(), started);
+            } catch (RemoteStorageException | RuntimeException cleanup) {
+                // the COPY_STARTED or DELETE_STARTED record stays; the next run cleans it up
+                log.warn("Could not roll back the failed copy of {}", started, cleanup);
+            }
+            return false;
+        }
+        copiedBytes.add(local.sizeInBytes());
+        copiedSegments.increment();
+        log.debug("Copied {}", started.id());
+        return true;
+    }
+
+    private void expire(PartitionState state, TieringConfig config) throws RemoteStorageException {
+        List<RemoteSegment> finished = new ArrayList<>();
+        long total = 0;
+        for (RemoteSegment segment : store.segments(state.key)) {
+            if (segment.state().isReadable()) {
+                finished.add(segment);
+                total += segment.sizeInBytes();
+            }
+        }
+        if (finished.isEmpty()) {
+            return;
+        }
+        long highest = finished.get(finished.size() - 1).endOffset();
+        for (LocalSegment local : state.partition.sealedSegments()) {
+            if (local.endOffset() > highest) {
+                total += local.sizeInBytes();
+            }
+        }
+        long logStartOffset = state.partition.logStartOffset();
+        long now = time.milliseconds();
+        RemoteSegment lastDeleted = null;
+        int deleted = 0;
+        for (RemoteSegment segment : finished) {
+            boolean belowLogStart = segment.endOffset() < logStartOffset;
+            boolean pastRetentionMs =
+                    config.retentionMs() >= 0 && now - segment.maxTimestampMs() > config.retentionMs();
+            boolean pastRetentionBytes =
+                    config.retentionBytes() >= 0 && total - segment.sizeInBytes() >= config.retentionBytes();
+            if (!belowLogStart && !pastRetentionMs && !pastRetentionBytes) {
+                break;
+            }
+            delete(state.tip(), segment);
+            deletedSegments.increment();
+            total -= segment.sizeInBytes();
+            lastDeleted = segment;
+            deleted++;
+        }
+        if (lastDeleted != null) {
+            long remoteLogStart =
+                    deleted < finished.size() ? finished.get(deleted).startOffset() : lastDeleted.endOffset() + 1;
+            log.info(
+                    "Expired {} remote segments of {}; the remote log now starts at {}",
+                    deleted,
+                    state.tip(),
+                    remoteLogStart);
+            state.partition.onRemoteLogStartOffset(remoteLogStart);
+        }
+    }
+
+    private void rollBackUnfinishedCopies(PartitionState state) {
+        for (RemoteSegment segment : store.segments(state.key)) {
+            if (segment.state() != RemoteSegmentState.COPY_FINISHED) {
+                try {
+                    delete(state.tip(), segment);
+                } catch (RemoteStorageException | RuntimeException e) {
+                    log.warn("Could not clean up the unfinished {}", segment, e);
+                }
+            }
+        }
+    }
+
+    private void finishInterruptedDeletes(TopicIdPartition tip) throws RemoteStorageException {
+        for (RemoteSegment segment : store.segments(key(tip))) {
+            RemoteSegmentState state = segment.state();
+            if (state == RemoteSegmentState.DELETE_STARTED || state == RemoteSegmentState.DELETE_FINISHED) {
+                delete(tip, segment);
+            }
+        }
+    }
+
+    private void deleteAll(TopicIdPartition tip) throws RemoteStorageException {
+        RemoteStorageException failure = null;
+        for (RemoteSegment segment : store.segments(key(tip))) {
+            try {
+                delete(tip, segment);
+                deletedSegments.increment();
+            } catch (RemoteStorageException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        store.deletePartition(key(tip));
+    }
+
+    /** Takes a segment in any state through DELETE_STARTED, backend delete and DELETE_FINISHED, out of the index. */
+    private void delete(TopicIdPartition tip, RemoteSegment segment) throws RemoteStorageException {
+        try {
+            RemoteSegment deleting = segment;
+            if (segment.state() == RemoteSegmentState.COPY_STARTED
+                    || segment.state() == RemoteSegmentState.COPY_FINISHED) {
+                deleting = store.updateState(segment.id(), RemoteSegmentState.DELETE_STARTED, time.milliseconds());
+            }
+            if (deleting.state() == RemoteSegmentState.DELETE_STARTED) {
+                storage.deleteLogSegmentData(metadataFor(tip, deleting));
+                store.updateState(segment.id(), RemoteSegmentState.DELETE_FINISHED, time.milliseconds());
+            }
+            store.removeSegment(segment.id());
+        } catch (RemoteStorageException | RuntimeException e) {
+            deleteErrors.increment();
+            throw e;
+        }
+    }
+
+    private static RemoteLogSegmentMetadata metadataFor(TopicIdPartition tip, RemoteSegment segment) {
+        byte[] custom = segment.customMetadata();
+        return new RemoteLogSegmentMetadata(
+                new RemoteLogSegmentId(tip, topicId(segment.id().segmentId())),
+                segment.startOffset(),
+                segment.endOffset(),
+                segment.maxTimestampMs(),
+                segment.brokerId(),
+                segment.eventTimestampMs(),
+                Math.toIntExact(segment.sizeInBytes()),
+                custom.length == 0 ? Optional.empty() : Optional.of(new CustomMetadata(custom)),
+                kafkaState(segment.state()),
+                segment.leaderEpochs());
+    }
+
+    private static RemoteLogSegmentState kafkaState(RemoteSegmentState state) {
+        return switch (state) {
+            case COPY_STARTED -> RemoteLogSegmentState.COPY_SEGMENT_STARTED;
+            case COPY_FINISHED -> RemoteLogSegmentState.COPY_SEGMENT_FINISHED;
+            case DELETE_STARTED -> RemoteLogSegmentState.DELETE_SEGMENT_STARTED;
+            case DELETE_FINISHED -> RemoteLogSegmentState.DELETE_SEGMENT_FINISHED;
+        };
+    }
+
+    private static RemoteLogManagerStats.CopyLag lagOf(List<LocalSegment> segments) {
+        long bytes = 0;
+        for (LocalSegment segment : segments) {
+            bytes += segment.sizeInBytes();
+        }
+        return new RemoteLogManagerStats.CopyLag(segments.size(), bytes);
+    }
+
+    private void schedule(PartitionState state, long intervalMs) {
+        TopicIdPartition tip = state.tip();
+        state.copyTask =
+                executor.scheduleWithFixedDelay(() -> runTask(tip, true), 0, intervalMs, TimeUnit.MILLISECONDS);
+        state.expiryTask =
+                executor.scheduleWithFixedDelay(() -> runTask(tip, false), 0, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void runTask(TopicIdPartition tip, boolean copy) {
+        // an exception would silently end a scheduleWithFixedDelay task
+        try {
+            if (copy) {
+                runCopyOnce(tip);
+            } else {
+                runExpiryOnce(tip);
+            }
+        } catch (RuntimeException e) {
+            log.error("Remote log {} task of {} failed", copy ? "copy" : "expiry", tip, e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("The remote log manager is closed");
+        }
+    }
+
+    static PartitionKey key(TopicIdPartition tip) {
+        Uuid id = tip.topicId();
+        return new PartitionKey(new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits()), tip.partition());
+    }
+
+    private static Uuid topicId(UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
+    /** A registered partition, its copy backoff and lag, and its scheduled tasks. */
+    private static final class PartitionState {
+        private final TieredPartition partition;
+        private final PartitionKey key;
+        private final ReentrantLock lock;
+        private volatile boolean unregistered;
+        private volatile RemoteLogManagerStats.CopyLag copyLag = RemoteLogManagerStats.CopyLag.NONE;
+        private int failedAttempts;
+        private long nextCopyAttemptMs;
+        private volatile ScheduledFuture<?> copyTask;
+        private volatile ScheduledFuture<?> expiryTask;
+
+        PartitionState(TieredPartition partition, PartitionKey key, ReentrantLock lock) {
+            this.partition = partition;
+            this.key = key;
+            this.lock = lock;
+        }
+
+        TopicIdPartition tip() {
+            return partition.topicIdPartition();
+        }
+
+        void cancelTasks() {
+            ScheduledFuture<?> copy = copyTask;
+            ScheduledFuture<?> expiry = expiryTask;
+            if (copy != null) {
+                copy.cancel(false);
+            }
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.strata.tiering;
+
+import java.util.Map;
+import org.apache.kafka.common.TopicIdPartition;
+
+/**
+ * A snapshot of the {@link RemoteLogManager}'s counters, for the broker's metrics.
+ *
+ * @param copiedBytes log bytes copied to the remote tier (COPY_FINISHED segments only)
+ * @param copiedSegments segments that reached COPY_FINISHED
+ * @param copyErrors copies that failed and were rolled back
+ * @param deletedSegments remote segments that reached DELETE_FINISHED
+ * @param deleteErrors remote deletions that failed (retried on the next run)
+ * @param throttledMs milliseconds copies waited for the upload rate limit
+ * @param copyLag per registered partition: sealed segments below the high watermark not yet in the remote tier
+ */
+public record RemoteLogManagerStats(
+        long copiedBytes,
+        long copiedSegments,
+        long copyErrors,
+        long deletedSegments,
+        long deleteErrors,
+        long throttledMs,
+        Map<TopicIdPartition, CopyLag> copyLag) {
+
+    public RemoteLogManagerStats {
+        copyLag = Map.copyOf(copyLag);
+    }
+
+    /**
+     * How far one partition's remote tier trails its sealed local segments, as of the last copy run.
+     *
+     * @param segments segments waiting to be copied
+     * @param bytes their size in bytes
+     */
+    public record CopyLag(long segments, long bytes) {
+        /** No lag. */
+        public static final CopyLag NONE = new CopyLag(0, 0);
+    }
+}

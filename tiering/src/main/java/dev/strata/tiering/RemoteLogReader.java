@@ -1,0 +1,120 @@
+package dev.strata.tiering;
+
+import dev.strata.index.OffsetPosition;
+import dev.strata.index.RemoteIndexStore;
+import dev.strata.index.RemoteSegment;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+
+/**
+ * Serves fetches below the local log start offset from the remote tier: a floor lookup of the segment in the remote
+ * index, the start position from its offset index entries, then ranged reads through the {@link ChunkCache}.
+ *
+ * <p>The bytes read are record batches as the broker wrote them: an 8-byte base offset and a 4-byte length, then
+ * {@code length} bytes. The index entry points at or before the batch holding the offset, so batches that end below
+ * it are skipped. Every returned batch's CRC is checked ({@link MutableRecordBatch#isValid()}): a corrupt object in
+ * the bucket fails the read with a {@link CorruptRecordException}, never reaches a consumer as records. A read returns
+ * only whole batches; when the first batch is larger than {@code maxBytes} it is returned whole, as Kafka does, so a
+ * consumer always makes progress.
+ *
+ * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads.
+ */
+public final class RemoteLogReader {
+
+    private final RemoteLogManager manager;
+    private final RemoteIndexStore store;
+    private final ChunkCache cache;
+
+    public RemoteLogReader(RemoteLogManager manager, RemoteIndexStore store, ChunkCache cache) {
+        this.manager = manager;
+        this.store = store;
+        this.cache = cache;
+    }
+
+    /**
+     * Reads whole record batches from the remote tier, starting with the batch holding {@code offset}, up to about
+     * {@code maxBytes} (at least one batch) and at most to the end of that segment.
+     *
+     * @return a future of the batches' bytes (empty if the segment holds nothing from {@code offset}), failed with an
+     *     {@link OffsetOutOfRangeException} when the remote tier does not hold the offset, with a
+     *     {@link CorruptRecordException} when a batch fails its CRC, or with the backend's error
+     */
+    public CompletableFuture<ByteBuffer> readRecords(TopicIdPartition tip, long offset, int maxBytes) {
+        if (maxBytes <= 0) {
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException("maxBytes must be > 0, was " + maxBytes));
+        }
+        Optional<RemoteSegment> segment = manager.segmentFor(tip, offset);
+        Optional<OffsetPosition> start = segment.flatMap(s -> store.positionFor(s.id(), offset));
+        if (segment.isEmpty() || start.isEmpty()) {
+            return CompletableFuture.failedFuture(
+                    new OffsetOutOfRangeException("The remote tier of " + tip + " does not hold offset " + offset));
+        }
+        RemoteLogSegmentMetadata metadata = manager.metadataFor(segment.get());
+        return readFrom(metadata, start.get().position(), offset, maxBytes);
+    }
+
+    private CompletableFuture<ByteBuffer> readFrom(
+            RemoteLogSegmentMetadata metadata, int position, long offset, int maxBytes) {
+        // at least a batch header, so that the size of the first batch is known
+        int readSize = Math.max(maxBytes, Records.LOG_OVERHEAD);
+        return cache.read(metadata, position, readSize).thenCompose(bytes -> {
+            ByteBuffer buffer = bytes.duplicate();
+            int first = -1;
+            int end = 0;
+            while (buffer.remaining() >= Records.LOG_OVERHEAD) {
+                int batchStart = buffer.position();
+                int batchSize = Records.LOG_OVERHEAD + buffer.getInt(batchStart + Records.SIZE_OFFSET);
+                if (batchSize <= Records.LOG_OVERHEAD) {
+                    throw new CorruptRecordException("Record batch at byte " + (position + batchStart) + " of "
+                            + metadata.remoteLogSegmentId() + " has an invalid size " + batchSize);
+                }
+                if (batchSize > buffer.remaining()) {
+                    if (first < 0) {
+                        // the batch we need does not fit: fetch it whole
+                        return readFrom(metadata, position + batchStart, offset, batchSize);
+                    }
+                    break;
+                }
+                MutableRecordBatch batch = batchAt(buffer, batchStart, batchSize);
+                if (batch.lastOffset() >= offset) {
+                    if (!batch.isValid()) {
+                        throw new CorruptRecordException("Record batch at byte " + (position + batchStart) + " of "
+                                + metadata.remoteLogSegmentId() + " (offsets " + batch.baseOffset() + " to "
+                                + batch.lastOffset() + ") fails its CRC check");
+                    }
+                    if (first < 0) {
+                        first = batchStart;
+                    }
+                    end = batchStart + batchSize;
+                }
+                buffer.position(batchStart + batchSize);
+            }
+            if (first >= 0) {
+                return CompletableFuture.completedFuture(
+                        bytes.duplicate().position(first).limit(end).slice().asReadOnlyBuffer());
+            }
+            int consumed = buffer.position();
+            if (consumed == 0 || position + consumed >= metadata.segmentSizeInBytes()) {
+                // the end of the segment (or a tail too short to be a batch)
+                return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+            }
+            // every whole batch read ended below the offset: continue after them
+            return readFrom(metadata, position + consumed, offset, maxBytes);
+        });
+    }
+
+    private static MutableRecordBatch batchAt(ByteBuffer buffer, int start, int size) {
+        ByteBuffer slice =
+                buffer.duplicate().position(start).limit(start + size).slice();
+        return MemoryRecords.readableRecords(slice).batches().iterator().next();
+    }
+}

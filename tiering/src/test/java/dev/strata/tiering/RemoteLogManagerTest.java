@@ -1,0 +1,425 @@
+package dev.strata.tiering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.strata.index.RemoteIndexStore;
+import dev.strata.index.RemoteSegment;
+import dev.strata.index.RemoteSegmentId;
+import dev.strata.index.RemoteSegmentState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RemoteLogManagerTest {
+
+    private static final long START_MS = 1_700_000_000_000L;
+    private static final int BATCHES = 2;
+    private static final long OFFSETS_PER_SEGMENT = BATCHES * FakeTieredPartition.RECORDS_PER_BATCH;
+
+    @TempDir
+    Path tmp;
+
+    private final TopicIdPartition tip = new TopicIdPartition(Uuid.randomUuid(), 0, "orders");
+    private final ManualTime time = new ManualTime(START_MS);
+    private FileSystemRemoteStorageManager fileSystem;
+    private FailingStorageManager storage;
+    private RemoteIndexStore store;
+    private FakeTieredPartition partition;
+    private RemoteLogManager manager;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        fileSystem = new FileSystemRemoteStorageManager();
+        fileSystem.configure(
+                Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot().toString()));
+        storage = new FailingStorageManager(fileSystem);
+        store = RemoteIndexStore.open(tmp.resolve("index"));
+        partition = new FakeTieredPartition(tip, tmp.resolve("log"));
+        manager = newManager(time, OptionalLong.empty());
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        manager.close();
+        store.close();
+        storage.close();
+    }
+
+    @Test
+    void copiesOnlySealedSegmentsBelowTheHighWatermarkInOrder() {
+        appendSegments(4);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT); // the fourth segment is not below it
+        manager.register(partition);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip)))
+                .extracting(RemoteSegment::startOffset, RemoteSegment::state)
+                .containsExactly(
+                        tuple(0L, RemoteSegmentState.COPY_FINISHED),
+                        tuple(10L, RemoteSegmentState.COPY_FINISHED),
+                        tuple(20L, RemoteSegmentState.COPY_FINISHED));
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L, 29L);
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(29L);
+        assertThat(manager.remoteLogStartOffset(tip)).isZero();
+        assertThat(remoteLogFiles()).hasSize(3);
+        RemoteLogManagerStats stats = manager.stats();
+        assertThat(stats.copiedSegments()).isEqualTo(3);
+        assertThat(stats.copiedBytes()).isEqualTo(sizeOf(0, 3));
+        assertThat(stats.copyLag().get(tip)).isEqualTo(RemoteLogManagerStats.CopyLag.NONE);
+
+        partition.highWatermark(4 * OFFSETS_PER_SEGMENT);
+        manager.runCopyOnce(tip);
+
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L, 29L, 39L);
+        assertThat(remoteLogFiles()).hasSize(4);
+    }
+
+    @Test
+    void writesTheSegmentsIndexEntriesSoAReadStartsAtTheRightBatch() throws IOException {
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+
+        RemoteSegment second = manager.segmentFor(tip, 17).orElseThrow();
+        // batches of 5 records: offset 17 is in the second batch, which starts where the first one ends
+        int firstBatchSize = (int) (partition.segment(1).sizeInBytes() / BATCHES);
+        assertThat(store.positionFor(second.id(), 17).orElseThrow().position()).isEqualTo(firstBatchSize);
+        assertThat(store.offsetForTimestamp(second.id(), START_MS + 1)).hasValue(19L);
+    }
+
+    @Test
+    void aFailedCopyCountsNothingCleansUpAndIsRetriedAfterBackoff() {
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(manager.highestRemoteOffset(tip)).isEmpty();
+        assertThat(partition.highestRemoteOffsets()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        RemoteLogManagerStats stats = manager.stats();
+        assertThat(stats.copyErrors()).isEqualTo(1);
+        assertThat(stats.copiedSegments()).isZero();
+        assertThat(stats.copyLag().get(tip)).isEqualTo(new RemoteLogManagerStats.CopyLag(2, sizeOf(0, 2)));
+
+        storage.failCopies(false);
+        manager.runCopyOnce(tip);
+        assertThat(storage.copyAttempts()).as("no attempt while backing off").isEqualTo(1);
+
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+        assertThat(remoteLogFiles()).hasSize(2);
+        assertThat(manager.stats().copyLag().get(tip)).isEqualTo(RemoteLogManagerStats.CopyLag.NONE);
+    }
+
+    @Test
+    void aCopyDuringWhichTheLeaderEpochMovesIsRolledBack() {
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.duringCopy(() -> partition.leaderEpoch(1));
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(partition.highestRemoteOffsets()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(manager.stats().copyErrors()).isEqualTo(1);
+    }
+
+    @Test
+    void reRegisteringAPartitionKeepsItsRemoteData() {
+        copySegments(2);
+        FakeTieredPartition again = new FakeTieredPartition(tip, tmp.resolve("log2"));
+
+        manager.register(again);
+        manager.runCopyOnce(tip);
+
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(19L);
+        assertThat(again.highestRemoteOffsets()).isEmpty();
+    }
+
+    @Test
+    void backoffDoublesWithEachFailure() {
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+        manager.runCopyOnce(tip);
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+        assertThat(storage.copyAttempts()).isEqualTo(2);
+
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+        assertThat(storage.copyAttempts())
+                .as("second backoff is twice the first")
+                .isEqualTo(2);
+
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+        assertThat(storage.copyAttempts()).isEqualTo(3);
+    }
+
+    @Test
+    void aCopyLeftStartedByACrashIsRolledBackBeforeTheNextCopy() throws Exception {
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+        manager.runCopyOnce(tip);
+        // simulate a crash mid-upload: a COPY_STARTED record and its files, without the rollback
+        RemoteSegment orphan = new RemoteSegment(
+                RemoteSegmentId.random(RemoteLogManager.key(tip)),
+                0,
+                9,
+                START_MS,
+                partition.segment(0).sizeInBytes(),
+                partition.segment(0).segmentLeaderEpochs(),
+                1,
+                RemoteSegmentState.COPY_STARTED,
+                START_MS,
+                null);
+        store.putSegment(orphan);
+        storage.failCopies(false);
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip))).singleElement().satisfies(segment -> {
+            assertThat(segment.id()).isNotEqualTo(orphan.id());
+            assertThat(segment.state()).isEqualTo(RemoteSegmentState.COPY_FINISHED);
+        });
+    }
+
+    @Test
+    void theUploadRateLimitIsPaidInBytes() {
+        manager.close();
+        long rate = 1_000;
+        manager = newManager(time, OptionalLong.of(rate));
+        appendSegments(3);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+
+        manager.runCopyOnce(tip);
+
+        UploadRateLimiter limiter = manager.rateLimiter().orElseThrow();
+        long bytes = sizeOf(0, 3);
+        assertThat(limiter.acquiredBytes()).isEqualTo(bytes);
+        // one second of burst, the rest at 1000 bytes/s; each wait is rounded up to a whole millisecond
+        long owedMs = (bytes - rate) * 1000 / rate;
+        assertThat(limiter.throttledMs()).isBetween(owedMs, owedMs + 3);
+        assertThat(manager.stats().throttledMs()).isEqualTo(limiter.throttledMs());
+        assertThat(time.milliseconds() - START_MS).isEqualTo(limiter.throttledMs());
+    }
+
+    @Test
+    void expiresRemoteSegmentsWhollyBelowTheLogStartOffset() {
+        copySegments(3);
+        partition.logStartOffset(15);
+
+        manager.runExpiryOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip)))
+                .extracting(RemoteSegment::startOffset)
+                .containsExactly(10L, 20L);
+        assertThat(partition.remoteLogStartOffsets()).containsExactly(10L);
+        assertThat(manager.remoteLogStartOffset(tip)).isEqualTo(10L);
+        assertThat(remoteLogFiles()).hasSize(2);
+        assertThat(manager.stats().deletedSegments()).isEqualTo(1);
+    }
+
+    @Test
+    void expiresRemoteSegmentsPastRetentionMs() {
+        partition.appendSegment(BATCHES, START_MS - 3_000);
+        partition.appendSegment(BATCHES, START_MS - 2_000);
+        partition.appendSegment(BATCHES, START_MS);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        partition.config(new TieringConfig(true, 2_500, -1, -2, -2, false, false));
+
+        manager.runExpiryOnce(tip);
+        assertThat(manager.remoteLogStartOffset(tip))
+                .as("only the first segment is older than 2.5 s")
+                .isEqualTo(10L);
+
+        time.advance(1_000);
+        manager.runExpiryOnce(tip);
+        assertThat(manager.remoteLogStartOffset(tip)).isEqualTo(20L);
+        assertThat(partition.remoteLogStartOffsets()).containsExactly(10L, 20L);
+    }
+
+    @Test
+    void expiresTheOldestRemoteSegmentsBeyondRetentionBytesCountingLocalData() {
+        appendSegments(4);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT); // the fourth stays local only
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        long segmentSize = partition.segment(0).sizeInBytes();
+        // four segments in all; 2.5 segments of retention leave room to delete exactly one
+        partition.config(new TieringConfig(true, -1, segmentSize * 5 / 2, -2, -2, false, false));
+
+        manager.runExpiryOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip)))
+                .extracting(RemoteSegment::startOffset)
+                .containsExactly(10L, 20L);
+        assertThat(partition.remoteLogStartOffsets()).containsExactly(10L);
+    }
+
+    @Test
+    void unregisterWithDeleteRemovesAllRemoteData() throws Exception {
+        copySegments(3);
+
+        manager.unregister(tip, true);
+
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(manager.highestRemoteOffset(tip)).isEmpty();
+        assertThat(manager.stats().copyLag()).doesNotContainKey(tip);
+    }
+
+    @Test
+    void unregisterWithoutDeleteKeepsRemoteData() throws Exception {
+        copySegments(2);
+
+        manager.unregister(tip, false);
+        manager.runCopyOnce(tip);
+
+        assertThat(remoteLogFiles()).hasSize(2);
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(19L);
+    }
+
+    @Test
+    void disablingTieringWithDeleteOnDisableDeletesRemoteData() {
+        copySegments(2);
+        partition.config(new TieringConfig(false, -1, -1, -2, -2, false, true));
+
+        manager.runExpiryOnce(tip);
+
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(manager.highestRemoteOffset(tip)).isEmpty();
+    }
+
+    @Test
+    void copyDisabledStopsCopyingButKeepsRemoteData() {
+        copySegments(1);
+        partition.appendSegment(BATCHES, START_MS);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        partition.config(new TieringConfig(true, -1, -1, -2, -2, true, false));
+
+        manager.runCopyOnce(tip);
+
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(9L);
+        assertThat(remoteLogFiles()).hasSize(1);
+    }
+
+    @Test
+    void segmentForAndMetadataForFindTheRemoteCopy() throws Exception {
+        copySegments(3);
+
+        RemoteSegment segment = manager.segmentFor(tip, 15).orElseThrow();
+        RemoteLogSegmentMetadata metadata = manager.metadataFor(segment);
+
+        assertThat(segment.startOffset()).isEqualTo(10L);
+        assertThat(metadata.topicIdPartition()).isEqualTo(tip);
+        assertThat(metadata.remoteLogSegmentId().id().toString())
+                .isEqualTo(new Uuid(
+                                segment.id().segmentId().getMostSignificantBits(),
+                                segment.id().segmentId().getLeastSignificantBits())
+                        .toString());
+        assertThat(metadata.startOffset()).isEqualTo(10L);
+        assertThat(metadata.endOffset()).isEqualTo(19L);
+        assertThat(metadata.segmentSizeInBytes()).isEqualTo(partition.segment(1).sizeInBytes());
+        assertThat(metadata.maxTimestampMs()).isEqualTo(partition.segment(1).maxTimestampMs());
+        assertThat(metadata.segmentLeaderEpochs()).isEqualTo(Map.of(0, 10L));
+        assertThat(metadata.state()).isEqualTo(RemoteLogSegmentState.COPY_SEGMENT_FINISHED);
+        assertThat(TestSegments.readAll(storage.fetchLogSegment(metadata, 0)))
+                .isEqualTo(Files.readAllBytes(partition.segment(1).log()));
+        assertThat(manager.segmentFor(tip, 30)).isEmpty();
+    }
+
+    @Test
+    void startupRunsTheTasksOfEveryRegisteredPartition() throws Exception {
+        manager.close();
+        manager = newManager(Time.SYSTEM, OptionalLong.empty());
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+
+        manager.startup(10);
+
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (manager.highestRemoteOffset(tip).isEmpty()
+                || manager.highestRemoteOffset(tip).getAsLong() < 19) {
+            assertThat(System.nanoTime()).as("copied within 10 s").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+    }
+
+    private RemoteLogManager newManager(Time clock, OptionalLong bytesPerSecond) {
+        return new RemoteLogManager(1, storage, store, RemoteLogManager.newTaskPool(2), clock, bytesPerSecond);
+    }
+
+    private void appendSegments(int count) {
+        for (int i = 0; i < count; i++) {
+            partition.appendSegment(BATCHES, START_MS);
+        }
+    }
+
+    private void copySegments(int count) {
+        appendSegments(count);
+        partition.highWatermark(count * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(count * OFFSETS_PER_SEGMENT - 1);
+    }
+
+    private long sizeOf(int from, int to) {
+        long size = 0;
+        for (int i = from; i < to; i++) {
+            size += partition.segment(i).sizeInBytes();
+        }
+        return size;
+    }
+
+    private Path remoteRoot() {
+        return tmp.resolve("remote");
+    }
+
+    private List<Path> remoteLogFiles() {
+        if (!Files.exists(remoteRoot())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(remoteRoot())) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".log"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

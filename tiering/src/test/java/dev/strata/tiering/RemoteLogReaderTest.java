@@ -1,0 +1,158 @@
+package dev.strata.tiering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.index.RemoteIndexStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RemoteLogReaderTest {
+
+    private static final long START_MS = 1_700_000_000_000L;
+    private static final int BATCHES = 2;
+    // smaller than a segment, so reads are ranged and only the batch CRCs can catch a corrupt byte
+    private static final int CHUNK_SIZE = 128;
+
+    @TempDir
+    Path tmp;
+
+    private final TopicIdPartition tip = new TopicIdPartition(Uuid.randomUuid(), 2, "payments");
+    private final ExecutorService fetchPool = Executors.newFixedThreadPool(2);
+    private FileSystemRemoteStorageManager storage;
+    private RemoteIndexStore store;
+    private RemoteLogManager manager;
+    private ChunkCache cache;
+    private RemoteLogReader reader;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        storage = new FileSystemRemoteStorageManager();
+        storage.configure(
+                Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot().toString()));
+        store = RemoteIndexStore.open(tmp.resolve("index"));
+        manager = new RemoteLogManager(
+                1, storage, store, RemoteLogManager.newTaskPool(1), new ManualTime(START_MS), OptionalLong.empty());
+        cache = new ChunkCache(
+                new ChunkCacheConfig(CHUNK_SIZE, 16 * 1024, Optional.empty(), 0, Duration.ofSeconds(10), 0),
+                storage,
+                fetchPool,
+                fetchPool);
+        reader = new RemoteLogReader(manager, store, cache);
+        FakeTieredPartition partition = new FakeTieredPartition(tip, tmp.resolve("log"));
+        for (int i = 0; i < 3; i++) {
+            partition.appendSegment(BATCHES, START_MS);
+        }
+        partition.highWatermark(30);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(29L);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cache.close();
+        manager.close();
+        store.close();
+        storage.close();
+        fetchPool.shutdownNow();
+        assertThat(fetchPool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void returnsWholeBatchesFromTheBatchHoldingTheOffset() throws Exception {
+        ByteBuffer bytes = reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS);
+
+        List<Long> offsets = offsetsOf(bytes);
+        assertThat(offsets).containsExactly(15L, 16L, 17L, 18L, 19L);
+        Record seventeen = recordAt(bytes, 17);
+        assertThat(Utils.toArray(seventeen.value())).isEqualTo(FakeTieredPartition.value(17));
+    }
+
+    @Test
+    void returnsTheFirstBatchWholeEvenWhenItExceedsMaxBytes() throws Exception {
+        ByteBuffer bytes = reader.readRecords(tip, 12, 1).get(10, TimeUnit.SECONDS);
+
+        assertThat(offsetsOf(bytes)).containsExactly(10L, 11L, 12L, 13L, 14L);
+    }
+
+    @Test
+    void failsOnACorruptedRemoteLogByte() throws Exception {
+        Path remoteLog = remoteLogOf(10);
+        long size = Files.size(remoteLog);
+        try (FileChannel channel = FileChannel.open(remoteLog, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, size - 3);
+            one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
+            channel.write(one, size - 3); // a value byte of the segment's last batch (offsets 15 to 19)
+        }
+
+        assertThatThrownBy(() -> reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasRootCauseInstanceOf(CorruptRecordException.class);
+        assertThat(offsetsOf(reader.readRecords(tip, 10, 1).get(10, TimeUnit.SECONDS)))
+                .as("the intact batch before it is still served")
+                .containsExactly(10L, 11L, 12L, 13L, 14L);
+    }
+
+    @Test
+    void failsForAnOffsetTheRemoteTierDoesNotHold() {
+        assertThatThrownBy(() -> reader.readRecords(tip, 30, 1024).get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(OffsetOutOfRangeException.class);
+    }
+
+    private static List<Long> offsetsOf(ByteBuffer bytes) {
+        List<Long> offsets = new ArrayList<>();
+        MemoryRecords.readableRecords(bytes.duplicate()).records().forEach(r -> offsets.add(r.offset()));
+        return offsets;
+    }
+
+    private static Record recordAt(ByteBuffer bytes, long offset) {
+        for (Record record : MemoryRecords.readableRecords(bytes.duplicate()).records()) {
+            if (record.offset() == offset) {
+                return record;
+            }
+        }
+        throw new AssertionError("no record at " + offset);
+    }
+
+    private Path remoteRoot() {
+        return tmp.resolve("remote");
+    }
+
+    private Path remoteLogOf(long baseOffset) throws IOException {
+        String prefix = String.format("%020d", baseOffset);
+        try (Stream<Path> files = Files.walk(remoteRoot())) {
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)
+                            && p.getFileName().toString().endsWith(".log"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+    }
+}
