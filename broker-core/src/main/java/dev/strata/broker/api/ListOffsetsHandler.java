@@ -26,8 +26,11 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 
 /**
- * ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp (-3), earliest local (-4), latest tiered
- * (-5), or the first offset whose timestamp is at or after a given time. Also OffsetForLeaderEpoch, which answers from
+ * ListOffsets: earliest (-2, the log start offset over both tiers), latest (-1, the high watermark), max timestamp
+ * (-3), earliest local (-4, the local log start offset), latest tiered (-5, the highest offset in the remote tier), or
+ * the first offset whose timestamp is at or after a given time. Timestamps and max timestamp are searched in the local
+ * segments only: for a tiered topic a timestamp older than the local data answers the first local offset at or after
+ * it, not an offset in the remote tier. Also OffsetForLeaderEpoch, which answers from
  * the same partition state.
  */
 public final class ListOffsetsHandler {
@@ -79,7 +82,14 @@ public final class ListOffsetsHandler {
                 return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());
             }
             if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-                // Nothing is tiered yet: no offset, as Kafka answers for a topic without remote storage.
+                // offset -1 when nothing is tiered, as Kafka answers for a topic without remote storage
+                long tiered = log.remoteStorageEnabled() ? log.highestRemoteOffset() : -1L;
+                if (tiered >= 0) {
+                    r.setOffset(tiered)
+                            .setLeaderEpoch(log.leaderEpochCache()
+                                    .epochForOffset(tiered)
+                                    .orElse(-1));
+                }
                 return r;
             }
             Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(ts);
