@@ -1,6 +1,7 @@
 package dev.strata.broker.config;
 
 import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.log.LogManager;
 import dev.strata.tiering.ChunkCacheConfig;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
 import dev.strata.tiering.RemoteLogManager;
@@ -207,7 +208,7 @@ public final class BrokerConfig {
         if (remoteLogStorageManagerClassName().equals(FileSystemRemoteStorageManager.class.getName())) {
             configs.putIfAbsent(
                     FileSystemRemoteStorageManager.DIR_CONFIG,
-                    logDirs.get(0).resolve("remote-tier").toString());
+                    logDirs.get(0).resolve(LogManager.REMOTE_TIER_DIR_NAME).toString());
         }
         return configs;
     }
@@ -216,7 +217,7 @@ public final class BrokerConfig {
     public Path remoteLogIndexDir() {
         String dir = values.get(REMOTE_LOG_INDEX_DIR);
         return dir == null || dir.isBlank()
-                ? logDirs.get(0).resolve("__remote_index")
+                ? logDirs.get(0).resolve(LogManager.REMOTE_INDEX_DIR_NAME)
                 : Path.of(dir.trim()).toAbsolutePath().normalize();
     }
 
