@@ -108,6 +108,33 @@ class TieredStorageIT {
         }
     }
 
+    @Test
+    void aTopicWithoutRemoteStorageKeepsItsDataLocally() throws Exception {
+        String topic = "not-tiered";
+        broker.createTopic(topic, 1, Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "65536", "local.retention.bytes", "1"));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int count = 500;
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "key-" + i, value(i)));
+            }
+            producer.flush();
+        }
+        try (Admin admin = broker.admin();
+                KafkaConsumer<String, String> consumer = broker.consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 0);
+            List<ConsumerRecord<String, String>> records = Await.records(consumer, count, TIMEOUT);
+            assertThat(records).hasSize(count);
+            assertThat(records.get(count - 1).value()).isEqualTo(value(count - 1));
+            assertThat(localLogFiles(topic)).isGreaterThan(1);
+            assertThat(offset(admin, tp, OffsetSpec.earliest())).isZero();
+            assertThat(offset(admin, tp, OffsetSpec.earliestLocal())).isZero();
+            assertThat(offset(admin, tp, OffsetSpec.latestTiered())).isEqualTo(-1);
+        }
+        assertThat(remoteLogFiles(topic)).isZero();
+    }
+
     private static String value(int i) {
         StringBuilder value = new StringBuilder(VALUE_BYTES).append(i).append(':');
         long x = i * 0x9E3779B97F4A7C15L;
