@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Tiered storage end to end on one broker with the filesystem backend: a topic with {@code remote.storage.enable=true},
  * small segments and a tiny local retention is written with the real producer; its sealed segments are copied to the
  * remote directory and deleted locally; a consumer from offset 0 then reads every record, in order and byte for byte,
- * across both tiers; ListOffsets answers earliest, earliest-local and latest-tiered; deleting the topic deletes its
+ * across both tiers; ListOffsets answers earliest, earliest-local, latest-tiered and timestamps in either tier; deleting the topic deletes its
  * remote data.
  */
 class TieredStorageIT {
@@ -37,6 +37,7 @@ class TieredStorageIT {
     private static final int RECORDS = 5_000;
     private static final int VALUE_BYTES = 1_000;
     private static final Path REMOTE_DIR = tempDir();
+    private static final long BASE_TIMESTAMP = System.currentTimeMillis() - 3_600_000L;
 
     @RegisterExtension
     static final TestBroker broker = TestBroker.withConfig(Map.of(
@@ -71,7 +72,7 @@ class TieredStorageIT {
             for (int i = 0; i < RECORDS; i++) {
                 String value = value(i);
                 values.add(value);
-                producer.send(new ProducerRecord<>(topic, "key-" + i, value));
+                producer.send(new ProducerRecord<>(topic, null, BASE_TIMESTAMP + i, "key-" + i, value));
             }
             producer.flush();
         }
@@ -89,6 +90,13 @@ class TieredStorageIT {
             assertThat(offset(admin, tp, OffsetSpec.earliest())).isZero();
             assertThat(offset(admin, tp, OffsetSpec.latestTiered())).isEqualTo(localStart - 1);
             assertThat(offset(admin, tp, OffsetSpec.latest())).isEqualTo(RECORDS);
+            // by timestamp: into the remote tier, and into the local log
+            assertThat(offset(admin, tp, OffsetSpec.forTimestamp(BASE_TIMESTAMP + 123)))
+                    .isEqualTo(123);
+            assertThat(offset(admin, tp, OffsetSpec.forTimestamp(BASE_TIMESTAMP + RECORDS - 1)))
+                    .isEqualTo(RECORDS - 1);
+            assertThat(offset(admin, tp, OffsetSpec.forTimestamp(BASE_TIMESTAMP + RECORDS)))
+                    .isEqualTo(-1);
 
             try (KafkaConsumer<String, String> consumer = broker.consumer()) {
                 consumer.assign(List.of(tp));
@@ -100,6 +108,7 @@ class TieredStorageIT {
                     assertThat(record.offset()).isEqualTo(i);
                     assertThat(record.key()).isEqualTo("key-" + i);
                     assertThat(record.value()).isEqualTo(values.get(i));
+                    assertThat(record.timestamp()).isEqualTo(BASE_TIMESTAMP + i);
                 }
             }
 
