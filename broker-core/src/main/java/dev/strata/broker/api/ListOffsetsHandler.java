@@ -40,10 +40,10 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 /**
  * ListOffsets: earliest (-2, the log start offset over both tiers), latest (-1, the high watermark), max timestamp
  * (-3), earliest local (-4, the local log start offset), latest tiered (-5, the highest offset in the remote tier), or
- * the first offset whose timestamp is at or after a given time. Timestamps and max timestamp are searched in the local
- * segments only, and timestamps (>= 0) of a tiered topic first in its remote segments: the remote index names the
- * segment and where to start, and its batches are read through the remote reader, never blocking the calling thread. Also OffsetForLeaderEpoch, which answers from
- * the same partition state.
+ * the first offset whose timestamp is at or after a given time. Max timestamp is searched in the local segments only;
+ * a timestamp (>= 0) of a tiered topic is searched first in its remote segments: the remote index names the segment
+ * and where to start, and its batches are read through the remote reader, never blocking the calling thread. Also
+ * OffsetForLeaderEpoch, which answers from the same partition state.
  */
 public final class ListOffsetsHandler {
     /** Bytes read per step when a timestamp is searched in a remote segment. */

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Tiered storage end to end on one broker with the filesystem backend: a topic with {@code remote.storage.enable=true},
  * small segments and a tiny local retention is written with the real producer; its sealed segments are copied to the
  * remote directory and deleted locally; a consumer from offset 0 then reads every record, in order and byte for byte,
- * across both tiers; ListOffsets answers earliest, earliest-local, latest-tiered and timestamps in either tier; deleting the topic deletes its
- * remote data.
+ * across both tiers; ListOffsets answers earliest, earliest-local, latest-tiered and timestamps in either tier;
+ * deleting the topic deletes its remote data. A topic without remote storage on the same broker keeps its data.
  */
 class TieredStorageIT {
 

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** A partition's local log as tiering sees it: sealed segments, snapshots, leader-epoch checkpoints. */
 class LogTieredPartitionTest {
 
     private static final TopicPartition TP = new TopicPartition("tiered", 0);
