@@ -23,6 +23,7 @@ import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.tiering.RemoteTier;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -70,6 +71,9 @@ public final class StrataServer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService ioPool;
     private final LogManager logManager;
+    /** The remote tier, when {@code remote.log.storage.system.enable=true}; else null. */
+    private final RemoteTier remoteTier;
+
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -84,6 +88,7 @@ public final class StrataServer implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
         this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
         this.logManager = openLogManager(config);
+        this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
         this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
         this.workerGroup = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
     }
@@ -125,10 +130,13 @@ public final class StrataServer implements AutoCloseable {
             }
         }
         logManager.loadLogs(known);
-        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, ioPool, scheduler);
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, ioPool, scheduler, remoteTier);
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
         logManager.startup();
+        if (remoteTier != null) {
+            remoteTier.startup();
+        }
 
         BrokerConfig.Listener listener = config.listener();
         BrokerConfig.Listener advertised = config.advertisedListener();
@@ -266,6 +274,13 @@ public final class StrataServer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (remoteTier != null) {
+            try {
+                remoteTier.close();
+            } catch (RuntimeException e) {
+                log.error("Error closing the remote tier", e);
+            }
         }
         try {
             logManager.close();

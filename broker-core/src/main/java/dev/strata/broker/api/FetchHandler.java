@@ -8,10 +8,13 @@ import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.DelayedFetch;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -32,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * limits, and parks the request (without a thread) until {@code min.bytes} are there or {@code max.wait.ms} passes.
  * Fetch sessions are answered as full fetches: the response's session id is 0, so clients send every partition in
  * every request.
+ *
+ * <p>A partition of a tiered topic fetched below its local log start offset (but at or above its log start offset) is
+ * read from the remote tier: the read runs on the remote reader pool and the response is completed when every such
+ * read has, without parking and without blocking the calling thread on remote I/O.
  */
 public final class FetchHandler {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
@@ -64,11 +71,41 @@ public final class FetchHandler {
                 .toList();
         int minBytes = Math.max(0, data.minBytes());
         int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
+        if (targets.stream().anyMatch(this::isRemote)) {
+            List<CompletableFuture<Void>> remoteReads = new ArrayList<>();
+            ApiMessage response = readAll(targets, minBytes, maxBytes, request.version(), remoteReads)
+                    .result();
+            return CompletableFuture.allOf(remoteReads.toArray(CompletableFuture[]::new))
+                    .thenApply(ignored -> response);
+        }
         return replicas.<ApiMessage>fetch(
-                watched, data.maxWaitMs(), last -> readAll(targets, minBytes, maxBytes, request.version()));
+                watched, data.maxWaitMs(), last -> readAll(targets, minBytes, maxBytes, request.version(), null));
     }
 
-    private DelayedFetch.Attempt<ApiMessage> readAll(List<Target> targets, int minBytes, int maxBytes, short version) {
+    /** Whether the target's fetch offset lies in the remote tier only. */
+    private boolean isRemote(Target t) {
+        if (t.topic.isEmpty() || replicas.remoteTier().isEmpty()) {
+            return false;
+        }
+        return replicas.partition(new TopicPartition(t.topic.get().name(), t.request.partition()))
+                .map(p -> isRemote(p.log(), t.request.fetchOffset()))
+                .orElse(false);
+    }
+
+    private static boolean isRemote(LocalLog log, long offset) {
+        return log.remoteStorageEnabled() && offset >= log.logStartOffset() && offset < log.localLogStartOffset();
+    }
+
+    /**
+     * @param remoteReads collects the reads from the remote tier that the response waits for; null when remote reads
+     *     are not allowed (a parked fetch's attempt), in which case such partitions answer with no records
+     */
+    private DelayedFetch.Attempt<ApiMessage> readAll(
+            List<Target> targets,
+            int minBytes,
+            int maxBytes,
+            short version,
+            List<CompletableFuture<Void>> remoteReads) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchableTopicResponse current = null;
         int bytes = 0;
@@ -80,17 +117,28 @@ public final class FetchHandler {
                 current = new FetchableTopicResponse().setTopic(t.name).setTopicId(t.id);
                 response.responses().add(current);
             }
-            PartitionData pd = read(t, maxBytes - bytes, bytes == 0, version);
+            int remoteBefore = remoteReads == null ? 0 : remoteReads.size();
+            PartitionData pd = read(t, maxBytes - bytes, bytes == 0, version, remoteReads);
             if (pd.errorCode() != Errors.NONE.code()) {
                 error = true;
             }
-            bytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
+            if (remoteReads != null && remoteReads.size() > remoteBefore) {
+                // a remote read may return up to its limit: keep that much of the response's budget for it
+                bytes += Math.max(1, Math.min(Math.max(0, t.request.partitionMaxBytes()), maxBytes - bytes));
+            } else {
+                bytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
+            }
             current.partitions().add(pd);
         }
         return new DelayedFetch.Attempt<>(response, error || bytes >= minBytes);
     }
 
-    private PartitionData read(Target t, int remainingBytes, boolean minOneMessage, short version) {
+    private PartitionData read(
+            Target t,
+            int remainingBytes,
+            boolean minOneMessage,
+            short version,
+            List<CompletableFuture<Void>> remoteReads) {
         FetchPartition fp = t.request;
         PartitionData pd = new PartitionData()
                 .setPartitionIndex(fp.partition())
@@ -121,6 +169,12 @@ public final class FetchHandler {
         if (limit == 0 && !minOneMessage) {
             return pd;
         }
+        if (isRemote(log, fp.fetchOffset())) {
+            if (remoteReads != null) {
+                remoteReads.add(readRemote(p, fp.fetchOffset(), limit, minOneMessage, pd));
+            }
+            return pd;
+        }
         try {
             FetchDataInfo info = log.read(fp.fetchOffset(), limit, hw, minOneMessage);
             return pd.setRecords(info.records());
@@ -129,6 +183,32 @@ public final class FetchHandler {
                     "Fetch from {} at {} failed: {}", p.topicPartition(), fp.fetchOffset(), e.toString());
             return pd.setErrorCode(Errors.forException(e).code());
         }
+    }
+
+    /**
+     * Reads from the remote tier into {@code pd}; the future completes (never exceptionally) on a remote reader
+     * thread once {@code pd} holds the records or the error.
+     */
+    private CompletableFuture<Void> readRemote(
+            Partition p, long offset, int limit, boolean minOneMessage, PartitionData pd) {
+        TopicIdPartition tip = new TopicIdPartition(p.topicId(), p.topicPartition());
+        CompletableFuture<ByteBuffer> read;
+        try {
+            read = replicas.remoteTier().orElseThrow().reader().readRecords(tip, offset, Math.max(1, limit));
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        return read.handle((bytes, error) -> {
+            if (error != null) {
+                Throwable cause =
+                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                FetchHandler.log.debug("Remote fetch from {} at {} failed: {}", tip, offset, cause.toString());
+                pd.setErrorCode(Errors.forException(cause).code());
+            } else if (minOneMessage || bytes.remaining() <= limit) {
+                pd.setRecords(MemoryRecords.readableRecords(bytes));
+            }
+            return null;
+        });
     }
 
     /** One requested partition and what its topic resolved to. */

@@ -92,7 +92,8 @@ public final class KafkaApis implements RequestDispatcher {
             case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request));
             case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request))
                     .thenCompose(f -> f);
-            case LIST_OFFSETS -> onIoPool(() -> listOffsets.handle(ctx, (ListOffsetsRequest) request));
+            case LIST_OFFSETS -> onIoPool(() -> listOffsets.handle(ctx, (ListOffsetsRequest) request))
+                    .thenCompose(f -> f);
             case OFFSET_FOR_LEADER_EPOCH -> onIoPool(
                     () -> listOffsets.offsetsForLeaderEpoch((OffsetsForLeaderEpochRequest) request));
             case CREATE_TOPICS -> onIoPool(() -> topicAdmin.createTopics(ctx, (CreateTopicsRequest) request));

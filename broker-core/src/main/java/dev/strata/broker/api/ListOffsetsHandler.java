@@ -7,7 +7,16 @@ import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.tiering.RemoteTier;
+import dev.strata.index.PartitionKey;
+import dev.strata.index.RemoteSegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
@@ -20,17 +29,26 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetFor
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 
 /**
- * ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp (-3), earliest local (-4), latest tiered
- * (-5), or the first offset whose timestamp is at or after a given time. Also OffsetForLeaderEpoch, which answers from
- * the same partition state.
+ * ListOffsets: earliest (-2, the log start offset over both tiers), latest (-1, the high watermark), max timestamp
+ * (-3), earliest local (-4, the local log start offset), latest tiered (-5, the highest offset in the remote tier), or
+ * the first offset whose timestamp is at or after a given time. Max timestamp is searched in the local segments only;
+ * a timestamp (>= 0) of a tiered topic is searched first in its remote segments: the remote index names the segment
+ * and where to start, and its batches are read through the remote reader, never blocking the calling thread. Also
+ * OffsetForLeaderEpoch, which answers from the same partition state.
  */
 public final class ListOffsetsHandler {
+    /** Bytes read per step when a timestamp is searched in a remote segment. */
+    private static final int REMOTE_SCAN_BYTES = 1024 * 1024;
+
     private final TopicManager topics;
     private final ReplicaManager replicas;
 
@@ -39,20 +57,120 @@ public final class ListOffsetsHandler {
         this.replicas = replicas;
     }
 
-    public ListOffsetsResponseData handle(RequestContext ctx, ListOffsetsRequest request) {
+    /** Answers at once, except for timestamps searched in the remote tier: those complete on the remote readers. */
+    public CompletableFuture<ApiMessage> handle(RequestContext ctx, ListOffsetsRequest request) {
         ListOffsetsResponseData response = new ListOffsetsResponseData();
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
         for (ListOffsetsTopic topic : request.data().topics()) {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                ListOffsetsPartitionResponse r = listOffset(new TopicPartition(topic.name(), p.partitionIndex()), p);
-                if (request.version() < 4) {
-                    r.setLeaderEpoch(-1); // the field exists from v4 on
-                }
+                TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
+                CompletableFuture<ListOffsetsPartitionResponse> remote = remoteTimestampLookup(tp, p);
+                ListOffsetsPartitionResponse r = remote == null ? listOffset(tp, p) : null;
+                int index = tr.partitions().size();
                 tr.partitions().add(r);
+                if (remote != null) {
+                    pending.add(remote.thenAccept(found -> tr.partitions().set(index, found)));
+                }
             }
             response.topics().add(tr);
         }
-        return response;
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .<ApiMessage>thenApply(ignored -> {
+                    if (request.version() < 4) {
+                        // the field exists from v4 on
+                        response.topics().forEach(t -> t.partitions().forEach(r -> r.setLeaderEpoch(-1)));
+                    }
+                    return response;
+                });
+    }
+
+    /**
+     * A search by timestamp that the remote tier answers: a tiered partition whose remote tier holds a segment with a
+     * record at or after the timestamp (remote segments precede the local ones). Null when the local log answers.
+     */
+    private CompletableFuture<ListOffsetsPartitionResponse> remoteTimestampLookup(
+            TopicPartition tp, ListOffsetsPartition request) {
+        long ts = request.timestamp();
+        Optional<RemoteTier> tier = replicas.remoteTier();
+        Optional<Partition> partition =
+                topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
+        if (ts < 0 || tier.isEmpty() || partition.isEmpty()) {
+            return null;
+        }
+        Partition p = partition.get();
+        LocalLog log = p.log();
+        if (!log.remoteStorageEnabled()
+                || request.currentLeaderEpoch() >= 0 && request.currentLeaderEpoch() != p.leaderEpoch()) {
+            return null;
+        }
+        TopicIdPartition tip = new TopicIdPartition(p.topicId(), tp);
+        Optional<RemoteSegment> segment = tier.get()
+                .index()
+                .firstSegmentAtOrAfter(
+                        new PartitionKey(
+                                new UUID(
+                                        p.topicId().getMostSignificantBits(),
+                                        p.topicId().getLeastSignificantBits()),
+                                tp.partition()),
+                        ts);
+        long logStart = log.logStartOffset();
+        if (segment.isEmpty() || segment.get().endOffset() < logStart) {
+            return null;
+        }
+        long from = Math.max(
+                logStart,
+                tier.get().index().offsetForTimestamp(segment.get().id(), ts).orElse(logStart));
+        return scanRemote(tier.get(), tip, segment.get().endOffset(), ts, from)
+                .thenApply(found -> {
+                    ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
+                            .setPartitionIndex(tp.partition())
+                            .setTimestamp(RecordBatch.NO_TIMESTAMP)
+                            .setOffset(-1L);
+                    if (found.isPresent()) {
+                        TimestampAndOffset t = found.get();
+                        r.setOffset(t.offset())
+                                .setTimestamp(t.timestamp())
+                                .setLeaderEpoch(t.leaderEpoch().orElse(-1));
+                    }
+                    return r;
+                })
+                .exceptionally(e -> new ListOffsetsPartitionResponse()
+                        .setPartitionIndex(tp.partition())
+                        .setTimestamp(RecordBatch.NO_TIMESTAMP)
+                        .setOffset(-1L)
+                        .setErrorCode(Errors.forException(
+                                        e instanceof CompletionException && e.getCause() != null ? e.getCause() : e)
+                                .code()));
+    }
+
+    /** Reads the remote segment from {@code from} to its end until a record at or after {@code ts} turns up. */
+    private static CompletableFuture<Optional<TimestampAndOffset>> scanRemote(
+            RemoteTier tier, TopicIdPartition tip, long segmentEnd, long ts, long from) {
+        if (from > segmentEnd) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return tier.reader().readRecords(tip, from, REMOTE_SCAN_BYTES).thenCompose(bytes -> {
+            long next = from;
+            for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
+                if (batch.maxTimestamp() >= ts && batch.lastOffset() >= from) {
+                    for (Record record : batch) {
+                        if (record.offset() >= from && record.timestamp() >= ts) {
+                            int epoch = batch.partitionLeaderEpoch();
+                            return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(
+                                    record.timestamp(),
+                                    record.offset(),
+                                    epoch >= 0 ? Optional.of(epoch) : Optional.empty())));
+                        }
+                    }
+                }
+                next = Math.max(next, batch.lastOffset() + 1);
+            }
+            if (next == from) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            return scanRemote(tier, tip, segmentEnd, ts, next);
+        });
     }
 
     private ListOffsetsPartitionResponse listOffset(TopicPartition tp, ListOffsetsPartition request) {
@@ -79,7 +197,14 @@ public final class ListOffsetsHandler {
                 return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());
             }
             if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-                // Nothing is tiered yet: no offset, as Kafka answers for a topic without remote storage.
+                // offset -1 when nothing is tiered, as Kafka answers for a topic without remote storage
+                long tiered = log.remoteStorageEnabled() ? log.highestRemoteOffset() : -1L;
+                if (tiered >= 0) {
+                    r.setOffset(tiered)
+                            .setLeaderEpoch(log.leaderEpochCache()
+                                    .epochForOffset(tiered)
+                                    .orElse(-1));
+                }
                 return r;
             }
             Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(ts);

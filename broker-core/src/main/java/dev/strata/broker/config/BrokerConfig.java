@@ -1,6 +1,11 @@
 package dev.strata.broker.config;
 
 import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.log.LogManager;
+import dev.strata.tiering.ChunkCacheConfig;
+import dev.strata.tiering.FileSystemRemoteStorageManager;
+import dev.strata.tiering.RemoteLogManager;
+import dev.strata.tiering.RemoteStorageManagers;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -10,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -48,6 +54,19 @@ public final class BrokerConfig {
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
 
+    public static final String REMOTE_LOG_STORAGE_SYSTEM_ENABLE = "remote.log.storage.system.enable";
+    public static final String REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME = RemoteStorageManagers.CLASS_NAME_CONFIG;
+    public static final String REMOTE_LOG_INDEX_DIR = "remote.log.index.dir";
+    public static final String REMOTE_LOG_MANAGER_TASK_INTERVAL_MS = RemoteLogManager.TASK_INTERVAL_MS_CONFIG;
+    public static final String REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE =
+            RemoteLogManager.COPIER_THREAD_POOL_SIZE_CONFIG;
+    public static final String REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND =
+            RemoteLogManager.COPY_MAX_BYTES_PER_SECOND_CONFIG;
+    public static final String REMOTE_LOG_READER_THREADS = "remote.log.reader.threads";
+
+    /** The topic config that turns tiering on for a topic. */
+    public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
+
     private final Map<String, String> values;
     private final Listener listener;
     private final Listener advertised;
@@ -74,6 +93,13 @@ public final class BrokerConfig {
         numPartitions();
         socketRequestMaxBytes();
         ioThreads();
+        if (remoteLogStorageSystemEnable()) {
+            remoteLogManagerTaskIntervalMs();
+            remoteLogManagerCopierThreadPoolSize();
+            remoteLogManagerCopyMaxBytesPerSecond();
+            remoteLogReaderThreads();
+            chunkCacheConfig();
+        }
         TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
     }
 
@@ -162,13 +188,96 @@ public final class BrokerConfig {
         return longValue(LOG_FLUSH_SCHEDULER_INTERVAL_MS, 1_000L);
     }
 
+    /** {@code remote.log.storage.system.enable}: whether this broker tiers topics with remote storage enabled. */
+    public boolean remoteLogStorageSystemEnable() {
+        return boolValue(REMOTE_LOG_STORAGE_SYSTEM_ENABLE, false);
+    }
+
+    /** {@code remote.log.storage.manager.class.name}: the backend, the filesystem one by default. */
+    public String remoteLogStorageManagerClassName() {
+        return values.getOrDefault(
+                REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME, FileSystemRemoteStorageManager.class.getName());
+    }
+
+    /**
+     * The backend's settings ({@code rsm.config.*} without the prefix). For the filesystem backend, {@code dir}
+     * defaults to {@code <first log dir>/remote-tier}, so that tiering works with nothing else set up.
+     */
+    public Map<String, Object> rsmConfigs() {
+        Map<String, Object> configs = RemoteStorageManagers.rsmConfigs(values);
+        if (remoteLogStorageManagerClassName().equals(FileSystemRemoteStorageManager.class.getName())) {
+            configs.putIfAbsent(
+                    FileSystemRemoteStorageManager.DIR_CONFIG,
+                    logDirs.get(0).resolve(LogManager.REMOTE_TIER_DIR_NAME).toString());
+        }
+        return configs;
+    }
+
+    /** {@code remote.log.index.dir}: the RocksDB remote index, {@code <first log dir>/__remote_index} by default. */
+    public Path remoteLogIndexDir() {
+        String dir = values.get(REMOTE_LOG_INDEX_DIR);
+        return dir == null || dir.isBlank()
+                ? logDirs.get(0).resolve(LogManager.REMOTE_INDEX_DIR_NAME)
+                : Path.of(dir.trim()).toAbsolutePath().normalize();
+    }
+
+    public long remoteLogManagerTaskIntervalMs() {
+        long ms = longValue(REMOTE_LOG_MANAGER_TASK_INTERVAL_MS, 30_000L);
+        if (ms < 1) {
+            throw new ConfigException(REMOTE_LOG_MANAGER_TASK_INTERVAL_MS, ms, "must be positive");
+        }
+        return ms;
+    }
+
+    public int remoteLogManagerCopierThreadPoolSize() {
+        int n = intValue(REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE, 10);
+        if (n < 1) {
+            throw new ConfigException(REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE, n, "must be at least 1");
+        }
+        return n;
+    }
+
+    /** The upload byte-rate limit; empty (unlimited) when unset or {@link Long#MAX_VALUE}, as in Kafka. */
+    public OptionalLong remoteLogManagerCopyMaxBytesPerSecond() {
+        long rate = longValue(REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND, Long.MAX_VALUE);
+        if (rate < 1) {
+            throw new ConfigException(REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND, rate, "must be positive");
+        }
+        return rate == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(rate);
+    }
+
+    public int remoteLogReaderThreads() {
+        int n = intValue(REMOTE_LOG_READER_THREADS, 10);
+        if (n < 1) {
+            throw new ConfigException(REMOTE_LOG_READER_THREADS, n, "must be at least 1");
+        }
+        return n;
+    }
+
+    /** The remote chunk cache's settings ({@code remote.log.chunk.*}). */
+    public ChunkCacheConfig chunkCacheConfig() {
+        return ChunkCacheConfig.from(values);
+    }
+
     /** Topic-config defaults this broker gives every topic (topic names as keys). */
     public Map<String, String> topicDefaults() {
         return TopicConfigs.brokerDefaults(values);
     }
 
+    /**
+     * The log settings of a topic. {@code remote.storage.enable} takes effect only when this broker tiers at all
+     * ({@code remote.log.storage.system.enable=true}); otherwise the topic's logs behave as non-tiered.
+     */
     public LogConfig logConfig(Map<String, String> topicOverrides) {
-        return LogConfig.of(topicDefaults(), topicOverrides);
+        LogConfig config = LogConfig.of(topicDefaults(), topicOverrides);
+        if (config.remoteStorageEnable() && !remoteLogStorageSystemEnable()) {
+            Map<String, String> overrides = new LinkedHashMap<>(topicOverrides);
+            overrides.put(REMOTE_STORAGE_ENABLE, "false");
+            Map<String, String> defaults = new LinkedHashMap<>(topicDefaults());
+            defaults.remove(REMOTE_STORAGE_ENABLE);
+            config = LogConfig.of(defaults, overrides);
+        }
+        return config;
     }
 
     public int intValue(String key, int def) {

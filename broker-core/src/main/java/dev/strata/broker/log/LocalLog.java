@@ -64,6 +64,9 @@ public final class LocalLog {
     private volatile LogConfig config;
     private volatile EndOffset end;
     private volatile long logStartOffset;
+    /** The highest offset the remote tier holds durably (tiered logs only), or -1. */
+    private volatile long highestRemoteOffset = -1L;
+
     private volatile long highWatermark;
     private volatile long recoveryPoint;
     private volatile long lastFlushTimeMs;
@@ -114,7 +117,8 @@ public final class LocalLog {
      *
      * @param recoveryPoint the offset below which the log was flushed; recovery starts at the segment holding it
      * @param logStartOffset the log start offset checkpointed before the restart; the first segment's base offset
-     *     applies if it is larger
+     *     applies if it is larger, unless the log is tiered ({@code remote.storage.enable}): then the remote tier may
+     *     hold the offsets below its first local segment
      * @param scheduler runs delayed file deletions; null deletes files at once
      * @throws InconsistentTopicIdException if the directory belongs to another incarnation of the topic
      */
@@ -157,7 +161,9 @@ public final class LocalLog {
             active.offsetIndex().resizeTo(config.maxIndexSize());
             active.timeIndex().resizeTo(config.maxIndexSize());
             long logEndOffset = active.readNextOffset();
-            long startOffset = Math.min(Math.max(logStartOffset, loaded.get(0).baseOffset()), logEndOffset);
+            long startOffset = config.remoteStorageEnable()
+                    ? Math.min(Math.max(0L, logStartOffset), logEndOffset)
+                    : Math.min(Math.max(logStartOffset, loaded.get(0).baseOffset()), logEndOffset);
             epochs.truncateFromEnd(logEndOffset);
             epochs.truncateFromStart(startOffset);
 
@@ -400,8 +406,65 @@ public final class LocalLog {
         return leaderEpochCache.latestEpoch().orElse(LeaderEpochCache.UNDEFINED_EPOCH);
     }
 
+    /** The first offset of the whole log, in either tier. */
     public long logStartOffset() {
         return logStartOffset;
+    }
+
+    /**
+     * The first offset held on local disk. It equals the log start offset unless the log is tiered and local retention
+     * removed segments that the remote tier still holds.
+     */
+    public long localLogStartOffset() {
+        Map.Entry<Long, LogSegment> first = segments.firstEntry();
+        long start = logStartOffset;
+        return first == null ? start : Math.max(start, first.getKey());
+    }
+
+    /** Whether the log's topic is tiered ({@code remote.storage.enable=true}). */
+    public boolean remoteStorageEnabled() {
+        return config.remoteStorageEnable();
+    }
+
+    /** The highest offset the remote tier holds durably, or -1 when it holds none (or the log is not tiered). */
+    public long highestRemoteOffset() {
+        return highestRemoteOffset;
+    }
+
+    /**
+     * The remote tier now holds every offset up to and including {@code offset}: local segments that end at or below
+     * it may be deleted once they are past local retention.
+     */
+    public void onHighestRemoteOffset(long offset) {
+        lock.lock();
+        try {
+            highestRemoteOffset = Math.max(highestRemoteOffset, offset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Remote retention deleted every remote offset below {@code offset}: the log start offset rises to it (never past
+     * the high watermark), and local segments wholly below it go too.
+     */
+    public void onRemoteLogStartOffset(long offset) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            long newStart = Math.min(offset, highWatermark);
+            if (newStart <= logStartOffset) {
+                return;
+            }
+            logStartOffset = newStart;
+            leaderEpochCache.truncateFromStart(newStart);
+            LOG.info("Log start offset of {} raised to {} by remote retention", topicPartition, newStart);
+            deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
+        } finally {
+            lock.unlock();
+        }
     }
 
     public long logEndOffset() {
@@ -572,18 +635,18 @@ public final class LocalLog {
     }
 
     /**
-     * Reads batches from {@code startOffset}; never holds the log's lock.
+     * Reads batches from {@code startOffset} on local disk; never holds the log's lock.
      *
      * @param maxOffsetExclusive no batch starting at or after this offset is returned (e.g. the high watermark)
      * @param minOneMessage return the first batch whole even if it is larger than {@code maxBytes}
-     * @throws OffsetOutOfRangeException if {@code startOffset} is outside [log start offset, log end offset]
+     * @throws OffsetOutOfRangeException if {@code startOffset} is outside [local log start offset, log end offset]
      */
     public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
         EndOffset endNow = end;
-        long start = logStartOffset;
+        long start = localLogStartOffset();
         if (startOffset < start || startOffset > endNow.offset()) {
             throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
-                    + ": log start offset " + start + ", log end offset " + endNow.offset());
+                    + ": local log start offset " + start + ", log end offset " + endNow.offset());
         }
         long maxOffset = Math.min(maxOffsetExclusive, endNow.offset());
         if (startOffset >= maxOffset) {
@@ -628,7 +691,7 @@ public final class LocalLog {
     public Optional<TimestampAndOffset> fetchOffsetByTimestamp(long timestamp) {
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP
                 || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
-            long start = logStartOffset;
+            long start = timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP ? logStartOffset : localLogStartOffset();
             return Optional.of(new TimestampAndOffset(RecordBatch.NO_TIMESTAMP, start, epochAt(start)));
         }
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
@@ -724,6 +787,9 @@ public final class LocalLog {
             ensureOpen();
             int deleted = deleteSegmentsWhile(
                     (segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
+            if (current.remoteStorageEnable()) {
+                return deleted + deleteLocalSegmentsOfTieredLog(current);
+            }
             if (current.retentionMs() >= 0) {
                 long nowMs = time.milliseconds();
                 deleted += deleteSegmentsWhile(
@@ -751,6 +817,40 @@ public final class LocalLog {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Local retention of a tiered log: the oldest segments go while they end at or below the highest remote offset and
+     * are past {@code local.retention.ms} or beyond {@code local.retention.bytes} (-2 follows {@code retention.*}).
+     * Retention over the whole log is the remote log manager's: it raises the log start offset through
+     * {@link #onRemoteLogStartOffset}.
+     */
+    private int deleteLocalSegmentsOfTieredLog(LogConfig current) {
+        long remoteEnd = highestRemoteOffset;
+        if (remoteEnd < 0) {
+            return 0;
+        }
+        long retentionMs = current.localRetentionMs() == -2L ? current.retentionMs() : current.localRetentionMs();
+        long retentionBytes =
+                current.localRetentionBytes() == -2L ? current.retentionBytes() : current.localRetentionBytes();
+        long nowMs = time.milliseconds();
+        long[] excess = {size() - retentionBytes};
+        return deleteSegmentsWhile(
+                (segment, next) -> {
+                    if (next == null || next.baseOffset() - 1 > remoteEnd) {
+                        return false;
+                    }
+                    long timestamp =
+                            segment.largestTimestamp() >= 0 ? segment.largestTimestamp() : segment.lastModifiedMs();
+                    boolean pastMs = retentionMs >= 0 && nowMs - timestamp > retentionMs;
+                    boolean pastBytes = retentionBytes >= 0 && excess[0] - segment.size() >= 0;
+                    if (pastMs || pastBytes) {
+                        excess[0] -= segment.size();
+                        return true;
+                    }
+                    return false;
+                },
+                "local retention");
     }
 
     private int deleteSegmentsWhile(SegmentPredicate predicate, String reason) {
@@ -783,18 +883,20 @@ public final class LocalLog {
             throw new KafkaStorageException("Error deleting segments of " + topicPartition, e);
         }
         long newStart = segments.firstKey();
-        if (newStart > logStartOffset) {
+        // a tiered log keeps its log start offset: the remote tier still holds what was deleted here
+        if (newStart > logStartOffset && !config.remoteStorageEnable()) {
             logStartOffset = newStart;
             leaderEpochCache.truncateFromStart(newStart);
         }
         producerState.deleteSnapshotsBelow(segments.firstKey());
         LOG.info(
-                "Deleted {} segments of {} by {}: base offsets {}; log start offset now {}",
+                "Deleted {} segments of {} by {}: base offsets {}; log start offset now {}, local log start offset {}",
                 deletable.size(),
                 topicPartition,
                 reason,
                 deletable.stream().map(LogSegment::baseOffset).toList(),
-                logStartOffset);
+                logStartOffset,
+                segments.firstKey());
         return deletable.size();
     }
 

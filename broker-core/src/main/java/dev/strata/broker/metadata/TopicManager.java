@@ -153,6 +153,7 @@ public final class TopicManager {
         LogConfig lc = logConfig(updated);
         for (int p = 0; p < updated.partitions(); p++) {
             replicas.partition(new TopicPartition(name, p)).map(Partition::log).ifPresent(l -> l.updateConfig(lc));
+            replicas.onConfigChange(new TopicPartition(name, p));
         }
         log.info("Topic {} configs are now {}", name, overrides);
     }
@@ -160,6 +161,12 @@ public final class TopicManager {
     private void validateConfigs(Map<String, String> configs) {
         try {
             TopicConfigs.validate(configs);
+            if (Boolean.parseBoolean(configs.get(BrokerConfig.REMOTE_STORAGE_ENABLE))
+                    && !config.remoteLogStorageSystemEnable()) {
+                throw new InvalidConfigurationException("Tiered storage is not enabled on this broker: set "
+                        + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE + "=true to use "
+                        + BrokerConfig.REMOTE_STORAGE_ENABLE + "=true.");
+            }
             config.logConfig(new HashMap<>(configs));
         } catch (ConfigException e) {
             throw new InvalidConfigurationException(e.getMessage());

@@ -2,6 +2,8 @@ package dev.strata.broker.partition;
 
 import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.log.LogManager;
+import dev.strata.broker.tiering.LogTieredPartition;
+import dev.strata.broker.tiering.RemoteTier;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -12,26 +14,52 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The partitions hosted by this broker, and the fetches parked on them. Appends go through {@link Partition};
  * whoever appends calls {@link #onAppend} so that parked fetches on that partition try again.
  */
 public final class ReplicaManager {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
     private final int brokerId;
     private final LogManager logManager;
     private final ExecutorService ioPool;
     private final ScheduledExecutorService timer;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<DelayedFetch<?>>> waiting = new ConcurrentHashMap<>();
+    /** The remote tier, or null when this broker does not tier. */
+    private final RemoteTier remoteTier;
+
+    private final Set<TopicPartition> tiered = ConcurrentHashMap.newKeySet();
 
     public ReplicaManager(int brokerId, LogManager logManager, ExecutorService ioPool, ScheduledExecutorService timer) {
+        this(brokerId, logManager, ioPool, timer, null);
+    }
+
+    /** @param remoteTier the remote tier, or null when this broker does not tier */
+    public ReplicaManager(
+            int brokerId,
+            LogManager logManager,
+            ExecutorService ioPool,
+            ScheduledExecutorService timer,
+            RemoteTier remoteTier) {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.ioPool = ioPool;
         this.timer = timer;
+        this.remoteTier = remoteTier;
+    }
+
+    /** The remote tier, when this broker tiers. */
+    public Optional<RemoteTier> remoteTier() {
+        return Optional.ofNullable(remoteTier);
     }
 
     public int brokerId() {
@@ -48,13 +76,43 @@ public final class ReplicaManager {
 
     /** Creates (or opens, if its log exists) a partition led by this broker. */
     public Partition createPartition(TopicPartition tp, Uuid topicId, LogConfig config) {
-        return partitions.computeIfAbsent(
+        Partition partition = partitions.computeIfAbsent(
                 tp, k -> new Partition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config), brokerId, 0));
+        maybeStartTiering(partition);
+        return partition;
     }
 
-    /** Removes the partition and deletes its log. Parked fetches on it find it gone on their next attempt. */
+    /** The partition's log config changed: it starts being tiered if {@code remote.storage.enable} is now true. */
+    public void onConfigChange(TopicPartition tp) {
+        partition(tp).ifPresent(this::maybeStartTiering);
+    }
+
+    private void maybeStartTiering(Partition partition) {
+        if (remoteTier == null || !partition.log().config().remoteStorageEnable()) {
+            return;
+        }
+        if (tiered.add(partition.topicPartition())) {
+            TopicIdPartition tip = new TopicIdPartition(partition.topicId(), partition.topicPartition());
+            remoteTier.manager().highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
+            remoteTier.manager().register(new LogTieredPartition(partition));
+        }
+    }
+
+    /**
+     * Removes the partition and deletes its log, and its remote data if it is tiered. Parked fetches on it find it
+     * gone on their next attempt.
+     */
     public void deletePartition(TopicPartition tp) {
-        if (partitions.remove(tp) != null) {
+        Partition removed = partitions.remove(tp);
+        if (removed != null) {
+            if (tiered.remove(tp)) {
+                TopicIdPartition tip = new TopicIdPartition(removed.topicId(), tp);
+                try {
+                    remoteTier.manager().unregister(tip, true);
+                } catch (RemoteStorageException | RuntimeException e) {
+                    log.warn("Cannot delete the remote data of {}; it stays in the remote tier", tip, e);
+                }
+            }
             logManager.deleteLog(tp);
         }
         onAppend(tp);

@@ -63,4 +63,39 @@ class BrokerConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("missing.properties");
     }
+
+    @Test
+    void tieringIsOffByDefaultAndItsSettingsHaveKafkasNamesAndEmbeddedDefaults() {
+        BrokerConfig off = BrokerConfig.of(Map.of("log.dirs", dir.toString()));
+        assertThat(off.remoteLogStorageSystemEnable()).isFalse();
+        assertThat(off.logConfig(Map.of("remote.storage.enable", "true")).remoteStorageEnable())
+                .as("a topic is tiered only on a broker that tiers")
+                .isFalse();
+
+        BrokerConfig on =
+                BrokerConfig.of(Map.of("log.dirs", dir.toString(), "remote.log.storage.system.enable", "true"));
+        assertThat(on.remoteLogStorageManagerClassName())
+                .isEqualTo("dev.strata.tiering.FileSystemRemoteStorageManager");
+        assertThat(on.rsmConfigs())
+                .containsEntry("dir", dir.resolve("remote-tier").toString());
+        assertThat(on.remoteLogIndexDir()).isEqualTo(dir.resolve("__remote_index"));
+        assertThat(on.remoteLogManagerTaskIntervalMs()).isEqualTo(30_000L);
+        assertThat(on.remoteLogReaderThreads()).isEqualTo(10);
+        assertThat(on.remoteLogManagerCopyMaxBytesPerSecond()).isEmpty();
+        assertThat(on.logConfig(Map.of("remote.storage.enable", "true")).remoteStorageEnable())
+                .isTrue();
+        assertThat(on.logConfig(Map.of()).remoteStorageEnable()).isFalse();
+
+        BrokerConfig custom = BrokerConfig.of(Map.of(
+                "log.dirs", dir.toString(),
+                "remote.log.storage.system.enable", "true",
+                "rsm.config.dir", "/elsewhere",
+                "remote.log.manager.copy.max.bytes.per.second", "1000"));
+        assertThat(custom.rsmConfigs()).containsEntry("dir", "/elsewhere");
+        assertThat(custom.remoteLogManagerCopyMaxBytesPerSecond()).hasValue(1000L);
+        assertThatThrownBy(() -> BrokerConfig.of(
+                        Map.of("remote.log.storage.system.enable", "true", "remote.log.reader.threads", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("remote.log.reader.threads");
+    }
 }

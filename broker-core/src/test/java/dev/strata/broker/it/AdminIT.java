@@ -120,6 +120,17 @@ class AdminIT {
     }
 
     @Test
+    void remoteStorageOnABrokerThatDoesNotTierFailsWithInvalidConfiguration() {
+        assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("no-tiering", 1, (short) 1)
+                                .configs(Map.of("remote.storage.enable", "true"))))
+                        .all()
+                        .get())
+                .cause()
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("remote.log.storage.system.enable");
+    }
+
+    @Test
     void invalidTopicConfigsFailWithInvalidConfigurationAndCreateNothing() throws Exception {
         assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad-value", 1, (short) 1)
                                 .configs(Map.of("retention.ms", "not-a-number"))))

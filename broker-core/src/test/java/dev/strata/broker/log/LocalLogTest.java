@@ -22,6 +22,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,6 +154,54 @@ class LocalLogTest {
         assertThat(log.logStartOffset()).isEqualTo(log.segments().get(0).baseOffset());
         assertThatThrownBy(() -> log.read(0, 100, 40, false)).isInstanceOf(OffsetOutOfRangeException.class);
         assertThat(readAll(log)).last().isEqualTo("value-39");
+    }
+
+    @Test
+    void tieredLogDeletesLocalSegmentsOnlyBelowTheHighestRemoteOffsetAndKeepsItsLogStartOffset() throws Exception {
+        LocalLog log = open(Map.of(
+                TopicConfig.SEGMENT_BYTES_CONFIG, "300",
+                TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true",
+                TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1"));
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(records(time.milliseconds(), "value-" + i), 0);
+        }
+        log.updateHighWatermark(log.logEndOffset());
+        assertThat(log.deleteOldSegments()).as("nothing is remote yet").isZero();
+
+        long thirdBase = log.segments().get(2).baseOffset();
+        log.onHighestRemoteOffset(thirdBase - 1);
+        assertThat(log.deleteOldSegments()).isEqualTo(2);
+        assertThat(log.logStartOffset()).isZero();
+        assertThat(log.localLogStartOffset()).isEqualTo(thirdBase);
+        assertThat(log.highestRemoteOffset()).isEqualTo(thirdBase - 1);
+        assertThatThrownBy(() -> log.read(0, 100, 40, false)).isInstanceOf(OffsetOutOfRangeException.class);
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsRequest.EARLIEST_TIMESTAMP)
+                        .orElseThrow()
+                        .offset())
+                .isZero();
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP)
+                        .orElseThrow()
+                        .offset())
+                .isEqualTo(thirdBase);
+
+        log.onRemoteLogStartOffset(3);
+        assertThat(log.logStartOffset()).isEqualTo(3);
+        assertThat(log.localLogStartOffset()).isEqualTo(thirdBase);
+    }
+
+    @Test
+    void localRetentionHasNoEffectOnANonTieredLog() throws Exception {
+        LocalLog log = open(
+                Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1"));
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(records(time.milliseconds(), "value-" + i), 0);
+        }
+        log.updateHighWatermark(log.logEndOffset());
+        log.onHighestRemoteOffset(log.logEndOffset());
+
+        assertThat(log.deleteOldSegments()).isZero();
+        assertThat(log.localLogStartOffset()).isZero();
+        assertThat(readAll(log)).hasSize(40);
     }
 
     @Test
