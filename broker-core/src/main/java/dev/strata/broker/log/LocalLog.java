@@ -458,10 +458,7 @@ public final class LocalLog {
             if (newStart <= logStartOffset) {
                 return;
             }
-            logStartOffset = newStart;
-            leaderEpochCache.truncateFromStart(newStart);
-            LOG.info("Log start offset of {} raised to {} by remote retention", topicPartition, newStart);
-            deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
+            raiseLogStartOffset(newStart, "remote retention");
         } finally {
             lock.unlock();
         }
@@ -757,10 +754,7 @@ public final class LocalLog {
             if (offset <= logStartOffset) {
                 return;
             }
-            logStartOffset = offset;
-            leaderEpochCache.truncateFromStart(offset);
-            LOG.info("Log start offset of {} raised to {} by DeleteRecords", topicPartition, offset);
-            deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
+            raiseLogStartOffset(offset, "DeleteRecords");
         } finally {
             lock.unlock();
         }
@@ -851,6 +845,14 @@ public final class LocalLog {
                     return false;
                 },
                 "local retention");
+    }
+
+    /** Moves the log start offset up to {@code offset} and drops the segments wholly below it. Call under the lock. */
+    private void raiseLogStartOffset(long offset, String reason) {
+        logStartOffset = offset;
+        leaderEpochCache.truncateFromStart(offset);
+        LOG.info("Log start offset of {} raised to {} by {}", topicPartition, offset, reason);
+        deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
     }
 
     private int deleteSegmentsWhile(SegmentPredicate predicate, String reason) {
