@@ -1,0 +1,248 @@
+package dev.strata.remote.s3;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Apache Kafka 4.3.1 in a child JVM: one KRaft node in combined mode (broker and controller) on free loopback ports,
+ * run from the Maven Central jars listed in a classpath file. It starts the way {@code kafka-storage.sh format
+ * --standalone} and {@code kafka-server-start.sh} would: format the log directory with a fresh cluster id and this node
+ * as the only voter, then run {@code kafka.Kafka}. Every internal topic has replication factor and min ISR 1, as one
+ * node needs.
+ *
+ * <p>Config, log4j2 config and the broker's output ({@code kafka.log}) stay in the broker's directory for a
+ * post-mortem; {@link #close()} stops the process (SIGTERM, then SIGKILL after a grace period).
+ */
+final class ApacheKafkaBroker implements AutoCloseable {
+
+    private static final String HOST = "127.0.0.1";
+    private static final List<String> JVM_OPTIONS =
+            List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true");
+    private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+    /** INFO to standard output (redirected to the log file), without per-request lines. */
+    private static final String LOG4J2 =
+            """
+            status = warn
+            appender.console.type = Console
+            appender.console.name = STDOUT
+            appender.console.layout.type = PatternLayout
+            appender.console.layout.pattern = [%d] %p %m (%c)%n
+            rootLogger.level = INFO
+            rootLogger.appenderRef.console.ref = STDOUT
+            logger.request.name = kafka.request.logger
+            logger.request.level = WARN
+            """;
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+    private final Thread killer;
+
+    private ApacheKafkaBroker(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+        // should the test JVM exit without closing the broker, take the broker down with it
+        this.killer = new Thread(process::destroyForcibly, "apache-kafka-killer");
+        Runtime.getRuntime().addShutdownHook(killer);
+    }
+
+    /**
+     * Formats and starts a broker in {@code dir} (which must exist) with {@code settings} over the single-node defaults,
+     * and waits until an admin client sees it in the cluster.
+     */
+    static ApacheKafkaBroker start(Path classpathFile, Path dir, Map<String, String> settings)
+            throws IOException, InterruptedException {
+        if (!Files.isRegularFile(classpathFile)) {
+            throw new IOException("No Apache Kafka classpath file at " + classpathFile
+                    + "; `mvn -B verify -pl remote-storage-s3 -am` writes it (module remote-storage-s3/apache-kafka)");
+        }
+        String classpath = Files.readString(classpathFile).trim();
+        int port = freePort();
+        int controllerPort = freePort();
+        Path config = dir.resolve("server.properties");
+        Map<String, String> properties = singleNode(dir.resolve("data"), port, controllerPort);
+        properties.putAll(settings);
+        write(config, properties);
+        Path log4j = dir.resolve("log4j2.properties");
+        Files.writeString(log4j, LOG4J2);
+        Path log = dir.resolve("kafka.log");
+        List<String> jvm = new ArrayList<>(JVM_OPTIONS);
+        jvm.add("-Dlog4j2.configurationFile=" + log4j);
+
+        Process format = launch(
+                classpath,
+                jvm,
+                "kafka.tools.StorageTool",
+                List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
+                dir,
+                dir.resolve("format.log"));
+        if (!format.waitFor(FORMAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            format.destroyForcibly().waitFor();
+            throw new IOException("kafka-storage format did not finish within " + FORMAT_TIMEOUT + ": "
+                    + Files.readString(dir.resolve("format.log")));
+        }
+        if (format.exitValue() != 0) {
+            throw new IOException("kafka-storage format failed with exit code " + format.exitValue() + ": "
+                    + Files.readString(dir.resolve("format.log")));
+        }
+
+        ApacheKafkaBroker broker = new ApacheKafkaBroker(
+                launch(classpath, jvm, "kafka.Kafka", List.of(config.toString()), dir, log), log, port);
+        try {
+            broker.awaitInCluster();
+            return broker;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    String bootstrap() {
+        return HOST + ":" + port;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** The last lines of the broker's output, for failure messages. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(killer);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook runs anyway
+            }
+        }
+    }
+
+    /** The node's own settings: both roles, loopback listeners, one replica of everything. */
+    private static Map<String, String> singleNode(Path dataDir, int port, int controllerPort) {
+        String broker = "PLAINTEXT://" + HOST + ":" + port;
+        String controller = "CONTROLLER://" + HOST + ":" + controllerPort;
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        p.put("listeners", broker + "," + controller);
+        p.put("advertised.listeners", broker + "," + controller);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        p.put("log.dirs", dataDir.toString());
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        return p;
+    }
+
+    private static void write(Path file, Map<String, String> properties) throws IOException {
+        StringBuilder out = new StringBuilder("# written by ").append(ApacheKafkaBroker.class.getName());
+        out.append('\n');
+        properties.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
+        Files.writeString(file, out);
+    }
+
+    private static Process launch(
+            String classpath, List<String> jvmOptions, String mainClass, List<String> args, Path dir, Path output)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(classpath);
+        command.add(mainClass);
+        command.addAll(args);
+        return new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
+    }
+
+    /** Waits until the broker has joined its cluster: a bound port alone is not yet a serving KRaft broker. */
+    private void awaitInCluster() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        try (Admin admin = Admin.create(config)) {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IOException("Apache Kafka exited with code " + process.exitValue() + " while starting; "
+                            + log + ":\n" + logTail());
+                }
+                try {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    // not serving yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(
+                            "Apache Kafka did not start within " + START_TIMEOUT + "; " + log + ":\n" + logTail());
+                }
+                LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(HOST, 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + HOST, e);
+        }
+    }
+}
