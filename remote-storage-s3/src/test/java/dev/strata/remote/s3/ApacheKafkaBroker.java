@@ -75,7 +75,7 @@ final class ApacheKafkaBroker implements AutoCloseable {
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(classpathFile)) {
             throw new IOException("No Apache Kafka classpath file at " + classpathFile
-                    + "; `mvn -B verify -pl remote-storage-s3 -am` writes it (module remote-storage-s3/apache-kafka)");
+                    + "; ApacheKafkaPluginIT resolves it through remote-storage-s3/apache-kafka/pom.xml");
         }
         String classpath = Files.readString(classpathFile).trim();
         int port = freePort();
