@@ -22,6 +22,7 @@ import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
+import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.RemoteTier;
 import io.netty.bootstrap.ServerBootstrap;
@@ -207,7 +208,7 @@ public final class StrataServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("frames", new KafkaFrameDecoder(maxFrame))
-                                .addLast("requests", new KafkaConnectionHandler(apis));
+                                .addLast("requests", new KafkaConnectionHandler(apis, RequestObserver.NONE));
                     }
                 });
         serverChannel = bootstrap
