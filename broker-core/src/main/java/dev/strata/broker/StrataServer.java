@@ -20,8 +20,11 @@ import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.metrics.BrokerMetrics;
+import dev.strata.broker.metrics.PrometheusEndpoint;
 import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
+import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.RemoteTier;
 import io.netty.bootstrap.ServerBootstrap;
@@ -45,6 +48,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,7 +65,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A single Strata broker: opens its log dirs (recovering after a crash), then serves the Kafka protocol on its
- * listener until {@link #close()}.
+ * listener, and Prometheus metrics on {@code metrics.prometheus.listener} when that is set, until {@link #close()}.
  */
 public final class StrataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
@@ -73,6 +78,8 @@ public final class StrataServer implements AutoCloseable {
     private final LogManager logManager;
     /** The remote tier, when {@code remote.log.storage.system.enable=true}; else null. */
     private final RemoteTier remoteTier;
+    /** The broker's metrics, when {@code metrics.prometheus.listener} is set; else null. */
+    private final BrokerMetrics metrics;
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -80,6 +87,7 @@ public final class StrataServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Channel serverChannel;
     private volatile int port;
+    private volatile PrometheusEndpoint metricsEndpoint;
 
     private StrataServer(BrokerConfig config) {
         this.config = config;
@@ -89,6 +97,9 @@ public final class StrataServer implements AutoCloseable {
         this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
         this.logManager = openLogManager(config);
         this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
+        this.metrics = config.metricsPrometheusListener().isPresent()
+                ? new BrokerMetrics(Optional.ofNullable(remoteTier))
+                : null;
         this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
         this.workerGroup = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
     }
@@ -196,6 +207,7 @@ public final class StrataServer implements AutoCloseable {
                 new ProducerIdHandler(store),
                 groups);
         int maxFrame = config.socketRequestMaxBytes();
+        RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(NioServerSocketChannel.class)
@@ -207,7 +219,7 @@ public final class StrataServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("frames", new KafkaFrameDecoder(maxFrame))
-                                .addLast("requests", new KafkaConnectionHandler(apis));
+                                .addLast("requests", new KafkaConnectionHandler(apis, observer));
                     }
                 });
         serverChannel = bootstrap
@@ -215,6 +227,9 @@ public final class StrataServer implements AutoCloseable {
                 .sync()
                 .channel();
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        if (metrics != null) {
+            startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
+        }
         // Group state comes back from __consumer_offsets in the background; until then group requests are answered
         // COORDINATOR_LOAD_IN_PROGRESS and clients retry.
         ioPool.execute(() -> {
@@ -241,6 +256,23 @@ public final class StrataServer implements AutoCloseable {
                 config.logDirs());
     }
 
+    private void startMetricsEndpoint(InetSocketAddress address) {
+        try {
+            metricsEndpoint = PrometheusEndpoint.start(address, metrics::scrape);
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException(
+                    BrokerConfig.METRICS_PROMETHEUS_LISTENER,
+                    config.get(BrokerConfig.METRICS_PROMETHEUS_LISTENER),
+                    "cannot listen there: " + e);
+        }
+        InetSocketAddress bound = metricsEndpoint.address();
+        log.info(
+                "Prometheus metrics at http://{}:{}{}",
+                bound.getHostString(),
+                bound.getPort(),
+                PrometheusEndpoint.PATH);
+    }
+
     private static String advertisedHost(BrokerConfig.Listener advertised) {
         String host = advertised.host();
         return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
@@ -249,6 +281,14 @@ public final class StrataServer implements AutoCloseable {
     /** The port the listener is bound to. */
     public int port() {
         return port;
+    }
+
+    /** The port the Prometheus metrics listener is bound to; empty when there is none. */
+    public OptionalInt metricsPort() {
+        PrometheusEndpoint endpoint = metricsEndpoint;
+        return endpoint == null
+                ? OptionalInt.empty()
+                : OptionalInt.of(endpoint.address().getPort());
     }
 
     public BrokerConfig config() {
@@ -261,6 +301,9 @@ public final class StrataServer implements AutoCloseable {
             return;
         }
         log.info("Shutting down broker {}", config.nodeId());
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
@@ -288,6 +331,9 @@ public final class StrataServer implements AutoCloseable {
             log.error("Error closing logs", e);
         }
         store.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         for (FileLock lock : dirLocks) {
             try {
                 lock.release();

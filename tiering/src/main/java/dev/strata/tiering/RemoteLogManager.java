@@ -258,6 +258,7 @@ public final class RemoteLogManager implements AutoCloseable {
             if (!config.remoteStorageEnable()) {
                 if (config.deleteOnDisable()) {
                     deleteAll(state.tip());
+                    state.remoteLogSize = RemoteLogManagerStats.RemoteLogSize.NONE;
                 }
                 return;
             }
@@ -308,7 +309,11 @@ public final class RemoteLogManager implements AutoCloseable {
     /** A snapshot of the counters. */
     public RemoteLogManagerStats stats() {
         Map<TopicIdPartition, RemoteLogManagerStats.CopyLag> lag = new HashMap<>();
-        partitions.forEach((tip, state) -> lag.put(tip, state.copyLag));
+        Map<TopicIdPartition, RemoteLogManagerStats.RemoteLogSize> size = new HashMap<>();
+        partitions.forEach((tip, state) -> {
+            lag.put(tip, state.copyLag);
+            size.put(tip, state.remoteLogSize);
+        });
         return new RemoteLogManagerStats(
                 copiedBytes.sum(),
                 copiedSegments.sum(),
@@ -316,7 +321,8 @@ public final class RemoteLogManager implements AutoCloseable {
                 deletedSegments.sum(),
                 deleteErrors.sum(),
                 rateLimiter == null ? 0L : rateLimiter.throttledMs(),
-                lag);
+                lag,
+                size);
     }
 
     /** The upload rate limiter, when {@value #COPY_MAX_BYTES_PER_SECOND_CONFIG} is set. */
@@ -410,6 +416,7 @@ public final class RemoteLogManager implements AutoCloseable {
         }
         copiedBytes.add(local.sizeInBytes());
         copiedSegments.increment();
+        state.remoteLogSize = state.remoteLogSize.plus(local.sizeInBytes());
         log.debug("Copied {}", started.id());
         return true;
     }
@@ -423,6 +430,8 @@ public final class RemoteLogManager implements AutoCloseable {
                 total += segment.sizeInBytes();
             }
         }
+        long remoteBytes = total;
+        state.remoteLogSize = new RemoteLogManagerStats.RemoteLogSize(finished.size(), remoteBytes);
         if (finished.isEmpty()) {
             return;
         }
@@ -448,8 +457,10 @@ public final class RemoteLogManager implements AutoCloseable {
             delete(state.tip(), segment);
             deletedSegments.increment();
             total -= segment.sizeInBytes();
+            remoteBytes -= segment.sizeInBytes();
             lastDeleted = segment;
             deleted++;
+            state.remoteLogSize = new RemoteLogManagerStats.RemoteLogSize(finished.size() - deleted, remoteBytes);
         }
         if (lastDeleted != null) {
             long remoteLogStart =
@@ -587,13 +598,14 @@ public final class RemoteLogManager implements AutoCloseable {
         return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 
-    /** A registered partition, its copy backoff and lag, and its scheduled tasks. */
+    /** A registered partition, its copy backoff and lag, the size of its remote tier, and its scheduled tasks. */
     private static final class PartitionState {
         private final TieredPartition partition;
         private final PartitionKey key;
         private final ReentrantLock lock;
         private volatile boolean unregistered;
         private volatile RemoteLogManagerStats.CopyLag copyLag = RemoteLogManagerStats.CopyLag.NONE;
+        private volatile RemoteLogManagerStats.RemoteLogSize remoteLogSize = RemoteLogManagerStats.RemoteLogSize.NONE;
         private int failedAttempts;
         private long nextCopyAttemptMs;
         private volatile ScheduledFuture<?> copyTask;

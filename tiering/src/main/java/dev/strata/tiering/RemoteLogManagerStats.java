@@ -13,6 +13,7 @@ import org.apache.kafka.common.TopicIdPartition;
  * @param deleteErrors remote deletions that failed (retried on the next run)
  * @param throttledMs milliseconds copies waited for the upload rate limit
  * @param copyLag per registered partition: sealed segments below the high watermark not yet in the remote tier
+ * @param remoteLogSize per registered partition: what its remote tier holds
  */
 public record RemoteLogManagerStats(
         long copiedBytes,
@@ -21,10 +22,12 @@ public record RemoteLogManagerStats(
         long deletedSegments,
         long deleteErrors,
         long throttledMs,
-        Map<TopicIdPartition, CopyLag> copyLag) {
+        Map<TopicIdPartition, CopyLag> copyLag,
+        Map<TopicIdPartition, RemoteLogSize> remoteLogSize) {
 
     public RemoteLogManagerStats {
         copyLag = Map.copyOf(copyLag);
+        remoteLogSize = Map.copyOf(remoteLogSize);
     }
 
     /**
@@ -36,5 +39,22 @@ public record RemoteLogManagerStats(
     public record CopyLag(long segments, long bytes) {
         /** No lag. */
         public static final CopyLag NONE = new CopyLag(0, 0);
+    }
+
+    /**
+     * The COPY_FINISHED segments of one partition's remote tier, as the remote index listed them at the last expiry
+     * run, plus the segments copied since: kept up to date without reading the index again.
+     *
+     * @param segments remote segments
+     * @param bytes their size in bytes
+     */
+    public record RemoteLogSize(long segments, long bytes) {
+        /** An empty remote tier. */
+        public static final RemoteLogSize NONE = new RemoteLogSize(0, 0);
+
+        /** This size with one more segment of {@code segmentBytes}. */
+        public RemoteLogSize plus(long segmentBytes) {
+            return new RemoteLogSize(segments + 1, bytes + segmentBytes);
+        }
     }
 }

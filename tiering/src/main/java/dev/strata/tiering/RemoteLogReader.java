@@ -6,6 +6,7 @@ import dev.strata.index.RemoteSegment;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -25,13 +26,17 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
  * only whole batches; when the first batch is larger than {@code maxBytes} it is returned whole, as Kafka does, so a
  * consumer always makes progress.
  *
- * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads.
+ * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads. Counts its reads, the bytes they
+ * return and their failures ({@link #stats()}).
  */
 public final class RemoteLogReader {
 
     private final RemoteLogManager manager;
     private final RemoteIndexStore store;
     private final ChunkCache cache;
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder readBytes = new LongAdder();
+    private final LongAdder readErrors = new LongAdder();
 
     public RemoteLogReader(RemoteLogManager manager, RemoteIndexStore store, ChunkCache cache) {
         this.manager = manager;
@@ -48,6 +53,29 @@ public final class RemoteLogReader {
      *     {@link CorruptRecordException} when a batch fails its CRC, or with the backend's error
      */
     public CompletableFuture<ByteBuffer> readRecords(TopicIdPartition tip, long offset, int maxBytes) {
+        reads.increment();
+        CompletableFuture<ByteBuffer> read;
+        try {
+            read = startRead(tip, offset, maxBytes);
+        } catch (RuntimeException e) {
+            // an index or manager failure: the caller sees it like any other failed read
+            read = CompletableFuture.failedFuture(e);
+        }
+        return read.whenComplete((bytes, error) -> {
+            if (error != null) {
+                readErrors.increment();
+            } else {
+                readBytes.add(bytes.remaining());
+            }
+        });
+    }
+
+    /** A snapshot of the counters. */
+    public RemoteLogReaderStats stats() {
+        return new RemoteLogReaderStats(reads.sum(), readBytes.sum(), readErrors.sum());
+    }
+
+    private CompletableFuture<ByteBuffer> startRead(TopicIdPartition tip, long offset, int maxBytes) {
         if (maxBytes <= 0) {
             return CompletableFuture.failedFuture(
                     new IllegalArgumentException("maxBytes must be > 0, was " + maxBytes));

@@ -82,6 +82,7 @@ class RemoteLogManagerTest {
         assertThat(stats.copiedSegments()).isEqualTo(3);
         assertThat(stats.copiedBytes()).isEqualTo(sizeOf(0, 3));
         assertThat(stats.copyLag().get(tip)).isEqualTo(RemoteLogManagerStats.CopyLag.NONE);
+        assertThat(stats.remoteLogSize().get(tip)).isEqualTo(new RemoteLogManagerStats.RemoteLogSize(3, sizeOf(0, 3)));
 
         partition.highWatermark(4 * OFFSETS_PER_SEGMENT);
         manager.runCopyOnce(tip);
@@ -249,6 +250,9 @@ class RemoteLogManagerTest {
         assertThat(manager.remoteLogStartOffset(tip)).isEqualTo(10L);
         assertThat(remoteLogFiles()).hasSize(2);
         assertThat(manager.stats().deletedSegments()).isEqualTo(1);
+        assertThat(manager.stats().remoteLogSize().get(tip))
+                .as("read back from the index by the expiry run")
+                .isEqualTo(new RemoteLogManagerStats.RemoteLogSize(2, sizeOf(1, 3)));
     }
 
     @Test

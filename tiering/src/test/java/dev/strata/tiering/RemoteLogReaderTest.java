@@ -127,6 +127,18 @@ class RemoteLogReaderTest {
                 .hasCauseInstanceOf(OffsetOutOfRangeException.class);
     }
 
+    @Test
+    void countsReadsTheBytesTheyReturnAndFailures() throws Exception {
+        ByteBuffer first = reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS);
+        ByteBuffer second = reader.readRecords(tip, 0, 1).get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> reader.readRecords(tip, 30, 1024).get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(OffsetOutOfRangeException.class);
+        assertThatThrownBy(() -> reader.readRecords(tip, 0, 0).get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+
+        assertThat(reader.stats()).isEqualTo(new RemoteLogReaderStats(4, first.remaining() + second.remaining(), 2));
+    }
+
     private static List<Long> offsetsOf(ByteBuffer bytes) {
         List<Long> offsets = new ArrayList<>();
         MemoryRecords.readableRecords(bytes.duplicate()).records().forEach(r -> offsets.add(r.offset()));

@@ -8,6 +8,7 @@ import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteStorageManagers;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
@@ -64,6 +66,9 @@ public final class BrokerConfig {
             RemoteLogManager.COPY_MAX_BYTES_PER_SECOND_CONFIG;
     public static final String REMOTE_LOG_READER_THREADS = "remote.log.reader.threads";
 
+    /** {@code host:port} of the HTTP listener serving {@code GET /metrics} to Prometheus; empty or unset for none. */
+    public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
+
     /** The topic config that turns tiering on for a topic. */
     public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
 
@@ -71,6 +76,7 @@ public final class BrokerConfig {
     private final Listener listener;
     private final Listener advertised;
     private final List<Path> logDirs;
+    private final Optional<InetSocketAddress> metricsListener;
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
@@ -88,6 +94,7 @@ public final class BrokerConfig {
             throw new ConfigException(LOG_DIRS, dirs, "at least one log directory is required");
         }
         this.logDirs = List.copyOf(parsed);
+        this.metricsListener = parseMetricsListener(values.get(METRICS_PROMETHEUS_LISTENER));
         // Fail fast on bad numbers and bad topic defaults rather than at first use.
         nodeId();
         numPartitions();
@@ -259,6 +266,14 @@ public final class BrokerConfig {
         return ChunkCacheConfig.from(values);
     }
 
+    /**
+     * {@code metrics.prometheus.listener}: where to serve Prometheus metrics, empty when the setting is unset or empty.
+     * The host is resolved when the listener binds.
+     */
+    public Optional<InetSocketAddress> metricsPrometheusListener() {
+        return metricsListener;
+    }
+
     /** Topic-config defaults this broker gives every topic (topic names as keys). */
     public Map<String, String> topicDefaults() {
         return TopicConfigs.brokerDefaults(values);
@@ -313,6 +328,35 @@ public final class BrokerConfig {
             return Boolean.parseBoolean(v);
         }
         throw new ConfigException(key, v, "expected true or false");
+    }
+
+    private static Optional<InetSocketAddress> parseMetricsListener(String spec) {
+        if (spec == null || spec.isBlank()) {
+            return Optional.empty();
+        }
+        String s = spec.trim();
+        String expected = "expected host:port, such as 127.0.0.1:9404 (port 0 picks a free port), or empty for none";
+        int colon = s.lastIndexOf(':');
+        if (s.contains("://") || colon <= 0) {
+            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, expected);
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "port is not a number; " + expected);
+        }
+        if (host.isEmpty()) {
+            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "the host is missing; " + expected);
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "port out of range; " + expected);
+        }
+        return Optional.of(InetSocketAddress.createUnresolved(host, port));
     }
 
     /** One listener, {@code NAME://host:port}. Only PLAINTEXT is served today. */

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * while it handles a request), and writes the responses back in request order. Decoding runs ahead, so a client that
  * pipelines requests keeps the connection busy. A request that cannot be decoded closes this connection only.
  *
- * <p>All state here is touched on the channel's event loop; handler completions hop back onto it.
+ * <p>All state here is touched on the channel's event loop; handler completions hop back onto it. A
+ * {@link RequestObserver} hears of each request and response, for metrics.
  */
 public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnectionHandler.class);
@@ -36,13 +37,15 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_IN_FLIGHT = 64;
 
     private final RequestDispatcher dispatcher;
+    private final RequestObserver observer;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
     /** The latest request handed to the dispatcher; the next one starts when it is done. */
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
 
-    public KafkaConnectionHandler(RequestDispatcher dispatcher) {
+    public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer) {
         this.dispatcher = dispatcher;
+        this.observer = observer;
     }
 
     @Override
@@ -53,6 +56,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        long receivedNanos = System.nanoTime();
         ByteBuffer frame;
         ByteBuf buf = (ByteBuf) msg;
         try {
@@ -66,7 +70,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         Pending pending;
         try {
-            pending = decodeAndDispatch(ctx, frame);
+            pending = decodeAndDispatch(ctx, frame, receivedNanos);
         } catch (RuntimeException e) {
             log.warn(
                     "Closing connection from {}: undecodable request: {}",
@@ -85,10 +89,12 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         pending.response.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
     }
 
-    private Pending decodeAndDispatch(ChannelHandlerContext ctx, ByteBuffer frame) {
+    private Pending decodeAndDispatch(ChannelHandlerContext ctx, ByteBuffer frame, long receivedNanos) {
+        int frameSize = Integer.BYTES + frame.remaining();
         RequestHeader header = RequestHeader.parse(frame);
         ApiKeys apiKey = header.apiKey();
         short version = header.apiVersion();
+        observer.requestReceived(apiKey, frameSize);
         if (!dispatcher.supports(apiKey, version)) {
             if (apiKey == ApiKeys.API_VERSIONS) {
                 // KIP-511: answer in v0 with UNSUPPORTED_VERSION and our ranges, so a newer client can retry lower.
@@ -97,7 +103,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                         (short) 0,
                         (short) 0,
                         CompletableFuture.completedFuture(dispatcher.unsupportedApiVersionsResponse()),
-                        null);
+                        null,
+                        receivedNanos);
             }
             log.warn(
                     "Closing connection from {}: {} version {} is not supported",
@@ -123,7 +130,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             }
         });
         previous = response;
-        return new Pending(header, version, apiKey.responseHeaderVersion(version), response, request);
+        return new Pending(header, version, apiKey.responseHeaderVersion(version), response, request, receivedNanos);
     }
 
     private void writeReady(ChannelHandlerContext ctx) {
@@ -144,6 +151,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ApiMessage body = p.body();
+            long sentBytes = 0;
             if (body != null && ctx.channel().isActive()) {
                 Send send = encode(p, body);
                 if (send == null) {
@@ -151,9 +159,11 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
+                sentBytes = send.size();
                 ctx.write(new SendRegion(send));
                 wrote = true;
             }
+            observer.responseSent(p.header.apiKey(), sentBytes, System.nanoTime() - p.receivedNanos);
         }
         if (wrote) {
             ctx.flush();
@@ -209,7 +219,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             short version,
             short responseHeaderVersion,
             CompletableFuture<ApiMessage> response,
-            AbstractRequest request) {
+            AbstractRequest request,
+            long receivedNanos) {
 
         boolean closesConnection() {
             return response.isCompletedExceptionally()

@@ -105,6 +105,10 @@ public final class RemoteTier implements AutoCloseable {
         return index;
     }
 
+    public ChunkCache cache() {
+        return cache;
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -3,6 +3,7 @@ package dev.strata.broker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -62,6 +63,33 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.load(dir.resolve("missing.properties")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("missing.properties");
+    }
+
+    @Test
+    void theMetricsListenerIsOffUnlessSetAndABadValueNamesTheSetting() {
+        assertThat(BrokerConfig.of(Map.of()).metricsPrometheusListener()).isEmpty();
+        assertThat(BrokerConfig.of(Map.of("metrics.prometheus.listener", " ")).metricsPrometheusListener())
+                .isEmpty();
+        InetSocketAddress listener = BrokerConfig.of(Map.of("metrics.prometheus.listener", "127.0.0.1:9404"))
+                .metricsPrometheusListener()
+                .orElseThrow();
+        assertThat(listener.getHostString()).isEqualTo("127.0.0.1");
+        assertThat(listener.getPort()).isEqualTo(9404);
+        assertThat(BrokerConfig.of(Map.of("metrics.prometheus.listener", "[::1]:0"))
+                        .metricsPrometheusListener()
+                        .orElseThrow()
+                        .getHostString())
+                .isEqualTo("::1");
+
+        for (String bad : new String[] {
+            "9404", ":9404", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:65536", "http://127.0.0.1:9404"
+        }) {
+            assertThatThrownBy(() -> BrokerConfig.of(Map.of("metrics.prometheus.listener", bad)))
+                    .as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("metrics.prometheus.listener")
+                    .hasMessageContaining("host:port");
+        }
     }
 
     @Test

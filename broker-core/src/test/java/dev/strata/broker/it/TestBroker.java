@@ -135,6 +135,12 @@ public final class TestBroker implements BeforeAllCallback, AfterAllCallback, Be
         return server.port();
     }
 
+    /** The port of the broker's Prometheus listener; fails unless {@code metrics.prometheus.listener} is set. */
+    public int metricsPort() {
+        assertThat(server).as("broker running").isNotNull();
+        return server.metricsPort().orElseThrow(() -> new AssertionError("the broker serves no metrics"));
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port();
     }

@@ -53,9 +53,26 @@ class KafkaConnectionHandlerTest {
         }
     }
 
+    /** Writes down what it hears, as {@code "received Metadata 42"} and {@code "sent Metadata 17"}. */
+    private static final class RecordingObserver implements RequestObserver {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void requestReceived(ApiKeys apiKey, int sizeInBytes) {
+            events.add("received " + apiKey.name + " " + sizeInBytes);
+        }
+
+        @Override
+        public void responseSent(ApiKeys apiKey, long sizeInBytes, long latencyNanos) {
+            assertThat(latencyNanos).isNotNegative();
+            events.add("sent " + apiKey.name + " " + sizeInBytes);
+        }
+    }
+
     private final ScriptedDispatcher dispatcher = new ScriptedDispatcher();
+    private final RecordingObserver observer = new RecordingObserver();
     private final EmbeddedChannel channel =
-            new EmbeddedChannel(new KafkaFrameDecoder(1 << 20), new KafkaConnectionHandler(dispatcher));
+            new EmbeddedChannel(new KafkaFrameDecoder(1 << 20), new KafkaConnectionHandler(dispatcher, observer));
 
     private static ByteBuf request(AbstractRequest request, int correlationId) {
         RequestHeader header = new RequestHeader(request.apiKey(), request.version(), "test", correlationId);
@@ -126,6 +143,26 @@ class KafkaConnectionHandlerTest {
         ByteBuffer r = nextResponse();
         assertThat(ResponseHeader.parse(r, (short) 1).correlationId()).isEqualTo(2);
         assertThat((Object) channel.readOutbound()).isNull();
+    }
+
+    @Test
+    void tellsTheObserverOfEachRequestAndResponseWithTheirFrameSizes() throws IOException {
+        MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
+        ByteBuf first = request(metadata, 1);
+        int requestSize = first.readableBytes();
+        channel.writeInbound(first);
+        channel.writeInbound(request(metadata, 2));
+        dispatcher.futures.get(0).complete(null);
+        dispatcher.futures.get(1).complete(new MetadataResponseData().setClusterId("c"));
+        channel.runPendingTasks();
+        int responseSize = Integer.BYTES + nextResponse().remaining();
+
+        assertThat(observer.events)
+                .containsExactly(
+                        "received Metadata " + requestSize,
+                        "received Metadata " + requestSize,
+                        "sent Metadata 0",
+                        "sent Metadata " + responseSize);
     }
 
     @Test

@@ -1,0 +1,268 @@
+package dev.strata.broker.metrics;
+
+import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.RemoteLogManager;
+import dev.strata.tiering.RemoteLogManagerStats;
+import dev.strata.tiering.RemoteLogManagerStats.CopyLag;
+import dev.strata.tiering.RemoteLogManagerStats.RemoteLogSize;
+import dev.strata.tiering.RemoteLogReader;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The remote tier's metrics, read from the plain counters of the tiering module's {@link RemoteLogManager},
+ * {@link ChunkCache} and {@link RemoteLogReader} whenever Prometheus scrapes (those classes know nothing of
+ * Micrometer):
+ *
+ * <ul>
+ *   <li>copies: {@code strata_remote_copy_bytes_total}, {@code _segments_total}, {@code _errors_total}, {@code
+ *       strata_remote_copy_throttle_time_seconds_total} (waits for {@code
+ *       remote.log.manager.copy.max.bytes.per.second}), and per partition ({@code topic}, {@code partition} tags)
+ *       {@code strata_remote_copy_lag_bytes} and {@code _segments};
+ *   <li>remote retention and topic deletion: {@code strata_remote_delete_segments_total}, {@code _errors_total};
+ *   <li>what the remote tier holds, per partition: {@code strata_remote_log_size_bytes}, {@code
+ *       strata_remote_log_segments};
+ *   <li>reads for fetches and timestamp searches: {@code strata_remote_fetch_requests_total}, {@code _bytes_total}
+ *       (record bytes returned), {@code _errors_total};
+ *   <li>the chunk cache: {@code strata_remote_cache_hits_total}, {@code _misses_total}, {@code
+ *       strata_remote_cache_hit_ratio}, {@code strata_remote_cache_size_bytes} ({@code tier} memory or disk), {@code
+ *       _evictions_total}, {@code _disk_hits_total}, {@code _read_aheads_total}, and the ranged reads it sends to the
+ *       backend: {@code strata_remote_storage_reads_total}, {@code _read_bytes_total}, {@code _read_errors_total}.
+ * </ul>
+ *
+ * <p>The per-partition gauges follow the partitions this broker tiers; {@link #refresh()} brings them up to date and
+ * runs before each scrape.
+ */
+public final class TieringMetrics {
+
+    private final RemoteLogManager manager;
+    private final MultiGauge copyLagBytes;
+    private final MultiGauge copyLagSegments;
+    private final MultiGauge remoteLogBytes;
+    private final MultiGauge remoteLogSegments;
+    private volatile Map<TopicPartition, PartitionStats> partitions = Map.of();
+
+    public TieringMetrics(MeterRegistry registry, RemoteLogManager manager, ChunkCache cache, RemoteLogReader reader) {
+        this.manager = manager;
+        bindCopiesAndDeletes(registry, manager);
+        bindReads(registry, reader);
+        bindCache(registry, cache);
+
+        copyLagBytes = perPartition(
+                registry,
+                "strata.remote.copy.lag.bytes",
+                "bytes",
+                "Bytes of sealed segments below the high watermark not yet copied to the remote tier");
+        copyLagSegments = perPartition(
+                registry,
+                "strata.remote.copy.lag.segments",
+                "segments",
+                "Sealed segments below the high watermark not yet copied to the remote tier");
+        remoteLogBytes = perPartition(
+                registry, "strata.remote.log.size", "bytes", "Bytes of the segments the remote tier holds");
+        remoteLogSegments =
+                perPartition(registry, "strata.remote.log.segments", "segments", "Segments the remote tier holds");
+    }
+
+    /** Brings the per-partition gauges up to date with the partitions tiered now and their values. */
+    public synchronized void refresh() {
+        RemoteLogManagerStats stats = manager.stats();
+        Map<TopicPartition, PartitionStats> current = new HashMap<>();
+        stats.copyLag()
+                .forEach((tip, lag) -> current.put(
+                        tip.topicPartition(),
+                        new PartitionStats(lag, stats.remoteLogSize().getOrDefault(tip, RemoteLogSize.NONE))));
+        partitions = current;
+        copyLagBytes.register(rows(current, s -> s.copyLag().bytes()), false);
+        copyLagSegments.register(rows(current, s -> s.copyLag().segments()), false);
+        remoteLogBytes.register(rows(current, s -> s.remoteLogSize().bytes()), false);
+        remoteLogSegments.register(rows(current, s -> s.remoteLogSize().segments()), false);
+    }
+
+    private static void bindCopiesAndDeletes(MeterRegistry registry, RemoteLogManager manager) {
+        counter(
+                registry,
+                "strata.remote.copy.bytes",
+                "bytes",
+                "Log bytes copied to the remote tier",
+                manager,
+                m -> m.stats().copiedBytes());
+        counter(
+                registry,
+                "strata.remote.copy.segments",
+                null,
+                "Segments copied to the remote tier",
+                manager,
+                m -> m.stats().copiedSegments());
+        counter(
+                registry,
+                "strata.remote.copy.errors",
+                null,
+                "Segment copies that failed and were rolled back",
+                manager,
+                m -> m.stats().copyErrors());
+        counter(
+                registry,
+                "strata.remote.copy.throttle.time",
+                "seconds",
+                "Time copies waited for the upload byte-rate limit",
+                manager,
+                m -> m.stats().throttledMs() / 1000.0);
+        counter(
+                registry,
+                "strata.remote.delete.segments",
+                null,
+                "Remote segments deleted by remote retention or topic deletion",
+                manager,
+                m -> m.stats().deletedSegments());
+        counter(
+                registry,
+                "strata.remote.delete.errors",
+                null,
+                "Remote segment deletions that failed (retried later)",
+                manager,
+                m -> m.stats().deleteErrors());
+    }
+
+    private static void bindReads(MeterRegistry registry, RemoteLogReader reader) {
+        counter(
+                registry,
+                "strata.remote.fetch.requests",
+                null,
+                "Reads from the remote tier for fetches and timestamp searches",
+                reader,
+                r -> r.stats().reads());
+        counter(
+                registry,
+                "strata.remote.fetch.bytes",
+                "bytes",
+                "Record bytes read from the remote tier",
+                reader,
+                r -> r.stats().readBytes());
+        counter(
+                registry,
+                "strata.remote.fetch.errors",
+                null,
+                "Reads from the remote tier that failed",
+                reader,
+                r -> r.stats().readErrors());
+    }
+
+    private static void bindCache(MeterRegistry registry, ChunkCache cache) {
+        counter(
+                registry,
+                "strata.remote.cache.hits",
+                null,
+                "Chunk lookups served from the memory tier",
+                cache,
+                c -> c.stats().hits());
+        counter(
+                registry,
+                "strata.remote.cache.misses",
+                null,
+                "Chunk lookups not in the memory tier",
+                cache,
+                c -> c.stats().misses());
+        Gauge.builder("strata.remote.cache.hit.ratio", cache, c -> c.stats().hitRatio())
+                .description("Share of chunk lookups served from the memory tier, 0 before the first lookup")
+                .register(registry);
+        counter(
+                registry,
+                "strata.remote.cache.evictions",
+                null,
+                "Chunks evicted from the memory tier to stay within its budget",
+                cache,
+                c -> c.stats().evictions());
+        counter(
+                registry,
+                "strata.remote.cache.disk.hits",
+                null,
+                "Chunk loads served by the disk tier",
+                cache,
+                c -> c.stats().diskHits());
+        counter(
+                registry,
+                "strata.remote.cache.read.aheads",
+                null,
+                "Read-ahead chunk loads started",
+                cache,
+                c -> c.stats().readAheads());
+        Gauge.builder("strata.remote.cache.size", cache, c -> c.stats().memoryBytes())
+                .tag("tier", "memory")
+                .baseUnit("bytes")
+                .description("Bytes the chunk cache holds")
+                .register(registry);
+        Gauge.builder("strata.remote.cache.size", cache, c -> c.stats().diskBytes())
+                .tag("tier", "disk")
+                .baseUnit("bytes")
+                .description("Bytes the chunk cache holds")
+                .register(registry);
+        counter(
+                registry,
+                "strata.remote.storage.reads",
+                null,
+                "Ranged reads sent to the storage backend, read-ahead included",
+                cache,
+                c -> c.stats().remoteFetches());
+        counter(
+                registry,
+                "strata.remote.storage.read.bytes",
+                "bytes",
+                "Bytes received from the storage backend",
+                cache,
+                c -> c.stats().remoteFetchBytes());
+        counter(
+                registry,
+                "strata.remote.storage.read.errors",
+                null,
+                "Ranged reads from the storage backend that failed",
+                cache,
+                c -> c.stats().remoteFetchErrors());
+    }
+
+    private static <T> void counter(
+            MeterRegistry registry,
+            String name,
+            String baseUnit,
+            String description,
+            T source,
+            ToDoubleFunction<T> count) {
+        FunctionCounter.builder(name, source, count)
+                .baseUnit(baseUnit)
+                .description(description)
+                .register(registry);
+    }
+
+    private static MultiGauge perPartition(MeterRegistry registry, String name, String baseUnit, String description) {
+        return MultiGauge.builder(name)
+                .baseUnit(baseUnit)
+                .description(description)
+                .register(registry);
+    }
+
+    /** One row per partition; each reads its partition's value from the latest {@link #refresh()}. */
+    private List<MultiGauge.Row<?>> rows(
+            Map<TopicPartition, PartitionStats> current, ToDoubleFunction<PartitionStats> value) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>(current.size());
+        for (TopicPartition tp : current.keySet()) {
+            Tags tags = Tags.of("topic", tp.topic(), "partition", Integer.toString(tp.partition()));
+            rows.add(MultiGauge.Row.of(tags, this, metrics -> {
+                PartitionStats stats = metrics.partitions.get(tp);
+                return stats == null ? Double.NaN : value.applyAsDouble(stats);
+            }));
+        }
+        return rows;
+    }
+
+    /** One tiered partition's values at the latest refresh. */
+    private record PartitionStats(CopyLag copyLag, RemoteLogSize remoteLogSize) {}
+}

@@ -1,0 +1,37 @@
+package dev.strata.broker.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.junit.jupiter.api.Test;
+
+/** The broker's registry in Prometheus text format: request metrics by API, bytes in and out, JVM and process. */
+class BrokerMetricsTest {
+
+    @Test
+    void rendersRequestJvmAndProcessMetricsUnderPrometheusNames() {
+        try (BrokerMetrics metrics = new BrokerMetrics(Optional.empty())) {
+            RequestMetrics requests = metrics.requests();
+            requests.requestReceived(ApiKeys.PRODUCE, 1_000);
+            requests.requestReceived(ApiKeys.PRODUCE, 500);
+            requests.responseSent(ApiKeys.PRODUCE, 60, TimeUnit.MILLISECONDS.toNanos(3));
+            requests.requestReceived(ApiKeys.FETCH, 100);
+
+            String scrape = metrics.scrape();
+
+            assertThat(scrape)
+                    .contains("strata_requests_total{request=\"Produce\"} 2")
+                    .contains("strata_requests_total{request=\"Fetch\"} 1")
+                    .contains("strata_request_latency_seconds_count{request=\"Produce\"} 1")
+                    .contains("strata_request_latency_seconds_sum{request=\"Produce\"} 0.003")
+                    .contains("strata_network_received_bytes_total 1600")
+                    .contains("strata_network_sent_bytes_total 60")
+                    .contains("jvm_memory_used_bytes{")
+                    .contains("jvm_threads_live_threads ")
+                    .contains("process_uptime_seconds ")
+                    .doesNotContain("strata_remote_", "request=\"Metadata\"");
+        }
+    }
+}
