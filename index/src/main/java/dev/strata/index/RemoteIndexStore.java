@@ -216,6 +216,23 @@ public final class RemoteIndexStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether the store holds no segment of any partition, in any state: a new store, one whose directory was lost,
+     * or one whose every segment was deleted. A broker rebuilds an empty store from the bucket's manifests.
+     */
+    public boolean isEmpty() {
+        return read(() -> {
+            try (RocksIterator it = db.newIterator(segments)) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    return false;
+                }
+                it.status();
+            }
+            return true;
+        });
+    }
+
     /** The stored segment with this id, in any state. */
     public Optional<RemoteSegment> segment(RemoteSegmentId id) {
         return read(() -> storedSegment(id));

@@ -486,6 +486,21 @@ class RemoteIndexStoreTest {
     }
 
     @Test
+    void isEmptyUntilASegmentIsStoredAndAgainOnceTheLastIsRemoved() {
+        assertThat(store.isEmpty()).isTrue();
+        RemoteSegment segment = started(OTHER_TOPIC, 0, 99);
+        assertThat(store.isEmpty()).isFalse();
+        store.updateState(segment.id(), DELETE_STARTED, 1L);
+        assertThat(store.isEmpty())
+                .as("a segment being deleted is still stored")
+                .isFalse();
+        store.updateState(segment.id(), DELETE_FINISHED, 2L);
+        store.removeSegment(segment.id());
+
+        assertThat(store.isEmpty()).isTrue();
+    }
+
+    @Test
     void rebuildKeepsWhatTheStoreAlreadyKnows() {
         RemoteSegment segment = finished(P0, 0, 99);
         byte[] finishedManifest = store.manifest(segment.id()).orElseThrow().toBytes();

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -16,14 +17,17 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.config.ConfigException;
@@ -50,6 +54,7 @@ import org.slf4j.LoggerFactory;
  *                                              .snapshot                 (producer state)
  *                                              .leader-epoch-checkpoint
  *                                              .crc                      (checksum sidecar, written last)
+ *                                              .manifest                 (the segment's manifest, see below)
  * </pre>
  *
  * <p>The start offset is written with 20 digits, as in the local log, so a directory listing sorts by offset; the
@@ -67,8 +72,13 @@ import org.slf4j.LoggerFactory;
  * <p>Integrity. Index and auxiliary files are checked against their size and CRC32C whenever they are fetched, and a
  * mismatch is a {@link RemoteStorageException}, never data. Ranged reads of the log check its size; a read of the whole
  * log also checks its CRC32C at the end of the stream; record batches carry their own CRC, which consumers check.
+ *
+ * <p>Manifests ({@link SegmentManifestStorage}). Tiering writes a segment's manifest after its copy and deletes it
+ * after its data, so a {@code .manifest} file is never debris: only {@link #putManifest} and {@link #deleteManifest}
+ * touch it. It is written like the other files (temporary name, force, atomic rename, forced directory); its bytes
+ * carry their own checksum.
  */
-public final class FileSystemRemoteStorageManager implements RemoteStorageManager {
+public final class FileSystemRemoteStorageManager implements RemoteStorageManager, SegmentManifestStorage {
 
     /** The directory that holds the remote tier, as the plugin receives it (Kafka strips {@code rsm.config.}). */
     public static final String DIR_CONFIG = "dir";
@@ -77,10 +87,15 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
 
     private static final Logger log = LoggerFactory.getLogger(FileSystemRemoteStorageManager.class);
     private static final String CHECKSUM_SUFFIX = "crc";
+    private static final String MANIFEST_SUFFIX = "manifest";
     private static final String TEMP_SUFFIX = ".tmp";
     private static final int COPY_BUFFER_BYTES = 256 * 1024;
     /** File names this backend writes: base name (offset and UUID), then suffixes. Nothing else is ever touched. */
     private static final Pattern SEGMENT_FILE = Pattern.compile("(\\d{20}-[A-Za-z0-9_-]{22})\\..+");
+
+    private static final Pattern MANIFEST_FILE = Pattern.compile("\\d{20}-[A-Za-z0-9_-]{22}\\." + MANIFEST_SUFFIX);
+    /** Depth of a segment's files below the root: topic directory, partition directory, file. */
+    private static final int SEGMENT_FILE_DEPTH = 3;
 
     private final Set<Path> copiesInFlight = ConcurrentHashMap.newKeySet();
     private volatile Path root;
@@ -216,8 +231,67 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
     }
 
     @Override
+    public void putManifest(RemoteLogSegmentMetadata segment, byte[] manifest) throws RemoteStorageException {
+        Path dir = partitionDirectory(segment);
+        String name = baseName(segment) + "." + MANIFEST_SUFFIX;
+        try {
+            createDirectories(dir);
+            writeAtomically(ByteBuffer.wrap(manifest), dir, name);
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw new RemoteStorageException(
+                    "Failed to write the manifest of " + describe(segment) + " to " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void deleteManifest(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        Path dir = partitionDirectory(segment);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        String name = baseName(segment) + "." + MANIFEST_SUFFIX;
+        try {
+            boolean deleted = Files.deleteIfExists(dir.resolve(name));
+            deleted |= Files.deleteIfExists(dir.resolve(name + TEMP_SUFFIX));
+            if (deleted) {
+                fsyncDirectory(dir);
+            }
+        } catch (IOException e) {
+            throw new RemoteStorageException(
+                    "Failed to delete the manifest of " + describe(segment) + " from " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public Stream<byte[]> listManifests() throws RemoteStorageException {
+        Path dir = root();
+        BiPredicate<Path, BasicFileAttributes> manifestFile = (path, attributes) -> attributes.isRegularFile()
+                && dir.relativize(path).getNameCount() == SEGMENT_FILE_DEPTH
+                && MANIFEST_FILE.matcher(path.getFileName().toString()).matches();
+        try {
+            return Files.find(dir, SEGMENT_FILE_DEPTH, manifestFile)
+                    .map(FileSystemRemoteStorageManager::readManifest)
+                    .flatMap(Optional::stream);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to list the manifests in " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
     public void close() {
         // No open resources: every stream owns its own channel.
+    }
+
+    /** The manifest's bytes, or empty if it was deleted since it was listed. */
+    private static Optional<byte[]> readManifest(Path path) {
+        try {
+            return Optional.of(Files.readAllBytes(path));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to read the manifest " + path, e);
+        }
     }
 
     static Path rootDirectory(Map<String, ?> configs) {
@@ -386,7 +460,7 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 Matcher matcher = SEGMENT_FILE.matcher(name);
-                if (!matcher.matches() || copiesInFlight.contains(dir.resolve(matcher.group(1)))) {
+                if (!matcher.matches() || isManifest(name) || copiesInFlight.contains(dir.resolve(matcher.group(1)))) {
                     continue;
                 }
                 boolean committed = Files.exists(dir.resolve(matcher.group(1) + "." + CHECKSUM_SUFFIX));
@@ -396,6 +470,11 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
                 }
             }
         }
+    }
+
+    /** A manifest or its temporary file: it outlives the segment's data files, and is never debris. */
+    private static boolean isManifest(String name) {
+        return name.endsWith("." + MANIFEST_SUFFIX) || name.endsWith("." + MANIFEST_SUFFIX + TEMP_SUFFIX);
     }
 
     private static void deleteSegmentFiles(Path dir, String base) throws IOException {

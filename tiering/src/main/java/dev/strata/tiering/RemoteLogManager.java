@@ -6,6 +6,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentId;
 import dev.strata.index.RemoteSegmentState;
+import dev.strata.index.SegmentManifest;
 import dev.strata.index.TimestampOffset;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -47,17 +48,24 @@ import org.slf4j.LoggerFactory;
  * <p><b>Copy.</b> Sealed segments that end below the high watermark and above the highest COPY_FINISHED offset are
  * copied oldest first. Per segment: COPY_STARTED is written to the {@link RemoteIndexStore} (durably, under a new
  * segment id), the upload byte-rate limit is paid, the backend copies the files, the segment's offset and time index
- * entries are written, then COPY_FINISHED, and only then is the partition told its new highest remote offset, which
- * allows local deletion. A failure rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed
- * from the index) and the partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left
- * by a crash is rolled back the same way on the next run, and so is a copy during which the partition's leader epoch
- * changed (this broker may no longer lead). Nothing is data before COPY_FINISHED is durable.
+ * entries are written, then its manifest (when there is a {@link SegmentManifestStorage}), then COPY_FINISHED, and
+ * only then is the partition told its new highest remote offset, which allows local deletion. A failure, also of the
+ * manifest, rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed from the index) and the
+ * partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left by a crash is rolled
+ * back the same way on the next run, and so is a copy during which the partition's leader epoch changed (this broker
+ * may no longer lead). Nothing is data before COPY_FINISHED is durable.
  *
  * <p><b>Expiry.</b> The oldest COPY_FINISHED segments are deleted while they lie wholly below the log start offset,
  * are older than {@code retention.ms} (by their max timestamp), or can go without the log (local segments not yet
  * copied plus remote segments) falling below {@code retention.bytes}; deletion stops at the first segment that must
  * stay, so the remote tier stays contiguous. Then the partition hears its new remote log start offset. Turning
  * tiering off with {@code remote.log.delete.on.disable} deletes everything remote (KIP-950).
+ *
+ * <p><b>Manifests.</b> With a {@link SegmentManifestStorage}, every segment in the backend has a manifest there that
+ * says as much as the index: it is written in state COPY_FINISHED before the index says COPY_FINISHED, overwritten
+ * with DELETE_STARTED before any data is deleted, and deleted after the data. So a manifest never points readers at
+ * data that may be gone, and an index rebuilt from the manifests ({@link RemoteIndexRebuild}) resumes an interrupted
+ * deletion. Without one the index is the only record of the remote tier.
  *
  * <p>Thread-safety: all public methods may be called from any thread. The copy, expiry and unregistration of one
  * partition are serialized by a per-partition lock; different partitions run in parallel up to the pool's size.
@@ -79,6 +87,9 @@ public final class RemoteLogManager implements AutoCloseable {
 
     private final int brokerId;
     private final RemoteStorageManager storage;
+    /** The backend's manifests, or null when the backend keeps none. */
+    private final SegmentManifestStorage manifests;
+
     private final RemoteIndexStore store;
     private final ScheduledExecutorService executor;
     private final Time time;
@@ -93,9 +104,21 @@ public final class RemoteLogManager implements AutoCloseable {
     private long taskIntervalMs = -1;
     private volatile boolean closed;
 
+    /** A manager whose backend keeps no manifests: the index cannot be rebuilt from the backend. */
+    public RemoteLogManager(
+            int brokerId,
+            RemoteStorageManager storage,
+            RemoteIndexStore store,
+            ScheduledExecutorService executor,
+            Time time,
+            OptionalLong copyMaxBytesPerSecond) {
+        this(brokerId, storage, null, store, executor, time, copyMaxBytesPerSecond);
+    }
+
     /**
      * @param brokerId this broker's id, written into segment metadata
      * @param storage the backend (not closed by this manager)
+     * @param manifests where the backend keeps segment manifests, or null when it keeps none
      * @param store the broker's remote index (not closed by this manager)
      * @param executor the bounded pool for copy and expiry tasks, sized by {@value #COPIER_THREAD_POOL_SIZE_CONFIG}
      *     (see {@link #newTaskPool}); owned by this manager and shut down by {@link #close()}
@@ -105,12 +128,14 @@ public final class RemoteLogManager implements AutoCloseable {
     public RemoteLogManager(
             int brokerId,
             RemoteStorageManager storage,
+            SegmentManifestStorage manifests,
             RemoteIndexStore store,
             ScheduledExecutorService executor,
             Time time,
             OptionalLong copyMaxBytesPerSecond) {
         this.brokerId = brokerId;
         this.storage = Objects.requireNonNull(storage, "storage");
+        this.manifests = manifests;
         this.store = Objects.requireNonNull(store, "store");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.time = Objects.requireNonNull(time, "time");
@@ -382,27 +407,29 @@ public final class RemoteLogManager implements AutoCloseable {
             List<TimestampOffset> timeEntries =
                     LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
             store.putIndexEntries(started.id(), offsetEntries, timeEntries);
+            RemoteSegment finished = new RemoteSegment(
+                    started.id(),
+                    started.startOffset(),
+                    started.endOffset(),
+                    started.maxTimestampMs(),
+                    started.sizeInBytes(),
+                    started.leaderEpochs(),
+                    brokerId,
+                    RemoteSegmentState.COPY_FINISHED,
+                    time.milliseconds(),
+                    custom.map(CustomMetadata::value).orElse(null));
+            if (manifests != null) {
+                // before the index says COPY_FINISHED: a segment the index offers to readers can always be rebuilt
+                manifests.putManifest(
+                        metadataFor(state.tip(), finished),
+                        new SegmentManifest(finished, offsetEntries, timeEntries).toBytes());
+            }
             if (state.partition.leaderEpoch() != leaderEpoch) {
                 // another broker may lead and copy now; only the leader of one epoch may finish a copy
                 throw new RemoteStorageException("The leader epoch of " + state.tip() + " moved from " + leaderEpoch
                         + " to " + state.partition.leaderEpoch() + " during the copy");
             }
-            long now = time.milliseconds();
-            if (custom.isPresent()) {
-                store.putSegment(new RemoteSegment(
-                        started.id(),
-                        started.startOffset(),
-                        started.endOffset(),
-                        started.maxTimestampMs(),
-                        started.sizeInBytes(),
-                        started.leaderEpochs(),
-                        brokerId,
-                        RemoteSegmentState.COPY_FINISHED,
-                        now,
-                        custom.get().value()));
-            } else {
-                store.updateState(started.id(), RemoteSegmentState.COPY_FINISHED, now);
-            }
+            store.putSegment(finished);
         } catch (RemoteStorageException | IOException | RuntimeException e) {
             copyErrors.increment();
             log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
@@ -511,7 +538,10 @@ public final class RemoteLogManager implements AutoCloseable {
         store.deletePartition(key(tip));
     }
 
-    /** Takes a segment in any state through DELETE_STARTED, backend delete and DELETE_FINISHED, out of the index. */
+    /**
+     * Takes a segment in any state through DELETE_STARTED, backend delete and DELETE_FINISHED, out of the index; its
+     * manifest says DELETE_STARTED before the data goes and is deleted after it.
+     */
     private void delete(TopicIdPartition tip, RemoteSegment segment) throws RemoteStorageException {
         try {
             RemoteSegment deleting = segment;
@@ -520,14 +550,27 @@ public final class RemoteLogManager implements AutoCloseable {
                 deleting = store.updateState(segment.id(), RemoteSegmentState.DELETE_STARTED, time.milliseconds());
             }
             if (deleting.state() == RemoteSegmentState.DELETE_STARTED) {
+                // again when resuming a deletion: the write that should have done it may have failed
+                putDeleteStartedManifest(tip, deleting);
                 storage.deleteLogSegmentData(metadataFor(tip, deleting));
                 store.updateState(segment.id(), RemoteSegmentState.DELETE_FINISHED, time.milliseconds());
+            }
+            if (manifests != null) {
+                manifests.deleteManifest(metadataFor(tip, segment));
             }
             store.removeSegment(segment.id());
         } catch (RemoteStorageException | RuntimeException e) {
             deleteErrors.increment();
             throw e;
         }
+    }
+
+    private void putDeleteStartedManifest(TopicIdPartition tip, RemoteSegment deleting) throws RemoteStorageException {
+        if (manifests == null) {
+            return;
+        }
+        SegmentManifest manifest = store.manifest(deleting.id()).orElseThrow();
+        manifests.putManifest(metadataFor(tip, deleting), manifest.toBytes());
     }
 
     private static RemoteLogSegmentMetadata metadataFor(TopicIdPartition tip, RemoteSegment segment) {

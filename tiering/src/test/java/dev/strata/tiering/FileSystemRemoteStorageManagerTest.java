@@ -12,12 +12,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
@@ -251,6 +254,70 @@ class FileSystemRemoteStorageManagerTest {
     }
 
     @Test
+    void manifestsAreWrittenNextToTheSegmentListedReplacedAndDeleted() throws Exception {
+        RemoteLogSegmentMetadata first = metadata(0, 1000);
+        RemoteLogSegmentMetadata second = metadata(100, 1000);
+        RemoteLogSegmentMetadata elsewhere = metadata(new TopicIdPartition(Uuid.randomUuid(), 0, "payments"), 0, 1000);
+        rsm.putManifest(first, bytes("first"));
+        rsm.putManifest(second, bytes("second"));
+        rsm.putManifest(elsewhere, bytes("elsewhere"));
+
+        assertThat(remoteFile(first, "manifest")).hasBinaryContent(bytes("first"));
+        assertThat(listedManifests()).containsExactlyInAnyOrder("first", "second", "elsewhere");
+
+        rsm.putManifest(first, bytes("first, now deleting"));
+        assertThat(listedManifests()).containsExactlyInAnyOrder("first, now deleting", "second", "elsewhere");
+
+        rsm.deleteManifest(first);
+        rsm.deleteManifest(first);
+        rsm.deleteManifest(metadata(new TopicIdPartition(Uuid.randomUuid(), 9, "never"), 0, 10));
+        assertThat(listedManifests()).containsExactlyInAnyOrder("second", "elsewhere");
+        assertThat(fileNames(partitionDir())).containsExactly(baseName(second) + ".manifest");
+    }
+
+    @Test
+    void aManifestOutlivesTheSegmentsDataUntilItIsDeleted() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, true);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.copyLogSegmentData(segment, local.data());
+        rsm.putManifest(segment, bytes("deleting"));
+
+        rsm.deleteLogSegmentData(segment);
+        rsm.copyLogSegmentData(metadata(100, 1000), local.data());
+
+        assertThat(listedManifests())
+                .as("neither the delete nor the next copy takes the manifest for debris")
+                .containsExactly("deleting");
+        rsm.deleteManifest(segment);
+        assertThat(listedManifests()).isEmpty();
+    }
+
+    @Test
+    void listingFindsOnlyManifestsWhereSegmentsLive() throws Exception {
+        assertThat(listedManifests()).as("an empty tier").isEmpty();
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        rsm.putManifest(segment, bytes("real"));
+        Files.write(remoteFile(segment, "manifest.tmp"), bytes("interrupted write"));
+        Files.write(partitionDir().resolve("notes.manifest"), bytes("not a segment"));
+        Files.write(remote.resolve(baseName(segment) + ".manifest"), bytes("not in a partition directory"));
+        Path deeper = Files.createDirectories(partitionDir().resolve("deeper"));
+        Files.write(deeper.resolve(baseName(segment) + ".manifest"), bytes("too deep"));
+
+        assertThat(listedManifests()).containsExactly("real");
+    }
+
+    @Test
+    void deletingAManifestAlsoRemovesAnInterruptedWriteOfIt() throws Exception {
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        Files.createDirectories(partitionDir());
+        Files.write(remoteFile(segment, "manifest.tmp"), bytes("interrupted write"));
+
+        rsm.deleteManifest(segment);
+
+        assertThat(fileNames(partitionDir())).isEmpty();
+    }
+
+    @Test
     void corruptIndexIsAnErrorNotData() throws Exception {
         LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, true);
         RemoteLogSegmentMetadata segment = metadata(0, 1000);
@@ -345,6 +412,23 @@ class FileSystemRemoteStorageManagerTest {
                 .resolve(String.format(
                         "%020d-%s.%s",
                         segment.startOffset(), segment.remoteLogSegmentId().id(), suffix));
+    }
+
+    private List<String> listedManifests() throws RemoteStorageException {
+        try (Stream<byte[]> manifests = rsm.listManifests()) {
+            return manifests
+                    .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
+                    .toList();
+        }
+    }
+
+    private static String baseName(RemoteLogSegmentMetadata segment) {
+        return String.format(
+                "%020d-%s", segment.startOffset(), segment.remoteLogSegmentId().id());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static void flipByte(Path file, int position) throws IOException {

@@ -7,6 +7,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentId;
 import dev.strata.index.RemoteSegmentState;
+import dev.strata.index.SegmentManifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentState;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -367,6 +369,119 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void theManifestIsWrittenAfterTheDataAndBeforeTheIndexSaysCopyFinished() throws Exception {
+        RecordingManifestStorage manifests = useManifests();
+
+        copySegments(2);
+
+        assertThat(manifests.events())
+                .containsExactly(
+                        "put COPY_FINISHED (index COPY_STARTED, data present)",
+                        "put COPY_FINISHED (index COPY_STARTED, data present)");
+        assertThat(listedManifests())
+                .as("each manifest says what the index says, entries included")
+                .containsExactlyInAnyOrderElementsOf(storedManifests());
+    }
+
+    @Test
+    void aFailedCopyLeavesNoManifest() throws Exception {
+        RecordingManifestStorage manifests = useManifests();
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(manifests.events())
+                .as("the rollback deletes like any deletion")
+                .containsExactly(
+                        "put DELETE_STARTED (index DELETE_STARTED, data present)",
+                        "delete (index DELETE_FINISHED, data gone)");
+        assertThat(listedManifests()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+    }
+
+    @Test
+    void aFailedManifestWriteFailsTheCopyWhichIsRolledBackAndRetried() throws Exception {
+        RecordingManifestStorage manifests = useManifests();
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manifests.failWritesOf(RemoteSegmentState.COPY_FINISHED);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(partition.highestRemoteOffsets()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(listedManifests()).isEmpty();
+        assertThat(manager.stats().copyErrors()).isEqualTo(1);
+
+        manifests.failWritesOf(null);
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L);
+        assertThat(listedManifests()).containsExactlyElementsOf(storedManifests());
+    }
+
+    @Test
+    void aDeletionMarksTheManifestDeleteStartedBeforeTheDataGoesAndDeletesItLast() throws Exception {
+        RecordingManifestStorage manifests = useManifests();
+        copySegments(3);
+        partition.logStartOffset(15);
+
+        manager.runExpiryOnce(tip);
+
+        assertThat(manifests.events())
+                .hasSize(3 + 2)
+                .endsWith(
+                        "put DELETE_STARTED (index DELETE_STARTED, data present)",
+                        "delete (index DELETE_FINISHED, data gone)");
+        assertThat(listedManifests())
+                .extracting(manifest -> manifest.segment().startOffset())
+                .containsExactlyInAnyOrder(10L, 20L);
+    }
+
+    @Test
+    void aDeletionWhoseManifestCannotBeMarkedDeletesNoDataAndIsResumed() throws Exception {
+        RecordingManifestStorage manifests = useManifests();
+        copySegments(2);
+        partition.logStartOffset(15);
+        manifests.failWritesOf(RemoteSegmentState.DELETE_STARTED);
+
+        manager.runExpiryOnce(tip);
+
+        assertThat(remoteLogFiles()).hasSize(2);
+        assertThat(listedManifests())
+                .extracting(manifest -> manifest.segment().state())
+                .containsOnly(RemoteSegmentState.COPY_FINISHED);
+
+        manifests.failWritesOf(null);
+        manager.runExpiryOnce(tip);
+
+        assertThat(remoteLogFiles()).hasSize(1);
+        assertThat(listedManifests())
+                .extracting(manifest -> manifest.segment().startOffset())
+                .containsExactly(10L);
+        assertThat(store.segments(RemoteLogManager.key(tip)))
+                .extracting(RemoteSegment::startOffset)
+                .containsExactly(10L);
+    }
+
+    @Test
+    void deletingATopicDeletesEveryManifest() throws Exception {
+        useManifests();
+        copySegments(3);
+
+        manager.unregister(tip, true);
+
+        assertThat(listedManifests()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+    }
+
+    @Test
     void startupRunsTheTasksOfEveryRegisteredPartition() throws Exception {
         manager.close();
         manager = newManager(Time.SYSTEM, OptionalLong.empty());
@@ -383,6 +498,27 @@ class RemoteLogManagerTest {
             Thread.onSpinWait();
         }
         assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+    }
+
+    /** Replaces the manager with one that keeps manifests in the filesystem backend. */
+    private RecordingManifestStorage useManifests() {
+        manager.close();
+        RecordingManifestStorage manifests = new RecordingManifestStorage(fileSystem, store);
+        manager = new RemoteLogManager(
+                1, storage, manifests, store, RemoteLogManager.newTaskPool(2), time, OptionalLong.empty());
+        return manifests;
+    }
+
+    private List<SegmentManifest> listedManifests() throws RemoteStorageException {
+        try (Stream<byte[]> manifests = fileSystem.listManifests()) {
+            return manifests.map(SegmentManifest::fromBytes).toList();
+        }
+    }
+
+    private List<SegmentManifest> storedManifests() {
+        return store.segments(RemoteLogManager.key(tip)).stream()
+                .map(segment -> store.manifest(segment.id()).orElseThrow())
+                .toList();
     }
 
     private RemoteLogManager newManager(Time clock, OptionalLong bytesPerSecond) {

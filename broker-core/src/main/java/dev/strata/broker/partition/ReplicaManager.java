@@ -4,6 +4,7 @@ import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.tiering.LogTieredPartition;
 import dev.strata.broker.tiering.RemoteTier;
+import dev.strata.tiering.RemoteLogManager;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -93,8 +94,15 @@ public final class ReplicaManager {
         }
         if (tiered.add(partition.topicPartition())) {
             TopicIdPartition tip = new TopicIdPartition(partition.topicId(), partition.topicPartition());
-            remoteTier.manager().highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
-            remoteTier.manager().register(new LogTieredPartition(partition));
+            RemoteLogManager manager = remoteTier.manager();
+            manager.highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
+            // The remote tier may start above the checkpointed log start offset: the broker stopped between a remote
+            // deletion and the next checkpoint, or the remote index was rebuilt with deletions still to finish.
+            long remoteLogStart = manager.remoteLogStartOffset(tip);
+            if (remoteLogStart > 0) {
+                partition.log().onRemoteLogStartOffset(remoteLogStart);
+            }
+            manager.register(new LogTieredPartition(partition));
         }
     }
 

@@ -3,9 +3,11 @@ package dev.strata.broker.tiering;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.RemoteIndexRebuild;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
 import dev.strata.tiering.RemoteStorageManagers;
+import dev.strata.tiering.SegmentManifestStorage;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +52,10 @@ public final class RemoteTier implements AutoCloseable {
         this.taskIntervalMs = taskIntervalMs;
     }
 
-    /** Loads the backend and opens the index, the manager and the cache; nothing runs until {@link #startup()}. */
+    /**
+     * Loads the backend and opens the index (rebuilding it from the backend's manifests if it is empty), the manager
+     * and the cache; nothing runs until {@link #startup()}.
+     */
     public static RemoteTier open(BrokerConfig config) {
         RemoteStorageManager storage =
                 RemoteStorageManagers.load(config.remoteLogStorageManagerClassName(), config.rsmConfigs());
@@ -57,11 +63,17 @@ public final class RemoteTier implements AutoCloseable {
         ExecutorService readerPool = null;
         try {
             index = RemoteIndexStore.open(config.remoteLogIndexDir());
+            SegmentManifestStorage manifests =
+                    SegmentManifestStorages.of(storage).orElse(null);
+            if (manifests != null) {
+                RemoteIndexRebuild.rebuildIfLost(index, manifests);
+            }
             readerPool = Executors.newFixedThreadPool(
                     config.remoteLogReaderThreads(), new DefaultThreadFactory("strata-remote-reader", true));
             RemoteLogManager manager = new RemoteLogManager(
                     config.nodeId(),
                     storage,
+                    manifests,
                     index,
                     RemoteLogManager.newTaskPool(config.remoteLogManagerCopierThreadPoolSize()),
                     Time.SYSTEM,
@@ -73,7 +85,7 @@ public final class RemoteTier implements AutoCloseable {
                     config.rsmConfigs().keySet(),
                     config.remoteLogIndexDir());
             return new RemoteTier(storage, index, manager, readerPool, cache, config.remoteLogManagerTaskIntervalMs());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RemoteStorageException | RuntimeException e) {
             if (readerPool != null) {
                 readerPool.shutdownNow();
             }
@@ -83,6 +95,9 @@ public final class RemoteTier implements AutoCloseable {
             closeQuietly(storage);
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("Cannot open the remote index " + config.remoteLogIndexDir(), io);
+            }
+            if (e instanceof RemoteStorageException rse) {
+                throw new IllegalStateException(rse.getMessage(), rse);
             }
             throw (RuntimeException) e;
         }

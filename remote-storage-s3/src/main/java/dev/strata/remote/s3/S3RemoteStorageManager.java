@@ -12,6 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
@@ -52,10 +56,17 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * <p>Retries with backoff on throttling and transient errors happen inside the S3 client ({@link S3ClientFactory}); an
  * error that survives them becomes a {@link RemoteStorageException}, a missing object a
  * {@link RemoteResourceNotFoundException}. Thread-safe once configured.
+ *
+ * <p>Segment manifests, beyond Kafka's SPI: {@link #putManifest}, {@link #deleteManifest} and {@link #listManifests}
+ * keep one small object per segment under {@link SegmentObjectKeys#manifestKey}, which Strata's broker writes as it
+ * tiers and lists to rebuild its remote index. They are opaque bytes here (their format and checksum belong to Strata's
+ * index), so this plugin still depends on nothing but Kafka's SPI and the AWS SDK; Apache Kafka never calls them.
  */
 public final class S3RemoteStorageManager implements RemoteStorageManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
+    /** Keys per ListObjectsV2 page, S3's maximum. */
+    private static final int LIST_PAGE_SIZE = 1000;
 
     // set by configure, before the broker calls anything else; volatile so any thread sees them
     private volatile S3StorageConfig config;
@@ -176,6 +187,57 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
             throw failure;
         }
         LOG.debug("Deleted segment {}", segment.remoteLogSegmentId());
+    }
+
+    /**
+     * Stores the manifest of {@code segment} under {@link SegmentObjectKeys#manifestKey}, replacing an earlier one,
+     * with the same CRC32C and SHA-256 as every other object.
+     *
+     * @throws RemoteStorageException if the upload fails
+     */
+    public void putManifest(RemoteLogSegmentMetadata segment, byte[] manifest) throws RemoteStorageException {
+        requireConfigured();
+        String key = objectKeys.manifestKey(segment);
+        try {
+            uploadBytes(key, ByteBuffer.wrap(manifest));
+        } catch (SdkException e) {
+            throw failure("Upload of the manifest s3://" + config.bucketName() + "/" + key, e);
+        }
+    }
+
+    /**
+     * Deletes the manifest of {@code segment}; deleting a missing manifest succeeds.
+     *
+     * @throws RemoteStorageException if the delete fails
+     */
+    public void deleteManifest(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        requireConfigured();
+        String key = objectKeys.manifestKey(segment);
+        try {
+            s3.deleteObject(b -> b.bucket(config.bucketName()).key(key));
+        } catch (NoSuchKeyException e) {
+            // already gone
+        } catch (SdkException e) {
+            throw failure("Delete of the manifest s3://" + config.bucketName() + "/" + key, e);
+        }
+    }
+
+    /**
+     * Every manifest under the configured key prefix, in key order, listed with ListObjectsV2 one page at a time and
+     * each read only when the stream reaches it (see {@link ManifestListing}). A failure while listing or reading is an
+     * {@link java.io.UncheckedIOException} thrown by the stream. Manifests carry their own checksum, which the reader
+     * of the bytes checks, so their SHA-256 is not checked here: a corrupt manifest is the reader's to reject.
+     */
+    public Stream<byte[]> listManifests() {
+        return listManifests(LIST_PAGE_SIZE);
+    }
+
+    Stream<byte[]> listManifests(int pageSize) {
+        requireConfigured();
+        ManifestListing listing =
+                new ManifestListing(s3, config.bucketName(), objectKeys, pageSize, this::readManifest);
+        return StreamSupport.stream(
+                Spliterators.spliteratorUnknownSize(listing, Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
     @Override
@@ -319,6 +381,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
 
     private void uploadBytes(String key, ByteBuffer bytes, List<String> attempted) {
         attempted.add(key);
+        uploadBytes(key, bytes);
+    }
+
+    private void uploadBytes(String key, ByteBuffer bytes) {
         String digest = Sha256.of(bytes);
         s3.putObject(
                 b -> b.bucket(config.bucketName())
@@ -326,6 +392,22 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
                         .metadata(Map.of(Sha256.METADATA_KEY, digest))
                         .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
                 RequestBody.fromByteBuffer(bytes.duplicate()));
+    }
+
+    /** The manifest's bytes, or null if it was deleted since it was listed. */
+    private byte[] readManifest(String key) {
+        try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
+            return response.readAllBytes();
+        } catch (S3Exception e) {
+            // NoSuchKey from S3; a bare 404 from some compatible stores
+            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                return null;
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Read of the manifest s3://" + config.bucketName() + "/" + key + " failed", e);
+        }
     }
 
     private static InputStream openRegion(Path file, long offset, long length) {

@@ -2,6 +2,7 @@ package dev.strata.remote.s3;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 
@@ -13,8 +14,18 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
  * instead of leaving orphans, and a delete can name every object without listing the bucket. The topic id keeps a
  * re-created topic of the same name apart from the old one; the zero-padded start offset makes a lexicographic
  * listing of a partition come out in offset order, like the file names of a Kafka log directory.
+ *
+ * <p>A segment's manifest, which Strata's tiering writes and lists to rebuild its index, has the same stem with the
+ * suffix {@value #MANIFEST_SUFFIX}. It is not one of the segment's files ({@link #keys}): it outlives their deletion.
  */
 public final class SegmentObjectKeys {
+
+    /** Suffix of a segment manifest's key. */
+    public static final String MANIFEST_SUFFIX = "manifest";
+
+    /** What follows the prefix in a manifest's key: topic and id, partition, offset and segment uuid, suffix. */
+    private static final Pattern MANIFEST_KEY_TAIL =
+            Pattern.compile("[^/]+-[A-Za-z0-9_-]{22}/\\d+/\\d{20}-[A-Za-z0-9_-]{22}\\." + MANIFEST_SUFFIX);
 
     private final String prefix;
 
@@ -35,6 +46,25 @@ public final class SegmentObjectKeys {
             keys.put(type, base + "." + type.suffix());
         }
         return keys;
+    }
+
+    /** The key of the segment's manifest. */
+    public String manifestKey(RemoteLogSegmentMetadata segment) {
+        return segmentPrefix(segment) + "." + MANIFEST_SUFFIX;
+    }
+
+    /** The prefix every key of this layout starts with: the configured key prefix. */
+    public String prefix() {
+        return prefix;
+    }
+
+    /**
+     * Whether {@code key} is the key of a manifest in this layout: the prefix, then exactly the topic, partition and
+     * segment levels. Keys under a longer prefix (another cluster's, when this prefix is empty) do not match.
+     */
+    public boolean isManifestKey(String key) {
+        return key.startsWith(prefix)
+                && MANIFEST_KEY_TAIL.matcher(key.substring(prefix.length())).matches();
     }
 
     /** The common prefix of every object of one partition, ending in '/'. */

@@ -15,6 +15,7 @@ import io.minio.messages.Item;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
@@ -33,6 +37,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * What {@link S3RemoteStorageManager} must do against any S3 store: copy a segment, read it back whole and by range,
@@ -93,6 +99,12 @@ abstract class RemoteStorageRoundTripContract {
 
     /** A manager on this store with the Aiven-style keys, plus {@code overrides}. */
     S3RemoteStorageManager manager(Map<String, String> overrides) {
+        S3RemoteStorageManager manager = new S3RemoteStorageManager();
+        manager.configure(config(overrides));
+        return manager;
+    }
+
+    private Map<String, String> config(Map<String, String> overrides) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "storage.s3.bucket.name",
                 BUCKET,
@@ -111,9 +123,7 @@ abstract class RemoteStorageRoundTripContract {
                 "s3.retry.backoff.max.ms",
                 "100"));
         config.putAll(overrides);
-        S3RemoteStorageManager manager = new S3RemoteStorageManager();
-        manager.configure(config);
-        return manager;
+        return config;
     }
 
     @Test
@@ -259,6 +269,95 @@ abstract class RemoteStorageRoundTripContract {
         try (InputStream in = rsm.fetchLogSegment(segment.metadata(), 0)) {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class).hasMessageContaining("Corrupted");
         }
+    }
+
+    @Test
+    void aManifestIsStoredNextToItsSegmentAndOutlivesTheSegmentsDataUntilDeleted() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 42, 10_000, false);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        rsm.putManifest(segment.metadata(), utf8("finished"));
+        rsm.putManifest(segment.metadata(), utf8("deleting"));
+
+        String key = PREFIX + "orders-" + partition.topicId() + "/7/00000000000000000042-"
+                + segment.metadata().remoteLogSegmentId().id() + ".manifest";
+        assertThat(new SegmentObjectKeys(PREFIX).manifestKey(segment.metadata()))
+                .isEqualTo(key);
+        assertThat(listKeys(partitionPrefix())).hasSize(6).contains(key);
+        assertThat(stat(key).userMetadata().getFirst(Sha256.METADATA_KEY)).isEqualTo(Sha256.of(utf8("deleting")));
+
+        rsm.deleteLogSegmentData(segment.metadata());
+        assertThat(listKeys(partitionPrefix())).containsExactly(key);
+        try (InputStream in = minio.getObject(
+                GetObjectArgs.builder().bucket(BUCKET).object(key).build())) {
+            assertThat(in.readAllBytes()).isEqualTo(utf8("deleting"));
+        }
+
+        rsm.deleteManifest(segment.metadata());
+        rsm.deleteManifest(segment.metadata());
+        assertThat(listKeys(partitionPrefix())).isEmpty();
+    }
+
+    @Test
+    void listingPagesThroughEveryManifestUnderThePrefixAndSkipsTheSegmentsObjects() throws Exception {
+        String prefix = "paged-" + UUID.randomUUID() + "/";
+        TopicIdPartition other = SegmentFiles.newPartition(0);
+        List<String> written = new ArrayList<>();
+        try (S3RemoteStorageManager paged = manager(Map.of("key.prefix", prefix));
+                S3Client s3 = S3ClientFactory.create(S3StorageConfig.parse(config(Map.of())))) {
+            for (int i = 0; i < 7; i++) {
+                SegmentFiles segment = SegmentFiles.write(dir, i % 2 == 0 ? partition : other, i * 1000L, 1000, false);
+                paged.copyLogSegmentData(segment.metadata(), segment.data());
+                paged.putManifest(segment.metadata(), utf8("manifest " + i));
+                written.add("manifest " + i);
+            }
+            assertThat(listKeys(prefix)).hasSize(7 * 6);
+            ListObjectsV2Response firstPage =
+                    s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(prefix).maxKeys(2));
+            assertThat(firstPage.isTruncated())
+                    .as("the store pages at max-keys")
+                    .isTrue();
+            assertThat(firstPage.contents()).hasSize(2);
+
+            assertThat(texts(paged.listManifests(2)))
+                    .as("21 pages of 2 keys, most without a manifest")
+                    .containsExactlyInAnyOrderElementsOf(written);
+            assertThat(texts(paged.listManifests())).containsExactlyInAnyOrderElementsOf(written);
+        }
+    }
+
+    @Test
+    void withoutAKeyPrefixManifestsLiveAtTheRootAndManifestsUnderAPrefixAreNotListed() throws Exception {
+        String prefix = "prefixed-" + UUID.randomUUID() + "/";
+        try (S3RemoteStorageManager unprefixed = manager(Map.of("key.prefix", ""));
+                S3RemoteStorageManager prefixed = manager(Map.of("key.prefix", prefix))) {
+            RemoteLogSegmentMetadata atRoot =
+                    SegmentFiles.write(dir, partition, 0, 100, false).metadata();
+            RemoteLogSegmentMetadata underPrefix =
+                    SegmentFiles.write(dir, partition, 100, 100, false).metadata();
+            unprefixed.putManifest(atRoot, utf8("at the root"));
+            prefixed.putManifest(underPrefix, utf8("under a prefix"));
+
+            assertThat(listKeys("orders-" + partition.topicId() + "/"))
+                    .containsExactly(new SegmentObjectKeys("").manifestKey(atRoot));
+            assertThat(texts(unprefixed.listManifests())).containsExactly("at the root");
+            assertThat(texts(prefixed.listManifests())).containsExactly("under a prefix");
+
+            unprefixed.deleteManifest(atRoot);
+            assertThat(texts(unprefixed.listManifests())).isEmpty();
+            assertThat(texts(prefixed.listManifests())).containsExactly("under a prefix");
+        }
+    }
+
+    static List<String> texts(Stream<byte[]> manifests) {
+        try (manifests) {
+            return manifests
+                    .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
+                    .toList();
+        }
+    }
+
+    static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Re-uploads an object through MinIO with one byte flipped, keeping (or dropping) its user metadata. */

@@ -3,9 +3,11 @@ package dev.strata.remote.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +44,40 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
 
     @Test
     void copyFailsAfterRetriesWithinBoundedTimeWhenTheEndpointIsDown(@TempDir Path segmentDir) throws Exception {
+        S3RemoteStorageManager rsm = managerOfAStoppedEndpoint();
+        SegmentFiles segment = SegmentFiles.write(segmentDir, SegmentFiles.newPartition(0), 0, 10_000, true);
+
+        long started = System.nanoTime();
+        try {
+            assertThatThrownBy(() -> rsm.copyLogSegmentData(segment.metadata(), segment.data()))
+                    .isInstanceOf(RemoteStorageException.class)
+                    .hasMessageContaining("Copy of segment")
+                    .rootCause()
+                    .hasMessageContaining("Connection refused");
+        } finally {
+            rsm.close();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).as("retries back off, then give up").isLessThan(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void manifestCallsFailWithTheStoreWhenTheEndpointIsDown(@TempDir Path segmentDir) throws Exception {
+        RemoteLogSegmentMetadata segment = SegmentFiles.write(segmentDir, SegmentFiles.newPartition(0), 0, 100, false)
+                .metadata();
+        try (S3RemoteStorageManager rsm = managerOfAStoppedEndpoint()) {
+            assertThatThrownBy(() -> rsm.putManifest(segment, new byte[] {1}))
+                    .isInstanceOf(RemoteStorageException.class)
+                    .hasMessageContaining("Upload of the manifest");
+            assertThatThrownBy(() -> rsm.deleteManifest(segment)).isInstanceOf(RemoteStorageException.class);
+            assertThatThrownBy(() -> texts(rsm.listManifests()))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageContaining("List of s3://" + BUCKET + "/");
+        }
+    }
+
+    /** A manager configured against an S3Proxy that has been stopped, with short retries. */
+    private static S3RemoteStorageManager managerOfAStoppedEndpoint() throws Exception {
         S3RemoteStorageManager rsm;
         try (S3ProxyFixture doomed = S3ProxyFixture.start()) {
             rsm = new S3RemoteStorageManager();
@@ -57,19 +93,6 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
                     "s3.api.call.timeout.ms", "5000"));
             doomed.stop();
         }
-        SegmentFiles segment = SegmentFiles.write(segmentDir, SegmentFiles.newPartition(0), 0, 10_000, true);
-
-        long started = System.nanoTime();
-        try {
-            assertThatThrownBy(() -> rsm.copyLogSegmentData(segment.metadata(), segment.data()))
-                    .isInstanceOf(RemoteStorageException.class)
-                    .hasMessageContaining("Copy of segment")
-                    .rootCause()
-                    .hasMessageContaining("Connection refused");
-        } finally {
-            rsm.close();
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-        assertThat(took).as("retries back off, then give up").isLessThan(Duration.ofSeconds(15));
+        return rsm;
     }
 }

@@ -46,6 +46,37 @@ class SegmentObjectKeysTest {
     }
 
     @Test
+    void theManifestSharesTheStemAndIsNotOneOfTheSegmentsFiles() {
+        SegmentObjectKeys keys = new SegmentObjectKeys("tier/");
+
+        String manifest = keys.manifestKey(segment);
+
+        assertThat(manifest)
+                .isEqualTo(
+                        "tier/payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.manifest");
+        assertThat(keys.keys(segment).values()).doesNotContain(manifest);
+        assertThat(keys.isManifestKey(manifest)).isTrue();
+    }
+
+    @Test
+    void onlyManifestsOfTheLayoutUnderTheExactPrefixAreManifestKeys() {
+        String tail = "payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg";
+        SegmentObjectKeys root = new SegmentObjectKeys("");
+        SegmentObjectKeys tier = new SegmentObjectKeys("tier/");
+
+        assertThat(root.isManifestKey(tail + ".manifest")).isTrue();
+        assertThat(root.isManifestKey("tier/" + tail + ".manifest"))
+                .as("another prefix's manifest")
+                .isFalse();
+        assertThat(tier.isManifestKey("tier/" + tail + ".manifest")).isTrue();
+        assertThat(tier.isManifestKey(tail + ".manifest")).isFalse();
+        assertThat(tier.isManifestKey("tier/" + tail + ".log")).isFalse();
+        assertThat(tier.isManifestKey("tier/" + tail + ".manifest.bak")).isFalse();
+        assertThat(tier.isManifestKey("tier/payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/notes.manifest"))
+                .isFalse();
+    }
+
+    @Test
     void everyIndexTypeHasItsObject() {
         for (IndexType type : IndexType.values()) {
             assertThat(SegmentFileType.of(type)).isNotEqualTo(SegmentFileType.LOG);

@@ -1,0 +1,47 @@
+package dev.strata.tiering;
+
+import java.util.stream.Stream;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+
+/**
+ * Where a backend keeps the manifest of each remote segment (a {@code dev.strata.index.SegmentManifest}: the
+ * segment's metadata, state and index entries), next to the segment's own objects. Listing every manifest restores a
+ * broker's lost remote index ({@link RemoteIndexRebuild}), so the backend, not the broker's disk, is the durable
+ * record of remote history.
+ *
+ * <p>A Strata extension of Kafka's {@link RemoteStorageManager}, which can neither write an object of its own choosing
+ * nor list. {@link FileSystemRemoteStorageManager} implements it; the S3 backend has methods of the same meaning,
+ * which the broker adapts. The signatures use only JDK and {@code kafka-storage-api} types, so that a backend can
+ * offer it without depending on Strata. A manifest is opaque bytes here: its format and checksum belong to the index.
+ *
+ * <p>Implementations are thread-safe. The remote log manager never writes two manifests of one segment at once.
+ */
+public interface SegmentManifestStorage {
+
+    /**
+     * Stores the manifest of {@code segment}, replacing the one stored before. Once this returns, the manifest is
+     * durable and {@link #listManifests()} returns it.
+     *
+     * @throws RemoteStorageException if it cannot be stored; a manifest stored before may then remain
+     */
+    void putManifest(RemoteLogSegmentMetadata segment, byte[] manifest) throws RemoteStorageException;
+
+    /**
+     * Deletes the manifest of {@code segment}. Deleting a manifest that does not exist succeeds.
+     *
+     * @throws RemoteStorageException if it cannot be deleted
+     */
+    void deleteManifest(RemoteLogSegmentMetadata segment) throws RemoteStorageException;
+
+    /**
+     * Every manifest the backend holds, in no particular order, each read only when the stream reaches it: months of
+     * history may be thousands of manifests, and they are never all in memory at once. A manifest deleted while the
+     * listing runs may be left out. The stream must be closed.
+     *
+     * @throws RemoteStorageException if the listing cannot start; a failure later, while listing or reading, is an
+     *     {@link java.io.UncheckedIOException} thrown by the stream
+     */
+    Stream<byte[]> listManifests() throws RemoteStorageException;
+}
