@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "strata-bench",
         mixinStandardHelpOptions = true,
-        description = "Load driver for Kafka-protocol brokers: produce, consume, e2e and replay workloads.")
+        description =
+                "Load driver for Kafka-protocol brokers: produce, consume, e2e, replay and remote-replay workloads.")
 public final class LoadDriver implements Callable<Integer> {
     static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -40,7 +41,7 @@ public final class LoadDriver implements Callable<Integer> {
     @Option(
             names = "--workload",
             split = ",",
-            description = "produce, consume, e2e, replay (default: produce).",
+            description = "produce, consume, e2e, replay, remote-replay (default: produce).",
             defaultValue = "produce")
     private List<String> workloads;
 
@@ -49,6 +50,11 @@ public final class LoadDriver implements Callable<Integer> {
             description = "Name of the broker in the JSON (default: ${DEFAULT-VALUE}).",
             defaultValue = "broker")
     private String label;
+
+    @Option(
+            names = "--log-dir",
+            description = "The broker's log directory, if it runs on this machine with one; remote-replay needs it.")
+    private Path logDir;
 
     @Option(names = "--output", description = "JSON result file (default: strata-bench-<UTC time>.json).")
     private Path output;
@@ -60,7 +66,7 @@ public final class LoadDriver implements Callable<Integer> {
     public Integer call() throws Exception {
         Instant started = Instant.now();
         List<WorkloadResult> results = new ArrayList<>();
-        WorkloadRunner runner = new WorkloadRunner(bootstrap);
+        WorkloadRunner runner = new WorkloadRunner(bootstrap, logDir);
         for (String w : workloads) {
             results.add(runner.run(spec.toSpec(Workload.parse(w))));
         }
