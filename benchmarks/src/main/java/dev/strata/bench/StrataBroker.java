@@ -11,15 +11,20 @@ import java.util.Map;
 
 /**
  * A Strata broker in a child JVM ({@code dev.strata.broker.StrataServer server.properties}), started the same way
- * and with the same JVM options as {@link KafkaBroker}, so that the two are compared as separate processes.
+ * and with the same JVM options as {@link KafkaBroker}, so that the two are compared as separate processes. It can be
+ * restarted over its data, on the same port (a cold start: empty chunk cache, fresh JIT).
  */
 public final class StrataBroker implements ManagedBroker {
     static final String MAIN_CLASS = "dev.strata.broker.StrataServer";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-    private final ChildProcess process;
+    private final ChildProcess.Launch launch;
+    private final int port;
+    private ChildProcess process;
 
-    private StrataBroker(ChildProcess process) {
+    private StrataBroker(ChildProcess.Launch launch, int port, ChildProcess process) {
+        this.launch = launch;
+        this.port = port;
         this.process = process;
     }
 
@@ -57,7 +62,13 @@ public final class StrataBroker implements ManagedBroker {
         jvm.add("-Dlogback.configurationFile=" + logback);
         ChildProcess.Launch launch = new ChildProcess.Launch(
                 "Strata", dir, classpath, jvm, MAIN_CLASS, List.of(configFile.toString()), "broker.log");
-        return new StrataBroker(ChildProcess.startBroker(launch, port, START_TIMEOUT));
+        return new StrataBroker(launch, port, ChildProcess.startBroker(launch, port, START_TIMEOUT));
+    }
+
+    /** Stops the broker, keeping its data, and starts it again on the same port; its log continues. */
+    void restart() throws IOException, InterruptedException {
+        process.stop();
+        process = ChildProcess.startBroker(launch, port, START_TIMEOUT);
     }
 
     /** INFO to the console (the broker log file), as Kafka logs by default. */
