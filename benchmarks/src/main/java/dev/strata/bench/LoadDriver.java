@@ -62,13 +62,22 @@ public final class LoadDriver implements Callable<Integer> {
     @CommandLine.Mixin
     private SpecOptions spec = new SpecOptions();
 
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec command;
+
     @Override
     public Integer call() throws Exception {
         Instant started = Instant.now();
         List<WorkloadResult> results = new ArrayList<>();
+        List<WorkloadSpec> specs =
+                workloads.stream().map(w -> spec.toSpec(Workload.parse(w))).toList();
+        if (logDir == null && specs.stream().anyMatch(s -> s.workload() == Workload.REMOTE_REPLAY)) {
+            throw new CommandLine.ParameterException(
+                    command.commandLine(), "remote-replay needs --log-dir, the broker's log directory");
+        }
         WorkloadRunner runner = new WorkloadRunner(bootstrap, logDir);
-        for (String w : workloads) {
-            results.add(runner.run(spec.toSpec(Workload.parse(w))));
+        for (WorkloadSpec s : specs) {
+            results.add(runner.run(s));
         }
         Path file = output != null ? output : Path.of("strata-bench-" + STAMP.format(started) + ".json");
         Json.write(file, toJson(label, bootstrap, started, results));

@@ -74,9 +74,11 @@ public final class TieredBench implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Data and logs of the broker and S3Proxy (default: temp directory).")
     private Path workDir;
 
-    /** What the run measured; a step that did not run is null. */
-    private WorkloadResult fill;
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec command;
 
+    // what the run measured, step by step; a step that did not run is null
+    private WorkloadResult fill;
     private WorkloadResult localReplay;
     private Offload offload;
     private WorkloadResult remoteReplay;
@@ -86,7 +88,7 @@ public final class TieredBench implements Callable<Integer> {
     public Integer call() throws Exception {
         if (coldFetches < 0 || tieredMb < 1) {
             throw new CommandLine.ParameterException(
-                    new CommandLine(this), "--tiered-mb must be at least 1 and --cold-fetches not negative");
+                    command.commandLine(), "--tiered-mb must be at least 1 and --cold-fetches not negative");
         }
         Instant started = Instant.now();
         Path out = (resultsDir != null ? resultsDir : Compare.defaultResultsDir())
