@@ -12,10 +12,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 
 /**
  * The topic one workload run uses. A created topic has a name unique to the run and is deleted on {@link #close()};
@@ -113,6 +116,33 @@ final class BenchTopic implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** ListOffsets of every partition, for example {@link OffsetSpec#latestTiered()}. */
+    Map<TopicPartition, Long> offsets(OffsetSpec spec) {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(tp -> request.put(tp, spec));
+        try {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            admin.listOffsets(request)
+                    .all()
+                    .get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> offsets.put(tp, info.offset()));
+            return offsets;
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw failure("list the offsets of " + name, e);
+        }
+    }
+
+    /** Sets one topic config (IncrementalAlterConfigs). */
+    void setConfig(String key, String value) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+        AlterConfigOp op = new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET);
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(op))).all().get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw failure("set " + key + "=" + value + " on " + name, e);
+        }
     }
 
     List<TopicPartition> partitions() {

@@ -21,6 +21,10 @@ import picocli.CommandLine.Option;
  * {@code comparison.json}, {@code comparison.txt} (Strata/Kafka ratios) and {@code comparison.png} into
  * {@code benchmarks/results/<UTC time>/}. The brokers run one after the other, never together, so that neither
  * takes CPU from the other.
+ *
+ * <p>With the {@code remote-replay} workload, S3Proxy runs in a child JVM for the whole comparison and both brokers
+ * tier to it through Strata's S3 backend, each under its own key prefix in one bucket (see {@link S3Tier},
+ * {@link KafkaBroker#tieringConfigs}).
  */
 @Command(
         name = "strata-bench-compare",
@@ -28,6 +32,8 @@ import picocli.CommandLine.Option;
         description = "Runs the same workloads against Apache Kafka and Strata and writes the comparison.")
 public final class Compare implements Callable<Integer> {
     private static final Duration QUICK = Duration.ofSeconds(3);
+    private static final long QUICK_TIERED_MB = 16;
+    private static final String BUCKET = "strata-bench";
 
     @Option(names = "--quick", description = "Each workload phase runs 3 s (a smoke run, not a measurement).")
     private boolean quick;
@@ -43,8 +49,15 @@ public final class Compare implements Callable<Integer> {
             names = "--workload",
             split = ",",
             description = "Workloads (default: ${DEFAULT-VALUE}).",
-            defaultValue = "produce,consume,e2e,replay")
+            defaultValue = "produce,consume,e2e,replay,remote-replay")
     private List<String> workloads;
+
+    @Option(
+            names = "--tiered-mb",
+            description = "MB of records remote-replay tiers and reads back (default: ${DEFAULT-VALUE}; --quick: "
+                    + QUICK_TIERED_MB + ").",
+            defaultValue = "256")
+    private long tieredMb;
 
     @Option(
             names = "--brokers",
@@ -58,6 +71,17 @@ public final class Compare implements Callable<Integer> {
             description = "Apache Kafka's classpath file (default: "
                     + "benchmarks/target/apache-kafka-classpath.txt, or target/... from inside benchmarks/).")
     private Path kafkaClasspath;
+
+    @Option(
+            names = "--s3proxy-classpath",
+            description = "S3Proxy's classpath file (default: benchmarks/target/s3proxy-classpath.txt).")
+    private Path s3proxyClasspath;
+
+    @Option(
+            names = "--s3-plugin-classpath",
+            description = "The runtime dependencies of Strata's S3 backend, which Apache Kafka loads it with (default: "
+                    + "benchmarks/target/s3-plugin-classpath.txt).")
+    private Path s3PluginClasspath;
 
     @Option(names = "--strata-classpath", description = "Classpath of the Strata broker (default: this JVM's).")
     private String strataClasspath;
@@ -80,12 +104,27 @@ public final class Compare implements Callable<Integer> {
         List<WorkloadSpec> specs = new ArrayList<>();
         for (String w : workloads) {
             WorkloadSpec s = specOptions.toSpec(Workload.parse(w));
-            specs.add(quick ? s.withDuration(QUICK) : s);
+            if (s.workload() == Workload.REMOTE_REPLAY) {
+                specs.add(RemoteReplayRun.sized(s, quick ? QUICK_TIERED_MB : tieredMb));
+            } else {
+                specs.add(quick ? s.withDuration(QUICK) : s);
+            }
         }
         Map<String, BrokerRun> runs = new LinkedHashMap<>();
-        for (String b : brokers) {
-            String broker = b.trim().toLowerCase(Locale.ROOT);
-            runs.put(broker, runBroker(broker, specs, work));
+        S3ProxyServer s3 = null;
+        try {
+            if (specs.stream().anyMatch(s -> s.workload() == Workload.REMOTE_REPLAY)) {
+                s3 = S3ProxyServer.start(classpathFile(s3proxyClasspath, S3ProxyServer.DEFAULT_CLASSPATH_FILE), work);
+                System.err.println("S3Proxy listening on " + s3.endpoint() + "; log " + s3.log());
+            }
+            for (String b : brokers) {
+                String broker = b.trim().toLowerCase(Locale.ROOT);
+                runs.put(broker, runBroker(broker, specs, work, s3));
+            }
+        } finally {
+            if (s3 != null) {
+                s3.close();
+            }
         }
         List<ComparisonRow> rows = compare(runs, specs);
         String table = table(rows, runs);
@@ -102,16 +141,16 @@ public final class Compare implements Callable<Integer> {
     }
 
     /** The workloads against one broker; a broker that fails is reported, and the other still runs. */
-    private BrokerRun runBroker(String broker, List<WorkloadSpec> specs, Path work) {
+    private BrokerRun runBroker(String broker, List<WorkloadSpec> specs, Path work, S3ProxyServer s3) {
         System.err.println("== " + broker);
         List<WorkloadResult> results = new ArrayList<>();
         String bootstrap = null;
         Path log = null;
-        try (ManagedBroker running = start(broker, work)) {
+        try (ManagedBroker running = start(broker, work, s3)) {
             bootstrap = running.bootstrap();
             log = running.log();
             System.err.println(broker + " listening on " + bootstrap + "; log " + log);
-            WorkloadRunner runner = new WorkloadRunner(bootstrap);
+            WorkloadRunner runner = new WorkloadRunner(bootstrap, running.dataDir());
             Duration warmup = warmup();
             if (!warmup.isZero()) {
                 System.err.println(broker + ": warming up for " + warmup.toSeconds() + " s (not measured)");
@@ -131,24 +170,35 @@ public final class Compare implements Callable<Integer> {
         return quick ? Duration.ofSeconds(1) : Duration.ofMillis(Math.round(warmupSeconds * 1000));
     }
 
-    private ManagedBroker start(String broker, Path work) throws IOException, InterruptedException {
+    /** Starts the broker; with an object store, tiering to it under a key prefix of the broker's name. */
+    private ManagedBroker start(String broker, Path work, S3ProxyServer s3) throws IOException, InterruptedException {
         return switch (broker) {
-            case "kafka" -> KafkaBroker.start(kafkaClasspathFile(), work);
+            case "kafka" -> KafkaBroker.start(
+                    classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE),
+                    work,
+                    s3 == null
+                            ? Map.of()
+                            : KafkaBroker.tieringConfigs(
+                                    s3.bucket(BUCKET, "kafka/"),
+                                    KafkaBroker.s3PluginClasspath(
+                                            classpathFile(s3PluginClasspath, KafkaBroker.S3_PLUGIN_CLASSPATH_FILE))));
             case "strata" -> StrataBroker.start(
-                    strataClasspath != null ? strataClasspath : System.getProperty("java.class.path"), work);
+                    strataClasspath != null ? strataClasspath : System.getProperty("java.class.path"),
+                    work,
+                    s3 == null ? Map.of() : s3.bucket(BUCKET, "strata/").brokerConfigs());
             default -> throw new IllegalArgumentException("unknown broker " + broker + "; kafka or strata");
         };
     }
 
-    private Path kafkaClasspathFile() {
-        if (kafkaClasspath != null) {
-            return kafkaClasspath;
+    /** The given classpath file, or the default one: relative to the repository root, or to benchmarks/. */
+    static Path classpathFile(Path given, Path fromRoot) {
+        if (given != null) {
+            return given;
         }
-        Path fromRoot = KafkaBroker.DEFAULT_CLASSPATH_FILE;
-        return Files.exists(fromRoot) ? fromRoot : Path.of("target", "apache-kafka-classpath.txt");
+        return Files.exists(fromRoot) ? fromRoot : fromRoot.subpath(1, fromRoot.getNameCount());
     }
 
-    private static Path defaultResultsDir() {
+    static Path defaultResultsDir() {
         return Files.isDirectory(Path.of("benchmarks")) ? Path.of("benchmarks", "results") : Path.of("results");
     }
 
@@ -176,11 +226,11 @@ public final class Compare implements Callable<Integer> {
     static String table(List<ComparisonRow> rows, Map<String, BrokerRun> runs) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(
-                Locale.ROOT, "%-24s %14s %14s %14s%n", "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
+                Locale.ROOT, "%-28s %14s %14s %14s%n", "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
         for (ComparisonRow r : rows) {
             out.append(String.format(
                     Locale.ROOT,
-                    "%-24s %14s %14s %14s%n",
+                    "%-28s %14s %14s %14s%n",
                     r.metric().label() + (r.metric().higherIsBetter() ? " (+)" : " (-)"),
                     number(r.kafka()),
                     number(r.strata()),
@@ -210,8 +260,12 @@ public final class Compare implements Callable<Integer> {
         m.put("quick", quick);
         m.put("warmup_seconds", warmup().toMillis() / 1000.0);
         m.put("host", MachineInfo.describe());
-        m.put("broker_jvm_options", BrokerProcess.JVM_OPTIONS);
+        m.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         m.put("workloads", specs.stream().map(s -> s.workload().label()).toList());
+        specs.stream()
+                .filter(s -> s.workload() == Workload.REMOTE_REPLAY)
+                .findFirst()
+                .ifPresent(s -> m.put("tiered_records", s.records()));
         Map<String, Object> b = new LinkedHashMap<>();
         runs.forEach((name, run) -> b.put(name, run.toJson()));
         m.put("brokers", b);

@@ -67,6 +67,27 @@ final class ConsumeRun {
         }
     }
 
+    /**
+     * The cold first fetch: a fresh consumer positioned at offset 0 of every partition polls until it has records;
+     * the time from its first poll to those records, in milliseconds.
+     */
+    double firstRecordsMs() {
+        List<TopicPartition> parts = topic.partitions();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config())) {
+            consumer.assign(parts);
+            parts.forEach(tp -> consumer.seek(tp, 0));
+            long start = System.nanoTime();
+            long deadline = start + spec.duration().toNanos();
+            while (consumer.poll(POLL).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "no records from offset 0 of " + topic.name() + " within " + spec.duration());
+                }
+            }
+            return (System.nanoTime() - start) / 1e6;
+        }
+    }
+
     private Properties config() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -1,6 +1,8 @@
 package dev.strata.bench;
 
+import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,61 +26,117 @@ public final class KafkaBroker implements ManagedBroker {
     /** The classpath file's place relative to the repository root, where the build writes it. */
     public static final Path DEFAULT_CLASSPATH_FILE = Path.of("benchmarks", "target", "apache-kafka-classpath.txt");
 
+    /** The runtime dependencies of Strata's S3 backend (the AWS SDK), relative to the repository root. */
+    static final Path S3_PLUGIN_CLASSPATH_FILE = Path.of("benchmarks", "target", "s3-plugin-classpath.txt");
+
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-    private final BrokerProcess process;
+    private final ChildProcess process;
 
-    private KafkaBroker(BrokerProcess process) {
+    private KafkaBroker(ChildProcess process) {
         this.process = process;
     }
 
     /** Formats and starts a broker in a new directory under {@code parent}. */
     public static KafkaBroker start(Path classpathFile, Path parent) throws IOException, InterruptedException {
-        String classpath = readClasspath(classpathFile);
-        Files.createDirectories(parent);
-        Path dir = Files.createTempDirectory(parent, "apache-kafka-");
-        int port = BrokerProcess.freePort();
-        int controllerPort = BrokerProcess.freePort();
-        Path config = dir.resolve("server.properties");
-        Files.writeString(config, serverProperties(dir.resolve("data"), port, controllerPort));
-        Path log4j = dir.resolve("log4j2.properties");
-        Files.writeString(log4j, LOG4J2);
-        List<String> jvm = new ArrayList<>(BrokerProcess.JVM_OPTIONS);
-        jvm.add("-Dlog4j2.configurationFile=" + log4j);
-        BrokerProcess.runTool(
-                dir,
-                classpath,
-                List.of("-Xmx256m", "-Dlog4j2.configurationFile=" + log4j),
-                "kafka.tools.StorageTool",
-                List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
-                FORMAT_TIMEOUT);
-        return new KafkaBroker(BrokerProcess.start(
-                "Apache Kafka", dir, classpath, jvm, "kafka.Kafka", List.of(config.toString()), port, START_TIMEOUT));
+        return start(classpathFile, parent, Map.of());
     }
 
-    static String readClasspath(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(
-                    "No Apache Kafka classpath file at " + file.toAbsolutePath() + "; build it with "
-                            + "`mvn -B -o -q -pl benchmarks -am package -DskipTests` (it runs benchmarks/apache-kafka/pom.xml)");
+    /**
+     * Formats and starts a broker in a new directory under {@code parent}.
+     *
+     * @param overrides settings added to (or replacing) the single-node ones, such as {@link #tieringConfigs}
+     */
+    static KafkaBroker start(Path classpathFile, Path parent, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        String classpath = ChildProcess.readClasspath(
+                classpathFile,
+                "mvn -B -q -f benchmarks/apache-kafka/pom.xml"
+                        + " -Dkafka.classpath.file=$PWD/benchmarks/target/apache-kafka-classpath.txt validate");
+        Files.createDirectories(parent);
+        Path dir = Files.createTempDirectory(parent, "apache-kafka-");
+        int port = ChildProcess.freePort();
+        int controllerPort = ChildProcess.freePort();
+        Path config = dir.resolve("server.properties");
+        Files.writeString(config, serverProperties(dir.resolve("data"), port, controllerPort, overrides));
+        Path log4j = dir.resolve("log4j2.properties");
+        Files.writeString(log4j, LOG4J2);
+        List<String> jvm = new ArrayList<>(ChildProcess.BROKER_JVM_OPTIONS);
+        jvm.add("-Dlog4j2.configurationFile=" + log4j);
+        ChildProcess.runTool(
+                new ChildProcess.Launch(
+                        "Apache Kafka's StorageTool format",
+                        dir,
+                        classpath,
+                        List.of("-Xmx256m", "-Dlog4j2.configurationFile=" + log4j),
+                        "kafka.tools.StorageTool",
+                        List.of(
+                                "format",
+                                "--standalone",
+                                "-t",
+                                Uuid.randomUuid().toString(),
+                                "-c",
+                                config.toString()),
+                        "format.log"),
+                FORMAT_TIMEOUT);
+        return new KafkaBroker(ChildProcess.startBroker(
+                new ChildProcess.Launch(
+                        "Apache Kafka", dir, classpath, jvm, "kafka.Kafka", List.of(config.toString()), "broker.log"),
+                port,
+                START_TIMEOUT));
+    }
+
+    /**
+     * The settings that make Apache Kafka tier to {@code tier} through Strata's S3 backend: the backend and its
+     * AWS SDK are loaded from {@code pluginClasspath} by Kafka's own child-first plugin class loader
+     * ({@code remote.log.storage.manager.class.path}), as {@code remote-storage-s3/README.md} tells users to install
+     * it; remote log metadata goes to Kafka's default {@code TopicBasedRemoteLogMetadataManager}, whose topic has
+     * replication factor 1 on one node.
+     */
+    static Map<String, String> tieringConfigs(S3Tier tier, String pluginClasspath) {
+        Map<String, String> c = new LinkedHashMap<>(tier.brokerConfigs());
+        c.put("remote.log.storage.manager.class.path", pluginClasspath);
+        c.put("remote.log.metadata.manager.listener.name", "PLAINTEXT");
+        c.put("rlmm.config.remote.log.metadata.topic.replication.factor", "1");
+        // local retention starts after this delay (default 30 s), then runs every log.retention.check.interval.ms
+        c.put("log.initial.task.delay.ms", S3Tier.TASK_INTERVAL_MS);
+        return c;
+    }
+
+    /**
+     * Strata's S3 backend as Apache Kafka loads it: the jar (or classes directory) this JVM loads the backend from,
+     * then its runtime dependencies from {@code dependenciesFile}. Those leave out what the backend declares
+     * {@code provided} (Kafka's storage API, kafka-clients, slf4j), which must come from the broker.
+     */
+    static String s3PluginClasspath(Path dependenciesFile) throws IOException {
+        String dependencies = ChildProcess.readClasspath(
+                dependenciesFile,
+                "mvn -B -q -pl remote-storage-s3 dependency:build-classpath -Dmdep.includeScope=runtime"
+                        + " -Dmdep.outputFile=$PWD/benchmarks/target/s3-plugin-classpath.txt");
+        try {
+            Class<?> backend = Class.forName(S3Tier.STORAGE_MANAGER, false, KafkaBroker.class.getClassLoader());
+            Path location = Path.of(
+                    backend.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return location + File.pathSeparator + dependencies;
+        } catch (ClassNotFoundException | URISyntaxException e) {
+            throw new IOException("Strata's S3 backend is not on this JVM's classpath: " + e, e);
         }
-        return Files.readString(file).trim();
     }
 
     /** One node, both roles; every internal topic with replication factor and min ISR 1, as one node needs. */
-    static String serverProperties(Path dataDir, int port, int controllerPort) {
+    static String serverProperties(Path dataDir, int port, int controllerPort, Map<String, String> overrides) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
-        p.put("controller.quorum.bootstrap.servers", BrokerProcess.HOST + ":" + controllerPort);
+        p.put("controller.quorum.bootstrap.servers", ChildProcess.HOST + ":" + controllerPort);
         p.put(
                 "listeners",
-                "PLAINTEXT://" + BrokerProcess.HOST + ":" + port + ",CONTROLLER://" + BrokerProcess.HOST + ":"
+                "PLAINTEXT://" + ChildProcess.HOST + ":" + port + ",CONTROLLER://" + ChildProcess.HOST + ":"
                         + controllerPort);
         p.put(
                 "advertised.listeners",
-                "PLAINTEXT://" + BrokerProcess.HOST + ":" + port + ",CONTROLLER://" + BrokerProcess.HOST + ":"
+                "PLAINTEXT://" + ChildProcess.HOST + ":" + port + ",CONTROLLER://" + ChildProcess.HOST + ":"
                         + controllerPort);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -92,6 +150,7 @@ public final class KafkaBroker implements ManagedBroker {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("min.insync.replicas", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        p.putAll(overrides);
         StringBuilder out = new StringBuilder("# written by dev.strata.bench.KafkaBroker\n");
         p.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
         return out.toString();
@@ -113,12 +172,17 @@ public final class KafkaBroker implements ManagedBroker {
 
     @Override
     public String bootstrap() {
-        return process.bootstrap();
+        return process.address();
     }
 
     @Override
     public Path log() {
         return process.log();
+    }
+
+    @Override
+    public Path dataDir() {
+        return process.dataDir();
     }
 
     @Override

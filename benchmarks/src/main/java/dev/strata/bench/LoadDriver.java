@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "strata-bench",
         mixinStandardHelpOptions = true,
-        description = "Load driver for Kafka-protocol brokers: produce, consume, e2e and replay workloads.")
+        description =
+                "Load driver for Kafka-protocol brokers: produce, consume, e2e, replay and remote-replay workloads.")
 public final class LoadDriver implements Callable<Integer> {
     static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -40,7 +41,7 @@ public final class LoadDriver implements Callable<Integer> {
     @Option(
             names = "--workload",
             split = ",",
-            description = "produce, consume, e2e, replay (default: produce).",
+            description = "produce, consume, e2e, replay, remote-replay (default: produce).",
             defaultValue = "produce")
     private List<String> workloads;
 
@@ -50,19 +51,33 @@ public final class LoadDriver implements Callable<Integer> {
             defaultValue = "broker")
     private String label;
 
+    @Option(
+            names = "--log-dir",
+            description = "The broker's log directory, if it runs on this machine with one; remote-replay needs it.")
+    private Path logDir;
+
     @Option(names = "--output", description = "JSON result file (default: strata-bench-<UTC time>.json).")
     private Path output;
 
     @CommandLine.Mixin
     private SpecOptions spec = new SpecOptions();
 
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec command;
+
     @Override
     public Integer call() throws Exception {
         Instant started = Instant.now();
         List<WorkloadResult> results = new ArrayList<>();
-        WorkloadRunner runner = new WorkloadRunner(bootstrap);
-        for (String w : workloads) {
-            results.add(runner.run(spec.toSpec(Workload.parse(w))));
+        List<WorkloadSpec> specs =
+                workloads.stream().map(w -> spec.toSpec(Workload.parse(w))).toList();
+        if (logDir == null && specs.stream().anyMatch(s -> s.workload() == Workload.REMOTE_REPLAY)) {
+            throw new CommandLine.ParameterException(
+                    command.commandLine(), "remote-replay needs --log-dir, the broker's log directory");
+        }
+        WorkloadRunner runner = new WorkloadRunner(bootstrap, logDir);
+        for (WorkloadSpec s : specs) {
+            results.add(runner.run(s));
         }
         Path file = output != null ? output : Path.of("strata-bench-" + STAMP.format(started) + ".json");
         Json.write(file, toJson(label, bootstrap, started, results));

@@ -11,6 +11,9 @@ public interface ManagedBroker extends AutoCloseable {
     /** The file holding its standard output and error. */
     Path log();
 
+    /** Its {@code log.dirs}, one directory. */
+    Path dataDir();
+
     /** Stops it and deletes its data; does not throw. */
     @Override
     void close();

@@ -5,19 +5,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Strata broker in a child JVM ({@code dev.strata.broker.StrataServer server.properties}), started the same way
- * and with the same JVM options as {@link KafkaBroker}, so that the two are compared as separate processes.
+ * and with the same JVM options as {@link KafkaBroker}, so that the two are compared as separate processes. It can be
+ * restarted over its data, on the same port (a cold start: empty chunk cache, fresh JIT).
  */
 public final class StrataBroker implements ManagedBroker {
     static final String MAIN_CLASS = "dev.strata.broker.StrataServer";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-    private final BrokerProcess process;
+    private final ChildProcess.Launch launch;
+    private final int port;
+    private ChildProcess process;
 
-    private StrataBroker(BrokerProcess process) {
+    private StrataBroker(ChildProcess.Launch launch, int port, ChildProcess process) {
+        this.launch = launch;
+        this.port = port;
         this.process = process;
     }
 
@@ -28,21 +35,40 @@ public final class StrataBroker implements ManagedBroker {
      *     does
      */
     public static StrataBroker start(String classpath, Path parent) throws IOException, InterruptedException {
+        return start(classpath, parent, Map.of());
+    }
+
+    /**
+     * Starts a broker in a new directory under {@code parent}.
+     *
+     * @param overrides settings added to the listener and log dir, such as {@link S3Tier#brokerConfigs()}
+     */
+    static StrataBroker start(String classpath, Path parent, Map<String, String> overrides)
+            throws IOException, InterruptedException {
         Files.createDirectories(parent);
         Path dir = Files.createTempDirectory(parent, "strata-");
-        int port = BrokerProcess.freePort();
-        Path config = dir.resolve("server.properties");
-        Files.writeString(
-                config,
-                "# written by dev.strata.bench.StrataBroker\n"
-                        + "listeners=PLAINTEXT://" + BrokerProcess.HOST + ":" + port + "\n"
-                        + "log.dirs=" + dir.resolve("data") + "\n");
+        int port = ChildProcess.freePort();
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", "PLAINTEXT://" + ChildProcess.HOST + ":" + port);
+        p.put("log.dirs", dir.resolve("data").toString());
+        p.putAll(overrides);
+        StringBuilder config = new StringBuilder("# written by dev.strata.bench.StrataBroker\n");
+        p.forEach((k, v) -> config.append(k).append('=').append(v).append('\n'));
+        Path configFile = dir.resolve("server.properties");
+        Files.writeString(configFile, config);
         Path logback = dir.resolve("logback.xml");
         Files.writeString(logback, LOGBACK);
-        List<String> jvm = new ArrayList<>(BrokerProcess.JVM_OPTIONS);
+        List<String> jvm = new ArrayList<>(ChildProcess.BROKER_JVM_OPTIONS);
         jvm.add("-Dlogback.configurationFile=" + logback);
-        return new StrataBroker(BrokerProcess.start(
-                "Strata", dir, classpath, jvm, MAIN_CLASS, List.of(config.toString()), port, START_TIMEOUT));
+        ChildProcess.Launch launch = new ChildProcess.Launch(
+                "Strata", dir, classpath, jvm, MAIN_CLASS, List.of(configFile.toString()), "broker.log");
+        return new StrataBroker(launch, port, ChildProcess.startBroker(launch, port, START_TIMEOUT));
+    }
+
+    /** Stops the broker, keeping its data, and starts it again on the same port; its log continues. */
+    void restart() throws IOException, InterruptedException {
+        process.stop();
+        process = ChildProcess.startBroker(launch, port, START_TIMEOUT);
     }
 
     /** INFO to the console (the broker log file), as Kafka logs by default. */
@@ -58,12 +84,17 @@ public final class StrataBroker implements ManagedBroker {
 
     @Override
     public String bootstrap() {
-        return process.bootstrap();
+        return process.address();
     }
 
     @Override
     public Path log() {
         return process.log();
+    }
+
+    @Override
+    public Path dataDir() {
+        return process.dataDir();
     }
 
     @Override

@@ -11,14 +11,19 @@ public enum Workload {
     /** A paced producer and a consumer in the same process; producer timestamp to consumer receipt. */
     E2E,
     /** Read a pre-filled topic from offset 0 with catch-up fetch sizes; the historical-read throughput. */
-    REPLAY;
+    REPLAY,
+    /**
+     * Fill a fresh topic, tier it to the remote storage and drop it locally, then replay it from offset 0: the time
+     * to offload and the throughput of reading history from the remote tier ({@link RemoteReplayRun}).
+     */
+    REMOTE_REPLAY;
 
-    /** The name used on the command line and in the JSON. */
+    /** The name used on the command line and in the JSON: {@code remote-replay} for {@link #REMOTE_REPLAY}. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public static Workload parse(String s) {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 }

@@ -13,9 +13,33 @@ import java.util.Map;
  * @param seconds the measured interval
  * @param errors failed sends
  * @param latency send-to-ack (produce) or producer-to-consumer (e2e) latency; null for reads
+ * @param offload the copy to the remote tier before the read (remote-replay); null otherwise
  */
 public record WorkloadResult(
-        WorkloadSpec spec, String topic, long records, long bytes, double seconds, long errors, Percentiles latency) {
+        WorkloadSpec spec,
+        String topic,
+        long records,
+        long bytes,
+        double seconds,
+        long errors,
+        Percentiles latency,
+        Offload offload) {
+
+    /** A result without an offload. */
+    public WorkloadResult(
+            WorkloadSpec spec,
+            String topic,
+            long records,
+            long bytes,
+            double seconds,
+            long errors,
+            Percentiles latency) {
+        this(spec, topic, records, bytes, seconds, errors, latency, null);
+    }
+
+    WorkloadResult withOffload(Offload o) {
+        return new WorkloadResult(spec, topic, records, bytes, seconds, errors, latency, o);
+    }
 
     public double recordsPerSecond() {
         return seconds > 0 ? records / seconds : 0;
@@ -37,6 +61,9 @@ public record WorkloadResult(
         m.put("mb_per_sec", megabytesPerSecond());
         m.put("errors", errors);
         m.put("latency", latency == null ? null : latency.toJson());
+        if (offload != null) {
+            m.put("offload", offload.toJson());
+        }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("record_size", spec.recordSize());
         s.put("partitions", spec.partitions());

@@ -95,6 +95,40 @@ public record WorkloadSpec(
                 topicConfigs);
     }
 
+    public WorkloadSpec withRecords(long n) {
+        return new WorkloadSpec(
+                workload,
+                recordSize,
+                partitions,
+                acks,
+                compression,
+                producers,
+                duration,
+                n,
+                lingerMs,
+                batchSize,
+                rate,
+                topic,
+                topicConfigs);
+    }
+
+    public WorkloadSpec withTopicConfigs(Map<String, String> configs) {
+        return new WorkloadSpec(
+                workload,
+                recordSize,
+                partitions,
+                acks,
+                compression,
+                producers,
+                duration,
+                records,
+                lingerMs,
+                batchSize,
+                rate,
+                topic,
+                configs);
+    }
+
     public WorkloadSpec withDuration(Duration d) {
         return new WorkloadSpec(
                 workload,

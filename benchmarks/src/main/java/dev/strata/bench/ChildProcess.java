@@ -18,19 +18,20 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * A broker running in a child JVM, with its output in a log file under its own temporary directory. Started, it is
- * ready: its port accepts connections and an admin client sees the broker in the cluster. {@link #close()} stops it
- * (SIGTERM, then SIGKILL after a grace period) and deletes its data, keeping config and log; a shutdown hook kills it
- * if the benchmark JVM exits first.
+ * A server running in a child JVM (a broker, or S3Proxy), with its output in a log file under its own directory.
+ * Started, it is ready: its port accepts connections and, for a broker, an admin client sees the broker in the
+ * cluster. {@link #stop()} stops it (SIGTERM, then SIGKILL after a grace period) and keeps its data, so that it can
+ * be started again over it; {@link #close()} stops it and deletes its data, keeping config and log. A shutdown hook
+ * kills it if the benchmark JVM exits first.
  */
-final class BrokerProcess implements AutoCloseable {
+final class ChildProcess implements AutoCloseable {
     static final String HOST = "127.0.0.1";
 
     /**
      * The JVM options of both brokers, so that neither gets more memory or a different collector: Apache Kafka's own
      * defaults from {@code kafka-server-start.sh} and {@code kafka-run-class.sh}.
      */
-    static final List<String> JVM_OPTIONS = List.of(
+    static final List<String> BROKER_JVM_OPTIONS = List.of(
             "-Xms1g",
             "-Xmx1g",
             "-XX:+UseG1GC",
@@ -48,7 +49,7 @@ final class BrokerProcess implements AutoCloseable {
     private final int port;
     private final Thread hook;
 
-    private BrokerProcess(String name, Process process, Path dir, Path log, int port) {
+    private ChildProcess(String name, Process process, Path dir, Path log, int port) {
         this.name = name;
         this.process = process;
         this.dir = dir;
@@ -59,66 +60,71 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code java <options> -cp classpath mainClass args} with output to {@code dir/broker.log} and waits
-     * until the broker on {@code port} answers.
+     * Starts {@code java <options> -cp classpath mainClass args} with output appended to {@code dir/<logName>} and
+     * waits until the broker on {@code port} answers and lists itself in the cluster.
      */
-    static BrokerProcess start(
-            String name,
-            Path dir,
-            String classpath,
-            List<String> jvmOptions,
-            String mainClass,
-            List<String> args,
-            int port,
-            Duration timeout)
+    static ChildProcess startBroker(Launch launch, int port, Duration timeout)
             throws IOException, InterruptedException {
-        Path log = dir.resolve("broker.log");
-        List<String> command = javaCommand(classpath, jvmOptions, mainClass, args);
-        Process process = new ProcessBuilder(command)
-                .directory(dir.toFile())
+        return start(launch, port, timeout, true);
+    }
+
+    /** Like {@link #startBroker}, for a server that is ready once its port accepts connections. */
+    static ChildProcess startServer(Launch launch, int port, Duration timeout)
+            throws IOException, InterruptedException {
+        return start(launch, port, timeout, false);
+    }
+
+    private static ChildProcess start(Launch launch, int port, Duration timeout, boolean kafkaProtocol)
+            throws IOException, InterruptedException {
+        Path log = launch.dir().resolve(launch.logName());
+        Process process = new ProcessBuilder(launch.command())
+                .directory(launch.dir().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        BrokerProcess broker = new BrokerProcess(name, process, dir, log, port);
+        ChildProcess child = new ChildProcess(launch.name(), process, launch.dir(), log, port);
         try {
-            broker.awaitReady(timeout);
-            return broker;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            child.awaitPort(deadline);
+            if (kafkaProtocol) {
+                child.awaitCluster(deadline);
+            }
+            return child;
         } catch (IOException | InterruptedException | RuntimeException e) {
-            broker.close();
+            child.close();
             throw e;
         }
     }
 
     /** Runs a tool to completion in a child JVM (Kafka's storage format); fails with its output if it fails. */
-    static void runTool(
-            Path dir, String classpath, List<String> jvmOptions, String mainClass, List<String> args, Duration timeout)
-            throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "tool", ".log");
-        Process p = new ProcessBuilder(javaCommand(classpath, jvmOptions, mainClass, args))
-                .directory(dir.toFile())
+    static void runTool(Launch launch, Duration timeout) throws IOException, InterruptedException {
+        Path out = launch.dir().resolve(launch.logName());
+        Process p = new ProcessBuilder(launch.command())
+                .directory(launch.dir().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
                 .start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly().waitFor();
-            throw new IOException(mainClass + " did not finish within " + timeout + ":\n" + Files.readString(out));
+            throw new IOException(launch.name() + " did not finish within " + timeout + ":\n" + Files.readString(out));
         }
         if (p.exitValue() != 0) {
             throw new IOException(
-                    mainClass + " failed with exit code " + p.exitValue() + ":\n" + Files.readString(out));
+                    launch.name() + " failed with exit code " + p.exitValue() + ":\n" + Files.readString(out));
         }
     }
 
-    private static List<String> javaCommand(
-            String classpath, List<String> jvmOptions, String mainClass, List<String> args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(classpath);
-        command.add(mainClass);
-        command.addAll(args);
-        return command;
+    /**
+     * The classpath in a file that Maven's {@code dependency:build-classpath} wrote.
+     *
+     * @param howToBuild the command that writes it, for the message when it is missing
+     */
+    static String readClasspath(Path file, String howToBuild) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("No classpath file at " + file.toAbsolutePath()
+                    + "; `bin/strata bench ...` writes it," + " or by hand: " + howToBuild);
+        }
+        return Files.readString(file).trim();
     }
 
     /** A loopback port nobody listens on right now. */
@@ -132,7 +138,8 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    String bootstrap() {
+    /** {@code 127.0.0.1:<port>}. */
+    String address() {
         return HOST + ":" + port;
     }
 
@@ -140,14 +147,21 @@ final class BrokerProcess implements AutoCloseable {
         return log;
     }
 
-    private void awaitReady(Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /** The directory of its data, {@code dir/data}: what {@link #close()} deletes. */
+    Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    private void awaitPort(long deadline) throws IOException, InterruptedException {
         while (!answers()) {
             checkAlive(deadline, "its port " + port + " to answer");
             Thread.sleep(100);
         }
-        // A bound port is not yet a serving broker: KRaft brokers accept before they have joined the cluster.
-        try (Admin admin = BenchTopic.admin(bootstrap())) {
+    }
+
+    /** A bound port is not yet a serving broker: KRaft brokers accept before they have joined the cluster. */
+    private void awaitCluster(long deadline) throws IOException, InterruptedException {
+        try (Admin admin = BenchTopic.admin(address())) {
             while (true) {
                 try {
                     if (!admin.describeCluster()
@@ -194,8 +208,8 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /** Stops the process and keeps its data. */
+    void stop() {
         try {
             process.destroy();
             if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -212,17 +226,18 @@ final class BrokerProcess implements AutoCloseable {
                 // already shutting down: the hook runs anyway
             }
         }
-        deleteData();
     }
 
-    /** Deletes the broker's data ({@code dir/data}); its config and log stay for a post-mortem. */
-    private void deleteData() {
-        Path data = dir.resolve("data");
+    /** Stops the process and deletes its data ({@code dir/data}); its config and log stay for a post-mortem. */
+    @Override
+    public void close() {
+        stop();
+        Path data = dataDir();
         if (!Files.exists(data)) {
             return;
         }
         try (Stream<Path> files = Files.walk(data)) {
-            files.sorted(Comparator.reverseOrder()).forEach(BrokerProcess::deleteQuietly);
+            files.sorted(Comparator.reverseOrder()).forEach(ChildProcess::deleteQuietly);
         } catch (IOException e) {
             System.err.println("warning: cannot delete " + data + ": " + e);
         }
@@ -233,6 +248,33 @@ final class BrokerProcess implements AutoCloseable {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             System.err.println("warning: cannot delete " + p + ": " + e);
+        }
+    }
+
+    /**
+     * How to start a child JVM: {@code java <jvmOptions> -cp classpath mainClass args} in {@code dir}, its output
+     * appended to {@code dir/logName}.
+     *
+     * @param name what it is, for messages
+     */
+    record Launch(
+            String name,
+            Path dir,
+            String classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            String logName) {
+
+        List<String> command() {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.add("-cp");
+            command.add(classpath);
+            command.add(mainClass);
+            command.addAll(args);
+            return command;
         }
     }
 }

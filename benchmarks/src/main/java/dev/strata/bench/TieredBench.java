@@ -1,0 +1,221 @@
+package dev.strata.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The tiered-storage figures of one Strata broker tiering to S3Proxy through its S3 backend, all on the same data: a
+ * topic of 1 MiB segments is filled while not yet tiered and replayed from local disk; then tiering is turned on and
+ * the upload timed until every sealed segment is remote; once local retention has dropped them, the topic is
+ * replayed from the remote tier; then the broker is restarted (an empty chunk cache) and a fresh consumer's first
+ * fetch from offset 0 is timed, as many times as asked. Writes {@code tiered.json} and {@code tiered.txt} into
+ * {@code benchmarks/results/<UTC time>/}.
+ *
+ * <p>S3Proxy serves from files the OS has just written, so "remote" here is an object-store protocol over loopback
+ * with a warm page cache, not the network latency of a cloud store.
+ */
+@Command(
+        name = "strata-bench-tiered",
+        mixinStandardHelpOptions = true,
+        description = "Upload, local and remote replay throughput, and cold first-fetch latency of Strata tiering"
+                + " to S3Proxy.")
+public final class TieredBench implements Callable<Integer> {
+    private static final String BUCKET = "strata-bench";
+
+    @Option(
+            names = "--tiered-mb",
+            description = "MB of records to produce, tier and read back (default: ${DEFAULT-VALUE}).",
+            defaultValue = "256")
+    private long tieredMb;
+
+    @Option(
+            names = "--record-size",
+            description = "Value size in bytes (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1024")
+    private int recordSize;
+
+    @Option(names = "--partitions", description = "Partitions (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    private int partitions;
+
+    @Option(
+            names = "--cold-fetches",
+            description = "Broker restarts, each followed by one timed first fetch (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    private int coldFetches;
+
+    @Option(
+            names = "--warmup",
+            description = "Seconds of unmeasured produce against the fresh broker (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
+    private double warmupSeconds;
+
+    @Option(
+            names = "--s3proxy-classpath",
+            description = "S3Proxy's classpath file (default: benchmarks/target/s3proxy-classpath.txt).")
+    private Path s3proxyClasspath;
+
+    @Option(names = "--strata-classpath", description = "Classpath of the Strata broker (default: this JVM's).")
+    private String strataClasspath;
+
+    @Option(names = "--results-dir", description = "Where the run's directory goes (default: benchmarks/results).")
+    private Path resultsDir;
+
+    @Option(names = "--work-dir", description = "Data and logs of the broker and S3Proxy (default: temp directory).")
+    private Path workDir;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec command;
+
+    // what the run measured, step by step; a step that did not run is null
+    private WorkloadResult fill;
+    private WorkloadResult localReplay;
+    private Offload offload;
+    private WorkloadResult remoteReplay;
+    private final List<Double> coldFirstFetchMs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (coldFetches < 0 || tieredMb < 1) {
+            throw new CommandLine.ParameterException(
+                    command.commandLine(), "--tiered-mb must be at least 1 and --cold-fetches not negative");
+        }
+        Instant started = Instant.now();
+        Path out = (resultsDir != null ? resultsDir : Compare.defaultResultsDir())
+                .resolve(LoadDriver.STAMP.format(started));
+        Files.createDirectories(out);
+        Path work = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "strata-bench");
+        WorkloadSpec spec = RemoteReplayRun.sized(
+                new WorkloadSpec(
+                        Workload.REMOTE_REPLAY,
+                        recordSize,
+                        partitions,
+                        "all",
+                        "none",
+                        1,
+                        Duration.ofSeconds(1),
+                        0,
+                        5,
+                        16384,
+                        0,
+                        null,
+                        Map.of()),
+                tieredMb);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("started", started.toString());
+        json.put("host", MachineInfo.describe());
+        json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
+        json.put("warmup_seconds", warmupSeconds);
+        json.put("tiered_records", spec.records());
+        String error = null;
+        try (S3ProxyServer s3 = S3ProxyServer.start(
+                        Compare.classpathFile(s3proxyClasspath, S3ProxyServer.DEFAULT_CLASSPATH_FILE), work);
+                StrataBroker broker = StrataBroker.start(
+                        strataClasspath != null ? strataClasspath : System.getProperty("java.class.path"),
+                        work,
+                        s3.bucket(BUCKET, "strata/").brokerConfigs())) {
+            json.put(
+                    "object_store",
+                    Map.of("endpoint", s3.endpoint(), "log", s3.log().toString()));
+            json.put(
+                    "broker",
+                    Map.of("bootstrap", broker.bootstrap(), "log", broker.log().toString()));
+            System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at " + s3.endpoint()
+                    + "; logs " + broker.log() + ", " + s3.log());
+            measure(broker, spec);
+        } catch (Exception e) {
+            error = e.toString();
+            System.err.println("error: tiered run failed: " + e);
+        }
+        json.put("finished", Instant.now().toString());
+        json.put("error", error);
+        json.put("fill", fill == null ? null : fill.toJson());
+        json.put("local_replay", localReplay == null ? null : localReplay.toJson());
+        json.put("offload", offload == null ? null : offload.toJson());
+        json.put("remote_replay", remoteReplay == null ? null : remoteReplay.toJson());
+        json.put("cold_first_fetch_ms", coldFirstFetchMs);
+        String table = table(error);
+        Files.writeString(out.resolve("tiered.txt"), table);
+        Json.write(out.resolve("tiered.json"), json);
+        System.out.print(table);
+        System.out.println("results: " + out.toAbsolutePath());
+        return error == null ? 0 : 1;
+    }
+
+    private void measure(StrataBroker broker, WorkloadSpec spec) throws Exception {
+        String bootstrap = broker.bootstrap();
+        Duration warmup = Duration.ofMillis(Math.round(warmupSeconds * 1000));
+        if (!warmup.isZero()) {
+            System.err.println("warming up for " + warmup.toSeconds() + " s (not measured)");
+            new WorkloadRunner(bootstrap)
+                    .run(spec.withWorkload(Workload.PRODUCE).withRecords(0).withDuration(warmup));
+        }
+        RemoteReplayRun run = new RemoteReplayRun(bootstrap, broker.dataDir(), spec);
+        try (BenchTopic topic = run.createTopic()) {
+            fill = run.fill(topic);
+            localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
+            offload = run.offload(topic);
+            remoteReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
+            for (int i = 0; i < coldFetches; i++) {
+                broker.restart();
+                coldFirstFetchMs.add(new ConsumeRun(bootstrap, topic, spec, true).firstRecordsMs());
+                System.err.printf("cold first fetch %d: %.1f ms%n", i + 1, coldFirstFetchMs.get(i));
+            }
+        }
+    }
+
+    private String table(String error) {
+        StringBuilder t = new StringBuilder();
+        t.append(String.format(Locale.ROOT, "%-40s %14s%n", "Strata tiering to S3Proxy", "value"));
+        if (fill != null) {
+            row(t, "produce (fill, not tiered) MB/s", fill.megabytesPerSecond());
+        }
+        if (localReplay != null) {
+            row(t, "replay from local disk MB/s", localReplay.megabytesPerSecond());
+            row(t, "replay from local disk records/s", localReplay.recordsPerSecond());
+        }
+        if (offload != null) {
+            row(t, "upload to S3Proxy MB/s", offload.megabytesPerSecond());
+            row(t, "time to offload s (" + offload.segments() + " segments)", offload.seconds());
+        }
+        if (remoteReplay != null) {
+            row(t, "replay from the remote tier MB/s", remoteReplay.megabytesPerSecond());
+            row(t, "replay from the remote tier records/s", remoteReplay.recordsPerSecond());
+        }
+        if (!coldFirstFetchMs.isEmpty()) {
+            List<Double> sorted = coldFirstFetchMs.stream().sorted().toList();
+            t.append(String.format(
+                    Locale.ROOT,
+                    "%-40s %14s%n",
+                    "cold first fetch ms (min/median/max)",
+                    String.format(
+                            Locale.ROOT,
+                            "%.0f/%.0f/%.0f",
+                            sorted.get(0),
+                            sorted.get(sorted.size() / 2),
+                            sorted.get(sorted.size() - 1))));
+        }
+        if (error != null) {
+            t.append("failed: ").append(error).append('\n');
+        }
+        return t.toString();
+    }
+
+    private static void row(StringBuilder t, String label, double value) {
+        t.append(String.format(Locale.ROOT, value >= 1000 ? "%-40s %14.0f%n" : "%-40s %14.2f%n", label, value));
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TieredBench()).execute(args));
+    }
+}
