@@ -16,7 +16,7 @@ import org.apache.kafka.common.Uuid;
 /**
  * Apache Kafka 4.3 as the comparison broker: one node in KRaft combined mode (broker and controller), run from the
  * Maven Central jars in a child JVM on free loopback ports. The classpath comes from the file
- * {@code apache-kafka/pom.xml} writes ({@code benchmarks/target/apache-kafka-classpath.txt}), so Kafka's jars never
+ * {@code remote-storage-s3/apache-kafka/pom.xml} writes ({@code benchmarks/target/apache-kafka-classpath.txt}), so Kafka's jars never
  * share a JVM with Strata's.
  *
  * <p>Startup is what {@code kafka-storage.sh format --standalone} and {@code kafka-server-start.sh} do: format the
@@ -52,7 +52,7 @@ public final class KafkaBroker implements ManagedBroker {
             throws IOException, InterruptedException {
         String classpath = ChildProcess.readClasspath(
                 classpathFile,
-                "mvn -B -q -f benchmarks/apache-kafka/pom.xml"
+                "mvn -B -q -f remote-storage-s3/apache-kafka/pom.xml"
                         + " -Dkafka.classpath.file=$PWD/benchmarks/target/apache-kafka-classpath.txt validate");
         Files.createDirectories(parent);
         Path dir = Files.createTempDirectory(parent, "apache-kafka-");
