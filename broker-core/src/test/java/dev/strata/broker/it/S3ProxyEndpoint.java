@@ -1,22 +1,32 @@
 package dev.strata.broker.it;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /**
  * An S3 endpoint in the test JVM: S3Proxy on 127.0.0.1 over a filesystem blob store, with AWS V2/V4 signatures checked
  * against one key pair.
  *
  * <p>{@link #stop()} takes the endpoint down and keeps the blobs; {@link #start()} brings it back on the same port
- * with the same blobs.
+ * with the same blobs. {@link #holdUploads} stops chosen uploads inside the store, so that a test can catch a broker in
+ * the middle of a copy; {@link #dropHeldUploads()} fails them without storing anything, as S3 does with a PUT whose
+ * client went away.
  */
 final class S3ProxyEndpoint implements AutoCloseable {
 
@@ -25,11 +35,11 @@ final class S3ProxyEndpoint implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-    private final BlobStore store;
+    private final HoldingBlobStore store;
     private S3Proxy proxy;
     private int port;
 
-    private S3ProxyEndpoint(BlobStore store) {
+    private S3ProxyEndpoint(HoldingBlobStore store) {
         this.store = store;
     }
 
@@ -38,7 +48,7 @@ final class S3ProxyEndpoint implements AutoCloseable {
         Files.createDirectories(blobDir);
         Properties props = new Properties();
         props.setProperty("jclouds.filesystem.basedir", blobDir.toString());
-        S3ProxyEndpoint endpoint = new S3ProxyEndpoint(BlobStores.create("filesystem", props));
+        S3ProxyEndpoint endpoint = new S3ProxyEndpoint(new HoldingBlobStore(BlobStores.create("filesystem", props)));
         endpoint.start();
         return endpoint;
     }
@@ -84,12 +94,68 @@ final class S3ProxyEndpoint implements AutoCloseable {
         return port;
     }
 
+    /** From now on, PUTs of keys matching {@code keys} wait inside the store until {@link #dropHeldUploads()}. */
+    void holdUploads(Predicate<String> keys) {
+        store.hold(keys);
+    }
+
+    /** How many uploads are waiting in {@link #holdUploads}. */
+    int heldUploads() {
+        return store.held.get();
+    }
+
+    /** Fails the held uploads without storing them and stops holding new ones. */
+    void dropHeldUploads() {
+        store.dropHeld();
+    }
+
     @Override
     public void close() throws Exception {
         try {
+            store.dropHeld();
             stop();
         } finally {
             store.close();
+        }
+    }
+
+    /** A blob store that can hold chosen PUTs until they are dropped. */
+    private static final class HoldingBlobStore extends ForwardingBlobStore {
+        private final AtomicInteger held = new AtomicInteger();
+        private volatile Predicate<String> holding = key -> false;
+        private volatile CountDownLatch drop = new CountDownLatch(1);
+
+        HoldingBlobStore(BlobStore delegate) {
+            super(delegate);
+        }
+
+        void hold(Predicate<String> keys) {
+            drop = new CountDownLatch(1);
+            holding = keys;
+        }
+
+        void dropHeld() {
+            holding = key -> false;
+            drop.countDown();
+        }
+
+        @Override
+        public PutObjectResponse putBlob(PutObjectRequest request, InputStream payload) {
+            if (!holding.test(request.key())) {
+                return super.putBlob(request, payload);
+            }
+            CountDownLatch released = drop;
+            held.incrementAndGet();
+            try {
+                if (!released.await(5, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("upload of " + request.key() + " held for too long");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                held.decrementAndGet();
+            }
+            throw new IllegalStateException("upload of " + request.key() + " dropped by the test");
         }
     }
 }

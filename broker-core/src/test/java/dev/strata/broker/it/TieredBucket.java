@@ -2,6 +2,8 @@ package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.index.RemoteSegment;
+import dev.strata.index.RemoteSegmentState;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -17,11 +19,13 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -160,6 +164,30 @@ final class TieredBucket {
                 .userMetadata(Map.of(DIGEST_METADATA, digest))
                 .data(bytes, bytes.length)
                 .build()));
+    }
+
+    /**
+     * Asserts that the partition's objects are exactly those of {@code indexed}, the segments the broker's remote
+     * index holds: each in state COPY_FINISHED with all of its objects, and no object of any other segment.
+     */
+    void assertHoldsExactly(String partitionPrefix, Collection<RemoteSegment> indexed) {
+        assertThat(indexed).extracting(RemoteSegment::state).containsOnly(RemoteSegmentState.COPY_FINISHED);
+        Map<String, Long> expected = indexed.stream()
+                .collect(Collectors.toMap(
+                        s -> new Uuid(
+                                        s.id().segmentId().getMostSignificantBits(),
+                                        s.id().segmentId().getLeastSignificantBits())
+                                .toString(),
+                        RemoteSegment::startOffset));
+        List<SegmentObjects> stored = segments(partitionPrefix);
+        assertThat(stored.stream().collect(Collectors.toMap(SegmentObjects::segmentId, SegmentObjects::startOffset)))
+                .as("segments in the bucket under %s", partitionPrefix)
+                .isEqualTo(expected);
+        for (SegmentObjects segment : stored) {
+            assertThat(segment.keys().keySet())
+                    .as("objects of segment %s", segment.segmentId())
+                    .isEqualTo(SEGMENT_SUFFIXES);
+        }
     }
 
     static String sha256(byte[] bytes) {
