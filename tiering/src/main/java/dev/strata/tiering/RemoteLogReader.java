@@ -21,10 +21,10 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
  *
  * <p>The bytes read are record batches as the broker wrote them: an 8-byte base offset and a 4-byte length, then
  * {@code length} bytes. The index entry points at or before the batch holding the offset, so batches that end below
- * it are skipped. Every returned batch's CRC is checked ({@link MutableRecordBatch#isValid()}): a corrupt object in
- * the bucket fails the read with a {@link CorruptRecordException}, never reaches a consumer as records. A read returns
- * only whole batches; when the first batch is larger than {@code maxBytes} it is returned whole, as Kafka does, so a
- * consumer always makes progress.
+ * it are skipped. Every returned batch's CRC is checked ({@link MutableRecordBatch#isValid()}), and every batch
+ * must end within the segment: a corrupt object in the bucket fails the read with a {@link CorruptRecordException},
+ * never reaches a consumer as records. A read returns only whole batches; when the first batch is larger than
+ * {@code maxBytes} it is returned whole, as Kafka does, so a consumer always makes progress.
  *
  * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads. Counts its reads, the bytes they
  * return and their failures ({@link #stats()}).
@@ -107,6 +107,13 @@ public final class RemoteLogReader {
                 }
                 if (batchSize > buffer.remaining()) {
                     if (first < 0) {
+                        if ((long) position + batchStart + batchSize > metadata.segmentSizeInBytes()) {
+                            // reading it "whole" would return the same short tail again, forever
+                            throw new CorruptRecordException("Record batch at byte " + (position + batchStart)
+                                    + " of " + metadata.remoteLogSegmentId() + " has a size of " + batchSize
+                                    + " bytes, past the end of the segment at byte "
+                                    + metadata.segmentSizeInBytes());
+                        }
                         // the batch we need does not fit: fetch it whole
                         return readFrom(metadata, position + batchStart, offset, batchSize);
                     }

@@ -27,6 +27,7 @@ import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,6 +120,24 @@ class RemoteLogReaderTest {
         assertThat(offsetsOf(reader.readRecords(tip, 10, 1).get(10, TimeUnit.SECONDS)))
                 .as("the intact batch before it is still served")
                 .containsExactly(10L, 11L, 12L, 13L, 14L);
+    }
+
+    @Test
+    void failsOnABatchLengthThatRunsPastTheEndOfTheSegment() throws Exception {
+        Path remoteLog = remoteLogOf(10);
+        int lastBatch;
+        try (FileChannel channel = FileChannel.open(remoteLog, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer header = ByteBuffer.allocate(Records.LOG_OVERHEAD);
+            channel.read(header, 0);
+            lastBatch = Records.LOG_OVERHEAD + header.getInt(Records.SIZE_OFFSET);
+            ByteBuffer length = ByteBuffer.allocate(4).putInt(0, 1_000_000);
+            channel.write(length, lastBatch + Records.SIZE_OFFSET); // the segment's last batch (offsets 15 to 19)
+        }
+
+        assertThatThrownBy(() -> reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasRootCauseInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("past the end of the segment");
     }
 
     @Test

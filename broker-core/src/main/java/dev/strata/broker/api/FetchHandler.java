@@ -200,15 +200,31 @@ public final class FetchHandler {
         }
         return read.handle((bytes, error) -> {
             if (error != null) {
-                Throwable cause =
-                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause = cause(error);
                 FetchHandler.log.debug("Remote fetch from {} at {} failed: {}", tip, offset, cause.toString());
-                pd.setErrorCode(Errors.forException(cause).code());
+                pd.setErrorCode(remoteReadError(cause).code());
             } else if (minOneMessage || bytes.remaining() <= limit) {
                 pd.setRecords(MemoryRecords.readableRecords(bytes));
             }
             return null;
         });
+    }
+
+    /**
+     * The error code of a failed remote read. A batch that fails its CRC check (a corrupt object in the bucket) is
+     * {@code CORRUPT_MESSAGE}, on which a consumer stops and throws; on {@code UNKNOWN_SERVER_ERROR}, the code of a
+     * backend failure, it logs and retries, which is right for a store that is down but would hide corruption.
+     */
+    static Errors remoteReadError(Throwable error) {
+        return Errors.forException(cause(error));
+    }
+
+    private static Throwable cause(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /** One requested partition and what its topic resolved to. */

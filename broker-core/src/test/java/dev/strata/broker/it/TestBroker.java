@@ -38,9 +38,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Register it with {@code @RegisterExtension}: in a static field one broker serves every test of the class; in an
  * instance field every test gets a fresh broker and a fresh directory. {@link #restart()} closes the broker and starts
- * a new one on the same log directory (on a new port, so clients must be created again).
+ * a new one on the same log directory (on a new port, so clients must be created again). A test that needs settings
+ * known only once something else has started (an object store on a free port) starts it with {@link #start()} and
+ * ends it with {@link #close()} instead.
  */
-public final class TestBroker implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+public final class TestBroker
+        implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, AutoCloseable {
     /** The port of the last start; 0 before the first. */
     private int lastPort;
 
@@ -198,6 +201,12 @@ public final class TestBroker implements BeforeAllCallback, AfterAllCallback, Be
         } catch (ExecutionException e) {
             throw new AssertionError("CreateTopics " + name + " failed", e.getCause());
         }
+    }
+
+    /** Stops the broker and deletes its directory. */
+    @Override
+    public void close() {
+        stopAndDelete();
     }
 
     private void stopAndDelete() {

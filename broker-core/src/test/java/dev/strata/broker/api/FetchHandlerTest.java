@@ -1,0 +1,36 @@
+package dev.strata.broker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.junit.jupiter.api.Test;
+
+class FetchHandlerTest {
+
+    @Test
+    void aRemoteBatchFailingItsChecksumIsCorruptMessageSoTheConsumerThrows() {
+        assertThat(FetchHandler.remoteReadError(new CompletionException(new CorruptRecordException("bad CRC"))))
+                .isEqualTo(Errors.CORRUPT_MESSAGE);
+        assertThat(FetchHandler.remoteReadError(
+                        new CompletionException(new CompletionException(new CorruptRecordException("bad CRC")))))
+                .as("through nested stages")
+                .isEqualTo(Errors.CORRUPT_MESSAGE);
+    }
+
+    @Test
+    void aStoreThatFailsIsAnUnknownServerErrorSoTheConsumerRetries() {
+        assertThat(FetchHandler.remoteReadError(
+                        new CompletionException(new RemoteStorageException("Connection refused"))))
+                .isEqualTo(Errors.UNKNOWN_SERVER_ERROR);
+    }
+
+    @Test
+    void anOffsetTheRemoteTierDoesNotHoldIsOutOfRange() {
+        assertThat(FetchHandler.remoteReadError(new OffsetOutOfRangeException("gone")))
+                .isEqualTo(Errors.OFFSET_OUT_OF_RANGE);
+    }
+}

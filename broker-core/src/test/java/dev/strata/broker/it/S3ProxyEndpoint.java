@@ -1,0 +1,161 @@
+package dev.strata.broker.it;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+/**
+ * An S3 endpoint in the test JVM: S3Proxy on 127.0.0.1 over a filesystem blob store, with AWS V2/V4 signatures checked
+ * against one key pair.
+ *
+ * <p>{@link #stop()} takes the endpoint down and keeps the blobs; {@link #start()} brings it back on the same port
+ * with the same blobs. {@link #holdUploads} stops chosen uploads inside the store, so that a test can catch a broker in
+ * the middle of a copy; {@link #dropHeldUploads()} fails them without storing anything, as S3 does with a PUT whose
+ * client went away.
+ */
+final class S3ProxyEndpoint implements AutoCloseable {
+
+    static final String ACCESS_KEY = "strata-it-access";
+    static final String SECRET_KEY = "strata-it-secret-0123456789";
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final HoldingBlobStore store;
+    private S3Proxy proxy;
+    private int port;
+
+    private S3ProxyEndpoint(HoldingBlobStore store) {
+        this.store = store;
+    }
+
+    /** Starts an endpoint on a free port whose blobs live under {@code blobDir}. */
+    static S3ProxyEndpoint start(Path blobDir) throws Exception {
+        Files.createDirectories(blobDir);
+        Properties props = new Properties();
+        props.setProperty("jclouds.filesystem.basedir", blobDir.toString());
+        S3ProxyEndpoint endpoint = new S3ProxyEndpoint(new HoldingBlobStore(BlobStores.create("filesystem", props)));
+        endpoint.start();
+        return endpoint;
+    }
+
+    /** Serves again, on the port of the first start (a free one the first time), and waits until it accepts. */
+    void start() throws Exception {
+        if (proxy != null) {
+            throw new IllegalStateException("S3Proxy is already running on port " + port);
+        }
+        S3Proxy started = S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(URI.create("http://127.0.0.1:" + port))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .stopTimeout(0)
+                .build();
+        started.start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!"STARTED".equals(started.getState())) {
+            if (System.nanoTime() - deadline > 0) {
+                started.stop();
+                throw new IllegalStateException("S3Proxy did not start: " + started.getState());
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        proxy = started;
+        port = started.getPort();
+    }
+
+    /** Stops serving, keeping the blobs: connections to {@link #url()} are refused until {@link #start()}. */
+    void stop() throws Exception {
+        if (proxy != null) {
+            S3Proxy stopping = proxy;
+            proxy = null;
+            stopping.stop();
+        }
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** From now on, PUTs of keys matching {@code keys} wait inside the store until {@link #dropHeldUploads()}. */
+    void holdUploads(Predicate<String> keys) {
+        store.hold(keys);
+    }
+
+    /** How many uploads are waiting in {@link #holdUploads}. */
+    int heldUploads() {
+        return store.held.get();
+    }
+
+    /** Fails the held uploads without storing them and stops holding new ones. */
+    void dropHeldUploads() {
+        store.dropHeld();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            store.dropHeld();
+            stop();
+        } finally {
+            store.close();
+        }
+    }
+
+    /** A blob store that can hold chosen PUTs until they are dropped. */
+    private static final class HoldingBlobStore extends ForwardingBlobStore {
+        private final AtomicInteger held = new AtomicInteger();
+        private volatile Predicate<String> holding = key -> false;
+        private volatile CountDownLatch drop = new CountDownLatch(1);
+
+        HoldingBlobStore(BlobStore delegate) {
+            super(delegate);
+        }
+
+        void hold(Predicate<String> keys) {
+            drop = new CountDownLatch(1);
+            holding = keys;
+        }
+
+        void dropHeld() {
+            holding = key -> false;
+            drop.countDown();
+        }
+
+        @Override
+        public PutObjectResponse putBlob(PutObjectRequest request, InputStream payload) {
+            if (!holding.test(request.key())) {
+                return super.putBlob(request, payload);
+            }
+            CountDownLatch released = drop;
+            held.incrementAndGet();
+            try {
+                if (!released.await(5, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("upload of " + request.key() + " held for too long");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                held.decrementAndGet();
+            }
+            throw new IllegalStateException("upload of " + request.key() + " dropped by the test");
+        }
+    }
+}

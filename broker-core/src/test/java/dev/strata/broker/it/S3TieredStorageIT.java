@@ -1,0 +1,240 @@
+package dev.strata.broker.it;
+
+import static dev.strata.broker.it.Tiering.offset;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.broker.it.TieredBucket.SegmentObjects;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The end-to-end scenario against S3Proxy in this JVM, plus what only a store the test controls can show, each on a
+ * topic of its own on the shared broker: remote retention deleting objects, the store going down and coming back,
+ * and an object corrupted in the bucket.
+ */
+class S3TieredStorageIT extends S3TieredStorageContract {
+
+    private static final int SEGMENT_BYTES = 256 * 1024;
+    private static final int VALUE_BYTES = 1024;
+    /** About four segments. */
+    private static final int BATCH_OF_RECORDS = 1024;
+
+    private static final long BASE_TIMESTAMP = System.currentTimeMillis() - 3_600_000L;
+
+    private Path blobDir;
+    private S3ProxyEndpoint proxy;
+
+    @Override
+    void startStore() throws Exception {
+        blobDir = Files.createTempDirectory("strata-s3-it-");
+        proxy = S3ProxyEndpoint.start(blobDir);
+    }
+
+    @Override
+    void stopStore() throws Exception {
+        try {
+            proxy.close();
+        } finally {
+            TestBroker.deleteRecursively(blobDir);
+        }
+    }
+
+    @Override
+    String endpoint() {
+        return proxy.url();
+    }
+
+    @Override
+    String accessKey() {
+        return S3ProxyEndpoint.ACCESS_KEY;
+    }
+
+    @Override
+    String secretKey() {
+        return S3ProxyEndpoint.SECRET_KEY;
+    }
+
+    @Test
+    void remoteRetentionDeletesTheObjectsOfTheOldestSegments() throws Exception {
+        String topic = "remote-retention";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        long retentionBytes = 3L * SEGMENT_BYTES;
+        Map<String, String> config = new HashMap<>(Tiering.tieredTopic(SEGMENT_BYTES));
+        config.put(TopicConfig.RETENTION_BYTES_CONFIG, Long.toString(retentionBytes));
+        broker.createTopic(topic, 1, config);
+        int records = 2 * BATCH_OF_RECORDS;
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+
+        try (Admin admin = broker.admin()) {
+            String prefix = TieredBucket.partitionPrefix(KEY_PREFIX, topic, Tiering.topicId(admin, topic), 0);
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            // Kafka's rule: the oldest segment goes while the log without it still holds retention.bytes
+            Await.until(TIMEOUT, "remote retention to leave " + retentionBytes + " bytes", () -> {
+                List<SegmentObjects> segments = bucket.segments(prefix);
+                if (segments.isEmpty()) {
+                    return false;
+                }
+                long remote = logBytes(segments);
+                long oldest = bucket.size(segments.get(0).logKey());
+                return remote >= retentionBytes && remote - oldest < retentionBytes;
+            });
+            long logStart = offset(admin, tp, OffsetSpec.earliest());
+            assertThat(logStart).as("the log start offset").isPositive();
+            List<SegmentObjects> left = bucket.segments(prefix);
+            assertThat(left.get(0).startOffset())
+                    .as("the first segment left starts the log")
+                    .isEqualTo(logStart);
+            for (SegmentObjects segment : left) {
+                // nothing left of the deleted segments, not even an index or a snapshot
+                assertThat(segment.keys().keySet()).isEqualTo(TieredBucket.SEGMENT_SUFFIXES);
+            }
+
+            try (KafkaConsumer<String, String> consumer = broker.consumer()) {
+                consumer.assign(List.of(tp));
+                consumer.seekToBeginning(List.of(tp));
+                int expected = (int) (records - logStart);
+                List<ConsumerRecord<String, String>> read = Await.records(consumer, expected, TIMEOUT);
+                assertThat(read).hasSize(expected);
+                Tiering.assertRecords(read, logStart, VALUE_BYTES, BASE_TIMESTAMP);
+            }
+        }
+    }
+
+    @Test
+    void uploadsWaitForAStoreThatIsDownAndNothingIsLost() throws Exception {
+        String topic = "store-down";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        broker.createTopic(topic, 1, Tiering.tieredTopic(SEGMENT_BYTES));
+        try (Admin admin = broker.admin();
+                KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, BATCH_OF_RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            long tieredBefore = offset(admin, tp, OffsetSpec.latestTiered());
+            long localStartBefore = offset(admin, tp, OffsetSpec.earliestLocal());
+
+            proxy.stop();
+            try (DeadEndpoint down = DeadEndpoint.bind(proxy.port())) {
+                Tiering.produce(producer, topic, BATCH_OF_RECORDS, BATCH_OF_RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+                // copies fail and back off, retention checks run every 200 ms: give them time to do wrong
+                Await.until(
+                        TIMEOUT,
+                        "the broker to keep trying the store for 2 s",
+                        () -> down.triedFor().compareTo(Duration.ofSeconds(2)) >= 0);
+                assertThat(offset(admin, tp, OffsetSpec.latestTiered())).isEqualTo(tieredBefore);
+                assertThat(offset(admin, tp, OffsetSpec.earliestLocal()))
+                        .as("no local segment deleted without its remote copy")
+                        .isEqualTo(localStartBefore);
+                assertThat(Tiering.localLogFiles(broker.logDir(), tp))
+                        .as("the segments written while the store is down stay local")
+                        .isGreaterThan(2);
+            } finally {
+                proxy.start();
+            }
+
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            assertThat(offset(admin, tp, OffsetSpec.latestTiered())).isGreaterThan(tieredBefore);
+            try (KafkaConsumer<String, String> consumer = broker.consumer()) {
+                consumer.assign(List.of(tp));
+                consumer.seek(tp, 0);
+                List<ConsumerRecord<String, String>> read = Await.records(consumer, 2 * BATCH_OF_RECORDS, TIMEOUT);
+                assertThat(read).hasSize(2 * BATCH_OF_RECORDS);
+                Tiering.assertRecords(read, 0, VALUE_BYTES, BASE_TIMESTAMP);
+            }
+        }
+    }
+
+    @Test
+    void aCorruptedObjectFailsTheConsumerInsteadOfDeliveringBadRecords() throws Exception {
+        String topic = "corrupted";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        // segments of four chunks: remote reads are ranged, and only the batch CRCs can tell a byte changed
+        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
+        int records = 4 * BATCH_OF_RECORDS;
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        long corruptFirst;
+        long corruptLast;
+        try (Admin admin = broker.admin()) {
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            String prefix = TieredBucket.partitionPrefix(KEY_PREFIX, topic, Tiering.topicId(admin, topic), 0);
+            List<SegmentObjects> segments = bucket.segments(prefix);
+            assertThat(segments).hasSizeGreaterThanOrEqualTo(2);
+            // nothing has read this topic: the broker's chunk cache holds none of it
+            String key = segments.get(1).logKey();
+            byte[] log = bucket.read(key);
+            MutableRecordBatch victim = null;
+            int end = 0;
+            List<MutableRecordBatch> batches = new ArrayList<>();
+            MemoryRecords.readableRecords(ByteBuffer.wrap(log)).batches().forEach(batches::add);
+            for (MutableRecordBatch batch : batches.subList(0, batches.size() / 2 + 1)) {
+                victim = batch;
+                end += batch.sizeInBytes();
+            }
+            corruptFirst = victim.baseOffset();
+            corruptLast = victim.lastOffset();
+            // the batch ends with its last record's value and an empty header count: change a value byte
+            log[end - 2] ^= 0x01;
+            bucket.overwriteKeepingMetadata(key, log);
+        }
+
+        // the consumer does not check CRCs itself: only the broker stands between it and the changed byte
+        Map<String, Object> trusting = Map.of(ConsumerConfig.CHECK_CRCS_CONFIG, false);
+        List<ConsumerRecord<String, String>> delivered = new ArrayList<>();
+        AtomicReference<KafkaException> failure = new AtomicReference<>();
+        try (KafkaConsumer<String, String> consumer = broker.consumer(trusting)) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 0);
+            Await.until(TIMEOUT, "the consumer to fail at the corrupted batch", () -> {
+                try {
+                    consumer.poll(Duration.ofMillis(200)).forEach(delivered::add);
+                    return false;
+                } catch (KafkaException e) {
+                    failure.set(e);
+                    return true;
+                }
+            });
+        }
+        assertThat(failure.get()).hasMessageContaining("corrupt message");
+        assertThat(delivered.size()).as("records delivered").isLessThanOrEqualTo((int) corruptFirst);
+        Tiering.assertRecords(delivered, 0, VALUE_BYTES, BASE_TIMESTAMP);
+
+        try (KafkaConsumer<String, String> consumer = broker.consumer(trusting)) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, corruptLast + 1);
+            int expected = (int) (records - corruptLast - 1);
+            List<ConsumerRecord<String, String>> read = Await.records(consumer, expected, TIMEOUT);
+            assertThat(read).as("the records after the corrupted batch").hasSize(expected);
+            Tiering.assertRecords(read, corruptLast + 1, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+    }
+
+    private long logBytes(List<SegmentObjects> segments) {
+        long bytes = 0;
+        for (SegmentObjects segment : segments) {
+            bytes += bucket.size(segment.logKey());
+        }
+        return bytes;
+    }
+}
