@@ -93,14 +93,15 @@ public final class BrokerConfig {
         numPartitions();
         socketRequestMaxBytes();
         ioThreads();
+        TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
         if (remoteLogStorageSystemEnable()) {
             remoteLogManagerTaskIntervalMs();
             remoteLogManagerCopierThreadPoolSize();
             remoteLogManagerCopyMaxBytesPerSecond();
             remoteLogReaderThreads();
             chunkCacheConfig();
+            TopicConfigs.validateBrokerLocalRetention(TopicConfigs.brokerDefaults(values));
         }
-        TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
     }
 
     public static BrokerConfig of(Map<String, String> values) {
