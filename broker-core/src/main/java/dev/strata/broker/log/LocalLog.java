@@ -438,7 +438,31 @@ public final class LocalLog {
     public void onHighestRemoteOffset(long offset) {
         lock.lock();
         try {
-            highestRemoteOffset = Math.max(highestRemoteOffset, offset);
+            // a copy that ends after tiering was turned off: its remote data is being deleted, it allows nothing
+            if (config.remoteStorageEnable()) {
+                highestRemoteOffset = Math.max(highestRemoteOffset, offset);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Tiering of this log was turned off ({@code remote.storage.enable} set to false with
+     * {@code remote.log.delete.on.disable=true}, KIP-950): its remote data is being deleted, so the log start offset
+     * rises to the local log start offset, and nothing counts as held remotely any more.
+     */
+    public void onRemoteStorageDisabled() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            highestRemoteOffset = -1L;
+            long localStart = localLogStartOffset();
+            if (localStart > logStartOffset) {
+                raiseLogStartOffset(localStart, "turning remote storage off");
+            }
         } finally {
             lock.unlock();
         }
@@ -767,7 +791,8 @@ public final class LocalLog {
     /**
      * Applies retention: deletes the oldest segments past {@code retention.ms} (by their largest timestamp), beyond
      * {@code retention.bytes}, or wholly below the log start offset. Only segments below the high watermark go; if
-     * every segment goes, a new empty one is rolled first.
+     * every segment goes, a new empty one is rolled first. A log that copies to the remote tier applies local retention
+     * instead; a tiered log with {@code remote.log.copy.disable=true} is retained as this describes, as in Kafka.
      *
      * @return how many segments were deleted
      */
@@ -781,7 +806,7 @@ public final class LocalLog {
             ensureOpen();
             int deleted = deleteSegmentsWhile(
                     (segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
-            if (current.remoteStorageEnable()) {
+            if (current.remoteCopyEnabled()) {
                 return deleted + deleteLocalSegmentsOfTieredLog(current);
             }
             if (current.retentionMs() >= 0) {
@@ -885,8 +910,9 @@ public final class LocalLog {
             throw new KafkaStorageException("Error deleting segments of " + topicPartition, e);
         }
         long newStart = segments.firstKey();
-        // a tiered log keeps its log start offset: the remote tier still holds what was deleted here
-        if (newStart > logStartOffset && !config.remoteStorageEnable()) {
+        // a log that copies to the remote tier keeps its log start offset: the remote tier still holds what was deleted
+        // here; with copying disabled (KIP-950) local retention ends the log there, and remote retention follows
+        if (newStart > logStartOffset && !config.remoteCopyEnabled()) {
             logStartOffset = newStart;
             leaderEpochCache.truncateFromStart(newStart);
         }

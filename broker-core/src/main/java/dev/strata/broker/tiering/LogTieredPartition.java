@@ -22,7 +22,8 @@ import org.apache.kafka.common.TopicIdPartition;
 /**
  * A partition's {@link LocalLog} as the remote log manager sees it: its sealed segments (all but the active one), each
  * with the producer snapshot taken when it was rolled (named after the next segment's base offset) and the leader-epoch
- * checkpoint up to its end; and the callbacks that move the log's highest remote offset and log start offset.
+ * checkpoint up to its end; its tiering settings; and the callbacks that move the log's highest remote offset and log
+ * start offset.
  *
  * <p>A sealed segment whose producer snapshot is missing (a log recovered after a crash rolls without one) stops the
  * list there: it and later segments are not offered for copying, so nothing is uploaded without its snapshot.
@@ -121,8 +122,8 @@ public final class LogTieredPartition implements TieredPartition {
                 config.retentionBytes(),
                 Math.max(TieringConfig.FOLLOW_RETENTION, config.localRetentionMs()),
                 Math.max(TieringConfig.FOLLOW_RETENTION, config.localRetentionBytes()),
-                false,
-                false);
+                config.remoteLogCopyDisable(),
+                config.remoteLogDeleteOnDisable());
     }
 
     @Override
