@@ -1,6 +1,7 @@
 package dev.strata.broker.log;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,9 @@ public final class LocalLog {
     private final ScheduledExecutorService scheduler;
     private final LeaderEpochCache leaderEpochCache;
     private final ProducerStateManager producerState;
+    /** Serializes rebuilds of missing producer snapshots, which write through a temporary file of the same name. */
+    private final Object snapshotRebuildLock = new Object();
+
     private volatile Path dir;
     private volatile LogConfig config;
     private volatile EndOffset end;
@@ -168,7 +172,7 @@ public final class LocalLog {
             epochs.truncateFromStart(startOffset);
 
             ProducerStateManager producers = ProducerStateManager.load(dir, startOffset, logEndOffset);
-            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset());
+            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset(), Long.MAX_VALUE);
             if (replayed > 0) {
                 producers.takeSnapshot(logEndOffset);
             }
@@ -351,14 +355,22 @@ public final class LocalLog {
         }
     }
 
-    private static int replayProducerState(List<LogSegment> loaded, ProducerStateManager producers, long fromOffset) {
+    /** Replays the producer batches of {@code loaded} in {@code [fromOffset, toOffset)} into {@code producers}. */
+    private static int replayProducerState(
+            List<LogSegment> loaded, ProducerStateManager producers, long fromOffset, long toOffset) {
         int replayed = 0;
         for (LogSegment segment : loaded) {
+            if (segment.baseOffset() >= toOffset) {
+                break;
+            }
             int position = segment.offsetIndex().lookup(fromOffset).position();
             if (segment.readNextOffset() <= fromOffset) {
                 continue;
             }
             for (FileChannelRecordBatch batch : segment.log().batchesFrom(position)) {
+                if (batch.baseOffset() >= toOffset) {
+                    break;
+                }
                 if (batch.lastOffset() >= fromOffset && batch.hasProducerId()) {
                     producers.update(summaryOf(batch));
                     replayed++;
@@ -399,6 +411,38 @@ public final class LocalLog {
 
     public ProducerStateManager producerState() {
         return producerState;
+    }
+
+    /**
+     * The producer-state snapshot at {@code offset}, the base offset of a segment after the first: the producer state
+     * after every batch of the segments before it, which KIP-405 uploads with the segment that ends there. A roll takes
+     * it; a log rolled without one (written by an older version, or recovered after a crash) or whose file was removed
+     * lacks it, and then it is rebuilt here, as the roll would have taken it: from the newest snapshot below
+     * {@code offset} (or the first local segment), replaying the batches in between. That reads segment files, so it
+     * runs on the caller's thread (tiering's), without the log's lock.
+     *
+     * @throws UncheckedIOException if the snapshot cannot be written
+     * @throws org.apache.kafka.common.KafkaException if a segment cannot be read
+     */
+    public Path producerSnapshotAt(long offset) {
+        Path file = ProducerStateManager.snapshotFile(dir, offset);
+        synchronized (snapshotRebuildLock) {
+            if (Files.exists(file)) {
+                return file;
+            }
+            ProducerStateManager rebuilt =
+                    ProducerStateManager.loadAt(dir, logStartOffset, offset, producerState.producerIdExpirationMs());
+            long from = rebuilt.snapshotOffset();
+            int replayed = replayProducerState(segments(), rebuilt, from, offset);
+            rebuilt.takeSnapshot(offset);
+            LOG.info(
+                    "Rebuilt the missing producer snapshot at offset {} of {} from offset {}: {} producer batches replayed",
+                    offset,
+                    topicPartition,
+                    from,
+                    replayed);
+            return file;
+        }
     }
 
     /** The latest leader epoch written to the log, or -1. */

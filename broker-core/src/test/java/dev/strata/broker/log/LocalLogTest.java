@@ -279,6 +279,36 @@ class LocalLogTest {
     }
 
     @Test
+    void aMissingProducerSnapshotIsRebuiltAsTheRollWroteIt() throws Exception {
+        LocalLog log = open(smallSegments());
+        for (int i = 0; i < 12; i++) {
+            log.appendAsLeader(idempotent(7L, (short) 0, 2 * i, "a" + i, "b" + i), 0);
+            log.appendAsLeader(idempotent(8L, (short) 1, i, "c" + i), 0);
+        }
+        assertThat(log.numberOfSegments()).isGreaterThan(3);
+        long thirdBase = log.segments().get(2).baseOffset();
+        long fourthBase = log.segments().get(3).baseOffset();
+        Path third = ProducerStateManager.snapshotFile(dir(), thirdBase);
+        Path fourth = ProducerStateManager.snapshotFile(dir(), fourthBase);
+        byte[] thirdBytes = Files.readAllBytes(third);
+        byte[] fourthBytes = Files.readAllBytes(fourth);
+        Files.delete(third);
+        Files.delete(fourth);
+
+        assertThat(log.producerSnapshotAt(fourthBase)).isEqualTo(fourth);
+        assertThat(log.producerSnapshotAt(thirdBase)).isEqualTo(third);
+
+        assertThat(fourth).hasBinaryContent(fourthBytes);
+        assertThat(third).hasBinaryContent(thirdBytes);
+        assertThat(log.producerState().snapshotOffsets()).contains(thirdBase, fourthBase);
+        // without any older snapshot the state is rebuilt from the first segment
+        for (long offset : log.producerState().snapshotOffsets()) {
+            Files.delete(ProducerStateManager.snapshotFile(dir(), offset));
+        }
+        assertThat(log.producerSnapshotAt(thirdBase)).hasBinaryContent(thirdBytes);
+    }
+
+    @Test
     void localRetentionHasNoEffectOnANonTieredLog() throws Exception {
         LocalLog log = open(
                 Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1"));

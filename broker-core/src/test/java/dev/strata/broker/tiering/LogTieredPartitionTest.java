@@ -84,6 +84,22 @@ class LogTieredPartitionTest {
     }
 
     @Test
+    void aSegmentWhoseProducerSnapshotIsMissingIsOfferedWithARebuiltOne() throws Exception {
+        log = openTiered(Map.of());
+        Partition partition = new Partition(TP, log.topicId(), log, 1, 0);
+        LogTieredPartition tiered = new LogTieredPartition(partition);
+        List<LocalSegment> before = tiered.sealedSegments();
+        Path missing = before.get(1).producerSnapshot();
+        byte[] original = Files.readAllBytes(missing);
+        Files.delete(missing);
+
+        List<LocalSegment> after = tiered.sealedSegments();
+
+        assertThat(after).hasSameSizeAs(before);
+        assertThat(after.get(1).producerSnapshot()).isEqualTo(missing).hasBinaryContent(original);
+    }
+
+    @Test
     void passesTheTopicsKip950Settings() throws Exception {
         log = openTiered(Map.of(
                 TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, "true",
