@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -169,6 +170,19 @@ public final class ReplicaManager {
             }
         });
         return fetch.future();
+    }
+
+    /**
+     * Answers a fetch that reads from the remote tier once every read in {@code remoteReads} is done or
+     * {@code maxWaitMs} ({@code remote.fetch.max.wait.ms}) passes, whichever comes first; see
+     * {@link DelayedRemoteFetch}.
+     *
+     * @param remoteReads the fetch's reads from the remote tier; they must never complete exceptionally
+     * @param response builds the response from the reads done when it is called
+     */
+    public <R> CompletableFuture<R> remoteFetch(
+            Collection<? extends CompletableFuture<?>> remoteReads, long maxWaitMs, Supplier<R> response) {
+        return DelayedRemoteFetch.start(remoteReads, maxWaitMs, timer, response);
     }
 
     /** New data (or a change) on {@code tp}: parked fetches on it try again, on the I/O pool. */

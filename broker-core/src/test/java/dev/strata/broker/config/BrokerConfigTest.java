@@ -101,6 +101,22 @@ class BrokerConfigTest {
     }
 
     @Test
+    void remoteFetchMaxWaitDefaultsToKafkasAndRejectsBadValues() {
+        assertThat(BrokerConfig.of(Map.of("log.dirs", dir.toString())).remoteFetchMaxWaitMs())
+                .isEqualTo(500);
+        assertThat(BrokerConfig.of(Map.of("log.dirs", dir.toString(), "remote.fetch.max.wait.ms", "50"))
+                        .remoteFetchMaxWaitMs())
+                .isEqualTo(50);
+        for (String bad : new String[] {"0", "-1", "soon", "99999999999"}) {
+            assertThatThrownBy(
+                            () -> BrokerConfig.of(Map.of("log.dirs", dir.toString(), "remote.fetch.max.wait.ms", bad)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("remote.fetch.max.wait.ms")
+                    .hasMessageContaining(bad);
+        }
+    }
+
+    @Test
     void aTieringBrokerRefusesALocalRetentionAboveItsRetention() {
         Map<String, String> settings =
                 Map.of("log.dirs", dir.toString(), "log.retention.hours", "1", "log.local.retention.ms", "7200000");
