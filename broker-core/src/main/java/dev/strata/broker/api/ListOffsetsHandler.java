@@ -121,7 +121,7 @@ public final class ListOffsetsHandler {
         long from = Math.max(
                 logStart,
                 tier.get().index().offsetForTimestamp(segment.get().id(), ts).orElse(logStart));
-        return scanRemote(tier.get(), tip, segment.get().endOffset(), ts, from)
+        return scanRemote(tier.get(), tip, segment.get().endOffset(), ts, from, logStart)
                 .thenApply(found -> {
                     ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
                             .setPartitionIndex(tp.partition())
@@ -144,18 +144,22 @@ public final class ListOffsetsHandler {
                                 .code()));
     }
 
-    /** Reads the remote segment from {@code from} to its end until a record at or after {@code ts} turns up. */
+    /**
+     * Reads the remote segment from the batch holding {@code from} to its end until a record at or after {@code ts}
+     * turns up. {@code from} comes from the time index, which points into the batch that reached a timestamp, so every
+     * record of that batch counts, as in Kafka's search; only records below {@code minOffset} (the log start) do not.
+     */
     private static CompletableFuture<Optional<TimestampAndOffset>> scanRemote(
-            RemoteTier tier, TopicIdPartition tip, long segmentEnd, long ts, long from) {
+            RemoteTier tier, TopicIdPartition tip, long segmentEnd, long ts, long from, long minOffset) {
         if (from > segmentEnd) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return tier.reader().readRecords(tip, from, REMOTE_SCAN_BYTES).thenCompose(bytes -> {
             long next = from;
             for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
-                if (batch.maxTimestamp() >= ts && batch.lastOffset() >= from) {
+                if (batch.maxTimestamp() >= ts && batch.lastOffset() >= minOffset) {
                     for (Record record : batch) {
-                        if (record.offset() >= from && record.timestamp() >= ts) {
+                        if (record.offset() >= minOffset && record.timestamp() >= ts) {
                             int epoch = batch.partitionLeaderEpoch();
                             return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(
                                     record.timestamp(),
@@ -169,7 +173,7 @@ public final class ListOffsetsHandler {
             if (next == from) {
                 return CompletableFuture.completedFuture(Optional.empty());
             }
-            return scanRemote(tier, tip, segmentEnd, ts, next);
+            return scanRemote(tier, tip, segmentEnd, ts, next, minOffset);
         });
     }
 
