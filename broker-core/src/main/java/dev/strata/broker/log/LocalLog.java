@@ -566,6 +566,15 @@ public final class LocalLog {
         return size;
     }
 
+    /** The largest record timestamp in the local segments, or -1 ({@code NO_TIMESTAMP}) when they hold none. */
+    public long maxTimestamp() {
+        long max = RecordBatch.NO_TIMESTAMP;
+        for (LogSegment segment : segments.values()) {
+            max = Math.max(max, segment.largestTimestamp());
+        }
+        return max;
+    }
+
     public int numberOfSegments() {
         return segments.size();
     }

@@ -309,6 +309,16 @@ class LocalLogTest {
     }
 
     @Test
+    void maxTimestampIsTheLargestOverTheLocalSegments() throws Exception {
+        LocalLog log = open(smallSegments());
+        assertThat(log.maxTimestamp()).isEqualTo(-1);
+        for (int i = 0; i < 20; i++) {
+            log.appendAsLeader(records(i == 5 ? 9_000 : 1_000 + i, "v" + i), 0);
+        }
+        assertThat(log.maxTimestamp()).isEqualTo(9_000);
+    }
+
+    @Test
     void localRetentionHasNoEffectOnANonTieredLog() throws Exception {
         LocalLog log = open(
                 Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1"));
