@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -38,17 +39,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A partition of a tiered topic fetched below its local log start offset (but at or above its log start offset) is
  * read from the remote tier: the read runs on the remote reader pool and the response is completed when every such
- * read has, without parking and without blocking the calling thread on remote I/O.
+ * read has, or {@code remote.fetch.max.wait.ms} after the request at the latest, as Kafka's delayed remote fetch does:
+ * partitions whose remote read is not done by then are answered with no records and no error (the read goes on and
+ * fills the chunk cache for the consumer's next fetch). Such a fetch does not park for {@code min.bytes} and never
+ * blocks the calling thread on remote I/O. Each remote read is given the partition's byte limit within what is left
+ * of the request's, which it does not exceed except for a first batch too large for it (as Kafka returns one whole
+ * when it is the first data of the response), so {@code max.bytes} and the partitions' limits hold across many remote
+ * partitions.
  */
 public final class FetchHandler {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
 
     private final TopicManager topics;
     private final ReplicaManager replicas;
+    private final long remoteFetchMaxWaitMs;
 
-    public FetchHandler(TopicManager topics, ReplicaManager replicas) {
+    /** @param remoteFetchMaxWaitMs {@code remote.fetch.max.wait.ms}: how long a fetch waits for remote reads */
+    public FetchHandler(TopicManager topics, ReplicaManager replicas, long remoteFetchMaxWaitMs) {
         this.topics = topics;
         this.replicas = replicas;
+        this.remoteFetchMaxWaitMs = remoteFetchMaxWaitMs;
     }
 
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, FetchRequest request) {
@@ -72,11 +82,14 @@ public final class FetchHandler {
         int minBytes = Math.max(0, data.minBytes());
         int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
         if (targets.stream().anyMatch(this::isRemote)) {
-            List<CompletableFuture<Void>> remoteReads = new ArrayList<>();
+            List<RemoteRead> remoteReads = new ArrayList<>();
             ApiMessage response = readAll(targets, minBytes, maxBytes, request.version(), remoteReads)
                     .result();
-            return CompletableFuture.allOf(remoteReads.toArray(CompletableFuture[]::new))
-                    .thenApply(ignored -> response);
+            return replicas.remoteFetch(
+                    remoteReads.stream().map(RemoteRead::result).toList(), remoteFetchMaxWaitMs, () -> {
+                        remoteReads.forEach(RemoteRead::applyIfDone);
+                        return response;
+                    });
         }
         return replicas.<ApiMessage>fetch(
                 watched, data.maxWaitMs(), last -> readAll(targets, minBytes, maxBytes, request.version(), null));
@@ -101,11 +114,7 @@ public final class FetchHandler {
      *     are not allowed (a parked fetch's attempt), in which case such partitions answer with no records
      */
     private DelayedFetch.Attempt<ApiMessage> readAll(
-            List<Target> targets,
-            int minBytes,
-            int maxBytes,
-            short version,
-            List<CompletableFuture<Void>> remoteReads) {
+            List<Target> targets, int minBytes, int maxBytes, short version, List<RemoteRead> remoteReads) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchableTopicResponse current = null;
         int bytes = 0;
@@ -134,11 +143,7 @@ public final class FetchHandler {
     }
 
     private PartitionData read(
-            Target t,
-            int remainingBytes,
-            boolean minOneMessage,
-            short version,
-            List<CompletableFuture<Void>> remoteReads) {
+            Target t, int remainingBytes, boolean minOneMessage, short version, List<RemoteRead> remoteReads) {
         FetchPartition fp = t.request;
         PartitionData pd = new PartitionData()
                 .setPartitionIndex(fp.partition())
@@ -186,11 +191,10 @@ public final class FetchHandler {
     }
 
     /**
-     * Reads from the remote tier into {@code pd}; the future completes (never exceptionally) on a remote reader
-     * thread once {@code pd} holds the records or the error.
+     * Starts a read from the remote tier for {@code pd}; its result completes (never exceptionally) on a remote reader
+     * thread, and is applied to {@code pd} only if it is done when the response is built.
      */
-    private CompletableFuture<Void> readRemote(
-            Partition p, long offset, int limit, boolean minOneMessage, PartitionData pd) {
+    private RemoteRead readRemote(Partition p, long offset, int limit, boolean minOneMessage, PartitionData pd) {
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), p.topicPartition());
         CompletableFuture<ByteBuffer> read;
         try {
@@ -198,16 +202,17 @@ public final class FetchHandler {
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
-        return read.handle((bytes, error) -> {
+        return new RemoteRead(pd, read.handle((bytes, error) -> {
             if (error != null) {
                 Throwable cause = cause(error);
                 FetchHandler.log.debug("Remote fetch from {} at {} failed: {}", tip, offset, cause.toString());
-                pd.setErrorCode(remoteReadError(cause).code());
-            } else if (minOneMessage || bytes.remaining() <= limit) {
-                pd.setRecords(MemoryRecords.readableRecords(bytes));
+                return data -> data.setErrorCode(remoteReadError(cause).code());
             }
-            return null;
-        });
+            if (minOneMessage || bytes.remaining() <= limit) {
+                return data -> data.setRecords(MemoryRecords.readableRecords(bytes));
+            }
+            return data -> {};
+        }));
     }
 
     /**
@@ -229,4 +234,19 @@ public final class FetchHandler {
 
     /** One requested partition and what its topic resolved to. */
     private record Target(String name, Uuid id, Optional<TopicMetadata> topic, FetchPartition request) {}
+
+    /**
+     * A partition's read from the remote tier: {@code result} completes with what the read puts into the partition's
+     * response, its records or its error.
+     */
+    private record RemoteRead(PartitionData partition, CompletableFuture<Consumer<PartitionData>> result) {
+
+        /** Puts the read's records or error into the partition's response, if the read is done; else nothing. */
+        void applyIfDone() {
+            Consumer<PartitionData> outcome = result.getNow(null);
+            if (outcome != null) {
+                outcome.accept(partition);
+            }
+        }
+    }
 }

@@ -39,11 +39,12 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 
 /**
  * ListOffsets: earliest (-2, the log start offset over both tiers), latest (-1, the high watermark), max timestamp
- * (-3), earliest local (-4, the local log start offset), latest tiered (-5, the highest offset in the remote tier), or
- * the first offset whose timestamp is at or after a given time. Max timestamp is searched in the local segments only;
- * a timestamp (>= 0) of a tiered topic is searched first in its remote segments: the remote index names the segment
- * and where to start, and its batches are read through the remote reader, never blocking the calling thread. Also
- * OffsetForLeaderEpoch, which answers from the same partition state.
+ * (-3, the first record with the largest timestamp over both tiers), earliest local (-4, the local log start offset),
+ * latest tiered (-5, the highest offset in the remote tier), or the first offset whose timestamp is at or after a given
+ * time. A timestamp (>= 0) of a tiered topic is searched first in its remote segments, and so is the max timestamp when
+ * a remote segment's max timestamp (from the remote index) is at least the local one: the remote index names the
+ * segment and where to start, and its batches are read through the remote reader, never blocking the calling thread.
+ * Also OffsetForLeaderEpoch, which answers from the same partition state.
  */
 public final class ListOffsetsHandler {
     /** Bytes read per step when a timestamp is searched in a remote segment. */
@@ -87,7 +88,9 @@ public final class ListOffsetsHandler {
 
     /**
      * A search by timestamp that the remote tier answers: a tiered partition whose remote tier holds a segment with a
-     * record at or after the timestamp (remote segments precede the local ones). Null when the local log answers.
+     * record at or after the timestamp (remote segments precede the local ones), or, for the max timestamp, a segment
+     * whose max timestamp is at least that of every local segment (on a tie the earlier record wins, as in a local
+     * search). Null when the local log answers.
      */
     private CompletableFuture<ListOffsetsPartitionResponse> remoteTimestampLookup(
             TopicPartition tp, ListOffsetsPartition request) {
@@ -95,7 +98,7 @@ public final class ListOffsetsHandler {
         Optional<RemoteTier> tier = replicas.remoteTier();
         Optional<Partition> partition =
                 topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
-        if (ts < 0 || tier.isEmpty() || partition.isEmpty()) {
+        if (ts < 0 && ts != ListOffsetsRequest.MAX_TIMESTAMP || tier.isEmpty() || partition.isEmpty()) {
             return null;
         }
         Partition p = partition.get();
@@ -105,23 +108,28 @@ public final class ListOffsetsHandler {
             return null;
         }
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), tp);
-        Optional<RemoteSegment> segment = tier.get()
-                .index()
-                .firstSegmentAtOrAfter(
-                        new PartitionKey(
-                                new UUID(
-                                        p.topicId().getMostSignificantBits(),
-                                        p.topicId().getLeastSignificantBits()),
-                                tp.partition()),
-                        ts);
+        PartitionKey key = new PartitionKey(
+                new UUID(p.topicId().getMostSignificantBits(), p.topicId().getLeastSignificantBits()), tp.partition());
         long logStart = log.logStartOffset();
+        Optional<RemoteSegment> segment;
+        if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
+            segment = segmentWithMaxTimestamp(tier.get(), key, logStart)
+                    .filter(s -> s.maxTimestampMs() >= 0 && s.maxTimestampMs() >= log.maxTimestamp());
+            if (segment.isEmpty()) {
+                return null;
+            }
+            // the first record of that segment with its max timestamp, which no record before it reaches
+            ts = segment.get().maxTimestampMs();
+        } else {
+            segment = tier.get().index().firstSegmentAtOrAfter(key, ts);
+        }
         if (segment.isEmpty() || segment.get().endOffset() < logStart) {
             return null;
         }
         long from = Math.max(
                 logStart,
                 tier.get().index().offsetForTimestamp(segment.get().id(), ts).orElse(logStart));
-        return scanRemote(tier.get(), tip, segment.get().endOffset(), ts, from)
+        return scanRemote(tier.get(), tip, segment.get().endOffset(), ts, from, logStart)
                 .thenApply(found -> {
                     ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
                             .setPartitionIndex(tp.partition())
@@ -144,18 +152,38 @@ public final class ListOffsetsHandler {
                                 .code()));
     }
 
-    /** Reads the remote segment from {@code from} to its end until a record at or after {@code ts} turns up. */
+    /**
+     * The earliest of the readable remote segments not wholly below the log start offset that have the largest max
+     * timestamp.
+     */
+    private static Optional<RemoteSegment> segmentWithMaxTimestamp(RemoteTier tier, PartitionKey key, long logStart) {
+        RemoteSegment newest = null;
+        for (RemoteSegment segment : tier.index().segments(key)) {
+            if (segment.state().isReadable()
+                    && segment.endOffset() >= logStart
+                    && (newest == null || segment.maxTimestampMs() > newest.maxTimestampMs())) {
+                newest = segment;
+            }
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /**
+     * Reads the remote segment from the batch holding {@code from} to its end until a record at or after {@code ts}
+     * turns up. {@code from} comes from the time index, which points into the batch that reached a timestamp, so every
+     * record of that batch counts, as in Kafka's search; only records below {@code minOffset} (the log start) do not.
+     */
     private static CompletableFuture<Optional<TimestampAndOffset>> scanRemote(
-            RemoteTier tier, TopicIdPartition tip, long segmentEnd, long ts, long from) {
+            RemoteTier tier, TopicIdPartition tip, long segmentEnd, long ts, long from, long minOffset) {
         if (from > segmentEnd) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return tier.reader().readRecords(tip, from, REMOTE_SCAN_BYTES).thenCompose(bytes -> {
             long next = from;
             for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
-                if (batch.maxTimestamp() >= ts && batch.lastOffset() >= from) {
+                if (batch.maxTimestamp() >= ts && batch.lastOffset() >= minOffset) {
                     for (Record record : batch) {
-                        if (record.offset() >= from && record.timestamp() >= ts) {
+                        if (record.offset() >= minOffset && record.timestamp() >= ts) {
                             int epoch = batch.partitionLeaderEpoch();
                             return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(
                                     record.timestamp(),
@@ -169,7 +197,7 @@ public final class ListOffsetsHandler {
             if (next == from) {
                 return CompletableFuture.completedFuture(Optional.empty());
             }
-            return scanRemote(tier, tip, segmentEnd, ts, next);
+            return scanRemote(tier, tip, segmentEnd, ts, next, minOffset);
         });
     }
 

@@ -65,6 +65,7 @@ public final class BrokerConfig {
     public static final String REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND =
             RemoteLogManager.COPY_MAX_BYTES_PER_SECOND_CONFIG;
     public static final String REMOTE_LOG_READER_THREADS = "remote.log.reader.threads";
+    public static final String REMOTE_FETCH_MAX_WAIT_MS = "remote.fetch.max.wait.ms";
 
     /** {@code host:port} of the HTTP listener serving {@code GET /metrics} to Prometheus; empty or unset for none. */
     public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
@@ -100,14 +101,16 @@ public final class BrokerConfig {
         numPartitions();
         socketRequestMaxBytes();
         ioThreads();
+        remoteFetchMaxWaitMs();
+        TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
         if (remoteLogStorageSystemEnable()) {
             remoteLogManagerTaskIntervalMs();
             remoteLogManagerCopierThreadPoolSize();
             remoteLogManagerCopyMaxBytesPerSecond();
             remoteLogReaderThreads();
             chunkCacheConfig();
+            TopicConfigs.validateBrokerLocalRetention(TopicConfigs.brokerDefaults(values));
         }
-        TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
     }
 
     public static BrokerConfig of(Map<String, String> values) {
@@ -259,6 +262,18 @@ public final class BrokerConfig {
             throw new ConfigException(REMOTE_LOG_READER_THREADS, n, "must be at least 1");
         }
         return n;
+    }
+
+    /**
+     * {@code remote.fetch.max.wait.ms}: the longest a fetch that reads from the remote tier waits for those reads
+     * before it is answered (Kafka's default, 500 ms); partitions whose read is not done by then get no records.
+     */
+    public int remoteFetchMaxWaitMs() {
+        int ms = intValue(REMOTE_FETCH_MAX_WAIT_MS, 500);
+        if (ms < 1) {
+            throw new ConfigException(REMOTE_FETCH_MAX_WAIT_MS, ms, "must be at least 1");
+        }
+        return ms;
     }
 
     /** The remote chunk cache's settings ({@code remote.log.chunk.*}). */

@@ -3,6 +3,7 @@ package dev.strata.broker.config;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
@@ -177,6 +178,8 @@ public final class TopicConfigs {
                 Type.LONG,
                 -2L,
                 Range.atLeast(-2));
+        define(synonyms, TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, null, Type.BOOLEAN, false, null);
+        define(synonyms, TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG, null, Type.BOOLEAN, false, null);
         define(synonyms, TopicConfig.PREALLOCATE_CONFIG, "log.preallocate", Type.BOOLEAN, false, null);
         BROKER_SYNONYMS = Collections.unmodifiableMap(synonyms);
     }
@@ -218,6 +221,95 @@ public final class TopicConfigs {
             }
         }
         DEF.parse(overrides);
+    }
+
+    /**
+     * Kafka's checks of the tiering settings of a topic being created or changed, made on its configs laid over the
+     * broker's topic defaults. A tiered topic ({@code remote.storage.enable=true}) needs a broker that tiers and
+     * {@code cleanup.policy=delete}; its {@code local.retention.*} may not exceed {@code retention.*} (nor be -1, keep
+     * forever, under a finite {@code retention.*}); with {@code remote.log.copy.disable=true} the two must be equal,
+     * as nothing more is copied. Turning {@code remote.storage.enable} from true to false is refused unless the same
+     * configs set {@code remote.log.delete.on.disable=true} (KIP-950).
+     *
+     * @param current the topic's overrides before the change; empty for a new topic
+     * @param merged the topic's new overrides over the broker's topic defaults
+     * @param remoteLogStorageSystemEnable whether the broker tiers ({@code remote.log.storage.system.enable})
+     * @throws ConfigException naming the broken rule
+     */
+    public static void validateTiering(
+            Map<String, String> current, Map<String, String> merged, boolean remoteLogStorageSystemEnable) {
+        Map<String, Object> parsed = DEF.parse(merged);
+        if (!(Boolean) parsed.get(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG)) {
+            boolean wasTiered = Boolean.parseBoolean(current.get(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG));
+            if (wasTiered && !(Boolean) parsed.get(TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG)) {
+                throw new ConfigException("It is invalid to disable remote storage without deleting remote data. If you"
+                        + " want to keep the remote data and turn to read only, please set"
+                        + " `remote.storage.enable=true,remote.log.copy.disable=true`. If you want to disable remote"
+                        + " storage and delete all remote data, please set"
+                        + " `remote.storage.enable=false,remote.log.delete.on.disable=true`.");
+            }
+            return;
+        }
+        if (!remoteLogStorageSystemEnable) {
+            throw new ConfigException("Tiered Storage functionality is disabled in the broker. Topic cannot be"
+                    + " configured with remote log storage: set remote.log.storage.system.enable=true on the broker to"
+                    + " use remote.storage.enable=true.");
+        }
+        @SuppressWarnings("unchecked")
+        List<String> cleanupPolicy = (List<String>) parsed.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        if (!cleanupPolicy.isEmpty() && !cleanupPolicy.equals(List.of(TopicConfig.CLEANUP_POLICY_DELETE))) {
+            throw new ConfigException("Remote log storage only supports topics with cleanup.policy=delete or"
+                    + " cleanup.policy being an empty list.");
+        }
+        validateLocalRetention(parsed);
+        if ((Boolean) parsed.get(TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG)) {
+            requireEqualWhenCopyDisabled(
+                    parsed, TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG);
+            requireEqualWhenCopyDisabled(
+                    parsed, TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, TopicConfig.RETENTION_MS_CONFIG);
+        }
+    }
+
+    /**
+     * Kafka's check of the broker's own {@code log.local.retention.*} against {@code log.retention.*}, made when the
+     * broker tiers: the rules of {@link #validateTiering} for the retention settings.
+     *
+     * @param brokerDefaults the broker's topic defaults, by topic config name ({@link #brokerDefaults})
+     * @throws ConfigException naming the broken rule
+     */
+    public static void validateBrokerLocalRetention(Map<String, String> brokerDefaults) {
+        validateLocalRetention(DEF.parse(brokerDefaults));
+    }
+
+    private static void validateLocalRetention(Map<String, Object> parsed) {
+        checkLocalRetention(parsed, TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG);
+        checkLocalRetention(parsed, TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, TopicConfig.RETENTION_MS_CONFIG);
+    }
+
+    /** A local retention other than -2 (follow the total) must be set and within the total retention. */
+    private static void checkLocalRetention(Map<String, Object> parsed, String localName, String totalName) {
+        long local = (Long) parsed.get(localName);
+        long total = (Long) parsed.get(totalName);
+        if (total < 0 || local == -2) {
+            return;
+        }
+        if (local == -1) {
+            throw new ConfigException(
+                    localName, local, "Value must not be -1 as " + totalName + " value is set as " + total + ".");
+        }
+        if (local > total) {
+            throw new ConfigException(
+                    localName, local, "Value must not be more than " + totalName + " property value: " + total);
+        }
+    }
+
+    private static void requireEqualWhenCopyDisabled(Map<String, Object> parsed, String localName, String totalName) {
+        long local = (Long) parsed.get(localName);
+        if (local != -2 && local != (Long) parsed.get(totalName)) {
+            throw new ConfigException("When `remote.log.copy.disable` is set to true, the `" + localName + "` and `"
+                    + totalName + "` must be set to the identical value because there will be no more logs copied to"
+                    + " the remote storage.");
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.strata.broker.log;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,9 @@ public final class LocalLog {
     private final ScheduledExecutorService scheduler;
     private final LeaderEpochCache leaderEpochCache;
     private final ProducerStateManager producerState;
+    /** Serializes rebuilds of missing producer snapshots, which write through a temporary file of the same name. */
+    private final Object snapshotRebuildLock = new Object();
+
     private volatile Path dir;
     private volatile LogConfig config;
     private volatile EndOffset end;
@@ -168,7 +172,7 @@ public final class LocalLog {
             epochs.truncateFromStart(startOffset);
 
             ProducerStateManager producers = ProducerStateManager.load(dir, startOffset, logEndOffset);
-            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset());
+            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset(), Long.MAX_VALUE);
             if (replayed > 0) {
                 producers.takeSnapshot(logEndOffset);
             }
@@ -351,14 +355,22 @@ public final class LocalLog {
         }
     }
 
-    private static int replayProducerState(List<LogSegment> loaded, ProducerStateManager producers, long fromOffset) {
+    /** Replays the producer batches of {@code loaded} in {@code [fromOffset, toOffset)} into {@code producers}. */
+    private static int replayProducerState(
+            List<LogSegment> loaded, ProducerStateManager producers, long fromOffset, long toOffset) {
         int replayed = 0;
         for (LogSegment segment : loaded) {
+            if (segment.baseOffset() >= toOffset) {
+                break;
+            }
             int position = segment.offsetIndex().lookup(fromOffset).position();
             if (segment.readNextOffset() <= fromOffset) {
                 continue;
             }
             for (FileChannelRecordBatch batch : segment.log().batchesFrom(position)) {
+                if (batch.baseOffset() >= toOffset) {
+                    break;
+                }
                 if (batch.lastOffset() >= fromOffset && batch.hasProducerId()) {
                     producers.update(summaryOf(batch));
                     replayed++;
@@ -401,6 +413,38 @@ public final class LocalLog {
         return producerState;
     }
 
+    /**
+     * The producer-state snapshot at {@code offset}, the base offset of a segment after the first: the producer state
+     * after every batch of the segments before it, which KIP-405 uploads with the segment that ends there. A roll takes
+     * it; a log rolled without one (written by an older version, or recovered after a crash) or whose file was removed
+     * lacks it, and then it is rebuilt here, as the roll would have taken it: from the newest snapshot below
+     * {@code offset} (or the first local segment), replaying the batches in between. That reads segment files, so it
+     * runs on the caller's thread (tiering's), without the log's lock.
+     *
+     * @throws UncheckedIOException if the snapshot cannot be written
+     * @throws org.apache.kafka.common.KafkaException if a segment cannot be read
+     */
+    public Path producerSnapshotAt(long offset) {
+        Path file = ProducerStateManager.snapshotFile(dir, offset);
+        synchronized (snapshotRebuildLock) {
+            if (Files.exists(file)) {
+                return file;
+            }
+            ProducerStateManager rebuilt =
+                    ProducerStateManager.loadAt(dir, logStartOffset, offset, producerState.producerIdExpirationMs());
+            long from = rebuilt.snapshotOffset();
+            int replayed = replayProducerState(segments(), rebuilt, from, offset);
+            rebuilt.takeSnapshot(offset);
+            LOG.info(
+                    "Rebuilt the missing producer snapshot at offset {} of {} from offset {}: {} producer batches replayed",
+                    offset,
+                    topicPartition,
+                    from,
+                    replayed);
+            return file;
+        }
+    }
+
     /** The latest leader epoch written to the log, or -1. */
     public int latestEpoch() {
         return leaderEpochCache.latestEpoch().orElse(LeaderEpochCache.UNDEFINED_EPOCH);
@@ -438,7 +482,31 @@ public final class LocalLog {
     public void onHighestRemoteOffset(long offset) {
         lock.lock();
         try {
-            highestRemoteOffset = Math.max(highestRemoteOffset, offset);
+            // a copy that ends after tiering was turned off: its remote data is being deleted, it allows nothing
+            if (config.remoteStorageEnable()) {
+                highestRemoteOffset = Math.max(highestRemoteOffset, offset);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Tiering of this log was turned off ({@code remote.storage.enable} set to false with
+     * {@code remote.log.delete.on.disable=true}, KIP-950): its remote data is being deleted, so the log start offset
+     * rises to the local log start offset, and nothing counts as held remotely any more.
+     */
+    public void onRemoteStorageDisabled() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            highestRemoteOffset = -1L;
+            long localStart = localLogStartOffset();
+            if (localStart > logStartOffset) {
+                raiseLogStartOffset(localStart, "turning remote storage off");
+            }
         } finally {
             lock.unlock();
         }
@@ -496,6 +564,15 @@ public final class LocalLog {
             size += segment.size();
         }
         return size;
+    }
+
+    /** The largest record timestamp in the local segments, or -1 ({@code NO_TIMESTAMP}) when they hold none. */
+    public long maxTimestamp() {
+        long max = RecordBatch.NO_TIMESTAMP;
+        for (LogSegment segment : segments.values()) {
+            max = Math.max(max, segment.largestTimestamp());
+        }
+        return max;
     }
 
     public int numberOfSegments() {
@@ -767,7 +844,8 @@ public final class LocalLog {
     /**
      * Applies retention: deletes the oldest segments past {@code retention.ms} (by their largest timestamp), beyond
      * {@code retention.bytes}, or wholly below the log start offset. Only segments below the high watermark go; if
-     * every segment goes, a new empty one is rolled first.
+     * every segment goes, a new empty one is rolled first. A log that copies to the remote tier applies local retention
+     * instead; a tiered log with {@code remote.log.copy.disable=true} is retained as this describes, as in Kafka.
      *
      * @return how many segments were deleted
      */
@@ -781,7 +859,7 @@ public final class LocalLog {
             ensureOpen();
             int deleted = deleteSegmentsWhile(
                     (segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
-            if (current.remoteStorageEnable()) {
+            if (current.remoteCopyEnabled()) {
                 return deleted + deleteLocalSegmentsOfTieredLog(current);
             }
             if (current.retentionMs() >= 0) {
@@ -885,8 +963,9 @@ public final class LocalLog {
             throw new KafkaStorageException("Error deleting segments of " + topicPartition, e);
         }
         long newStart = segments.firstKey();
-        // a tiered log keeps its log start offset: the remote tier still holds what was deleted here
-        if (newStart > logStartOffset && !config.remoteStorageEnable()) {
+        // a log that copies to the remote tier keeps its log start offset: the remote tier still holds what was deleted
+        // here; with copying disabled (KIP-950) local retention ends the log there, and remote retention follows
+        if (newStart > logStartOffset && !config.remoteCopyEnabled()) {
             logStartOffset = newStart;
             leaderEpochCache.truncateFromStart(newStart);
         }

@@ -31,6 +31,8 @@ public record LogConfig(
         boolean remoteStorageEnable,
         long localRetentionMs,
         long localRetentionBytes,
+        boolean remoteLogCopyDisable,
+        boolean remoteLogDeleteOnDisable,
         long deleteRetentionMs,
         long minCompactionLagMs,
         long maxCompactionLagMs,
@@ -70,6 +72,8 @@ public record LogConfig(
                 (Boolean) v.get(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG),
                 (Long) v.get(TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG),
                 (Long) v.get(TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG),
+                (Boolean) v.get(TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG),
+                (Boolean) v.get(TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG),
                 (Long) v.get(TopicConfig.DELETE_RETENTION_MS_CONFIG),
                 (Long) v.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG),
                 (Long) v.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG),
@@ -82,5 +86,15 @@ public record LogConfig(
 
     public boolean delete() {
         return cleanupPolicy.contains(TopicConfig.CLEANUP_POLICY_DELETE);
+    }
+
+    /**
+     * Whether sealed segments are copied to the remote tier: the topic is tiered and {@code remote.log.copy.disable}
+     * is false. Only then does local retention follow {@code local.retention.*} and wait for the remote copy; a tiered
+     * topic with copying disabled keeps its remote data readable but retains its local log by {@code retention.*}, as
+     * a topic without remote storage does (KIP-950).
+     */
+    public boolean remoteCopyEnabled() {
+        return remoteStorageEnable && !remoteLogCopyDisable;
     }
 }

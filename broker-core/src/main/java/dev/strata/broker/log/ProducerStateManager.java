@@ -117,18 +117,30 @@ public final class ProducerStateManager {
      */
     public static ProducerStateManager load(
             Path dir, long logStartOffset, long logEndOffset, long producerIdExpirationMs) {
+        deleteTempFiles(dir);
+        for (long offset : listSnapshots(dir).tailSet(logEndOffset, false)) {
+            Path file = snapshotFile(dir, offset);
+            LOG.info("Deleting producer snapshot {} above log end offset {}", file, logEndOffset);
+            deleteIfExists(file);
+        }
+        return loadAt(dir, logStartOffset, logEndOffset, producerIdExpirationMs);
+    }
+
+    /**
+     * Restores the state of a partition as it was at {@code offset} from the newest valid snapshot at or below it, for
+     * writing a snapshot missing at that offset: the caller replays the batches from {@link #snapshotOffset()} up to
+     * {@code offset} through {@link #update}, then {@link #takeSnapshot takes} it. Snapshots above {@code offset} are
+     * left alone; corrupt ones are deleted. Producers whose last batch lies below {@code logStartOffset} are dropped.
+     *
+     * @throws UncheckedIOException if the directory cannot be listed or a file cannot be deleted
+     */
+    public static ProducerStateManager loadAt(Path dir, long logStartOffset, long offset, long producerIdExpirationMs) {
         ProducerStateManager state = new ProducerStateManager(dir, producerIdExpirationMs);
         state.mapEndOffset = logStartOffset;
         state.snapshotOffset = logStartOffset;
-        deleteTempFiles(dir);
-        for (long offset : listSnapshots(dir).descendingSet()) {
-            Path file = snapshotFile(dir, offset);
-            if (offset > logEndOffset) {
-                LOG.info("Deleting producer snapshot {} above log end offset {}", file, logEndOffset);
-                deleteIfExists(file);
-                continue;
-            }
-            Optional<List<ProducerStateEntry>> entries = readSnapshot(file, offset);
+        for (long snapshot : listSnapshots(dir).headSet(offset, true).descendingSet()) {
+            Path file = snapshotFile(dir, snapshot);
+            Optional<List<ProducerStateEntry>> entries = readSnapshot(file, snapshot);
             if (entries.isEmpty()) {
                 deleteIfExists(file);
                 continue;
@@ -138,7 +150,7 @@ public final class ProducerStateManager {
                     state.producers.put(e.producerId(), e);
                 }
             }
-            state.mapEndOffset = Math.max(offset, logStartOffset);
+            state.mapEndOffset = Math.max(snapshot, logStartOffset);
             state.snapshotOffset = state.mapEndOffset;
             break;
         }

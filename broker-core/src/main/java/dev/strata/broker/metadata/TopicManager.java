@@ -91,7 +91,7 @@ public final class TopicManager {
                     "Unable to replicate the partition " + rf + " time(s): The target replication factor of " + rf
                             + " cannot be reached because only 1 broker(s) are registered.");
         }
-        validateConfigs(configs);
+        validateConfigs(Map.of(), configs);
         TopicMetadata topic = new TopicMetadata(name, Uuid.randomUuid(), count, configs);
         if (validateOnly) {
             return topic;
@@ -144,7 +144,7 @@ public final class TopicManager {
     /** Replaces the topic's config overrides with {@code overrides}. */
     public synchronized void setConfigs(String name, Map<String, String> overrides, boolean validateOnly) {
         TopicMetadata topic = store.topic(name).orElseThrow(() -> unknownTopic(name));
-        validateConfigs(overrides);
+        validateConfigs(topic.configs(), overrides);
         if (validateOnly) {
             return;
         }
@@ -158,16 +158,16 @@ public final class TopicManager {
         log.info("Topic {} configs are now {}", name, overrides);
     }
 
-    private void validateConfigs(Map<String, String> configs) {
+    /**
+     * Checks a topic's new overrides as Kafka does: known names, valid values, and the tiering rules of
+     * {@link TopicConfigs#validateTiering} against the topic's {@code current} overrides and the broker's defaults.
+     */
+    private void validateConfigs(Map<String, String> current, Map<String, String> configs) {
         try {
             TopicConfigs.validate(configs);
-            if (Boolean.parseBoolean(configs.get(BrokerConfig.REMOTE_STORAGE_ENABLE))
-                    && !config.remoteLogStorageSystemEnable()) {
-                throw new InvalidConfigurationException("Tiered storage is not enabled on this broker: set "
-                        + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE + "=true to use "
-                        + BrokerConfig.REMOTE_STORAGE_ENABLE + "=true.");
-            }
-            config.logConfig(new HashMap<>(configs));
+            Map<String, String> merged = new HashMap<>(config.topicDefaults());
+            merged.putAll(configs);
+            TopicConfigs.validateTiering(current, merged, config.remoteLogStorageSystemEnable());
         } catch (ConfigException e) {
             throw new InvalidConfigurationException(e.getMessage());
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -38,6 +39,7 @@ public final class ReplicaManager {
     /** The remote tier, or null when this broker does not tier. */
     private final RemoteTier remoteTier;
 
+    /** The partitions whose topic is tiered now ({@code remote.storage.enable=true} on a broker that tiers). */
     private final Set<TopicPartition> tiered = ConcurrentHashMap.newKeySet();
 
     public ReplicaManager(int brokerId, LogManager logManager, ExecutorService ioPool, ScheduledExecutorService timer) {
@@ -79,42 +81,63 @@ public final class ReplicaManager {
     public Partition createPartition(TopicPartition tp, Uuid topicId, LogConfig config) {
         Partition partition = partitions.computeIfAbsent(
                 tp, k -> new Partition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config), brokerId, 0));
-        maybeStartTiering(partition);
+        applyTieringConfig(partition);
         return partition;
     }
 
-    /** The partition's log config changed: it starts being tiered if {@code remote.storage.enable} is now true. */
+    /** The partition's log config changed: tiering starts or stops if {@code remote.storage.enable} changed. */
     public void onConfigChange(TopicPartition tp) {
-        partition(tp).ifPresent(this::maybeStartTiering);
+        partition(tp).ifPresent(this::applyTieringConfig);
     }
 
-    private void maybeStartTiering(Partition partition) {
-        if (remoteTier == null || !partition.log().config().remoteStorageEnable()) {
+    /**
+     * Registers a partition whose topic turned tiered with the remote log manager. One that stopped being tiered
+     * (KIP-950: {@code remote.storage.enable=false} with {@code remote.log.delete.on.disable=true}) starts at its local
+     * log start offset from now on and stays registered: its configs tell the manager's expiry task to delete its
+     * remote data, retrying until that succeeds, and turning tiering on again registers it anew. So does a partition
+     * whose remote data was still being deleted when the broker stopped.
+     */
+    private void applyTieringConfig(Partition partition) {
+        if (remoteTier == null) {
             return;
         }
-        if (tiered.add(partition.topicPartition())) {
-            TopicIdPartition tip = new TopicIdPartition(partition.topicId(), partition.topicPartition());
-            RemoteLogManager manager = remoteTier.manager();
-            manager.highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
-            // The remote tier may start above the checkpointed log start offset: the broker stopped between a remote
-            // deletion and the next checkpoint, or the remote index was rebuilt with deletions still to finish.
-            long remoteLogStart = manager.remoteLogStartOffset(tip);
-            if (remoteLogStart > 0) {
-                partition.log().onRemoteLogStartOffset(remoteLogStart);
+        TopicPartition tp = partition.topicPartition();
+        TopicIdPartition tip = new TopicIdPartition(partition.topicId(), tp);
+        LogConfig config = partition.log().config();
+        RemoteLogManager manager = remoteTier.manager();
+        if (config.remoteStorageEnable()) {
+            if (tiered.add(tp)) {
+                manager.highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
+                // The remote tier may start above the checkpointed log start offset: the broker stopped between a
+                // remote deletion and the next checkpoint, or the remote index was rebuilt with deletions to finish.
+                long remoteLogStart = manager.remoteLogStartOffset(tip);
+                if (remoteLogStart > 0) {
+                    partition.log().onRemoteLogStartOffset(remoteLogStart);
+                }
+                manager.register(new LogTieredPartition(partition));
             }
+        } else if (tiered.remove(tp)) {
+            partition.log().onRemoteStorageDisabled();
+            log.info("Tiering of {} turned off; its remote data is deleted in the background", tip);
+        } else if (config.remoteLogDeleteOnDisable()
+                && manager.highestRemoteOffset(tip).isPresent()) {
             manager.register(new LogTieredPartition(partition));
         }
     }
 
     /**
-     * Removes the partition and deletes its log, and its remote data if it is tiered. Parked fetches on it find it
-     * gone on their next attempt.
+     * Removes the partition and deletes its log, and its remote data if it has any. Parked fetches on it find it gone
+     * on their next attempt.
      */
     public void deletePartition(TopicPartition tp) {
         Partition removed = partitions.remove(tp);
         if (removed != null) {
-            if (tiered.remove(tp)) {
-                TopicIdPartition tip = new TopicIdPartition(removed.topicId(), tp);
+            TopicIdPartition tip = new TopicIdPartition(removed.topicId(), tp);
+            boolean wasTiered = tiered.remove(tp);
+            // a partition whose tiering was turned off may still have remote data being deleted
+            if (remoteTier != null
+                    && (wasTiered
+                            || remoteTier.manager().highestRemoteOffset(tip).isPresent())) {
                 try {
                     remoteTier.manager().unregister(tip, true);
                 } catch (RemoteStorageException | RuntimeException e) {
@@ -153,6 +176,19 @@ public final class ReplicaManager {
             }
         });
         return fetch.future();
+    }
+
+    /**
+     * Answers a fetch that reads from the remote tier once every read in {@code remoteReads} is done or
+     * {@code maxWaitMs} ({@code remote.fetch.max.wait.ms}) passes, whichever comes first; see
+     * {@link DelayedRemoteFetch}.
+     *
+     * @param remoteReads the fetch's reads from the remote tier; they must never complete exceptionally
+     * @param response builds the response from the reads done when it is called
+     */
+    public <R> CompletableFuture<R> remoteFetch(
+            Collection<? extends CompletableFuture<?>> remoteReads, long maxWaitMs, Supplier<R> response) {
+        return DelayedRemoteFetch.start(remoteReads, maxWaitMs, timer, response);
     }
 
     /** New data (or a change) on {@code tp}: parked fetches on it try again, on the I/O pool. */

@@ -4,30 +4,37 @@ import dev.strata.broker.log.EpochEntry;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.log.LogSegment;
-import dev.strata.broker.log.ProducerStateManager;
 import dev.strata.broker.partition.Partition;
 import dev.strata.tiering.LocalSegment;
 import dev.strata.tiering.TieredPartition;
 import dev.strata.tiering.TieringConfig;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A partition's {@link LocalLog} as the remote log manager sees it: its sealed segments (all but the active one), each
  * with the producer snapshot taken when it was rolled (named after the next segment's base offset) and the leader-epoch
- * checkpoint up to its end; and the callbacks that move the log's highest remote offset and log start offset.
+ * checkpoint up to its end; its tiering settings; and the callbacks that move the log's highest remote offset and log
+ * start offset.
  *
- * <p>A sealed segment whose producer snapshot is missing (a log recovered after a crash rolls without one) stops the
- * list there: it and later segments are not offered for copying, so nothing is uploaded without its snapshot.
+ * <p>A sealed segment whose producer snapshot is missing (a log written by a version that did not snapshot at every
+ * roll, recovered after a crash, or whose snapshot file was removed) gets it rebuilt from the log before it is offered
+ * ({@link LocalLog#producerSnapshotAt}), since KIP-405 uploads every segment with its snapshot. If that fails, the list
+ * stops there and the next run tries again; nothing is uploaded without its snapshot.
  */
 public final class LogTieredPartition implements TieredPartition {
+    private static final Logger LOG = LoggerFactory.getLogger(LogTieredPartition.class);
+
     private final Partition partition;
     private final TopicIdPartition tip;
 
@@ -53,8 +60,15 @@ public final class LogTieredPartition implements TieredPartition {
             if (segment.size() == 0 || nextBase <= segment.baseOffset()) {
                 continue;
             }
-            Path snapshot = ProducerStateManager.snapshotFile(log.dir(), nextBase);
-            if (!Files.exists(snapshot)) {
+            Path snapshot;
+            try {
+                snapshot = log.producerSnapshotAt(nextBase);
+            } catch (UncheckedIOException | KafkaException e) {
+                LOG.warn(
+                        "Cannot write the missing producer snapshot at offset {} of {}; its segment is copied later",
+                        nextBase,
+                        tip,
+                        e);
                 break;
             }
             long endOffset = nextBase - 1;
@@ -121,8 +135,8 @@ public final class LogTieredPartition implements TieredPartition {
                 config.retentionBytes(),
                 Math.max(TieringConfig.FOLLOW_RETENTION, config.localRetentionMs()),
                 Math.max(TieringConfig.FOLLOW_RETENTION, config.localRetentionBytes()),
-                false,
-                false);
+                config.remoteLogCopyDisable(),
+                config.remoteLogDeleteOnDisable());
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.record.TimestampType;
@@ -125,5 +126,34 @@ class BrokerConfigTest {
                         Map.of("remote.log.storage.system.enable", "true", "remote.log.reader.threads", "0")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("remote.log.reader.threads");
+    }
+
+    @Test
+    void remoteFetchMaxWaitDefaultsToKafkasAndRejectsBadValues() {
+        assertThat(BrokerConfig.of(Map.of("log.dirs", dir.toString())).remoteFetchMaxWaitMs())
+                .isEqualTo(500);
+        assertThat(BrokerConfig.of(Map.of("log.dirs", dir.toString(), "remote.fetch.max.wait.ms", "50"))
+                        .remoteFetchMaxWaitMs())
+                .isEqualTo(50);
+        for (String bad : new String[] {"0", "-1", "soon", "99999999999"}) {
+            assertThatThrownBy(
+                            () -> BrokerConfig.of(Map.of("log.dirs", dir.toString(), "remote.fetch.max.wait.ms", bad)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("remote.fetch.max.wait.ms")
+                    .hasMessageContaining(bad);
+        }
+    }
+
+    @Test
+    void aTieringBrokerRefusesALocalRetentionAboveItsRetention() {
+        Map<String, String> settings =
+                Map.of("log.dirs", dir.toString(), "log.retention.hours", "1", "log.local.retention.ms", "7200000");
+        BrokerConfig.of(settings);
+        Map<String, String> tiering = new HashMap<>(settings);
+        tiering.put("remote.log.storage.system.enable", "true");
+        assertThatThrownBy(() -> BrokerConfig.of(tiering))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("local.retention.ms")
+                .hasMessageContaining("3600000");
     }
 }

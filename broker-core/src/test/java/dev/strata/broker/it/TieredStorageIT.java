@@ -2,16 +2,11 @@ package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,7 +31,7 @@ class TieredStorageIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final int RECORDS = 5_000;
     private static final int VALUE_BYTES = 1_000;
-    private static final Path REMOTE_DIR = tempDir();
+    private static final Path REMOTE_DIR = TieredStorageSupport.tempDir();
     private static final long BASE_TIMESTAMP = System.currentTimeMillis() - 3_600_000L;
 
     @RegisterExtension
@@ -145,56 +140,18 @@ class TieredStorageIT {
     }
 
     private static String value(int i) {
-        StringBuilder value = new StringBuilder(VALUE_BYTES).append(i).append(':');
-        long x = i * 0x9E3779B97F4A7C15L;
-        while (value.length() < VALUE_BYTES) {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            value.append((char) ('a' + Math.floorMod(x, 26)));
-        }
-        return value.toString();
+        return TieredStorageSupport.value(i, VALUE_BYTES);
     }
 
     private static long offset(Admin admin, TopicPartition tp, OffsetSpec spec) {
-        try {
-            return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get().offset();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        } catch (ExecutionException e) {
-            throw new AssertionError("ListOffsets " + spec + " failed", e.getCause());
-        }
+        return TieredStorageSupport.offset(admin, tp, spec);
     }
 
     private static long remoteLogFiles(String topic) {
-        return countLogFiles(REMOTE_DIR, topic + "-");
+        return TieredStorageSupport.remoteLogFiles(REMOTE_DIR, topic);
     }
 
     private static long localLogFiles(String topic) {
-        return countLogFiles(broker.logDir(), topic + "-0");
-    }
-
-    /** The {@code .log} files under {@code root} in directories of the topic, or -1 if they changed while counted. */
-    private static long countLogFiles(Path root, String topicDirPrefix) {
-        if (!Files.exists(root)) {
-            return 0;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            return paths.filter(p -> p.getFileName().toString().endsWith(".log"))
-                    .filter(p -> root.relativize(p).getName(0).toString().startsWith(topicDirPrefix))
-                    .count();
-        } catch (IOException | UncheckedIOException e) {
-            // a file vanished during the walk (an upload renaming its temporary files): not a stable count
-            return -1;
-        }
-    }
-
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("strata-remote-it-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TieredStorageSupport.localLogFiles(broker.logDir(), new TopicPartition(topic, 0));
     }
 }

@@ -190,6 +190,135 @@ class LocalLogTest {
     }
 
     @Test
+    void tieredLogWithCopyDisabledIsRetainedByRetentionBytesAndRaisesItsLogStartOffset() throws Exception {
+        LocalLog log = open(Map.of(
+                TopicConfig.SEGMENT_BYTES_CONFIG, "300",
+                TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true",
+                TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, "true",
+                TopicConfig.RETENTION_BYTES_CONFIG, "600",
+                TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1"));
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(records(time.milliseconds(), "value-" + i), 0);
+        }
+        log.updateHighWatermark(log.logEndOffset());
+        long secondBase = log.segments().get(1).baseOffset();
+        log.onHighestRemoteOffset(secondBase - 1);
+
+        int deleted = log.deleteOldSegments();
+
+        // retention.bytes over the local log, not local.retention.bytes, and not only below the highest remote offset
+        assertThat(deleted).isGreaterThan(1);
+        assertThat(log.size()).isLessThanOrEqualTo(600 + 300).isGreaterThan(1);
+        assertThat(log.logStartOffset()).isEqualTo(log.localLogStartOffset()).isGreaterThan(secondBase);
+        assertThat(readAll(log)).last().isEqualTo("value-39");
+    }
+
+    @Test
+    void tieredLogWithCopyDisabledIsRetainedByRetentionMs() throws Exception {
+        LocalLog log = open(Map.of(
+                TopicConfig.SEGMENT_BYTES_CONFIG, "300",
+                TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true",
+                TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, "true",
+                TopicConfig.RETENTION_MS_CONFIG, "60000",
+                TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, "1"));
+        for (int i = 0; i < 10; i++) {
+            log.appendAsLeader(records(time.milliseconds(), "old-" + i), 0);
+        }
+        time.sleep(30_000);
+        log.appendAsLeader(records(time.milliseconds(), "new"), 0);
+        log.updateHighWatermark(log.logEndOffset());
+        assertThat(log.deleteOldSegments())
+                .as("nothing is past retention.ms yet")
+                .isZero();
+
+        time.sleep(40_000);
+        assertThat(log.deleteOldSegments()).isPositive();
+        assertThat(readAll(log)).doesNotContain("old-0").endsWith("new");
+        assertThat(log.logStartOffset()).isEqualTo(log.localLogStartOffset()).isPositive();
+    }
+
+    @Test
+    void turningRemoteStorageOffRaisesTheLogStartOffsetToTheLocalOne() throws Exception {
+        Map<String, String> tiered = Map.of(
+                TopicConfig.SEGMENT_BYTES_CONFIG, "300",
+                TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true",
+                TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1");
+        LocalLog log = open(tiered);
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(records(time.milliseconds(), "value-" + i), 0);
+        }
+        log.updateHighWatermark(log.logEndOffset());
+        long thirdBase = log.segments().get(2).baseOffset();
+        log.onHighestRemoteOffset(thirdBase - 1);
+        log.deleteOldSegments();
+        assertThat(log.logStartOffset()).isZero();
+
+        Map<String, String> off = new HashMap<>(tiered);
+        off.put(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "false");
+        off.put(TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG, "true");
+        log.updateConfig(LogConfig.of(Map.of(), off));
+        log.onRemoteStorageDisabled();
+
+        assertThat(log.logStartOffset()).isEqualTo(thirdBase).isEqualTo(log.localLogStartOffset());
+        assertThat(log.highestRemoteOffset()).isEqualTo(-1);
+        log.onHighestRemoteOffset(log.logEndOffset());
+        assertThat(log.highestRemoteOffset())
+                .as("a copy ending after tiering was turned off counts for nothing")
+                .isEqualTo(-1);
+        assertThat(log.fetchOffsetByTimestamp(ListOffsetsRequest.EARLIEST_TIMESTAMP)
+                        .orElseThrow()
+                        .offset())
+                .isEqualTo(thirdBase);
+        assertThat(readAll(log)).first().isEqualTo("value-" + thirdBase);
+
+        log.updateConfig(LogConfig.of(Map.of(), tiered));
+        log.onHighestRemoteOffset(log.segments().get(1).baseOffset() - 1);
+        assertThat(log.highestRemoteOffset())
+                .as("tiered again")
+                .isEqualTo(log.segments().get(1).baseOffset() - 1);
+    }
+
+    @Test
+    void aMissingProducerSnapshotIsRebuiltAsTheRollWroteIt() throws Exception {
+        LocalLog log = open(smallSegments());
+        for (int i = 0; i < 12; i++) {
+            log.appendAsLeader(idempotent(7L, (short) 0, 2 * i, "a" + i, "b" + i), 0);
+            log.appendAsLeader(idempotent(8L, (short) 1, i, "c" + i), 0);
+        }
+        assertThat(log.numberOfSegments()).isGreaterThan(3);
+        long thirdBase = log.segments().get(2).baseOffset();
+        long fourthBase = log.segments().get(3).baseOffset();
+        Path third = ProducerStateManager.snapshotFile(dir(), thirdBase);
+        Path fourth = ProducerStateManager.snapshotFile(dir(), fourthBase);
+        byte[] thirdBytes = Files.readAllBytes(third);
+        byte[] fourthBytes = Files.readAllBytes(fourth);
+        Files.delete(third);
+        Files.delete(fourth);
+
+        assertThat(log.producerSnapshotAt(fourthBase)).isEqualTo(fourth);
+        assertThat(log.producerSnapshotAt(thirdBase)).isEqualTo(third);
+
+        assertThat(fourth).hasBinaryContent(fourthBytes);
+        assertThat(third).hasBinaryContent(thirdBytes);
+        assertThat(log.producerState().snapshotOffsets()).contains(thirdBase, fourthBase);
+        // without any older snapshot the state is rebuilt from the first segment
+        for (long offset : log.producerState().snapshotOffsets()) {
+            Files.delete(ProducerStateManager.snapshotFile(dir(), offset));
+        }
+        assertThat(log.producerSnapshotAt(thirdBase)).hasBinaryContent(thirdBytes);
+    }
+
+    @Test
+    void maxTimestampIsTheLargestOverTheLocalSegments() throws Exception {
+        LocalLog log = open(smallSegments());
+        assertThat(log.maxTimestamp()).isEqualTo(-1);
+        for (int i = 0; i < 20; i++) {
+            log.appendAsLeader(records(i == 5 ? 9_000 : 1_000 + i, "v" + i), 0);
+        }
+        assertThat(log.maxTimestamp()).isEqualTo(9_000);
+    }
+
+    @Test
     void localRetentionHasNoEffectOnANonTieredLog() throws Exception {
         LocalLog log = open(
                 Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, "1"));

@@ -265,6 +265,31 @@ class ProducerStateManagerTest {
     }
 
     @Test
+    void loadAtRestoresAnOlderOffsetAndLeavesLaterSnapshotsAndTempFilesAlone() throws IOException {
+        ProducerStateManager state = new ProducerStateManager(dir);
+        append(state, (short) 0, 0, 5);
+        state.takeSnapshot(5);
+        append(state, (short) 0, 5, 5);
+        state.takeSnapshot(10);
+        append(state, (short) 0, 10, 5);
+        state.takeSnapshot(15);
+        Path tmp = dir.resolve("00000000000000000015.snapshot.tmp");
+        Files.write(tmp, new byte[] {1, 2, 3});
+
+        ProducerStateManager at12 = ProducerStateManager.loadAt(dir, 0, 12, 1_000L);
+
+        assertThat(at12.snapshotOffset()).isEqualTo(10);
+        assertThat(at12.mapEndOffset()).isEqualTo(10);
+        assertThat(at12.entry(PID).orElseThrow().lastSeq()).isEqualTo(9);
+        assertThat(at12.producerIdExpirationMs()).isEqualTo(1_000L);
+        assertThat(at12.snapshotOffsets()).containsExactly(5L, 10L, 15L);
+        assertThat(tmp).exists();
+        assertThat(ProducerStateManager.loadAt(dir, 0, 4, 1_000L).snapshotOffset())
+                .as("no snapshot at or below 4")
+                .isZero();
+    }
+
+    @Test
     void loadDropsProducersRemovedByRetention() {
         ProducerStateManager state = new ProducerStateManager(dir);
         state.update(batch(1L, (short) 0, 0, 5, 0));

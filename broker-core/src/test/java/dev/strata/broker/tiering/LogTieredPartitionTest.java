@@ -10,6 +10,7 @@ import dev.strata.tiering.LocalSegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
@@ -80,6 +81,59 @@ class LogTieredPartitionTest {
 
         tiered.onHighestRemoteOffset(sealed.get(0).endOffset());
         assertThat(log.highestRemoteOffset()).isEqualTo(sealed.get(0).endOffset());
+    }
+
+    @Test
+    void aSegmentWhoseProducerSnapshotIsMissingIsOfferedWithARebuiltOne() throws Exception {
+        log = openTiered(Map.of());
+        Partition partition = new Partition(TP, log.topicId(), log, 1, 0);
+        LogTieredPartition tiered = new LogTieredPartition(partition);
+        List<LocalSegment> before = tiered.sealedSegments();
+        Path missing = before.get(1).producerSnapshot();
+        byte[] original = Files.readAllBytes(missing);
+        Files.delete(missing);
+
+        List<LocalSegment> after = tiered.sealedSegments();
+
+        assertThat(after).hasSameSizeAs(before);
+        assertThat(after.get(1).producerSnapshot()).isEqualTo(missing).hasBinaryContent(original);
+    }
+
+    @Test
+    void passesTheTopicsKip950Settings() throws Exception {
+        log = openTiered(Map.of(
+                TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, "true",
+                TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG, "true"));
+        LogTieredPartition tiered = new LogTieredPartition(new Partition(TP, log.topicId(), log, 1, 0));
+
+        assertThat(tiered.config().copyDisabled()).isTrue();
+        assertThat(tiered.config().deleteOnDisable()).isTrue();
+        log.updateConfig(LogConfig.of(Map.of(), Map.of(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true")));
+        assertThat(tiered.config().copyDisabled()).isFalse();
+        assertThat(tiered.config().deleteOnDisable()).isFalse();
+    }
+
+    /** A tiered log of 30 idempotent records in segments of 300 bytes, all below the high watermark. */
+    private LocalLog openTiered(Map<String, String> extra) throws Exception {
+        Map<String, String> overrides = new HashMap<>(extra);
+        overrides.put(TopicConfig.SEGMENT_BYTES_CONFIG, "300");
+        overrides.put(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true");
+        LocalLog opened = LocalLog.open(
+                root.resolve("tiered-0"),
+                TP,
+                Uuid.randomUuid(),
+                LogConfig.of(Map.of(), overrides),
+                Time.SYSTEM,
+                0,
+                true);
+        for (int i = 0; i < 30; i++) {
+            byte[] value = ("value-" + i).getBytes(StandardCharsets.UTF_8);
+            opened.appendAsLeader(
+                    MemoryRecords.withIdempotentRecords(Compression.NONE, 11L, (short) 0, i, new SimpleRecord(value)),
+                    0);
+        }
+        opened.updateHighWatermark(opened.logEndOffset());
+        return opened;
     }
 
     @Test
