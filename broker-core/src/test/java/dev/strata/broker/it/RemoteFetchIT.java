@@ -1,6 +1,6 @@
 package dev.strata.broker.it;
 
-import static dev.strata.broker.it.TieredStorageSupport.offset;
+import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +45,7 @@ class RemoteFetchIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final short FETCH_VERSION = 12; // the last version that names topics
     private static final int VALUE_BYTES = 1_000;
-    private static final Path REMOTE_DIR = TieredStorageSupport.tempDir();
+    private static final Path REMOTE_DIR = Tiering.tempDir();
 
     @RegisterExtension
     static final TestBroker broker = TestBroker.withConfig(Map.of(
@@ -164,7 +164,7 @@ class RemoteFetchIT {
             counts.forEach((tp, count) -> {
                 for (int i = 0; i < count; i++) {
                     producer.send(new ProducerRecord<>(
-                            tp.topic(), tp.partition(), "key-" + i, TieredStorageSupport.value(i, VALUE_BYTES)));
+                            tp.topic(), tp.partition(), "key-" + i, Tiering.value(i, VALUE_BYTES)));
                 }
             });
             producer.flush();
@@ -177,7 +177,7 @@ class RemoteFetchIT {
                 Await.until(
                         TIMEOUT,
                         "every sealed segment of " + tp + " in the remote tier and deleted locally",
-                        () -> TieredStorageSupport.localLogFiles(broker.logDir(), tp) == 1
+                        () -> Tiering.localLogFiles(broker.logDir(), tp) == 1
                                 && offset(admin, tp, OffsetSpec.latestTiered())
                                         == offset(admin, tp, OffsetSpec.earliestLocal()) - 1);
             }

@@ -1,7 +1,7 @@
 package dev.strata.broker.it;
 
-import static dev.strata.broker.it.TieredStorageSupport.listOffset;
-import static dev.strata.broker.it.TieredStorageSupport.offset;
+import static dev.strata.broker.it.Tiering.listOffset;
+import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class TieredStorageConfigIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final int VALUE_BYTES = 1_000;
-    private static final Path REMOTE_DIR = TieredStorageSupport.tempDir();
+    private static final Path REMOTE_DIR = Tiering.tempDir();
 
     @RegisterExtension
     static final TestBroker broker = TestBroker.withConfig(Map.of(
@@ -96,7 +96,7 @@ class TieredStorageConfigIT {
                     .extracting(ConsumerRecord::offset)
                     .startsWith(0L, 1L)
                     .endsWith(599L);
-            assertThat(records.get(0).value()).isEqualTo(TieredStorageSupport.value(0, VALUE_BYTES));
+            assertThat(records.get(0).value()).isEqualTo(Tiering.value(0, VALUE_BYTES));
 
             // retention.bytes, not local.retention.bytes, now trims the local log; the remote data below it goes
             alter(admin, topic, set(TopicConfig.RETENTION_BYTES_CONFIG, "100000"));
@@ -151,7 +151,7 @@ class TieredStorageConfigIT {
             assertThat(offset(admin, tp, OffsetSpec.earliestLocal())).isGreaterThan(300);
             List<ConsumerRecord<String, String>> records = consumeFrom(tp, localStart, (int) (600 - localStart));
             assertThat(records.get(0).offset()).isEqualTo(localStart);
-            assertThat(records.get(records.size() - 1).value()).isEqualTo(TieredStorageSupport.value(599, VALUE_BYTES));
+            assertThat(records.get(records.size() - 1).value()).isEqualTo(Tiering.value(599, VALUE_BYTES));
         }
     }
 
@@ -210,8 +210,7 @@ class TieredStorageConfigIT {
         try (KafkaProducer<String, String> producer = broker.producer()) {
             for (int i = 0; i < 300; i++) {
                 long timestamp = i == 42 ? newest : base + i;
-                producer.send(new ProducerRecord<>(
-                        topic, null, timestamp, "key-" + i, TieredStorageSupport.value(i, VALUE_BYTES)));
+                producer.send(new ProducerRecord<>(topic, null, timestamp, "key-" + i, Tiering.value(i, VALUE_BYTES)));
             }
             producer.flush();
         }
@@ -243,7 +242,7 @@ class TieredStorageConfigIT {
     private static void produce(String topic, int from, int count) {
         try (KafkaProducer<String, String> producer = broker.producer()) {
             for (int i = from; i < from + count; i++) {
-                producer.send(new ProducerRecord<>(topic, "key-" + i, TieredStorageSupport.value(i, VALUE_BYTES)));
+                producer.send(new ProducerRecord<>(topic, "key-" + i, Tiering.value(i, VALUE_BYTES)));
             }
             producer.flush();
         }
@@ -312,10 +311,10 @@ class TieredStorageConfigIT {
     }
 
     private static long remoteLogFiles(String topic) {
-        return TieredStorageSupport.remoteLogFiles(REMOTE_DIR, topic);
+        return Tiering.remoteLogFiles(REMOTE_DIR, topic);
     }
 
     private static long localLogFiles(TopicPartition tp) {
-        return TieredStorageSupport.localLogFiles(broker.logDir(), tp);
+        return Tiering.localLogFiles(broker.logDir(), tp);
     }
 }

@@ -31,7 +31,7 @@ class TieredStorageIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final int RECORDS = 5_000;
     private static final int VALUE_BYTES = 1_000;
-    private static final Path REMOTE_DIR = TieredStorageSupport.tempDir();
+    private static final Path REMOTE_DIR = Tiering.tempDir();
     private static final long BASE_TIMESTAMP = System.currentTimeMillis() - 3_600_000L;
 
     @RegisterExtension
@@ -140,18 +140,18 @@ class TieredStorageIT {
     }
 
     private static String value(int i) {
-        return TieredStorageSupport.value(i, VALUE_BYTES);
+        return Tiering.value(i, VALUE_BYTES);
     }
 
     private static long offset(Admin admin, TopicPartition tp, OffsetSpec spec) {
-        return TieredStorageSupport.offset(admin, tp, spec);
+        return Tiering.offset(admin, tp, spec);
     }
 
     private static long remoteLogFiles(String topic) {
-        return TieredStorageSupport.remoteLogFiles(REMOTE_DIR, topic);
+        return Tiering.remoteLogFiles(REMOTE_DIR, topic);
     }
 
     private static long localLogFiles(String topic) {
-        return TieredStorageSupport.localLogFiles(broker.logDir(), new TopicPartition(topic, 0));
+        return Tiering.localLogFiles(broker.logDir(), new TopicPartition(topic, 0));
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,6 +45,15 @@ final class Tiering {
                 Integer.toString(segmentBytes),
                 TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG,
                 TINY_LOCAL_RETENTION);
+    }
+
+    /** A temporary directory for a filesystem remote tier. */
+    static Path tempDir() {
+        try {
+            return Files.createTempDirectory("strata-remote-it-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static String key(long offset) {
@@ -107,9 +117,15 @@ final class Tiering {
         }
     }
 
+    /** The offset ListOffsets answers for {@code spec}. */
     static long offset(Admin admin, TopicPartition tp, OffsetSpec spec) {
+        return listOffset(admin, tp, spec).offset();
+    }
+
+    /** ListOffsets' answer (offset, timestamp, leader epoch) for {@code spec}. */
+    static ListOffsetsResultInfo listOffset(Admin admin, TopicPartition tp, OffsetSpec spec) {
         try {
-            return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get().offset();
+            return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -145,6 +161,24 @@ final class Tiering {
             long localStart = offset(admin, tp, OffsetSpec.earliestLocal());
             return localStart > 0 && offset(admin, tp, OffsetSpec.latestTiered()) == localStart - 1;
         });
+    }
+
+    /**
+     * The {@code .log} files of the topic's partitions in the filesystem remote tier under {@code remoteDir} (kept
+     * under {@code <topic>-<topic id>/<partition>}); -1 if they changed while counted.
+     */
+    static long remoteLogFiles(Path remoteDir, String topic) {
+        if (!Files.exists(remoteDir)) {
+            return 0;
+        }
+        try (Stream<Path> paths = Files.walk(remoteDir)) {
+            return paths.filter(p -> p.getFileName().toString().endsWith(".log"))
+                    .filter(p -> remoteDir.relativize(p).getName(0).toString().startsWith(topic + "-"))
+                    .count();
+        } catch (IOException | UncheckedIOException e) {
+            // a file vanished during the walk (an upload renaming its temporary files): not a stable count
+            return -1;
+        }
     }
 
     /** The {@code .log} files of the partition's directory under {@code logDir}; -1 if they changed while counted. */
