@@ -38,9 +38,12 @@ import org.apache.kafka.common.Uuid;
  */
 final class TieredBucket {
 
-    /** The objects of a segment without a transaction index, by suffix. */
+    /**
+     * The objects of a finished segment without a transaction index, by suffix: Kafka's files plus Strata's manifest,
+     * from which a lost remote index is rebuilt.
+     */
     static final Set<String> SEGMENT_SUFFIXES =
-            Set.of("log", "index", "timeindex", "snapshot", "leader-epoch-checkpoint");
+            Set.of("log", "index", "timeindex", "snapshot", "leader-epoch-checkpoint", "manifest");
 
     /** The region the broker signs for; S3-compatible stores accept us-east-1. */
     static final String REGION = "us-east-1";
