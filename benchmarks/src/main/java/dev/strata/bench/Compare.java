@@ -80,7 +80,7 @@ public final class Compare implements Callable<Integer> {
     @Option(
             names = "--s3-plugin-classpath",
             description = "The runtime dependencies of Strata's S3 backend, which Apache Kafka loads it with (default: "
-                    + "benchmarks/target/s3-plugin-classpath.txt).")
+                    + "remote-storage-s3/target/plugin-runtime-classpath.txt, written by its package).")
     private Path s3PluginClasspath;
 
     @Option(names = "--strata-classpath", description = "Classpath of the Strata broker (default: this JVM's).")
@@ -190,12 +190,15 @@ public final class Compare implements Callable<Integer> {
         };
     }
 
-    /** The given classpath file, or the default one: relative to the repository root, or to benchmarks/. */
+    /**
+     * The given classpath file, or the default one, {@code fromRoot}: relative to the repository root when run from
+     * there, else seen from a module's directory such as benchmarks/.
+     */
     static Path classpathFile(Path given, Path fromRoot) {
         if (given != null) {
             return given;
         }
-        return Files.exists(fromRoot) ? fromRoot : fromRoot.subpath(1, fromRoot.getNameCount());
+        return Files.exists(fromRoot) ? fromRoot : Path.of("..").resolve(fromRoot);
     }
 
     static Path defaultResultsDir() {

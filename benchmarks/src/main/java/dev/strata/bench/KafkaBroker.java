@@ -26,8 +26,11 @@ public final class KafkaBroker implements ManagedBroker {
     /** The classpath file's place relative to the repository root, where the build writes it. */
     public static final Path DEFAULT_CLASSPATH_FILE = Path.of("benchmarks", "target", "apache-kafka-classpath.txt");
 
-    /** The runtime dependencies of Strata's S3 backend (the AWS SDK), relative to the repository root. */
-    static final Path S3_PLUGIN_CLASSPATH_FILE = Path.of("benchmarks", "target", "s3-plugin-classpath.txt");
+    /**
+     * The runtime dependencies of Strata's S3 backend (the AWS SDK), relative to the repository root: the list its
+     * {@code package} writes for a plugin directory, the one {@code ApacheKafkaPluginIT} installs.
+     */
+    static final Path S3_PLUGIN_CLASSPATH_FILE = Path.of("remote-storage-s3", "target", "plugin-runtime-classpath.txt");
 
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -110,10 +113,8 @@ public final class KafkaBroker implements ManagedBroker {
      * {@code provided} (Kafka's storage API, kafka-clients, slf4j), which must come from the broker.
      */
     static String s3PluginClasspath(Path dependenciesFile) throws IOException {
-        String dependencies = ChildProcess.readClasspath(
-                dependenciesFile,
-                "mvn -B -q -pl remote-storage-s3 dependency:build-classpath -Dmdep.includeScope=runtime"
-                        + " -Dmdep.outputFile=$PWD/benchmarks/target/s3-plugin-classpath.txt");
+        String dependencies =
+                ChildProcess.readClasspath(dependenciesFile, "mvn -B -q -pl remote-storage-s3 -am package -DskipTests");
         try {
             Class<?> backend = Class.forName(S3Tier.STORAGE_MANAGER, false, KafkaBroker.class.getClassLoader());
             Path location = Path.of(

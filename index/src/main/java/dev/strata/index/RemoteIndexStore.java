@@ -61,6 +61,13 @@ public final class RemoteIndexStore implements AutoCloseable {
     private static final byte[] FORMAT_VERSION_KEY = "strata.remote.index.format".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT_VERSION = 1;
     private static final int REBUILD_SEGMENTS_PER_BATCH = 256;
+    /**
+     * A rebuild's write batch is written once it holds this many bytes, whatever its number of segments: a 1 GiB
+     * segment with Kafka's default 4 KiB index interval brings about 500 000 index entries, some 16 MiB of batch, so
+     * 256 of them would build a batch of gigabytes in native memory.
+     */
+    private static final long REBUILD_BATCH_BYTES = 64L << 20;
+
     private static final int OFFSET_ENTRY_TAIL = 4;
     private static final int TIME_ENTRY_TAIL = 8;
 
@@ -490,9 +497,15 @@ public final class RemoteIndexStore implements AutoCloseable {
      * broker's disk was lost. Each manifest's segment is stored in the state it records, with its index entries. A
      * segment already stored is left as it is (the store may know a later state than an older manifest), a
      * DELETE_FINISHED manifest restores nothing, and a corrupt manifest is logged and counted, not fatal: one bad
-     * object must not hide the rest of the partition's history. Writes are synced in batches of segments.
+     * object must not hide the rest of the partition's history. Writes are synced in batches of segments, bounded in
+     * number and in bytes; a rebuild that fails part way keeps the batches it wrote, and a second rebuild skips them.
      */
     public RebuildResult rebuild(Iterable<byte[]> manifests) {
+        return rebuild(manifests, REBUILD_BATCH_BYTES);
+    }
+
+    /** {@link #rebuild(Iterable)}, writing a batch once it holds {@code maxBatchBytes}. */
+    RebuildResult rebuild(Iterable<byte[]> manifests, long maxBatchBytes) {
         return write(() -> {
             int restored = 0;
             int skipped = 0;
@@ -523,7 +536,7 @@ public final class RemoteIndexStore implements AutoCloseable {
                     putIndexEntries(batch, manifest);
                     pending.add(segmentId);
                     restored++;
-                    if (pending.size() >= REBUILD_SEGMENTS_PER_BATCH) {
+                    if (pending.size() >= REBUILD_SEGMENTS_PER_BATCH || batch.getDataSize() >= maxBatchBytes) {
                         db.write(syncWrites, batch);
                         batch.clear();
                         pending.clear();

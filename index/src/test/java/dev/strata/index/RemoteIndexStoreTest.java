@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -523,6 +524,27 @@ class RemoteIndexStoreTest {
         assertThat(store.highestRemoteOffset(P0)).hasValue(5_999);
         RemoteSegment last = store.segmentFor(P0, 5_997).orElseThrow();
         assertThat(store.positionFor(last.id(), 5_997)).contains(new OffsetPosition(5_995, 500));
+    }
+
+    @Test
+    void rebuildWritesABatchOnceItHoldsEnoughBytesSoAFailureLaterKeepsIt() {
+        List<byte[]> bucket = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RemoteSegment segment = segment(P0, i * 10L, i * 10L + 9, COPY_FINISHED);
+            bucket.add(
+                    new SegmentManifest(segment, List.of(new OffsetPosition(i * 10L + 5, 500)), List.of()).toBytes());
+        }
+        Iterable<byte[]> failsAfterThree = () -> Stream.concat(bucket.stream(), Stream.<byte[]>generate(() -> {
+                    throw new UncheckedIOException(new IOException("injected: the listing broke off"));
+                }))
+                .iterator();
+
+        assertThatThrownBy(() -> store.rebuild(failsAfterThree, 1)).hasMessageContaining("injected");
+
+        assertThat(store.segments(P0))
+                .as("each segment was a full batch, written before the listing failed")
+                .hasSize(3);
+        assertThat(store.rebuild(bucket)).isEqualTo(new RemoteIndexStore.RebuildResult(0, 3, 0));
     }
 
     @Test

@@ -419,16 +419,14 @@ public final class RemoteLogManager implements AutoCloseable {
                     time.milliseconds(),
                     custom.map(CustomMetadata::value).orElse(null));
             if (manifests != null) {
+                // a fenced leader publishes no COPY_FINISHED manifest, which a rebuild would take for history
+                checkLeaderEpoch(state, leaderEpoch);
                 // before the index says COPY_FINISHED: a segment the index offers to readers can always be rebuilt
                 manifests.putManifest(
                         metadataFor(state.tip(), finished),
                         new SegmentManifest(finished, offsetEntries, timeEntries).toBytes());
             }
-            if (state.partition.leaderEpoch() != leaderEpoch) {
-                // another broker may lead and copy now; only the leader of one epoch may finish a copy
-                throw new RemoteStorageException("The leader epoch of " + state.tip() + " moved from " + leaderEpoch
-                        + " to " + state.partition.leaderEpoch() + " during the copy");
-            }
+            checkLeaderEpoch(state, leaderEpoch);
             store.putSegment(finished);
         } catch (RemoteStorageException | IOException | RuntimeException e) {
             copyErrors.increment();
@@ -446,6 +444,14 @@ public final class RemoteLogManager implements AutoCloseable {
         state.remoteLogSize = state.remoteLogSize.plus(local.sizeInBytes());
         log.debug("Copied {}", started.id());
         return true;
+    }
+
+    /** Another broker may lead and copy now: only the leader of one epoch may finish a copy. */
+    private static void checkLeaderEpoch(PartitionState state, int leaderEpoch) throws RemoteStorageException {
+        if (state.partition.leaderEpoch() != leaderEpoch) {
+            throw new RemoteStorageException("The leader epoch of " + state.tip() + " moved from " + leaderEpoch
+                    + " to " + state.partition.leaderEpoch() + " during the copy");
+        }
     }
 
     private void expire(PartitionState state, TieringConfig config) throws RemoteStorageException {

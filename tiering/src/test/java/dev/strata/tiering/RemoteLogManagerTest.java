@@ -427,6 +427,25 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aCopyDuringWhichTheLeaderEpochMovesNeverPublishesACopyFinishedManifest() throws Exception {
+        RecordingManifestStorage manifests = useManifests();
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.duringCopy(() -> partition.leaderEpoch(1));
+
+        manager.runCopyOnce(tip);
+
+        assertThat(manifests.events())
+                .as("the fenced copy is rolled back like a failed one, without a readable manifest first")
+                .containsExactly(
+                        "put DELETE_STARTED (index DELETE_STARTED, data present)",
+                        "delete (index DELETE_FINISHED, data gone)");
+        assertThat(listedManifests()).isEmpty();
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+    }
+
+    @Test
     void aDeletionMarksTheManifestDeleteStartedBeforeTheDataGoesAndDeletesItLast() throws Exception {
         RecordingManifestStorage manifests = useManifests();
         copySegments(3);
