@@ -92,12 +92,18 @@ class S3TieredStorageIT extends S3TieredStorageContract {
             // Kafka's rule: the oldest segment goes while the log without it still holds retention.bytes
             Await.until(TIMEOUT, "remote retention to leave " + retentionBytes + " bytes", () -> {
                 List<SegmentObjects> segments = bucket.segments(prefix);
-                if (segments.isEmpty()) {
+                // a segment without all its objects is being deleted (its manifest goes last)
+                if (segments.isEmpty()
+                        || segments.stream().anyMatch(s -> !s.keys().keySet().equals(TieredBucket.SEGMENT_SUFFIXES))) {
                     return false;
                 }
                 long remote = logBytes(segments);
                 long oldest = bucket.size(segments.get(0).logKey());
-                return remote >= retentionBytes && remote - oldest < retentionBytes;
+                // the log start offset rises once the expiry run has deleted every segment it expires
+                return remote >= retentionBytes
+                        && remote - oldest < retentionBytes
+                        && offset(admin, tp, OffsetSpec.earliest())
+                                == segments.get(0).startOffset();
             });
             long logStart = offset(admin, tp, OffsetSpec.earliest());
             assertThat(logStart).as("the log start offset").isPositive();
