@@ -13,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrent readers of a chunk that is not in memory share one load: no thundering herd on the backend. A load
  * that fails or times out answers its readers with the error and caches nothing, so the next reader tries again.
+ *
+ * <p>Corrupt data is told apart from a backend that failed. A backend says that the bytes it holds are not those
+ * uploaded by throwing, from its fetch or from the stream it returned, an exception caused by Kafka's
+ * {@link CorruptRecordException}; a chunk shorter than the segment's size in the remote index says (bytes missing
+ * inside the segment) is corrupt too, whatever the backend. Either fails the read with a {@link CorruptRecordException},
+ * on which a reader should give up; any other failure is the backend's own, and retriable.
  *
  * <p>Read-ahead: a read of chunk {@code n} that looks sequential (chunk {@code n - 1} is cached, or {@code n} is the
  * first chunk) starts loading chunk {@code n + 1} in the background, with at most a configured number of such loads in
@@ -89,8 +96,9 @@ public final class ChunkCache implements AutoCloseable {
     /**
      * Reads bytes {@code [position, position + maxBytes)} of a remote segment's log, cut at the segment's end.
      *
-     * @return a future of a read-only buffer with exactly those bytes (empty at the end of the segment), failed with
-     *     the backend's error, or with a {@link java.util.concurrent.TimeoutException} after the fetch timeout
+     * @return a future of a read-only buffer with exactly those bytes (empty at the end of the segment), failed with a
+     *     {@link CorruptRecordException} when the segment's bytes are corrupt or missing, with the backend's error, or
+     *     with a {@link java.util.concurrent.TimeoutException} after the fetch timeout
      * @throws IllegalArgumentException if {@code position} is outside the segment or {@code maxBytes} is negative
      */
     public CompletableFuture<ByteBuffer> read(RemoteLogSegmentMetadata segment, long position, int maxBytes) {
@@ -260,17 +268,35 @@ public final class ChunkCache implements AutoCloseable {
         long start = (long) key.index() * config.chunkSize();
         int length = (int) Math.min(config.chunkSize(), segment.segmentSizeInBytes() - start);
         remoteFetches.increment();
+        byte[] bytes;
         try (InputStream in = storage.fetchLogSegment(segment, (int) start, (int) (start + length - 1))) {
-            byte[] bytes = in.readNBytes(length);
-            if (bytes.length != length) {
-                throw new RemoteStorageException("Short read of chunk " + key.index() + " of "
-                        + segment.remoteLogSegmentId() + ": expected " + length + " bytes, got " + bytes.length);
-            }
-            remoteFetchBytes.add(length);
-            return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+            bytes = in.readNBytes(length);
         } catch (RemoteStorageException | IOException | RuntimeException e) {
             remoteFetchErrors.increment();
+            if (reportsCorruption(e)) {
+                // the backend's message names the object
+                throw new CorruptRecordException(e.getMessage(), e);
+            }
             throw e;
         }
+        if (bytes.length != length) {
+            remoteFetchErrors.increment();
+            throw new CorruptRecordException(
+                    "Remote segment " + segment.remoteLogSegmentId().id() + " of "
+                            + segment.topicIdPartition() + " is corrupt: its log ends at byte " + (start + bytes.length)
+                            + " but the remote index says it has " + segment.segmentSizeInBytes() + " bytes");
+        }
+        remoteFetchBytes.add(length);
+        return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+    }
+
+    /** Whether a backend's error says the data is corrupt: a {@link CorruptRecordException} among its causes. */
+    private static boolean reportsCorruption(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof CorruptRecordException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.zip.CRC32C;
+import org.apache.kafka.common.errors.CorruptRecordException;
 
 /**
  * A stream over the byte range {@code [start, end)} of a file, read with positional reads on one {@link FileChannel}
@@ -14,7 +15,8 @@ import java.util.zip.CRC32C;
  *
  * <p>When the range is a whole file whose CRC32C is known, the stream checks it as the bytes go by and fails the read
  * that reaches the end if they do not match, so a reader that consumes the stream to its end never takes a corrupt file
- * for a good one. Skipping turns the check off, since skipped bytes are not seen.
+ * for a good one. Skipping turns the check off, since skipped bytes are not seen. A mismatch, or a file that ends
+ * before the range does, is an {@link IOException} caused by a {@link CorruptRecordException}.
  */
 final class FileRangeInputStream extends InputStream {
 
@@ -58,7 +60,7 @@ final class FileRangeInputStream extends InputStream {
         ByteBuffer target = ByteBuffer.wrap(bytes, offset, (int) Math.min(length, remaining));
         int n = channel.read(target, position);
         if (n < 0) {
-            throw new IOException(description + " is shorter than expected: ended at byte " + position);
+            throw corrupt(description + " is shorter than expected: ended at byte " + position);
         }
         if (crc != null) {
             crc.update(bytes, offset, n);
@@ -90,10 +92,14 @@ final class FileRangeInputStream extends InputStream {
         channel.close();
     }
 
+    private static IOException corrupt(String message) {
+        return new IOException(message, new CorruptRecordException(message));
+    }
+
     private void verifyAtEnd() throws IOException {
         if (crc != null && (int) crc.getValue() != expectedCrc) {
             // crc stays set: every later read at the end fails the same way
-            throw new IOException(description + " is corrupt: its CRC32C does not match the checksum sidecar");
+            throw corrupt(description + " is corrupt: its CRC32C does not match the checksum sidecar");
         }
         crc = null;
     }

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
@@ -71,7 +72,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Integrity. Index and auxiliary files are checked against their size and CRC32C whenever they are fetched, and a
  * mismatch is a {@link RemoteStorageException}, never data. Ranged reads of the log check its size; a read of the whole
- * log also checks its CRC32C at the end of the stream; record batches carry their own CRC, which consumers check.
+ * log also checks its CRC32C at the end of the stream; record batches carry their own CRC, which consumers check. A
+ * file that fails these checks, or a damaged sidecar, is reported as the {@link ChunkCache} expects: an exception
+ * (a {@link RemoteStorageException}, or an {@link IOException} from the stream) caused by a
+ * {@link CorruptRecordException}.
  *
  * <p>Manifests ({@link SegmentManifestStorage}). Tiering writes a segment's manifest after its copy and deletes it
  * after its data, so a {@code .manifest} file is never debris: only {@link #putManifest} and {@link #deleteManifest}
@@ -203,7 +207,7 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
         CRC32C crc = new CRC32C();
         crc.update(bytes);
         if (bytes.length != expected.size() || (int) crc.getValue() != expected.crc32c()) {
-            throw new RemoteStorageException(describe(segment) + " is corrupt: " + path
+            throw corrupt(describe(segment) + " is corrupt: " + path
                     + " does not match its size and CRC32C in the checksum sidecar");
         }
         return new ByteArrayInputStream(bytes);
@@ -334,8 +338,8 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
         String base = baseName(segment);
         SegmentChecksums.Entry expected = readChecksums(segment, dir, base)
                 .entry(SegmentFileType.LOG)
-                .orElseThrow(() -> new RemoteStorageException(
-                        describe(segment) + " is corrupt: its checksum sidecar has no entry for the log"));
+                .orElseThrow(() ->
+                        corrupt(describe(segment) + " is corrupt: its checksum sidecar has no entry for the log"));
         Path path = dir.resolve(base + "." + SegmentFileType.LOG.suffix());
         FileChannel channel;
         try {
@@ -348,7 +352,7 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
         try {
             long size = channel.size();
             if (size != expected.size()) {
-                throw new RemoteStorageException(describe(segment) + " is corrupt: " + path + " has " + size
+                throw corrupt(describe(segment) + " is corrupt: " + path + " has " + size
                         + " bytes, its checksum sidecar says " + expected.size());
             }
             long from = Math.min(start, size);
@@ -378,7 +382,7 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
         try {
             return SegmentChecksums.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new RemoteStorageException(describe(segment) + " is corrupt: " + path + ": " + e.getMessage(), e);
+            throw corrupt(describe(segment) + " is corrupt: " + path + ": " + e.getMessage());
         }
     }
 
@@ -391,6 +395,11 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
     private static String baseName(RemoteLogSegmentMetadata segment) {
         return String.format(
                 "%020d-%s", segment.startOffset(), segment.remoteLogSegmentId().id());
+    }
+
+    /** The error of a file whose bytes are not those copied: see the class comment. */
+    private static RemoteStorageException corrupt(String message) {
+        return new RemoteStorageException(message, new CorruptRecordException(message));
     }
 
     private static String describe(RemoteLogSegmentMetadata segment) {

@@ -4,8 +4,13 @@ import dev.strata.index.OffsetPosition;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -13,7 +18,10 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves fetches below the local log start offset from the remote tier: a floor lookup of the segment in the remote
@@ -23,13 +31,23 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
  * {@code length} bytes. The index entry points at or before the batch holding the offset, so batches that end below
  * it are skipped. Every returned batch's CRC is checked ({@link MutableRecordBatch#isValid()}), and every batch
  * must end within the segment: a corrupt object in the bucket fails the read with a {@link CorruptRecordException},
- * never reaches a consumer as records. A read returns only whole batches; when the first batch is larger than
- * {@code maxBytes} it is returned whole, as Kafka does, so a consumer always makes progress.
+ * never reaches a consumer as records. So does whatever the chunk cache finds corrupt (bytes missing inside the
+ * segment, an object its backend reports corrupt, see {@link ChunkCache}). A read returns only whole batches; when the
+ * first batch is larger than {@code maxBytes} it is returned whole, as Kafka does, so a consumer always makes
+ * progress.
+ *
+ * <p>A corrupt segment is logged at WARN with its partition, the offset read and the segment's id, once per segment
+ * (of the last {@value #MAX_REPORTED_CORRUPT} reported): consumers retrying the same offsets cannot flood the log.
+ * Later failures of that segment are logged at DEBUG.
  *
  * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads. Counts its reads, the bytes they
  * return and their failures ({@link #stats()}).
  */
 public final class RemoteLogReader {
+
+    private static final Logger log = LoggerFactory.getLogger(RemoteLogReader.class);
+    /** How many corrupt segments are remembered as reported, so that a bucket full of them cannot grow the set. */
+    static final int MAX_REPORTED_CORRUPT = 1024;
 
     private final RemoteLogManager manager;
     private final RemoteIndexStore store;
@@ -37,6 +55,13 @@ public final class RemoteLogReader {
     private final LongAdder reads = new LongAdder();
     private final LongAdder readBytes = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
+    private final Set<RemoteLogSegmentId> reportedCorrupt =
+            Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<RemoteLogSegmentId, Boolean>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<RemoteLogSegmentId, Boolean> eldest) {
+                    return size() > MAX_REPORTED_CORRUPT;
+                }
+            }));
 
     public RemoteLogReader(RemoteLogManager manager, RemoteIndexStore store, ChunkCache cache) {
         this.manager = manager;
@@ -50,7 +75,8 @@ public final class RemoteLogReader {
      *
      * @return a future of the batches' bytes (empty if the segment holds nothing from {@code offset}), failed with an
      *     {@link OffsetOutOfRangeException} when the remote tier does not hold the offset, with a
-     *     {@link CorruptRecordException} when a batch fails its CRC, or with the backend's error
+     *     {@link CorruptRecordException} when the segment's data is corrupt (a batch fails its CRC, bytes are missing,
+     *     the backend reports the object corrupt), or with the backend's error
      */
     public CompletableFuture<ByteBuffer> readRecords(TopicIdPartition tip, long offset, int maxBytes) {
         reads.increment();
@@ -87,7 +113,36 @@ public final class RemoteLogReader {
                     new OffsetOutOfRangeException("The remote tier of " + tip + " does not hold offset " + offset));
         }
         RemoteLogSegmentMetadata metadata = manager.metadataFor(segment.get());
-        return readFrom(metadata, start.get().position(), offset, maxBytes);
+        return readFrom(metadata, start.get().position(), offset, maxBytes).whenComplete((bytes, error) -> {
+            Throwable cause = error;
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof CorruptRecordException) {
+                reportCorrupt(tip, offset, metadata, cause);
+            }
+        });
+    }
+
+    private void reportCorrupt(TopicIdPartition tip, long offset, RemoteLogSegmentMetadata segment, Throwable error) {
+        if (reportedCorrupt.add(segment.remoteLogSegmentId())) {
+            log.warn(
+                    "Corrupt remote data: {} cannot be read at offset {} from remote segment {} (offsets {} to {});"
+                            + " reads of it fail until it is repaired or deleted (logged once per segment): {}",
+                    tip,
+                    offset,
+                    segment.remoteLogSegmentId().id(),
+                    segment.startOffset(),
+                    segment.endOffset(),
+                    error.getMessage());
+        } else {
+            log.debug(
+                    "Read of {} at offset {} from corrupt remote segment {} failed: {}",
+                    tip,
+                    offset,
+                    segment.remoteLogSegmentId().id(),
+                    error.getMessage());
+        }
     }
 
     private CompletableFuture<ByteBuffer> readFrom(

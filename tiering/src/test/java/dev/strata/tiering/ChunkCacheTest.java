@@ -5,6 +5,7 @@ import static dev.strata.tiering.TestSegments.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.junit.jupiter.api.AfterEach;
@@ -294,15 +296,53 @@ class ChunkCacheTest {
     }
 
     @Test
-    void shortReadFromTheBackendIsAnError() {
+    void aChunkShorterThanTheSegmentSizeInTheIndexIsCorrupt() {
         ChunkCache cache = cache(config(4 * CHUNK, 0), DIRECT, DIRECT);
         storage.add(segment, Arrays.copyOf(log, 1500));
 
         assertThat(cache.read(segment, 1000, 100))
                 .failsWithin(WAIT)
                 .withThrowableOfType(ExecutionException.class)
-                .withMessageContaining("Short read");
+                .withCauseInstanceOf(CorruptRecordException.class)
+                .withMessageContaining("is corrupt: its log ends at byte 1500 but the remote index says it has 10500");
         assertThat(cache.stats().memoryBytes()).isEqualTo(0);
+        assertThat(cache.stats().remoteFetchErrors()).isEqualTo(1);
+    }
+
+    @Test
+    void aBackendReportingCorruptDataFailsTheReadAsCorrupt() {
+        ChunkCache cache = cache(config(4 * CHUNK, 0), DIRECT, DIRECT);
+        storage.add(segment, log);
+        storage.failNextFetch(new RemoteStorageException("no digest", new CorruptRecordException("no digest")));
+
+        assertThat(cache.read(segment, 0, 100))
+                .failsWithin(WAIT)
+                .withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(CorruptRecordException.class)
+                .withMessageContaining("no digest");
+
+        storage.failNextStream(new IOException("bad digest", new CorruptRecordException("bad digest")));
+        assertThat(cache.read(segment, 0, 100))
+                .as("from the stream, at its last byte")
+                .failsWithin(WAIT)
+                .withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(CorruptRecordException.class)
+                .withMessageContaining("bad digest");
+        assertThat(cache.stats().memoryBytes()).isZero();
+    }
+
+    @Test
+    void aBackendFailingForAnyOtherReasonIsNotCorruption() throws Exception {
+        ChunkCache cache = cache(config(4 * CHUNK, 0), DIRECT, DIRECT);
+        storage.add(segment, log);
+        storage.failNextStream(new IOException("Connection reset"));
+
+        assertThat(cache.read(segment, 0, 100))
+                .failsWithin(WAIT)
+                .withThrowableOfType(ExecutionException.class)
+                .withCauseExactlyInstanceOf(IOException.class)
+                .withMessageContaining("Connection reset");
+        assertThat(await(cache.read(segment, 0, 100))).isEqualTo(Arrays.copyOf(log, 100));
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.strata.tiering;
 
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,7 @@ final class CountingStorageManager implements RemoteStorageManager {
     private final Map<RemoteLogSegmentId, byte[]> logs = new ConcurrentHashMap<>();
     private final List<Integer> fetchedStarts = new CopyOnWriteArrayList<>();
     private final AtomicReference<RemoteStorageException> failNext = new AtomicReference<>();
+    private final AtomicReference<IOException> failNextStream = new AtomicReference<>();
     private final Semaphore fetchesStarted = new Semaphore(0);
     private volatile CountDownLatch gate;
 
@@ -46,6 +49,11 @@ final class CountingStorageManager implements RemoteStorageManager {
 
     void failNextFetch(RemoteStorageException error) {
         failNext.set(error);
+    }
+
+    /** Makes the next read return a stream that fails with {@code error} once it has given all its bytes. */
+    void failNextStream(IOException error) {
+        failNextStream.set(error);
     }
 
     /** Makes reads wait until {@link #openGate()}. */
@@ -91,7 +99,9 @@ final class CountingStorageManager implements RemoteStorageManager {
             throw new RemoteResourceNotFoundException("no " + segment.remoteLogSegmentId());
         }
         int end = Math.min(endPosition + 1, log.length);
-        return new ByteArrayInputStream(log, startPosition, end - startPosition);
+        InputStream bytes = new ByteArrayInputStream(log, startPosition, end - startPosition);
+        IOException streamError = failNextStream.getAndSet(null);
+        return streamError == null ? bytes : new FailingAtEnd(bytes, streamError);
     }
 
     @Override
@@ -120,4 +130,23 @@ final class CountingStorageManager implements RemoteStorageManager {
 
     @Override
     public void close() {}
+
+    /** Fails the read that takes its last byte, as a backend that checks a digest there does. */
+    private static final class FailingAtEnd extends FilterInputStream {
+        private final IOException error;
+
+        FailingAtEnd(InputStream in, IOException error) {
+            super(in);
+            this.error = error;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n < 0 || in.available() == 0) {
+                throw error;
+            }
+            return n;
+        }
+    }
 }

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
@@ -329,10 +330,12 @@ class FileSystemRemoteStorageManagerTest {
         assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
                 .isInstanceOf(RemoteStorageException.class)
                 .isNotInstanceOf(RemoteResourceNotFoundException.class)
-                .hasMessageContaining("corrupt");
+                .hasMessageContaining("corrupt")
+                .hasCauseInstanceOf(CorruptRecordException.class);
         assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.TIMESTAMP))
                 .isInstanceOf(RemoteStorageException.class)
-                .hasMessageContaining("corrupt");
+                .hasMessageContaining("corrupt")
+                .hasCauseInstanceOf(CorruptRecordException.class);
         assertThat(readAll(rsm.fetchIndex(segment, IndexType.PRODUCER_SNAPSHOT)))
                 .isEqualTo(local.snapshot());
     }
@@ -347,13 +350,15 @@ class FileSystemRemoteStorageManagerTest {
         assertThatThrownBy(() -> readAll(rsm.fetchLogSegment(segment, 0)))
                 .as("a whole-log read checks the CRC32C at the end of the stream")
                 .isInstanceOf(UncheckedIOException.class)
-                .hasMessageContaining("corrupt");
+                .hasMessageContaining("corrupt")
+                .hasRootCauseInstanceOf(CorruptRecordException.class);
 
         Files.write(remoteFile(segment, "log"), Arrays.copyOf(local.log(), 900));
         assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0, 10))
                 .as("a truncated log fails even a ranged read")
                 .isInstanceOf(RemoteStorageException.class)
-                .hasMessageContaining("900 bytes");
+                .hasMessageContaining("900 bytes")
+                .hasCauseInstanceOf(CorruptRecordException.class);
     }
 
     @Test
@@ -367,7 +372,8 @@ class FileSystemRemoteStorageManagerTest {
         assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
                 .isInstanceOf(RemoteStorageException.class)
                 .isNotInstanceOf(RemoteResourceNotFoundException.class)
-                .hasMessageContaining("bad header");
+                .hasMessageContaining("bad header")
+                .hasCauseInstanceOf(CorruptRecordException.class);
     }
 
     @Test

@@ -3,6 +3,10 @@ package dev.strata.tiering;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.strata.index.RemoteIndexStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class RemoteLogReaderTest {
 
@@ -105,14 +110,7 @@ class RemoteLogReaderTest {
 
     @Test
     void failsOnACorruptedRemoteLogByte() throws Exception {
-        Path remoteLog = remoteLogOf(10);
-        long size = Files.size(remoteLog);
-        try (FileChannel channel = FileChannel.open(remoteLog, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            channel.read(one, size - 3);
-            one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
-            channel.write(one, size - 3); // a value byte of the segment's last batch (offsets 15 to 19)
-        }
+        flipLastValueByte(remoteLogOf(10));
 
         assertThatThrownBy(() -> reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
@@ -138,6 +136,49 @@ class RemoteLogReaderTest {
                 .isInstanceOf(ExecutionException.class)
                 .hasRootCauseInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("past the end of the segment");
+    }
+
+    @Test
+    void failsAsCorruptWhenTheRemoteLogIsTruncated() throws Exception {
+        Path remoteLog = remoteLogOf(10);
+        try (FileChannel channel = FileChannel.open(remoteLog, StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() / 2);
+        }
+
+        assertThatThrownBy(() -> reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("remote segment " + segmentIdOf(remoteLog))
+                .hasMessageContaining("is corrupt");
+    }
+
+    @Test
+    void logsACorruptSegmentAtWarnOncePerSegment() throws Exception {
+        flipLastValueByte(remoteLogOf(10));
+        flipLastValueByte(remoteLogOf(20));
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(RemoteLogReader.class);
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            for (long offset : new long[] {17, 17, 18, 25}) {
+                assertThatThrownBy(
+                                () -> reader.readRecords(tip, offset, 1 << 20).get(10, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(CorruptRecordException.class);
+            }
+        } finally {
+            logger.detachAppender(logged);
+        }
+
+        List<String> warnings = logged.list.stream()
+                .filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage)
+                .toList();
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(0))
+                .contains(tip.toString(), "offset 17", segmentIdOf(remoteLogOf(10)), "offsets 10 to 19");
+        assertThat(warnings.get(1)).contains(tip.toString(), "offset 25", segmentIdOf(remoteLogOf(20)));
     }
 
     @Test
@@ -171,6 +212,23 @@ class RemoteLogReaderTest {
             }
         }
         throw new AssertionError("no record at " + offset);
+    }
+
+    /** Changes a value byte of the segment's last batch, which its CRC covers (offsets 15 to 19 of segment 10). */
+    private static void flipLastValueByte(Path remoteLog) throws IOException {
+        long size = Files.size(remoteLog);
+        try (FileChannel channel = FileChannel.open(remoteLog, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, size - 3);
+            one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
+            channel.write(one, size - 3);
+        }
+    }
+
+    /** The segment id in a remote file's name, {@code <start offset>-<segment id>.log}. */
+    private static String segmentIdOf(Path remoteLog) {
+        String name = remoteLog.getFileName().toString();
+        return name.substring(name.indexOf('-') + 1, name.lastIndexOf('.'));
     }
 
     private Path remoteRoot() {

@@ -216,8 +216,10 @@ public final class FetchHandler {
     }
 
     /**
-     * The error code of a failed remote read. A batch that fails its CRC check (a corrupt object in the bucket) is
-     * {@code CORRUPT_MESSAGE}, on which a consumer stops and throws; on {@code UNKNOWN_SERVER_ERROR}, the code of a
+     * The error code of a failed remote read. Corrupt remote data of any kind (a batch failing its CRC, bytes missing
+     * from a truncated object, an object its backend reports corrupt or cannot verify) fails the read with a
+     * {@link org.apache.kafka.common.errors.CorruptRecordException} and is {@code CORRUPT_MESSAGE}, on which a consumer
+     * stops and throws (the reader logs it at WARN, once per segment); on {@code UNKNOWN_SERVER_ERROR}, the code of a
      * backend failure, it logs and retries, which is right for a store that is down but would hide corruption.
      */
     static Errors remoteReadError(Throwable error) {

@@ -3,6 +3,7 @@ package dev.strata.broker.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.protocol.Errors;
@@ -22,9 +23,22 @@ class FetchHandlerTest {
     }
 
     @Test
+    void dataTheBackendReportsCorruptIsCorruptMessage() {
+        // what the chunk cache makes of a truncated object or one without its digest
+        RemoteStorageException backend =
+                new RemoteStorageException("no sha256 metadata", new CorruptRecordException("no sha256 metadata"));
+        assertThat(FetchHandler.remoteReadError(
+                        new CompletionException(new CorruptRecordException(backend.getMessage(), backend))))
+                .isEqualTo(Errors.CORRUPT_MESSAGE);
+    }
+
+    @Test
     void aStoreThatFailsIsAnUnknownServerErrorSoTheConsumerRetries() {
         assertThat(FetchHandler.remoteReadError(
                         new CompletionException(new RemoteStorageException("Connection refused"))))
+                .isEqualTo(Errors.UNKNOWN_SERVER_ERROR);
+        assertThat(FetchHandler.remoteReadError(new CompletionException(new TimeoutException())))
+                .as("a chunk that took too long to load")
                 .isEqualTo(Errors.UNKNOWN_SERVER_ERROR);
     }
 

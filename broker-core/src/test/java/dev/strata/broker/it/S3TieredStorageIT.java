@@ -4,11 +4,13 @@ import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
+import dev.strata.tiering.RemoteLogReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +26,14 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Records;
 import org.junit.jupiter.api.Test;
 
 /**
  * The end-to-end scenario against S3Proxy in this JVM, plus what only a store the test controls can show, each on a
  * topic of its own on the shared broker: remote retention deleting objects, the store going down and coming back,
- * and an object corrupted in the bucket.
+ * and log objects corrupted, truncated or replaced without their digest in the bucket, which must stop a consumer with
+ * an error (and a warning in the broker's log), never deliver wrong records.
  */
 class S3TieredStorageIT extends S3TieredStorageContract {
 
@@ -39,6 +43,8 @@ class S3TieredStorageIT extends S3TieredStorageContract {
     private static final int BATCH_OF_RECORDS = 1024;
 
     private static final long BASE_TIMESTAMP = System.currentTimeMillis() - 3_600_000L;
+    /** A consumer that does not check CRCs itself: only the broker stands between it and corrupt data. */
+    private static final Map<String, Object> TRUSTING = Map.of(ConsumerConfig.CHECK_CRCS_CONFIG, false);
 
     private Path blobDir;
     private S3ProxyEndpoint proxy;
@@ -206,13 +212,134 @@ class S3TieredStorageIT extends S3TieredStorageContract {
         }
 
         // the consumer does not check CRCs itself: only the broker stands between it and the changed byte
-        Map<String, Object> trusting = Map.of(ConsumerConfig.CHECK_CRCS_CONFIG, false);
+        List<ConsumerRecord<String, String>> delivered = consumeUntilCorrupt(tp);
+        assertThat(delivered.size()).as("records delivered").isLessThanOrEqualTo((int) corruptFirst);
+        Tiering.assertRecords(delivered, 0, VALUE_BYTES, BASE_TIMESTAMP);
+
+        try (KafkaConsumer<String, String> consumer = broker.consumer(TRUSTING)) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, corruptLast + 1);
+            int expected = (int) (records - corruptLast - 1);
+            List<ConsumerRecord<String, String>> read = Await.records(consumer, expected, TIMEOUT);
+            assertThat(read).as("the records after the corrupted batch").hasSize(expected);
+            Tiering.assertRecords(read, corruptLast + 1, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+    }
+
+    @Test
+    void aTruncatedObjectFailsTheConsumerAsCorruptWhereItsBytesAreMissing() throws Exception {
+        String topic = "truncated";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        // segments of four chunks, cut inside the second: whole chunks before the cut, a short one, none after it
+        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
+        int records = 4 * BATCH_OF_RECORDS;
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        SegmentObjects victim;
+        long intactEnd;
+        try (Admin admin = broker.admin()) {
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            victim = tieredSegments(admin, topic).get(1);
+            byte[] log = bucket.read(victim.logKey());
+            int cut = SEGMENT_BYTES + SEGMENT_BYTES / 2;
+            intactEnd = victim.startOffset();
+            int end = 0;
+            for (MutableRecordBatch batch :
+                    MemoryRecords.readableRecords(ByteBuffer.wrap(log)).batches()) {
+                end += batch.sizeInBytes();
+                if (end > cut) {
+                    break;
+                }
+                intactEnd = batch.lastOffset() + 1;
+            }
+            bucket.overwriteKeepingMetadata(victim.logKey(), Arrays.copyOf(log, cut));
+        }
+
+        try (CapturedWarnings warnings = CapturedWarnings.of(RemoteLogReader.class)) {
+            List<ConsumerRecord<String, String>> delivered = consumeUntilCorrupt(tp);
+            assertThat(delivered.size()).as("records delivered").isLessThanOrEqualTo((int) intactEnd);
+            Tiering.assertRecords(delivered, 0, VALUE_BYTES, BASE_TIMESTAMP);
+            assertThat(warnings.messages()).as("what the operator sees").anySatisfy(warning -> assertThat(warning)
+                    .contains("Corrupt remote data", topic + "-0", victim.segmentId()));
+        }
+    }
+
+    @Test
+    void anObjectReplacedWithoutItsDigestFailsTheConsumerAsCorrupt() throws Exception {
+        String topic = "no-digest";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
+        int records = 4 * BATCH_OF_RECORDS;
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        SegmentObjects victim;
+        try (Admin admin = broker.admin()) {
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            victim = tieredSegments(admin, topic).get(1);
+            // the same bytes, put back by a tool that does not know about the digest
+            bucket.overwriteWithoutMetadata(victim.logKey(), bucket.read(victim.logKey()));
+        }
+
+        try (CapturedWarnings warnings = CapturedWarnings.of(RemoteLogReader.class)) {
+            List<ConsumerRecord<String, String>> delivered = consumeUntilCorrupt(tp);
+            assertThat(delivered.size()).as("records delivered").isLessThanOrEqualTo((int) victim.startOffset());
+            Tiering.assertRecords(delivered, 0, VALUE_BYTES, BASE_TIMESTAMP);
+            assertThat(warnings.messages()).anySatisfy(warning -> assertThat(warning)
+                    .contains("Corrupt remote data", topic + "-0", victim.segmentId())
+                    .contains("has no sha256 metadata"));
+        }
+    }
+
+    @Test
+    void aChangeNoBatchCrcCoversIsCaughtByTheDigestOfASegmentReadAsOneChunk() throws Exception {
+        String topic = "one-chunk";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        // segments no larger than a chunk: the chunk cache reads each as a whole object, checked against its SHA-256
+        broker.createTopic(topic, 1, Tiering.tieredTopic(SEGMENT_BYTES));
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, BATCH_OF_RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        SegmentObjects victim;
+        try (Admin admin = broker.admin()) {
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            victim = tieredSegments(admin, topic).get(1);
+            byte[] log = bucket.read(victim.logKey());
+            // the first batch's partition leader epoch: a header field that its CRC does not cover
+            log[Records.LOG_OVERHEAD] ^= 0x01;
+            bucket.overwriteKeepingMetadata(victim.logKey(), log);
+        }
+
+        try (CapturedWarnings warnings = CapturedWarnings.of(RemoteLogReader.class)) {
+            List<ConsumerRecord<String, String>> delivered = consumeUntilCorrupt(tp);
+            assertThat(delivered.size()).as("records delivered").isLessThanOrEqualTo((int) victim.startOffset());
+            Tiering.assertRecords(delivered, 0, VALUE_BYTES, BASE_TIMESTAMP);
+            assertThat(warnings.messages()).anySatisfy(warning -> assertThat(warning)
+                    .contains("Corrupt remote data", topic + "-0", victim.segmentId())
+                    .contains("SHA-256"));
+        }
+    }
+
+    /** The segments of partition 0 of {@code topic} in the bucket, in offset order; at least two. */
+    private List<SegmentObjects> tieredSegments(Admin admin, String topic) {
+        String prefix = TieredBucket.partitionPrefix(KEY_PREFIX, topic, Tiering.topicId(admin, topic), 0);
+        List<SegmentObjects> segments = bucket.segments(prefix);
+        assertThat(segments).hasSizeGreaterThanOrEqualTo(2);
+        return segments;
+    }
+
+    /**
+     * Reads {@code tp} from offset 0 with a consumer that does not check CRCs itself, until it fails; asserts that it
+     * failed on corrupt data (the consumer's error for {@code CORRUPT_MESSAGE}) and returns what it delivered before.
+     */
+    private List<ConsumerRecord<String, String>> consumeUntilCorrupt(TopicPartition tp) {
         List<ConsumerRecord<String, String>> delivered = new ArrayList<>();
         AtomicReference<KafkaException> failure = new AtomicReference<>();
-        try (KafkaConsumer<String, String> consumer = broker.consumer(trusting)) {
+        try (KafkaConsumer<String, String> consumer = broker.consumer(TRUSTING)) {
             consumer.assign(List.of(tp));
             consumer.seek(tp, 0);
-            Await.until(TIMEOUT, "the consumer to fail at the corrupted batch", () -> {
+            Await.until(TIMEOUT, "the consumer of " + tp + " to fail on corrupt data", () -> {
                 try {
                     consumer.poll(Duration.ofMillis(200)).forEach(delivered::add);
                     return false;
@@ -223,17 +350,7 @@ class S3TieredStorageIT extends S3TieredStorageContract {
             });
         }
         assertThat(failure.get()).hasMessageContaining("corrupt message");
-        assertThat(delivered.size()).as("records delivered").isLessThanOrEqualTo((int) corruptFirst);
-        Tiering.assertRecords(delivered, 0, VALUE_BYTES, BASE_TIMESTAMP);
-
-        try (KafkaConsumer<String, String> consumer = broker.consumer(trusting)) {
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, corruptLast + 1);
-            int expected = (int) (records - corruptLast - 1);
-            List<ConsumerRecord<String, String>> read = Await.records(consumer, expected, TIMEOUT);
-            assertThat(read).as("the records after the corrupted batch").hasSize(expected);
-            Tiering.assertRecords(read, corruptLast + 1, VALUE_BYTES, BASE_TIMESTAMP);
-        }
+        return delivered;
     }
 
     private long logBytes(List<SegmentObjects> segments) {

@@ -158,6 +158,15 @@ final class TieredBucket {
                 .getFirst(DIGEST_METADATA));
     }
 
+    /** Replaces the object with {@code bytes} and no user metadata: a copy put back by a tool that knows nothing of it. */
+    void overwriteWithoutMetadata(String key, byte[] bytes) {
+        call(() -> client.putObject(PutObjectArgs.builder()
+                .bucket(name)
+                .object(key)
+                .data(bytes, bytes.length)
+                .build()));
+    }
+
     /** Replaces the object's bytes and keeps its metadata: a copy that rotted at rest. */
     void overwriteKeepingMetadata(String key, byte[] bytes) {
         String digest = storedSha256(key);

@@ -16,6 +16,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
@@ -49,13 +50,20 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *
  * <p>Integrity on the way back: indexes, snapshots and checkpoints are read whole into memory and their SHA-256 is
  * checked before the first byte is returned, so a corrupted or replaced object is an error, never served. A read of a
- * whole log segment is checked as it streams and fails at its end on a mismatch. Ranged reads of a segment cannot be
- * checked against a whole-object digest; they rely on the CRC32C every record batch carries, which the tiering layer
- * (in Apache Kafka, the consumer) validates.
+ * log segment that covers the whole object (from position 0 to its end) is checked as it streams and fails when its
+ * last byte is read. A read of part of a segment cannot be checked against a whole-object digest: it relies on the
+ * CRC32C every record batch carries, which the tiering layer (in Apache Kafka, the consumer) validates. Every read
+ * still requires the digest to be stored with the object (an object without it was not written by this plugin or was
+ * replaced since), and a range that starts inside the segment's size (from its metadata) but past the object's end
+ * means the object was truncated; a range across the end of a truncated object returns the bytes there are, which a
+ * reader that knows the segment's size sees as too few.
  *
- * <p>Retries with backoff on throttling and transient errors happen inside the S3 client ({@link S3ClientFactory}); an
- * error that survives them becomes a {@link RemoteStorageException}, a missing object a
- * {@link RemoteResourceNotFoundException}. Thread-safe once configured.
+ * <p>Corrupt data and an unreachable store are told apart: a corrupt, truncated or replaced object is a
+ * {@link RemoteStorageException} (or, from a stream that is being read, an {@link IOException}) caused by Kafka's
+ * {@link CorruptRecordException}, on which a reader should give up; any other failure is retriable. Retries with
+ * backoff on throttling and transient errors happen inside the S3 client ({@link S3ClientFactory}); an error that
+ * survives them becomes a {@link RemoteStorageException}, a missing object a {@link RemoteResourceNotFoundException}.
+ * Thread-safe once configured.
  *
  * <p>Segment manifests, beyond Kafka's SPI: {@link #putManifest}, {@link #deleteManifest} and {@link #listManifests}
  * keep one small object per segment under {@link SegmentObjectKeys#manifestKey}, which Strata's broker writes as it
@@ -65,6 +73,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 public final class S3RemoteStorageManager implements RemoteStorageManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
+    /** HTTP 416: the answer to a ranged GET that starts past the end of the object. */
+    private static final int RANGE_NOT_SATISFIABLE = 416;
     /** Keys per ListObjectsV2 page, S3's maximum. */
     private static final int LIST_PAGE_SIZE = 1000;
 
@@ -153,9 +163,8 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
             String expected = storedDigest(key, response.response());
             String actual = Sha256.of(bytes);
             if (!actual.equals(expected)) {
-                throw new RemoteStorageException("Corrupted object s3://" + config.bucketName() + "/" + key
-                        + ": SHA-256 of its " + bytes.length + " bytes is " + actual + " but it was stored with "
-                        + expected);
+                throw corrupt("Corrupted object s3://" + config.bucketName() + "/" + key + ": SHA-256 of its "
+                        + bytes.length + " bytes is " + actual + " but it was stored with " + expected);
             }
             return new ByteArrayInputStream(bytes);
         } catch (IOException | SdkException e) {
@@ -257,22 +266,32 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     private InputStream fetchSegmentRange(RemoteLogSegmentMetadata segment, int startPosition, String range)
             throws RemoteStorageException {
         String key = objectKeys.key(segment, SegmentFileType.LOG);
+        String what = "Fetch of s3://" + config.bucketName() + "/" + key + " from position " + startPosition;
         ResponseInputStream<GetObjectResponse> response;
         try {
             response = get(key, range);
+        } catch (S3Exception e) {
+            if (e.statusCode() == RANGE_NOT_SATISFIABLE && startPosition < segment.segmentSizeInBytes()) {
+                throw corrupt("Corrupted object s3://" + config.bucketName() + "/" + key + ": it ends before position "
+                        + startPosition + ", but the segment has " + segment.segmentSizeInBytes() + " bytes");
+            }
+            throw failure(what, e);
         } catch (SdkException e) {
-            throw failure("Fetch of s3://" + config.bucketName() + "/" + key + " from position " + startPosition, e);
+            throw failure(what, e);
+        }
+        String digest;
+        try {
+            digest = storedDigest(key, response.response());
+        } catch (RemoteStorageException e) {
+            response.abort();
+            throw e;
         }
         InputStream body = new AbortOnCloseInputStream(response);
         if (startPosition != 0 || !coversWholeObject(response.response())) {
             return body;
         }
-        try {
-            return new DigestVerifyingInputStream(body, storedDigest(key, response.response()), key);
-        } catch (RemoteStorageException e) {
-            response.abort();
-            throw e;
-        }
+        Long length = response.response().contentLength();
+        return new DigestVerifyingInputStream(body, length == null ? -1 : length, digest, key);
     }
 
     private ResponseInputStream<GetObjectResponse> get(String key, String range) {
@@ -312,9 +331,8 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
                 .findFirst()
                 .orElse(null);
         if (digest == null || digest.isBlank()) {
-            throw new RemoteStorageException("Object s3://" + config.bucketName() + "/" + key
-                    + " has no " + Sha256.METADATA_KEY + " metadata and cannot be verified; it was not written by"
-                    + " this plugin or was replaced since");
+            throw corrupt("Object s3://" + config.bucketName() + "/" + key + " has no " + Sha256.METADATA_KEY
+                    + " metadata and cannot be verified; it was not written by this plugin or was replaced since");
         }
         return digest.trim().toLowerCase(Locale.ROOT);
     }
@@ -431,6 +449,11 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
                         e.getMessage());
             }
         }
+    }
+
+    /** The error of an object whose bytes are not those this plugin stored: see the class comment. */
+    private static RemoteStorageException corrupt(String message) {
+        return new RemoteStorageException(message, new CorruptRecordException(message));
     }
 
     private static RemoteStorageException failure(String what, Exception cause) {

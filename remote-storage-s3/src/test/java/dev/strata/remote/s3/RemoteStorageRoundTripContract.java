@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteResourceNotFoundException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
@@ -242,7 +243,8 @@ abstract class RemoteStorageRoundTripContract {
                 .isInstanceOf(RemoteStorageException.class)
                 .isNotInstanceOf(RemoteResourceNotFoundException.class)
                 .hasMessageContaining("Corrupted object")
-                .hasMessageContaining(key);
+                .hasMessageContaining(key)
+                .hasCauseInstanceOf(CorruptRecordException.class);
     }
 
     @Test
@@ -255,7 +257,8 @@ abstract class RemoteStorageRoundTripContract {
 
         assertThatThrownBy(() -> rsm.fetchIndex(segment.metadata(), IndexType.TIMESTAMP))
                 .isInstanceOf(RemoteStorageException.class)
-                .hasMessageContaining("cannot be verified");
+                .hasMessageContaining("cannot be verified")
+                .hasCauseInstanceOf(CorruptRecordException.class);
     }
 
     @Test
@@ -267,8 +270,65 @@ abstract class RemoteStorageRoundTripContract {
         overwriteWithFlippedByte(key, 50_000, true);
 
         try (InputStream in = rsm.fetchLogSegment(segment.metadata(), 0)) {
-            assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class).hasMessageContaining("Corrupted");
+            assertThatThrownBy(in::readAllBytes)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("Corrupted")
+                    .hasCauseInstanceOf(CorruptRecordException.class);
         }
+        try (InputStream in = rsm.fetchLogSegment(segment.metadata(), 0, 100_000 - 1)) {
+            assertThatThrownBy(() -> in.readNBytes(100_000))
+                    .as("a range over the whole object, read to its last byte and no further")
+                    .isInstanceOf(IOException.class)
+                    .hasCauseInstanceOf(CorruptRecordException.class);
+        }
+        assertThat(readAll(rsm.fetchLogSegment(segment.metadata(), 0, 49_999)))
+                .as("part of the object cannot be checked against its digest")
+                .hasSize(50_000);
+    }
+
+    @Test
+    void logReplacedWithoutItsDigestIsCorruptForEveryRead() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 500, 100_000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        String key = new SegmentObjectKeys(PREFIX).key(segment.metadata(), SegmentFileType.LOG);
+        byte[] log = Files.readAllBytes(segment.data().logSegment());
+
+        overwrite(key, log, Map.of());
+
+        for (int[] range : new int[][] {{0, log.length - 1}, {1000, 1999}}) {
+            assertThatThrownBy(() -> rsm.fetchLogSegment(segment.metadata(), range[0], range[1]))
+                    .as("bytes %d to %d", range[0], range[1])
+                    .isInstanceOf(RemoteStorageException.class)
+                    .hasMessageContaining("cannot be verified")
+                    .hasCauseInstanceOf(CorruptRecordException.class);
+        }
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment.metadata(), 0))
+                .hasCauseInstanceOf(CorruptRecordException.class);
+    }
+
+    @Test
+    void truncatedLogIsCorruptWhereBytesAreMissing() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 600, 100_000, true);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        String key = new SegmentObjectKeys(PREFIX).key(segment.metadata(), SegmentFileType.LOG);
+        byte[] log = Files.readAllBytes(segment.data().logSegment());
+
+        overwrite(key, Arrays.copyOf(log, 60_000), Map.of(Sha256.METADATA_KEY, Sha256.of(log)));
+
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment.metadata(), 70_000, 79_999))
+                .as("a range past the object's end but inside the segment's size")
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessageContaining("ends before position 70000")
+                .hasCauseInstanceOf(CorruptRecordException.class);
+        try (InputStream in = rsm.fetchLogSegment(segment.metadata(), 0, log.length - 1)) {
+            assertThatThrownBy(() -> in.readNBytes(log.length))
+                    .as("the whole object, shorter than it was stored")
+                    .isInstanceOf(IOException.class)
+                    .hasCauseInstanceOf(CorruptRecordException.class);
+        }
+        assertThat(readAll(rsm.fetchLogSegment(segment.metadata(), 50_000, 69_999)))
+                .as("a range across the end returns the bytes there are; the reader knows how many it asked for")
+                .isEqualTo(Arrays.copyOfRange(log, 50_000, 60_000));
     }
 
     @Test
@@ -371,6 +431,11 @@ abstract class RemoteStorageRoundTripContract {
         Map<String, String> metadata = keepMetadata
                 ? Map.of(Sha256.METADATA_KEY, stat(key).userMetadata().getFirst(Sha256.METADATA_KEY))
                 : Map.of();
+        overwrite(key, bytes, metadata);
+    }
+
+    /** Replaces an object through MinIO, behind the manager's back. */
+    private void overwrite(String key, byte[] bytes, Map<String, String> metadata) throws Exception {
         minio.putObject(PutObjectArgs.builder()
                 .bucket(BUCKET)
                 .object(key)

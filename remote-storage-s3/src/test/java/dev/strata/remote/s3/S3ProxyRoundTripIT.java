@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,20 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
             assertThatThrownBy(() -> texts(rsm.listManifests()))
                     .isInstanceOf(UncheckedIOException.class)
                     .hasMessageContaining("List of s3://" + BUCKET + "/");
+        }
+    }
+
+    @Test
+    void aReadFromAStoreThatIsDownFailsWithoutClaimingCorruption(@TempDir Path segmentDir) throws Exception {
+        RemoteLogSegmentMetadata segment = SegmentFiles.write(segmentDir, SegmentFiles.newPartition(0), 0, 100, false)
+                .metadata();
+        try (S3RemoteStorageManager rsm = managerOfAStoppedEndpoint()) {
+            assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0, 99))
+                    .isInstanceOf(RemoteStorageException.class)
+                    .rootCause()
+                    .as("a store that is down is no sign of corrupt data")
+                    .hasMessageContaining("Connection refused")
+                    .isNotInstanceOf(CorruptRecordException.class);
         }
     }
 
