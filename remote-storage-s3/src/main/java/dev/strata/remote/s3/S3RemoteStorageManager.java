@@ -96,6 +96,38 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
             s3 = client;
         }
         LOG.info("S3 remote storage configured: {}", parsed);
+        checkBucketInBackground(client, parsed.bucketName());
+    }
+
+    /**
+     * Asks the store for the bucket once, off the caller's thread, so that a wrong bucket name, missing permissions or
+     * an unreachable endpoint show up in the log at startup rather than at the first copy, and so that the S3 client's
+     * classes and first connection are warm before the first fetch from the remote tier waits on them. Never fails
+     * {@link #configure}: a store that is down now is retried by every later call.
+     */
+    private static void checkBucketInBackground(S3Client client, String bucket) {
+        Thread check = new Thread(
+                () -> {
+                    try {
+                        client.headBucket(b -> b.bucket(bucket));
+                        LOG.info("S3 bucket {} is reachable", bucket);
+                    } catch (S3Exception e) {
+                        LOG.warn(
+                                "S3 bucket {} answered HTTP {} ({}): copies to the remote tier will fail until this"
+                                        + " is fixed",
+                                bucket,
+                                e.statusCode(),
+                                e.statusCode() == 404 ? "no such bucket" : "check the credentials and permissions");
+                    } catch (SdkException e) {
+                        LOG.warn("S3 bucket {} cannot be reached now ({}); tiering retries", bucket, e.getMessage());
+                    } catch (RuntimeException e) {
+                        // the manager was closed or reconfigured during the check
+                        LOG.debug("Bucket check of {} ended early", bucket, e);
+                    }
+                },
+                "strata-s3-bucket-check");
+        check.setDaemon(true);
+        check.start();
     }
 
     @Override
