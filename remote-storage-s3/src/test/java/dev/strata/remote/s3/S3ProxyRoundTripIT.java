@@ -65,9 +65,13 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
                     .isInstanceOf(RemoteStorageException.class)
                     .hasMessageContaining("Upload of the manifest");
             assertThatThrownBy(() -> rsm.deleteManifest(segment)).isInstanceOf(RemoteStorageException.class);
-            assertThatThrownBy(() -> texts(rsm.listManifests()))
+            assertThatThrownBy(() -> manifests(rsm, rsm.listManifestKeys()))
                     .isInstanceOf(UncheckedIOException.class)
                     .hasMessageContaining("List of s3://" + BUCKET + "/");
+            String key = new SegmentObjectKeys("").manifestKey(segment);
+            assertThatThrownBy(() -> rsm.readManifest(key))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageContaining("Read of the manifest s3://" + BUCKET + "/" + key + " failed");
         }
     }
 
