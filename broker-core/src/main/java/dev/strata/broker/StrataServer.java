@@ -89,19 +89,33 @@ public final class StrataServer implements AutoCloseable {
     private volatile int port;
     private volatile PrometheusEndpoint metricsEndpoint;
 
+    /**
+     * Opens what the broker runs on. If a step fails, what the steps before it opened is closed before the failure is
+     * thrown ({@link #close()} skips the fields still null), so that the log dirs can be opened again in this JVM.
+     */
     private StrataServer(BrokerConfig config) {
         this.config = config;
         this.dirLocks = lockLogDirs(config.logDirs());
-        this.store = FileMetadataStore.open(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
-        this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
-        this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
-        this.logManager = openLogManager(config);
-        this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
-        this.metrics = config.metricsPrometheusListener().isPresent()
-                ? new BrokerMetrics(Optional.ofNullable(remoteTier))
-                : null;
-        this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
-        this.workerGroup = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
+        try {
+            this.store = FileMetadataStore.open(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
+            this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
+            this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
+            this.logManager = openLogManager(config);
+            this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
+            this.metrics = config.metricsPrometheusListener().isPresent()
+                    ? new BrokerMetrics(Optional.ofNullable(remoteTier))
+                    : null;
+            this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
+            this.workerGroup =
+                    new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
+        } catch (RuntimeException | Error e) {
+            try {
+                close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
     }
 
     private LogManager openLogManager(BrokerConfig config) {
@@ -307,12 +321,20 @@ public final class StrataServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        ioPool.shutdown();
-        scheduler.shutdownNow();
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (ioPool != null) {
+            ioPool.shutdown();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
         try {
-            if (!ioPool.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (ioPool != null && !ioPool.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("Request handlers still busy after 30 s; closing logs anyway");
             }
         } catch (InterruptedException e) {
@@ -325,23 +347,20 @@ public final class StrataServer implements AutoCloseable {
                 log.error("Error closing the remote tier", e);
             }
         }
-        try {
-            logManager.close();
-        } catch (Exception e) {
-            log.error("Error closing logs", e);
+        if (logManager != null) {
+            try {
+                logManager.close();
+            } catch (Exception e) {
+                log.error("Error closing logs", e);
+            }
         }
-        store.close();
+        if (store != null) {
+            store.close();
+        }
         if (metrics != null) {
             metrics.close();
         }
-        for (FileLock lock : dirLocks) {
-            try {
-                lock.release();
-                lock.channel().close();
-            } catch (IOException e) {
-                log.debug("Cannot release {}", lock, e);
-            }
-        }
+        releaseLocks(dirLocks);
         log.info("Broker {} shut down", config.nodeId());
         stopped.countDown();
     }
@@ -351,30 +370,50 @@ public final class StrataServer implements AutoCloseable {
         stopped.await();
     }
 
-    /** Kafka's {@code .lock} file in each log dir: two brokers must never share a directory. */
+    /** Kafka's {@code .lock} file in each log dir: two brokers must never share a directory. All or none are taken. */
     private static List<FileLock> lockLogDirs(List<Path> dirs) {
         List<FileLock> locks = new ArrayList<>();
-        for (Path dir : dirs) {
-            try {
-                Files.createDirectories(dir);
-                FileChannel ch =
-                        FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock;
-                try {
-                    lock = ch.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null;
-                }
-                if (lock == null) {
-                    ch.close();
-                    throw new ConfigException("Log dir " + dir + " is in use by another broker process");
-                }
-                locks.add(lock);
-            } catch (IOException e) {
-                throw new ConfigException("Cannot use log dir " + dir + ": " + e.getMessage());
+        try {
+            for (Path dir : dirs) {
+                locks.add(lockLogDir(dir));
             }
+        } catch (RuntimeException e) {
+            releaseLocks(locks);
+            throw e;
         }
         return locks;
+    }
+
+    private static FileLock lockLogDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            FileChannel ch =
+                    FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                ch.close();
+                throw new ConfigException("Log dir " + dir + " is in use by another broker process");
+            }
+            return lock;
+        } catch (IOException e) {
+            throw new ConfigException("Cannot use log dir " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static void releaseLocks(List<FileLock> locks) {
+        for (FileLock lock : locks) {
+            try {
+                lock.release();
+                lock.channel().close();
+            } catch (IOException e) {
+                log.debug("Cannot release {}", lock, e);
+            }
+        }
     }
 
     public static void main(String[] args) {

@@ -274,9 +274,8 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
                 && dir.relativize(path).getNameCount() == SEGMENT_FILE_DEPTH
                 && MANIFEST_FILE.matcher(path.getFileName().toString()).matches();
         try {
-            return Files.find(dir, SEGMENT_FILE_DEPTH, manifestFile)
-                    .map(FileSystemRemoteStorageManager::readManifest)
-                    .flatMap(Optional::stream);
+            return ManifestReadAhead.read(
+                    Files.find(dir, SEGMENT_FILE_DEPTH, manifestFile), FileSystemRemoteStorageManager::readManifest);
         } catch (IOException e) {
             throw new RemoteStorageException("Failed to list the manifests in " + dir + ": " + e, e);
         }

@@ -36,9 +36,10 @@ public interface SegmentManifestStorage {
     void deleteManifest(RemoteLogSegmentMetadata segment) throws RemoteStorageException;
 
     /**
-     * Every manifest the backend holds, in no particular order, each read only when the stream reaches it: months of
-     * history may be thousands of manifests, and they are never all in memory at once. A manifest deleted while the
-     * listing runs may be left out. The stream must be closed.
+     * Every manifest the backend holds, in no particular order, listed as the stream advances and read a few at a time
+     * just ahead of it ({@link ManifestReadAhead}): months of history may be a hundred thousand manifests, which are
+     * never all in memory at once, and which one read at a time would take long to fetch from an object store. A
+     * manifest deleted while the listing runs may be left out. The stream must be closed.
      *
      * @throws RemoteStorageException if the listing cannot start; a failure later, while listing or reading, is an
      *     {@link java.io.UncheckedIOException} thrown by the stream

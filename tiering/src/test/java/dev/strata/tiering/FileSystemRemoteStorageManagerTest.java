@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -305,6 +306,21 @@ class FileSystemRemoteStorageManagerTest {
         Files.write(deeper.resolve(baseName(segment) + ".manifest"), bytes("too deep"));
 
         assertThat(listedManifests()).containsExactly("real");
+    }
+
+    @Test
+    void listingReadsManyTimesMoreManifestsThanItHasReadsInFlightEachOnce() throws Exception {
+        List<String> written = new ArrayList<>();
+        for (int p = 0; p < 5; p++) {
+            TopicIdPartition partition = new TopicIdPartition(Uuid.randomUuid(), p, "many");
+            for (int i = 0; i < 20 * ManifestReadAhead.READS_IN_FLIGHT / 5; i++) {
+                String manifest = "partition " + p + ", segment " + i;
+                rsm.putManifest(metadata(partition, i * 100L, 1000), bytes(manifest));
+                written.add(manifest);
+            }
+        }
+
+        assertThat(listedManifests()).containsExactlyInAnyOrderElementsOf(written);
     }
 
     @Test

@@ -68,6 +68,9 @@ public final class LogManager implements AutoCloseable {
     private final Object creationLock = new Object();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private final LogCleaner cleaner;
+    /** Whether {@link #loadLogs} finished: until then the checkpoints on disk are the last run's, not this one's. */
+    private volatile boolean loaded;
+
     private volatile boolean closed;
 
     /**
@@ -176,6 +179,7 @@ public final class LogManager implements AutoCloseable {
                 logs.put(tp, log);
             }
         }
+        loaded = true;
         LOG.info("Loaded {} logs from {}", logs.size(), logDirs);
     }
 
@@ -367,7 +371,9 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Stops the background tasks, flushes and closes every log, writes the checkpoints and then the clean-shutdown
-     * marker of each directory.
+     * marker of each directory. A manager closed before {@link #loadLogs} finished (a broker whose start failed) writes
+     * no checkpoint, since it does not know every log, and marks clean only the directories it found clean: it leaves
+     * them as they were, and the next start recovers exactly what this one would have.
      */
     @Override
     public void close() {
@@ -391,9 +397,14 @@ public final class LogManager implements AutoCloseable {
                 LOG.error("Failed to close log {}", log.topicPartition(), e);
             }
         }
-        checkpointLogs();
+        if (loaded) {
+            checkpointLogs();
+        }
         if (allClosed) {
             for (Path dir : logDirs) {
+                if (!loaded && !hadCleanShutdown.get(dir)) {
+                    continue;
+                }
                 try {
                     Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
                     Utils.flushDir(dir);

@@ -61,6 +61,7 @@ public final class RemoteTier implements AutoCloseable {
                 RemoteStorageManagers.load(config.remoteLogStorageManagerClassName(), config.rsmConfigs());
         RemoteIndexStore index = null;
         ExecutorService readerPool = null;
+        RemoteLogManager manager = null;
         try {
             index = RemoteIndexStore.open(config.remoteLogIndexDir());
             SegmentManifestStorage manifests =
@@ -70,7 +71,7 @@ public final class RemoteTier implements AutoCloseable {
             }
             readerPool = Executors.newFixedThreadPool(
                     config.remoteLogReaderThreads(), new DefaultThreadFactory("strata-remote-reader", true));
-            RemoteLogManager manager = new RemoteLogManager(
+            manager = new RemoteLogManager(
                     config.nodeId(),
                     storage,
                     manifests,
@@ -86,6 +87,9 @@ public final class RemoteTier implements AutoCloseable {
                     config.remoteLogIndexDir());
             return new RemoteTier(storage, index, manager, readerPool, cache, config.remoteLogManagerTaskIntervalMs());
         } catch (IOException | RemoteStorageException | RuntimeException e) {
+            if (manager != null) {
+                manager.close();
+            }
             if (readerPool != null) {
                 readerPool.shutdownNow();
             }

@@ -1,6 +1,7 @@
 package dev.strata.broker.tiering;
 
 import dev.strata.remote.s3.S3RemoteStorageManager;
+import dev.strata.tiering.ManifestReadAhead;
 import dev.strata.tiering.SegmentManifestStorage;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -35,7 +36,10 @@ final class SegmentManifestStorages {
         return Optional.empty();
     }
 
-    /** The S3 backend's manifest methods as a {@link SegmentManifestStorage}. */
+    /**
+     * The S3 backend's manifest methods as a {@link SegmentManifestStorage}; its manifests are read several at once
+     * ({@link ManifestReadAhead}), since each is a GET.
+     */
     private record S3Manifests(S3RemoteStorageManager s3) implements SegmentManifestStorage {
         @Override
         public void putManifest(RemoteLogSegmentMetadata segment, byte[] manifest) throws RemoteStorageException {
@@ -49,7 +53,7 @@ final class SegmentManifestStorages {
 
         @Override
         public Stream<byte[]> listManifests() {
-            return s3.listManifests();
+            return ManifestReadAhead.read(s3.listManifestKeys(), s3::readManifest);
         }
     }
 }

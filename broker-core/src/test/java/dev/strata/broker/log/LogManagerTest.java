@@ -63,6 +63,7 @@ class LogManagerTest {
     @Test
     void reloadsLogsAfterACleanClose() throws Exception {
         try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of());
             manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults()).appendAsLeader(batch(0, 5, "a", "b"), 1);
             manager.getOrCreateLog(OTHER, TOPIC_ID, LogConfig.defaults()).appendAsLeader(batch(0, 5, "c"), 1);
         }
@@ -102,6 +103,53 @@ class LogManagerTest {
             LocalLog reloaded = manager.log(P0).orElseThrow();
             assertThat(reloaded.logEndOffset()).isEqualTo(3);
             assertThat(reloaded.recoveryPoint()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aManagerClosedBeforeItsLogsWereLoadedLeavesTheDirectoriesAsItFoundThem() throws Exception {
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of());
+            manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults()).appendAsLeader(batch(0, 5, "a", "b"), 1);
+        }
+        Path d1 = root.resolve("d1");
+        List<String> checkpoint = Files.readAllLines(d1.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+        assertThat(checkpoint).contains("events 0 2");
+
+        // a start that fails before it loads the logs (say, the remote tier cannot be opened)
+        manager().close();
+
+        for (Path dir : dirs()) {
+            assertThat(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE))
+                    .as("found clean, left clean")
+                    .exists();
+        }
+        assertThat(Files.readAllLines(d1.resolve(LogManager.RECOVERY_POINT_CHECKPOINT)))
+                .as("the checkpoint of a log the manager never loaded")
+                .isEqualTo(checkpoint);
+
+        LogManager crashed = manager();
+        crashed.loadLogs(Map.of(P0, TOPIC_ID));
+        LocalLog log = crashed.log(P0).orElseThrow();
+        log.appendAsLeader(batch(0, 6, "c"), 1);
+        log.flush();
+        // no close: the marker is never written, as after kill -9; release the files the way the OS would
+        log.close();
+
+        manager().close();
+
+        for (Path dir : dirs()) {
+            assertThat(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE))
+                    .as("found after a crash, left to be recovered")
+                    .doesNotExist();
+        }
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of(P0, TOPIC_ID));
+            assertThat(values(manager.log(P0)
+                            .orElseThrow()
+                            .read(0, 1000, 3, false)
+                            .records()))
+                    .containsExactly("a", "b", "c");
         }
     }
 

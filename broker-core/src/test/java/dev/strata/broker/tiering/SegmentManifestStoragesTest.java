@@ -5,13 +5,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.remote.s3.S3RemoteStorageManager;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
+import dev.strata.tiering.ManifestReadAhead;
 import dev.strata.tiering.SegmentManifestStorage;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
@@ -20,10 +33,20 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
-/** Which backends keep manifests: Strata's two do, through the S3 adapter for S3; a third-party one does not. */
+/**
+ * Which backends keep manifests: Strata's two do, through the S3 adapter for S3, which reads them several at once; a
+ * third-party one does not.
+ */
 class SegmentManifestStoragesTest {
 
     private final RemoteLogSegmentMetadata segment = new RemoteLogSegmentMetadata(
@@ -74,6 +97,62 @@ class SegmentManifestStoragesTest {
     }
 
     @Test
+    void theS3BackendsManifestsAreReadSeveralAtOnceAndListedInKeyOrder() throws Exception {
+        int count = 3 * ManifestReadAhead.READS_IN_FLIGHT + 5;
+        GatheringBlobStore store = new GatheringBlobStore(ManifestReadAhead.READS_IN_FLIGHT);
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "key", "secret")
+                .stopTimeout(0)
+                .build();
+        proxy.start();
+        try (S3RemoteStorageManager s3 = new S3RemoteStorageManager()) {
+            awaitStarted(proxy);
+            String endpoint = "http://127.0.0.1:" + proxy.getPort();
+            MinioClient.builder()
+                    .endpoint(endpoint)
+                    .region("us-east-1")
+                    .credentials("key", "secret")
+                    .build()
+                    .makeBucket(MakeBucketArgs.builder().bucket("strata-tier").build());
+            s3.configure(Map.of(
+                    "s3.bucket.name", "strata-tier",
+                    "s3.endpoint.url", endpoint,
+                    "s3.path.style.access.enabled", "true",
+                    "aws.access.key.id", "key",
+                    "aws.secret.access.key", "secret"));
+            SegmentManifestStorage manifests = SegmentManifestStorages.of(s3).orElseThrow();
+            TopicIdPartition partition = new TopicIdPartition(Uuid.randomUuid(), 0, "t");
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                RemoteLogSegmentMetadata segment = new RemoteLogSegmentMetadata(
+                        new RemoteLogSegmentId(partition, Uuid.randomUuid()),
+                        i * 10L,
+                        i * 10L + 9,
+                        0,
+                        1,
+                        0,
+                        100,
+                        Map.of(0, 0L));
+                String manifest = "manifest of the segment at " + i * 10;
+                manifests.putManifest(segment, manifest.getBytes(StandardCharsets.UTF_8));
+                written.add(manifest);
+            }
+
+            try (Stream<byte[]> listed = manifests.listManifests()) {
+                assertThat(listed.map(bytes -> new String(bytes, StandardCharsets.UTF_8)))
+                        .as("in key order, which is offset order within a partition")
+                        .containsExactlyElementsOf(written);
+            }
+            assertThat(store.mostReadsAtOnce()).hasValue(ManifestReadAhead.READS_IN_FLIGHT);
+        } finally {
+            proxy.stop();
+            store.close();
+        }
+    }
+
+    @Test
     void aThirdPartyBackendKeepsNoManifests() {
         assertThat(SegmentManifestStorages.of(new ThirdPartyStorageManager())).isEmpty();
     }
@@ -108,5 +187,55 @@ class SegmentManifestStoragesTest {
 
         @Override
         public void close() {}
+    }
+
+    private static void awaitStarted(S3Proxy proxy) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!"STARTED".equals(proxy.getState())) {
+            assertThat(System.nanoTime()).as("S3Proxy started within 30 s").isLessThan(deadline);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /**
+     * An in-memory store whose first manifest reads wait in the store until {@code gather} of them are there, so that
+     * a client reading manifests one at a time leaves the first waiting in vain (for 30 s, then the gate opens); counts
+     * the most manifest reads in the store at once.
+     */
+    private static final class GatheringBlobStore extends ForwardingBlobStore {
+        private final CountDownLatch gathered;
+        private final AtomicInteger readsNow = new AtomicInteger();
+        private final AtomicInteger mostReadsAtOnce = new AtomicInteger();
+
+        GatheringBlobStore(int gather) {
+            super(BlobStores.create("transient", new Properties()));
+            this.gathered = new CountDownLatch(gather);
+        }
+
+        AtomicInteger mostReadsAtOnce() {
+            return mostReadsAtOnce;
+        }
+
+        @Override
+        public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+            if (!request.key().endsWith(".manifest")) {
+                return super.getBlob(request);
+            }
+            mostReadsAtOnce.accumulateAndGet(readsNow.incrementAndGet(), Math::max);
+            try {
+                gathered.countDown();
+                if (!gathered.await(30, TimeUnit.SECONDS)) {
+                    while (gathered.getCount() > 0) {
+                        gathered.countDown();
+                    }
+                }
+                return super.getBlob(request);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while gathering reads", e);
+            } finally {
+                readsNow.decrementAndGet();
+            }
+        }
     }
 }

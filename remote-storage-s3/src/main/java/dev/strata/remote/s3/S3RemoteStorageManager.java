@@ -65,10 +65,11 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * survives them becomes a {@link RemoteStorageException}, a missing object a {@link RemoteResourceNotFoundException}.
  * Thread-safe once configured.
  *
- * <p>Segment manifests, beyond Kafka's SPI: {@link #putManifest}, {@link #deleteManifest} and {@link #listManifests}
- * keep one small object per segment under {@link SegmentObjectKeys#manifestKey}, which Strata's broker writes as it
- * tiers and lists to rebuild its remote index. They are opaque bytes here (their format and checksum belong to Strata's
- * index), so this plugin still depends on nothing but Kafka's SPI and the AWS SDK; Apache Kafka never calls them.
+ * <p>Segment manifests, beyond Kafka's SPI: {@link #putManifest}, {@link #deleteManifest}, {@link #listManifestKeys}
+ * and {@link #readManifest} keep one small object per segment under {@link SegmentObjectKeys#manifestKey}, which
+ * Strata's broker writes as it tiers and lists to rebuild its remote index. They are opaque bytes here (their format and
+ * checksum belong to Strata's index), so this plugin still depends on nothing but Kafka's SPI and the AWS SDK; Apache
+ * Kafka never calls them.
  */
 public final class S3RemoteStorageManager implements RemoteStorageManager {
 
@@ -264,21 +265,42 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     }
 
     /**
-     * Every manifest under the configured key prefix, in key order, listed with ListObjectsV2 one page at a time and
-     * each read only when the stream reaches it (see {@link ManifestListing}). A failure while listing or reading is an
-     * {@link java.io.UncheckedIOException} thrown by the stream. Manifests carry their own checksum, which the reader
-     * of the bytes checks, so their SHA-256 is not checked here: a corrupt manifest is the reader's to reject.
+     * The key of every manifest under the configured key prefix, in key order, listed with ListObjectsV2 one page at a
+     * time as the stream advances (see {@link ManifestListing}); {@link #readManifest} reads each. Listing and reading
+     * are apart so that the caller decides how many manifests it reads at once: Strata's broker reads several in
+     * parallel. A failure while listing is an {@link UncheckedIOException} thrown by the stream.
      */
-    public Stream<byte[]> listManifests() {
-        return listManifests(LIST_PAGE_SIZE);
+    public Stream<String> listManifestKeys() {
+        return listManifestKeys(LIST_PAGE_SIZE);
     }
 
-    Stream<byte[]> listManifests(int pageSize) {
+    Stream<String> listManifestKeys(int pageSize) {
         requireConfigured();
-        ManifestListing listing =
-                new ManifestListing(s3, config.bucketName(), objectKeys, pageSize, this::readManifest);
+        ManifestListing listing = new ManifestListing(s3, config.bucketName(), objectKeys, pageSize);
         return StreamSupport.stream(
                 Spliterators.spliteratorUnknownSize(listing, Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    /**
+     * The manifest under {@code key}, as listed by {@link #listManifestKeys}; empty if it was deleted since. Manifests
+     * carry their own checksum, which the reader of the bytes checks, so their SHA-256 is not checked here: a corrupt
+     * manifest is the reader's to reject.
+     *
+     * @throws UncheckedIOException if it cannot be read, as a failure of the listing it belongs to
+     */
+    public Optional<byte[]> readManifest(String key) {
+        requireConfigured();
+        try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
+            return Optional.of(response.readAllBytes());
+        } catch (S3Exception e) {
+            // NoSuchKey from S3; a bare 404 from some compatible stores
+            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw manifestReadFailure(key, e);
+        } catch (SdkException | IOException e) {
+            throw manifestReadFailure(key, e);
+        }
     }
 
     @Override
@@ -444,20 +466,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
                 RequestBody.fromByteBuffer(bytes.duplicate()));
     }
 
-    /** The manifest's bytes, or null if it was deleted since it was listed. */
-    private byte[] readManifest(String key) {
-        try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
-            return response.readAllBytes();
-        } catch (S3Exception e) {
-            // NoSuchKey from S3; a bare 404 from some compatible stores
-            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
-                return null;
-            }
-            throw e;
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Read of the manifest s3://" + config.bucketName() + "/" + key + " failed", e);
-        }
+    private UncheckedIOException manifestReadFailure(String key, Exception cause) {
+        return new UncheckedIOException(new IOException(
+                "Read of the manifest s3://" + config.bucketName() + "/" + key + " failed: " + cause.getMessage(),
+                cause));
     }
 
     private static InputStream openRegion(Path file, long offset, long length) {

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
@@ -355,6 +356,9 @@ abstract class RemoteStorageRoundTripContract {
         rsm.deleteManifest(segment.metadata());
         rsm.deleteManifest(segment.metadata());
         assertThat(listKeys(partitionPrefix())).isEmpty();
+        assertThat(rsm.readManifest(key))
+                .as("a manifest deleted since it was listed")
+                .isEmpty();
     }
 
     @Test
@@ -378,10 +382,10 @@ abstract class RemoteStorageRoundTripContract {
                     .isTrue();
             assertThat(firstPage.contents()).hasSize(2);
 
-            assertThat(texts(paged.listManifests(2)))
+            assertThat(manifests(paged, paged.listManifestKeys(2)))
                     .as("21 pages of 2 keys, most without a manifest")
                     .containsExactlyInAnyOrderElementsOf(written);
-            assertThat(texts(paged.listManifests())).containsExactlyInAnyOrderElementsOf(written);
+            assertThat(manifests(paged, paged.listManifestKeys())).containsExactlyInAnyOrderElementsOf(written);
         }
     }
 
@@ -399,18 +403,20 @@ abstract class RemoteStorageRoundTripContract {
 
             assertThat(listKeys("orders-" + partition.topicId() + "/"))
                     .containsExactly(new SegmentObjectKeys("").manifestKey(atRoot));
-            assertThat(texts(unprefixed.listManifests())).containsExactly("at the root");
-            assertThat(texts(prefixed.listManifests())).containsExactly("under a prefix");
+            assertThat(manifests(unprefixed, unprefixed.listManifestKeys())).containsExactly("at the root");
+            assertThat(manifests(prefixed, prefixed.listManifestKeys())).containsExactly("under a prefix");
 
             unprefixed.deleteManifest(atRoot);
-            assertThat(texts(unprefixed.listManifests())).isEmpty();
-            assertThat(texts(prefixed.listManifests())).containsExactly("under a prefix");
+            assertThat(manifests(unprefixed, unprefixed.listManifestKeys())).isEmpty();
+            assertThat(manifests(prefixed, prefixed.listManifestKeys())).containsExactly("under a prefix");
         }
     }
 
-    static List<String> texts(Stream<byte[]> manifests) {
-        try (manifests) {
-            return manifests
+    /** The manifests under {@code keys}, as listed by {@code rsm}, each read by it. */
+    static List<String> manifests(S3RemoteStorageManager rsm, Stream<String> keys) {
+        try (keys) {
+            return keys.map(rsm::readManifest)
+                    .flatMap(Optional::stream)
                     .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
                     .toList();
         }
