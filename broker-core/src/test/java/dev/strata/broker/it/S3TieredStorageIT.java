@@ -103,8 +103,15 @@ class S3TieredStorageIT extends S3TieredStorageContract {
                         || segments.stream().anyMatch(s -> !s.keys().keySet().equals(TieredBucket.SEGMENT_SUFFIXES))) {
                     return false;
                 }
-                long remote = logBytes(segments);
-                long oldest = bucket.size(segments.get(0).logKey());
+                long remote;
+                long oldest;
+                try {
+                    remote = logBytes(segments);
+                    oldest = bucket.size(segments.get(0).logKey());
+                } catch (IllegalStateException e) {
+                    // an object deleted between the listing and its size: a deletion is under way
+                    return false;
+                }
                 // the log start offset rises once the expiry run has deleted every segment it expires
                 return remote >= retentionBytes
                         && remote - oldest < retentionBytes
