@@ -188,11 +188,7 @@ class S3TieredStorageIT extends S3TieredStorageContract {
         String topic = "corrupted";
         TopicPartition tp = new TopicPartition(topic, 0);
         // segments of four chunks: remote reads are ranged, and only the batch CRCs can tell a byte changed
-        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
-        int records = 4 * BATCH_OF_RECORDS;
-        try (KafkaProducer<String, String> producer = broker.producer()) {
-            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
-        }
+        int records = writeTopicOfFourChunkSegments(topic);
         long corruptFirst;
         long corruptLast;
         try (Admin admin = broker.admin()) {
@@ -238,11 +234,7 @@ class S3TieredStorageIT extends S3TieredStorageContract {
         String topic = "truncated";
         TopicPartition tp = new TopicPartition(topic, 0);
         // segments of four chunks, cut inside the second: whole chunks before the cut, a short one, none after it
-        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
-        int records = 4 * BATCH_OF_RECORDS;
-        try (KafkaProducer<String, String> producer = broker.producer()) {
-            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
-        }
+        int records = writeTopicOfFourChunkSegments(topic);
         SegmentObjects victim;
         long intactEnd;
         try (Admin admin = broker.admin()) {
@@ -276,11 +268,7 @@ class S3TieredStorageIT extends S3TieredStorageContract {
     void anObjectReplacedWithoutItsDigestFailsTheConsumerAsCorrupt() throws Exception {
         String topic = "no-digest";
         TopicPartition tp = new TopicPartition(topic, 0);
-        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
-        int records = 4 * BATCH_OF_RECORDS;
-        try (KafkaProducer<String, String> producer = broker.producer()) {
-            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
-        }
+        int records = writeTopicOfFourChunkSegments(topic);
         SegmentObjects victim;
         try (Admin admin = broker.admin()) {
             Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
@@ -358,6 +346,16 @@ class S3TieredStorageIT extends S3TieredStorageContract {
         }
         assertThat(failure.get()).hasMessageContaining("corrupt message");
         return delivered;
+    }
+
+    /** Creates a one-partition tiered topic whose segments are four chunks long and writes it; returns its records. */
+    private int writeTopicOfFourChunkSegments(String topic) {
+        broker.createTopic(topic, 1, Tiering.tieredTopic(4 * SEGMENT_BYTES));
+        int records = 4 * BATCH_OF_RECORDS;
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, records, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        return records;
     }
 
     private long logBytes(List<SegmentObjects> segments) {
