@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 
@@ -34,14 +35,12 @@ import org.apache.kafka.common.Uuid;
  *
  * <p>It knows the object layout of {@code remote-storage-s3/README.md} on its own:
  * {@code <key prefix><topic>-<topic id>/<partition>/<20-digit start offset>-<segment id>.<suffix>}, with the SHA-256 of
- * each object's bytes in its {@code x-amz-meta-sha256} metadata.
+ * each object's bytes in its {@code x-amz-meta-sha256} metadata. Next to a finished segment's files lies the manifest
+ * that Strata's broker writes for it (suffix {@code manifest}), from which a lost remote index is rebuilt.
  */
 final class TieredBucket {
 
-    /**
-     * The objects of a finished segment without a transaction index, by suffix: Kafka's files plus Strata's manifest,
-     * from which a lost remote index is rebuilt.
-     */
+    /** The objects of a finished segment without a transaction index, by suffix: its files and its manifest. */
     static final Set<String> SEGMENT_SUFFIXES =
             Set.of("log", "index", "timeindex", "snapshot", "leader-epoch-checkpoint", "manifest");
 
@@ -180,19 +179,19 @@ final class TieredBucket {
 
     /**
      * Asserts that the partition's objects are exactly those of {@code indexed}, the segments the broker's remote
-     * index holds: each in state COPY_FINISHED with all of its objects, and no object of any other segment.
+     * index holds, plus those of the {@code unindexed} segment ids (known to be left behind): each in state
+     * COPY_FINISHED with all of its objects, and no object of any other segment.
      */
-    void assertHoldsExactly(String partitionPrefix, Collection<RemoteSegment> indexed) {
+    void assertHoldsExactly(String partitionPrefix, Collection<RemoteSegment> indexed, String... unindexed) {
         assertThat(indexed).extracting(RemoteSegment::state).containsOnly(RemoteSegmentState.COPY_FINISHED);
-        Map<String, Long> expected = indexed.stream()
-                .collect(Collectors.toMap(
-                        s -> new Uuid(
-                                        s.id().segmentId().getMostSignificantBits(),
-                                        s.id().segmentId().getLeastSignificantBits())
-                                .toString(),
-                        RemoteSegment::startOffset));
+        Map<String, Long> expected =
+                indexed.stream().collect(Collectors.toMap(TieredBucket::objectId, RemoteSegment::startOffset));
+        Set<String> leftBehind = Set.of(unindexed);
         List<SegmentObjects> stored = segments(partitionPrefix);
-        assertThat(stored.stream().collect(Collectors.toMap(SegmentObjects::segmentId, SegmentObjects::startOffset)))
+        assertThat(stored).extracting(SegmentObjects::segmentId).containsAll(leftBehind);
+        assertThat(stored.stream()
+                        .filter(segment -> !leftBehind.contains(segment.segmentId()))
+                        .collect(Collectors.toMap(SegmentObjects::segmentId, SegmentObjects::startOffset)))
                 .as("segments in the bucket under %s", partitionPrefix)
                 .isEqualTo(expected);
         for (SegmentObjects segment : stored) {
@@ -200,6 +199,12 @@ final class TieredBucket {
                     .as("objects of segment %s", segment.segmentId())
                     .isEqualTo(SEGMENT_SUFFIXES);
         }
+    }
+
+    /** The segment id of an index entry as the object keys spell it. */
+    static String objectId(RemoteSegment segment) {
+        UUID id = segment.id().segmentId();
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits()).toString();
     }
 
     static String sha256(byte[] bytes) {

@@ -73,10 +73,7 @@ final class Tiering {
         return value.toString();
     }
 
-    /**
-     * Sends the records of offsets {@code [from, from + count)} to partition 0 of {@code topic}, timestamped
-     * {@code baseTimestamp + offset}, and checks that each was acknowledged at its offset.
-     */
+    /** As {@link #produce(KafkaProducer, TopicPartition, long, int, int, long)}, to partition 0 of {@code topic}. */
     static void produce(
             KafkaProducer<String, String> producer,
             String topic,
@@ -84,10 +81,24 @@ final class Tiering {
             int count,
             int valueBytes,
             long baseTimestamp) {
+        produce(producer, new TopicPartition(topic, 0), from, count, valueBytes, baseTimestamp);
+    }
+
+    /**
+     * Sends the records of offsets {@code [from, from + count)} to {@code tp}, timestamped
+     * {@code baseTimestamp + offset}, and checks that each was acknowledged at its offset.
+     */
+    static void produce(
+            KafkaProducer<String, String> producer,
+            TopicPartition tp,
+            long from,
+            int count,
+            int valueBytes,
+            long baseTimestamp) {
         List<Future<RecordMetadata>> sends = new ArrayList<>(count);
         for (long offset = from; offset < from + count; offset++) {
-            sends.add(producer.send(
-                    new ProducerRecord<>(topic, 0, baseTimestamp + offset, key(offset), value(offset, valueBytes))));
+            sends.add(producer.send(new ProducerRecord<>(
+                    tp.topic(), tp.partition(), baseTimestamp + offset, key(offset), value(offset, valueBytes))));
         }
         producer.flush();
         try {
@@ -100,7 +111,7 @@ final class Tiering {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         } catch (ExecutionException e) {
-            throw new AssertionError("a send to " + topic + " failed", e.getCause());
+            throw new AssertionError("a send to " + tp + " failed", e.getCause());
         }
     }
 
