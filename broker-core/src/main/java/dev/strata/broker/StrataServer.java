@@ -45,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +99,7 @@ public final class StrataServer implements AutoCloseable {
         this.dirLocks = lockLogDirs(config.logDirs());
         try {
             this.store = FileMetadataStore.open(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
+            requireRemoteTierForTieredTopics(config, store.topics());
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
             this.logManager = openLogManager(config);
@@ -115,6 +117,35 @@ public final class StrataServer implements AutoCloseable {
                 e.addSuppressed(closeFailure);
             }
             throw e;
+        }
+    }
+
+    /**
+     * A broker without a remote tier must not open the logs of tiered topics: a non-tiered log starts at its first
+     * local segment, so the log start offset would move past the remote history, and the next start with tiering
+     * would delete that history as below the log start. Refusing to start (as Apache Kafka does) makes an operator's
+     * config slip harmless.
+     *
+     * @throws ConfigException naming the tiered topics and the missing setting
+     */
+    static void requireRemoteTierForTieredTopics(BrokerConfig config, Collection<TopicMetadata> topics) {
+        if (config.remoteLogStorageSystemEnable()) {
+            return;
+        }
+        List<String> tiered = topics.stream()
+                .filter(t -> config.tieredConfig(t.configs()))
+                .map(TopicMetadata::name)
+                .sorted()
+                .toList();
+        if (!tiered.isEmpty()) {
+            throw new ConfigException("Topics " + tiered + " have " + BrokerConfig.REMOTE_STORAGE_ENABLE
+                    + "=true but this broker's configuration does not set "
+                    + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE + "=true. Starting without the remote tier would"
+                    + " give up their remote history. Restore " + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE
+                    + "=true with the same " + BrokerConfig.REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME
+                    + " and rsm.config.* settings as before, or first turn tiering off for these topics ("
+                    + BrokerConfig.REMOTE_STORAGE_ENABLE + "=false with remote.log.delete.on.disable=true) or delete"
+                    + " them.");
         }
     }
 

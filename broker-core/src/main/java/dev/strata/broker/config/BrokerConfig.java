@@ -295,6 +295,14 @@ public final class BrokerConfig {
     }
 
     /**
+     * Whether a topic with these overrides asks to be tiered ({@code remote.storage.enable=true}), whether or not
+     * this broker tiers.
+     */
+    public boolean tieredConfig(Map<String, String> topicOverrides) {
+        return LogConfig.of(topicDefaults(), topicOverrides).remoteStorageEnable();
+    }
+
+    /**
      * The log settings of a topic. {@code remote.storage.enable} takes effect only when this broker tiers at all
      * ({@code remote.log.storage.system.enable=true}); otherwise the topic's logs behave as non-tiered.
      */
