@@ -52,6 +52,11 @@ public final class RequestMetrics implements RequestObserver {
         return meters != null ? meters : apis.computeIfAbsent(apiKey, this::register);
     }
 
+    @Override
+    public void trailingBytesIgnored(ApiKeys apiKey, int bytes) {
+        meters(apiKey).trailing.increment();
+    }
+
     private ApiMeters register(ApiKeys apiKey) {
         Counter requests = Counter.builder("strata.requests")
                 .tag("request", apiKey.name)
@@ -61,9 +66,13 @@ public final class RequestMetrics implements RequestObserver {
                 .tag("request", apiKey.name)
                 .description("Time from a request's arrival to its response reaching the socket, by API")
                 .register(registry);
-        return new ApiMeters(requests, latency);
+        Counter trailing = Counter.builder("strata.requests.trailing")
+                .tag("request", apiKey.name)
+                .description("Requests whose frame had bytes after the decoded body (ignored), by API")
+                .register(registry);
+        return new ApiMeters(requests, latency, trailing);
     }
 
     /** The meters of one API. */
-    private record ApiMeters(Counter requests, Timer latency) {}
+    private record ApiMeters(Counter requests, Timer latency, Counter trailing) {}
 }

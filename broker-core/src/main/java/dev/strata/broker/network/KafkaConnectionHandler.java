@@ -42,6 +42,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private String connectionId;
     /** The latest request handed to the dispatcher; the next one starts when it is done. */
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
+    /** Whether this connection has logged ignored trailing bytes already. */
+    private boolean loggedTrailingBytes;
 
     public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer) {
         this.dispatcher = dispatcher;
@@ -116,8 +118,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         AbstractRequest request = AbstractRequest.parseRequest(apiKey, version, new ByteBufferAccessor(frame)).request;
         if (frame.hasRemaining()) {
-            throw new IllegalStateException(
-                    frame.remaining() + " unread bytes after " + apiKey + " v" + version + " request");
+            ignoreTrailingBytes(ctx, apiKey, version, frame.remaining());
         }
         RequestContext context = new RequestContext(header, ctx.channel().remoteAddress(), connectionId);
         // One request at a time per connection, as Kafka's socket server does: a producer pipelining batches to a
@@ -131,6 +132,24 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         });
         previous = response;
         return new Pending(header, version, apiKey.responseHeaderVersion(version), response, request, receivedNanos);
+    }
+
+    /**
+     * Bytes after a request body that decoded in full are ignored, as Apache Kafka ignores them: librdkafka 2.x sends
+     * three stray bytes after its Metadata v13 request, and closing the connection would fail those clients' metadata
+     * refreshes. A frame whose body does not decode is still refused.
+     */
+    private void ignoreTrailingBytes(ChannelHandlerContext ctx, ApiKeys apiKey, short version, int bytes) {
+        observer.trailingBytesIgnored(apiKey, bytes);
+        if (!loggedTrailingBytes) {
+            loggedTrailingBytes = true;
+            log.debug(
+                    "Ignoring {} bytes after the {} v{} request body from {} (logged once per connection)",
+                    bytes,
+                    apiKey,
+                    version,
+                    ctx.channel().remoteAddress());
+        }
     }
 
     private void writeReady(ChannelHandlerContext ctx) {

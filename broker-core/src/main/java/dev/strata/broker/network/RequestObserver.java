@@ -33,4 +33,12 @@ public interface RequestObserver {
      * @param latencyNanos from the arrival of the request's frame to now
      */
     void responseSent(ApiKeys apiKey, long sizeInBytes, long latencyNanos);
+
+    /**
+     * A request's body decoded in full with bytes left over in its frame, which were ignored (as Apache Kafka does:
+     * some clients, librdkafka 2.x among them, send a few stray bytes after some requests).
+     *
+     * @param bytes how many bytes followed the body
+     */
+    default void trailingBytesIgnored(ApiKeys apiKey, int bytes) {}
 }

@@ -18,12 +18,14 @@ class BrokerMetricsTest {
             requests.requestReceived(ApiKeys.PRODUCE, 500);
             requests.responseSent(ApiKeys.PRODUCE, 60, TimeUnit.MILLISECONDS.toNanos(3));
             requests.requestReceived(ApiKeys.FETCH, 100);
+            requests.trailingBytesIgnored(ApiKeys.FETCH, 3);
 
             String scrape = metrics.scrape();
 
             assertThat(scrape)
                     .contains("strata_requests_total{request=\"Produce\"} 2")
                     .contains("strata_requests_total{request=\"Fetch\"} 1")
+                    .contains("strata_requests_trailing_total{request=\"Fetch\"} 1")
                     .contains("strata_request_latency_seconds_count{request=\"Produce\"} 1")
                     .contains("strata_request_latency_seconds_sum{request=\"Produce\"} 0.003")
                     .contains("strata_network_received_bytes_total 1600")

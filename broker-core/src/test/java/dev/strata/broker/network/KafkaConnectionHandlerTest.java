@@ -67,6 +67,11 @@ class KafkaConnectionHandlerTest {
             assertThat(latencyNanos).isNotNegative();
             events.add("sent " + apiKey.name + " " + sizeInBytes);
         }
+
+        @Override
+        public void trailingBytesIgnored(ApiKeys apiKey, int bytes) {
+            events.add("trailing " + apiKey.name + " " + bytes);
+        }
     }
 
     private final ScriptedDispatcher dispatcher = new ScriptedDispatcher();
@@ -213,10 +218,17 @@ class KafkaConnectionHandlerTest {
     }
 
     @Test
-    void closesOnTrailingGarbageAfterTheBody() {
-        // Metadata v1 with an empty topic array followed by bytes that belong to nothing.
-        channel.writeInbound(rawRequest((short) 3, (short) 1, 1, new byte[] {0, 0, 0, 0, 42, 42}));
-        assertThat(channel.isOpen()).isFalse();
+    void ignoresBytesAfterABodyThatDecodedInFullAndKeepsTheConnection() throws IOException {
+        // Metadata v1 with an empty topic array followed by bytes that belong to nothing (librdkafka 2.x sends such
+        // stray bytes after Metadata v13; Apache Kafka ignores them).
+        channel.writeInbound(rawRequest((short) 3, (short) 1, 1, new byte[] {0, 0, 0, 0, 42, 42, 42}));
+        assertThat(dispatcher.futures).hasSize(1);
+        assertThat(observer.events).contains("trailing Metadata 3");
+        dispatcher.futures.get(0).complete(new MetadataResponseData());
+        channel.runPendingTasks();
+        assertThat(ResponseHeader.parse(nextResponse(), (short) 0).correlationId())
+                .isEqualTo(1);
+        assertThat(channel.isOpen()).isTrue();
     }
 
     @Test
