@@ -66,6 +66,9 @@ public final class LogManager implements AutoCloseable {
     private final Map<Path, Boolean> hadCleanShutdown = new HashMap<>();
     private final ConcurrentHashMap<TopicPartition, LocalLog> logs = new ConcurrentHashMap<>();
     private final Object creationLock = new Object();
+    /** Taken by whoever writes the recovery-point and log-start-offset checkpoints. */
+    private final Object checkpointLock = new Object();
+
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private final LogCleaner cleaner;
     /** Whether {@link #loadLogs} finished: until then the checkpoints on disk are the last run's, not this one's. */
@@ -197,7 +200,10 @@ public final class LogManager implements AutoCloseable {
             tasks.add(scheduler.scheduleWithFixedDelay(
                     this::flushDirtyLogs, flushCheckIntervalMs, flushCheckIntervalMs, TimeUnit.MILLISECONDS));
             tasks.add(scheduler.scheduleWithFixedDelay(
-                    this::checkpointLogs, flushCheckIntervalMs, flushCheckIntervalMs, TimeUnit.MILLISECONDS));
+                    () -> checkpointLogsOrLog("periodically"),
+                    flushCheckIntervalMs,
+                    flushCheckIntervalMs,
+                    TimeUnit.MILLISECONDS));
         }
     }
 
@@ -277,7 +283,7 @@ public final class LogManager implements AutoCloseable {
         }
         LOG.info("Log for {} renamed to {} and scheduled for deletion", tp, renamed);
         scheduleDirDeletion(renamed, log.config().fileDeleteDelayMs());
-        checkpointLogs();
+        checkpointLogsOrLog("after deleting " + tp);
         return true;
     }
 
@@ -322,25 +328,52 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    /** Writes every directory's recovery-point and log-start-offset checkpoints. */
+    /**
+     * Writes every directory's recovery-point and log-start-offset checkpoints. Writers take turns (the scheduler's
+     * periodic write, a finished deletion and shutdown all call this): each file is written through one {@code .tmp}
+     * path, and two writers at once would move each other's temporary file away.
+     *
+     * @throws KafkaStorageException after trying every directory, if any directory's checkpoints could not be written
+     */
     public void checkpointLogs() {
-        for (Path logDir : logDirs) {
-            List<String> recoveryPoints = new ArrayList<>();
-            List<String> startOffsets = new ArrayList<>();
-            for (LocalLog log : logs.values()) {
-                if (log.dir().getParent().equals(logDir)) {
-                    String key = log.topicPartition().topic() + " "
-                            + log.topicPartition().partition() + " ";
-                    recoveryPoints.add(key + log.recoveryPoint());
-                    startOffsets.add(key + log.logStartOffset());
+        synchronized (checkpointLock) {
+            KafkaStorageException failure = null;
+            for (Path logDir : logDirs) {
+                List<String> recoveryPoints = new ArrayList<>();
+                List<String> startOffsets = new ArrayList<>();
+                for (LocalLog log : logs.values()) {
+                    if (log.dir().getParent().equals(logDir)) {
+                        String key = log.topicPartition().topic() + " "
+                                + log.topicPartition().partition() + " ";
+                        recoveryPoints.add(key + log.recoveryPoint());
+                        startOffsets.add(key + log.logStartOffset());
+                    }
+                }
+                try {
+                    CheckpointFile.write(logDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
+                    CheckpointFile.write(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), startOffsets);
+                } catch (KafkaStorageException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
                 }
             }
-            try {
-                CheckpointFile.write(logDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
-                CheckpointFile.write(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), startOffsets);
-            } catch (KafkaStorageException e) {
-                LOG.error("Failed to write checkpoints in {}", logDir, e);
+            if (failure != null) {
+                throw failure;
             }
+        }
+    }
+
+    /** {@link #checkpointLogs}, logging a failure at ERROR: the next periodic write tries again. */
+    private boolean checkpointLogsOrLog(String when) {
+        try {
+            checkpointLogs();
+            return true;
+        } catch (KafkaStorageException e) {
+            LOG.error("Failed to write the log checkpoints {}; the next periodic write tries again", when, e);
+            return false;
         }
     }
 
@@ -397,8 +430,9 @@ public final class LogManager implements AutoCloseable {
                 LOG.error("Failed to close log {}", log.topicPartition(), e);
             }
         }
-        if (loaded) {
-            checkpointLogs();
+        if (loaded && !checkpointLogsOrLog("at shutdown")) {
+            // without current checkpoints the next start must not trust the directories as cleanly shut down
+            allClosed = false;
         }
         if (allClosed) {
             for (Path dir : logDirs) {

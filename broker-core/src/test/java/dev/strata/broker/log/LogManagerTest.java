@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -178,6 +182,34 @@ class LogManagerTest {
             try (Stream<Path> children = Files.list(root.resolve("d1"))) {
                 assertThat(children.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith("-delete"));
             }
+        }
+    }
+
+    @Test
+    void checkpointWritersTakeTurnsSoNoneMovesAnothersTemporaryFile() throws Exception {
+        try (LogManager manager = manager()) {
+            manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+            manager.getOrCreateLog(P1, TOPIC_ID, LogConfig.defaults());
+            int rounds = 300;
+            CyclicBarrier start = new CyclicBarrier(2);
+            Callable<Void> writer = () -> {
+                start.await();
+                for (int i = 0; i < rounds; i++) {
+                    manager.checkpointLogs();
+                }
+                return null;
+            };
+            ExecutorService writers = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<Void>> done = writers.invokeAll(List.of(writer, writer));
+                for (Future<Void> f : done) {
+                    f.get(); // a writer whose temporary file was moved away fails with KafkaStorageException
+                }
+            } finally {
+                writers.shutdownNow();
+            }
+            assertThat(LogManager.readCheckpoint(dirs().get(0).resolve(LogManager.RECOVERY_POINT_CHECKPOINT)))
+                    .hasSize(1);
         }
     }
 
