@@ -54,6 +54,8 @@ public final class LogManager implements AutoCloseable {
     public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
     public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
     static final String DELETE_DIR_SUFFIX = "-delete";
+    /** The longest file name most file systems (ext4, xfs, APFS) accept, in bytes. */
+    private static final int MAX_FILE_NAME_LENGTH = 255;
 
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
 
@@ -274,8 +276,7 @@ public final class LogManager implements AutoCloseable {
         cleaner.forget(tp);
         log.close();
         Path dir = log.dir();
-        String uniqueId = UUID.randomUUID().toString().replace("-", "");
-        Path renamed = dir.resolveSibling(dir.getFileName() + "." + uniqueId + DELETE_DIR_SUFFIX);
+        Path renamed = dir.resolveSibling(deleteDirName(tp));
         try {
             Utils.atomicMoveWithFallback(dir, renamed);
         } catch (IOException e) {
@@ -285,6 +286,17 @@ public final class LogManager implements AutoCloseable {
         scheduleDirDeletion(renamed, log.config().fileDeleteDelayMs());
         checkpointLogsOrLog("after deleting " + tp);
         return true;
+    }
+
+    /**
+     * {@code <topic>-<partition>.<uuid>-delete}, with the topic cut short (as Kafka does) where the whole name would
+     * pass the 255-byte file-name limit: a topic name may be 249 characters long.
+     */
+    static String deleteDirName(TopicPartition tp) {
+        String uniqueId = UUID.randomUUID().toString().replace("-", "");
+        String suffix = "-" + tp.partition() + "." + uniqueId + DELETE_DIR_SUFFIX;
+        String topic = tp.topic();
+        return topic.substring(0, Math.min(topic.length(), MAX_FILE_NAME_LENGTH - suffix.length())) + suffix;
     }
 
     private void scheduleDirDeletion(Path dir, long delayMs) {

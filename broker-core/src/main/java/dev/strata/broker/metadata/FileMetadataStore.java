@@ -31,6 +31,8 @@ import org.apache.kafka.common.errors.KafkaStorageException;
  */
 public final class FileMetadataStore implements MetadataStore {
     private static final String TOPIC_SUFFIX = ".topic";
+    private static final String TMP_PREFIX = "write-";
+    private static final String TMP_SUFFIX = ".tmp";
 
     private final Path dir;
     private final String clusterId;
@@ -86,6 +88,12 @@ public final class FileMetadataStore implements MetadataStore {
     }
 
     private void load() throws IOException {
+        // a write the last run did not finish
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, TMP_PREFIX + "*" + TMP_SUFFIX)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + TOPIC_SUFFIX)) {
             for (Path f : files) {
                 Properties p = read(f);
@@ -186,12 +194,10 @@ public final class FileMetadataStore implements MetadataStore {
     }
 
     private static void writeAtomically(Path target, Properties p) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING);
+        // A short unique name: "<topic>.topic.tmp" would exceed the 255-byte file-name limit for the longest legal
+        // topic names (249 characters).
+        Path tmp = Files.createTempFile(target.getParent(), TMP_PREFIX, TMP_SUFFIX);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                 Writer w = java.nio.channels.Channels.newWriter(ch, StandardCharsets.UTF_8)) {
             p.store(w, null);
             w.flush();

@@ -143,6 +143,35 @@ class RestartIT {
         }
     }
 
+    @Test
+    void aTopicWithTheLongestLegalNameIsDeletedAndTheBrokerRestarts() throws Exception {
+        // 249 characters, Kafka's limit: "<topic>-<partition>" fits a file name, "<that>.<uuid>-delete" would not
+        String topic = "t".repeat(249);
+        String kept = "kept";
+        broker.createTopic(topic, 2, Map.of());
+        broker.createTopic(kept, 1, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            producer.send(new ProducerRecord<>(topic, 1, "k", value(1))).get();
+            producer.send(new ProducerRecord<>(kept, 0, "k", value(2))).get();
+        }
+        try (Admin admin = broker.admin()) {
+            admin.deleteTopics(List.of(topic)).all().get();
+            assertThat(admin.listTopics().names().get()).containsExactly(kept);
+        }
+
+        broker.restart();
+
+        try (Admin admin = broker.admin()) {
+            assertThat(admin.listTopics().names().get()).containsExactly(kept);
+            broker.createTopic(topic, 1, Map.of());
+        }
+        try (KafkaConsumer<String, String> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(kept, 0);
+            consumer.assign(List.of(tp));
+            assertThat(Await.records(consumer, 1, TIMEOUT).get(0).value()).isEqualTo(value(2));
+        }
+    }
+
     private static Map<String, String> dynamicConfigs(Admin admin, String topic) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         return admin.describeConfigs(List.of(resource)).all().get().get(resource).entries().stream()

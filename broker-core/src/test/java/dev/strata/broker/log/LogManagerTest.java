@@ -214,6 +214,14 @@ class LogManagerTest {
     }
 
     @Test
+    void theDeletionNameOfALongTopicIsCutToTheFileNameLimit() {
+        String longest = "t".repeat(249);
+        String name = LogManager.deleteDirName(new TopicPartition(longest, 17));
+        assertThat(name).hasSize(255).startsWith("ttt").endsWith("-delete").contains("-17.");
+        assertThat(LogManager.deleteDirName(P0)).matches("events-0\\.[0-9a-f]{32}-delete");
+    }
+
+    @Test
     void parsesPartitionDirectoryNames() {
         assertThat(LogManager.parseDirName("my-topic-12")).contains(new TopicPartition("my-topic", 12));
         assertThat(LogManager.parseDirName("lost+found")).isEmpty();
