@@ -1,6 +1,7 @@
 package dev.strata.broker.log;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -384,7 +385,12 @@ public final class LogManager implements AutoCloseable {
             checkpointLogs();
             return true;
         } catch (KafkaStorageException e) {
-            LOG.error("Failed to write the log checkpoints {}; the next periodic write tries again", when, e);
+            if (e.getCause() instanceof ClosedByInterruptException) {
+                // the scheduler was stopped under a periodic write; shutdown writes the checkpoints itself
+                LOG.info("Writing the log checkpoints {} was interrupted by shutdown", when);
+            } else {
+                LOG.error("Failed to write the log checkpoints {}; the next periodic write tries again", when, e);
+            }
             return false;
         }
     }

@@ -1,7 +1,9 @@
 package dev.strata.broker.log;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.InvalidRecordException;
@@ -145,7 +147,19 @@ public final class LogValidator {
         }
         List<MutableRecordBatch> batches = new ArrayList<>(1);
         int bytes = 0;
-        for (MutableRecordBatch batch : records.batches()) {
+        Iterator<MutableRecordBatch> iterator = records.batches().iterator();
+        while (true) {
+            MutableRecordBatch batch;
+            try {
+                if (!iterator.hasNext()) {
+                    break;
+                }
+                batch = iterator.next();
+            } catch (IllegalArgumentException | IndexOutOfBoundsException | BufferUnderflowException e) {
+                // a batch length field that points outside the request (kafka-clients' iterator does not check it)
+                throw new CorruptRecordException(
+                        "Record batch at position " + bytes + " in " + tp + " has an impossible length: " + e);
+            }
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                 throw new UnsupportedForMessageFormatException("Record batch magic " + batch.magic() + " in " + tp
                         + " is not supported; only magic " + RecordBatch.MAGIC_VALUE_V2 + " is accepted");

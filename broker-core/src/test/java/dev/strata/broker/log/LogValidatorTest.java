@@ -40,6 +40,17 @@ class LogValidatorTest {
     private static final long NOW = 1_700_000_000_000L;
     private static final int LEADER_EPOCH = 7;
 
+    @Test
+    void rejectsABatchLengthThatOverflowsAsCorruptNotAsAServerError() {
+        MemoryRecords whole = MemoryRecords.withRecords(Compression.NONE, record("a"));
+        ByteBuffer buf = whole.buffer().duplicate();
+        buf.putInt(8, Integer.MAX_VALUE - 4); // batch length: with the 12-byte log overhead it overflows an int
+
+        assertThatThrownBy(() -> validate(MemoryRecords.readableRecords(buf), 0, config(Map.of())))
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("impossible length");
+    }
+
     @ParameterizedTest
     @EnumSource(CompressionType.class)
     void assignsOffsetsInPlaceForEveryCodec(CompressionType codec) {
