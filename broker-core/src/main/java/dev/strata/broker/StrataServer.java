@@ -11,6 +11,7 @@ import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.NetworkLimits;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.OffsetsTopic;
@@ -22,8 +23,10 @@ import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.metrics.BrokerMetrics;
 import dev.strata.broker.metrics.PrometheusEndpoint;
+import dev.strata.broker.network.ConnectionLimiter;
 import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
+import dev.strata.broker.network.RequestBudget;
 import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.RemoteTier;
@@ -35,6 +38,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -251,7 +255,10 @@ public final class StrataServer implements AutoCloseable {
                 configs,
                 new ProducerIdHandler(store),
                 groups);
-        int maxFrame = config.socketRequestMaxBytes();
+        NetworkLimits limits = config.networkLimits();
+        RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
+        ConnectionLimiter connectionLimiter =
+                new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -263,14 +270,23 @@ public final class StrataServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
-                                .addLast("frames", new KafkaFrameDecoder(maxFrame))
-                                .addLast("requests", new KafkaConnectionHandler(apis, observer));
+                                .addLast("limits", connectionLimiter)
+                                .addLast(
+                                        "idle",
+                                        new IdleStateHandler(
+                                                limits.partialRequestTimeoutMs(),
+                                                0,
+                                                limits.connectionsMaxIdleMs(),
+                                                TimeUnit.MILLISECONDS))
+                                .addLast("frames", new KafkaFrameDecoder(limits.maxRequestBytes(), budget))
+                                .addLast("requests", new KafkaConnectionHandler(apis, observer, budget));
                     }
                 });
         serverChannel = bootstrap
                 .bind(new InetSocketAddress(listener.host(), listener.port()))
                 .sync()
                 .channel();
+        connectionLimiter.listener(serverChannel);
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
         if (metrics != null) {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());

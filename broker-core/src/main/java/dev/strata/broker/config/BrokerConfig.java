@@ -38,6 +38,14 @@ public final class BrokerConfig {
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    /** Strata's: how long a connection may hold part of a request frame without sending another byte. */
+    public static final String SOCKET_PARTIAL_REQUEST_TIMEOUT_MS = "socket.partial.request.timeout.ms";
+
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String CLUSTER_ID = "cluster.id";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -99,7 +107,7 @@ public final class BrokerConfig {
         // Fail fast on bad numbers and bad topic defaults rather than at first use.
         nodeId();
         numPartitions();
-        socketRequestMaxBytes();
+        networkLimits();
         ioThreads();
         remoteFetchMaxWaitMs();
         TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
@@ -178,6 +186,49 @@ public final class BrokerConfig {
         int n = intValue(SOCKET_REQUEST_MAX_BYTES, 100 * 1024 * 1024);
         if (n < 1) {
             throw new ConfigException(SOCKET_REQUEST_MAX_BYTES, n, "must be positive");
+        }
+        return n;
+    }
+
+    /** The network settings that bound what clients can make the broker hold, as one value. */
+    public NetworkLimits networkLimits() {
+        return new NetworkLimits(
+                socketRequestMaxBytes(),
+                positiveInt(MAX_CONNECTIONS, Integer.MAX_VALUE),
+                positiveInt(MAX_CONNECTIONS_PER_IP, Integer.MAX_VALUE),
+                positiveLong(CONNECTIONS_MAX_IDLE_MS, 600_000L),
+                positiveLong(SOCKET_PARTIAL_REQUEST_TIMEOUT_MS, 30_000L),
+                positiveInt(QUEUED_MAX_REQUESTS, 500),
+                queuedMaxRequestBytes());
+    }
+
+    /**
+     * {@code queued.max.request.bytes}; Kafka's default -1 (no bound) becomes a quarter of the JVM's maximum heap, so
+     * that clients cannot push the broker out of memory with large requests.
+     */
+    private long queuedMaxRequestBytes() {
+        long n = longValue(QUEUED_MAX_REQUEST_BYTES, -1L);
+        if (n == -1L) {
+            return Math.max(1L, Runtime.getRuntime().maxMemory() / 4);
+        }
+        if (n < 1) {
+            throw new ConfigException(QUEUED_MAX_REQUEST_BYTES, n, "must be positive, or -1 for a quarter of the heap");
+        }
+        return n;
+    }
+
+    private int positiveInt(String key, int def) {
+        int n = intValue(key, def);
+        if (n < 1) {
+            throw new ConfigException(key, n, "must be positive");
+        }
+        return n;
+    }
+
+    private long positiveLong(String key, long def) {
+        long n = longValue(key, def);
+        if (n < 1) {
+            throw new ConfigException(key, n, "must be positive");
         }
         return n;
     }

@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -38,6 +40,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final RequestDispatcher dispatcher;
     private final RequestObserver observer;
+    private final RequestBudget budget;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
     /** The latest request handed to the dispatcher; the next one starts when it is done. */
@@ -45,9 +48,10 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Whether this connection has logged ignored trailing bytes already. */
     private boolean loggedTrailingBytes;
 
-    public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer) {
+    public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer, RequestBudget budget) {
         this.dispatcher = dispatcher;
         this.observer = observer;
+        this.budget = budget;
     }
 
     @Override
@@ -60,7 +64,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         long receivedNanos = System.nanoTime();
         ByteBuffer frame;
-        ByteBuf buf = (ByteBuf) msg;
+        RequestFrame received = (RequestFrame) msg;
+        ByteBuf buf = received.bytes();
         try {
             // A heap copy: parsed requests (produce records above all) keep referring to these bytes after the
             // pooled network buffer has been recycled.
@@ -72,8 +77,9 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         Pending pending;
         try {
-            pending = decodeAndDispatch(ctx, frame, receivedNanos);
+            pending = decodeAndDispatch(ctx, frame, receivedNanos, received.reserved());
         } catch (RuntimeException e) {
+            budget.release(received.reserved());
             log.warn(
                     "Closing connection from {}: undecodable request: {}",
                     ctx.channel().remoteAddress(),
@@ -82,16 +88,17 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (pending == null) {
+            budget.release(received.reserved());
             return;
         }
         inFlight.addLast(pending);
         if (inFlight.size() >= MAX_IN_FLIGHT) {
-            ctx.channel().config().setAutoRead(false);
+            ReadGate.of(ctx.channel()).pause(ReadGate.Reason.IN_FLIGHT);
         }
         pending.response.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
     }
 
-    private Pending decodeAndDispatch(ChannelHandlerContext ctx, ByteBuffer frame, long receivedNanos) {
+    private Pending decodeAndDispatch(ChannelHandlerContext ctx, ByteBuffer frame, long receivedNanos, int reserved) {
         int frameSize = Integer.BYTES + frame.remaining();
         RequestHeader header = RequestHeader.parse(frame);
         ApiKeys apiKey = header.apiKey();
@@ -106,7 +113,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                         (short) 0,
                         CompletableFuture.completedFuture(dispatcher.unsupportedApiVersionsResponse()),
                         null,
-                        receivedNanos);
+                        receivedNanos,
+                        reserved);
             }
             log.warn(
                     "Closing connection from {}: {} version {} is not supported",
@@ -131,7 +139,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             }
         });
         previous = response;
-        return new Pending(header, version, apiKey.responseHeaderVersion(version), response, request, receivedNanos);
+        return new Pending(
+                header, version, apiKey.responseHeaderVersion(version), response, request, receivedNanos, reserved);
     }
 
     /**
@@ -156,6 +165,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peekFirst().response.isDone()) {
             Pending p = inFlight.pollFirst();
+            budget.release(p.reserved);
             if (p.closesConnection()) {
                 log.info(
                         "Closing connection from {}: {}",
@@ -164,7 +174,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                                 .handle((r, e) -> e.getCause() != null ? e.getCause() : e)
                                 .join()
                                 .getMessage());
-                inFlight.clear();
+                releaseAll();
                 // Close once the responses before this one have reached the socket, not before.
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 return;
@@ -174,7 +184,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             if (body != null && ctx.channel().isActive()) {
                 Send send = encode(p, body);
                 if (send == null) {
-                    inFlight.clear();
+                    releaseAll();
                     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
@@ -187,9 +197,51 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        if (inFlight.size() < MAX_IN_FLIGHT && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        if (inFlight.size() < MAX_IN_FLIGHT) {
+            ReadGate.of(ctx.channel()).resume(ReadGate.Reason.IN_FLIGHT);
         }
+    }
+
+    /** Gives back the budget of every request still in flight: the connection is closing. */
+    private void releaseAll() {
+        Pending p;
+        while ((p = inFlight.pollFirst()) != null) {
+            budget.release(p.reserved);
+        }
+    }
+
+    /**
+     * A client that does not read its responses fills the socket's send buffer and then Netty's outbound queue: stop
+     * reading its requests until it catches up, so its responses cannot pile up in the broker's memory.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ReadGate gate = ReadGate.of(ctx.channel());
+        if (ctx.channel().isWritable()) {
+            gate.resume(ReadGate.Reason.UNWRITABLE);
+        } else {
+            gate.pause(ReadGate.Reason.UNWRITABLE);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** {@code connections.max.idle.ms}: no byte in or out and no request in flight for that long closes the connection. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.ALL_IDLE && inFlight.isEmpty()) {
+            log.debug(
+                    "Closing idle connection from {} (connections.max.idle.ms)",
+                    ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseAll();
+        super.channelInactive(ctx);
     }
 
     /**
@@ -239,7 +291,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             short responseHeaderVersion,
             CompletableFuture<ApiMessage> response,
             AbstractRequest request,
-            long receivedNanos) {
+            long receivedNanos,
+            int reserved) {
 
         boolean closesConnection() {
             return response.isCompletedExceptionally()

@@ -37,10 +37,16 @@ final class BrokerProcess implements AutoCloseable {
      * @param output file that receives the process's stdout and stderr (appended)
      */
     static BrokerProcess start(Path output, String... args) throws IOException {
+        return startWithHeap(output, "512m", args);
+    }
+
+    /** As {@link #start(Path, String...)}, with a maximum heap of {@code maxHeap} ({@code -Xmx}). */
+    static BrokerProcess startWithHeap(Path output, String maxHeap, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(
                 java,
-                "-Xmx512m",
+                "-Xmx" + maxHeap,
+                "-XX:+ExitOnOutOfMemoryError",
                 "-Dlogback.configurationFile=logback.xml",
                 "-cp",
                 System.getProperty("java.class.path"),

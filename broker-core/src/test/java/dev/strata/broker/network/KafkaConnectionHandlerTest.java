@@ -76,8 +76,9 @@ class KafkaConnectionHandlerTest {
 
     private final ScriptedDispatcher dispatcher = new ScriptedDispatcher();
     private final RecordingObserver observer = new RecordingObserver();
-    private final EmbeddedChannel channel =
-            new EmbeddedChannel(new KafkaFrameDecoder(1 << 20), new KafkaConnectionHandler(dispatcher, observer));
+    private final RequestBudget budget = new RequestBudget(500, 1 << 20);
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            new KafkaFrameDecoder(1 << 20, budget), new KafkaConnectionHandler(dispatcher, observer, budget));
 
     private static ByteBuf request(AbstractRequest request, int correlationId) {
         RequestHeader header = new RequestHeader(request.apiKey(), request.version(), "test", correlationId);
@@ -228,6 +229,46 @@ class KafkaConnectionHandlerTest {
         channel.runPendingTasks();
         assertThat(ResponseHeader.parse(nextResponse(), (short) 0).correlationId())
                 .isEqualTo(1);
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void givesBackTheRequestBudgetOnceAResponseIsWrittenAndWhenTheConnectionCloses() throws IOException {
+        MetadataRequest metadata = new MetadataRequest(new MetadataRequestData(), (short) 12);
+        channel.writeInbound(request(metadata, 1));
+        channel.writeInbound(request(metadata, 2));
+        assertThat(budget.requests()).isEqualTo(2);
+        dispatcher.futures.get(0).complete(new MetadataResponseData());
+        channel.runPendingTasks();
+        nextResponse();
+        assertThat(budget.requests()).isEqualTo(1);
+        channel.close();
+        assertThat(budget.requests()).isZero();
+        assertThat(budget.bytes()).isZero();
+    }
+
+    @Test
+    void stopsReadingWhileTheClientDoesNotReadItsResponses() {
+        channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1, 2));
+        channel.writeOneOutbound(Unpooled.wrappedBuffer(new byte[16])); // queued, not flushed: unwritable
+        channel.pipeline().fireChannelWritabilityChanged();
+        assertThat(channel.isWritable()).isFalse();
+        assertThat(channel.config().isAutoRead()).isFalse();
+        channel.flushOutbound();
+        channel.pipeline().fireChannelWritabilityChanged();
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void closesAnIdleConnectionWithNothingInFlight() {
+        channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.FIRST_ALL_IDLE_STATE_EVENT);
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void keepsAnIdleConnectionWhileARequestIsInFlight() {
+        channel.writeInbound(request(new MetadataRequest(new MetadataRequestData(), (short) 12), 1));
+        channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.FIRST_ALL_IDLE_STATE_EVENT);
         assertThat(channel.isOpen()).isTrue();
     }
 
