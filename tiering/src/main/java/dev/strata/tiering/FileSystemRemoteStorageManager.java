@@ -2,6 +2,8 @@ package dev.strata.tiering;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.strata.storage.api.ManifestReadAhead;
+import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

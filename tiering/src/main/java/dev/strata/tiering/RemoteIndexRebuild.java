@@ -2,6 +2,7 @@ package dev.strata.tiering;
 
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteIndexStore.RebuildResult;
+import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

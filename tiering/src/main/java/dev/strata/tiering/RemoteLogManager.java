@@ -8,6 +8,7 @@ import dev.strata.index.RemoteSegmentId;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
 import dev.strata.index.TimestampOffset;
+import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,10 +1,14 @@
 package dev.strata.tiering;
 
+import dev.strata.storage.api.SegmentManifestStorage;
 import java.lang.reflect.InvocationTargetException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads a storage backend by class name, the way {@code remote.log.storage.manager.class.name} names it: Strata's own
@@ -12,6 +16,7 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
  * {@link RemoteStorageManager} on the classpath.
  */
 public final class RemoteStorageManagers {
+    private static final Logger log = LoggerFactory.getLogger(RemoteStorageManagers.class);
 
     /** The broker setting that names the backend class. */
     public static final String CLASS_NAME_CONFIG = "remote.log.storage.manager.class.name";
@@ -62,6 +67,21 @@ public final class RemoteStorageManagers {
             throw configException(name, "configure() failed: " + e, e);
         }
         return manager;
+    }
+
+    /**
+     * Where {@code storage} keeps segment manifests, from which a lost remote index is rebuilt: the backend itself when
+     * it implements {@link SegmentManifestStorage} (Strata's filesystem and S3 backends do); empty, and a warning
+     * logged, for a backend that knows only Kafka's SPI.
+     */
+    public static Optional<SegmentManifestStorage> manifestStorage(RemoteStorageManager storage) {
+        if (storage instanceof SegmentManifestStorage manifests) {
+            return Optional.of(manifests);
+        }
+        log.warn(
+                "{} keeps no segment manifests: if the remote index is lost, it cannot be rebuilt from the remote tier",
+                storage.getClass().getName());
+        return Optional.empty();
     }
 
     /** The backend's settings out of a broker configuration: every {@code rsm.config.*} key, without the prefix. */

@@ -7,6 +7,7 @@ import static dev.strata.tiering.TestSegments.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.storage.api.ManifestReadAhead;
 import dev.strata.tiering.TestSegments.LocalSegment;
 import java.io.IOException;
 import java.io.InputStream;

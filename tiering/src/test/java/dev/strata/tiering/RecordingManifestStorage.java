@@ -4,6 +4,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegmentId;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
+import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -35,6 +35,20 @@ class RemoteStorageManagersTest {
     }
 
     @Test
+    void theFileSystemBackendKeepsItsOwnManifests() {
+        FileSystemRemoteStorageManager fileSystem = new FileSystemRemoteStorageManager();
+        fileSystem.configure(Map.of("dir", temp.toString()));
+
+        assertThat(RemoteStorageManagers.manifestStorage(fileSystem)).containsSame(fileSystem);
+    }
+
+    @Test
+    void aThirdPartyBackendKeepsNoManifests() {
+        assertThat(RemoteStorageManagers.manifestStorage(new RecordingStorageManager()))
+                .isEmpty();
+    }
+
+    @Test
     void rsmConfigsKeepsOnlyPrefixedKeysWithoutThePrefix() {
         Map<String, Object> configs = RemoteStorageManagers.rsmConfigs(Map.of(
                 "rsm.config.dir", "/x", "rsm.config.storage.s3.region", "eu", "rsm.config.", "", "listeners", "y"));

@@ -2,12 +2,12 @@ package dev.strata.broker.tiering;
 
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.RemoteIndexStore;
+import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.tiering.ChunkCache;
 import dev.strata.tiering.RemoteIndexRebuild;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
 import dev.strata.tiering.RemoteStorageManagers;
-import dev.strata.tiering.SegmentManifestStorage;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,7 +65,7 @@ public final class RemoteTier implements AutoCloseable {
         try {
             index = RemoteIndexStore.open(config.remoteLogIndexDir());
             SegmentManifestStorage manifests =
-                    SegmentManifestStorages.of(storage).orElse(null);
+                    RemoteStorageManagers.manifestStorage(storage).orElse(null);
             if (manifests != null) {
                 RemoteIndexRebuild.rebuildIfLost(index, manifests);
             }

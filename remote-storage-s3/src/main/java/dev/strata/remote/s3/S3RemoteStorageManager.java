@@ -1,5 +1,7 @@
 package dev.strata.remote.s3;
 
+import dev.strata.storage.api.ManifestReadAhead;
+import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,13 +67,13 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * survives them becomes a {@link RemoteStorageException}, a missing object a {@link RemoteResourceNotFoundException}.
  * Thread-safe once configured.
  *
- * <p>Segment manifests, beyond Kafka's SPI: {@link #putManifest}, {@link #deleteManifest}, {@link #listManifestKeys}
- * and {@link #readManifest} keep one small object per segment under {@link SegmentObjectKeys#manifestKey}, which
- * Strata's broker writes as it tiers and lists to rebuild its remote index. They are opaque bytes here (their format and
- * checksum belong to Strata's index), so this plugin still depends on nothing but Kafka's SPI and the AWS SDK; Apache
- * Kafka never calls them.
+ * <p>Segment manifests, beyond Kafka's SPI: as a {@link SegmentManifestStorage} (Strata's storage API) it keeps one
+ * small object per segment under {@link SegmentObjectKeys#manifestKey}, which Strata's broker writes as it tiers and
+ * lists to rebuild its remote index, reading several at once ({@link ManifestReadAhead}) since each is a GET. They are
+ * opaque bytes here (their format and checksum belong to Strata's index), so this plugin depends only on Kafka's SPI,
+ * Strata's small storage API and the AWS SDK, none of Strata's engine; Apache Kafka never calls them.
  */
-public final class S3RemoteStorageManager implements RemoteStorageManager {
+public final class S3RemoteStorageManager implements RemoteStorageManager, SegmentManifestStorage {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
     /** HTTP 416: the answer to a ranged GET that starts past the end of the object. */
@@ -237,6 +239,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
      *
      * @throws RemoteStorageException if the upload fails
      */
+    @Override
     public void putManifest(RemoteLogSegmentMetadata segment, byte[] manifest) throws RemoteStorageException {
         requireConfigured();
         String key = objectKeys.manifestKey(segment);
@@ -252,6 +255,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
      *
      * @throws RemoteStorageException if the delete fails
      */
+    @Override
     public void deleteManifest(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
         requireConfigured();
         String key = objectKeys.manifestKey(segment);
@@ -265,10 +269,21 @@ public final class S3RemoteStorageManager implements RemoteStorageManager {
     }
 
     /**
+     * Every manifest under the configured key prefix, in key order (offset order within a partition): the keys listed
+     * by {@link #listManifestKeys}, each read by {@link #readManifest}, {@link ManifestReadAhead#READS_IN_FLIGHT} GETs
+     * at a time just ahead of the stream. A failure while listing or reading is an {@link UncheckedIOException} thrown
+     * by the stream.
+     */
+    @Override
+    public Stream<byte[]> listManifests() {
+        return ManifestReadAhead.read(listManifestKeys(), this::readManifest);
+    }
+
+    /**
      * The key of every manifest under the configured key prefix, in key order, listed with ListObjectsV2 one page at a
-     * time as the stream advances (see {@link ManifestListing}); {@link #readManifest} reads each. Listing and reading
-     * are apart so that the caller decides how many manifests it reads at once: Strata's broker reads several in
-     * parallel. A failure while listing is an {@link UncheckedIOException} thrown by the stream.
+     * time as the stream advances (see {@link ManifestListing}); {@link #readManifest} reads each, and
+     * {@link #listManifests} does both. A failure while listing is an {@link UncheckedIOException} thrown by the
+     * stream.
      */
     public Stream<String> listManifestKeys() {
         return listManifestKeys(LIST_PAGE_SIZE);

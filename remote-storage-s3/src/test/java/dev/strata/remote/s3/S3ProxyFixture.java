@@ -28,7 +28,11 @@ final class S3ProxyFixture implements AutoCloseable {
 
     /** Starts a proxy and waits until it accepts requests. */
     static S3ProxyFixture start() throws Exception {
-        BlobStore store = BlobStores.create("transient", new Properties());
+        return start(BlobStores.create("transient", new Properties()));
+    }
+
+    /** Starts a proxy over {@code store}, which it closes when closed, and waits until it accepts requests. */
+    static S3ProxyFixture start(BlobStore store) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:0"))

@@ -1,15 +1,36 @@
 package dev.strata.remote.s3;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.storage.api.ManifestReadAhead;
+import dev.strata.storage.api.SegmentManifestStorage;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /** The round trip against S3Proxy in this JVM, plus what only an in-process store can show: the store going away. */
 class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
@@ -68,6 +89,11 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
             assertThatThrownBy(() -> manifests(rsm, rsm.listManifestKeys()))
                     .isInstanceOf(UncheckedIOException.class)
                     .hasMessageContaining("List of s3://" + BUCKET + "/");
+            SegmentManifestStorage manifests = rsm;
+            assertThatThrownBy(() -> manifests.listManifests().count())
+                    .as("the listing of Strata's storage API, whose reads and listing fail as the stream's")
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageContaining("List of s3://" + BUCKET + "/");
             String key = new SegmentObjectKeys("").manifestKey(segment);
             assertThatThrownBy(() -> rsm.readManifest(key))
                     .isInstanceOf(UncheckedIOException.class)
@@ -86,6 +112,97 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
                     .as("a store that is down is no sign of corrupt data")
                     .hasMessageContaining("Connection refused")
                     .isNotInstanceOf(CorruptRecordException.class);
+        }
+    }
+
+    @Test
+    void manifestsAreReadSeveralAtOnceAndListedInKeyOrder() throws Exception {
+        int count = 3 * ManifestReadAhead.READS_IN_FLIGHT + 5;
+        GatheringBlobStore store = new GatheringBlobStore(ManifestReadAhead.READS_IN_FLIGHT);
+        try (S3ProxyFixture gathering = S3ProxyFixture.start(store);
+                S3RemoteStorageManager rsm = new S3RemoteStorageManager()) {
+            MinioClient.builder()
+                    .endpoint(gathering.endpoint())
+                    .region("us-east-1")
+                    .credentials(S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY)
+                    .build()
+                    .makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
+            rsm.configure(Map.of(
+                    "s3.bucket.name",
+                    BUCKET,
+                    "s3.endpoint.url",
+                    gathering.endpoint(),
+                    "s3.path.style.access.enabled",
+                    "true",
+                    "aws.access.key.id",
+                    S3ProxyFixture.ACCESS_KEY,
+                    "aws.secret.access.key",
+                    S3ProxyFixture.SECRET_KEY));
+            TopicIdPartition partition = SegmentFiles.newPartition(0);
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                RemoteLogSegmentMetadata segment = new RemoteLogSegmentMetadata(
+                        new RemoteLogSegmentId(partition, Uuid.randomUuid()),
+                        i * 10L,
+                        i * 10L + 9,
+                        0,
+                        1,
+                        0,
+                        100,
+                        Map.of(0, 0L));
+                String manifest = "manifest of the segment at " + i * 10;
+                rsm.putManifest(segment, utf8(manifest));
+                written.add(manifest);
+            }
+
+            try (Stream<byte[]> listed = rsm.listManifests()) {
+                assertThat(listed.map(bytes -> new String(bytes, StandardCharsets.UTF_8)))
+                        .as("in key order, which is offset order within a partition")
+                        .containsExactlyElementsOf(written);
+            }
+            assertThat(store.mostReadsAtOnce()).hasValue(ManifestReadAhead.READS_IN_FLIGHT);
+        }
+    }
+
+    /**
+     * An in-memory store whose first manifest reads wait in the store until {@code gather} of them are there, so that
+     * a client reading manifests one at a time leaves the first waiting in vain (for 30 s, then the gate opens); counts
+     * the most manifest reads in the store at once.
+     */
+    private static final class GatheringBlobStore extends ForwardingBlobStore {
+        private final CountDownLatch gathered;
+        private final AtomicInteger readsNow = new AtomicInteger();
+        private final AtomicInteger mostReadsAtOnce = new AtomicInteger();
+
+        GatheringBlobStore(int gather) {
+            super(BlobStores.create("transient", new Properties()));
+            this.gathered = new CountDownLatch(gather);
+        }
+
+        AtomicInteger mostReadsAtOnce() {
+            return mostReadsAtOnce;
+        }
+
+        @Override
+        public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+            if (!request.key().endsWith(".manifest")) {
+                return super.getBlob(request);
+            }
+            mostReadsAtOnce.accumulateAndGet(readsNow.incrementAndGet(), Math::max);
+            try {
+                gathered.countDown();
+                if (!gathered.await(30, TimeUnit.SECONDS)) {
+                    while (gathered.getCount() > 0) {
+                        gathered.countDown();
+                    }
+                }
+                return super.getBlob(request);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while gathering reads", e);
+            } finally {
+                readsNow.decrementAndGet();
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.strata.tiering;
+package dev.strata.storage.api;
 
 import java.util.stream.Stream;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
@@ -8,13 +8,16 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 /**
  * Where a backend keeps the manifest of each remote segment (a {@code dev.strata.index.SegmentManifest}: the
  * segment's metadata, state and index entries), next to the segment's own objects. Listing every manifest restores a
- * broker's lost remote index ({@link RemoteIndexRebuild}), so the backend, not the broker's disk, is the durable
- * record of remote history.
+ * broker's lost remote index ({@code dev.strata.tiering.RemoteIndexRebuild}), so the backend, not the broker's disk,
+ * is the durable record of remote history.
  *
  * <p>A Strata extension of Kafka's {@link RemoteStorageManager}, which can neither write an object of its own choosing
- * nor list. {@link FileSystemRemoteStorageManager} implements it; the S3 backend has methods of the same meaning,
- * which the broker adapts. The signatures use only JDK and {@code kafka-storage-api} types, so that a backend can
- * offer it without depending on Strata. A manifest is opaque bytes here: its format and checksum belong to the index.
+ * nor list. A backend offers it by implementing this interface beside {@link RemoteStorageManager}, as Strata's
+ * filesystem ({@code dev.strata.tiering.FileSystemRemoteStorageManager}) and S3
+ * ({@code dev.strata.remote.s3.S3RemoteStorageManager}) backends do; the broker keeps no manifests with any other
+ * backend. The signatures use only JDK and {@code kafka-storage-api} types, so that a backend offers it with this
+ * small artifact and without Strata's engine, and still loads in Apache Kafka, which never calls it. A manifest is
+ * opaque bytes here: its format and checksum belong to the index.
  *
  * <p>Implementations are thread-safe. The remote log manager never writes two manifests of one segment at once.
  */

@@ -1,4 +1,4 @@
-package dev.strata.tiering;
+package dev.strata.storage.api;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;

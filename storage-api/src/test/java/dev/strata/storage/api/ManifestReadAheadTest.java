@@ -1,4 +1,4 @@
-package dev.strata.tiering;
+package dev.strata.storage.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
