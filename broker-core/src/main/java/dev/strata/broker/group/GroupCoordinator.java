@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * and take the same monitor. Nothing here blocks waiting for a client: joins and syncs that must wait for other
  * members return futures that complete when the group moves on.
  *
- * <p>Why it is ~800 lines: the join/sync state machine (rebalance, initial delay, static membership, session expiry)
+ * <p>Why it is ~850 lines: the join/sync state machine (rebalance, initial delay, static membership, session expiry)
  * is one concept whose steps call each other under the group's monitor; split, its transitions would no longer be
  * readable in one place.
  */
