@@ -14,6 +14,7 @@ import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.NetworkLimits;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator;
+import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
 import dev.strata.broker.log.CleanerConfig;
 import dev.strata.broker.log.LogManager;
@@ -243,7 +244,8 @@ public final class StrataServer implements AutoCloseable {
                 },
                 scheduler,
                 offsetsTopic);
-        GroupHandler groups = new GroupHandler(endpoint, coordinator, consumerGroups, topics, offsetsTopic);
+        GroupHandler groups =
+                new GroupHandler(endpoint, new GroupService(coordinator, consumerGroups), topics, offsetsTopic);
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.

@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Reads run concurrently; writes are serialized, because each checks the stored state before it
  * writes. After {@link #close()} every method throws {@link IllegalStateException} (a RocksDB handle used after close
  * would crash the JVM). RocksDB errors surface as {@link UncheckedIOException}.
+ *
+ * <p>Why one class of ~700 lines: it is one concept, the remote index's on-disk format. Every method reads or writes
+ * the same four column families under the same rules (one synced batch per write, state checked before writing,
+ * COPY_FINISHED-only visibility); the key layout itself is {@link IndexKeys}'s.
  */
 public final class RemoteIndexStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RemoteIndexStore.class);

@@ -70,6 +70,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: all public methods may be called from any thread. The copy, expiry and unregistration of one
  * partition are serialized by a per-partition lock; different partitions run in parallel up to the pool's size.
+ *
+ * <p>Why one class of ~700 lines: copy, expiry and rollback are one lifecycle, a remote segment's KIP-405 states
+ * (COPY_STARTED to DELETE_FINISHED) with the manifest written at each step, run under one per-partition lock; split,
+ * the order of index, manifest and backend writes that keeps the tier consistent would no longer be readable in one
+ * place.
  */
 public final class RemoteLogManager implements AutoCloseable {
 

@@ -2,25 +2,33 @@ package dev.strata.broker.api;
 
 import dev.strata.broker.group.CommittedOffset;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
+import dev.strata.broker.group.ConsumerHeartbeat;
+import dev.strata.broker.group.ConsumerHeartbeatResult;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator.GroupSummary;
+import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.GroupState;
+import dev.strata.broker.group.JoinRequest;
+import dev.strata.broker.group.JoinResult;
 import dev.strata.broker.group.OffsetsTopic;
+import dev.strata.broker.group.SyncRequest;
+import dev.strata.broker.group.SyncResult;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.network.RequestContext;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
@@ -34,6 +42,7 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -52,30 +61,28 @@ import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 
 /**
- * The group APIs of the classic protocol: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, the offset
- * APIs and the group admin APIs. Until the coordinator has replayed {@code __consumer_offsets} after a start, group
- * requests are answered with COORDINATOR_LOAD_IN_PROGRESS and clients retry.
+ * Every group API on the wire: FindCoordinator; the classic protocol's JoinGroup, SyncGroup, Heartbeat and
+ * LeaveGroup; KIP-848's ConsumerGroupHeartbeat and ConsumerGroupDescribe; the offset APIs (OffsetCommit, OffsetFetch,
+ * OffsetDelete); and the group admin APIs (ListGroups, DescribeGroups, DeleteGroups). It converts between the
+ * generated message classes and the group package's own value types, checks what only the wire knows (versions,
+ * {@code offset.metadata.max.bytes}), and leaves to {@link GroupService} which coordinator answers. Until the
+ * coordinators have replayed {@code __consumer_offsets} after a start, group requests are answered with
+ * COORDINATOR_LOAD_IN_PROGRESS and clients retry.
  */
 public final class GroupHandler {
     /** Kafka's {@code offset.metadata.max.bytes}. */
     private static final int MAX_METADATA_BYTES = 4096;
 
     private final Supplier<BrokerEndpoint> self;
-    private final GroupCoordinator coordinator;
-    private final ConsumerGroupCoordinator consumerGroups;
+    private final GroupService groups;
     private final TopicManager topics;
     private final OffsetsTopic offsetsTopic;
     private volatile boolean loaded;
 
     public GroupHandler(
-            Supplier<BrokerEndpoint> self,
-            GroupCoordinator coordinator,
-            ConsumerGroupCoordinator consumerGroups,
-            TopicManager topics,
-            OffsetsTopic offsetsTopic) {
+            Supplier<BrokerEndpoint> self, GroupService groups, TopicManager topics, OffsetsTopic offsetsTopic) {
         this.self = self;
-        this.coordinator = coordinator;
-        this.consumerGroups = consumerGroups;
+        this.groups = groups;
         this.topics = topics;
         this.offsetsTopic = offsetsTopic;
     }
@@ -149,14 +156,46 @@ public final class GroupHandler {
             // v0 has no rebalance timeout: the session timeout stands in for it.
             data.setRebalanceTimeoutMs(data.sessionTimeoutMs());
         }
-        return coordinator
-                .join(data, request.version(), ctx.clientId() == null ? "" : ctx.clientId(), clientHost(ctx))
-                .thenApply(r -> {
-                    if (request.version() < 7 && r.protocolName() == null) {
-                        r.setProtocolName(""); // not nullable before v7
-                    }
-                    return r;
-                });
+        Map<String, byte[]> protocols = new LinkedHashMap<>();
+        data.protocols().forEach(p -> protocols.put(p.name(), p.metadata()));
+        JoinRequest join = new JoinRequest(
+                data.groupId(),
+                data.memberId(),
+                data.groupInstanceId(),
+                data.protocolType(),
+                protocols,
+                data.sessionTimeoutMs(),
+                data.rebalanceTimeoutMs(),
+                request.version() >= 4,
+                request.version() >= 9,
+                ctx.clientId() == null ? "" : ctx.clientId(),
+                clientHost(ctx));
+        return groups.join(join).thenApply(r -> {
+            JoinGroupResponseData response = joinResponse(r);
+            if (request.version() < 7 && response.protocolName() == null) {
+                response.setProtocolName(""); // not nullable before v7
+            }
+            return response;
+        });
+    }
+
+    private static JoinGroupResponseData joinResponse(JoinResult r) {
+        JoinGroupResponseData response = new JoinGroupResponseData()
+                .setErrorCode(r.error().code())
+                .setMemberId(r.memberId())
+                .setGenerationId(r.generationId())
+                .setProtocolType(r.protocolType())
+                .setProtocolName(r.protocolName())
+                .setLeader(r.leaderId())
+                .setSkipAssignment(r.skipAssignment());
+        for (JoinResult.Member m : r.members()) {
+            response.members()
+                    .add(new JoinGroupResponseData.JoinGroupResponseMember()
+                            .setMemberId(m.memberId())
+                            .setGroupInstanceId(m.groupInstanceId())
+                            .setMetadata(m.metadata()));
+        }
+        return response;
     }
 
     private static String clientHost(RequestContext ctx) {
@@ -171,14 +210,33 @@ public final class GroupHandler {
             return CompletableFuture.completedFuture(
                     new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]));
         }
-        return coordinator.sync(request.data()).thenApply(r -> r);
+        SyncGroupRequestData data = request.data();
+        Map<String, byte[]> assignments = new HashMap<>();
+        data.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+        SyncRequest sync = new SyncRequest(
+                data.groupId(),
+                data.memberId(),
+                data.groupInstanceId(),
+                data.generationId(),
+                data.protocolType(),
+                data.protocolName(),
+                assignments);
+        return groups.sync(sync).thenApply(GroupHandler::syncResponse);
+    }
+
+    private static SyncGroupResponseData syncResponse(SyncResult r) {
+        return new SyncGroupResponseData()
+                .setErrorCode(r.error().code())
+                .setProtocolType(r.protocolType())
+                .setProtocolName(r.protocolName())
+                .setAssignment(r.assignment());
     }
 
     public HeartbeatResponseData heartbeat(HeartbeatRequest request) {
         Errors error = loadError();
         if (error == null) {
             var d = request.data();
-            error = coordinator.heartbeat(d.groupId(), d.memberId(), d.groupInstanceId(), d.generationId());
+            error = groups.heartbeat(d.groupId(), d.memberId(), d.groupInstanceId(), d.generationId());
         }
         return new HeartbeatResponseData().setErrorCode(error.code());
     }
@@ -195,7 +253,7 @@ public final class GroupHandler {
         } else {
             data.members().forEach(m -> leavers.add(new GroupCoordinator.Leaver(m.memberId(), m.groupInstanceId())));
         }
-        List<Errors> results = coordinator.leave(data.groupId(), leavers);
+        List<Errors> results = groups.leave(data.groupId(), leavers);
         LeaveGroupResponseData response = new LeaveGroupResponseData();
         if (request.version() < 3) {
             return response.setErrorCode(results.get(0).code());
@@ -233,20 +291,8 @@ public final class GroupHandler {
             }
         }
         if (groupError == null && !commits.isEmpty()) {
-            if (consumerGroups.hasGroup(data.groupId())) {
-                groupError = consumerGroups.validateCommit(
-                        data.groupId(), data.memberId(), data.generationIdOrMemberEpoch());
-                if (groupError == null) {
-                    groupError = coordinator.commitCheckedOffsets(data.groupId(), commits);
-                }
-            } else {
-                groupError = coordinator.commitOffsets(
-                        data.groupId(),
-                        data.memberId(),
-                        data.groupInstanceId(),
-                        data.generationIdOrMemberEpoch(),
-                        commits);
-            }
+            groupError = groups.commitOffsets(
+                    data.groupId(), data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch(), commits);
         }
         for (var topic : data.topics()) {
             var tr = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(topic.name());
@@ -317,7 +363,7 @@ public final class GroupHandler {
 
     private List<OffsetFetchResponseData.OffsetFetchResponseTopics> fetchTopics(
             String groupId, List<TopicPartition> wanted) {
-        Map<TopicPartition, CommittedOffset> committed = coordinator.committed(groupId, wanted);
+        Map<TopicPartition, CommittedOffset> committed = groups.committed(groupId, wanted);
         Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> byTopic = new java.util.LinkedHashMap<>();
         List<TopicPartition> partitions = wanted != null ? wanted : new ArrayList<>(committed.keySet());
         for (TopicPartition tp : partitions) {
@@ -343,24 +389,11 @@ public final class GroupHandler {
         List<TopicPartition> partitions = new ArrayList<>();
         data.topics().forEach(t -> t.partitions()
                 .forEach(p -> partitions.add(new TopicPartition(t.name(), p.partitionIndex()))));
-        Map<TopicPartition, Errors> results = new HashMap<>();
-        Set<String> consumerSubscribed = consumerGroups.subscribedTopics(data.groupId());
-        List<TopicPartition> deletable = new ArrayList<>();
-        for (TopicPartition tp : partitions) {
-            if (consumerSubscribed.contains(tp.topic())) {
-                results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
-            } else {
-                deletable.add(tp);
-            }
+        GroupService.OffsetDeleteResult deleted = groups.deleteOffsets(data.groupId(), partitions);
+        if (deleted.groupError() != Errors.NONE) {
+            return response.setErrorCode(deleted.groupError().code());
         }
-        try {
-            results.putAll(coordinator.deleteOffsets(data.groupId(), deletable, GroupHandler::subscribedTopics));
-        } catch (org.apache.kafka.common.errors.ApiException e) {
-            if (!consumerGroups.hasGroup(data.groupId())) {
-                return response.setErrorCode(Errors.forException(e).code());
-            }
-            deletable.forEach(tp -> results.put(tp, Errors.NONE));
-        }
+        Map<TopicPartition, Errors> results = deleted.partitions();
         for (var t : data.topics()) {
             var rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
             for (var p : t.partitions()) {
@@ -375,16 +408,6 @@ public final class GroupHandler {
         return response;
     }
 
-    /** The topics a consumer-protocol member subscribes to, from its JoinGroup metadata. */
-    private static Set<String> subscribedTopics(byte[] metadata) {
-        try {
-            return new HashSet<>(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(metadata))
-                    .topics());
-        } catch (RuntimeException e) {
-            return Set.of();
-        }
-    }
-
     // ---------------------------------------------------------------- Admin
 
     public ListGroupsResponseData listGroups(ListGroupsRequest request) {
@@ -393,39 +416,14 @@ public final class GroupHandler {
         if (error != null) {
             return response.setErrorCode(error.code());
         }
-        List<String> states = request.data().statesFilter();
-        List<String> types = request.data().typesFilter();
-        for (ConsumerGroupCoordinator.GroupView g : consumerGroups.list()) {
-            boolean stateOk = states == null
-                    || states.isEmpty()
-                    || states.stream().anyMatch(st -> st.equalsIgnoreCase(g.state()));
-            boolean typeOk =
-                    types == null || types.isEmpty() || types.stream().anyMatch(t -> t.equalsIgnoreCase("consumer"));
-            if (stateOk && typeOk) {
-                response.groups()
-                        .add(new ListGroupsResponseData.ListedGroup()
-                                .setGroupId(g.groupId())
-                                .setProtocolType("consumer")
-                                .setGroupState(g.state())
-                                .setGroupType("consumer"));
-            }
-        }
-        for (GroupSummary g : coordinator.listGroups()) {
-            if (consumerGroups.hasGroup(g.groupId())) {
-                continue; // its offsets, listed above as the consumer group
-            }
-            boolean stateOk =
-                    states == null || states.isEmpty() || states.stream().anyMatch(s -> s.equalsIgnoreCase(g.state()));
-            boolean typeOk =
-                    types == null || types.isEmpty() || types.stream().anyMatch(t -> t.equalsIgnoreCase("classic"));
-            if (stateOk && typeOk) {
-                response.groups()
-                        .add(new ListGroupsResponseData.ListedGroup()
-                                .setGroupId(g.groupId())
-                                .setProtocolType(g.protocolType())
-                                .setGroupState(g.state())
-                                .setGroupType("classic"));
-            }
+        for (GroupService.ListedGroup g :
+                groups.listGroups(request.data().statesFilter(), request.data().typesFilter())) {
+            response.groups()
+                    .add(new ListGroupsResponseData.ListedGroup()
+                            .setGroupId(g.groupId())
+                            .setProtocolType(g.protocolType())
+                            .setGroupState(g.state())
+                            .setGroupType(g.groupType()));
         }
         return response;
     }
@@ -438,7 +436,7 @@ public final class GroupHandler {
             if (error != null) {
                 dg.setErrorCode(error.code());
             } else {
-                var summary = coordinator.describe(groupId);
+                var summary = groups.describe(groupId);
                 if (summary.isEmpty()) {
                     dg.setGroupState(GroupState.DEAD.kafkaName())
                             .setProtocolType("")
@@ -467,14 +465,8 @@ public final class GroupHandler {
         DeleteGroupsResponseData response = new DeleteGroupsResponseData();
         for (String groupId : request.data().groupsNames()) {
             Errors error = loadError();
-            if (error == null && consumerGroups.hasGroup(groupId)) {
-                error = consumerGroups.delete(groupId);
-                if (error == Errors.NONE) {
-                    Errors offsetsError = coordinator.deleteGroup(groupId);
-                    error = offsetsError == Errors.GROUP_ID_NOT_FOUND ? Errors.NONE : offsetsError;
-                }
-            } else if (error == null) {
-                error = coordinator.deleteGroup(groupId);
+            if (error == null) {
+                error = groups.deleteGroup(groupId);
             }
             response.results()
                     .add(new DeleteGroupsResponseData.DeletableGroupResult()
@@ -492,15 +484,50 @@ public final class GroupHandler {
         if (error != null) {
             return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code());
         }
-        if (coordinator
-                .describe(request.data().groupId())
-                .filter(g -> !g.members().isEmpty())
-                .isPresent()) {
-            return new ConsumerGroupHeartbeatResponseData()
-                    .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                    .setErrorMessage("Group " + request.data().groupId() + " is a classic group with members");
+        ConsumerGroupHeartbeatRequestData data = request.data();
+        Map<Uuid, Set<Integer>> owned = null;
+        if (data.topicPartitions() != null) {
+            owned = new HashMap<>();
+            for (var tp : data.topicPartitions()) {
+                owned.put(tp.topicId(), new HashSet<>(tp.partitions()));
+            }
         }
-        return consumerGroups.heartbeat(request.data(), ctx.clientId() == null ? "" : ctx.clientId(), clientHost(ctx));
+        ConsumerHeartbeat heartbeat = new ConsumerHeartbeat(
+                data.groupId(),
+                data.memberId(),
+                data.memberEpoch(),
+                data.instanceId(),
+                data.rackId(),
+                data.rebalanceTimeoutMs(),
+                data.subscribedTopicNames(),
+                data.subscribedTopicRegex(),
+                data.serverAssignor(),
+                owned,
+                ctx.clientId() == null ? "" : ctx.clientId(),
+                clientHost(ctx));
+        return heartbeatResponse(groups.consumerHeartbeat(heartbeat));
+    }
+
+    private static ConsumerGroupHeartbeatResponseData heartbeatResponse(ConsumerHeartbeatResult r) {
+        if (r.error() != Errors.NONE) {
+            return new ConsumerGroupHeartbeatResponseData()
+                    .setErrorCode(r.error().code())
+                    .setErrorMessage(r.errorMessage());
+        }
+        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
+                .setMemberId(r.memberId())
+                .setMemberEpoch(r.memberEpoch())
+                .setHeartbeatIntervalMs(r.heartbeatIntervalMs());
+        if (r.assignment() != null) {
+            var assignment = new ConsumerGroupHeartbeatResponseData.Assignment();
+            r.assignment().forEach((topicId, partitions) -> assignment
+                    .topicPartitions()
+                    .add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
+                            .setTopicId(topicId)
+                            .setPartitions(partitions)));
+            response.setAssignment(assignment);
+        }
+        return response;
     }
 
     public ConsumerGroupDescribeResponseData consumerGroupDescribe(ConsumerGroupDescribeRequest request) {
@@ -509,7 +536,7 @@ public final class GroupHandler {
             var dg = new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId);
             Errors error = loadError();
             var view = error == null
-                    ? consumerGroups.describe(groupId)
+                    ? groups.describeConsumerGroup(groupId)
                     : java.util.Optional.<ConsumerGroupCoordinator.GroupView>empty();
             if (error != null) {
                 dg.setErrorCode(error.code());

@@ -18,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
-import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +30,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Epochs: the group epoch rises whenever membership, subscriptions or the subscribed topics' partition counts
  * change; the target assignment is recomputed for it. A member moves to the group's epoch once it has nothing left to
- * revoke; partitions its target gives it that another member still holds reach it when they are released. Offsets live with the classic coordinator's (same store, same OffsetCommit/OffsetFetch).
+ * revoke; partitions its target gives it that another member still holds reach it when they are released. Offsets
+ * are kept with every other group's by {@link GroupOffsets} (same store, same OffsetCommit/OffsetFetch); this class
+ * only checks who may commit ({@link #validateCommit}). A group's state is made durable as one record, encoded by
+ * {@link ConsumerGroupStateCodec}.
+ *
+ * <p>Each group is guarded by its own monitor; session timers run on the shared scheduler and take the same monitor.
  */
 public final class ConsumerGroupCoordinator {
     private static final Logger log = LoggerFactory.getLogger(ConsumerGroupCoordinator.class);
@@ -53,7 +56,8 @@ public final class ConsumerGroupCoordinator {
         java.util.Collection<TopicMetadata> all();
     }
 
-    private static final class Member {
+    /** A member as the coordinator tracks it; guarded by its group's monitor. */
+    static final class Member {
         final String memberId;
         String instanceId;
         String rackId;
@@ -95,7 +99,8 @@ public final class ConsumerGroupCoordinator {
         };
     }
 
-    private static final class Group {
+    /** A group as the coordinator tracks it; guarded by its own monitor. */
+    static final class Group {
         byte[] lastStored;
         final String groupId;
         int groupEpoch;
@@ -128,8 +133,7 @@ public final class ConsumerGroupCoordinator {
         return groups.containsKey(groupId);
     }
 
-    public ConsumerGroupHeartbeatResponseData heartbeat(
-            ConsumerGroupHeartbeatRequestData req, String clientId, String clientHost) {
+    public ConsumerHeartbeatResult heartbeat(ConsumerHeartbeat req) {
         if (req.groupId() == null || req.groupId().isEmpty()) {
             return error(Errors.INVALID_REQUEST, "GroupId can't be empty.");
         }
@@ -164,7 +168,7 @@ public final class ConsumerGroupCoordinator {
                     if (group.members.size() >= settings.maxSize()) {
                         return error(Errors.GROUP_MAX_SIZE_REACHED, "The group is full.");
                     }
-                    member = new Member(id, clientId, clientHost);
+                    member = new Member(id, req.clientId(), req.clientHost());
                     group.members.put(id, member);
                     group.groupEpoch++;
                     log.info(
@@ -187,19 +191,16 @@ public final class ConsumerGroupCoordinator {
             maybeComputeTarget(group);
             reconcile(group, member);
             scheduleSessionExpiry(group, member);
-            ConsumerGroupHeartbeatResponseData r = new ConsumerGroupHeartbeatResponseData()
-                    .setMemberId(member.memberId)
-                    .setMemberEpoch(member.memberEpoch)
-                    .setHeartbeatIntervalMs(settings.heartbeatIntervalMs());
+            Map<Uuid, List<Integer>> assignment = null;
             if (member.assignmentChanged) {
-                ConsumerGroupHeartbeatResponseData.Assignment a = new ConsumerGroupHeartbeatResponseData.Assignment();
-                member.assigned.forEach((topic, parts) -> a.topicPartitions()
-                        .add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
-                                .setTopicId(topic)
-                                .setPartitions(new ArrayList<>(new TreeSet<>(parts)))));
-                r.setAssignment(a);
+                assignment = new LinkedHashMap<>();
+                for (var e : member.assigned.entrySet()) {
+                    assignment.put(e.getKey(), new ArrayList<>(new TreeSet<>(e.getValue())));
+                }
                 member.assignmentChanged = false;
             }
+            ConsumerHeartbeatResult r = new ConsumerHeartbeatResult(
+                    Errors.NONE, null, member.memberId, member.memberEpoch, settings.heartbeatIntervalMs(), assignment);
             try {
                 persist(group);
             } catch (org.apache.kafka.common.errors.ApiException e) {
@@ -210,7 +211,7 @@ public final class ConsumerGroupCoordinator {
         }
     }
 
-    private void updateMember(Group group, Member m, ConsumerGroupHeartbeatRequestData req) {
+    private void updateMember(Group group, Member m, ConsumerHeartbeat req) {
         if (req.instanceId() != null) {
             m.instanceId = req.instanceId();
         }
@@ -233,9 +234,9 @@ public final class ConsumerGroupCoordinator {
             m.subscribedTopicRegex = req.subscribedTopicRegex().isEmpty() ? null : req.subscribedTopicRegex();
             group.groupEpoch++;
         }
-        if (req.topicPartitions() != null) {
+        if (req.ownedPartitions() != null) {
             Map<Uuid, Set<Integer>> owned = new HashMap<>();
-            req.topicPartitions().forEach(tp -> owned.put(tp.topicId(), new HashSet<>(tp.partitions())));
+            req.ownedPartitions().forEach((topicId, partitions) -> owned.put(topicId, new HashSet<>(partitions)));
             m.owned = owned;
         }
     }
@@ -378,17 +379,14 @@ public final class ConsumerGroupCoordinator {
         return x.equals(y);
     }
 
-    private ConsumerGroupHeartbeatResponseData leave(Group group, ConsumerGroupHeartbeatRequestData req) {
+    private ConsumerHeartbeatResult leave(Group group, ConsumerHeartbeat req) {
         Member m = group.members.get(req.memberId());
         if (m == null) {
             return error(Errors.UNKNOWN_MEMBER_ID, "Member " + req.memberId() + " is not in the group.");
         }
         remove(group, m, "left");
         persist(group);
-        return new ConsumerGroupHeartbeatResponseData()
-                .setMemberId(req.memberId())
-                .setMemberEpoch(req.memberEpoch())
-                .setHeartbeatIntervalMs(0);
+        return new ConsumerHeartbeatResult(Errors.NONE, null, req.memberId(), req.memberEpoch(), 0, null);
     }
 
     private void remove(Group group, Member m, String why) {
@@ -422,10 +420,8 @@ public final class ConsumerGroupCoordinator {
                 TimeUnit.MILLISECONDS);
     }
 
-    private static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {
-        return new ConsumerGroupHeartbeatResponseData()
-                .setErrorCode(error.code())
-                .setErrorMessage(message);
+    private static ConsumerHeartbeatResult error(Errors error, String message) {
+        return ConsumerHeartbeatResult.error(error, message);
     }
 
     /**
@@ -564,7 +560,7 @@ public final class ConsumerGroupCoordinator {
 
     /** Writes the group's state when it changed since it was last written. */
     private void persist(Group g) {
-        byte[] bytes = encode(g);
+        byte[] bytes = ConsumerGroupStateCodec.encode(g);
         if (!java.util.Arrays.equals(bytes, g.lastStored)) {
             store.store(g.groupId, bytes);
             g.lastStored = bytes;
@@ -577,7 +573,7 @@ public final class ConsumerGroupCoordinator {
      * what they were assigned, so no partition is handed to two members.
      */
     public void restore(byte[] state) {
-        Group g = decode(state);
+        Group g = ConsumerGroupStateCodec.decode(state);
         g.lastStored = state;
         synchronized (g) {
             for (Member m : g.members.values()) {
@@ -592,144 +588,6 @@ public final class ConsumerGroupCoordinator {
     /** Forgets a group whose state record was deleted (a tombstone read at startup). */
     public void forget(String groupId) {
         groups.remove(groupId);
-    }
-
-    /**
-     * The bytes of one group's state: {@code int version (0)}, {@code int groupEpoch}, {@code int assignmentEpoch},
-     * {@code utf assignorName}, the subscribed partition counts (as a map of topic id to count), the target
-     * assignment (member id to partitions), then the members: ids, client facts, subscription, epochs and assigned
-     * partitions. Strings are Java's modified UTF-8 with a presence byte where nullable; a partition map is a count,
-     * then per topic its id (two longs), a count and the partition numbers.
-     */
-    static byte[] encode(Group g) {
-        var bytes = new java.io.ByteArrayOutputStream();
-        try (var out = new java.io.DataOutputStream(bytes)) {
-            out.writeInt(0);
-            out.writeUTF(g.groupId);
-            out.writeInt(g.groupEpoch);
-            out.writeInt(g.assignmentEpoch);
-            out.writeUTF(g.assignorName);
-            out.writeInt(g.subscribedPartitionCounts.size());
-            for (var e : new java.util.TreeMap<>(g.subscribedPartitionCounts).entrySet()) {
-                writeUuid(out, e.getKey());
-                out.writeInt(e.getValue());
-            }
-            out.writeInt(g.target.size());
-            for (var e : new java.util.TreeMap<>(g.target).entrySet()) {
-                out.writeUTF(e.getKey());
-                writePartitions(out, e.getValue());
-            }
-            out.writeInt(g.members.size());
-            for (Member m : g.members.values()) {
-                out.writeUTF(m.memberId);
-                writeNullable(out, m.instanceId);
-                writeNullable(out, m.rackId);
-                out.writeUTF(m.clientId);
-                out.writeUTF(m.clientHost);
-                out.writeInt(m.rebalanceTimeoutMs);
-                out.writeInt(m.subscribedTopicNames.size());
-                for (String t : m.subscribedTopicNames) {
-                    out.writeUTF(t);
-                }
-                writeNullable(out, m.subscribedTopicRegex);
-                writeNullable(out, m.serverAssignor);
-                out.writeInt(m.memberEpoch);
-                out.writeInt(m.previousMemberEpoch);
-                writePartitions(out, m.assigned);
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    static Group decode(byte[] state) {
-        try (var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
-            int version = in.readInt();
-            if (version != 0) {
-                throw new IllegalArgumentException("Unknown consumer group state version " + version);
-            }
-            Group g = new Group(in.readUTF());
-            g.groupEpoch = in.readInt();
-            g.assignmentEpoch = in.readInt();
-            g.assignorName = in.readUTF();
-            for (int i = in.readInt(); i > 0; i--) {
-                g.subscribedPartitionCounts.put(readUuid(in), in.readInt());
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                g.target.put(in.readUTF(), readPartitions(in));
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                String memberId = in.readUTF();
-                String instanceId = readNullable(in);
-                String rackId = readNullable(in);
-                Member m = new Member(memberId, in.readUTF(), in.readUTF());
-                m.instanceId = instanceId;
-                m.rackId = rackId;
-                m.rebalanceTimeoutMs = in.readInt();
-                List<String> topicNames = new ArrayList<>();
-                for (int t = in.readInt(); t > 0; t--) {
-                    topicNames.add(in.readUTF());
-                }
-                m.subscribedTopicNames = List.copyOf(topicNames);
-                m.subscribedTopicRegex = readNullable(in);
-                m.serverAssignor = readNullable(in);
-                m.memberEpoch = in.readInt();
-                m.previousMemberEpoch = in.readInt();
-                m.assigned = readPartitions(in);
-                g.members.put(m.memberId, m);
-            }
-            return g;
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("Corrupt consumer group state", e);
-        }
-    }
-
-    private static void writeUuid(java.io.DataOutputStream out, Uuid id) throws java.io.IOException {
-        out.writeLong(id.getMostSignificantBits());
-        out.writeLong(id.getLeastSignificantBits());
-    }
-
-    private static Uuid readUuid(java.io.DataInputStream in) throws java.io.IOException {
-        return new Uuid(in.readLong(), in.readLong());
-    }
-
-    private static void writeNullable(java.io.DataOutputStream out, String s) throws java.io.IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            out.writeUTF(s);
-        }
-    }
-
-    private static String readNullable(java.io.DataInputStream in) throws java.io.IOException {
-        return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    private static void writePartitions(java.io.DataOutputStream out, Map<Uuid, Set<Integer>> partitions)
-            throws java.io.IOException {
-        var sorted = new java.util.TreeMap<>(partitions);
-        out.writeInt(sorted.size());
-        for (var e : sorted.entrySet()) {
-            writeUuid(out, e.getKey());
-            var parts = new TreeSet<>(e.getValue());
-            out.writeInt(parts.size());
-            for (int p : parts) {
-                out.writeInt(p);
-            }
-        }
-    }
-
-    private static Map<Uuid, Set<Integer>> readPartitions(java.io.DataInputStream in) throws java.io.IOException {
-        Map<Uuid, Set<Integer>> out = new HashMap<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            Uuid id = readUuid(in);
-            Set<Integer> parts = new HashSet<>();
-            for (int n = in.readInt(); n > 0; n--) {
-                parts.add(in.readInt());
-            }
-            out.put(id, parts);
-        }
-        return out;
     }
 
     private static Map<Uuid, Set<Integer>> copyMutable(Map<Uuid, Set<Integer>> m) {

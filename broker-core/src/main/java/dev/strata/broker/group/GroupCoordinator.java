@@ -2,7 +2,6 @@ package dev.strata.broker.group;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,19 +14,23 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.message.JoinGroupRequestData;
-import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.SyncGroupRequestData;
-import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and committed offsets, as Kafka's group
- * coordinator runs them. Each group is guarded by its own monitor; timers (session expiry, join deadlines) run on the
- * shared scheduler and take the same monitor. Nothing here blocks waiting for a client: joins and syncs that must
- * wait for other members return futures that complete when the group moves on.
+ * The classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) as Kafka's group coordinator runs it, and
+ * the checks on committed offsets that depend on a classic group's state (who may commit, what may be deleted, when
+ * an empty group's offsets expire); the offsets themselves are kept by {@link GroupOffsets}. It takes and returns
+ * Strata's own value types ({@link JoinRequest}, {@link SyncResult}, ...); the wire classes stay in the api package.
+ *
+ * <p>Each group is guarded by its own monitor; timers (session expiry, join deadlines) run on the shared scheduler
+ * and take the same monitor. Nothing here blocks waiting for a client: joins and syncs that must wait for other
+ * members return futures that complete when the group moves on.
+ *
+ * <p>Why it is ~850 lines: the join/sync state machine (rebalance, initial delay, static membership, session expiry)
+ * is one concept whose steps call each other under the group's monitor; split, its transitions would no longer be
+ * readable in one place.
  */
 public final class GroupCoordinator {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -43,20 +46,24 @@ public final class GroupCoordinator {
     private final GroupStore store;
     private final ScheduledExecutorService timer;
     private final Map<String, ClassicGroup> groups = new ConcurrentHashMap<>();
-    private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new ConcurrentHashMap<>();
+    private final GroupOffsets offsets;
 
     public GroupCoordinator(Settings settings, GroupStore store, ScheduledExecutorService timer) {
         this.settings = settings;
         this.store = store;
         this.timer = timer;
+        this.offsets = new GroupOffsets(store);
+    }
+
+    /** The committed offsets of every group. */
+    GroupOffsets offsets() {
+        return offsets;
     }
 
     // ---------------------------------------------------------------- JoinGroup
 
-    public CompletableFuture<JoinGroupResponseData> join(
-            JoinGroupRequestData req, short version, String clientId, String clientHost) {
-        Map<String, byte[]> protocols = new LinkedHashMap<>();
-        req.protocols().forEach(p -> protocols.put(p.name(), p.metadata()));
+    public CompletableFuture<JoinResult> join(JoinRequest req) {
+        Map<String, byte[]> protocols = req.protocols();
         if (req.sessionTimeoutMs() < settings.minSessionTimeoutMs()
                 || req.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
             return joinError(req.memberId(), Errors.INVALID_SESSION_TIMEOUT);
@@ -78,29 +85,24 @@ public final class GroupCoordinator {
                 return joinError(req.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL);
             }
             if (unknownMember) {
-                return joinNewMember(group, req, version, clientId, clientHost, protocols);
+                return joinNewMember(group, req, protocols);
             }
-            return joinKnownMember(group, req, clientId, clientHost, protocols);
+            return joinKnownMember(group, req, protocols);
         }
     }
 
-    private CompletableFuture<JoinGroupResponseData> joinNewMember(
-            ClassicGroup group,
-            JoinGroupRequestData req,
-            short version,
-            String clientId,
-            String clientHost,
-            Map<String, byte[]> protocols) {
-        String newId = clientId + "-" + UUID.randomUUID();
+    private CompletableFuture<JoinResult> joinNewMember(
+            ClassicGroup group, JoinRequest req, Map<String, byte[]> protocols) {
+        String newId = req.clientId() + "-" + UUID.randomUUID();
         String instanceId = req.groupInstanceId();
         String existingStatic = group.staticMemberId(instanceId);
         if (existingStatic != null) {
-            return rejoinStaticMember(group, req, version, existingStatic, newId, protocols);
+            return rejoinStaticMember(group, req, existingStatic, newId, protocols);
         }
         if (group.members().size() + group.pendingMembers.size() >= settings.maxSize()) {
             return joinError("", Errors.GROUP_MAX_SIZE_REACHED);
         }
-        if (instanceId == null && version >= 4) {
+        if (instanceId == null && req.requireKnownMemberId()) {
             // KIP-394: hand out the id first, so a client that never comes back leaves no member behind.
             group.pendingMembers.add(newId);
             timer.schedule(() -> expirePending(group, newId), req.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
@@ -109,8 +111,8 @@ public final class GroupCoordinator {
         GroupMember member = new GroupMember(
                 newId,
                 instanceId,
-                clientId,
-                clientHost,
+                req.clientId(),
+                req.clientHost(),
                 req.rebalanceTimeoutMs(),
                 req.sessionTimeoutMs(),
                 req.protocolType(),
@@ -118,19 +120,15 @@ public final class GroupCoordinator {
         return addMemberAndRebalance(group, member);
     }
 
-    private CompletableFuture<JoinGroupResponseData> joinKnownMember(
-            ClassicGroup group,
-            JoinGroupRequestData req,
-            String clientId,
-            String clientHost,
-            Map<String, byte[]> protocols) {
+    private CompletableFuture<JoinResult> joinKnownMember(
+            ClassicGroup group, JoinRequest req, Map<String, byte[]> protocols) {
         String memberId = req.memberId();
         if (group.pendingMembers.remove(memberId)) {
             GroupMember member = new GroupMember(
                     memberId,
                     req.groupInstanceId(),
-                    clientId,
-                    clientHost,
+                    req.clientId(),
+                    req.clientHost(),
                     req.rebalanceTimeoutMs(),
                     req.sessionTimeoutMs(),
                     req.protocolType(),
@@ -154,7 +152,7 @@ public final class GroupCoordinator {
             case COMPLETING_REBALANCE -> {
                 if (sameProtocols) {
                     // A retried join: the member missed the response; send it again.
-                    return CompletableFuture.completedFuture(joinResponse(group, member));
+                    return CompletableFuture.completedFuture(joinResponse(group, member, false, false));
                 }
                 prepareRebalance(group, "member " + memberId + " changed its protocols");
                 return awaitJoin(group, member);
@@ -166,7 +164,7 @@ public final class GroupCoordinator {
                             "member " + memberId + " rejoined" + (sameProtocols ? " as leader" : " with new metadata"));
                     return awaitJoin(group, member);
                 }
-                return CompletableFuture.completedFuture(joinResponse(group, member));
+                return CompletableFuture.completedFuture(joinResponse(group, member, false, false));
             }
             default -> {
                 return joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
@@ -174,20 +172,15 @@ public final class GroupCoordinator {
         }
     }
 
-    private CompletableFuture<JoinGroupResponseData> rejoinStaticMember(
-            ClassicGroup group,
-            JoinGroupRequestData req,
-            short version,
-            String oldId,
-            String newId,
-            Map<String, byte[]> protocols) {
+    private CompletableFuture<JoinResult> rejoinStaticMember(
+            ClassicGroup group, JoinRequest req, String oldId, String newId, Map<String, byte[]> protocols) {
         GroupMember member = group.member(oldId);
         if (member.awaitingJoin != null) {
-            member.awaitingJoin.complete(errorJoin(oldId, Errors.FENCED_INSTANCE_ID));
+            member.awaitingJoin.complete(JoinResult.error(oldId, Errors.FENCED_INSTANCE_ID));
             member.awaitingJoin = null;
         }
         if (member.awaitingSync != null) {
-            member.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.FENCED_INSTANCE_ID.code()));
+            member.awaitingSync.complete(SyncResult.error(Errors.FENCED_INSTANCE_ID));
             member.awaitingSync = null;
         }
         group.replaceStaticMember(req.groupInstanceId(), oldId, newId);
@@ -202,15 +195,7 @@ public final class GroupCoordinator {
             // KIP-345: the restarted member gets its old assignment back with no rebalance.
             scheduleSessionExpiry(group, member);
             persist(group);
-            JoinGroupResponseData r = joinResponse(group, member);
-            if (group.isLeader(newId)) {
-                // The leader must not recompute the assignment: tell it so (KIP-814, JoinGroup v9+). An older leader
-                // gets the members and may send an assignment, which a Stable group does not apply.
-                if (version >= 9) {
-                    r.setSkipAssignment(true);
-                }
-                addLeaderMembers(group, r);
-            }
+            JoinResult r = joinResponse(group, member, true, req.skipAssignmentSupported());
             return CompletableFuture.completedFuture(r);
         }
         if (group.is(GroupState.PREPARING_REBALANCE) || group.is(GroupState.COMPLETING_REBALANCE) || !sameProtocols) {
@@ -223,9 +208,9 @@ public final class GroupCoordinator {
         return awaitJoin(group, member);
     }
 
-    private CompletableFuture<JoinGroupResponseData> addMemberAndRebalance(ClassicGroup group, GroupMember member) {
+    private CompletableFuture<JoinResult> addMemberAndRebalance(ClassicGroup group, GroupMember member) {
         group.add(member);
-        CompletableFuture<JoinGroupResponseData> f = awaitJoin(group, member);
+        CompletableFuture<JoinResult> f = awaitJoin(group, member);
         if (group.is(GroupState.PREPARING_REBALANCE)) {
             extendInitialDelay(group);
             maybeCompleteJoin(group);
@@ -235,12 +220,12 @@ public final class GroupCoordinator {
         return f;
     }
 
-    private CompletableFuture<JoinGroupResponseData> awaitJoin(ClassicGroup group, GroupMember member) {
+    private CompletableFuture<JoinResult> awaitJoin(ClassicGroup group, GroupMember member) {
         if (member.awaitingJoin != null) {
-            member.awaitingJoin.complete(errorJoin(member.memberId(), Errors.REBALANCE_IN_PROGRESS));
+            member.awaitingJoin.complete(JoinResult.error(member.memberId(), Errors.REBALANCE_IN_PROGRESS));
         }
         cancelSessionExpiry(member);
-        CompletableFuture<JoinGroupResponseData> f = new CompletableFuture<>();
+        CompletableFuture<JoinResult> f = new CompletableFuture<>();
         member.awaitingJoin = f;
         maybeCompleteJoin(group);
         return f;
@@ -250,8 +235,7 @@ public final class GroupCoordinator {
         if (group.is(GroupState.COMPLETING_REBALANCE)) {
             for (GroupMember m : group.members().values()) {
                 if (m.awaitingSync != null) {
-                    m.awaitingSync.complete(
-                            new SyncGroupResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code()));
+                    m.awaitingSync.complete(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
                     m.awaitingSync = null;
                 }
             }
@@ -334,11 +318,8 @@ public final class GroupCoordinator {
                 group.protocolName(),
                 group.leaderId());
         for (GroupMember m : group.members().values()) {
-            JoinGroupResponseData r = joinResponse(group, m);
-            if (group.isLeader(m.memberId())) {
-                addLeaderMembers(group, r);
-            }
-            CompletableFuture<JoinGroupResponseData> f = m.awaitingJoin;
+            JoinResult r = joinResponse(group, m, true, false);
+            CompletableFuture<JoinResult> f = m.awaitingJoin;
             m.awaitingJoin = null;
             scheduleSessionExpiry(group, m);
             if (f != null) {
@@ -347,36 +328,37 @@ public final class GroupCoordinator {
         }
     }
 
-    private static JoinGroupResponseData joinResponse(ClassicGroup group, GroupMember m) {
-        return new JoinGroupResponseData()
-                .setGenerationId(group.generationId())
-                .setProtocolType(group.protocolType())
-                .setProtocolName(group.protocolName())
-                .setLeader(group.leaderId())
-                .setMemberId(m.memberId());
-    }
-
-    private static void addLeaderMembers(ClassicGroup group, JoinGroupResponseData r) {
-        for (GroupMember member : group.members().values()) {
-            r.members()
-                    .add(new JoinGroupResponseData.JoinGroupResponseMember()
-                            .setMemberId(member.memberId())
-                            .setGroupInstanceId(member.groupInstanceId())
-                            .setMetadata(member.metadata(group.protocolName())));
+    /**
+     * The join answer for {@code m} in the group's current generation.
+     *
+     * @param withMembers give the leader every member's metadata (not on a retried join, which only repeats the answer)
+     * @param skipAssignment a static leader rejoining a Stable group must not recompute the assignment: tell it so
+     *     (KIP-814, JoinGroup v9+). An older leader gets the members and may send an assignment, which a Stable group
+     *     does not apply.
+     */
+    private static JoinResult joinResponse(
+            ClassicGroup group, GroupMember m, boolean withMembers, boolean skipAssignment) {
+        boolean leader = withMembers && group.isLeader(m.memberId());
+        List<JoinResult.Member> members = new ArrayList<>();
+        if (leader) {
+            for (GroupMember member : group.members().values()) {
+                members.add(new JoinResult.Member(
+                        member.memberId(), member.groupInstanceId(), member.metadata(group.protocolName())));
+            }
         }
+        return new JoinResult(
+                Errors.NONE,
+                m.memberId(),
+                group.generationId(),
+                group.protocolType(),
+                group.protocolName(),
+                group.leaderId(),
+                leader && skipAssignment,
+                members);
     }
 
-    private static CompletableFuture<JoinGroupResponseData> joinError(String memberId, Errors error) {
-        return CompletableFuture.completedFuture(errorJoin(memberId, error));
-    }
-
-    private static JoinGroupResponseData errorJoin(String memberId, Errors error) {
-        return new JoinGroupResponseData()
-                .setErrorCode(error.code())
-                .setMemberId(memberId)
-                .setGenerationId(-1)
-                .setProtocolName(null)
-                .setLeader("");
+    private static CompletableFuture<JoinResult> joinError(String memberId, Errors error) {
+        return CompletableFuture.completedFuture(JoinResult.error(memberId, error));
     }
 
     private void expirePending(ClassicGroup group, String memberId) {
@@ -389,7 +371,7 @@ public final class GroupCoordinator {
 
     // ---------------------------------------------------------------- SyncGroup
 
-    public CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData req) {
+    public CompletableFuture<SyncResult> sync(SyncRequest req) {
         ClassicGroup group = groups.get(req.groupId());
         if (group == null) {
             return syncError(Errors.UNKNOWN_MEMBER_ID);
@@ -419,12 +401,11 @@ public final class GroupCoordinator {
                     return CompletableFuture.completedFuture(syncResponse(group, member));
                 }
                 case COMPLETING_REBALANCE -> {
-                    CompletableFuture<SyncGroupResponseData> f = new CompletableFuture<>();
+                    CompletableFuture<SyncResult> f = new CompletableFuture<>();
                     member.awaitingSync = f;
                     scheduleSessionExpiry(group, member);
                     if (group.isLeader(member.memberId())) {
-                        Map<String, byte[]> assignments = new HashMap<>();
-                        req.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+                        Map<String, byte[]> assignments = req.assignments();
                         for (GroupMember m : group.members().values()) {
                             m.assignment(assignments.get(m.memberId()));
                         }
@@ -454,16 +435,12 @@ public final class GroupCoordinator {
         }
     }
 
-    private static SyncGroupResponseData syncResponse(ClassicGroup group, GroupMember m) {
-        return new SyncGroupResponseData()
-                .setProtocolType(group.protocolType())
-                .setProtocolName(group.protocolName())
-                .setAssignment(m.assignment());
+    private static SyncResult syncResponse(ClassicGroup group, GroupMember m) {
+        return new SyncResult(Errors.NONE, group.protocolType(), group.protocolName(), m.assignment());
     }
 
-    private static CompletableFuture<SyncGroupResponseData> syncError(Errors error) {
-        return CompletableFuture.completedFuture(
-                new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]));
+    private static CompletableFuture<SyncResult> syncError(Errors error) {
+        return CompletableFuture.completedFuture(SyncResult.error(error));
     }
 
     // ---------------------------------------------------------------- Heartbeat and LeaveGroup
@@ -546,10 +523,10 @@ public final class GroupCoordinator {
     private void removeMember(ClassicGroup group, GroupMember m) {
         cancelSessionExpiry(m);
         if (m.awaitingJoin != null) {
-            m.awaitingJoin.complete(errorJoin(m.memberId(), Errors.UNKNOWN_MEMBER_ID));
+            m.awaitingJoin.complete(JoinResult.error(m.memberId(), Errors.UNKNOWN_MEMBER_ID));
         }
         if (m.awaitingSync != null) {
-            m.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
+            m.awaitingSync.complete(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
         }
         group.remove(m.memberId());
     }
@@ -624,7 +601,7 @@ public final class GroupCoordinator {
                 return Errors.COORDINATOR_NOT_AVAILABLE;
             }
             if (generationId < 0 && group.is(GroupState.EMPTY)) {
-                return writeOffsets(groupId, commits);
+                return offsets.commit(groupId, commits);
             }
             Errors fenced = checkStatic(group, memberId, instanceId);
             if (fenced != null) {
@@ -641,40 +618,8 @@ public final class GroupCoordinator {
                 return Errors.REBALANCE_IN_PROGRESS;
             }
             scheduleSessionExpiry(group, member);
-            return writeOffsets(groupId, commits);
+            return offsets.commit(groupId, commits);
         }
-    }
-
-    /** Stores offsets whose committer was checked elsewhere (members of a KIP-848 consumer group). */
-    public Errors commitCheckedOffsets(String groupId, Map<TopicPartition, CommittedOffset> commits) {
-        return writeOffsets(groupId, commits);
-    }
-
-    private Errors writeOffsets(String groupId, Map<TopicPartition, CommittedOffset> commits) {
-        try {
-            store.storeOffsets(groupId, commits);
-        } catch (ApiException e) {
-            log.warn("Cannot store offsets of group {}: {}", groupId, e.toString());
-            return Errors.forException(e);
-        }
-        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(commits);
-        return Errors.NONE;
-    }
-
-    /** Committed offsets of a group: all of them ({@code partitions} null) or those asked for. */
-    public Map<TopicPartition, CommittedOffset> committed(String groupId, Collection<TopicPartition> partitions) {
-        Map<TopicPartition, CommittedOffset> all = offsets.getOrDefault(groupId, Map.of());
-        if (partitions == null) {
-            return Map.copyOf(all);
-        }
-        Map<TopicPartition, CommittedOffset> out = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            CommittedOffset c = all.get(tp);
-            if (c != null) {
-                out.put(tp, c);
-            }
-        }
-        return out;
     }
 
     /** Deletes committed offsets of partitions the group is not consuming (OffsetDelete). */
@@ -684,7 +629,7 @@ public final class GroupCoordinator {
             java.util.function.Function<byte[], Set<String>> subscribedTopics) {
         ClassicGroup group = groups.get(groupId);
         Map<TopicPartition, Errors> out = new LinkedHashMap<>();
-        if (group == null && !offsets.containsKey(groupId)) {
+        if (group == null && !offsets.hasOffsets(groupId)) {
             throw Errors.GROUP_ID_NOT_FOUND.exception();
         }
         Set<String> subscribed = Set.of();
@@ -717,11 +662,7 @@ public final class GroupCoordinator {
             }
         }
         if (!deletable.isEmpty()) {
-            store.deleteOffsets(groupId, deletable);
-            Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
-            if (all != null) {
-                deletable.forEach(all::remove);
-            }
+            offsets.delete(groupId, deletable);
         }
         return out;
     }
@@ -732,30 +673,18 @@ public final class GroupCoordinator {
      * is forgotten.
      */
     public void expireOffsets(long nowMs, long retentionMs) {
-        for (String groupId : List.copyOf(offsets.keySet())) {
+        for (String groupId : offsets.groupIds()) {
             ClassicGroup group = groups.get(groupId);
-            Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
-            if (all == null) {
-                continue;
-            }
-            List<TopicPartition> expired = new ArrayList<>();
+            List<TopicPartition> expired;
             if (group != null) {
                 synchronized (group) {
                     if (!group.is(GroupState.EMPTY) || group.stateTimestampMs + retentionMs > nowMs) {
                         continue;
                     }
-                    all.forEach((tp, o) -> {
-                        if (o.commitTimestampMs() + retentionMs <= nowMs) {
-                            expired.add(tp);
-                        }
-                    });
+                    expired = offsets.expired(groupId, nowMs, retentionMs);
                 }
             } else {
-                all.forEach((tp, o) -> {
-                    if (o.commitTimestampMs() + retentionMs <= nowMs) {
-                        expired.add(tp);
-                    }
-                });
+                expired = offsets.expired(groupId, nowMs, retentionMs);
             }
             if (expired.isEmpty()) {
                 continue;
@@ -766,9 +695,9 @@ public final class GroupCoordinator {
                 log.warn("Cannot expire offsets of group {}: {}", groupId, e.toString());
                 continue;
             }
-            forgetOffsets(groupId, expired);
+            offsets.forget(groupId, expired);
             log.info("Expired {} committed offset(s) of group {}", expired.size(), groupId);
-            if (group != null && !offsets.containsKey(groupId)) {
+            if (group != null && !offsets.hasOffsets(groupId)) {
                 synchronized (group) {
                     if (group.is(GroupState.EMPTY)) {
                         group.transitionTo(GroupState.DEAD);
@@ -798,7 +727,7 @@ public final class GroupCoordinator {
     public List<GroupSummary> listGroups() {
         List<GroupSummary> out = new ArrayList<>();
         Set<String> ids = new java.util.TreeSet<>(groups.keySet());
-        ids.addAll(offsets.keySet());
+        ids.addAll(offsets.groupIds());
         for (String id : ids) {
             describe(id)
                     .filter(g -> !g.state().equals(GroupState.DEAD.kafkaName()))
@@ -810,7 +739,7 @@ public final class GroupCoordinator {
     public Optional<GroupSummary> describe(String groupId) {
         ClassicGroup group = groups.get(groupId);
         if (group == null) {
-            return offsets.containsKey(groupId)
+            return offsets.hasOffsets(groupId)
                     ? Optional.of(new GroupSummary(groupId, GroupState.EMPTY.kafkaName(), "", "", List.of()))
                     : Optional.empty();
         }
@@ -838,7 +767,7 @@ public final class GroupCoordinator {
     /** Deletes an empty group and its offsets. */
     public Errors deleteGroup(String groupId) {
         ClassicGroup group = groups.get(groupId);
-        if (group == null && !offsets.containsKey(groupId)) {
+        if (group == null && !offsets.hasOffsets(groupId)) {
             return Errors.GROUP_ID_NOT_FOUND;
         }
         if (group != null) {
@@ -853,11 +782,8 @@ public final class GroupCoordinator {
             }
             groups.remove(groupId, group);
         }
-        Map<TopicPartition, CommittedOffset> removed = offsets.remove(groupId);
         try {
-            if (removed != null && !removed.isEmpty()) {
-                store.deleteOffsets(groupId, removed.keySet());
-            }
+            offsets.deleteAll(groupId);
             store.deleteGroup(groupId);
         } catch (ApiException e) {
             return Errors.forException(e);
@@ -919,20 +845,6 @@ public final class GroupCoordinator {
             }
         }
         groups.put(snapshot.groupId(), group);
-    }
-
-    public void restoreOffsets(String groupId, Map<TopicPartition, CommittedOffset> committed) {
-        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(committed);
-    }
-
-    public void forgetOffsets(String groupId, Collection<TopicPartition> partitions) {
-        Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
-        if (all != null) {
-            partitions.forEach(all::remove);
-            if (all.isEmpty()) {
-                offsets.remove(groupId);
-            }
-        }
     }
 
     public void forgetGroup(String groupId) {

@@ -4,8 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.SyncGroupResponseData;
 
 /** One member of a classic group: its protocols, its assignment, and the join or sync it is waiting on. */
 final class GroupMember {
@@ -20,8 +18,8 @@ final class GroupMember {
     private Map<String, byte[]> protocols;
 
     private byte[] assignment = new byte[0];
-    CompletableFuture<JoinGroupResponseData> awaitingJoin;
-    CompletableFuture<SyncGroupResponseData> awaitingSync;
+    CompletableFuture<JoinResult> awaitingJoin;
+    CompletableFuture<SyncResult> awaitingSync;
     ScheduledFuture<?> sessionExpiry;
 
     GroupMember(

@@ -210,7 +210,7 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
                 }
             });
             if (!live.isEmpty()) {
-                coordinator.restoreOffsets(group, live);
+                coordinator.offsets().restore(group, live);
             }
         });
         log.info(

@@ -16,7 +16,7 @@ import org.apache.kafka.common.TopicPartition;
  *          version 0 or 1 (offset commit): string group, string topic, int32 partition
  *          version 2 (group metadata):     string group
  *          version 1000 (Strata: a KIP-848 consumer group's state): string group; the value is that state as
- *          {@code ConsumerGroupCoordinator} encodes it
+ *          {@link ConsumerGroupStateCodec} encodes it
  * value := (null: a tombstone, the key's offset or group is deleted)
  *          offset commit v3:   int16 3, int64 offset, int32 leaderEpoch, string metadata, int64 commitTimestamp
  *          group metadata v3:  int16 3, string protocolType, int32 generation, string protocol (nullable),

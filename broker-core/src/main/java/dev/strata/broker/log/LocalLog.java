@@ -2,7 +2,6 @@ package dev.strata.broker.log;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +20,6 @@ import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -34,13 +31,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One partition's log on local disk: the segments in the partition directory {@code <topic>-<partition>}, with the
- * partition's leader-epoch cache, producer state and {@code partition.metadata}.
+ * partition's leader-epoch cache, producer state and {@code partition.metadata}. It plays the role of Kafka's
+ * {@code UnifiedLog} (Kafka's own {@code LocalLog} is only the segment part of it): the one object the partition,
+ * the fetch and produce paths, the cleaner and tiering hold for a partition's log. Its own jobs are append, read, roll,
+ * truncate, flush and the segment deletions that retention, DeleteRecords and the cleaner's swap ask for; opening and
+ * recovery are {@link LogLoader}'s, the retention rules {@link LogRetention}'s, and what the remote tier holds is kept
+ * by {@link RemoteOffsets}.
  *
- * <p>Appends, rolls, truncation and retention take {@link #lock}. Readers never do: they see segments through a
- * concurrent map and the end of the log through the volatile {@link #end}, which an append publishes only after its
- * bytes are in the file, so a read never returns a batch whose offsets are not yet part of the log. A segment removed
- * by retention is renamed at once and deleted {@code file.delete.delay.ms} later, giving in-flight reads of it time
- * to finish.
+ * <p>Threads and locks:
+ *
+ * <ul>
+ *   <li>{@link #lock} guards every change: appends, rolls, truncation, segment deletion (retention, DeleteRecords,
+ *       remote retention, turning tiering off), the cleaner's swap, the high watermark, the remote offsets and close.
+ *       {@link LogRetention} and {@link RemoteOffsets} run only under it.
+ *   <li>Readers never take it: they see segments through a concurrent map and the end of the log through the volatile
+ *       {@link #end}, which an append publishes only after its bytes are in the file, so a read never returns a batch
+ *       whose offsets are not yet part of the log. A segment removed by retention is renamed at once and deleted
+ *       {@code file.delete.delay.ms} later, giving in-flight reads of it time to finish.
+ *   <li>Flushes run without the lock (a roll hands its flush to the scheduler); the recovery point they advance is
+ *       updated under the log's monitor ({@code synchronized (this)}).
+ *   <li>{@link #producerSnapshotAt}, called by tiering, rebuilds a missing producer snapshot under its own
+ *       {@link #snapshotRebuildLock}, reading segment files without the log's lock.
+ * </ul>
+ *
+ * <p>Why it is still ~900 lines: what remains reads or changes the segment map, the end offset and the log start
+ * offset under the rules above; split further, those rules would be spread over several classes.
  */
 public final class LocalLog {
 
@@ -68,8 +83,7 @@ public final class LocalLog {
     private volatile LogConfig config;
     private volatile EndOffset end;
     private volatile long logStartOffset;
-    /** The highest offset the remote tier holds durably (tiered logs only), or -1. */
-    private volatile long highestRemoteOffset = -1L;
+    private final RemoteOffsets remote = new RemoteOffsets();
 
     private volatile long highWatermark;
     private volatile long recoveryPoint;
@@ -117,7 +131,8 @@ public final class LocalLog {
     }
 
     /**
-     * Opens (creating if needed) the log in {@code dir}, recovering it if the broker did not shut down cleanly.
+     * Opens (creating if needed) the log in {@code dir}, recovering it if the broker did not shut down cleanly; the
+     * loading and recovery are {@link LogLoader}'s.
      *
      * @param recoveryPoint the offset below which the log was flushed; recovery starts at the segment holding it
      * @param logStartOffset the log start offset checkpointed before the restart; the first segment's base offset
@@ -137,252 +152,26 @@ public final class LocalLog {
             boolean hadCleanShutdown,
             ScheduledExecutorService scheduler)
             throws IOException {
-        Files.createDirectories(dir);
-        Optional<Uuid> storedId = PartitionMetadataFile.read(dir);
-        if (storedId.isPresent() && !storedId.get().equals(topicId)) {
-            throw new InconsistentTopicIdException("Directory " + dir + " holds topic id " + storedId.get()
-                    + " but the partition's topic id is " + topicId);
+        LogLoader.LoadedLog loaded =
+                LogLoader.load(dir, tp, topicId, config, time, recoveryPoint, logStartOffset, hadCleanShutdown);
+        LocalLog log = new LocalLog(
+                dir,
+                tp,
+                topicId,
+                config,
+                time,
+                scheduler,
+                loaded.leaderEpochCache(),
+                loaded.producerState(),
+                loaded.logStartOffset(),
+                loaded.recoveryPoint());
+        for (LogSegment segment : loaded.segments()) {
+            log.segments.put(segment.baseOffset(), segment);
         }
-        if (storedId.isEmpty()) {
-            PartitionMetadataFile.write(dir, topicId);
-        }
-        TreeSet<Long> baseOffsets = removeStrayFilesAndListSegments(dir);
-        LeaderEpochCache epochs = LeaderEpochCache.load(dir);
-        long startMs = time.milliseconds();
-        List<LogSegment> loaded = new ArrayList<>();
-        try {
-            RecoveryStats stats = new RecoveryStats();
-            for (long baseOffset : baseOffsets) {
-                loaded.add(loadSegment(dir, baseOffset, config, time, stats));
-            }
-            if (!hadCleanShutdown) {
-                recoverFrom(loaded, recoveryPoint, epochs, stats);
-            }
-            if (loaded.isEmpty()) {
-                loaded.add(LogSegment.open(dir, Math.max(0, logStartOffset), config, time));
-            }
-            LogSegment active = loaded.get(loaded.size() - 1);
-            active.offsetIndex().resizeTo(config.maxIndexSize());
-            active.timeIndex().resizeTo(config.maxIndexSize());
-            long logEndOffset = active.readNextOffset();
-            long startOffset = config.remoteStorageEnable()
-                    ? Math.min(Math.max(0L, logStartOffset), logEndOffset)
-                    : Math.min(Math.max(logStartOffset, loaded.get(0).baseOffset()), logEndOffset);
-            epochs.truncateFromEnd(logEndOffset);
-            epochs.truncateFromStart(startOffset);
-
-            ProducerStateManager producers = ProducerStateManager.load(dir, startOffset, logEndOffset);
-            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset(), Long.MAX_VALUE);
-            if (replayed > 0) {
-                producers.takeSnapshot(logEndOffset);
-            }
-
-            LocalLog log = new LocalLog(
-                    dir,
-                    tp,
-                    topicId,
-                    config,
-                    time,
-                    scheduler,
-                    epochs,
-                    producers,
-                    startOffset,
-                    hadCleanShutdown ? Math.min(recoveryPoint, logEndOffset) : logEndOffset);
-            if (hadCleanShutdown) {
-                log.recoveryPoint = logEndOffset;
-            }
-            for (LogSegment segment : loaded) {
-                log.segments.put(segment.baseOffset(), segment);
-            }
-            log.end = new EndOffset(logEndOffset, active.baseOffset(), active.size());
-            log.highWatermark = logEndOffset;
-            LOG.info(
-                    "Loaded log {} in {}: {} segments, log start offset {}, log end offset {}, {} segments recovered, "
-                            + "{} bytes truncated, {} indexes rebuilt, {} producer batches replayed, in {} ms",
-                    tp,
-                    dir,
-                    loaded.size(),
-                    startOffset,
-                    logEndOffset,
-                    stats.segmentsRecovered,
-                    stats.bytesTruncated,
-                    stats.indexesRebuilt,
-                    replayed,
-                    time.milliseconds() - startMs);
-            return log;
-        } catch (IOException | RuntimeException e) {
-            for (LogSegment segment : loaded) {
-                Utils.closeQuietly(segment, "segment " + segment.baseOffset());
-            }
-            throw e;
-        }
-    }
-
-    private static final class RecoveryStats {
-        int segmentsRecovered;
-        long bytesTruncated;
-        int indexesRebuilt;
-    }
-
-    /**
-     * Deletes what an interrupted delete, compaction or checkpoint left, completes an interrupted compaction swap, and
-     * returns the segments' base offsets.
-     */
-    private static TreeSet<Long> removeStrayFilesAndListSegments(Path dir) throws IOException {
-        TreeSet<Long> logs = new TreeSet<>();
-        List<Path> indexes = new ArrayList<>();
-        List<Long> swaps = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(LogSegment.LOG_SUFFIX + SWAP_SUFFIX)) {
-                    swaps.add(LogSegment.offsetFromFileName(name));
-                } else if (name.endsWith(LogSegment.DELETED_SUFFIX)
-                        || name.endsWith(CLEANED_SUFFIX)
-                        || name.endsWith(SWAP_SUFFIX)
-                        || name.endsWith(TMP_SUFFIX)) {
-                    LOG.info("Deleting stray file {}", file);
-                    Files.deleteIfExists(file);
-                } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
-                    logs.add(LogSegment.offsetFromFileName(name));
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
-                    indexes.add(file);
-                }
-            }
-        }
-        for (long swap : swaps) {
-            completeSwap(dir, swap, logs);
-        }
-        for (Path index : indexes) {
-            if (!logs.contains(LogSegment.offsetFromFileName(index.getFileName().toString()))) {
-                LOG.info("Deleting index {} that has no log file", index);
-                Files.deleteIfExists(index);
-            }
-        }
-        return logs;
-    }
-
-    /**
-     * Finishes a compaction that crashed after renaming its cleaned segment to {@code .swap}: that rename decided the
-     * swap, so the segments the cleaned one replaces (those whose base offset lies in the offsets it covers) are
-     * deleted and the swap file becomes the segment's log. Its indexes were deleted with the other stray files and are
-     * rebuilt when the segment is loaded.
-     */
-    private static void completeSwap(Path dir, long baseOffset, TreeSet<Long> logs) throws IOException {
-        Path swapFile = dir.resolve(LogSegment.filenamePrefix(baseOffset) + LogSegment.LOG_SUFFIX + SWAP_SUFFIX);
-        long nextOffset = baseOffset + 1;
-        try (FileRecords swapped = FileRecords.open(swapFile.toFile(), false)) {
-            for (FileChannelRecordBatch batch : swapped.batches()) {
-                nextOffset = Math.max(nextOffset, batch.nextOffset());
-            }
-        }
-        for (long replaced : List.copyOf(logs.subSet(baseOffset, true, nextOffset, false))) {
-            LOG.info("Deleting segment {} of {}, replaced by the compacted segment {}", replaced, dir, baseOffset);
-            Files.deleteIfExists(LogSegment.logFile(dir, replaced));
-            Files.deleteIfExists(LogSegment.indexFile(dir, replaced));
-            Files.deleteIfExists(LogSegment.timeIndexFile(dir, replaced));
-            logs.remove(replaced);
-        }
-        Files.deleteIfExists(LogSegment.indexFile(dir, baseOffset));
-        Files.deleteIfExists(LogSegment.timeIndexFile(dir, baseOffset));
-        Utils.atomicMoveWithFallback(swapFile, LogSegment.logFile(dir, baseOffset));
-        logs.add(baseOffset);
-        LOG.info("Completed the interrupted compaction swap of segment {} in {}", baseOffset, dir);
-    }
-
-    private static LogSegment loadSegment(Path dir, long baseOffset, LogConfig config, Time time, RecoveryStats stats)
-            throws IOException {
-        boolean indexesExisted = Files.exists(LogSegment.indexFile(dir, baseOffset))
-                && Files.exists(LogSegment.timeIndexFile(dir, baseOffset));
-        LogSegment segment = LogSegment.open(dir, baseOffset, config, time);
-        String problem = null;
-        if (!indexesExisted) {
-            problem = "an index file is missing";
-        } else {
-            try {
-                segment.sanityCheck();
-            } catch (CorruptIndexException e) {
-                problem = e.getMessage();
-            }
-        }
-        if (problem != null) {
-            LOG.info("Rebuilding the indexes of segment {} in {}: {}", baseOffset, dir, problem);
-            stats.bytesTruncated += segment.recover();
-            stats.indexesRebuilt++;
-        }
-        return segment;
-    }
-
-    /**
-     * Recovers every segment from the one holding {@code recoveryPoint}; a segment truncated by recovery ends the log,
-     * so the segments after it are deleted.
-     */
-    private static void recoverFrom(
-            List<LogSegment> loaded, long recoveryPoint, LeaderEpochCache epochs, RecoveryStats stats)
-            throws IOException {
-        int first = 0;
-        for (int i = 0; i < loaded.size(); i++) {
-            if (loaded.get(i).baseOffset() <= recoveryPoint) {
-                first = i;
-            }
-        }
-        for (int i = first; i < loaded.size(); i++) {
-            LogSegment segment = loaded.get(i);
-            int truncated = segment.recover(batch -> {
-                if (batch.partitionLeaderEpoch() >= 0
-                        && batch.partitionLeaderEpoch() > epochs.latestEpoch().orElse(-1)) {
-                    epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-                }
-            });
-            segment.flush();
-            stats.segmentsRecovered++;
-            stats.bytesTruncated += truncated;
-            LOG.info(
-                    "Recovered segment {} of {}: {} bytes truncated",
-                    segment.baseOffset(),
-                    segment.log().file().getParent(),
-                    truncated);
-            if (truncated > 0) {
-                while (loaded.size() > i + 1) {
-                    LogSegment unreachable = loaded.remove(loaded.size() - 1);
-                    LOG.info(
-                            "Deleting segment {} after the truncated segment {}",
-                            unreachable.baseOffset(),
-                            segment.baseOffset());
-                    unreachable.deleteIfExists();
-                }
-            }
-        }
-    }
-
-    /** Replays the producer batches of {@code loaded} in {@code [fromOffset, toOffset)} into {@code producers}. */
-    private static int replayProducerState(
-            List<LogSegment> loaded, ProducerStateManager producers, long fromOffset, long toOffset) {
-        int replayed = 0;
-        for (LogSegment segment : loaded) {
-            if (segment.baseOffset() >= toOffset) {
-                break;
-            }
-            int position = segment.offsetIndex().lookup(fromOffset).position();
-            if (segment.readNextOffset() <= fromOffset) {
-                continue;
-            }
-            for (FileChannelRecordBatch batch : segment.log().batchesFrom(position)) {
-                if (batch.baseOffset() >= toOffset) {
-                    break;
-                }
-                if (batch.lastOffset() >= fromOffset && batch.hasProducerId()) {
-                    producers.update(summaryOf(batch));
-                    replayed++;
-                }
-            }
-        }
-        return replayed;
-    }
-
-    // TODO(validate): use the validate branch's factory if its BatchSummary offers one under another name
-    private static BatchSummary summaryOf(RecordBatch batch) {
-        return BatchSummary.of(batch);
+        LogSegment active = log.activeSegment();
+        log.end = new EndOffset(loaded.logEndOffset(), active.baseOffset(), active.size());
+        log.highWatermark = loaded.logEndOffset();
+        return log;
     }
 
     public TopicPartition topicPartition() {
@@ -433,7 +222,7 @@ public final class LocalLog {
             ProducerStateManager rebuilt =
                     ProducerStateManager.loadAt(dir, logStartOffset, offset, producerState.producerIdExpirationMs());
             long from = rebuilt.snapshotOffset();
-            int replayed = replayProducerState(segments(), rebuilt, from, offset);
+            int replayed = LogLoader.replayProducerState(segments(), rebuilt, from, offset);
             rebuilt.takeSnapshot(offset);
             LOG.info(
                     "Rebuilt the missing producer snapshot at offset {} of {} from offset {}: {} producer batches replayed",
@@ -472,7 +261,7 @@ public final class LocalLog {
 
     /** The highest offset the remote tier holds durably, or -1 when it holds none (or the log is not tiered). */
     public long highestRemoteOffset() {
-        return highestRemoteOffset;
+        return remote.highestRemoteOffset();
     }
 
     /**
@@ -482,10 +271,7 @@ public final class LocalLog {
     public void onHighestRemoteOffset(long offset) {
         lock.lock();
         try {
-            // a copy that ends after tiering was turned off: its remote data is being deleted, it allows nothing
-            if (config.remoteStorageEnable()) {
-                highestRemoteOffset = Math.max(highestRemoteOffset, offset);
-            }
+            remote.onHighestRemoteOffset(offset, config.remoteStorageEnable());
         } finally {
             lock.unlock();
         }
@@ -502,11 +288,8 @@ public final class LocalLog {
             if (closed) {
                 return;
             }
-            highestRemoteOffset = -1L;
-            long localStart = localLogStartOffset();
-            if (localStart > logStartOffset) {
-                raiseLogStartOffset(localStart, "turning remote storage off");
-            }
+            remote.onRemoteStorageDisabled(logStartOffset, localLogStartOffset())
+                    .ifPresent(start -> raiseLogStartOffset(start, "turning remote storage off"));
         } finally {
             lock.unlock();
         }
@@ -522,11 +305,8 @@ public final class LocalLog {
             if (closed) {
                 return;
             }
-            long newStart = Math.min(offset, highWatermark);
-            if (newStart <= logStartOffset) {
-                return;
-            }
-            raiseLogStartOffset(newStart, "remote retention");
+            RemoteOffsets.onRemoteLogStartOffset(offset, logStartOffset, highWatermark)
+                    .ifPresent(start -> raiseLogStartOffset(start, "remote retention"));
         } finally {
             lock.unlock();
         }
@@ -837,15 +617,11 @@ public final class LocalLog {
         }
     }
 
-    private interface SegmentPredicate {
-        boolean test(LogSegment segment, LogSegment next);
-    }
-
     /**
-     * Applies retention: deletes the oldest segments past {@code retention.ms} (by their largest timestamp), beyond
-     * {@code retention.bytes}, or wholly below the log start offset. Only segments below the high watermark go; if
-     * every segment goes, a new empty one is rolled first. A log that copies to the remote tier applies local retention
-     * instead; a tiered log with {@code remote.log.copy.disable=true} is retained as this describes, as in Kafka.
+     * Applies retention ({@link LogRetention}'s rules): deletes the oldest segments past {@code retention.ms}, beyond
+     * {@code retention.bytes}, or wholly below the log start offset, or, for a log that copies to the remote tier,
+     * past local retention and below the highest remote offset. Only segments below the high watermark go; if every
+     * segment goes, a new empty one is rolled first.
      *
      * @return how many segments were deleted
      */
@@ -857,83 +633,48 @@ public final class LocalLog {
         lock.lock();
         try {
             ensureOpen();
-            int deleted = deleteSegmentsWhile(
-                    (segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
-            if (current.remoteCopyEnabled()) {
-                return deleted + deleteLocalSegmentsOfTieredLog(current);
-            }
-            if (current.retentionMs() >= 0) {
-                long nowMs = time.milliseconds();
-                deleted += deleteSegmentsWhile(
-                        (segment, next) -> {
-                            long timestamp = segment.largestTimestamp() >= 0
-                                    ? segment.largestTimestamp()
-                                    : segment.lastModifiedMs();
-                            return nowMs - timestamp > current.retentionMs();
-                        },
-                        "retention.ms");
-            }
-            if (current.retentionBytes() >= 0) {
-                long[] excess = {size() - current.retentionBytes()};
-                deleted += deleteSegmentsWhile(
-                        (segment, next) -> {
-                            if (excess[0] - segment.size() < 0) {
-                                return false;
-                            }
-                            excess[0] -= segment.size();
-                            return true;
-                        },
-                        "retention.bytes");
-            }
-            return deleted;
+            return LogRetention.apply(current, time.milliseconds(), retained);
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Local retention of a tiered log: the oldest segments go while they end at or below the highest remote offset and
-     * are past {@code local.retention.ms} or beyond {@code local.retention.bytes} (-2 follows {@code retention.*}).
-     * Retention over the whole log is the remote log manager's: it raises the log start offset through
-     * {@link #onRemoteLogStartOffset}.
-     */
-    private int deleteLocalSegmentsOfTieredLog(LogConfig current) {
-        long remoteEnd = highestRemoteOffset;
-        if (remoteEnd < 0) {
-            return 0;
+    /** The log as retention sees it; used under the lock, from {@link #deleteOldSegments}. */
+    private final LogRetention.RetainedLog retained = new LogRetention.RetainedLog() {
+        @Override
+        public long logStartOffset() {
+            return logStartOffset;
         }
-        long retentionMs = current.localRetentionMs() == -2L ? current.retentionMs() : current.localRetentionMs();
-        long retentionBytes =
-                current.localRetentionBytes() == -2L ? current.retentionBytes() : current.localRetentionBytes();
-        long nowMs = time.milliseconds();
-        long[] excess = {size() - retentionBytes};
-        return deleteSegmentsWhile(
-                (segment, next) -> {
-                    if (next == null || next.baseOffset() - 1 > remoteEnd) {
-                        return false;
-                    }
-                    long timestamp =
-                            segment.largestTimestamp() >= 0 ? segment.largestTimestamp() : segment.lastModifiedMs();
-                    boolean pastMs = retentionMs >= 0 && nowMs - timestamp > retentionMs;
-                    boolean pastBytes = retentionBytes >= 0 && excess[0] - segment.size() >= 0;
-                    if (pastMs || pastBytes) {
-                        excess[0] -= segment.size();
-                        return true;
-                    }
-                    return false;
-                },
-                "local retention");
-    }
+
+        @Override
+        public long highestRemoteOffset() {
+            return remote.highestRemoteOffset();
+        }
+
+        @Override
+        public long size() {
+            return LocalLog.this.size();
+        }
+
+        @Override
+        public int deleteOldestSegmentsWhile(LogRetention.SegmentPredicate predicate, String reason) {
+            return deleteSegmentsWhile(predicate, reason);
+        }
+    };
 
     /** Moves the log start offset up to {@code offset} and drops the segments wholly below it. Call under the lock. */
     private void raiseLogStartOffset(long offset, String reason) {
         logStartOffset = offset;
         leaderEpochCache.truncateFromStart(offset);
         LOG.info("Log start offset of {} raised to {} by {}", topicPartition, offset, reason);
-        deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start");
+        deleteSegmentsWhile(LogRetention.belowLogStart(offset), "log start");
     }
 
-    private int deleteSegmentsWhile(SegmentPredicate predicate, String reason) {
+    /**
+     * Deletes the oldest segments while {@code predicate} holds and they end at or below the high watermark (an empty
+     * active segment never goes; if every segment goes, a new empty one is rolled first). Call under the lock.
+     */
+    private int deleteSegmentsWhile(LogRetention.SegmentPredicate predicate, String reason) {
         List<LogSegment> deletable = new ArrayList<>();
         List<LogSegment> all = List.copyOf(segments.values());
         for (int i = 0; i < all.size(); i++) {

@@ -8,11 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
-import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,71 +56,66 @@ class ConsumerGroupCoordinatorTest {
         timer.shutdownNow();
     }
 
-    private ConsumerGroupHeartbeatResponseData join(String memberId) {
-        return coordinator.heartbeat(
-                new ConsumerGroupHeartbeatRequestData()
-                        .setGroupId("g")
-                        .setMemberId(memberId)
-                        .setMemberEpoch(0)
-                        .setRebalanceTimeoutMs(30_000)
-                        .setSubscribedTopicNames(List.of("t"))
-                        .setTopicPartitions(List.of()),
-                "c",
-                "/h");
+    private ConsumerHeartbeatResult join(String memberId) {
+        return coordinator.heartbeat(new ConsumerHeartbeat(
+                "g", memberId, 0, null, null, 30_000, List.of("t"), null, null, Map.of(), "c", "/h"));
     }
 
-    private ConsumerGroupHeartbeatResponseData beat(String memberId, int epoch, List<Integer> owned) {
-        return coordinator.heartbeat(
-                new ConsumerGroupHeartbeatRequestData()
-                        .setGroupId("g")
-                        .setMemberId(memberId)
-                        .setMemberEpoch(epoch)
-                        .setTopicPartitions(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions()
-                                .setTopicId(topic.topicId())
-                                .setPartitions(owned))),
+    private ConsumerHeartbeatResult beat(String memberId, int epoch, List<Integer> owned) {
+        return coordinator.heartbeat(new ConsumerHeartbeat(
+                "g",
+                memberId,
+                epoch,
+                null,
+                null,
+                -1,
+                null,
+                null,
+                null,
+                Map.of(topic.topicId(), Set.copyOf(owned)),
                 "c",
-                "/h");
+                "/h"));
     }
 
-    private static List<Integer> partitions(ConsumerGroupHeartbeatResponseData r) {
-        return r.assignment().topicPartitions().isEmpty()
+    private static List<Integer> partitions(ConsumerHeartbeatResult r) {
+        return r.assignment().isEmpty()
                 ? List.of()
-                : r.assignment().topicPartitions().get(0).partitions();
+                : r.assignment().values().iterator().next();
     }
 
     @Test
     void aSecondMemberGetsPartitionsOnlyAfterTheFirstRevokedThem() {
-        ConsumerGroupHeartbeatResponseData a = join("a");
-        assertThat(a.errorCode()).isZero();
+        ConsumerHeartbeatResult a = join("a");
+        assertThat(a.error()).isEqualTo(Errors.NONE);
         assertThat(partitions(a)).containsExactly(0, 1, 2, 3);
 
-        ConsumerGroupHeartbeatResponseData b = join("b");
+        ConsumerHeartbeatResult b = join("b");
         assertThat(b.memberEpoch()).isGreaterThan(a.memberEpoch());
         assertThat(b.assignment() == null || partitions(b).isEmpty()).isTrue();
 
-        ConsumerGroupHeartbeatResponseData aRevoke = beat("a", a.memberEpoch(), List.of(0, 1, 2, 3));
+        ConsumerHeartbeatResult aRevoke = beat("a", a.memberEpoch(), List.of(0, 1, 2, 3));
         assertThat(partitions(aRevoke)).hasSize(2);
         // "b" still gets nothing while "a" reports owning all four
-        ConsumerGroupHeartbeatResponseData bWaiting = beat("b", b.memberEpoch(), List.of());
+        ConsumerHeartbeatResult bWaiting = beat("b", b.memberEpoch(), List.of());
         assertThat(bWaiting.assignment() == null || partitions(bWaiting).isEmpty())
                 .isTrue();
 
         beat("a", aRevoke.memberEpoch(), partitions(aRevoke));
-        ConsumerGroupHeartbeatResponseData bGets = beat("b", b.memberEpoch(), List.of());
+        ConsumerHeartbeatResult bGets = beat("b", b.memberEpoch(), List.of());
         assertThat(partitions(bGets)).hasSize(2).doesNotContainAnyElementsOf(partitions(aRevoke));
         assertThat(coordinator.describe("g").orElseThrow().state()).isIn("Stable", "Reconciling");
     }
 
     @Test
     void aStaleOrUnknownMemberIsRefused() {
-        ConsumerGroupHeartbeatResponseData a = join("a");
-        assertThat(beat("a", a.memberEpoch() + 5, List.of()).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
-        assertThat(beat("nobody", 3, List.of()).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+        ConsumerHeartbeatResult a = join("a");
+        assertThat(beat("a", a.memberEpoch() + 5, List.of()).error()).isEqualTo(Errors.FENCED_MEMBER_EPOCH);
+        assertThat(beat("nobody", 3, List.of()).error()).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
     }
 
     @Test
     void theStoredStateRestoresMembersEpochsAndAssignments() {
-        ConsumerGroupHeartbeatResponseData a = join("a");
+        ConsumerHeartbeatResult a = join("a");
         join("b");
         var before = coordinator.describe("g").orElseThrow();
 

@@ -2,19 +2,13 @@ package dev.strata.broker.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.JoinGroupRequestData;
-import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
-import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
-import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.SyncGroupRequestData;
-import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
-import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,49 +24,41 @@ class GroupCoordinatorTest {
         timer.shutdownNow();
     }
 
-    private static JoinGroupRequestData join(String memberId, String instanceId, String... protocols) {
-        JoinGroupRequestProtocolCollection ps = new JoinGroupRequestProtocolCollection();
+    /** A JoinGroup v9 from client "c" on host "/h". */
+    private static JoinRequest join(String memberId, String instanceId, String... protocols) {
+        Map<String, byte[]> ps = new LinkedHashMap<>();
         for (String p : protocols) {
-            ps.add(new JoinGroupRequestProtocol().setName(p).setMetadata(p.getBytes()));
+            ps.put(p, p.getBytes());
         }
-        return new JoinGroupRequestData()
-                .setGroupId("g")
-                .setMemberId(memberId)
-                .setGroupInstanceId(instanceId)
-                .setSessionTimeoutMs(60_000)
-                .setRebalanceTimeoutMs(60_000)
-                .setProtocolType("consumer")
-                .setProtocols(ps);
+        return new JoinRequest("g", memberId, instanceId, "consumer", ps, 60_000, 60_000, true, true, "c", "/h");
     }
 
     /** A new dynamic member: first MEMBER_ID_REQUIRED, then the real join. */
-    private CompletableFuture<JoinGroupResponseData> joinNew(String... protocols) {
-        JoinGroupResponseData first = coordinator
-                .join(join("", null, protocols), (short) 9, "c", "/h")
-                .join();
-        assertThat(first.errorCode()).isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
-        return coordinator.join(join(first.memberId(), null, protocols), (short) 9, "c", "/h");
+    private CompletableFuture<JoinResult> joinNew(String... protocols) {
+        JoinResult first = coordinator.join(join("", null, protocols)).join();
+        assertThat(first.error()).isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        return coordinator.join(join(first.memberId(), null, protocols));
     }
 
-    private SyncGroupResponseData sync(JoinGroupResponseData joined, Map<String, byte[]> assignments) {
-        SyncGroupRequestData req = new SyncGroupRequestData()
-                .setGroupId("g")
-                .setMemberId(joined.memberId())
-                .setGenerationId(joined.generationId());
-        assignments.forEach((m, a) -> req.assignments()
-                .add(new SyncGroupRequestAssignment().setMemberId(m).setAssignment(a)));
-        return coordinator.sync(req).join();
+    private static SyncRequest syncRequest(String memberId, String instanceId, int generationId) {
+        return new SyncRequest("g", memberId, instanceId, generationId, null, null, Map.of());
+    }
+
+    private SyncResult sync(JoinResult joined, Map<String, byte[]> assignments) {
+        return coordinator
+                .sync(new SyncRequest("g", joined.memberId(), null, joined.generationId(), null, null, assignments))
+                .join();
     }
 
     @Test
     void aLoneMemberJoinsLeadsAndGetsItsAssignment() {
-        JoinGroupResponseData joined = joinNew("range").join();
-        assertThat(joined.errorCode()).isZero();
+        JoinResult joined = joinNew("range").join();
+        assertThat(joined.error()).isEqualTo(Errors.NONE);
         assertThat(joined.generationId()).isEqualTo(1);
-        assertThat(joined.leader()).isEqualTo(joined.memberId());
+        assertThat(joined.leaderId()).isEqualTo(joined.memberId());
         assertThat(joined.protocolName()).isEqualTo("range");
         assertThat(joined.members()).hasSize(1);
-        SyncGroupResponseData synced = sync(joined, Map.of(joined.memberId(), new byte[] {42}));
+        SyncResult synced = sync(joined, Map.of(joined.memberId(), new byte[] {42}));
         assertThat(synced.assignment()).containsExactly(42);
         assertThat(coordinator.describe("g").orElseThrow().state()).isEqualTo("Stable");
         assertThat(coordinator.heartbeat("g", joined.memberId(), null, 1)).isEqualTo(Errors.NONE);
@@ -82,28 +68,25 @@ class GroupCoordinatorTest {
 
     @Test
     void aSecondMemberTriggersARebalanceThatWaitsForTheFirstToRejoin() {
-        JoinGroupResponseData first = joinNew("range", "roundrobin").join();
+        JoinResult first = joinNew("range", "roundrobin").join();
         sync(first, Map.of(first.memberId(), new byte[0]));
 
-        CompletableFuture<JoinGroupResponseData> second = joinNew("roundrobin", "range");
+        CompletableFuture<JoinResult> second = joinNew("roundrobin", "range");
         assertThat(second).isNotDone();
         assertThat(coordinator.heartbeat("g", first.memberId(), null, 1)).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
 
-        JoinGroupResponseData firstAgain = coordinator
-                .join(join(first.memberId(), null, "range", "roundrobin"), (short) 9, "c", "/h")
+        JoinResult firstAgain = coordinator
+                .join(join(first.memberId(), null, "range", "roundrobin"))
                 .join();
-        JoinGroupResponseData secondJoined = second.join();
+        JoinResult secondJoined = second.join();
         assertThat(firstAgain.generationId()).isEqualTo(2).isEqualTo(secondJoined.generationId());
-        assertThat(firstAgain.leader()).isEqualTo(first.memberId());
+        assertThat(firstAgain.leaderId()).isEqualTo(first.memberId());
         assertThat(firstAgain.members()).hasSize(2);
         assertThat(secondJoined.members()).isEmpty();
         // one vote each for range and roundrobin: either is a common protocol
         assertThat(firstAgain.protocolName()).isIn("range", "roundrobin");
 
-        CompletableFuture<SyncGroupResponseData> followerSync = coordinator.sync(new SyncGroupRequestData()
-                .setGroupId("g")
-                .setMemberId(secondJoined.memberId())
-                .setGenerationId(2));
+        CompletableFuture<SyncResult> followerSync = coordinator.sync(syncRequest(secondJoined.memberId(), null, 2));
         assertThat(followerSync).isNotDone();
         sync(firstAgain, Map.of(first.memberId(), new byte[] {1}, secondJoined.memberId(), new byte[] {2}));
         assertThat(followerSync.join().assignment()).containsExactly(2);
@@ -112,14 +95,13 @@ class GroupCoordinatorTest {
     @Test
     void aMemberWithNoCommonProtocolIsRejected() {
         joinNew("range").join();
-        JoinGroupResponseData other =
-                coordinator.join(join("", null, "sticky"), (short) 9, "c", "/h").join();
-        assertThat(other.errorCode()).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL.code());
+        JoinResult other = coordinator.join(join("", null, "sticky")).join();
+        assertThat(other.error()).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
     }
 
     @Test
     void leavingRebalancesTheRestAndTheLastLeaveEmptiesTheGroup() {
-        JoinGroupResponseData a = joinNew("range").join();
+        JoinResult a = joinNew("range").join();
         sync(a, Map.of());
         assertThat(coordinator.leave("g", List.of(new GroupCoordinator.Leaver(a.memberId(), null))))
                 .containsExactly(Errors.NONE);
@@ -130,24 +112,16 @@ class GroupCoordinatorTest {
 
     @Test
     void aRestartedStaticMemberGetsItsAssignmentBackWithoutARebalance() {
-        JoinGroupResponseData first = coordinator
-                .join(join("", "instance-1", "range"), (short) 9, "c", "/h")
-                .join();
+        JoinResult first = coordinator.join(join("", "instance-1", "range")).join();
         sync(first, Map.of(first.memberId(), new byte[] {7}));
 
-        JoinGroupResponseData again = coordinator
-                .join(join("", "instance-1", "range"), (short) 9, "c", "/h")
-                .join();
-        assertThat(again.errorCode()).isZero();
+        JoinResult again = coordinator.join(join("", "instance-1", "range")).join();
+        assertThat(again.error()).isEqualTo(Errors.NONE);
         assertThat(again.memberId()).isNotEqualTo(first.memberId());
         assertThat(again.generationId()).isEqualTo(first.generationId());
         assertThat(coordinator.describe("g").orElseThrow().state()).isEqualTo("Stable");
-        SyncGroupResponseData synced = coordinator
-                .sync(new SyncGroupRequestData()
-                        .setGroupId("g")
-                        .setMemberId(again.memberId())
-                        .setGroupInstanceId("instance-1")
-                        .setGenerationId(again.generationId()))
+        SyncResult synced = coordinator
+                .sync(syncRequest(again.memberId(), "instance-1", again.generationId()))
                 .join();
         assertThat(synced.assignment()).containsExactly(7);
         // the old incarnation is fenced
@@ -160,9 +134,9 @@ class GroupCoordinatorTest {
         TopicPartition tp = new TopicPartition("t", 0);
         CommittedOffset o = new CommittedOffset(5, 0, "m", 1L);
         assertThat(coordinator.commitOffsets("g", "", null, -1, Map.of(tp, o))).isEqualTo(Errors.NONE);
-        assertThat(coordinator.committed("g", List.of(tp))).containsEntry(tp, o);
+        assertThat(coordinator.offsets().committed("g", List.of(tp))).containsEntry(tp, o);
 
-        JoinGroupResponseData member = joinNew("range").join();
+        JoinResult member = joinNew("range").join();
         assertThat(coordinator.commitOffsets("g", "", null, -1, Map.of(tp, o))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(coordinator.commitOffsets("g", member.memberId(), null, 99, Map.of(tp, o)))
                 .isEqualTo(Errors.ILLEGAL_GENERATION);
@@ -179,9 +153,9 @@ class GroupCoordinatorTest {
         TopicPartition tp = new TopicPartition("t", 0);
         coordinator.commitOffsets("g", "", null, -1, Map.of(tp, new CommittedOffset(5, 0, "", 1_000L)));
         coordinator.expireOffsets(1_500L, 1_000L);
-        assertThat(coordinator.committed("g", null)).hasSize(1);
+        assertThat(coordinator.offsets().committed("g", null)).hasSize(1);
         coordinator.expireOffsets(Long.MAX_VALUE / 2, 1_000L);
-        assertThat(coordinator.committed("g", null)).isEmpty();
+        assertThat(coordinator.offsets().committed("g", null)).isEmpty();
     }
 
     @Test

@@ -1,0 +1,120 @@
+package dev.strata.broker.group;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The committed offsets of every group (classic, KIP-848 consumer groups, and standalone committers that have no
+ * group), kept in memory and written through the {@link GroupStore} ({@code __consumer_offsets}) before they count.
+ * Who may commit is the coordinators' question; this class only stores, answers and forgets.
+ *
+ * <p>Thread safety: the maps are concurrent, so OffsetFetch reads without a lock. A write goes to the store first and
+ * is applied to the map only once stored. The classic coordinator calls the methods that must agree with a group's
+ * state (commit by a member, delete, expire) under that group's monitor, as Kafka's coordinator does.
+ */
+final class GroupOffsets {
+    private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
+
+    private final GroupStore store;
+    private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new ConcurrentHashMap<>();
+
+    GroupOffsets(GroupStore store) {
+        this.store = store;
+    }
+
+    /** Stores {@code commits}, then makes them visible; NONE or the store's error. */
+    Errors commit(String groupId, Map<TopicPartition, CommittedOffset> commits) {
+        try {
+            store.storeOffsets(groupId, commits);
+        } catch (ApiException e) {
+            log.warn("Cannot store offsets of group {}: {}", groupId, e.toString());
+            return Errors.forException(e);
+        }
+        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(commits);
+        return Errors.NONE;
+    }
+
+    /** Committed offsets of a group: all of them ({@code partitions} null) or those asked for. */
+    Map<TopicPartition, CommittedOffset> committed(String groupId, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, CommittedOffset> all = offsets.getOrDefault(groupId, Map.of());
+        if (partitions == null) {
+            return Map.copyOf(all);
+        }
+        Map<TopicPartition, CommittedOffset> out = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            CommittedOffset c = all.get(tp);
+            if (c != null) {
+                out.put(tp, c);
+            }
+        }
+        return out;
+    }
+
+    /** Whether the group has committed offsets (a group may exist only through them). */
+    boolean hasOffsets(String groupId) {
+        return offsets.containsKey(groupId);
+    }
+
+    /** The groups that have committed offsets. */
+    Set<String> groupIds() {
+        return Set.copyOf(offsets.keySet());
+    }
+
+    /** The group's offsets committed at or before {@code nowMs - retentionMs}. */
+    List<TopicPartition> expired(String groupId, long nowMs, long retentionMs) {
+        List<TopicPartition> expired = new ArrayList<>();
+        offsets.getOrDefault(groupId, Map.of()).forEach((tp, o) -> {
+            if (o.commitTimestampMs() + retentionMs <= nowMs) {
+                expired.add(tp);
+            }
+        });
+        return expired;
+    }
+
+    /** Deletes the offsets of {@code partitions} from the store (tombstones), then from memory. */
+    void delete(String groupId, Collection<TopicPartition> partitions) {
+        store.deleteOffsets(groupId, partitions);
+        Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
+        if (all != null) {
+            partitions.forEach(all::remove);
+        }
+    }
+
+    /**
+     * Forgets every offset of the group, then deletes them from the store.
+     *
+     * @throws ApiException if the store cannot write the tombstones
+     */
+    void deleteAll(String groupId) {
+        Map<TopicPartition, CommittedOffset> removed = offsets.remove(groupId);
+        if (removed != null && !removed.isEmpty()) {
+            store.deleteOffsets(groupId, removed.keySet());
+        }
+    }
+
+    /** Offsets read back from the log at startup. */
+    void restore(String groupId, Map<TopicPartition, CommittedOffset> committed) {
+        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(committed);
+    }
+
+    /** Forgets offsets already deleted from the store; a group left with none is forgotten. */
+    void forget(String groupId, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
+        if (all != null) {
+            partitions.forEach(all::remove);
+            if (all.isEmpty()) {
+                offsets.remove(groupId);
+            }
+        }
+    }
+}
