@@ -127,7 +127,9 @@ public final class GroupHandler {
 
     private Errors coordinatorError(byte keyType, String key) {
         if (keyType != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
-            return Errors.COORDINATOR_NOT_AVAILABLE;
+            // Not retriable: a transactional producer fails at once with the message below instead of retrying
+            // until its timeout, as it does against a broker without the API.
+            return Errors.UNSUPPORTED_VERSION;
         }
         if (key == null || key.isEmpty()) {
             return Errors.INVALID_REQUEST;
@@ -138,7 +140,8 @@ public final class GroupHandler {
 
     private static String errorMessage(Errors error, byte keyType) {
         if (keyType != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
-            return "Strata has no transaction or share-group coordinator yet";
+            return "This broker (Strata) does not support transactions or share groups yet: there is no coordinator"
+                    + " of key type " + keyType;
         }
         return error.message();
     }
