@@ -245,8 +245,12 @@ public final class StrataServer implements AutoCloseable {
                 // The port is known only after bind; no client can ask before it knows the port.
                 new MetadataHandler(endpoint, topics, replicas, config.autoCreateTopics()),
                 new ProduceHandler(topics, replicas),
-                new FetchHandler(topics, replicas, config.remoteFetchMaxWaitMs()),
-                new ListOffsetsHandler(topics, replicas),
+                new FetchHandler(
+                        topics,
+                        replicas,
+                        remoteTier == null ? null : remoteTier.reader(),
+                        config.remoteFetchMaxWaitMs()),
+                new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,
                 new ProducerIdHandler(store),
