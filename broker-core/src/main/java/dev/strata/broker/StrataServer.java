@@ -25,7 +25,9 @@ import dev.strata.broker.metrics.PrometheusEndpoint;
 import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
 import dev.strata.broker.network.RequestObserver;
+import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteTier;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -186,7 +188,12 @@ public final class StrataServer implements AutoCloseable {
             }
         }
         logManager.loadLogs(known);
-        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, ioPool, scheduler, remoteTier);
+        ReplicaManager replicas = new ReplicaManager(
+                config.nodeId(),
+                logManager,
+                ioPool,
+                scheduler,
+                remoteTier == null ? PartitionListener.NONE : new PartitionTiering(remoteTier.manager()));
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
         logManager.startup();
