@@ -29,7 +29,9 @@ import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
 import dev.strata.broker.network.RequestBudget;
 import dev.strata.broker.network.RequestObserver;
+import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteTier;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -191,7 +193,12 @@ public final class StrataServer implements AutoCloseable {
             }
         }
         logManager.loadLogs(known);
-        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, ioPool, scheduler, remoteTier);
+        ReplicaManager replicas = new ReplicaManager(
+                config.nodeId(),
+                logManager,
+                ioPool,
+                scheduler,
+                remoteTier == null ? PartitionListener.NONE : new PartitionTiering(remoteTier.manager()));
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
         logManager.startup();
@@ -251,8 +258,12 @@ public final class StrataServer implements AutoCloseable {
                 // The port is known only after bind; no client can ask before it knows the port.
                 new MetadataHandler(endpoint, topics, replicas, config.autoCreateTopics()),
                 new ProduceHandler(topics, replicas),
-                new FetchHandler(topics, replicas, config.remoteFetchMaxWaitMs()),
-                new ListOffsetsHandler(topics, replicas),
+                new FetchHandler(
+                        topics,
+                        replicas,
+                        remoteTier == null ? null : remoteTier.reader(),
+                        config.remoteFetchMaxWaitMs()),
+                new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,
                 new ProducerIdHandler(store),

@@ -7,22 +7,15 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.strata.index.RemoteIndexStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
@@ -41,54 +34,29 @@ import org.slf4j.LoggerFactory;
 
 class RemoteLogReaderTest {
 
-    private static final long START_MS = 1_700_000_000_000L;
     private static final int BATCHES = 2;
-    // smaller than a segment, so reads are ranged and only the batch CRCs can catch a corrupt byte
-    private static final int CHUNK_SIZE = 128;
 
     @TempDir
     Path tmp;
 
     private final TopicIdPartition tip = new TopicIdPartition(Uuid.randomUuid(), 2, "payments");
-    private final ExecutorService fetchPool = Executors.newFixedThreadPool(2);
-    private FileSystemRemoteStorageManager storage;
-    private RemoteIndexStore store;
-    private RemoteLogManager manager;
-    private ChunkCache cache;
+    private RemoteReadFixture remote;
     private RemoteLogReader reader;
 
     @BeforeEach
     void setUp() throws IOException {
-        storage = new FileSystemRemoteStorageManager();
-        storage.configure(
-                Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot().toString()));
-        store = RemoteIndexStore.open(tmp.resolve("index"));
-        manager = new RemoteLogManager(
-                1, storage, store, RemoteLogManager.newTaskPool(1), new ManualTime(START_MS), OptionalLong.empty());
-        cache = new ChunkCache(
-                new ChunkCacheConfig(CHUNK_SIZE, 16 * 1024, Optional.empty(), 0, Duration.ofSeconds(10), 0),
-                storage,
-                fetchPool,
-                fetchPool);
-        reader = new RemoteLogReader(manager, store, cache);
+        remote = new RemoteReadFixture(tmp);
+        reader = remote.reader();
         FakeTieredPartition partition = new FakeTieredPartition(tip, tmp.resolve("log"));
         for (int i = 0; i < 3; i++) {
-            partition.appendSegment(BATCHES, START_MS);
+            partition.appendSegment(BATCHES, RemoteReadFixture.START_MS);
         }
-        partition.highWatermark(30);
-        manager.register(partition);
-        manager.runCopyOnce(tip);
-        assertThat(manager.highestRemoteOffset(tip)).hasValue(29L);
+        remote.tier(partition, 30);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        cache.close();
-        manager.close();
-        store.close();
-        storage.close();
-        fetchPool.shutdownNow();
-        assertThat(fetchPool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        remote.close();
     }
 
     @Test
@@ -231,13 +199,9 @@ class RemoteLogReaderTest {
         return name.substring(name.indexOf('-') + 1, name.lastIndexOf('.'));
     }
 
-    private Path remoteRoot() {
-        return tmp.resolve("remote");
-    }
-
     private Path remoteLogOf(long baseOffset) throws IOException {
         String prefix = String.format("%020d", baseOffset);
-        try (Stream<Path> files = Files.walk(remoteRoot())) {
+        try (Stream<Path> files = Files.walk(remote.remoteRoot())) {
             return files.filter(p -> p.getFileName().toString().startsWith(prefix)
                             && p.getFileName().toString().endsWith(".log"))
                     .findFirst()

@@ -8,6 +8,7 @@ import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.DelayedFetch;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.tiering.RemoteLogReader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,12 +53,20 @@ public final class FetchHandler {
 
     private final TopicManager topics;
     private final ReplicaManager replicas;
+    /** The remote tier's reader, or null when this broker does not tier. */
+    private final RemoteLogReader remoteReader;
+
     private final long remoteFetchMaxWaitMs;
 
-    /** @param remoteFetchMaxWaitMs {@code remote.fetch.max.wait.ms}: how long a fetch waits for remote reads */
-    public FetchHandler(TopicManager topics, ReplicaManager replicas, long remoteFetchMaxWaitMs) {
+    /**
+     * @param remoteReader the remote tier's reader, or null when this broker does not tier
+     * @param remoteFetchMaxWaitMs {@code remote.fetch.max.wait.ms}: how long a fetch waits for remote reads
+     */
+    public FetchHandler(
+            TopicManager topics, ReplicaManager replicas, RemoteLogReader remoteReader, long remoteFetchMaxWaitMs) {
         this.topics = topics;
         this.replicas = replicas;
+        this.remoteReader = remoteReader;
         this.remoteFetchMaxWaitMs = remoteFetchMaxWaitMs;
     }
 
@@ -97,7 +106,7 @@ public final class FetchHandler {
 
     /** Whether the target's fetch offset lies in the remote tier only. */
     private boolean isRemote(Target t) {
-        if (t.topic.isEmpty() || replicas.remoteTier().isEmpty()) {
+        if (t.topic.isEmpty() || remoteReader == null) {
             return false;
         }
         return replicas.partition(new TopicPartition(t.topic.get().name(), t.request.partition()))
@@ -198,7 +207,7 @@ public final class FetchHandler {
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), p.topicPartition());
         CompletableFuture<ByteBuffer> read;
         try {
-            read = replicas.remoteTier().orElseThrow().reader().readRecords(tip, offset, Math.max(1, limit));
+            read = remoteReader.readRecords(tip, offset, Math.max(1, limit));
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }

@@ -7,13 +7,10 @@ import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
-import dev.strata.broker.tiering.RemoteTier;
-import dev.strata.index.PartitionKey;
-import dev.strata.index.RemoteSegment;
+import dev.strata.tiering.RemoteOffsetSearch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.TopicIdPartition;
@@ -31,8 +28,6 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEnd
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
@@ -42,20 +37,21 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
  * (-3, the first record with the largest timestamp over both tiers), earliest local (-4, the local log start offset),
  * latest tiered (-5, the highest offset in the remote tier), or the first offset whose timestamp is at or after a given
  * time. A timestamp (>= 0) of a tiered topic is searched first in its remote segments, and so is the max timestamp when
- * a remote segment's max timestamp (from the remote index) is at least the local one: the remote index names the
- * segment and where to start, and its batches are read through the remote reader, never blocking the calling thread.
+ * a remote segment's max timestamp (from the remote index) is at least the local one: {@link RemoteOffsetSearch}
+ * answers those, never blocking the calling thread.
  * Also OffsetForLeaderEpoch, which answers from the same partition state.
  */
 public final class ListOffsetsHandler {
-    /** Bytes read per step when a timestamp is searched in a remote segment. */
-    private static final int REMOTE_SCAN_BYTES = 1024 * 1024;
-
     private final TopicManager topics;
     private final ReplicaManager replicas;
+    /** The remote tier's search by timestamp, or null when this broker does not tier. */
+    private final RemoteOffsetSearch remoteSearch;
 
-    public ListOffsetsHandler(TopicManager topics, ReplicaManager replicas) {
+    /** @param remoteSearch the remote tier's search by timestamp, or null when this broker does not tier */
+    public ListOffsetsHandler(TopicManager topics, ReplicaManager replicas, RemoteOffsetSearch remoteSearch) {
         this.topics = topics;
         this.replicas = replicas;
+        this.remoteSearch = remoteSearch;
     }
 
     /** Answers at once, except for timestamps searched in the remote tier: those complete on the remote readers. */
@@ -87,18 +83,16 @@ public final class ListOffsetsHandler {
     }
 
     /**
-     * A search by timestamp that the remote tier answers: a tiered partition whose remote tier holds a segment with a
-     * record at or after the timestamp (remote segments precede the local ones), or, for the max timestamp, a segment
-     * whose max timestamp is at least that of every local segment (on a tie the earlier record wins, as in a local
-     * search). Null when the local log answers.
+     * A search by timestamp that the remote tier answers ({@link RemoteOffsetSearch}): a tiered partition whose remote
+     * tier holds a record at or after the timestamp, or, for the max timestamp, a record with a timestamp at least that
+     * of every local record. Null when the local log answers.
      */
     private CompletableFuture<ListOffsetsPartitionResponse> remoteTimestampLookup(
             TopicPartition tp, ListOffsetsPartition request) {
         long ts = request.timestamp();
-        Optional<RemoteTier> tier = replicas.remoteTier();
         Optional<Partition> partition =
                 topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
-        if (ts < 0 && ts != ListOffsetsRequest.MAX_TIMESTAMP || tier.isEmpty() || partition.isEmpty()) {
+        if (ts < 0 && ts != ListOffsetsRequest.MAX_TIMESTAMP || remoteSearch == null || partition.isEmpty()) {
             return null;
         }
         Partition p = partition.get();
@@ -108,35 +102,20 @@ public final class ListOffsetsHandler {
             return null;
         }
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), tp);
-        PartitionKey key = new PartitionKey(
-                new UUID(p.topicId().getMostSignificantBits(), p.topicId().getLeastSignificantBits()), tp.partition());
-        long logStart = log.logStartOffset();
-        Optional<RemoteSegment> segment;
-        if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
-            segment = segmentWithMaxTimestamp(tier.get(), key, logStart)
-                    .filter(s -> s.maxTimestampMs() >= 0 && s.maxTimestampMs() >= log.maxTimestamp());
-            if (segment.isEmpty()) {
-                return null;
-            }
-            // the first record of that segment with its max timestamp, which no record before it reaches
-            ts = segment.get().maxTimestampMs();
-        } else {
-            segment = tier.get().index().firstSegmentAtOrAfter(key, ts);
-        }
-        if (segment.isEmpty() || segment.get().endOffset() < logStart) {
+        Optional<CompletableFuture<Optional<RemoteOffsetSearch.Found>>> search = ts == ListOffsetsRequest.MAX_TIMESTAMP
+                ? remoteSearch.maxTimestamp(tip, log.logStartOffset(), log.maxTimestamp())
+                : remoteSearch.firstAtOrAfter(tip, ts, log.logStartOffset());
+        if (search.isEmpty()) {
             return null;
         }
-        long from = Math.max(
-                logStart,
-                tier.get().index().offsetForTimestamp(segment.get().id(), ts).orElse(logStart));
-        return scanRemote(tier.get(), tip, segment.get().endOffset(), ts, from, logStart)
+        return search.get()
                 .thenApply(found -> {
                     ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
                             .setPartitionIndex(tp.partition())
                             .setTimestamp(RecordBatch.NO_TIMESTAMP)
                             .setOffset(-1L);
                     if (found.isPresent()) {
-                        TimestampAndOffset t = found.get();
+                        RemoteOffsetSearch.Found t = found.get();
                         r.setOffset(t.offset())
                                 .setTimestamp(t.timestamp())
                                 .setLeaderEpoch(t.leaderEpoch().orElse(-1));
@@ -150,55 +129,6 @@ public final class ListOffsetsHandler {
                         .setErrorCode(Errors.forException(
                                         e instanceof CompletionException && e.getCause() != null ? e.getCause() : e)
                                 .code()));
-    }
-
-    /**
-     * The earliest of the readable remote segments not wholly below the log start offset that have the largest max
-     * timestamp.
-     */
-    private static Optional<RemoteSegment> segmentWithMaxTimestamp(RemoteTier tier, PartitionKey key, long logStart) {
-        RemoteSegment newest = null;
-        for (RemoteSegment segment : tier.index().segments(key)) {
-            if (segment.state().isReadable()
-                    && segment.endOffset() >= logStart
-                    && (newest == null || segment.maxTimestampMs() > newest.maxTimestampMs())) {
-                newest = segment;
-            }
-        }
-        return Optional.ofNullable(newest);
-    }
-
-    /**
-     * Reads the remote segment from the batch holding {@code from} to its end until a record at or after {@code ts}
-     * turns up. {@code from} comes from the time index, which points into the batch that reached a timestamp, so every
-     * record of that batch counts, as in Kafka's search; only records below {@code minOffset} (the log start) do not.
-     */
-    private static CompletableFuture<Optional<TimestampAndOffset>> scanRemote(
-            RemoteTier tier, TopicIdPartition tip, long segmentEnd, long ts, long from, long minOffset) {
-        if (from > segmentEnd) {
-            return CompletableFuture.completedFuture(Optional.empty());
-        }
-        return tier.reader().readRecords(tip, from, REMOTE_SCAN_BYTES).thenCompose(bytes -> {
-            long next = from;
-            for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
-                if (batch.maxTimestamp() >= ts && batch.lastOffset() >= minOffset) {
-                    for (Record record : batch) {
-                        if (record.offset() >= minOffset && record.timestamp() >= ts) {
-                            int epoch = batch.partitionLeaderEpoch();
-                            return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(
-                                    record.timestamp(),
-                                    record.offset(),
-                                    epoch >= 0 ? Optional.of(epoch) : Optional.empty())));
-                        }
-                    }
-                }
-                next = Math.max(next, batch.lastOffset() + 1);
-            }
-            if (next == from) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-            return scanRemote(tier, tip, segmentEnd, ts, next, minOffset);
-        });
     }
 
     private ListOffsetsPartitionResponse listOffset(TopicPartition tp, ListOffsetsPartition request) {

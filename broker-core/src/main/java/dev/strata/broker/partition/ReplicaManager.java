@@ -2,9 +2,6 @@ package dev.strata.broker.partition;
 
 import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.log.LogManager;
-import dev.strata.broker.tiering.LogTieredPartition;
-import dev.strata.broker.tiering.RemoteTier;
-import dev.strata.tiering.RemoteLogManager;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -16,53 +13,39 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The partitions hosted by this broker, and the fetches parked on them. Appends go through {@link Partition};
  * whoever appends calls {@link #onAppend} so that parked fetches on that partition try again.
  */
 public final class ReplicaManager {
-    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
-
     private final int brokerId;
     private final LogManager logManager;
     private final ExecutorService ioPool;
     private final ScheduledExecutorService timer;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<DelayedFetch<?>>> waiting = new ConcurrentHashMap<>();
-    /** The remote tier, or null when this broker does not tier. */
-    private final RemoteTier remoteTier;
-
-    /** The partitions whose topic is tiered now ({@code remote.storage.enable=true} on a broker that tiers). */
-    private final Set<TopicPartition> tiered = ConcurrentHashMap.newKeySet();
+    /** Hears of partitions created, reconfigured and deleted: the remote tier, when this broker tiers. */
+    private final PartitionListener listener;
 
     public ReplicaManager(int brokerId, LogManager logManager, ExecutorService ioPool, ScheduledExecutorService timer) {
-        this(brokerId, logManager, ioPool, timer, null);
+        this(brokerId, logManager, ioPool, timer, PartitionListener.NONE);
     }
 
-    /** @param remoteTier the remote tier, or null when this broker does not tier */
+    /** @param listener told of partitions created, reconfigured and deleted, on the thread that changes them */
     public ReplicaManager(
             int brokerId,
             LogManager logManager,
             ExecutorService ioPool,
             ScheduledExecutorService timer,
-            RemoteTier remoteTier) {
+            PartitionListener listener) {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.ioPool = ioPool;
         this.timer = timer;
-        this.remoteTier = remoteTier;
-    }
-
-    /** The remote tier, when this broker tiers. */
-    public Optional<RemoteTier> remoteTier() {
-        return Optional.ofNullable(remoteTier);
+        this.listener = listener;
     }
 
     public int brokerId() {
@@ -81,69 +64,23 @@ public final class ReplicaManager {
     public Partition createPartition(TopicPartition tp, Uuid topicId, LogConfig config) {
         Partition partition = partitions.computeIfAbsent(
                 tp, k -> new Partition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config), brokerId, 0));
-        applyTieringConfig(partition);
+        listener.onPartitionCreated(partition);
         return partition;
     }
 
-    /** The partition's log config changed: tiering starts or stops if {@code remote.storage.enable} changed. */
+    /** The partition's log config changed: the listener hears of it (tiering starts or stops). */
     public void onConfigChange(TopicPartition tp) {
-        partition(tp).ifPresent(this::applyTieringConfig);
+        partition(tp).ifPresent(listener::onConfigChanged);
     }
 
     /**
-     * Registers a partition whose topic turned tiered with the remote log manager. One that stopped being tiered
-     * (KIP-950: {@code remote.storage.enable=false} with {@code remote.log.delete.on.disable=true}) starts at its local
-     * log start offset from now on and stays registered: its configs tell the manager's expiry task to delete its
-     * remote data, retrying until that succeeds, and turning tiering on again registers it anew. So does a partition
-     * whose remote data was still being deleted when the broker stopped.
-     */
-    private void applyTieringConfig(Partition partition) {
-        if (remoteTier == null) {
-            return;
-        }
-        TopicPartition tp = partition.topicPartition();
-        TopicIdPartition tip = new TopicIdPartition(partition.topicId(), tp);
-        LogConfig config = partition.log().config();
-        RemoteLogManager manager = remoteTier.manager();
-        if (config.remoteStorageEnable()) {
-            if (tiered.add(tp)) {
-                manager.highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
-                // The remote tier may start above the checkpointed log start offset: the broker stopped between a
-                // remote deletion and the next checkpoint, or the remote index was rebuilt with deletions to finish.
-                long remoteLogStart = manager.remoteLogStartOffset(tip);
-                if (remoteLogStart > 0) {
-                    partition.log().onRemoteLogStartOffset(remoteLogStart);
-                }
-                manager.register(new LogTieredPartition(partition));
-            }
-        } else if (tiered.remove(tp)) {
-            partition.log().onRemoteStorageDisabled();
-            log.info("Tiering of {} turned off; its remote data is deleted in the background", tip);
-        } else if (config.remoteLogDeleteOnDisable()
-                && manager.highestRemoteOffset(tip).isPresent()) {
-            manager.register(new LogTieredPartition(partition));
-        }
-    }
-
-    /**
-     * Removes the partition and deletes its log, and its remote data if it has any. Parked fetches on it find it gone
-     * on their next attempt.
+     * Removes the partition and deletes its log; the listener hears of it first (and deletes its remote data, if it has
+     * any). Parked fetches on it find it gone on their next attempt.
      */
     public void deletePartition(TopicPartition tp) {
         Partition removed = partitions.remove(tp);
         if (removed != null) {
-            TopicIdPartition tip = new TopicIdPartition(removed.topicId(), tp);
-            boolean wasTiered = tiered.remove(tp);
-            // a partition whose tiering was turned off may still have remote data being deleted
-            if (remoteTier != null
-                    && (wasTiered
-                            || remoteTier.manager().highestRemoteOffset(tip).isPresent())) {
-                try {
-                    remoteTier.manager().unregister(tip, true);
-                } catch (RemoteStorageException | RuntimeException e) {
-                    log.warn("Cannot delete the remote data of {}; it stays in the remote tier", tip, e);
-                }
-            }
+            listener.onPartitionDeleted(removed);
             logManager.deleteLog(tp);
         }
         onAppend(tp);

@@ -7,6 +7,7 @@ import dev.strata.tiering.ChunkCache;
 import dev.strata.tiering.RemoteIndexRebuild;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
+import dev.strata.tiering.RemoteOffsetSearch;
 import dev.strata.tiering.RemoteStorageManagers;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The broker's remote tier when {@code remote.log.storage.system.enable=true}: the backend, the RocksDB remote index,
- * the {@link RemoteLogManager} that copies and expires segments, and the chunk cache and {@link RemoteLogReader} that
- * serve fetches below the local log start offset on their own bounded reader pool. Opened and closed by the server.
+ * the {@link RemoteLogManager} that copies and expires segments, the chunk cache and {@link RemoteLogReader} that
+ * serve fetches below the local log start offset on their own bounded reader pool, and the {@link RemoteOffsetSearch}
+ * that answers ListOffsets by timestamp over the remote segments. Opened and closed by the server.
  */
 public final class RemoteTier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RemoteTier.class);
@@ -34,6 +36,7 @@ public final class RemoteTier implements AutoCloseable {
     private final ExecutorService readerPool;
     private final ChunkCache cache;
     private final RemoteLogReader reader;
+    private final RemoteOffsetSearch offsetSearch;
     private final long taskIntervalMs;
 
     private RemoteTier(
@@ -49,6 +52,7 @@ public final class RemoteTier implements AutoCloseable {
         this.readerPool = readerPool;
         this.cache = cache;
         this.reader = new RemoteLogReader(manager, index, cache);
+        this.offsetSearch = new RemoteOffsetSearch(index, reader);
         this.taskIntervalMs = taskIntervalMs;
     }
 
@@ -120,8 +124,8 @@ public final class RemoteTier implements AutoCloseable {
         return reader;
     }
 
-    public RemoteIndexStore index() {
-        return index;
+    public RemoteOffsetSearch offsetSearch() {
+        return offsetSearch;
     }
 
     public ChunkCache cache() {

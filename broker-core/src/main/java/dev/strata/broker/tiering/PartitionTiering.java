@@ -1,0 +1,90 @@
+package dev.strata.broker.tiering;
+
+import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.PartitionListener;
+import dev.strata.tiering.RemoteLogManager;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the remote log manager's partitions in step with the broker's: a partition is registered when its topic is
+ * tiered ({@code remote.storage.enable=true}), its tiering stops when that is turned off, and its remote data is
+ * deleted with it. Driven by the {@link dev.strata.broker.partition.ReplicaManager} as its {@link PartitionListener},
+ * on the thread that changes the partition.
+ */
+public final class PartitionTiering implements PartitionListener {
+    private static final Logger log = LoggerFactory.getLogger(PartitionTiering.class);
+
+    private final RemoteLogManager manager;
+
+    /** The partitions whose topic is tiered now. */
+    private final Set<TopicPartition> tiered = ConcurrentHashMap.newKeySet();
+
+    public PartitionTiering(RemoteLogManager manager) {
+        this.manager = manager;
+    }
+
+    @Override
+    public void onPartitionCreated(Partition partition) {
+        applyTieringConfig(partition);
+    }
+
+    /** Tiering starts or stops if {@code remote.storage.enable} changed. */
+    @Override
+    public void onConfigChanged(Partition partition) {
+        applyTieringConfig(partition);
+    }
+
+    /**
+     * Registers a partition whose topic turned tiered with the remote log manager. One that stopped being tiered
+     * (KIP-950: {@code remote.storage.enable=false} with {@code remote.log.delete.on.disable=true}) starts at its local
+     * log start offset from now on and stays registered: its configs tell the manager's expiry task to delete its
+     * remote data, retrying until that succeeds, and turning tiering on again registers it anew. So does a partition
+     * whose remote data was still being deleted when the broker stopped.
+     */
+    private void applyTieringConfig(Partition partition) {
+        TopicPartition tp = partition.topicPartition();
+        TopicIdPartition tip = new TopicIdPartition(partition.topicId(), tp);
+        LogConfig config = partition.log().config();
+        if (config.remoteStorageEnable()) {
+            if (tiered.add(tp)) {
+                manager.highestRemoteOffset(tip).ifPresent(partition.log()::onHighestRemoteOffset);
+                // The remote tier may start above the checkpointed log start offset: the broker stopped between a
+                // remote deletion and the next checkpoint, or the remote index was rebuilt with deletions to finish.
+                long remoteLogStart = manager.remoteLogStartOffset(tip);
+                if (remoteLogStart > 0) {
+                    partition.log().onRemoteLogStartOffset(remoteLogStart);
+                }
+                manager.register(new LogTieredPartition(partition));
+            }
+        } else if (tiered.remove(tp)) {
+            partition.log().onRemoteStorageDisabled();
+            log.info("Tiering of {} turned off; its remote data is deleted in the background", tip);
+        } else if (config.remoteLogDeleteOnDisable()
+                && manager.highestRemoteOffset(tip).isPresent()) {
+            manager.register(new LogTieredPartition(partition));
+        }
+    }
+
+    /** Deletes the partition's remote data if it has any; a failure is logged and the data stays in the remote tier. */
+    @Override
+    public void onPartitionDeleted(Partition partition) {
+        TopicPartition tp = partition.topicPartition();
+        TopicIdPartition tip = new TopicIdPartition(partition.topicId(), tp);
+        boolean wasTiered = tiered.remove(tp);
+        // a partition whose tiering was turned off may still have remote data being deleted
+        if (wasTiered || manager.highestRemoteOffset(tip).isPresent()) {
+            try {
+                manager.unregister(tip, true);
+            } catch (RemoteStorageException | RuntimeException e) {
+                log.warn("Cannot delete the remote data of {}; it stays in the remote tier", tip, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.strata.tiering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.index.RemoteIndexStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicIdPartition;
+
+/**
+ * A remote tier to read from, on the filesystem backend under a test's directory: the remote index, a remote log
+ * manager on a manual clock at {@link #START_MS}, a chunk cache of {@link #CHUNK_SIZE}-byte chunks and a reader over
+ * them. {@link #tier} copies a {@link FakeTieredPartition}'s segments into it.
+ */
+final class RemoteReadFixture implements AutoCloseable {
+    static final long START_MS = 1_700_000_000_000L;
+    /** Smaller than a segment, so reads are ranged and only the batch CRCs can catch a corrupt byte. */
+    static final int CHUNK_SIZE = 128;
+
+    private final Path remoteRoot;
+    private final ExecutorService fetchPool = Executors.newFixedThreadPool(2);
+    private final FileSystemRemoteStorageManager storage;
+    private final RemoteIndexStore index;
+    private final RemoteLogManager manager;
+    private final ChunkCache cache;
+    private final RemoteLogReader reader;
+
+    RemoteReadFixture(Path dir) throws IOException {
+        remoteRoot = dir.resolve("remote");
+        storage = new FileSystemRemoteStorageManager();
+        storage.configure(Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot.toString()));
+        index = RemoteIndexStore.open(dir.resolve("index"));
+        manager = new RemoteLogManager(
+                1, storage, index, RemoteLogManager.newTaskPool(1), new ManualTime(START_MS), OptionalLong.empty());
+        cache = new ChunkCache(
+                new ChunkCacheConfig(CHUNK_SIZE, 16 * 1024, Optional.empty(), 0, Duration.ofSeconds(10), 0),
+                storage,
+                fetchPool,
+                fetchPool);
+        reader = new RemoteLogReader(manager, index, cache);
+    }
+
+    /** Copies the partition's sealed segments below {@code highWatermark} to the remote tier. */
+    void tier(FakeTieredPartition partition, long highWatermark) {
+        TopicIdPartition tip = partition.topicIdPartition();
+        partition.highWatermark(highWatermark);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        assertThat(manager.highestRemoteOffset(tip)).hasValue(highWatermark - 1);
+    }
+
+    /** Where the backend keeps the remote segments' files. */
+    Path remoteRoot() {
+        return remoteRoot;
+    }
+
+    RemoteIndexStore index() {
+        return index;
+    }
+
+    RemoteLogReader reader() {
+        return reader;
+    }
+
+    @Override
+    public void close() throws Exception {
+        cache.close();
+        manager.close();
+        index.close();
+        storage.close();
+        fetchPool.shutdownNow();
+        assertThat(fetchPool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+}
