@@ -9,6 +9,7 @@ import dev.strata.index.RemoteIndexStore.RebuildResult;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
+import dev.strata.testing.ManualTime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.remote.s3.S3RemoteStorageManager;
+import dev.strata.testing.MinioClients;
+import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
 import dev.strata.tiering.ManifestReadAhead;
 import dev.strata.tiering.SegmentManifestStorage;
 import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +23,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
@@ -34,8 +33,6 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.Custo
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,28 +97,21 @@ class SegmentManifestStoragesTest {
     void theS3BackendsManifestsAreReadSeveralAtOnceAndListedInKeyOrder() throws Exception {
         int count = 3 * ManifestReadAhead.READS_IN_FLIGHT + 5;
         GatheringBlobStore store = new GatheringBlobStore(ManifestReadAhead.READS_IN_FLIGHT);
-        S3Proxy proxy = S3Proxy.builder()
-                .blobStore(store)
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "key", "secret")
-                .stopTimeout(0)
-                .build();
-        proxy.start();
-        try (S3RemoteStorageManager s3 = new S3RemoteStorageManager()) {
-            awaitStarted(proxy);
-            String endpoint = "http://127.0.0.1:" + proxy.getPort();
-            MinioClient.builder()
-                    .endpoint(endpoint)
-                    .region("us-east-1")
-                    .credentials("key", "secret")
-                    .build()
+        try (S3ProxyEndpoint proxy = S3ProxyEndpoint.over(store);
+                S3RemoteStorageManager s3 = new S3RemoteStorageManager()) {
+            MinioClients.of(proxy)
                     .makeBucket(MakeBucketArgs.builder().bucket("strata-tier").build());
             s3.configure(Map.of(
-                    "s3.bucket.name", "strata-tier",
-                    "s3.endpoint.url", endpoint,
-                    "s3.path.style.access.enabled", "true",
-                    "aws.access.key.id", "key",
-                    "aws.secret.access.key", "secret"));
+                    "s3.bucket.name",
+                    "strata-tier",
+                    "s3.endpoint.url",
+                    proxy.url(),
+                    "s3.path.style.access.enabled",
+                    "true",
+                    "aws.access.key.id",
+                    S3ProxyEndpoint.ACCESS_KEY,
+                    "aws.secret.access.key",
+                    S3ProxyEndpoint.SECRET_KEY));
             SegmentManifestStorage manifests = SegmentManifestStorages.of(s3).orElseThrow();
             TopicIdPartition partition = new TopicIdPartition(Uuid.randomUuid(), 0, "t");
             List<String> written = new ArrayList<>();
@@ -146,9 +136,6 @@ class SegmentManifestStoragesTest {
                         .containsExactlyElementsOf(written);
             }
             assertThat(store.mostReadsAtOnce()).hasValue(ManifestReadAhead.READS_IN_FLIGHT);
-        } finally {
-            proxy.stop();
-            store.close();
         }
     }
 
@@ -187,14 +174,6 @@ class SegmentManifestStoragesTest {
 
         @Override
         public void close() {}
-    }
-
-    private static void awaitStarted(S3Proxy proxy) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!"STARTED".equals(proxy.getState())) {
-            assertThat(System.nanoTime()).as("S3Proxy started within 30 s").isLessThan(deadline);
-            LockSupport.parkNanos(1_000_000);
-        }
     }
 
     /**

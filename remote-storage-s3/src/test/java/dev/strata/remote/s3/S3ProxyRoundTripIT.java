@@ -2,6 +2,8 @@ package dev.strata.remote.s3;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.testing.S3ProxyEndpoint;
+import dev.strata.testing.SegmentFiles;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,31 +16,31 @@ import org.junit.jupiter.api.io.TempDir;
 /** The round trip against S3Proxy in this JVM, plus what only an in-process store can show: the store going away. */
 class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
 
-    private S3ProxyFixture proxy;
+    private S3ProxyEndpoint proxy;
 
     @Override
     void startStore() throws Exception {
-        proxy = S3ProxyFixture.start();
+        proxy = S3ProxyEndpoint.inMemory();
     }
 
     @Override
-    void stopStore() {
+    void stopStore() throws Exception {
         proxy.close();
     }
 
     @Override
     String endpoint() {
-        return proxy.endpoint();
+        return proxy.url();
     }
 
     @Override
     String accessKey() {
-        return S3ProxyFixture.ACCESS_KEY;
+        return S3ProxyEndpoint.ACCESS_KEY;
     }
 
     @Override
     String secretKey() {
-        return S3ProxyFixture.SECRET_KEY;
+        return S3ProxyEndpoint.SECRET_KEY;
     }
 
     @Test
@@ -92,14 +94,14 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
     /** A manager configured against an S3Proxy that has been stopped, with short retries. */
     private static S3RemoteStorageManager managerOfAStoppedEndpoint() throws Exception {
         S3RemoteStorageManager rsm;
-        try (S3ProxyFixture doomed = S3ProxyFixture.start()) {
+        try (S3ProxyEndpoint doomed = S3ProxyEndpoint.inMemory()) {
             rsm = new S3RemoteStorageManager();
             rsm.configure(Map.of(
                     "s3.bucket.name", BUCKET,
-                    "s3.endpoint.url", doomed.endpoint(),
+                    "s3.endpoint.url", doomed.url(),
                     "s3.path.style.access.enabled", "true",
-                    "aws.access.key.id", S3ProxyFixture.ACCESS_KEY,
-                    "aws.secret.access.key", S3ProxyFixture.SECRET_KEY,
+                    "aws.access.key.id", S3ProxyEndpoint.ACCESS_KEY,
+                    "aws.secret.access.key", S3ProxyEndpoint.SECRET_KEY,
                     "s3.retry.max.attempts", "4",
                     "s3.retry.backoff.base.ms", "50",
                     "s3.retry.backoff.max.ms", "200",
