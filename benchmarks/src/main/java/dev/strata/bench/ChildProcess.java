@@ -232,14 +232,18 @@ final class ChildProcess implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        Path data = dataDir();
-        if (!Files.exists(data)) {
+        deleteTree(dataDir());
+    }
+
+    /** Deletes {@code dir} and everything in it, warning about what cannot be deleted. */
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
             return;
         }
-        try (Stream<Path> files = Files.walk(data)) {
+        try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(ChildProcess::deleteQuietly);
         } catch (IOException e) {
-            System.err.println("warning: cannot delete " + data + ": " + e);
+            System.err.println("warning: cannot delete " + dir + ": " + e);
         }
     }
 

@@ -1,26 +1,21 @@
 package dev.strata.bench;
 
+import dev.strata.testing.ApacheKafkaBroker;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.common.Uuid;
 
 /**
- * Apache Kafka 4.3 as the comparison broker: one node in KRaft combined mode (broker and controller), run from the
- * Maven Central jars in a child JVM on free loopback ports. The classpath comes from the file
- * {@code remote-storage-s3/apache-kafka/pom.xml} writes ({@code benchmarks/target/apache-kafka-classpath.txt}), so Kafka's jars never
- * share a JVM with Strata's.
- *
- * <p>Startup is what {@code kafka-storage.sh format --standalone} and {@code kafka-server-start.sh} do: format the
- * log dir with a fresh cluster id and the node as the only voter, then run {@code kafka.Kafka}.
+ * Apache Kafka 4.3 as the comparison broker: the single-node KRaft broker of the test fixtures
+ * ({@link ApacheKafkaBroker}, the one the S3 backend's plugin test runs) with the same JVM options as the Strata broker,
+ * in a new directory whose data {@link #close()} deletes. The classpath comes from the file
+ * {@code remote-storage-s3/apache-kafka/pom.xml} writes ({@code benchmarks/target/apache-kafka-classpath.txt}), so
+ * Kafka's jars never share a JVM with Strata's.
  */
 public final class KafkaBroker implements ManagedBroker {
     /** The classpath file's place relative to the repository root, where the build writes it. */
@@ -32,13 +27,10 @@ public final class KafkaBroker implements ManagedBroker {
      */
     static final Path S3_PLUGIN_CLASSPATH_FILE = Path.of("remote-storage-s3", "target", "plugin-runtime-classpath.txt");
 
-    private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private final ApacheKafkaBroker broker;
 
-    private final ChildProcess process;
-
-    private KafkaBroker(ChildProcess process) {
-        this.process = process;
+    private KafkaBroker(ApacheKafkaBroker broker) {
+        this.broker = broker;
     }
 
     /** Formats and starts a broker in a new directory under {@code parent}. */
@@ -59,35 +51,7 @@ public final class KafkaBroker implements ManagedBroker {
                         + " -Dkafka.classpath.file=$PWD/benchmarks/target/apache-kafka-classpath.txt validate");
         Files.createDirectories(parent);
         Path dir = Files.createTempDirectory(parent, "apache-kafka-");
-        int port = ChildProcess.freePort();
-        int controllerPort = ChildProcess.freePort();
-        Path config = dir.resolve("server.properties");
-        Files.writeString(config, serverProperties(dir.resolve("data"), port, controllerPort, overrides));
-        Path log4j = dir.resolve("log4j2.properties");
-        Files.writeString(log4j, LOG4J2);
-        List<String> jvm = new ArrayList<>(ChildProcess.BROKER_JVM_OPTIONS);
-        jvm.add("-Dlog4j2.configurationFile=" + log4j);
-        ChildProcess.runTool(
-                new ChildProcess.Launch(
-                        "Apache Kafka's StorageTool format",
-                        dir,
-                        classpath,
-                        List.of("-Xmx256m", "-Dlog4j2.configurationFile=" + log4j),
-                        "kafka.tools.StorageTool",
-                        List.of(
-                                "format",
-                                "--standalone",
-                                "-t",
-                                Uuid.randomUuid().toString(),
-                                "-c",
-                                config.toString()),
-                        "format.log"),
-                FORMAT_TIMEOUT);
-        return new KafkaBroker(ChildProcess.startBroker(
-                new ChildProcess.Launch(
-                        "Apache Kafka", dir, classpath, jvm, "kafka.Kafka", List.of(config.toString()), "broker.log"),
-                port,
-                START_TIMEOUT));
+        return new KafkaBroker(ApacheKafkaBroker.start(classpath, dir, ChildProcess.BROKER_JVM_OPTIONS, overrides));
     }
 
     /**
@@ -125,70 +89,25 @@ public final class KafkaBroker implements ManagedBroker {
         }
     }
 
-    /** One node, both roles; every internal topic with replication factor and min ISR 1, as one node needs. */
-    static String serverProperties(Path dataDir, int port, int controllerPort, Map<String, String> overrides) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.bootstrap.servers", ChildProcess.HOST + ":" + controllerPort);
-        p.put(
-                "listeners",
-                "PLAINTEXT://" + ChildProcess.HOST + ":" + port + ",CONTROLLER://" + ChildProcess.HOST + ":"
-                        + controllerPort);
-        p.put(
-                "advertised.listeners",
-                "PLAINTEXT://" + ChildProcess.HOST + ":" + port + ",CONTROLLER://" + ChildProcess.HOST + ":"
-                        + controllerPort);
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-        p.put("log.dirs", dataDir.toString());
-        p.put("num.partitions", "1");
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.putAll(overrides);
-        StringBuilder out = new StringBuilder("# written by dev.strata.bench.KafkaBroker\n");
-        p.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
-        return out.toString();
-    }
-
-    /** Kafka's own default: INFO to the console (here the broker log file), request logging off. */
-    private static final String LOG4J2 =
-            """
-            status = warn
-            appender.console.type = Console
-            appender.console.name = STDOUT
-            appender.console.layout.type = PatternLayout
-            appender.console.layout.pattern = [%d] %p %m (%c)%n
-            rootLogger.level = INFO
-            rootLogger.appenderRef.console.ref = STDOUT
-            logger.request.name = kafka.request.logger
-            logger.request.level = WARN
-            """;
-
     @Override
     public String bootstrap() {
-        return process.address();
+        return broker.bootstrap();
     }
 
     @Override
     public Path log() {
-        return process.log();
+        return broker.log();
     }
 
     @Override
     public Path dataDir() {
-        return process.dataDir();
+        return broker.dataDir();
     }
 
     @Override
     public void close() {
-        process.close();
+        broker.close();
+        ChildProcess.deleteTree(broker.dataDir());
     }
 
     /** Starts Apache Kafka and keeps it up until Ctrl-C: {@code KafkaBroker [classpath-file] [work-dir]}. */

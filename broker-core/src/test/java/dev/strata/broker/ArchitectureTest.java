@@ -36,12 +36,7 @@ class ArchitectureTest {
      */
     private static final List<Exemption> KNOWN_VIOLATIONS = List.of(
             // helper "config": LogConfig reads TopicConfigs while BrokerConfig builds LogConfig, so log <-> config
-            new Exemption("dev.strata.broker.log..", "dev.strata.broker.config.."),
-            // helper "split": the group coordinators build and read JoinGroup, SyncGroup and ConsumerGroupHeartbeat
-            // messages themselves
-            new Exemption("dev.strata.broker.group..", "org.apache.kafka.common.message.."),
-            // helper "spi": SegmentManifestStorages adapts the S3 backend's segment manifest methods
-            new Exemption("dev.strata.broker.tiering..", "dev.strata.remote.s3.."));
+            new Exemption("dev.strata.broker.log..", "dev.strata.broker.config.."));
 
     private static final String MESSAGES = "org.apache.kafka.common.message..";
     private static final String S3_BACKEND = "dev.strata.remote.s3..";

@@ -10,6 +10,7 @@ import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
 import dev.strata.storage.api.SegmentManifestStorage;
+import dev.strata.testing.ManualTime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

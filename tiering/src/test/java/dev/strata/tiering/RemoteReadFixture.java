@@ -3,6 +3,7 @@ package dev.strata.tiering;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.index.RemoteIndexStore;
+import dev.strata.testing.ManualTime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.strata.tiering;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.testing.ManualTime;
 import org.junit.jupiter.api.Test;
 
 class UploadRateLimiterTest {

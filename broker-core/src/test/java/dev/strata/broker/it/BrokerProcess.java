@@ -1,5 +1,6 @@
 package dev.strata.broker.it;
 
+import dev.strata.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

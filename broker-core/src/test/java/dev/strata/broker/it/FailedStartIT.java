@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.testing.Await;
+import dev.strata.testing.S3ProxyEndpoint;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -46,7 +48,7 @@ class FailedStartIT {
     @Test
     void aBrokerThatCannotListItsBucketToRebuildItsEmptyRemoteIndexFailsAndLeavesItsLogDirToTheNext() throws Exception {
         Path logDir = dir.resolve("data");
-        try (S3ProxyEndpoint proxy = S3ProxyEndpoint.start(dir.resolve("blobs"))) {
+        try (S3ProxyEndpoint proxy = S3ProxyEndpoint.onDisk(dir.resolve("blobs"))) {
             TieredBucket bucket =
                     new TieredBucket(proxy.url(), S3ProxyEndpoint.ACCESS_KEY, S3ProxyEndpoint.SECRET_KEY, BUCKET);
             bucket.create();

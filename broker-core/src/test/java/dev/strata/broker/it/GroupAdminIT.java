@@ -4,6 +4,7 @@ import static dev.strata.broker.it.GroupMemberThread.awaitBalanced;
 import static dev.strata.broker.it.GroupMemberThread.classicMember;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

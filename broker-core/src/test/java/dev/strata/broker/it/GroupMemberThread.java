@@ -1,5 +1,6 @@
 package dev.strata.broker.it;
 
+import dev.strata.testing.Await;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.testing.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

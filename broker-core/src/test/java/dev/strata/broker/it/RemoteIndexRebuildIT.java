@@ -6,6 +6,7 @@ import dev.strata.broker.log.LogManager;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
+import dev.strata.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

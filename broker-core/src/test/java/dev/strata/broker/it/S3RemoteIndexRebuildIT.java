@@ -13,6 +13,8 @@ import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.SegmentManifest;
+import dev.strata.testing.Await;
+import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.tiering.RemoteIndexRebuild;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +84,7 @@ class S3RemoteIndexRebuildIT {
     /** Tiers 4 MiB to the bucket in each of the four partitions of two topics, every sealed segment remote only. */
     @BeforeEach
     void tierTwoTopicsToTheBucket() throws Exception {
-        proxy = S3ProxyEndpoint.start(dir.resolve("blobs"));
+        proxy = S3ProxyEndpoint.onDisk(dir.resolve("blobs"));
         bucket = new TieredBucket(proxy.url(), S3ProxyEndpoint.ACCESS_KEY, S3ProxyEndpoint.SECRET_KEY, BUCKET);
         bucket.create();
         Map<String, String> config = new HashMap<>(bucket.brokerSettings(KEY_PREFIX));

@@ -9,6 +9,8 @@ import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
+import dev.strata.testing.Await;
+import dev.strata.testing.S3ProxyEndpoint;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +80,7 @@ class S3TieredRestartIT {
      */
     @BeforeEach
     void catchTheBrokerInTheMiddleOfACopy() throws Exception {
-        proxy = S3ProxyEndpoint.start(dir.resolve("blobs"));
+        proxy = S3ProxyEndpoint.onDisk(dir.resolve("blobs"));
         bucket = new TieredBucket(proxy.url(), S3ProxyEndpoint.ACCESS_KEY, S3ProxyEndpoint.SECRET_KEY, BUCKET);
         bucket.create();
         logDir = dir.resolve("data");

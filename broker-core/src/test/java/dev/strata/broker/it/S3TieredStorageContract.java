@@ -4,6 +4,7 @@ import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
+import dev.strata.testing.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

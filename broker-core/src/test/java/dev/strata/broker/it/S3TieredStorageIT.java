@@ -4,6 +4,8 @@ import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
+import dev.strata.testing.Await;
+import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.tiering.RemoteLogReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -52,7 +54,7 @@ class S3TieredStorageIT extends S3TieredStorageContract {
     @Override
     void startStore() throws Exception {
         blobDir = Files.createTempDirectory("strata-s3-it-");
-        proxy = S3ProxyEndpoint.start(blobDir);
+        proxy = S3ProxyEndpoint.onDisk(blobDir);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
+import dev.strata.testing.MinioClients;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -61,11 +62,7 @@ final class TieredBucket {
         this.accessKey = accessKey;
         this.secretKey = secretKey;
         this.name = name;
-        this.client = MinioClient.builder()
-                .endpoint(endpoint)
-                .region(REGION)
-                .credentials(accessKey, secretKey)
-                .build();
+        this.client = MinioClients.of(endpoint, accessKey, secretKey);
     }
 
     void create() {

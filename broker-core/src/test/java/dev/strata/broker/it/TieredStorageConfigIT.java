@@ -4,6 +4,7 @@ import static dev.strata.broker.it.Tiering.listOffset;
 import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

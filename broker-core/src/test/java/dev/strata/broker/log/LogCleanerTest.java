@@ -2,6 +2,7 @@ package dev.strata.broker.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testing.ManualTime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

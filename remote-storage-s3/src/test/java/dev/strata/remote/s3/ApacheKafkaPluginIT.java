@@ -2,6 +2,10 @@ package dev.strata.remote.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testing.ApacheKafkaBroker;
+import dev.strata.testing.Await;
+import dev.strata.testing.MinioClients;
+import dev.strata.testing.S3ProxyEndpoint;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -28,7 +32,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -72,32 +75,31 @@ class ApacheKafkaPluginIT {
     private static final int RECORDS = 5_000;
     private static final int VALUE_BYTES = 1_000;
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final List<String> KAFKA_JVM_OPTIONS =
+            List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true");
     /** The files Kafka hands the plugin for every segment, by object key suffix. */
     private static final Set<String> SEGMENT_FILES =
             Set.of("log", "index", "timeindex", "snapshot", "leader-epoch-checkpoint");
     /** Only a segment that has a transaction index uploads one. */
     private static final String TRANSACTION_INDEX = "txnindex";
 
-    private S3ProxyFixture s3;
+    private S3ProxyEndpoint s3;
     private MinioClient minio;
     private ApacheKafkaBroker kafka;
 
     @BeforeAll
     void startS3AndKafka() throws Exception {
         Path work = Files.createTempDirectory(Path.of(property("strata.it.work.dir")), "apache-kafka-plugin-");
-        s3 = S3ProxyFixture.start();
-        minio = MinioClient.builder()
-                .endpoint(s3.endpoint())
-                .region("us-east-1")
-                .credentials(S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY)
-                .build();
+        s3 = S3ProxyEndpoint.inMemory();
+        minio = MinioClients.of(s3);
         minio.makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
         Path pluginDir = pluginDirectory(work.resolve("strata-s3"));
-        kafka = ApacheKafkaBroker.start(apacheKafkaClasspath(), work, tieredStorage(pluginDir));
+        kafka = ApacheKafkaBroker.start(
+                Files.readString(apacheKafkaClasspath()).trim(), work, KAFKA_JVM_OPTIONS, tieredStorage(pluginDir));
     }
 
     @AfterAll
-    void stopKafkaThenS3() {
+    void stopKafkaThenS3() throws Exception {
         try {
             if (kafka != null) {
                 kafka.close();
@@ -119,10 +121,10 @@ class ApacheKafkaPluginIT {
         settings.put("rlmm.config.remote.log.metadata.topic.replication.factor", "1");
         settings.put("rsm.config.s3.bucket.name", BUCKET);
         settings.put("rsm.config.s3.region", "us-east-1");
-        settings.put("rsm.config.s3.endpoint.url", s3.endpoint());
+        settings.put("rsm.config.s3.endpoint.url", s3.url());
         settings.put("rsm.config.s3.path.style.access.enabled", "true");
-        settings.put("rsm.config.aws.access.key.id", S3ProxyFixture.ACCESS_KEY);
-        settings.put("rsm.config.aws.secret.access.key", S3ProxyFixture.SECRET_KEY);
+        settings.put("rsm.config.aws.access.key.id", S3ProxyEndpoint.ACCESS_KEY);
+        settings.put("rsm.config.aws.secret.access.key", S3ProxyEndpoint.SECRET_KEY);
         settings.put("rsm.config.key.prefix", KEY_PREFIX);
         // look for segments to copy and local segments to delete often, from the start (Kafka's internal
         // log.initial.task.delay.ms, 30 s by default, delays the first retention check), so the test need not wait
@@ -293,15 +295,18 @@ class ApacheKafkaPluginIT {
     }
 
     /** Polls {@code condition} until it holds; fails with the end of Kafka's log after {@link #TIMEOUT}. */
-    private void await(String what, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out after " + TIMEOUT + " waiting for " + what + "; Kafka log "
-                        + kafka.log() + ":\n" + kafka.logTail());
-            }
-            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-        }
+    private void await(String what, Callable<Boolean> condition) {
+        Await.until(
+                TIMEOUT,
+                what,
+                () -> {
+                    try {
+                        return condition.call();
+                    } catch (Exception e) {
+                        throw new AssertionError("Failed while waiting for " + what, e);
+                    }
+                },
+                () -> "; Kafka log " + kafka.log() + ":\n" + kafka.logTail());
     }
 
     /**

@@ -6,10 +6,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.strata.testing.Await;
+import dev.strata.testing.S3ProxyEndpoint;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,17 +27,17 @@ class BucketCheckIT {
 
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final Logger logger = (Logger) LoggerFactory.getLogger(S3RemoteStorageManager.class);
-    private S3ProxyFixture proxy;
+    private S3ProxyEndpoint proxy;
 
     @BeforeEach
     void start() throws Exception {
-        proxy = S3ProxyFixture.start();
+        proxy = S3ProxyEndpoint.inMemory();
         appender.start();
         logger.addAppender(appender);
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         logger.detachAppender(appender);
         proxy.close();
     }
@@ -43,7 +45,7 @@ class BucketCheckIT {
     @Test
     void aMissingBucketIsReportedAtStartup() throws Exception {
         try (S3RemoteStorageManager rsm = new S3RemoteStorageManager()) {
-            rsm.configure(configs(proxy.endpoint(), "no-such-bucket"));
+            rsm.configure(configs(proxy.url(), "no-such-bucket"));
             ILoggingEvent event = awaitMessageContaining("no-such-bucket");
             assertThat(event.getLevel()).isEqualTo(Level.WARN);
             assertThat(event.getFormattedMessage()).contains("HTTP 404", "no such bucket");
@@ -52,13 +54,13 @@ class BucketCheckIT {
 
     @Test
     void anUnreachableEndpointIsReportedWithoutFailingConfigure() throws Exception {
-        String endpoint = proxy.endpoint();
+        String endpoint = proxy.url();
         proxy.stop();
         try (S3RemoteStorageManager rsm = new S3RemoteStorageManager()) {
             rsm.configure(configs(endpoint, "tier"));
             ILoggingEvent event = awaitMessageContaining("cannot be reached");
             assertThat(event.getLevel()).isEqualTo(Level.WARN);
-            assertThat(event.getFormattedMessage()).contains("tier").doesNotContain(S3ProxyFixture.SECRET_KEY);
+            assertThat(event.getFormattedMessage()).contains("tier").doesNotContain(S3ProxyEndpoint.SECRET_KEY);
         }
     }
 
@@ -73,27 +75,28 @@ class BucketCheckIT {
                 "s3.path.style.access.enabled",
                 "true",
                 "aws.access.key.id",
-                S3ProxyFixture.ACCESS_KEY,
+                S3ProxyEndpoint.ACCESS_KEY,
                 "aws.secret.access.key",
-                S3ProxyFixture.SECRET_KEY,
+                S3ProxyEndpoint.SECRET_KEY,
                 "s3.retry.max.attempts",
                 "1");
     }
 
     private ILoggingEvent awaitMessageContaining(String text) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<ILoggingEvent> events;
-            synchronized (appender) { // AppenderBase.doAppend holds the appender's lock
-                events = List.copyOf(appender.list);
-            }
-            for (ILoggingEvent event : events) {
-                if (event.getFormattedMessage().contains(text) && event.getLevel() == Level.WARN) {
-                    return event;
-                }
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        Await.until(
+                TIMEOUT, "a WARN containing '" + text + "'", () -> warning(text).isPresent(), () -> ": " + events());
+        return warning(text).orElseThrow();
+    }
+
+    private Optional<ILoggingEvent> warning(String text) {
+        return events().stream()
+                .filter(event -> event.getFormattedMessage().contains(text) && event.getLevel() == Level.WARN)
+                .findFirst();
+    }
+
+    private List<ILoggingEvent> events() {
+        synchronized (appender) { // AppenderBase.doAppend holds the appender's lock
+            return List.copyOf(appender.list);
         }
-        throw new AssertionError("No WARN containing '" + text + "' within " + TIMEOUT + ": " + appender.list);
     }
 }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.storage.api.ManifestReadAhead;
 import dev.strata.storage.api.SegmentManifestStorage;
+import dev.strata.testing.MinioClients;
+import dev.strata.testing.S3ProxyEndpoint;
+import dev.strata.testing.SegmentFiles;
 import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,31 +37,31 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 /** The round trip against S3Proxy in this JVM, plus what only an in-process store can show: the store going away. */
 class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
 
-    private S3ProxyFixture proxy;
+    private S3ProxyEndpoint proxy;
 
     @Override
     void startStore() throws Exception {
-        proxy = S3ProxyFixture.start();
+        proxy = S3ProxyEndpoint.inMemory();
     }
 
     @Override
-    void stopStore() {
+    void stopStore() throws Exception {
         proxy.close();
     }
 
     @Override
     String endpoint() {
-        return proxy.endpoint();
+        return proxy.url();
     }
 
     @Override
     String accessKey() {
-        return S3ProxyFixture.ACCESS_KEY;
+        return S3ProxyEndpoint.ACCESS_KEY;
     }
 
     @Override
     String secretKey() {
-        return S3ProxyFixture.SECRET_KEY;
+        return S3ProxyEndpoint.SECRET_KEY;
     }
 
     @Test
@@ -119,25 +121,21 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
     void manifestsAreReadSeveralAtOnceAndListedInKeyOrder() throws Exception {
         int count = 3 * ManifestReadAhead.READS_IN_FLIGHT + 5;
         GatheringBlobStore store = new GatheringBlobStore(ManifestReadAhead.READS_IN_FLIGHT);
-        try (S3ProxyFixture gathering = S3ProxyFixture.start(store);
+        try (S3ProxyEndpoint gathering = S3ProxyEndpoint.over(store);
                 S3RemoteStorageManager rsm = new S3RemoteStorageManager()) {
-            MinioClient.builder()
-                    .endpoint(gathering.endpoint())
-                    .region("us-east-1")
-                    .credentials(S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY)
-                    .build()
+            MinioClients.of(gathering)
                     .makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
             rsm.configure(Map.of(
                     "s3.bucket.name",
                     BUCKET,
                     "s3.endpoint.url",
-                    gathering.endpoint(),
+                    gathering.url(),
                     "s3.path.style.access.enabled",
                     "true",
                     "aws.access.key.id",
-                    S3ProxyFixture.ACCESS_KEY,
+                    S3ProxyEndpoint.ACCESS_KEY,
                     "aws.secret.access.key",
-                    S3ProxyFixture.SECRET_KEY));
+                    S3ProxyEndpoint.SECRET_KEY));
             TopicIdPartition partition = SegmentFiles.newPartition(0);
             List<String> written = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -209,14 +207,14 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
     /** A manager configured against an S3Proxy that has been stopped, with short retries. */
     private static S3RemoteStorageManager managerOfAStoppedEndpoint() throws Exception {
         S3RemoteStorageManager rsm;
-        try (S3ProxyFixture doomed = S3ProxyFixture.start()) {
+        try (S3ProxyEndpoint doomed = S3ProxyEndpoint.inMemory()) {
             rsm = new S3RemoteStorageManager();
             rsm.configure(Map.of(
                     "s3.bucket.name", BUCKET,
-                    "s3.endpoint.url", doomed.endpoint(),
+                    "s3.endpoint.url", doomed.url(),
                     "s3.path.style.access.enabled", "true",
-                    "aws.access.key.id", S3ProxyFixture.ACCESS_KEY,
-                    "aws.secret.access.key", S3ProxyFixture.SECRET_KEY,
+                    "aws.access.key.id", S3ProxyEndpoint.ACCESS_KEY,
+                    "aws.secret.access.key", S3ProxyEndpoint.SECRET_KEY,
                     "s3.retry.max.attempts", "4",
                     "s3.retry.backoff.base.ms", "50",
                     "s3.retry.backoff.max.ms", "200",

@@ -1,4 +1,4 @@
-package dev.strata.remote.s3;
+package dev.strata.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,25 +21,28 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 
 /**
- * Apache Kafka 4.3.1 in a child JVM: one KRaft node in combined mode (broker and controller) on free loopback ports,
- * run from the Maven Central jars listed in a classpath file. It starts the way {@code kafka-storage.sh format
- * --standalone} and {@code kafka-server-start.sh} would: format the log directory with a fresh cluster id and this node
- * as the only voter, then run {@code kafka.Kafka}. Every internal topic has replication factor and min ISR 1, as one
- * node needs.
+ * Apache Kafka 4.3 in a child JVM: one KRaft node in combined mode (broker and controller) on free loopback ports, run
+ * from the Maven Central jars of a classpath ({@code remote-storage-s3/apache-kafka/pom.xml} writes it to a file), so
+ * Kafka's jars never share a JVM with Strata's. It starts the way {@code kafka-storage.sh format --standalone} and
+ * {@code kafka-server-start.sh} would: format the log directory with a fresh cluster id and this node as the only
+ * voter, then run {@code kafka.Kafka}. Every internal topic has replication factor and min ISR 1, as one node needs.
  *
- * <p>Config, log4j2 config and the broker's output ({@code kafka.log}) stay in the broker's directory for a
- * post-mortem; {@link #close()} stops the process (SIGTERM, then SIGKILL after a grace period).
+ * <p>Config, log4j2 config and the broker's output ({@code broker.log}) stay in the broker's directory for a
+ * post-mortem, and so does its data ({@link #dataDir()}); {@link #close()} stops the process (SIGTERM, then SIGKILL
+ * after a grace period). A shutdown hook kills it should the JVM exit without closing it.
+ *
+ * <p>Used by the tests of the S3 backend as a plugin of Apache Kafka, and by {@code bench compare} as the comparison
+ * broker.
  */
-final class ApacheKafkaBroker implements AutoCloseable {
+public final class ApacheKafkaBroker implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
-    private static final List<String> JVM_OPTIONS =
-            List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true");
+    private static final List<String> FORMAT_JVM_OPTIONS = List.of("-Xmx256m");
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
-    /** INFO to standard output (redirected to the log file), without per-request lines. */
+    /** Kafka's own default: INFO to the console (here the broker's log file), request logging off. */
     private static final String LOG4J2 =
             """
             status = warn
@@ -54,15 +57,16 @@ final class ApacheKafkaBroker implements AutoCloseable {
             """;
 
     private final Process process;
+    private final Path dir;
     private final Path log;
     private final int port;
     private final Thread killer;
 
-    private ApacheKafkaBroker(Process process, Path log, int port) {
+    private ApacheKafkaBroker(Process process, Path dir, Path log, int port) {
         this.process = process;
+        this.dir = dir;
         this.log = log;
         this.port = port;
-        // should the test JVM exit without closing the broker, take the broker down with it
         this.killer = new Thread(process::destroyForcibly, "apache-kafka-killer");
         Runtime.getRuntime().addShutdownHook(killer);
     }
@@ -70,14 +74,13 @@ final class ApacheKafkaBroker implements AutoCloseable {
     /**
      * Formats and starts a broker in {@code dir} (which must exist) with {@code settings} over the single-node defaults,
      * and waits until an admin client sees it in the cluster.
+     *
+     * @param classpath Apache Kafka's jars, separated by the platform's path separator
+     * @param jvmOptions the broker JVM's options, such as its heap
      */
-    static ApacheKafkaBroker start(Path classpathFile, Path dir, Map<String, String> settings)
+    public static ApacheKafkaBroker start(
+            String classpath, Path dir, List<String> jvmOptions, Map<String, String> settings)
             throws IOException, InterruptedException {
-        if (!Files.isRegularFile(classpathFile)) {
-            throw new IOException("No Apache Kafka classpath file at " + classpathFile
-                    + "; ApacheKafkaPluginIT resolves it through remote-storage-s3/apache-kafka/pom.xml");
-        }
-        String classpath = Files.readString(classpathFile).trim();
         int port = freePort();
         int controllerPort = freePort();
         Path config = dir.resolve("server.properties");
@@ -86,29 +89,33 @@ final class ApacheKafkaBroker implements AutoCloseable {
         write(config, properties);
         Path log4j = dir.resolve("log4j2.properties");
         Files.writeString(log4j, LOG4J2);
-        Path log = dir.resolve("kafka.log");
-        List<String> jvm = new ArrayList<>(JVM_OPTIONS);
-        jvm.add("-Dlog4j2.configurationFile=" + log4j);
+        String log4jOption = "-Dlog4j2.configurationFile=" + log4j;
 
+        List<String> formatJvm = new ArrayList<>(FORMAT_JVM_OPTIONS);
+        formatJvm.add(log4jOption);
+        Path formatLog = dir.resolve("format.log");
         Process format = launch(
                 classpath,
-                jvm,
+                formatJvm,
                 "kafka.tools.StorageTool",
                 List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
                 dir,
-                dir.resolve("format.log"));
+                formatLog);
         if (!format.waitFor(FORMAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             format.destroyForcibly().waitFor();
             throw new IOException("kafka-storage format did not finish within " + FORMAT_TIMEOUT + ": "
-                    + Files.readString(dir.resolve("format.log")));
+                    + Files.readString(formatLog));
         }
         if (format.exitValue() != 0) {
             throw new IOException("kafka-storage format failed with exit code " + format.exitValue() + ": "
-                    + Files.readString(dir.resolve("format.log")));
+                    + Files.readString(formatLog));
         }
 
+        List<String> brokerJvm = new ArrayList<>(jvmOptions);
+        brokerJvm.add(log4jOption);
+        Path log = dir.resolve("broker.log");
         ApacheKafkaBroker broker = new ApacheKafkaBroker(
-                launch(classpath, jvm, "kafka.Kafka", List.of(config.toString()), dir, log), log, port);
+                launch(classpath, brokerJvm, "kafka.Kafka", List.of(config.toString()), dir, log), dir, log, port);
         try {
             broker.awaitInCluster();
             return broker;
@@ -118,16 +125,23 @@ final class ApacheKafkaBroker implements AutoCloseable {
         }
     }
 
-    String bootstrap() {
+    /** {@code 127.0.0.1:<port>} of its PLAINTEXT listener. */
+    public String bootstrap() {
         return HOST + ":" + port;
     }
 
-    Path log() {
+    /** The file holding its standard output and error. */
+    public Path log() {
         return log;
     }
 
+    /** Its {@code log.dirs}, one directory. */
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
     /** The last lines of the broker's output, for failure messages. */
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
@@ -136,11 +150,13 @@ final class ApacheKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** Stops the broker, keeping its directory. */
     @Override
     public void close() {
         process.destroy();
         try {
             if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.err.println("warning: Apache Kafka did not stop within " + STOP_GRACE + "; killing it");
                 process.destroyForcibly().waitFor();
             }
         } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package dev.strata.remote.s3;
+package dev.strata.testing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,14 +16,15 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 
 /**
  * The files of one sealed log segment, written to a temporary directory as a broker would hand them to
- * {@code copyLogSegmentData}, with the segment's metadata.
+ * {@code copyLogSegmentData}, with the segment's metadata: pseudo-random bytes, the same for the same start offset and
+ * size.
  */
-record SegmentFiles(RemoteLogSegmentMetadata metadata, LogSegmentData data) {
+public record SegmentFiles(RemoteLogSegmentMetadata metadata, LogSegmentData data) {
 
-    static final String TOPIC = "orders";
+    public static final String TOPIC = "orders";
 
     /** Writes a segment with {@code logSize} pseudo-random log bytes; with or without a transaction index. */
-    static SegmentFiles write(
+    public static SegmentFiles write(
             Path dir, TopicIdPartition partition, long startOffset, int logSize, boolean withTransactionIndex)
             throws IOException {
         String base = String.format("%020d", startOffset);
@@ -49,7 +50,8 @@ record SegmentFiles(RemoteLogSegmentMetadata metadata, LogSegmentData data) {
         return new SegmentFiles(metadata, data);
     }
 
-    static TopicIdPartition newPartition(int partition) {
+    /** A partition of {@link #TOPIC} with a topic id of its own. */
+    public static TopicIdPartition newPartition(int partition) {
         return new TopicIdPartition(Uuid.randomUuid(), partition, TOPIC);
     }
 

@@ -1,6 +1,8 @@
-package dev.strata.broker.it;
+package dev.strata.testing;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,18 +22,21 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /**
- * An S3 endpoint in the test JVM: S3Proxy on 127.0.0.1 over a filesystem blob store, with AWS V2/V4 signatures checked
- * against one key pair.
+ * An S3 endpoint in the test JVM: S3Proxy on 127.0.0.1 over a blob store (in memory, on disk, or one the test
+ * supplies), with AWS V2/V4 signatures checked against one key pair, {@link #ACCESS_KEY} and {@link #SECRET_KEY}.
  *
  * <p>{@link #stop()} takes the endpoint down and keeps the blobs; {@link #start()} brings it back on the same port
  * with the same blobs. {@link #holdUploads} stops chosen uploads inside the store, so that a test can catch a broker in
  * the middle of a copy; {@link #dropHeldUploads()} fails them without storing anything, as S3 does with a PUT whose
- * client went away.
+ * client went away. {@link #close()} stops it and closes the store.
+ *
+ * <p>S3Proxy logs request bodies at DEBUG: a module using this keeps {@code org.gaul} at WARN in its
+ * {@code logback-test.xml}.
  */
-final class S3ProxyEndpoint implements AutoCloseable {
+public final class S3ProxyEndpoint implements AutoCloseable {
 
-    static final String ACCESS_KEY = "strata-it-access";
-    static final String SECRET_KEY = "strata-it-secret-0123456789";
+    public static final String ACCESS_KEY = "strata-test-access";
+    public static final String SECRET_KEY = "strata-test-secret-0123456789";
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
@@ -39,22 +44,44 @@ final class S3ProxyEndpoint implements AutoCloseable {
     private S3Proxy proxy;
     private int port;
 
-    private S3ProxyEndpoint(HoldingBlobStore store) {
-        this.store = store;
+    private S3ProxyEndpoint(BlobStore store) {
+        this.store = new HoldingBlobStore(store);
     }
 
-    /** Starts an endpoint on a free port whose blobs live under {@code blobDir}. */
-    static S3ProxyEndpoint start(Path blobDir) throws Exception {
-        Files.createDirectories(blobDir);
+    /** Starts an endpoint on a free port over an in-memory store. */
+    public static S3ProxyEndpoint inMemory() throws Exception {
+        return over(BlobStores.create("transient", new Properties()));
+    }
+
+    /** Starts an endpoint on a free port whose blobs live under {@code blobDir}, which it creates. */
+    public static S3ProxyEndpoint onDisk(Path blobDir) throws Exception {
+        try {
+            Files.createDirectories(blobDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         Properties props = new Properties();
         props.setProperty("jclouds.filesystem.basedir", blobDir.toString());
-        S3ProxyEndpoint endpoint = new S3ProxyEndpoint(new HoldingBlobStore(BlobStores.create("filesystem", props)));
-        endpoint.start();
+        return over(BlobStores.create("filesystem", props));
+    }
+
+    /**
+     * Starts an endpoint on a free port over {@code store}, such as a {@link ForwardingBlobStore} that watches or
+     * delays requests; {@link #close()} closes it.
+     */
+    public static S3ProxyEndpoint over(BlobStore store) throws Exception {
+        S3ProxyEndpoint endpoint = new S3ProxyEndpoint(store);
+        try {
+            endpoint.start();
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
         return endpoint;
     }
 
     /** Serves again, on the port of the first start (a free one the first time), and waits until it accepts. */
-    void start() throws Exception {
+    public void start() throws Exception {
         if (proxy != null) {
             throw new IllegalStateException("S3Proxy is already running on port " + port);
         }
@@ -78,7 +105,7 @@ final class S3ProxyEndpoint implements AutoCloseable {
     }
 
     /** Stops serving, keeping the blobs: connections to {@link #url()} are refused until {@link #start()}. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         if (proxy != null) {
             S3Proxy stopping = proxy;
             proxy = null;
@@ -86,26 +113,27 @@ final class S3ProxyEndpoint implements AutoCloseable {
         }
     }
 
-    String url() {
+    /** {@code http://127.0.0.1:<port>}. */
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** From now on, PUTs of keys matching {@code keys} wait inside the store until {@link #dropHeldUploads()}. */
-    void holdUploads(Predicate<String> keys) {
+    public void holdUploads(Predicate<String> keys) {
         store.hold(keys);
     }
 
     /** How many uploads are waiting in {@link #holdUploads}. */
-    int heldUploads() {
+    public int heldUploads() {
         return store.held.get();
     }
 
     /** Fails the held uploads without storing them and stops holding new ones. */
-    void dropHeldUploads() {
+    public void dropHeldUploads() {
         store.dropHeld();
     }
 

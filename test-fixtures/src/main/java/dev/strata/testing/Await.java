@@ -1,4 +1,4 @@
-package dev.strata.broker.it;
+package dev.strata.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -6,29 +6,38 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** Waiting in tests: poll a condition until a deadline, never sleep for a guessed time. */
-final class Await {
+public final class Await {
 
     private static final long POLL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private Await() {}
 
     /** Re-evaluates {@code condition} until it holds; fails naming {@code what} once {@code timeout} has passed. */
-    static void until(Duration timeout, String what, BooleanSupplier condition) {
+    public static void until(Duration timeout, String what, BooleanSupplier condition) {
+        until(timeout, what, condition, () -> "");
+    }
+
+    /**
+     * Like {@link #until(Duration, String, BooleanSupplier)}; the failure message ends with {@code context}, such as
+     * the end of a server's log.
+     */
+    public static void until(Duration timeout, String what, BooleanSupplier condition, Supplier<String> context) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
+                throw new AssertionError("Timed out after " + timeout + " waiting for " + what + context.get());
             }
             LockSupport.parkNanos(POLL_INTERVAL_NANOS);
         }
     }
 
     /** Polls {@code consumer} until it has returned at least {@code expected} records in total. */
-    static <K, V> List<ConsumerRecord<K, V>> records(Consumer<K, V> consumer, int expected, Duration timeout) {
+    public static <K, V> List<ConsumerRecord<K, V>> records(Consumer<K, V> consumer, int expected, Duration timeout) {
         List<ConsumerRecord<K, V>> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (out.size() < expected) {
