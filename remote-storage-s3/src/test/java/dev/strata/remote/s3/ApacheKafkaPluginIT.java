@@ -27,7 +27,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -93,7 +92,7 @@ class ApacheKafkaPluginIT {
                 .build();
         minio.makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
         Path pluginDir = pluginDirectory(work.resolve("strata-s3"));
-        kafka = ApacheKafkaBroker.start(apacheKafkaClasspath(), work, tieredStorage(pluginDir));
+        kafka = ApacheKafkaBroker.start(ApacheKafka.classpathFile(), work, tieredStorage(pluginDir));
     }
 
     @AfterAll
@@ -302,42 +301,6 @@ class ApacheKafkaPluginIT {
             }
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
         }
-    }
-
-    /**
-     * The classpath file of Apache Kafka's own jars, resolved the first time through the standalone
-     * {@code apache-kafka/pom.xml} with the Maven that runs this build (offline when it is).
-     */
-    private static Path apacheKafkaClasspath() throws IOException, InterruptedException {
-        Path file = Path.of(property("strata.apache.kafka.classpath.file"));
-        if (Files.isRegularFile(file) && Files.size(file) > 0) {
-            return file;
-        }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(property("strata.maven.home"), "bin", "mvn").toString());
-        command.add("-B");
-        command.add("-q");
-        if (property("strata.maven.offline").equals("offline=true")) {
-            command.add("-o");
-        }
-        command.add("-f");
-        command.add(property("strata.apache.kafka.pom"));
-        command.add("-Dkafka.classpath.file=" + file);
-        command.add("validate");
-        Path output = file.resolveSibling("apache-kafka-resolve.log");
-        Process maven = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-        if (!maven.waitFor(5, TimeUnit.MINUTES)) {
-            maven.destroyForcibly();
-            throw new IOException("Resolving Apache Kafka's jars took over 5 minutes; see " + output);
-        }
-        if (maven.exitValue() != 0 || !Files.isRegularFile(file)) {
-            throw new IOException("Could not resolve Apache Kafka's jars (" + String.join(" ", command) + "):\n"
-                    + Files.readString(output));
-        }
-        return file;
     }
 
     /** The plugin installed as a user would: our jar and its runtime dependencies copied into one directory. */
