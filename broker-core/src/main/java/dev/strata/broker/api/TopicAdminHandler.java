@@ -14,6 +14,7 @@ import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
@@ -56,7 +57,12 @@ public final class TopicAdminHandler {
             }
         });
         boolean validateOnly = request.data().validateOnly();
+        Set<String> answered = new HashSet<>();
         for (CreatableTopic t : request.data().topics()) {
+            if (!answered.add(t.name())) {
+                // one answer per name, as Apache Kafka gives: its duplicates are all refused by the first
+                continue;
+            }
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name());
             response.topics().add(result);
             if (duplicated.contains(t.name())) {
@@ -179,7 +185,10 @@ public final class TopicAdminHandler {
                 TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                 Optional<Partition> partition =
                         topics.topic(t.name()).isPresent() ? replicas.partition(tp) : Optional.empty();
-                if (partition.isEmpty()) {
+                if (Topic.isInternal(t.name())) {
+                    // as Apache Kafka does, before looking for the partition: the coordinators own these records
+                    pr.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+                } else if (partition.isEmpty()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else {
                     LocalLog log = partition.get().log();

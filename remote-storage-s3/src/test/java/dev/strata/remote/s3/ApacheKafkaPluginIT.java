@@ -3,6 +3,7 @@ package dev.strata.remote.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.ApacheKafkaBroker;
+import dev.strata.testing.ApacheKafkaJars;
 import dev.strata.testing.Await;
 import dev.strata.testing.MinioClients;
 import dev.strata.testing.S3ProxyEndpoint;
@@ -31,7 +32,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -94,8 +94,7 @@ class ApacheKafkaPluginIT {
         minio = MinioClients.of(s3);
         minio.makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
         Path pluginDir = pluginDirectory(work.resolve("strata-s3"));
-        kafka = ApacheKafkaBroker.start(
-                Files.readString(apacheKafkaClasspath()).trim(), work, KAFKA_JVM_OPTIONS, tieredStorage(pluginDir));
+        kafka = ApacheKafkaBroker.start(ApacheKafkaJars.classpath(), work, KAFKA_JVM_OPTIONS, tieredStorage(pluginDir));
     }
 
     @AfterAll
@@ -307,42 +306,6 @@ class ApacheKafkaPluginIT {
                     }
                 },
                 () -> "; Kafka log " + kafka.log() + ":\n" + kafka.logTail());
-    }
-
-    /**
-     * The classpath file of Apache Kafka's own jars, resolved the first time through the standalone
-     * {@code apache-kafka/pom.xml} with the Maven that runs this build (offline when it is).
-     */
-    private static Path apacheKafkaClasspath() throws IOException, InterruptedException {
-        Path file = Path.of(property("strata.apache.kafka.classpath.file"));
-        if (Files.isRegularFile(file) && Files.size(file) > 0) {
-            return file;
-        }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(property("strata.maven.home"), "bin", "mvn").toString());
-        command.add("-B");
-        command.add("-q");
-        if (property("strata.maven.offline").equals("offline=true")) {
-            command.add("-o");
-        }
-        command.add("-f");
-        command.add(property("strata.apache.kafka.pom"));
-        command.add("-Dkafka.classpath.file=" + file);
-        command.add("validate");
-        Path output = file.resolveSibling("apache-kafka-resolve.log");
-        Process maven = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-        if (!maven.waitFor(5, TimeUnit.MINUTES)) {
-            maven.destroyForcibly();
-            throw new IOException("Resolving Apache Kafka's jars took over 5 minutes; see " + output);
-        }
-        if (maven.exitValue() != 0 || !Files.isRegularFile(file)) {
-            throw new IOException("Could not resolve Apache Kafka's jars (" + String.join(" ", command) + "):\n"
-                    + Files.readString(output));
-        }
-        return file;
     }
 
     /** The plugin installed as a user would: our jar and its runtime dependencies copied into one directory. */
