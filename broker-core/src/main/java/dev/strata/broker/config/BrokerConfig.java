@@ -1,7 +1,5 @@
 package dev.strata.broker.config;
 
-import dev.strata.broker.log.LogConfig;
-import dev.strata.broker.log.LogManager;
 import dev.strata.tiering.ChunkCacheConfig;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
 import dev.strata.tiering.RemoteLogManager;
@@ -69,6 +67,11 @@ public final class BrokerConfig {
 
     /** {@code host:port} of the HTTP listener serving {@code GET /metrics} to Prometheus; empty or unset for none. */
     public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
+
+    /** Default directory of the remote index, under the first log dir (the log manager skips it). */
+    public static final String REMOTE_INDEX_DIR_NAME = "__remote_index";
+    /** Default directory of the filesystem remote tier, under the first log dir (the log manager skips it). */
+    public static final String REMOTE_TIER_DIR_NAME = "remote-tier";
 
     /** The topic config that turns tiering on for a topic. */
     public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
@@ -218,7 +221,7 @@ public final class BrokerConfig {
         if (remoteLogStorageManagerClassName().equals(FileSystemRemoteStorageManager.class.getName())) {
             configs.putIfAbsent(
                     FileSystemRemoteStorageManager.DIR_CONFIG,
-                    logDirs.get(0).resolve(LogManager.REMOTE_TIER_DIR_NAME).toString());
+                    logDirs.get(0).resolve(REMOTE_TIER_DIR_NAME).toString());
         }
         return configs;
     }
@@ -227,7 +230,7 @@ public final class BrokerConfig {
     public Path remoteLogIndexDir() {
         String dir = values.get(REMOTE_LOG_INDEX_DIR);
         return dir == null || dir.isBlank()
-                ? logDirs.get(0).resolve(LogManager.REMOTE_INDEX_DIR_NAME)
+                ? logDirs.get(0).resolve(REMOTE_INDEX_DIR_NAME)
                 : Path.of(dir.trim()).toAbsolutePath().normalize();
     }
 

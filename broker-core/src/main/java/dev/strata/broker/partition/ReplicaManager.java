@@ -1,6 +1,6 @@
 package dev.strata.broker.partition;
 
-import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.tiering.LogTieredPartition;
 import dev.strata.broker.tiering.RemoteTier;

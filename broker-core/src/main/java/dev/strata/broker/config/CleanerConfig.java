@@ -1,4 +1,4 @@
-package dev.strata.broker.log;
+package dev.strata.broker.config;
 
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -22,7 +22,7 @@ public record CleanerConfig(boolean enable, int threads, long backoffMs, long de
     public static final String IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
 
     /** Every thread needs room for at least this many keys. */
-    static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024L * 1024;
+    public static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024L * 1024;
 
     public CleanerConfig {
         if (threads < 1) {
@@ -68,12 +68,12 @@ public record CleanerConfig(boolean enable, int threads, long backoffMs, long de
     }
 
     /** The dedupe bytes one thread's offset map may use. */
-    long dedupeBytesPerThread() {
+    public long dedupeBytesPerThread() {
         return dedupeBufferSize / threads;
     }
 
     /** The size of one thread's read buffer, and of its write buffer. */
-    int ioBufferBytesPerThread() {
+    public int ioBufferBytesPerThread() {
         return ioBufferSize / threads / 2;
     }
 }
