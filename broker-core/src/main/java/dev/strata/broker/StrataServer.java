@@ -16,7 +16,6 @@ import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
-import dev.strata.broker.log.CleanerConfig;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
@@ -105,7 +104,8 @@ public final class StrataServer implements AutoCloseable {
         this.config = config;
         this.dirLocks = lockLogDirs(config.logDirs());
         try {
-            this.store = FileMetadataStore.open(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
+            this.store = FileMetadataStore.open(
+                    config.logDirs(), config.nodeId(), config.stringValue(BrokerConfig.CLUSTER_ID));
             requireRemoteTierForTieredTopics(config, store.topics());
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
@@ -167,7 +167,7 @@ public final class StrataServer implements AutoCloseable {
                     scheduler,
                     config.retentionCheckIntervalMs(),
                     config.flushSchedulerIntervalMs(),
-                    CleanerConfig.of(config.values()));
+                    config.cleanerConfig());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
         }
@@ -217,22 +217,22 @@ public final class StrataServer implements AutoCloseable {
         OffsetsTopic offsetsTopic = new OffsetsTopic(
                 topics,
                 replicas,
-                config.intValue(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 50),
-                config.intValue(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES, 100 * 1024 * 1024),
+                config.intValue(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                config.intValue(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
                 Time.SYSTEM);
         GroupCoordinator coordinator = new GroupCoordinator(
                 new GroupCoordinator.Settings(
-                        config.intValue(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 6_000),
-                        config.intValue(BrokerConfig.GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000),
-                        config.intValue(BrokerConfig.GROUP_INITIAL_REBALANCE_DELAY_MS, 3_000),
-                        config.intValue(BrokerConfig.GROUP_MAX_SIZE, Integer.MAX_VALUE)),
+                        config.intValue(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS),
+                        config.intValue(BrokerConfig.GROUP_MAX_SESSION_TIMEOUT_MS),
+                        config.intValue(BrokerConfig.GROUP_INITIAL_REBALANCE_DELAY_MS),
+                        config.intValue(BrokerConfig.GROUP_MAX_SIZE)),
                 offsetsTopic,
                 scheduler);
         ConsumerGroupCoordinator consumerGroups = new ConsumerGroupCoordinator(
                 new ConsumerGroupCoordinator.Settings(
-                        config.intValue(BrokerConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS, 45_000),
-                        config.intValue(BrokerConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, 5_000),
-                        config.intValue(BrokerConfig.GROUP_CONSUMER_MAX_SIZE, Integer.MAX_VALUE)),
+                        config.intValue(BrokerConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
+                        config.intValue(BrokerConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS),
+                        config.intValue(BrokerConfig.GROUP_CONSUMER_MAX_SIZE)),
                 new ConsumerGroupCoordinator.Topics() {
                     @Override
                     public java.util.Optional<TopicMetadata> byName(String name) {
@@ -314,8 +314,8 @@ public final class StrataServer implements AutoCloseable {
                 log.error("Cannot load consumer groups from {}", OffsetsTopic.NAME, e);
             }
         });
-        long retentionMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES, 7 * 24 * 60L) * 60_000L;
-        long checkMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS, 600_000L);
+        long retentionMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES) * 60_000L;
+        long checkMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(
                 () -> ioPool.execute(() -> coordinator.expireOffsets(System.currentTimeMillis(), retentionMs)),
                 checkMs,

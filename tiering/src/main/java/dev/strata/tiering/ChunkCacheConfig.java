@@ -66,41 +66,41 @@ public record ChunkCacheConfig(
                         4 * MIB,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "Bytes per chunk of a remote segment: the unit of ranged reads and of caching.")
+                        "bytes per ranged read from the remote tier and per cached chunk")
                 .define(
                         MEMORY_BYTES_CONFIG,
                         Type.LONG,
                         128L * MIB,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "Byte budget of the in-memory chunk cache (least recently used chunks are evicted).")
+                        "memory budget of the chunk cache (least recently used chunks are evicted)")
                 .define(
                         DISK_DIR_CONFIG,
                         Type.STRING,
                         "",
                         Importance.LOW,
-                        "Directory of the on-disk chunk cache, emptied at start; empty for no disk cache.")
+                        "directory of an on-disk chunk cache (emptied at start); empty for no disk cache")
                 .define(
                         DISK_BYTES_CONFIG,
                         Type.LONG,
                         1024L * MIB,
                         Range.atLeast(0),
                         Importance.LOW,
-                        "Byte budget of the on-disk chunk cache.")
+                        "disk budget of the chunk cache")
                 .define(
                         FETCH_TIMEOUT_MS_CONFIG,
                         Type.LONG,
                         30_000L,
                         Range.atLeast(1),
                         Importance.LOW,
-                        "How long loading one chunk from the remote tier may take before its readers fail.")
+                        "how long loading one chunk may take before the fetch fails")
                 .define(
                         READ_AHEAD_MAX_IN_FLIGHT_CONFIG,
                         Type.INT,
                         4,
                         Range.atLeast(0),
                         Importance.LOW,
-                        "Read-ahead chunk loads in flight at most; 0 turns read-ahead off.");
+                        "read-ahead chunk loads in flight; `0` turns read-ahead off");
     }
 
     /** Reads the settings from a configuration map, applying defaults. */

@@ -1,6 +1,6 @@
 package dev.strata.bench.jmh;
 
-import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.LogValidator;
 import dev.strata.broker.log.ValidationResult;
 import java.util.concurrent.TimeUnit;

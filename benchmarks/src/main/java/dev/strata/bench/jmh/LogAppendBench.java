@@ -1,8 +1,8 @@
 package dev.strata.bench.jmh;
 
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.log.LogAppendInfo;
-import dev.strata.broker.log.LogConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.BrokerConfigs;
 import dev.strata.broker.config.TopicConfigs;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
@@ -10,7 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApiException;
@@ -65,7 +66,7 @@ public final class ConfigHandler {
                                                     "Topic '" + resource.resourceName() + "' does not exist.")),
                                     synonyms,
                                     docs);
-                            case BROKER -> brokerConfigs(resource.resourceName(), synonyms);
+                            case BROKER -> brokerConfigs(resource.resourceName(), synonyms, docs);
                             default -> throw new InvalidRequestException(
                                     "Unsupported resource type " + resource.resourceType());
                         };
@@ -130,41 +131,44 @@ public final class ConfigHandler {
         return out;
     }
 
-    private List<DescribeConfigsResourceResult> brokerConfigs(String resourceName, boolean synonyms) {
+    /**
+     * Every broker setting of {@link BrokerConfigs#DEF} with its value from {@code server.properties} or its default,
+     * and every other key the properties set (kept and shown, as Kafka does). All are read-only; credentials are
+     * answered without their value and marked sensitive.
+     */
+    private List<DescribeConfigsResourceResult> brokerConfigs(String resourceName, boolean synonyms, boolean docs) {
         if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(broker.nodeId()))) {
             throw new InvalidRequestException(
                     "Broker " + resourceName + " is not this broker (" + broker.nodeId() + ")");
         }
-        Map<String, String> values = new TreeMap<>();
-        values.put(BrokerConfig.NODE_ID, Integer.toString(broker.nodeId()));
-        values.put(
-                BrokerConfig.LOG_DIRS,
-                String.join(",", broker.logDirs().stream().map(Object::toString).toList()));
-        values.put(BrokerConfig.NUM_PARTITIONS, Integer.toString(broker.numPartitions()));
-        values.put(BrokerConfig.DEFAULT_REPLICATION_FACTOR, Short.toString(broker.defaultReplicationFactor()));
-        values.put(BrokerConfig.AUTO_CREATE_TOPICS_ENABLE, Boolean.toString(broker.autoCreateTopics()));
-        values.put(BrokerConfig.SOCKET_REQUEST_MAX_BYTES, Integer.toString(broker.socketRequestMaxBytes()));
-        TopicConfigs.BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
-            ConfigDef.ConfigKey key = TopicConfigs.DEF.configKeys().get(topicName);
-            if (brokerName != null && key.hasDefault()) {
-                values.put(brokerName, ConfigDef.convertToString(key.defaultValue, key.type));
-            }
-        });
-        values.putAll(broker.values());
+        Map<String, ConfigDef.ConfigKey> defined = BrokerConfigs.DEF.configKeys();
+        TreeSet<String> names = new TreeSet<>(defined.keySet());
+        names.addAll(broker.values().keySet());
         List<DescribeConfigsResourceResult> out = new ArrayList<>();
-        values.forEach((name, value) -> {
-            ConfigSource source =
-                    broker.values().containsKey(name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
-            boolean sensitive = name.contains("password") || name.contains("secret");
+        for (String name : names) {
+            ConfigDef.ConfigKey key = defined.get(name);
+            boolean set = broker.values().containsKey(name);
+            ConfigSource source = set ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+            String value = set || key.defaultValue == null
+                    ? broker.get(name)
+                    : ConfigDef.convertToString(key.defaultValue, key.type);
+            boolean sensitive = BrokerConfigs.isSensitive(name);
+            if (sensitive) {
+                value = null;
+            }
             out.add(new DescribeConfigsResourceResult()
                     .setName(name)
-                    .setValue(sensitive ? null : value)
-                    .setReadOnly(true)
+                    .setValue(value)
+                    .setReadOnly(!BrokerConfigs.isDynamic(name))
                     .setConfigSource(source.id())
                     .setIsSensitive(sensitive)
-                    .setConfigType(ConfigType.UNKNOWN.id())
-                    .setSynonyms(synonyms ? List.of(synonym(name, sensitive ? null : value, source)) : List.of()));
-        });
+                    .setConfigType(
+                            key == null
+                                    ? ConfigType.UNKNOWN.id()
+                                    : configType(key.type).id())
+                    .setDocumentation(docs && key != null ? key.documentation : null)
+                    .setSynonyms(synonyms ? List.of(synonym(name, value, source)) : List.of()));
+        }
         return out;
     }
 

@@ -1,7 +1,5 @@
 package dev.strata.broker.config;
 
-import dev.strata.broker.log.LogConfig;
-import dev.strata.broker.log.LogManager;
 import dev.strata.tiering.ChunkCacheConfig;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
 import dev.strata.tiering.RemoteLogManager;
@@ -23,8 +21,10 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The broker's settings, read from a Kafka-style {@code server.properties}. Names are Kafka's so that an operator's
- * files and knowledge carry over. Unknown keys are kept (and shown by DescribeConfigs) but otherwise ignored, as Kafka
- * does.
+ * files and knowledge carry over. Each setting's type, default, validator and documentation are defined once, in
+ * {@link BrokerConfigs#DEF}; every value is parsed and checked when the config is made, so a bad value fails at
+ * startup with a {@link ConfigException} naming its key. Unknown keys are kept (and shown by DescribeConfigs) but
+ * otherwise ignored, as Kafka does.
  */
 public final class BrokerConfig {
 
@@ -78,10 +78,18 @@ public final class BrokerConfig {
     /** {@code host:port} of the HTTP listener serving {@code GET /metrics} to Prometheus; empty or unset for none. */
     public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
 
+    /** Default directory of the remote index, under the first log dir (the log manager skips it). */
+    public static final String REMOTE_INDEX_DIR_NAME = "__remote_index";
+    /** Default directory of the filesystem remote tier, under the first log dir (the log manager skips it). */
+    public static final String REMOTE_TIER_DIR_NAME = "remote-tier";
+
     /** The topic config that turns tiering on for a topic. */
     public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
 
     private final Map<String, String> values;
+    /** Every setting of {@link BrokerConfigs#DEF}, parsed to its type; defaults for the unset ones. */
+    private final Map<String, Object> parsed;
+
     private final Listener listener;
     private final Listener advertised;
     private final List<Path> logDirs;
@@ -89,33 +97,28 @@ public final class BrokerConfig {
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
-        this.listener = Listener.parse(values.getOrDefault(LISTENERS, "PLAINTEXT://127.0.0.1:9092"));
-        this.advertised =
-                values.containsKey(ADVERTISED_LISTENERS) ? Listener.parse(values.get(ADVERTISED_LISTENERS)) : listener;
-        String dirs = values.getOrDefault(LOG_DIRS, values.getOrDefault(LOG_DIR, "./data"));
-        List<Path> parsed = new ArrayList<>();
+        this.parsed = BrokerConfigs.DEF.parse(values);
+        this.listener = Listener.parse(stringValue(LISTENERS));
+        String advertisedSpec = stringValue(ADVERTISED_LISTENERS);
+        this.advertised = advertisedSpec != null ? Listener.parse(advertisedSpec) : listener;
+        String dirs = stringValue(LOG_DIRS) != null ? stringValue(LOG_DIRS) : stringValue(LOG_DIR);
+        List<Path> dirList = new ArrayList<>();
         for (String d : dirs.split(",")) {
             if (!d.isBlank()) {
-                parsed.add(Path.of(d.trim()).toAbsolutePath().normalize());
+                dirList.add(Path.of(d.trim()).toAbsolutePath().normalize());
             }
         }
-        if (parsed.isEmpty()) {
+        if (dirList.isEmpty()) {
             throw new ConfigException(LOG_DIRS, dirs, "at least one log directory is required");
         }
-        this.logDirs = List.copyOf(parsed);
-        this.metricsListener = parseMetricsListener(values.get(METRICS_PROMETHEUS_LISTENER));
-        // Fail fast on bad numbers and bad topic defaults rather than at first use.
-        nodeId();
-        numPartitions();
-        networkLimits();
-        ioThreads();
-        remoteFetchMaxWaitMs();
+        this.logDirs = List.copyOf(dirList);
+        this.metricsListener = parseMetricsListener(stringValue(METRICS_PROMETHEUS_LISTENER));
+        // The topic defaults as a whole (log.retention.hours scaled to retention.ms, say) and the rules that span
+        // several settings fail at startup too, rather than at first use.
         TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
+        cleanerConfig();
+        networkLimits();
         if (remoteLogStorageSystemEnable()) {
-            remoteLogManagerTaskIntervalMs();
-            remoteLogManagerCopierThreadPoolSize();
-            remoteLogManagerCopyMaxBytesPerSecond();
-            remoteLogReaderThreads();
             chunkCacheConfig();
             TopicConfigs.validateBrokerLocalRetention(TopicConfigs.brokerDefaults(values));
         }
@@ -142,8 +145,40 @@ public final class BrokerConfig {
         return values;
     }
 
+    /** The value of {@code key} as written in the properties, null when it is not set. */
     public String get(String key) {
         return values.get(key);
+    }
+
+    /**
+     * The typed value of an {@code INT} setting of {@link BrokerConfigs#DEF}, its default when unset.
+     *
+     * @throws IllegalArgumentException if {@code key} is not a defined setting
+     */
+    public int intValue(String key) {
+        return (Integer) parsed(key);
+    }
+
+    /** The typed value of a {@code LONG} setting of {@link BrokerConfigs#DEF}, its default when unset. */
+    public long longValue(String key) {
+        return (Long) parsed(key);
+    }
+
+    /** The typed value of a {@code BOOLEAN} setting of {@link BrokerConfigs#DEF}, its default when unset. */
+    public boolean boolValue(String key) {
+        return (Boolean) parsed(key);
+    }
+
+    /** The trimmed value of a {@code STRING} setting of {@link BrokerConfigs#DEF}, its default (maybe null) when unset. */
+    public String stringValue(String key) {
+        return (String) parsed(key);
+    }
+
+    private Object parsed(String key) {
+        if (!BrokerConfigs.isDefined(key)) {
+            throw new IllegalArgumentException(key + " is not a broker setting defined in BrokerConfigs");
+        }
+        return parsed.get(key);
     }
 
     public Listener listener() {
@@ -159,46 +194,38 @@ public final class BrokerConfig {
     }
 
     public int nodeId() {
-        return intValue(NODE_ID, 1);
+        return intValue(NODE_ID);
     }
 
     public int numPartitions() {
-        int n = intValue(NUM_PARTITIONS, 1);
-        if (n < 1) {
-            throw new ConfigException(NUM_PARTITIONS, n, "must be at least 1");
-        }
-        return n;
+        return intValue(NUM_PARTITIONS);
     }
 
     public short defaultReplicationFactor() {
-        return (short) intValue(DEFAULT_REPLICATION_FACTOR, 1);
+        return (short) intValue(DEFAULT_REPLICATION_FACTOR);
     }
 
     public boolean autoCreateTopics() {
-        return boolValue(AUTO_CREATE_TOPICS_ENABLE, true);
+        return boolValue(AUTO_CREATE_TOPICS_ENABLE);
     }
 
     public boolean deleteTopicEnable() {
-        return boolValue(DELETE_TOPIC_ENABLE, true);
+        return boolValue(DELETE_TOPIC_ENABLE);
     }
 
     public int socketRequestMaxBytes() {
-        int n = intValue(SOCKET_REQUEST_MAX_BYTES, 100 * 1024 * 1024);
-        if (n < 1) {
-            throw new ConfigException(SOCKET_REQUEST_MAX_BYTES, n, "must be positive");
-        }
-        return n;
+        return intValue(SOCKET_REQUEST_MAX_BYTES);
     }
 
     /** The network settings that bound what clients can make the broker hold, as one value. */
     public NetworkLimits networkLimits() {
         return new NetworkLimits(
                 socketRequestMaxBytes(),
-                positiveInt(MAX_CONNECTIONS, Integer.MAX_VALUE),
-                positiveInt(MAX_CONNECTIONS_PER_IP, Integer.MAX_VALUE),
-                positiveLong(CONNECTIONS_MAX_IDLE_MS, 600_000L),
-                positiveLong(SOCKET_PARTIAL_REQUEST_TIMEOUT_MS, 30_000L),
-                positiveInt(QUEUED_MAX_REQUESTS, 500),
+                intValue(MAX_CONNECTIONS),
+                intValue(MAX_CONNECTIONS_PER_IP),
+                longValue(CONNECTIONS_MAX_IDLE_MS),
+                longValue(SOCKET_PARTIAL_REQUEST_TIMEOUT_MS),
+                intValue(QUEUED_MAX_REQUESTS),
                 queuedMaxRequestBytes());
     }
 
@@ -207,7 +234,7 @@ public final class BrokerConfig {
      * that clients cannot push the broker out of memory with large requests.
      */
     private long queuedMaxRequestBytes() {
-        long n = longValue(QUEUED_MAX_REQUEST_BYTES, -1L);
+        long n = longValue(QUEUED_MAX_REQUEST_BYTES);
         if (n == -1L) {
             return Math.max(1L, Runtime.getRuntime().maxMemory() / 4);
         }
@@ -217,47 +244,30 @@ public final class BrokerConfig {
         return n;
     }
 
-    private int positiveInt(String key, int def) {
-        int n = intValue(key, def);
-        if (n < 1) {
-            throw new ConfigException(key, n, "must be positive");
-        }
-        return n;
-    }
-
-    private long positiveLong(String key, long def) {
-        long n = longValue(key, def);
-        if (n < 1) {
-            throw new ConfigException(key, n, "must be positive");
-        }
-        return n;
-    }
-
     public int ioThreads() {
-        return Math.max(1, intValue(NUM_IO_THREADS, 8));
+        return Math.max(1, intValue(NUM_IO_THREADS));
     }
 
     public int networkThreads() {
-        return Math.max(1, intValue(NUM_NETWORK_THREADS, 3));
+        return Math.max(1, intValue(NUM_NETWORK_THREADS));
     }
 
     public long retentionCheckIntervalMs() {
-        return longValue(LOG_RETENTION_CHECK_INTERVAL_MS, 300_000L);
+        return longValue(LOG_RETENTION_CHECK_INTERVAL_MS);
     }
 
     public long flushSchedulerIntervalMs() {
-        return longValue(LOG_FLUSH_SCHEDULER_INTERVAL_MS, 1_000L);
+        return longValue(LOG_FLUSH_SCHEDULER_INTERVAL_MS);
     }
 
     /** {@code remote.log.storage.system.enable}: whether this broker tiers topics with remote storage enabled. */
     public boolean remoteLogStorageSystemEnable() {
-        return boolValue(REMOTE_LOG_STORAGE_SYSTEM_ENABLE, false);
+        return boolValue(REMOTE_LOG_STORAGE_SYSTEM_ENABLE);
     }
 
     /** {@code remote.log.storage.manager.class.name}: the backend, the filesystem one by default. */
     public String remoteLogStorageManagerClassName() {
-        return values.getOrDefault(
-                REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME, FileSystemRemoteStorageManager.class.getName());
+        return stringValue(REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME);
     }
 
     /**
@@ -269,50 +279,35 @@ public final class BrokerConfig {
         if (remoteLogStorageManagerClassName().equals(FileSystemRemoteStorageManager.class.getName())) {
             configs.putIfAbsent(
                     FileSystemRemoteStorageManager.DIR_CONFIG,
-                    logDirs.get(0).resolve(LogManager.REMOTE_TIER_DIR_NAME).toString());
+                    logDirs.get(0).resolve(REMOTE_TIER_DIR_NAME).toString());
         }
         return configs;
     }
 
     /** {@code remote.log.index.dir}: the RocksDB remote index, {@code <first log dir>/__remote_index} by default. */
     public Path remoteLogIndexDir() {
-        String dir = values.get(REMOTE_LOG_INDEX_DIR);
-        return dir == null || dir.isBlank()
-                ? logDirs.get(0).resolve(LogManager.REMOTE_INDEX_DIR_NAME)
-                : Path.of(dir.trim()).toAbsolutePath().normalize();
+        String dir = stringValue(REMOTE_LOG_INDEX_DIR);
+        return dir == null || dir.isEmpty()
+                ? logDirs.get(0).resolve(REMOTE_INDEX_DIR_NAME)
+                : Path.of(dir).toAbsolutePath().normalize();
     }
 
     public long remoteLogManagerTaskIntervalMs() {
-        long ms = longValue(REMOTE_LOG_MANAGER_TASK_INTERVAL_MS, 30_000L);
-        if (ms < 1) {
-            throw new ConfigException(REMOTE_LOG_MANAGER_TASK_INTERVAL_MS, ms, "must be positive");
-        }
-        return ms;
+        return longValue(REMOTE_LOG_MANAGER_TASK_INTERVAL_MS);
     }
 
     public int remoteLogManagerCopierThreadPoolSize() {
-        int n = intValue(REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE, 10);
-        if (n < 1) {
-            throw new ConfigException(REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE, n, "must be at least 1");
-        }
-        return n;
+        return intValue(REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE);
     }
 
     /** The upload byte-rate limit; empty (unlimited) when unset or {@link Long#MAX_VALUE}, as in Kafka. */
     public OptionalLong remoteLogManagerCopyMaxBytesPerSecond() {
-        long rate = longValue(REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND, Long.MAX_VALUE);
-        if (rate < 1) {
-            throw new ConfigException(REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND, rate, "must be positive");
-        }
+        long rate = longValue(REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND);
         return rate == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(rate);
     }
 
     public int remoteLogReaderThreads() {
-        int n = intValue(REMOTE_LOG_READER_THREADS, 10);
-        if (n < 1) {
-            throw new ConfigException(REMOTE_LOG_READER_THREADS, n, "must be at least 1");
-        }
-        return n;
+        return intValue(REMOTE_LOG_READER_THREADS);
     }
 
     /**
@@ -320,16 +315,17 @@ public final class BrokerConfig {
      * before it is answered (Kafka's default, 500 ms); partitions whose read is not done by then get no records.
      */
     public int remoteFetchMaxWaitMs() {
-        int ms = intValue(REMOTE_FETCH_MAX_WAIT_MS, 500);
-        if (ms < 1) {
-            throw new ConfigException(REMOTE_FETCH_MAX_WAIT_MS, ms, "must be at least 1");
-        }
-        return ms;
+        return intValue(REMOTE_FETCH_MAX_WAIT_MS);
     }
 
     /** The remote chunk cache's settings ({@code remote.log.chunk.*}). */
     public ChunkCacheConfig chunkCacheConfig() {
         return ChunkCacheConfig.from(values);
+    }
+
+    /** The log cleaner's settings ({@code log.cleaner.*}). */
+    public CleanerConfig cleanerConfig() {
+        return CleanerConfig.from(parsed);
     }
 
     /**
@@ -369,42 +365,8 @@ public final class BrokerConfig {
         return config;
     }
 
-    public int intValue(String key, int def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, v, "not an integer");
-        }
-    }
-
-    public long longValue(String key, long def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, v, "not a long integer");
-        }
-    }
-
-    public boolean boolValue(String key, boolean def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(v);
-        }
-        throw new ConfigException(key, v, "expected true or false");
-    }
-
-    private static Optional<InetSocketAddress> parseMetricsListener(String spec) {
+    /** Checks a {@code metrics.prometheus.listener} value; empty when it is null or blank. */
+    static Optional<InetSocketAddress> parseMetricsListener(String spec) {
         if (spec == null || spec.isBlank()) {
             return Optional.empty();
         }

@@ -26,6 +26,16 @@ public final class TopicConfigs {
 
     public static final ConfigDef DEF = new ConfigDef();
 
+    /**
+     * Kafka's coarser broker settings for a topic config's default, used when the fine-grained synonym (and any finer
+     * coarse one before it in this list) is unset: {@code log.retention.minutes}, {@code log.retention.hours} and
+     * {@code log.roll.hours}.
+     */
+    public static final List<CoarseSynonym> COARSE_SYNONYMS = List.of(
+            new CoarseSynonym(TopicConfig.RETENTION_MS_CONFIG, "log.retention.minutes", "minutes", 60_000L),
+            new CoarseSynonym(TopicConfig.RETENTION_MS_CONFIG, "log.retention.hours", "hours", 3_600_000L),
+            new CoarseSynonym(TopicConfig.SEGMENT_MS_CONFIG, "log.roll.hours", "hours", 3_600_000L));
+
     static {
         Map<String, String> synonyms = new LinkedHashMap<>();
         define(
@@ -34,153 +44,216 @@ public final class TopicConfigs {
                 "log.segment.bytes",
                 Type.INT,
                 1024 * 1024 * 1024,
-                Range.atLeast(14));
+                Range.atLeast(14),
+                "roll the active segment at this size");
         define(
                 synonyms,
                 TopicConfig.SEGMENT_MS_CONFIG,
                 "log.roll.ms",
                 Type.LONG,
                 7L * 24 * 60 * 60 * 1000,
-                Range.atLeast(1));
+                Range.atLeast(1),
+                "roll the active segment at this age (7 days by default)");
         define(
                 synonyms,
                 TopicConfig.SEGMENT_INDEX_BYTES_CONFIG,
                 "log.index.size.max.bytes",
                 Type.INT,
                 10 * 1024 * 1024,
-                Range.atLeast(4));
+                Range.atLeast(4),
+                "maximum size of a segment's offset and time index");
         define(
                 synonyms,
                 TopicConfig.INDEX_INTERVAL_BYTES_CONFIG,
                 "log.index.interval.bytes",
                 Type.INT,
                 4096,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "bytes of log between two index entries");
         define(
                 synonyms,
                 TopicConfig.RETENTION_MS_CONFIG,
                 "log.retention.ms",
                 Type.LONG,
                 7L * 24 * 60 * 60 * 1000,
-                Range.atLeast(-1));
-        define(synonyms, TopicConfig.RETENTION_BYTES_CONFIG, "log.retention.bytes", Type.LONG, -1L, null);
+                Range.atLeast(-1),
+                "delete segments older than this (7 days by default); `-1` keeps them");
+        define(
+                synonyms,
+                TopicConfig.RETENTION_BYTES_CONFIG,
+                "log.retention.bytes",
+                Type.LONG,
+                -1L,
+                null,
+                "delete the oldest segments above this partition size; `-1` means no limit");
         define(
                 synonyms,
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                 "message.max.bytes",
                 Type.INT,
                 1024 * 1024 + 12,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "largest record batch accepted");
         define(
                 synonyms,
                 TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
                 "log.message.timestamp.type",
                 Type.STRING,
                 "CreateTime",
-                ValidString.in("CreateTime", "LogAppendTime"));
+                ValidString.in("CreateTime", "LogAppendTime"),
+                "`CreateTime` keeps the producer's timestamp, `LogAppendTime` stamps the broker's");
         define(
                 synonyms,
                 TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG,
                 "log.message.timestamp.before.max.ms",
                 Type.LONG,
                 Long.MAX_VALUE,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "reject timestamps further in the past than this");
         define(
                 synonyms,
                 TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
                 "log.message.timestamp.after.max.ms",
                 Type.LONG,
                 60L * 60 * 1000,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "reject timestamps further in the future than this");
         define(
                 synonyms,
                 TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG,
                 "log.flush.interval.messages",
                 Type.LONG,
                 Long.MAX_VALUE,
-                Range.atLeast(1));
+                Range.atLeast(1),
+                "fsync after this many messages (default: leave it to the OS)");
         define(
                 synonyms,
                 TopicConfig.FLUSH_MS_CONFIG,
                 "log.flush.interval.ms",
                 Type.LONG,
                 Long.MAX_VALUE,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "fsync after this many milliseconds (default: leave it to the OS)");
         define(
                 synonyms,
                 TopicConfig.FILE_DELETE_DELAY_MS_CONFIG,
                 "log.segment.delete.delay.ms",
                 Type.LONG,
                 60000L,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "delay before a deleted segment's files are removed");
         define(
                 synonyms,
                 TopicConfig.CLEANUP_POLICY_CONFIG,
                 "log.cleanup.policy",
                 Type.LIST,
                 "delete",
-                ConfigDef.ValidList.in(TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.CLEANUP_POLICY_COMPACT));
+                ConfigDef.ValidList.in(TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.CLEANUP_POLICY_COMPACT),
+                "`delete`, `compact`, or `compact,delete`");
         define(
                 synonyms,
                 TopicConfig.COMPRESSION_TYPE_CONFIG,
                 "compression.type",
                 Type.STRING,
                 "producer",
-                ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"));
-        define(synonyms, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "min.insync.replicas", Type.INT, 1, Range.atLeast(1));
+                ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+                "`producer` keeps batches as sent; or `uncompressed`, `gzip`, `snappy`, `lz4`, `zstd`");
+        define(
+                synonyms,
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                "min.insync.replicas",
+                Type.INT,
+                1,
+                Range.atLeast(1),
+                "replicas that must have a record before acks=all completes");
         define(
                 synonyms,
                 TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
                 "unclean.leader.election.enable",
                 Type.BOOLEAN,
                 false,
-                null);
+                null,
+                "accepted; matters once replication exists");
         define(
                 synonyms,
                 TopicConfig.DELETE_RETENTION_MS_CONFIG,
                 "log.cleaner.delete.retention.ms",
                 Type.LONG,
                 24L * 60 * 60 * 1000,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "how long the cleaner keeps a tombstone of a compacted topic");
         define(
                 synonyms,
                 TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
                 "log.cleaner.min.compaction.lag.ms",
                 Type.LONG,
                 0L,
-                Range.atLeast(0));
+                Range.atLeast(0),
+                "a record stays uncompacted at least this long");
         define(
                 synonyms,
                 TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG,
                 "log.cleaner.max.compaction.lag.ms",
                 Type.LONG,
                 Long.MAX_VALUE,
-                Range.atLeast(1));
+                Range.atLeast(1),
+                "a log is compacted once its oldest uncompacted record is this old, whatever its dirty ratio");
         define(
                 synonyms,
                 TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
                 "log.cleaner.min.cleanable.ratio",
                 Type.DOUBLE,
                 0.5,
-                Range.between(0, 1));
-        define(synonyms, TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, null, Type.BOOLEAN, false, null);
+                Range.between(0, 1),
+                "the share of a log's bytes not yet compacted above which the cleaner compacts it");
+        define(
+                synonyms,
+                TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG,
+                null,
+                Type.BOOLEAN,
+                false,
+                null,
+                "tier this topic (needs `remote.log.storage.system.enable=true` on the broker)");
         define(
                 synonyms,
                 TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG,
                 "log.local.retention.ms",
                 Type.LONG,
                 -2L,
-                Range.atLeast(-2));
+                Range.atLeast(-2),
+                "how long a tiered segment stays on local disk once copied; `-2` follows `retention.ms`");
         define(
                 synonyms,
                 TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG,
                 "log.local.retention.bytes",
                 Type.LONG,
                 -2L,
-                Range.atLeast(-2));
-        define(synonyms, TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, null, Type.BOOLEAN, false, null);
-        define(synonyms, TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG, null, Type.BOOLEAN, false, null);
-        define(synonyms, TopicConfig.PREALLOCATE_CONFIG, "log.preallocate", Type.BOOLEAN, false, null);
+                Range.atLeast(-2),
+                "local size of a tiered partition above which copied segments are deleted locally; `-2` follows `retention.bytes`");
+        define(
+                synonyms,
+                TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG,
+                null,
+                Type.BOOLEAN,
+                false,
+                null,
+                "stop copying to the remote tier; remote data stays readable and expires by retention, and the local log is retained by `retention.ms`/`retention.bytes` (which then raise the log start offset), not `local.retention.*`");
+        define(
+                synonyms,
+                TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG,
+                null,
+                Type.BOOLEAN,
+                false,
+                null,
+                "required (in the same configs) to turn `remote.storage.enable` from `true` to `false`; the remote data is then deleted and the log starts at its local log start offset");
+        define(
+                synonyms,
+                TopicConfig.PREALLOCATE_CONFIG,
+                "log.preallocate",
+                Type.BOOLEAN,
+                false,
+                null,
+                "preallocate segment files");
         BROKER_SYNONYMS = Collections.unmodifiableMap(synonyms);
     }
 
@@ -192,8 +265,9 @@ public final class TopicConfigs {
             String brokerName,
             Type type,
             Object defaultValue,
-            ConfigDef.Validator validator) {
-        DEF.define(name, type, defaultValue, validator, Importance.MEDIUM, name);
+            ConfigDef.Validator validator,
+            String documentation) {
+        DEF.define(name, type, defaultValue, validator, Importance.MEDIUM, documentation);
         synonyms.put(name, brokerName);
     }
 
@@ -323,19 +397,20 @@ public final class TopicConfigs {
                 defaults.put(topicName, broker.get(brokerName));
             }
         });
-        // Kafka's coarser broker settings, when the fine-grained one is absent.
-        putIfAbsentScaled(defaults, broker, TopicConfig.RETENTION_MS_CONFIG, "log.retention.minutes", 60_000L);
-        putIfAbsentScaled(defaults, broker, TopicConfig.RETENTION_MS_CONFIG, "log.retention.hours", 3_600_000L);
-        putIfAbsentScaled(defaults, broker, TopicConfig.SEGMENT_MS_CONFIG, "log.roll.hours", 3_600_000L);
+        for (CoarseSynonym coarse : COARSE_SYNONYMS) {
+            String value = broker.get(coarse.brokerName());
+            if (!defaults.containsKey(coarse.topicName()) && value != null) {
+                defaults.put(coarse.topicName(), Long.toString(Long.parseLong(value.trim()) * coarse.unitMs()));
+            }
+        }
         return defaults;
     }
 
-    private static void putIfAbsentScaled(
-            Map<String, String> defaults, Map<String, String> broker, String topicName, String brokerName, long unit) {
-        if (!defaults.containsKey(topicName) && broker.containsKey(brokerName)) {
-            defaults.put(
-                    topicName,
-                    Long.toString(Long.parseLong(broker.get(brokerName).trim()) * unit));
-        }
-    }
+    /**
+     * A broker setting that gives a topic config's default in a coarser unit.
+     *
+     * @param unitName the unit's name, for documentation
+     * @param unitMs milliseconds per unit
+     */
+    public record CoarseSynonym(String topicName, String brokerName, String unitName, long unitMs) {}
 }

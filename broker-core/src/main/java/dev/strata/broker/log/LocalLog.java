@@ -1,5 +1,6 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.LogConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

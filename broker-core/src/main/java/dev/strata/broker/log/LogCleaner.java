@@ -1,5 +1,6 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.CleanerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

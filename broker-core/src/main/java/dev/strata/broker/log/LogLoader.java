@@ -1,5 +1,6 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.LogConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

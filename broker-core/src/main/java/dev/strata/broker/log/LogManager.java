@@ -1,5 +1,8 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.CleanerConfig;
+import dev.strata.broker.config.LogConfig;
 import java.io.IOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.DirectoryStream;
@@ -46,11 +49,6 @@ import org.slf4j.LoggerFactory;
  * <p>Work on one log never happens while another log's lock is held: background tasks visit the logs one at a time.
  */
 public final class LogManager implements AutoCloseable {
-    /** Default directory of the remote index, under the first log dir. */
-    public static final String REMOTE_INDEX_DIR_NAME = "__remote_index";
-    /** Default directory of the filesystem remote tier, under the first log dir. */
-    public static final String REMOTE_TIER_DIR_NAME = "remote-tier";
-
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
     public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
     public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
@@ -154,8 +152,8 @@ public final class LogManager implements AutoCloseable {
             for (Path partitionDir : partitionDirs) {
                 String name = partitionDir.getFileName().toString();
                 if (name.startsWith("__strata")
-                        || name.equals(REMOTE_INDEX_DIR_NAME)
-                        || name.equals(REMOTE_TIER_DIR_NAME)) {
+                        || name.equals(BrokerConfig.REMOTE_INDEX_DIR_NAME)
+                        || name.equals(BrokerConfig.REMOTE_TIER_DIR_NAME)) {
                     continue; // the broker's own metadata or the embedded remote tier, not a partition
                 }
                 if (name.endsWith(DELETE_DIR_SUFFIX)) {

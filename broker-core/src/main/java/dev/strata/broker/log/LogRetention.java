@@ -1,5 +1,7 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.LogConfig;
+
 /**
  * The retention rules of one log: which of its oldest segments go, by {@code retention.ms} (a segment's largest
  * timestamp, or its file's modification time when it holds none), {@code retention.bytes}, the log start offset, and,

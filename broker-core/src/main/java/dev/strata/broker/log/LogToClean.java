@@ -1,5 +1,6 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.LogConfig;
 import java.util.List;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;

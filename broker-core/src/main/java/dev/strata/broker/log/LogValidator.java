@@ -1,5 +1,6 @@
 package dev.strata.broker.log;
 
+import dev.strata.broker.config.LogConfig;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

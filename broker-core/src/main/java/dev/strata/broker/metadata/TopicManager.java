@@ -1,8 +1,8 @@
 package dev.strata.broker.metadata;
 
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.config.TopicConfigs;
-import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.strata.broker.partition;
 
-import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.LogManager;
 import java.util.Collection;
 import java.util.Map;

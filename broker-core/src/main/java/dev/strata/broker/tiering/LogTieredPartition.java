@@ -1,8 +1,8 @@
 package dev.strata.broker.tiering;
 
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.EpochEntry;
 import dev.strata.broker.log.LocalLog;
-import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.log.LogSegment;
 import dev.strata.broker.partition.Partition;
 import dev.strata.tiering.LocalSegment;

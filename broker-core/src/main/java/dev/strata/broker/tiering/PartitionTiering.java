@@ -1,6 +1,6 @@
 package dev.strata.broker.tiering;
 
-import dev.strata.broker.log.LogConfig;
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.PartitionListener;
 import dev.strata.tiering.RemoteLogManager;

@@ -156,4 +156,35 @@ class BrokerConfigTest {
                 .hasMessageContaining("local.retention.ms")
                 .hasMessageContaining("3600000");
     }
+
+    @Test
+    void everySettingReadsItsDefaultFromTheOneDefinition() {
+        BrokerConfig config = BrokerConfig.of(Map.of("log.dirs", dir.toString(), "group.max.size", "7"));
+        assertThat(config.intValue(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS)).isEqualTo(6_000);
+        assertThat(config.intValue(BrokerConfig.GROUP_MAX_SIZE)).isEqualTo(7);
+        assertThat(config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES)).isEqualTo(7 * 24 * 60L);
+        assertThat(config.cleanerConfig()).isEqualTo(CleanerConfig.defaults());
+        assertThat(config.chunkCacheConfig().chunkSize())
+                .isEqualTo(BrokerConfigs.DEF.configKeys().get("remote.log.chunk.size").defaultValue);
+        assertThat(BrokerConfigs.DEF.configKeys().get("log.segment.bytes").defaultValue)
+                .as("a topic default's broker synonym has the topic config's definition")
+                .isEqualTo(TopicConfigs.DEF.configKeys().get("segment.bytes").defaultValue);
+        assertThatThrownBy(() -> config.intValue("no.such.setting"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no.such.setting");
+    }
+
+    @Test
+    void unknownKeysAreKeptAndBadValuesOfAnyDefinedSettingNameTheKey() {
+        BrokerConfig config = BrokerConfig.of(Map.of("log.dirs", dir.toString(), "some.plugin.setting", "x"));
+        assertThat(config.values()).containsEntry("some.plugin.setting", "x");
+        for (String key : new String[] {
+            "group.min.session.timeout.ms", "log.cleaner.threads", "log.cleaner.enable", "log.retention.hours"
+        }) {
+            assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.dirs", dir.toString(), key, "lots")))
+                    .as(key)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(key);
+        }
+    }
 }

@@ -3,7 +3,6 @@ package dev.strata.broker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.broker.log.LogConfig;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.broker.log.LogManager;
+import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
@@ -150,7 +150,7 @@ class RemoteIndexRebuildIT {
     /** Stops the broker, deletes its RocksDB remote index (the default {@code remote.log.index.dir}) and starts it. */
     private static void restartWithoutTheRemoteIndex() throws Exception {
         broker.stop();
-        Path index = broker.logDir().resolve(LogManager.REMOTE_INDEX_DIR_NAME);
+        Path index = broker.logDir().resolve(BrokerConfig.REMOTE_INDEX_DIR_NAME);
         assertThat(index).isDirectory();
         TestBroker.deleteRecursively(index);
         broker.start();

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
-import dev.strata.broker.log.LogManager;
 import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
@@ -343,7 +343,7 @@ class S3RemoteIndexRebuildIT {
 
     /** Stops nothing: deletes the RocksDB remote index (the default {@code remote.log.index.dir}) of the stopped broker. */
     private void deleteTheRemoteIndex() {
-        Path index = broker.logDir().resolve(LogManager.REMOTE_INDEX_DIR_NAME);
+        Path index = broker.logDir().resolve(BrokerConfig.REMOTE_INDEX_DIR_NAME);
         assertThat(index).isDirectory();
         TestBroker.deleteRecursively(index);
     }
@@ -365,7 +365,7 @@ class S3RemoteIndexRebuildIT {
 
     private <T> T index(IndexRead<T> read) throws Exception {
         try (RemoteIndexStore index =
-                RemoteIndexStore.open(broker.logDir().resolve(LogManager.REMOTE_INDEX_DIR_NAME))) {
+                RemoteIndexStore.open(broker.logDir().resolve(BrokerConfig.REMOTE_INDEX_DIR_NAME))) {
             return read.apply(index);
         }
     }

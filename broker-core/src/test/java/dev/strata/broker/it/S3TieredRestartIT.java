@@ -3,8 +3,8 @@ package dev.strata.broker.it;
 import static dev.strata.broker.it.Tiering.offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
-import dev.strata.broker.log.LogManager;
 import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
@@ -191,7 +191,7 @@ class S3TieredRestartIT {
 
     /** The partition's segments in the remote index of the broker, which must not be running. */
     private List<RemoteSegment> remoteIndex() throws Exception {
-        try (RemoteIndexStore index = RemoteIndexStore.open(logDir.resolve(LogManager.REMOTE_INDEX_DIR_NAME))) {
+        try (RemoteIndexStore index = RemoteIndexStore.open(logDir.resolve(BrokerConfig.REMOTE_INDEX_DIR_NAME))) {
             return index.segments(
                     new PartitionKey(new UUID(topicId.getMostSignificantBits(), topicId.getLeastSignificantBits()), 0));
         }

@@ -2,6 +2,8 @@ package dev.strata.broker.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.CleanerConfig;
+import dev.strata.broker.config.LogConfig;
 import dev.strata.testing.ManualTime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

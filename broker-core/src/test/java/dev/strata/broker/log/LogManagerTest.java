@@ -4,6 +4,7 @@ import static dev.strata.broker.log.TestRecords.batch;
 import static dev.strata.broker.log.TestRecords.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.LogConfig;
 import dev.strata.testing.ManualTime;
 import java.nio.file.Files;
 import java.nio.file.Path;

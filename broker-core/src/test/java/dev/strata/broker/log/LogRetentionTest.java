@@ -3,6 +3,7 @@ package dev.strata.broker.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.broker.config.LogConfig;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;

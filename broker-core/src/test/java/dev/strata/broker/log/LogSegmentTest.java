@@ -5,6 +5,7 @@ import static dev.strata.broker.log.TestRecords.offsets;
 import static dev.strata.broker.log.TestRecords.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.LogConfig;
 import dev.strata.testing.ManualTime;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -3,8 +3,8 @@ package dev.strata.broker.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.LocalLog;
-import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.tiering.LogTieredPartition;
 import dev.strata.index.PartitionKey;

@@ -2,9 +2,9 @@ package dev.strata.broker.tiering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.EpochEntry;
 import dev.strata.broker.log.LocalLog;
-import dev.strata.broker.log.LogConfig;
 import dev.strata.broker.partition.Partition;
 import dev.strata.tiering.LocalSegment;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
-package dev.strata.broker.log;
+package dev.strata.broker.config;
 
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The broker settings of the log cleaner, with Kafka's names and defaults.
+ * The broker settings of the log cleaner, with Kafka's names; their types and defaults are in {@link BrokerConfigs#DEF}.
  *
  * @param enable {@code log.cleaner.enable}: whether compacted topics are cleaned at all
  * @param threads {@code log.cleaner.threads}: how many logs are cleaned at once
@@ -22,7 +22,7 @@ public record CleanerConfig(boolean enable, int threads, long backoffMs, long de
     public static final String IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
 
     /** Every thread needs room for at least this many keys. */
-    static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024L * 1024;
+    public static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024L * 1024;
 
     public CleanerConfig {
         if (threads < 1) {
@@ -42,38 +42,31 @@ public record CleanerConfig(boolean enable, int threads, long backoffMs, long de
         }
     }
 
-    /** Kafka's defaults: enabled, one thread, 15 s backoff, a 128 MiB dedupe buffer and 512 KiB of I/O buffers. */
+    /**
+     * Kafka's defaults, as {@link BrokerConfigs#DEF} defines them: enabled, one thread, 15 s backoff, a 128 MiB dedupe
+     * buffer and 512 KiB of I/O buffers.
+     */
     public static CleanerConfig defaults() {
-        return new CleanerConfig(true, 1, 15_000L, 128L * 1024 * 1024, 512 * 1024);
+        return from(BrokerConfigs.DEF.parse(Map.of()));
     }
 
-    /** The cleaner settings in a broker's configuration; absent keys take Kafka's defaults. */
-    public static CleanerConfig of(Map<String, String> broker) {
-        CleanerConfig d = defaults();
-        try {
-            return new CleanerConfig(
-                    Boolean.parseBoolean(broker.getOrDefault(ENABLE, Boolean.toString(d.enable()))
-                            .trim()),
-                    Integer.parseInt(broker.getOrDefault(THREADS, Integer.toString(d.threads()))
-                            .trim()),
-                    Long.parseLong(broker.getOrDefault(BACKOFF_MS, Long.toString(d.backoffMs()))
-                            .trim()),
-                    Long.parseLong(broker.getOrDefault(DEDUPE_BUFFER_SIZE, Long.toString(d.dedupeBufferSize()))
-                            .trim()),
-                    Integer.parseInt(broker.getOrDefault(IO_BUFFER_SIZE, Integer.toString(d.ioBufferSize()))
-                            .trim()));
-        } catch (NumberFormatException e) {
-            throw new ConfigException("Invalid log cleaner setting: " + e.getMessage());
-        }
+    /** The cleaner settings among a broker's settings parsed by {@link BrokerConfigs#DEF}. */
+    static CleanerConfig from(Map<String, Object> parsed) {
+        return new CleanerConfig(
+                (Boolean) parsed.get(ENABLE),
+                (Integer) parsed.get(THREADS),
+                (Long) parsed.get(BACKOFF_MS),
+                (Long) parsed.get(DEDUPE_BUFFER_SIZE),
+                (Integer) parsed.get(IO_BUFFER_SIZE));
     }
 
     /** The dedupe bytes one thread's offset map may use. */
-    long dedupeBytesPerThread() {
+    public long dedupeBytesPerThread() {
         return dedupeBufferSize / threads;
     }
 
     /** The size of one thread's read buffer, and of its write buffer. */
-    int ioBufferBytesPerThread() {
+    public int ioBufferBytesPerThread() {
         return ioBufferSize / threads / 2;
     }
 }

@@ -1,6 +1,5 @@
-package dev.strata.broker.log;
+package dev.strata.broker.config;
 
-import dev.strata.broker.config.TopicConfigs;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

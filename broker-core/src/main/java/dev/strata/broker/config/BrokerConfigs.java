@@ -1,0 +1,384 @@
+package dev.strata.broker.config;
+
+import static dev.strata.broker.config.BrokerConfig.*;
+
+import dev.strata.tiering.ChunkCacheConfig;
+import dev.strata.tiering.FileSystemRemoteStorageManager;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Validator;
+
+/**
+ * Every broker setting Strata reads from {@code server.properties}, defined once: name, type, default, validator and
+ * documentation, in Kafka's {@link ConfigDef}. {@link BrokerConfig} parses with {@link #DEF} and its accessors read
+ * the typed values; DescribeConfigs answers from it, and a unit test holds the README's configuration tables to it.
+ *
+ * <p>Besides the settings below, {@link #DEF} holds the chunk cache's settings (defined by {@link ChunkCacheConfig}
+ * in the tiering module) and, for each topic config with a broker synonym (see {@link TopicConfigs#BROKER_SYNONYMS}),
+ * that broker setting with the topic config's type, default and validator. The backend's own settings (after the
+ * {@code rsm.config.} prefix) are the backend's, checked when it is configured. Keys that are in none of these are
+ * kept and shown, as Kafka does, but mean nothing to Strata.
+ */
+public final class BrokerConfigs {
+
+    public static final ConfigDef DEF = new ConfigDef();
+
+    /** Settings that can change without a restart: none yet, every broker setting is read-only. */
+    private static final Set<String> DYNAMIC = Set.of();
+
+    /**
+     * Parts of a name that mark a credential, masked in DescribeConfigs like a {@link Type#PASSWORD} setting even when
+     * Strata does not know the key (the backend's {@code rsm.config.aws.secret.access.key}, for example).
+     */
+    private static final List<String> CREDENTIAL_WORDS =
+            List.of("password", "secret", "access.key", "credential", "token", "jaas", "private.key");
+
+    static {
+        Validator listener = (name, value) -> {
+            if (value != null) {
+                Listener.parse((String) value);
+            }
+        };
+        DEF.define(
+                        LISTENERS,
+                        Type.STRING,
+                        "PLAINTEXT://127.0.0.1:9092",
+                        listener,
+                        Importance.HIGH,
+                        "where the broker listens; only `PLAINTEXT`, one listener; port `0` picks a free port")
+                .define(
+                        ADVERTISED_LISTENERS,
+                        Type.STRING,
+                        null,
+                        listener,
+                        Importance.HIGH,
+                        "the address given to clients in metadata; `listeners` when unset")
+                .define(NODE_ID, Type.INT, 1, Importance.HIGH, "this broker's id")
+                .define(
+                        LOG_DIRS,
+                        Type.STRING,
+                        null,
+                        Importance.HIGH,
+                        "comma-separated data directories; relative paths resolve against the working directory;"
+                                + " `log.dir` when unset")
+                .define(LOG_DIR, Type.STRING, "./data", Importance.HIGH, "the data directory when `log.dirs` is unset")
+                .define(
+                        CLUSTER_ID,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "the cluster id reported to clients; generated on first start when unset")
+                .define(
+                        NUM_PARTITIONS,
+                        Type.INT,
+                        1,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "partitions of a topic created without a count, including auto-created topics")
+                .define(
+                        DEFAULT_REPLICATION_FACTOR,
+                        Type.INT,
+                        1,
+                        Importance.MEDIUM,
+                        "replication factor of auto-created topics")
+                .define(
+                        AUTO_CREATE_TOPICS_ENABLE,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.MEDIUM,
+                        "create a topic when a client asks for it in a Metadata request")
+                .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM, "allow DeleteTopics")
+                .define(
+                        SOCKET_REQUEST_MAX_BYTES,
+                        Type.INT,
+                        100 * 1024 * 1024,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "largest request frame (100 MiB by default); a larger one closes the connection")
+                .define(
+                        NUM_NETWORK_THREADS,
+                        Type.INT,
+                        3,
+                        Importance.MEDIUM,
+                        "Netty event-loop threads; values below `1` count as `1`")
+                .define(
+                        MAX_CONNECTIONS,
+                        Type.INT,
+                        Integer.MAX_VALUE,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "connections the broker keeps open at once; at the limit the listener stops accepting until"
+                                + " one closes (new ones wait in the listen backlog)")
+                .define(
+                        MAX_CONNECTIONS_PER_IP,
+                        Type.INT,
+                        Integer.MAX_VALUE,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "connections from one client address; one beyond it is closed at once")
+                .define(
+                        CONNECTIONS_MAX_IDLE_MS,
+                        Type.LONG,
+                        600_000L,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "a connection with no byte in or out and no request in flight for this long is closed")
+                .define(
+                        SOCKET_PARTIAL_REQUEST_TIMEOUT_MS,
+                        Type.LONG,
+                        30_000L,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "Strata's: a connection that has sent part of a request and then nothing for this long is"
+                                + " closed")
+                .define(
+                        QUEUED_MAX_REQUESTS,
+                        Type.INT,
+                        500,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "requests read from clients and not yet answered, across all connections; beyond it"
+                                + " connections stop reading until requests are answered")
+                .define(
+                        QUEUED_MAX_REQUEST_BYTES,
+                        Type.LONG,
+                        -1L,
+                        Importance.MEDIUM,
+                        "bytes of requests read from clients and not yet answered, across all connections; `-1`"
+                                + " means a quarter of the JVM's maximum heap")
+                .define(
+                        NUM_IO_THREADS,
+                        Type.INT,
+                        8,
+                        Importance.MEDIUM,
+                        "threads that do disk work for requests; values below `1` count as `1`")
+                .define(
+                        METRICS_PROMETHEUS_LISTENER,
+                        Type.STRING,
+                        "",
+                        (name, value) -> BrokerConfig.parseMetricsListener((String) value),
+                        Importance.MEDIUM,
+                        "`host:port` of an HTTP listener serving Prometheus metrics at `/metrics`; empty for none;"
+                                + " port `0` picks a free port (the sample `config/server.properties` sets"
+                                + " `127.0.0.1:9404`)")
+                .define(
+                        LOG_RETENTION_CHECK_INTERVAL_MS,
+                        Type.LONG,
+                        300_000L,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "how often retention runs")
+                .define(
+                        LOG_FLUSH_SCHEDULER_INTERVAL_MS,
+                        Type.LONG,
+                        1_000L,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "how often the time-based flush policy (`flush.ms`) is checked")
+                .define(
+                        GROUP_MIN_SESSION_TIMEOUT_MS,
+                        Type.INT,
+                        6_000,
+                        Importance.MEDIUM,
+                        "shortest session timeout a group member may ask for")
+                .define(
+                        GROUP_MAX_SESSION_TIMEOUT_MS,
+                        Type.INT,
+                        1_800_000,
+                        Importance.MEDIUM,
+                        "longest session timeout a group member may ask for")
+                .define(
+                        GROUP_INITIAL_REBALANCE_DELAY_MS,
+                        Type.INT,
+                        3_000,
+                        Importance.MEDIUM,
+                        "how long the first rebalance of an empty group waits for more members")
+                .define(
+                        GROUP_MAX_SIZE,
+                        Type.INT,
+                        Integer.MAX_VALUE,
+                        Importance.MEDIUM,
+                        "most members in one group (the default means no limit)")
+                .define(
+                        OFFSETS_TOPIC_NUM_PARTITIONS,
+                        Type.INT,
+                        50,
+                        Importance.MEDIUM,
+                        "partitions of `__consumer_offsets` (created on first use)")
+                .define(
+                        OFFSETS_TOPIC_SEGMENT_BYTES,
+                        Type.INT,
+                        100 * 1024 * 1024,
+                        Importance.MEDIUM,
+                        "segment size of `__consumer_offsets`")
+                .define(
+                        OFFSETS_RETENTION_MINUTES,
+                        Type.LONG,
+                        7 * 24 * 60L,
+                        Importance.MEDIUM,
+                        "committed offsets of an empty group are kept this long (7 days by default)")
+                .define(
+                        OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+                        Type.LONG,
+                        600_000L,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "how often expired offsets are removed")
+                .define(
+                        GROUP_CONSUMER_SESSION_TIMEOUT_MS,
+                        Type.INT,
+                        45_000,
+                        Importance.MEDIUM,
+                        "KIP-848 members are removed after this long without a heartbeat")
+                .define(
+                        GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS,
+                        Type.INT,
+                        5_000,
+                        Importance.MEDIUM,
+                        "heartbeat interval the coordinator gives KIP-848 members")
+                .define(
+                        GROUP_CONSUMER_MAX_SIZE,
+                        Type.INT,
+                        Integer.MAX_VALUE,
+                        Importance.MEDIUM,
+                        "most members in one KIP-848 group (the default means no limit)")
+                .define(
+                        REMOTE_LOG_STORAGE_SYSTEM_ENABLE,
+                        Type.BOOLEAN,
+                        false,
+                        Importance.HIGH,
+                        "tier topics that set `remote.storage.enable=true` (the sample `config/server.properties`"
+                                + " sets it)")
+                .define(
+                        REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME,
+                        Type.STRING,
+                        FileSystemRemoteStorageManager.class.getName(),
+                        Importance.HIGH,
+                        "the backend, a Kafka `RemoteStorageManager`; its settings are the `rsm.config.*` keys"
+                                + " without the prefix; for the filesystem backend `rsm.config.dir` (default"
+                                + " `<first log dir>/" + REMOTE_TIER_DIR_NAME + "`)")
+                .define(
+                        REMOTE_LOG_INDEX_DIR,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "RocksDB index of the remote segments, `<first log dir>/" + REMOTE_INDEX_DIR_NAME
+                                + "` when unset; rebuilt from the remote tier's segment manifests when it is empty at"
+                                + " startup")
+                .define(
+                        REMOTE_LOG_MANAGER_TASK_INTERVAL_MS,
+                        Type.LONG,
+                        30_000L,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "interval of each tiered partition's copy and remote-retention task")
+                .define(
+                        REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE,
+                        Type.INT,
+                        10,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "threads copying and expiring segments")
+                .define(
+                        REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND,
+                        Type.LONG,
+                        Long.MAX_VALUE,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "upload byte-rate limit over all partitions (the default means no limit)")
+                .define(
+                        REMOTE_LOG_READER_THREADS,
+                        Type.INT,
+                        10,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "threads reading chunks from the remote tier for fetches");
+        ChunkCacheConfig.configDef().configKeys().values().forEach(DEF::define);
+        DEF.define(
+                        REMOTE_FETCH_MAX_WAIT_MS,
+                        Type.INT,
+                        500,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "longest a fetch waits for its reads from the remote tier; a partition whose read is not done"
+                                + " by then is answered with no records and no error (the read still fills the chunk"
+                                + " cache)")
+                .define(
+                        CleanerConfig.ENABLE,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.MEDIUM,
+                        "run the log cleaner for compacted topics")
+                .define(CleanerConfig.THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "cleaner threads")
+                .define(
+                        CleanerConfig.BACKOFF_MS,
+                        Type.LONG,
+                        15_000L,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "pause when there is nothing to clean")
+                .define(
+                        CleanerConfig.DEDUPE_BUFFER_SIZE,
+                        Type.LONG,
+                        128L * 1024 * 1024,
+                        Importance.MEDIUM,
+                        "memory for the key→offset maps of all cleaner threads")
+                .define(
+                        CleanerConfig.IO_BUFFER_SIZE,
+                        Type.INT,
+                        512 * 1024,
+                        Importance.MEDIUM,
+                        "read/write buffer of all cleaner threads");
+        TopicConfigs.BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
+            if (brokerName != null) {
+                ConfigDef.ConfigKey topic = TopicConfigs.DEF.configKeys().get(topicName);
+                DEF.define(
+                        brokerName,
+                        topic.type,
+                        topic.defaultValue,
+                        topic.validator,
+                        Importance.MEDIUM,
+                        "default of the topic config `" + topicName + "`: " + topic.documentation);
+            }
+        });
+        for (TopicConfigs.CoarseSynonym coarse : TopicConfigs.COARSE_SYNONYMS) {
+            DEF.define(
+                    coarse.brokerName(),
+                    Type.LONG,
+                    null,
+                    Importance.LOW,
+                    "default of the topic config `" + coarse.topicName() + "` in " + coarse.unitName() + ", when `"
+                            + TopicConfigs.BROKER_SYNONYMS.get(coarse.topicName()) + "` is unset");
+        }
+    }
+
+    private BrokerConfigs() {}
+
+    /** Whether {@code name} is a broker setting Strata defines (not an unknown key, nor a backend setting). */
+    public static boolean isDefined(String name) {
+        return DEF.configKeys().containsKey(name);
+    }
+
+    /** Whether the setting can change while the broker runs; false for every setting today. */
+    public static boolean isDynamic(String name) {
+        return DYNAMIC.contains(name);
+    }
+
+    /**
+     * Whether DescribeConfigs must hide the value: a {@link Type#PASSWORD} setting, or a key whose name says it holds
+     * a credential (known to Strata or not), as Kafka hides secrets.
+     */
+    public static boolean isSensitive(String name) {
+        ConfigDef.ConfigKey key = DEF.configKeys().get(name);
+        if (key != null && key.type == Type.PASSWORD) {
+            return true;
+        }
+        String lower = name.toLowerCase(Locale.ROOT);
+        return CREDENTIAL_WORDS.stream().anyMatch(lower::contains);
+    }
+}
