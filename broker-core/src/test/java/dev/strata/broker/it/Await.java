@@ -10,14 +10,14 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** Waiting in tests: poll a condition until a deadline, never sleep for a guessed time. */
-final class Await {
+public final class Await {
 
     private static final long POLL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private Await() {}
 
     /** Re-evaluates {@code condition} until it holds; fails naming {@code what} once {@code timeout} has passed. */
-    static void until(Duration timeout, String what, BooleanSupplier condition) {
+    public static void until(Duration timeout, String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
