@@ -70,18 +70,20 @@ public record QuorumConfig(
     public static QuorumConfig from(BrokerConfig config, String clusterId) {
         int nodeId = config.nodeId();
         checkRoles(config.get(PROCESS_ROLES));
-        String votersSpec = config.get(CONTROLLER_QUORUM_VOTERS);
-        List<Voter> voters = votersSpec == null || votersSpec.isBlank()
-                ? List.of(new Voter(nodeId, "127.0.0.1", 0))
-                : parseVoters(votersSpec);
         return new QuorumConfig(
                 nodeId,
-                voters,
+                voters(config),
                 config.logDirs().get(0).resolve(RAFT_DIR_NAME),
                 clusterId,
                 DEFAULT_WRITE_TIMEOUT,
                 DEFAULT_SNAPSHOT_THRESHOLD,
                 DEFAULT_LOG_SEGMENT_BYTES);
+    }
+
+    /** The voters of {@code controller.quorum.voters}; unset, this node alone on 127.0.0.1 with a port picked at start. */
+    public static List<Voter> voters(BrokerConfig config) {
+        String spec = config.get(CONTROLLER_QUORUM_VOTERS);
+        return spec == null || spec.isBlank() ? List.of(new Voter(config.nodeId(), "127.0.0.1", 0)) : parseVoters(spec);
     }
 
     /** True when this node is the only voter, listening on a port picked at start. */

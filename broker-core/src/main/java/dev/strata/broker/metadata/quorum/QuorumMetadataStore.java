@@ -1,5 +1,8 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.metadata.FileMetadataStore;
+import dev.strata.broker.metadata.MetaProperties;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.io.IOException;
@@ -7,6 +10,7 @@ import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +42,8 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster's metadata kept by a Raft group (Apache Ratis) of 1, 3 or 5 voters. This node runs one voter: a Ratis
@@ -51,6 +57,8 @@ import org.apache.ratis.util.TimeDuration;
  * sees every write made before.
  */
 public final class QuorumMetadataStore implements MetadataStore {
+    private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
+
     private final QuorumConfig config;
     private final MetadataStateMachine stateMachine;
     private final RaftServer server;
@@ -107,6 +115,58 @@ public final class QuorumMetadataStore implements MetadataStore {
             }
             throw new KafkaStorageException(
                     "Cannot start the metadata quorum voter " + config.self() + " in " + config.raftDir(), e);
+        }
+    }
+
+    /**
+     * Opens the metadata of a broker with this configuration: settles its cluster id with the log dirs'
+     * {@code meta.properties}, starts its voter, and on the first start after an upgrade imports what the single-broker
+     * {@link FileMetadataStore} kept.
+     */
+    public static QuorumMetadataStore open(BrokerConfig config) {
+        String clusterId =
+                MetaProperties.settle(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
+        QuorumMetadataStore store = open(QuorumConfig.from(config, clusterId));
+        try {
+            importFileMetadata(config, store);
+            return store;
+        } catch (RuntimeException e) {
+            closeQuietly(store, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Brings the topics and the producer-id mark of a broker that kept its metadata in files
+     * ({@code <first log dir>/__strata_metadata/}) into the quorum, then renames that directory to
+     * {@code __strata_metadata.imported}. Putting the same records again is harmless, so a crash before the rename
+     * just imports again at the next start.
+     */
+    private static void importFileMetadata(BrokerConfig config, QuorumMetadataStore store) {
+        Path dir = config.logDirs().get(0).resolve(FileMetadataStore.DIR_NAME);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (FileMetadataStore files = FileMetadataStore.open(config.logDirs(), config.nodeId(), store.clusterId())) {
+            for (TopicMetadata topic : files.topics()) {
+                store.putTopic(topic);
+            }
+            long missing = files.nextProducerId() - store.stateMachine.image().nextProducerId();
+            while (missing > 0) {
+                int block = (int) Math.min(missing, Integer.MAX_VALUE);
+                store.reserveProducerIds(block);
+                missing -= block;
+            }
+            log.info(
+                    "Imported {} topics and the producer-id mark {} from {} into the metadata quorum",
+                    files.topics().size(),
+                    files.nextProducerId(),
+                    dir);
+        }
+        try {
+            Files.move(dir, dir.resolveSibling(FileMetadataStore.DIR_NAME + ".imported"));
+        } catch (IOException e) {
+            throw new KafkaStorageException("Imported " + dir + " into the metadata quorum but cannot rename it", e);
         }
     }
 
