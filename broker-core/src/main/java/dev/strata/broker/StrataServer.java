@@ -17,10 +17,11 @@ import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
 import dev.strata.broker.log.LogManager;
-import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.metadata.quorum.QuorumConfig;
+import dev.strata.broker.metadata.quorum.QuorumMetadataStore;
 import dev.strata.broker.metrics.BrokerMetrics;
 import dev.strata.broker.metrics.PrometheusEndpoint;
 import dev.strata.broker.network.ConnectionLimiter;
@@ -104,8 +105,8 @@ public final class StrataServer implements AutoCloseable {
         this.config = config;
         this.dirLocks = lockLogDirs(config.logDirs());
         try {
-            this.store = FileMetadataStore.open(
-                    config.logDirs(), config.nodeId(), config.stringValue(BrokerConfig.CLUSTER_ID));
+            requireSingleVoter(config);
+            this.store = QuorumMetadataStore.open(config);
             requireRemoteTierForTieredTopics(config, store.topics());
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
@@ -124,6 +125,26 @@ public final class StrataServer implements AutoCloseable {
                 e.addSuppressed(closeFailure);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The metadata quorum runs with several voters, but brokers do not replicate partitions yet: a broker of a
+     * multi-voter quorum would serve topics whose data lives on one broker only.
+     *
+     * @throws ConfigException if {@code controller.quorum.voters} lists more than one voter
+     */
+    static void requireSingleVoter(BrokerConfig config) {
+        List<QuorumConfig.Voter> voters = QuorumConfig.voters(config);
+        if (voters.size() > 1) {
+            throw new ConfigException(
+                    QuorumConfig.CONTROLLER_QUORUM_VOTERS,
+                    config.get(QuorumConfig.CONTROLLER_QUORUM_VOTERS),
+                    "lists " + voters.size()
+                            + " voters, but multi-broker clusters (replication between brokers) are not"
+                            + " built yet: a Strata broker runs alone, as its own single voter. Remove "
+                            + QuorumConfig.CONTROLLER_QUORUM_VOTERS + " or list only this node ("
+                            + BrokerConfig.NODE_ID + "=" + config.nodeId() + ")");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.strata.broker.metadata;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.channels.FileChannel;
@@ -30,6 +29,9 @@ import org.apache.kafka.common.errors.KafkaStorageException;
  * {@code meta.properties} with the cluster and node id.
  */
 public final class FileMetadataStore implements MetadataStore {
+    /** Under the first log dir. */
+    public static final String DIR_NAME = "__strata_metadata";
+
     private static final String TOPIC_SUFFIX = ".topic";
     private static final String TMP_PREFIX = "write-";
     private static final String TMP_SUFFIX = ".tmp";
@@ -46,38 +48,14 @@ public final class FileMetadataStore implements MetadataStore {
     }
 
     /**
-     * Opens (or creates) the store of a broker with these log dirs.
+     * Opens (or creates) the store of a broker with these log dirs, writing their {@code meta.properties}.
      *
      * @param configuredClusterId the {@code cluster.id} setting, or null to keep the stored one or make one up
      */
     public static FileMetadataStore open(List<Path> logDirs, int nodeId, String configuredClusterId) {
+        String clusterId = MetaProperties.settle(logDirs, nodeId, configuredClusterId);
         try {
-            String clusterId = configuredClusterId;
-            for (Path logDir : logDirs) {
-                Files.createDirectories(logDir);
-                Path meta = logDir.resolve("meta.properties");
-                if (Files.exists(meta)) {
-                    Properties p = read(meta);
-                    String stored = p.getProperty("cluster.id");
-                    if (clusterId == null) {
-                        clusterId = stored;
-                    } else if (stored != null && !stored.equals(clusterId)) {
-                        throw new IllegalStateException("Log dir " + logDir + " belongs to cluster " + stored
-                                + ", not to cluster.id " + clusterId);
-                    }
-                }
-            }
-            if (clusterId == null) {
-                clusterId = Uuid.randomUuid().toString();
-            }
-            for (Path logDir : logDirs) {
-                Properties p = new Properties();
-                p.setProperty("version", "1");
-                p.setProperty("cluster.id", clusterId);
-                p.setProperty("node.id", Integer.toString(nodeId));
-                writeAtomically(logDir.resolve("meta.properties"), p);
-            }
-            Path dir = logDirs.get(0).resolve("__strata_metadata");
+            Path dir = logDirs.get(0).resolve(DIR_NAME);
             Files.createDirectories(dir);
             FileMetadataStore store = new FileMetadataStore(dir, clusterId);
             store.load();
@@ -96,7 +74,7 @@ public final class FileMetadataStore implements MetadataStore {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + TOPIC_SUFFIX)) {
             for (Path f : files) {
-                Properties p = read(f);
+                Properties p = MetaProperties.read(f);
                 String name = f.getFileName().toString();
                 name = name.substring(0, name.length() - TOPIC_SUFFIX.length());
                 Map<String, String> configs = new HashMap<>();
@@ -115,7 +93,8 @@ public final class FileMetadataStore implements MetadataStore {
             }
         }
         Path ids = dir.resolve("producer-ids");
-        nextProducerId = Files.exists(ids) ? Long.parseLong(read(ids).getProperty("next", "0")) : 0L;
+        nextProducerId =
+                Files.exists(ids) ? Long.parseLong(MetaProperties.read(ids).getProperty("next", "0")) : 0L;
     }
 
     @Override
@@ -182,18 +161,15 @@ public final class FileMetadataStore implements MetadataStore {
         return first;
     }
 
+    /** The first producer id not yet handed out. */
+    public synchronized long nextProducerId() {
+        return nextProducerId;
+    }
+
     @Override
     public void close() {}
 
-    private static Properties read(Path file) throws IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
-        }
-        return p;
-    }
-
-    private static void writeAtomically(Path target, Properties p) throws IOException {
+    static void writeAtomically(Path target, Properties p) throws IOException {
         // A short unique name: "<topic>.topic.tmp" would exceed the 255-byte file-name limit for the longest legal
         // topic names (249 characters).
         Path tmp = Files.createTempFile(target.getParent(), TMP_PREFIX, TMP_SUFFIX);

@@ -5,9 +5,10 @@ import java.util.Optional;
 import org.apache.kafka.common.Uuid;
 
 /**
- * The cluster's durable metadata: topics and their configs, and the producer-id high-water mark. A single broker keeps
- * it in files ({@link FileMetadataStore}); the Raft-based metadata quorum takes its place when replication arrives.
- * Every mutating call is durable when it returns.
+ * The cluster's durable metadata: topics and their configs, and the producer-id high-water mark. The broker keeps it in
+ * the Raft metadata quorum ({@link dev.strata.broker.metadata.quorum.QuorumMetadataStore}, one voter on a single
+ * node); {@link FileMetadataStore} is the earlier single-broker store, read once to import its content. Every mutating
+ * call is durable when it returns.
  */
 public interface MetadataStore extends AutoCloseable {
 

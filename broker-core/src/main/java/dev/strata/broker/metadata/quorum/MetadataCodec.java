@@ -1,0 +1,99 @@
+package dev.strata.broker.metadata.quorum;
+
+import dev.strata.broker.metadata.TopicMetadata;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * The bytes of the records that both Raft log entries ({@link MetadataCommand}) and snapshots ({@link MetadataImage})
+ * hold, big-endian as {@link DataOutputStream} writes them:
+ *
+ * <pre>
+ *   string  int length, then that many bytes of UTF-8 (not writeUTF: a config value may pass its 64 KiB limit)
+ *   uuid    long most significant bits, long least significant bits
+ *   topic   string name, uuid topic id, int partitions, int config count, then (string key, string value) sorted by key
+ *   broker  int node id, string host, int port, boolean has rack, [string rack], uuid incarnation id
+ * </pre>
+ *
+ * Configs are written sorted so that every voter writes the same bytes for the same image.
+ */
+final class MetadataCodec {
+    /** Bounds a length read from a damaged file before it becomes an allocation. */
+    private static final int MAX_STRING_BYTES = 1 << 20;
+
+    private MetadataCodec() {}
+
+    static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_STRING_BYTES) {
+            throw new IOException("Invalid string length " + length);
+        }
+        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    static void writeUuid(DataOutputStream out, Uuid id) throws IOException {
+        out.writeLong(id.getMostSignificantBits());
+        out.writeLong(id.getLeastSignificantBits());
+    }
+
+    static Uuid readUuid(DataInputStream in) throws IOException {
+        return new Uuid(in.readLong(), in.readLong());
+    }
+
+    static void writeTopic(DataOutputStream out, TopicMetadata topic) throws IOException {
+        writeString(out, topic.name());
+        writeUuid(out, topic.topicId());
+        out.writeInt(topic.partitions());
+        out.writeInt(topic.configs().size());
+        for (Map.Entry<String, String> e : new TreeMap<>(topic.configs()).entrySet()) {
+            writeString(out, e.getKey());
+            writeString(out, e.getValue());
+        }
+    }
+
+    static TopicMetadata readTopic(DataInputStream in) throws IOException {
+        String name = readString(in);
+        Uuid id = readUuid(in);
+        int partitions = in.readInt();
+        int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("Invalid config count " + count + " of topic " + name);
+        }
+        Map<String, String> configs = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            configs.put(readString(in), readString(in));
+        }
+        return new TopicMetadata(name, id, partitions, configs);
+    }
+
+    static void writeBroker(DataOutputStream out, BrokerRegistration broker) throws IOException {
+        out.writeInt(broker.nodeId());
+        writeString(out, broker.host());
+        out.writeInt(broker.port());
+        out.writeBoolean(broker.rack().isPresent());
+        if (broker.rack().isPresent()) {
+            writeString(out, broker.rack().get());
+        }
+        writeUuid(out, broker.incarnationId());
+    }
+
+    static BrokerRegistration readBroker(DataInputStream in) throws IOException {
+        int nodeId = in.readInt();
+        String host = readString(in);
+        int port = in.readInt();
+        Optional<String> rack = in.readBoolean() ? Optional.of(readString(in)) : Optional.empty();
+        return new BrokerRegistration(nodeId, host, port, rack, readUuid(in));
+    }
+}

@@ -1,0 +1,214 @@
+package dev.strata.broker.metadata.quorum;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.JavaUtils;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The replicated metadata: every voter applies the same {@link MetadataCommand}s in log order to its own
+ * {@link MetadataImage}. The leader validates a command before it enters the log ({@link #startTransaction}), every
+ * voter applies it once committed ({@link #applyTransaction}), and reads are answered from the local image
+ * ({@link #image()}), which may trail the leader by the entries this voter has not applied yet.
+ *
+ * <p>Ratis asks for a snapshot every so many entries; the whole image goes to one file in the
+ * {@link SimpleStateMachineStorage} directory ({@code snapshot.<term>_<index>} plus its {@code .md5}), after which
+ * Ratis purges the log up to that index. A restart loads the newest snapshot and replays only the entries after it; a
+ * voter too far behind for the leader's log receives the leader's snapshot file and {@link #reinitialize()}s from it.
+ *
+ * <p>Threads: Ratis applies entries and takes snapshots on one thread; {@link #awaitApplied} waits on this object's
+ * monitor, which every applied entry notifies.
+ */
+public final class MetadataStateMachine extends BaseStateMachine {
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private volatile MetadataImage image = new MetadataImage();
+
+    /** The image after the last entry applied here. */
+    public MetadataImage image() {
+        return image;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        getLifeCycle()
+                .startAndTransition(
+                        () -> {
+                            storage.init(raftStorage);
+                            load(storage.getLatestSnapshot());
+                        },
+                        IOException.class);
+    }
+
+    /** Ratis pauses the state machine before it installs a snapshot from the leader in its directory. */
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    /** After a snapshot was installed from the leader: start over from the newest snapshot file. */
+    @Override
+    public void reinitialize() throws IOException {
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        load(storage.loadLatestSnapshot());
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    /** Refuses, before it is logged, a command that is malformed or could not be applied. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        MetadataCommand command =
+                MetadataCommand.fromBytes(request.getMessage().getContent().toByteArray());
+        try {
+            command.validate();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return super.startTransaction(request);
+    }
+
+    /** Applies a committed command and answers the writer with the command's 8-byte result. */
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        MetadataCommand command;
+        try {
+            command = MetadataCommand.fromBytes(
+                    entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (IOException e) {
+            // The leader decoded it before logging it: only a voter older than the log's writer gets here.
+            return JavaUtils.completeExceptionally(
+                    new IllegalStateException("Cannot read metadata log entry " + TermIndex.valueOf(entry), e));
+        }
+        long answer;
+        synchronized (this) {
+            answer = command.applyTo(image);
+            updateLastAppliedTermIndex(TermIndex.valueOf(entry));
+            notifyAll();
+        }
+        return CompletableFuture.completedFuture(
+                Message.valueOf(ByteBuffer.allocate(Long.BYTES).putLong(0, answer)));
+    }
+
+    /**
+     * Answers a read with this voter's applied index. Asked of the leader, that index covers every write acknowledged
+     * so far: {@link QuorumMetadataStore} waits until its own voter has applied as much before its first read. The
+     * data itself is read from {@link #image()}.
+     */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(
+                Message.valueOf(ByteBuffer.allocate(Long.BYTES).putLong(0, appliedIndex())));
+    }
+
+    /** Entries without a command (leader no-ops, configuration changes) advance the applied index too. */
+    @Override
+    public synchronized void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        notifyAll();
+    }
+
+    /** The result of an applied command, as {@link #applyTransaction} encoded it. */
+    static long answer(Message reply) {
+        return reply.getContent().asReadOnlyByteBuffer().getLong();
+    }
+
+    /**
+     * Waits until this voter has applied the entry at {@code index}.
+     *
+     * @return false if it has not within the timeout
+     */
+    synchronized boolean awaitApplied(long index, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (appliedIndex() < index) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    long appliedIndex() {
+        TermIndex applied = getLastAppliedTermIndex();
+        return applied == null ? RaftLog.INVALID_LOG_INDEX : applied.getIndex();
+    }
+
+    /**
+     * Writes the image to {@code snapshot.<term>_<index>} through a temporary file, so that a crash never leaves a
+     * partial file under a snapshot's name, then records its MD5 beside it.
+     */
+    @Override
+    public synchronized long takeSnapshot() throws IOException {
+        TermIndex applied = getLastAppliedTermIndex();
+        if (applied == null) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
+        Path tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)))) {
+            image.writeTo(out);
+            out.flush();
+            ch.force(true);
+        }
+        Files.move(tmp, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), applied));
+        return applied.getIndex();
+    }
+
+    private synchronized void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            return;
+        }
+        Path path = snapshot.getFile().getPath();
+        if (snapshot.getFile().getFileDigest() != null) {
+            MD5FileUtil.verifySavedMD5(path.toFile(), snapshot.getFile().getFileDigest());
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(path)))) {
+            image = MetadataImage.readFrom(in);
+        }
+        setLastAppliedTermIndex(snapshot.getTermIndex());
+        notifyAll();
+    }
+}

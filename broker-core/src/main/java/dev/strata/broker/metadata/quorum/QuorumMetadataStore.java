@@ -1,0 +1,379 @@
+package dev.strata.broker.metadata.quorum;
+
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.metadata.FileMetadataStore;
+import dev.strata.broker.metadata.MetaProperties;
+import dev.strata.broker.metadata.MetadataStore;
+import dev.strata.broker.metadata.TopicMetadata;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's metadata kept by a Raft group (Apache Ratis) of 1, 3 or 5 voters. This node runs one voter: a Ratis
+ * server with a {@link MetadataStateMachine}, its log and snapshots under {@link QuorumConfig#raftDir()}, and a Ratis
+ * client that sends this node's writes to whichever voter leads.
+ *
+ * <p>Reads come from the local image. A write returns once the group has committed it and this voter has applied it,
+ * so a caller reads its own writes; it fails with a {@link TimeoutException} after {@link QuorumConfig#writeTimeout()}
+ * when no majority of voters answers (the write may still be committed later, as with any timed-out Kafka request).
+ * {@link #open} returns once this voter has applied everything the group had committed, so the first read after it
+ * sees every write made before.
+ */
+public final class QuorumMetadataStore implements MetadataStore {
+    private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
+
+    private final QuorumConfig config;
+    private final MetadataStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftClient client;
+
+    private QuorumMetadataStore(
+            QuorumConfig config, MetadataStateMachine stateMachine, RaftServer server, RaftClient client) {
+        this.config = config;
+        this.stateMachine = stateMachine;
+        this.server = server;
+        this.client = client;
+    }
+
+    /**
+     * Starts this node's voter (formatting its storage on the first start, recovering it afterwards) and waits until
+     * it has caught up with the group.
+     *
+     * @throws TimeoutException if no leader with a majority shows up within the write timeout
+     */
+    public static QuorumMetadataStore open(QuorumConfig config) {
+        RaftGroupId groupId = groupId(config.clusterId());
+        RaftPeerId selfId = peerId(config.nodeId());
+        MetadataStateMachine stateMachine = new MetadataStateMachine();
+        RaftServer server = null;
+        RaftClient client = null;
+        try {
+            Files.createDirectories(config.raftDir());
+            boolean formatted =
+                    Files.isDirectory(config.raftDir().resolve(groupId.getUuid().toString()));
+            server = RaftServer.newBuilder()
+                    .setServerId(selfId)
+                    .setGroup(group(groupId, config, null))
+                    .setStateMachine(stateMachine)
+                    .setProperties(serverProperties(config))
+                    .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+                    .build();
+            server.start();
+            // A single voter listens on a port picked at start: its peer address stays 127.0.0.1:0 in the Raft
+            // configuration (nobody dials it), and only this node's client is told the bound port.
+            InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
+            client = RaftClient.newBuilder()
+                    .setRaftGroup(group(groupId, config, bound))
+                    .setProperties(clientProperties(config))
+                    .setRetryPolicy(retryPolicy(config))
+                    .build();
+            QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client);
+            store.catchUp();
+            return store;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(client, e);
+            closeQuietly(server, e);
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new KafkaStorageException(
+                    "Cannot start the metadata quorum voter " + config.self() + " in " + config.raftDir(), e);
+        }
+    }
+
+    /**
+     * Opens the metadata of a broker with this configuration: settles its cluster id with the log dirs'
+     * {@code meta.properties}, starts its voter, and on the first start after an upgrade imports what the single-broker
+     * {@link FileMetadataStore} kept.
+     */
+    public static QuorumMetadataStore open(BrokerConfig config) {
+        String clusterId =
+                MetaProperties.settle(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
+        QuorumMetadataStore store = open(QuorumConfig.from(config, clusterId));
+        try {
+            importFileMetadata(config, store);
+            return store;
+        } catch (RuntimeException e) {
+            closeQuietly(store, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Brings the topics and the producer-id mark of a broker that kept its metadata in files
+     * ({@code <first log dir>/__strata_metadata/}) into the quorum, then renames that directory to
+     * {@code __strata_metadata.imported}. Putting the same records again is harmless, so a crash before the rename
+     * just imports again at the next start.
+     */
+    private static void importFileMetadata(BrokerConfig config, QuorumMetadataStore store) {
+        Path dir = config.logDirs().get(0).resolve(FileMetadataStore.DIR_NAME);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (FileMetadataStore files = FileMetadataStore.open(config.logDirs(), config.nodeId(), store.clusterId())) {
+            for (TopicMetadata topic : files.topics()) {
+                store.putTopic(topic);
+            }
+            long missing = files.nextProducerId() - store.stateMachine.image().nextProducerId();
+            while (missing > 0) {
+                int block = (int) Math.min(missing, Integer.MAX_VALUE);
+                store.reserveProducerIds(block);
+                missing -= block;
+            }
+            log.info(
+                    "Imported {} topics and the producer-id mark {} from {} into the metadata quorum",
+                    files.topics().size(),
+                    files.nextProducerId(),
+                    dir);
+        }
+        try {
+            Files.move(dir, dir.resolveSibling(FileMetadataStore.DIR_NAME + ".imported"));
+        } catch (IOException e) {
+            throw new KafkaStorageException("Imported " + dir + " into the metadata quorum but cannot rename it", e);
+        }
+    }
+
+    /** The Raft group of a cluster: every voter derives the same id from the cluster id. */
+    static RaftGroupId groupId(String clusterId) {
+        return RaftGroupId.valueOf(
+                UUID.nameUUIDFromBytes(("strata-metadata:" + clusterId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    /** The group, with this node's own address replaced by {@code bound} when that is given. */
+    private static RaftGroup group(RaftGroupId groupId, QuorumConfig config, InetSocketAddress bound) {
+        List<RaftPeer> peers = config.voters().stream()
+                .map(v -> RaftPeer.newBuilder()
+                        .setId(peerId(v.id()))
+                        .setAddress(
+                                v.id() == config.nodeId() && bound != null
+                                        ? v.host() + ":" + bound.getPort()
+                                        : v.host() + ":" + v.port())
+                        .build())
+                .toList();
+        return RaftGroup.valueOf(groupId, peers);
+    }
+
+    private static RaftProperties serverProperties(QuorumConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(props, config.self().host());
+        NettyConfigKeys.Server.setPort(props, config.self().port());
+        RaftServerConfigKeys.setStorageDir(props, List.of(config.raftDir().toFile()));
+        // Election timeouts as Kafka's controller.quorum.election.timeout.ms (1 s) would give, and a quick first
+        // election so that a single voter leads a moment after it starts.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
+        // Bounded log: a snapshot every snapshotThreshold entries, then whole segments below it are deleted.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(config.snapshotThreshold(), 1024));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(config.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(
+                props, SizeInBytes.valueOf(Math.min(config.logSegmentBytes(), 1024 * 1024)));
+        return props;
+    }
+
+    private static RaftProperties clientProperties(QuorumConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        long attemptMs = Math.min(3000, config.writeTimeout().toMillis());
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMs, TimeUnit.MILLISECONDS));
+        return props;
+    }
+
+    /** Retries (a leader change, a voter not up yet) every 100 ms until the write timeout has passed. */
+    private static RequestTypeDependentRetryPolicy retryPolicy(QuorumConfig config) {
+        TimeDuration timeout = TimeDuration.valueOf(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        var retry = RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
+        return RequestTypeDependentRetryPolicy.newBuilder()
+                .setRetryPolicy(TypeCase.WRITE, retry)
+                .setTimeout(TypeCase.WRITE, timeout)
+                .setRetryPolicy(TypeCase.READ, retry)
+                .setTimeout(TypeCase.READ, timeout)
+                .build();
+    }
+
+    /**
+     * Asks the leader how far it has applied (every write acknowledged so far is at or below that index) and waits
+     * until this voter has applied as much.
+     */
+    private void catchUp() {
+        long start = System.nanoTime();
+        long leaderApplied;
+        try {
+            RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
+            if (!reply.isSuccess()) {
+                throw failure("catch up with", reply.getException());
+            }
+            leaderApplied = MetadataStateMachine.answer(reply.getMessage());
+        } catch (IOException e) {
+            throw failure("catch up with", e);
+        }
+        awaitApplied(leaderApplied, start, "the leader's applied index");
+    }
+
+    @Override
+    public String clusterId() {
+        return config.clusterId();
+    }
+
+    @Override
+    public Collection<TopicMetadata> topics() {
+        return stateMachine.image().topics();
+    }
+
+    @Override
+    public Optional<TopicMetadata> topic(String name) {
+        return stateMachine.image().topic(name);
+    }
+
+    @Override
+    public Optional<TopicMetadata> topic(Uuid topicId) {
+        return stateMachine.image().topic(topicId);
+    }
+
+    /** The brokers that registered, as this voter has applied them. */
+    public Collection<BrokerRegistration> brokers() {
+        return stateMachine.image().brokers();
+    }
+
+    @Override
+    public void putTopic(TopicMetadata topic) {
+        write(new MetadataCommand.PutTopic(topic));
+    }
+
+    @Override
+    public void removeTopic(String name) {
+        write(new MetadataCommand.RemoveTopic(name));
+    }
+
+    @Override
+    public long reserveProducerIds(int count) {
+        return write(new MetadataCommand.ReserveProducerIds(count));
+    }
+
+    public void registerBroker(BrokerRegistration broker) {
+        write(new MetadataCommand.RegisterBroker(broker));
+    }
+
+    /** Commits a command, waits until this voter has applied it, and returns its answer. */
+    private long write(MetadataCommand command) {
+        long start = System.nanoTime();
+        RaftClientReply reply;
+        try {
+            reply = client.io().send(Message.valueOf(ByteString.copyFrom(command.toBytes())));
+        } catch (IOException e) {
+            throw failure("commit " + command + " to", e);
+        }
+        if (!reply.isSuccess()) {
+            throw failure("commit " + command + " to", reply.getException());
+        }
+        awaitApplied(reply.getLogIndex(), start, command.toString());
+        return MetadataStateMachine.answer(reply.getMessage());
+    }
+
+    private void awaitApplied(long index, long startNanos, String what) {
+        long leftMs = config.writeTimeout().toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+        try {
+            if (!stateMachine.awaitApplied(index, Math.max(leftMs, 0))) {
+                throw new TimeoutException("Metadata quorum voter " + config.self() + " had not applied its log up to"
+                        + " index " + index + " (" + what + ") within "
+                        + config.writeTimeout().toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    private RuntimeException failure(String what, Exception e) {
+        if (e instanceof StateMachineException) {
+            return new IllegalArgumentException("The metadata quorum refused to " + what + ": " + e.getMessage(), e);
+        }
+        if (e instanceof InterruptedIOException) {
+            Thread.currentThread().interrupt();
+        }
+        return new TimeoutException(
+                "Could not " + what + " the metadata quorum " + config.voters() + " within "
+                        + config.writeTimeout().toMillis() + " ms: no leader with a majority of voters answered (" + e
+                        + ")",
+                e);
+    }
+
+    /** Index of the first entry still in this voter's Raft log (tests: the log is purged below snapshots). */
+    long logStartIndex() throws IOException {
+        return server.getDivision(groupId(config.clusterId())).getRaftLog().getStartIndex();
+    }
+
+    /** Index of this voter's newest snapshot, or -1 (tests). */
+    long snapshotIndex() {
+        var snapshot = stateMachine.getLatestSnapshot();
+        return snapshot == null ? -1 : snapshot.getIndex();
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = new RuntimeException("Cannot close the metadata quorum voter " + config.self());
+        closeQuietly(client, failure);
+        closeQuietly(server, failure);
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c, Exception into) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            into.addSuppressed(e);
+        }
+    }
+}

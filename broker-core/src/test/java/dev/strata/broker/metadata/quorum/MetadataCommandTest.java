@@ -1,0 +1,80 @@
+package dev.strata.broker.metadata.quorum;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.broker.metadata.TopicMetadata;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.Uuid;
+import org.junit.jupiter.api.Test;
+
+/** Log entries and snapshots read back what was written, and refuse bytes that are not exactly that. */
+class MetadataCommandTest {
+    private static final TopicMetadata TOPIC =
+            new TopicMetadata("orders", Uuid.randomUuid(), 3, Map.of("retention.ms", "1000", "cleanup.policy", "x"));
+    private static final BrokerRegistration BROKER =
+            new BrokerRegistration(2, "broker-2", 9192, Optional.of("rack-b"), Uuid.randomUuid());
+
+    @Test
+    void everyCommandRoundTrips() throws IOException {
+        for (MetadataCommand c : List.of(
+                new MetadataCommand.PutTopic(TOPIC),
+                new MetadataCommand.RemoveTopic("orders"),
+                new MetadataCommand.ReserveProducerIds(1000),
+                new MetadataCommand.RegisterBroker(BROKER),
+                new MetadataCommand.RegisterBroker(
+                        new BrokerRegistration(3, "h", 1, Optional.empty(), Uuid.randomUuid())))) {
+            assertThat(MetadataCommand.fromBytes(c.toBytes())).isEqualTo(c);
+        }
+    }
+
+    @Test
+    void malformedEntriesAreRefused() {
+        byte[] bytes = new MetadataCommand.ReserveProducerIds(5).toBytes();
+        assertThatThrownBy(() -> MetadataCommand.fromBytes(Arrays.copyOf(bytes, bytes.length + 1)))
+                .hasMessageContaining("bytes left");
+        assertThatThrownBy(() -> MetadataCommand.fromBytes(new byte[] {99})).hasMessageContaining("Unknown");
+        assertThatThrownBy(() -> new MetadataCommand.ReserveProducerIds(0).validate())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MetadataCommand.PutTopic(TOPIC.withPartitions(0)).validate())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theImageRoundTripsThroughASnapshot() throws IOException {
+        MetadataImage image = new MetadataImage();
+        new MetadataCommand.PutTopic(TOPIC).applyTo(image);
+        new MetadataCommand.RegisterBroker(BROKER).applyTo(image);
+        assertThat(new MetadataCommand.ReserveProducerIds(1000).applyTo(image)).isZero();
+        assertThat(new MetadataCommand.ReserveProducerIds(1000).applyTo(image)).isEqualTo(1000);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        MetadataImage read = MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(read.topics()).containsExactly(TOPIC);
+        assertThat(read.topic(TOPIC.topicId())).contains(TOPIC);
+        assertThat(read.brokers()).containsExactly(BROKER);
+        assertThat(read.nextProducerId()).isEqualTo(2000);
+    }
+
+    @Test
+    void replacingATopicUnderItsNameForgetsTheOldId() {
+        MetadataImage image = new MetadataImage();
+        new MetadataCommand.PutTopic(TOPIC).applyTo(image);
+        TopicMetadata recreated = new TopicMetadata("orders", Uuid.randomUuid(), 1, Map.of());
+        new MetadataCommand.PutTopic(recreated).applyTo(image);
+        assertThat(image.topic(TOPIC.topicId())).isEmpty();
+        assertThat(image.topic("orders")).contains(recreated);
+        new MetadataCommand.RemoveTopic("orders").applyTo(image);
+        assertThat(image.topics()).isEmpty();
+        assertThat(image.topic(recreated.topicId())).isEmpty();
+    }
+}

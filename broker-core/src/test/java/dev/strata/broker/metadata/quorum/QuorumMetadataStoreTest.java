@@ -1,0 +1,232 @@
+package dev.strata.broker.metadata.quorum;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.testing.Await;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metadata quorum in one JVM: a single voter keeps its writes across restarts and bounds its log by snapshots;
+ * three and five voters replicate every write, survive the loss of a minority, refuse (in bounded time) to write
+ * without a majority, and a restarted voter catches up.
+ */
+class QuorumMetadataStoreTest {
+    private static final String CLUSTER = "quorum-test-cluster";
+
+    @TempDir
+    Path dir;
+
+    private final List<QuorumMetadataStore> open = new ArrayList<>();
+
+    private final List<CompletableFuture<QuorumMetadataStore>> opening = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        opening.forEach(f -> f.exceptionally(e -> null).join());
+        open.forEach(QuorumMetadataStore::close);
+    }
+
+    @Test
+    void aSingleVoterKeepsItsWritesAcrossRestarts() {
+        QuorumConfig config = singleVoter();
+        TopicMetadata orders = topic("orders", 3);
+        long firstBlock;
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            store.putTopic(orders);
+            store.putTopic(topic("gone", 1));
+            store.removeTopic("gone");
+            firstBlock = store.reserveProducerIds(1000);
+            store.registerBroker(
+                    new BrokerRegistration(1, "127.0.0.1", 9092, Optional.of("rack-a"), Uuid.randomUuid()));
+            assertThat(store.topic("orders")).contains(orders);
+        }
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            assertThat(store.topics()).containsExactly(orders);
+            assertThat(store.topic(orders.topicId())).contains(orders);
+            assertThat(store.brokers()).extracting(BrokerRegistration::rack).containsExactly(Optional.of("rack-a"));
+            assertThat(store.reserveProducerIds(1000)).isEqualTo(firstBlock + 1000);
+        }
+    }
+
+    @Test
+    void snapshotsBoundTheLogAndARestartLoadsTheSnapshot() throws IOException {
+        QuorumConfig config = singleVoter().withSnapshots(20, 4096);
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            for (int i = 0; i < 200; i++) {
+                store.putTopic(topic("t" + i, 1));
+            }
+            awaitTrue("a snapshot and a purged log", () -> store.snapshotIndex() > 100 && logStart(store) > 0);
+        }
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            assertThat(store.logStartIndex()).isPositive();
+            assertThat(store.snapshotIndex()).isGreaterThan(100);
+            assertThat(store.topics()).hasSize(200);
+            store.putTopic(topic("after", 1));
+            assertThat(store.topics()).hasSize(201);
+        }
+    }
+
+    @Test
+    void threeVotersReplicateEveryWriteAndARestartedVoterCatchesUp() {
+        List<QuorumConfig> voters =
+                voters(3).stream().map(c -> c.withSnapshots(10, 4096)).toList();
+        List<QuorumMetadataStore> stores = openAll(voters);
+        for (int writer = 0; writer < 3; writer++) {
+            TopicMetadata t = topic("from-" + writer, writer + 1);
+            stores.get(writer).putTopic(t);
+            assertThat(stores.get(writer).topic(t.name())).contains(t);
+            for (QuorumMetadataStore reader : stores) {
+                awaitTrue("topic " + t.name() + " on every voter", () -> reader.topic(t.name())
+                        .isPresent());
+            }
+        }
+        long first = stores.get(0).reserveProducerIds(1000);
+        long second = stores.get(1).reserveProducerIds(1000);
+        assertThat(second).isNotEqualTo(first);
+
+        close(stores.get(2));
+        for (int i = 0; i < 50; i++) {
+            stores.get(i % 2).putTopic(topic("while-down-" + i, 1));
+        }
+        QuorumMetadataStore restarted = reopen(voters.get(2));
+        assertThat(restarted.topics()).hasSize(53);
+        assertThat(restarted.reserveProducerIds(1000)).isGreaterThan(Math.max(first, second));
+    }
+
+    @Test
+    void withoutAMajorityAWriteFailsInBoundedTimeAndSucceedsOnceAVoterReturns() {
+        List<QuorumConfig> voters = voters(3).stream()
+                .map(c -> c.withWriteTimeout(Duration.ofSeconds(2)))
+                .toList();
+        List<QuorumMetadataStore> stores = openAll(voters);
+        stores.get(0).putTopic(topic("before", 1));
+        close(stores.get(1));
+        close(stores.get(2));
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> stores.get(0).putTopic(topic("no-majority", 1)))
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("no leader with a majority of voters answered");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+
+        reopenInBackground(voters.get(1));
+        awaitTrue("a write once a second voter is back", () -> {
+            try {
+                stores.get(0).putTopic(topic("majority-again", 1));
+                return true;
+            } catch (TimeoutException e) {
+                return false;
+            }
+        });
+        assertThat(stores.get(0).topic("majority-again")).isPresent();
+    }
+
+    @Test
+    void fiveVotersCommitWithTwoDown() {
+        List<QuorumMetadataStore> stores = openAll(voters(5));
+        close(stores.get(3));
+        close(stores.get(4));
+        stores.get(2).putTopic(topic("five", 5));
+        for (QuorumMetadataStore reader : stores.subList(0, 3)) {
+            awaitTrue("the topic on every running voter", () -> reader.topic("five")
+                    .isPresent());
+        }
+    }
+
+    private QuorumConfig singleVoter() {
+        return new QuorumConfig(
+                        1,
+                        List.of(new QuorumConfig.Voter(1, "127.0.0.1", 0)),
+                        dir.resolve("single"),
+                        CLUSTER,
+                        QuorumConfig.DEFAULT_WRITE_TIMEOUT,
+                        QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD,
+                        QuorumConfig.DEFAULT_LOG_SEGMENT_BYTES)
+                .withWriteTimeout(Duration.ofSeconds(10));
+    }
+
+    private List<QuorumConfig> voters(int n) {
+        List<QuorumConfig.Voter> voters = IntStream.rangeClosed(1, n)
+                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", freePort()))
+                .toList();
+        return voters.stream()
+                .map(v -> new QuorumConfig(
+                        v.id(),
+                        voters,
+                        dir.resolve("node-" + v.id()),
+                        CLUSTER,
+                        Duration.ofSeconds(10),
+                        QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD,
+                        QuorumConfig.DEFAULT_LOG_SEGMENT_BYTES))
+                .toList();
+    }
+
+    /** Voters of a group wait for each other at open, so they start together. */
+    private List<QuorumMetadataStore> openAll(List<QuorumConfig> configs) {
+        List<CompletableFuture<QuorumMetadataStore>> starting =
+                configs.stream().map(this::reopenInBackground).toList();
+        return starting.stream().map(CompletableFuture::join).toList();
+    }
+
+    private CompletableFuture<QuorumMetadataStore> reopenInBackground(QuorumConfig config) {
+        CompletableFuture<QuorumMetadataStore> f = CompletableFuture.supplyAsync(() -> reopen(config));
+        opening.add(f);
+        return f;
+    }
+
+    private QuorumMetadataStore reopen(QuorumConfig config) {
+        QuorumMetadataStore store = QuorumMetadataStore.open(config);
+        synchronized (open) {
+            open.add(store);
+        }
+        return store;
+    }
+
+    private void close(QuorumMetadataStore store) {
+        synchronized (open) {
+            open.remove(store);
+        }
+        store.close();
+    }
+
+    private static TopicMetadata topic(String name, int partitions) {
+        return new TopicMetadata(name, Uuid.randomUuid(), partitions, Map.of("retention.ms", "1000"));
+    }
+
+    private static long logStart(QuorumMetadataStore store) {
+        try {
+            return store.logStartIndex();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        Await.until(Duration.ofSeconds(20), what, condition);
+    }
+}
