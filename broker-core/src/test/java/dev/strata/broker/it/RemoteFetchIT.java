@@ -150,7 +150,7 @@ class RemoteFetchIT {
 
         assertThatThrownBy(() -> StrataServer.start(BrokerConfig.of(config)).close())
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("Invalid value 0 for configuration remote.fetch.max.wait.ms: must be at least 1");
+                .hasMessage("Invalid value 0 for configuration remote.fetch.max.wait.ms: Value must be at least 1");
     }
 
     private static Map<String, String> tieredConfigs() {
