@@ -147,6 +147,13 @@ public final class TopicAdminHandler {
             if (topic.isEmpty()) {
                 Errors e = state.name() == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 r.setErrorCode(e.code()).setErrorMessage(e.message());
+            } else if (Topic.isInternal(topic.get().name())) {
+                // Apache Kafka deletes it when asked; with it would go every group's committed offsets
+                r.setName(topic.get().name())
+                        .setTopicId(topic.get().topicId())
+                        .setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
+                        .setErrorMessage(topic.get().name() + " is an internal topic and cannot be deleted: it holds"
+                                + " every consumer group's state and committed offsets");
             } else {
                 r.setName(topic.get().name()).setTopicId(topic.get().topicId());
                 try {

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -32,6 +33,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -371,6 +373,40 @@ class AdminIT {
         assertThatThrownBy(() -> admin.deleteTopics(List.of("doomed")).all().get())
                 .cause()
                 .isInstanceOf(UnknownTopicOrPartitionException.class);
+    }
+
+    @Test
+    void internalTopicsRefuseDeletionAndDeleteRecords() throws Exception {
+        // a group lookup creates __consumer_offsets
+        admin.listConsumerGroupOffsets("internal-topic-check")
+                .partitionsToOffsetAndMetadata()
+                .get();
+        Await.until(Duration.ofSeconds(30), "__consumer_offsets to exist", () -> {
+            try {
+                return admin.listTopics(new ListTopicsOptions().listInternal(true))
+                        .names()
+                        .get()
+                        .contains("__consumer_offsets");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThatThrownBy(() ->
+                        admin.deleteTopics(List.of("__consumer_offsets")).all().get())
+                .cause()
+                .isInstanceOf(InvalidTopicException.class)
+                .hasMessageContaining("internal topic");
+        assertThatThrownBy(() -> admin.deleteRecords(
+                                Map.of(new TopicPartition("__consumer_offsets", 0), RecordsToDelete.beforeOffset(0)))
+                        .all()
+                        .get())
+                .cause()
+                .isInstanceOf(InvalidTopicException.class);
+        assertThat(admin.listTopics(new ListTopicsOptions().listInternal(true))
+                        .names()
+                        .get())
+                .contains("__consumer_offsets");
     }
 
     @Test
