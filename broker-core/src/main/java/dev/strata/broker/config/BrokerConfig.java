@@ -30,6 +30,8 @@ public final class BrokerConfig {
 
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String NODE_ID = "node.id";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
@@ -92,15 +94,18 @@ public final class BrokerConfig {
 
     private final Listener listener;
     private final Listener advertised;
+    private final Optional<Listener> controllerListener;
     private final List<Path> logDirs;
     private final Optional<InetSocketAddress> metricsListener;
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.parsed = BrokerConfigs.DEF.parse(values);
-        this.listener = Listener.parse(stringValue(LISTENERS));
+        Listeners listeners = splitListeners(parsed);
+        this.listener = listeners.client();
+        this.controllerListener = listeners.controller();
         String advertisedSpec = stringValue(ADVERTISED_LISTENERS);
-        this.advertised = advertisedSpec != null ? Listener.parse(advertisedSpec) : listener;
+        this.advertised = advertisedSpec != null ? advertisedFor(listener, advertisedSpec) : listener;
         String dirs = stringValue(LOG_DIRS) != null ? stringValue(LOG_DIRS) : stringValue(LOG_DIR);
         List<Path> dirList = new ArrayList<>();
         for (String d : dirs.split(",")) {
@@ -187,6 +192,25 @@ public final class BrokerConfig {
 
     public Listener advertisedListener() {
         return advertised;
+    }
+
+    /** The listener named in {@code controller.listener.names}, when {@code listeners} has one. */
+    public Optional<Listener> controllerListener() {
+        return controllerListener;
+    }
+
+    /** The entry of {@code advertised.listeners} with the client listener's name, or its only entry. */
+    private static Listener advertisedFor(Listener client, String spec) {
+        List<Listener> all = Listener.parseAll(ADVERTISED_LISTENERS, spec);
+        return all.stream()
+                .filter(l -> l.name().equals(client.name()))
+                .findFirst()
+                .orElseGet(() -> {
+                    if (all.size() == 1) {
+                        return all.get(0);
+                    }
+                    throw new ConfigException(ADVERTISED_LISTENERS, spec, "no entry for the listener " + client.name());
+                });
     }
 
     public List<Path> logDirs() {
@@ -396,18 +420,43 @@ public final class BrokerConfig {
     }
 
     /** One listener, {@code NAME://host:port}. Only PLAINTEXT is served today. */
+    /** One entry of {@code listeners} or {@code advertised.listeners}: {@code NAME://host:port}. */
     public record Listener(String name, String host, int port) {
+
+        /** The first entry of a listener list. */
         public static Listener parse(String spec) {
-            String s = spec.split(",")[0].trim();
+            return parseAll(LISTENERS, spec).get(0);
+        }
+
+        /** Every entry of a comma-separated listener list; names must be unique. */
+        public static List<Listener> parseAll(String key, String spec) {
+            List<Listener> listeners = new ArrayList<>();
+            for (String entry : spec.split(",")) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                Listener listener = parseOne(key, spec, entry.trim());
+                if (listeners.stream().anyMatch(l -> l.name().equals(listener.name()))) {
+                    throw new ConfigException(key, spec, "listener name " + listener.name() + " is used twice");
+                }
+                listeners.add(listener);
+            }
+            if (listeners.isEmpty()) {
+                throw new ConfigException(key, spec, "expected NAME://host:port");
+            }
+            return List.copyOf(listeners);
+        }
+
+        private static Listener parseOne(String key, String spec, String s) {
             int sep = s.indexOf("://");
-            if (sep < 0) {
-                throw new ConfigException(LISTENERS, spec, "expected NAME://host:port");
+            if (sep <= 0) {
+                throw new ConfigException(key, spec, "expected NAME://host:port");
             }
             String name = s.substring(0, sep);
             String hostPort = s.substring(sep + 3);
             int colon = hostPort.lastIndexOf(':');
             if (colon < 0) {
-                throw new ConfigException(LISTENERS, spec, "expected NAME://host:port");
+                throw new ConfigException(key, spec, "expected NAME://host:port");
             }
             String host = hostPort.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -417,15 +466,72 @@ public final class BrokerConfig {
             try {
                 port = Integer.parseInt(hostPort.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new ConfigException(LISTENERS, spec, "port is not a number");
+                throw new ConfigException(key, spec, "port is not a number");
             }
             if (port < 0 || port > 65535) {
-                throw new ConfigException(LISTENERS, spec, "port out of range");
-            }
-            if (!name.equals("PLAINTEXT")) {
-                throw new ConfigException(LISTENERS, spec, "only PLAINTEXT listeners are supported");
+                throw new ConfigException(key, spec, "port out of range");
             }
             return new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port);
         }
     }
+
+    /**
+     * Splits {@code listeners} as Kafka does: the listeners named in {@code controller.listener.names} are the metadata
+     * quorum's, every other one serves clients and brokers. Strata serves one client listener, over PLAINTEXT (its
+     * protocol comes from {@code listener.security.protocol.map}).
+     */
+    private static Listeners splitListeners(Map<String, Object> parsed) {
+        String spec = (String) parsed.get(LISTENERS);
+        List<Listener> all = Listener.parseAll(LISTENERS, spec);
+        @SuppressWarnings("unchecked")
+        List<String> controllerNames = (List<String>) parsed.get(CONTROLLER_LISTENER_NAMES);
+        Map<String, String> protocols = securityProtocolMap((String) parsed.get(LISTENER_SECURITY_PROTOCOL_MAP));
+        List<Listener> clients = new ArrayList<>();
+        Listener controller = null;
+        for (Listener l : all) {
+            String protocol = protocols.get(l.name());
+            if (protocol == null) {
+                throw new ConfigException(
+                        LISTENERS,
+                        spec,
+                        "listener " + l.name() + " has no security protocol in " + LISTENER_SECURITY_PROTOCOL_MAP);
+            }
+            if (!protocol.equals("PLAINTEXT")) {
+                throw new ConfigException(
+                        LISTENERS,
+                        spec,
+                        "listener " + l.name() + " uses " + protocol + "; only PLAINTEXT listeners are supported");
+            }
+            if (controllerNames.contains(l.name())) {
+                controller = l;
+            } else {
+                clients.add(l);
+            }
+        }
+        if (clients.size() != 1) {
+            throw new ConfigException(
+                    LISTENERS,
+                    spec,
+                    "expected exactly one listener for clients and brokers (not" + " named in "
+                            + CONTROLLER_LISTENER_NAMES + "), found " + clients.size());
+        }
+        return new Listeners(clients.get(0), Optional.ofNullable(controller));
+    }
+
+    private static Map<String, String> securityProtocolMap(String spec) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String entry : spec.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int colon = entry.indexOf(':');
+            if (colon <= 0 || colon == entry.length() - 1) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, spec, "expected NAME:PROTOCOL pairs");
+            }
+            map.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
+        }
+        return map;
+    }
+
+    private record Listeners(Listener client, Optional<Listener> controller) {}
 }

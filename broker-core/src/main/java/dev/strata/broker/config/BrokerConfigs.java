@@ -41,7 +41,7 @@ public final class BrokerConfigs {
     static {
         Validator listener = (name, value) -> {
             if (value != null) {
-                Listener.parse((String) value);
+                Listener.parseAll(name, (String) value);
             }
         };
         DEF.define(
@@ -50,14 +50,30 @@ public final class BrokerConfigs {
                         "PLAINTEXT://127.0.0.1:9092",
                         listener,
                         Importance.HIGH,
-                        "where the broker listens; only `PLAINTEXT`, one listener; port `0` picks a free port")
+                        "where the broker listens, `NAME://host:port` comma-separated: one `PLAINTEXT` listener for"
+                                + " clients and brokers, and the quorum's listener when `controller.listener.names`"
+                                + " names one; port `0` picks a free port")
                 .define(
                         ADVERTISED_LISTENERS,
                         Type.STRING,
                         null,
                         listener,
                         Importance.HIGH,
-                        "the address given to clients in metadata; `listeners` when unset")
+                        "the address given to clients in metadata (the entry named like the client listener);"
+                                + " `listeners` when unset")
+                .define(
+                        CONTROLLER_LISTENER_NAMES,
+                        Type.LIST,
+                        "",
+                        Importance.HIGH,
+                        "names of the `listeners` entries the metadata quorum uses (Kafka's KRaft setting)")
+                .define(
+                        LISTENER_SECURITY_PROTOCOL_MAP,
+                        Type.STRING,
+                        "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                        Importance.LOW,
+                        "security protocol of each listener name, `NAME:PROTOCOL` comma-separated; only `PLAINTEXT`"
+                                + " is supported")
                 .define(NODE_ID, Type.INT, 1, Importance.HIGH, "this broker's id")
                 .define(
                         LOG_DIRS,

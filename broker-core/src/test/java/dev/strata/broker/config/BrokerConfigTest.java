@@ -187,4 +187,32 @@ class BrokerConfigTest {
                     .hasMessageContaining(key);
         }
     }
+
+    @Test
+    void kraftStyleListenersSplitIntoTheClientListenerAndTheControllerListener() {
+        BrokerConfig config = BrokerConfig.of(Map.of(
+                "listeners", "PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193",
+                "advertised.listeners", "PLAINTEXT://localhost:9192",
+                "controller.listener.names", "CONTROLLER",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"));
+        assertThat(config.listener()).isEqualTo(new BrokerConfig.Listener("PLAINTEXT", "127.0.0.1", 9192));
+        assertThat(config.controllerListener()).contains(new BrokerConfig.Listener("CONTROLLER", "127.0.0.1", 9193));
+        assertThat(config.advertisedListener()).isEqualTo(new BrokerConfig.Listener("PLAINTEXT", "localhost", 9192));
+    }
+
+    @Test
+    void listenerMistakesNameTheSetting() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "PLAINTEXT://:1,CONTROLLER://:2")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("exactly one listener for clients");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "SSL://:1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("only PLAINTEXT listeners are supported");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "INTERNAL://:1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("INTERNAL has no security protocol in listener.security.protocol.map");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "PLAINTEXT://:1,PLAINTEXT://:2")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("used twice");
+    }
 }
