@@ -115,6 +115,9 @@ public final class StrataServer implements AutoCloseable {
             this.metrics = config.metricsPrometheusListener().isPresent()
                     ? new BrokerMetrics(Optional.ofNullable(remoteTier))
                     : null;
+            if (metrics != null) {
+                metrics.bindLogDirectories(logManager.directories());
+            }
             this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
             this.workerGroup =
                     new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("strata-network"));
@@ -188,7 +191,8 @@ public final class StrataServer implements AutoCloseable {
                     scheduler,
                     config.retentionCheckIntervalMs(),
                     config.flushSchedulerIntervalMs(),
-                    config.cleanerConfig());
+                    config.cleanerConfig(),
+                    config.longValue(BrokerConfig.LOG_DIR_FREE_BYTES_MIN));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot open the log dirs " + config.logDirs(), e);
         }

@@ -111,7 +111,8 @@ public final class ProduceHandler {
                 replicas.onAppend(tp);
             }
         } catch (KafkaStorageException e) {
-            log.error("Append to {} failed", tp, e);
+            // the log directory logged its failure (or its lack of space) once, loudly
+            log.debug("Append to {} refused: {}", tp, e.getMessage());
             error(pr, Errors.KAFKA_STORAGE_ERROR, e.getMessage());
         } catch (ApiException e) {
             log.debug("Rejected produce to {}: {}", tp, e.toString());

@@ -35,6 +35,9 @@ public final class BrokerConfig {
     public static final String NODE_ID = "node.id";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
+    /** Strata's: appends to a log directory with less free space than this are refused with a retriable error. */
+    public static final String LOG_DIR_FREE_BYTES_MIN = "log.dir.free.bytes.min";
+
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";

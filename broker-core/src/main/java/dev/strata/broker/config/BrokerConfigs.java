@@ -84,6 +84,15 @@ public final class BrokerConfigs {
                                 + " `log.dir` when unset")
                 .define(LOG_DIR, Type.STRING, "./data", Importance.HIGH, "the data directory when `log.dirs` is unset")
                 .define(
+                        LOG_DIR_FREE_BYTES_MIN,
+                        Type.LONG,
+                        64L * 1024 * 1024,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "Strata's: produce to a log directory with less free space than this is refused with the"
+                                + " retriable KAFKA_STORAGE_ERROR instead of filling the disk (`0`: never); free"
+                                + " space is read once a second")
+                .define(
                         CLUSTER_ID,
                         Type.STRING,
                         null,

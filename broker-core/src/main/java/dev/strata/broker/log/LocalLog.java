@@ -94,6 +94,8 @@ public final class LocalLog {
     private volatile long truncations;
 
     private volatile boolean closed;
+    /** The health of the directory this log lives in: offline after an I/O error, or short of space. */
+    private volatile LogDirectory logDirectory;
 
     private LocalLog(
             Path dir,
@@ -117,6 +119,7 @@ public final class LocalLog {
         this.logStartOffset = logStartOffset;
         this.recoveryPoint = recoveryPoint;
         this.lastFlushTimeMs = time.milliseconds();
+        this.logDirectory = LogDirectory.standalone(dir.getParent());
     }
 
     public static LocalLog open(
@@ -376,6 +379,7 @@ public final class LocalLog {
         lock.lock();
         try {
             ensureOpen();
+            logDirectory.checkWritable();
             long nowMs = time.milliseconds();
             ValidationResult validated = LogValidator.validateAndAssignOffsets(
                     records, topicPartition, end.offset(), config, nowMs, leaderEpoch, true);
@@ -436,8 +440,9 @@ public final class LocalLog {
                     logStartOffset,
                     validated.recordCount(),
                     false);
-        } catch (IOException e) {
-            throw new KafkaStorageException("Error appending to " + topicPartition + " in " + dir, e);
+        } catch (IOException | UncheckedIOException e) {
+            // Nothing after a torn write may be acknowledged: the whole directory stops taking writes.
+            throw logDirectory.fail("appending to " + topicPartition, unwrap(e));
         } finally {
             lock.unlock();
         }
@@ -482,8 +487,8 @@ public final class LocalLog {
             if (activeSegment().size() > 0) {
                 roll(end.offset());
             }
-        } catch (IOException e) {
-            throw new KafkaStorageException("Error rolling " + topicPartition, e);
+        } catch (IOException | UncheckedIOException e) {
+            throw logDirectory.fail("rolling " + topicPartition, unwrap(e));
         } finally {
             lock.unlock();
         }
@@ -497,6 +502,7 @@ public final class LocalLog {
      * @throws OffsetOutOfRangeException if {@code startOffset} is outside [local log start offset, log end offset]
      */
     public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        logDirectory.checkOnline();
         EndOffset endNow = end;
         long start = localLogStartOffset();
         if (startOffset < start || startOffset > endNow.offset()) {
@@ -873,7 +879,7 @@ public final class LocalLog {
             LOG.info("Truncated {} to offset {}", topicPartition, targetOffset);
             return true;
         } catch (IOException e) {
-            throw new KafkaStorageException("Error truncating " + topicPartition, e);
+            throw logDirectory.fail("truncating " + topicPartition, e);
         } finally {
             lock.unlock();
         }
@@ -902,7 +908,7 @@ public final class LocalLog {
                 segment.flush();
             } catch (IOException e) {
                 if (segments.containsKey(segment.baseOffset())) {
-                    throw new KafkaStorageException("Error flushing " + topicPartition + " in " + dir, e);
+                    throw logDirectory.fail("flushing " + topicPartition, e);
                 }
                 // the segment was deleted by retention while we flushed it
             }
@@ -951,6 +957,15 @@ public final class LocalLog {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The directory this log lives in, shared with its other logs: set by the {@link LogManager} that opens it. */
+    void logDirectory(LogDirectory directory) {
+        this.logDirectory = directory;
+    }
+
+    private static Exception unwrap(Exception e) {
+        return e instanceof UncheckedIOException u ? u.getCause() : e;
     }
 
     private void ensureOpen() {

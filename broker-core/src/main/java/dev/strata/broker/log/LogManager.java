@@ -9,11 +9,15 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -59,6 +63,10 @@ public final class LogManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
 
     private final List<Path> logDirs;
+    private final Map<Path, LogDirectory> directories = new LinkedHashMap<>();
+    /** How often each directory's free space is read ({@code log.dir.free.bytes.min}); one statfs call each. */
+    private static final long FREE_SPACE_CHECK_MS = 1_000L;
+
     private final Function<TopicPartition, LogConfig> configs;
     private final Time time;
     private final ScheduledExecutorService scheduler;
@@ -110,7 +118,28 @@ public final class LogManager implements AutoCloseable {
             long flushCheckIntervalMs,
             CleanerConfig cleanerConfig)
             throws IOException {
+        this(logDirs, configs, time, scheduler, retentionCheckIntervalMs, flushCheckIntervalMs, cleanerConfig, 0L);
+    }
+
+    /**
+     * @param minFreeBytes {@code log.dir.free.bytes.min}: a directory with less free space refuses appends (0: never)
+     */
+    public LogManager(
+            List<Path> logDirs,
+            Function<TopicPartition, LogConfig> configs,
+            Time time,
+            ScheduledExecutorService scheduler,
+            long retentionCheckIntervalMs,
+            long flushCheckIntervalMs,
+            CleanerConfig cleanerConfig,
+            long minFreeBytes)
+            throws IOException {
         this.logDirs = List.copyOf(logDirs);
+        for (Path dir : this.logDirs) {
+            LogDirectory directory = new LogDirectory(dir, minFreeBytes);
+            directory.onOffline(this::onDirectoryOffline);
+            directories.put(dir, directory);
+        }
         this.configs = configs;
         this.time = time;
         this.scheduler = scheduler;
@@ -133,6 +162,18 @@ public final class LogManager implements AutoCloseable {
 
     public List<Path> logDirs() {
         return logDirs;
+    }
+
+    /** The health of every log directory: offline or not, free space. */
+    public Collection<LogDirectory> directories() {
+        return directories.values();
+    }
+
+    private void onDirectoryOffline(Path dir, Exception cause) {
+        long inDir = logs.values().stream()
+                .filter(log -> log.dir().getParent().equals(dir))
+                .count();
+        LOG.error("{} partitions in {} are offline; new partitions go to the other log directories", inDir, dir);
     }
 
     /**
@@ -180,9 +221,11 @@ public final class LogManager implements AutoCloseable {
                         startOffsets.getOrDefault(tp, 0L),
                         clean,
                         scheduler);
+                log.logDirectory(directories.get(logDir));
                 logs.put(tp, log);
             }
         }
+        directories.values().forEach(LogDirectory::updateFreeSpace);
         loaded = true;
         LOG.info("Loaded {} logs from {}", logs.size(), logDirs);
     }
@@ -198,6 +241,11 @@ public final class LogManager implements AutoCloseable {
         synchronized (tasks) {
             tasks.add(scheduler.scheduleWithFixedDelay(
                     this::cleanupLogs, retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(
+                    () -> directories.values().forEach(LogDirectory::updateFreeSpace),
+                    FREE_SPACE_CHECK_MS,
+                    FREE_SPACE_CHECK_MS,
+                    TimeUnit.MILLISECONDS));
             tasks.add(scheduler.scheduleWithFixedDelay(
                     this::flushDirtyLogs, flushCheckIntervalMs, flushCheckIntervalMs, TimeUnit.MILLISECONDS));
             tasks.add(scheduler.scheduleWithFixedDelay(
@@ -234,6 +282,7 @@ public final class LogManager implements AutoCloseable {
             Path dir = logDir.resolve(tp.topic() + "-" + tp.partition());
             try {
                 LocalLog log = LocalLog.open(dir, tp, topicId, config, time, 0L, 0L, true, scheduler);
+                log.logDirectory(directories.get(dir.getParent()));
                 logs.put(tp, log);
                 LOG.info("Created log for {} in {}", tp, dir);
                 return log;
@@ -243,17 +292,21 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /** The online log directory with the fewest logs; KAFKA_STORAGE_ERROR when every directory is offline. */
     private Path leastLoadedDir() {
         Map<Path, Integer> counts = new HashMap<>();
         logDirs.forEach(dir -> counts.put(dir, 0));
         for (LocalLog log : logs.values()) {
             counts.merge(log.dir().getParent(), 1, Integer::sum);
         }
-        Path best = logDirs.get(0);
+        Path best = null;
         for (Path dir : logDirs) {
-            if (counts.get(dir) < counts.get(best)) {
+            if (!directories.get(dir).isOffline() && (best == null || counts.get(dir) < counts.get(best))) {
                 best = dir;
             }
+        }
+        if (best == null) {
+            throw new KafkaStorageException("Every log directory is offline: " + logDirs);
         }
         return best;
     }
@@ -350,6 +403,10 @@ public final class LogManager implements AutoCloseable {
         synchronized (checkpointLock) {
             KafkaStorageException failure = null;
             for (Path logDir : logDirs) {
+                LogDirectory directory = directories.get(logDir);
+                if (directory.isOffline()) {
+                    continue;
+                }
                 List<String> recoveryPoints = new ArrayList<>();
                 List<String> startOffsets = new ArrayList<>();
                 for (LocalLog log : logs.values()) {
@@ -364,6 +421,7 @@ public final class LogManager implements AutoCloseable {
                     CheckpointFile.write(logDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
                     CheckpointFile.write(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), startOffsets);
                 } catch (KafkaStorageException e) {
+                    directory.fail("writing its checkpoints", e);
                     if (failure == null) {
                         failure = e;
                     } else {
@@ -437,30 +495,35 @@ public final class LogManager implements AutoCloseable {
             tasks.clear();
         }
         cleaner.close();
-        boolean allClosed = true;
+        Set<Path> unclean = new HashSet<>();
         for (LocalLog log : logs.values()) {
+            Path dir = log.dir().getParent();
+            if (directories.get(dir).isOffline()) {
+                unclean.add(dir); // its files are as the failure left them: the next start recovers them
+                continue;
+            }
             try {
                 log.close();
             } catch (RuntimeException e) {
-                allClosed = false;
+                unclean.add(dir);
                 LOG.error("Failed to close log {}", log.topicPartition(), e);
             }
         }
         if (loaded && !checkpointLogsOrLog("at shutdown")) {
             // without current checkpoints the next start must not trust the directories as cleanly shut down
-            allClosed = false;
+            unclean.addAll(logDirs);
         }
-        if (allClosed) {
-            for (Path dir : logDirs) {
-                if (!loaded && !hadCleanShutdown.get(dir)) {
-                    continue;
-                }
-                try {
-                    Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
-                    Utils.flushDir(dir);
-                } catch (IOException e) {
-                    LOG.error("Failed to write the clean shutdown marker in {}", dir, e);
-                }
+        for (Path dir : logDirs) {
+            if (!loaded && !hadCleanShutdown.get(dir)
+                    || unclean.contains(dir)
+                    || directories.get(dir).isOffline()) {
+                continue;
+            }
+            try {
+                Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
+                Utils.flushDir(dir);
+            } catch (IOException e) {
+                LOG.error("Failed to write the clean shutdown marker in {}", dir, e);
             }
         }
         logs.clear();

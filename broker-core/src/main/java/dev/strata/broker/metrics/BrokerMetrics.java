@@ -1,6 +1,8 @@
 package dev.strata.broker.metrics;
 
+import dev.strata.broker.log.LogDirectory;
 import dev.strata.broker.tiering.RemoteTier;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -8,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Collection;
 import java.util.Optional;
 
 /**
@@ -33,6 +36,31 @@ public final class BrokerMetrics implements AutoCloseable {
         this.requests = new RequestMetrics(registry);
         this.tiering =
                 remoteTier.map(tier -> new TieringMetrics(registry, tier.manager(), tier.cache(), tier.reader()));
+    }
+
+    /**
+     * Gauges of each log directory: {@code strata_log_dir_offline} (1 after an I/O error took it offline),
+     * {@code strata_log_dir_free_bytes} and {@code strata_log_dir_total_bytes} (as last read, once a second), by
+     * {@code dir}.
+     */
+    public void bindLogDirectories(Collection<LogDirectory> directories) {
+        for (LogDirectory d : directories) {
+            String dir = d.path().toString();
+            Gauge.builder("strata.log.dir.offline", d, x -> x.isOffline() ? 1 : 0)
+                    .tag("dir", dir)
+                    .description("1 once an I/O error has taken the log directory offline (until restart)")
+                    .register(registry);
+            Gauge.builder("strata.log.dir.free", d, x -> x.freeBytes() == Long.MAX_VALUE ? -1 : x.freeBytes())
+                    .tag("dir", dir)
+                    .baseUnit("bytes")
+                    .description("Usable bytes left on the log directory's file system")
+                    .register(registry);
+            Gauge.builder("strata.log.dir.total", d, LogDirectory::totalBytes)
+                    .tag("dir", dir)
+                    .baseUnit("bytes")
+                    .description("Size of the log directory's file system")
+                    .register(registry);
+        }
     }
 
     /** What the network layer reports requests to. */

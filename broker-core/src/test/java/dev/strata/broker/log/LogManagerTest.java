@@ -3,7 +3,9 @@ package dev.strata.broker.log;
 import static dev.strata.broker.log.TestRecords.batch;
 import static dev.strata.broker.log.TestRecords.values;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.broker.config.CleanerConfig;
 import dev.strata.broker.config.LogConfig;
 import dev.strata.testing.ManualTime;
 import java.nio.file.Files;
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -221,6 +225,64 @@ class LogManagerTest {
         String name = LogManager.deleteDirName(new TopicPartition(longest, 17));
         assertThat(name).hasSize(255).startsWith("ttt").endsWith("-delete").contains("-17.");
         assertThat(LogManager.deleteDirName(P0)).matches("events-0\\.[0-9a-f]{32}-delete");
+    }
+
+    @Test
+    void anIoErrorTakesItsDirectoryOfflineAndTheOtherDirectoryKeepsServing() throws Exception {
+        Path failed;
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of());
+            LocalLog a = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+            LocalLog b = manager.getOrCreateLog(P1, TOPIC_ID, LogConfig.defaults());
+            a.appendAsLeader(batch(0, 1L, "before"), 0);
+            // the disk under a's directory fails: its next write gets an I/O error
+            a.activeSegment().log().channel().close();
+
+            assertThatThrownBy(() -> a.appendAsLeader(batch(0, 1L, "torn"), 0))
+                    .isInstanceOf(KafkaStorageException.class)
+                    .hasMessageContaining("offline");
+            failed = a.dir().getParent();
+            assertThat(manager.directories())
+                    .filteredOn(LogDirectory::isOffline)
+                    .extracting(LogDirectory::path)
+                    .containsExactly(failed);
+            // nothing more is written to or read from the failed directory
+            assertThatThrownBy(() -> a.appendAsLeader(batch(0, 1L, "after"), 0))
+                    .isInstanceOf(KafkaStorageException.class);
+            assertThatThrownBy(() -> a.read(0, 1024, Long.MAX_VALUE, true)).isInstanceOf(KafkaStorageException.class);
+            // the other directory serves, and takes the new partitions
+            b.appendAsLeader(batch(0, 1L, "elsewhere"), 0);
+            assertThat(values(b.read(0, 1024, Long.MAX_VALUE, true).records())).containsExactly("elsewhere");
+            LocalLog c = manager.getOrCreateLog(OTHER, TOPIC_ID, LogConfig.defaults());
+            assertThat(c.dir().getParent()).isNotEqualTo(failed);
+            manager.checkpointLogs(); // skips the offline directory
+        }
+        // an offline directory is not marked cleanly shut down: the next start recovers it
+        assertThat(failed.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).doesNotExist();
+        assertThat(dirs().stream().filter(d -> !d.equals(failed)))
+                .allSatisfy(d ->
+                        assertThat(d.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).exists());
+    }
+
+    @Test
+    void aDirectoryShortOfSpaceRefusesAppendsWithARetriableErrorAndStaysOnline() throws Exception {
+        try (LogManager manager = new LogManager(
+                dirs(),
+                tp -> LogConfig.defaults(),
+                time,
+                scheduler,
+                300_000,
+                60_000,
+                CleanerConfig.defaults(),
+                Long.MAX_VALUE)) {
+            manager.loadLogs(Map.of());
+            LocalLog a = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+            assertThatThrownBy(() -> a.appendAsLeader(batch(0, 1L, "x"), 0))
+                    .isInstanceOf(KafkaStorageException.class)
+                    .hasMessageContaining("log.dir.free.bytes.min");
+            assertThat(manager.directories()).noneMatch(LogDirectory::isOffline);
+            assertThat(new KafkaStorageException("x")).isInstanceOf(RetriableException.class);
+        }
     }
 
     @Test
