@@ -139,6 +139,54 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
         replicas.onAppend(tp);
     }
 
+    /**
+     * Replays one batch: a corrupt batch (CRC mismatch, or records that do not parse) is skipped whole with an ERROR
+     * naming its offsets, and one unreadable record is skipped alone, so that neither keeps every group from loading.
+     *
+     * @return the records replayed
+     */
+    private long replayBatch(
+            RecordBatch batch,
+            long from,
+            int partition,
+            Map<String, GroupSnapshot> groups,
+            Map<String, Map<TopicPartition, CommittedOffset>> offsets,
+            Map<String, byte[]> consumerGroupStates) {
+        List<Record> batchRecords = new ArrayList<>();
+        try {
+            batch.ensureValid();
+            for (Record r : batch) {
+                batchRecords.add(r);
+            }
+        } catch (RuntimeException e) {
+            log.error(
+                    "Skipping the corrupt record batch at offsets {}-{} of {}-{}: {}",
+                    batch.baseOffset(),
+                    batch.lastOffset(),
+                    NAME,
+                    partition,
+                    e.toString());
+            return 0;
+        }
+        long replayed = 0;
+        for (Record r : batchRecords) {
+            if (r.offset() >= from && r.hasKey()) {
+                try {
+                    apply(r, groups, offsets, consumerGroupStates);
+                    replayed++;
+                } catch (RuntimeException e) {
+                    log.warn(
+                            "Skipping unreadable record at offset {} of {}-{}: {}",
+                            r.offset(),
+                            NAME,
+                            partition,
+                            e.toString());
+                }
+            }
+        }
+        return replayed;
+    }
+
     /** Replays every partition of the topic into the coordinator: the latest record per key wins. */
     public void loadInto(GroupCoordinator coordinator, ConsumerGroupCoordinator consumerGroups) {
         if (topics.topic(NAME).isEmpty()) {
@@ -160,27 +208,24 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
             while (offset < end) {
                 FetchDataInfo chunk = partitionLog.read(offset, READ_CHUNK, end, true);
                 long next = offset;
-                for (RecordBatch batch : chunk.records().batches()) {
-                    next = batch.nextOffset();
-                    if (batch.isControlBatch()) {
-                        continue;
-                    }
-                    for (Record r : batch) {
-                        if (r.offset() >= offset && r.hasKey()) {
-                            try {
-                                apply(r, groups, offsets, consumerGroupStates);
-                                records++;
-                            } catch (RuntimeException e) {
-                                // One unreadable record must not keep every group from loading.
-                                log.warn(
-                                        "Skipping unreadable record at offset {} of {}-{}: {}",
-                                        r.offset(),
-                                        NAME,
-                                        p,
-                                        e.toString());
-                            }
+                try {
+                    for (RecordBatch batch : chunk.records().batches()) {
+                        next = batch.nextOffset();
+                        if (batch.isControlBatch()) {
+                            continue;
                         }
+                        records += replayBatch(batch, offset, p, groups, offsets, consumerGroupStates);
                     }
+                } catch (RuntimeException e) {
+                    // the batch headers themselves are unreadable: nothing after them can be trusted either
+                    log.error(
+                            "Skipping {}-{} from offset {}: its record batches cannot be read ({}); groups whose"
+                                    + " state is there are loaded without it",
+                            NAME,
+                            p,
+                            next,
+                            e.toString());
+                    break;
                 }
                 if (next <= offset) {
                     break;
