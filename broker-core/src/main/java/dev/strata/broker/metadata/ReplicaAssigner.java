@@ -132,8 +132,8 @@ public final class ReplicaAssigner {
     /** Brokers interleaved rack by rack (racks sorted by name, brokers by id): r1b1, r2b1, r3b1, r1b2, ... */
     static List<Integer> rackAlternated(Map<Integer, String> rackOf) {
         Map<String, List<Integer>> byRack = new TreeMap<>();
-        rackOf.forEach(
-                (b, r) -> byRack.computeIfAbsent(r, x -> new ArrayList<>()).add(b));
+        new TreeMap<>(rackOf).forEach((b, r) -> byRack.computeIfAbsent(r, x -> new ArrayList<>())
+                .add(b));
         List<Iterator<Integer>> iterators =
                 byRack.values().stream().map(List::iterator).toList();
         List<Integer> arranged = new ArrayList<>();
