@@ -73,6 +73,9 @@ class ClusterControllerTest {
         for (int id = 1; id <= 3; id++) {
             broker(id).awaitUnfenced(Duration.ofSeconds(20));
         }
+        awaitOnEveryVoter(
+                "every broker unfenced",
+                s -> s.brokers().size() == 3 && s.brokers().stream().noneMatch(ClusterBroker::fenced));
     }
 
     @AfterEach
