@@ -17,9 +17,9 @@ import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
 import dev.strata.broker.log.LogManager;
-import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.metadata.quorum.BrokerLifecycle;
 import dev.strata.broker.metadata.quorum.QuorumConfig;
 import dev.strata.broker.metadata.quorum.QuorumMetadataStore;
 import dev.strata.broker.metrics.BrokerMetrics;
@@ -51,6 +51,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -80,7 +81,10 @@ public final class StrataServer implements AutoCloseable {
 
     private final BrokerConfig config;
     private final List<FileLock> dirLocks;
-    private final MetadataStore store;
+    private final QuorumMetadataStore store;
+    /** Registers this broker and heartbeats to the controller; set at startup. */
+    private volatile BrokerLifecycle lifecycle;
+
     private final ScheduledExecutorService scheduler;
     private final ExecutorService ioPool;
     private final LogManager logManager;
@@ -224,6 +228,15 @@ public final class StrataServer implements AutoCloseable {
                 ioPool,
                 scheduler,
                 remoteTier == null ? PartitionListener.NONE : new PartitionTiering(remoteTier.manager()));
+        BrokerConfig.Listener advertised = config.advertisedListener();
+        lifecycle = new BrokerLifecycle(
+                store,
+                config.nodeId(),
+                Optional.ofNullable(config.get(BrokerConfig.BROKER_RACK)),
+                Duration.ofMillis(config.intValue(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS)));
+        lifecycle.register(advertisedHost(advertised), advertised.port());
+        lifecycle.startHeartbeats();
+        lifecycle.awaitUnfenced(Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
         logManager.startup();
@@ -232,7 +245,6 @@ public final class StrataServer implements AutoCloseable {
         }
 
         BrokerConfig.Listener listener = config.listener();
-        BrokerConfig.Listener advertised = config.advertisedListener();
         ConfigHandler configs = new ConfigHandler(config, topics);
         java.util.function.Supplier<BrokerEndpoint> endpoint = () -> new BrokerEndpoint(
                 config.nodeId(),
@@ -326,6 +338,9 @@ public final class StrataServer implements AutoCloseable {
                 .channel();
         connectionLimiter.listener(serverChannel);
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        if (advertised.port() == 0) {
+            lifecycle.register(advertisedHost(advertised), port);
+        }
         if (metrics != null) {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
         }
@@ -438,6 +453,9 @@ public final class StrataServer implements AutoCloseable {
             } catch (Exception e) {
                 log.error("Error closing logs", e);
             }
+        }
+        if (lifecycle != null) {
+            lifecycle.close();
         }
         if (store != null) {
             store.close();

@@ -99,6 +99,26 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "the cluster id reported to clients; generated on first start when unset")
                 .define(
+                        BROKER_RACK,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "this broker's rack; replicas of a partition go to as many racks as there are")
+                .define(
+                        BROKER_HEARTBEAT_INTERVAL_MS,
+                        Type.INT,
+                        2000,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "how often the broker tells the controller it is alive")
+                .define(
+                        BROKER_SESSION_TIMEOUT_MS,
+                        Type.INT,
+                        9000,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "a broker the controller has not heard from for this long is fenced and loses its leaderships")
+                .define(
                         NUM_PARTITIONS,
                         Type.INT,
                         1,

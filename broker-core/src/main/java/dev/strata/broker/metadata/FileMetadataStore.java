@@ -1,5 +1,6 @@
 package dev.strata.broker.metadata;
 
+import dev.strata.broker.cluster.ClusterImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -164,6 +165,12 @@ public final class FileMetadataStore implements MetadataStore {
     /** The first producer id not yet handed out. */
     public synchronized long nextProducerId() {
         return nextProducerId;
+    }
+
+    /** @throws UnsupportedOperationException always: this store predates clusters and is only read to import */
+    @Override
+    public ClusterImage cluster() {
+        throw new UnsupportedOperationException("The single-broker file store knows no cluster");
     }
 
     @Override

@@ -1,18 +1,26 @@
 package dev.strata.broker.metadata;
 
+import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.config.TopicConfigs;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -22,9 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates, changes and deletes topics: checks the request the way Kafka does, records the change in the
- * {@link MetadataStore}, then brings the partitions' logs in line. Changes are serialized by this object's lock; reads
- * of topic metadata go straight to the store and never wait for it.
+ * Creates, changes and deletes topics: checks the request the way Kafka does, chooses the replicas of new partitions
+ * ({@link ReplicaAssigner}, over the unfenced brokers) unless the request names them, records the change in the
+ * {@link MetadataStore} (the controller's quorum), then brings the partitions' logs in line. Changes are serialized by
+ * this object's lock; reads of topic metadata go straight to the store and never wait for it.
+ *
+ * <p>The seam with replication: this class opens (through {@link ReplicaManager#createPartition}) only the partitions
+ * this broker is a replica of, as a single broker always did. In a cluster, the partitions other brokers create, and
+ * every change of leader or ISR, reach the {@code partition} package through the
+ * {@link dev.strata.broker.cluster.ClusterChangeListener} it registers with the store; once that listener opens
+ * partitions itself, the {@code createPartition} calls here go (see {@link #hostsReplica}).
  */
 public final class TopicManager {
     private static final Logger log = LoggerFactory.getLogger(TopicManager.class);
@@ -34,21 +49,38 @@ public final class TopicManager {
     private final BrokerConfig config;
     private final MetadataStore store;
     private final ReplicaManager replicas;
+    private final ReplicaAssigner assigner;
 
     public TopicManager(BrokerConfig config, MetadataStore store, ReplicaManager replicas) {
+        this(config, store, replicas, new ReplicaAssigner(new Random()));
+    }
+
+    public TopicManager(BrokerConfig config, MetadataStore store, ReplicaManager replicas, ReplicaAssigner assigner) {
         this.config = config;
         this.store = store;
         this.replicas = replicas;
+        this.assigner = assigner;
     }
 
-    /** Opens the partitions of every known topic (at startup). */
+    /** Opens the partitions of every known topic that this broker is a replica of (at startup). */
     public void openAll() {
         for (TopicMetadata t : store.topics()) {
             LogConfig lc = logConfig(t);
             for (int p = 0; p < t.partitions(); p++) {
-                replicas.createPartition(new TopicPartition(t.name(), p), t.topicId(), lc);
+                if (hostsReplica(t, p)) {
+                    replicas.createPartition(new TopicPartition(t.name(), p), t.topicId(), lc);
+                }
             }
         }
+    }
+
+    /**
+     * Whether this broker keeps a replica of the partition: it is one of its replicas, or the partition predates
+     * clusters and has no state yet (it was always this broker's).
+     */
+    private boolean hostsReplica(TopicMetadata topic, int partition) {
+        PartitionState state = store.cluster().partitions(topic.topicId()).get(partition);
+        return state == null || state.isReplica(config.nodeId());
     }
 
     public MetadataStore store() {
@@ -71,38 +103,93 @@ public final class TopicManager {
      * @param partitions -1 for the broker's {@code num.partitions}
      * @param replicationFactor -1 for the broker's {@code default.replication.factor}
      */
-    public synchronized TopicMetadata createTopic(
+    public TopicMetadata createTopic(
             String name, int partitions, short replicationFactor, Map<String, String> configs, boolean validateOnly) {
+        return createTopic(name, partitions, replicationFactor, Map.of(), configs, validateOnly);
+    }
+
+    /**
+     * @param partitions -1 for the broker's {@code num.partitions}, or when {@code assignment} is given
+     * @param replicationFactor -1 for the broker's {@code default.replication.factor}, or when {@code assignment} is
+     *     given
+     * @param assignment CreateTopics' explicit replicas by partition index (0, 1, ... in full), or empty to choose them
+     * @throws InvalidReplicationFactorException if the factor is below 1 or above the unfenced brokers
+     * @throws InvalidReplicaAssignmentException if {@code assignment} is not one replica list per partition from 0,
+     *     all of one length, without repeats, of registered brokers
+     */
+    public synchronized TopicMetadata createTopic(
+            String name,
+            int partitions,
+            short replicationFactor,
+            Map<Integer, List<Integer>> assignment,
+            Map<String, String> configs,
+            boolean validateOnly) {
         Topic.validate(name);
         if (store.topic(name).isPresent()) {
             throw new TopicExistsException("Topic '" + name + "' already exists.");
         }
-        int count = partitions == -1 ? config.numPartitions() : partitions;
+        int count = assignment.isEmpty() ? (partitions == -1 ? config.numPartitions() : partitions) : assignment.size();
         if (count <= 0 || count > MAX_PARTITIONS) {
             throw new InvalidPartitionsException(
                     "Number of partitions must be between 1 and " + MAX_PARTITIONS + ", was " + count + ".");
         }
-        short rf = replicationFactor == -1 ? config.defaultReplicationFactor() : replicationFactor;
-        if (rf <= 0) {
-            throw new InvalidReplicationFactorException("Replication factor must be larger than 0, was " + rf + ".");
-        }
-        if (rf > 1) {
-            throw new InvalidReplicationFactorException(
-                    "Unable to replicate the partition " + rf + " time(s): The target replication factor of " + rf
-                            + " cannot be reached because only 1 broker(s) are registered.");
+        List<List<Integer>> replicaLists;
+        if (assignment.isEmpty()) {
+            short rf = replicationFactor == -1 ? config.defaultReplicationFactor() : replicationFactor;
+            replicaLists = assigner.assign(liveBrokers(), count, rf, 0);
+        } else {
+            replicaLists = checkedAssignment(assignment, 0);
         }
         validateConfigs(Map.of(), configs);
         TopicMetadata topic = new TopicMetadata(name, Uuid.randomUuid(), count, configs);
         if (validateOnly) {
             return topic;
         }
-        store.putTopic(topic);
+        store.createTopic(topic, replicaLists);
         LogConfig lc = logConfig(topic);
         for (int p = 0; p < count; p++) {
-            replicas.createPartition(new TopicPartition(name, p), topic.topicId(), lc);
+            if (hostsReplica(topic, p)) {
+                replicas.createPartition(new TopicPartition(name, p), topic.topicId(), lc);
+            }
         }
         log.info("Created topic {} ({}) with {} partition(s) and configs {}", name, topic.topicId(), count, configs);
         return topic;
+    }
+
+    private List<ClusterBroker> liveBrokers() {
+        return store.cluster().brokers().stream().filter(b -> !b.fenced()).toList();
+    }
+
+    /** An explicit assignment as Kafka checks it: partitions from {@code first} in full, one replica count. */
+    private List<List<Integer>> checkedAssignment(Map<Integer, List<Integer>> assignment, int first) {
+        List<List<Integer>> lists = new ArrayList<>();
+        Set<Integer> registered = new HashSet<>();
+        store.cluster().brokers().forEach(b -> registered.add(b.nodeId()));
+        for (int p = first; p < first + assignment.size(); p++) {
+            List<Integer> r = assignment.get(p);
+            if (r == null) {
+                throw new InvalidReplicaAssignmentException("Partitions must be numbered consecutively from " + first
+                        + "; partition " + p + " is missing.");
+            }
+            if (r.isEmpty() || new HashSet<>(r).size() != r.size()) {
+                throw new InvalidReplicaAssignmentException(
+                        "Partition " + p + " has an empty replica list or a repeated replica: " + r + ".");
+            }
+            if (!lists.isEmpty() && lists.get(0).size() != r.size()) {
+                throw new InvalidReplicaAssignmentException(
+                        "All partitions must have the same number of replicas; partition " + p + " has " + r.size()
+                                + ", partition " + first + " has "
+                                + lists.get(0).size() + ".");
+            }
+            for (int broker : r) {
+                if (!registered.contains(broker)) {
+                    throw new InvalidReplicaAssignmentException("The manual partition assignment includes broker "
+                            + broker + ", but no broker with that id is registered.");
+                }
+            }
+            lists.add(List.copyOf(r));
+        }
+        return lists;
     }
 
     public synchronized void deleteTopic(String name) {
@@ -117,7 +204,16 @@ public final class TopicManager {
         log.info("Deleted topic {} ({})", name, topic.topicId());
     }
 
-    public synchronized void createPartitions(String name, int newCount, boolean validateOnly) {
+    public void createPartitions(String name, int newCount, boolean validateOnly) {
+        createPartitions(name, newCount, Map.of(), validateOnly);
+    }
+
+    /**
+     * @param assignment CreatePartitions' explicit replicas of the new partitions by partition index, or empty to
+     *     choose them with the replication factor of the topic's first partition
+     */
+    public synchronized void createPartitions(
+            String name, int newCount, Map<Integer, List<Integer>> assignment, boolean validateOnly) {
         TopicMetadata topic = store.topic(name).orElseThrow(() -> unknownTopic(name));
         if (newCount < topic.partitions()) {
             throw new InvalidPartitionsException("Topic currently has " + topic.partitions()
@@ -129,14 +225,29 @@ public final class TopicManager {
         if (newCount > MAX_PARTITIONS) {
             throw new InvalidPartitionsException("Number of partitions must be at most " + MAX_PARTITIONS + ".");
         }
+        int added = newCount - topic.partitions();
+        List<List<Integer>> replicaLists;
+        if (assignment.isEmpty()) {
+            PartitionState first = store.cluster().partitions(topic.topicId()).get(0);
+            int rf = first == null ? 1 : first.replicas().size();
+            replicaLists = assigner.assign(liveBrokers(), added, rf, topic.partitions());
+        } else {
+            if (assignment.size() != added) {
+                throw new InvalidReplicaAssignmentException("Increasing the number of partitions by " + added + " but "
+                        + assignment.size() + " assignments provided.");
+            }
+            replicaLists = checkedAssignment(assignment, topic.partitions());
+        }
         if (validateOnly) {
             return;
         }
+        store.createPartitions(name, newCount, replicaLists);
         TopicMetadata updated = topic.withPartitions(newCount);
-        store.putTopic(updated);
         LogConfig lc = logConfig(updated);
         for (int p = topic.partitions(); p < newCount; p++) {
-            replicas.createPartition(new TopicPartition(name, p), topic.topicId(), lc);
+            if (hostsReplica(updated, p)) {
+                replicas.createPartition(new TopicPartition(name, p), topic.topicId(), lc);
+            }
         }
         log.info("Topic {} now has {} partitions", name, newCount);
     }

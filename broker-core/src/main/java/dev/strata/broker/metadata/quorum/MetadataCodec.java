@@ -1,10 +1,13 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -19,6 +22,8 @@ import org.apache.kafka.common.Uuid;
  *   uuid    long most significant bits, long least significant bits
  *   topic   string name, uuid topic id, int partitions, int config count, then (string key, string value) sorted by key
  *   broker  int node id, string host, int port, boolean has rack, [string rack], uuid incarnation id
+ *   ints    int count, then that many ints (a replica list)
+ *   state   ints replicas, ints isr, int leader, int leader epoch, int partition epoch, ints adding, ints removing
  * </pre>
  *
  * Configs are written sorted so that every voter writes the same bytes for the same image.
@@ -26,6 +31,8 @@ import org.apache.kafka.common.Uuid;
 final class MetadataCodec {
     /** Bounds a length read from a damaged file before it becomes an allocation. */
     private static final int MAX_STRING_BYTES = 1 << 20;
+    /** Bounds a replica-list or partition-count length read from a damaged file. */
+    static final int MAX_LIST_LENGTH = 1 << 20;
 
     private MetadataCodec() {}
 
@@ -95,5 +102,39 @@ final class MetadataCodec {
         int port = in.readInt();
         Optional<String> rack = in.readBoolean() ? Optional.of(readString(in)) : Optional.empty();
         return new BrokerRegistration(nodeId, host, port, rack, readUuid(in));
+    }
+
+    static void writeInts(DataOutputStream out, List<Integer> ints) throws IOException {
+        out.writeInt(ints.size());
+        for (int i : ints) {
+            out.writeInt(i);
+        }
+    }
+
+    static List<Integer> readInts(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MAX_LIST_LENGTH) {
+            throw new IOException("Invalid list length " + count);
+        }
+        List<Integer> ints = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ints.add(in.readInt());
+        }
+        return List.copyOf(ints);
+    }
+
+    static void writePartitionState(DataOutputStream out, PartitionState state) throws IOException {
+        writeInts(out, state.replicas());
+        writeInts(out, state.isr());
+        out.writeInt(state.leader());
+        out.writeInt(state.leaderEpoch());
+        out.writeInt(state.partitionEpoch());
+        writeInts(out, state.addingReplicas());
+        writeInts(out, state.removingReplicas());
+    }
+
+    static PartitionState readPartitionState(DataInputStream in) throws IOException {
+        return new PartitionState(
+                readInts(in), readInts(in), in.readInt(), in.readInt(), in.readInt(), readInts(in), readInts(in));
     }
 }

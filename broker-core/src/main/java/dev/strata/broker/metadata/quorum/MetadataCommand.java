@@ -7,6 +7,11 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 
 /**
  * A change to the metadata image, as one Raft log entry. An entry is a type byte followed by the command's fields in
@@ -16,8 +21,18 @@ import java.io.UncheckedIOException;
  *   1 PutTopic            topic
  *   2 RemoveTopic         string name
  *   3 ReserveProducerIds  int count
- *   4 RegisterBroker      broker
+ *   4 RegisterBroker      broker (fenced until the controller sees its heartbeat, for a new incarnation)
+ *   5 CreateTopic         topic, int partition count, then ints replicas of each partition
+ *   6 CreatePartitions    string name, int new partition count, int count, then ints replicas of each new partition
+ *   7 FenceBroker         int node id
+ *   8 UnfenceBroker       int node id, uuid incarnation id
+ *   9 ShutDownBroker      int node id
+ *  10 AlterIsr            string topic, int partition, int leader, int leader epoch, int partition epoch, ints isr
+ *  11 ElectPreferred      int count, then (string topic, int partition)
  * </pre>
+ *
+ * Commands the image can refuse when they are applied (a topic created twice, an ISR change at a stale epoch) answer
+ * with the negated Kafka error code; the refusal is the same on every voter, because the image is.
  *
  * The type bytes are part of the log format: never renumber them, only add new ones.
  */
@@ -103,6 +118,202 @@ public sealed interface MetadataCommand {
         }
     }
 
+    /** Creates a topic whose partition {@code i} has the replicas {@code assignment.get(i)}, preferred leader first. */
+    record CreateTopic(TopicMetadata topic, List<List<Integer>> assignment) implements MetadataCommand {
+        public CreateTopic {
+            assignment = assignment.stream().map(List::copyOf).toList();
+        }
+
+        @Override
+        public void validate() {
+            new PutTopic(topic).validate();
+            checkAssignment(assignment);
+            if (assignment.size() != topic.partitions()) {
+                throw new IllegalArgumentException("Topic " + topic.name() + " has " + topic.partitions()
+                        + " partitions but " + assignment.size() + " replica assignments");
+            }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.createTopic(topic, assignment);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(5);
+            MetadataCodec.writeTopic(out, topic);
+            writeAssignment(out, assignment);
+        }
+    }
+
+    /** Grows a topic to {@code newCount} partitions; the new ones get {@code assignment}, in partition order. */
+    record CreatePartitions(String name, int newCount, List<List<Integer>> assignment) implements MetadataCommand {
+        public CreatePartitions {
+            assignment = assignment.stream().map(List::copyOf).toList();
+        }
+
+        @Override
+        public void validate() {
+            checkAssignment(assignment);
+            if (assignment.isEmpty() || newCount < assignment.size()) {
+                throw new IllegalArgumentException("Invalid partition growth of " + name + " to " + newCount);
+            }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.createPartitions(name, newCount, assignment);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(6);
+            MetadataCodec.writeString(out, name);
+            out.writeInt(newCount);
+            writeAssignment(out, assignment);
+        }
+    }
+
+    /** The controller stopped hearing from a broker: it leaves the ISRs and its leaderships move. */
+    record FenceBroker(int nodeId) implements MetadataCommand {
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.fenceBroker(nodeId);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(7);
+            out.writeInt(nodeId);
+        }
+    }
+
+    /** The controller heard from this incarnation of a fenced broker. */
+    record UnfenceBroker(int nodeId, Uuid incarnationId) implements MetadataCommand {
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.unfenceBroker(nodeId, incarnationId);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(8);
+            out.writeInt(nodeId);
+            MetadataCodec.writeUuid(out, incarnationId);
+        }
+    }
+
+    /** A broker's controlled shutdown: its leaderships move and it leaves the ISRs before it stops. */
+    record ShutDownBroker(int nodeId) implements MetadataCommand {
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.shutDownBroker(nodeId);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(9);
+            out.writeInt(nodeId);
+        }
+    }
+
+    /** A partition leader's new ISR (Kafka's AlterPartition), applied only at the epochs it was computed from. */
+    record AlterIsr(TopicPartition tp, int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> newIsr)
+            implements MetadataCommand {
+        public AlterIsr {
+            newIsr = List.copyOf(newIsr);
+        }
+
+        @Override
+        public void validate() {
+            if (newIsr.isEmpty() || tp.partition() < 0) {
+                throw new IllegalArgumentException("Invalid ISR " + newIsr + " for " + tp);
+            }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.alterIsr(tp, leaderId, leaderEpoch, partitionEpoch, newIsr);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(10);
+            MetadataCodec.writeString(out, tp.topic());
+            out.writeInt(tp.partition());
+            out.writeInt(leaderId);
+            out.writeInt(leaderEpoch);
+            out.writeInt(partitionEpoch);
+            MetadataCodec.writeInts(out, newIsr);
+        }
+    }
+
+    /** Moves leadership of these partitions back to their preferred (first) replica where it is alive and in sync. */
+    record ElectPreferred(List<TopicPartition> partitions) implements MetadataCommand {
+        public ElectPreferred {
+            partitions = List.copyOf(partitions);
+        }
+
+        /** @return how many partitions changed leader */
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.electPreferredLeaders(partitions);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(11);
+            out.writeInt(partitions.size());
+            for (TopicPartition tp : partitions) {
+                MetadataCodec.writeString(out, tp.topic());
+                out.writeInt(tp.partition());
+            }
+        }
+    }
+
+    private static void checkAssignment(List<List<Integer>> assignment) {
+        for (List<Integer> replicas : assignment) {
+            if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
+                throw new IllegalArgumentException("Invalid replica assignment " + assignment);
+            }
+        }
+    }
+
+    private static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
+        out.writeInt(assignment.size());
+        for (List<Integer> replicas : assignment) {
+            MetadataCodec.writeInts(out, replicas);
+        }
+    }
+
+    private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
+            throw new IOException("Invalid partition count " + count);
+        }
+        List<List<Integer>> assignment = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            assignment.add(MetadataCodec.readInts(in));
+        }
+        return assignment;
+    }
+
+    private static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
+            throw new IOException("Invalid partition count " + count);
+        }
+        List<TopicPartition> tps = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            tps.add(new TopicPartition(MetadataCodec.readString(in), in.readInt()));
+        }
+        return tps;
+    }
+
     /**
      * Checks what the leader can check before the entry enters the log: applying a command must not fail, so what
      * could make it fail is refused here.
@@ -114,7 +325,8 @@ public sealed interface MetadataCommand {
     /**
      * Changes the image; the same command on the same image gives the same image on every voter.
      *
-     * @return the answer to the writer: the first reserved id for {@link ReserveProducerIds}, else 0
+     * @return the answer to the writer: the first reserved id for {@link ReserveProducerIds}, a count for
+     *     {@link ElectPreferred}, the negated Kafka error code of a refusal, else 0
      */
     long applyTo(MetadataImage image);
 
@@ -141,6 +353,18 @@ public sealed interface MetadataCommand {
                     case 2 -> new RemoveTopic(MetadataCodec.readString(in));
                     case 3 -> new ReserveProducerIds(in.readInt());
                     case 4 -> new RegisterBroker(MetadataCodec.readBroker(in));
+                    case 5 -> new CreateTopic(MetadataCodec.readTopic(in), readAssignment(in));
+                    case 6 -> new CreatePartitions(MetadataCodec.readString(in), in.readInt(), readAssignment(in));
+                    case 7 -> new FenceBroker(in.readInt());
+                    case 8 -> new UnfenceBroker(in.readInt(), MetadataCodec.readUuid(in));
+                    case 9 -> new ShutDownBroker(in.readInt());
+                    case 10 -> new AlterIsr(
+                            new TopicPartition(MetadataCodec.readString(in), in.readInt()),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            MetadataCodec.readInts(in));
+                    case 11 -> new ElectPreferred(readPartitions(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

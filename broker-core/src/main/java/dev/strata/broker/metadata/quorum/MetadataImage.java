@@ -1,41 +1,75 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
- * The metadata after the last applied Raft log entry: topics, the next unreserved producer id, registered brokers.
- * Only the state machine's apply thread changes it, one command at a time; other threads read it at any time and see
- * each record either before or after a change.
+ * The metadata after the last applied Raft log entry: topics, the state of each of their partitions (replicas, ISR,
+ * leader, epochs), the next unreserved producer id, registered brokers and whether each is fenced. Only the state
+ * machine's apply thread changes it, one command at a time, and the controller's decisions (who leads after a broker
+ * is fenced) are made here, so every voter makes the same ones ({@link PartitionChanges}). Other threads read it at
+ * any time and see each record either before or after a change: a topic's partition states are one immutable map,
+ * replaced whole.
  *
  * <p>A snapshot is the whole image in one file, big-endian, records in the {@link MetadataCodec} encoding:
  *
  * <pre>
- *   int   format version (1)
+ *   int   format version (2)
  *   long  next producer id
- *   int   topic count, then the topics sorted by name
- *   int   broker count, then the brokers sorted by node id
+ *   int   topic count, then the topics sorted by name, each followed by
+ *           int partition-state count, then (int partition, state) sorted by partition
+ *   int   broker count, then the brokers sorted by node id, each followed by byte {@link BrokerState}
  * </pre>
  *
- * A metadata image is small (a topic is tens of bytes), so writing it whole at every snapshot is cheaper than any
- * incremental scheme would be to read.
+ * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
+ * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
+ * node's metadata upgrades. A metadata image is small (a partition is tens of bytes), so writing it whole at every
+ * snapshot is cheaper than any incremental scheme would be to read.
  */
 public final class MetadataImage {
-    private static final int FORMAT_VERSION = 1;
+    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_VERSION_WITHOUT_PARTITIONS = 1;
+
+    /** A registration and where the broker stands. */
+    record RegisteredBroker(BrokerRegistration registration, BrokerState state) {
+        ClusterBroker toClusterBroker() {
+            return new ClusterBroker(
+                    registration.nodeId(),
+                    registration.host(),
+                    registration.port(),
+                    registration.rack(),
+                    state != BrokerState.UNFENCED);
+        }
+    }
 
     private final Map<String, TopicMetadata> topicsByName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicMetadata> topicsById = new ConcurrentHashMap<>();
-    private final Map<Integer, BrokerRegistration> brokers = new ConcurrentHashMap<>();
+    /** Topic id to its partitions' states by partition index; each value immutable. */
+    private final Map<Uuid, Map<Integer, PartitionState>> partitions = new ConcurrentHashMap<>();
+
+    private final Map<Integer, RegisteredBroker> brokers = new ConcurrentHashMap<>();
     private volatile long nextProducerId;
+    /** What the command being applied changed, for the listeners (apply thread only). */
+    private final List<ClusterChange> changes = new ArrayList<>();
 
     public Collection<TopicMetadata> topics() {
         return List.copyOf(topicsByName.values());
@@ -49,27 +83,135 @@ public final class MetadataImage {
         return Optional.ofNullable(topicsById.get(topicId));
     }
 
+    /** Every partition of a topic, by index; empty for an unknown topic. */
+    public Map<Integer, PartitionState> partitions(Uuid topicId) {
+        return partitions.getOrDefault(topicId, Map.of());
+    }
+
+    public Optional<PartitionState> partition(TopicPartition tp) {
+        TopicMetadata t = topicsByName.get(tp.topic());
+        return t == null
+                ? Optional.empty()
+                : Optional.ofNullable(partitions(t.topicId()).get(tp.partition()));
+    }
+
     public Collection<BrokerRegistration> brokers() {
-        return List.copyOf(brokers.values());
+        return brokers.values().stream().map(RegisteredBroker::registration).toList();
+    }
+
+    public Collection<ClusterBroker> clusterBrokers() {
+        return brokers.values().stream().map(RegisteredBroker::toClusterBroker).toList();
+    }
+
+    public Optional<ClusterBroker> clusterBroker(int nodeId) {
+        return Optional.ofNullable(brokers.get(nodeId)).map(RegisteredBroker::toClusterBroker);
+    }
+
+    Optional<RegisteredBroker> registered(int nodeId) {
+        return Optional.ofNullable(brokers.get(nodeId));
     }
 
     public long nextProducerId() {
         return nextProducerId;
     }
 
+    /** Registered and unfenced: may lead and be in an ISR. */
+    boolean isLive(int nodeId) {
+        RegisteredBroker b = brokers.get(nodeId);
+        return b != null && b.state() == BrokerState.UNFENCED;
+    }
+
+    /** The changes made since the last call (apply thread). */
+    List<ClusterChange> drainChanges() {
+        List<ClusterChange> drained = List.copyOf(changes);
+        changes.clear();
+        return drained;
+    }
+
+    // ---- changes, made by MetadataCommand.applyTo on the apply thread ----
+
+    /** Creates or replaces a topic's record (the command of single-broker days, and config changes). */
     void putTopic(TopicMetadata topic) {
         TopicMetadata previous = topicsByName.put(topic.name(), topic);
         if (previous != null && !previous.topicId().equals(topic.topicId())) {
             topicsById.remove(previous.topicId());
+            dropPartitions(previous);
         }
         topicsById.put(topic.topicId(), topic);
+        fillMissingPartitions(topic);
+        if (uncleanElection(topic)) {
+            updatePartitions(topic, s -> PartitionChanges.electIfLeaderless(s, this::isLive, true));
+        }
     }
 
     void removeTopic(String name) {
         TopicMetadata removed = topicsByName.remove(name);
         if (removed != null) {
             topicsById.remove(removed.topicId());
+            dropPartitions(removed);
         }
+    }
+
+    /**
+     * Creates a topic whose partition {@code i} has the replicas {@code assignment.get(i)}.
+     *
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long createTopic(TopicMetadata topic, List<List<Integer>> assignment) {
+        if (topicsByName.containsKey(topic.name()) || topicsById.containsKey(topic.topicId())) {
+            return -Errors.TOPIC_ALREADY_EXISTS.code();
+        }
+        if (assignment.size() != topic.partitions() || !assignable(assignment)) {
+            return -Errors.INVALID_REPLICA_ASSIGNMENT.code();
+        }
+        topicsByName.put(topic.name(), topic);
+        topicsById.put(topic.topicId(), topic);
+        Map<Integer, PartitionState> states = new HashMap<>();
+        for (int p = 0; p < assignment.size(); p++) {
+            states.put(p, PartitionChanges.initial(assignment.get(p), this::isLive));
+        }
+        setPartitions(topic, states);
+        return 0;
+    }
+
+    /**
+     * Grows a topic to {@code newCount} partitions, the new ones with these replicas.
+     *
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long createPartitions(String name, int newCount, List<List<Integer>> assignment) {
+        TopicMetadata topic = topicsByName.get(name);
+        if (topic == null) {
+            return -Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+        }
+        if (newCount != topic.partitions() + assignment.size()) {
+            return -Errors.INVALID_PARTITIONS.code();
+        }
+        if (!assignable(assignment)) {
+            return -Errors.INVALID_REPLICA_ASSIGNMENT.code();
+        }
+        TopicMetadata grown = topic.withPartitions(newCount);
+        topicsByName.put(name, grown);
+        topicsById.put(grown.topicId(), grown);
+        Map<Integer, PartitionState> states = new HashMap<>();
+        for (int i = 0; i < assignment.size(); i++) {
+            states.put(topic.partitions() + i, PartitionChanges.initial(assignment.get(i), this::isLive));
+        }
+        setPartitions(grown, states);
+        return 0;
+    }
+
+    /** Every replica registered, none twice in a partition, and at least one alive in each partition. */
+    private boolean assignable(List<List<Integer>> assignment) {
+        for (List<Integer> replicas : assignment) {
+            if (replicas.isEmpty()
+                    || new HashSet<>(replicas).size() != replicas.size()
+                    || !replicas.stream().allMatch(brokers::containsKey)
+                    || replicas.stream().noneMatch(this::isLive)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     long reserveProducerIds(int count) {
@@ -78,47 +220,304 @@ public final class MetadataImage {
         return first;
     }
 
+    /**
+     * Records a broker's registration. A new incarnation (a restart) is fenced until the controller sees its
+     * heartbeat, and leaves whatever it led or was in sync for; the same incarnation registering again only updates
+     * its address.
+     */
     void registerBroker(BrokerRegistration broker) {
-        brokers.put(broker.nodeId(), broker);
+        RegisteredBroker existing = brokers.get(broker.nodeId());
+        if (existing != null && existing.registration().incarnationId().equals(broker.incarnationId())) {
+            if (!existing.registration().equals(broker)) {
+                putBroker(new RegisteredBroker(broker, existing.state()));
+            }
+            return;
+        }
+        putBroker(new RegisteredBroker(broker, BrokerState.FENCED));
+        if (existing != null && existing.state() == BrokerState.UNFENCED) {
+            leave(broker.nodeId());
+        }
+        for (TopicMetadata t : sortedTopics()) {
+            fillMissingPartitions(t);
+        }
+    }
+
+    /** The controller stopped hearing from the broker. */
+    void fenceBroker(int nodeId) {
+        if (moveBroker(nodeId, BrokerState.FENCED)) {
+            leave(nodeId);
+        }
+    }
+
+    /** The broker leaves before it stops (SIGTERM): fenced until it registers again. */
+    void shutDownBroker(int nodeId) {
+        if (moveBroker(nodeId, BrokerState.SHUT_DOWN)) {
+            leave(nodeId);
+        }
+    }
+
+    /** The controller heard from this incarnation of the broker: it may lead again, first where nobody leads. */
+    void unfenceBroker(int nodeId, Uuid incarnationId) {
+        RegisteredBroker b = brokers.get(nodeId);
+        if (b == null || !b.registration().incarnationId().equals(incarnationId)) {
+            return;
+        }
+        if (moveBroker(nodeId, BrokerState.UNFENCED)) {
+            for (TopicMetadata t : sortedTopics()) {
+                boolean unclean = uncleanElection(t);
+                updatePartitions(
+                        t, s -> s.isReplica(nodeId) ? PartitionChanges.electIfLeaderless(s, this::isLive, unclean) : s);
+            }
+        }
+    }
+
+    /**
+     * A partition leader's new ISR, refused unless it comes from the current leader at the current epochs and names
+     * only live replicas, the leader among them.
+     *
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long alterIsr(TopicPartition tp, int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        TopicMetadata topic = topicsByName.get(tp.topic());
+        PartitionState s = topic == null ? null : partitions(topic.topicId()).get(tp.partition());
+        if (s == null) {
+            return -Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+        }
+        if (leaderId != s.leader() || leaderEpoch != s.leaderEpoch()) {
+            return -Errors.FENCED_LEADER_EPOCH.code();
+        }
+        if (partitionEpoch != s.partitionEpoch()) {
+            return -Errors.INVALID_UPDATE_VERSION.code();
+        }
+        if (!newIsr.contains(leaderId)
+                || new HashSet<>(newIsr).size() != newIsr.size()
+                || !s.replicas().containsAll(newIsr)) {
+            return -Errors.INVALID_REQUEST.code();
+        }
+        if (!newIsr.stream().allMatch(this::isLive)) {
+            return -Errors.INELIGIBLE_REPLICA.code();
+        }
+        setPartitions(topic, Map.of(tp.partition(), PartitionChanges.withIsr(s, newIsr)));
+        return 0;
+    }
+
+    /** @return how many of the partitions changed leader */
+    long electPreferredLeaders(List<TopicPartition> tps) {
+        long elected = 0;
+        for (TopicPartition tp : tps) {
+            TopicMetadata topic = topicsByName.get(tp.topic());
+            PartitionState s =
+                    topic == null ? null : partitions(topic.topicId()).get(tp.partition());
+            if (s != null) {
+                PartitionState after = PartitionChanges.preferredLeader(s, this::isLive);
+                if (after != s) {
+                    setPartitions(topic, Map.of(tp.partition(), after));
+                    elected++;
+                }
+            }
+        }
+        return elected;
+    }
+
+    // ---- helpers of the changes ----
+
+    private boolean moveBroker(int nodeId, BrokerState to) {
+        RegisteredBroker b = brokers.get(nodeId);
+        if (b == null || !b.state().isValidTransition(to)) {
+            return false;
+        }
+        putBroker(new RegisteredBroker(b.registration(), to));
+        return true;
+    }
+
+    private void putBroker(RegisteredBroker b) {
+        brokers.put(b.registration().nodeId(), b);
+        changes.add(new ClusterChange.BrokerChanged(b.toClusterBroker()));
+    }
+
+    /** The broker (no longer live) leaves the ISRs it is not the last member of, and its leaderships move. */
+    private void leave(int nodeId) {
+        for (TopicMetadata t : sortedTopics()) {
+            boolean unclean = uncleanElection(t);
+            updatePartitions(
+                    t,
+                    s -> s.isReplica(nodeId) || s.isr().contains(nodeId) || s.leader() == nodeId
+                            ? PartitionChanges.withoutBroker(s, nodeId, this::isLive, unclean)
+                            : s);
+        }
+    }
+
+    /**
+     * Partitions of single-broker days have no state; once exactly one broker is registered they get replicas [it],
+     * which is what they always had.
+     */
+    private void fillMissingPartitions(TopicMetadata topic) {
+        if (brokers.size() != 1) {
+            return;
+        }
+        int only = brokers.keySet().iterator().next();
+        Map<Integer, PartitionState> existing = partitions(topic.topicId());
+        Map<Integer, PartitionState> missing = new HashMap<>();
+        for (int p = 0; p < topic.partitions(); p++) {
+            if (!existing.containsKey(p)) {
+                missing.put(p, PartitionChanges.initial(List.of(only), this::isLive));
+            }
+        }
+        if (!missing.isEmpty()) {
+            setPartitions(topic, missing);
+        }
+    }
+
+    private void updatePartitions(TopicMetadata topic, UnaryOperator<PartitionState> change) {
+        Map<Integer, PartitionState> updates = new HashMap<>();
+        partitions(topic.topicId()).forEach((p, s) -> {
+            PartitionState after = change.apply(s);
+            if (!after.equals(s)) {
+                updates.put(p, after);
+            }
+        });
+        if (!updates.isEmpty()) {
+            setPartitions(topic, updates);
+        }
+    }
+
+    /** Replaces the topic's partition map with one that has these states (one write: readers see all or none). */
+    private void setPartitions(TopicMetadata topic, Map<Integer, PartitionState> updates) {
+        Map<Integer, PartitionState> next = new TreeMap<>(partitions(topic.topicId()));
+        next.putAll(updates);
+        partitions.put(topic.topicId(), Map.copyOf(next));
+        new TreeMap<>(updates)
+                .forEach((p, s) -> changes.add(
+                        new ClusterChange.PartitionChanged(topic.topicId(), new TopicPartition(topic.name(), p), s)));
+    }
+
+    private void dropPartitions(TopicMetadata topic) {
+        Map<Integer, PartitionState> removed = partitions.remove(topic.topicId());
+        if (removed != null) {
+            new TreeMap<>(removed)
+                    .keySet()
+                    .forEach(p -> changes.add(
+                            new ClusterChange.PartitionDeleted(topic.topicId(), new TopicPartition(topic.name(), p))));
+        }
+    }
+
+    private List<TopicMetadata> sortedTopics() {
+        return topicsByName.values().stream()
+                .sorted(Comparator.comparing(TopicMetadata::name))
+                .toList();
+    }
+
+    /** Only the topic's own setting counts: a broker default could differ between voters, and apply must not. */
+    private static boolean uncleanElection(TopicMetadata topic) {
+        return Boolean.parseBoolean(topic.configs().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+    }
+
+    /** Everything in the image as changes, for a listener that registers, or after a snapshot replaced the image. */
+    List<ClusterChange> asChanges() {
+        List<ClusterChange> all = new ArrayList<>();
+        brokers.values().stream()
+                .sorted(Comparator.comparingInt(b -> b.registration().nodeId()))
+                .forEach(b -> all.add(new ClusterChange.BrokerChanged(b.toClusterBroker())));
+        for (TopicMetadata t : sortedTopics()) {
+            new TreeMap<>(partitions(t.topicId()))
+                    .forEach((p, s) -> all.add(
+                            new ClusterChange.PartitionChanged(t.topicId(), new TopicPartition(t.name(), p), s)));
+        }
+        return all;
+    }
+
+    /** What changed from {@code before} to this image: partitions gone, then everything that differs. */
+    List<ClusterChange> changesSince(MetadataImage before) {
+        List<ClusterChange> diff = new ArrayList<>();
+        for (TopicMetadata t : before.sortedTopics()) {
+            TopicMetadata now = topicsById.get(t.topicId());
+            for (int p : new TreeMap<>(before.partitions(t.topicId())).keySet()) {
+                if (now == null || !partitions(t.topicId()).containsKey(p)) {
+                    diff.add(new ClusterChange.PartitionDeleted(t.topicId(), new TopicPartition(t.name(), p)));
+                }
+            }
+        }
+        for (ClusterChange c : asChanges()) {
+            boolean same;
+            if (c instanceof ClusterChange.BrokerChanged b) {
+                same = before.clusterBroker(b.broker().nodeId()).equals(Optional.of(b.broker()));
+            } else if (c instanceof ClusterChange.PartitionChanged p) {
+                same = before.topic(p.topicId()).isPresent()
+                        && before.partition(p.tp()).equals(Optional.of(p.state()));
+            } else {
+                same = false;
+            }
+            if (!same) {
+                diff.add(c);
+            }
+        }
+        return diff;
     }
 
     void writeTo(DataOutputStream out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         out.writeLong(nextProducerId);
-        List<TopicMetadata> topics = topicsByName.values().stream()
-                .sorted(Comparator.comparing(TopicMetadata::name))
-                .toList();
+        List<TopicMetadata> topics = sortedTopics();
         out.writeInt(topics.size());
         for (TopicMetadata t : topics) {
             MetadataCodec.writeTopic(out, t);
+            Map<Integer, PartitionState> states = new TreeMap<>(partitions(t.topicId()));
+            out.writeInt(states.size());
+            for (Map.Entry<Integer, PartitionState> e : states.entrySet()) {
+                out.writeInt(e.getKey());
+                MetadataCodec.writePartitionState(out, e.getValue());
+            }
         }
-        List<BrokerRegistration> registered = brokers.values().stream()
-                .sorted(Comparator.comparingInt(BrokerRegistration::nodeId))
+        List<RegisteredBroker> registered = brokers.values().stream()
+                .sorted(Comparator.comparingInt(b -> b.registration().nodeId()))
                 .toList();
         out.writeInt(registered.size());
-        for (BrokerRegistration b : registered) {
-            MetadataCodec.writeBroker(out, b);
+        for (RegisteredBroker b : registered) {
+            MetadataCodec.writeBroker(out, b.registration());
+            out.writeByte(b.state().code);
         }
     }
 
     static MetadataImage readFrom(DataInputStream in) throws IOException {
         int version = in.readInt();
-        if (version != FORMAT_VERSION) {
+        if (version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_PARTITIONS) {
             throw new IOException("Unknown metadata snapshot format version " + version);
         }
+        boolean withStates = version == FORMAT_VERSION;
         MetadataImage image = new MetadataImage();
         image.nextProducerId = in.readLong();
         int topics = in.readInt();
         for (int i = 0; i < topics; i++) {
-            image.putTopic(MetadataCodec.readTopic(in));
+            TopicMetadata t = MetadataCodec.readTopic(in);
+            image.topicsByName.put(t.name(), t);
+            image.topicsById.put(t.topicId(), t);
+            if (withStates) {
+                int count = in.readInt();
+                if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
+                    throw new IOException("Invalid partition count " + count + " of topic " + t.name());
+                }
+                Map<Integer, PartitionState> states = new HashMap<>();
+                for (int p = 0; p < count; p++) {
+                    states.put(in.readInt(), MetadataCodec.readPartitionState(in));
+                }
+                image.partitions.put(t.topicId(), Map.copyOf(states));
+            }
         }
         int brokers = in.readInt();
         for (int i = 0; i < brokers; i++) {
-            image.registerBroker(MetadataCodec.readBroker(in));
+            BrokerRegistration b = MetadataCodec.readBroker(in);
+            BrokerState state = withStates ? BrokerState.fromCode(in.readByte()) : BrokerState.FENCED;
+            image.brokers.put(b.nodeId(), new RegisteredBroker(b, state));
         }
         if (in.read() != -1) {
             throw new IOException("Bytes left after the metadata snapshot");
         }
+        if (!withStates) {
+            for (TopicMetadata t : image.sortedTopics()) {
+                image.fillMissingPartitions(t);
+            }
+        }
+        image.changes.clear();
         return image;
     }
 }

@@ -1,5 +1,6 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.cluster.ClusterChangeListener;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -15,11 +16,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -29,6 +33,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.JavaUtils;
 import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
@@ -44,12 +49,71 @@ import org.apache.ratis.util.MD5FileUtil;
  * Ratis purges the log up to that index. A restart loads the newest snapshot and replays only the entries after it; a
  * voter too far behind for the leader's log receives the leader's snapshot file and {@link #reinitialize()}s from it.
  *
+ * <p>What each entry changed goes to the {@link ClusterChangeNotifier}, which tells the listeners on its own thread.
+ * Ratis tells every voter who leads ({@link #notifyLeaderChanged}); the voter that leads runs the
+ * {@link QuorumController}, and brokers' heartbeats reach it as read-only queries ({@link #query}).
+ *
  * <p>Threads: Ratis applies entries and takes snapshots on one thread; {@link #awaitApplied} waits on this object's
- * monitor, which every applied entry notifies.
+ * monitor, which every applied entry notifies. Applying an entry and registering a listener hold that monitor, so a
+ * listener's first view of the image is exactly the point in the log where its changes start.
  */
 public final class MetadataStateMachine extends BaseStateMachine {
+    /** First byte of a query that is a broker's heartbeat: int node id, uuid incarnation id follow. */
+    static final byte HEARTBEAT = 1;
+
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final int nodeId;
+    private final ClusterChangeNotifier notifier;
     private volatile MetadataImage image = new MetadataImage();
+    /** The quorum leader (Kafka's active controller) as Ratis last told this voter, or -1. */
+    private volatile int leaderId = -1;
+    /** Set once this voter's client exists; guarded by {@code leadership}. */
+    private QuorumController controller;
+
+    private final Object leadership = new Object();
+
+    MetadataStateMachine(int nodeId) {
+        this.nodeId = nodeId;
+        this.notifier = new ClusterChangeNotifier(nodeId);
+    }
+
+    /** The node id of the quorum's leader, or -1 while there is none. */
+    int leaderId() {
+        return leaderId;
+    }
+
+    /** Starts running the controller whenever this voter leads. */
+    void attachController(QuorumController c) {
+        synchronized (leadership) {
+            controller = c;
+            if (leaderId == nodeId) {
+                c.activate();
+            }
+        }
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        synchronized (leadership) {
+            leaderId = newLeaderId == null ? -1 : Integer.parseInt(newLeaderId.toString());
+            if (controller != null) {
+                if (leaderId == nodeId) {
+                    controller.activate();
+                } else {
+                    controller.deactivate();
+                }
+            }
+        }
+    }
+
+    /** Tells {@code listener} the whole image, then every change after it, on the notifier's thread. */
+    synchronized void addListener(ClusterChangeListener listener) {
+        notifier.register(listener, image.asChanges());
+    }
+
+    ClusterChangeNotifier notifier() {
+        return notifier;
+    }
 
     /** The image after the last entry applied here. */
     public MetadataImage image() {
@@ -117,6 +181,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
         long answer;
         synchronized (this) {
             answer = command.applyTo(image);
+            notifier.publish(image.drainChanges());
             updateLastAppliedTermIndex(TermIndex.valueOf(entry));
             notifyAll();
         }
@@ -125,14 +190,39 @@ public final class MetadataStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Answers a read with this voter's applied index. Asked of the leader, that index covers every write acknowledged
-     * so far: {@link QuorumMetadataStore} waits until its own voter has applied as much before its first read. The
-     * data itself is read from {@link #image()}.
+     * Answers a read, which Ratis runs on the leader only. An empty one asks for this voter's applied index, which
+     * covers every write acknowledged so far: {@link QuorumMetadataStore} waits until its own voter has applied as much
+     * before its first read (the data itself is read from {@link #image()}). A {@link #HEARTBEAT} goes to the
+     * controller and is answered with a {@link QuorumController.HeartbeatReply} byte.
      */
     @Override
     public CompletableFuture<Message> query(Message request) {
+        ByteBuffer content = request.getContent().asReadOnlyByteBuffer();
+        if (content.remaining() == 0) {
+            return CompletableFuture.completedFuture(
+                    Message.valueOf(ByteBuffer.allocate(Long.BYTES).putLong(0, appliedIndex())));
+        }
+        if (content.get() != HEARTBEAT || content.remaining() != Integer.BYTES + 2 * Long.BYTES) {
+            return JavaUtils.completeExceptionally(new IOException("Unknown metadata query"));
+        }
+        int broker = content.getInt();
+        Uuid incarnation = new Uuid(content.getLong(), content.getLong());
+        QuorumController c;
+        synchronized (leadership) {
+            c = controller;
+        }
+        QuorumController.HeartbeatReply reply =
+                c == null ? QuorumController.HeartbeatReply.NOT_CONTROLLER : c.heartbeat(broker, incarnation);
         return CompletableFuture.completedFuture(
-                Message.valueOf(ByteBuffer.allocate(Long.BYTES).putLong(0, appliedIndex())));
+                Message.valueOf(ByteString.copyFrom(new byte[] {(byte) reply.ordinal()})));
+    }
+
+    /** The bytes of a heartbeat query. */
+    static Message heartbeat(int nodeId, Uuid incarnationId) {
+        ByteBuffer b = ByteBuffer.allocate(1 + Integer.BYTES + 2 * Long.BYTES);
+        b.put(HEARTBEAT).putInt(nodeId).putLong(incarnationId.getMostSignificantBits());
+        b.putLong(incarnationId.getLeastSignificantBits());
+        return Message.valueOf(ByteString.copyFrom(b.array()));
     }
 
     /** Entries without a command (leader no-ops, configuration changes) advance the applied index too. */
@@ -205,9 +295,11 @@ public final class MetadataStateMachine extends BaseStateMachine {
         if (snapshot.getFile().getFileDigest() != null) {
             MD5FileUtil.verifySavedMD5(path.toFile(), snapshot.getFile().getFileDigest());
         }
+        MetadataImage before = image;
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(path)))) {
             image = MetadataImage.readFrom(in);
         }
+        notifier.publish(image.changesSince(before));
         setLastAppliedTermIndex(snapshot.getTermIndex());
         notifyAll();
     }

@@ -26,6 +26,10 @@ import org.apache.kafka.common.config.ConfigException;
  * @param writeTimeout how long a write may wait to be committed (and applied here) before it fails
  * @param snapshotThreshold log entries applied since the last snapshot that trigger the next one
  * @param logSegmentBytes size of a Raft log segment; whole segments below the snapshot are deleted
+ * @param heartbeatInterval how often this node's broker tells the controller it is alive
+ *     ({@code broker.heartbeat.interval.ms})
+ * @param sessionTimeout how long the controller waits for a broker's heartbeat before it fences the broker
+ *     ({@code broker.session.timeout.ms})
  */
 public record QuorumConfig(
         int nodeId,
@@ -34,7 +38,9 @@ public record QuorumConfig(
         String clusterId,
         Duration writeTimeout,
         long snapshotThreshold,
-        long logSegmentBytes) {
+        long logSegmentBytes,
+        Duration heartbeatInterval,
+        Duration sessionTimeout) {
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String PROCESS_ROLES = "process.roles";
     /** Under the first log dir, beside {@code meta.properties}. */
@@ -43,6 +49,8 @@ public record QuorumConfig(
     static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(15);
     static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
     static final long DEFAULT_LOG_SEGMENT_BYTES = 1024 * 1024;
+    static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(2000);
+    static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMillis(9000);
 
     /** A voter's id and the address its Raft server listens on. */
     public record Voter(int id, String host, int port) {
@@ -50,6 +58,27 @@ public record QuorumConfig(
         public String toString() {
             return id + "@" + host + ":" + port;
         }
+    }
+
+    /** With the default heartbeat interval and session timeout. */
+    public QuorumConfig(
+            int nodeId,
+            List<Voter> voters,
+            Path raftDir,
+            String clusterId,
+            Duration writeTimeout,
+            long snapshotThreshold,
+            long logSegmentBytes) {
+        this(
+                nodeId,
+                voters,
+                raftDir,
+                clusterId,
+                writeTimeout,
+                snapshotThreshold,
+                logSegmentBytes,
+                DEFAULT_HEARTBEAT_INTERVAL,
+                DEFAULT_SESSION_TIMEOUT);
     }
 
     public QuorumConfig {
@@ -77,7 +106,9 @@ public record QuorumConfig(
                 clusterId,
                 DEFAULT_WRITE_TIMEOUT,
                 DEFAULT_SNAPSHOT_THRESHOLD,
-                DEFAULT_LOG_SEGMENT_BYTES);
+                DEFAULT_LOG_SEGMENT_BYTES,
+                Duration.ofMillis(config.intValue(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS)),
+                Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
     }
 
     /** The voters of {@code controller.quorum.voters}; unset, this node alone on 127.0.0.1 with a port picked at start. */
@@ -96,11 +127,42 @@ public record QuorumConfig(
     }
 
     public QuorumConfig withWriteTimeout(Duration timeout) {
-        return new QuorumConfig(nodeId, voters, raftDir, clusterId, timeout, snapshotThreshold, logSegmentBytes);
+        return new QuorumConfig(
+                nodeId,
+                voters,
+                raftDir,
+                clusterId,
+                timeout,
+                snapshotThreshold,
+                logSegmentBytes,
+                heartbeatInterval,
+                sessionTimeout);
     }
 
     public QuorumConfig withSnapshots(long threshold, long segmentBytes) {
-        return new QuorumConfig(nodeId, voters, raftDir, clusterId, writeTimeout, threshold, segmentBytes);
+        return new QuorumConfig(
+                nodeId,
+                voters,
+                raftDir,
+                clusterId,
+                writeTimeout,
+                threshold,
+                segmentBytes,
+                heartbeatInterval,
+                sessionTimeout);
+    }
+
+    public QuorumConfig withBrokerSession(Duration heartbeat, Duration session) {
+        return new QuorumConfig(
+                nodeId,
+                voters,
+                raftDir,
+                clusterId,
+                writeTimeout,
+                snapshotThreshold,
+                logSegmentBytes,
+                heartbeat,
+                session);
     }
 
     /** Parses Kafka's {@code controller.quorum.voters} format, {@code 1@host:9093,2@[::1]:9093}. */

@@ -1,10 +1,16 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.ClusterChangeListener;
+import dev.strata.broker.cluster.ClusterImage;
+import dev.strata.broker.cluster.IsrChannel;
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetaProperties;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicMetadata;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -13,13 +19,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -56,13 +69,16 @@ import org.slf4j.LoggerFactory;
  * {@link #open} returns once this voter has applied everything the group had committed, so the first read after it
  * sees every write made before.
  */
-public final class QuorumMetadataStore implements MetadataStore {
+public final class QuorumMetadataStore implements MetadataStore, ClusterImage, IsrChannel {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     private final QuorumConfig config;
     private final MetadataStateMachine stateMachine;
     private final RaftServer server;
     private final RaftClient client;
+    private final QuorumController controller;
+    /** Runs the writes of {@link #alterIsr}, which wait for their entry to be applied here. */
+    private final ExecutorService asyncWrites;
 
     private QuorumMetadataStore(
             QuorumConfig config, MetadataStateMachine stateMachine, RaftServer server, RaftClient client) {
@@ -70,6 +86,11 @@ public final class QuorumMetadataStore implements MetadataStore {
         this.stateMachine = stateMachine;
         this.server = server;
         this.client = client;
+        this.controller = new QuorumController(
+                config.nodeId(), stateMachine::image, this::writeAsync, config.sessionTimeout(), System::nanoTime);
+        this.asyncWrites = Executors.newCachedThreadPool(
+                new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
+        stateMachine.attachController(controller);
     }
 
     /**
@@ -81,7 +102,7 @@ public final class QuorumMetadataStore implements MetadataStore {
     public static QuorumMetadataStore open(QuorumConfig config) {
         RaftGroupId groupId = groupId(config.clusterId());
         RaftPeerId selfId = peerId(config.nodeId());
-        MetadataStateMachine stateMachine = new MetadataStateMachine();
+        MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId());
         RaftServer server = null;
         RaftClient client = null;
         try {
@@ -277,9 +298,130 @@ public final class QuorumMetadataStore implements MetadataStore {
         return stateMachine.image().topic(topicId);
     }
 
-    /** The brokers that registered, as this voter has applied them. */
-    public Collection<BrokerRegistration> brokers() {
+    /** The brokers' registrations, as this voter has applied them. */
+    public Collection<BrokerRegistration> registrations() {
         return stateMachine.image().brokers();
+    }
+
+    @Override
+    public ClusterImage cluster() {
+        return this;
+    }
+
+    @Override
+    public Collection<ClusterBroker> brokers() {
+        return stateMachine.image().clusterBrokers();
+    }
+
+    @Override
+    public Optional<ClusterBroker> broker(int nodeId) {
+        return stateMachine.image().clusterBroker(nodeId);
+    }
+
+    @Override
+    public Optional<PartitionState> partition(TopicPartition tp) {
+        return stateMachine.image().partition(tp);
+    }
+
+    @Override
+    public Map<Integer, PartitionState> partitions(Uuid topicId) {
+        return stateMachine.image().partitions(topicId);
+    }
+
+    @Override
+    public int controllerId() {
+        return stateMachine.leaderId();
+    }
+
+    /**
+     * Tells {@code listener} the whole current state, then every change this voter applies, in log order, on the
+     * thread {@code strata-metadata-listeners-<node id>} (never Ratis's apply thread).
+     */
+    public void addListener(ClusterChangeListener listener) {
+        stateMachine.addListener(listener);
+    }
+
+    @Override
+    public void createTopic(TopicMetadata topic, List<List<Integer>> assignment) {
+        write(new MetadataCommand.CreateTopic(topic, assignment));
+    }
+
+    @Override
+    public void createPartitions(String name, int newCount, List<List<Integer>> assignment) {
+        write(new MetadataCommand.CreatePartitions(name, newCount, assignment));
+    }
+
+    /** Fences a broker now, as the controller does when its session expires. */
+    public void fenceBroker(int nodeId) {
+        write(new MetadataCommand.FenceBroker(nodeId));
+    }
+
+    /**
+     * A broker's controlled shutdown: its leaderships move to other ISR members and it leaves the ISRs where others
+     * remain; it stays fenced until it registers again. Call before the broker stops serving.
+     */
+    public void controlledShutdown(int nodeId) {
+        write(new MetadataCommand.ShutDownBroker(nodeId));
+    }
+
+    /**
+     * Moves leadership of these partitions to their preferred replica where that one is alive and in sync (Kafka's
+     * ElectLeaders with the PREFERRED type).
+     *
+     * @return how many changed leader
+     */
+    public int electPreferredLeaders(List<TopicPartition> partitions) {
+        return (int) write(new MetadataCommand.ElectPreferred(partitions));
+    }
+
+    /** Completes on the thread pool {@code strata-metadata-writes-<node id>}. */
+    @Override
+    public CompletableFuture<PartitionState> alterIsr(
+            TopicPartition tp, int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        MetadataCommand command = new MetadataCommand.AlterIsr(tp, leaderId, leaderEpoch, partitionEpoch, newIsr);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    write(command);
+                    return partition(tp).orElseThrow(() -> new UnknownTopicOrPartitionException(tp + " is gone"));
+                },
+                asyncWrites);
+    }
+
+    /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
+    QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
+        RaftClientReply reply;
+        try {
+            reply = client.io().sendReadOnly(MetadataStateMachine.heartbeat(nodeId, incarnationId));
+        } catch (IOException e) {
+            throw failure("send a heartbeat to", e);
+        }
+        if (!reply.isSuccess()) {
+            throw failure("send a heartbeat to", reply.getException());
+        }
+        byte code = reply.getMessage().getContent().byteAt(0);
+        return QuorumController.HeartbeatReply.values()[code];
+    }
+
+    /** The controller's writes: they need not wait for this voter, and must not block the controller's thread. */
+    private CompletableFuture<?> writeAsync(MetadataCommand command) {
+        return client.async()
+                .send(Message.valueOf(ByteString.copyFrom(command.toBytes())))
+                .thenApply(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw failure("commit " + command + " to", reply.getException());
+                    }
+                    return reply;
+                });
+    }
+
+    /** Waits until every change applied so far was told to the listeners (tests). */
+    void awaitListeners() throws InterruptedException {
+        stateMachine.notifier().awaitIdle();
+    }
+
+    /** Whether this voter runs the active controller (tests). */
+    boolean isActiveController() {
+        return controller.isActive();
     }
 
     @Override
@@ -314,7 +456,12 @@ public final class QuorumMetadataStore implements MetadataStore {
             throw failure("commit " + command + " to", reply.getException());
         }
         awaitApplied(reply.getLogIndex(), start, command.toString());
-        return MetadataStateMachine.answer(reply.getMessage());
+        long answer = MetadataStateMachine.answer(reply.getMessage());
+        if (answer < 0) {
+            Errors error = Errors.forCode((short) -answer);
+            throw error.exception("The metadata quorum refused " + command + ": " + error.message());
+        }
+        return answer;
     }
 
     private void awaitApplied(long index, long startNanos, String what) {
@@ -359,8 +506,11 @@ public final class QuorumMetadataStore implements MetadataStore {
     @Override
     public void close() {
         RuntimeException failure = new RuntimeException("Cannot close the metadata quorum voter " + config.self());
+        closeQuietly(controller, failure);
         closeQuietly(client, failure);
         closeQuietly(server, failure);
+        closeQuietly(stateMachine.notifier(), failure);
+        asyncWrites.shutdownNow();
         if (failure.getSuppressed().length > 0) {
             throw failure;
         }

@@ -60,7 +60,9 @@ class QuorumMetadataStoreTest {
         try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
             assertThat(store.topics()).containsExactly(orders);
             assertThat(store.topic(orders.topicId())).contains(orders);
-            assertThat(store.brokers()).extracting(BrokerRegistration::rack).containsExactly(Optional.of("rack-a"));
+            assertThat(store.registrations())
+                    .extracting(BrokerRegistration::rack)
+                    .containsExactly(Optional.of("rack-a"));
             assertThat(store.reserveProducerIds(1000)).isEqualTo(firstBlock + 1000);
         }
     }

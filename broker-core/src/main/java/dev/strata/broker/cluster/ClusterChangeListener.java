@@ -1,0 +1,22 @@
+package dev.strata.broker.cluster;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Told of each metadata change as this broker applies it, in log order, on one thread of the metadata layer's own
+ * (never Raft's apply thread, and never a Netty event loop): an implementation may do disk work (open a log, truncate
+ * it) but should not wait on the network. After a restart, or when the listener is registered, it is first told the
+ * whole current state, partition by partition, so it never has to read the image to catch up.
+ */
+public interface ClusterChangeListener {
+
+    /** A partition was created or changed (leader, ISR, replicas, epochs). */
+    default void onPartitionChanged(Uuid topicId, TopicPartition tp, PartitionState state) {}
+
+    /** A partition is gone (its topic was deleted). */
+    default void onPartitionDeleted(Uuid topicId, TopicPartition tp) {}
+
+    /** A broker registered, was fenced or unfenced, or changed its address. */
+    default void onBrokerChanged(ClusterBroker broker) {}
+}

@@ -1,0 +1,125 @@
+package dev.strata.broker.metadata.quorum;
+
+import dev.strata.broker.cluster.ClusterBroker;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broker's side of its membership in the cluster: it registers with a fresh incarnation id (so the controller tells
+ * this run from the previous one), then heartbeats to the controller every {@code broker.heartbeat.interval.ms} on the
+ * thread {@code strata-broker-heartbeat-<node id>}; while it is fenced it heartbeats every 100 ms at most, so that it
+ * is unfenced soon after it starts. At shutdown, {@link #controlledShutdown} moves its leaderships away first.
+ */
+public final class BrokerLifecycle implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerLifecycle.class);
+    private static final long FENCED_HEARTBEAT_MS = 100;
+
+    private final QuorumMetadataStore store;
+    private final int nodeId;
+    private final Optional<String> rack;
+    private final Duration heartbeatInterval;
+    private final Uuid incarnationId = Uuid.randomUuid();
+    private final ScheduledExecutorService thread;
+    private volatile BrokerRegistration registration;
+    private volatile boolean stopped;
+
+    public BrokerLifecycle(QuorumMetadataStore store, int nodeId, Optional<String> rack, Duration heartbeatInterval) {
+        this.store = store;
+        this.nodeId = nodeId;
+        this.rack = rack;
+        this.heartbeatInterval = heartbeatInterval;
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("strata-broker-heartbeat-" + nodeId));
+    }
+
+    /**
+     * Registers this broker with the address clients and followers reach it at; again with a new address (a port
+     * picked at start) only updates it.
+     */
+    public void register(String host, int port) {
+        BrokerRegistration r = new BrokerRegistration(nodeId, host, port, rack, incarnationId);
+        store.registerBroker(r);
+        registration = r;
+    }
+
+    /** Starts heartbeating (after {@link #register}). */
+    public void startHeartbeats() {
+        thread.execute(this::heartbeat);
+    }
+
+    /**
+     * Waits until the controller has unfenced this broker (seen its heartbeat).
+     *
+     * @throws TimeoutException if it has not within {@code timeout}
+     */
+    public void awaitUnfenced(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (store.broker(nodeId).map(ClusterBroker::fenced).orElse(true)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException("Broker " + nodeId + " was not unfenced by the controller within "
+                        + timeout.toMillis() + " ms");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /** Stops heartbeating and leaves the cluster's leaderships and ISRs, before the broker stops serving. */
+    public void controlledShutdown() {
+        stopHeartbeats();
+        store.controlledShutdown(nodeId);
+    }
+
+    private void heartbeat() {
+        if (stopped) {
+            return;
+        }
+        long nextMs = FENCED_HEARTBEAT_MS;
+        try {
+            QuorumController.HeartbeatReply reply = store.heartbeat(nodeId, incarnationId);
+            switch (reply) {
+                case UNFENCED -> nextMs = heartbeatInterval.toMillis();
+                case UNKNOWN -> {
+                    BrokerRegistration r = registration;
+                    if (r != null) {
+                        log.info("The controller does not know this run of broker {}: registering again", nodeId);
+                        store.registerBroker(r);
+                    }
+                }
+                case FENCED, NOT_CONTROLLER -> {}
+            }
+        } catch (RuntimeException e) {
+            log.warn("Broker {} heartbeat failed: {}", nodeId, e.toString());
+        }
+        try {
+            thread.schedule(this::heartbeat, Math.min(nextMs, heartbeatInterval.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopped meanwhile
+        }
+    }
+
+    private void stopHeartbeats() {
+        stopped = true;
+        thread.shutdown();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopHeartbeats();
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.strata.broker.metadata.quorum;
+
+import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.ClusterChangeListener;
+import dev.strata.broker.cluster.PartitionState;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+
+/** One change the image made while a command was applied, to be told to {@link ClusterChangeListener}s. */
+sealed interface ClusterChange {
+
+    void tell(ClusterChangeListener listener);
+
+    record PartitionChanged(Uuid topicId, TopicPartition tp, PartitionState state) implements ClusterChange {
+        @Override
+        public void tell(ClusterChangeListener listener) {
+            listener.onPartitionChanged(topicId, tp, state);
+        }
+    }
+
+    record PartitionDeleted(Uuid topicId, TopicPartition tp) implements ClusterChange {
+        @Override
+        public void tell(ClusterChangeListener listener) {
+            listener.onPartitionDeleted(topicId, tp);
+        }
+    }
+
+    record BrokerChanged(ClusterBroker broker) implements ClusterChange {
+        @Override
+        public void tell(ClusterChangeListener listener) {
+            listener.onBrokerChanged(broker);
+        }
+    }
+}
