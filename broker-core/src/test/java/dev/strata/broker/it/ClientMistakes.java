@@ -193,6 +193,14 @@ final class ClientMistakes {
             s.add(new Scenario("OffsetFetch: " + what, t -> offsetFetch(t, GROUP, topic, p)));
             s.add(new Scenario("OffsetDelete: " + what, t -> offsetDelete(t, GROUP, topic, p)));
         }
+        // a refused commit stores nothing, and does not keep the partitions that exist from being committed
+        s.add(new Scenario(
+                "OffsetCommit then OffsetFetch: unknown topic",
+                t -> offsetCommit(t, "conform-commit-unknown", -1, "", UNKNOWN_TOPIC, 0) + " then "
+                        + offsetFetch(t, "conform-commit-unknown", UNKNOWN_TOPIC, 0)));
+        s.add(new Scenario(
+                "OffsetCommit: an existing and an unknown partition",
+                t -> offsetCommit(t, "conform-commit-mixed", -1, "", TOPIC, 0, UNKNOWN_PARTITION)));
         s.add(new Scenario("Metadata: unknown topic", t -> metadata(t, UNKNOWN_TOPIC)));
         s.add(new Scenario("Metadata: invalid topic name", t -> metadata(t, "a/b")));
         s.add(new Scenario("Fetch by id: unknown topic id", t -> fetchById(t, UNKNOWN_TOPIC_ID, 0)));
@@ -542,17 +550,19 @@ final class ClientMistakes {
     }
 
     private static String offsetCommit(
-            ConformanceTarget t, String group, int generation, String memberId, String topic, int partition)
+            ConformanceTarget t, String group, int generation, String memberId, String topic, int... partitions)
             throws Exception {
+        List<OffsetCommitRequestPartition> committed = new ArrayList<>();
+        for (int partition : partitions) {
+            committed.add(new OffsetCommitRequestPartition()
+                    .setPartitionIndex(partition)
+                    .setCommittedOffset(1));
+        }
         OffsetCommitRequestData data = new OffsetCommitRequestData()
                 .setGroupId(group)
                 .setGenerationIdOrMemberEpoch(generation)
                 .setMemberId(memberId)
-                .setTopics(List.of(new OffsetCommitRequestTopic()
-                        .setName(topic)
-                        .setPartitions(List.of(new OffsetCommitRequestPartition()
-                                .setPartitionIndex(partition)
-                                .setCommittedOffset(1)))));
+                .setTopics(List.of(new OffsetCommitRequestTopic().setName(topic).setPartitions(committed)));
         OffsetCommitResponse response =
                 t.sendAtMost(OffsetCommitRequest.Builder.forTopicNames(data), LAST_CLASSIC_OFFSET_COMMIT);
         return partitions(response.data().topics().stream()
