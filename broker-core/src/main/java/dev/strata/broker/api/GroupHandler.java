@@ -283,7 +283,11 @@ public final class GroupHandler {
         for (var topic : data.topics()) {
             for (var p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                if (p.committedMetadata() != null && p.committedMetadata().length() > MAX_METADATA_BYTES) {
+                if (!exists(tp)) {
+                    // As Kafka: no offset is stored for a partition the cluster does not have.
+                    partitionErrors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else if (p.committedMetadata() != null
+                        && p.committedMetadata().length() > MAX_METADATA_BYTES) {
                     partitionErrors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
                     commits.put(
@@ -310,6 +314,14 @@ public final class GroupHandler {
             response.topics().add(tr);
         }
         return response;
+    }
+
+    /** Whether the cluster has this partition: Kafka checks it before any group state. */
+    private boolean exists(TopicPartition tp) {
+        return tp.partition() >= 0
+                && topics.topic(tp.topic())
+                        .filter(t -> tp.partition() < t.partitions())
+                        .isPresent();
     }
 
     public OffsetFetchResponseData offsetFetch(OffsetFetchRequest request) {
@@ -390,13 +402,24 @@ public final class GroupHandler {
             return response.setErrorCode(error.code());
         }
         List<TopicPartition> partitions = new ArrayList<>();
-        data.topics().forEach(t -> t.partitions()
-                .forEach(p -> partitions.add(new TopicPartition(t.name(), p.partitionIndex()))));
+        Map<TopicPartition, Errors> results = new HashMap<>();
+        for (var t : data.topics()) {
+            for (var p : t.partitions()) {
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                if (exists(tp)) {
+                    partitions.add(tp);
+                } else {
+                    // As Kafka: checked before the group's subscriptions; a group-level error still answers the whole
+                    // request
+                    results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                }
+            }
+        }
         GroupService.OffsetDeleteResult deleted = groups.deleteOffsets(data.groupId(), partitions);
         if (deleted.groupError() != Errors.NONE) {
             return response.setErrorCode(deleted.groupError().code());
         }
-        Map<TopicPartition, Errors> results = deleted.partitions();
+        results.putAll(deleted.partitions());
         for (var t : data.topics()) {
             var rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
             for (var p : t.partitions()) {

@@ -36,9 +36,10 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
  * ListOffsets: earliest (-2, the log start offset over both tiers), latest (-1, the high watermark), max timestamp
  * (-3, the first record with the largest timestamp over both tiers), earliest local (-4, the local log start offset),
  * latest tiered (-5, the highest offset in the remote tier), or the first offset whose timestamp is at or after a given
- * time. A timestamp (>= 0) of a tiered topic is searched first in its remote segments, and so is the max timestamp when
- * a remote segment's max timestamp (from the remote index) is at least the local one: {@link RemoteOffsetSearch}
- * answers those, never blocking the calling thread.
+ * time; any other negative timestamp gets UNSUPPORTED_VERSION for its partition, as from Kafka. A timestamp (>= 0) of a
+ * tiered topic is searched first in its remote segments, and so is the max timestamp when a remote segment's max
+ * timestamp (from the remote index) is at least the local one: {@link RemoteOffsetSearch} answers those, never
+ * blocking the calling thread.
  * Also OffsetForLeaderEpoch, which answers from the same partition state.
  */
 public final class ListOffsetsHandler {
@@ -150,6 +151,10 @@ public final class ListOffsetsHandler {
         }
         LocalLog log = p.log();
         long ts = request.timestamp();
+        if (ts < ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+            // a special timestamp this broker does not offer (-6 comes with v11) or none at all: as Kafka answers
+            return r.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+        }
         try {
             if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
                 return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());

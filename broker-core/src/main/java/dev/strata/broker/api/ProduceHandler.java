@@ -1,6 +1,7 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.log.LogAppendInfo;
+import dev.strata.broker.log.RecordErrors;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.network.CloseConnectionException;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Produce: appends each partition's batch to its leader log and answers with the assigned base offset. With acks=0
- * nothing is sent back. A failing partition gets its own error code; the others are still written.
+ * nothing is sent back. A failing partition gets its own error code; the others are still written. A batch refused for
+ * some of its records names them (KIP-467 {@code record_errors}), so that the producer fails exactly those.
  */
 public final class ProduceHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -117,6 +120,13 @@ public final class ProduceHandler {
         } catch (ApiException e) {
             log.debug("Rejected produce to {}: {}", tp, e.toString());
             error(pr, Errors.forException(e), e.getMessage());
+            if (e instanceof RecordErrors invalid) {
+                // KIP-467: the producer fails exactly these records with their message
+                invalid.recordErrors().forEach(r -> pr.recordErrors()
+                        .add(new BatchIndexAndErrorMessage()
+                                .setBatchIndex(r.batchIndex())
+                                .setBatchIndexErrorMessage(r.message())));
+            }
         }
     }
 

@@ -463,7 +463,12 @@ public final class GroupCoordinator {
                 return Errors.ILLEGAL_GENERATION;
             }
             return switch (group.state()) {
-                case PREPARING_REBALANCE -> Errors.REBALANCE_IN_PROGRESS;
+                case PREPARING_REBALANCE -> {
+                    // As Kafka: a member that still heartbeats stays in the group until the rebalance timeout, however
+                    // long after its session timeout it rejoins.
+                    scheduleSessionExpiry(group, member);
+                    yield Errors.REBALANCE_IN_PROGRESS;
+                }
                 case COMPLETING_REBALANCE, STABLE -> {
                     scheduleSessionExpiry(group, member);
                     yield Errors.NONE;

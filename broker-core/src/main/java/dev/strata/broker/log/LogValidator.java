@@ -1,9 +1,11 @@
 package dev.strata.broker.log;
 
 import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.log.RecordErrors.RecordError;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -58,10 +60,12 @@ public final class LogValidator {
      *     markers), which may contain control batches
      * @throws UnsupportedForMessageFormatException if a batch is not magic v2
      * @throws InvalidRecordException if there is no batch, the record count or offset deltas are inconsistent, a key is
-     *     missing on a compacted topic, or a client sends a control batch
+     *     missing on a compacted topic, or a client sends a control batch; for missing keys it is also
+     *     {@link RecordErrors}, naming the records
      * @throws CorruptRecordException if a batch's CRC does not match or the request ends in a partial batch
      * @throws RecordTooLargeException if a batch is larger than {@code max.message.bytes}
-     * @throws InvalidTimestampException if a CreateTime timestamp is out of the allowed range
+     * @throws InvalidTimestampException if a CreateTime timestamp is out of the allowed range; when a record's, it is
+     *     also {@link RecordErrors}, naming the records
      */
     public static ValidationResult validateAndAssignOffsets(
             MemoryRecords records,
@@ -224,6 +228,8 @@ public final class LogValidator {
         long lowest = saturatedAdd(nowMs, -config.timestampBeforeMaxMs());
         long highest = saturatedAdd(nowMs, config.timestampAfterMaxMs());
         List<Record> kept = keepRecords ? new ArrayList<>(expectedCount) : null;
+        List<RecordError> invalidKeys = new ArrayList<>();
+        List<RecordError> invalidTimestamps = new ArrayList<>();
         long maxTimestamp = RecordBatch.NO_TIMESTAMP;
         int index = 0;
         try (CloseableIterator<Record> it = keepRecords
@@ -239,14 +245,16 @@ public final class LogValidator {
                     throw new InvalidRecordException("Record " + index + " of batch in " + tp + " has offset delta "
                             + (record.offset() - batch.baseOffset()) + ", expected " + index);
                 }
-                if (config.compact() && !record.hasKey()) {
-                    throw new InvalidRecordException(
-                            "Compacted topic cannot accept a record without key (record " + index + ") in " + tp);
-                }
+                // KIP-467: a record that is invalid on its own is named, and the batch is refused after its last record
                 long ts = record.timestamp();
-                if (checkTimestamps && ts != RecordBatch.NO_TIMESTAMP && (ts < lowest || ts > highest)) {
-                    throw new InvalidTimestampException("Timestamp " + ts + " of record " + index + " in " + tp
-                            + " is out of range; it must be within [" + lowest + ", " + highest + "]");
+                if (config.compact() && !record.hasKey()) {
+                    invalidKeys.add(new RecordError(
+                            index, "Compacted topic cannot accept a record without key in topic partition " + tp));
+                } else if (checkTimestamps && ts != RecordBatch.NO_TIMESTAMP && (ts < lowest || ts > highest)) {
+                    invalidTimestamps.add(new RecordError(
+                            index,
+                            "Timestamp " + ts + " of record " + index + " in " + tp + " is out of range; it must be"
+                                    + " within [" + lowest + ", " + highest + "]"));
                 }
                 maxTimestamp = Math.max(maxTimestamp, ts);
                 if (kept != null) {
@@ -264,7 +272,28 @@ public final class LogValidator {
             throw new InvalidRecordException(
                     "Batch in " + tp + " declares " + expectedCount + " records but holds " + index);
         }
+        throwRecordErrors(invalidKeys, invalidTimestamps);
         return new ScannedBatch(batch, index, maxTimestamp, kept);
+    }
+
+    /**
+     * Refuses a batch for the records named, as Kafka does: INVALID_TIMESTAMP if any timestamp is out of range, else
+     * INVALID_RECORD; the message quotes the first three.
+     */
+    private static void throwRecordErrors(List<RecordError> invalidKeys, List<RecordError> invalidTimestamps) {
+        if (invalidKeys.isEmpty() && invalidTimestamps.isEmpty()) {
+            return;
+        }
+        List<RecordError> all = new ArrayList<>(invalidKeys);
+        all.addAll(invalidTimestamps);
+        all.sort(Comparator.comparingInt(RecordError::batchIndex));
+        String message = "One or more records have been rejected due to " + all.size()
+                + " record errors in total, and only showing the first three errors at most: "
+                + all.subList(0, Math.min(all.size(), 3));
+        if (!invalidTimestamps.isEmpty()) {
+            throw new InvalidTimestamps(message, all);
+        }
+        throw new InvalidRecords(message, all);
     }
 
     private static MemoryRecords recompress(
@@ -323,6 +352,36 @@ public final class LogValidator {
             return b < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return r;
+    }
+
+    /** A batch refused for records that are invalid on their own, such as one without a key to a compacted topic. */
+    private static final class InvalidRecords extends InvalidRecordException implements RecordErrors {
+        private final transient List<RecordError> recordErrors;
+
+        InvalidRecords(String message, List<RecordError> recordErrors) {
+            super(message);
+            this.recordErrors = List.copyOf(recordErrors);
+        }
+
+        @Override
+        public List<RecordError> recordErrors() {
+            return recordErrors;
+        }
+    }
+
+    /** A batch refused for records with a timestamp out of range (and possibly other invalid records). */
+    private static final class InvalidTimestamps extends InvalidTimestampException implements RecordErrors {
+        private final transient List<RecordError> recordErrors;
+
+        InvalidTimestamps(String message, List<RecordError> recordErrors) {
+            super(message);
+            this.recordErrors = List.copyOf(recordErrors);
+        }
+
+        @Override
+        public List<RecordError> recordErrors() {
+            return recordErrors;
+        }
     }
 
     /** A batch after the validation pass: its record count, real max timestamp, and records if it is re-encoded. */

@@ -2,6 +2,8 @@ package dev.strata.broker.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testing.Await;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +92,36 @@ class GroupCoordinatorTest {
         assertThat(followerSync).isNotDone();
         sync(firstAgain, Map.of(first.memberId(), new byte[] {1}, secondJoined.memberId(), new byte[] {2}));
         assertThat(followerSync.join().assignment()).containsExactly(2);
+    }
+
+    @Test
+    void aMemberThatKeepsHeartbeatingIsWaitedForUntilTheRebalanceTimeout() {
+        // session 1 s (the minimum here), rebalance timeout 60 s
+        JoinResult first = coordinator.join(shortSession("")).join();
+        first = coordinator.join(shortSession(first.memberId())).join();
+        sync(first, Map.of(first.memberId(), new byte[0]));
+        String firstId = first.memberId();
+
+        CompletableFuture<JoinResult> second = joinNew("range");
+        long start = System.nanoTime();
+        // three session timeouts of heartbeats without rejoining: the member stays, as in Kafka
+        Await.until(Duration.ofSeconds(10), "three session timeouts of heartbeats during the rebalance", () -> {
+            assertThat(coordinator.heartbeat("g", firstId, null, 1)).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+            return System.nanoTime() - start > Duration.ofSeconds(3).toNanos();
+        });
+        assertThat(second).isNotDone();
+
+        JoinResult firstAgain = coordinator.join(shortSession(firstId)).join();
+        assertThat(firstAgain.error()).isEqualTo(Errors.NONE);
+        assertThat(firstAgain.generationId()).isEqualTo(2);
+        assertThat(firstAgain.members()).hasSize(2);
+        assertThat(second.join().generationId()).isEqualTo(2);
+    }
+
+    /** A JoinGroup with a session timeout of 1 s and a rebalance timeout of 60 s. */
+    private static JoinRequest shortSession(String memberId) {
+        return new JoinRequest(
+                "g", memberId, null, "consumer", Map.of("range", new byte[0]), 1_000, 60_000, true, true, "c", "/h");
     }
 
     @Test

@@ -140,11 +140,14 @@ final class ClientMistakes {
     static final String SMALL = "conform-small";
     /** One partition whose configs the AlterConfigs scenarios try to change. */
     static final String CONFIGS = "conform-configs";
+    /** One compacted partition, which takes only records with a key. */
+    static final String COMPACTED = "conform-compacted";
 
     static final Map<String, Map<String, String>> PREPARED_TOPICS = Map.of(
             TOPIC, Map.of(),
             SMALL, Map.of("max.message.bytes", "1024"),
-            CONFIGS, Map.of());
+            CONFIGS, Map.of(),
+            COMPACTED, Map.of("cleanup.policy", "compact"));
     static final int RECORDS = 3;
     static final String GROUP = "conform-group";
     static final String OFFSETS_TOPIC = "__consumer_offsets";
@@ -193,6 +196,14 @@ final class ClientMistakes {
             s.add(new Scenario("OffsetFetch: " + what, t -> offsetFetch(t, GROUP, topic, p)));
             s.add(new Scenario("OffsetDelete: " + what, t -> offsetDelete(t, GROUP, topic, p)));
         }
+        // a refused commit stores nothing, and does not keep the partitions that exist from being committed
+        s.add(new Scenario(
+                "OffsetCommit then OffsetFetch: unknown topic",
+                t -> offsetCommit(t, "conform-commit-unknown", -1, "", UNKNOWN_TOPIC, 0) + " then "
+                        + offsetFetch(t, "conform-commit-unknown", UNKNOWN_TOPIC, 0)));
+        s.add(new Scenario(
+                "OffsetCommit: an existing and an unknown partition",
+                t -> offsetCommit(t, "conform-commit-mixed", -1, "", TOPIC, 0, UNKNOWN_PARTITION)));
         s.add(new Scenario("Metadata: unknown topic", t -> metadata(t, UNKNOWN_TOPIC)));
         s.add(new Scenario("Metadata: invalid topic name", t -> metadata(t, "a/b")));
         s.add(new Scenario("Fetch by id: unknown topic id", t -> fetchById(t, UNKNOWN_TOPIC_ID, 0)));
@@ -329,6 +340,11 @@ final class ClientMistakes {
         // internal topics and transactions
         s.add(new Scenario("DeleteRecords: __consumer_offsets", t -> deleteRecords(t, OFFSETS_TOPIC, 0, 0)));
         s.add(new Scenario("Produce: __consumer_offsets", t -> produce(t, OFFSETS_TOPIC, 0, records("v"))));
+
+        // KIP-467: the records a batch is refused for, by index
+        s.add(new Scenario(
+                "Produce: records without a key to a compacted topic",
+                t -> produce(t, COMPACTED, 0, keyedRecords("k0", null, "k2", null))));
         s.add(new Scenario(
                 "FindCoordinator: key type TRANSACTION",
                 t -> findCoordinator(t, FindCoordinatorRequest.CoordinatorType.TRANSACTION, TRANSACTIONAL_ID)));
@@ -405,6 +421,17 @@ final class ClientMistakes {
         return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** One batch with a record per key; a null key makes a record without a key. */
+    private static MemoryRecords keyedRecords(String... keys) {
+        SimpleRecord[] records = new SimpleRecord[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            records[i] = new SimpleRecord(
+                    keys[i] == null ? null : keys[i].getBytes(StandardCharsets.UTF_8),
+                    ("v" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records);
+    }
+
     private static MemoryRecords idempotentRecords(long producerId, short epoch, int sequence) {
         return MemoryRecords.withIdempotentRecords(
                 Compression.NONE,
@@ -426,8 +453,13 @@ final class ClientMistakes {
                                         .setRecords(records))))
                         .iterator()));
         ProduceResponse response = t.sendAtMost(ProduceRequest.builder(data), LAST_VERSION_WITH_TOPIC_NAMES);
-        return partitions(response.data().responses().stream()
+        String answer = partitions(response.data().responses().stream()
                 .flatMap(r -> r.partitionResponses().stream().map(p -> Map.entry(p.index(), p.errorCode()))));
+        // KIP-467: the indexes of the records the batch was refused for, when the broker names them
+        List<Integer> refused = new ArrayList<>();
+        response.data().responses().forEach(r -> r.partitionResponses()
+                .forEach(p -> p.recordErrors().forEach(e -> refused.add(e.batchIndex()))));
+        return refused.isEmpty() ? answer : answer + " records " + refused;
     }
 
     /** Starts a producer id, then produces one batch per {@code {epoch, sequence}} step; the answer to each step. */
@@ -542,17 +574,19 @@ final class ClientMistakes {
     }
 
     private static String offsetCommit(
-            ConformanceTarget t, String group, int generation, String memberId, String topic, int partition)
+            ConformanceTarget t, String group, int generation, String memberId, String topic, int... partitions)
             throws Exception {
+        List<OffsetCommitRequestPartition> committed = new ArrayList<>();
+        for (int partition : partitions) {
+            committed.add(new OffsetCommitRequestPartition()
+                    .setPartitionIndex(partition)
+                    .setCommittedOffset(1));
+        }
         OffsetCommitRequestData data = new OffsetCommitRequestData()
                 .setGroupId(group)
                 .setGenerationIdOrMemberEpoch(generation)
                 .setMemberId(memberId)
-                .setTopics(List.of(new OffsetCommitRequestTopic()
-                        .setName(topic)
-                        .setPartitions(List.of(new OffsetCommitRequestPartition()
-                                .setPartitionIndex(partition)
-                                .setCommittedOffset(1)))));
+                .setTopics(List.of(new OffsetCommitRequestTopic().setName(topic).setPartitions(committed)));
         OffsetCommitResponse response =
                 t.sendAtMost(OffsetCommitRequest.Builder.forTopicNames(data), LAST_CLASSIC_OFFSET_COMMIT);
         return partitions(response.data().topics().stream()

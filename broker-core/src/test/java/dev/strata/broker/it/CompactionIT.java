@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,6 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
@@ -26,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Proves log compaction end to end with the real kafka-clients producer and consumer: many updates to a few keys on a
  * topic with {@code cleanup.policy=compact} and small segments are compacted in the background, tombstones vanish after
  * {@code delete.retention.ms}, and a consumer reading from offset 0 then sees exactly the last value of every live key,
- * once, in offset order; a record without a key is refused with INVALID_RECORD.
+ * once, in offset order; a record without a key is refused with INVALID_RECORD, and in a batch with others only it is
+ * reported as invalid (KIP-467).
  */
 class CompactionIT {
 
@@ -107,6 +113,54 @@ class CompactionIT {
                     .isInstanceOf(InvalidRecordException.class);
             producer.send(new ProducerRecord<>(topic, "key", "with a key"));
             producer.flush();
+        }
+    }
+
+    @Test
+    void aBatchWithSomeKeylessRecordsFailsExactlyThoseRecords() throws Exception {
+        String topic = "compacted-some-keyless";
+        broker.createTopic(topic, 1, compactedTopicConfigs());
+        int records = 100;
+        Map<Integer, Exception> failures = new ConcurrentHashMap<>();
+        CountDownLatch completed = new CountDownLatch(records);
+        // one batch: linger until flush()
+        try (KafkaProducer<String, String> producer =
+                broker.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 10_000))) {
+            for (int i = 0; i < records; i++) {
+                int index = i;
+                String key = i % 10 == 3 ? null : "key-" + i;
+                producer.send(new ProducerRecord<>(topic, 0, key, "value-" + i), (metadata, e) -> {
+                    if (e != null) {
+                        failures.put(index, e);
+                    }
+                    completed.countDown();
+                });
+            }
+            producer.flush();
+        }
+        assertThat(completed.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .as("every callback ran")
+                .isTrue();
+
+        // KIP-467: the producer fails the keyless records with the broker's reason, the rest with a generic error
+        Map<Integer, Exception> keyless = new TreeMap<>();
+        failures.forEach((index, e) -> {
+            if (e instanceof InvalidRecordException) {
+                keyless.put(index, e);
+            }
+        });
+        assertThat(keyless.keySet())
+                .as("records failed as invalid")
+                .containsExactly(3, 13, 23, 33, 43, 53, 63, 73, 83, 93);
+        assertThat(keyless.values()).allSatisfy(e -> assertThat(e).hasMessageContaining("without key"));
+        assertThat(failures).as("the whole batch is refused").hasSize(records);
+        failures.keySet().removeAll(keyless.keySet());
+        assertThat(failures.values()).as("the records with a key").allSatisfy(e -> assertThat(e)
+                .isInstanceOf(KafkaException.class)
+                .hasMessageContaining("part of a batch"));
+        try (KafkaConsumer<String, String> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            assertThat(consumer.endOffsets(List.of(tp))).containsEntry(tp, 0L);
         }
     }
 

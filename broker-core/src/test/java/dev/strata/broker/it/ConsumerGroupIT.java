@@ -15,11 +15,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,6 +34,7 @@ import org.apache.kafka.clients.consumer.RoundRobinAssignor;
 import org.apache.kafka.clients.consumer.StickyAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +53,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *   <li>a member that leaves (LeaveGroup on close), hangs past {@code max.poll.interval.ms}, or dies without a word
  *       (its session times out on the broker) loses its partitions to the others, who resume at the committed offsets
  *       with nothing missed;
+ *   <li>a member that is slow to rejoin a rebalance but keeps heartbeating stays in the group past its session timeout,
+ *       up to its rebalance timeout ({@code max.poll.interval.ms}), as in Kafka;
  *   <li>cooperative-sticky revokes only the partitions that move when a second member joins;
  *   <li>the broker selects the assignor all members support, and range, roundrobin and sticky each assign everything;
  *   <li>a static member ({@code group.instance.id}), leader or follower, that restarts within its session gets its
@@ -161,6 +169,90 @@ class ConsumerGroupIT {
                 .as("time until the crashed member's partitions moved (its last heartbeat was at most 1 s before)")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(sessionTimeoutMs - 2_000));
         assertSecondBatchConsumedOnceFromCommittedOffsets(topic, moved, group[0], group[1], crashed);
+    }
+
+    @Test
+    void aSlowMemberThatKeepsHeartbeatingKeepsItsPlaceWhileARebalanceWaitsForIt() {
+        String topic = "slow";
+        broker.createTopic(topic, 2, Map.of());
+        List<TopicPartition> partitions = ProduceConsumeIT.partitions(topic, 2);
+        int sessionTimeoutMs = 6_000;
+        Map<String, Object> config = classicMember("slow", "slow-a");
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs);
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 20_000); // the rebalance timeout
+        try (KafkaConsumer<String, String> slow = broker.consumer(config);
+                Admin admin = broker.admin()) {
+            List<String> lost = new ArrayList<>();
+            slow.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {}
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {}
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitionsLost) {
+                    lost.add(partitionsLost.toString());
+                }
+            });
+            Await.until(REBALANCE_TIMEOUT, "the slow member to own both partitions", () -> {
+                slow.poll(Duration.ofMillis(100));
+                return slow.assignment().size() == 2;
+            });
+            String slowId = slow.groupMetadata().memberId();
+            int generation = slow.groupMetadata().generationId();
+
+            // a second member starts a rebalance while the slow one "processes" its last poll for longer than its
+            // session, heartbeating all along (the consumer's heartbeat thread) but not rejoining
+            GroupMemberThread other = member("slow", "b", Map.of(), topic);
+            Await.until(REBALANCE_TIMEOUT, "the rebalance to start", () -> groupState(admin, "slow")
+                    .equals(GroupState.PREPARING_REBALANCE));
+            long rebalanceSeen = System.nanoTime();
+            Await.until(Duration.ofSeconds(20), "twice the session timeout into the rebalance", () -> {
+                assertThat(memberIds(admin, "slow"))
+                        .as("members while the slow one has not rejoined yet")
+                        .contains(slowId);
+                return System.nanoTime() - rebalanceSeen
+                        > Duration.ofMillis(2L * sessionTimeoutMs).toNanos();
+            });
+
+            Await.until(REBALANCE_TIMEOUT, "the slow member to rejoin", () -> {
+                slow.poll(Duration.ofMillis(100));
+                return slow.assignment().size() == 1 && other.assignment().size() == 1;
+            });
+            assertThat(slow.groupMetadata().memberId())
+                    .as("the slow member's id")
+                    .isEqualTo(slowId);
+            assertThat(slow.groupMetadata().generationId())
+                    .as("generation: one rebalance, not a second for a member removed and joining again")
+                    .isEqualTo(generation + 1);
+            assertThat(lost).as("partitions lost by the slow member").isEmpty();
+            assertThat(Set.of(slow.assignment(), other.assignment()))
+                    .as("the two members' partitions")
+                    .containsExactlyInAnyOrder(Set.of(partitions.get(0)), Set.of(partitions.get(1)));
+        }
+    }
+
+    private static ConsumerGroupDescription describe(Admin admin, String groupId) {
+        try {
+            return admin.describeConsumerGroups(List.of(groupId)).all().get().get(groupId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("DescribeGroups " + groupId, e);
+        }
+    }
+
+    private static GroupState groupState(Admin admin, String groupId) {
+        return describe(admin, groupId).groupState();
+    }
+
+    private static Set<String> memberIds(Admin admin, String groupId) {
+        return describe(admin, groupId).members().stream()
+                .map(MemberDescription::consumerId)
+                .collect(Collectors.toSet());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.strata.broker.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.strata.broker.config.LogConfig;
 import java.nio.ByteBuffer;
@@ -214,6 +215,41 @@ class LogValidatorTest {
         assertThatThrownBy(() -> validate(unkeyed, 0, compacted))
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("without key");
+    }
+
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void namesEveryRecordABatchIsRefusedFor(CompressionType codec) {
+        LogConfig compacted = config(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
+                "1000"));
+        Compression compression = Compression.of(codec).build();
+        MemoryRecords someUnkeyed = MemoryRecords.withRecords(
+                compression,
+                new SimpleRecord(NOW, bytes("k0"), bytes("v")),
+                record("no key"),
+                new SimpleRecord(NOW, bytes("k2"), bytes("v")),
+                record("no key either"));
+
+        assertThatThrownBy(() -> validate(someUnkeyed, 0, compacted))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("2 record errors")
+                .isInstanceOfSatisfying(RecordErrors.class, e -> assertThat(e.recordErrors())
+                        .extracting(RecordErrors.RecordError::batchIndex)
+                        .containsExactly(1, 3));
+
+        // a timestamp out of range makes the whole batch INVALID_TIMESTAMP, still naming every record
+        MemoryRecords unkeyedAndFuture = MemoryRecords.withRecords(
+                compression, record("no key"), new SimpleRecord(NOW + 1_001, bytes("k1"), bytes("future")));
+        assertThatThrownBy(() -> validate(unkeyedAndFuture, 0, compacted))
+                .isInstanceOf(InvalidTimestampException.class)
+                .isInstanceOfSatisfying(RecordErrors.class, e -> assertThat(e.recordErrors())
+                        .extracting(RecordErrors.RecordError::batchIndex)
+                        .containsExactly(0, 1));
+        assertThat(Errors.forException(catchThrowable(() -> validate(someUnkeyed, 0, compacted))))
+                .isEqualTo(Errors.INVALID_RECORD);
     }
 
     @Test
