@@ -128,7 +128,10 @@ class QuorumMetadataStoreTest {
                 .hasMessageContaining("no leader with a majority of voters answered");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 
-        reopenInBackground(voters.get(1));
+        // the returning voter must open (its failure would be the real cause of a timeout below)
+        reopenInBackground(voters.get(1))
+                .orTimeout(60, java.util.concurrent.TimeUnit.SECONDS)
+                .join();
         awaitTrue("a write once a second voter is back", () -> {
             try {
                 stores.get(0).putTopic(topic("majority-again", 1));
@@ -229,6 +232,6 @@ class QuorumMetadataStoreTest {
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) {
-        Await.until(Duration.ofSeconds(20), what, condition);
+        Await.until(Duration.ofSeconds(60), what, condition);
     }
 }
