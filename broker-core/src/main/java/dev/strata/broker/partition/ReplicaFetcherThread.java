@@ -378,11 +378,10 @@ final class ReplicaFetcherThread extends Thread {
         if (records instanceof FileRecords file) {
             ByteBuffer buffer = ByteBuffer.allocate(file.sizeInBytes());
             try {
-                file.readInto(buffer, 0);
+                file.readInto(buffer, 0); // flips the buffer
             } catch (IOException e) {
                 throw new KafkaException("Cannot read the fetched records", e);
             }
-            buffer.flip();
             return MemoryRecords.readableRecords(buffer);
         }
         throw new KafkaException(
