@@ -459,7 +459,12 @@ public final class Partition {
         int sentLeaderEpoch = leaderEpoch;
         int sentPartitionEpoch = partitionEpoch;
         isrChannel
-                .alterIsr(topicPartition, localBrokerId, sentLeaderEpoch, sentPartitionEpoch, List.copyOf(newIsr))
+                .alterIsr(
+                        topicPartition,
+                        localBrokerId,
+                        sentLeaderEpoch,
+                        sentPartitionEpoch,
+                        newIsr.stream().sorted().toList())
                 .whenComplete((state, error) -> onIsrChangeDone(sentLeaderEpoch, sentPartitionEpoch, state, error));
     }
 
