@@ -7,6 +7,7 @@ import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.DelayedFetch;
 import dev.strata.broker.partition.Partition;
+import dev.strata.broker.partition.ReplicaFetch;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.tiering.RemoteLogReader;
 import java.nio.ByteBuffer;
@@ -33,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetch for consumers: reads each partition up to its high watermark within the request's and the partition's byte
+ * Fetch for consumers: reads each partition up to its high watermark (only on its leader: elsewhere it is
+ * NOT_LEADER_OR_FOLLOWER) within the request's and the partition's byte
  * limits, and parks the request (without a thread) until {@code min.bytes} are there or {@code max.wait.ms} passes.
  * Fetch sessions are answered as full fetches: the response's session id is 0, so clients send every partition in
  * every request.
@@ -47,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * of the request's, which it does not exceed except for a first batch too large for it (as Kafka returns one whole
  * when it is the first data of the response), so {@code max.bytes} and the partitions' limits hold across many remote
  * partitions.
+ *
+ * <p>A fetch from a follower (a replica id, in {@code ReplicaState} from v15) is served by
+ * {@link ReplicaManager#fetchAsLeader}: up to the log end, with a diverging epoch where the follower's log parts from
+ * this one.
  */
 public final class FetchHandler {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
@@ -76,6 +82,9 @@ public final class FetchHandler {
             return CompletableFuture.completedFuture(
                     new FetchResponseData().setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
         }
+        if (request.replicaId() >= 0) {
+            return handleReplica(request);
+        }
         List<Target> targets = new ArrayList<>();
         for (FetchTopic ft : data.topics()) {
             Optional<TopicMetadata> topic =
@@ -102,6 +111,17 @@ public final class FetchHandler {
         }
         return replicas.<ApiMessage>fetch(
                 watched, data.maxWaitMs(), last -> readAll(targets, minBytes, maxBytes, request.version(), null));
+    }
+
+    /**
+     * A follower's fetch ({@code ReplicaState} with its node id): the replica manager serves it as leader, reading up
+     * to the log end and recording where the follower is.
+     */
+    private CompletableFuture<ApiMessage> handleReplica(FetchRequest request) {
+        ReplicaFetch fetch = ReplicaFetchMessages.fromRequest(
+                request, id -> topics.topic(id).map(TopicMetadata::name).orElse(null));
+        return replicas.fetchAsLeader(fetch)
+                .thenApply(results -> ReplicaFetchMessages.toResponse(fetch, results, request.version()));
     }
 
     /** Whether the target's fetch offset lies in the remote tier only. */
@@ -170,11 +190,9 @@ public final class FetchHandler {
             return pd.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         Partition p = partition.get();
-        if (fp.currentLeaderEpoch() >= 0 && fp.currentLeaderEpoch() != p.leaderEpoch()) {
-            Errors e = fp.currentLeaderEpoch() < p.leaderEpoch()
-                    ? Errors.FENCED_LEADER_EPOCH
-                    : Errors.UNKNOWN_LEADER_EPOCH;
-            return pd.setErrorCode(e.code());
+        Errors epochError = p.checkClientEpoch(fp.currentLeaderEpoch(), true);
+        if (epochError != Errors.NONE) {
+            return pd.setErrorCode(epochError.code());
         }
         LocalLog log = p.log();
         long hw = log.highWatermark();

@@ -89,7 +89,8 @@ public final class KafkaApis implements RequestDispatcher {
             case API_VERSIONS -> CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
             case METADATA -> onIoPool(() -> metadata.handle(ctx, (MetadataRequest) request));
             case DESCRIBE_CLUSTER -> onIoPool(() -> metadata.describeCluster((DescribeClusterRequest) request));
-            case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request));
+            case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request))
                     .thenCompose(f -> f);
             case LIST_OFFSETS -> onIoPool(() -> listOffsets.handle(ctx, (ListOffsetsRequest) request))

@@ -98,8 +98,7 @@ public final class ListOffsetsHandler {
         }
         Partition p = partition.get();
         LocalLog log = p.log();
-        if (!log.remoteStorageEnabled()
-                || request.currentLeaderEpoch() >= 0 && request.currentLeaderEpoch() != p.leaderEpoch()) {
+        if (!log.remoteStorageEnabled() || p.checkClientEpoch(request.currentLeaderEpoch(), true) != Errors.NONE) {
             return null;
         }
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), tp);
@@ -143,11 +142,9 @@ public final class ListOffsetsHandler {
             return r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         Partition p = partition.get();
-        if (request.currentLeaderEpoch() >= 0 && request.currentLeaderEpoch() != p.leaderEpoch()) {
-            return r.setErrorCode((request.currentLeaderEpoch() < p.leaderEpoch()
-                            ? Errors.FENCED_LEADER_EPOCH
-                            : Errors.UNKNOWN_LEADER_EPOCH)
-                    .code());
+        Errors epochError = p.checkClientEpoch(request.currentLeaderEpoch(), true);
+        if (epochError != Errors.NONE) {
+            return r.setErrorCode(epochError.code());
         }
         LocalLog log = p.log();
         long ts = request.timestamp();
@@ -201,11 +198,10 @@ public final class ListOffsetsHandler {
                         topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
                 if (partition.isEmpty()) {
                     r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-                } else if (p.currentLeaderEpoch() >= 0
-                        && p.currentLeaderEpoch() != partition.get().leaderEpoch()) {
-                    r.setErrorCode((p.currentLeaderEpoch() < partition.get().leaderEpoch()
-                                    ? Errors.FENCED_LEADER_EPOCH
-                                    : Errors.UNKNOWN_LEADER_EPOCH)
+                } else if (partition.get().checkClientEpoch(p.currentLeaderEpoch(), true) != Errors.NONE) {
+                    r.setErrorCode(partition
+                            .get()
+                            .checkClientEpoch(p.currentLeaderEpoch(), true)
                             .code());
                 } else {
                     LocalLog log = partition.get().log();

@@ -8,7 +8,10 @@ import dev.strata.broker.network.CloseConnectionException;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -26,9 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produce: appends each partition's batch to its leader log and answers with the assigned base offset. With acks=0
- * nothing is sent back. A failing partition gets its own error code; the others are still written. A batch refused for
- * some of its records names them (KIP-467 {@code record_errors}), so that the producer fails exactly those.
+ * Produce: appends each partition's batch to its leader log and answers with the assigned base offset: with acks=1 once
+ * the leader wrote it, with acks=all once the partition's high watermark passed it (the in-sync replicas have it), and
+ * with acks=0 nothing is sent back. A broker that does not lead the partition answers NOT_LEADER_OR_FOLLOWER. A
+ * failing partition gets its own error code; the others are still written. A batch refused for some of its records
+ * names them (KIP-467 {@code record_errors}), so that the producer fails exactly those.
  */
 public final class ProduceHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -41,11 +46,15 @@ public final class ProduceHandler {
         this.replicas = replicas;
     }
 
-    /** @return the response, or null for acks=0 */
-    public ProduceResponseData handle(RequestContext ctx, ProduceRequest request) {
+    /**
+     * @return the response, or null for acks=0; with acks=all it completes once every partition's append is replicated
+     *     (its high watermark passed the append) or the request's timeout passed (REQUEST_TIMED_OUT)
+     */
+    public CompletableFuture<ProduceResponseData> handle(RequestContext ctx, ProduceRequest request) {
         short acks = request.acks();
         ProduceResponseData response = new ProduceResponseData();
         boolean transactional = request.transactionalId() != null;
+        List<CompletableFuture<Void>> replicated = new ArrayList<>();
         for (TopicProduceData topicData : request.data().topicData()) {
             Optional<TopicMetadata> topic =
                     topicData.name() == null || topicData.name().isEmpty()
@@ -73,7 +82,7 @@ public final class ProduceHandler {
                                     : Errors.UNKNOWN_TOPIC_OR_PARTITION,
                             null);
                 } else {
-                    append(topic.get(), pd, acks, pr);
+                    append(topic.get(), pd, acks, request.data().timeoutMs(), pr, replicated);
                 }
                 topicResponse.partitionResponses().add(pr);
             }
@@ -89,12 +98,19 @@ public final class ProduceHandler {
                     }
                 }
             }
-            return null;
+            return CompletableFuture.completedFuture(null);
         }
-        return response;
+        return CompletableFuture.allOf(replicated.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> response);
     }
 
-    private void append(TopicMetadata topic, PartitionProduceData pd, short acks, PartitionProduceResponse pr) {
+    private void append(
+            TopicMetadata topic,
+            PartitionProduceData pd,
+            short acks,
+            int timeoutMs,
+            PartitionProduceResponse pr,
+            List<CompletableFuture<Void>> replicated) {
         TopicPartition tp = new TopicPartition(topic.name(), pd.index());
         Optional<Partition> partition = replicas.partition(tp);
         if (partition.isEmpty()) {
@@ -112,6 +128,14 @@ public final class ProduceHandler {
                     .setLogStartOffset(info.logStartOffset());
             if (!info.duplicate()) {
                 replicas.onAppend(tp);
+            }
+            if (acks == -1) {
+                replicated.add(replicas.awaitReplication(tp, info.lastOffset() + 1, timeoutMs)
+                        .thenAccept(error -> {
+                            if (error != Errors.NONE) {
+                                error(pr, error, null);
+                            }
+                        }));
             }
         } catch (KafkaStorageException e) {
             // the log directory logged its failure (or its lack of space) once, loudly

@@ -3,6 +3,7 @@ package dev.strata.broker.log;
 import dev.strata.broker.config.LogConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -443,6 +445,141 @@ public final class LocalLog {
         } catch (IOException | UncheckedIOException e) {
             // Nothing after a torn write may be acknowledged: the whole directory stops taking writes.
             throw logDirectory.fail("appending to " + topicPartition, unwrap(e));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends batches fetched from the partition's leader, as the leader wrote them: offsets, leader epochs and
+     * timestamps are the leader's and nothing is assigned. Each batch must pass its CRC and follow the previous one (the
+     * first at or after the log end offset: a compacted leader log may have gaps); the leader epochs of the batches
+     * extend the epoch cache and their producer ids the producer state, so that this log, once leader, answers
+     * OffsetForLeaderEpoch and deduplicates retried batches as the old leader did. The high watermark is not moved: the
+     * fetcher sets it from the leader's.
+     *
+     * @throws CorruptRecordException if a batch fails its CRC or its offsets go backwards
+     */
+    public LogAppendInfo appendAsFollower(MemoryRecords records) {
+        lock.lock();
+        try {
+            ensureOpen();
+            long first = -1;
+            long last = -1;
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            long offsetOfMaxTimestamp = -1;
+            int count = 0;
+            int validBytes = 0;
+            long next = end.offset();
+            for (RecordBatch batch : records.batches()) {
+                batch.ensureValid();
+                if (batch.baseOffset() < next || batch.lastOffset() < batch.baseOffset()) {
+                    throw new CorruptRecordException("Batch at offsets " + batch.baseOffset() + ".."
+                            + batch.lastOffset() + " from the leader of " + topicPartition
+                            + " does not follow offset " + (next - 1));
+                }
+                if (first < 0) {
+                    first = batch.baseOffset();
+                }
+                last = batch.lastOffset();
+                next = last + 1;
+                if (batch.maxTimestamp() > maxTimestamp) {
+                    maxTimestamp = batch.maxTimestamp();
+                    offsetOfMaxTimestamp = batch.lastOffset();
+                }
+                count += (int) (batch.lastOffset() - batch.baseOffset() + 1);
+                validBytes += batch.sizeInBytes();
+            }
+            if (first < 0) {
+                return new LogAppendInfo(
+                        end.offset(),
+                        end.offset() - 1,
+                        RecordBatch.NO_TIMESTAMP,
+                        RecordBatch.NO_TIMESTAMP,
+                        logStartOffset,
+                        0,
+                        false);
+            }
+            if (validBytes < records.sizeInBytes()) {
+                // the fetch's byte limit cut the last batch short: it comes whole with the next fetch
+                ByteBuffer whole = records.buffer().duplicate();
+                whole.limit(whole.position() + validBytes);
+                records = MemoryRecords.readableRecords(whole.slice());
+            }
+            if (records.sizeInBytes() > config.segmentBytes()) {
+                throw new RecordBatchTooLargeException("Batches of " + records.sizeInBytes()
+                        + " bytes from the leader do not fit segment.bytes=" + config.segmentBytes() + " of "
+                        + topicPartition);
+            }
+            long nowMs = time.milliseconds();
+            LogSegment segment = maybeRoll(records.sizeInBytes(), maxTimestamp, first, last, nowMs);
+            segment.append(last, maxTimestamp, offsetOfMaxTimestamp, records);
+            for (RecordBatch batch : records.batches()) {
+                if (batch.hasProducerId()) {
+                    producerState.update(BatchSummary.of(batch));
+                }
+                if (batch.partitionLeaderEpoch() >= 0 && batch.partitionLeaderEpoch() > latestEpoch()) {
+                    leaderEpochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                }
+            }
+            end = new EndOffset(last + 1, segment.baseOffset(), segment.size());
+            unflushedMessages += count;
+            if (unflushedMessages >= config.flushMessages()) {
+                flushLocked();
+            }
+            return new LogAppendInfo(first, last, maxTimestamp, RecordBatch.NO_TIMESTAMP, logStartOffset, count, false);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Error appending to " + topicPartition + " in " + dir, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A follower learned the leader's log start offset: its own rises to it, never past its own high watermark (as
+     * DeleteRecords on the leader moved it there), and the segments wholly below it go.
+     */
+    public void maybeIncrementLogStartOffset(long leaderLogStartOffset) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            long start = Math.min(leaderLogStartOffset, highWatermark);
+            if (start > logStartOffset) {
+                raiseLogStartOffset(start, "the leader's log start offset");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Deletes every segment and starts the log empty at {@code offset}: a follower whose fetch offset the leader no
+     * longer has (below the leader's log start offset) starts again from there. The epoch cache and producer state are
+     * emptied; the batches fetched next rebuild them.
+     */
+    public void truncateFullyAndStartAt(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            for (LogSegment segment : List.copyOf(segments.values())) {
+                segments.remove(segment.baseOffset());
+                segment.renameForDeletion();
+                scheduleDeletion(segment);
+            }
+            LogSegment fresh = LogSegment.open(dir, offset, config, time);
+            segments.put(offset, fresh);
+            truncations++;
+            end = new EndOffset(offset, offset, fresh.size());
+            logStartOffset = offset;
+            highWatermark = offset;
+            recoveryPoint = offset;
+            leaderEpochCache.clear();
+            producerState.truncateFullyAndStartAt(offset);
+            LOG.info("Truncated {} fully and restarted it at offset {}", topicPartition, offset);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Error truncating " + topicPartition, e);
         } finally {
             lock.unlock();
         }
@@ -876,6 +1013,10 @@ public final class LocalLog {
             highWatermark = Math.min(highWatermark, targetOffset);
             recoveryPoint = Math.min(recoveryPoint, targetOffset);
             leaderEpochCache.truncateFromEnd(targetOffset);
+            // the producer state must forget the removed batches, or a new leader would answer a retry of one of
+            // them as a duplicate of data it no longer has
+            producerState.truncateAndReload(logStartOffset, targetOffset);
+            LogLoader.replayProducerState(segments(), producerState, producerState.snapshotOffset(), targetOffset);
             LOG.info("Truncated {} to offset {}", topicPartition, targetOffset);
             return true;
         } catch (IOException e) {

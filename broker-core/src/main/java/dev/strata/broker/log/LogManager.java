@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *       After a crash, recovery re-validates only what lies above it.
  *   <li>{@code log-start-offset-checkpoint}: the same format, with each partition's log start offset, which
  *       DeleteRecords can move into the middle of a segment.
+ *   <li>{@code replication-offset-checkpoint}: the same format, with each partition's high watermark, so that a
+ *       follower restarts from the offset its leader had committed, not from its own log end (which may hold a tail
+ *       the leader never committed). A directory without the file (written by a version before replication) keeps
+ *       the high watermark at the log end offset, as that version did.
  *   <li>{@code cleaner-offset-checkpoint}: the same format, with each compacted partition's first dirty offset (see
  *       {@link LogCleaner}).
  *   <li>{@code .kafka_cleanshutdown}: an empty marker written after every log is flushed and closed, and removed at
@@ -55,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class LogManager implements AutoCloseable {
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
     public static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+    public static final String REPLICATION_OFFSET_CHECKPOINT = "replication-offset-checkpoint";
     public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
     static final String DELETE_DIR_SUFFIX = "-delete";
     /** The longest file name most file systems (ext4, xfs, APFS) accept, in bytes. */
@@ -184,6 +189,8 @@ public final class LogManager implements AutoCloseable {
         for (Path logDir : logDirs) {
             Map<TopicPartition, Long> recoveryPoints = readCheckpoint(logDir.resolve(RECOVERY_POINT_CHECKPOINT));
             Map<TopicPartition, Long> startOffsets = readCheckpoint(logDir.resolve(LOG_START_OFFSET_CHECKPOINT));
+            Path hwFile = logDir.resolve(REPLICATION_OFFSET_CHECKPOINT);
+            Map<TopicPartition, Long> highWatermarks = Files.exists(hwFile) ? readCheckpoint(hwFile) : null;
             boolean clean = hadCleanShutdown.get(logDir);
             List<Path> partitionDirs = new ArrayList<>();
             try (DirectoryStream<Path> children = Files.newDirectoryStream(logDir, Files::isDirectory)) {
@@ -222,6 +229,9 @@ public final class LogManager implements AutoCloseable {
                         clean,
                         scheduler);
                 log.logDirectory(directories.get(logDir));
+                if (highWatermarks != null) {
+                    log.updateHighWatermark(highWatermarks.getOrDefault(tp, 0L));
+                }
                 logs.put(tp, log);
             }
         }
@@ -393,7 +403,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * Writes every directory's recovery-point and log-start-offset checkpoints. Writers take turns (the scheduler's
+     * Writes every directory's recovery-point, log-start-offset and high-watermark checkpoints. Writers take turns (the scheduler's
      * periodic write, a finished deletion and shutdown all call this): each file is written through one {@code .tmp}
      * path, and two writers at once would move each other's temporary file away.
      *
@@ -409,17 +419,20 @@ public final class LogManager implements AutoCloseable {
                 }
                 List<String> recoveryPoints = new ArrayList<>();
                 List<String> startOffsets = new ArrayList<>();
+                List<String> highWatermarks = new ArrayList<>();
                 for (LocalLog log : logs.values()) {
                     if (log.dir().getParent().equals(logDir)) {
                         String key = log.topicPartition().topic() + " "
                                 + log.topicPartition().partition() + " ";
                         recoveryPoints.add(key + log.recoveryPoint());
                         startOffsets.add(key + log.logStartOffset());
+                        highWatermarks.add(key + log.highWatermark());
                     }
                 }
                 try {
                     CheckpointFile.write(logDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
                     CheckpointFile.write(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), startOffsets);
+                    CheckpointFile.write(logDir.resolve(REPLICATION_OFFSET_CHECKPOINT), highWatermarks);
                 } catch (KafkaStorageException e) {
                     directory.fail("writing its checkpoints", e);
                     if (failure == null) {

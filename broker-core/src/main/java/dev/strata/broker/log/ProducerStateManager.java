@@ -325,6 +325,22 @@ public final class ProducerStateManager {
         snapshotOffset = offset;
     }
 
+    /**
+     * Forgets the batches at and after {@code offset}, after the log was truncated to it: snapshots above it are
+     * deleted and the state is reloaded from the newest snapshot at or below it, as {@link #loadAt} does. The log then
+     * replays its batches from {@link #snapshotOffset()} up to {@code offset}.
+     */
+    public void truncateAndReload(long logStartOffset, long offset) {
+        for (long o : listSnapshots(dir).tailSet(offset, false)) {
+            deleteIfExists(snapshotFile(dir, o));
+        }
+        ProducerStateManager reloaded = loadAt(dir, logStartOffset, offset, producerIdExpirationMs);
+        producers.clear();
+        producers.putAll(reloaded.producers);
+        mapEndOffset = reloaded.mapEndOffset;
+        snapshotOffset = reloaded.snapshotOffset;
+    }
+
     /** The offsets of the snapshots on disk, ascending. */
     public List<Long> snapshotOffsets() {
         return List.copyOf(listSnapshots(dir));

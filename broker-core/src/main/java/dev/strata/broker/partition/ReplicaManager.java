@@ -1,8 +1,14 @@
 package dev.strata.broker.partition;
 
+import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.IsrChannel;
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.log.LogManager;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -10,25 +16,53 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The partitions hosted by this broker, and the fetches parked on them. Appends go through {@link Partition};
- * whoever appends calls {@link #onAppend} so that parked fetches on that partition try again.
+ * The partitions hosted by this broker, the fetches and produces parked on them, and the replication between brokers
+ * (Kafka's {@code ReplicaManager}). Appends go through {@link Partition}; whoever appends calls {@link #onAppend} so
+ * that parked fetches on that partition try again.
+ *
+ * <p>Replication: {@link #applyPartitionState} (called for each partition change the metadata layer applies, through
+ * {@link PartitionStateApplier}) makes this broker a partition's leader or follower, or drops the partition when this
+ * broker is no longer one of its replicas. A follower's partitions are fetched by the {@link ReplicaFetcherManager}'s
+ * threads (one per leader broker) through a {@link LeaderEndpoint}; a leader serves those fetches in
+ * {@link #fetchAsLeader}, and its partitions move their high watermark and ask for ISR changes as followers fetch
+ * ({@link Partition}). {@link #startup} schedules the periodic ISR shrink check (every half
+ * {@code replica.lag.time.max.ms}) on the timer. A broker built without a leader endpoint factory (a single broker)
+ * fetches nothing and leads every partition it creates through {@link #createPartition}.
  */
 public final class ReplicaManager {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaManager.class);
+
     private final int brokerId;
     private final LogManager logManager;
     private final ExecutorService ioPool;
     private final ScheduledExecutorService timer;
+    private final Time time;
+    private final IsrChannel isrChannel;
+    private final ReplicationConfig replication;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<DelayedFetch<?>>> waiting = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Set<DelayedProduce>> producing = new ConcurrentHashMap<>();
     /** Hears of partitions created, reconfigured and deleted: the remote tier, when this broker tiers. */
     private final PartitionListener listener;
+    /** The follower side: null on a broker built without a leader endpoint factory. */
+    private final ReplicaFetcherManager fetchers;
+    /** Serializes partition state changes (the metadata thread makes them, tests may make them from others). */
+    private final Object stateChangeLock = new Object();
+
+    private ScheduledFuture<?> isrShrinkTask;
 
     public ReplicaManager(int brokerId, LogManager logManager, ExecutorService ioPool, ScheduledExecutorService timer) {
         this(brokerId, logManager, ioPool, timer, PartitionListener.NONE);
@@ -41,11 +75,58 @@ public final class ReplicaManager {
             ExecutorService ioPool,
             ScheduledExecutorService timer,
             PartitionListener listener) {
+        this(brokerId, logManager, ioPool, timer, listener, Time.SYSTEM, null, null, ReplicationConfig.defaults());
+    }
+
+    /**
+     * A replica manager that replicates.
+     *
+     * @param isrChannel where a leader asks for ISR changes
+     * @param endpoints opens the connection to a leader broker for a fetcher thread; it must not do I/O itself (the
+     *     endpoint connects on its first fetch)
+     */
+    public ReplicaManager(
+            int brokerId,
+            LogManager logManager,
+            ExecutorService ioPool,
+            ScheduledExecutorService timer,
+            PartitionListener listener,
+            Time time,
+            IsrChannel isrChannel,
+            LeaderEndpoint.Factory endpoints,
+            ReplicationConfig replication) {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.ioPool = ioPool;
         this.timer = timer;
         this.listener = listener;
+        this.time = time;
+        this.isrChannel = isrChannel;
+        this.replication = replication;
+        this.fetchers =
+                endpoints == null ? null : new ReplicaFetcherManager(brokerId, endpoints, this, replication, time);
+    }
+
+    /** Schedules the periodic ISR shrink check on the timer (every half {@code replica.lag.time.max.ms}). */
+    public synchronized void startup() {
+        if (isrShrinkTask == null) {
+            long interval = Math.max(1L, replication.replicaLagTimeMaxMs() / 2);
+            isrShrinkTask =
+                    timer.scheduleWithFixedDelay(this::maybeShrinkIsr, interval, interval, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Stops the fetcher threads and the ISR check; the logs stay open (the log manager closes them). */
+    public void shutdown() {
+        synchronized (this) {
+            if (isrShrinkTask != null) {
+                isrShrinkTask.cancel(false);
+                isrShrinkTask = null;
+            }
+        }
+        if (fetchers != null) {
+            fetchers.shutdown();
+        }
     }
 
     public int brokerId() {
@@ -60,12 +141,212 @@ public final class ReplicaManager {
         return partitions.values();
     }
 
-    /** Creates (or opens, if its log exists) a partition led by this broker. */
+    /** Creates (or opens, if its log exists) a partition led by this broker alone, in leader epoch 0. */
     public Partition createPartition(TopicPartition tp, Uuid topicId, LogConfig config) {
-        Partition partition = partitions.computeIfAbsent(
-                tp, k -> new Partition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config), brokerId, 0));
+        Partition partition = partitions.computeIfAbsent(tp, k -> {
+            Partition created = newPartition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config));
+            created.becomeSoleLeader(0);
+            return created;
+        });
         listener.onPartitionCreated(partition);
         return partition;
+    }
+
+    private Partition newPartition(TopicPartition tp, Uuid topicId, LocalLog log) {
+        IsrChannel channel = isrChannel != null
+                ? isrChannel
+                : (p, leader, leaderEpoch, partitionEpoch, isr) ->
+                        CompletableFuture.failedFuture(new ApiException("No controller to change the ISR of " + p));
+        return new Partition(
+                tp,
+                topicId,
+                log,
+                brokerId,
+                time,
+                channel,
+                replication.replicaLagTimeMaxMs(),
+                this::onHighWatermarkChanged);
+    }
+
+    /**
+     * Applies a partition's state as the controller decided it: this broker becomes (or stays) its leader or a follower
+     * fetching from its leader, or, when it is no longer one of its replicas, drops it and deletes its log. A state
+     * older than the one applied (a lower leader epoch, or the same with a lower partition epoch) is ignored. The log is
+     * created with {@code config} if this broker has none yet.
+     */
+    public void applyPartitionState(Uuid topicId, TopicPartition tp, PartitionState state, LogConfig config) {
+        synchronized (stateChangeLock) {
+            Partition partition = partitions.get(tp);
+            if (!state.isReplica(brokerId)) {
+                if (partition != null) {
+                    LOG.info("Broker {} is no longer a replica of {} ({}): deleting it", brokerId, tp, state);
+                    deletePartition(tp);
+                }
+                return;
+            }
+            boolean created = false;
+            if (partition == null) {
+                partition = newPartition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config));
+                partitions.put(tp, partition);
+                created = true;
+            } else if (state.leaderEpoch() < partition.leaderEpoch()
+                    || state.leaderEpoch() == partition.leaderEpoch()
+                            && state.partitionEpoch() < partition.partitionEpoch()) {
+                LOG.info(
+                        "Ignoring a stale state of {}: {} (applied: leader epoch {}, partition epoch {})",
+                        tp,
+                        state,
+                        partition.leaderEpoch(),
+                        partition.partitionEpoch());
+                return;
+            }
+            // stop fetching first, so that no data from the previous leader lands once the new state is applied
+            if (fetchers != null) {
+                fetchers.removePartition(tp);
+            }
+            if (state.leader() == brokerId) {
+                if (partition.makeLeader(state)) {
+                    LOG.info(
+                            "Broker {} leads {} in epoch {}, ISR {}, high watermark {}",
+                            brokerId,
+                            tp,
+                            state.leaderEpoch(),
+                            state.isr(),
+                            partition.log().highWatermark());
+                }
+            } else {
+                if (partition.makeFollower(state)) {
+                    LOG.info(
+                            "Broker {} follows {} in epoch {}: leader {}",
+                            brokerId,
+                            tp,
+                            state.leaderEpoch(),
+                            state.leader());
+                }
+                LocalLog log = partition.log();
+                if (log.latestEpoch() < 0 && log.logEndOffset() > log.highWatermark()) {
+                    // without epochs the leader cannot tell where this log diverges: keep only what was committed
+                    log.truncateTo(log.highWatermark());
+                }
+                if (state.hasLeader() && fetchers != null) {
+                    fetchers.addPartition(tp, topicId, state.leader(), state.leaderEpoch());
+                }
+            }
+            if (created) {
+                listener.onPartitionCreated(partition);
+            }
+        }
+        onHighWatermarkChanged(tp);
+    }
+
+    /** A broker registered or changed: a fetcher from it reconnects (its address may have changed). */
+    public void onBrokerChanged(ClusterBroker broker) {
+        if (fetchers != null) {
+            fetchers.onBrokerChanged(broker.nodeId());
+        }
+    }
+
+    /** The leader this broker fetches {@code tp} from, or -1 when it fetches it from none. */
+    public int fetchingFrom(TopicPartition tp) {
+        return fetchers == null ? -1 : fetchers.fetchingFrom(tp);
+    }
+
+    /** Runs the ISR shrink check of every partition this broker leads; the timer calls it after {@link #startup}. */
+    public void maybeShrinkIsr() {
+        for (Partition partition : partitions.values()) {
+            try {
+                partition.maybeShrinkIsr();
+            } catch (RuntimeException e) {
+                LOG.error("ISR check of {} failed", partition.topicPartition(), e);
+            }
+        }
+    }
+
+    /**
+     * Serves a follower's fetch as leader: each partition is read up to its log end, or answered with a diverging epoch
+     * or an error; the fetch is parked (without a thread) until {@code minBytes} are there, an error occurs, or
+     * {@code maxWaitMs} passes. Reading records where each follower is, which may grow the ISR and move the high
+     * watermark.
+     */
+    public CompletableFuture<Map<TopicPartition, ReplicaFetchResult>> fetchAsLeader(ReplicaFetch request) {
+        List<TopicPartition> tps = request.partitions().stream()
+                .map(ReplicaFetch.PartitionFetch::topicPartition)
+                .toList();
+        return fetch(tps, request.maxWaitMs(), last -> {
+            Map<TopicPartition, ReplicaFetchResult> results = new LinkedHashMap<>();
+            int bytes = 0;
+            boolean done = false;
+            for (ReplicaFetch.PartitionFetch pf : request.partitions()) {
+                Partition partition = partitions.get(pf.topicPartition());
+                ReplicaFetchResult result;
+                if (partition == null) {
+                    result = ReplicaFetchResult.error(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else {
+                    int limit = Math.max(0, Math.min(pf.maxBytes(), request.maxBytes() - bytes));
+                    result = partition.fetchForFollower(request.replicaId(), pf, limit, bytes == 0);
+                }
+                if (result.error() != Errors.NONE || result.divergingEpoch().isPresent()) {
+                    done = true;
+                }
+                bytes += result.records().sizeInBytes();
+                results.put(pf.topicPartition(), result);
+            }
+            return new DelayedFetch.Attempt<>(results, done || bytes >= request.minBytes());
+        });
+    }
+
+    /**
+     * Waits for an {@code acks=all} append to be replicated: completes with NONE once the high watermark of {@code tp}
+     * reaches {@code requiredOffset} (one past the append's last offset), NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR
+     * shrank below {@code min.insync.replicas} meanwhile, NOT_LEADER_OR_FOLLOWER if this broker stopped leading it, or
+     * REQUEST_TIMED_OUT after {@code timeoutMs}. No thread waits.
+     */
+    public CompletableFuture<Errors> awaitReplication(TopicPartition tp, long requiredOffset, long timeoutMs) {
+        Partition partition = partitions.get(tp);
+        if (partition == null) {
+            return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        Optional<Errors> now = partition.replicationStatus(requiredOffset);
+        if (now.isPresent()) {
+            return CompletableFuture.completedFuture(now.get());
+        }
+        DelayedProduce produce = new DelayedProduce(requiredOffset);
+        producing.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(produce);
+        var expiry = timer.schedule(
+                () -> produce.complete(Errors.REQUEST_TIMED_OUT), Math.max(0, timeoutMs), TimeUnit.MILLISECONDS);
+        produce.future().whenComplete((e, t) -> {
+            expiry.cancel(false);
+            Set<DelayedProduce> set = producing.get(tp);
+            if (set != null) {
+                set.remove(produce);
+            }
+        });
+        // the high watermark may have moved between the first check and the registration
+        tryCompleteProduce(tp, produce);
+        return produce.future();
+    }
+
+    /**
+     * The high watermark of {@code tp} moved, or its leadership changed: parked produces check again at once and parked
+     * fetches try again on the I/O pool.
+     */
+    void onHighWatermarkChanged(TopicPartition tp) {
+        Set<DelayedProduce> set = producing.get(tp);
+        if (set != null) {
+            for (DelayedProduce produce : set) {
+                tryCompleteProduce(tp, produce);
+            }
+        }
+        onAppend(tp);
+    }
+
+    private void tryCompleteProduce(TopicPartition tp, DelayedProduce produce) {
+        Partition partition = partitions.get(tp);
+        if (partition == null) {
+            produce.complete(Errors.NOT_LEADER_OR_FOLLOWER);
+            return;
+        }
+        partition.replicationStatus(produce.requiredOffset()).ifPresent(produce::complete);
     }
 
     /** The partition's log config changed: the listener hears of it (tiering starts or stops). */
@@ -78,12 +359,15 @@ public final class ReplicaManager {
      * any). Parked fetches on it find it gone on their next attempt.
      */
     public void deletePartition(TopicPartition tp) {
+        if (fetchers != null) {
+            fetchers.removePartition(tp);
+        }
         Partition removed = partitions.remove(tp);
         if (removed != null) {
             listener.onPartitionDeleted(removed);
             logManager.deleteLog(tp);
         }
-        onAppend(tp);
+        onHighWatermarkChanged(tp);
     }
 
     /**
