@@ -62,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * stay, so the remote tier stays contiguous. Then the partition hears its new remote log start offset. Turning
  * tiering off with {@code remote.log.delete.on.disable} deletes everything remote (KIP-950).
  *
+ * <p><b>Topic deletion.</b> {@link #deletePartition} only records the deletion in the {@link PendingDeletions} file
+ * and returns: the caller holds the broker's topic lock on a request thread, and the store may be slow or down. A
+ * background task deletes every remote segment of each pending partition, retrying with exponential backoff (the
+ * copy's) until all are gone, across restarts, and then drops the record.
+ *
  * <p><b>Manifests.</b> With a {@link SegmentManifestStorage}, every segment in the backend has a manifest there that
  * says as much as the index: it is written in state COPY_FINISHED before the index says COPY_FINISHED, overwritten
  * with DELETE_STARTED before any data is deleted, and deleted after the data. So a manifest never points readers at
@@ -84,9 +89,9 @@ public final class RemoteLogManager implements AutoCloseable {
     public static final String TASK_INTERVAL_MS_CONFIG = "remote.log.manager.task.interval.ms";
     /** Broker setting: upload byte-rate limit over all partitions; unset means unlimited. */
     public static final String COPY_MAX_BYTES_PER_SECOND_CONFIG = "remote.log.manager.copy.max.bytes.per.second";
-    /** Wait after a partition's first failed copy; it doubles with each further failure. */
+    /** Wait after a partition's first failed copy or topic deletion; it doubles with each further failure. */
     public static final long COPY_RETRY_BACKOFF_MS = 1_000L;
-    /** The longest wait between two copy attempts of a failing partition. */
+    /** The longest wait between two copy or deletion attempts of a failing partition. */
     public static final long COPY_RETRY_BACKOFF_MAX_MS = 60_000L;
 
     private static final Logger log = LoggerFactory.getLogger(RemoteLogManager.class);
@@ -102,6 +107,10 @@ public final class RemoteLogManager implements AutoCloseable {
     private final UploadRateLimiter rateLimiter;
     private final ConcurrentHashMap<TopicIdPartition, PartitionState> partitions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Uuid, String> topicNames = new ConcurrentHashMap<>();
+    private final PendingDeletions pendingDeletions;
+    /** The pending deletions' retry state, by partition. */
+    private final ConcurrentHashMap<TopicIdPartition, Deletion> deletions = new ConcurrentHashMap<>();
+
     private final LongAdder copiedBytes = new LongAdder();
     private final LongAdder copiedSegments = new LongAdder();
     private final LongAdder copyErrors = new LongAdder();
@@ -121,11 +130,25 @@ public final class RemoteLogManager implements AutoCloseable {
         this(brokerId, storage, null, store, executor, time, copyMaxBytesPerSecond);
     }
 
+    /** A manager whose pending topic deletions are lost with the process. */
+    public RemoteLogManager(
+            int brokerId,
+            RemoteStorageManager storage,
+            SegmentManifestStorage manifests,
+            RemoteIndexStore store,
+            ScheduledExecutorService executor,
+            Time time,
+            OptionalLong copyMaxBytesPerSecond) {
+        this(brokerId, storage, manifests, store, PendingDeletions.inMemory(), executor, time, copyMaxBytesPerSecond);
+    }
+
     /**
      * @param brokerId this broker's id, written into segment metadata
      * @param storage the backend (not closed by this manager)
      * @param manifests where the backend keeps segment manifests, or null when it keeps none
      * @param store the broker's remote index (not closed by this manager)
+     * @param pendingDeletions the partitions of deleted topics whose remote data is still to be deleted; the manager
+     *     resumes them at {@link #startup}
      * @param executor the bounded pool for copy and expiry tasks, sized by {@value #COPIER_THREAD_POOL_SIZE_CONFIG}
      *     (see {@link #newTaskPool}); owned by this manager and shut down by {@link #close()}
      * @param time the clock for state timestamps, retention, backoff and the rate limit
@@ -136,6 +159,7 @@ public final class RemoteLogManager implements AutoCloseable {
             RemoteStorageManager storage,
             SegmentManifestStorage manifests,
             RemoteIndexStore store,
+            PendingDeletions pendingDeletions,
             ScheduledExecutorService executor,
             Time time,
             OptionalLong copyMaxBytesPerSecond) {
@@ -148,6 +172,11 @@ public final class RemoteLogManager implements AutoCloseable {
         this.rateLimiter = copyMaxBytesPerSecond.isPresent()
                 ? new UploadRateLimiter(time, copyMaxBytesPerSecond.getAsLong())
                 : null;
+        this.pendingDeletions = Objects.requireNonNull(pendingDeletions, "pendingDeletions");
+        for (TopicIdPartition tip : pendingDeletions.partitions()) {
+            topicNames.putIfAbsent(tip.topicId(), tip.topic());
+            deletions.put(tip, new Deletion(new ReentrantLock()));
+        }
     }
 
     /** A pool of {@code threads} daemon threads named {@code remote-log-task-N}, for the constructor. */
@@ -186,13 +215,8 @@ public final class RemoteLogManager implements AutoCloseable {
         }
     }
 
-    /**
-     * Stops tiering a partition (leadership moved, or the topic is deleted). Waits for a copy in progress to end.
-     *
-     * @param deleteRemoteData whether to delete all of the partition's remote segments (topic deletion)
-     * @throws RemoteStorageException if some remote segments could not be deleted; calling again retries them
-     */
-    public void unregister(TopicIdPartition tip, boolean deleteRemoteData) throws RemoteStorageException {
+    /** Stops tiering a partition (leadership moved), keeping its remote data. Waits for a copy in progress to end. */
+    public void unregister(TopicIdPartition tip) {
         PartitionState state = partitions.remove(tip);
         if (state != null) {
             state.cancelTasks();
@@ -200,9 +224,75 @@ public final class RemoteLogManager implements AutoCloseable {
             state.unregistered = true;
             state.lock.unlock();
         }
-        if (deleteRemoteData) {
-            topicNames.putIfAbsent(tip.topicId(), tip.topic());
+    }
+
+    /**
+     * Stops tiering the partition of a deleted topic and deletes its remote data in the background, retrying until it
+     * is gone. Returns once the deletion is durably recorded, without waiting for the store or for a copy in progress
+     * (which stops before its next step).
+     *
+     * @throws java.io.UncheckedIOException if the deletion cannot be recorded
+     */
+    public void deletePartition(TopicIdPartition tip) {
+        topicNames.putIfAbsent(tip.topicId(), tip.topic());
+        PartitionState state = partitions.remove(tip);
+        ReentrantLock lock = new ReentrantLock();
+        if (state != null) {
+            state.cancelTasks();
+            state.unregistered = true;
+            lock = state.lock;
+        }
+        pendingDeletions.add(tip);
+        deletions.putIfAbsent(tip, new Deletion(lock));
+        log.info("The remote data of {} is deleted in the background", tip);
+        synchronized (this) {
+            if (taskIntervalMs > 0 && !closed) {
+                executor.execute(() -> runDeletion(tip));
+            }
+        }
+    }
+
+    /** Tries each pending topic deletion that is not backing off after a failure. */
+    public void runDeletionsOnce() {
+        for (TopicIdPartition tip : deletions.keySet()) {
+            if (closed) {
+                return;
+            }
+            runDeletion(tip);
+        }
+    }
+
+    /** The partitions whose remote data waits to be deleted. */
+    public List<TopicIdPartition> pendingDeletions() {
+        return pendingDeletions.partitions();
+    }
+
+    private void runDeletion(TopicIdPartition tip) {
+        Deletion deletion = deletions.get(tip);
+        if (deletion == null || time.milliseconds() < deletion.nextAttemptMs) {
+            return;
+        }
+        deletion.lock.lock();
+        try {
+            if (deletions.get(tip) != deletion || closed) {
+                return;
+            }
             deleteAll(tip);
+            pendingDeletions.remove(tip);
+            deletions.remove(tip);
+            log.info("Deleted the remote data of {}", tip);
+        } catch (RemoteStorageException | RuntimeException e) {
+            deletion.failedAttempts++;
+            long backoff = backoffMs(deletion.failedAttempts);
+            deletion.nextAttemptMs = time.milliseconds() + backoff;
+            log.warn(
+                    "Could not delete all remote data of {} ({} attempts); retrying in {} ms",
+                    tip,
+                    deletion.failedAttempts,
+                    backoff,
+                    e);
+        } finally {
+            deletion.lock.unlock();
         }
     }
 
@@ -220,6 +310,17 @@ public final class RemoteLogManager implements AutoCloseable {
         }
         this.taskIntervalMs = taskIntervalMs;
         partitions.values().forEach(state -> schedule(state, taskIntervalMs));
+        executor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        runDeletionsOnce();
+                    } catch (RuntimeException e) {
+                        log.error("Remote log deletion task failed", e);
+                    }
+                },
+                0,
+                taskIntervalMs,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Copies the partition's eligible segments now, unless it is backing off after a failure. */
@@ -258,8 +359,7 @@ public final class RemoteLogManager implements AutoCloseable {
                 LocalSegment segment = pending.get(i);
                 if (!copySegment(state, segment)) {
                     state.failedAttempts++;
-                    long backoff = Math.min(
-                            COPY_RETRY_BACKOFF_MAX_MS, COPY_RETRY_BACKOFF_MS << Math.min(state.failedAttempts - 1, 16));
+                    long backoff = backoffMs(state.failedAttempts);
                     state.nextCopyAttemptMs = time.milliseconds() + backoff;
                     return;
                 }
@@ -352,6 +452,7 @@ public final class RemoteLogManager implements AutoCloseable {
                 deletedSegments.sum(),
                 deleteErrors.sum(),
                 rateLimiter == null ? 0L : rateLimiter.throttledMs(),
+                deletions.size(),
                 lag,
                 size);
     }
@@ -651,6 +752,22 @@ public final class RemoteLogManager implements AutoCloseable {
 
     private static Uuid topicId(UUID id) {
         return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
+    /** The wait after the {@code failedAttempts}-th failure in a row of a copy or deletion. */
+    private static long backoffMs(int failedAttempts) {
+        return Math.min(COPY_RETRY_BACKOFF_MAX_MS, COPY_RETRY_BACKOFF_MS << Math.min(failedAttempts - 1, 16));
+    }
+
+    /** A pending topic deletion's backoff; its lock is the partition's, so that it never overlaps a copy. */
+    private static final class Deletion {
+        private final ReentrantLock lock;
+        private volatile int failedAttempts;
+        private volatile long nextAttemptMs;
+
+        Deletion(ReentrantLock lock) {
+            this.lock = lock;
+        }
     }
 
     /** A registered partition, its copy backoff and lag, the size of its remote tier, and its scheduled tasks. */

@@ -12,6 +12,7 @@ import org.apache.kafka.common.TopicIdPartition;
  * @param deletedSegments remote segments that reached DELETE_FINISHED
  * @param deleteErrors remote deletions that failed (retried on the next run)
  * @param throttledMs milliseconds copies waited for the upload rate limit
+ * @param pendingDeletions partitions of deleted topics whose remote data is not deleted yet
  * @param copyLag per registered partition: sealed segments below the high watermark not yet in the remote tier
  * @param remoteLogSize per registered partition: what its remote tier holds
  */
@@ -22,6 +23,7 @@ public record RemoteLogManagerStats(
         long deletedSegments,
         long deleteErrors,
         long throttledMs,
+        long pendingDeletions,
         Map<TopicIdPartition, CopyLag> copyLag,
         Map<TopicIdPartition, RemoteLogSize> remoteLogSize) {
 

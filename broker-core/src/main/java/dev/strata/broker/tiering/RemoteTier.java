@@ -4,6 +4,7 @@ import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
@@ -80,6 +81,7 @@ public final class RemoteTier implements AutoCloseable {
                     storage,
                     manifests,
                     index,
+                    PendingDeletions.load(config.logDirs().get(0)),
                     RemoteLogManager.newTaskPool(config.remoteLogManagerCopierThreadPoolSize()),
                     Time.SYSTEM,
                     config.remoteLogManagerCopyMaxBytesPerSecond());

@@ -87,16 +87,7 @@ class S3RemoteIndexRebuildIT {
         proxy = S3ProxyEndpoint.onDisk(dir.resolve("blobs"));
         bucket = new TieredBucket(proxy.url(), S3ProxyEndpoint.ACCESS_KEY, S3ProxyEndpoint.SECRET_KEY, BUCKET);
         bucket.create();
-        Map<String, String> config = new HashMap<>(bucket.brokerSettings(KEY_PREFIX));
-        config.put("remote.log.manager.task.interval.ms", "200");
-        config.put("log.retention.check.interval.ms", "200");
-        // with the store down, a call fails within a second instead of retrying for the SDK's default time
-        config.put("rsm.config.s3.retry.max.attempts", "2");
-        config.put("rsm.config.s3.retry.backoff.base.ms", "50");
-        config.put("rsm.config.s3.retry.backoff.max.ms", "200");
-        config.put("rsm.config.s3.api.call.attempt.timeout.ms", "5000");
-        config.put("rsm.config.s3.api.call.timeout.ms", "10000");
-        broker = TestBroker.withConfig(config);
+        broker = TestBroker.withConfig(bucket.fastFailingBrokerSettings(KEY_PREFIX));
         broker.start();
 
         broker.createTopic(ORDERS, 3, Tiering.tieredTopic(SEGMENT_BYTES));
