@@ -113,7 +113,7 @@ public final class StrataServer implements AutoCloseable {
             this.logManager = openLogManager(config);
             this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
             this.metrics = config.metricsPrometheusListener().isPresent()
-                    ? new BrokerMetrics(Optional.ofNullable(remoteTier))
+                    ? new BrokerMetrics(config.logDirs(), Optional.ofNullable(remoteTier))
                     : null;
             this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("strata-accept"));
             this.workerGroup =

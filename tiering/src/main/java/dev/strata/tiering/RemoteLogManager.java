@@ -93,6 +93,8 @@ public final class RemoteLogManager implements AutoCloseable {
     public static final long COPY_RETRY_BACKOFF_MS = 1_000L;
     /** The longest wait between two copy or deletion attempts of a failing partition. */
     public static final long COPY_RETRY_BACKOFF_MAX_MS = 60_000L;
+    /** Segments waiting this long without a copy finishing make the partition's copies stalled (WARN and metric). */
+    public static final long COPY_STALL_MS = 5 * 60_000L;
 
     private static final Logger log = LoggerFactory.getLogger(RemoteLogManager.class);
 
@@ -202,7 +204,8 @@ public final class RemoteLogManager implements AutoCloseable {
         PartitionState state = partitions.compute(tip, (ignored, previous) -> {
             replaced[0] = previous;
             // the same lock, so that a run of the old registration never overlaps one of the new
-            return new PartitionState(partition, key(tip), previous == null ? new ReentrantLock() : previous.lock);
+            return new PartitionState(
+                    partition, key(tip), previous == null ? new ReentrantLock() : previous.lock, time.milliseconds());
         });
         if (replaced[0] != null) {
             replaced[0].unregistered = true;
@@ -339,18 +342,14 @@ public final class RemoteLogManager implements AutoCloseable {
                 state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
                 return;
             }
+            // the lag and the stall are measured while backing off too: that is when they grow
+            List<LocalSegment> pending = pendingCopies(state);
+            state.copyLag = lagOf(pending);
+            warnIfStalled(state, pending.isEmpty());
             if (time.milliseconds() < state.nextCopyAttemptMs) {
                 return;
             }
             rollBackUnfinishedCopies(state);
-            long highest = store.highestRemoteOffset(state.key).orElse(-1L);
-            long highWatermark = state.partition.highWatermark();
-            List<LocalSegment> pending = new ArrayList<>();
-            for (LocalSegment segment : state.partition.sealedSegments()) {
-                if (segment.endOffset() < highWatermark && segment.endOffset() > highest) {
-                    pending.add(segment);
-                }
-            }
             for (int i = 0; i < pending.size(); i++) {
                 state.copyLag = lagOf(pending.subList(i, pending.size()));
                 if (state.unregistered || closed) {
@@ -365,12 +364,54 @@ public final class RemoteLogManager implements AutoCloseable {
                 }
                 state.failedAttempts = 0;
                 state.nextCopyAttemptMs = 0;
+                state.lastCopyProgressMs = time.milliseconds();
                 state.partition.onHighestRemoteOffset(segment.endOffset());
             }
             state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
         } finally {
             state.lock.unlock();
         }
+    }
+
+    /** The sealed segments below the high watermark that the remote tier does not hold yet, oldest first. */
+    private List<LocalSegment> pendingCopies(PartitionState state) {
+        long highest = store.highestRemoteOffset(state.key).orElse(-1L);
+        long highWatermark = state.partition.highWatermark();
+        List<LocalSegment> pending = new ArrayList<>();
+        for (LocalSegment segment : state.partition.sealedSegments()) {
+            if (segment.endOffset() < highWatermark && segment.endOffset() > highest) {
+                pending.add(segment);
+            }
+        }
+        return pending;
+    }
+
+    /**
+     * Logs a WARN, once per {@value #COPY_STALL_MS} ms, while segments have waited that long without a copy finishing:
+     * the store is down or too slow, and the local disk of tiered topics grows meanwhile.
+     */
+    private void warnIfStalled(PartitionState state, boolean nothingWaits) {
+        long now = time.milliseconds();
+        if (nothingWaits) {
+            state.lastCopyProgressMs = now;
+            return;
+        }
+        long stalledMs = now - state.lastCopyProgressMs;
+        if (stalledMs >= COPY_STALL_MS && now - state.lastStallWarningMs >= COPY_STALL_MS) {
+            state.lastStallWarningMs = now;
+            log.warn(
+                    "Copies of {} to the remote tier have made no progress for {} s: {} segments ({} bytes) wait on"
+                            + " the local disk",
+                    state.tip(),
+                    stalledMs / 1000,
+                    state.copyLag.segments(),
+                    state.copyLag.bytes());
+        }
+    }
+
+    /** Whether the partition's segments have waited {@value #COPY_STALL_MS} ms or more without a copy finishing. */
+    private boolean stalled(PartitionState state, long now) {
+        return state.copyLag.segments() > 0 && now - state.lastCopyProgressMs >= COPY_STALL_MS;
     }
 
     /** Applies remote retention to the partition now. */
@@ -441,10 +482,17 @@ public final class RemoteLogManager implements AutoCloseable {
     public RemoteLogManagerStats stats() {
         Map<TopicIdPartition, RemoteLogManagerStats.CopyLag> lag = new HashMap<>();
         Map<TopicIdPartition, RemoteLogManagerStats.RemoteLogSize> size = new HashMap<>();
-        partitions.forEach((tip, state) -> {
-            lag.put(tip, state.copyLag);
-            size.put(tip, state.remoteLogSize);
-        });
+        long now = time.milliseconds();
+        long stalled = 0;
+        for (Map.Entry<TopicIdPartition, PartitionState> entry : partitions.entrySet()) {
+            PartitionState state = entry.getValue();
+            lag.put(entry.getKey(), state.copyLag);
+            size.put(entry.getKey(), state.remoteLogSize);
+            // from here, not the copy task: a copy hanging on the store holds the task
+            if (stalled(state, now)) {
+                stalled++;
+            }
+        }
         return new RemoteLogManagerStats(
                 copiedBytes.sum(),
                 copiedSegments.sum(),
@@ -453,6 +501,7 @@ public final class RemoteLogManager implements AutoCloseable {
                 deleteErrors.sum(),
                 rateLimiter == null ? 0L : rateLimiter.throttledMs(),
                 deletions.size(),
+                stalled,
                 lag,
                 size);
     }
@@ -780,13 +829,18 @@ public final class RemoteLogManager implements AutoCloseable {
         private volatile RemoteLogManagerStats.RemoteLogSize remoteLogSize = RemoteLogManagerStats.RemoteLogSize.NONE;
         private int failedAttempts;
         private long nextCopyAttemptMs;
+        /** When a copy last finished, or nothing waited to be copied. */
+        private volatile long lastCopyProgressMs;
+
+        private long lastStallWarningMs = Long.MIN_VALUE / 2;
         private volatile ScheduledFuture<?> copyTask;
         private volatile ScheduledFuture<?> expiryTask;
 
-        PartitionState(TieredPartition partition, PartitionKey key, ReentrantLock lock) {
+        PartitionState(TieredPartition partition, PartitionKey key, ReentrantLock lock, long registeredMs) {
             this.partition = partition;
             this.key = key;
             this.lock = lock;
+            this.lastCopyProgressMs = registeredMs;
         }
 
         TopicIdPartition tip() {

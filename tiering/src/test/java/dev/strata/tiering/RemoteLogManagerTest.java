@@ -375,6 +375,33 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void copiesThatMakeNoProgressForFiveMinutesAreStalledUntilACopyFinishes() {
+        appendSegments(3);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().copyLag().get(tip).segments()).isEqualTo(3);
+        time.sleep(RemoteLogManager.COPY_STALL_MS - 1);
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().stalledPartitions()).isZero();
+        // a segment rolled while the copies back off counts in the lag at once
+        appendSegments(1);
+        partition.highWatermark(4 * OFFSETS_PER_SEGMENT);
+        time.sleep(1);
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().stalledPartitions()).isOne();
+        assertThat(manager.stats().copyLag().get(tip).segments()).isEqualTo(4);
+
+        storage.failCopies(false);
+        time.sleep(RemoteLogManager.COPY_RETRY_BACKOFF_MAX_MS);
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().stalledPartitions()).isZero();
+        assertThat(manager.stats().copyLag().get(tip)).isEqualTo(RemoteLogManagerStats.CopyLag.NONE);
+    }
+
+    @Test
     void unregisterWithoutDeleteKeepsRemoteData() throws Exception {
         copySegments(2);
 

@@ -8,12 +8,15 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * The broker's metrics in one Micrometer registry rendered in Prometheus text format: JVM memory, garbage collection
  * and threads, process CPU and uptime ({@code process_uptime_seconds}), the {@link RequestMetrics} of every
- * connection, and the remote tier's {@link TieringMetrics} when the broker tiers. Created by the server when
+ * connection, the disk space of each log directory ({@link LogDirMetrics}), and the remote tier's {@link TieringMetrics}
+ * when the broker tiers. Created by the server when
  * {@code metrics.prometheus.listener} is set.
  */
 public final class BrokerMetrics implements AutoCloseable {
@@ -23,13 +26,17 @@ public final class BrokerMetrics implements AutoCloseable {
     private final RequestMetrics requests;
     private final Optional<TieringMetrics> tiering;
 
-    /** @param remoteTier the broker's remote tier, if it tiers */
-    public BrokerMetrics(Optional<RemoteTier> remoteTier) {
+    /**
+     * @param logDirs the broker's log directories
+     * @param remoteTier the broker's remote tier, if it tiers
+     */
+    public BrokerMetrics(List<Path> logDirs, Optional<RemoteTier> remoteTier) {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        LogDirMetrics.bind(registry, logDirs);
         this.requests = new RequestMetrics(registry);
         this.tiering =
                 remoteTier.map(tier -> new TieringMetrics(registry, tier.manager(), tier.cache(), tier.reader()));

@@ -27,8 +27,10 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>copies: {@code strata_remote_copy_bytes_total}, {@code _segments_total}, {@code _errors_total}, {@code
  *       strata_remote_copy_throttle_time_seconds_total} (waits for {@code
  *       remote.log.manager.copy.max.bytes.per.second}), and per partition ({@code topic}, {@code partition} tags)
- *       {@code strata_remote_copy_lag_bytes} and {@code _segments};
- *   <li>remote retention and topic deletion: {@code strata_remote_delete_segments_total}, {@code _errors_total};
+ *       {@code strata_remote_copy_lag_bytes} and {@code _segments}; {@code strata_remote_copy_stalled_partitions}, the
+ *       partitions whose segments have waited {@link RemoteLogManager#COPY_STALL_MS} without a copy finishing;
+ *   <li>remote retention and topic deletion: {@code strata_remote_delete_segments_total}, {@code _errors_total}, and
+ *       {@code strata_remote_delete_pending_partitions}, partitions of deleted topics whose remote data is still to go;
  *   <li>what the remote tier holds, per partition: {@code strata_remote_log_size_bytes}, {@code
  *       strata_remote_log_segments};
  *   <li>reads for fetches and timestamp searches: {@code strata_remote_fetch_requests_total}, {@code _bytes_total}
@@ -131,6 +133,15 @@ public final class TieringMetrics {
                 "Remote segment deletions that failed (retried later)",
                 manager,
                 m -> m.stats().deleteErrors());
+        Gauge.builder("strata.remote.delete.pending.partitions", manager, m -> m.stats()
+                        .pendingDeletions())
+                .description("Partitions of deleted topics whose remote data is not deleted yet (retried)")
+                .register(registry);
+        Gauge.builder("strata.remote.copy.stalled.partitions", manager, m -> m.stats()
+                        .stalledPartitions())
+                .description("Tiered partitions whose sealed segments wait without a copy finishing for "
+                        + RemoteLogManager.COPY_STALL_MS / 60_000 + " minutes or more")
+                .register(registry);
     }
 
     private static void bindReads(MeterRegistry registry, RemoteLogReader reader) {
