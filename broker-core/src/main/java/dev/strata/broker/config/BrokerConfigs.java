@@ -278,6 +278,15 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "interval of each tiered partition's copy and remote-retention task")
                 .define(
+                        REMOTE_LOG_ORPHAN_SCRUB_INTERVAL_MS,
+                        Type.LONG,
+                        86_400_000L,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "interval of the report-only orphan scrub, which lists the remote tier and counts objects no"
+                                + " index entry owns (first run one minute after startup, or after the interval if"
+                                + " shorter); only `bin/strata tier scrub --delete` deletes them")
+                .define(
                         REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE,
                         Type.INT,
                         10,

@@ -38,8 +38,7 @@ public final class BrokerMetrics implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         LogDirMetrics.bind(registry, logDirs);
         this.requests = new RequestMetrics(registry);
-        this.tiering =
-                remoteTier.map(tier -> new TieringMetrics(registry, tier.manager(), tier.cache(), tier.reader()));
+        this.tiering = remoteTier.map(tier -> new TieringMetrics(registry, tier));
     }
 
     /** What the network layer reports requests to. */

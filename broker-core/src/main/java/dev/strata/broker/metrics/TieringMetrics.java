@@ -1,6 +1,8 @@
 package dev.strata.broker.metrics;
 
+import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.OrphanScrub;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogManagerStats;
 import dev.strata.tiering.RemoteLogManagerStats.CopyLag;
@@ -33,6 +35,8 @@ import org.apache.kafka.common.TopicPartition;
  *       {@code strata_remote_delete_pending_partitions}, partitions of deleted topics whose remote data is still to go;
  *   <li>what the remote tier holds, per partition: {@code strata_remote_log_size_bytes}, {@code
  *       strata_remote_log_segments};
+ *   <li>the latest orphan scrub: {@code strata_remote_orphan_objects}, {@code strata_remote_orphan_size_bytes}
+ *       (objects no index entry owns; see {@link dev.strata.tiering.OrphanScrub});
  *   <li>reads for fetches and timestamp searches: {@code strata_remote_fetch_requests_total}, {@code _bytes_total}
  *       (record bytes returned), {@code _errors_total};
  *   <li>the chunk cache: {@code strata_remote_cache_hits_total}, {@code _misses_total}, {@code
@@ -52,6 +56,11 @@ public final class TieringMetrics {
     private final MultiGauge remoteLogBytes;
     private final MultiGauge remoteLogSegments;
     private volatile Map<TopicPartition, PartitionStats> partitions = Map.of();
+
+    public TieringMetrics(MeterRegistry registry, RemoteTier tier) {
+        this(registry, tier.manager(), tier.cache(), tier.reader());
+        bindScrub(registry, tier);
+    }
 
     public TieringMetrics(MeterRegistry registry, RemoteLogManager manager, ChunkCache cache, RemoteLogReader reader) {
         this.manager = manager;
@@ -141,6 +150,20 @@ public final class TieringMetrics {
                         .stalledPartitions())
                 .description("Tiered partitions whose sealed segments wait without a copy finishing for "
                         + RemoteLogManager.COPY_STALL_MS / 60_000 + " minutes or more")
+                .register(registry);
+    }
+
+    private static void bindScrub(MeterRegistry registry, RemoteTier tier) {
+        Gauge.builder("strata.remote.orphan.objects", tier, t -> t.lastScrub()
+                        .map(OrphanScrub.Report::orphanObjects)
+                        .orElse(0L))
+                .description("Objects in the remote tier that no index entry owns, at the latest orphan scrub")
+                .register(registry);
+        Gauge.builder("strata.remote.orphan.size", tier, t -> t.lastScrub()
+                        .map(OrphanScrub.Report::orphanBytes)
+                        .orElse(0L))
+                .baseUnit("bytes")
+                .description("Bytes of the orphaned objects at the latest orphan scrub")
                 .register(registry);
     }
 
