@@ -38,7 +38,8 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>the latest orphan scrub: {@code strata_remote_orphan_objects}, {@code strata_remote_orphan_size_bytes}
  *       (objects no index entry owns; see {@link dev.strata.tiering.OrphanScrub});
  *   <li>reads for fetches and timestamp searches: {@code strata_remote_fetch_requests_total}, {@code _bytes_total}
- *       (record bytes returned), {@code _errors_total};
+ *       (record bytes returned), {@code _errors_total}, {@code _deferred_total} (reads that waited for
+ *       {@code remote.fetch.max.buffered.bytes}), and {@code strata_remote_fetch_buffered_bytes} (reserved now);
  *   <li>the chunk cache: {@code strata_remote_cache_hits_total}, {@code _misses_total}, {@code
  *       strata_remote_cache_hit_ratio}, {@code strata_remote_cache_size_bytes} ({@code tier} memory or disk), {@code
  *       _evictions_total}, {@code _disk_hits_total}, {@code _read_aheads_total}, and the ranged reads it sends to the
@@ -189,6 +190,17 @@ public final class TieringMetrics {
                 "Reads from the remote tier that failed",
                 reader,
                 r -> r.stats().readErrors());
+        counter(
+                registry,
+                "strata.remote.fetch.deferred",
+                null,
+                "Reads from the remote tier that waited for remote.fetch.max.buffered.bytes",
+                reader,
+                r -> r.stats().deferredReads());
+        Gauge.builder("strata.remote.fetch.buffered", reader, r -> r.stats().bufferedBytes())
+                .baseUnit("bytes")
+                .description("Bytes reserved by reads from the remote tier in flight")
+                .register(registry);
     }
 
     private static void bindCache(MeterRegistry registry, ChunkCache cache) {

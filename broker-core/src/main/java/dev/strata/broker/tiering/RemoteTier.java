@@ -11,6 +11,7 @@ import dev.strata.tiering.RemoteIndexRebuild;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
 import dev.strata.tiering.RemoteOffsetSearch;
+import dev.strata.tiering.RemoteReadBudget;
 import dev.strata.tiering.RemoteStorageManagers;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -59,13 +60,14 @@ public final class RemoteTier implements AutoCloseable {
             ExecutorService readerPool,
             ChunkCache cache,
             long taskIntervalMs,
-            long scrubIntervalMs) {
+            long scrubIntervalMs,
+            long maxBufferedBytes) {
         this.storage = storage;
         this.index = index;
         this.manager = manager;
         this.readerPool = readerPool;
         this.cache = cache;
-        this.reader = new RemoteLogReader(manager, index, cache);
+        this.reader = new RemoteLogReader(manager, index, cache, new RemoteReadBudget(maxBufferedBytes, readerPool));
         this.offsetSearch = new RemoteOffsetSearch(index, reader);
         this.taskIntervalMs = taskIntervalMs;
         this.scrubIntervalMs = scrubIntervalMs;
@@ -112,7 +114,8 @@ public final class RemoteTier implements AutoCloseable {
                     readerPool,
                     cache,
                     config.remoteLogManagerTaskIntervalMs(),
-                    config.remoteLogOrphanScrubIntervalMs());
+                    config.remoteLogOrphanScrubIntervalMs(),
+                    config.remoteFetchMaxBufferedBytes());
         } catch (IOException | RemoteStorageException | RuntimeException e) {
             if (manager != null) {
                 manager.close();
