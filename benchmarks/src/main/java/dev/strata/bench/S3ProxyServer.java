@@ -22,9 +22,13 @@ final class S3ProxyServer implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    private final ChildProcess process;
+    private final ChildProcess.Launch launch;
+    private final int port;
+    private ChildProcess process;
 
-    private S3ProxyServer(ChildProcess process) {
+    private S3ProxyServer(ChildProcess.Launch launch, int port, ChildProcess process) {
+        this.launch = launch;
+        this.port = port;
         this.process = process;
     }
 
@@ -61,7 +65,17 @@ final class S3ProxyServer implements AutoCloseable {
                 "org.gaul.s3proxy.Main",
                 List.of("--properties", properties.toString()),
                 "s3proxy.log");
-        return new S3ProxyServer(ChildProcess.startServer(launch, port, START_TIMEOUT));
+        return new S3ProxyServer(launch, port, ChildProcess.startServer(launch, port, START_TIMEOUT));
+    }
+
+    /** Kills S3Proxy, keeping its blobs: an outage of the store, until {@link #restart()}. */
+    void kill() {
+        process.kill();
+    }
+
+    /** Serves again on the same port, over the same blobs. */
+    void restart() throws IOException, InterruptedException {
+        process = ChildProcess.startServer(launch, port, START_TIMEOUT);
     }
 
     /**

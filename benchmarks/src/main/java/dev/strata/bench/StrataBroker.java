@@ -71,6 +71,12 @@ public final class StrataBroker implements ManagedBroker {
         process = ChildProcess.startBroker(launch, port, START_TIMEOUT);
     }
 
+    /** Kills the broker ({@code kill -9}), keeping its data, and starts it again on the same port. */
+    void killAndRestart() throws IOException, InterruptedException {
+        process.kill();
+        process = ChildProcess.startBroker(launch, port, START_TIMEOUT);
+    }
+
     /** INFO to the console (the broker log file), as Kafka logs by default. */
     private static final String LOGBACK =
             """

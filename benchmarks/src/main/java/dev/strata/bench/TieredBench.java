@@ -60,19 +60,8 @@ public final class TieredBench implements Callable<Integer> {
             defaultValue = "10")
     private double warmupSeconds;
 
-    @Option(
-            names = "--s3proxy-classpath",
-            description = "S3Proxy's classpath file (default: benchmarks/target/s3proxy-classpath.txt).")
-    private Path s3proxyClasspath;
-
-    @Option(names = "--strata-classpath", description = "Classpath of the Strata broker (default: this JVM's).")
-    private String strataClasspath;
-
-    @Option(names = "--results-dir", description = "Where the run's directory goes (default: benchmarks/results).")
-    private Path resultsDir;
-
-    @Option(names = "--work-dir", description = "Data and logs of the broker and S3Proxy (default: temp directory).")
-    private Path workDir;
+    @CommandLine.Mixin
+    private TieredRunOptions options;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec command;
@@ -91,10 +80,9 @@ public final class TieredBench implements Callable<Integer> {
                     command.commandLine(), "--tiered-mb must be at least 1 and --cold-fetches not negative");
         }
         Instant started = Instant.now();
-        Path out = (resultsDir != null ? resultsDir : Compare.defaultResultsDir())
-                .resolve(LoadDriver.STAMP.format(started));
+        Path out = options.resultsDir(started);
         Files.createDirectories(out);
-        Path work = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "strata-bench");
+        Path work = options.workDir();
         WorkloadSpec spec = RemoteReplayRun.sized(
                 new WorkloadSpec(
                         Workload.REMOTE_REPLAY,
@@ -118,10 +106,9 @@ public final class TieredBench implements Callable<Integer> {
         json.put("warmup_seconds", warmupSeconds);
         json.put("tiered_records", spec.records());
         String error = null;
-        try (S3ProxyServer s3 = S3ProxyServer.start(
-                        Compare.classpathFile(s3proxyClasspath, S3ProxyServer.DEFAULT_CLASSPATH_FILE), work);
+        try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
                 StrataBroker broker = StrataBroker.start(
-                        strataClasspath != null ? strataClasspath : System.getProperty("java.class.path"),
+                        options.strataClasspath(),
                         work,
                         s3.bucket(BUCKET, "strata/").brokerConfigs())) {
             json.put(

@@ -117,7 +117,7 @@ public final class StrataServer implements AutoCloseable {
             this.logManager = openLogManager(config);
             this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
             this.metrics = config.metricsPrometheusListener().isPresent()
-                    ? new BrokerMetrics(Optional.ofNullable(remoteTier))
+                    ? new BrokerMetrics(config.logDirs(), Optional.ofNullable(remoteTier))
                     : null;
             if (metrics != null) {
                 metrics.bindLogDirectories(logManager.directories());
@@ -299,7 +299,8 @@ public final class StrataServer implements AutoCloseable {
                         topics,
                         replicas,
                         remoteTier == null ? null : remoteTier.reader(),
-                        config.remoteFetchMaxWaitMs()),
+                        config.remoteFetchMaxWaitMs(),
+                        config.remoteFetchMaxBytes()),
                 new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,

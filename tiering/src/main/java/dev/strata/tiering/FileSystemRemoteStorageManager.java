@@ -3,6 +3,7 @@ package dev.strata.tiering;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.strata.storage.api.ManifestReadAhead;
+import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -83,8 +84,12 @@ import org.slf4j.LoggerFactory;
  * after its data, so a {@code .manifest} file is never debris: only {@link #putManifest} and {@link #deleteManifest}
  * touch it. It is written like the other files (temporary name, force, atomic rename, forced directory); its bytes
  * carry their own checksum.
+ *
+ * <p>Objects ({@link RemoteObjectStorage}). For the orphan scrub every regular file under the directory is an object,
+ * keyed by its path relative to the directory with {@code /} between components.
  */
-public final class FileSystemRemoteStorageManager implements RemoteStorageManager, SegmentManifestStorage {
+public final class FileSystemRemoteStorageManager
+        implements RemoteStorageManager, SegmentManifestStorage, RemoteObjectStorage {
 
     /** The directory that holds the remote tier, as the plugin receives it (Kafka strips {@code rsm.config.}). */
     public static final String DIR_CONFIG = "dir";
@@ -280,6 +285,56 @@ public final class FileSystemRemoteStorageManager implements RemoteStorageManage
                     Files.find(dir, SEGMENT_FILE_DEPTH, manifestFile), FileSystemRemoteStorageManager::readManifest);
         } catch (IOException e) {
             throw new RemoteStorageException("Failed to list the manifests in " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public Stream<StoredObject> listObjects(String prefix) throws RemoteStorageException {
+        Path dir = root();
+        if (!Files.isDirectory(dir)) {
+            return Stream.empty();
+        }
+        try {
+            return Files.find(dir, Integer.MAX_VALUE, (path, attributes) -> attributes.isRegularFile())
+                    .map(path -> new StoredObject(key(dir, path), sizeOf(path)))
+                    .filter(object -> object.key().startsWith(prefix) && object.sizeBytes() >= 0);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to list the files in " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void deleteObject(String key) throws RemoteStorageException {
+        Path dir = root();
+        Path path = dir.resolve(key).normalize();
+        if (!path.startsWith(dir)) {
+            throw new RemoteStorageException("Object " + key + " lies outside " + dir);
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new RemoteStorageException("Failed to delete " + path + ": " + e, e);
+        }
+    }
+
+    private static String key(Path dir, Path path) {
+        Path relative = dir.relativize(path);
+        StringBuilder key = new StringBuilder();
+        for (Path name : relative) {
+            if (key.length() > 0) {
+                key.append('/');
+            }
+            key.append(name);
+        }
+        return key.toString();
+    }
+
+    /** The file's size, or -1 if it was deleted since it was listed. */
+    private static long sizeOf(Path path) {
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            return -1;
         }
     }
 

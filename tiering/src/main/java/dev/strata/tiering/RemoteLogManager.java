@@ -62,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * stay, so the remote tier stays contiguous. Then the partition hears its new remote log start offset. Turning
  * tiering off with {@code remote.log.delete.on.disable} deletes everything remote (KIP-950).
  *
+ * <p><b>Topic deletion.</b> {@link #deletePartition} only records the deletion in the {@link PendingDeletions} file
+ * and returns: the caller holds the broker's topic lock on a request thread, and the store may be slow or down. A
+ * background task deletes every remote segment of each pending partition, retrying with exponential backoff (the
+ * copy's) until all are gone, across restarts, and then drops the record.
+ *
  * <p><b>Manifests.</b> With a {@link SegmentManifestStorage}, every segment in the backend has a manifest there that
  * says as much as the index: it is written in state COPY_FINISHED before the index says COPY_FINISHED, overwritten
  * with DELETE_STARTED before any data is deleted, and deleted after the data. So a manifest never points readers at
@@ -84,10 +89,12 @@ public final class RemoteLogManager implements AutoCloseable {
     public static final String TASK_INTERVAL_MS_CONFIG = "remote.log.manager.task.interval.ms";
     /** Broker setting: upload byte-rate limit over all partitions; unset means unlimited. */
     public static final String COPY_MAX_BYTES_PER_SECOND_CONFIG = "remote.log.manager.copy.max.bytes.per.second";
-    /** Wait after a partition's first failed copy; it doubles with each further failure. */
+    /** Wait after a partition's first failed copy or topic deletion; it doubles with each further failure. */
     public static final long COPY_RETRY_BACKOFF_MS = 1_000L;
-    /** The longest wait between two copy attempts of a failing partition. */
+    /** The longest wait between two copy or deletion attempts of a failing partition. */
     public static final long COPY_RETRY_BACKOFF_MAX_MS = 60_000L;
+    /** Segments waiting this long without a copy finishing make the partition's copies stalled (WARN and metric). */
+    public static final long COPY_STALL_MS = 5 * 60_000L;
 
     private static final Logger log = LoggerFactory.getLogger(RemoteLogManager.class);
 
@@ -102,6 +109,10 @@ public final class RemoteLogManager implements AutoCloseable {
     private final UploadRateLimiter rateLimiter;
     private final ConcurrentHashMap<TopicIdPartition, PartitionState> partitions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Uuid, String> topicNames = new ConcurrentHashMap<>();
+    private final PendingDeletions pendingDeletions;
+    /** The pending deletions' retry state, by partition. */
+    private final ConcurrentHashMap<TopicIdPartition, Deletion> deletions = new ConcurrentHashMap<>();
+
     private final LongAdder copiedBytes = new LongAdder();
     private final LongAdder copiedSegments = new LongAdder();
     private final LongAdder copyErrors = new LongAdder();
@@ -121,11 +132,25 @@ public final class RemoteLogManager implements AutoCloseable {
         this(brokerId, storage, null, store, executor, time, copyMaxBytesPerSecond);
     }
 
+    /** A manager whose pending topic deletions are lost with the process. */
+    public RemoteLogManager(
+            int brokerId,
+            RemoteStorageManager storage,
+            SegmentManifestStorage manifests,
+            RemoteIndexStore store,
+            ScheduledExecutorService executor,
+            Time time,
+            OptionalLong copyMaxBytesPerSecond) {
+        this(brokerId, storage, manifests, store, PendingDeletions.inMemory(), executor, time, copyMaxBytesPerSecond);
+    }
+
     /**
      * @param brokerId this broker's id, written into segment metadata
      * @param storage the backend (not closed by this manager)
      * @param manifests where the backend keeps segment manifests, or null when it keeps none
      * @param store the broker's remote index (not closed by this manager)
+     * @param pendingDeletions the partitions of deleted topics whose remote data is still to be deleted; the manager
+     *     resumes them at {@link #startup}
      * @param executor the bounded pool for copy and expiry tasks, sized by {@value #COPIER_THREAD_POOL_SIZE_CONFIG}
      *     (see {@link #newTaskPool}); owned by this manager and shut down by {@link #close()}
      * @param time the clock for state timestamps, retention, backoff and the rate limit
@@ -136,6 +161,7 @@ public final class RemoteLogManager implements AutoCloseable {
             RemoteStorageManager storage,
             SegmentManifestStorage manifests,
             RemoteIndexStore store,
+            PendingDeletions pendingDeletions,
             ScheduledExecutorService executor,
             Time time,
             OptionalLong copyMaxBytesPerSecond) {
@@ -148,6 +174,11 @@ public final class RemoteLogManager implements AutoCloseable {
         this.rateLimiter = copyMaxBytesPerSecond.isPresent()
                 ? new UploadRateLimiter(time, copyMaxBytesPerSecond.getAsLong())
                 : null;
+        this.pendingDeletions = Objects.requireNonNull(pendingDeletions, "pendingDeletions");
+        for (TopicIdPartition tip : pendingDeletions.partitions()) {
+            topicNames.putIfAbsent(tip.topicId(), tip.topic());
+            deletions.put(tip, new Deletion(new ReentrantLock()));
+        }
     }
 
     /** A pool of {@code threads} daemon threads named {@code remote-log-task-N}, for the constructor. */
@@ -173,7 +204,8 @@ public final class RemoteLogManager implements AutoCloseable {
         PartitionState state = partitions.compute(tip, (ignored, previous) -> {
             replaced[0] = previous;
             // the same lock, so that a run of the old registration never overlaps one of the new
-            return new PartitionState(partition, key(tip), previous == null ? new ReentrantLock() : previous.lock);
+            return new PartitionState(
+                    partition, key(tip), previous == null ? new ReentrantLock() : previous.lock, time.milliseconds());
         });
         if (replaced[0] != null) {
             replaced[0].unregistered = true;
@@ -186,13 +218,8 @@ public final class RemoteLogManager implements AutoCloseable {
         }
     }
 
-    /**
-     * Stops tiering a partition (leadership moved, or the topic is deleted). Waits for a copy in progress to end.
-     *
-     * @param deleteRemoteData whether to delete all of the partition's remote segments (topic deletion)
-     * @throws RemoteStorageException if some remote segments could not be deleted; calling again retries them
-     */
-    public void unregister(TopicIdPartition tip, boolean deleteRemoteData) throws RemoteStorageException {
+    /** Stops tiering a partition (leadership moved), keeping its remote data. Waits for a copy in progress to end. */
+    public void unregister(TopicIdPartition tip) {
         PartitionState state = partitions.remove(tip);
         if (state != null) {
             state.cancelTasks();
@@ -200,9 +227,75 @@ public final class RemoteLogManager implements AutoCloseable {
             state.unregistered = true;
             state.lock.unlock();
         }
-        if (deleteRemoteData) {
-            topicNames.putIfAbsent(tip.topicId(), tip.topic());
+    }
+
+    /**
+     * Stops tiering the partition of a deleted topic and deletes its remote data in the background, retrying until it
+     * is gone. Returns once the deletion is durably recorded, without waiting for the store or for a copy in progress
+     * (which stops before its next step).
+     *
+     * @throws java.io.UncheckedIOException if the deletion cannot be recorded
+     */
+    public void deletePartition(TopicIdPartition tip) {
+        topicNames.putIfAbsent(tip.topicId(), tip.topic());
+        PartitionState state = partitions.remove(tip);
+        ReentrantLock lock = new ReentrantLock();
+        if (state != null) {
+            state.cancelTasks();
+            state.unregistered = true;
+            lock = state.lock;
+        }
+        pendingDeletions.add(tip);
+        deletions.putIfAbsent(tip, new Deletion(lock));
+        log.info("The remote data of {} is deleted in the background", tip);
+        synchronized (this) {
+            if (taskIntervalMs > 0 && !closed) {
+                executor.execute(() -> runDeletion(tip));
+            }
+        }
+    }
+
+    /** Tries each pending topic deletion that is not backing off after a failure. */
+    public void runDeletionsOnce() {
+        for (TopicIdPartition tip : deletions.keySet()) {
+            if (closed) {
+                return;
+            }
+            runDeletion(tip);
+        }
+    }
+
+    /** The partitions whose remote data waits to be deleted. */
+    public List<TopicIdPartition> pendingDeletions() {
+        return pendingDeletions.partitions();
+    }
+
+    private void runDeletion(TopicIdPartition tip) {
+        Deletion deletion = deletions.get(tip);
+        if (deletion == null || time.milliseconds() < deletion.nextAttemptMs) {
+            return;
+        }
+        deletion.lock.lock();
+        try {
+            if (deletions.get(tip) != deletion || closed) {
+                return;
+            }
             deleteAll(tip);
+            pendingDeletions.remove(tip);
+            deletions.remove(tip);
+            log.info("Deleted the remote data of {}", tip);
+        } catch (RemoteStorageException | RuntimeException e) {
+            deletion.failedAttempts++;
+            long backoff = backoffMs(deletion.failedAttempts);
+            deletion.nextAttemptMs = time.milliseconds() + backoff;
+            log.warn(
+                    "Could not delete all remote data of {} ({} attempts); retrying in {} ms",
+                    tip,
+                    deletion.failedAttempts,
+                    backoff,
+                    e);
+        } finally {
+            deletion.lock.unlock();
         }
     }
 
@@ -220,6 +313,17 @@ public final class RemoteLogManager implements AutoCloseable {
         }
         this.taskIntervalMs = taskIntervalMs;
         partitions.values().forEach(state -> schedule(state, taskIntervalMs));
+        executor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        runDeletionsOnce();
+                    } catch (RuntimeException e) {
+                        log.error("Remote log deletion task failed", e);
+                    }
+                },
+                0,
+                taskIntervalMs,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Copies the partition's eligible segments now, unless it is backing off after a failure. */
@@ -238,18 +342,14 @@ public final class RemoteLogManager implements AutoCloseable {
                 state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
                 return;
             }
+            // the lag and the stall are measured while backing off too: that is when they grow
+            List<LocalSegment> pending = pendingCopies(state);
+            state.copyLag = lagOf(pending);
+            warnIfStalled(state, pending.isEmpty());
             if (time.milliseconds() < state.nextCopyAttemptMs) {
                 return;
             }
             rollBackUnfinishedCopies(state);
-            long highest = store.highestRemoteOffset(state.key).orElse(-1L);
-            long highWatermark = state.partition.highWatermark();
-            List<LocalSegment> pending = new ArrayList<>();
-            for (LocalSegment segment : state.partition.sealedSegments()) {
-                if (segment.endOffset() < highWatermark && segment.endOffset() > highest) {
-                    pending.add(segment);
-                }
-            }
             for (int i = 0; i < pending.size(); i++) {
                 state.copyLag = lagOf(pending.subList(i, pending.size()));
                 if (state.unregistered || closed) {
@@ -258,19 +358,60 @@ public final class RemoteLogManager implements AutoCloseable {
                 LocalSegment segment = pending.get(i);
                 if (!copySegment(state, segment)) {
                     state.failedAttempts++;
-                    long backoff = Math.min(
-                            COPY_RETRY_BACKOFF_MAX_MS, COPY_RETRY_BACKOFF_MS << Math.min(state.failedAttempts - 1, 16));
+                    long backoff = backoffMs(state.failedAttempts);
                     state.nextCopyAttemptMs = time.milliseconds() + backoff;
                     return;
                 }
                 state.failedAttempts = 0;
                 state.nextCopyAttemptMs = 0;
+                state.lastCopyProgressMs = time.milliseconds();
                 state.partition.onHighestRemoteOffset(segment.endOffset());
             }
             state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
         } finally {
             state.lock.unlock();
         }
+    }
+
+    /** The sealed segments below the high watermark that the remote tier does not hold yet, oldest first. */
+    private List<LocalSegment> pendingCopies(PartitionState state) {
+        long highest = store.highestRemoteOffset(state.key).orElse(-1L);
+        long highWatermark = state.partition.highWatermark();
+        List<LocalSegment> pending = new ArrayList<>();
+        for (LocalSegment segment : state.partition.sealedSegments()) {
+            if (segment.endOffset() < highWatermark && segment.endOffset() > highest) {
+                pending.add(segment);
+            }
+        }
+        return pending;
+    }
+
+    /**
+     * Logs a WARN, once per {@value #COPY_STALL_MS} ms, while segments have waited that long without a copy finishing:
+     * the store is down or too slow, and the local disk of tiered topics grows meanwhile.
+     */
+    private void warnIfStalled(PartitionState state, boolean nothingWaits) {
+        long now = time.milliseconds();
+        if (nothingWaits) {
+            state.lastCopyProgressMs = now;
+            return;
+        }
+        long stalledMs = now - state.lastCopyProgressMs;
+        if (stalledMs >= COPY_STALL_MS && now - state.lastStallWarningMs >= COPY_STALL_MS) {
+            state.lastStallWarningMs = now;
+            log.warn(
+                    "Copies of {} to the remote tier have made no progress for {} s: {} segments ({} bytes) wait on"
+                            + " the local disk",
+                    state.tip(),
+                    stalledMs / 1000,
+                    state.copyLag.segments(),
+                    state.copyLag.bytes());
+        }
+    }
+
+    /** Whether the partition's segments have waited {@value #COPY_STALL_MS} ms or more without a copy finishing. */
+    private boolean stalled(PartitionState state, long now) {
+        return state.copyLag.segments() > 0 && now - state.lastCopyProgressMs >= COPY_STALL_MS;
     }
 
     /** Applies remote retention to the partition now. */
@@ -341,10 +482,17 @@ public final class RemoteLogManager implements AutoCloseable {
     public RemoteLogManagerStats stats() {
         Map<TopicIdPartition, RemoteLogManagerStats.CopyLag> lag = new HashMap<>();
         Map<TopicIdPartition, RemoteLogManagerStats.RemoteLogSize> size = new HashMap<>();
-        partitions.forEach((tip, state) -> {
-            lag.put(tip, state.copyLag);
-            size.put(tip, state.remoteLogSize);
-        });
+        long now = time.milliseconds();
+        long stalled = 0;
+        for (Map.Entry<TopicIdPartition, PartitionState> entry : partitions.entrySet()) {
+            PartitionState state = entry.getValue();
+            lag.put(entry.getKey(), state.copyLag);
+            size.put(entry.getKey(), state.remoteLogSize);
+            // from here, not the copy task: a copy hanging on the store holds the task
+            if (stalled(state, now)) {
+                stalled++;
+            }
+        }
         return new RemoteLogManagerStats(
                 copiedBytes.sum(),
                 copiedSegments.sum(),
@@ -352,6 +500,8 @@ public final class RemoteLogManager implements AutoCloseable {
                 deletedSegments.sum(),
                 deleteErrors.sum(),
                 rateLimiter == null ? 0L : rateLimiter.throttledMs(),
+                deletions.size(),
+                stalled,
                 lag,
                 size);
     }
@@ -653,6 +803,22 @@ public final class RemoteLogManager implements AutoCloseable {
         return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 
+    /** The wait after the {@code failedAttempts}-th failure in a row of a copy or deletion. */
+    private static long backoffMs(int failedAttempts) {
+        return Math.min(COPY_RETRY_BACKOFF_MAX_MS, COPY_RETRY_BACKOFF_MS << Math.min(failedAttempts - 1, 16));
+    }
+
+    /** A pending topic deletion's backoff; its lock is the partition's, so that it never overlaps a copy. */
+    private static final class Deletion {
+        private final ReentrantLock lock;
+        private volatile int failedAttempts;
+        private volatile long nextAttemptMs;
+
+        Deletion(ReentrantLock lock) {
+            this.lock = lock;
+        }
+    }
+
     /** A registered partition, its copy backoff and lag, the size of its remote tier, and its scheduled tasks. */
     private static final class PartitionState {
         private final TieredPartition partition;
@@ -663,13 +829,18 @@ public final class RemoteLogManager implements AutoCloseable {
         private volatile RemoteLogManagerStats.RemoteLogSize remoteLogSize = RemoteLogManagerStats.RemoteLogSize.NONE;
         private int failedAttempts;
         private long nextCopyAttemptMs;
+        /** When a copy last finished, or nothing waited to be copied. */
+        private volatile long lastCopyProgressMs;
+
+        private long lastStallWarningMs = Long.MIN_VALUE / 2;
         private volatile ScheduledFuture<?> copyTask;
         private volatile ScheduledFuture<?> expiryTask;
 
-        PartitionState(TieredPartition partition, PartitionKey key, ReentrantLock lock) {
+        PartitionState(TieredPartition partition, PartitionKey key, ReentrantLock lock, long registeredMs) {
             this.partition = partition;
             this.key = key;
             this.lock = lock;
+            this.lastCopyProgressMs = registeredMs;
         }
 
         TopicIdPartition tip() {

@@ -12,6 +12,9 @@ import org.apache.kafka.common.TopicIdPartition;
  * @param deletedSegments remote segments that reached DELETE_FINISHED
  * @param deleteErrors remote deletions that failed (retried on the next run)
  * @param throttledMs milliseconds copies waited for the upload rate limit
+ * @param pendingDeletions partitions of deleted topics whose remote data is not deleted yet
+ * @param stalledPartitions registered partitions whose segments have waited {@link RemoteLogManager#COPY_STALL_MS} or
+ *     more without a copy finishing
  * @param copyLag per registered partition: sealed segments below the high watermark not yet in the remote tier
  * @param remoteLogSize per registered partition: what its remote tier holds
  */
@@ -22,6 +25,8 @@ public record RemoteLogManagerStats(
         long deletedSegments,
         long deleteErrors,
         long throttledMs,
+        long pendingDeletions,
+        long stalledPartitions,
         Map<TopicIdPartition, CopyLag> copyLag,
         Map<TopicIdPartition, RemoteLogSize> remoteLogSize) {
 
@@ -31,7 +36,8 @@ public record RemoteLogManagerStats(
     }
 
     /**
-     * How far one partition's remote tier trails its sealed local segments, as of the last copy run.
+     * How far one partition's remote tier trails its sealed local segments, as of the last copy run (also measured while
+     * the partition backs off after failed copies).
      *
      * @param segments segments waiting to be copied
      * @param bytes their size in bytes

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * (of the last {@value #MAX_REPORTED_CORRUPT} reported): consumers retrying the same offsets cannot flood the log.
  * Later failures of that segment are logged at DEBUG.
  *
- * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads. Counts its reads, the bytes they
- * return and their failures ({@link #stats()}).
+ * <p>Never blocks: the returned futures complete on the chunk cache's fetch threads. Each read first reserves the bytes
+ * it asks for in the broker's {@link RemoteReadBudget}, and waits for them if many reads are in flight. Counts its
+ * reads, the bytes they return, their failures and the reads that waited for budget ({@link #stats()}).
  */
 public final class RemoteLogReader {
 
@@ -52,6 +53,7 @@ public final class RemoteLogReader {
     private final RemoteLogManager manager;
     private final RemoteIndexStore store;
     private final ChunkCache cache;
+    private final RemoteReadBudget budget;
     private final LongAdder reads = new LongAdder();
     private final LongAdder readBytes = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
@@ -63,10 +65,18 @@ public final class RemoteLogReader {
                 }
             }));
 
+    /** A reader whose reads are not bounded in bytes. */
     public RemoteLogReader(RemoteLogManager manager, RemoteIndexStore store, ChunkCache cache) {
+        this(manager, store, cache, RemoteReadBudget.unbounded());
+    }
+
+    /** A reader whose reads in flight stay within {@code budget}. */
+    public RemoteLogReader(
+            RemoteLogManager manager, RemoteIndexStore store, ChunkCache cache, RemoteReadBudget budget) {
         this.manager = manager;
         this.store = store;
         this.cache = cache;
+        this.budget = budget;
     }
 
     /**
@@ -82,7 +92,7 @@ public final class RemoteLogReader {
         reads.increment();
         CompletableFuture<ByteBuffer> read;
         try {
-            read = startRead(tip, offset, maxBytes);
+            read = budget.submit(Math.max(maxBytes, Records.LOG_OVERHEAD), () -> startRead(tip, offset, maxBytes));
         } catch (RuntimeException e) {
             // an index or manager failure: the caller sees it like any other failed read
             read = CompletableFuture.failedFuture(e);
@@ -98,7 +108,8 @@ public final class RemoteLogReader {
 
     /** A snapshot of the counters. */
     public RemoteLogReaderStats stats() {
-        return new RemoteLogReaderStats(reads.sum(), readBytes.sum(), readErrors.sum());
+        return new RemoteLogReaderStats(
+                reads.sum(), readBytes.sum(), readErrors.sum(), budget.deferredReads(), budget.usedBytes());
     }
 
     private CompletableFuture<ByteBuffer> startRead(TopicIdPartition tip, long offset, int maxBytes) {

@@ -13,13 +13,16 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 
 /**
  * Wraps a real backend; while failing, a copy writes the files through the real backend and then throws, as an upload
- * that dies before it is acknowledged would, so the test sees whether the debris is cleaned up.
+ * that dies before it is acknowledged would, so the test sees whether the debris is cleaned up. Deletions can fail
+ * too, as against a store that is down.
  */
 final class FailingStorageManager implements RemoteStorageManager {
 
     private final RemoteStorageManager delegate;
     private final AtomicInteger copyAttempts = new AtomicInteger();
+    private final AtomicInteger deleteAttempts = new AtomicInteger();
     private volatile boolean failCopies;
+    private volatile boolean failDeletes;
     private volatile Runnable duringCopy = () -> {};
 
     FailingStorageManager(RemoteStorageManager delegate) {
@@ -28,6 +31,15 @@ final class FailingStorageManager implements RemoteStorageManager {
 
     void failCopies(boolean fail) {
         failCopies = fail;
+    }
+
+    /** While failing, every deletion throws before it deletes anything, as against a store that is down. */
+    void failDeletes(boolean fail) {
+        failDeletes = fail;
+    }
+
+    int deleteAttempts() {
+        return deleteAttempts.get();
     }
 
     /** Runs {@code action} inside every copy, after the files are written. */
@@ -70,6 +82,10 @@ final class FailingStorageManager implements RemoteStorageManager {
 
     @Override
     public void deleteLogSegmentData(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        deleteAttempts.incrementAndGet();
+        if (failDeletes) {
+            throw new RemoteStorageException("injected delete failure");
+        }
         delegate.deleteLogSegmentData(segment);
     }
 

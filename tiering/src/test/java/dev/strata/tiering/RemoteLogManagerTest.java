@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
@@ -300,10 +302,14 @@ class RemoteLogManagerTest {
     }
 
     @Test
-    void unregisterWithDeleteRemovesAllRemoteData() throws Exception {
+    void deletingAPartitionRemovesAllRemoteDataInTheBackground() throws Exception {
         copySegments(3);
 
-        manager.unregister(tip, true);
+        manager.deletePartition(tip);
+        assertThat(manager.pendingDeletions()).containsExactly(tip);
+        manager.runDeletionsOnce();
+
+        assertThat(manager.pendingDeletions()).isEmpty();
 
         assertThat(remoteLogFiles()).isEmpty();
         assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
@@ -312,10 +318,94 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aTopicDeletionThatFailsIsRetriedAfterABackoffAndResumedAfterARestart() throws Exception {
+        manager.close();
+        manager = managerWithPendingDeletionsIn(tmp);
+        copySegments(2);
+        storage.failDeletes(true);
+
+        manager.deletePartition(tip);
+        manager.runDeletionsOnce();
+        int attempts = storage.deleteAttempts();
+        assertThat(attempts).isPositive();
+        manager.runDeletionsOnce();
+        assertThat(storage.deleteAttempts()).as("attempts during the backoff").isEqualTo(attempts);
+        time.sleep(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runDeletionsOnce();
+        assertThat(storage.deleteAttempts()).as("attempts after the backoff").isGreaterThan(attempts);
+        assertThat(manager.stats().pendingDeletions()).isOne();
+
+        // a restart: the new manager finds the deletion in the file and finishes it once the store is back
+        manager.close();
+        manager = managerWithPendingDeletionsIn(tmp);
+        assertThat(manager.pendingDeletions()).containsExactly(tip);
+        storage.failDeletes(false);
+        manager.runDeletionsOnce();
+
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(manager.pendingDeletions()).isEmpty();
+        assertThat(PendingDeletions.load(tmp).partitions()).isEmpty();
+    }
+
+    @Test
+    void deletingAPartitionDoesNotWaitForACopyInProgress() throws Exception {
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        storage.duringCopy(() -> {
+            copying.countDown();
+            awaitQuietly(release);
+        });
+        Thread copy = new Thread(() -> manager.runCopyOnce(tip));
+        copy.start();
+        assertThat(copying.await(10, TimeUnit.SECONDS)).isTrue();
+
+        manager.deletePartition(tip);
+
+        assertThat(manager.pendingDeletions()).containsExactly(tip);
+        release.countDown();
+        copy.join();
+        storage.duringCopy(() -> {});
+        manager.runDeletionsOnce();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+    }
+
+    @Test
+    void copiesThatMakeNoProgressForFiveMinutesAreStalledUntilACopyFinishes() {
+        appendSegments(3);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().copyLag().get(tip).segments()).isEqualTo(3);
+        time.sleep(RemoteLogManager.COPY_STALL_MS - 1);
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().stalledPartitions()).isZero();
+        // a segment rolled while the copies back off counts in the lag at once
+        appendSegments(1);
+        partition.highWatermark(4 * OFFSETS_PER_SEGMENT);
+        time.sleep(1);
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().stalledPartitions()).isOne();
+        assertThat(manager.stats().copyLag().get(tip).segments()).isEqualTo(4);
+
+        storage.failCopies(false);
+        time.sleep(RemoteLogManager.COPY_RETRY_BACKOFF_MAX_MS);
+        manager.runCopyOnce(tip);
+        assertThat(manager.stats().stalledPartitions()).isZero();
+        assertThat(manager.stats().copyLag().get(tip)).isEqualTo(RemoteLogManagerStats.CopyLag.NONE);
+    }
+
+    @Test
     void unregisterWithoutDeleteKeepsRemoteData() throws Exception {
         copySegments(2);
 
-        manager.unregister(tip, false);
+        manager.unregister(tip);
         manager.runCopyOnce(tip);
 
         assertThat(remoteLogFiles()).hasSize(2);
@@ -497,7 +587,8 @@ class RemoteLogManagerTest {
         useManifests();
         copySegments(3);
 
-        manager.unregister(tip, true);
+        manager.deletePartition(tip);
+        manager.runDeletionsOnce();
 
         assertThat(listedManifests()).isEmpty();
         assertThat(remoteLogFiles()).isEmpty();
@@ -540,6 +631,26 @@ class RemoteLogManagerTest {
         return store.segments(RemoteLogManager.key(tip)).stream()
                 .map(segment -> store.manifest(segment.id()).orElseThrow())
                 .toList();
+    }
+
+    private RemoteLogManager managerWithPendingDeletionsIn(Path dir) throws IOException {
+        return new RemoteLogManager(
+                1,
+                storage,
+                null,
+                store,
+                PendingDeletions.load(dir),
+                RemoteLogManager.newTaskPool(2),
+                time,
+                OptionalLong.empty());
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private RemoteLogManager newManager(Time clock, OptionalLong bytesPerSecond) {

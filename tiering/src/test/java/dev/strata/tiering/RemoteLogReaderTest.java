@@ -164,7 +164,8 @@ class RemoteLogReaderTest {
         assertThatThrownBy(() -> reader.readRecords(tip, 0, 0).get(10, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(IllegalArgumentException.class);
 
-        assertThat(reader.stats()).isEqualTo(new RemoteLogReaderStats(4, first.remaining() + second.remaining(), 2));
+        assertThat(reader.stats())
+                .isEqualTo(new RemoteLogReaderStats(4, first.remaining() + second.remaining(), 2, 0, 0));
     }
 
     private static List<Long> offsetsOf(ByteBuffer bytes) {

@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  * blocks the calling thread on remote I/O. Each remote read is given the partition's byte limit within what is left
  * of the request's, which it does not exceed except for a first batch too large for it (as Kafka returns one whole
  * when it is the first data of the response), so {@code max.bytes} and the partitions' limits hold across many remote
+ * partitions. What one request reads from the remote tier is capped at {@code remote.fetch.max.bytes} whatever the
+ * client asks: the remote partitions past it are answered with no records, for the client's next fetch.
  * partitions.
  *
  * <p>A fetch from a follower (a replica id, in {@code ReplicaState} from v15) is served by
@@ -63,17 +65,24 @@ public final class FetchHandler {
     private final RemoteLogReader remoteReader;
 
     private final long remoteFetchMaxWaitMs;
+    private final int remoteFetchMaxBytes;
 
     /**
      * @param remoteReader the remote tier's reader, or null when this broker does not tier
      * @param remoteFetchMaxWaitMs {@code remote.fetch.max.wait.ms}: how long a fetch waits for remote reads
+     * @param remoteFetchMaxBytes {@code remote.fetch.max.bytes}: the most one request reads from the remote tier
      */
     public FetchHandler(
-            TopicManager topics, ReplicaManager replicas, RemoteLogReader remoteReader, long remoteFetchMaxWaitMs) {
+            TopicManager topics,
+            ReplicaManager replicas,
+            RemoteLogReader remoteReader,
+            long remoteFetchMaxWaitMs,
+            int remoteFetchMaxBytes) {
         this.topics = topics;
         this.replicas = replicas;
         this.remoteReader = remoteReader;
         this.remoteFetchMaxWaitMs = remoteFetchMaxWaitMs;
+        this.remoteFetchMaxBytes = remoteFetchMaxBytes;
     }
 
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, FetchRequest request) {
@@ -202,8 +211,12 @@ public final class FetchHandler {
             return pd;
         }
         if (isRemote(log, fp.fetchOffset())) {
-            if (remoteReads != null) {
-                remoteReads.add(readRemote(p, fp.fetchOffset(), limit, minOneMessage, pd));
+            int remoteLeft = remoteReads == null
+                    ? 0
+                    : remoteFetchMaxBytes
+                            - remoteReads.stream().mapToInt(RemoteRead::limit).sum();
+            if (remoteLeft > 0) {
+                remoteReads.add(readRemote(p, fp.fetchOffset(), Math.min(limit, remoteLeft), minOneMessage, pd));
             }
             return pd;
         }
@@ -229,7 +242,7 @@ public final class FetchHandler {
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
-        return new RemoteRead(pd, read.handle((bytes, error) -> {
+        return new RemoteRead(pd, limit, read.handle((bytes, error) -> {
             if (error != null) {
                 Throwable cause = cause(error);
                 FetchHandler.log.debug("Remote fetch from {} at {} failed: {}", tip, offset, cause.toString());
@@ -265,10 +278,10 @@ public final class FetchHandler {
     private record Target(String name, Uuid id, Optional<TopicMetadata> topic, FetchPartition request) {}
 
     /**
-     * A partition's read from the remote tier: {@code result} completes with what the read puts into the partition's
-     * response, its records or its error.
+     * A partition's read from the remote tier of up to {@code limit} bytes: {@code result} completes with what the read
+     * puts into the partition's response, its records or its error.
      */
-    private record RemoteRead(PartitionData partition, CompletableFuture<Consumer<PartitionData>> result) {
+    private record RemoteRead(PartitionData partition, int limit, CompletableFuture<Consumer<PartitionData>> result) {
 
         /** Puts the read's records or error into the partition's response, if the read is done; else nothing. */
         void applyIfDone() {

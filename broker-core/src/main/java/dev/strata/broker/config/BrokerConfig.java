@@ -82,6 +82,9 @@ public final class BrokerConfig {
             RemoteLogManager.COPY_MAX_BYTES_PER_SECOND_CONFIG;
     public static final String REMOTE_LOG_READER_THREADS = "remote.log.reader.threads";
     public static final String REMOTE_FETCH_MAX_WAIT_MS = "remote.fetch.max.wait.ms";
+    public static final String REMOTE_FETCH_MAX_BYTES = "remote.fetch.max.bytes";
+    public static final String REMOTE_FETCH_MAX_BUFFERED_BYTES = "remote.fetch.max.buffered.bytes";
+    public static final String REMOTE_LOG_ORPHAN_SCRUB_INTERVAL_MS = "remote.log.orphan.scrub.interval.ms";
 
     /** {@code host:port} of the HTTP listener serving {@code GET /metrics} to Prometheus; empty or unset for none. */
     public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
@@ -344,6 +347,21 @@ public final class BrokerConfig {
      * {@code remote.fetch.max.wait.ms}: the longest a fetch that reads from the remote tier waits for those reads
      * before it is answered (Kafka's default, 500 ms); partitions whose read is not done by then get no records.
      */
+    /** {@code remote.fetch.max.bytes}: the most bytes one fetch request reads from the remote tier. */
+    public int remoteFetchMaxBytes() {
+        return intValue(REMOTE_FETCH_MAX_BYTES);
+    }
+
+    /** {@code remote.fetch.max.buffered.bytes}: the most bytes of remote reads in flight in the broker. */
+    public long remoteFetchMaxBufferedBytes() {
+        return longValue(REMOTE_FETCH_MAX_BUFFERED_BYTES);
+    }
+
+    /** {@code remote.log.orphan.scrub.interval.ms}: how often the broker counts the remote tier's orphans. */
+    public long remoteLogOrphanScrubIntervalMs() {
+        return longValue(REMOTE_LOG_ORPHAN_SCRUB_INTERVAL_MS);
+    }
+
     public int remoteFetchMaxWaitMs() {
         return intValue(REMOTE_FETCH_MAX_WAIT_MS);
     }

@@ -323,6 +323,15 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "interval of each tiered partition's copy and remote-retention task")
                 .define(
+                        REMOTE_LOG_ORPHAN_SCRUB_INTERVAL_MS,
+                        Type.LONG,
+                        86_400_000L,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "interval of the report-only orphan scrub, which lists the remote tier and counts objects no"
+                                + " index entry owns (first run one minute after startup, or after the interval if"
+                                + " shorter); only `bin/strata tier scrub --delete` deletes them")
+                .define(
                         REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE,
                         Type.INT,
                         10,
@@ -345,6 +354,23 @@ public final class BrokerConfigs {
                         "threads reading chunks from the remote tier for fetches");
         ChunkCacheConfig.configDef().configKeys().values().forEach(DEF::define);
         DEF.define(
+                        REMOTE_FETCH_MAX_BYTES,
+                        Type.INT,
+                        8 * 1024 * 1024,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "most bytes one fetch request reads from the remote tier, over all its partitions, whatever"
+                                + " the client asks (a first batch larger than it is still returned whole)")
+                .define(
+                        REMOTE_FETCH_MAX_BUFFERED_BYTES,
+                        Type.LONG,
+                        64L * 1024 * 1024,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "most bytes of reads from the remote tier in flight in the broker; a read beyond it waits"
+                                + " for others to finish (past `remote.fetch.max.wait.ms` its partition is answered"
+                                + " with no records)")
+                .define(
                         REMOTE_FETCH_MAX_WAIT_MS,
                         Type.INT,
                         500,

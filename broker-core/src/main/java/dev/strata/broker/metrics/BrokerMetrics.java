@@ -10,13 +10,16 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * The broker's metrics in one Micrometer registry rendered in Prometheus text format: JVM memory, garbage collection
  * and threads, process CPU and uptime ({@code process_uptime_seconds}), the {@link RequestMetrics} of every
- * connection, and the remote tier's {@link TieringMetrics} when the broker tiers. Created by the server when
+ * connection, the disk space of each log directory ({@link LogDirMetrics}), and the remote tier's {@link TieringMetrics}
+ * when the broker tiers. Created by the server when
  * {@code metrics.prometheus.listener} is set.
  */
 public final class BrokerMetrics implements AutoCloseable {
@@ -26,39 +29,30 @@ public final class BrokerMetrics implements AutoCloseable {
     private final RequestMetrics requests;
     private final Optional<TieringMetrics> tiering;
 
-    /** @param remoteTier the broker's remote tier, if it tiers */
-    public BrokerMetrics(Optional<RemoteTier> remoteTier) {
+    /**
+     * @param logDirs the broker's log directories
+     * @param remoteTier the broker's remote tier, if it tiers
+     */
+    public BrokerMetrics(List<Path> logDirs, Optional<RemoteTier> remoteTier) {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        LogDirMetrics.bind(registry, logDirs);
         this.requests = new RequestMetrics(registry);
-        this.tiering =
-                remoteTier.map(tier -> new TieringMetrics(registry, tier.manager(), tier.cache(), tier.reader()));
+        this.tiering = remoteTier.map(tier -> new TieringMetrics(registry, tier));
     }
 
     /**
-     * Gauges of each log directory: {@code strata_log_dir_offline} (1 after an I/O error took it offline),
-     * {@code strata_log_dir_free_bytes} and {@code strata_log_dir_total_bytes} (as last read, once a second), by
-     * {@code dir}.
+     * {@code strata_log_dir_offline} by {@code dir}: 1 once an I/O error has taken the log directory offline (until the
+     * broker restarts); its space is in {@link LogDirMetrics}.
      */
     public void bindLogDirectories(Collection<LogDirectory> directories) {
         for (LogDirectory d : directories) {
-            String dir = d.path().toString();
             Gauge.builder("strata.log.dir.offline", d, x -> x.isOffline() ? 1 : 0)
-                    .tag("dir", dir)
+                    .tag("dir", d.path().toString())
                     .description("1 once an I/O error has taken the log directory offline (until restart)")
-                    .register(registry);
-            Gauge.builder("strata.log.dir.free", d, x -> x.freeBytes() == Long.MAX_VALUE ? -1 : x.freeBytes())
-                    .tag("dir", dir)
-                    .baseUnit("bytes")
-                    .description("Usable bytes left on the log directory's file system")
-                    .register(registry);
-            Gauge.builder("strata.log.dir.total", d, LogDirectory::totalBytes)
-                    .tag("dir", dir)
-                    .baseUnit("bytes")
-                    .description("Size of the log directory's file system")
                     .register(registry);
         }
     }

@@ -1,6 +1,8 @@
 package dev.strata.broker.metrics;
 
+import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.OrphanScrub;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogManagerStats;
 import dev.strata.tiering.RemoteLogManagerStats.CopyLag;
@@ -27,12 +29,17 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>copies: {@code strata_remote_copy_bytes_total}, {@code _segments_total}, {@code _errors_total}, {@code
  *       strata_remote_copy_throttle_time_seconds_total} (waits for {@code
  *       remote.log.manager.copy.max.bytes.per.second}), and per partition ({@code topic}, {@code partition} tags)
- *       {@code strata_remote_copy_lag_bytes} and {@code _segments};
- *   <li>remote retention and topic deletion: {@code strata_remote_delete_segments_total}, {@code _errors_total};
+ *       {@code strata_remote_copy_lag_bytes} and {@code _segments}; {@code strata_remote_copy_stalled_partitions}, the
+ *       partitions whose segments have waited {@link RemoteLogManager#COPY_STALL_MS} without a copy finishing;
+ *   <li>remote retention and topic deletion: {@code strata_remote_delete_segments_total}, {@code _errors_total}, and
+ *       {@code strata_remote_delete_pending_partitions}, partitions of deleted topics whose remote data is still to go;
  *   <li>what the remote tier holds, per partition: {@code strata_remote_log_size_bytes}, {@code
  *       strata_remote_log_segments};
+ *   <li>the latest orphan scrub: {@code strata_remote_orphan_objects}, {@code strata_remote_orphan_size_bytes}
+ *       (objects no index entry owns; see {@link dev.strata.tiering.OrphanScrub});
  *   <li>reads for fetches and timestamp searches: {@code strata_remote_fetch_requests_total}, {@code _bytes_total}
- *       (record bytes returned), {@code _errors_total};
+ *       (record bytes returned), {@code _errors_total}, {@code _deferred_total} (reads that waited for
+ *       {@code remote.fetch.max.buffered.bytes}), and {@code strata_remote_fetch_buffered_bytes} (reserved now);
  *   <li>the chunk cache: {@code strata_remote_cache_hits_total}, {@code _misses_total}, {@code
  *       strata_remote_cache_hit_ratio}, {@code strata_remote_cache_size_bytes} ({@code tier} memory or disk), {@code
  *       _evictions_total}, {@code _disk_hits_total}, {@code _read_aheads_total}, and the ranged reads it sends to the
@@ -50,6 +57,11 @@ public final class TieringMetrics {
     private final MultiGauge remoteLogBytes;
     private final MultiGauge remoteLogSegments;
     private volatile Map<TopicPartition, PartitionStats> partitions = Map.of();
+
+    public TieringMetrics(MeterRegistry registry, RemoteTier tier) {
+        this(registry, tier.manager(), tier.cache(), tier.reader());
+        bindScrub(registry, tier);
+    }
 
     public TieringMetrics(MeterRegistry registry, RemoteLogManager manager, ChunkCache cache, RemoteLogReader reader) {
         this.manager = manager;
@@ -131,6 +143,29 @@ public final class TieringMetrics {
                 "Remote segment deletions that failed (retried later)",
                 manager,
                 m -> m.stats().deleteErrors());
+        Gauge.builder("strata.remote.delete.pending.partitions", manager, m -> m.stats()
+                        .pendingDeletions())
+                .description("Partitions of deleted topics whose remote data is not deleted yet (retried)")
+                .register(registry);
+        Gauge.builder("strata.remote.copy.stalled.partitions", manager, m -> m.stats()
+                        .stalledPartitions())
+                .description("Tiered partitions whose sealed segments wait without a copy finishing for "
+                        + RemoteLogManager.COPY_STALL_MS / 60_000 + " minutes or more")
+                .register(registry);
+    }
+
+    private static void bindScrub(MeterRegistry registry, RemoteTier tier) {
+        Gauge.builder("strata.remote.orphan.objects", tier, t -> t.lastScrub()
+                        .map(OrphanScrub.Report::orphanObjects)
+                        .orElse(0L))
+                .description("Objects in the remote tier that no index entry owns, at the latest orphan scrub")
+                .register(registry);
+        Gauge.builder("strata.remote.orphan.size", tier, t -> t.lastScrub()
+                        .map(OrphanScrub.Report::orphanBytes)
+                        .orElse(0L))
+                .baseUnit("bytes")
+                .description("Bytes of the orphaned objects at the latest orphan scrub")
+                .register(registry);
     }
 
     private static void bindReads(MeterRegistry registry, RemoteLogReader reader) {
@@ -155,6 +190,17 @@ public final class TieringMetrics {
                 "Reads from the remote tier that failed",
                 reader,
                 r -> r.stats().readErrors());
+        counter(
+                registry,
+                "strata.remote.fetch.deferred",
+                null,
+                "Reads from the remote tier that waited for remote.fetch.max.buffered.bytes",
+                reader,
+                r -> r.stats().deferredReads());
+        Gauge.builder("strata.remote.fetch.buffered", reader, r -> r.stats().bufferedBytes())
+                .baseUnit("bytes")
+                .description("Bytes reserved by reads from the remote tier in flight")
+                .register(registry);
     }
 
     private static void bindCache(MeterRegistry registry, ChunkCache cache) {

@@ -8,14 +8,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the remote log manager's partitions in step with the broker's: a partition is registered when its topic is
  * tiered ({@code remote.storage.enable=true}), its tiering stops when that is turned off, and its remote data is
- * deleted with it. Driven by the {@link dev.strata.broker.partition.ReplicaManager} as its {@link PartitionListener},
+ * deleted after it (in the background). Driven by the {@link dev.strata.broker.partition.ReplicaManager} as its {@link PartitionListener},
  * on the thread that changes the partition.
  */
 public final class PartitionTiering implements PartitionListener {
@@ -72,7 +71,10 @@ public final class PartitionTiering implements PartitionListener {
         }
     }
 
-    /** Deletes the partition's remote data if it has any; a failure is logged and the data stays in the remote tier. */
+    /**
+     * Hands the partition's remote data, if it has any, to the manager for deletion in the background: this runs on a
+     * request thread under the topic manager's lock, and the store may be slow or down.
+     */
     @Override
     public void onPartitionDeleted(Partition partition) {
         TopicPartition tp = partition.topicPartition();
@@ -80,11 +82,7 @@ public final class PartitionTiering implements PartitionListener {
         boolean wasTiered = tiered.remove(tp);
         // a partition whose tiering was turned off may still have remote data being deleted
         if (wasTiered || manager.highestRemoteOffset(tip).isPresent()) {
-            try {
-                manager.unregister(tip, true);
-            } catch (RemoteStorageException | RuntimeException e) {
-                log.warn("Cannot delete the remote data of {}; it stays in the remote tier", tip, e);
-            }
+            manager.deletePartition(tip);
         }
     }
 }

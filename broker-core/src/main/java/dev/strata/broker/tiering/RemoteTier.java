@@ -2,18 +2,24 @@ package dev.strata.broker.tiering;
 
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.RemoteIndexStore;
+import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.OrphanScrub;
+import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
 import dev.strata.tiering.RemoteOffsetSearch;
+import dev.strata.tiering.RemoteReadBudget;
 import dev.strata.tiering.RemoteStorageManagers;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
@@ -25,10 +31,14 @@ import org.slf4j.LoggerFactory;
  * The broker's remote tier when {@code remote.log.storage.system.enable=true}: the backend, the RocksDB remote index,
  * the {@link RemoteLogManager} that copies and expires segments, the chunk cache and {@link RemoteLogReader} that
  * serve fetches below the local log start offset on their own bounded reader pool, and the {@link RemoteOffsetSearch}
- * that answers ListOffsets by timestamp over the remote segments. Opened and closed by the server.
+ * that answers ListOffsets by timestamp over the remote segments, and, when the backend can list its objects, a
+ * report-only {@link OrphanScrub} on a thread of its own every {@code remote.log.orphan.scrub.interval.ms}. Opened and
+ * closed by the server.
  */
 public final class RemoteTier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RemoteTier.class);
+    /** The first orphan scrub waits this long after startup, so that it does not compete with it. */
+    private static final long FIRST_SCRUB_DELAY_MS = 60_000L;
 
     private final RemoteStorageManager storage;
     private final RemoteIndexStore index;
@@ -38,6 +48,10 @@ public final class RemoteTier implements AutoCloseable {
     private final RemoteLogReader reader;
     private final RemoteOffsetSearch offsetSearch;
     private final long taskIntervalMs;
+    private final long scrubIntervalMs;
+    private final ScheduledExecutorService scrubber =
+            Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("strata-orphan-scrub", true));
+    private volatile OrphanScrub.Report lastScrub;
 
     private RemoteTier(
             RemoteStorageManager storage,
@@ -45,15 +59,18 @@ public final class RemoteTier implements AutoCloseable {
             RemoteLogManager manager,
             ExecutorService readerPool,
             ChunkCache cache,
-            long taskIntervalMs) {
+            long taskIntervalMs,
+            long scrubIntervalMs,
+            long maxBufferedBytes) {
         this.storage = storage;
         this.index = index;
         this.manager = manager;
         this.readerPool = readerPool;
         this.cache = cache;
-        this.reader = new RemoteLogReader(manager, index, cache);
+        this.reader = new RemoteLogReader(manager, index, cache, new RemoteReadBudget(maxBufferedBytes, readerPool));
         this.offsetSearch = new RemoteOffsetSearch(index, reader);
         this.taskIntervalMs = taskIntervalMs;
+        this.scrubIntervalMs = scrubIntervalMs;
     }
 
     /**
@@ -80,6 +97,7 @@ public final class RemoteTier implements AutoCloseable {
                     storage,
                     manifests,
                     index,
+                    PendingDeletions.load(config.logDirs().get(0)),
                     RemoteLogManager.newTaskPool(config.remoteLogManagerCopierThreadPoolSize()),
                     Time.SYSTEM,
                     config.remoteLogManagerCopyMaxBytesPerSecond());
@@ -89,7 +107,15 @@ public final class RemoteTier implements AutoCloseable {
                     config.remoteLogStorageManagerClassName(),
                     config.rsmConfigs().keySet(),
                     config.remoteLogIndexDir());
-            return new RemoteTier(storage, index, manager, readerPool, cache, config.remoteLogManagerTaskIntervalMs());
+            return new RemoteTier(
+                    storage,
+                    index,
+                    manager,
+                    readerPool,
+                    cache,
+                    config.remoteLogManagerTaskIntervalMs(),
+                    config.remoteLogOrphanScrubIntervalMs(),
+                    config.remoteFetchMaxBufferedBytes());
         } catch (IOException | RemoteStorageException | RuntimeException e) {
             if (manager != null) {
                 manager.close();
@@ -114,6 +140,40 @@ public final class RemoteTier implements AutoCloseable {
     /** Starts the copy and expiry tasks of the registered partitions and of those registered later. */
     public void startup() {
         manager.startup(taskIntervalMs);
+        if (storage instanceof RemoteObjectStorage objects) {
+            OrphanScrub scrub = new OrphanScrub(objects, index);
+            scrubber.scheduleWithFixedDelay(
+                    () -> scrub(scrub),
+                    Math.min(scrubIntervalMs, FIRST_SCRUB_DELAY_MS),
+                    scrubIntervalMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** What the latest orphan scrub found; empty before the first one finished. */
+    public Optional<OrphanScrub.Report> lastScrub() {
+        return Optional.ofNullable(lastScrub);
+    }
+
+    private void scrub(OrphanScrub scrub) {
+        try {
+            OrphanScrub.Report report = scrub.scan();
+            lastScrub = report;
+            if (report.orphans().isEmpty()) {
+                log.info("Orphan scrub: {} objects in the remote tier, none orphaned", report.objects());
+            } else {
+                log.warn(
+                        "Orphan scrub: {} objects ({} bytes) of {} segments in the remote tier are known to no index,"
+                                + " e.g. {}; nothing deletes them unless `bin/strata tier scrub --delete` is run"
+                                + " against the stopped broker",
+                        report.orphanObjects(),
+                        report.orphanBytes(),
+                        report.orphans().size(),
+                        report.orphans().keySet().stream().limit(5).toList());
+            }
+        } catch (RemoteStorageException | RuntimeException e) {
+            log.warn("Orphan scrub of the remote tier failed; it runs again in {} ms", scrubIntervalMs, e);
+        }
     }
 
     public RemoteLogManager manager() {
@@ -134,6 +194,7 @@ public final class RemoteTier implements AutoCloseable {
 
     @Override
     public void close() {
+        scrubber.shutdownNow();
         manager.close();
         cache.close();
         readerPool.shutdownNow();

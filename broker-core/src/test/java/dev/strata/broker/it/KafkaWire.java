@@ -135,6 +135,15 @@ final class KafkaWire implements AutoCloseable {
         }
     }
 
+    /** A whole request frame (size, header with correlation id 1, body), for clients that write raw bytes. */
+    static byte[] frame(AbstractRequest request, int version, String clientId) {
+        RequestHeader header = new RequestHeader(request.apiKey(), (short) version, clientId, 1);
+        ByteBuffer payload = request.serializeWithHeader(header);
+        ByteBuffer frame = ByteBuffer.allocate(4 + payload.remaining());
+        frame.putInt(payload.remaining()).put(payload).flip();
+        return toArray(frame);
+    }
+
     /** Half-closes: tells the broker this client sends nothing more. */
     void shutdownOutput() throws IOException {
         socket.shutdownOutput();

@@ -16,25 +16,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.requests.FetchRequest;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,48 +235,11 @@ class NetworkAbuseIT {
     }
 
     private static byte[] frame(org.apache.kafka.common.requests.AbstractRequest request, int version) {
-        RequestHeader header = new RequestHeader(request.apiKey(), (short) version, "never-reads", 1);
-        ByteBuffer payload = request.serializeWithHeader(header);
-        ByteBuffer frame = ByteBuffer.allocate(4 + payload.remaining());
-        frame.putInt(payload.remaining()).put(payload).flip();
-        return KafkaWire.toArray(frame);
+        return KafkaWire.frame(request, version, "never-reads");
     }
 
     /** A producer and a consumer that behave still get through, and the broker process is alive. */
     private static void assertTheBrokerServes(String when) throws Exception {
-        assertThat(broker.isAlive())
-                .as("broker alive " + when + "; output:\n" + broker.outputTail())
-                .isTrue();
-        String value = "served " + when;
-        long offset;
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000),
-                new StringSerializer(),
-                new StringSerializer())) {
-            offset = producer.send(new ProducerRecord<>(CANARY, 0, "k", value))
-                    .get()
-                    .offset();
-        } catch (ExecutionException e) {
-            throw new AssertionError("the canary producer failed " + when, e.getCause());
-        }
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        try (KafkaConsumer<String, String> consumer =
-                new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-            TopicPartition tp = new TopicPartition(CANARY, 0);
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, offset);
-            List<ConsumerRecord<String, String>> records = Await.records(consumer, 1, TIMEOUT);
-            assertThat(records.get(0).value()).isEqualTo(value);
-        }
-        assertThat(broker.isAlive())
-                .as("broker alive " + when + "; output:\n" + broker.outputTail())
-                .isTrue();
+        Canary.assertServes(broker, bootstrap(), CANARY, when, TIMEOUT);
     }
 }

@@ -15,7 +15,11 @@ import dev.strata.index.RemoteSegment;
 import dev.strata.index.SegmentManifest;
 import dev.strata.testing.Await;
 import dev.strata.testing.S3ProxyEndpoint;
+import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * manifests in the bucket when it starts: the same segments with the same index entries, every record read back from
  * offset 0 by a consumer group, and tiering goes on with no offset copied twice and none skipped. A manifest corrupted
  * in the bucket costs the readers its segment and nothing else, and the manifests of a topic deleted meanwhile do not
- * bring the topic back. S3Proxy runs in this JVM; the bucket is checked with an independent client
+ * bring the topic back: its deletion, recorded while the store was down, deletes them again. S3Proxy runs in this JVM; the bucket is checked with an independent client
  * ({@link TieredBucket}).
  */
 class S3RemoteIndexRebuildIT {
@@ -87,16 +91,7 @@ class S3RemoteIndexRebuildIT {
         proxy = S3ProxyEndpoint.onDisk(dir.resolve("blobs"));
         bucket = new TieredBucket(proxy.url(), S3ProxyEndpoint.ACCESS_KEY, S3ProxyEndpoint.SECRET_KEY, BUCKET);
         bucket.create();
-        Map<String, String> config = new HashMap<>(bucket.brokerSettings(KEY_PREFIX));
-        config.put("remote.log.manager.task.interval.ms", "200");
-        config.put("log.retention.check.interval.ms", "200");
-        // with the store down, a call fails within a second instead of retrying for the SDK's default time
-        config.put("rsm.config.s3.retry.max.attempts", "2");
-        config.put("rsm.config.s3.retry.backoff.base.ms", "50");
-        config.put("rsm.config.s3.retry.backoff.max.ms", "200");
-        config.put("rsm.config.s3.api.call.attempt.timeout.ms", "5000");
-        config.put("rsm.config.s3.api.call.timeout.ms", "10000");
-        broker = TestBroker.withConfig(config);
+        broker = TestBroker.withConfig(bucket.fastFailingBrokerSettings(KEY_PREFIX));
         broker.start();
 
         broker.createTopic(ORDERS, 3, Tiering.tieredTopic(SEGMENT_BYTES));
@@ -208,7 +203,8 @@ class S3RemoteIndexRebuildIT {
         expectedIndex.put(damaged, kept);
         assertThat(rebuilt).isEqualTo(expectedIndex);
         // The skipped segment's objects stay in the bucket, its corrupt manifest with them, known to no index: its
-        // records are below the log start offset, and no retention or topic deletion will remove the objects.
+        // records are below the log start offset, and no retention or topic deletion will remove the objects (the
+        // orphan scrub reports them; only `strata tier scrub --delete` removes them).
         List<SegmentObjects> stored = bucket.segments(prefix(damaged));
         assertThat(stored.get(0)).isEqualTo(firstObjects);
         assertThat(bucket.read(manifestKey)).isEqualTo(manifest);
@@ -221,14 +217,15 @@ class S3RemoteIndexRebuildIT {
         TopicPartition audit = new TopicPartition(AUDIT, 0);
         Uuid deletedId = topicIds.get(AUDIT);
         String deletedPrefix = prefix(audit);
-        List<SegmentObjects> left = bucket.segments(deletedPrefix);
-        // the store is down while the topic is deleted: its remote data stays in the bucket, manifests and all
+        assertThat(bucket.segments(deletedPrefix)).isNotEmpty();
+        // the store is down while the topic is deleted: the deletion of its remote data is recorded, to be retried
         proxy.stop();
         try (Admin admin = broker.admin()) {
             admin.deleteTopics(List.of(AUDIT)).all().get();
         }
+        assertThat(Files.readString(broker.logDir().resolve(PendingDeletions.FILE_NAME)))
+                .contains(deletedId.toString());
         proxy.start();
-        assertThat(bucket.segments(deletedPrefix)).isEqualTo(left);
 
         broker.stop();
         deleteTheRemoteIndex();
@@ -265,15 +262,21 @@ class S3RemoteIndexRebuildIT {
             Tiering.assertRecords(records, 0, VALUE_BYTES, baseTimestamp(audit) + 1);
         }
 
-        // What the rebuild did with them: restored the deleted topic's segments under its old id, where no partition
-        // reads, tiers or expires them; its objects stay in the bucket, untouched.
+        // The pending deletion outlived the lost index: whatever the rebuild restored of the deleted topic (under its
+        // old id, where no partition reads it) is deleted again, and the bucket keeps nothing of it.
+        Await.until(TIMEOUT, "the deleted topic's objects to leave the bucket", () -> bucket.keys(deletedPrefix)
+                .isEmpty());
+        Await.until(TIMEOUT, "the pending deletion to be done", () -> {
+            try {
+                return !Files.readString(broker.logDir().resolve(PendingDeletions.FILE_NAME))
+                        .contains(deletedId.toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         broker.stop();
-        List<RemoteSegment> orphans = index(index -> index.segments(new PartitionKey(uuid(deletedId), 0)));
-        assertThat(orphans)
-                .extracting(TieredBucket::objectId)
-                .containsExactlyElementsOf(
-                        left.stream().map(SegmentObjects::segmentId).toList());
-        assertThat(bucket.segments(deletedPrefix)).isEqualTo(left);
+        List<RemoteSegment> restored = index(index -> index.segments(new PartitionKey(uuid(deletedId), 0)));
+        assertThat(restored).isEmpty();
     }
 
     /** The offsets a partition's ListOffsets answers. */

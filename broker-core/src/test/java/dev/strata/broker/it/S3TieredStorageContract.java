@@ -8,7 +8,6 @@ import dev.strata.testing.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -72,17 +71,10 @@ abstract class S3TieredStorageContract {
         startStore();
         bucket = new TieredBucket(endpoint(), accessKey(), secretKey(), BUCKET);
         bucket.create();
-        Map<String, String> config = new HashMap<>(bucket.brokerSettings(KEY_PREFIX));
-        config.put("remote.log.manager.task.interval.ms", "200");
-        config.put("log.retention.check.interval.ms", "200");
+        // a store that is down fails a copy within a second, and the broker retries it after its own backoff
+        Map<String, String> config = bucket.fastFailingBrokerSettings(KEY_PREFIX);
         config.put("remote.log.chunk.size", Integer.toString(256 * 1024));
         config.put("remote.log.chunk.cache.memory.bytes", Integer.toString(32 * MIB));
-        // a store that is down fails a copy within a second, and the broker retries it after its own backoff
-        config.put("rsm.config.s3.retry.max.attempts", "2");
-        config.put("rsm.config.s3.retry.backoff.base.ms", "50");
-        config.put("rsm.config.s3.retry.backoff.max.ms", "200");
-        config.put("rsm.config.s3.api.call.attempt.timeout.ms", "5000");
-        config.put("rsm.config.s3.api.call.timeout.ms", "10000");
         broker = TestBroker.withConfig(config);
         broker.start();
     }

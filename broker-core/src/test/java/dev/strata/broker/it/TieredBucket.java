@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,23 @@ final class TieredBucket {
                 "rsm.config.aws.access.key.id", accessKey,
                 "rsm.config.aws.secret.access.key", secretKey,
                 "rsm.config.key.prefix", keyPrefix);
+    }
+
+    /**
+     * {@link #brokerSettings} plus short task intervals and an S3 client that gives up quickly: with the store down, a
+     * call fails within a second (or after its attempt timeout, when the store hangs) instead of retrying for the SDK's
+     * default time.
+     */
+    Map<String, String> fastFailingBrokerSettings(String keyPrefix) {
+        Map<String, String> config = new HashMap<>(brokerSettings(keyPrefix));
+        config.put("remote.log.manager.task.interval.ms", "200");
+        config.put("log.retention.check.interval.ms", "200");
+        config.put("rsm.config.s3.retry.max.attempts", "2");
+        config.put("rsm.config.s3.retry.backoff.base.ms", "50");
+        config.put("rsm.config.s3.retry.backoff.max.ms", "200");
+        config.put("rsm.config.s3.api.call.attempt.timeout.ms", "5000");
+        config.put("rsm.config.s3.api.call.timeout.ms", "10000");
+        return config;
     }
 
     /** The prefix of every object of one partition. */

@@ -2,17 +2,25 @@ package dev.strata.broker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The broker's registry in Prometheus text format: request metrics by API, bytes in and out, JVM and process. */
+/**
+ * The broker's registry in Prometheus text format: request metrics by API, bytes in and out, log directory space, JVM
+ * and process.
+ */
 class BrokerMetricsTest {
 
     @Test
     void rendersRequestJvmAndProcessMetricsUnderPrometheusNames() {
-        try (BrokerMetrics metrics = new BrokerMetrics(Optional.empty())) {
+        try (BrokerMetrics metrics = new BrokerMetrics(List.of(), Optional.empty())) {
             RequestMetrics requests = metrics.requests();
             requests.requestReceived(ApiKeys.PRODUCE, 1_000);
             requests.requestReceived(ApiKeys.PRODUCE, 500);
@@ -34,6 +42,23 @@ class BrokerMetricsTest {
                     .contains("jvm_threads_live_threads ")
                     .contains("process_uptime_seconds ")
                     .doesNotContain("strata_remote_", "request=\"Metadata\"");
+        }
+    }
+
+    @Test
+    void rendersTheSpaceUsedAndFreeOfEachLogDir(@TempDir Path logDir) throws IOException {
+        Files.createDirectories(logDir.resolve("orders-0"));
+        Files.write(logDir.resolve("orders-0").resolve("00000000000000000000.log"), new byte[1234]);
+        Files.write(logDir.resolve("orders-0").resolve("00000000000000000000.index"), new byte[16]);
+
+        try (BrokerMetrics metrics = new BrokerMetrics(List.of(logDir), Optional.empty())) {
+            String scrape = metrics.scrape();
+
+            String dir = "{dir=\"" + logDir + "\"}";
+            assertThat(scrape)
+                    .contains("strata_log_dir_used_bytes" + dir + " 1250.0")
+                    .contains("strata_log_dir_free_bytes" + dir + " ")
+                    .contains("strata_log_dir_total_bytes" + dir + " ");
         }
     }
 }

@@ -178,7 +178,7 @@ class TieringMetricsTest {
         metrics.refresh();
         assertThat(registry.find("strata.remote.copy.lag.bytes").gauges()).hasSize(1);
 
-        manager.unregister(tip, false);
+        manager.unregister(tip);
         metrics.refresh();
 
         assertThat(registry.find("strata.remote.copy.lag.bytes").gauges()).isEmpty();

@@ -1,6 +1,7 @@
 package dev.strata.remote.s3;
 
 import dev.strata.storage.api.ManifestReadAhead;
+import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -37,6 +39,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
@@ -71,9 +74,10 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * small object per segment under {@link SegmentObjectKeys#manifestKey}, which Strata's broker writes as it tiers and
  * lists to rebuild its remote index, reading several at once ({@link ManifestReadAhead}) since each is a GET. They are
  * opaque bytes here (their format and checksum belong to Strata's index), so this plugin depends only on Kafka's SPI,
- * Strata's small storage API and the AWS SDK, none of Strata's engine; Apache Kafka never calls them.
+ * Strata's small storage API and the AWS SDK, none of Strata's engine; Apache Kafka never calls them. As a
+ * {@link RemoteObjectStorage} it lists and deletes single objects under the key prefix, for Strata's orphan scrub.
  */
-public final class S3RemoteStorageManager implements RemoteStorageManager, SegmentManifestStorage {
+public final class S3RemoteStorageManager implements RemoteStorageManager, SegmentManifestStorage, RemoteObjectStorage {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
     /** HTTP 416: the answer to a ranged GET that starts past the end of the object. */
@@ -281,7 +285,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
 
     /**
      * The key of every manifest under the configured key prefix, in key order, listed with ListObjectsV2 one page at a
-     * time as the stream advances (see {@link ManifestListing}); {@link #readManifest} reads each, and
+     * time as the stream advances (see {@link ObjectListing}); {@link #readManifest} reads each, and
      * {@link #listManifests} does both. A failure while listing is an {@link UncheckedIOException} thrown by the
      * stream.
      */
@@ -291,7 +295,38 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
 
     Stream<String> listManifestKeys(int pageSize) {
         requireConfigured();
-        ManifestListing listing = new ManifestListing(s3, config.bucketName(), objectKeys, pageSize);
+        return list(objectKeys.prefix(), objectKeys::isManifestKey, pageSize).map(S3Object::key);
+    }
+
+    /**
+     * Every object under the key prefix followed by {@code prefix}, with keys relative to the key prefix, listed one
+     * page of ListObjectsV2 at a time as the stream advances.
+     */
+    @Override
+    public Stream<StoredObject> listObjects(String prefix) {
+        requireConfigured();
+        String root = objectKeys.prefix();
+        return list(root + prefix, key -> true, LIST_PAGE_SIZE)
+                .map(object -> new StoredObject(object.key().substring(root.length()), object.size()));
+    }
+
+    /** Deletes the object under the key prefix followed by {@code key}. */
+    @Override
+    public void deleteObject(String key) throws RemoteStorageException {
+        requireConfigured();
+        String full = objectKeys.prefix() + key;
+        try {
+            s3.deleteObject(b -> b.bucket(config.bucketName()).key(full));
+        } catch (NoSuchKeyException e) {
+            // S3 answers 204 for a missing key; some compatible stores answer 404: already deleted either way
+        } catch (SdkException e) {
+            throw new RemoteStorageException(
+                    "Delete of s3://" + config.bucketName() + "/" + full + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Stream<S3Object> list(String prefix, Predicate<String> keep, int pageSize) {
+        ObjectListing listing = new ObjectListing(s3, config.bucketName(), prefix, keep, pageSize);
         return StreamSupport.stream(
                 Spliterators.spliteratorUnknownSize(listing, Spliterator.ORDERED | Spliterator.NONNULL), false);
     }

@@ -3,6 +3,7 @@ package dev.strata.remote.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.testing.MinioClients;
 import dev.strata.testing.RemoteStorageManagerContract;
 import dev.strata.testing.SegmentFiles;
@@ -167,6 +168,24 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
 
         rsm.deleteLogSegmentData(segment.metadata());
         assertThat(listKeys(partitionPrefix())).isEmpty();
+    }
+
+    @Test
+    void objectsAreListedRelativeToTheKeyPrefixAndDeletedOneByOne() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 42, 1_000, false);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data());
+        String base = "orders-" + partition.topicId() + "/7/00000000000000000042-"
+                + segment.metadata().remoteLogSegmentId().id();
+
+        List<RemoteObjectStorage.StoredObject> listed;
+        try (Stream<RemoteObjectStorage.StoredObject> objects = rsm.listObjects(base + ".")) {
+            listed = objects.toList();
+        }
+        assertThat(listed).hasSize(5).contains(new RemoteObjectStorage.StoredObject(base + ".log", 1_000));
+
+        rsm.deleteObject(base + ".log");
+        rsm.deleteObject(base + ".log");
+        assertThat(listKeys(partitionPrefix())).hasSize(4).doesNotContain(prefix + base + ".log");
     }
 
     @Test

@@ -6,34 +6,37 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.Predicate;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The keys of the manifests under a key prefix, one page of ListObjectsV2 at a time: a page is requested only when the
- * previous one is used up, so a bucket with months of history is never held in memory. Keys that are not manifests of
- * the layout ({@link SegmentObjectKeys#isManifestKey}) are skipped.
+ * The objects under a key prefix that {@code keep} accepts (the manifests of the layout, say, with
+ * {@link SegmentObjectKeys#isManifestKey}), one page of ListObjectsV2 at a time: a page is requested only when the
+ * previous one is used up, so a bucket with months of history is never held in memory.
  *
  * <p>A failed request is thrown from {@link #hasNext()} or {@link #next()} as an {@link UncheckedIOException}. Not
  * thread-safe.
  */
-final class ManifestListing implements Iterator<String> {
+final class ObjectListing implements Iterator<S3Object> {
 
     private final S3Client s3;
     private final String bucket;
-    private final SegmentObjectKeys keys;
+    private final String prefix;
+    private final Predicate<String> keep;
     private final int pageSize;
 
-    private final Deque<String> pending = new ArrayDeque<>();
+    private final Deque<S3Object> pending = new ArrayDeque<>();
     private String continuationToken;
     private boolean lastPage;
 
-    ManifestListing(S3Client s3, String bucket, SegmentObjectKeys keys, int pageSize) {
+    ObjectListing(S3Client s3, String bucket, String prefix, Predicate<String> keep, int pageSize) {
         this.s3 = s3;
         this.bucket = bucket;
-        this.keys = keys;
+        this.prefix = prefix;
+        this.keep = keep;
         this.pageSize = pageSize;
     }
 
@@ -49,7 +52,7 @@ final class ManifestListing implements Iterator<String> {
     }
 
     @Override
-    public String next() {
+    public S3Object next() {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
@@ -60,15 +63,15 @@ final class ManifestListing implements Iterator<String> {
         String token = continuationToken;
         ListObjectsV2Response page;
         try {
-            page = s3.listObjectsV2(b ->
-                    b.bucket(bucket).prefix(keys.prefix()).maxKeys(pageSize).continuationToken(token));
+            page = s3.listObjectsV2(
+                    b -> b.bucket(bucket).prefix(prefix).maxKeys(pageSize).continuationToken(token));
         } catch (SdkException e) {
             throw new UncheckedIOException(
-                    new IOException("List of s3://" + bucket + "/" + keys.prefix() + " failed: " + e.getMessage(), e));
+                    new IOException("List of s3://" + bucket + "/" + prefix + " failed: " + e.getMessage(), e));
         }
         for (S3Object object : page.contents()) {
-            if (keys.isManifestKey(object.key())) {
-                pending.add(object.key());
+            if (keep.test(object.key())) {
+                pending.add(object);
             }
         }
         continuationToken = page.nextContinuationToken();
