@@ -115,8 +115,9 @@ public final class TcpProxy implements AutoCloseable {
                             if (cut.get()) {
                                 break;
                             }
-                            out.write(buffer, 0, n);
+                            // counted before it is written, so whoever reads it sees it counted
                             forwardedBytes.addAndGet(n);
+                            out.write(buffer, 0, n);
                         }
                     } catch (SocketException e) {
                         // closed by cut(), close() or the other side
