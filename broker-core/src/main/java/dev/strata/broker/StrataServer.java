@@ -5,6 +5,7 @@ import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.FetchHandler;
 import dev.strata.broker.api.GroupHandler;
 import dev.strata.broker.api.KafkaApis;
+import dev.strata.broker.api.KafkaLeaderEndpoint;
 import dev.strata.broker.api.ListOffsetsHandler;
 import dev.strata.broker.api.MetadataHandler;
 import dev.strata.broker.api.ProduceHandler;
@@ -20,7 +21,6 @@ import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.metadata.quorum.BrokerLifecycle;
-import dev.strata.broker.metadata.quorum.QuorumConfig;
 import dev.strata.broker.metadata.quorum.QuorumMetadataStore;
 import dev.strata.broker.metrics.BrokerMetrics;
 import dev.strata.broker.metrics.PrometheusEndpoint;
@@ -30,6 +30,7 @@ import dev.strata.broker.network.KafkaFrameDecoder;
 import dev.strata.broker.network.RequestBudget;
 import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.PartitionListener;
+import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteTier;
@@ -85,6 +86,8 @@ public final class StrataServer implements AutoCloseable {
     /** Registers this broker and heartbeats to the controller; set at startup. */
     private volatile BrokerLifecycle lifecycle;
 
+    private volatile ReplicaManager replicas;
+
     private final ScheduledExecutorService scheduler;
     private final ExecutorService ioPool;
     private final LogManager logManager;
@@ -109,7 +112,6 @@ public final class StrataServer implements AutoCloseable {
         this.config = config;
         this.dirLocks = lockLogDirs(config.logDirs());
         try {
-            requireSingleVoter(config);
             this.store = QuorumMetadataStore.open(config);
             requireRemoteTierForTieredTopics(config, store.topics());
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
@@ -132,26 +134,6 @@ public final class StrataServer implements AutoCloseable {
                 e.addSuppressed(closeFailure);
             }
             throw e;
-        }
-    }
-
-    /**
-     * The metadata quorum runs with several voters, but brokers do not replicate partitions yet: a broker of a
-     * multi-voter quorum would serve topics whose data lives on one broker only.
-     *
-     * @throws ConfigException if {@code controller.quorum.voters} lists more than one voter
-     */
-    static void requireSingleVoter(BrokerConfig config) {
-        List<QuorumConfig.Voter> voters = QuorumConfig.voters(config);
-        if (voters.size() > 1) {
-            throw new ConfigException(
-                    QuorumConfig.CONTROLLER_QUORUM_VOTERS,
-                    config.get(QuorumConfig.CONTROLLER_QUORUM_VOTERS),
-                    "lists " + voters.size()
-                            + " voters, but multi-broker clusters (replication between brokers) are not"
-                            + " built yet: a Strata broker runs alone, as its own single voter. Remove "
-                            + QuorumConfig.CONTROLLER_QUORUM_VOTERS + " or list only this node ("
-                            + BrokerConfig.NODE_ID + "=" + config.nodeId() + ")");
         }
     }
 
@@ -227,7 +209,12 @@ public final class StrataServer implements AutoCloseable {
                 logManager,
                 ioPool,
                 scheduler,
-                remoteTier == null ? PartitionListener.NONE : new PartitionTiering(remoteTier.manager()));
+                remoteTier == null ? PartitionListener.NONE : new PartitionTiering(remoteTier.manager()),
+                Time.SYSTEM,
+                store,
+                KafkaLeaderEndpoint.factory(config.nodeId(), store::broker),
+                config.replicationConfig());
+        this.replicas = replicas;
         BrokerConfig.Listener advertised = config.advertisedListener();
         lifecycle = new BrokerLifecycle(
                 store,
@@ -239,6 +226,10 @@ public final class StrataServer implements AutoCloseable {
         lifecycle.awaitUnfenced(Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
+        // from now on the quorum's partition changes drive this broker's replicas (leader, follower, gone)
+        store.addListener(new PartitionStateApplier(
+                replicas, (topicId, topic) -> store.topic(topicId).map(t -> config.logConfig(t.configs()))));
+        replicas.startup();
         logManager.startup();
         if (remoteTier != null) {
             remoteTier.startup();
@@ -293,7 +284,7 @@ public final class StrataServer implements AutoCloseable {
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
-                new MetadataHandler(endpoint, topics, replicas, config.autoCreateTopics()),
+                new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
                 new ProduceHandler(topics, replicas),
                 new FetchHandler(
                         topics,
@@ -416,6 +407,14 @@ public final class StrataServer implements AutoCloseable {
             return;
         }
         log.info("Shutting down broker {}", config.nodeId());
+        if (lifecycle != null && serverChannel != null) {
+            // leaderships and ISR places move to the other brokers while this one still answers
+            try {
+                lifecycle.controlledShutdown();
+            } catch (RuntimeException e) {
+                log.warn("Controlled shutdown of broker {} failed: {}", config.nodeId(), e.toString());
+            }
+        }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
@@ -440,6 +439,9 @@ public final class StrataServer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (replicas != null) {
+            replicas.shutdown();
         }
         if (remoteTier != null) {
             try {

@@ -1,15 +1,21 @@
 package dev.strata.broker.api;
 
+import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.ClusterImage;
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -24,30 +30,61 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 
-/** Metadata and DescribeCluster: which brokers exist and who leads each partition, auto-creating topics if allowed. */
+/**
+ * Metadata and DescribeCluster: which brokers are alive (registered and not fenced) and who leads each partition,
+ * with its replicas, in-sync replicas and offline replicas, as the metadata quorum last told this broker; every broker
+ * answers the same. Auto-creates topics if allowed.
+ */
 public final class MetadataHandler {
     private final Supplier<BrokerEndpoint> self;
     private final TopicManager topics;
     private final ReplicaManager replicas;
+    private final ClusterImage cluster;
     private final boolean autoCreate;
 
     public MetadataHandler(
-            Supplier<BrokerEndpoint> self, TopicManager topics, ReplicaManager replicas, boolean autoCreate) {
+            Supplier<BrokerEndpoint> self,
+            TopicManager topics,
+            ReplicaManager replicas,
+            ClusterImage cluster,
+            boolean autoCreate) {
         this.self = self;
         this.topics = topics;
         this.replicas = replicas;
+        this.cluster = cluster;
         this.autoCreate = autoCreate;
+    }
+
+    /** The brokers clients may use: registered and unfenced; this broker alone before it knows of any. */
+    private List<ClusterBroker> liveBrokers() {
+        List<ClusterBroker> live = cluster.brokers().stream()
+                .filter(b -> !b.fenced())
+                .sorted(Comparator.comparingInt(ClusterBroker::nodeId))
+                .toList();
+        if (!live.isEmpty()) {
+            return live;
+        }
+        BrokerEndpoint self = this.self.get();
+        return List.of(new ClusterBroker(self.nodeId(), self.host(), self.port(), Optional.empty(), false));
+    }
+
+    private int controllerId() {
+        int id = cluster.controllerId();
+        return id >= 0 ? id : self.get().nodeId();
     }
 
     public MetadataResponseData handle(RequestContext ctx, MetadataRequest request) {
         BrokerEndpoint self = this.self.get();
         MetadataResponseData response =
-                new MetadataResponseData().setClusterId(self.clusterId()).setControllerId(self.nodeId());
-        response.brokers()
-                .add(new MetadataResponseBroker()
-                        .setNodeId(self.nodeId())
-                        .setHost(self.host())
-                        .setPort(self.port()));
+                new MetadataResponseData().setClusterId(self.clusterId()).setControllerId(controllerId());
+        for (ClusterBroker b : liveBrokers()) {
+            response.brokers()
+                    .add(new MetadataResponseBroker()
+                            .setNodeId(b.nodeId())
+                            .setHost(b.host())
+                            .setPort(b.port())
+                            .setRack(b.rack().orElse(null)));
+        }
         if (request.isAllTopics()) {
             for (TopicMetadata t : topics.store().topics()) {
                 response.topics().add(describe(t));
@@ -99,17 +136,34 @@ public final class MetadataHandler {
                 .setName(t.name())
                 .setTopicId(t.topicId())
                 .setIsInternal(Topic.isInternal(t.name()));
+        Map<Integer, PartitionState> states = cluster.partitions(t.topicId());
+        Set<Integer> live = liveBrokers().stream().map(ClusterBroker::nodeId).collect(Collectors.toSet());
         for (int p = 0; p < t.partitions(); p++) {
-            Optional<Partition> partition = replicas.partition(new TopicPartition(t.name(), p));
             MetadataResponsePartition mp = new MetadataResponsePartition().setPartitionIndex(p);
-            if (partition.isPresent()) {
-                Partition part = partition.get();
-                mp.setLeaderId(part.leaderId())
-                        .setLeaderEpoch(part.leaderEpoch())
-                        .setReplicaNodes(List.of(part.leaderId()))
-                        .setIsrNodes(List.copyOf(part.isr()));
+            PartitionState state = states.get(p);
+            if (state != null) {
+                mp.setLeaderId(state.leader())
+                        .setLeaderEpoch(state.leaderEpoch())
+                        .setReplicaNodes(state.replicas())
+                        .setIsrNodes(state.isr())
+                        .setOfflineReplicas(state.replicas().stream()
+                                .filter(r -> !live.contains(r))
+                                .toList());
+                if (!state.hasLeader()) {
+                    mp.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code());
+                }
             } else {
-                mp.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1);
+                // a partition from before clusters, led by this broker alone
+                Optional<Partition> partition = replicas.partition(new TopicPartition(t.name(), p));
+                if (partition.isPresent()) {
+                    Partition part = partition.get();
+                    mp.setLeaderId(part.leaderId())
+                            .setLeaderEpoch(part.leaderEpoch())
+                            .setReplicaNodes(List.of(part.leaderId()))
+                            .setIsrNodes(List.copyOf(part.isr()));
+                } else {
+                    mp.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1);
+                }
             }
             topic.partitions().add(mp);
         }
@@ -120,7 +174,7 @@ public final class MetadataHandler {
         BrokerEndpoint self = this.self.get();
         DescribeClusterResponseData response = new DescribeClusterResponseData()
                 .setClusterId(self.clusterId())
-                .setControllerId(self.nodeId())
+                .setControllerId(controllerId())
                 .setEndpointType(request.data().endpointType());
         if (request.data().endpointType() == 2) {
             // Strata has no separate controller listener; the broker endpoints are the only ones.
@@ -128,11 +182,14 @@ public final class MetadataHandler {
                     .setErrorMessage("Strata serves only broker endpoints");
             return response;
         }
-        response.brokers()
-                .add(new DescribeClusterResponseData.DescribeClusterBroker()
-                        .setBrokerId(self.nodeId())
-                        .setHost(self.host())
-                        .setPort(self.port()));
+        for (ClusterBroker b : liveBrokers()) {
+            response.brokers()
+                    .add(new DescribeClusterResponseData.DescribeClusterBroker()
+                            .setBrokerId(b.nodeId())
+                            .setHost(b.host())
+                            .setPort(b.port())
+                            .setRack(b.rack().orElse(null)));
+        }
         return response;
     }
 }

@@ -43,6 +43,12 @@ public final class BrokerConfig {
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_MIN_BYTES = "replica.fetch.min.bytes";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
@@ -248,6 +254,17 @@ public final class BrokerConfig {
 
     public int socketRequestMaxBytes() {
         return intValue(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    /** How followers fetch from leaders and when a lagging one leaves the ISR ({@code replica.*}). */
+    public ReplicationConfig replicationConfig() {
+        return new ReplicationConfig(
+                longValue(REPLICA_LAG_TIME_MAX_MS),
+                intValue(REPLICA_FETCH_RESPONSE_MAX_BYTES),
+                intValue(REPLICA_FETCH_MAX_BYTES),
+                intValue(REPLICA_FETCH_MIN_BYTES),
+                intValue(REPLICA_FETCH_WAIT_MAX_MS),
+                longValue(REPLICA_FETCH_BACKOFF_MS));
     }
 
     /** The network settings that bound what clients can make the broker hold, as one value. */

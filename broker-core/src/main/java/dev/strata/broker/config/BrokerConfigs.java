@@ -197,6 +197,48 @@ public final class BrokerConfigs {
                         "bytes of requests read from clients and not yet answered, across all connections; `-1`"
                                 + " means a quarter of the JVM's maximum heap")
                 .define(
+                        REPLICA_LAG_TIME_MAX_MS,
+                        Type.LONG,
+                        30_000L,
+                        Range.atLeast(1),
+                        Importance.HIGH,
+                        "a follower that has not caught up with the leader's log end for this long leaves the ISR")
+                .define(
+                        REPLICA_FETCH_MAX_BYTES,
+                        Type.INT,
+                        1024 * 1024,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "bytes a follower asks for per partition in one fetch")
+                .define(
+                        REPLICA_FETCH_RESPONSE_MAX_BYTES,
+                        Type.INT,
+                        10 * 1024 * 1024,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "bytes a follower asks for in one fetch, across partitions")
+                .define(
+                        REPLICA_FETCH_MIN_BYTES,
+                        Type.INT,
+                        1,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "bytes the leader waits for before answering a follower's fetch")
+                .define(
+                        REPLICA_FETCH_WAIT_MAX_MS,
+                        Type.INT,
+                        500,
+                        Range.atLeast(0),
+                        Importance.LOW,
+                        "longest the leader holds a follower's fetch waiting for data")
+                .define(
+                        REPLICA_FETCH_BACKOFF_MS,
+                        Type.LONG,
+                        1_000L,
+                        Range.atLeast(0),
+                        Importance.LOW,
+                        "how long a follower waits after a failed fetch before trying again")
+                .define(
                         NUM_IO_THREADS,
                         Type.INT,
                         8,

@@ -35,11 +35,11 @@ import org.slf4j.LoggerFactory;
  * {@link MetadataStore} (the controller's quorum), then brings the partitions' logs in line. Changes are serialized by
  * this object's lock; reads of topic metadata go straight to the store and never wait for it.
  *
- * <p>The seam with replication: this class opens (through {@link ReplicaManager#createPartition}) only the partitions
- * this broker is a replica of, as a single broker always did. In a cluster, the partitions other brokers create, and
- * every change of leader or ISR, reach the {@code partition} package through the
- * {@link dev.strata.broker.cluster.ClusterChangeListener} it registers with the store; once that listener opens
- * partitions itself, the {@code createPartition} calls here go (see {@link #hostsReplica}).
+ * <p>With replication: a topic's partitions are created through the quorum with their replica assignment; this broker
+ * then opens at once the partitions it is a replica of, in the role the quorum gave it ({@link #open}), so that the
+ * creator finds them ready. Everything else (partitions other brokers create, every change of leader or ISR) reaches
+ * the {@code partition} package through the {@link dev.strata.broker.cluster.ClusterChangeListener} the server
+ * registers with the store, which applies the same states again, harmlessly.
  */
 public final class TopicManager {
     private static final Logger log = LoggerFactory.getLogger(TopicManager.class);
@@ -68,7 +68,7 @@ public final class TopicManager {
             LogConfig lc = logConfig(t);
             for (int p = 0; p < t.partitions(); p++) {
                 if (hostsReplica(t, p)) {
-                    replicas.createPartition(new TopicPartition(t.name(), p), t.topicId(), lc);
+                    open(t, p, lc);
                 }
             }
         }
@@ -81,6 +81,21 @@ public final class TopicManager {
     private boolean hostsReplica(TopicMetadata topic, int partition) {
         PartitionState state = store.cluster().partitions(topic.topicId()).get(partition);
         return state == null || state.isReplica(config.nodeId());
+    }
+
+    /**
+     * Opens a partition this broker hosts in the role the quorum gave it (leader or follower), at once rather than when
+     * the change listener gets to it, so that the creator of a topic finds its partitions ready; a partition from
+     * before clusters (no state) is led by this broker alone.
+     */
+    private void open(TopicMetadata topic, int partition, LogConfig lc) {
+        TopicPartition tp = new TopicPartition(topic.name(), partition);
+        PartitionState state = store.cluster().partitions(topic.topicId()).get(partition);
+        if (state == null) {
+            replicas.createPartition(tp, topic.topicId(), lc);
+        } else {
+            replicas.applyPartitionState(topic.topicId(), tp, state, lc);
+        }
     }
 
     public MetadataStore store() {
@@ -149,7 +164,7 @@ public final class TopicManager {
         LogConfig lc = logConfig(topic);
         for (int p = 0; p < count; p++) {
             if (hostsReplica(topic, p)) {
-                replicas.createPartition(new TopicPartition(name, p), topic.topicId(), lc);
+                open(topic, p, lc);
             }
         }
         log.info("Created topic {} ({}) with {} partition(s) and configs {}", name, topic.topicId(), count, configs);
@@ -246,7 +261,7 @@ public final class TopicManager {
         LogConfig lc = logConfig(updated);
         for (int p = topic.partitions(); p < newCount; p++) {
             if (hostsReplica(updated, p)) {
-                replicas.createPartition(new TopicPartition(name, p), topic.topicId(), lc);
+                open(updated, p, lc);
             }
         }
         log.info("Topic {} now has {} partitions", name, newCount);

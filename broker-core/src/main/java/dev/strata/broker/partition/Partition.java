@@ -2,6 +2,7 @@ package dev.strata.broker.partition;
 
 import dev.strata.broker.cluster.IsrChannel;
 import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.config.ReplicationConfig;
 import dev.strata.broker.log.FetchDataInfo;
 import dev.strata.broker.log.LeaderEpochCache;
 import dev.strata.broker.log.LocalLog;

@@ -1,5 +1,6 @@
 package dev.strata.broker.partition;
 
+import dev.strata.broker.config.ReplicationConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.strata.broker.partition;
 
+import dev.strata.broker.config.ReplicationConfig;
 import dev.strata.broker.log.LeaderEpochCache;
 import dev.strata.broker.log.LocalLog;
 import java.io.IOException;

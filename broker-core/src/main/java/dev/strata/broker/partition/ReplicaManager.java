@@ -4,6 +4,7 @@ import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.IsrChannel;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.config.ReplicationConfig;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.log.LogManager;
 import java.util.Collection;

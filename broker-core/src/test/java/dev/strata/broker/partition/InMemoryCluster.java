@@ -3,6 +3,7 @@ package dev.strata.broker.partition;
 import dev.strata.broker.cluster.IsrChannel;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.config.ReplicationConfig;
 import dev.strata.broker.log.LogManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

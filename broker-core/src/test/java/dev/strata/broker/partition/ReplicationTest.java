@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.config.ReplicationConfig;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.log.LogAppendInfo;
 import dev.strata.broker.log.LogSegment;

@@ -129,7 +129,8 @@ class QuorumMetadataStoreTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 
         // the returning voter must open (its failure would be the real cause of a timeout below)
-        reopenInBackground(voters.get(1))
+        // its own open waits for a leader, which two voters elect only after it is back: no 2 s write timeout there
+        reopenInBackground(voters.get(1).withWriteTimeout(Duration.ofSeconds(30)))
                 .orTimeout(60, java.util.concurrent.TimeUnit.SECONDS)
                 .join();
         awaitTrue("a write once a second voter is back", () -> {

@@ -1,4 +1,4 @@
-package dev.strata.broker.partition;
+package dev.strata.broker.config;
 
 /**
  * The broker settings replication runs on, with Kafka's names and defaults.
