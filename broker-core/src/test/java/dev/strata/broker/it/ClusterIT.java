@@ -1,0 +1,257 @@
+package dev.strata.broker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three brokers in JVMs of their own, each a voter of the metadata quorum, replicating with Kafka's pull model, driven
+ * by the real kafka-clients: every broker answers the same metadata; a topic with replication factor 3 is on every
+ * broker byte for byte; {@code kill -9} of the leader under an idempotent {@code acks=all} producer with
+ * {@code min.insync.replicas=2}, twice, loses no acknowledged record and duplicates none; a killed follower leaves the
+ * ISR and rejoins it when it returns; a replication factor above the live brokers is refused. One cluster serves every
+ * test of the class.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterIT {
+
+    private static final Duration TIMEOUT = TestCluster.TIMEOUT;
+
+    @TempDir
+    static Path dir;
+
+    private TestCluster cluster;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        cluster = TestCluster.start(dir, 3, Map.of());
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void everyBrokerAnswersTheSameMetadataAndHoldsEveryReplica() throws Exception {
+        String topic = "replicated";
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
+            Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        for (int node = 1; node <= 3; node++) {
+            // each broker on its own: the same brokers, leaders, replicas and ISRs
+            try (Admin one = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + cluster.port(node)))) {
+                TopicDescription d =
+                        one.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                assertThat(one.describeCluster().nodes().get())
+                        .extracting(Node::id)
+                        .containsExactlyInAnyOrder(1, 2, 3);
+                assertThat(d.partitions()).allSatisfy(p -> {
+                    assertThat(p.replicas()).hasSize(3);
+                    assertThat(p.leader()).isNotNull();
+                });
+            }
+        }
+        // the followers' logs equal the leader's, byte for byte
+        for (int p = 0; p < 3; p++) {
+            int partition = p;
+            Await.until(TIMEOUT, "the replicas of partition " + p + " to be equal", () -> {
+                Set<Long> sizes = new HashSet<>();
+                for (int node = 1; node <= 3; node++) {
+                    sizes.add(logBytes(node, topic, partition));
+                }
+                return sizes.size() == 1 && !sizes.contains(0L);
+            });
+        }
+    }
+
+    @Test
+    void killingTheLeaderTwiceUnderAnIdempotentProducerLosesAndDuplicatesNothing() throws Exception {
+        String topic = "failover";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get();
+            Await.until(TIMEOUT, "a full ISR", () -> fullIsrs(admin, topic, 3));
+        }
+        Set<String> acknowledged = new ConcurrentSkipListSet<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong sent = new AtomicLong();
+        Thread sender = new Thread(() -> {
+            try (KafkaProducer<String, String> producer = producer()) {
+                while (!stop.get()) {
+                    String key = "k" + sent.getAndIncrement();
+                    producer.send(new ProducerRecord<>(topic, 0, key, "v-" + key), (md, e) -> {
+                        if (e == null) {
+                            acknowledged.add(key);
+                        }
+                    });
+                    if (sent.get() % 50 == 0) {
+                        producer.flush();
+                    }
+                }
+                producer.flush();
+            }
+        });
+        sender.start();
+        try (Admin admin = cluster.admin()) {
+            for (int round = 0; round < 2; round++) {
+                long before = acknowledged.size();
+                Await.until(
+                        TIMEOUT, "acknowledged records before kill " + round, () -> acknowledged.size() > before + 500);
+                int leader = TestCluster.leader(admin, tp);
+                cluster.kill(leader);
+                Await.until(TIMEOUT, "a new leader", () -> {
+                    int now = TestCluster.leader(admin, tp);
+                    return now > 0 && now != leader;
+                });
+                long afterKill = acknowledged.size();
+                Await.until(
+                        TIMEOUT, "acknowledgements from the new leader", () -> acknowledged.size() > afterKill + 500);
+                cluster.restart(leader);
+                Await.until(
+                        TIMEOUT,
+                        "the restarted broker back in the ISR",
+                        () -> TestCluster.isr(admin, tp).size() == 3);
+            }
+        } finally {
+            stop.set(true);
+            sender.join(TIMEOUT.toMillis());
+        }
+
+        Map<String, Long> read = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            consumer.seekToBeginning(List.of(tp));
+            for (ConsumerRecord<String, String> r : Await.records(consumer, (int) end, TIMEOUT)) {
+                assertThat(read.put(r.key(), r.offset()))
+                        .as("%s stored once (again at offset %d)", r.key(), r.offset())
+                        .isNull();
+            }
+        }
+        Set<String> lost = new HashSet<>(acknowledged);
+        lost.removeAll(read.keySet());
+        assertThat(lost)
+                .as("acknowledged records missing after two leader kills")
+                .isEmpty();
+        assertThat(acknowledged.size()).isGreaterThan(2_000);
+    }
+
+    @Test
+    void aKilledFollowerLeavesTheIsrAndRejoinsWhenItReturns() throws Exception {
+        String topic = "isr";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get();
+            Await.until(TIMEOUT, "a full ISR", () -> fullIsrs(admin, topic, 3));
+            int leader = TestCluster.leader(admin, tp);
+            int follower = leader % 3 + 1;
+            cluster.kill(follower);
+            Await.until(TIMEOUT, "the killed follower out of the ISR", () -> !TestCluster.isr(admin, tp)
+                    .contains(follower));
+            try (KafkaProducer<String, String> producer = producer()) {
+                // two in-sync replicas left, min.insync.replicas=2: acks=all still works
+                producer.send(new ProducerRecord<>(topic, 0, "k", "while-one-is-down"))
+                        .get();
+            }
+            cluster.restart(follower);
+            Await.until(TIMEOUT, "the follower back in the ISR", () -> TestCluster.isr(admin, tp)
+                    .contains(follower));
+            Await.until(TIMEOUT, "its log caught up", () -> logBytes(follower, topic, 0) == logBytes(leader, topic, 0));
+        }
+    }
+
+    @Test
+    void aReplicationFactorAboveTheLiveBrokersIsRefused() {
+        try (Admin admin = cluster.admin()) {
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("too-many", 1, (short) 4)))
+                            .all()
+                            .get())
+                    .cause()
+                    .isInstanceOf(InvalidReplicationFactorException.class);
+        }
+    }
+
+    private boolean fullIsrs(Admin admin, String topic, int size) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                    .allMatch(p -> p.leader() != null && p.isr().size() == size);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private long logBytes(int node, String topic, int partition) {
+        Path partitionDir = dir.resolve("data-" + node).resolve(topic + "-" + partition);
+        try (var files = java.nio.file.Files.list(partitionDir)) {
+            return files.filter(f -> f.toString().endsWith(".log"))
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private KafkaProducer<String, String> producer() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+
+    private KafkaConsumer<String, String> consumer() {
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        cluster.bootstrap(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer());
+    }
+}
