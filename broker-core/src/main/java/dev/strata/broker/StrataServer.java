@@ -14,6 +14,7 @@ import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.NetworkLimits;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
+import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
@@ -245,8 +246,11 @@ public final class StrataServer implements AutoCloseable {
         OffsetsTopic offsetsTopic = new OffsetsTopic(
                 topics,
                 replicas,
-                config.intValue(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
-                config.intValue(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
+                new OffsetsTopic.Settings(
+                        config.intValue(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                        config.intValue(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR),
+                        config.intValue(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
+                        config.intValue(BrokerConfig.OFFSETS_COMMIT_TIMEOUT_MS)),
                 Time.SYSTEM);
         GroupCoordinator coordinator = new GroupCoordinator(
                 new GroupCoordinator.Settings(
@@ -279,8 +283,13 @@ public final class StrataServer implements AutoCloseable {
                 },
                 scheduler,
                 offsetsTopic);
-        GroupHandler groups =
-                new GroupHandler(endpoint, new GroupService(coordinator, consumerGroups), topics, offsetsTopic);
+        // Group state comes back from __consumer_offsets in the background, partition by partition as this broker
+        // leads them; until then their groups' requests are answered COORDINATOR_LOAD_IN_PROGRESS and clients retry.
+        CoordinatedPartitions coordinated =
+                new CoordinatedPartitions(offsetsTopic, coordinator, consumerGroups, ioPool);
+        replicas.addListener(coordinated);
+        GroupHandler groups = new GroupHandler(
+                endpoint, new GroupService(coordinator, consumerGroups), topics, offsetsTopic, coordinated);
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
@@ -336,16 +345,6 @@ public final class StrataServer implements AutoCloseable {
         if (metrics != null) {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
         }
-        // Group state comes back from __consumer_offsets in the background; until then group requests are answered
-        // COORDINATOR_LOAD_IN_PROGRESS and clients retry.
-        ioPool.execute(() -> {
-            try {
-                offsetsTopic.loadInto(coordinator, consumerGroups);
-                groups.markLoaded();
-            } catch (RuntimeException e) {
-                log.error("Cannot load consumer groups from {}", OffsetsTopic.NAME, e);
-            }
-        });
         long retentionMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES) * 60_000L;
         long checkMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(

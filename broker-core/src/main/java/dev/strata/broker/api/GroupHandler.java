@@ -4,6 +4,7 @@ import dev.strata.broker.group.CommittedOffset;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.ConsumerHeartbeat;
 import dev.strata.broker.group.ConsumerHeartbeatResult;
+import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator.GroupSummary;
 import dev.strata.broker.group.GroupService;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -65,9 +67,11 @@ import org.apache.kafka.common.requests.SyncGroupRequest;
  * LeaveGroup; KIP-848's ConsumerGroupHeartbeat and ConsumerGroupDescribe; the offset APIs (OffsetCommit, OffsetFetch,
  * OffsetDelete); and the group admin APIs (ListGroups, DescribeGroups, DeleteGroups). It converts between the
  * generated message classes and the group package's own value types, checks what only the wire knows (versions,
- * {@code offset.metadata.max.bytes}), and leaves to {@link GroupService} which coordinator answers. Until the
- * coordinators have replayed {@code __consumer_offsets} after a start, group requests are answered with
- * COORDINATOR_LOAD_IN_PROGRESS and clients retry.
+ * {@code offset.metadata.max.bytes}), and leaves to {@link GroupService} which coordinator answers.
+ *
+ * <p>A group's coordinator is the leader of its {@code __consumer_offsets} partition: FindCoordinator names that
+ * broker, and every other group API answers NOT_COORDINATOR for a group this broker does not coordinate, and
+ * COORDINATOR_LOAD_IN_PROGRESS while its partition's groups are being replayed here ({@link CoordinatedPartitions}).
  */
 public final class GroupHandler {
     /** Kafka's {@code offset.metadata.max.bytes}. */
@@ -77,65 +81,104 @@ public final class GroupHandler {
     private final GroupService groups;
     private final TopicManager topics;
     private final OffsetsTopic offsetsTopic;
-    private volatile boolean loaded;
+    private final CoordinatedPartitions coordinated;
 
     public GroupHandler(
-            Supplier<BrokerEndpoint> self, GroupService groups, TopicManager topics, OffsetsTopic offsetsTopic) {
+            Supplier<BrokerEndpoint> self,
+            GroupService groups,
+            TopicManager topics,
+            OffsetsTopic offsetsTopic,
+            CoordinatedPartitions coordinated) {
         this.self = self;
         this.groups = groups;
         this.topics = topics;
         this.offsetsTopic = offsetsTopic;
+        this.coordinated = coordinated;
     }
 
-    /** Called once the coordinator's state has been read back from the log. */
-    public void markLoaded() {
-        loaded = true;
-    }
-
-    private Errors loadError() {
-        return loaded ? null : Errors.COORDINATOR_LOAD_IN_PROGRESS;
+    /**
+     * Null if this broker serves the group now, else NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS. A missing group
+     * id is left to the coordinator, which refuses it, as Kafka checks it first.
+     */
+    private Errors coordinatorError(String groupId) {
+        if (groupId == null || groupId.isEmpty()) {
+            return null;
+        }
+        Errors error = coordinated.errorFor(groupId);
+        return error == Errors.NONE ? null : error;
     }
 
     // ---------------------------------------------------------------- FindCoordinator
 
     public FindCoordinatorResponseData findCoordinator(FindCoordinatorRequest request) {
         var data = request.data();
-        BrokerEndpoint me = self.get();
         if (request.version() < 4) {
-            Errors error = coordinatorError(data.keyType(), data.key());
-            FindCoordinatorResponseData r = new FindCoordinatorResponseData().setErrorCode(error.code());
-            if (error == Errors.NONE) {
-                r.setNodeId(me.nodeId()).setHost(me.host()).setPort(me.port()).setErrorMessage(null);
+            Lookup found = lookup(data.keyType(), data.key());
+            FindCoordinatorResponseData r =
+                    new FindCoordinatorResponseData().setErrorCode(found.error().code());
+            if (found.error() == Errors.NONE) {
+                r.setNodeId(found.node().nodeId())
+                        .setHost(found.node().host())
+                        .setPort(found.node().port())
+                        .setErrorMessage(null);
             } else {
-                r.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(errorMessage(error, data.keyType()));
+                r.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(errorMessage(found.error(), data.keyType()));
             }
             return r;
         }
         FindCoordinatorResponseData r = new FindCoordinatorResponseData();
         for (String key : data.coordinatorKeys()) {
-            Errors error = coordinatorError(data.keyType(), key);
-            var c = new FindCoordinatorResponseData.Coordinator().setKey(key).setErrorCode(error.code());
-            if (error == Errors.NONE) {
-                c.setNodeId(me.nodeId()).setHost(me.host()).setPort(me.port());
+            Lookup found = lookup(data.keyType(), key);
+            var c = new FindCoordinatorResponseData.Coordinator()
+                    .setKey(key)
+                    .setErrorCode(found.error().code());
+            if (found.error() == Errors.NONE) {
+                c.setNodeId(found.node().nodeId())
+                        .setHost(found.node().host())
+                        .setPort(found.node().port());
             } else {
-                c.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(errorMessage(error, data.keyType()));
+                c.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(errorMessage(found.error(), data.keyType()));
             }
             r.coordinators().add(c);
         }
         return r;
     }
 
-    private Errors coordinatorError(byte keyType, String key) {
+    /** The coordinator of a key, or the error to answer instead. */
+    private record Lookup(Errors error, BrokerEndpoint node) {
+        static Lookup failed(Errors error) {
+            return new Lookup(error, null);
+        }
+    }
+
+    /**
+     * The leader of the group's {@code __consumer_offsets} partition, as the cluster image has it (this broker's own
+     * endpoint when it leads); COORDINATOR_NOT_AVAILABLE while the partition has no leader.
+     */
+    private Lookup lookup(byte keyType, String key) {
         if (keyType != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
             // Not retriable: a transactional producer fails at once with the message below instead of retrying
             // until its timeout, as it does against a broker without the API.
-            return Errors.UNSUPPORTED_VERSION;
+            return Lookup.failed(Errors.UNSUPPORTED_VERSION);
         }
         if (key == null || key.isEmpty()) {
-            return Errors.INVALID_REQUEST;
+            return Lookup.failed(Errors.INVALID_REQUEST);
         }
-        offsetsTopic.ensureExists();
-        return Errors.NONE;
+        try {
+            offsetsTopic.ensureExists();
+        } catch (ApiException e) {
+            return Lookup.failed(Errors.forException(e));
+        }
+        BrokerEndpoint me = self.get();
+        int leader = offsetsTopic.coordinatorFor(key);
+        if (leader == me.nodeId()) {
+            return new Lookup(Errors.NONE, me);
+        }
+        return topics.store()
+                .cluster()
+                .broker(leader)
+                .map(b -> new Lookup(Errors.NONE, new BrokerEndpoint(b.nodeId(), b.host(), b.port(), me.clusterId())))
+                .orElse(Lookup.failed(Errors.COORDINATOR_NOT_AVAILABLE));
     }
 
     private static String errorMessage(Errors error, byte keyType) {
@@ -150,7 +193,7 @@ public final class GroupHandler {
 
     public CompletableFuture<ApiMessage> joinGroup(RequestContext ctx, JoinGroupRequest request) {
         JoinGroupRequestData data = request.data();
-        Errors error = loadError();
+        Errors error = coordinatorError(data.groupId());
         if (error != null) {
             return CompletableFuture.completedFuture(
                     new JoinGroupResponseData().setErrorCode(error.code()).setMemberId(data.memberId()));
@@ -208,7 +251,7 @@ public final class GroupHandler {
     }
 
     public CompletableFuture<ApiMessage> syncGroup(SyncGroupRequest request) {
-        Errors error = loadError();
+        Errors error = coordinatorError(request.data().groupId());
         if (error != null) {
             return CompletableFuture.completedFuture(
                     new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]));
@@ -236,7 +279,7 @@ public final class GroupHandler {
     }
 
     public HeartbeatResponseData heartbeat(HeartbeatRequest request) {
-        Errors error = loadError();
+        Errors error = coordinatorError(request.data().groupId());
         if (error == null) {
             var d = request.data();
             error = groups.heartbeat(d.groupId(), d.memberId(), d.groupInstanceId(), d.generationId());
@@ -245,7 +288,7 @@ public final class GroupHandler {
     }
 
     public LeaveGroupResponseData leaveGroup(LeaveGroupRequest request) {
-        Errors error = loadError();
+        Errors error = coordinatorError(request.data().groupId());
         if (error != null) {
             return new LeaveGroupResponseData().setErrorCode(error.code());
         }
@@ -276,7 +319,7 @@ public final class GroupHandler {
     public OffsetCommitResponseData offsetCommit(OffsetCommitRequest request) {
         var data = request.data();
         OffsetCommitResponseData response = new OffsetCommitResponseData();
-        Errors groupError = loadError();
+        Errors groupError = coordinatorError(data.groupId());
         Map<TopicPartition, CommittedOffset> commits = new HashMap<>();
         Map<TopicPartition, Errors> partitionErrors = new HashMap<>();
         long now = System.currentTimeMillis();
@@ -337,7 +380,7 @@ public final class GroupHandler {
                     }
                 }
             }
-            Errors error = loadError();
+            Errors error = coordinatorError(data.groupId());
             if (error != null) {
                 return response.setErrorCode(error.code());
             }
@@ -356,7 +399,7 @@ public final class GroupHandler {
         }
         for (OffsetFetchRequestData.OffsetFetchRequestGroup group : data.groups()) {
             var rg = new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(group.groupId());
-            Errors error = loadError();
+            Errors error = coordinatorError(group.groupId());
             if (error != null) {
                 rg.setErrorCode(error.code());
             } else {
@@ -397,7 +440,7 @@ public final class GroupHandler {
     public OffsetDeleteResponseData offsetDelete(OffsetDeleteRequest request) {
         var data = request.data();
         OffsetDeleteResponseData response = new OffsetDeleteResponseData();
-        Errors error = loadError();
+        Errors error = coordinatorError(data.groupId());
         if (error != null) {
             return response.setErrorCode(error.code());
         }
@@ -438,12 +481,15 @@ public final class GroupHandler {
 
     public ListGroupsResponseData listGroups(ListGroupsRequest request) {
         ListGroupsResponseData response = new ListGroupsResponseData();
-        Errors error = loadError();
-        if (error != null) {
-            return response.setErrorCode(error.code());
+        if (coordinated.loading()) {
+            // a loading partition's groups would be missing from the list
+            return response.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
         }
         for (GroupService.ListedGroup g :
                 groups.listGroups(request.data().statesFilter(), request.data().typesFilter())) {
+            if (!coordinated.coordinates(g.groupId())) {
+                continue; // left behind by a request that raced its partition's unloading
+            }
             response.groups()
                     .add(new ListGroupsResponseData.ListedGroup()
                             .setGroupId(g.groupId())
@@ -458,7 +504,7 @@ public final class GroupHandler {
         DescribeGroupsResponseData response = new DescribeGroupsResponseData();
         for (String groupId : request.data().groups()) {
             var dg = new DescribeGroupsResponseData.DescribedGroup().setGroupId(groupId);
-            Errors error = loadError();
+            Errors error = coordinatorError(groupId);
             if (error != null) {
                 dg.setErrorCode(error.code());
             } else {
@@ -490,7 +536,7 @@ public final class GroupHandler {
     public DeleteGroupsResponseData deleteGroups(DeleteGroupsRequest request) {
         DeleteGroupsResponseData response = new DeleteGroupsResponseData();
         for (String groupId : request.data().groupsNames()) {
-            Errors error = loadError();
+            Errors error = coordinatorError(groupId);
             if (error == null) {
                 error = groups.deleteGroup(groupId);
             }
@@ -506,7 +552,7 @@ public final class GroupHandler {
 
     public ConsumerGroupHeartbeatResponseData consumerGroupHeartbeat(
             RequestContext ctx, ConsumerGroupHeartbeatRequest request) {
-        Errors error = loadError();
+        Errors error = coordinatorError(request.data().groupId());
         if (error != null) {
             return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code());
         }
@@ -560,7 +606,7 @@ public final class GroupHandler {
         ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
         for (String groupId : request.data().groupIds()) {
             var dg = new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId);
-            Errors error = loadError();
+            Errors error = coordinatorError(groupId);
             var view = error == null
                     ? groups.describeConsumerGroup(groupId)
                     : java.util.Optional.<ConsumerGroupCoordinator.GroupView>empty();

@@ -304,6 +304,23 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "segment size of `__consumer_offsets`")
                 .define(
+                        OFFSETS_TOPIC_REPLICATION_FACTOR,
+                        Type.INT,
+                        3,
+                        Range.atLeast(1),
+                        Importance.HIGH,
+                        "replication factor of `__consumer_offsets`, capped at the live brokers when the topic is"
+                                + " created (on first use), so that a lone broker needs no setting; Kafka refuses to"
+                                + " create it instead, so start every broker of a cluster before the first group")
+                .define(
+                        OFFSETS_COMMIT_TIMEOUT_MS,
+                        Type.INT,
+                        5_000,
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "how long a write to `__consumer_offsets` (an offset commit, a group's state) waits for every"
+                                + " in-sync replica before the coordinator gives up with `COORDINATOR_NOT_AVAILABLE`")
+                .define(
                         OFFSETS_RETENTION_MINUTES,
                         Type.LONG,
                         7 * 24 * 60L,

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.Uuid;
@@ -585,9 +586,25 @@ public final class ConsumerGroupCoordinator {
         groups.put(g.groupId, g);
     }
 
-    /** Forgets a group whose state record was deleted (a tombstone read at startup). */
-    public void forget(String groupId) {
-        groups.remove(groupId);
+    /**
+     * Forgets every group {@code unloaded} selects when this broker stops coordinating them (their
+     * {@code __consumer_offsets} partition moved to another leader): their session timers stop. Nothing is written.
+     */
+    public void unload(Predicate<String> unloaded) {
+        for (Group g : groups.values()) {
+            if (!unloaded.test(g.groupId)) {
+                continue;
+            }
+            synchronized (g) {
+                for (Member m : g.members.values()) {
+                    if (m.sessionExpiry != null) {
+                        m.sessionExpiry.cancel(false);
+                        m.sessionExpiry = null;
+                    }
+                }
+            }
+            groups.remove(g.groupId, g);
+        }
     }
 
     private static Map<Uuid, Set<Integer>> copyMutable(Map<Uuid, Set<Integer>> m) {

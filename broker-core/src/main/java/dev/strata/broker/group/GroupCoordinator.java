@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
@@ -852,7 +853,37 @@ public final class GroupCoordinator {
         groups.put(snapshot.groupId(), group);
     }
 
-    public void forgetGroup(String groupId) {
-        groups.remove(groupId);
+    /**
+     * Forgets every group {@code unloaded} selects, with its offsets, when this broker stops coordinating them (its
+     * {@code __consumer_offsets} partition moved to another leader): timers stop, and members waiting in a join or
+     * sync are answered NOT_COORDINATOR, so they find the new coordinator. Nothing is written.
+     */
+    public void unload(Predicate<String> unloaded) {
+        for (ClassicGroup group : groups.values()) {
+            if (!unloaded.test(group.groupId())) {
+                continue;
+            }
+            synchronized (group) {
+                if (group.joinDeadline != null) {
+                    group.joinDeadline.cancel(false);
+                    group.joinDeadline = null;
+                }
+                for (GroupMember m : group.members().values()) {
+                    cancelSessionExpiry(m);
+                    if (m.awaitingJoin != null) {
+                        m.awaitingJoin.complete(JoinResult.error(m.memberId(), Errors.NOT_COORDINATOR));
+                        m.awaitingJoin = null;
+                    }
+                    if (m.awaitingSync != null) {
+                        m.awaitingSync.complete(SyncResult.error(Errors.NOT_COORDINATOR));
+                        m.awaitingSync = null;
+                    }
+                }
+                group.pendingMembers.clear();
+                group.transitionTo(GroupState.DEAD);
+            }
+            groups.remove(group.groupId(), group);
+        }
+        offsets.unload(unloaded);
     }
 }

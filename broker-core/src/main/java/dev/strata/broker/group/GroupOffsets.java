@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
@@ -105,6 +106,11 @@ final class GroupOffsets {
     /** Offsets read back from the log at startup. */
     void restore(String groupId, Map<TopicPartition, CommittedOffset> committed) {
         offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(committed);
+    }
+
+    /** Forgets the offsets of the groups {@code unloaded} selects (another broker coordinates them now). */
+    void unload(Predicate<String> unloaded) {
+        offsets.keySet().removeIf(unloaded);
     }
 
     /** Forgets offsets already deleted from the store; a group left with none is forgotten. */

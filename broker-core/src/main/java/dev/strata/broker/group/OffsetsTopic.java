@@ -1,7 +1,9 @@
 package dev.strata.broker.group;
 
+import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.log.FetchDataInfo;
 import dev.strata.broker.log.LocalLog;
+import dev.strata.broker.log.LogAppendInfo;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
@@ -12,11 +14,19 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.NotCoordinatorException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -30,24 +40,38 @@ import org.slf4j.LoggerFactory;
  * The internal compacted topic {@code __consumer_offsets}, where the group coordinator makes its state durable: one
  * record per committed offset and one per group (see {@link OffsetsTopicRecords}), appended through the partition
  * like any produce with acks=all, so it is replicated and compacted like any topic. A group lives in partition
- * {@code abs(hash(groupId)) % offsets.topic.num.partitions}. The topic is created on first use, as Kafka does.
+ * {@code abs(hash(groupId)) % offsets.topic.num.partitions}, and its coordinator is that partition's leader. The topic
+ * is created on first use, as Kafka does, with {@code offsets.topic.replication.factor} replicas, capped at the live
+ * brokers (Kafka refuses instead; the cap keeps a lone broker working without settings).
+ *
+ * <p>A write returns once every in-sync replica has it (the high watermark passed it), as Kafka's coordinator waits
+ * for its appends: an offset commit answered to a client survives the loss of its coordinator. The write blocks the
+ * calling thread (an I/O thread, or the scheduler for a timer's write) for at most {@code offsets.commit.timeout.ms}.
  */
 public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.StateStore {
     public static final String NAME = "__consumer_offsets";
     private static final Logger log = LoggerFactory.getLogger(OffsetsTopic.class);
     private static final int READ_CHUNK = 1 << 20;
 
+    /**
+     * The topic's settings, with Kafka's names: {@code offsets.topic.num.partitions},
+     * {@code offsets.topic.replication.factor}, {@code offsets.topic.segment.bytes}, {@code offsets.commit.timeout.ms}.
+     */
+    public record Settings(int numPartitions, int replicationFactor, int segmentBytes, int commitTimeoutMs) {
+        public static Settings defaults() {
+            return new Settings(50, 3, 100 * 1024 * 1024, 5_000);
+        }
+    }
+
     private final TopicManager topics;
     private final ReplicaManager replicas;
-    private final int numPartitions;
-    private final int segmentBytes;
+    private final Settings settings;
     private final Time time;
 
-    public OffsetsTopic(TopicManager topics, ReplicaManager replicas, int numPartitions, int segmentBytes, Time time) {
+    public OffsetsTopic(TopicManager topics, ReplicaManager replicas, Settings settings, Time time) {
         this.topics = topics;
         this.replicas = replicas;
-        this.numPartitions = numPartitions;
-        this.segmentBytes = segmentBytes;
+        this.settings = settings;
         this.time = time;
     }
 
@@ -56,27 +80,56 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
     }
 
     private int partitionCount() {
-        return topics.topic(NAME).map(t -> t.partitions()).orElse(numPartitions);
+        return topics.topic(NAME).map(t -> t.partitions()).orElse(settings.numPartitions());
     }
 
-    /** Creates the topic if it does not exist yet. */
+    /** The node id of the group's coordinator: the leader of its partition, or -1 while that has none (or no state). */
+    public int coordinatorFor(String groupId) {
+        return topics.store()
+                .cluster()
+                .partition(new TopicPartition(NAME, partitionFor(groupId)))
+                .filter(PartitionState::hasLeader)
+                .map(PartitionState::leader)
+                .orElse(PartitionState.NO_LEADER);
+    }
+
+    /**
+     * Creates the topic if it does not exist yet.
+     *
+     * @throws CoordinatorNotAvailableException if it cannot be created now (no live broker)
+     */
     public synchronized void ensureExists() {
         if (topics.topic(NAME).isPresent()) {
             return;
         }
+        long live = topics.store().cluster().brokers().stream()
+                .filter(b -> !b.fenced())
+                .count();
+        int replicationFactor = (int) Math.max(1, Math.min(settings.replicationFactor(), live));
+        if (replicationFactor < settings.replicationFactor()) {
+            log.warn(
+                    "Creating {} with replication factor {}: only {} broker(s) are live, fewer than"
+                            + " offsets.topic.replication.factor={}",
+                    NAME,
+                    replicationFactor,
+                    live,
+                    settings.replicationFactor());
+        }
         try {
             topics.createTopic(
                     NAME,
-                    numPartitions,
-                    (short) 1,
+                    settings.numPartitions(),
+                    (short) replicationFactor,
                     Map.of(
                             TopicConfig.CLEANUP_POLICY_CONFIG,
                             TopicConfig.CLEANUP_POLICY_COMPACT,
                             TopicConfig.SEGMENT_BYTES_CONFIG,
-                            Integer.toString(segmentBytes)),
+                            Integer.toString(settings.segmentBytes())),
                     false);
         } catch (TopicExistsException raced) {
             // created meanwhile: fine
+        } catch (InvalidReplicationFactorException e) {
+            throw new CoordinatorNotAvailableException("Cannot create " + NAME + " now: " + e.getMessage());
         }
     }
 
@@ -126,6 +179,11 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
                 List.of(new SimpleRecord(time.milliseconds(), OffsetsTopicRecords.consumerGroupKey(groupId), null)));
     }
 
+    /**
+     * Appends with acks=all and waits for the in-sync replicas, mapping the partition's errors to the coordinator's as
+     * Kafka does: NOT_COORDINATOR once this broker no longer leads the partition, COORDINATOR_NOT_AVAILABLE when the
+     * write cannot be replicated (too few in-sync replicas, or not within {@code offsets.commit.timeout.ms}).
+     */
     private void append(String groupId, List<SimpleRecord> records) {
         if (records.isEmpty()) {
             return;
@@ -134,9 +192,41 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
         TopicPartition tp = new TopicPartition(NAME, partitionFor(groupId));
         Partition partition = replicas.partition(tp)
                 .orElseThrow(() -> new CoordinatorNotAvailableException("Partition " + tp + " is not available"));
-        partition.appendAsLeader(
-                MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])), (short) -1);
+        LogAppendInfo info;
+        try {
+            info = partition.appendAsLeader(
+                    MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])), (short) -1);
+        } catch (NotLeaderOrFollowerException e) {
+            throw new NotCoordinatorException("This broker no longer leads " + tp);
+        } catch (NotEnoughReplicasException e) {
+            throw new CoordinatorNotAvailableException(e.getMessage());
+        }
         replicas.onAppend(tp);
+        awaitReplication(tp, info.lastOffset() + 1);
+    }
+
+    private void awaitReplication(TopicPartition tp, long requiredOffset) {
+        long timeoutMs = settings.commitTimeoutMs();
+        Errors error;
+        try {
+            // the replica manager answers REQUEST_TIMED_OUT at the timeout; the margin only guards against a stalled
+            // timer
+            error = replicas.awaitReplication(tp, requiredOffset, timeoutMs)
+                    .get(timeoutMs + 1_000L, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            error = Errors.REQUEST_TIMED_OUT;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = Errors.REQUEST_TIMED_OUT;
+        } catch (ExecutionException e) {
+            error = Errors.forException(e.getCause());
+        }
+        switch (error) {
+            case NONE -> {}
+            case NOT_LEADER_OR_FOLLOWER -> throw new NotCoordinatorException("This broker no longer leads " + tp);
+            default -> throw new CoordinatorNotAvailableException(
+                    "The write to " + tp + " did not reach the in-sync replicas: " + error.name());
+        }
     }
 
     /**
@@ -187,51 +277,49 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
         return replayed;
     }
 
-    /** Replays every partition of the topic into the coordinator: the latest record per key wins. */
-    public void loadInto(GroupCoordinator coordinator, ConsumerGroupCoordinator consumerGroups) {
-        if (topics.topic(NAME).isEmpty()) {
+    /**
+     * Replays one partition of the topic, up to its log end, into the coordinators: the latest record per key wins.
+     * The coordinators are expected to hold none of the partition's groups yet.
+     */
+    public void load(int p, GroupCoordinator coordinator, ConsumerGroupCoordinator consumerGroups) {
+        LocalLog partitionLog = replicas.partition(new TopicPartition(NAME, p))
+                .map(Partition::log)
+                .orElse(null);
+        if (partitionLog == null) {
             return;
         }
         Map<String, GroupSnapshot> groups = new LinkedHashMap<>();
         Map<String, Map<TopicPartition, CommittedOffset>> offsets = new LinkedHashMap<>();
         Map<String, byte[]> consumerGroupStates = new LinkedHashMap<>();
         long records = 0;
-        for (int p = 0; p < partitionCount(); p++) {
-            LocalLog partitionLog = replicas.partition(new TopicPartition(NAME, p))
-                    .map(Partition::log)
-                    .orElse(null);
-            if (partitionLog == null) {
-                continue;
-            }
-            long offset = partitionLog.logStartOffset();
-            long end = partitionLog.logEndOffset();
-            while (offset < end) {
-                FetchDataInfo chunk = partitionLog.read(offset, READ_CHUNK, end, true);
-                long next = offset;
-                try {
-                    for (RecordBatch batch : chunk.records().batches()) {
-                        next = batch.nextOffset();
-                        if (batch.isControlBatch()) {
-                            continue;
-                        }
-                        records += replayBatch(batch, offset, p, groups, offsets, consumerGroupStates);
+        long offset = partitionLog.logStartOffset();
+        long end = partitionLog.logEndOffset();
+        while (offset < end) {
+            FetchDataInfo chunk = partitionLog.read(offset, READ_CHUNK, end, true);
+            long next = offset;
+            try {
+                for (RecordBatch batch : chunk.records().batches()) {
+                    next = batch.nextOffset();
+                    if (batch.isControlBatch()) {
+                        continue;
                     }
-                } catch (RuntimeException e) {
-                    // the batch headers themselves are unreadable: nothing after them can be trusted either
-                    log.error(
-                            "Skipping {}-{} from offset {}: its record batches cannot be read ({}); groups whose"
-                                    + " state is there are loaded without it",
-                            NAME,
-                            p,
-                            next,
-                            e.toString());
-                    break;
+                    records += replayBatch(batch, offset, p, groups, offsets, consumerGroupStates);
                 }
-                if (next <= offset) {
-                    break;
-                }
-                offset = next;
+            } catch (RuntimeException e) {
+                // the batch headers themselves are unreadable: nothing after them can be trusted either
+                log.error(
+                        "Skipping {}-{} from offset {}: its record batches cannot be read ({}); groups whose"
+                                + " state is there are loaded without it",
+                        NAME,
+                        p,
+                        next,
+                        e.toString());
+                break;
             }
+            if (next <= offset) {
+                break;
+            }
+            offset = next;
         }
         groups.forEach((id, g) -> {
             if (g != null) {
@@ -259,11 +347,12 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
             }
         });
         log.info(
-                "Loaded {} groups and the offsets of {} groups from {} records of {}",
+                "Loaded {} groups and the offsets of {} groups from {} records of {}-{}",
                 groups.values().stream().filter(g -> g != null).count(),
                 offsets.size(),
                 records,
-                NAME);
+                NAME,
+                p);
     }
 
     private static void apply(

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -56,8 +57,11 @@ public final class ReplicaManager {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<DelayedFetch<?>>> waiting = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<DelayedProduce>> producing = new ConcurrentHashMap<>();
-    /** Hears of partitions created, reconfigured and deleted: the remote tier, when this broker tiers. */
-    private final PartitionListener listener;
+    /**
+     * Hear of partitions created, reconfigured, deleted, led and followed: the remote tier when this broker tiers (the
+     * constructor's), the group coordinator ({@link #addListener}).
+     */
+    private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
     /** The follower side: null on a broker built without a leader endpoint factory. */
     private final ReplicaFetcherManager fetchers;
     /** Serializes partition state changes (the metadata thread makes them, tests may make them from others). */
@@ -69,7 +73,10 @@ public final class ReplicaManager {
         this(brokerId, logManager, ioPool, timer, PartitionListener.NONE);
     }
 
-    /** @param listener told of partitions created, reconfigured and deleted, on the thread that changes them */
+    /**
+     * @param listener told of partitions created, reconfigured, deleted, led and followed, on the thread that changes
+     *     them
+     */
     public ReplicaManager(
             int brokerId,
             LogManager logManager,
@@ -100,7 +107,7 @@ public final class ReplicaManager {
         this.logManager = logManager;
         this.ioPool = ioPool;
         this.timer = timer;
-        this.listener = listener;
+        this.listeners.add(listener);
         this.time = time;
         this.isrChannel = isrChannel;
         this.replication = replication;
@@ -142,14 +149,34 @@ public final class ReplicaManager {
         return partitions.values();
     }
 
+    /**
+     * Adds a listener and tells it, as {@link PartitionListener#onBecomeLeader}, of every partition this broker leads
+     * now, so that it misses no leadership however late it comes.
+     */
+    public void addListener(PartitionListener listener) {
+        synchronized (stateChangeLock) {
+            listeners.add(listener);
+            for (Partition partition : partitions.values()) {
+                if (partition.isLeader()) {
+                    listener.onBecomeLeader(partition);
+                }
+            }
+        }
+    }
+
     /** Creates (or opens, if its log exists) a partition led by this broker alone, in leader epoch 0. */
     public Partition createPartition(TopicPartition tp, Uuid topicId, LogConfig config) {
+        boolean[] created = {false};
         Partition partition = partitions.computeIfAbsent(tp, k -> {
-            Partition created = newPartition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config));
-            created.becomeSoleLeader(0);
-            return created;
+            Partition opened = newPartition(tp, topicId, logManager.getOrCreateLog(tp, topicId, config));
+            opened.becomeSoleLeader(0);
+            created[0] = true;
+            return opened;
         });
-        listener.onPartitionCreated(partition);
+        listeners.forEach(l -> l.onPartitionCreated(partition));
+        if (created[0]) {
+            listeners.forEach(l -> l.onBecomeLeader(partition));
+        }
         return partition;
     }
 
@@ -205,8 +232,11 @@ public final class ReplicaManager {
             if (fetchers != null) {
                 fetchers.removePartition(tp);
             }
+            boolean becameLeader = false;
+            boolean becameFollower = false;
             if (state.leader() == brokerId) {
-                if (partition.makeLeader(state)) {
+                becameLeader = partition.makeLeader(state);
+                if (becameLeader) {
                     LOG.info(
                             "Broker {} leads {} in epoch {}, ISR {}, high watermark {}",
                             brokerId,
@@ -216,7 +246,8 @@ public final class ReplicaManager {
                             partition.log().highWatermark());
                 }
             } else {
-                if (partition.makeFollower(state)) {
+                becameFollower = partition.makeFollower(state);
+                if (becameFollower) {
                     LOG.info(
                             "Broker {} follows {} in epoch {}: leader {}",
                             brokerId,
@@ -233,8 +264,14 @@ public final class ReplicaManager {
                     fetchers.addPartition(tp, topicId, state.leader(), state.leaderEpoch());
                 }
             }
+            Partition applied = partition;
             if (created) {
-                listener.onPartitionCreated(partition);
+                listeners.forEach(l -> l.onPartitionCreated(applied));
+            }
+            if (becameLeader) {
+                listeners.forEach(l -> l.onBecomeLeader(applied));
+            } else if (becameFollower) {
+                listeners.forEach(l -> l.onBecomeFollower(applied));
             }
         }
         onHighWatermarkChanged(tp);
@@ -352,7 +389,7 @@ public final class ReplicaManager {
 
     /** The partition's log config changed: the listener hears of it (tiering starts or stops). */
     public void onConfigChange(TopicPartition tp) {
-        partition(tp).ifPresent(listener::onConfigChanged);
+        partition(tp).ifPresent(p -> listeners.forEach(l -> l.onConfigChanged(p)));
     }
 
     /**
@@ -365,7 +402,7 @@ public final class ReplicaManager {
         }
         Partition removed = partitions.remove(tp);
         if (removed != null) {
-            listener.onPartitionDeleted(removed);
+            listeners.forEach(l -> l.onPartitionDeleted(removed));
             logManager.deleteLog(tp);
         }
         onHighWatermarkChanged(tp);
