@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -201,6 +202,81 @@ class ClusterIT {
     }
 
     @Test
+    void aConsumerGroupKeepsItsCommittedOffsetsWhenItsCoordinatorIsKilled() throws Exception {
+        String topic = "grouped";
+        String group = "survivors";
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
+            Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        Set<String> consumed = new HashSet<>();
+        try (KafkaConsumer<String, String> consumer = groupConsumer(group)) {
+            consumer.subscribe(List.of(topic));
+            while (consumed.size() < 150) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    consumed.add(r.key());
+                }
+            }
+            consumer.commitSync();
+        }
+        int killed;
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try (Admin admin = cluster.admin()) {
+            killed = admin.describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
+                    .get()
+                    .coordinator()
+                    .id();
+            committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get();
+            cluster.kill(killed);
+            Await.until(TIMEOUT, "a new coordinator with the group's offsets", () -> {
+                try {
+                    int now = admin.describeConsumerGroups(List.of(group))
+                            .describedGroups()
+                            .get(group)
+                            .get()
+                            .coordinator()
+                            .id();
+                    return now != killed
+                            && admin.listConsumerGroupOffsets(group)
+                                    .partitionsToOffsetAndMetadata()
+                                    .get()
+                                    .equals(committed);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        long committedTotal =
+                committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        try (KafkaConsumer<String, String> consumer = groupConsumer(group)) {
+            consumer.subscribe(List.of(topic));
+            Set<String> rest = new HashSet<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (rest.size() < 300 - committedTotal && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    rest.add(r.key());
+                }
+            }
+            assertThat(rest)
+                    .as("the rest of the topic after the committed offsets")
+                    .hasSize((int) (300 - committedTotal));
+        } finally {
+            cluster.restart(killed);
+            cluster.awaitBrokers(3);
+        }
+    }
+
+    @Test
     void aReplicationFactorAboveTheLiveBrokersIsRefused() {
         try (Admin admin = cluster.admin()) {
             assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("too-many", 1, (short) 4)))
@@ -240,6 +316,23 @@ class ClusterIT {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+
+    private KafkaConsumer<String, String> groupConsumer(String group) {
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        cluster.bootstrap(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        group,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        50),
+                new StringDeserializer(),
+                new StringDeserializer());
     }
 
     private KafkaConsumer<String, String> consumer() {
