@@ -223,8 +223,15 @@ class S3RemoteIndexRebuildIT {
         try (Admin admin = broker.admin()) {
             admin.deleteTopics(List.of(AUDIT)).all().get();
         }
-        assertThat(Files.readString(broker.logDir().resolve(PendingDeletions.FILE_NAME)))
-                .contains(deletedId.toString());
+        // recorded by whichever of the deleting request and the metadata change listener removes the partition first
+        Path pending = broker.logDir().resolve(PendingDeletions.FILE_NAME);
+        Await.until(TIMEOUT, "the pending deletion to be recorded", () -> {
+            try {
+                return Files.exists(pending) && Files.readString(pending).contains(deletedId.toString());
+            } catch (IOException e) {
+                return false;
+            }
+        });
         proxy.start();
 
         broker.stop();
