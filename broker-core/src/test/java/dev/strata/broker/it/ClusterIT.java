@@ -68,16 +68,7 @@ class ClusterIT {
     @Test
     void everyBrokerAnswersTheSameMetadataAndHoldsEveryReplica() throws Exception {
         String topic = "replicated";
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
-            Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
-        }
-        try (KafkaProducer<String, String> producer = producer()) {
-            for (int i = 0; i < 300; i++) {
-                producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
-            }
-            producer.flush();
-        }
+        createAndFill(topic);
         for (int node = 1; node <= 3; node++) {
             // each broker on its own: the same brokers, leaders, replicas and ISRs
             try (Admin one = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + cluster.port(node)))) {
@@ -205,16 +196,7 @@ class ClusterIT {
     void aConsumerGroupKeepsItsCommittedOffsetsWhenItsCoordinatorIsKilled() throws Exception {
         String topic = "grouped";
         String group = "survivors";
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
-            Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
-        }
-        try (KafkaProducer<String, String> producer = producer()) {
-            for (int i = 0; i < 300; i++) {
-                producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
-            }
-            producer.flush();
-        }
+        createAndFill(topic);
         Set<String> consumed = new HashSet<>();
         try (KafkaConsumer<String, String> consumer = groupConsumer(group)) {
             consumer.subscribe(List.of(topic));
@@ -284,6 +266,20 @@ class ClusterIT {
                             .get())
                     .cause()
                     .isInstanceOf(InvalidReplicationFactorException.class);
+        }
+    }
+
+    /** A topic of 3 partitions with replication factor 3, all in sync, holding 300 records ({@code k<i>}). */
+    private void createAndFill(String topic) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
+            Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
+            }
+            producer.flush();
         }
     }
 
