@@ -94,6 +94,7 @@ class GroupCoordinatorLeadershipTest {
     private OffsetsTopic offsetsTopic;
     private GroupService groups;
     private GroupHandler handler;
+    private CoordinatedPartitions coordinated;
     private int epoch = 1;
 
     @BeforeEach
@@ -129,7 +130,7 @@ class GroupCoordinatorLeadershipTest {
                 },
                 scheduler,
                 offsetsTopic);
-        CoordinatedPartitions coordinated = new CoordinatedPartitions(offsetsTopic, classic, consumerGroups, ioPool);
+        coordinated = new CoordinatedPartitions(offsetsTopic, classic, consumerGroups, ioPool);
         replicas.addListener(coordinated);
         groups = new GroupService(classic, consumerGroups);
         handler = new GroupHandler(
@@ -143,6 +144,8 @@ class GroupCoordinatorLeadershipTest {
         for (int p = 0; p < PARTITIONS; p++) {
             lead(p, 1, List.of(1));
         }
+        // loading runs on the I/O pool; a test starts once every partition this broker leads is loaded
+        Await.until(WAIT, "the offsets partitions to be loaded", () -> !coordinated.loading());
     }
 
     @AfterEach
