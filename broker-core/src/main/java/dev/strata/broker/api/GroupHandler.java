@@ -40,6 +40,7 @@ import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
@@ -316,9 +317,8 @@ public final class GroupHandler {
 
     // ---------------------------------------------------------------- Offsets
 
-    public OffsetCommitResponseData offsetCommit(OffsetCommitRequest request) {
+    public CompletableFuture<OffsetCommitResponseData> offsetCommit(OffsetCommitRequest request) {
         var data = request.data();
-        OffsetCommitResponseData response = new OffsetCommitResponseData();
         Errors groupError = coordinatorError(data.groupId());
         Map<TopicPartition, CommittedOffset> commits = new HashMap<>();
         Map<TopicPartition, Errors> partitionErrors = new HashMap<>();
@@ -340,15 +340,25 @@ public final class GroupHandler {
                 }
             }
         }
-        if (groupError == null && !commits.isEmpty()) {
-            groupError = groups.commitOffsets(
-                    data.groupId(), data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch(), commits);
-        }
+        CompletableFuture<Errors> written = groupError == null && !commits.isEmpty()
+                ? groups.commitOffsets(
+                        data.groupId(),
+                        data.memberId(),
+                        data.groupInstanceId(),
+                        data.generationIdOrMemberEpoch(),
+                        commits)
+                : CompletableFuture.completedFuture(groupError == null ? Errors.NONE : groupError);
+        return written.thenApply(error -> commitResponse(data, partitionErrors, error));
+    }
+
+    private static OffsetCommitResponseData commitResponse(
+            OffsetCommitRequestData data, Map<TopicPartition, Errors> partitionErrors, Errors groupError) {
+        OffsetCommitResponseData response = new OffsetCommitResponseData();
         for (var topic : data.topics()) {
             var tr = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(topic.name());
             for (var p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                Errors e = partitionErrors.getOrDefault(tp, groupError == null ? Errors.NONE : groupError);
+                Errors e = partitionErrors.getOrDefault(tp, groupError);
                 tr.partitions()
                         .add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
                                 .setPartitionIndex(p.partitionIndex())

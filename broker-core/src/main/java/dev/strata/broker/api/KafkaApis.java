@@ -113,7 +113,8 @@ public final class KafkaApis implements RequestDispatcher {
                     .thenCompose(f -> f);
             case HEARTBEAT -> onIoPool(() -> groups.heartbeat((HeartbeatRequest) request));
             case LEAVE_GROUP -> onIoPool(() -> groups.leaveGroup((LeaveGroupRequest) request));
-            case OFFSET_COMMIT -> onIoPool(() -> groups.offsetCommit((OffsetCommitRequest) request));
+            case OFFSET_COMMIT -> onIoPool(() -> groups.offsetCommit((OffsetCommitRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             case OFFSET_FETCH -> onIoPool(() -> groups.offsetFetch((OffsetFetchRequest) request));
             case OFFSET_DELETE -> onIoPool(() -> groups.offsetDelete((OffsetDeleteRequest) request));
             case LIST_GROUPS -> onIoPool(() -> groups.listGroups((ListGroupsRequest) request));

@@ -587,9 +587,10 @@ public final class GroupCoordinator {
 
     /**
      * Commits offsets for a classic-group member, or for a client outside any group (generation -1, empty member
-     * id) while the group has no members.
+     * id) while the group has no members. The checks and the append happen under the group's monitor; the future
+     * completes once the write is durable, with no lock held meanwhile.
      */
-    public Errors commitOffsets(
+    public CompletableFuture<Errors> commitOffsets(
             String groupId,
             String memberId,
             String instanceId,
@@ -598,30 +599,30 @@ public final class GroupCoordinator {
         ClassicGroup group = groups.get(groupId);
         if (group == null) {
             if (generationId >= 0) {
-                return Errors.ILLEGAL_GENERATION;
+                return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
             }
             group = groups.computeIfAbsent(groupId, ClassicGroup::new);
         }
         synchronized (group) {
             if (group.is(GroupState.DEAD)) {
-                return Errors.COORDINATOR_NOT_AVAILABLE;
+                return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
             }
             if (generationId < 0 && group.is(GroupState.EMPTY)) {
                 return offsets.commit(groupId, commits);
             }
             Errors fenced = checkStatic(group, memberId, instanceId);
             if (fenced != null) {
-                return fenced;
+                return CompletableFuture.completedFuture(fenced);
             }
             GroupMember member = group.member(memberId);
             if (member == null) {
-                return Errors.UNKNOWN_MEMBER_ID;
+                return CompletableFuture.completedFuture(Errors.UNKNOWN_MEMBER_ID);
             }
             if (generationId != group.generationId()) {
-                return Errors.ILLEGAL_GENERATION;
+                return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
             }
             if (group.is(GroupState.COMPLETING_REBALANCE)) {
-                return Errors.REBALANCE_IN_PROGRESS;
+                return CompletableFuture.completedFuture(Errors.REBALANCE_IN_PROGRESS);
             }
             scheduleSessionExpiry(group, member);
             return offsets.commit(groupId, commits);

@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Who may commit is the coordinators' question; this class only stores, answers and forgets.
  *
  * <p>Thread safety: the maps are concurrent, so OffsetFetch reads without a lock. A write goes to the store first and
- * is applied to the map only once stored. The classic coordinator calls the methods that must agree with a group's
+ * is applied to the map only once stored; writes of one group may complete out of order, so each partition remembers
+ * the log offset of the commit it shows and a commit that was written earlier never replaces a later one. The classic coordinator calls the methods that must agree with a group's
  * state (commit by a member, delete, expire) under that group's monitor, as Kafka's coordinator does.
  */
 final class GroupOffsets {
@@ -28,21 +31,47 @@ final class GroupOffsets {
 
     private final GroupStore store;
     private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new ConcurrentHashMap<>();
+    /** Per group and partition, the log offset of the commit {@link #offsets} shows (absent: restored from the log). */
+    private final Map<String, Map<TopicPartition, Long>> writtenAt = new ConcurrentHashMap<>();
 
     GroupOffsets(GroupStore store) {
         this.store = store;
     }
 
-    /** Stores {@code commits}, then makes them visible; NONE or the store's error. */
-    Errors commit(String groupId, Map<TopicPartition, CommittedOffset> commits) {
+    /**
+     * Stores {@code commits}, then makes them visible. The future completes with NONE or the store's error once the
+     * write is durable; no thread waits for it.
+     */
+    CompletableFuture<Errors> commit(String groupId, Map<TopicPartition, CommittedOffset> commits) {
+        CompletableFuture<Long> stored;
         try {
-            store.storeOffsets(groupId, commits);
+            stored = store.storeOffsets(groupId, commits);
         } catch (ApiException e) {
-            log.warn("Cannot store offsets of group {}: {}", groupId, e.toString());
-            return Errors.forException(e);
+            stored = CompletableFuture.failedFuture(e);
         }
-        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(commits);
-        return Errors.NONE;
+        return stored.handle((logOffset, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                log.warn("Cannot store offsets of group {}: {}", groupId, cause.toString());
+                return Errors.forException(cause);
+            }
+            show(groupId, commits, logOffset);
+            return Errors.NONE;
+        });
+    }
+
+    private void show(String groupId, Map<TopicPartition, CommittedOffset> commits, long logOffset) {
+        Map<TopicPartition, CommittedOffset> shown = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+        Map<TopicPartition, Long> at = writtenAt.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+        synchronized (at) {
+            commits.forEach((tp, o) -> {
+                Long previous = at.get(tp);
+                if (previous == null || previous < logOffset) {
+                    at.put(tp, logOffset);
+                    shown.put(tp, o);
+                }
+            });
+        }
     }
 
     /** Committed offsets of a group: all of them ({@code partitions} null) or those asked for. */
@@ -89,6 +118,16 @@ final class GroupOffsets {
         if (all != null) {
             partitions.forEach(all::remove);
         }
+        forgetWrites(groupId, partitions);
+    }
+
+    private void forgetWrites(String groupId, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> at = writtenAt.get(groupId);
+        if (at != null) {
+            synchronized (at) {
+                partitions.forEach(at::remove);
+            }
+        }
     }
 
     /**
@@ -98,6 +137,7 @@ final class GroupOffsets {
      */
     void deleteAll(String groupId) {
         Map<TopicPartition, CommittedOffset> removed = offsets.remove(groupId);
+        writtenAt.remove(groupId);
         if (removed != null && !removed.isEmpty()) {
             store.deleteOffsets(groupId, removed.keySet());
         }
@@ -111,6 +151,7 @@ final class GroupOffsets {
     /** Forgets the offsets of the groups {@code unloaded} selects (another broker coordinates them now). */
     void unload(Predicate<String> unloaded) {
         offsets.keySet().removeIf(unloaded);
+        writtenAt.keySet().removeIf(unloaded);
     }
 
     /** Forgets offsets already deleted from the store; a group left with none is forgotten. */
@@ -122,5 +163,6 @@ final class GroupOffsets {
                 offsets.remove(groupId);
             }
         }
+        forgetWrites(groupId, partitions);
     }
 }

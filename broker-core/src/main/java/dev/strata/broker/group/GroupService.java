@@ -81,7 +81,7 @@ public final class GroupService {
      *
      * @return NONE or the group-level error
      */
-    public Errors commitOffsets(
+    public CompletableFuture<Errors> commitOffsets(
             String groupId,
             String memberId,
             String instanceId,
@@ -89,7 +89,9 @@ public final class GroupService {
             Map<TopicPartition, CommittedOffset> commits) {
         if (consumerGroups.hasGroup(groupId)) {
             Errors error = consumerGroups.validateCommit(groupId, memberId, generationIdOrMemberEpoch);
-            return error != null ? error : classic.offsets().commit(groupId, commits);
+            return error != null
+                    ? CompletableFuture.completedFuture(error)
+                    : classic.offsets().commit(groupId, commits);
         }
         return classic.commitOffsets(groupId, memberId, instanceId, generationIdOrMemberEpoch, commits);
     }

@@ -2,15 +2,24 @@ package dev.strata.broker.group;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Where the coordinator makes its state durable ({@code __consumer_offsets}). Every method returns once the write is
- * durable in the log, or throws the Kafka error to answer with.
+ * Where the coordinator makes its state durable ({@code __consumer_offsets}). Offset commits, the frequent write, are
+ * asynchronous: {@link #storeOffsets} appends and returns, and its future completes once the write is durable (every
+ * in-sync replica has it), so no thread waits for replication. The other methods return once the write is durable, or
+ * throw the Kafka error to answer with.
  */
 public interface GroupStore {
 
-    void storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets);
+    /**
+     * Appends the offsets; the future completes with the log offset of the write once it is durable, or exceptionally
+     * with the Kafka error ({@link org.apache.kafka.common.errors.ApiException}) to answer with. Two writes of one group
+     * complete in any order; their log offsets tell which is the later one.
+     */
+    CompletableFuture<Long> storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets);
 
     void deleteOffsets(String groupId, Collection<TopicPartition> partitions);
 
@@ -20,8 +29,12 @@ public interface GroupStore {
 
     /** A store that keeps nothing, for tests of the membership logic. */
     GroupStore NONE = new GroupStore() {
+        private final AtomicLong writes = new AtomicLong();
+
         @Override
-        public void storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {}
+        public CompletableFuture<Long> storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+            return CompletableFuture.completedFuture(writes.getAndIncrement());
+        }
 
         @Override
         public void deleteOffsets(String groupId, Collection<TopicPartition> partitions) {}

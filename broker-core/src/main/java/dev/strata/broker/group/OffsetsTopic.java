@@ -14,19 +14,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -44,9 +45,11 @@ import org.slf4j.LoggerFactory;
  * is created on first use, as Kafka does, with {@code offsets.topic.replication.factor} replicas, capped at the live
  * brokers (Kafka refuses instead; the cap keeps a lone broker working without settings).
  *
- * <p>A write returns once every in-sync replica has it (the high watermark passed it), as Kafka's coordinator waits
- * for its appends: an offset commit answered to a client survives the loss of its coordinator. The write blocks the
- * calling thread (an I/O thread, or the scheduler for a timer's write) for at most {@code offsets.commit.timeout.ms}.
+ * <p>A write counts once every in-sync replica has it (the high watermark passed it), as Kafka's coordinator waits
+ * for its appends: an offset commit answered to a client survives the loss of its coordinator. An offset commit waits
+ * without a thread (its future completes when the high watermark moves, or at {@code offsets.commit.timeout.ms});
+ * the rarer group writes (membership snapshots, tombstones) block the calling thread (an I/O thread, or the scheduler
+ * for a timer's write) for at most {@code offsets.commit.timeout.ms}.
  */
 public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.StateStore {
     public static final String NAME = "__consumer_offsets";
@@ -134,12 +137,16 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
     }
 
     @Override
-    public void storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+    public CompletableFuture<Long> storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
         List<SimpleRecord> records = new ArrayList<>();
         long now = time.milliseconds();
         offsets.forEach((tp, o) -> records.add(
                 new SimpleRecord(now, OffsetsTopicRecords.offsetKey(groupId, tp), OffsetsTopicRecords.offsetValue(o))));
-        append(groupId, records);
+        try {
+            return appendAsync(groupId, records);
+        } catch (ApiException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
@@ -180,13 +187,43 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
     }
 
     /**
-     * Appends with acks=all and waits for the in-sync replicas, mapping the partition's errors to the coordinator's as
-     * Kafka does: NOT_COORDINATOR once this broker no longer leads the partition, COORDINATOR_NOT_AVAILABLE when the
-     * write cannot be replicated (too few in-sync replicas, or not within {@code offsets.commit.timeout.ms}).
+     * Appends with acks=all and waits for the in-sync replicas (see {@link #appendAsync}).
+     *
+     * @throws ApiException NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE
      */
     private void append(String groupId, List<SimpleRecord> records) {
         if (records.isEmpty()) {
             return;
+        }
+        long timeoutMs = settings.commitTimeoutMs();
+        CompletableFuture<Long> write = appendAsync(groupId, records);
+        try {
+            // the replica manager answers REQUEST_TIMED_OUT at the timeout; the margin only guards against a stalled
+            // timer
+            write.get(timeoutMs + 1_000L, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new CoordinatorNotAvailableException("The write of group " + groupId + " timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinatorNotAvailableException("Interrupted while writing group " + groupId);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ApiException api
+                    ? api
+                    : new CoordinatorNotAvailableException(e.getCause().toString());
+        }
+    }
+
+    /**
+     * Appends with acks=all; the future completes with the log offset of the last record once every in-sync replica
+     * has it. Errors are mapped to the coordinator's as Kafka does: NOT_COORDINATOR once this broker no longer leads
+     * the partition, COORDINATOR_NOT_AVAILABLE when the write cannot be replicated (too few in-sync replicas, or not
+     * within {@code offsets.commit.timeout.ms}).
+     *
+     * @throws ApiException when the append itself is refused
+     */
+    private CompletableFuture<Long> appendAsync(String groupId, List<SimpleRecord> records) {
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(-1L);
         }
         ensureExists();
         TopicPartition tp = new TopicPartition(NAME, partitionFor(groupId));
@@ -202,31 +239,15 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
             throw new CoordinatorNotAvailableException(e.getMessage());
         }
         replicas.onAppend(tp);
-        awaitReplication(tp, info.lastOffset() + 1);
-    }
-
-    private void awaitReplication(TopicPartition tp, long requiredOffset) {
-        long timeoutMs = settings.commitTimeoutMs();
-        Errors error;
-        try {
-            // the replica manager answers REQUEST_TIMED_OUT at the timeout; the margin only guards against a stalled
-            // timer
-            error = replicas.awaitReplication(tp, requiredOffset, timeoutMs)
-                    .get(timeoutMs + 1_000L, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            error = Errors.REQUEST_TIMED_OUT;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = Errors.REQUEST_TIMED_OUT;
-        } catch (ExecutionException e) {
-            error = Errors.forException(e.getCause());
-        }
-        switch (error) {
-            case NONE -> {}
-            case NOT_LEADER_OR_FOLLOWER -> throw new NotCoordinatorException("This broker no longer leads " + tp);
-            default -> throw new CoordinatorNotAvailableException(
-                    "The write to " + tp + " did not reach the in-sync replicas: " + error.name());
-        }
+        long lastOffset = info.lastOffset();
+        return replicas.awaitReplication(tp, lastOffset + 1, settings.commitTimeoutMs())
+                .thenApply(error -> switch (error) {
+                    case NONE -> lastOffset;
+                    case NOT_LEADER_OR_FOLLOWER -> throw new NotCoordinatorException(
+                            "This broker no longer leads " + tp);
+                    default -> throw new CoordinatorNotAvailableException(
+                            "The write to " + tp + " did not reach the in-sync replicas: " + error.name());
+                });
     }
 
     /**

@@ -88,7 +88,6 @@ class GroupCoordinatorLeadershipTest {
     private final InMemoryMetadataStore store = new InMemoryMetadataStore();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     private final ExecutorService ioPool = Executors.newFixedThreadPool(2);
-    private final ExecutorService clients = Executors.newSingleThreadExecutor();
     private LogManager logManager;
     private ReplicaManager replicas;
     private OffsetsTopic offsetsTopic;
@@ -150,7 +149,6 @@ class GroupCoordinatorLeadershipTest {
 
     @AfterEach
     void stop() {
-        clients.shutdownNow();
         replicas.shutdown();
         logManager.close();
         scheduler.shutdownNow();
@@ -321,9 +319,9 @@ class GroupCoordinatorLeadershipTest {
         Partition partition = replicas.partition(offsetsPartition(0)).orElseThrow();
         long before = partition.log().logEndOffset();
 
-        CompletableFuture<Errors> committed = CompletableFuture.supplyAsync(() -> commit(g, 42), clients);
+        CompletableFuture<Errors> committed = commitAsync(g, 42);
 
-        Await.until(WAIT, "the commit to be appended", () -> partition.log().logEndOffset() > before);
+        assertThat(partition.log().logEndOffset()).as("the commit is appended").isGreaterThan(before);
         assertThat(committed).as("broker 2 does not have it yet").isNotDone();
         followerFetches(2, partition);
         assertThat(committed.get(10, TimeUnit.SECONDS)).isEqualTo(Errors.NONE);
@@ -386,17 +384,24 @@ class GroupCoordinatorLeadershipTest {
     }
 
     private Errors commit(String g, long offset) {
-        var response = handler.offsetCommit(OffsetCommitRequest.Builder.forTopicNames(new OffsetCommitRequestData()
-                        .setGroupId(g)
-                        .setGenerationIdOrMemberEpoch(-1)
-                        .setMemberId("")
-                        .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic()
-                                .setName("orders")
-                                .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
-                                        .setPartitionIndex(0)
-                                        .setCommittedOffset(offset))))))
-                .build((short) 8));
-        return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
+        return commitAsync(g, offset).join();
+    }
+
+    /** OffsetCommit: no thread waits for the replicas, the answer completes when they have the write. */
+    private CompletableFuture<Errors> commitAsync(String g, long offset) {
+        return handler.offsetCommit(OffsetCommitRequest.Builder.forTopicNames(new OffsetCommitRequestData()
+                                .setGroupId(g)
+                                .setGenerationIdOrMemberEpoch(-1)
+                                .setMemberId("")
+                                .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic()
+                                        .setName("orders")
+                                        .setPartitions(
+                                                List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                                        .setPartitionIndex(0)
+                                                        .setCommittedOffset(offset))))))
+                        .build((short) 8))
+                .thenApply(response -> Errors.forCode(
+                        response.topics().get(0).partitions().get(0).errorCode()));
     }
 
     private OffsetFetchResponseData fetch(String g) {

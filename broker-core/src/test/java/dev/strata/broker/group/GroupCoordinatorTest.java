@@ -165,17 +165,25 @@ class GroupCoordinatorTest {
     void offsetsCommittedOutsideAGroupOnlyWhileItHasNoMembers() {
         TopicPartition tp = new TopicPartition("t", 0);
         CommittedOffset o = new CommittedOffset(5, 0, "m", 1L);
-        assertThat(coordinator.commitOffsets("g", "", null, -1, Map.of(tp, o))).isEqualTo(Errors.NONE);
+        assertThat(coordinator.commitOffsets("g", "", null, -1, Map.of(tp, o)).join())
+                .isEqualTo(Errors.NONE);
         assertThat(coordinator.offsets().committed("g", List.of(tp))).containsEntry(tp, o);
 
         JoinResult member = joinNew("range").join();
-        assertThat(coordinator.commitOffsets("g", "", null, -1, Map.of(tp, o))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(coordinator.commitOffsets("g", member.memberId(), null, 99, Map.of(tp, o)))
+        assertThat(coordinator.commitOffsets("g", "", null, -1, Map.of(tp, o)).join())
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(coordinator
+                        .commitOffsets("g", member.memberId(), null, 99, Map.of(tp, o))
+                        .join())
                 .isEqualTo(Errors.ILLEGAL_GENERATION);
-        assertThat(coordinator.commitOffsets("g", member.memberId(), null, member.generationId(), Map.of(tp, o)))
+        assertThat(coordinator
+                        .commitOffsets("g", member.memberId(), null, member.generationId(), Map.of(tp, o))
+                        .join())
                 .isEqualTo(Errors.REBALANCE_IN_PROGRESS);
         sync(member, Map.of());
-        assertThat(coordinator.commitOffsets("g", member.memberId(), null, member.generationId(), Map.of(tp, o)))
+        assertThat(coordinator
+                        .commitOffsets("g", member.memberId(), null, member.generationId(), Map.of(tp, o))
+                        .join())
                 .isEqualTo(Errors.NONE);
         assertThat(coordinator.deleteGroup("g")).isEqualTo(Errors.NON_EMPTY_GROUP);
     }
@@ -183,7 +191,9 @@ class GroupCoordinatorTest {
     @Test
     void emptyGroupsLoseTheirOffsetsAfterTheRetentionTime() {
         TopicPartition tp = new TopicPartition("t", 0);
-        coordinator.commitOffsets("g", "", null, -1, Map.of(tp, new CommittedOffset(5, 0, "", 1_000L)));
+        coordinator
+                .commitOffsets("g", "", null, -1, Map.of(tp, new CommittedOffset(5, 0, "", 1_000L)))
+                .join();
         coordinator.expireOffsets(1_500L, 1_000L);
         assertThat(coordinator.offsets().committed("g", null)).hasSize(1);
         coordinator.expireOffsets(Long.MAX_VALUE / 2, 1_000L);
