@@ -7,7 +7,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
@@ -334,33 +333,15 @@ public sealed interface MetadataCommand {
     }
 
     private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
-        return readList(in, MetadataCodec::readInts);
-    }
-
-    /** One element of a list, read from the stream. */
-    private interface Reader<T> {
-        T read(DataInputStream in) throws IOException;
-    }
-
-    /** An int count, then that many elements. */
-    private static <T> List<T> readList(DataInputStream in, Reader<T> element) throws IOException {
-        int count = in.readInt();
-        if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
-            throw new IOException("Invalid partition count " + count);
-        }
-        List<T> list = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            list.add(element.read(in));
-        }
-        return list;
+        return MetadataCodec.readList(in, MetadataCodec::readInts);
     }
 
     private static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
-        return readList(in, i -> new TopicPartition(MetadataCodec.readString(i), i.readInt()));
+        return MetadataCodec.readList(in, i -> new TopicPartition(MetadataCodec.readString(i), i.readInt()));
     }
 
     private static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
-        return readList(in, i -> new MetadataImage.PartitionRef(MetadataCodec.readUuid(i), i.readInt()));
+        return MetadataCodec.readList(in, i -> new MetadataImage.PartitionRef(MetadataCodec.readUuid(i), i.readInt()));
     }
 
     /**
