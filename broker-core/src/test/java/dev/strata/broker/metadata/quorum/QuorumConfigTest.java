@@ -187,6 +187,21 @@ class QuorumConfigTest {
                 .isTrue();
     }
 
+    @Test
+    void theSampleClusterConfigsAreValidAndTheFourthNodeIsABrokerWithoutAVote() throws Exception {
+        Path samples = Path.of("..", "config", "cluster");
+        try (var files = java.nio.file.Files.list(samples)) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".properties")).toList()) {
+                BrokerConfig config = BrokerConfig.load(file);
+                QuorumConfig q = QuorumConfig.from(config, "c");
+                assertThat(q.voters()).as(file.toString()).hasSize(3);
+            }
+        }
+        assertThat(BrokerConfig.load(samples.resolve("broker4.properties")).processRoles())
+                .isEqualTo(ProcessRoles.BROKER);
+    }
+
     private BrokerConfig config(Map<String, String> settings) {
         Map<String, String> values = new HashMap<>(settings);
         values.put("log.dirs", dir.toString());
