@@ -114,6 +114,17 @@ public final class StrataServer implements AutoCloseable {
         this.dirLocks = lockLogDirs(config.logDirs());
         try {
             this.store = QuorumMetadataStore.open(config);
+            if (!config.processRoles().isBroker()) {
+                // a controller only: the quorum's voter is all it runs
+                this.scheduler = null;
+                this.ioPool = null;
+                this.logManager = null;
+                this.remoteTier = null;
+                this.metrics = null;
+                this.bossGroup = null;
+                this.workerGroup = null;
+                return;
+            }
             requireRemoteTierForTieredTopics(config, store.topics());
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
@@ -198,6 +209,15 @@ public final class StrataServer implements AutoCloseable {
     }
 
     private void startup() throws InterruptedException, IOException {
+        if (!config.processRoles().isBroker()) {
+            log.info(
+                    "Strata controller {} (cluster {}): a voter of the metadata quorum {}, no client listener; data in {}",
+                    config.nodeId(),
+                    store.clusterId(),
+                    config.get(BrokerConfig.CONTROLLER_QUORUM_VOTERS),
+                    config.logDirs());
+            return;
+        }
         Map<TopicPartition, Uuid> known = new HashMap<>();
         for (TopicMetadata t : store.topics()) {
             for (int p = 0; p < t.partitions(); p++) {
@@ -222,6 +242,8 @@ public final class StrataServer implements AutoCloseable {
                 config.nodeId(),
                 Optional.ofNullable(config.get(BrokerConfig.BROKER_RACK)),
                 Duration.ofMillis(config.intValue(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS)));
+        BrokerLifecycle registering = lifecycle;
+        logManager.onOfflinePartitions(registering::reportOfflineReplicas);
         lifecycle.register(advertisedHost(advertised), advertised.port());
         lifecycle.startHeartbeats();
         lifecycle.awaitUnfenced(Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
@@ -405,7 +427,7 @@ public final class StrataServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        log.info("Shutting down broker {}", config.nodeId());
+        log.info("Shutting down {} {}", config.processRoles().isBroker() ? "broker" : "controller", config.nodeId());
         if (lifecycle != null && serverChannel != null) {
             // leaderships and ISR places move to the other brokers while this one still answers
             try {
@@ -466,7 +488,7 @@ public final class StrataServer implements AutoCloseable {
             metrics.close();
         }
         releaseLocks(dirLocks);
-        log.info("Broker {} shut down", config.nodeId());
+        log.info("{} {} shut down", config.processRoles().isBroker() ? "Broker" : "Controller", config.nodeId());
         stopped.countDown();
     }
 

@@ -68,9 +68,26 @@ public final class MetadataHandler {
         return List.of(new ClusterBroker(self.nodeId(), self.host(), self.port(), Optional.empty(), false));
     }
 
+    /**
+     * The quorum's leader when it is a live broker; else (a controller-only node leads, which clients cannot reach)
+     * the live broker with the smallest id, as Kafka's brokers name a live broker: clients send admin requests there,
+     * and any broker writes them to the quorum.
+     */
     private int controllerId() {
         int id = cluster.controllerId();
-        return id >= 0 ? id : self.get().nodeId();
+        List<ClusterBroker> live = liveBrokers();
+        if (live.stream().anyMatch(b -> b.nodeId() == id)) {
+            return id;
+        }
+        return live.isEmpty() ? self.get().nodeId() : live.get(0).nodeId();
+    }
+
+    /** Replicas on brokers that are not live, and those whose broker reported them offline (a failed log dir). */
+    private List<Integer> offlineReplicas(TopicPartition tp, PartitionState state, Set<Integer> live) {
+        Set<Integer> reported = Set.copyOf(cluster.offlineReplicas(tp));
+        return state.replicas().stream()
+                .filter(r -> !live.contains(r) || reported.contains(r))
+                .toList();
     }
 
     public MetadataResponseData handle(RequestContext ctx, MetadataRequest request) {
@@ -146,9 +163,7 @@ public final class MetadataHandler {
                         .setLeaderEpoch(state.leaderEpoch())
                         .setReplicaNodes(state.replicas())
                         .setIsrNodes(state.isr())
-                        .setOfflineReplicas(state.replicas().stream()
-                                .filter(r -> !live.contains(r))
-                                .toList());
+                        .setOfflineReplicas(offlineReplicas(new TopicPartition(t.name(), p), state, live));
                 if (!state.hasLeader()) {
                     mp.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code());
                 }

@@ -1,6 +1,7 @@
 package dev.strata.broker.cluster;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
@@ -23,6 +24,18 @@ public interface ClusterImage {
 
     /** Every partition of a topic, by partition index; empty for an unknown topic. */
     Map<Integer, PartitionState> partitions(Uuid topicId);
+
+    /**
+     * The replicas of a partition that cannot serve it (Metadata's offline replicas): on brokers that are fenced or
+     * unknown, or that reported the replica's log directory offline.
+     */
+    default List<Integer> offlineReplicas(TopicPartition tp) {
+        return partition(tp)
+                .map(s -> s.replicas().stream()
+                        .filter(r -> broker(r).map(ClusterBroker::fenced).orElse(true))
+                        .toList())
+                .orElse(List.of());
+    }
 
     /** The node id of the quorum's current leader (Kafka's "active controller"), or -1 while there is none. */
     int controllerId();

@@ -33,6 +33,7 @@ public final class BrokerConfig {
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String NODE_ID = "node.id";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     /** Strata's: appends to a log directory with less free space than this are refused with a retriable error. */
@@ -109,7 +110,10 @@ public final class BrokerConfig {
     /** Every setting of {@link BrokerConfigs#DEF}, parsed to its type; defaults for the unset ones. */
     private final Map<String, Object> parsed;
 
+    private final ProcessRoles roles;
+    /** Null on a controller-only node, which serves no clients. */
     private final Listener listener;
+
     private final Listener advertised;
     private final Optional<Listener> controllerListener;
     private final List<Path> logDirs;
@@ -118,11 +122,13 @@ public final class BrokerConfig {
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.parsed = BrokerConfigs.DEF.parse(values);
-        Listeners listeners = splitListeners(parsed);
-        this.listener = listeners.client();
+        this.roles = ProcessRoles.parse(stringValue(ProcessRoles.PROCESS_ROLES));
+        Listeners listeners = splitListeners(parsed, roles);
+        this.listener = listeners.client().orElse(null);
         this.controllerListener = listeners.controller();
         String advertisedSpec = stringValue(ADVERTISED_LISTENERS);
-        this.advertised = advertisedSpec != null ? advertisedFor(listener, advertisedSpec) : listener;
+        this.advertised =
+                listener == null || advertisedSpec == null ? listener : advertisedFor(listener, advertisedSpec);
         String dirs = stringValue(LOG_DIRS) != null ? stringValue(LOG_DIRS) : stringValue(LOG_DIR);
         List<Path> dirList = new ArrayList<>();
         for (String d : dirs.split(",")) {
@@ -203,11 +209,21 @@ public final class BrokerConfig {
         return parsed.get(key);
     }
 
+    /** {@code process.roles}: broker, controller or both. */
+    public ProcessRoles processRoles() {
+        return roles;
+    }
+
+    /** The listener for clients and brokers; a controller-only node has none. */
     public Listener listener() {
+        if (listener == null) {
+            throw new IllegalStateException("process.roles=controller: this node has no client listener");
+        }
         return listener;
     }
 
     public Listener advertisedListener() {
+        listener();
         return advertised;
     }
 
@@ -523,7 +539,7 @@ public final class BrokerConfig {
      * quorum's, every other one serves clients and brokers. Strata serves one client listener, over PLAINTEXT (its
      * protocol comes from {@code listener.security.protocol.map}).
      */
-    private static Listeners splitListeners(Map<String, Object> parsed) {
+    private static Listeners splitListeners(Map<String, Object> parsed, ProcessRoles roles) {
         String spec = (String) parsed.get(LISTENERS);
         List<Listener> all = Listener.parseAll(LISTENERS, spec);
         @SuppressWarnings("unchecked")
@@ -551,14 +567,57 @@ public final class BrokerConfig {
                 clients.add(l);
             }
         }
-        if (clients.size() != 1) {
+        checkListenersMatchRoles(spec, roles, controllerNames, clients, controller);
+        return new Listeners(clients.stream().findFirst(), Optional.ofNullable(controller));
+    }
+
+    /** Kafka's rules: a controller listens only on controller listeners, a broker-only node on none of them. */
+    private static void checkListenersMatchRoles(
+            String spec,
+            ProcessRoles roles,
+            List<String> controllerNames,
+            List<Listener> clients,
+            Listener controller) {
+        String role = ProcessRoles.PROCESS_ROLES + "=" + roles;
+        if (roles.isVoter() && controller == null && (roles == ProcessRoles.CONTROLLER || !controllerNames.isEmpty())) {
+            throw new ConfigException(
+                    CONTROLLER_LISTENER_NAMES,
+                    String.join(",", controllerNames),
+                    "with " + role + " " + CONTROLLER_LISTENER_NAMES + " must name one of the listeners in " + LISTENERS
+                            + "=" + spec + " (the listener the metadata quorum's voter listens on)");
+        }
+        if (roles == ProcessRoles.CONTROLLER) {
+            if (!clients.isEmpty()) {
+                throw new ConfigException(
+                        LISTENERS,
+                        spec,
+                        "with " + role + " the listeners may only be the controller listeners named in "
+                                + CONTROLLER_LISTENER_NAMES + " " + controllerNames + "; "
+                                + clients.stream().map(Listener::name).toList() + " would serve clients");
+            }
+        } else if (clients.size() != 1) {
             throw new ConfigException(
                     LISTENERS,
                     spec,
                     "expected exactly one listener for clients and brokers (not" + " named in "
                             + CONTROLLER_LISTENER_NAMES + "), found " + clients.size());
         }
-        return new Listeners(clients.get(0), Optional.ofNullable(controller));
+        if (roles == ProcessRoles.BROKER) {
+            if (controllerNames.isEmpty()) {
+                throw new ConfigException(
+                        CONTROLLER_LISTENER_NAMES,
+                        "",
+                        "with " + role + " " + CONTROLLER_LISTENER_NAMES + " must name the controllers' listener,"
+                                + " as in Kafka (CONTROLLER, say)");
+            }
+            if (controller != null) {
+                throw new ConfigException(
+                        LISTENERS,
+                        spec,
+                        "with " + role + " the listeners must not include the controller listener " + controller.name()
+                                + ": a broker-only node has no vote and serves no quorum traffic");
+            }
+        }
     }
 
     private static Map<String, String> securityProtocolMap(String spec) {
@@ -576,5 +635,5 @@ public final class BrokerConfig {
         return map;
     }
 
-    private record Listeners(Listener client, Optional<Listener> controller) {}
+    private record Listeners(Optional<Listener> client, Optional<Listener> controller) {}
 }

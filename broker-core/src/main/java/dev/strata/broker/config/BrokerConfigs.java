@@ -76,6 +76,22 @@ public final class BrokerConfigs {
                                 + " is supported")
                 .define(NODE_ID, Type.INT, 1, Importance.HIGH, "this broker's id")
                 .define(
+                        ProcessRoles.PROCESS_ROLES,
+                        Type.STRING,
+                        null,
+                        (name, value) -> ProcessRoles.parse((String) value),
+                        Importance.HIGH,
+                        "`broker`, `controller` or `broker,controller` (Kafka's KRaft setting); unset, the node is"
+                                + " both: a broker hosts partitions and serves clients, a controller is a voter of"
+                                + " the metadata quorum")
+                .define(
+                        CONTROLLER_QUORUM_VOTERS,
+                        Type.STRING,
+                        null,
+                        Importance.HIGH,
+                        "`id@host:port,...`: every voter of the metadata quorum and the address of its Raft server"
+                                + " (its controller listener); unset, the node is the only voter")
+                .define(
                         LOG_DIRS,
                         Type.STRING,
                         null,

@@ -173,7 +173,8 @@ public final class TopicConfigs {
                 Type.BOOLEAN,
                 false,
                 null,
-                "accepted; matters once replication exists");
+                "when no in-sync replica is alive, let a live out-of-sync replica lead (it may lack acknowledged"
+                        + " records); the active controller's broker setting is the default");
         define(
                 synonyms,
                 TopicConfig.DELETE_RETENTION_MS_CONFIG,

@@ -1100,6 +1100,11 @@ public final class LocalLog {
         }
     }
 
+    /** Whether this log's directory went offline after an I/O error: it neither takes nor serves records. */
+    public boolean isOffline() {
+        return logDirectory.isOffline();
+    }
+
     /** The directory this log lives in, shared with its other logs: set by the {@link LogManager} that opens it. */
     void logDirectory(LogDirectory directory) {
         this.logDirectory = directory;

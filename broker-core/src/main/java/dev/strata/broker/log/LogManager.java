@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -79,6 +80,7 @@ public final class LogManager implements AutoCloseable {
     private final long flushCheckIntervalMs;
     private final Map<Path, Boolean> hadCleanShutdown = new HashMap<>();
     private final ConcurrentHashMap<TopicPartition, LocalLog> logs = new ConcurrentHashMap<>();
+    private volatile Consumer<List<TopicPartition>> offlineListener = partitions -> {};
     private final Object creationLock = new Object();
     /** Taken by whoever writes the recovery-point and log-start-offset checkpoints. */
     private final Object checkpointLock = new Object();
@@ -174,11 +176,22 @@ public final class LogManager implements AutoCloseable {
         return directories.values();
     }
 
+    /**
+     * Tells {@code listener} the partitions of a log directory when it goes offline, on the thread that hit the error:
+     * in a cluster their leaderships must move to other replicas.
+     */
+    public void onOfflinePartitions(Consumer<List<TopicPartition>> listener) {
+        this.offlineListener = listener;
+    }
+
     private void onDirectoryOffline(Path dir, Exception cause) {
-        long inDir = logs.values().stream()
-                .filter(log -> log.dir().getParent().equals(dir))
-                .count();
-        LOG.error("{} partitions in {} are offline; new partitions go to the other log directories", inDir, dir);
+        List<TopicPartition> inDir = logs.entrySet().stream()
+                .filter(e -> e.getValue().dir().getParent().equals(dir))
+                .map(Map.Entry::getKey)
+                .sorted(Comparator.comparing(TopicPartition::toString))
+                .toList();
+        LOG.error("{} partitions in {} are offline; new partitions go to the other log directories", inDir.size(), dir);
+        offlineListener.accept(inDir);
     }
 
     /**

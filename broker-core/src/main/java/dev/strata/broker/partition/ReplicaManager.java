@@ -256,11 +256,15 @@ public final class ReplicaManager {
                             state.leader());
                 }
                 LocalLog log = partition.log();
-                if (log.latestEpoch() < 0 && log.logEndOffset() > log.highWatermark()) {
+                if (log.isOffline()) {
+                    // its log directory failed: nothing can be written to it until a restart, so it does not fetch
+                    // (the controller keeps it out of the ISR and leadership)
+                    LOG.warn("Broker {} does not fetch {}: its log directory is offline", brokerId, tp);
+                } else if (log.latestEpoch() < 0 && log.logEndOffset() > log.highWatermark()) {
                     // without epochs the leader cannot tell where this log diverges: keep only what was committed
                     log.truncateTo(log.highWatermark());
                 }
-                if (state.hasLeader() && fetchers != null) {
+                if (state.hasLeader() && fetchers != null && !log.isOffline()) {
                     fetchers.addPartition(tp, topicId, state.leader(), state.leaderEpoch());
                 }
             }

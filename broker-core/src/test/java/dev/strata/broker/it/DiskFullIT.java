@@ -1,11 +1,8 @@
 package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.strata.testing.Await;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -58,19 +54,14 @@ class DiskFullIT {
     @TempDir
     Path dir;
 
+    private SmallDisk disk;
     private Path mount;
     private BrokerProcess broker;
 
     @BeforeEach
     void mountASmallFileSystem() throws Exception {
-        assumeThat(System.getProperty("user.name"))
-                .as("mounting a tmpfs needs root")
-                .isEqualTo("root");
-        mount = dir.resolve("small-disk");
-        Files.createDirectories(mount);
-        assumeThat(run("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", mount.toString()))
-                .as("mount -t tmpfs works here")
-                .isZero();
+        disk = SmallDisk.mount(dir.resolve("small-disk"), "6m");
+        mount = disk.path();
     }
 
     @AfterEach
@@ -78,8 +69,8 @@ class DiskFullIT {
         if (broker != null) {
             broker.close();
         }
-        if (mount != null) {
-            run("umount", "-l", mount.toString());
+        if (disk != null) {
+            disk.close();
         }
     }
 
@@ -100,7 +91,7 @@ class DiskFullIT {
             assertThat(refused).as("refused before the disk filled").isNotNull();
             assertThat(refused.getMessage()).contains("log.dir.free.bytes.min");
 
-            assertThat(run("mount", "-o", "remount,size=64m", mount.toString())).isZero();
+            assertThat(disk.resize("64m")).isTrue();
             Await.until(TIMEOUT, "produce to be taken again once space is freed", () -> {
                 try {
                     producer.send(new ProducerRecord<>(TOPIC, SMALL.partition(), "k", "after"))
@@ -153,7 +144,7 @@ class DiskFullIT {
         }
 
         broker.close();
-        assertThat(run("mount", "-o", "remount,size=64m", mount.toString())).isZero();
+        assertThat(disk.resize("64m")).isTrue();
         port = start(Map.of("log.dir.free.bytes.min", "0"));
 
         Map<Long, String> read = new HashMap<>();
@@ -227,14 +218,5 @@ class DiskFullIT {
 
     private static String value(long i) {
         return i + ":" + "v".repeat(VALUE_BYTES);
-    }
-
-    private static int run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

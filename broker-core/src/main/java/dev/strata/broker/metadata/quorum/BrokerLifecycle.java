@@ -3,12 +3,14 @@ package dev.strata.broker.metadata.quorum;
 import dev.strata.broker.cluster.ClusterBroker;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
@@ -70,6 +72,38 @@ public final class BrokerLifecycle implements AutoCloseable {
                         + timeout.toMillis() + " ms");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /**
+     * Tells the controller that this broker's replicas of these partitions are offline (their log directory failed),
+     * so that their leaderships move to other replicas; tried again every second until the quorum takes it.
+     */
+    public void reportOfflineReplicas(List<TopicPartition> replicas) {
+        if (replicas.isEmpty()) {
+            return;
+        }
+        try {
+            thread.execute(() -> reportOffline(replicas));
+        } catch (RejectedExecutionException e) {
+            // stopping: the replicas go with the broker
+        }
+    }
+
+    private void reportOffline(List<TopicPartition> replicas) {
+        if (stopped) {
+            return;
+        }
+        try {
+            store.markReplicasOffline(nodeId, incarnationId, replicas);
+            log.warn("Broker {} reported {} offline replicas to the controller: {}", nodeId, replicas.size(), replicas);
+        } catch (RuntimeException e) {
+            log.warn("Broker {} cannot report its offline replicas yet: {}", nodeId, e.toString());
+            try {
+                thread.schedule(() -> reportOffline(replicas), 1, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // stopping
+            }
         }
     }
 

@@ -137,4 +137,22 @@ final class MetadataCodec {
         return new PartitionState(
                 readInts(in), readInts(in), in.readInt(), in.readInt(), in.readInt(), readInts(in), readInts(in));
     }
+
+    /** One element of a list, read from the stream. */
+    interface Reader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    /** An int count, then that many elements. */
+    static <T> List<T> readList(DataInputStream in, Reader<T> element) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
+            throw new IOException("Invalid list length " + count);
+        }
+        List<T> list = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            list.add(element.read(in));
+        }
+        return list;
+    }
 }

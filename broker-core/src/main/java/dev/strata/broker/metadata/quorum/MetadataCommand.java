@@ -7,7 +7,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
@@ -29,6 +28,8 @@ import org.apache.kafka.common.Uuid;
  *   9 ShutDownBroker      int node id
  *  10 AlterIsr            string topic, int partition, int leader, int leader epoch, int partition epoch, ints isr
  *  11 ElectPreferred      int count, then (string topic, int partition)
+ *  12 SetUncleanElectionDefault  byte enable (1 or 0)
+ *  13 MarkReplicasOffline int node id, uuid incarnation id, int count, then (uuid topic id, int partition)
  * </pre>
  *
  * Commands the image can refuse when they are applied (a topic created twice, an ISR change at a stale epoch) answer
@@ -275,6 +276,47 @@ public sealed interface MetadataCommand {
         }
     }
 
+    /** The active controller's {@code unclean.leader.election.enable}, the default of topics that do not set it. */
+    record SetUncleanElectionDefault(boolean enable) implements MetadataCommand {
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.setUncleanElectionDefault(enable);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(12);
+            out.writeByte(enable ? 1 : 0);
+        }
+    }
+
+    /** A broker's log directory went offline: its replicas there stop leading and leave the ISRs. */
+    record MarkReplicasOffline(int nodeId, Uuid incarnationId, List<MetadataImage.PartitionRef> replicas)
+            implements MetadataCommand {
+        public MarkReplicasOffline {
+            replicas = List.copyOf(replicas);
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.markReplicasOffline(nodeId, incarnationId, replicas);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(13);
+            out.writeInt(nodeId);
+            MetadataCodec.writeUuid(out, incarnationId);
+            out.writeInt(replicas.size());
+            for (MetadataImage.PartitionRef r : replicas) {
+                MetadataCodec.writeUuid(out, r.topicId());
+                out.writeInt(r.partition());
+            }
+        }
+    }
+
     private static void checkAssignment(List<List<Integer>> assignment) {
         for (List<Integer> replicas : assignment) {
             if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
@@ -291,27 +333,15 @@ public sealed interface MetadataCommand {
     }
 
     private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
-            throw new IOException("Invalid partition count " + count);
-        }
-        List<List<Integer>> assignment = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            assignment.add(MetadataCodec.readInts(in));
-        }
-        return assignment;
+        return MetadataCodec.readList(in, MetadataCodec::readInts);
     }
 
     private static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
-            throw new IOException("Invalid partition count " + count);
-        }
-        List<TopicPartition> tps = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            tps.add(new TopicPartition(MetadataCodec.readString(in), in.readInt()));
-        }
-        return tps;
+        return MetadataCodec.readList(in, i -> new TopicPartition(MetadataCodec.readString(i), i.readInt()));
+    }
+
+    private static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
+        return MetadataCodec.readList(in, i -> new MetadataImage.PartitionRef(MetadataCodec.readUuid(i), i.readInt()));
     }
 
     /**
@@ -365,6 +395,8 @@ public sealed interface MetadataCommand {
                             in.readInt(),
                             MetadataCodec.readInts(in));
                     case 11 -> new ElectPreferred(readPartitions(in));
+                    case 12 -> new SetUncleanElectionDefault(in.readByte() != 0);
+                    case 13 -> new MarkReplicasOffline(in.readInt(), MetadataCodec.readUuid(in), readPartitionRefs(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

@@ -14,9 +14,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.UnaryOperator;
+import java.util.function.IntPredicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.TopicConfig;
@@ -33,24 +34,43 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>A snapshot is the whole image in one file, big-endian, records in the {@link MetadataCodec} encoding:
  *
  * <pre>
- *   int   format version (2)
+ *   int   format version (3)
  *   long  next producer id
  *   int   topic count, then the topics sorted by name, each followed by
  *           int partition-state count, then (int partition, state) sorted by partition
- *   int   broker count, then the brokers sorted by node id, each followed by byte {@link BrokerState}
+ *   int   broker count, then the brokers sorted by node id, each followed by byte {@link BrokerState} and
+ *           int offline-replica count, then (uuid topic id, int partition) sorted
+ *   byte  unclean.leader.election.enable broker default (1 or 0)
  * </pre>
  *
+ * Version 2 had neither offline replicas nor the unclean-election default (none, false).
  * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
  * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
  * node's metadata upgrades. A metadata image is small (a partition is tens of bytes), so writing it whole at every
  * snapshot is cheaper than any incremental scheme would be to read.
  */
 public final class MetadataImage {
-    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_VERSION = 3;
+    private static final int FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS = 2;
     private static final int FORMAT_VERSION_WITHOUT_PARTITIONS = 1;
 
-    /** A registration and where the broker stands. */
-    record RegisteredBroker(BrokerRegistration registration, BrokerState state) {
+    /**
+     * A registration, where the broker stands, and the replicas it reported offline (their log directory failed):
+     * those neither lead nor stay in an ISR until the broker registers again (a restart, the directory repaired).
+     */
+    record RegisteredBroker(BrokerRegistration registration, BrokerState state, Set<PartitionRef> offline) {
+        RegisteredBroker {
+            offline = Set.copyOf(offline);
+        }
+
+        RegisteredBroker(BrokerRegistration registration, BrokerState state) {
+            this(registration, state, Set.of());
+        }
+
+        RegisteredBroker withState(BrokerState to) {
+            return new RegisteredBroker(registration, to, offline);
+        }
+
         ClusterBroker toClusterBroker() {
             return new ClusterBroker(
                     registration.nodeId(),
@@ -61,6 +81,9 @@ public final class MetadataImage {
         }
     }
 
+    /** One partition of a topic by the topic's id, which a topic of the same name created later does not share. */
+    public record PartitionRef(Uuid topicId, int partition) {}
+
     private final Map<String, TopicMetadata> topicsByName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicMetadata> topicsById = new ConcurrentHashMap<>();
     /** Topic id to its partitions' states by partition index; each value immutable. */
@@ -68,6 +91,11 @@ public final class MetadataImage {
 
     private final Map<Integer, RegisteredBroker> brokers = new ConcurrentHashMap<>();
     private volatile long nextProducerId;
+    /**
+     * {@code unclean.leader.election.enable} for topics that do not set it: the active controller's broker setting,
+     * logged ({@link MetadataCommand.SetUncleanElectionDefault}) so that every voter decides with the same value.
+     */
+    private volatile boolean uncleanElectionDefault;
     /** What the command being applied changed, for the listeners (apply thread only). */
     private final List<ClusterChange> changes = new ArrayList<>();
 
@@ -121,6 +149,32 @@ public final class MetadataImage {
         return b != null && b.state() == BrokerState.UNFENCED;
     }
 
+    /** The replicas of a partition that cannot serve it: fenced or unknown brokers, and replicas reported offline. */
+    public List<Integer> offlineReplicas(TopicPartition tp) {
+        TopicMetadata t = topicsByName.get(tp.topic());
+        PartitionState s = t == null ? null : partitions(t.topicId()).get(tp.partition());
+        if (s == null) {
+            return List.of();
+        }
+        IntPredicate online = liveFor(t.topicId(), tp.partition());
+        return s.replicas().stream().filter(r -> !online.test(r)).toList();
+    }
+
+    /** Live, and the replica of this partition on that broker is not offline. */
+    private IntPredicate liveFor(Uuid topicId, int partition) {
+        PartitionRef tip = new PartitionRef(topicId, partition);
+        return nodeId -> {
+            RegisteredBroker b = brokers.get(nodeId);
+            return b != null
+                    && b.state() == BrokerState.UNFENCED
+                    && !b.offline().contains(tip);
+        };
+    }
+
+    public boolean uncleanElectionDefault() {
+        return uncleanElectionDefault;
+    }
+
     /** The changes made since the last call (apply thread). */
     List<ClusterChange> drainChanges() {
         List<ClusterChange> drained = List.copyOf(changes);
@@ -140,7 +194,7 @@ public final class MetadataImage {
         topicsById.put(topic.topicId(), topic);
         fillMissingPartitions(topic);
         if (uncleanElection(topic)) {
-            updatePartitions(topic, s -> PartitionChanges.electIfLeaderless(s, this::isLive, true));
+            updatePartitions(topic, (p, s, live) -> PartitionChanges.electIfLeaderless(s, live, true));
         }
     }
 
@@ -149,6 +203,56 @@ public final class MetadataImage {
         if (removed != null) {
             topicsById.remove(removed.topicId());
             dropPartitions(removed);
+            for (RegisteredBroker b : List.copyOf(brokers.values())) {
+                if (b.offline().stream().anyMatch(tip -> tip.topicId().equals(removed.topicId()))) {
+                    Set<PartitionRef> left = new HashSet<>(b.offline());
+                    left.removeIf(tip -> tip.topicId().equals(removed.topicId()));
+                    brokers.put(b.registration().nodeId(), new RegisteredBroker(b.registration(), b.state(), left));
+                }
+            }
+        }
+    }
+
+    /**
+     * The broker default of {@code unclean.leader.election.enable}; turned on, partitions without a live ISR member
+     * elect a live replica at once (those of topics that do not turn it off).
+     */
+    void setUncleanElectionDefault(boolean enable) {
+        uncleanElectionDefault = enable;
+        if (enable) {
+            for (TopicMetadata t : sortedTopics()) {
+                if (uncleanElection(t)) {
+                    updatePartitions(t, (p, s, live) -> PartitionChanges.electIfLeaderless(s, live, true));
+                }
+            }
+        }
+    }
+
+    /**
+     * This incarnation of the broker lost the log directory that held these replicas: they leave the ISRs they are not
+     * the last member of, and their leaderships move (Kafka's offline log dir handling). A stale incarnation's report
+     * changes nothing.
+     */
+    void markReplicasOffline(int nodeId, Uuid incarnationId, List<PartitionRef> replicas) {
+        RegisteredBroker b = brokers.get(nodeId);
+        if (b == null || !b.registration().incarnationId().equals(incarnationId)) {
+            return;
+        }
+        Set<PartitionRef> offline = new HashSet<>(b.offline());
+        for (PartitionRef tip : replicas) {
+            offline.add(tip);
+        }
+        if (offline.equals(b.offline())) {
+            return;
+        }
+        brokers.put(nodeId, new RegisteredBroker(b.registration(), b.state(), offline));
+        for (TopicMetadata t : sortedTopics()) {
+            boolean unclean = uncleanElection(t);
+            updatePartitions(
+                    t,
+                    (p, s, live) -> s.isReplica(nodeId) && !live.test(nodeId)
+                            ? PartitionChanges.withoutBroker(s, nodeId, live, unclean)
+                            : s);
         }
     }
 
@@ -266,7 +370,8 @@ public final class MetadataImage {
             for (TopicMetadata t : sortedTopics()) {
                 boolean unclean = uncleanElection(t);
                 updatePartitions(
-                        t, s -> s.isReplica(nodeId) ? PartitionChanges.electIfLeaderless(s, this::isLive, unclean) : s);
+                        t,
+                        (p, s, live) -> s.isReplica(nodeId) ? PartitionChanges.electIfLeaderless(s, live, unclean) : s);
             }
         }
     }
@@ -294,7 +399,8 @@ public final class MetadataImage {
                 || !s.replicas().containsAll(newIsr)) {
             return -Errors.INVALID_REQUEST.code();
         }
-        if (!newIsr.stream().allMatch(this::isLive)) {
+        IntPredicate live = liveFor(topic.topicId(), tp.partition());
+        if (!newIsr.stream().allMatch(live::test)) {
             return -Errors.INELIGIBLE_REPLICA.code();
         }
         setPartitions(topic, Map.of(tp.partition(), PartitionChanges.withIsr(s, newIsr)));
@@ -309,7 +415,7 @@ public final class MetadataImage {
             PartitionState s =
                     topic == null ? null : partitions(topic.topicId()).get(tp.partition());
             if (s != null) {
-                PartitionState after = PartitionChanges.preferredLeader(s, this::isLive);
+                PartitionState after = PartitionChanges.preferredLeader(s, liveFor(topic.topicId(), tp.partition()));
                 if (after != s) {
                     setPartitions(topic, Map.of(tp.partition(), after));
                     elected++;
@@ -326,7 +432,7 @@ public final class MetadataImage {
         if (b == null || !b.state().isValidTransition(to)) {
             return false;
         }
-        putBroker(new RegisteredBroker(b.registration(), to));
+        putBroker(b.withState(to));
         return true;
     }
 
@@ -341,8 +447,8 @@ public final class MetadataImage {
             boolean unclean = uncleanElection(t);
             updatePartitions(
                     t,
-                    s -> s.isReplica(nodeId) || s.isr().contains(nodeId) || s.leader() == nodeId
-                            ? PartitionChanges.withoutBroker(s, nodeId, this::isLive, unclean)
+                    (p, s, live) -> s.isReplica(nodeId) || s.isr().contains(nodeId) || s.leader() == nodeId
+                            ? PartitionChanges.withoutBroker(s, nodeId, live, unclean)
                             : s);
         }
     }
@@ -368,10 +474,15 @@ public final class MetadataImage {
         }
     }
 
-    private void updatePartitions(TopicMetadata topic, UnaryOperator<PartitionState> change) {
+    /** A decision about one partition, given which replicas can serve it ({@link #liveFor}). */
+    private interface PartitionChange {
+        PartitionState apply(int partition, PartitionState state, IntPredicate live);
+    }
+
+    private void updatePartitions(TopicMetadata topic, PartitionChange change) {
         Map<Integer, PartitionState> updates = new HashMap<>();
         partitions(topic.topicId()).forEach((p, s) -> {
-            PartitionState after = change.apply(s);
+            PartitionState after = change.apply(p, s, liveFor(topic.topicId(), p));
             if (!after.equals(s)) {
                 updates.put(p, after);
             }
@@ -407,9 +518,13 @@ public final class MetadataImage {
                 .toList();
     }
 
-    /** Only the topic's own setting counts: a broker default could differ between voters, and apply must not. */
-    private static boolean uncleanElection(TopicMetadata topic) {
-        return Boolean.parseBoolean(topic.configs().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+    /**
+     * The topic's own setting, else the logged broker default: never this voter's own config, which could differ from
+     * another voter's, and apply must decide alike everywhere.
+     */
+    private boolean uncleanElection(TopicMetadata topic) {
+        String own = topic.configs().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG);
+        return own == null ? uncleanElectionDefault : Boolean.parseBoolean(own.trim());
     }
 
     /** Everything in the image as changes, for a listener that registers, or after a snapshot replaced the image. */
@@ -475,15 +590,28 @@ public final class MetadataImage {
         for (RegisteredBroker b : registered) {
             MetadataCodec.writeBroker(out, b.registration());
             out.writeByte(b.state().code);
+            List<PartitionRef> offline = b.offline().stream()
+                    .sorted(Comparator.comparing((PartitionRef r) -> r.topicId().toString())
+                            .thenComparingInt(PartitionRef::partition))
+                    .toList();
+            out.writeInt(offline.size());
+            for (PartitionRef r : offline) {
+                MetadataCodec.writeUuid(out, r.topicId());
+                out.writeInt(r.partition());
+            }
         }
+        out.writeByte(uncleanElectionDefault ? 1 : 0);
     }
 
     static MetadataImage readFrom(DataInputStream in) throws IOException {
         int version = in.readInt();
-        if (version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_PARTITIONS) {
+        if (version != FORMAT_VERSION
+                && version != FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS
+                && version != FORMAT_VERSION_WITHOUT_PARTITIONS) {
             throw new IOException("Unknown metadata snapshot format version " + version);
         }
-        boolean withStates = version == FORMAT_VERSION;
+        boolean withStates = version >= FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS;
+        boolean withOffline = version >= FORMAT_VERSION;
         MetadataImage image = new MetadataImage();
         image.nextProducerId = in.readLong();
         int topics = in.readInt();
@@ -507,7 +635,18 @@ public final class MetadataImage {
         for (int i = 0; i < brokers; i++) {
             BrokerRegistration b = MetadataCodec.readBroker(in);
             BrokerState state = withStates ? BrokerState.fromCode(in.readByte()) : BrokerState.FENCED;
-            image.brokers.put(b.nodeId(), new RegisteredBroker(b, state));
+            Set<PartitionRef> offline = new HashSet<>();
+            int offlineCount = withOffline ? in.readInt() : 0;
+            if (offlineCount < 0 || offlineCount > MetadataCodec.MAX_LIST_LENGTH) {
+                throw new IOException("Invalid offline replica count " + offlineCount + " of broker " + b.nodeId());
+            }
+            for (int r = 0; r < offlineCount; r++) {
+                offline.add(new PartitionRef(MetadataCodec.readUuid(in), in.readInt()));
+            }
+            image.brokers.put(b.nodeId(), new RegisteredBroker(b, state, offline));
+        }
+        if (withOffline) {
+            image.uncleanElectionDefault = in.readByte() != 0;
         }
         if (in.read() != -1) {
             throw new IOException("Bytes left after the metadata snapshot");

@@ -60,6 +60,12 @@ import org.apache.ratis.util.MD5FileUtil;
 public final class MetadataStateMachine extends BaseStateMachine {
     /** First byte of a query that is a broker's heartbeat: int node id, uuid incarnation id follow. */
     static final byte HEARTBEAT = 1;
+    /**
+     * First byte of a query from a broker without a vote for the image: long the applied index it has. The answer is
+     * long this voter's applied index, int this voter's node id (it leads), then the whole image in the snapshot
+     * encoding when the applied index is past the asker's.
+     */
+    static final byte IMAGE = 2;
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final int nodeId;
@@ -202,7 +208,11 @@ public final class MetadataStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(
                     Message.valueOf(ByteBuffer.allocate(Long.BYTES).putLong(0, appliedIndex())));
         }
-        if (content.get() != HEARTBEAT || content.remaining() != Integer.BYTES + 2 * Long.BYTES) {
+        byte type = content.get();
+        if (type == IMAGE && content.remaining() == Long.BYTES) {
+            return CompletableFuture.completedFuture(imageAfter(content.getLong()));
+        }
+        if (type != HEARTBEAT || content.remaining() != Integer.BYTES + 2 * Long.BYTES) {
             return JavaUtils.completeExceptionally(new IOException("Unknown metadata query"));
         }
         int broker = content.getInt();
@@ -223,6 +233,51 @@ public final class MetadataStateMachine extends BaseStateMachine {
         b.put(HEARTBEAT).putInt(nodeId).putLong(incarnationId.getMostSignificantBits());
         b.putLong(incarnationId.getLeastSignificantBits());
         return Message.valueOf(ByteString.copyFrom(b.array()));
+    }
+
+    /** The bytes of an image query from a broker that has applied up to {@code knownIndex}. */
+    static Message imageQuery(long knownIndex) {
+        return Message.valueOf(ByteString.copyFrom(ByteBuffer.allocate(1 + Long.BYTES)
+                .put(IMAGE)
+                .putLong(knownIndex)
+                .array()));
+    }
+
+    /** Under the monitor, so that the image is exactly the one at the applied index it is sent with. */
+    private synchronized Message imageAfter(long knownIndex) {
+        long applied = appliedIndex();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeLong(applied);
+            out.writeInt(nodeId);
+            if (applied > knownIndex) {
+                image.writeTo(out);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array stream does not fail
+        }
+        return Message.valueOf(ByteString.copyFrom(bytes.toByteArray()));
+    }
+
+    /**
+     * On a broker without a vote: takes the image a voter sent ({@link #imageQuery}) if it is newer than the one here,
+     * and tells the listeners what changed.
+     *
+     * @return whether it was newer
+     */
+    synchronized boolean install(Message answer) throws IOException {
+        DataInputStream in = new DataInputStream(answer.getContent().newInput());
+        long index = in.readLong();
+        leaderId = in.readInt();
+        if (index <= appliedIndex() || in.available() == 0) {
+            return false;
+        }
+        MetadataImage before = image;
+        image = MetadataImage.readFrom(in);
+        notifier.publish(image.changesSince(before));
+        setLastAppliedTermIndex(TermIndex.valueOf(0, index));
+        notifyAll();
+        return true;
     }
 
     /** Entries without a command (leader no-ops, configuration changes) advance the applied index too. */

@@ -1,6 +1,8 @@
 package dev.strata.broker.metadata.quorum;
 
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.ProcessRoles;
+import dev.strata.broker.config.TopicConfigs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Where this node sits in the metadata quorum and how the quorum is tuned. The broker settings it reads, with Kafka's
@@ -16,9 +19,11 @@ import org.apache.kafka.common.config.ConfigException;
  * <ul>
  *   <li>{@code controller.quorum.voters}: {@code id@host:port,...}, the Raft (Ratis) address of every voter. Unset,
  *       the node is the only voter, on 127.0.0.1 with a port picked at start (nobody else needs to reach it).
- *   <li>{@code process.roles}: {@code broker,controller} (the default) or {@code controller}; a broker without a vote
- *       ({@code broker} alone) is not built yet.
- *   <li>{@code node.id}: must be one of the voters.
+ *   <li>{@code process.roles}: {@code broker,controller} (the default), {@code controller} (a voter that hosts no
+ *       partitions) or {@code broker} (no vote: it reads the committed metadata from the voters).
+ *   <li>{@code node.id}: one of the voters exactly when the node is a controller.
+ *   <li>{@code unclean.leader.election.enable}: the default for topics that do not set it, which this node's
+ *       controller writes to the log when it becomes the active controller.
  * </ul>
  *
  * @param raftDir the Ratis storage directory; the group's log and snapshots go in a subdirectory named after the group
@@ -30,6 +35,8 @@ import org.apache.kafka.common.config.ConfigException;
  *     ({@code broker.heartbeat.interval.ms})
  * @param sessionTimeout how long the controller waits for a broker's heartbeat before it fences the broker
  *     ({@code broker.session.timeout.ms})
+ * @param roles whether this node votes, hosts partitions, or both
+ * @param uncleanElectionDefault this node's {@code unclean.leader.election.enable}
  */
 public record QuorumConfig(
         int nodeId,
@@ -40,9 +47,11 @@ public record QuorumConfig(
         long snapshotThreshold,
         long logSegmentBytes,
         Duration heartbeatInterval,
-        Duration sessionTimeout) {
-    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
-    public static final String PROCESS_ROLES = "process.roles";
+        Duration sessionTimeout,
+        ProcessRoles roles,
+        boolean uncleanElectionDefault) {
+    public static final String CONTROLLER_QUORUM_VOTERS = BrokerConfig.CONTROLLER_QUORUM_VOTERS;
+    public static final String PROCESS_ROLES = ProcessRoles.PROCESS_ROLES;
     /** Under the first log dir, beside {@code meta.properties}. */
     public static final String RAFT_DIR_NAME = "__strata_metadata_raft";
 
@@ -60,7 +69,7 @@ public record QuorumConfig(
         }
     }
 
-    /** With the default heartbeat interval and session timeout. */
+    /** A voter that also hosts partitions, with the default heartbeat interval and session timeout. */
     public QuorumConfig(
             int nodeId,
             List<Voter> voters,
@@ -78,28 +87,52 @@ public record QuorumConfig(
                 snapshotThreshold,
                 logSegmentBytes,
                 DEFAULT_HEARTBEAT_INTERVAL,
-                DEFAULT_SESSION_TIMEOUT);
+                DEFAULT_SESSION_TIMEOUT,
+                ProcessRoles.COMBINED,
+                false);
     }
 
     public QuorumConfig {
         voters = List.copyOf(voters);
-        if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
+        boolean listed = voters.stream().anyMatch(v -> v.id() == nodeId);
+        if (roles.isVoter() && !listed) {
             throw new ConfigException(
-                    BrokerConfig.NODE_ID, nodeId, "this node is not one of the voters in " + CONTROLLER_QUORUM_VOTERS);
+                    BrokerConfig.NODE_ID,
+                    nodeId,
+                    "this node is not one of the voters in " + CONTROLLER_QUORUM_VOTERS + "=" + votersSpec(voters)
+                            + ", but " + PROCESS_ROLES + "=" + roles + " makes it a controller: add it to the voters,"
+                            + " or set " + PROCESS_ROLES + "=broker");
+        }
+        if (!roles.isVoter() && listed) {
+            throw new ConfigException(
+                    BrokerConfig.NODE_ID,
+                    nodeId,
+                    "with " + PROCESS_ROLES + "=broker the node id " + nodeId + " must not be one of the voters in "
+                            + CONTROLLER_QUORUM_VOTERS + "=" + votersSpec(voters)
+                            + " (a broker-only node has no vote)");
         }
     }
 
     /**
-     * The quorum of a broker with this configuration.
+     * The quorum of a node with this configuration.
      *
-     * @param clusterId the cluster id the broker runs with (from {@code cluster.id} or {@code meta.properties})
-     * @throws ConfigException for a voter list that does not parse, repeats an id or leaves this node out, and for
-     *     roles this build does not run
+     * @param clusterId the cluster id the node runs with (from {@code cluster.id} or {@code meta.properties})
+     * @throws ConfigException for a voter list that does not parse or repeats an id, a controller that is not a voter,
+     *     a broker-only node that is one or has no voters to read from, and a controller listener on another port than
+     *     this node's voter
      */
     public static QuorumConfig from(BrokerConfig config, String clusterId) {
         int nodeId = config.nodeId();
-        checkRoles(config.get(PROCESS_ROLES));
-        return new QuorumConfig(
+        ProcessRoles roles = config.processRoles();
+        String spec = config.get(CONTROLLER_QUORUM_VOTERS);
+        if (roles == ProcessRoles.BROKER && (spec == null || spec.isBlank())) {
+            throw new ConfigException(
+                    CONTROLLER_QUORUM_VOTERS,
+                    spec,
+                    "with " + PROCESS_ROLES + "=broker the voters must be listed: a broker-only node reads the"
+                            + " metadata from them");
+        }
+        QuorumConfig quorum = new QuorumConfig(
                 nodeId,
                 voters(config),
                 config.logDirs().get(0).resolve(RAFT_DIR_NAME),
@@ -108,7 +141,28 @@ public record QuorumConfig(
                 DEFAULT_SNAPSHOT_THRESHOLD,
                 DEFAULT_LOG_SEGMENT_BYTES,
                 Duration.ofMillis(config.intValue(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS)),
-                Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
+                Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)),
+                roles,
+                uncleanElectionDefault(config));
+        config.controllerListener().ifPresent(l -> {
+            int votePort = quorum.self().port();
+            if (roles.isVoter() && l.port() != 0 && votePort != 0 && l.port() != votePort) {
+                throw new ConfigException(
+                        BrokerConfig.LISTENERS,
+                        config.get(BrokerConfig.LISTENERS),
+                        "the controller listener " + l.name() + " is on port " + l.port() + " but this node's entry in "
+                                + CONTROLLER_QUORUM_VOTERS + " says " + quorum.self() + "; they must agree");
+            }
+        });
+        return quorum;
+    }
+
+    private static boolean uncleanElectionDefault(BrokerConfig config) {
+        return config.boolValue(TopicConfigs.BROKER_SYNONYMS.get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+    }
+
+    private static String votersSpec(List<Voter> voters) {
+        return String.join(",", voters.stream().map(Voter::toString).toList());
     }
 
     /** The voters of {@code controller.quorum.voters}; unset, this node alone on 127.0.0.1 with a port picked at start. */
@@ -122,8 +176,12 @@ public record QuorumConfig(
         return voters.size() == 1;
     }
 
+    /** This node's voter; a broker-only node has none. */
     public Voter self() {
-        return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
+        return voters.stream()
+                .filter(v -> v.id() == nodeId)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("node " + nodeId + " is not a voter"));
     }
 
     public QuorumConfig withWriteTimeout(Duration timeout) {
@@ -136,7 +194,9 @@ public record QuorumConfig(
                 snapshotThreshold,
                 logSegmentBytes,
                 heartbeatInterval,
-                sessionTimeout);
+                sessionTimeout,
+                roles,
+                uncleanElectionDefault);
     }
 
     public QuorumConfig withSnapshots(long threshold, long segmentBytes) {
@@ -149,7 +209,9 @@ public record QuorumConfig(
                 threshold,
                 segmentBytes,
                 heartbeatInterval,
-                sessionTimeout);
+                sessionTimeout,
+                roles,
+                uncleanElectionDefault);
     }
 
     public QuorumConfig withBrokerSession(Duration heartbeat, Duration session) {
@@ -162,7 +224,25 @@ public record QuorumConfig(
                 snapshotThreshold,
                 logSegmentBytes,
                 heartbeat,
-                session);
+                session,
+                roles,
+                uncleanElectionDefault);
+    }
+
+    /** This configuration with this {@code unclean.leader.election.enable} (tests). */
+    public QuorumConfig withUncleanElectionDefault(boolean enable) {
+        return new QuorumConfig(
+                nodeId,
+                voters,
+                raftDir,
+                clusterId,
+                writeTimeout,
+                snapshotThreshold,
+                logSegmentBytes,
+                heartbeatInterval,
+                sessionTimeout,
+                roles,
+                enable);
     }
 
     /** Parses Kafka's {@code controller.quorum.voters} format, {@code 1@host:9093,2@[::1]:9093}. */
@@ -200,26 +280,5 @@ public record QuorumConfig(
             voters.add(new Voter(id, host, port));
         }
         return voters;
-    }
-
-    private static void checkRoles(String roles) {
-        if (roles == null || roles.isBlank()) {
-            return;
-        }
-        Set<String> set = new HashSet<>();
-        for (String r : roles.split(",")) {
-            String role = r.trim();
-            if (!role.equals("broker") && !role.equals("controller")) {
-                throw new ConfigException(PROCESS_ROLES, roles, "roles are broker and controller");
-            }
-            set.add(role);
-        }
-        if (!set.contains("controller")) {
-            throw new ConfigException(
-                    PROCESS_ROLES,
-                    roles,
-                    "a broker without a vote in the metadata quorum (process.roles=broker) is not supported yet; use"
-                            + " process.roles=broker,controller and list this node in " + CONTROLLER_QUORUM_VOTERS);
-        }
     }
 }

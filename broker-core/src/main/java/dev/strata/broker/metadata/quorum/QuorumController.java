@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * any voter, only a state change does, as in Kafka. Heartbeat times live in this voter's memory, so a voter that
  * becomes leader has none: it gives every registered broker one session timeout of grace from that moment.
  *
+ * <p>It also logs this node's {@code unclean.leader.election.enable} as the default of topics that do not set it
+ * ({@link MetadataCommand.SetUncleanElectionDefault}) whenever the logged value differs, as Kafka's active controller
+ * decides with its own broker setting.
+ *
  * <p>Threads: {@link #heartbeat} runs on Ratis's RPC threads and only records the time and hands off; everything else
  * runs on the one thread {@code strata-controller}, which also checks the sessions every tenth of the session timeout.
  * Writes go out asynchronously, at most one in flight per broker.
@@ -47,6 +51,7 @@ final class QuorumController implements AutoCloseable {
     private final Supplier<MetadataImage> image;
     private final Function<MetadataCommand, CompletableFuture<?>> writer;
     private final long sessionTimeoutNanos;
+    private final boolean uncleanElectionDefault;
     private final LongSupplier nanoClock;
     private final ScheduledExecutorService thread;
     /** Node id to the nano time of its last heartbeat (or of this voter's taking over). */
@@ -61,8 +66,10 @@ final class QuorumController implements AutoCloseable {
             Supplier<MetadataImage> image,
             Function<MetadataCommand, CompletableFuture<?>> writer,
             Duration sessionTimeout,
+            boolean uncleanElectionDefault,
             LongSupplier nanoClock) {
         this.image = image;
+        this.uncleanElectionDefault = uncleanElectionDefault;
         this.writer = writer;
         this.sessionTimeoutNanos = sessionTimeout.toNanos();
         this.nanoClock = nanoClock;
@@ -80,6 +87,7 @@ final class QuorumController implements AutoCloseable {
             image.get().brokers().forEach(b -> lastSeen.put(b.nodeId(), now));
             active = true;
             log.info("This node is the active controller");
+            checkUncleanElectionDefault();
         });
     }
 
@@ -121,6 +129,7 @@ final class QuorumController implements AutoCloseable {
         if (!active) {
             return;
         }
+        checkUncleanElectionDefault();
         long now = nanoClock.getAsLong();
         for (var b : image.get().clusterBrokers()) {
             if (b.fenced()) {
@@ -134,6 +143,16 @@ final class QuorumController implements AutoCloseable {
                         TimeUnit.NANOSECONDS.toMillis(now - seen));
                 write(b.nodeId(), new MetadataCommand.FenceBroker(b.nodeId()));
             }
+        }
+    }
+
+    /** Key of the default's write among the per-broker writes in flight (no broker has a negative id). */
+    private static final int CLUSTER_DEFAULTS = -1;
+
+    private void checkUncleanElectionDefault() {
+        if (image.get().uncleanElectionDefault() != uncleanElectionDefault && !writing.contains(CLUSTER_DEFAULTS)) {
+            log.info("Setting unclean.leader.election.enable={} for topics that do not set it", uncleanElectionDefault);
+            write(CLUSTER_DEFAULTS, new MetadataCommand.SetUncleanElectionDefault(uncleanElectionDefault));
         }
     }
 

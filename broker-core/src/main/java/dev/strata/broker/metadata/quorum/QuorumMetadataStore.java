@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -68,15 +69,29 @@ import org.slf4j.LoggerFactory;
  * when no majority of voters answers (the write may still be committed later, as with any timed-out Kafka request).
  * {@link #open} returns once this voter has applied everything the group had committed, so the first read after it
  * sees every write made before.
+ *
+ * <p>A broker without a vote ({@code process.roles=broker}) runs no Ratis server: it sends its writes and heartbeats
+ * through the same client, and keeps its image by asking the leading voter for it ({@link MetadataStateMachine#IMAGE})
+ * on the thread {@code strata-metadata-reader-<node id>}: every {@link #IMAGE_POLL_MS} ms, and at once when a write of
+ * its own waits to be seen. The leader sends the whole image only when it has applied more than the broker has; a
+ * metadata image is small, so that costs less than replaying log entries would in code.
  */
 public final class QuorumMetadataStore implements MetadataStore, ClusterImage, IsrChannel {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
+    /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
+    static final long IMAGE_POLL_MS = 200;
+
     private final QuorumConfig config;
     private final MetadataStateMachine stateMachine;
+    /** Null on a broker without a vote. */
     private final RaftServer server;
+
     private final RaftClient client;
+    /** Null on a broker without a vote. */
     private final QuorumController controller;
+    /** Asks the voters for newer images, on a broker without a vote; else null. */
+    private final ScheduledExecutorService imageReader;
     /** Runs the writes of {@link #alterIsr}, which wait for their entry to be applied here. */
     private final ExecutorService asyncWrites;
 
@@ -86,11 +101,23 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
         this.stateMachine = stateMachine;
         this.server = server;
         this.client = client;
-        this.controller = new QuorumController(
-                config.nodeId(), stateMachine::image, this::writeAsync, config.sessionTimeout(), System::nanoTime);
         this.asyncWrites = Executors.newCachedThreadPool(
                 new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
-        stateMachine.attachController(controller);
+        if (config.roles().isVoter()) {
+            this.controller = new QuorumController(
+                    config.nodeId(),
+                    stateMachine::image,
+                    this::writeAsync,
+                    config.sessionTimeout(),
+                    config.uncleanElectionDefault(),
+                    System::nanoTime);
+            this.imageReader = null;
+            stateMachine.attachController(controller);
+        } else {
+            this.controller = null;
+            this.imageReader = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory("strata-metadata-reader-" + config.nodeId(), true));
+        }
     }
 
     /**
@@ -100,6 +127,9 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
      * @throws TimeoutException if no leader with a majority shows up within the write timeout
      */
     public static QuorumMetadataStore open(QuorumConfig config) {
+        if (!config.roles().isVoter()) {
+            return openWithoutVote(config);
+        }
         RaftGroupId groupId = groupId(config.clusterId());
         RaftPeerId selfId = peerId(config.nodeId());
         MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId());
@@ -140,6 +170,57 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
     }
 
     /**
+     * A broker without a vote: a Ratis client to the voters, and the image read from them.
+     *
+     * @throws TimeoutException if no voter leads with a majority within the write timeout
+     */
+    private static QuorumMetadataStore openWithoutVote(QuorumConfig config) {
+        RaftClient client = RaftClient.newBuilder()
+                .setRaftGroup(group(groupId(config.clusterId()), config, null))
+                .setProperties(clientProperties(config))
+                .setRetryPolicy(retryPolicy(config))
+                .build();
+        QuorumMetadataStore store =
+                new QuorumMetadataStore(config, new MetadataStateMachine(config.nodeId()), null, client);
+        try {
+            store.readImage();
+            store.catchUp();
+            store.imageReader.scheduleWithFixedDelay(
+                    store::readImageQuietly, IMAGE_POLL_MS, IMAGE_POLL_MS, TimeUnit.MILLISECONDS);
+            return store;
+        } catch (RuntimeException e) {
+            closeQuietly(store, e);
+            throw e;
+        }
+    }
+
+    /** Asks the leading voter for its image, and takes it if it is newer than this broker's. */
+    private void readImage() {
+        RaftClientReply reply;
+        try {
+            reply = client.io().sendReadOnly(MetadataStateMachine.imageQuery(stateMachine.appliedIndex()));
+        } catch (IOException e) {
+            throw failure("read the metadata from", e);
+        }
+        if (!reply.isSuccess()) {
+            throw failure("read the metadata from", reply.getException());
+        }
+        try {
+            stateMachine.install(reply.getMessage());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot read the metadata image the quorum sent", e);
+        }
+    }
+
+    private void readImageQuietly() {
+        try {
+            readImage();
+        } catch (RuntimeException e) {
+            log.warn("Broker {} cannot read the metadata from the quorum: {}", config.nodeId(), e.toString());
+        }
+    }
+
+    /**
      * Opens the metadata of a broker with this configuration: settles its cluster id with the log dirs'
      * {@code meta.properties}, starts its voter, and on the first start after an upgrade imports what the single-broker
      * {@link FileMetadataStore} kept.
@@ -149,7 +230,9 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
                 MetaProperties.settle(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
         QuorumMetadataStore store = open(QuorumConfig.from(config, clusterId));
         try {
-            importFileMetadata(config, store);
+            if (config.processRoles().isVoter()) {
+                importFileMetadata(config, store);
+            }
             return store;
         } catch (RuntimeException e) {
             closeQuietly(store, e);
@@ -351,6 +434,24 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
         write(new MetadataCommand.CreatePartitions(name, newCount, assignment));
     }
 
+    /**
+     * This broker's log directory that held these replicas went offline: they stop leading and leave the ISRs (Kafka's
+     * offline log dir handling). Only this incarnation's report counts.
+     */
+    public void markReplicasOffline(int nodeId, Uuid incarnationId, List<TopicPartition> replicas) {
+        List<MetadataImage.PartitionRef> refs = replicas.stream()
+                .flatMap(tp -> topic(tp.topic()).stream()
+                        .map(t -> new MetadataImage.PartitionRef(t.topicId(), tp.partition())))
+                .toList();
+        write(new MetadataCommand.MarkReplicasOffline(nodeId, incarnationId, refs));
+    }
+
+    /** The replicas of a partition that cannot serve it: on fenced brokers, or reported offline by their broker. */
+    @Override
+    public List<Integer> offlineReplicas(TopicPartition tp) {
+        return stateMachine.image().offlineReplicas(tp);
+    }
+
     /** Fences a broker now, as the controller does when its session expires. */
     public void fenceBroker(int nodeId) {
         write(new MetadataCommand.FenceBroker(nodeId));
@@ -419,9 +520,19 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
         stateMachine.notifier().awaitIdle();
     }
 
+    /** The voters' node ids (tests). */
+    List<Integer> voters() {
+        return config.voters().stream().map(QuorumConfig.Voter::id).toList();
+    }
+
+    /** The image as applied here (tests). */
+    MetadataImage image() {
+        return stateMachine.image();
+    }
+
     /** Whether this voter runs the active controller (tests). */
     boolean isActiveController() {
-        return controller.isActive();
+        return controller != null && controller.isActive();
     }
 
     @Override
@@ -466,9 +577,16 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
 
     private void awaitApplied(long index, long startNanos, String what) {
         long leftMs = config.writeTimeout().toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+        if (imageReader != null && stateMachine.appliedIndex() < index) {
+            try {
+                imageReader.execute(this::readImageQuietly);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
+            }
+        }
         try {
             if (!stateMachine.awaitApplied(index, Math.max(leftMs, 0))) {
-                throw new TimeoutException("Metadata quorum voter " + config.self() + " had not applied its log up to"
+                throw new TimeoutException("Metadata quorum node " + config.nodeId() + " had not applied its log up to"
                         + " index " + index + " (" + what + ") within "
                         + config.writeTimeout().toMillis() + " ms");
             }
@@ -505,7 +623,10 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
 
     @Override
     public void close() {
-        RuntimeException failure = new RuntimeException("Cannot close the metadata quorum voter " + config.self());
+        RuntimeException failure = new RuntimeException("Cannot close the metadata quorum node " + config.nodeId());
+        if (imageReader != null) {
+            imageReader.shutdownNow();
+        }
         closeQuietly(controller, failure);
         closeQuietly(client, failure);
         closeQuietly(server, failure);

@@ -81,6 +81,99 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void withoutUncleanElectionAnOutOfSyncReplicaNeverLeads() {
+        register(1, 2);
+        unfence(1, 2);
+        createTopic(Map.of(), List.of(1, 2));
+        apply(new MetadataCommand.AlterIsr(P0, 1, 0, 0, List.of(1)));
+        apply(new MetadataCommand.FenceBroker(1));
+        assertThat(state()).isEqualTo(new PartitionState(List.of(1, 2), List.of(1), -1, 1, 2));
+        apply(new MetadataCommand.FenceBroker(2));
+        register(2); // a restart of the out-of-sync replica does not make it leader either
+        unfence(2);
+        assertThat(state().leader()).isEqualTo(-1);
+        assertThat(state().isr()).containsExactly(1);
+    }
+
+    @Test
+    void theBrokerDefaultElectsUncleanlyForTopicsThatDoNotSetIt() {
+        register(1, 2);
+        unfence(1, 2);
+        createTopic(Map.of(), List.of(1, 2));
+        apply(new MetadataCommand.AlterIsr(P0, 1, 0, 0, List.of(1)));
+        apply(new MetadataCommand.FenceBroker(1));
+        assertThat(state().leader()).isEqualTo(-1);
+
+        apply(new MetadataCommand.SetUncleanElectionDefault(true)); // the leaderless partition elects at once
+        assertThat(image.uncleanElectionDefault()).isTrue();
+        assertThat(state()).isEqualTo(new PartitionState(List.of(1, 2), List.of(2), 2, 2, 3));
+    }
+
+    @Test
+    void aTopicThatTurnsUncleanElectionOffOverridesTheBrokerDefault() {
+        apply(new MetadataCommand.SetUncleanElectionDefault(true));
+        register(1, 2);
+        unfence(1, 2);
+        createTopic(Map.of("unclean.leader.election.enable", "false"), List.of(1, 2));
+        apply(new MetadataCommand.AlterIsr(P0, 1, 0, 0, List.of(1)));
+        apply(new MetadataCommand.FenceBroker(1));
+        assertThat(state().leader()).isEqualTo(-1);
+
+        // IncrementalAlterConfigs deleting the override: the broker default (true) applies and 2 leads
+        TopicMetadata t = image.topic("t").orElseThrow();
+        apply(new MetadataCommand.PutTopic(t.withConfigs(Map.of())));
+        assertThat(state().leader()).isEqualTo(2);
+        assertThat(state().isr()).containsExactly(2);
+    }
+
+    @Test
+    void replicasReportedOfflineLoseLeadershipAndLeaveTheIsrUntilTheBrokerRegistersAgain() {
+        register(1, 2, 3);
+        unfence(1, 2, 3);
+        createTopic(Map.of(), List.of(1, 2, 3));
+        Uuid topicId = image.topic("t").orElseThrow().topicId();
+        MetadataImage.PartitionRef p0 = new MetadataImage.PartitionRef(topicId, 0);
+
+        apply(new MetadataCommand.MarkReplicasOffline(1, Uuid.randomUuid(), List.of(p0))); // another incarnation
+        assertThat(state().leader()).isEqualTo(1);
+
+        apply(new MetadataCommand.MarkReplicasOffline(1, incarnations.get(1), List.of(p0)));
+        assertThat(state()).isEqualTo(new PartitionState(List.of(1, 2, 3), List.of(2, 3), 2, 1, 1));
+        assertThat(image.offlineReplicas(P0)).containsExactly(1);
+        assertThat(image.clusterBroker(1).orElseThrow().fenced()).isFalse(); // its other log dirs still serve
+        // it can neither come back into the ISR nor lead as the preferred replica
+        assertThat(apply(new MetadataCommand.AlterIsr(P0, 2, 1, 1, List.of(1, 2, 3))))
+                .isEqualTo(-Errors.INELIGIBLE_REPLICA.code());
+        assertThat(apply(new MetadataCommand.ElectPreferred(List.of(P0)))).isZero();
+
+        register(1); // restarted with the directory repaired
+        unfence(1);
+        assertThat(image.offlineReplicas(P0)).isEmpty();
+        assertThat(apply(new MetadataCommand.AlterIsr(P0, 2, 1, 1, List.of(1, 2, 3))))
+                .isZero();
+        assertThat(apply(new MetadataCommand.ElectPreferred(List.of(P0)))).isEqualTo(1);
+    }
+
+    @Test
+    void offlineReplicasAndTheUncleanDefaultSurviveASnapshot() throws IOException {
+        register(1, 2);
+        unfence(1, 2);
+        createTopic(Map.of(), List.of(1, 2));
+        Uuid topicId = image.topic("t").orElseThrow().topicId();
+        apply(new MetadataCommand.MarkReplicasOffline(
+                2, incarnations.get(2), List.of(new MetadataImage.PartitionRef(topicId, 0))));
+        apply(new MetadataCommand.SetUncleanElectionDefault(true));
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        MetadataImage loaded =
+                MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(loaded.offlineReplicas(P0)).containsExactly(2);
+        assertThat(loaded.uncleanElectionDefault()).isTrue();
+        assertThat(loaded.partition(P0)).isEqualTo(image.partition(P0));
+    }
+
+    @Test
     void alterIsrIsAppliedAtTheCurrentEpochsOnly() {
         register(1, 2, 3);
         unfence(1, 2, 3);
@@ -189,7 +282,10 @@ class ClusterCommandsTest {
                 new MetadataCommand.UnfenceBroker(3, Uuid.randomUuid()),
                 new MetadataCommand.ShutDownBroker(2),
                 new MetadataCommand.AlterIsr(P0, 1, 4, 7, List.of(1, 3)),
-                new MetadataCommand.ElectPreferred(List.of(P0, new TopicPartition("u", 3))))) {
+                new MetadataCommand.ElectPreferred(List.of(P0, new TopicPartition("u", 3))),
+                new MetadataCommand.SetUncleanElectionDefault(true),
+                new MetadataCommand.MarkReplicasOffline(
+                        2, Uuid.randomUuid(), List.of(new MetadataImage.PartitionRef(t.topicId(), 1))))) {
             assertThat(MetadataCommand.fromBytes(c.toBytes())).isEqualTo(c);
         }
     }

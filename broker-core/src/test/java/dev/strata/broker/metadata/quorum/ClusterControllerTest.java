@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.ClusterChangeListener;
 import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.config.ProcessRoles;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.testing.Await;
 import java.io.IOException;
@@ -44,11 +45,12 @@ class ClusterControllerTest {
     Path dir;
 
     private final List<QuorumMetadataStore> stores = new ArrayList<>();
+    private List<QuorumConfig.Voter> voters;
     private final List<BrokerLifecycle> brokers = new ArrayList<>();
 
     @BeforeEach
     void startCluster() {
-        List<QuorumConfig.Voter> voters = IntStream.rangeClosed(1, 3)
+        voters = IntStream.rangeClosed(1, 3)
                 .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", freePort()))
                 .toList();
         List<CompletableFuture<QuorumMetadataStore>> opening = voters.stream()
@@ -181,6 +183,76 @@ class ClusterControllerTest {
                 .filteredOn(b -> b.nodeId() != leader)
                 .extracting(ClusterBroker::fenced)
                 .containsOnly(false);
+    }
+
+    @Test
+    void aBrokerWithoutAVoteReadsTheMetadataRegistersAndLeads() throws Exception {
+        QuorumConfig brokerOnly = new QuorumConfig(
+                4,
+                voters,
+                dir.resolve("node-4"),
+                "controller-test",
+                Duration.ofSeconds(10),
+                QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD,
+                QuorumConfig.DEFAULT_LOG_SEGMENT_BYTES,
+                HEARTBEAT,
+                SESSION,
+                ProcessRoles.BROKER,
+                false);
+        createTopic("before", Map.of(), List.of(1, 2));
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(brokerOnly);
+                BrokerLifecycle broker = new BrokerLifecycle(store, 4, Optional.empty(), HEARTBEAT)) {
+            assertThat(store.topic("before")).isPresent(); // caught up at open
+            List<PartitionState> seen = new CopyOnWriteArrayList<>();
+            store.addListener(new ClusterChangeListener() {
+                @Override
+                public void onPartitionChanged(Uuid topicId, TopicPartition tp, PartitionState state) {
+                    if (tp.topic().equals("t")) {
+                        seen.add(state);
+                    }
+                }
+            });
+            broker.register("127.0.0.1", 9094);
+            broker.startHeartbeats();
+            broker.awaitUnfenced(Duration.ofSeconds(20));
+            awaitOnEveryVoter(
+                    "broker 4 unfenced", s -> !s.broker(4).orElseThrow().fenced());
+            assertThat(stores).noneMatch(s -> s.voters().contains(4));
+
+            // its own writes are read back at once; the voters' arrive by polling
+            store.createTopic(new TopicMetadata("t", Uuid.randomUuid(), 1, Map.of()), List.of(List.of(4, 1)));
+            TopicPartition t0 = new TopicPartition("t", 0);
+            assertThat(store.partition(t0)).contains(new PartitionState(List.of(4, 1), List.of(4, 1), 4, 0, 0));
+            store(2).alterIsr(t0, 4, 0, 0, List.of(4)).get();
+            awaitTrue(
+                    "the ISR change seen by broker 4",
+                    () -> store.partition(t0).orElseThrow().isr().equals(List.of(4)));
+            awaitTrue(
+                    "the listener told",
+                    () -> !seen.isEmpty() && seen.get(seen.size() - 1).isr().equals(List.of(4)));
+            assertThat(store.controllerId()).isBetween(1, 3);
+
+            broker.close(); // silent: fenced by the controller, and it has no voter to lose
+            awaitOnEveryVoter("broker 4 fenced", s -> s.broker(4).orElseThrow().fenced());
+            awaitTrue(
+                    "broker 4 sees itself fenced",
+                    () -> store.broker(4).orElseThrow().fenced());
+        }
+    }
+
+    @Test
+    void replicasOfAnOfflineLogDirMoveTheirLeadershipOnEveryVoter() {
+        createTopic("t", Map.of(), List.of(1, 2, 3));
+        TopicPartition t0 = new TopicPartition("t", 0);
+        broker(1).reportOfflineReplicas(List.of(t0));
+        awaitOnEveryVoter("t-0 led by 2 without broker 1 in its ISR", s -> s.partition(t0)
+                .orElseThrow()
+                .equals(new PartitionState(List.of(1, 2, 3), List.of(2, 3), 2, 1, 1)));
+        for (QuorumMetadataStore s : stores) {
+            assertThat(s.offlineReplicas(t0)).containsExactly(1);
+            assertThat(s.broker(1).orElseThrow().fenced()).isFalse();
+        }
+        assertThat(store(3).electPreferredLeaders(List.of(t0))).isZero();
     }
 
     private void createTopic(String name, Map<String, String> configs, List<Integer> replicas) {

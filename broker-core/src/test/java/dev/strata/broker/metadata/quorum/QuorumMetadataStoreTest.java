@@ -68,6 +68,17 @@ class QuorumMetadataStoreTest {
     }
 
     @Test
+    void theActiveControllerLogsItsUncleanElectionSettingAsTheDefault() {
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(singleVoter().withUncleanElectionDefault(true))) {
+            awaitTrue("the default logged", () -> store.image().uncleanElectionDefault());
+        }
+        // restarted with the setting removed from its config: the controller logs false again
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(singleVoter())) {
+            awaitTrue("the default logged", () -> !store.image().uncleanElectionDefault());
+        }
+    }
+
+    @Test
     void snapshotsBoundTheLogAndARestartLoadsTheSnapshot() throws IOException {
         QuorumConfig config = singleVoter().withSnapshots(20, 4096);
         try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {

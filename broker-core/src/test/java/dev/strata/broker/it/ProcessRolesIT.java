@@ -1,0 +1,249 @@
+package dev.strata.broker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kafka's KRaft roles, each node in a JVM of its own: node 1 is a broker and a voter ({@code broker,controller}), node
+ * 2 a voter only ({@code controller}: no partitions, no client listener), node 3 a broker without a vote
+ * ({@code broker}: it reads the metadata from the voters). Clients that know only the broker-only node create a
+ * replicated topic, produce and consume through it; no Metadata answer names the controller-only node. Nodes whose
+ * roles contradict their settings exit at once with a clear error. One cluster serves every test of the class.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProcessRolesIT {
+
+    private static final Duration TIMEOUT = TestCluster.TIMEOUT;
+
+    @TempDir
+    static Path dir;
+
+    private final int combinedPort = freePort();
+    private final int combinedControllerPort = freePort();
+    private final int controllerPort = freePort();
+    private final int brokerPort = freePort();
+    private final List<BrokerProcess> nodes = new ArrayList<>();
+
+    @BeforeAll
+    void startNodes() throws Exception {
+        try {
+            nodes.add(launch(
+                    1,
+                    combinedPort,
+                    Map.of(
+                            "process.roles",
+                            "broker,controller",
+                            "listeners",
+                            "PLAINTEXT://127.0.0.1:" + combinedPort + ",CONTROLLER://127.0.0.1:"
+                                    + combinedControllerPort)));
+            nodes.add(launch(
+                    2,
+                    controllerPort,
+                    Map.of("process.roles", "controller", "listeners", "CONTROLLER://127.0.0.1:" + controllerPort)));
+            nodes.get(0).awaitListening(combinedPort, TIMEOUT);
+            nodes.get(1).awaitListening(controllerPort, TIMEOUT);
+            nodes.add(launch(3, brokerPort, Map.of("process.roles", "broker")));
+            nodes.get(2).awaitListening(brokerPort, TIMEOUT);
+        } catch (Exception | Error e) {
+            stopNodes();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    void stopNodes() {
+        nodes.forEach(BrokerProcess::close);
+    }
+
+    @Test
+    void theClusterListsItsBrokersOnlyAndNamesABrokerAsController() throws Exception {
+        try (Admin admin = admin()) {
+            Await.until(TIMEOUT, "brokers 1 and 3 live", () -> nodeIds(admin).equals(Set.of(1, 3)));
+            assertThat(admin.describeCluster().controller().get().id()).isIn(1, 3);
+        }
+    }
+
+    @Test
+    void clientsThatKnowOnlyTheBrokerOnlyNodeCreateProduceAndConsume() throws Exception {
+        String topic = "through-the-broker-only-node";
+        try (Admin admin = admin()) {
+            Await.until(TIMEOUT, "brokers 1 and 3 live", () -> nodeIds(admin).equals(Set.of(1, 3)));
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 2))).all().get();
+            Await.until(TIMEOUT, "both replicas of every partition in sync", () -> {
+                TopicDescription d = describe(admin, topic);
+                return d != null
+                        && d.partitions().stream()
+                                .allMatch(p -> p.leader() != null && p.isr().size() == 2);
+            });
+            for (TopicPartitionInfo p : describe(admin, topic).partitions()) {
+                assertThat(p.replicas()).extracting(Node::id).containsExactlyInAnyOrder(1, 3);
+            }
+        }
+
+        int count = 200;
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+            producer.flush();
+            producer.send(new ProducerRecord<>(topic, "last", "last")).get();
+        }
+
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort);
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "roles-it");
+        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Set<String> values = new HashSet<>();
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            Await.until(TIMEOUT, "every record consumed", () -> {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(r.value());
+                }
+                return values.size() == count + 1;
+            });
+            consumer.commitSync();
+        }
+        assertThat(values).contains("v0", "v" + (count - 1), "last");
+
+        try (Admin admin = admin()) {
+            // the group's offsets topic too lives on the brokers only
+            for (TopicDescription d : admin.describeTopics(List.of(topic, "__consumer_offsets"))
+                    .allTopicNames()
+                    .get()
+                    .values()) {
+                for (TopicPartitionInfo p : d.partitions()) {
+                    assertThat(p.replicas()).extracting(Node::id).doesNotContain(2);
+                }
+            }
+        }
+    }
+
+    @Test
+    void nodesWhoseRolesContradictTheirSettingsExitWithAClearError() throws Exception {
+        String voters = voters();
+        BrokerProcess controllerNotAVoter = launch(
+                9,
+                freePort(),
+                Map.of(
+                        "process.roles",
+                        "controller",
+                        "listeners",
+                        "CONTROLLER://127.0.0.1:" + freePort(),
+                        "controller.quorum.voters",
+                        voters));
+        try {
+            assertThat(controllerNotAVoter.awaitExit(TIMEOUT)).isNotZero();
+            assertThat(controllerNotAVoter.output())
+                    .contains("configuration error")
+                    .contains("not one of the voters")
+                    .contains("process.roles=controller");
+        } finally {
+            controllerNotAVoter.close();
+        }
+        BrokerProcess brokerThatIsAVoter = launch(2, freePort(), Map.of("process.roles", "broker"));
+        try {
+            assertThat(brokerThatIsAVoter.awaitExit(TIMEOUT)).isNotZero();
+            assertThat(brokerThatIsAVoter.output())
+                    .contains("configuration error")
+                    .contains("process.roles=broker the node id 2 must not be one of the voters");
+        } finally {
+            brokerThatIsAVoter.close();
+        }
+    }
+
+    private BrokerProcess launch(int node, int port, Map<String, String> roleSettings) throws Exception {
+        Map<String, String> config = new HashMap<>();
+        config.put("node.id", Integer.toString(node));
+        config.put("controller.listener.names", "CONTROLLER");
+        config.put("controller.quorum.voters", voters());
+        config.put("cluster.id", "strata-roles-cluster");
+        config.put("default.replication.factor", "2");
+        config.put("offsets.topic.replication.factor", "2");
+        config.put("offsets.topic.num.partitions", "4");
+        config.put("min.insync.replicas", "1");
+        config.put("broker.heartbeat.interval.ms", "500");
+        config.put("broker.session.timeout.ms", "6000");
+        config.put("group.initial.rebalance.delay.ms", "0");
+        config.put("log.dir.free.bytes.min", "0");
+        config.putAll(roleSettings);
+        String name = "node" + node + "-" + roleSettings.get("process.roles").replace(',', '-');
+        Path file = BrokerProcess.writeConfig(
+                dir.resolve(name + ".properties"), port, dir.resolve("data-" + name + "-" + port), config);
+        return BrokerProcess.startWithHeap(dir.resolve(name + "-" + port + ".out"), "384m", file.toString());
+    }
+
+    private String voters() {
+        return "1@127.0.0.1:" + combinedControllerPort + ",2@127.0.0.1:" + controllerPort;
+    }
+
+    private Admin admin() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        return Admin.create(props);
+    }
+
+    private static Set<Integer> nodeIds(Admin admin) {
+        try {
+            Set<Integer> ids = new HashSet<>();
+            admin.describeCluster().nodes().get().forEach(n -> ids.add(n.id()));
+            return ids;
+        } catch (Exception e) {
+            return Set.of();
+        }
+    }
+
+    private static TopicDescription describe(Admin admin, String topic) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static int freePort() {
+        try {
+            return BrokerProcess.freePort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
