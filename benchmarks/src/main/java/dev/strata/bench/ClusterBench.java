@@ -24,7 +24,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
  *
  * <ol>
  *   <li>produce throughput and latency with the topic at the cluster's default replication factor (3), {@code acks=all}
- *       and {@code min.insync.replicas=2}, after an unmeasured warm-up;
+ *       and {@code min.insync.replicas=2}, after an unmeasured warm-up: unthrottled (throughput; its latency is mostly
+ *       time in the producer's buffer), then paced at a fixed rate (latency at a load both systems carry);
  *   <li>failover, repeated: {@code kill -9} of the leader of a one-partition topic that a {@link FailoverProbe}
  *       writes and reads, then the time to the producer's next acknowledged record and to the consumer's next record;
  *       the node is started again and its replica back in the ISR before the next round;
@@ -41,7 +42,8 @@ final class ClusterBench {
      * One system's figures.
      *
      * @param system {@code kafka} or {@code strata}
-     * @param produce the measured produce run; null if the run failed before it
+     * @param produce the measured unthrottled produce run; null if the run failed before it
+     * @param paced the produce run at a fixed rate; null if the run failed before it
      * @param failovers one recovery per {@code kill -9}
      * @param shutdowns SIGTERM to process exit, one per controlled shutdown
      * @param shutdownRecoveries the probe's interruption by each controlled shutdown
@@ -51,6 +53,7 @@ final class ClusterBench {
     record ClusterRun(
             String system,
             WorkloadResult produce,
+            WorkloadResult paced,
             List<FailoverProbe.Recovery> failovers,
             List<Duration> shutdowns,
             List<FailoverProbe.Recovery> shutdownRecoveries,
@@ -62,6 +65,7 @@ final class ClusterBench {
             m.put("system", system);
             m.put("error", error);
             m.put("produce", produce == null ? null : produce.toJson());
+            m.put("produce_paced", paced == null ? null : paced.toJson());
             m.put("failover_next_ack_ms", millis(failovers, FailoverProbe.Recovery::produce));
             m.put("failover_next_read_ms", millis(failovers, FailoverProbe.Recovery::consume));
             m.put("controlled_shutdown_ms", millis(shutdowns, d -> d));
@@ -74,8 +78,15 @@ final class ClusterBench {
 
     /** Runs everything against {@code cluster}; a failure ends the run early and is reported in the result. */
     static ClusterRun run(
-            String system, LocalCluster cluster, WorkloadSpec produce, Duration warmup, int failovers, int shutdowns) {
+            String system,
+            LocalCluster cluster,
+            WorkloadSpec produce,
+            int pacedRate,
+            Duration warmup,
+            int failovers,
+            int shutdowns) {
         WorkloadResult produced = null;
+        WorkloadResult paced = null;
         List<FailoverProbe.Recovery> killed = new ArrayList<>();
         List<Duration> stopped = new ArrayList<>();
         List<FailoverProbe.Recovery> stopRecoveries = new ArrayList<>();
@@ -88,6 +99,7 @@ final class ClusterBench {
                 runner.run(produce.withDuration(warmup));
             }
             produced = runner.run(produce);
+            paced = runner.run(produce.withRate(pacedRate));
             try (Admin admin = BenchTopic.admin(cluster.bootstrap())) {
                 String topic =
                         "strata-bench-failover-" + UUID.randomUUID().toString().substring(0, 8);
@@ -139,7 +151,7 @@ final class ClusterBench {
             System.err.println("error: " + system + " cluster run failed: " + e);
             error = e.toString();
         }
-        return new ClusterRun(system, produced, killed, stopped, stopRecoveries, failedSends, error);
+        return new ClusterRun(system, produced, paced, killed, stopped, stopRecoveries, failedSends, error);
     }
 
     private static FailoverProbe.Recovery awaitRecovery(FailoverProbe probe, String event) throws IOException {
@@ -220,7 +232,7 @@ final class ClusterBench {
                 "%d-node clusters, RF=3, acks=all, min.insync.replicas=2; times are medians [each run]%n",
                 nodes));
         out.append(String.format(
-                Locale.ROOT, "%-36s %28s %28s %12s%n", "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
+                Locale.ROOT, "%-32s %36s %36s %12s%n", "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
         row(
                 out,
                 "produce MB/s (+)",
@@ -231,9 +243,17 @@ final class ClusterBench {
                 null);
         row(
                 out,
-                "produce p99 ms (-)",
+                "produce p99 ms, unthrottled (-)",
                 produceValue(kafka, r -> r.latency().p99Ms()),
                 produceValue(strata, r -> r.latency().p99Ms()),
+                "%.1f",
+                null,
+                null);
+        row(
+                out,
+                "produce p99 ms, " + pacedRate(kafka, strata) + "/s (-)",
+                pacedValue(kafka, r -> r.latency().p99Ms()),
+                pacedValue(strata, r -> r.latency().p99Ms()),
                 "%.1f",
                 null,
                 null);
@@ -244,7 +264,7 @@ final class ClusterBench {
         times(out, "  during it: next read ms (-)", kafka, strata, r -> recoveries(r.shutdownRecoveries(), false));
         out.append(String.format(
                 Locale.ROOT,
-                "%-36s %28s %28s%n",
+                "%-32s %36s %36s%n",
                 "probe sends failed",
                 kafka == null ? "-" : kafka.failedSends(),
                 strata == null ? "-" : strata.failedSends()));
@@ -265,6 +285,20 @@ final class ClusterBench {
 
     private static Double produceValue(ClusterRun run, Function<WorkloadResult, Double> value) {
         return run == null || run.produce() == null ? null : value.apply(run.produce());
+    }
+
+    private static Double pacedValue(ClusterRun run, Function<WorkloadResult, Double> value) {
+        return run == null || run.paced() == null ? null : value.apply(run.paced());
+    }
+
+    /** The records/s of the paced run, for its label. */
+    private static String pacedRate(ClusterRun... runs) {
+        for (ClusterRun r : runs) {
+            if (r != null && r.paced() != null) {
+                return Integer.toString(r.paced().spec().rate());
+            }
+        }
+        return "paced";
     }
 
     private static void times(
@@ -288,7 +322,7 @@ final class ClusterBench {
             List<Duration> strataEach) {
         out.append(String.format(
                 Locale.ROOT,
-                "%-36s %28s %28s %12s%n",
+                "%-32s %36s %36s %12s%n",
                 label,
                 number(kafka, format) + each(kafkaEach),
                 number(strata, format) + each(strataEach),

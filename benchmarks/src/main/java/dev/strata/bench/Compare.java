@@ -92,6 +92,13 @@ public final class Compare implements Callable<Integer> {
     private int clusterNodes;
 
     @Option(
+            names = "--paced-rate",
+            description = "With --cluster: records/s of the second, paced produce run, whose p99 is latency at a load "
+                    + "both systems carry (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    private int pacedRate;
+
+    @Option(
             names = "--failovers",
             description = "With --cluster: leader kills (kill -9) per system (default: ${DEFAULT-VALUE}).",
             defaultValue = "3")
@@ -180,12 +187,13 @@ public final class Compare implements Callable<Integer> {
             try (LocalCluster cluster = startCluster(broker, work)) {
                 dirs.put(broker, cluster.dir());
                 System.err.println(broker + " cluster on " + cluster.bootstrap() + "; logs in " + cluster.dir());
-                runs.put(broker, ClusterBench.run(broker, cluster, produce, warmup(), failovers, shutdowns));
+                runs.put(broker, ClusterBench.run(broker, cluster, produce, pacedRate, warmup(), failovers, shutdowns));
             } catch (IOException | InterruptedException | RuntimeException e) {
                 System.err.println("error: " + broker + " cluster did not start: " + e);
                 runs.put(
                         broker,
-                        new ClusterBench.ClusterRun(broker, null, List.of(), List.of(), List.of(), 0, e.toString()));
+                        new ClusterBench.ClusterRun(
+                                broker, null, null, List.of(), List.of(), List.of(), 0, e.toString()));
             }
         }
         String table = ClusterBench.table(clusterNodes, runs.get("kafka"), runs.get("strata"));

@@ -35,6 +35,7 @@ class ClusterBenchTest {
         assertThat(table)
                 .contains("3-node clusters, RF=3, acks=all, min.insync.replicas=2")
                 .containsPattern("produce MB/s \\(\\+\\) +2\\.00 +1\\.00 +0\\.50")
+                .containsPattern("produce p99 ms, 1000/s \\(-\\) +4\\.0 +3\\.0 +0\\.75")
                 .containsPattern(
                         "failover: next ack ms \\(-\\) +10000 \\[10000 11000 9000\\] +8000 \\[8000 9000 7000\\]"
                                 + " +0\\.80")
@@ -46,7 +47,7 @@ class ClusterBenchTest {
     void aFailedRunIsReportedAndItsMissingFiguresShowAsDashes() {
         ClusterBench.ClusterRun kafka = run("kafka", 20_000_000, List.of(10_000), List.of(3_000), null);
         ClusterBench.ClusterRun strata = new ClusterBench.ClusterRun(
-                "strata", null, List.of(), List.of(), List.of(), 0, "java.io.IOException: no quorum");
+                "strata", null, null, List.of(), List.of(), List.of(), 0, "java.io.IOException: no quorum");
 
         String table = ClusterBench.table(3, kafka, strata);
 
@@ -69,7 +70,15 @@ class ClusterBenchTest {
                 .map(m -> new FailoverProbe.Recovery(ms(m), ms(m + 10)))
                 .toList();
         List<Duration> shutdowns = shutdownMs.stream().map(ClusterBenchTest::ms).toList();
-        return new ClusterBench.ClusterRun(system, produce, failovers, shutdowns, failovers, 0, error);
+        WorkloadResult paced = new WorkloadResult(
+                WorkloadSpec.defaults(Workload.PRODUCE).withRate(1000),
+                "t",
+                10_000,
+                10_240_000,
+                10,
+                0,
+                new Percentiles(1, 1, system.equals("kafka") ? 4 : 3, 9, 10, 2));
+        return new ClusterBench.ClusterRun(system, produce, paced, failovers, shutdowns, failovers, 0, error);
     }
 
     private static Duration ms(long millis) {
