@@ -145,6 +145,8 @@ public final class RestartBench implements Callable<Integer> {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())
                             .configs(Map.of(
                                     "segment.bytes", Integer.toString(SEGMENT_BYTES),
+                                    // one entry is all a one-batch segment indexes: no 10 MiB preallocated per roll
+                                    "segment.index.bytes", "4096",
                                     "remote.storage.enable", "true",
                                     "local.retention.bytes", "1"))))
                     .all()
@@ -199,6 +201,8 @@ public final class RestartBench implements Callable<Integer> {
         p.put(ProducerConfig.ACKS_CONFIG, "1");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "0");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        // every record rolls a segment, so the last ones wait far longer than the default 2 minutes to be sent
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(BUILD_TIMEOUT.toMillis()));
         AtomicReference<Exception> failed = new AtomicReference<>();
         byte[] value = new byte[RECORD_SIZE];
         try (KafkaProducer<byte[], byte[]> producer =
