@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -39,13 +40,17 @@ final class BenchTopic implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** Creates {@code strata-bench-<workload>-<random>} with the spec's partitions and configs, replication 1. */
+    /**
+     * Creates {@code strata-bench-<workload>-<random>} with the spec's partitions and configs, and the broker's
+     * {@code default.replication.factor} (1 on a single broker, 3 in {@code compare --cluster 3}).
+     */
     static BenchTopic create(String bootstrap, WorkloadSpec spec) {
         String name = "strata-bench-" + spec.workload().label() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
         Admin admin = admin(bootstrap);
         try {
-            NewTopic topic = new NewTopic(name, spec.partitions(), (short) 1).configs(spec.topicConfigs());
+            NewTopic topic =
+                    new NewTopic(name, Optional.of(spec.partitions()), Optional.empty()).configs(spec.topicConfigs());
             admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
             admin.close();

@@ -76,13 +76,7 @@ final class ChildProcess implements AutoCloseable {
 
     private static ChildProcess start(Launch launch, int port, Duration timeout, boolean kafkaProtocol)
             throws IOException, InterruptedException {
-        Path log = launch.dir().resolve(launch.logName());
-        Process process = new ProcessBuilder(launch.command())
-                .directory(launch.dir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
-        ChildProcess child = new ChildProcess(launch.name(), process, launch.dir(), log, port);
+        ChildProcess child = launch(launch, port);
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             child.awaitPort(deadline);
@@ -92,6 +86,32 @@ final class ChildProcess implements AutoCloseable {
             return child;
         } catch (IOException | InterruptedException | RuntimeException e) {
             child.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the process without waiting for it: for the nodes of a cluster, none of which is ready before a quorum of
+     * them runs, and for timing a start from its first instant. {@link #awaitBroker} then waits for it.
+     */
+    static ChildProcess launch(Launch launch, int port) throws IOException {
+        Path log = launch.dir().resolve(launch.logName());
+        Process process = new ProcessBuilder(launch.command())
+                .directory(launch.dir().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        return new ChildProcess(launch.name(), process, launch.dir(), log, port);
+    }
+
+    /** Waits until a {@link #launch launched} broker answers and lists itself in the cluster; stops it if not. */
+    void awaitBroker(Duration timeout) throws IOException, InterruptedException {
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            awaitPort(deadline);
+            awaitCluster(deadline);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            stop();
             throw e;
         }
     }
@@ -152,7 +172,12 @@ final class ChildProcess implements AutoCloseable {
         return dir.resolve("data");
     }
 
-    private void awaitPort(long deadline) throws IOException, InterruptedException {
+    /** Whether the process still runs. */
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    void awaitPort(long deadline) throws IOException, InterruptedException {
         while (!answers()) {
             checkAlive(deadline, "its port " + port + " to answer");
             Thread.sleep(100);
@@ -190,7 +215,8 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    private boolean answers() {
+    /** Whether its port accepts a connection now. */
+    boolean answers() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(HOST, port), 200);
             return true;

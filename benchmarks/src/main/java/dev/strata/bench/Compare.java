@@ -83,6 +83,33 @@ public final class Compare implements Callable<Integer> {
                     + "remote-storage-s3/target/plugin-runtime-classpath.txt, written by its package).")
     private Path s3PluginClasspath;
 
+    @Option(
+            names = "--cluster",
+            description = "N > 1: N-node clusters of each system instead of single brokers, and the cluster figures "
+                    + "(produce with RF=3, failover after kill -9, controlled shutdown); see ClusterBench "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    private int clusterNodes;
+
+    @Option(
+            names = "--paced-rate",
+            description = "With --cluster: records/s of the second, paced produce run, whose p99 is latency at a load "
+                    + "both systems carry (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    private int pacedRate;
+
+    @Option(
+            names = "--failovers",
+            description = "With --cluster: leader kills (kill -9) per system (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    private int failovers;
+
+    @Option(
+            names = "--shutdowns",
+            description = "With --cluster: controlled shutdowns (SIGTERM) per system (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    private int shutdowns;
+
     @Option(names = "--strata-classpath", description = "Classpath of the Strata broker (default: this JVM's).")
     private String strataClasspath;
 
@@ -101,6 +128,9 @@ public final class Compare implements Callable<Integer> {
         Path out = (resultsDir != null ? resultsDir : defaultResultsDir()).resolve(LoadDriver.STAMP.format(started));
         Files.createDirectories(out);
         Path work = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "strata-bench");
+        if (clusterNodes > 1) {
+            return compareClusters(started, out, work);
+        }
         List<WorkloadSpec> specs = new ArrayList<>();
         for (String w : workloads) {
             WorkloadSpec s = specOptions.toSpec(Workload.parse(w));
@@ -138,6 +168,61 @@ public final class Compare implements Callable<Integer> {
         System.out.print(table);
         System.out.println("results: " + out.toAbsolutePath());
         return runs.values().stream().allMatch(r -> r.error() == null) ? 0 : 1;
+    }
+
+    /**
+     * {@code --cluster N}: an N-node Apache Kafka cluster, then an N-node Strata cluster, each through
+     * {@link ClusterBench}; writes {@code cluster.json} and {@code cluster.txt}.
+     */
+    private int compareClusters(Instant started, Path out, Path work) throws IOException {
+        WorkloadSpec produce = specOptions.toSpec(Workload.PRODUCE);
+        if (quick) {
+            produce = produce.withDuration(QUICK);
+        }
+        Map<String, ClusterBench.ClusterRun> runs = new LinkedHashMap<>();
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        for (String b : brokers) {
+            String broker = b.trim().toLowerCase(Locale.ROOT);
+            System.err.println("== " + broker + ", " + clusterNodes + " nodes");
+            try (LocalCluster cluster = startCluster(broker, work)) {
+                dirs.put(broker, cluster.dir());
+                System.err.println(broker + " cluster on " + cluster.bootstrap() + "; logs in " + cluster.dir());
+                runs.put(broker, ClusterBench.run(broker, cluster, produce, pacedRate, warmup(), failovers, shutdowns));
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.err.println("error: " + broker + " cluster did not start: " + e);
+                runs.put(
+                        broker,
+                        new ClusterBench.ClusterRun(
+                                broker, null, null, List.of(), List.of(), List.of(), 0, e.toString()));
+            }
+        }
+        String table = ClusterBench.table(clusterNodes, runs.get("kafka"), runs.get("strata"));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("started", started.toString());
+        json.put("finished", Instant.now().toString());
+        json.put("quick", quick);
+        json.put("nodes", clusterNodes);
+        json.put("warmup_seconds", warmup().toMillis() / 1000.0);
+        json.put("host", MachineInfo.describe());
+        json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
+        json.put("clusters", ClusterBench.toJson(runs, dirs));
+        Files.writeString(out.resolve("cluster.txt"), table);
+        Json.write(out.resolve("cluster.json"), json);
+        System.out.print(table);
+        System.out.println("results: " + out.toAbsolutePath());
+        return runs.values().stream().allMatch(r -> r.error() == null) ? 0 : 1;
+    }
+
+    private LocalCluster startCluster(String broker, Path work) throws IOException, InterruptedException {
+        return switch (broker) {
+            case "kafka" -> LocalCluster.kafka(
+                    classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE), work, clusterNodes);
+            case "strata" -> LocalCluster.strata(
+                    strataClasspath != null ? strataClasspath : System.getProperty("java.class.path"),
+                    work,
+                    clusterNodes);
+            default -> throw new IllegalArgumentException("unknown broker " + broker + "; kafka or strata");
+        };
     }
 
     /** The workloads against one broker; a broker that fails is reported, and the other still runs. */

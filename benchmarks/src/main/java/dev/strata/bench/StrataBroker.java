@@ -77,8 +77,28 @@ public final class StrataBroker implements ManagedBroker {
         process = ChildProcess.startBroker(launch, port, START_TIMEOUT);
     }
 
+    /** Stops the broker with SIGTERM, keeping its data; {@link #launch()} starts it again. */
+    void stop() {
+        process.stop();
+    }
+
+    /** Starts the stopped broker again on the same port without waiting for it: to time a start from its first instant. */
+    void launch() throws IOException {
+        process = ChildProcess.launch(launch, port);
+    }
+
+    /** Whether its port accepts connections now. */
+    boolean answers() {
+        return process.answers();
+    }
+
+    /** Waits until a {@link #launch() launched} broker serves. */
+    void awaitStarted() throws IOException, InterruptedException {
+        process.awaitBroker(START_TIMEOUT);
+    }
+
     /** INFO to the console (the broker log file), as Kafka logs by default. */
-    private static final String LOGBACK =
+    static final String LOGBACK =
             """
             <configuration>
               <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">

@@ -129,6 +129,23 @@ public record WorkloadSpec(
                 configs);
     }
 
+    public WorkloadSpec withRate(int recordsPerSecond) {
+        return new WorkloadSpec(
+                workload,
+                recordSize,
+                partitions,
+                acks,
+                compression,
+                producers,
+                duration,
+                records,
+                lingerMs,
+                batchSize,
+                recordsPerSecond,
+                topic,
+                topicConfigs);
+    }
+
     public WorkloadSpec withDuration(Duration d) {
         return new WorkloadSpec(
                 workload,

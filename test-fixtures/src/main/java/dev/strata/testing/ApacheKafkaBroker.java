@@ -42,8 +42,8 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
-    /** Kafka's own default: INFO to the console (here the broker's log file), request logging off. */
-    private static final String LOG4J2 =
+    /** Kafka's own default: INFO to the console (here the broker's log file), request logging off; also the log4j2 config of {@code bench compare --cluster}. */
+    public static final String LOG4J2 =
             """
             status = warn
             appender.console.type = Console
