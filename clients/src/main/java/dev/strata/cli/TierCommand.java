@@ -41,6 +41,10 @@ final class TierCommand implements Runnable {
                     String topic,
             @Option(names = "--json", description = "print the broker's JSON document as is") boolean json,
             @Option(
+                            names = "--include-internal",
+                            description = "also list internal topics (__consumer_offsets; always in the broker total)")
+                    boolean internal,
+            @Option(
                             names = "--timeout-ms",
                             paramLabel = "MS",
                             defaultValue = "10000",
@@ -51,17 +55,23 @@ final class TierCommand implements Runnable {
         if (json) {
             out.println(Json.write(doc));
         } else {
-            print(doc, out);
+            print(doc, out, internal || topic != null);
         }
         return StrataCli.OK;
     }
 
-    /** The status document as tables: one per topic with its total line, then the broker's total. */
+    /**
+     * The status document as tables: one per topic with its total line, then the broker's total (which counts every
+     * topic, internal ones too).
+     */
     @SuppressWarnings("unchecked")
-    static void print(Map<String, Object> doc, PrintWriter out) {
+    static void print(Map<String, Object> doc, PrintWriter out, boolean internal) {
         List<Map<String, Object>> topics = (List<Map<String, Object>>) doc.getOrDefault("topics", List.of());
         for (Map<String, Object> t : topics) {
             String name = String.valueOf(t.get("topic"));
+            if (!internal && name.startsWith("__")) {
+                continue;
+            }
             Text.Table table = new Text.Table(
                     "PARTITION",
                     "ROLE",
@@ -98,9 +108,7 @@ final class TierCommand implements Runnable {
             out.println(totalLine(name, (Map<String, Object>) t.get("total")));
             out.println();
         }
-        out.println(totalLine(
-                "broker " + TierClient.number(doc, "brokerId") + " (" + topics.size() + " topics)",
-                (Map<String, Object>) doc.get("total")));
+        out.println(totalLine("broker " + TierClient.number(doc, "brokerId"), (Map<String, Object>) doc.get("total")));
     }
 
     /** One line that sums up a topic or the broker. */

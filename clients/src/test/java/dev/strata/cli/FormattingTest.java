@@ -112,13 +112,15 @@ class FormattingTest {
                 "brokerId",
                 1L,
                 "topics",
-                List.of(Map.of(
-                        "topic",
-                        "demo",
-                        "partitions",
-                        List.of(
-                                Map.of("partition", 0L, "localBytes", 2048L, "remoteBytes", 1048576L),
-                                Map.of("partition", 1L, "localBytes", 1L, "remoteBytes", 1L)))));
+                List.of(
+                        Map.of("topic", "other", "partitions", List.of()),
+                        Map.of(
+                                "topic",
+                                "demo",
+                                "partitions",
+                                List.of(
+                                        Map.of("partition", 0L, "localBytes", 2048L, "remoteBytes", 1048576L),
+                                        Map.of("partition", 1L, "localBytes", 1L, "remoteBytes", 1L)))));
         StringWriter text = new StringWriter();
         TopicsCommand.describeTable(
                         d,
@@ -154,7 +156,7 @@ class FormattingTest {
     }
 
     @Test
-    void tierStatusPrintsATablePerTopicATotalPerTopicAndOneForTheBroker() {
+    void tierStatusPrintsATablePerTopicATotalPerTopicAndOneForTheBrokerWithoutInternalTopics() {
         Map<String, Object> total = Map.of(
                 "partitions",
                 1L,
@@ -198,17 +200,19 @@ class FormattingTest {
                 "total",
                 total,
                 "topics",
-                List.of(Map.of(
-                        "topic",
-                        "demo",
-                        "remoteStorageEnabled",
-                        true,
-                        "total",
-                        total,
-                        "partitions",
-                        List.of(partition))));
+                List.of(
+                        Map.of("topic", "__consumer_offsets", "total", total, "partitions", List.of()),
+                        Map.of(
+                                "topic",
+                                "demo",
+                                "remoteStorageEnabled",
+                                true,
+                                "total",
+                                total,
+                                "partitions",
+                                List.of(partition))));
         StringWriter text = new StringWriter();
-        TierCommand.print(doc, new PrintWriter(text, true));
+        TierCommand.print(doc, new PrintWriter(text, true), false);
         assertThat(text.toString().split("\n"))
                 .containsExactly(
                         "Topic: demo  (tiered)",
@@ -220,7 +224,7 @@ class FormattingTest {
                         "Total demo: 1 partitions, local 1.0 KiB, remote 4.0 KiB in 2 segments, upload lag 512 B in 1"
                                 + " segments, 3 failed copies",
                         "",
-                        "Total broker 1 (1 topics): 1 partitions, local 1.0 KiB, remote 4.0 KiB in 2 segments, upload"
+                        "Total broker 1: 1 partitions, local 1.0 KiB, remote 4.0 KiB in 2 segments, upload"
                                 + " lag 512 B in 1 segments, 3 failed copies");
     }
 
