@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -239,9 +241,16 @@ final class ConsumeCommand implements Callable<Integer> {
             long startNanos = System.nanoTime();
             Progress bar = progress && Progress.stderrIsTerminal() ? new Progress(err, startNanos) : null;
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
+                // Ctrl-C: wake the loop, and let it flush and print its count before the JVM exits
+                CountDownLatch finished = new CountDownLatch(1);
                 Thread hook = new Thread(() -> {
                     stopping.set(true);
                     consumer.wakeup();
+                    try {
+                        finished.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 });
                 Runtime.getRuntime().addShutdownHook(hook);
                 try {
@@ -265,16 +274,19 @@ final class ConsumeCommand implements Callable<Integer> {
                 } catch (KafkaException e) {
                     throw Kafka.failure(e, client, "consume from " + topic);
                 } finally {
-                    if (!stopping.get()) {
-                        Runtime.getRuntime().removeShutdownHook(hook);
-                    }
                     out.flush();
                     if (bar != null) {
                         bar.finish(System.nanoTime(), records, bytes, remoteBytes, offsetsDone(consumer), range());
                     }
+                    err.println("Consumed " + records + " records.");
+                    finished.countDown();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook runs already
+                    }
                 }
             }
-            err.println("Consumed " + records + " records.");
             return StrataCli.OK;
         }
 
@@ -347,8 +359,8 @@ final class ConsumeCommand implements Callable<Integer> {
                 try {
                     long end = endOffsets.getOrDefault(e.getKey(), e.getValue());
                     done += Math.max(0, Math.min(consumer.position(e.getKey()), end) - e.getValue());
-                } catch (IllegalStateException notAssigned) {
-                    // a partition the group moved away: its share stays counted as the range
+                } catch (IllegalStateException | KafkaException unknown) {
+                    // a partition the group moved away, or a consumer that failed: its share counts as not done
                 }
             }
             return done;

@@ -37,12 +37,18 @@ final class Kafka {
 
     /** The topic's description, or a {@link CliException} that says it does not exist. */
     static TopicDescription describeTopic(Admin admin, ClientOptions client, String topic) {
+        return awaitOnTopic(
+                        admin.describeTopics(List.of(topic)).allTopicNames(), client, "look up topic " + topic, topic)
+                .get(topic);
+    }
+
+    /** As {@link #await}, for a call about {@code topic}: when it does not exist, says so in those words. */
+    static <T> T awaitOnTopic(KafkaFuture<T> future, ClientOptions client, String what, String topic) {
         try {
-            return await(admin.describeTopics(List.of(topic)).allTopicNames(), client, "look up topic " + topic)
-                    .get(topic);
+            return await(future, client, what);
         } catch (CliException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                throw new CliException("topic " + topic + " does not exist");
+                throw new CliException("topic " + topic + " does not exist", e.getCause());
             }
             throw e;
         }

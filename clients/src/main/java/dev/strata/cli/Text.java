@@ -98,7 +98,7 @@ final class Text {
                         line.append(" ".repeat(widths[i] - row[i].length() + 2));
                     }
                 }
-                out.println(line);
+                out.println(line.toString().stripTrailing());
             }
         }
     }

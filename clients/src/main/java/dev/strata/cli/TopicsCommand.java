@@ -231,13 +231,10 @@ final class TopicsCommand implements Runnable {
             @Option(names = "--if-exists", description = "succeed when the topic does not exist") boolean ifExists) {
         try (Admin admin = client.admin()) {
             try {
-                Kafka.await(admin.deleteTopics(List.of(topic)).all(), client, "delete topic " + topic);
+                Kafka.awaitOnTopic(admin.deleteTopics(List.of(topic)).all(), client, "delete topic " + topic, topic);
             } catch (CliException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                    if (ifExists) {
-                        return StrataCli.OK;
-                    }
-                    throw new CliException("topic " + topic + " does not exist");
+                if (ifExists && e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    return StrataCli.OK;
                 }
                 throw e;
             }
@@ -267,17 +264,11 @@ final class TopicsCommand implements Runnable {
         }
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try (Admin admin = client.admin()) {
-            try {
-                Kafka.await(
-                        admin.incrementalAlterConfigs(Map.of(resource, ops)).all(),
-                        client,
-                        "alter the configs of " + topic);
-            } catch (CliException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                    throw new CliException("topic " + topic + " does not exist");
-                }
-                throw e;
-            }
+            Kafka.awaitOnTopic(
+                    admin.incrementalAlterConfigs(Map.of(resource, ops)).all(),
+                    client,
+                    "alter the configs of " + topic,
+                    topic);
         }
         spec.commandLine().getOut().println("Altered the configs of topic " + topic + ".");
         return StrataCli.OK;
