@@ -153,6 +153,9 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
         if (!List.of("all", "-1", "0", "1").contains(acks)) {
             throw new ParameterException(spec.commandLine(), "--acks must be all, -1, 0 or 1, not " + acks);
         }
+        if (Boolean.TRUE.equals(idempotence) && !acks.equals("all") && !acks.equals("-1")) {
+            throw new ParameterException(spec.commandLine(), "--idempotence needs --acks all");
+        }
         if (!List.of("none", "gzip", "snappy", "lz4", "zstd").contains(compression)) {
             throw new ParameterException(
                     spec.commandLine(), "--compression must be none, gzip, snappy, lz4 or zstd, not " + compression);

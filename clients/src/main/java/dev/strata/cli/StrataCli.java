@@ -4,6 +4,7 @@ import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -63,7 +64,8 @@ public final class StrataCli {
         @Override
         public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
             cmd.getOut().flush();
-            if (e instanceof CliException) {
+            if (e instanceof CliException || e instanceof KafkaException) {
+                // an operation that failed, or a client setting kafka-clients refused (--command-config)
                 cmd.getErr().println("strata: " + e.getMessage());
             } else {
                 cmd.getErr().println("strata: " + e);

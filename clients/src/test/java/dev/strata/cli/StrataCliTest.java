@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -70,6 +73,8 @@ class StrataCliTest {
         assertThat(run("produce", "--topic", "t", "--json", "--key-separator", ":"))
                 .isEqualTo(StrataCli.USAGE);
         assertThat(run("produce", "--topic", "t", "--header", "novalue")).isEqualTo(StrataCli.USAGE);
+        assertThat(run("produce", "--topic", "t", "--acks", "1", "--idempotence"))
+                .isEqualTo(StrataCli.USAGE);
     }
 
     @Test
@@ -101,6 +106,27 @@ class StrataCliTest {
         assertThat(g.bootstrapServer).isEqualTo("10.0.0.1:9093");
         assertThat(g.properties().getProperty("bootstrap.servers")).isEqualTo("10.0.0.1:9093");
         assertThat(g.properties().getProperty("default.api.timeout.ms")).isEqualTo("500");
+    }
+
+    @Test
+    void theCommandConfigFileAddsClientSettingsAndTheCommandLineWins(@TempDir Path tmp) throws Exception {
+        Path config = Files.writeString(
+                tmp.resolve("client.properties"),
+                "security.protocol=PLAINTEXT\nclient.id=ops\nbootstrap.servers=ignored:1\n");
+        ClientOptions options = clientOptions(parse("topics", "list", "--command-config", config.toString())
+                .subcommand()
+                .subcommand());
+        assertThat(options.properties())
+                .containsEntry("security.protocol", "PLAINTEXT")
+                .containsEntry("client.id", "ops")
+                .containsEntry("bootstrap.servers", "127.0.0.1:9092");
+    }
+
+    @Test
+    void aMissingCommandConfigFileFailsWithExitCodeOne() {
+        assertThat(run("topics", "list", "--command-config", "/nonexistent/client.properties"))
+                .isEqualTo(1);
+        assertThat(err.toString()).startsWith("strata: cannot read --command-config /nonexistent/client.properties");
     }
 
     @Test
