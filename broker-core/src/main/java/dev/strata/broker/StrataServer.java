@@ -25,6 +25,7 @@ import dev.strata.broker.metadata.quorum.BrokerLifecycle;
 import dev.strata.broker.metadata.quorum.QuorumMetadataStore;
 import dev.strata.broker.metrics.BrokerMetrics;
 import dev.strata.broker.metrics.PrometheusEndpoint;
+import dev.strata.broker.metrics.TierStatusReport;
 import dev.strata.broker.network.ConnectionLimiter;
 import dev.strata.broker.network.KafkaConnectionHandler;
 import dev.strata.broker.network.KafkaFrameDecoder;
@@ -385,7 +386,11 @@ public final class StrataServer implements AutoCloseable {
 
     private void startMetricsEndpoint(InetSocketAddress address) {
         try {
-            metricsEndpoint = PrometheusEndpoint.start(address, metrics::scrape);
+            TierStatusReport tiers = new TierStatusReport(
+                    config.nodeId(),
+                    replicas::partitions,
+                    Optional.ofNullable(remoteTier).map(RemoteTier::manager));
+            metricsEndpoint = PrometheusEndpoint.start(address, metrics::scrape, tiers::render);
         } catch (IOException | RuntimeException e) {
             throw new ConfigException(
                     BrokerConfig.METRICS_PROMETHEUS_LISTENER,

@@ -478,6 +478,42 @@ public final class RemoteLogManager implements AutoCloseable {
         return -1L;
     }
 
+    /**
+     * The partition's remote tier as the index lists it now, with this broker's copy state of it. Reads the index: call
+     * it from a thread that may wait for a disk read, not from a network event loop.
+     */
+    public PartitionTierStatus tierStatus(TopicIdPartition tip) {
+        long segments = 0;
+        long bytes = 0;
+        long start = -1L;
+        long highest = -1L;
+        long lastCopyMs = -1L;
+        for (RemoteSegment segment : store.segments(key(tip))) {
+            if (segment.state().isReadable()) {
+                segments++;
+                bytes += segment.sizeInBytes();
+                start = start < 0 ? segment.startOffset() : Math.min(start, segment.startOffset());
+                highest = Math.max(highest, segment.endOffset());
+                if (segment.state() == RemoteSegmentState.COPY_FINISHED) {
+                    lastCopyMs = Math.max(lastCopyMs, segment.eventTimestampMs());
+                }
+            }
+        }
+        PartitionState state = partitions.get(tip);
+        boolean copying = state != null;
+        return new PartitionTierStatus(
+                segments,
+                bytes,
+                start,
+                highest,
+                lastCopyMs,
+                copying,
+                copying ? state.copyLag : RemoteLogManagerStats.CopyLag.NONE,
+                copying ? state.failedAttempts : 0,
+                copying ? state.lastCopyError : null,
+                copying ? state.lastCopyErrorMs : -1L);
+    }
+
     /** A snapshot of the counters. */
     public RemoteLogManagerStats stats() {
         Map<TopicIdPartition, RemoteLogManagerStats.CopyLag> lag = new HashMap<>();
@@ -542,7 +578,7 @@ public final class RemoteLogManager implements AutoCloseable {
         try {
             store.putSegment(started);
         } catch (RuntimeException e) {
-            copyErrors.increment();
+            recordCopyError(state, e);
             log.warn("Could not record the start of a copy of {}; retrying later", started, e);
             return false;
         }
@@ -585,7 +621,7 @@ public final class RemoteLogManager implements AutoCloseable {
             checkLeaderEpoch(state, leaderEpoch);
             store.putSegment(finished);
         } catch (RemoteStorageException | IOException | RuntimeException e) {
-            copyErrors.increment();
+            recordCopyError(state, e);
             log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
             try {
                 delete(state.tip(), started);
@@ -600,6 +636,12 @@ public final class RemoteLogManager implements AutoCloseable {
         state.remoteLogSize = state.remoteLogSize.plus(local.sizeInBytes());
         log.debug("Copied {}", started.id());
         return true;
+    }
+
+    private void recordCopyError(PartitionState state, Exception e) {
+        copyErrors.increment();
+        state.lastCopyError = e.toString();
+        state.lastCopyErrorMs = time.milliseconds();
     }
 
     /** Another broker may lead and copy now: only the leader of one epoch may finish a copy. */
@@ -827,7 +869,11 @@ public final class RemoteLogManager implements AutoCloseable {
         private volatile boolean unregistered;
         private volatile RemoteLogManagerStats.CopyLag copyLag = RemoteLogManagerStats.CopyLag.NONE;
         private volatile RemoteLogManagerStats.RemoteLogSize remoteLogSize = RemoteLogManagerStats.RemoteLogSize.NONE;
-        private int failedAttempts;
+        /** Written under the lock, read by {@link #tierStatus} without it. */
+        private volatile int failedAttempts;
+
+        private volatile String lastCopyError;
+        private volatile long lastCopyErrorMs = -1L;
         private long nextCopyAttemptMs;
         /** When a copy last finished, or nothing waited to be copied. */
         private volatile long lastCopyProgressMs;

@@ -143,6 +143,42 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void theTierStatusShowsTheRemoteTierTheCopyLagAndTheLastFailureUntilACopySucceeds() {
+        appendSegments(3);
+        partition.highWatermark(3 * OFFSETS_PER_SEGMENT);
+        assertThat(manager.tierStatus(tip))
+                .as("a partition this broker does not tier")
+                .isEqualTo(new PartitionTierStatus(
+                        0, 0, -1, -1, -1, false, RemoteLogManagerStats.CopyLag.NONE, 0, null, -1));
+
+        manager.register(partition);
+        storage.failCopies(true);
+        manager.runCopyOnce(tip);
+        PartitionTierStatus failing = manager.tierStatus(tip);
+        assertThat(failing.copying()).isTrue();
+        assertThat(failing.remoteSegments()).isZero();
+        assertThat(failing.copyLag()).isEqualTo(new RemoteLogManagerStats.CopyLag(3, sizeOf(0, 3)));
+        assertThat(failing.failedCopies()).isEqualTo(1);
+        assertThat(failing.lastCopyError()).isNotBlank();
+        assertThat(failing.lastCopyErrorMs()).isEqualTo(START_MS);
+
+        storage.failCopies(false);
+        time.advance(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+        PartitionTierStatus copied = manager.tierStatus(tip);
+        assertThat(copied.remoteSegments()).isEqualTo(3);
+        assertThat(copied.remoteBytes()).isEqualTo(sizeOf(0, 3));
+        assertThat(copied.remoteLogStartOffset()).isZero();
+        assertThat(copied.highestRemoteOffset()).isEqualTo(29L);
+        assertThat(copied.lastCopyMs()).isEqualTo(START_MS + RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        assertThat(copied.copyLag()).isEqualTo(RemoteLogManagerStats.CopyLag.NONE);
+        assertThat(copied.failedCopies()).isZero();
+        assertThat(copied.lastCopyError())
+                .as("the last error stays for the operator")
+                .isNotNull();
+    }
+
+    @Test
     void aCopyDuringWhichTheLeaderEpochMovesIsRolledBack() {
         appendSegments(1);
         partition.highWatermark(OFFSETS_PER_SEGMENT);

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,17 +21,27 @@ class PrometheusEndpointTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicReference<String> metrics = new AtomicReference<>("up 1\n");
+    private final AtomicReference<String> tierThread = new AtomicReference<>();
     private PrometheusEndpoint endpoint;
 
     @BeforeEach
     void start() throws IOException {
-        endpoint = PrometheusEndpoint.start(new InetSocketAddress("127.0.0.1", 0), () -> {
-            String text = metrics.get();
-            if (text == null) {
-                throw new IllegalStateException("broken");
-            }
-            return text;
-        });
+        endpoint = PrometheusEndpoint.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                () -> {
+                    String text = metrics.get();
+                    if (text == null) {
+                        throw new IllegalStateException("broken");
+                    }
+                    return text;
+                },
+                topic -> {
+                    tierThread.set(Thread.currentThread().getName());
+                    if (topic == null) {
+                        return Optional.of("{\"topics\":[]}");
+                    }
+                    return topic.equals("demo") ? Optional.of("{\"topic\":\"demo\"}") : Optional.empty();
+                });
     }
 
     @AfterEach
@@ -65,6 +76,28 @@ class PrometheusEndpointTest {
 
         metrics.set("up 1\n");
         assertThat(get("/metrics", "GET").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void servesTheTierStatusAsJsonOnItsOwnThread() throws Exception {
+        HttpResponse<String> all = get("/api/v1/tiers", "GET");
+        assertThat(all.statusCode()).isEqualTo(200);
+        assertThat(all.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
+        assertThat(all.body()).isEqualTo("{\"topics\":[]}");
+        assertThat(tierThread.get()).startsWith("strata-metrics");
+
+        HttpResponse<String> one = get("/api/v1/tiers/demo", "GET");
+        assertThat(one.statusCode()).isEqualTo(200);
+        assertThat(one.body()).isEqualTo("{\"topic\":\"demo\"}");
+    }
+
+    @Test
+    void anUnknownTopicIs404AndOtherMethods405() throws Exception {
+        HttpResponse<String> unknown = get("/api/v1/tiers/nope", "GET");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("nope");
+        assertThat(get("/api/v1/tiersx", "GET").statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/tiers", "DELETE").statusCode()).isEqualTo(405);
     }
 
     @Test
