@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -875,10 +876,14 @@ public final class LocalLog {
             }
         };
         if (scheduler != null && config.fileDeleteDelayMs() > 0) {
-            scheduler.schedule(delete, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
-        } else {
-            delete.run();
+            try {
+                scheduler.schedule(delete, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException shuttingDown) {
+                // the broker is stopping: the segment is already out of the log, so its files go now
+            }
         }
+        delete.run();
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.junit.jupiter.api.AfterEach;
@@ -282,6 +283,31 @@ class LogManagerTest {
                     .hasMessageContaining("log.dir.free.bytes.min");
             assertThat(manager.directories()).noneMatch(LogDirectory::isOffline);
             assertThat(new KafkaStorageException("x")).isInstanceOf(RetriableException.class);
+        }
+    }
+
+    @Test
+    void retentionRacingShutdownStillDeletesTheSegmentsItRemoved() throws Exception {
+        // seen in the soak: the broker stopping shuts the scheduler down while retention runs; the delayed file
+        // deletion was refused, retention failed with an ERROR, and the segment files stayed behind
+        LogConfig config = LogConfig.of(Map.of(), Map.of(TopicConfig.RETENTION_MS_CONFIG, "1"));
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of());
+            LocalLog log = manager.getOrCreateLog(P0, TOPIC_ID, config);
+            log.appendAsLeader(batch(0, 1L, "a"), 1);
+            log.roll();
+            log.appendAsLeader(batch(1, 1L, "b"), 1);
+            log.roll();
+            log.updateHighWatermark(log.logEndOffset());
+            scheduler.shutdownNow();
+
+            assertThat(manager.cleanupLogs()).isEqualTo(2);
+            assertThat(log.logStartOffset()).isEqualTo(2);
+            try (var files = Files.list(log.dir())) {
+                assertThat(files.map(f -> f.getFileName().toString()))
+                        .noneMatch(name ->
+                                name.startsWith("00000000000000000000.") || name.startsWith("00000000000000000001."));
+            }
         }
     }
 
