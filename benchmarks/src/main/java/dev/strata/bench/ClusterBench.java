@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -335,9 +336,7 @@ final class ClusterBench {
         if (values == null || values.isEmpty()) {
             return "";
         }
-        return values.stream()
-                .map(d -> Long.toString(d.toMillis()))
-                .collect(java.util.stream.Collectors.joining(" ", " [", "]"));
+        return values.stream().map(d -> Long.toString(d.toMillis())).collect(Collectors.joining(" ", " [", "]"));
     }
 
     private static String number(Double v, String format) {

@@ -83,6 +83,9 @@ final class TopicsCommand implements Runnable {
             for (String name : names) {
                 descriptions.put(name, Kafka.describeTopic(admin, client, name));
             }
+            // one document for every topic described: an unreachable listener costs one timeout, not one a topic
+            Optional<Map<String, Object>> status =
+                    tiers.statusIfAvailable(topic, Duration.ofMillis(Math.min(client.timeoutMs, 3000)));
             PrintWriter out = spec.commandLine().getOut();
             for (String name : names) {
                 TopicDescription d = descriptions.get(name);
@@ -93,8 +96,6 @@ final class TopicsCommand implements Runnable {
                         Kafka.offsetsIfAnswered(admin, partitions, OffsetSpec.earliestLocal());
                 Map<TopicPartition, Long> tiered =
                         Kafka.offsetsIfAnswered(admin, partitions, OffsetSpec.latestTiered());
-                Optional<Map<String, Object>> status =
-                        tiers.statusIfAvailable(name, Duration.ofMillis(Math.min(client.timeoutMs, 3000)));
                 out.println(topicLine(d, nonDefaultConfigs(admin, client, name)));
                 describeTable(d, start, localStart, tiered, end, status).print(out);
                 out.println();

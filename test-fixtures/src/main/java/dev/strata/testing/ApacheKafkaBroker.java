@@ -42,7 +42,10 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
-    /** Kafka's own default: INFO to the console (here the broker's log file), request logging off; also the log4j2 config of {@code bench compare --cluster}. */
+    /**
+     * Kafka's own default: INFO to the console (here the broker's log file), request logging off. Also the log4j2
+     * config of the nodes of {@code bench compare --cluster}.
+     */
     public static final String LOG4J2 =
             """
             status = warn
