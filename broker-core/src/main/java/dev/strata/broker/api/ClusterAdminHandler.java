@@ -115,7 +115,14 @@ public final class ClusterAdminHandler {
             }
         });
         if (!before.isEmpty()) {
-            admin.electLeaders(List.copyOf(before.keySet()), unclean);
+            try {
+                admin.electLeaders(List.copyOf(before.keySet()), unclean);
+            } catch (ApiException e) {
+                // no quorum (REQUEST_TIMED_OUT): nothing was elected, as far as this broker knows
+                Errors error = Errors.forException(e);
+                before.keySet().forEach(tp -> errors.put(tp, error));
+                before.clear();
+            }
             before.forEach((tp, was) -> {
                 Optional<PartitionState> now = cluster.partition(tp);
                 boolean elected = now.isPresent()

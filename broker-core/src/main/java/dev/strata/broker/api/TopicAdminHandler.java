@@ -114,11 +114,19 @@ public final class TopicAdminHandler {
         return response;
     }
 
-    /** Kafka's first check of explicit assignments; the brokers named are checked against the registered ones later. */
+    /**
+     * Kafka's first check of explicit assignments, in any order: each partition once, and together 0 to n-1. The brokers
+     * named are checked against the registered ones later.
+     */
     private static String checkConsecutive(CreatableTopic t) {
-        int expected = 0;
+        Set<Integer> indexes = new HashSet<>();
         for (var a : t.assignments()) {
-            if (a.partitionIndex() != expected++) {
+            if (!indexes.add(a.partitionIndex())) {
+                return "Found multiple manual partition assignments for partition " + a.partitionIndex();
+            }
+        }
+        for (int i = 0; i < indexes.size(); i++) {
+            if (!indexes.contains(i)) {
                 return "Partitions should be a consecutive 0-based integer sequence";
             }
         }
