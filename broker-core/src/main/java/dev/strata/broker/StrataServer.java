@@ -1,6 +1,7 @@
 package dev.strata.broker;
 
 import dev.strata.broker.api.BrokerEndpoint;
+import dev.strata.broker.api.ClusterAdminHandler;
 import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.FetchHandler;
 import dev.strata.broker.api.GroupHandler;
@@ -254,6 +255,11 @@ public final class StrataServer implements AutoCloseable {
         store.addListener(new PartitionStateApplier(
                 replicas, (topicId, topic) -> store.topic(topicId).map(t -> config.logConfig(t.configs()))));
         replicas.startup();
+        if (config.boolValue(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE)) {
+            store.startLeaderBalancing(
+                    Duration.ofSeconds(config.longValue(BrokerConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)),
+                    config.intValue(BrokerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE));
+        }
         logManager.startup();
         if (remoteTier != null) {
             remoteTier.startup();
@@ -328,7 +334,8 @@ public final class StrataServer implements AutoCloseable {
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,
                 new ProducerIdHandler(store),
-                groups);
+                groups,
+                new ClusterAdminHandler(topics, store, store, logManager));
         NetworkLimits limits = config.networkLimits();
         RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
         ConnectionLimiter connectionLimiter =

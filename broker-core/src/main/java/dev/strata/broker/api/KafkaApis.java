@@ -10,6 +10,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
@@ -20,6 +21,8 @@ import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
+import org.apache.kafka.common.requests.DescribeLogDirsRequest;
+import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.HeartbeatRequest;
@@ -29,6 +32,7 @@ import org.apache.kafka.common.requests.JoinGroupRequest;
 import org.apache.kafka.common.requests.LeaveGroupRequest;
 import org.apache.kafka.common.requests.ListGroupsRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetDeleteRequest;
@@ -51,6 +55,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final ConfigHandler configs;
     private final ProducerIdHandler producerIds;
     private final GroupHandler groups;
+    private final ClusterAdminHandler clusterAdmin;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -61,7 +66,8 @@ public final class KafkaApis implements RequestDispatcher {
             TopicAdminHandler topicAdmin,
             ConfigHandler configs,
             ProducerIdHandler producerIds,
-            GroupHandler groups) {
+            GroupHandler groups,
+            ClusterAdminHandler clusterAdmin) {
         this.ioPool = ioPool;
         this.metadata = metadata;
         this.produce = produce;
@@ -71,6 +77,7 @@ public final class KafkaApis implements RequestDispatcher {
         this.configs = configs;
         this.producerIds = producerIds;
         this.groups = groups;
+        this.clusterAdmin = clusterAdmin;
     }
 
     @Override
@@ -124,6 +131,12 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> groups.consumerGroupHeartbeat(ctx, (ConsumerGroupHeartbeatRequest) request));
             case CONSUMER_GROUP_DESCRIBE -> onIoPool(
                     () -> groups.consumerGroupDescribe((ConsumerGroupDescribeRequest) request));
+            case ELECT_LEADERS -> onIoPool(() -> clusterAdmin.electLeaders((ElectLeadersRequest) request));
+            case ALTER_PARTITION_REASSIGNMENTS -> onIoPool(
+                    () -> clusterAdmin.alterPartitionReassignments((AlterPartitionReassignmentsRequest) request));
+            case LIST_PARTITION_REASSIGNMENTS -> onIoPool(
+                    () -> clusterAdmin.listPartitionReassignments((ListPartitionReassignmentsRequest) request));
+            case DESCRIBE_LOG_DIRS -> onIoPool(() -> clusterAdmin.describeLogDirs((DescribeLogDirsRequest) request));
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };
     }

@@ -32,6 +32,11 @@ public final class SupportedApis {
         range(ApiKeys.CREATE_PARTITIONS, 0, 3);
         range(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
         range(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
+        // Cluster administration: leader election, reassignment, log dirs (v5 adds isCordoned: never, here).
+        range(ApiKeys.ELECT_LEADERS, 0, 2);
+        range(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1);
+        range(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0);
+        range(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
         range(ApiKeys.FIND_COORDINATOR, 0, 4);
         range(ApiKeys.JOIN_GROUP, 0, 9);

@@ -8,6 +8,7 @@ import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -79,24 +80,26 @@ public final class TopicAdminHandler {
                         "Both numPartitions or replicationFactor and replicasAssignments were set.");
                 continue;
             }
-            int partitions = t.numPartitions();
-            short rf = t.replicationFactor();
+            Map<Integer, List<Integer>> assignment = new HashMap<>();
             if (!t.assignments().isEmpty()) {
-                String bad = checkAssignments(t);
+                String bad = checkConsecutive(t);
                 if (bad != null) {
                     setError(result, Errors.INVALID_REPLICA_ASSIGNMENT, bad);
                     continue;
                 }
-                partitions = t.assignments().size();
-                rf = (short) t.assignments().iterator().next().brokerIds().size();
+                t.assignments().forEach(a -> assignment.put(a.partitionIndex(), List.copyOf(a.brokerIds())));
             }
             Map<String, String> overrides = new HashMap<>();
             t.configs().forEach(c -> overrides.put(c.name(), c.value()));
             try {
-                TopicMetadata created = topics.createTopic(t.name(), partitions, rf, overrides, validateOnly);
+                TopicMetadata created = topics.createTopic(
+                        t.name(), t.numPartitions(), t.replicationFactor(), assignment, overrides, validateOnly);
+                short rf = assignment.isEmpty()
+                        ? topics.replicationFactor(created, t.replicationFactor())
+                        : (short) assignment.get(0).size();
                 result.setTopicId(validateOnly ? Uuid.ZERO_UUID : created.topicId())
                         .setNumPartitions(created.partitions())
-                        .setReplicationFactor((short) 1);
+                        .setReplicationFactor(rf);
                 configs.topicConfigs(created).forEach(c -> result.configs()
                         .add(new CreateTopicsResponseData.CreatableTopicConfigs()
                                 .setName(c.name())
@@ -111,18 +114,20 @@ public final class TopicAdminHandler {
         return response;
     }
 
-    private String checkAssignments(CreatableTopic t) {
-        int expected = 0;
+    /**
+     * Kafka's first check of explicit assignments, in any order: each partition once, and together 0 to n-1. The brokers
+     * named are checked against the registered ones later.
+     */
+    private static String checkConsecutive(CreatableTopic t) {
+        Set<Integer> indexes = new HashSet<>();
         for (var a : t.assignments()) {
-            if (a.partitionIndex() != expected++) {
-                return "Partitions should be a consecutive 0-based integer sequence";
+            if (!indexes.add(a.partitionIndex())) {
+                return "Found multiple manual partition assignments for partition " + a.partitionIndex();
             }
-            if (a.brokerIds().isEmpty()
-                    || a.brokerIds().size() > 1
-                    || a.brokerIds().get(0) != replicas.brokerId()) {
-                // Only this broker exists; an assignment naming anything else cannot be honoured.
-                return "Replica assignment " + a.brokerIds() + " for partition " + a.partitionIndex()
-                        + " names brokers that are not registered";
+        }
+        for (int i = 0; i < indexes.size(); i++) {
+            if (!indexes.contains(i)) {
+                return "Partitions should be a consecutive 0-based integer sequence";
             }
         }
         return null;
@@ -172,7 +177,18 @@ public final class TopicAdminHandler {
         for (CreatePartitionsTopic t : request.data().topics()) {
             CreatePartitionsTopicResult r = new CreatePartitionsTopicResult().setName(t.name());
             try {
-                topics.createPartitions(t.name(), t.count(), request.data().validateOnly());
+                Map<Integer, List<Integer>> assignment = new HashMap<>();
+                if (t.assignments() != null) {
+                    int first = topics.topic(t.name())
+                            .map(TopicMetadata::partitions)
+                            .orElse(0);
+                    for (int i = 0; i < t.assignments().size(); i++) {
+                        assignment.put(
+                                first + i, List.copyOf(t.assignments().get(i).brokerIds()));
+                    }
+                }
+                topics.createPartitions(
+                        t.name(), t.count(), assignment, request.data().validateOnly());
             } catch (ApiException e) {
                 r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             }

@@ -135,6 +135,28 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "a broker the controller has not heard from for this long is fenced and loses its leaderships")
                 .define(
+                        AUTO_LEADER_REBALANCE_ENABLE,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.HIGH,
+                        "the active controller moves leadership back to each partition's preferred replica (the first)"
+                                + " when that one is alive and in the ISR")
+                .define(
+                        LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
+                        Type.LONG,
+                        300L,
+                        Range.atLeast(1),
+                        Importance.HIGH,
+                        "how often the active controller checks the leaders' balance")
+                .define(
+                        LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+                        Type.INT,
+                        10,
+                        Range.between(0, 100),
+                        Importance.HIGH,
+                        "a broker's leaderships move back to it when more than this share of the partitions it is the"
+                                + " preferred replica of are led by another broker")
+                .define(
                         NUM_PARTITIONS,
                         Type.INT,
                         1,

@@ -107,6 +107,11 @@ public final class CoordinatedPartitions implements PartitionListener {
         resign(partition, "it is no longer hosted here");
     }
 
+    @Override
+    public void onReplicaRemoved(Partition partition) {
+        resign(partition, "its replica moved to other brokers");
+    }
+
     private void resign(Partition partition, String why) {
         if (!isOffsetsTopic(partition)) {
             return;

@@ -171,6 +171,18 @@ public final class TopicManager {
         return topic;
     }
 
+    /**
+     * The replication factor of a topic just created (or validated): its first partition's replica count, or for a topic
+     * not created the factor asked for, {@code -1} meaning {@code default.replication.factor}.
+     */
+    public short replicationFactor(TopicMetadata topic, short requested) {
+        PartitionState first = store.cluster().partitions(topic.topicId()).get(0);
+        if (first != null) {
+            return (short) (first.replicas().size() - first.addingReplicas().size());
+        }
+        return requested == -1 ? config.defaultReplicationFactor() : requested;
+    }
+
     private List<ClusterBroker> liveBrokers() {
         return store.cluster().brokers().stream().filter(b -> !b.fenced()).toList();
     }
@@ -252,6 +264,15 @@ public final class TopicManager {
                         + assignment.size() + " assignments provided.");
             }
             replicaLists = checkedAssignment(assignment, topic.partitions());
+            PartitionState first = store.cluster().partitions(topic.topicId()).get(0);
+            int rf = first == null
+                    ? replicaLists.get(0).size()
+                    : first.replicas().size() - first.addingReplicas().size();
+            if (replicaLists.get(0).size() != rf) {
+                throw new InvalidReplicaAssignmentException("The manual partition assignment includes a partition with "
+                        + replicaLists.get(0).size() + " replica(s), but this is not consistent with previous"
+                        + " partitions, which have " + rf + " replica(s).");
+            }
         }
         if (validateOnly) {
             return;

@@ -28,6 +28,13 @@ public interface PartitionListener {
     default void onPartitionDeleted(Partition partition) {}
 
     /**
+     * This broker no longer hosts {@code partition} ({@link ReplicaManager#removeReplica}: a reassignment moved its
+     * replica away), but the partition lives on: its remote data must stay. Its local log is deleted right after this
+     * returns.
+     */
+    default void onReplicaRemoved(Partition partition) {}
+
+    /**
      * This broker became the leader of {@code partition}, or started a new leader epoch of it ({@link
      * Partition#leaderEpoch()}); a partition created by {@link ReplicaManager#createPartition} is led at once. A listener
      * added with {@link ReplicaManager#addListener} hears this first for every partition this broker leads then.

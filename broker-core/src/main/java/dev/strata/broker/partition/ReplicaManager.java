@@ -207,8 +207,12 @@ public final class ReplicaManager {
             Partition partition = partitions.get(tp);
             if (!state.isReplica(brokerId)) {
                 if (partition != null) {
-                    LOG.info("Broker {} is no longer a replica of {} ({}): deleting it", brokerId, tp, state);
-                    deletePartition(tp);
+                    LOG.info(
+                            "Broker {} is no longer a replica of {} ({}): deleting its local replica",
+                            brokerId,
+                            tp,
+                            state);
+                    removeReplica(tp);
                 }
                 return;
             }
@@ -397,16 +401,33 @@ public final class ReplicaManager {
     }
 
     /**
-     * Removes the partition and deletes its log; the listener hears of it first (and deletes its remote data, if it has
-     * any). Parked fetches on it find it gone on their next attempt.
+     * The partition's topic was deleted: removes the partition and deletes its log; the listener hears of it first
+     * (and deletes its remote data, if it has any). Parked fetches on it find it gone on their next attempt.
      */
     public void deletePartition(TopicPartition tp) {
+        remove(tp, true);
+    }
+
+    /**
+     * This broker no longer hosts a replica of the partition (a reassignment moved it away), which lives on on other
+     * brokers: removes it and deletes its local log only. The listeners hear {@link
+     * PartitionListener#onReplicaRemoved}, and its remote data stays, since the partition's other replicas serve it.
+     */
+    public void removeReplica(TopicPartition tp) {
+        remove(tp, false);
+    }
+
+    private void remove(TopicPartition tp, boolean topicDeleted) {
         if (fetchers != null) {
             fetchers.removePartition(tp);
         }
         Partition removed = partitions.remove(tp);
         if (removed != null) {
-            listeners.forEach(l -> l.onPartitionDeleted(removed));
+            if (topicDeleted) {
+                listeners.forEach(l -> l.onPartitionDeleted(removed));
+            } else {
+                listeners.forEach(l -> l.onReplicaRemoved(removed));
+            }
             logManager.deleteLog(tp);
         }
         onHighWatermarkChanged(tp);

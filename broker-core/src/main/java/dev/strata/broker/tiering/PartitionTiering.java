@@ -72,6 +72,18 @@ public final class PartitionTiering implements PartitionListener {
     }
 
     /**
+     * This broker's replica moved away (a reassignment): its tiering stops here, and the remote data stays, since it is
+     * the partition's, which other replicas lead and serve. Nothing here deletes remote data.
+     */
+    @Override
+    public void onReplicaRemoved(Partition partition) {
+        TopicPartition tp = partition.topicPartition();
+        if (tiered.remove(tp)) {
+            manager.unregister(new TopicIdPartition(partition.topicId(), tp));
+        }
+    }
+
+    /**
      * Hands the partition's remote data, if it has any, to the manager for deletion in the background: this runs on a
      * request thread under the topic manager's lock, and the store may be slow or down.
      */

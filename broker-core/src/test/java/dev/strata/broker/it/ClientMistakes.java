@@ -16,15 +16,20 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Assignment;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData.ReassignablePartition;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData.ReassignableTopic;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopicCollection;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicCollection;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
@@ -79,6 +84,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
+import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
+import org.apache.kafka.common.requests.AlterPartitionReassignmentsResponse;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsResponse;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
@@ -93,6 +100,8 @@ import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
+import org.apache.kafka.common.requests.ElectLeadersRequest;
+import org.apache.kafka.common.requests.ElectLeadersResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
@@ -195,6 +204,8 @@ final class ClientMistakes {
             s.add(new Scenario("OffsetCommit: " + what, t -> offsetCommit(t, "conform-simple", -1, "", topic, p)));
             s.add(new Scenario("OffsetFetch: " + what, t -> offsetFetch(t, GROUP, topic, p)));
             s.add(new Scenario("OffsetDelete: " + what, t -> offsetDelete(t, GROUP, topic, p)));
+            s.add(new Scenario("ElectLeaders: " + what, t -> electPreferred(t, topic, p)));
+            s.add(new Scenario("AlterPartitionReassignments: " + what, t -> reassign(t, topic, p, List.of(99))));
         }
         // a refused commit stores nothing, and does not keep the partitions that exist from being committed
         s.add(new Scenario(
@@ -272,6 +283,19 @@ final class ClientMistakes {
                 "IncrementalAlterConfigs: unknown config name",
                 t -> incrementalAlterConfigs(t, CONFIGS, "no.such.config", "1")));
         s.add(new Scenario("CreatePartitions: same count", t -> createPartitions(t, TOPIC, 1)));
+
+        // cluster administration on a partition of one broker
+        s.add(new Scenario("ElectLeaders: the preferred replica leads already", t -> electPreferred(t, TOPIC, 0)));
+        s.add(new Scenario(
+                "AlterPartitionReassignments: cancel with none in progress", t -> reassign(t, TOPIC, 0, null)));
+        s.add(new Scenario(
+                "AlterPartitionReassignments: unregistered broker", t -> reassign(t, TOPIC, 0, List.of(99))));
+        s.add(new Scenario(
+                "AlterPartitionReassignments: repeated broker", t -> reassign(t, TOPIC, 0, List.of(99, 99))));
+        s.add(new Scenario("AlterPartitionReassignments: empty replica list", t -> reassign(t, TOPIC, 0, List.of())));
+        s.add(new Scenario(
+                "CreateTopics: assignment naming an unregistered broker",
+                t -> createTopicOn(t, "conform-assigned", List.of(99))));
         s.add(new Scenario("CreatePartitions: 0 partitions", t -> createPartitions(t, TOPIC, 0)));
 
         // records
@@ -661,6 +685,37 @@ final class ClientMistakes {
         CreatePartitionsResponse response = t.send(new CreatePartitionsRequest.Builder(
                 new CreatePartitionsRequestData().setTopics(topics).setTimeoutMs(TIMEOUT_MS)));
         return errors(response.data().results().stream().map(r -> r.errorCode()));
+    }
+
+    private static String electPreferred(ConformanceTarget t, String topic, int partition) throws Exception {
+        ElectLeadersResponse response = t.send(new ElectLeadersRequest.Builder(
+                ElectionType.PREFERRED, List.of(new TopicPartition(topic, partition)), TIMEOUT_MS));
+        return partitions(response.data().replicaElectionResults().stream()
+                .flatMap(r -> r.partitionResult().stream().map(p -> Map.entry(p.partitionId(), p.errorCode()))));
+    }
+
+    /** A null {@code replicas} cancels. */
+    private static String reassign(ConformanceTarget t, String topic, int partition, List<Integer> replicas)
+            throws Exception {
+        AlterPartitionReassignmentsRequestData data = new AlterPartitionReassignmentsRequestData()
+                .setTimeoutMs(TIMEOUT_MS)
+                .setTopics(List.of(new ReassignableTopic()
+                        .setName(topic)
+                        .setPartitions(List.of(new ReassignablePartition()
+                                .setPartitionIndex(partition)
+                                .setReplicas(replicas)))));
+        AlterPartitionReassignmentsResponse response = t.send(new AlterPartitionReassignmentsRequest.Builder(data));
+        return partitions(response.data().responses().stream()
+                .flatMap(r -> r.partitions().stream().map(p -> Map.entry(p.partitionIndex(), p.errorCode()))));
+    }
+
+    private static String createTopicOn(ConformanceTarget t, String name, List<Integer> replicas) throws Exception {
+        CreatableTopicCollection topics = new CreatableTopicCollection();
+        CreatableTopic topic = creatable(name, -1, -1, Map.of());
+        topic.assignments()
+                .add(new CreatableReplicaAssignment().setPartitionIndex(0).setBrokerIds(replicas));
+        topics.add(topic);
+        return createTopics(t, topics);
     }
 
     private static String deleteTopicByName(ConformanceTarget t, String topic) throws Exception {

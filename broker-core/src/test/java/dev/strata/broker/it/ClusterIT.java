@@ -6,14 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -22,13 +18,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,26 +98,8 @@ class ClusterIT {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get();
             Await.until(TIMEOUT, "a full ISR", () -> fullIsrs(admin, topic, 3));
         }
-        Set<String> acknowledged = new ConcurrentSkipListSet<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong sent = new AtomicLong();
-        Thread sender = new Thread(() -> {
-            try (KafkaProducer<String, String> producer = producer()) {
-                while (!stop.get()) {
-                    String key = "k" + sent.getAndIncrement();
-                    producer.send(new ProducerRecord<>(topic, 0, key, "v-" + key), (md, e) -> {
-                        if (e == null) {
-                            acknowledged.add(key);
-                        }
-                    });
-                    if (sent.get() % 50 == 0) {
-                        producer.flush();
-                    }
-                }
-                producer.flush();
-            }
-        });
-        sender.start();
+        ProducerLoop producer = ProducerLoop.start(cluster, tp);
+        Set<String> acknowledged = producer.acknowledged();
         try (Admin admin = cluster.admin()) {
             for (int round = 0; round < 2; round++) {
                 long before = acknowledged.size();
@@ -145,21 +121,10 @@ class ClusterIT {
                         () -> TestCluster.isr(admin, tp).size() == 3);
             }
         } finally {
-            stop.set(true);
-            sender.join(TIMEOUT.toMillis());
+            producer.close();
         }
 
-        Map<String, Long> read = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = consumer()) {
-            consumer.assign(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            consumer.seekToBeginning(List.of(tp));
-            for (ConsumerRecord<String, String> r : Await.records(consumer, (int) end, TIMEOUT)) {
-                assertThat(read.put(r.key(), r.offset()))
-                        .as("%s stored once (again at offset %d)", r.key(), r.offset())
-                        .isNull();
-            }
-        }
+        Map<String, Long> read = ProducerLoop.readOnce(cluster, tp, TIMEOUT);
         Set<String> lost = new HashSet<>(acknowledged);
         lost.removeAll(read.keySet());
         assertThat(lost)
@@ -180,7 +145,7 @@ class ClusterIT {
             cluster.kill(follower);
             Await.until(TIMEOUT, "the killed follower out of the ISR", () -> !TestCluster.isr(admin, tp)
                     .contains(follower));
-            try (KafkaProducer<String, String> producer = producer()) {
+            try (KafkaProducer<String, String> producer = cluster.producer()) {
                 // two in-sync replicas left, min.insync.replicas=2: acks=all still works
                 producer.send(new ProducerRecord<>(topic, 0, "k", "while-one-is-down"))
                         .get();
@@ -275,7 +240,7 @@ class ClusterIT {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
             Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
         }
-        try (KafkaProducer<String, String> producer = producer()) {
+        try (KafkaProducer<String, String> producer = cluster.producer()) {
             for (int i = 0; i < 300; i++) {
                 producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
             }
@@ -303,17 +268,6 @@ class ClusterIT {
         }
     }
 
-    private KafkaProducer<String, String> producer() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-    }
-
     private KafkaConsumer<String, String> groupConsumer(String group) {
         return new KafkaConsumer<>(
                 Map.of(
@@ -327,19 +281,6 @@ class ClusterIT {
                         "earliest",
                         ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                         50),
-                new StringDeserializer(),
-                new StringDeserializer());
-    }
-
-    private KafkaConsumer<String, String> consumer() {
-        return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        cluster.bootstrap(),
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                        "earliest"),
                 new StringDeserializer(),
                 new StringDeserializer());
     }

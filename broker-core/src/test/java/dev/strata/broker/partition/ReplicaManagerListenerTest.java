@@ -57,6 +57,11 @@ class ReplicaManagerListenerTest {
         public void onPartitionDeleted(Partition partition) {
             events.add("deleted " + partition.topicPartition());
         }
+
+        @Override
+        public void onReplicaRemoved(Partition partition) {
+            events.add("moved away " + partition.topicPartition());
+        }
     }
 
     @BeforeEach
@@ -91,7 +96,29 @@ class ReplicaManagerListenerTest {
                         "leader orders-0 epoch 1",
                         "follower orders-0 of 2",
                         "leader orders-0 epoch 3",
-                        "deleted orders-0");
+                        "moved away orders-0");
+    }
+
+    /**
+     * A replica reassigned away and a deleted topic both lose their local log, but only the topic's deletion is told as
+     * one: the remote tier deletes a partition's remote data on that alone.
+     */
+    @Test
+    void aReplicaMovedAwayIsNotToldAsADeletedPartition() {
+        Recorder recorder = new Recorder();
+        replicas.addListener(recorder);
+        TopicPartition other = new TopicPartition("orders", 1);
+        replicas.applyPartitionState(TOPIC_ID, TP, new PartitionState(List.of(1, 2), List.of(1, 2), 1, 1, 1), CONFIG);
+        replicas.applyPartitionState(
+                TOPIC_ID, other, new PartitionState(List.of(1, 2), List.of(1, 2), 1, 1, 1), CONFIG);
+
+        replicas.applyPartitionState(TOPIC_ID, TP, new PartitionState(List.of(2, 3), List.of(2, 3), 2, 2, 3), CONFIG);
+        replicas.deletePartition(other);
+
+        assertThat(recorder.events).contains("moved away orders-0", "deleted orders-1");
+        assertThat(recorder.events).doesNotContain("deleted orders-0");
+        assertThat(replicas.partition(TP)).isEmpty();
+        assertThat(logManager.log(TP)).isEmpty();
     }
 
     @Test

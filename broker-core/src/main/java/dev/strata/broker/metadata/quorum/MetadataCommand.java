@@ -28,8 +28,11 @@ import org.apache.kafka.common.Uuid;
  *   9 ShutDownBroker      int node id
  *  10 AlterIsr            string topic, int partition, int leader, int leader epoch, int partition epoch, ints isr
  *  11 ElectPreferred      int count, then (string topic, int partition)
- *  12 SetUncleanElectionDefault  byte enable (1 or 0)
- *  13 MarkReplicasOffline int node id, uuid incarnation id, int count, then (uuid topic id, int partition)
+ *  12 ElectUnclean        int count, then (string topic, int partition)
+ *  13 AlterReassignment   string topic, int partition, bool allow replication factor change, bool cancel,
+ *                         then unless cancel ints target replicas
+ *  14 SetUncleanElectionDefault  byte enable (1 or 0)
+ *  15 MarkReplicasOffline int node id, uuid incarnation id, int count, then (uuid topic id, int partition)
  * </pre>
  *
  * Commands the image can refuse when they are applied (a topic created twice, an ISR change at a stale epoch) answer
@@ -262,17 +265,75 @@ public sealed interface MetadataCommand {
         /** @return how many partitions changed leader */
         @Override
         public long applyTo(MetadataImage image) {
-            return image.electPreferredLeaders(partitions);
+            return image.electLeaders(partitions, false);
         }
 
         @Override
         public void writeTo(DataOutputStream out) throws IOException {
             out.writeByte(11);
-            out.writeInt(partitions.size());
-            for (TopicPartition tp : partitions) {
-                MetadataCodec.writeString(out, tp.topic());
-                out.writeInt(tp.partition());
+            writePartitions(out, partitions);
+        }
+    }
+
+    /** Gives partitions without a live leader one, from outside the ISR if need be (ElectLeaders, UNCLEAN). */
+    record ElectUnclean(List<TopicPartition> partitions) implements MetadataCommand {
+        public ElectUnclean {
+            partitions = List.copyOf(partitions);
+        }
+
+        /** @return how many partitions changed leader */
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.electLeaders(partitions, true);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(12);
+            writePartitions(out, partitions);
+        }
+    }
+
+    /**
+     * Starts or replaces a partition's reassignment to {@code target} (preferred leader first), or cancels it when
+     * {@code target} is null (AlterPartitionReassignments).
+     */
+    record AlterReassignment(TopicPartition tp, List<Integer> target, boolean allowReplicationFactorChange)
+            implements MetadataCommand {
+        public AlterReassignment {
+            target = target == null ? null : List.copyOf(target);
+        }
+
+        @Override
+        public void validate() {
+            if (tp.partition() < 0) {
+                throw new IllegalArgumentException("Invalid partition " + tp);
             }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.alterReassignment(tp, target, allowReplicationFactorChange);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(13);
+            MetadataCodec.writeString(out, tp.topic());
+            out.writeInt(tp.partition());
+            out.writeBoolean(allowReplicationFactorChange);
+            out.writeBoolean(target == null);
+            if (target != null) {
+                MetadataCodec.writeInts(out, target);
+            }
+        }
+    }
+
+    private static void writePartitions(DataOutputStream out, List<TopicPartition> partitions) throws IOException {
+        out.writeInt(partitions.size());
+        for (TopicPartition tp : partitions) {
+            MetadataCodec.writeString(out, tp.topic());
+            out.writeInt(tp.partition());
         }
     }
 
@@ -286,7 +347,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public void writeTo(DataOutputStream out) throws IOException {
-            out.writeByte(12);
+            out.writeByte(14);
             out.writeByte(enable ? 1 : 0);
         }
     }
@@ -306,7 +367,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public void writeTo(DataOutputStream out) throws IOException {
-            out.writeByte(13);
+            out.writeByte(15);
             out.writeInt(nodeId);
             MetadataCodec.writeUuid(out, incarnationId);
             out.writeInt(replicas.size());
@@ -336,6 +397,13 @@ public sealed interface MetadataCommand {
         return MetadataCodec.readList(in, MetadataCodec::readInts);
     }
 
+    private static AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
+        TopicPartition tp = new TopicPartition(MetadataCodec.readString(in), in.readInt());
+        boolean allowReplicationFactorChange = in.readBoolean();
+        boolean cancel = in.readBoolean();
+        return new AlterReassignment(tp, cancel ? null : MetadataCodec.readInts(in), allowReplicationFactorChange);
+    }
+
     private static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
         return MetadataCodec.readList(in, i -> new TopicPartition(MetadataCodec.readString(i), i.readInt()));
     }
@@ -356,7 +424,7 @@ public sealed interface MetadataCommand {
      * Changes the image; the same command on the same image gives the same image on every voter.
      *
      * @return the answer to the writer: the first reserved id for {@link ReserveProducerIds}, a count for
-     *     {@link ElectPreferred}, the negated Kafka error code of a refusal, else 0
+     *     {@link ElectPreferred} and {@link ElectUnclean}, the negated Kafka error code of a refusal, else 0
      */
     long applyTo(MetadataImage image);
 
@@ -395,8 +463,10 @@ public sealed interface MetadataCommand {
                             in.readInt(),
                             MetadataCodec.readInts(in));
                     case 11 -> new ElectPreferred(readPartitions(in));
-                    case 12 -> new SetUncleanElectionDefault(in.readByte() != 0);
-                    case 13 -> new MarkReplicasOffline(in.readInt(), MetadataCodec.readUuid(in), readPartitionRefs(in));
+                    case 12 -> new ElectUnclean(readPartitions(in));
+                    case 13 -> readAlterReassignment(in);
+                    case 14 -> new SetUncleanElectionDefault(in.readByte() != 0);
+                    case 15 -> new MarkReplicasOffline(in.readInt(), MetadataCodec.readUuid(in), readPartitionRefs(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

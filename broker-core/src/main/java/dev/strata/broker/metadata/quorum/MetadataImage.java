@@ -403,19 +403,29 @@ public final class MetadataImage {
         if (!newIsr.stream().allMatch(live::test)) {
             return -Errors.INELIGIBLE_REPLICA.code();
         }
-        setPartitions(topic, Map.of(tp.partition(), PartitionChanges.withIsr(s, newIsr)));
+        PartitionState after = PartitionChanges.completeReassignment(PartitionChanges.withIsr(s, newIsr), live);
+        setPartitions(topic, Map.of(tp.partition(), after));
         return 0;
     }
 
-    /** @return how many of the partitions changed leader */
-    long electPreferredLeaders(List<TopicPartition> tps) {
+    /**
+     * Kafka's ElectLeaders: a preferred election moves leadership to the preferred replica where it is alive and in
+     * sync; an unclean one gives a leader to partitions without a live one, from outside the ISR if need be. Unknown
+     * partitions are skipped.
+     *
+     * @return how many of the partitions changed leader
+     */
+    long electLeaders(List<TopicPartition> tps, boolean unclean) {
         long elected = 0;
         for (TopicPartition tp : tps) {
             TopicMetadata topic = topicsByName.get(tp.topic());
             PartitionState s =
                     topic == null ? null : partitions(topic.topicId()).get(tp.partition());
             if (s != null) {
-                PartitionState after = PartitionChanges.preferredLeader(s, liveFor(topic.topicId(), tp.partition()));
+                IntPredicate live = liveFor(topic.topicId(), tp.partition());
+                PartitionState after = unclean
+                        ? PartitionChanges.uncleanLeader(s, live)
+                        : PartitionChanges.preferredLeader(s, live);
                 if (after != s) {
                     setPartitions(topic, Map.of(tp.partition(), after));
                     elected++;
@@ -423,6 +433,96 @@ public final class MetadataImage {
             }
         }
         return elected;
+    }
+
+    /**
+     * Starts, replaces or (with a null {@code target}) cancels the reassignment of a partition, as Kafka's
+     * AlterPartitionReassignments does ({@link PartitionChanges#reassign}).
+     *
+     * @param allowReplicationFactorChange false refuses a target of another size than the partition's replicas before
+     *     the reassignment
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long alterReassignment(TopicPartition tp, List<Integer> target, boolean allowReplicationFactorChange) {
+        TopicMetadata topic = topicsByName.get(tp.topic());
+        PartitionState s = topic == null ? null : partitions(topic.topicId()).get(tp.partition());
+        if (s == null) {
+            return -Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+        }
+        boolean reassigning =
+                !s.addingReplicas().isEmpty() || !s.removingReplicas().isEmpty();
+        PartitionState after;
+        if (target == null) {
+            if (!reassigning) {
+                return -Errors.NO_REASSIGNMENT_IN_PROGRESS.code();
+            }
+            boolean unclean = uncleanElection(topic);
+            if (PartitionChanges.cancelIsUnclean(s) && !unclean) {
+                return -Errors.INVALID_REPLICA_ASSIGNMENT.code();
+            }
+            after = PartitionChanges.cancelReassignment(s, liveFor(topic.topicId(), tp.partition()), unclean);
+        } else {
+            if (target.isEmpty()
+                    || new HashSet<>(target).size() != target.size()
+                    || !target.stream().allMatch(brokers::containsKey)) {
+                return -Errors.INVALID_REPLICA_ASSIGNMENT.code();
+            }
+            int current = s.replicas().size() - s.addingReplicas().size();
+            if (!allowReplicationFactorChange && target.size() != current) {
+                return -Errors.INVALID_REPLICATION_FACTOR.code();
+            }
+            after = PartitionChanges.reassign(s, target, liveFor(topic.topicId(), tp.partition()));
+        }
+        if (after != s) {
+            setPartitions(topic, Map.of(tp.partition(), after));
+        }
+        return 0;
+    }
+
+    /**
+     * The partitions a leader balance moves back to their preferred replica: for every broker, the partitions it is
+     * the preferred replica of but does not lead count against it; when they are more than {@code percentage} per
+     * cent of the partitions it prefers ({@code leader.imbalance.per.broker.percentage}), those of them where it is
+     * alive and in the ISR are listed. In topic and partition order.
+     */
+    public List<TopicPartition> imbalancedLeaders(int percentage) {
+        Map<Integer, Integer> preferred = new HashMap<>();
+        Map<Integer, List<TopicPartition>> notLed = new TreeMap<>();
+        Map<Integer, List<TopicPartition>> electable = new HashMap<>();
+        for (TopicMetadata t : sortedTopics()) {
+            new TreeMap<>(partitions(t.topicId())).forEach((p, s) -> {
+                int first = s.replicas().get(0);
+                preferred.merge(first, 1, Integer::sum);
+                if (s.leader() != first) {
+                    TopicPartition tp = new TopicPartition(t.name(), p);
+                    notLed.computeIfAbsent(first, b -> new ArrayList<>()).add(tp);
+                    if (s.isr().contains(first) && isLive(first)) {
+                        electable.computeIfAbsent(first, b -> new ArrayList<>()).add(tp);
+                    }
+                }
+            });
+        }
+        List<TopicPartition> moves = new ArrayList<>();
+        notLed.forEach((broker, tps) -> {
+            if (tps.size() * 100L > (long) percentage * preferred.get(broker)) {
+                moves.addAll(electable.getOrDefault(broker, List.of()));
+            }
+        });
+        moves.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+        return moves;
+    }
+
+    /** Partitions with a reassignment under way, by topic name, for ListPartitionReassignments. */
+    public Map<String, Map<Integer, PartitionState>> reassignments() {
+        Map<String, Map<Integer, PartitionState>> all = new TreeMap<>();
+        for (TopicMetadata t : sortedTopics()) {
+            partitions(t.topicId()).forEach((p, s) -> {
+                if (!s.addingReplicas().isEmpty() || !s.removingReplicas().isEmpty()) {
+                    all.computeIfAbsent(t.name(), n -> new TreeMap<>()).put(p, s);
+                }
+            });
+        }
+        return all;
     }
 
     // ---- helpers of the changes ----
@@ -448,7 +548,8 @@ public final class MetadataImage {
             updatePartitions(
                     t,
                     (p, s, live) -> s.isReplica(nodeId) || s.isr().contains(nodeId) || s.leader() == nodeId
-                            ? PartitionChanges.withoutBroker(s, nodeId, live, unclean)
+                            ? PartitionChanges.completeReassignment(
+                                    PartitionChanges.withoutBroker(s, nodeId, live, unclean), live)
                             : s);
         }
     }

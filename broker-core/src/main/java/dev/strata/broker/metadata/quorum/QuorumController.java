@@ -2,6 +2,7 @@ package dev.strata.broker.metadata.quorum;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -9,9 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +61,8 @@ final class QuorumController implements AutoCloseable {
     private final Map<Integer, Long> lastSeen = new ConcurrentHashMap<>();
     /** Brokers with a fence or unfence write in flight. */
     private final Set<Integer> writing = ConcurrentHashMap.newKeySet();
+    /** A leader balancing write is in flight. */
+    private final AtomicBoolean balancing = new AtomicBoolean();
 
     private volatile boolean active;
 
@@ -154,6 +159,45 @@ final class QuorumController implements AutoCloseable {
             log.info("Setting unclean.leader.election.enable={} for topics that do not set it", uncleanElectionDefault);
             write(CLUSTER_DEFAULTS, new MetadataCommand.SetUncleanElectionDefault(uncleanElectionDefault));
         }
+    }
+
+    /** Checks the leaders' balance every {@code interval} on the controller thread ({@link #balanceLeaders}). */
+    void scheduleLeaderBalance(Duration interval, int imbalancePercentage) {
+        long ms = Math.max(1, interval.toMillis());
+        thread.scheduleWithFixedDelay(() -> balanceLeaders(imbalancePercentage), ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Kafka's automatic preferred leader election: the partitions whose preferred replica is alive and in sync but
+     * does not lead, on the brokers over the imbalance ratio ({@link MetadataImage#imbalancedLeaders}), get a
+     * preferred election; one such write at a time.
+     */
+    void balanceLeaders(int imbalancePercentage) {
+        if (!active || balancing.get()) {
+            return;
+        }
+        List<TopicPartition> imbalanced = image.get().imbalancedLeaders(imbalancePercentage);
+        if (imbalanced.isEmpty() || !balancing.compareAndSet(false, true)) {
+            return;
+        }
+        log.info(
+                "Moving leadership of {} partition(s) back to their preferred replica: {}",
+                imbalanced.size(),
+                imbalanced.size() <= 10 ? imbalanced : imbalanced.subList(0, 10) + " ...");
+        CompletableFuture<?> f;
+        try {
+            f = writer.apply(new MetadataCommand.ElectPreferred(imbalanced));
+        } catch (RuntimeException e) {
+            balancing.set(false);
+            log.warn("Cannot balance the leaders: {}", e.toString());
+            return;
+        }
+        f.whenComplete((r, e) -> {
+            balancing.set(false);
+            if (e != null) {
+                log.warn("Cannot balance the leaders: {}", e.toString());
+            }
+        });
     }
 
     /** On the controller thread: one write per broker in flight; a failed one is tried again by the next event. */

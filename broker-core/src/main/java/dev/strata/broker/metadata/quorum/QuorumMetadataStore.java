@@ -4,6 +4,7 @@ import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.ClusterChangeListener;
 import dev.strata.broker.cluster.ClusterImage;
 import dev.strata.broker.cluster.IsrChannel;
+import dev.strata.broker.cluster.PartitionAdmin;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.metadata.FileMetadataStore;
@@ -17,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +78,7 @@ import org.slf4j.LoggerFactory;
  * its own waits to be seen. The leader sends the whole image only when it has applied more than the broker has; a
  * metadata image is small, so that costs less than replaying log entries would in code.
  */
-public final class QuorumMetadataStore implements MetadataStore, ClusterImage, IsrChannel {
+public final class QuorumMetadataStore implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
@@ -472,7 +474,33 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
      * @return how many changed leader
      */
     public int electPreferredLeaders(List<TopicPartition> partitions) {
-        return (int) write(new MetadataCommand.ElectPreferred(partitions));
+        return electLeaders(partitions, false);
+    }
+
+    @Override
+    public int electLeaders(List<TopicPartition> partitions, boolean unclean) {
+        MetadataCommand command =
+                unclean ? new MetadataCommand.ElectUnclean(partitions) : new MetadataCommand.ElectPreferred(partitions);
+        return (int) write(command);
+    }
+
+    @Override
+    public void alterReassignment(TopicPartition tp, List<Integer> target, boolean allowReplicationFactorChange) {
+        write(new MetadataCommand.AlterReassignment(tp, target, allowReplicationFactorChange));
+    }
+
+    @Override
+    public Map<String, Map<Integer, PartitionState>> reassignments() {
+        return stateMachine.image().reassignments();
+    }
+
+    /**
+     * Starts the controller's leader balancing ({@code auto.leader.rebalance.enable}): while this voter runs the active
+     * controller, every {@code interval} it moves leadership back to preferred replicas that are alive and in sync, for
+     * the brokers whose share of partitions led by another replica exceeds {@code imbalancePercentage}.
+     */
+    public void startLeaderBalancing(Duration interval, int imbalancePercentage) {
+        controller.scheduleLeaderBalance(interval, imbalancePercentage);
     }
 
     /** Completes on the thread pool {@code strata-metadata-writes-<node id>}. */
