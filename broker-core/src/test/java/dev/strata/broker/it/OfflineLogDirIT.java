@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.requests.MetadataRequest;
@@ -191,7 +193,7 @@ class OfflineLogDirIT {
             MetadataResponse response =
                     (MetadataResponse) wire.send(new MetadataRequest.Builder(List.of(TOPIC), false), (short) 12);
             return response.data().topics().find(TOPIC).partitions().stream()
-                    .sorted(java.util.Comparator.comparingInt(MetadataResponsePartition::partitionIndex))
+                    .sorted(Comparator.comparingInt(MetadataResponsePartition::partitionIndex))
                     .toList();
         } catch (IOException | RuntimeException e) {
             return List.of();
@@ -200,9 +202,7 @@ class OfflineLogDirIT {
 
     private static List<Integer> nodeIds(String bootstrap) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            return admin.describeCluster().nodes().get().stream()
-                    .map(org.apache.kafka.common.Node::id)
-                    .toList();
+            return admin.describeCluster().nodes().get().stream().map(Node::id).toList();
         }
     }
 }

@@ -231,7 +231,9 @@ class LogManagerTest {
     @Test
     void anIoErrorTakesItsDirectoryOfflineAndTheOtherDirectoryKeepsServing() throws Exception {
         Path failed;
+        List<List<TopicPartition>> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (LogManager manager = manager()) {
+            manager.onOfflinePartitions(reported::add);
             manager.loadLogs(Map.of());
             LocalLog a = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
             LocalLog b = manager.getOrCreateLog(P1, TOPIC_ID, LogConfig.defaults());
@@ -243,6 +245,10 @@ class LogManagerTest {
                     .isInstanceOf(KafkaStorageException.class)
                     .hasMessageContaining("offline");
             failed = a.dir().getParent();
+            // once, with the partitions of that directory only: in a cluster their leaderships move
+            assertThat(reported).containsExactly(List.of(P0));
+            assertThat(a.isOffline()).isTrue();
+            assertThat(b.isOffline()).isFalse();
             assertThat(manager.directories())
                     .filteredOn(LogDirectory::isOffline)
                     .extracting(LogDirectory::path)
@@ -257,6 +263,7 @@ class LogManagerTest {
             LocalLog c = manager.getOrCreateLog(OTHER, TOPIC_ID, LogConfig.defaults());
             assertThat(c.dir().getParent()).isNotEqualTo(failed);
             manager.checkpointLogs(); // skips the offline directory
+            assertThat(reported).hasSize(1);
         }
         // an offline directory is not marked cleanly shut down: the next start recovers it
         assertThat(failed.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).doesNotExist();

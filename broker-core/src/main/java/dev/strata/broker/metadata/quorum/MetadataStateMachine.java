@@ -3,10 +3,12 @@ package dev.strata.broker.metadata.quorum;
 import dev.strata.broker.cluster.ClusterChangeListener;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -51,7 +53,8 @@ import org.apache.ratis.util.MD5FileUtil;
  *
  * <p>What each entry changed goes to the {@link ClusterChangeNotifier}, which tells the listeners on its own thread.
  * Ratis tells every voter who leads ({@link #notifyLeaderChanged}); the voter that leads runs the
- * {@link QuorumController}, and brokers' heartbeats reach it as read-only queries ({@link #query}).
+ * {@link QuorumController}, and brokers' heartbeats reach it as read-only queries ({@link #query}). A broker without a
+ * vote has an instance of its own that no Ratis server runs: it {@link #install}s the images the leader sends it.
  *
  * <p>Threads: Ratis applies entries and takes snapshots on one thread; {@link #awaitApplied} waits on this object's
  * monitor, which every applied entry notifies. Applying an entry and registering a listener hold that monitor, so a
@@ -246,7 +249,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     /** Under the monitor, so that the image is exactly the one at the applied index it is sent with. */
     private synchronized Message imageAfter(long knownIndex) {
         long applied = appliedIndex();
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeLong(applied);
             out.writeInt(nodeId);
@@ -254,7 +257,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
                 image.writeTo(out);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a byte array stream does not fail
+            throw new UncheckedIOException(e); // a byte array stream does not fail
         }
         return Message.valueOf(ByteString.copyFrom(bytes.toByteArray()));
     }

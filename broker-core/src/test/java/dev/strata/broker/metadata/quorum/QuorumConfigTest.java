@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.ProcessRoles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -190,7 +191,7 @@ class QuorumConfigTest {
     @Test
     void theSampleClusterConfigsAreValidAndTheFourthNodeIsABrokerWithoutAVote() throws Exception {
         Path samples = Path.of("..", "config", "cluster");
-        try (var files = java.nio.file.Files.list(samples)) {
+        try (var files = Files.list(samples)) {
             for (Path file :
                     files.filter(f -> f.toString().endsWith(".properties")).toList()) {
                 BrokerConfig config = BrokerConfig.load(file);
