@@ -48,6 +48,7 @@ class LeaderBalanceTest {
                     return CompletableFuture.completedFuture(null);
                 },
                 Duration.ofSeconds(60),
+                false,
                 System::nanoTime)) {
             controller.balanceLeaders(10);
             assertThat(written).as("nothing while not active").isEmpty();
