@@ -3,10 +3,10 @@ package dev.strata.broker.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.broker.config.LogConfig;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.tiering.LogTieredPartition;
+import dev.strata.broker.tiering.TieredLogs;
 import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
@@ -20,7 +20,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,10 +33,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Time;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,24 +64,8 @@ class TieringMetricsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Map<String, String> overrides =
-                Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true");
-        log = LocalLog.open(
-                root.resolve("tiered-0"),
-                TP,
-                Uuid.randomUuid(),
-                LogConfig.of(Map.of(), overrides),
-                Time.SYSTEM,
-                0,
-                true);
-        for (int i = 0; i < 30; i++) {
-            byte[] value = ("value-" + i).getBytes(StandardCharsets.UTF_8);
-            log.appendAsLeader(
-                    MemoryRecords.withRecords(
-                            Compression.NONE, new SimpleRecord(System.currentTimeMillis(), null, value)),
-                    0);
-        }
-        log.updateHighWatermark(log.logEndOffset());
+        log = TieredLogs.open(root.resolve("tiered-0"), TP);
+        TieredLogs.fill(log, 30, i -> 0);
         tip = new TopicIdPartition(log.topicId(), TP);
 
         storage = new FileSystemRemoteStorageManager();

@@ -43,21 +43,8 @@ class LogTieredPartitionTest {
 
     @Test
     void offersEverySegmentButTheActiveOneWithItsSnapshotAndEpochs() throws Exception {
-        Map<String, String> overrides =
-                Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, "300", TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true");
-        log = LocalLog.open(
-                root.resolve("tiered-0"),
-                TP,
-                Uuid.randomUuid(),
-                LogConfig.of(Map.of(), overrides),
-                Time.SYSTEM,
-                0,
-                true);
-        for (int i = 0; i < 30; i++) {
-            byte[] value = ("value-" + i).getBytes(StandardCharsets.UTF_8);
-            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value)), i < 10 ? 0 : 2);
-        }
-        log.updateHighWatermark(log.logEndOffset());
+        log = TieredLogs.open(root.resolve("tiered-0"), TP);
+        TieredLogs.fill(log, 30, i -> i < 10 ? 0 : 2);
         Partition partition = new Partition(TP, log.topicId(), log, 1, 2);
         LogTieredPartition tiered = new LogTieredPartition(partition);
 
