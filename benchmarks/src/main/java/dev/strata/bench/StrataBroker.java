@@ -16,7 +16,9 @@ import java.util.Map;
  */
 public final class StrataBroker implements ManagedBroker {
     static final String MAIN_CLASS = "dev.strata.broker.StrataServer";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    // generous: a broker restarted after kill -9 recovers its logs, and a loaded machine (the soak at cycle 79 of 100
+    // with 750 local segments a partition after the S3 outage) took more than 90 s
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
 
     private final ChildProcess.Launch launch;
     private final int port;
