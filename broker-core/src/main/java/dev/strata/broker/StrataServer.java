@@ -34,7 +34,9 @@ import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.PartitionTiering;
+import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
+import dev.strata.broker.tiering.ReplicatedRemoteSegments;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -118,7 +120,9 @@ public final class StrataServer implements AutoCloseable {
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
             this.logManager = openLogManager(config);
-            this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
+            this.remoteTier = config.remoteLogStorageSystemEnable()
+                    ? RemoteTier.open(config, new ReplicatedRemoteSegments(store, config.nodeId()))
+                    : null;
             this.metrics = config.metricsPrometheusListener().isPresent()
                     ? new BrokerMetrics(config.logDirs(), Optional.ofNullable(remoteTier))
                     : null;
@@ -227,12 +231,18 @@ public final class StrataServer implements AutoCloseable {
         lifecycle.awaitUnfenced(Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
+        if (remoteTier != null) {
+            // before the partition states: the index knows the recorded segments before this broker leads any
+            store.addListener(new RemoteSegmentApplier(remoteTier.index(), replicas, store::remoteSegment));
+        }
         // from now on the quorum's partition changes drive this broker's replicas (leader, follower, gone)
         store.addListener(new PartitionStateApplier(
                 replicas, (topicId, topic) -> store.topic(topicId).map(t -> config.logConfig(t.configs()))));
         replicas.startup();
         logManager.startup();
         if (remoteTier != null) {
+            // no copy before the index has every segment the quorum records: a copy must extend the remote tier
+            store.awaitListeners();
             remoteTier.startup();
         }
 
