@@ -36,6 +36,7 @@ import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
+import dev.strata.broker.tiering.RemoteTierBootstrap;
 import dev.strata.broker.tiering.ReplicatedRemoteSegments;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -220,6 +221,9 @@ public final class StrataServer implements AutoCloseable {
                 KafkaLeaderEndpoint.factory(config.nodeId(), store::broker),
                 config.replicationConfig());
         this.replicas = replicas;
+        if (remoteTier != null) {
+            replicas.useTieredBootstrap(new RemoteTierBootstrap(remoteTier.manager()));
+        }
         BrokerConfig.Listener advertised = config.advertisedListener();
         lifecycle = new BrokerLifecycle(
                 store,

@@ -521,6 +521,42 @@ public final class RemoteLogManager implements AutoCloseable {
         return -1L;
     }
 
+    /**
+     * What a replica needs to start its log right after the remote tier: the first offset after the last readable
+     * remote segment, and that segment's leader-epoch checkpoint (Kafka's text format, epochs up to its end) and
+     * producer snapshot (the producer state at the first offset after it).
+     */
+    public record RemoteLogTail(long nextOffset, byte[] leaderEpochCheckpoint, byte[] producerSnapshot) {}
+
+    /**
+     * The tail of the partition's remote tier as this broker's index knows it, its files fetched from the backend;
+     * empty when the remote tier holds nothing readable. Blocks on the backend: call it from a thread of its own.
+     */
+    public Optional<RemoteLogTail> remoteLogTail(TopicIdPartition tip) throws RemoteStorageException {
+        RemoteSegment last = null;
+        for (RemoteSegment segment : store.segments(key(tip))) {
+            if (segment.state().isReadable()) {
+                last = segment;
+            }
+        }
+        if (last == null) {
+            return Optional.empty();
+        }
+        RemoteLogSegmentMetadata metadata = metadataFor(tip, last);
+        return Optional.of(new RemoteLogTail(
+                last.endOffset() + 1,
+                readAll(storage.fetchIndex(metadata, RemoteStorageManager.IndexType.LEADER_EPOCH)),
+                readAll(storage.fetchIndex(metadata, RemoteStorageManager.IndexType.PRODUCER_SNAPSHOT))));
+    }
+
+    private static byte[] readAll(java.io.InputStream in) throws RemoteStorageException {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new RemoteStorageException("Cannot read a remote index: " + e.getMessage(), e);
+        }
+    }
+
     /** A snapshot of the counters. */
     public RemoteLogManagerStats stats() {
         Map<TopicIdPartition, RemoteLogManagerStats.CopyLag> lag = new HashMap<>();
