@@ -73,6 +73,11 @@ final class TestCluster implements AutoCloseable {
         return ports[node - 1];
     }
 
+    /** The log dir of a broker. */
+    Path logDir(int node) {
+        return dir.resolve("data-" + node);
+    }
+
     String bootstrap() {
         List<String> all = new ArrayList<>();
         for (int port : ports) {
