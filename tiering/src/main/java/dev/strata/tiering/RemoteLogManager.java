@@ -56,6 +56,17 @@ import org.slf4j.LoggerFactory;
  * back the same way on the next run, and so is a copy during which the partition's leader epoch changed (this broker
  * may no longer lead). Nothing is data before COPY_FINISHED is durable.
  *
+ * <p><b>Replicas.</b> In a cluster only the partition's leader runs its copies and expiry (the broker registers a
+ * partition when it becomes leader, in each new leader epoch, and {@link #unregister}s it when it stops leading), and
+ * every state change other replicas must know is published through the {@link RemoteSegmentPublisher} first:
+ * COPY_FINISHED after the data and manifest are in the backend and before this index offers the segment,
+ * DELETE_STARTED before any data is deleted, DELETE_FINISHED after. The publisher refuses a broker that no longer leads
+ * in the copy's epoch, so a copy an ex-leader finishes is rolled back (a failed copy's cleanup, which abandons its id
+ * first); and a copy whose publication may have succeeded is never deleted unless the publisher accepts the deletion.
+ * The other replicas' indexes follow the published record ({@link RemoteIndexStore#applyManifest}), so a new leader
+ * continues from the highest offset the old one published. A single broker publishes nothing
+ * ({@link RemoteSegmentPublisher#LOCAL}).
+ *
  * <p><b>Expiry.</b> The oldest COPY_FINISHED segments are deleted while they lie wholly below the log start offset,
  * are older than {@code retention.ms} (by their max timestamp), or can go without the log (local segments not yet
  * copied plus remote segments) falling below {@code retention.bytes}; deletion stops at the first segment that must

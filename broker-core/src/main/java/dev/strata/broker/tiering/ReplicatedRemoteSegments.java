@@ -19,7 +19,9 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
  * decides who leads in which epoch, so it can fence a stale leader's record in the same step that orders it, and its
  * snapshots give a restarted or new broker the whole record without replaying history. A record is small (a segment's
  * manifest: its metadata and sparse index entries, a few KiB for the usual segment sizes), and there is one per
- * segment copied or deleted, far fewer than the quorum's other writes for any realistic segment size.
+ * segment copied or deleted, far fewer than the quorum's other writes for any realistic segment size. The manifest
+ * travels inside one Raft entry, which Ratis's appender buffer (4 MiB by default) bounds: a 1 GiB segment with Kafka's
+ * default 4 KiB index interval has a manifest of about 2 MiB; much larger segments would need a larger buffer.
  */
 public final class ReplicatedRemoteSegments implements RemoteSegmentPublisher {
 
