@@ -43,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * with replication factor 3, small segments and a tiny local retention. Only the leader uploads; every replica learns
  * of the remote segments through the metadata quorum, so followers' local data shrinks like the leader's; after a
  * {@code kill -9} of the leader the new leader serves every record from offset 0 at once and continues tiering where
- * the old one stopped, with no segment uploaded twice. One cluster serves every test; the test that kills a broker
- * runs last.
+ * the old one stopped, with no segment uploaded twice, and the old leader rejoins; a wiped follower bootstraps from
+ * the remote tier (KIP-405) and fetches only the leader's local tail. One cluster serves every test; the test that
+ * kills the leader runs last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -201,6 +202,15 @@ class TieredClusterIT {
                 List<ConsumerRecord<String, String>> read = Await.records(consumer, 2 * RECORDS, TIMEOUT);
                 Tiering.assertRecords(read, 0, VALUE_BYTES, BASE_TIMESTAMP);
             }
+
+            // the old leader comes back below the new leader's local log start: it restarts after the remote tier
+            cluster.restart(oldLeader);
+            Await.until(
+                    TIMEOUT,
+                    "the old leader " + oldLeader + " to rejoin the ISR of " + tp,
+                    () -> TestCluster.isr(admin, tp).contains(oldLeader),
+                    () -> cluster.output(oldLeader));
+            assertNoSegmentTwice(admin, tp);
         }
     }
 
