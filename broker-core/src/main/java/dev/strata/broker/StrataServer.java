@@ -223,6 +223,11 @@ public final class StrataServer implements AutoCloseable {
         this.replicas = replicas;
         if (remoteTier != null) {
             replicas.useTieredBootstrap(new RemoteTierBootstrap(remoteTier.manager()));
+            // The index takes every segment the quorum records before any partition opens: a partition's log start
+            // and highest remote offset are read from it (a segment the index lost, with its manifest, would move the
+            // log start past it), and a copy must extend the remote tier.
+            store.addListener(new RemoteSegmentApplier(remoteTier.index(), replicas, store::remoteSegment));
+            store.awaitListeners();
         }
         BrokerConfig.Listener advertised = config.advertisedListener();
         lifecycle = new BrokerLifecycle(
@@ -235,18 +240,12 @@ public final class StrataServer implements AutoCloseable {
         lifecycle.awaitUnfenced(Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
         TopicManager topics = new TopicManager(config, store, replicas);
         topics.openAll();
-        if (remoteTier != null) {
-            // before the partition states: the index knows the recorded segments before this broker leads any
-            store.addListener(new RemoteSegmentApplier(remoteTier.index(), replicas, store::remoteSegment));
-        }
         // from now on the quorum's partition changes drive this broker's replicas (leader, follower, gone)
         store.addListener(new PartitionStateApplier(
                 replicas, (topicId, topic) -> store.topic(topicId).map(t -> config.logConfig(t.configs()))));
         replicas.startup();
         logManager.startup();
         if (remoteTier != null) {
-            // no copy before the index has every segment the quorum records: a copy must extend the remote tier
-            store.awaitListeners();
             remoteTier.startup();
         }
 

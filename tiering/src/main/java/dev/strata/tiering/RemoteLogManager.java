@@ -802,11 +802,12 @@ public final class RemoteLogManager implements AutoCloseable {
     private void delete(TopicIdPartition tip, RemoteSegment segment, int leaderEpoch) throws RemoteStorageException {
         try {
             RemoteSegment deleting = segment;
+            if (leaderEpoch != NOT_PUBLISHED && segment.state() != RemoteSegmentState.DELETE_FINISHED) {
+                // also when resuming: an index rebuilt from a DELETE_STARTED manifest may know more than the record
+                publisher.deleteStarted(tip, leaderEpoch, segment);
+            }
             if (segment.state() == RemoteSegmentState.COPY_STARTED
                     || segment.state() == RemoteSegmentState.COPY_FINISHED) {
-                if (leaderEpoch != NOT_PUBLISHED) {
-                    publisher.deleteStarted(tip, leaderEpoch, segment);
-                }
                 deleting = store.updateState(segment.id(), RemoteSegmentState.DELETE_STARTED, time.milliseconds());
             }
             if (deleting.state() == RemoteSegmentState.DELETE_STARTED) {
