@@ -635,15 +635,7 @@ class RemoteLogManagerTest {
 
     @Test
     void aCopyThePublisherRefusesIsCleanedUpAndItsIdAbandonedBeforeItsDataGoes() {
-        RecordingPublisher publisher = new RecordingPublisher();
-        publisher.refuseCopies = true;
-        manager.close();
-        manager = newManager(publisher);
-        appendSegments(1);
-        partition.highWatermark(OFFSETS_PER_SEGMENT);
-        manager.register(partition);
-
-        manager.runCopyOnce(tip);
+        RecordingPublisher publisher = copyOneSegmentPublishingTo(true, false);
 
         assertThat(publisher.calls).containsExactly("copyFinished", "deleteStarted", "deleteFinished");
         assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
@@ -653,16 +645,7 @@ class RemoteLogManagerTest {
 
     @Test
     void aCopyWhoseCleanupThePublisherRefusesKeepsItsDataForTheRecordMayHoldIt() {
-        RecordingPublisher publisher = new RecordingPublisher();
-        publisher.refuseCopies = true;
-        publisher.refuseDeletes = true;
-        manager.close();
-        manager = newManager(publisher);
-        appendSegments(1);
-        partition.highWatermark(OFFSETS_PER_SEGMENT);
-        manager.register(partition);
-
-        manager.runCopyOnce(tip);
+        RecordingPublisher publisher = copyOneSegmentPublishingTo(true, true);
 
         assertThat(publisher.calls).containsExactly("copyFinished", "deleteStarted");
         assertThat(store.segments(RemoteLogManager.key(tip)))
@@ -686,6 +669,20 @@ class RemoteLogManagerTest {
 
         assertThat(publisher.calls).containsExactly("copyFinished", "copyFinished", "deleteStarted", "deleteFinished");
         assertThat(remoteLogFiles()).hasSize(1);
+    }
+
+    /** Replaces the manager with one publishing to a new publisher, and runs a copy of one segment. */
+    private RecordingPublisher copyOneSegmentPublishingTo(boolean refuseCopies, boolean refuseDeletes) {
+        RecordingPublisher publisher = new RecordingPublisher();
+        publisher.refuseCopies = refuseCopies;
+        publisher.refuseDeletes = refuseDeletes;
+        manager.close();
+        manager = newManager(publisher);
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        return publisher;
     }
 
     /** Records what the manager publishes, and refuses what it is told to. */

@@ -22,13 +22,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,7 +87,7 @@ class ClusterIT {
             Await.until(TIMEOUT, "the replicas of partition " + p + " to be equal", () -> {
                 Set<Long> sizes = new HashSet<>();
                 for (int node = 1; node <= 3; node++) {
-                    sizes.add(logBytes(node, topic, partition));
+                    sizes.add(cluster.localLogBytes(node, new TopicPartition(topic, partition)));
                 }
                 return sizes.size() == 1 && !sizes.contains(0L);
             });
@@ -108,7 +106,7 @@ class ClusterIT {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong sent = new AtomicLong();
         Thread sender = new Thread(() -> {
-            try (KafkaProducer<String, String> producer = producer()) {
+            try (KafkaProducer<String, String> producer = cluster.producer()) {
                 while (!stop.get()) {
                     String key = "k" + sent.getAndIncrement();
                     producer.send(new ProducerRecord<>(topic, 0, key, "v-" + key), (md, e) -> {
@@ -180,7 +178,7 @@ class ClusterIT {
             cluster.kill(follower);
             Await.until(TIMEOUT, "the killed follower out of the ISR", () -> !TestCluster.isr(admin, tp)
                     .contains(follower));
-            try (KafkaProducer<String, String> producer = producer()) {
+            try (KafkaProducer<String, String> producer = cluster.producer()) {
                 // two in-sync replicas left, min.insync.replicas=2: acks=all still works
                 producer.send(new ProducerRecord<>(topic, 0, "k", "while-one-is-down"))
                         .get();
@@ -188,7 +186,11 @@ class ClusterIT {
             cluster.restart(follower);
             Await.until(TIMEOUT, "the follower back in the ISR", () -> TestCluster.isr(admin, tp)
                     .contains(follower));
-            Await.until(TIMEOUT, "its log caught up", () -> logBytes(follower, topic, 0) == logBytes(leader, topic, 0));
+            Await.until(
+                    TIMEOUT,
+                    "its log caught up",
+                    () -> cluster.localLogBytes(follower, new TopicPartition(topic, 0))
+                            == cluster.localLogBytes(leader, new TopicPartition(topic, 0)));
         }
     }
 
@@ -275,7 +277,7 @@ class ClusterIT {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
             Await.until(TIMEOUT, "full ISRs", () -> fullIsrs(admin, topic, 3));
         }
-        try (KafkaProducer<String, String> producer = producer()) {
+        try (KafkaProducer<String, String> producer = cluster.producer()) {
             for (int i = 0; i < 300; i++) {
                 producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
             }
@@ -290,28 +292,6 @@ class ClusterIT {
         } catch (Exception e) {
             return false;
         }
-    }
-
-    private long logBytes(int node, String topic, int partition) {
-        Path partitionDir = dir.resolve("data-" + node).resolve(topic + "-" + partition);
-        try (var files = java.nio.file.Files.list(partitionDir)) {
-            return files.filter(f -> f.toString().endsWith(".log"))
-                    .mapToLong(f -> f.toFile().length())
-                    .sum();
-        } catch (java.io.IOException e) {
-            return -1;
-        }
-    }
-
-    private KafkaProducer<String, String> producer() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
     }
 
     private KafkaConsumer<String, String> groupConsumer(String group) {

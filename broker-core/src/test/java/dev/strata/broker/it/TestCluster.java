@@ -2,6 +2,8 @@ package dev.strata.broker.it;
 
 import dev.strata.testing.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,12 +13,16 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A cluster of brokers, each in a JVM of its own started as {@code bin/strata server} starts one, each a broker and a
@@ -112,6 +118,30 @@ final class TestCluster implements AutoCloseable {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         return Admin.create(props);
+    }
+
+    /** An idempotent {@code acks=all} producer of strings to the cluster. */
+    KafkaProducer<String, String> producer() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+
+    /** The bytes of the partition's local {@code .log} files on a broker; -1 if they cannot be listed. */
+    long localLogBytes(int node, TopicPartition tp) {
+        Path partitionDir = logDir(node).resolve(tp.topic() + "-" + tp.partition());
+        try (Stream<Path> files = Files.list(partitionDir)) {
+            return files.filter(f -> f.toString().endsWith(".log"))
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
     }
 
     /** Waits until the cluster's metadata lists {@code count} live brokers. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
 import dev.strata.testing.Await;
 import dev.strata.testing.S3ProxyEndpoint;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -25,10 +23,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -119,7 +115,7 @@ class TieredClusterIT {
             int leader = TestCluster.leader(admin, tp);
             Tiering.awaitTiered(admin, cluster.logDir(leader), tp, TIMEOUT);
             int follower = leader % 3 + 1;
-            long partitionBytes = remoteLogBytes(admin, tp) + localLogBytes(leader, tp);
+            long partitionBytes = remoteLogBytes(admin, tp) + cluster.localLogBytes(leader, tp);
 
             cluster.kill(follower);
             TestBroker.deleteRecursively(cluster.logDir(follower).resolve(tp.topic() + "-" + tp.partition()));
@@ -129,7 +125,7 @@ class TieredClusterIT {
                     "the wiped follower " + follower + " to rejoin the ISR of " + tp,
                     () -> TestCluster.isr(admin, tp).contains(follower),
                     () -> cluster.output(follower));
-            long fetched = localLogBytes(follower, tp);
+            long fetched = cluster.localLogBytes(follower, tp);
             System.out.printf(
                     "TieredClusterIT: a wiped follower of %s rejoined after fetching %d bytes of records; the"
                             + " partition holds %d bytes (%d remote), %.1f%% moved%n",
@@ -178,7 +174,7 @@ class TieredClusterIT {
                 Tiering.assertRecords(read, 0, VALUE_BYTES, BASE_TIMESTAMP);
             }
 
-            try (KafkaProducer<String, String> producer = producer()) {
+            try (KafkaProducer<String, String> producer = cluster.producer()) {
                 Tiering.produce(producer, tp, RECORDS, RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
             }
             Tiering.awaitTiered(admin, cluster.logDir(newLeader), tp, TIMEOUT);
@@ -227,7 +223,7 @@ class TieredClusterIT {
                     "the ISR of " + tp + " to hold all three brokers",
                     () -> TestCluster.isr(admin, tp).size() == 3);
         }
-        try (KafkaProducer<String, String> producer = producer()) {
+        try (KafkaProducer<String, String> producer = cluster.producer()) {
             Tiering.produce(producer, tp, 0, RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
         }
         return tp;
@@ -258,18 +254,6 @@ class TieredClusterIT {
         return bytes;
     }
 
-    /** The bytes of the partition's local {@code .log} files on a broker. */
-    private long localLogBytes(int node, TopicPartition tp) throws IOException {
-        Path partitionDir = cluster.logDir(node).resolve(tp.topic() + "-" + tp.partition());
-        try (Stream<Path> files = Files.list(partitionDir)) {
-            long bytes = 0;
-            for (Path file : files.filter(p -> p.toString().endsWith(".log")).toList()) {
-                bytes += Files.size(file);
-            }
-            return bytes;
-        }
-    }
-
     private int segmentCount(Admin admin, TopicPartition tp) {
         return bucket.segments(prefix(admin, tp)).size();
     }
@@ -287,17 +271,6 @@ class TieredClusterIT {
             }
         }
         return counts;
-    }
-
-    private KafkaProducer<String, String> producer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
-        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
     }
 
     private KafkaConsumer<String, String> consumer() {
