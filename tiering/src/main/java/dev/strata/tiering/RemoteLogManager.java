@@ -428,7 +428,9 @@ public final class RemoteLogManager implements AutoCloseable {
 
     /** The sealed segments below the high watermark that the remote tier does not hold yet, oldest first. */
     private List<LocalSegment> pendingCopies(PartitionState state) {
-        long highest = store.highestRemoteOffset(state.key).orElse(-1L);
+        // the partition's own mark too: remote retention may have deleted every segment the index knew
+        long highest =
+                Math.max(store.highestRemoteOffset(state.key).orElse(-1L), state.partition.highestRemoteOffset());
         long highWatermark = state.partition.highWatermark();
         List<LocalSegment> pending = new ArrayList<>();
         for (LocalSegment segment : state.partition.sealedSegments()) {
