@@ -36,7 +36,10 @@ import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.tiering.PartitionTiering;
+import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
+import dev.strata.broker.tiering.RemoteTierBootstrap;
+import dev.strata.broker.tiering.ReplicatedRemoteSegments;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -131,7 +134,9 @@ public final class StrataServer implements AutoCloseable {
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
             this.logManager = openLogManager(config);
-            this.remoteTier = config.remoteLogStorageSystemEnable() ? RemoteTier.open(config) : null;
+            this.remoteTier = config.remoteLogStorageSystemEnable()
+                    ? RemoteTier.open(config, new ReplicatedRemoteSegments(store, config.nodeId()))
+                    : null;
             this.metrics = config.metricsPrometheusListener().isPresent()
                     ? new BrokerMetrics(config.logDirs(), Optional.ofNullable(remoteTier))
                     : null;
@@ -238,6 +243,14 @@ public final class StrataServer implements AutoCloseable {
                 KafkaLeaderEndpoint.factory(config.nodeId(), store::broker),
                 config.replicationConfig());
         this.replicas = replicas;
+        if (remoteTier != null) {
+            replicas.useTieredBootstrap(new RemoteTierBootstrap(remoteTier.manager()));
+            // The index takes every segment the quorum records before any partition opens: a partition's log start
+            // and highest remote offset are read from it (a segment the index lost, with its manifest, would move the
+            // log start past it), and a copy must extend the remote tier.
+            store.addListener(new RemoteSegmentApplier(remoteTier.index(), replicas, store::remoteSegment));
+            store.awaitListeners();
+        }
         BrokerConfig.Listener advertised = config.advertisedListener();
         lifecycle = new BrokerLifecycle(
                 store,

@@ -228,6 +228,43 @@ public final class RemoteIndexStore implements AutoCloseable {
     }
 
     /**
+     * Records a copy as finished from its manifest, in one synced write: a segment not stored yet is stored with its
+     * index entries in the manifest's state (how a follower learns of a segment its leader copied), a stored
+     * COPY_STARTED one (the copier's own record) gets the entries and the manifest's state, and a segment stored in
+     * any later state is left as it is, since the store already knows more than the manifest. Only a
+     * {@link RemoteSegmentState#COPY_FINISHED} manifest is accepted.
+     *
+     * @return whether the store changed
+     * @throws IllegalArgumentException if the manifest is not COPY_FINISHED, or the stored segment has other data
+     */
+    public boolean applyManifest(SegmentManifest manifest) {
+        RemoteSegment segment = manifest.segment();
+        if (segment.state() != RemoteSegmentState.COPY_FINISHED) {
+            throw new IllegalArgumentException("Not a finished copy: " + segment);
+        }
+        return write(() -> {
+            Optional<RemoteSegment> stored = storedSegment(segment.id());
+            if (stored.isPresent() && stored.get().state() != RemoteSegmentState.COPY_STARTED) {
+                return false;
+            }
+            if (stored.isPresent() && !sameData(stored.get(), segment)) {
+                throw new IllegalArgumentException(
+                        "A stored segment's offsets, size, timestamps and epochs cannot change: " + stored.get()
+                                + " cannot become " + segment);
+            }
+            try (WriteBatch batch = new WriteBatch()) {
+                if (stored.isPresent()) {
+                    deleteIndexEntries(batch, segment.id().segmentId());
+                }
+                putSegment(batch, segment);
+                putIndexEntries(batch, manifest);
+                db.write(syncWrites, batch);
+            }
+            return true;
+        });
+    }
+
+    /**
      * Whether the store holds no segment of any partition, in any state: a new store, one whose directory was lost,
      * or one whose every segment was deleted. A broker rebuilds an empty store from the bucket's manifests.
      */

@@ -73,6 +73,29 @@ class RemoteIndexStoreTest {
     }
 
     @Test
+    void aManifestFinishesTheCopiersRecordOrStoresAnUnknownSegmentAndNeverUndoesALaterState() {
+        RemoteSegment started = started(P0, 0, 99);
+        RemoteSegment finished = started.withState(COPY_FINISHED, 200L);
+        SegmentManifest manifest = new SegmentManifest(
+                finished, List.of(new OffsetPosition(50, 10)), List.of(new TimestampOffset(1_000L, 60)));
+        assertThat(store.applyManifest(manifest)).isTrue();
+        assertThat(store.segment(started.id())).contains(finished);
+        assertThat(store.positionFor(started.id(), 70)).contains(new OffsetPosition(50, 10));
+        assertThat(store.applyManifest(manifest)).as("applied twice").isFalse();
+
+        RemoteSegment unknown = segment(P1, 0, 49, COPY_FINISHED);
+        assertThat(store.applyManifest(new SegmentManifest(unknown, List.of(), List.of())))
+                .isTrue();
+        assertThat(store.segmentFor(P1, 10)).contains(unknown);
+
+        store.updateState(started.id(), DELETE_STARTED, 300L);
+        assertThat(store.applyManifest(manifest)).as("a deletion is not undone").isFalse();
+        assertThat(store.segment(started.id()).orElseThrow().state()).isEqualTo(DELETE_STARTED);
+        assertThatThrownBy(() -> store.applyManifest(new SegmentManifest(started, List.of(), List.of())))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void newSegmentMustStartAsCopyStarted() {
         RemoteSegment finished = segment(P0, 0, 99, COPY_FINISHED);
         assertThatThrownBy(() -> store.putSegment(finished))

@@ -56,6 +56,17 @@ import org.slf4j.LoggerFactory;
  * back the same way on the next run, and so is a copy during which the partition's leader epoch changed (this broker
  * may no longer lead). Nothing is data before COPY_FINISHED is durable.
  *
+ * <p><b>Replicas.</b> In a cluster only the partition's leader runs its copies and expiry (the broker registers a
+ * partition when it becomes leader, in each new leader epoch, and {@link #unregister}s it when it stops leading), and
+ * every state change other replicas must know is published through the {@link RemoteSegmentPublisher} first:
+ * COPY_FINISHED after the data and manifest are in the backend and before this index offers the segment,
+ * DELETE_STARTED before any data is deleted, DELETE_FINISHED after. The publisher refuses a broker that no longer leads
+ * in the copy's epoch, so a copy an ex-leader finishes is rolled back (a failed copy's cleanup, which abandons its id
+ * first); and a copy whose publication may have succeeded is never deleted unless the publisher accepts the deletion.
+ * The other replicas' indexes follow the published record ({@link RemoteIndexStore#applyManifest}), so a new leader
+ * continues from the highest offset the old one published. A single broker publishes nothing
+ * ({@link RemoteSegmentPublisher#LOCAL}).
+ *
  * <p><b>Expiry.</b> The oldest COPY_FINISHED segments are deleted while they lie wholly below the log start offset,
  * are older than {@code retention.ms} (by their max timestamp), or can go without the log (local segments not yet
  * copied plus remote segments) falling below {@code retention.bytes}; deletion stops at the first segment that must
@@ -97,6 +108,8 @@ public final class RemoteLogManager implements AutoCloseable {
     public static final long COPY_STALL_MS = 5 * 60_000L;
 
     private static final Logger log = LoggerFactory.getLogger(RemoteLogManager.class);
+    /** The leader epoch argument of a deletion that is not published: that of a deleted topic's segments. */
+    private static final int NOT_PUBLISHED = -1;
 
     private final int brokerId;
     private final RemoteStorageManager storage;
@@ -104,6 +117,7 @@ public final class RemoteLogManager implements AutoCloseable {
     private final SegmentManifestStorage manifests;
 
     private final RemoteIndexStore store;
+    private final RemoteSegmentPublisher publisher;
     private final ScheduledExecutorService executor;
     private final Time time;
     private final UploadRateLimiter rateLimiter;
@@ -165,7 +179,34 @@ public final class RemoteLogManager implements AutoCloseable {
             ScheduledExecutorService executor,
             Time time,
             OptionalLong copyMaxBytesPerSecond) {
+        this(
+                brokerId,
+                storage,
+                manifests,
+                store,
+                RemoteSegmentPublisher.LOCAL,
+                pendingDeletions,
+                executor,
+                time,
+                copyMaxBytesPerSecond);
+    }
+
+    /**
+     * A manager of one broker of a cluster: segment state changes are published through {@code publisher} before the
+     * manager acts on them (see {@link RemoteSegmentPublisher}); the other parameters are as above.
+     */
+    public RemoteLogManager(
+            int brokerId,
+            RemoteStorageManager storage,
+            SegmentManifestStorage manifests,
+            RemoteIndexStore store,
+            RemoteSegmentPublisher publisher,
+            PendingDeletions pendingDeletions,
+            ScheduledExecutorService executor,
+            Time time,
+            OptionalLong copyMaxBytesPerSecond) {
         this.brokerId = brokerId;
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.storage = Objects.requireNonNull(storage, "storage");
         this.manifests = manifests;
         this.store = Objects.requireNonNull(store, "store");
@@ -218,15 +259,26 @@ public final class RemoteLogManager implements AutoCloseable {
         }
     }
 
-    /** Stops tiering a partition (leadership moved), keeping its remote data. Waits for a copy in progress to end. */
+    /**
+     * Stops tiering a partition (leadership moved), keeping its remote data. Returns at once: the caller may be the
+     * thread that applies metadata changes, which must not wait for an upload. A copy in progress stops before its
+     * next step, and one that already uploaded is refused by the {@link RemoteSegmentPublisher} (this broker no longer
+     * leads in the copy's epoch) and cleaned up as a failed copy.
+     */
     public void unregister(TopicIdPartition tip) {
         PartitionState state = partitions.remove(tip);
         if (state != null) {
             state.cancelTasks();
-            state.lock.lock();
             state.unregistered = true;
-            state.lock.unlock();
         }
+    }
+
+    /**
+     * Remembers the topic name of a partition this broker replicates without leading, so that the segments its index
+     * learns from the leader can be read as soon as this broker leads.
+     */
+    public void follow(TopicIdPartition tip) {
+        topicNames.put(tip.topicId(), tip.topic());
     }
 
     /**
@@ -280,7 +332,8 @@ public final class RemoteLogManager implements AutoCloseable {
             if (deletions.get(tip) != deletion || closed) {
                 return;
             }
-            deleteAll(tip);
+            // an explicit user action: the topic was deleted, and with it the partition's record in every replica
+            deleteAll(tip, NOT_PUBLISHED);
             pendingDeletions.remove(tip);
             deletions.remove(tip);
             log.info("Deleted the remote data of {}", tip);
@@ -375,7 +428,9 @@ public final class RemoteLogManager implements AutoCloseable {
 
     /** The sealed segments below the high watermark that the remote tier does not hold yet, oldest first. */
     private List<LocalSegment> pendingCopies(PartitionState state) {
-        long highest = store.highestRemoteOffset(state.key).orElse(-1L);
+        // the partition's own mark too: remote retention may have deleted every segment the index knew
+        long highest =
+                Math.max(store.highestRemoteOffset(state.key).orElse(-1L), state.partition.highestRemoteOffset());
         long highWatermark = state.partition.highWatermark();
         List<LocalSegment> pending = new ArrayList<>();
         for (LocalSegment segment : state.partition.sealedSegments()) {
@@ -425,11 +480,12 @@ public final class RemoteLogManager implements AutoCloseable {
             if (state.unregistered || closed) {
                 return;
             }
-            finishInterruptedDeletes(state.tip());
+            finishInterruptedDeletes(state);
             TieringConfig config = state.partition.config();
             if (!config.remoteStorageEnable()) {
                 if (config.deleteOnDisable()) {
-                    deleteAll(state.tip());
+                    // an explicit user action (KIP-950)
+                    deleteAll(state.tip(), state.partition.leaderEpoch());
                     state.remoteLogSize = RemoteLogManagerStats.RemoteLogSize.NONE;
                 }
                 return;
@@ -512,6 +568,42 @@ public final class RemoteLogManager implements AutoCloseable {
                 copying ? state.failedAttempts : 0,
                 copying ? state.lastCopyError : null,
                 copying ? state.lastCopyErrorMs : -1L);
+    }
+
+    /**
+     * What a replica needs to start its log right after the remote tier: the first offset after the last readable
+     * remote segment, and that segment's leader-epoch checkpoint (Kafka's text format, epochs up to its end) and
+     * producer snapshot (the producer state at the first offset after it).
+     */
+    public record RemoteLogTail(long nextOffset, byte[] leaderEpochCheckpoint, byte[] producerSnapshot) {}
+
+    /**
+     * The tail of the partition's remote tier as this broker's index knows it, its files fetched from the backend;
+     * empty when the remote tier holds nothing readable. Blocks on the backend: call it from a thread of its own.
+     */
+    public Optional<RemoteLogTail> remoteLogTail(TopicIdPartition tip) throws RemoteStorageException {
+        RemoteSegment last = null;
+        for (RemoteSegment segment : store.segments(key(tip))) {
+            if (segment.state().isReadable()) {
+                last = segment;
+            }
+        }
+        if (last == null) {
+            return Optional.empty();
+        }
+        RemoteLogSegmentMetadata metadata = metadataFor(tip, last);
+        return Optional.of(new RemoteLogTail(
+                last.endOffset() + 1,
+                readAll(storage.fetchIndex(metadata, RemoteStorageManager.IndexType.LEADER_EPOCH)),
+                readAll(storage.fetchIndex(metadata, RemoteStorageManager.IndexType.PRODUCER_SNAPSHOT))));
+    }
+
+    private static byte[] readAll(java.io.InputStream in) throws RemoteStorageException {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new RemoteStorageException("Cannot read a remote index: " + e.getMessage(), e);
+        }
     }
 
     /** A snapshot of the counters. */
@@ -598,7 +690,6 @@ public final class RemoteLogManager implements AutoCloseable {
                     local.offsetIndex(), local.baseOffset(), local.endOffset(), local.sizeInBytes());
             List<TimestampOffset> timeEntries =
                     LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
-            store.putIndexEntries(started.id(), offsetEntries, timeEntries);
             RemoteSegment finished = new RemoteSegment(
                     started.id(),
                     started.startOffset(),
@@ -610,21 +701,23 @@ public final class RemoteLogManager implements AutoCloseable {
                     RemoteSegmentState.COPY_FINISHED,
                     time.milliseconds(),
                     custom.map(CustomMetadata::value).orElse(null));
+            SegmentManifest manifest = new SegmentManifest(finished, offsetEntries, timeEntries);
             if (manifests != null) {
                 // a fenced leader publishes no COPY_FINISHED manifest, which a rebuild would take for history
                 checkLeaderEpoch(state, leaderEpoch);
                 // before the index says COPY_FINISHED: a segment the index offers to readers can always be rebuilt
-                manifests.putManifest(
-                        metadataFor(state.tip(), finished),
-                        new SegmentManifest(finished, offsetEntries, timeEntries).toBytes());
+                manifests.putManifest(metadataFor(state.tip(), finished), manifest.toBytes());
             }
             checkLeaderEpoch(state, leaderEpoch);
-            store.putSegment(finished);
+            // the replicas hear of it before this index offers it, so no reader here sees a segment they may not know
+            publisher.copyFinished(state.tip(), leaderEpoch, manifest);
+            store.applyManifest(manifest);
         } catch (RemoteStorageException | IOException | RuntimeException e) {
             recordCopyError(state, e);
             log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
             try {
-                delete(state.tip(), started);
+                // a finished copy's cleanup: published, so that a copy whose publication is uncertain stays
+                delete(state.tip(), started, state.partition.leaderEpoch());
             } catch (RemoteStorageException | RuntimeException cleanup) {
                 // the COPY_STARTED or DELETE_STARTED record stays; the next run cleans it up
                 log.warn("Could not roll back the failed copy of {}", started, cleanup);
@@ -685,7 +778,8 @@ public final class RemoteLogManager implements AutoCloseable {
             if (!belowLogStart && !pastRetentionMs && !pastRetentionBytes) {
                 break;
             }
-            delete(state.tip(), segment);
+            // remote retention
+            delete(state.tip(), segment, state.partition.leaderEpoch());
             deletedSegments.increment();
             total -= segment.sizeInBytes();
             remoteBytes -= segment.sizeInBytes();
@@ -709,7 +803,8 @@ public final class RemoteLogManager implements AutoCloseable {
         for (RemoteSegment segment : store.segments(state.key)) {
             if (segment.state() != RemoteSegmentState.COPY_FINISHED) {
                 try {
-                    delete(state.tip(), segment);
+                    // a failed copy's cleanup, or a deletion the previous leader started
+                    delete(state.tip(), segment, state.partition.leaderEpoch());
                 } catch (RemoteStorageException | RuntimeException e) {
                     log.warn("Could not clean up the unfinished {}", segment, e);
                 }
@@ -717,20 +812,20 @@ public final class RemoteLogManager implements AutoCloseable {
         }
     }
 
-    private void finishInterruptedDeletes(TopicIdPartition tip) throws RemoteStorageException {
-        for (RemoteSegment segment : store.segments(key(tip))) {
+    private void finishInterruptedDeletes(PartitionState partition) throws RemoteStorageException {
+        for (RemoteSegment segment : store.segments(partition.key)) {
             RemoteSegmentState state = segment.state();
             if (state == RemoteSegmentState.DELETE_STARTED || state == RemoteSegmentState.DELETE_FINISHED) {
-                delete(tip, segment);
+                delete(partition.tip(), segment, partition.partition.leaderEpoch());
             }
         }
     }
 
-    private void deleteAll(TopicIdPartition tip) throws RemoteStorageException {
+    private void deleteAll(TopicIdPartition tip, int leaderEpoch) throws RemoteStorageException {
         RemoteStorageException failure = null;
         for (RemoteSegment segment : store.segments(key(tip))) {
             try {
-                delete(tip, segment);
+                delete(tip, segment, leaderEpoch);
                 deletedSegments.increment();
             } catch (RemoteStorageException e) {
                 failure = failure == null ? e : failure;
@@ -744,11 +839,17 @@ public final class RemoteLogManager implements AutoCloseable {
 
     /**
      * Takes a segment in any state through DELETE_STARTED, backend delete and DELETE_FINISHED, out of the index; its
-     * manifest says DELETE_STARTED before the data goes and is deleted after it.
+     * manifest says DELETE_STARTED before the data goes and is deleted after it. Unless {@code leaderEpoch} is
+     * {@link #NOT_PUBLISHED} (a deleted topic, which no replica records any more), DELETE_STARTED is published as this
+     * broker's decision in that leader epoch before anything is deleted, and DELETE_FINISHED once the data is gone.
      */
-    private void delete(TopicIdPartition tip, RemoteSegment segment) throws RemoteStorageException {
+    private void delete(TopicIdPartition tip, RemoteSegment segment, int leaderEpoch) throws RemoteStorageException {
         try {
             RemoteSegment deleting = segment;
+            if (leaderEpoch != NOT_PUBLISHED && segment.state() != RemoteSegmentState.DELETE_FINISHED) {
+                // also when resuming: an index rebuilt from a DELETE_STARTED manifest may know more than the record
+                publisher.deleteStarted(tip, leaderEpoch, segment);
+            }
             if (segment.state() == RemoteSegmentState.COPY_STARTED
                     || segment.state() == RemoteSegmentState.COPY_FINISHED) {
                 deleting = store.updateState(segment.id(), RemoteSegmentState.DELETE_STARTED, time.milliseconds());
@@ -757,7 +858,10 @@ public final class RemoteLogManager implements AutoCloseable {
                 // again when resuming a deletion: the write that should have done it may have failed
                 putDeleteStartedManifest(tip, deleting);
                 storage.deleteLogSegmentData(metadataFor(tip, deleting));
-                store.updateState(segment.id(), RemoteSegmentState.DELETE_FINISHED, time.milliseconds());
+                if (leaderEpoch != NOT_PUBLISHED) {
+                    publisher.deleteFinished(tip, deleting);
+                }
+                markDeleteFinished(segment.id());
             }
             if (manifests != null) {
                 manifests.deleteManifest(metadataFor(tip, segment));
@@ -766,6 +870,15 @@ public final class RemoteLogManager implements AutoCloseable {
         } catch (RemoteStorageException | RuntimeException e) {
             deleteErrors.increment();
             throw e;
+        }
+    }
+
+    /** Tolerates the broker's record applier having got there first: it applies the published DELETE_FINISHED too. */
+    private void markDeleteFinished(RemoteSegmentId id) {
+        try {
+            store.updateState(id, RemoteSegmentState.DELETE_FINISHED, time.milliseconds());
+        } catch (java.util.NoSuchElementException e) {
+            // removed already
         }
     }
 

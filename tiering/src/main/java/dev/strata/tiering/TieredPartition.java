@@ -32,6 +32,14 @@ public interface TieredPartition {
     long logStartOffset();
 
     /**
+     * The highest offset the broker has heard the remote tier holds ({@link #onHighestRemoteOffset}), or -1. It stays
+     * when remote retention deletes every remote segment, so that local segments below it are not copied again.
+     */
+    default long highestRemoteOffset() {
+        return -1L;
+    }
+
+    /**
      * The remote tier now holds, durably, every offset up to and including {@code offset}. The broker may delete local
      * segments that end at or below it once they are past local retention.
      */

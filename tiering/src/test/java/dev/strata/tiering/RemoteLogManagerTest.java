@@ -669,6 +669,101 @@ class RemoteLogManagerTest {
                 .toList();
     }
 
+    @Test
+    void aCopyThePublisherRefusesIsCleanedUpAndItsIdAbandonedBeforeItsDataGoes() {
+        RecordingPublisher publisher = copyOneSegmentPublishingTo(true, false);
+
+        assertThat(publisher.calls).containsExactly("copyFinished", "deleteStarted", "deleteFinished");
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(partition.highestRemoteOffsets()).isEmpty();
+    }
+
+    @Test
+    void aCopyWhoseCleanupThePublisherRefusesKeepsItsDataForTheRecordMayHoldIt() {
+        RecordingPublisher publisher = copyOneSegmentPublishingTo(true, true);
+
+        assertThat(publisher.calls).containsExactly("copyFinished", "deleteStarted");
+        assertThat(store.segments(RemoteLogManager.key(tip)))
+                .extracting(RemoteSegment::state)
+                .containsExactly(RemoteSegmentState.COPY_STARTED);
+        assertThat(remoteLogFiles()).hasSize(1);
+    }
+
+    @Test
+    void retentionPublishesTheDeletionBeforeTheDataGoes() {
+        RecordingPublisher publisher = new RecordingPublisher();
+        manager.close();
+        manager = newManager(publisher);
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        partition.logStartOffset(OFFSETS_PER_SEGMENT);
+
+        manager.runExpiryOnce(tip);
+
+        assertThat(publisher.calls).containsExactly("copyFinished", "copyFinished", "deleteStarted", "deleteFinished");
+        assertThat(remoteLogFiles()).hasSize(1);
+    }
+
+    /** Replaces the manager with one publishing to a new publisher, and runs a copy of one segment. */
+    private RecordingPublisher copyOneSegmentPublishingTo(boolean refuseCopies, boolean refuseDeletes) {
+        RecordingPublisher publisher = new RecordingPublisher();
+        publisher.refuseCopies = refuseCopies;
+        publisher.refuseDeletes = refuseDeletes;
+        manager.close();
+        manager = newManager(publisher);
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        return publisher;
+    }
+
+    /** Records what the manager publishes, and refuses what it is told to. */
+    private static final class RecordingPublisher implements RemoteSegmentPublisher {
+        private final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean refuseCopies;
+        private volatile boolean refuseDeletes;
+
+        @Override
+        public void copyFinished(TopicIdPartition tip, int leaderEpoch, SegmentManifest manifest)
+                throws RemoteStorageException {
+            calls.add("copyFinished");
+            if (refuseCopies) {
+                throw new RemoteStorageException("fenced");
+            }
+        }
+
+        @Override
+        public void deleteStarted(TopicIdPartition tip, int leaderEpoch, RemoteSegment segment)
+                throws RemoteStorageException {
+            calls.add("deleteStarted");
+            if (refuseDeletes) {
+                throw new RemoteStorageException("fenced");
+            }
+        }
+
+        @Override
+        public void deleteFinished(TopicIdPartition tip, RemoteSegment segment) {
+            calls.add("deleteFinished");
+        }
+    }
+
+    private RemoteLogManager newManager(RemoteSegmentPublisher publisher) {
+        return new RemoteLogManager(
+                1,
+                storage,
+                null,
+                store,
+                publisher,
+                PendingDeletions.inMemory(),
+                RemoteLogManager.newTaskPool(2),
+                time,
+                OptionalLong.empty());
+    }
+
     private RemoteLogManager managerWithPendingDeletionsIn(Path dir) throws IOException {
         return new RemoteLogManager(
                 1,

@@ -1,5 +1,6 @@
 package dev.strata.broker.cluster;
 
+import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
@@ -19,4 +20,11 @@ public interface ClusterChangeListener {
 
     /** A broker registered, was fenced or unfenced, or changed its address. */
     default void onBrokerChanged(ClusterBroker broker) {}
+
+    /**
+     * A remote segment of the partition was recorded or its deletion started ({@code segment} present), or its
+     * deletion finished ({@code segment} empty). Not told when a whole topic goes: {@link #onPartitionDeleted} is.
+     */
+    default void onRemoteSegmentChanged(
+            Uuid topicId, TopicPartition tp, Uuid segmentId, Optional<RemoteSegmentRecord> segment) {}
 }

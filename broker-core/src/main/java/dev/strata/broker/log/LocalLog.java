@@ -586,6 +586,43 @@ public final class LocalLog {
         }
     }
 
+    /**
+     * A follower whose fetch offset only the leader's remote tier holds (KIP-405's bootstrap, replacing Kafka's
+     * {@code truncateFullyAndRestartAt}): the log is emptied and restarts locally at {@code localStart}, the first
+     * offset after the remote tier, while its log start offset stays at the leader's {@code logStartOffset} (the
+     * remote tier holds everything between). The leader-epoch cache takes {@code epochs} and the producer state is
+     * loaded from {@code producerSnapshot}, the remote tier's snapshot at {@code localStart}, so that leader-epoch
+     * truncation and idempotent producers work on this replica as on the leader.
+     */
+    public void restartAfterRemoteTier(
+            long localStart, long logStartOffset, List<EpochEntry> epochs, byte[] producerSnapshot) {
+        lock.lock();
+        try {
+            truncateFullyAndStartAt(localStart);
+            long start = Math.min(logStartOffset, localStart);
+            Files.write(ProducerStateManager.snapshotFile(dir, localStart), producerSnapshot);
+            producerState.truncateAndReload(start, localStart);
+            for (EpochEntry entry : epochs) {
+                if (entry.startOffset() < localStart) {
+                    leaderEpochCache.assign(entry.epoch(), entry.startOffset());
+                }
+            }
+            // the remote tier holds [start, localStart): consumers below it are served from there
+            logStartOffset = start;
+            LOG.info(
+                    "Restarted {} at offset {} after the remote tier (log start offset {}, {} epochs, {} producers)",
+                    topicPartition,
+                    localStart,
+                    start,
+                    epochs.size(),
+                    producerState.activeProducers().size());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Error restarting " + topicPartition + " after the remote tier", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private LogSegment maybeRoll(int messagesSize, long maxTimestamp, long firstOffset, long lastOffset, long nowMs)
             throws IOException {
         LogSegment active = activeSegment();

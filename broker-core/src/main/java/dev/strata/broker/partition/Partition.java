@@ -586,6 +586,16 @@ public final class Partition {
         }
     }
 
+    /** Whether this broker follows the partition (so its log may be restarted after the remote tier). */
+    boolean isFollower() {
+        leaderIsrLock.readLock().lock();
+        try {
+            return !isLeader();
+        } finally {
+            leaderIsrLock.readLock().unlock();
+        }
+    }
+
     /** What the leader knows of a follower, for tests and DescribeLogDirs-like tools: its log end, or -1. */
     synchronized long followerLogEndOffset(int replicaId) {
         FollowerReplica follower = followers.get(replicaId);

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *       rounds when this log does not know the leader's epoch;
  *   <li>OFFSET_OUT_OF_RANGE: below the leader's log start the log starts over there; above the leader's log end it is
  *       truncated to the leader's high watermark;
- *   <li>OFFSET_MOVED_TO_TIERED_STORAGE: not handled yet (the seam for KIP-405's bootstrap from the remote tier, see
- *       {@link #onOffsetMovedToTieredStorage}): the partition backs off and tries again;
+ *   <li>OFFSET_MOVED_TO_TIERED_STORAGE: the log restarts right after the remote tier (KIP-405's bootstrap, see
+ *       {@link #onOffsetMovedToTieredStorage}) and fetches the leader's local tail; until this broker's remote index
+ *       has caught up the partition backs off and tries again;
  *   <li>a leader or epoch error: the partition backs off until the metadata brings its new state.
  * </ul>
  *
@@ -271,8 +272,9 @@ final class ReplicaFetcherThread extends Thread {
                 }
             }
             case OFFSET_MOVED_TO_TIERED_STORAGE -> {
-                onOffsetMovedToTieredStorage(partition, sent, result);
-                delay(tp, state);
+                if (!onOffsetMovedToTieredStorage(partition, sent, result)) {
+                    delay(tp, state);
+                }
             }
             default -> {
                 LOG.debug("Fetch of {} from broker {} answered {}; backing off", tp, leaderId, error);
@@ -327,19 +329,36 @@ final class ReplicaFetcherThread extends Thread {
     }
 
     /**
-     * The seam for KIP-405: the leader no longer has the fetch offset locally, only in the remote tier. Kafka's
-     * follower then rebuilds its leader-epoch cache and producer state from the remote tier's last segment below the
-     * leader's local log start and fetches from there; Strata does not do that yet, so the partition backs off.
+     * KIP-405's follower bootstrap: the leader no longer has the fetch offset locally, only in the remote tier. The log
+     * restarts after the remote tier with the leader-epoch cache and producer state of its last segment
+     * ({@link TieredBootstrap}), so the next fetch asks the leader for its local tail only.
+     *
+     * @return whether the log was restarted
      */
-    private void onOffsetMovedToTieredStorage(
+    private boolean onOffsetMovedToTieredStorage(
             Partition partition, ReplicaFetch.PartitionFetch sent, ReplicaFetchResult result) {
-        LOG.warn(
-                "Fetch offset {} of {} is only in the remote tier of leader {} (log start offset {}): bootstrapping a"
-                        + " follower from the remote tier is not supported yet",
-                sent.fetchOffset(),
-                partition.topicPartition(),
-                leaderId,
-                result.logStartOffset());
+        if (!partition.isFollower()) {
+            return false;
+        }
+        try {
+            if (replicaManager.tieredBootstrap().restartAfterRemoteTier(partition, result.logStartOffset())) {
+                return true;
+            }
+            LOG.info(
+                    "Fetch offset {} of {} is only in the remote tier of leader {} (log start offset {}); this broker's"
+                            + " remote index does not reach past it yet: retrying",
+                    sent.fetchOffset(),
+                    partition.topicPartition(),
+                    leaderId,
+                    result.logStartOffset());
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Could not restart {} after the remote tier of leader {}; retrying",
+                    partition.topicPartition(),
+                    leaderId,
+                    e);
+        }
+        return false;
     }
 
     private void delay(TopicPartition tp, FetchState state) {

@@ -62,6 +62,8 @@ public final class ReplicaManager {
      * constructor's), the group coordinator ({@link #addListener}).
      */
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
+
+    private volatile TieredBootstrap tieredBootstrap = TieredBootstrap.NONE;
     /** The follower side: null on a broker built without a leader endpoint factory. */
     private final ReplicaFetcherManager fetchers;
     /** Serializes partition state changes (the metadata thread makes them, tests may make them from others). */
@@ -135,6 +137,15 @@ public final class ReplicaManager {
         if (fetchers != null) {
             fetchers.shutdown();
         }
+    }
+
+    /** Lets followers bootstrap from the remote tier (KIP-405); set before {@link #startup}. */
+    public void useTieredBootstrap(TieredBootstrap bootstrap) {
+        this.tieredBootstrap = bootstrap;
+    }
+
+    TieredBootstrap tieredBootstrap() {
+        return tieredBootstrap;
     }
 
     public int brokerId() {

@@ -145,6 +145,11 @@ public final class LogTieredPartition implements TieredPartition {
     }
 
     @Override
+    public long highestRemoteOffset() {
+        return partition.log().highestRemoteOffset();
+    }
+
+    @Override
     public void onHighestRemoteOffset(long offset) {
         partition.log().onHighestRemoteOffset(offset);
     }

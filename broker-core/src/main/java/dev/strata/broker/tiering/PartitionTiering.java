@@ -12,10 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the remote log manager's partitions in step with the broker's: a partition is registered when its topic is
- * tiered ({@code remote.storage.enable=true}), its tiering stops when that is turned off, and its remote data is
- * deleted after it (in the background). Driven by the {@link dev.strata.broker.partition.ReplicaManager} as its {@link PartitionListener},
- * on the thread that changes the partition.
+ * Keeps the remote log manager's partitions in step with the broker's: a partition is tiered while its topic is
+ * ({@code remote.storage.enable=true}), its tiering stops when that is turned off, and its remote data is deleted after
+ * it (in the background). Only a partition's leader copies and expires segments: the manager runs a partition from
+ * {@link #onBecomeLeader} (a new leader epoch registers it anew, so its copies carry that epoch) until
+ * {@link #onBecomeFollower}; a follower's remote index and local log learn of the leader's segments through the
+ * metadata quorum ({@link RemoteSegmentApplier}), so that a new leader continues where the old one stopped. Driven by
+ * the {@link dev.strata.broker.partition.ReplicaManager} as its {@link PartitionListener}, on the thread that changes
+ * the partition; nothing here waits for the store.
  */
 public final class PartitionTiering implements PartitionListener {
     private static final Logger log = LoggerFactory.getLogger(PartitionTiering.class);
@@ -40,16 +44,39 @@ public final class PartitionTiering implements PartitionListener {
         applyTieringConfig(partition);
     }
 
+    /** The manager runs the partition's copies and retention from now on, in this leader epoch. */
+    @Override
+    public void onBecomeLeader(Partition partition) {
+        TopicIdPartition tip = tip(partition);
+        if (tiered.contains(partition.topicPartition()) || hasRemoteDataToDelete(partition, tip)) {
+            manager.register(new LogTieredPartition(partition));
+        }
+    }
+
     /**
-     * Registers a partition whose topic turned tiered with the remote log manager. One that stopped being tiered
-     * (KIP-950: {@code remote.storage.enable=false} with {@code remote.log.delete.on.disable=true}) starts at its local
-     * log start offset from now on and stays registered: its configs tell the manager's expiry task to delete its
-     * remote data, retrying until that succeeds, and turning tiering on again registers it anew. So does a partition
-     * whose remote data was still being deleted when the broker stopped.
+     * Another broker leads: the manager stops running the partition (a copy in flight is refused by the quorum and
+     * cleaned up), and only remembers its topic, so that this broker can serve remote reads once it leads again.
+     */
+    @Override
+    public void onBecomeFollower(Partition partition) {
+        TopicIdPartition tip = tip(partition);
+        manager.unregister(tip);
+        if (tiered.contains(partition.topicPartition())) {
+            manager.follow(tip);
+        }
+    }
+
+    /**
+     * A partition whose topic turned tiered learns how far its remote tier reaches and, if this broker leads it, is
+     * registered with the remote log manager. One that stopped being tiered (KIP-950:
+     * {@code remote.storage.enable=false} with {@code remote.log.delete.on.disable=true}) starts at its local log start
+     * offset from now on and stays registered where it is led: its configs tell the manager's expiry task to delete
+     * its remote data, retrying until that succeeds, and turning tiering on again registers it anew. So does a
+     * partition whose remote data was still being deleted when the broker stopped.
      */
     private void applyTieringConfig(Partition partition) {
         TopicPartition tp = partition.topicPartition();
-        TopicIdPartition tip = new TopicIdPartition(partition.topicId(), tp);
+        TopicIdPartition tip = tip(partition);
         LogConfig config = partition.log().config();
         if (config.remoteStorageEnable()) {
             if (tiered.add(tp)) {
@@ -60,15 +87,31 @@ public final class PartitionTiering implements PartitionListener {
                 if (remoteLogStart > 0) {
                     partition.log().onRemoteLogStartOffset(remoteLogStart);
                 }
-                manager.register(new LogTieredPartition(partition));
+                registerIfLeader(partition, tip);
             }
         } else if (tiered.remove(tp)) {
             partition.log().onRemoteStorageDisabled();
             log.info("Tiering of {} turned off; its remote data is deleted in the background", tip);
-        } else if (config.remoteLogDeleteOnDisable()
-                && manager.highestRemoteOffset(tip).isPresent()) {
-            manager.register(new LogTieredPartition(partition));
+        } else if (hasRemoteDataToDelete(partition, tip)) {
+            registerIfLeader(partition, tip);
         }
+    }
+
+    private void registerIfLeader(Partition partition, TopicIdPartition tip) {
+        if (partition.isLeader()) {
+            manager.register(new LogTieredPartition(partition));
+        } else {
+            manager.follow(tip);
+        }
+    }
+
+    private boolean hasRemoteDataToDelete(Partition partition, TopicIdPartition tip) {
+        return partition.log().config().remoteLogDeleteOnDisable()
+                && manager.highestRemoteOffset(tip).isPresent();
+    }
+
+    private static TopicIdPartition tip(Partition partition) {
+        return new TopicIdPartition(partition.topicId(), partition.topicPartition());
     }
 
     /**
@@ -90,7 +133,7 @@ public final class PartitionTiering implements PartitionListener {
     @Override
     public void onPartitionDeleted(Partition partition) {
         TopicPartition tp = partition.topicPartition();
-        TopicIdPartition tip = new TopicIdPartition(partition.topicId(), tp);
+        TopicIdPartition tip = tip(partition);
         boolean wasTiered = tiered.remove(tp);
         // a partition whose tiering was turned off may still have remote data being deleted
         if (wasTiered || manager.highestRemoteOffset(tip).isPresent()) {

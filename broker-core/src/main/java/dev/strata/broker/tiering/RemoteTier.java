@@ -12,6 +12,7 @@ import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteLogReader;
 import dev.strata.tiering.RemoteOffsetSearch;
 import dev.strata.tiering.RemoteReadBudget;
+import dev.strata.tiering.RemoteSegmentPublisher;
 import dev.strata.tiering.RemoteStorageManagers;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -75,9 +76,10 @@ public final class RemoteTier implements AutoCloseable {
 
     /**
      * Loads the backend and opens the index (rebuilding it from the backend's manifests if it is empty), the manager
-     * and the cache; nothing runs until {@link #startup()}.
+     * and the cache; nothing runs until {@link #startup()}. The manager publishes its segments' state changes through
+     * {@code publisher}, the replicated record every replica's index follows ({@link RemoteSegmentApplier}).
      */
-    public static RemoteTier open(BrokerConfig config) {
+    public static RemoteTier open(BrokerConfig config, RemoteSegmentPublisher publisher) {
         RemoteStorageManager storage =
                 RemoteStorageManagers.load(config.remoteLogStorageManagerClassName(), config.rsmConfigs());
         RemoteIndexStore index = null;
@@ -97,6 +99,7 @@ public final class RemoteTier implements AutoCloseable {
                     storage,
                     manifests,
                     index,
+                    publisher,
                     PendingDeletions.load(config.logDirs().get(0)),
                     RemoteLogManager.newTaskPool(config.remoteLogManagerCopierThreadPoolSize()),
                     Time.SYSTEM,
@@ -174,6 +177,11 @@ public final class RemoteTier implements AutoCloseable {
         } catch (RemoteStorageException | RuntimeException e) {
             log.warn("Orphan scrub of the remote tier failed; it runs again in {} ms", scrubIntervalMs, e);
         }
+    }
+
+    /** The broker's remote index. */
+    public RemoteIndexStore index() {
+        return index;
     }
 
     public RemoteLogManager manager() {

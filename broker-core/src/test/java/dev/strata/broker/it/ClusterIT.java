@@ -83,7 +83,7 @@ class ClusterIT {
             Await.until(TIMEOUT, "the replicas of partition " + p + " to be equal", () -> {
                 Set<Long> sizes = new HashSet<>();
                 for (int node = 1; node <= 3; node++) {
-                    sizes.add(logBytes(node, topic, partition));
+                    sizes.add(cluster.localLogBytes(node, new TopicPartition(topic, partition)));
                 }
                 return sizes.size() == 1 && !sizes.contains(0L);
             });
@@ -153,7 +153,11 @@ class ClusterIT {
             cluster.restart(follower);
             Await.until(TIMEOUT, "the follower back in the ISR", () -> TestCluster.isr(admin, tp)
                     .contains(follower));
-            Await.until(TIMEOUT, "its log caught up", () -> logBytes(follower, topic, 0) == logBytes(leader, topic, 0));
+            Await.until(
+                    TIMEOUT,
+                    "its log caught up",
+                    () -> cluster.localLogBytes(follower, new TopicPartition(topic, 0))
+                            == cluster.localLogBytes(leader, new TopicPartition(topic, 0)));
         }
     }
 
@@ -254,17 +258,6 @@ class ClusterIT {
                     .allMatch(p -> p.leader() != null && p.isr().size() == size);
         } catch (Exception e) {
             return false;
-        }
-    }
-
-    private long logBytes(int node, String topic, int partition) {
-        Path partitionDir = dir.resolve("data-" + node).resolve(topic + "-" + partition);
-        try (var files = java.nio.file.Files.list(partitionDir)) {
-            return files.filter(f -> f.toString().endsWith(".log"))
-                    .mapToLong(f -> f.toFile().length())
-                    .sum();
-        } catch (java.io.IOException e) {
-            return -1;
         }
     }
 

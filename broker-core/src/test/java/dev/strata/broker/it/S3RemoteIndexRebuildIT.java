@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * A broker tiering to S3 whose RocksDB remote index is deleted while it is stopped rebuilds the index from the segment
  * manifests in the bucket when it starts: the same segments with the same index entries, every record read back from
  * offset 0 by a consumer group, and tiering goes on with no offset copied twice and none skipped. A manifest corrupted
- * in the bucket costs the readers its segment and nothing else, and the manifests of a topic deleted meanwhile do not
+ * in the bucket is skipped by the rebuild and its segment restored from the metadata quorum's record, and the manifests of a topic deleted meanwhile do not
  * bring the topic back: its deletion, recorded while the store was down, deletes them again. S3Proxy runs in this JVM; the bucket is checked with an independent client
  * ({@link TieredBucket}).
  */
@@ -161,8 +161,13 @@ class S3RemoteIndexRebuildIT {
         readWithAGroup("after-more-tiering", fromZero, RECORDS + MORE_RECORDS);
     }
 
+    /**
+     * The bucket is not the only record of the remote tier any more: the metadata quorum records every segment with its
+     * manifest, so a segment whose manifest in the bucket is corrupt is skipped by the rebuild and restored from the
+     * quorum's record before any partition opens, and no history is lost.
+     */
     @Test
-    void aCorruptManifestIsReportedAndSkippedAndTheLogStartsAfterItsSegment() throws Exception {
+    void aCorruptManifestIsReportedAndSkippedAndTheQuorumsRecordRestoresItsSegment() throws Exception {
         Map<TopicPartition, Offsets> before = offsets();
         broker.stop();
         Map<TopicPartition, List<SegmentManifest>> lost = remoteIndex();
@@ -186,29 +191,16 @@ class S3RemoteIndexRebuildIT {
                 .anyMatch(m -> m.contains("skipping a corrupt manifest"))
                 .anyMatch(m -> m.startsWith("1 corrupt manifests were rejected"));
 
-        // the partition's history now starts after the segment whose manifest was lost; the rest is as it was
-        long next = first.endOffset() + 1;
-        Map<TopicPartition, Offsets> expected = new HashMap<>(before);
-        expected.put(damaged, before.get(damaged).withEarliest(next));
-        assertThat(offsets()).isEqualTo(expected);
-        Map<TopicPartition, Long> from =
-                PARTITIONS.stream().collect(Collectors.toMap(tp -> tp, tp -> tp.equals(damaged) ? next : 0L));
-        readWithAGroup("after-a-corrupt-manifest", from, RECORDS);
+        assertThat(offsets()).isEqualTo(before);
+        Map<TopicPartition, Long> fromZero = PARTITIONS.stream().collect(Collectors.toMap(tp -> tp, tp -> 0L));
+        readWithAGroup("after-a-corrupt-manifest", fromZero, RECORDS);
 
         broker.stop();
-        Map<TopicPartition, List<SegmentManifest>> rebuilt = remoteIndex();
-        Map<TopicPartition, List<SegmentManifest>> expectedIndex = new HashMap<>(lost);
-        List<SegmentManifest> kept =
-                lost.get(damaged).subList(1, lost.get(damaged).size());
-        expectedIndex.put(damaged, kept);
-        assertThat(rebuilt).isEqualTo(expectedIndex);
-        // The skipped segment's objects stay in the bucket, its corrupt manifest with them, known to no index: its
-        // records are below the log start offset, and no retention or topic deletion will remove the objects (the
-        // orphan scrub reports them; only `strata tier scrub --delete` removes them).
-        List<SegmentObjects> stored = bucket.segments(prefix(damaged));
-        assertThat(stored.get(0)).isEqualTo(firstObjects);
+        assertThat(remoteIndex()).isEqualTo(lost);
+        // nothing rewrites the corrupt manifest: only the quorum's record and the index know the segment is intact
+        assertThat(bucket.segments(prefix(damaged)).get(0)).isEqualTo(firstObjects);
         assertThat(bucket.read(manifestKey)).isEqualTo(manifest);
-        bucket.assertHoldsExactly(prefix(damaged), segments(kept), firstObjects.segmentId());
+        bucket.assertHoldsExactly(prefix(damaged), segments(lost.get(damaged)));
     }
 
     @Test

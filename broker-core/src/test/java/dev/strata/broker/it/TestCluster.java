@@ -2,6 +2,8 @@ package dev.strata.broker.it;
 
 import dev.strata.testing.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -79,6 +82,11 @@ final class TestCluster implements AutoCloseable {
         return ports[node - 1];
     }
 
+    /** The log dir of a broker. */
+    Path logDir(int node) {
+        return dir.resolve("data-" + node);
+    }
+
     String bootstrap() {
         List<String> all = new ArrayList<>();
         for (int port : ports) {
@@ -134,6 +142,18 @@ final class TestCluster implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+    }
+
+    /** The bytes of the partition's local {@code .log} files on a broker; -1 if they cannot be listed. */
+    long localLogBytes(int node, TopicPartition tp) {
+        Path partitionDir = logDir(node).resolve(tp.topic() + "-" + tp.partition());
+        try (Stream<Path> files = Files.list(partitionDir)) {
+            return files.filter(f -> f.toString().endsWith(".log"))
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
     }
 
     /** Waits until the cluster's metadata lists {@code count} live brokers. */

@@ -3,6 +3,8 @@ package dev.strata.broker.metadata.quorum;
 import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.ClusterChangeListener;
 import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.cluster.RemoteSegmentRecord;
+import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
@@ -29,6 +31,14 @@ sealed interface ClusterChange {
         @Override
         public void tell(ClusterChangeListener listener) {
             listener.onBrokerChanged(broker);
+        }
+    }
+
+    record RemoteSegmentChanged(Uuid topicId, TopicPartition tp, Uuid segmentId, Optional<RemoteSegmentRecord> segment)
+            implements ClusterChange {
+        @Override
+        public void tell(ClusterChangeListener listener) {
+            listener.onRemoteSegmentChanged(topicId, tp, segmentId, segment);
         }
     }
 }

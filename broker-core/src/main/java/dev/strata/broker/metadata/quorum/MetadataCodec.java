@@ -1,6 +1,7 @@
 package dev.strata.broker.metadata.quorum;
 
 import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -24,6 +25,8 @@ import org.apache.kafka.common.Uuid;
  *   broker  int node id, string host, int port, boolean has rack, [string rack], uuid incarnation id
  *   ints    int count, then that many ints (a replica list)
  *   state   ints replicas, ints isr, int leader, int leader epoch, int partition epoch, ints adding, ints removing
+ *   bytes   int length, then that many bytes
+ *   remote segment  uuid segment id, long start offset, long end offset, boolean deleting, bytes manifest
  * </pre>
  *
  * Configs are written sorted so that every voter writes the same bytes for the same image.
@@ -31,6 +34,8 @@ import org.apache.kafka.common.Uuid;
 final class MetadataCodec {
     /** Bounds a length read from a damaged file before it becomes an allocation. */
     private static final int MAX_STRING_BYTES = 1 << 20;
+    /** Bounds a manifest length read from a damaged file (a 1 GiB segment's manifest is about 2 MiB). */
+    private static final int MAX_BYTES = 64 << 20;
     /** Bounds a replica-list or partition-count length read from a damaged file. */
     static final int MAX_LIST_LENGTH = 1 << 20;
 
@@ -154,5 +159,43 @@ final class MetadataCodec {
             list.add(element.read(in));
         }
         return list;
+    }
+
+    static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    static byte[] readBytes(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_BYTES) {
+            throw new IOException("Invalid byte array length " + length);
+        }
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length != length) {
+            throw new IOException("Truncated byte array: " + bytes.length + " of " + length + " bytes");
+        }
+        return bytes;
+    }
+
+    static void writeRemoteSegment(DataOutputStream out, RemoteSegmentRecord segment) throws IOException {
+        writeUuid(out, segment.segmentId());
+        out.writeLong(segment.startOffset());
+        out.writeLong(segment.endOffset());
+        out.writeBoolean(segment.deleting());
+        writeBytes(out, segment.manifest());
+    }
+
+    static RemoteSegmentRecord readRemoteSegment(DataInputStream in) throws IOException {
+        Uuid id = readUuid(in);
+        long start = in.readLong();
+        long end = in.readLong();
+        boolean deleting = in.readBoolean();
+        byte[] manifest = readBytes(in);
+        try {
+            return new RemoteSegmentRecord(id, start, end, deleting, manifest);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 }

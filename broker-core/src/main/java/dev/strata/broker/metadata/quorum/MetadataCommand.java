@@ -1,5 +1,6 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -33,7 +34,14 @@ import org.apache.kafka.common.Uuid;
  *                         then unless cancel ints target replicas
  *  14 SetUncleanElectionDefault  byte enable (1 or 0)
  *  15 MarkReplicasOffline int node id, uuid incarnation id, int count, then (uuid topic id, int partition)
+ *  16 CopySegmentFinished   uuid topic id, int partition, int leader, int leader epoch, remote segment
+ *  17 DeleteSegmentStarted  uuid topic id, int partition, int leader, int leader epoch, uuid segment id
+ *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
  * </pre>
+ *
+ * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
+ * DELETE_SEGMENT_STARTED and DELETE_SEGMENT_FINISHED), written by the partition's leader; see
+ * {@link MetadataImage#copySegmentFinished}.
  *
  * Commands the image can refuse when they are applied (a topic created twice, an ISR change at a stale epoch) answer
  * with the negated Kafka error code; the refusal is the same on every voter, because the image is.
@@ -378,6 +386,67 @@ public sealed interface MetadataCommand {
         }
     }
 
+    /** A segment the leader copied in its epoch is readable (refused from a broker that does not lead then). */
+    record CopySegmentFinished(Uuid topicId, int partition, int leaderId, int leaderEpoch, RemoteSegmentRecord segment)
+            implements MetadataCommand {
+        @Override
+        public void validate() {
+            if (partition < 0 || segment.deleting()) {
+                throw new IllegalArgumentException("Invalid finished copy " + segment + " of partition " + partition);
+            }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.copySegmentFinished(topicId, partition, leaderId, leaderEpoch, segment);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(16);
+            MetadataCodec.writeUuid(out, topicId);
+            out.writeInt(partition);
+            out.writeInt(leaderId);
+            out.writeInt(leaderEpoch);
+            MetadataCodec.writeRemoteSegment(out, segment);
+        }
+    }
+
+    /** The leader starts deleting a remote segment's data. */
+    record DeleteSegmentStarted(Uuid topicId, int partition, int leaderId, int leaderEpoch, Uuid segmentId)
+            implements MetadataCommand {
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.deleteSegmentStarted(topicId, partition, leaderId, leaderEpoch, segmentId);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(17);
+            MetadataCodec.writeUuid(out, topicId);
+            out.writeInt(partition);
+            out.writeInt(leaderId);
+            out.writeInt(leaderEpoch);
+            MetadataCodec.writeUuid(out, segmentId);
+        }
+    }
+
+    /** A remote segment's data is gone. */
+    record DeleteSegmentFinished(Uuid topicId, int partition, Uuid segmentId) implements MetadataCommand {
+        @Override
+        public long applyTo(MetadataImage image) {
+            return image.deleteSegmentFinished(topicId, partition, segmentId);
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(18);
+            MetadataCodec.writeUuid(out, topicId);
+            out.writeInt(partition);
+            MetadataCodec.writeUuid(out, segmentId);
+        }
+    }
+
     private static void checkAssignment(List<List<Integer>> assignment) {
         for (List<Integer> replicas : assignment) {
             if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
@@ -467,6 +536,20 @@ public sealed interface MetadataCommand {
                     case 13 -> readAlterReassignment(in);
                     case 14 -> new SetUncleanElectionDefault(in.readByte() != 0);
                     case 15 -> new MarkReplicasOffline(in.readInt(), MetadataCodec.readUuid(in), readPartitionRefs(in));
+                    case 16 -> new CopySegmentFinished(
+                            MetadataCodec.readUuid(in),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            MetadataCodec.readRemoteSegment(in));
+                    case 17 -> new DeleteSegmentStarted(
+                            MetadataCodec.readUuid(in),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            MetadataCodec.readUuid(in));
+                    case 18 -> new DeleteSegmentFinished(
+                            MetadataCodec.readUuid(in), in.readInt(), MetadataCodec.readUuid(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

@@ -2,6 +2,7 @@ package dev.strata.broker.metadata.quorum;
 
 import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -25,7 +26,8 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The metadata after the last applied Raft log entry: topics, the state of each of their partitions (replicas, ISR,
- * leader, epochs), the next unreserved producer id, registered brokers and whether each is fenced. Only the state
+ * leader, epochs), the next unreserved producer id, registered brokers and whether each is fenced, and the record of
+ * each tiered partition's remote segments ({@link #copySegmentFinished}). Only the state
  * machine's apply thread changes it, one command at a time, and the controller's decisions (who leads after a broker
  * is fenced) are made here, so every voter makes the same ones ({@link PartitionChanges}). Other threads read it at
  * any time and see each record either before or after a change: a topic's partition states are one immutable map,
@@ -41,9 +43,12 @@ import org.apache.kafka.common.protocol.Errors;
  *   int   broker count, then the brokers sorted by node id, each followed by byte {@link BrokerState} and
  *           int offline-replica count, then (uuid topic id, int partition) sorted
  *   byte  unclean.leader.election.enable broker default (1 or 0)
+ *   int   remote log count, then sorted by topic id and partition: uuid topic id, int partition, long end offset,
+ *           int segment count, then the remote segments sorted by start offset,
+ *           int abandoned count, then the abandoned segment ids sorted
  * </pre>
  *
- * Version 2 had neither offline replicas nor the unclean-election default (none, false).
+ * Version 2 had no offline replicas, no unclean-election default (none, false) and no remote logs.
  * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
  * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
  * node's metadata upgrades. A metadata image is small (a partition is tens of bytes), so writing it whole at every
@@ -53,6 +58,36 @@ public final class MetadataImage {
     private static final int FORMAT_VERSION = 3;
     private static final int FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS = 2;
     private static final int FORMAT_VERSION_WITHOUT_PARTITIONS = 1;
+
+    /** A partition by topic id, the key of its remote log. */
+    record PartitionKey(Uuid topicId, int partition) implements Comparable<PartitionKey> {
+        @Override
+        public int compareTo(PartitionKey o) {
+            int byTopic = topicId.compareTo(o.topicId);
+            return byTopic != 0 ? byTopic : Integer.compare(partition, o.partition);
+        }
+    }
+
+    /**
+     * The record of one partition's remote tier: its segments by id, the highest end offset ever recorded finished
+     * (a copy must extend it, so that a new leader cannot record a second copy of an offset range), and the ids of
+     * segments whose deletion started before they were ever recorded (failed copies: never recordable afterwards).
+     */
+    record RemoteLog(long endOffset, Map<Uuid, RemoteSegmentRecord> segments, Set<Uuid> abandoned) {
+        static final RemoteLog EMPTY = new RemoteLog(-1L, Map.of(), Set.of());
+
+        RemoteLog {
+            segments = Map.copyOf(segments);
+            abandoned = Set.copyOf(abandoned);
+        }
+
+        List<RemoteSegmentRecord> byStartOffset() {
+            return segments.values().stream()
+                    .sorted(Comparator.comparingLong(RemoteSegmentRecord::startOffset)
+                            .thenComparing(RemoteSegmentRecord::segmentId))
+                    .toList();
+        }
+    }
 
     /**
      * A registration, where the broker stands, and the replicas it reported offline (their log directory failed):
@@ -90,6 +125,9 @@ public final class MetadataImage {
     private final Map<Uuid, Map<Integer, PartitionState>> partitions = new ConcurrentHashMap<>();
 
     private final Map<Integer, RegisteredBroker> brokers = new ConcurrentHashMap<>();
+    /** Each immutable, replaced whole. */
+    private final Map<PartitionKey, RemoteLog> remoteLogs = new ConcurrentHashMap<>();
+
     private volatile long nextProducerId;
     /**
      * {@code unclean.leader.election.enable} for topics that do not set it: the active controller's broker setting,
@@ -141,6 +179,21 @@ public final class MetadataImage {
 
     public long nextProducerId() {
         return nextProducerId;
+    }
+
+    /** The partition's recorded remote segments, deleting ones included, by start offset. */
+    public List<RemoteSegmentRecord> remoteSegments(Uuid topicId, int partition) {
+        return remoteLogs
+                .getOrDefault(new PartitionKey(topicId, partition), RemoteLog.EMPTY)
+                .byStartOffset();
+    }
+
+    /** One recorded remote segment of the partition, empty once its deletion finished (or never recorded). */
+    public Optional<RemoteSegmentRecord> remoteSegment(Uuid topicId, int partition, Uuid segmentId) {
+        RemoteLog log = remoteLogs.get(new PartitionKey(topicId, partition));
+        return log == null
+                ? Optional.empty()
+                : Optional.ofNullable(log.segments().get(segmentId));
     }
 
     /** Registered and unfenced: may lead and be in an ISR. */
@@ -423,9 +476,8 @@ public final class MetadataImage {
                     topic == null ? null : partitions(topic.topicId()).get(tp.partition());
             if (s != null) {
                 IntPredicate live = liveFor(topic.topicId(), tp.partition());
-                PartitionState after = unclean
-                        ? PartitionChanges.uncleanLeader(s, live)
-                        : PartitionChanges.preferredLeader(s, live);
+                PartitionState after =
+                        unclean ? PartitionChanges.uncleanLeader(s, live) : PartitionChanges.preferredLeader(s, live);
                 if (after != s) {
                     setPartitions(topic, Map.of(tp.partition(), after));
                     elected++;
@@ -480,6 +532,40 @@ public final class MetadataImage {
     }
 
     /**
+     * Records a segment the partition's leader copied: refused (FENCED_LEADER_EPOCH) unless {@code leaderId} leads the
+     * partition in {@code leaderEpoch} now, so a copy an ex-leader finishes is never recorded and its copier cleans it
+     * up; refused (INVALID_REQUEST) if the segment was abandoned or does not end above every segment recorded so far,
+     * so that a new leader continuing the remote tier can neither re-record an offset range nor leave a hole behind
+     * the old one's. Recording the same segment twice changes nothing.
+     *
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long copySegmentFinished(Uuid topicId, int partition, int leaderId, int leaderEpoch, RemoteSegmentRecord segment) {
+        TopicMetadata topic = topicsById.get(topicId);
+        PartitionState s = stateOf(topicId, partition);
+        PartitionKey key = new PartitionKey(topicId, partition);
+        RemoteLog log = remoteLogs.getOrDefault(key, RemoteLog.EMPTY);
+        if (s == null) {
+            return -Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+        }
+        if (segment.equals(log.segments().get(segment.segmentId()))) {
+            return 0;
+        }
+        if (s.leader() != leaderId || s.leaderEpoch() != leaderEpoch) {
+            return -Errors.FENCED_LEADER_EPOCH.code();
+        }
+        if (log.abandoned().contains(segment.segmentId())
+                || log.segments().containsKey(segment.segmentId())
+                || segment.endOffset() <= log.endOffset()) {
+            return -Errors.INVALID_REQUEST.code();
+        }
+        Map<Uuid, RemoteSegmentRecord> segments = new HashMap<>(log.segments());
+        segments.put(segment.segmentId(), segment);
+        putRemoteLog(topic, key, new RemoteLog(segment.endOffset(), segments, log.abandoned()), segment.segmentId());
+        return 0;
+    }
+
+    /**
      * The partitions a leader balance moves back to their preferred replica: for every broker, the partitions it is
      * the preferred replica of but does not lead count against it; when they are more than {@code percentage} per
      * cent of the partitions it prefers ({@code leader.imbalance.per.broker.percentage}), those of them where it is
@@ -525,7 +611,79 @@ public final class MetadataImage {
         return all;
     }
 
+    /**
+     * Marks a recorded segment as being deleted, refused (FENCED_LEADER_EPOCH) unless {@code leaderId} leads the
+     * partition in {@code leaderEpoch}. A segment never recorded is abandoned instead, from any broker: its copier is
+     * cleaning up a failed copy, which must then never be recorded.
+     *
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long deleteSegmentStarted(Uuid topicId, int partition, int leaderId, int leaderEpoch, Uuid segmentId) {
+        TopicMetadata topic = topicsById.get(topicId);
+        PartitionState s = stateOf(topicId, partition);
+        PartitionKey key = new PartitionKey(topicId, partition);
+        RemoteLog log = remoteLogs.getOrDefault(key, RemoteLog.EMPTY);
+        if (s == null) {
+            return -Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+        }
+        RemoteSegmentRecord segment = log.segments().get(segmentId);
+        if (segment == null) {
+            if (!log.abandoned().contains(segmentId)) {
+                Set<Uuid> abandoned = new HashSet<>(log.abandoned());
+                abandoned.add(segmentId);
+                remoteLogs.put(key, new RemoteLog(log.endOffset(), log.segments(), abandoned));
+            }
+            return 0;
+        }
+        if (segment.deleting()) {
+            return 0;
+        }
+        if (s.leader() != leaderId || s.leaderEpoch() != leaderEpoch) {
+            return -Errors.FENCED_LEADER_EPOCH.code();
+        }
+        Map<Uuid, RemoteSegmentRecord> segments = new HashMap<>(log.segments());
+        segments.put(segmentId, segment.asDeleting());
+        putRemoteLog(topic, key, new RemoteLog(log.endOffset(), segments, log.abandoned()), segmentId);
+        return 0;
+    }
+
+    /**
+     * Forgets a segment whose data is gone; refused (INVALID_REQUEST) for a segment whose deletion never started.
+     *
+     * @return 0, or the negated Kafka error code of the refusal
+     */
+    long deleteSegmentFinished(Uuid topicId, int partition, Uuid segmentId) {
+        TopicMetadata topic = topicsById.get(topicId);
+        PartitionKey key = new PartitionKey(topicId, partition);
+        RemoteLog log = remoteLogs.get(key);
+        RemoteSegmentRecord segment = log == null ? null : log.segments().get(segmentId);
+        if (topic == null || segment == null) {
+            return 0;
+        }
+        if (!segment.deleting()) {
+            return -Errors.INVALID_REQUEST.code();
+        }
+        Map<Uuid, RemoteSegmentRecord> segments = new HashMap<>(log.segments());
+        segments.remove(segmentId);
+        putRemoteLog(topic, key, new RemoteLog(log.endOffset(), segments, log.abandoned()), segmentId);
+        return 0;
+    }
+
     // ---- helpers of the changes ----
+
+    /** The partition's state, null for an unknown topic or partition. */
+    private PartitionState stateOf(Uuid topicId, int partition) {
+        return topicsById.containsKey(topicId) ? partitions(topicId).get(partition) : null;
+    }
+
+    private void putRemoteLog(TopicMetadata topic, PartitionKey key, RemoteLog log, Uuid changed) {
+        remoteLogs.put(key, log);
+        changes.add(new ClusterChange.RemoteSegmentChanged(
+                key.topicId(),
+                new TopicPartition(topic.name(), key.partition()),
+                changed,
+                Optional.ofNullable(log.segments().get(changed))));
+    }
 
     private boolean moveBroker(int nodeId, BrokerState to) {
         RegisteredBroker b = brokers.get(nodeId);
@@ -604,6 +762,7 @@ public final class MetadataImage {
     }
 
     private void dropPartitions(TopicMetadata topic) {
+        remoteLogs.keySet().removeIf(k -> k.topicId().equals(topic.topicId()));
         Map<Integer, PartitionState> removed = partitions.remove(topic.topicId());
         if (removed != null) {
             new TreeMap<>(removed)
@@ -639,12 +798,38 @@ public final class MetadataImage {
                     .forEach((p, s) -> all.add(
                             new ClusterChange.PartitionChanged(t.topicId(), new TopicPartition(t.name(), p), s)));
         }
+        new TreeMap<>(remoteLogs).forEach((key, log) -> {
+            TopicMetadata t = topicsById.get(key.topicId());
+            if (t != null) {
+                for (RemoteSegmentRecord segment : log.byStartOffset()) {
+                    all.add(new ClusterChange.RemoteSegmentChanged(
+                            key.topicId(),
+                            new TopicPartition(t.name(), key.partition()),
+                            segment.segmentId(),
+                            Optional.of(segment)));
+                }
+            }
+        });
         return all;
     }
 
     /** What changed from {@code before} to this image: partitions gone, then everything that differs. */
     List<ClusterChange> changesSince(MetadataImage before) {
         List<ClusterChange> diff = new ArrayList<>();
+        new TreeMap<>(before.remoteLogs).forEach((key, log) -> {
+            TopicMetadata t = topicsById.get(key.topicId());
+            for (RemoteSegmentRecord segment : log.byStartOffset()) {
+                if (t != null
+                        && remoteSegment(key.topicId(), key.partition(), segment.segmentId())
+                                .isEmpty()) {
+                    diff.add(new ClusterChange.RemoteSegmentChanged(
+                            key.topicId(),
+                            new TopicPartition(t.name(), key.partition()),
+                            segment.segmentId(),
+                            Optional.empty()));
+                }
+            }
+        });
         for (TopicMetadata t : before.sortedTopics()) {
             TopicMetadata now = topicsById.get(t.topicId());
             for (int p : new TreeMap<>(before.partitions(t.topicId())).keySet()) {
@@ -660,6 +845,9 @@ public final class MetadataImage {
             } else if (c instanceof ClusterChange.PartitionChanged p) {
                 same = before.topic(p.topicId()).isPresent()
                         && before.partition(p.tp()).equals(Optional.of(p.state()));
+            } else if (c instanceof ClusterChange.RemoteSegmentChanged r) {
+                same = before.remoteSegment(r.topicId(), r.tp().partition(), r.segmentId())
+                        .equals(r.segment());
             } else {
                 same = false;
             }
@@ -702,6 +890,24 @@ public final class MetadataImage {
             }
         }
         out.writeByte(uncleanElectionDefault ? 1 : 0);
+        Map<PartitionKey, RemoteLog> logs = new TreeMap<>(remoteLogs);
+        out.writeInt(logs.size());
+        for (Map.Entry<PartitionKey, RemoteLog> e : logs.entrySet()) {
+            MetadataCodec.writeUuid(out, e.getKey().topicId());
+            out.writeInt(e.getKey().partition());
+            RemoteLog log = e.getValue();
+            out.writeLong(log.endOffset());
+            List<RemoteSegmentRecord> segments = log.byStartOffset();
+            out.writeInt(segments.size());
+            for (RemoteSegmentRecord segment : segments) {
+                MetadataCodec.writeRemoteSegment(out, segment);
+            }
+            List<Uuid> abandoned = log.abandoned().stream().sorted().toList();
+            out.writeInt(abandoned.size());
+            for (Uuid id : abandoned) {
+                MetadataCodec.writeUuid(out, id);
+            }
+        }
     }
 
     static MetadataImage readFrom(DataInputStream in) throws IOException {
@@ -748,6 +954,34 @@ public final class MetadataImage {
         }
         if (withOffline) {
             image.uncleanElectionDefault = in.readByte() != 0;
+        }
+        if (version >= FORMAT_VERSION) {
+            int logs = in.readInt();
+            if (logs < 0 || logs > MetadataCodec.MAX_LIST_LENGTH) {
+                throw new IOException("Invalid remote log count " + logs);
+            }
+            for (int i = 0; i < logs; i++) {
+                PartitionKey key = new PartitionKey(MetadataCodec.readUuid(in), in.readInt());
+                long endOffset = in.readLong();
+                int count = in.readInt();
+                if (count < 0 || count > MetadataCodec.MAX_LIST_LENGTH) {
+                    throw new IOException("Invalid remote segment count " + count + " of " + key);
+                }
+                Map<Uuid, RemoteSegmentRecord> segments = new HashMap<>();
+                for (int s = 0; s < count; s++) {
+                    RemoteSegmentRecord segment = MetadataCodec.readRemoteSegment(in);
+                    segments.put(segment.segmentId(), segment);
+                }
+                int abandonedCount = in.readInt();
+                if (abandonedCount < 0 || abandonedCount > MetadataCodec.MAX_LIST_LENGTH) {
+                    throw new IOException("Invalid abandoned segment count " + abandonedCount + " of " + key);
+                }
+                Set<Uuid> abandoned = new HashSet<>();
+                for (int s = 0; s < abandonedCount; s++) {
+                    abandoned.add(MetadataCodec.readUuid(in));
+                }
+                image.remoteLogs.put(key, new RemoteLog(endOffset, segments, abandoned));
+            }
         }
         if (in.read() != -1) {
             throw new IOException("Bytes left after the metadata snapshot");

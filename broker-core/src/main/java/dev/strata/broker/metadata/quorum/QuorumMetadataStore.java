@@ -6,6 +6,8 @@ import dev.strata.broker.cluster.ClusterImage;
 import dev.strata.broker.cluster.IsrChannel;
 import dev.strata.broker.cluster.PartitionAdmin;
 import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.cluster.RemoteLogChannel;
+import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetaProperties;
@@ -79,7 +81,8 @@ import org.slf4j.LoggerFactory;
  * its own waits to be seen. The leader sends the whole image only when it has applied more than the broker has; a
  * metadata image is small, so that costs less than replaying log entries would in code.
  */
-public final class QuorumMetadataStore implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin {
+public final class QuorumMetadataStore
+        implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin, RemoteLogChannel {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
@@ -517,6 +520,27 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
                 asyncWrites);
     }
 
+    @Override
+    public void copySegmentFinished(
+            Uuid topicId, int partition, int leaderId, int leaderEpoch, RemoteSegmentRecord segment) {
+        write(new MetadataCommand.CopySegmentFinished(topicId, partition, leaderId, leaderEpoch, segment));
+    }
+
+    @Override
+    public void deleteSegmentStarted(Uuid topicId, int partition, int leaderId, int leaderEpoch, Uuid segmentId) {
+        write(new MetadataCommand.DeleteSegmentStarted(topicId, partition, leaderId, leaderEpoch, segmentId));
+    }
+
+    @Override
+    public void deleteSegmentFinished(Uuid topicId, int partition, Uuid segmentId) {
+        write(new MetadataCommand.DeleteSegmentFinished(topicId, partition, segmentId));
+    }
+
+    /** One recorded remote segment of a partition as this voter has applied it; empty once its deletion finished. */
+    public Optional<RemoteSegmentRecord> remoteSegment(Uuid topicId, int partition, Uuid segmentId) {
+        return stateMachine.image().remoteSegment(topicId, partition, segmentId);
+    }
+
     /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
     QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
         RaftClientReply reply;
@@ -544,8 +568,8 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
                 });
     }
 
-    /** Waits until every change applied so far was told to the listeners (tests). */
-    void awaitListeners() throws InterruptedException {
+    /** Waits (up to 10 s) until every change applied so far, and every listener added so far, was told. */
+    public void awaitListeners() throws InterruptedException {
         stateMachine.notifier().awaitIdle();
     }
 

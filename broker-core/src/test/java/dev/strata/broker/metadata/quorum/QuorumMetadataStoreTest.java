@@ -3,6 +3,7 @@ package dev.strata.broker.metadata.quorum;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.testing.Await;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +95,41 @@ class QuorumMetadataStoreTest {
             assertThat(store.topics()).hasSize(200);
             store.putTopic(topic("after", 1));
             assertThat(store.topics()).hasSize(201);
+        }
+    }
+
+    @Test
+    void remoteSegmentRecordsAreFencedByLeaderEpochAndSurviveASnapshotAndARestart() {
+        QuorumConfig config = singleVoter().withSnapshots(5, 4096);
+        TopicMetadata tiered = topic("tiered", 1);
+        RemoteSegmentRecord segment = new RemoteSegmentRecord(Uuid.randomUuid(), 0, 99, false, new byte[] {7});
+        RemoteSegmentRecord deleted = new RemoteSegmentRecord(Uuid.randomUuid(), 100, 199, false, new byte[] {8});
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            Uuid incarnation = Uuid.randomUuid();
+            store.registerBroker(new BrokerRegistration(1, "127.0.0.1", 9092, Optional.empty(), incarnation));
+            awaitTrue("broker 1 unfenced", () -> {
+                store.heartbeat(1, incarnation);
+                return store.broker(1).map(b -> !b.fenced()).orElse(false);
+            });
+            store.createTopic(tiered, List.of(List.of(1)));
+            assertThatThrownBy(() -> store.copySegmentFinished(tiered.topicId(), 0, 1, 7, segment))
+                    .isInstanceOf(FencedLeaderEpochException.class);
+            store.copySegmentFinished(tiered.topicId(), 0, 1, 0, segment);
+            assertThat(store.remoteSegment(tiered.topicId(), 0, segment.segmentId()))
+                    .contains(segment);
+            store.copySegmentFinished(tiered.topicId(), 0, 1, 0, deleted);
+            store.deleteSegmentStarted(tiered.topicId(), 0, 1, 0, deleted.segmentId());
+            store.deleteSegmentFinished(tiered.topicId(), 0, deleted.segmentId());
+            for (int i = 0; i < 20; i++) {
+                store.putTopic(topic("t" + i, 1));
+            }
+            awaitTrue("a snapshot", () -> store.snapshotIndex() > 10);
+        }
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            assertThat(store.remoteSegment(tiered.topicId(), 0, segment.segmentId()))
+                    .contains(segment);
+            assertThat(store.remoteSegment(tiered.topicId(), 0, deleted.segmentId()))
+                    .isEmpty();
         }
     }
 
