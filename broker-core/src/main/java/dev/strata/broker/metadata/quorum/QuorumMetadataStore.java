@@ -501,10 +501,13 @@ public final class QuorumMetadataStore
     /**
      * Starts the controller's leader balancing ({@code auto.leader.rebalance.enable}): while this voter runs the active
      * controller, every {@code interval} it moves leadership back to preferred replicas that are alive and in sync, for
-     * the brokers whose share of partitions led by another replica exceeds {@code imbalancePercentage}.
+     * the brokers whose share of partitions led by another replica exceeds {@code imbalancePercentage}. A broker
+     * without a vote ({@code process.roles=broker}) runs no controller, so nothing.
      */
     public void startLeaderBalancing(Duration interval, int imbalancePercentage) {
-        controller.scheduleLeaderBalance(interval, imbalancePercentage);
+        if (controller != null) {
+            controller.scheduleLeaderBalance(interval, imbalancePercentage);
+        }
     }
 
     /** Completes on the thread pool {@code strata-metadata-writes-<node id>}. */
