@@ -49,7 +49,7 @@ final class TestCluster implements AutoCloseable {
 
     /** Starts {@code size} brokers (node ids 1..size) with {@code settings} over the cluster defaults. */
     static TestCluster start(Path dir, int size, Map<String, String> settings) throws Exception {
-        TestCluster cluster = new TestCluster(dir, size, settings);
+        TestCluster cluster = prepare(dir, size, settings);
         try {
             for (int node = 1; node <= size; node++) {
                 cluster.launch(node);
@@ -63,6 +63,31 @@ final class TestCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** A cluster of {@code size} brokers whose ports are chosen and none started: the test starts them one by one. */
+    static TestCluster prepare(Path dir, int size, Map<String, String> settings) throws IOException {
+        return new TestCluster(dir, size, settings);
+    }
+
+    /** Starts one broker and returns without waiting for it to listen (it may wait for a quorum, or fail). */
+    BrokerProcess launch(int node) throws IOException {
+        Map<String, String> config = config(node, port(node), controllerPorts[node - 1]);
+        config.putAll(settings);
+        brokers[node - 1] = startProcess("node" + node, dir.resolve("data-" + node), port(node), config);
+        return brokers[node - 1];
+    }
+
+    /**
+     * Starts a process that is not one of the cluster's brokers, with a configuration of its own: the cluster's
+     * defaults for {@code nodeId} on fresh ports and data, then {@code overrides}. The caller closes it.
+     */
+    BrokerProcess launchStranger(String name, int nodeId, Map<String, String> overrides) throws IOException {
+        int port = BrokerProcess.freePort();
+        Map<String, String> config = config(nodeId, port, BrokerProcess.freePort());
+        config.putAll(settings);
+        config.putAll(overrides);
+        return startProcess(name, dir.resolve("data-" + name), port, config);
     }
 
     int size() {
@@ -91,9 +116,26 @@ final class TestCluster implements AutoCloseable {
         brokers[node - 1].terminate(TIMEOUT);
     }
 
+    /** SIGSTOP: the broker hangs (no heartbeat, no fetch, connections open) until {@link #resume}. */
+    void pause(int node) throws IOException, InterruptedException {
+        brokers[node - 1].pause();
+    }
+
+    /** SIGCONT: a paused broker runs on; harmless for one that runs or was never started. */
+    void resume(int node) throws IOException, InterruptedException {
+        if (brokers[node - 1] != null) {
+            brokers[node - 1].resume();
+        }
+    }
+
     /** Starts a stopped or killed broker again, on its ports and data. */
     void restart(int node) throws Exception {
         launch(node);
+        brokers[node - 1].awaitListening(port(node), TIMEOUT);
+    }
+
+    /** Waits until a launched broker accepts connections; fails with its output if it exits. */
+    void awaitListening(int node) {
         brokers[node - 1].awaitListening(port(node), TIMEOUT);
     }
 
@@ -142,7 +184,7 @@ final class TestCluster implements AutoCloseable {
         return brokers[node - 1].outputTail();
     }
 
-    private void launch(int node) throws IOException {
+    private Map<String, String> config(int node, int port, int controllerPort) {
         List<String> voters = new ArrayList<>();
         for (int i = 1; i <= size(); i++) {
             voters.add(i + "@127.0.0.1:" + controllerPorts[i - 1]);
@@ -150,10 +192,8 @@ final class TestCluster implements AutoCloseable {
         Map<String, String> config = new HashMap<>();
         config.put("node.id", Integer.toString(node));
         config.put("process.roles", "broker,controller");
-        config.put(
-                "listeners",
-                "PLAINTEXT://127.0.0.1:" + port(node) + ",CONTROLLER://127.0.0.1:" + controllerPorts[node - 1]);
-        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port(node));
+        config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         config.put("controller.listener.names", "CONTROLLER");
         config.put("controller.quorum.voters", String.join(",", voters));
         config.put("cluster.id", "strata-test-cluster");
@@ -165,12 +205,14 @@ final class TestCluster implements AutoCloseable {
         config.put("replica.lag.time.max.ms", "6000");
         config.put("group.initial.rebalance.delay.ms", "0");
         config.put("log.dir.free.bytes.min", "0");
-        config.putAll(settings);
-        Path file = BrokerProcess.writeConfig(
-                dir.resolve("node" + node + ".properties"), port(node), dir.resolve("data-" + node), config);
+        return config;
+    }
+
+    private BrokerProcess startProcess(String name, Path data, int port, Map<String, String> config)
+            throws IOException {
+        Path file = BrokerProcess.writeConfig(dir.resolve(name + ".properties"), port, data, config);
         starts++;
-        brokers[node - 1] = BrokerProcess.startWithHeap(
-                dir.resolve("node" + node + "-" + starts + ".out"), "384m", file.toString());
+        return BrokerProcess.startWithHeap(dir.resolve(name + "-" + starts + ".out"), "384m", file.toString());
     }
 
     @Override

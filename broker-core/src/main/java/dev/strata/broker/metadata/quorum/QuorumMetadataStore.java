@@ -13,6 +13,7 @@ import dev.strata.broker.metadata.TopicMetadata;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -126,13 +128,22 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
                     .setRetryPolicy(retryPolicy(config))
                     .build();
             QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client);
-            store.catchUp();
+            store.awaitQuorum();
             return store;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client, e);
             closeQuietly(server, e);
             if (e instanceof RuntimeException r) {
                 throw r;
+            }
+            if (addressInUse(e)) {
+                // Almost always a second node started with the id of a running one (a copied properties file).
+                throw new ConfigException("Cannot listen for the metadata quorum on "
+                        + config.self().host() + ":"
+                        + config.self().port() + ", voter " + config.nodeId() + "'s address in "
+                        + QuorumConfig.CONTROLLER_QUORUM_VOTERS + ": the address is already in use. Is a node with "
+                        + BrokerConfig.NODE_ID + "=" + config.nodeId() + " already running? Node ids must be unique"
+                        + " in a cluster.");
             }
             throw new KafkaStorageException(
                     "Cannot start the metadata quorum voter " + config.self() + " in " + config.raftDir(), e);
@@ -189,6 +200,16 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
         } catch (IOException e) {
             throw new KafkaStorageException("Imported " + dir + " into the metadata quorum but cannot rename it", e);
         }
+    }
+
+    private static boolean addressInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || t.getMessage() != null && t.getMessage().contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The Raft group of a cluster: every voter derives the same id from the cluster id. */
@@ -257,6 +278,49 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
                 .setRetryPolicy(TypeCase.READ, retry)
                 .setTimeout(TypeCase.READ, timeout)
                 .build();
+    }
+
+    /**
+     * Catches up with the group, waiting as long as it takes a majority of the voters to come up and elect a leader, as
+     * a KRaft node waits for its quorum: voters are started one by one, and the first must not give up before the
+     * others come. It says so at the start and again after each write timeout, so an operator who started too few
+     * voters (or listed a wrong address) sees why the node does not serve yet.
+     */
+    private void awaitQuorum() {
+        if (config.singleVoter()) {
+            catchUp();
+            return;
+        }
+        log.info(
+                "Waiting for a leader of the metadata quorum {}: this node is voter {}; a majority of the voters"
+                        + " ({} of {}) must be up and reach each other",
+                config.voters(),
+                config.nodeId(),
+                config.voters().size() / 2 + 1,
+                config.voters().size());
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                catchUp();
+                log.info(
+                        "Joined the metadata quorum {} after {} ms",
+                        config.voters(),
+                        (System.nanoTime() - start) / 1_000_000);
+                return;
+            } catch (TimeoutException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                log.warn(
+                        "Still no leader of the metadata quorum {} after {} s: waiting for a majority of the voters"
+                                + " ({} of {}) to start ({})",
+                        config.voters(),
+                        (System.nanoTime() - start) / 1_000_000_000,
+                        config.voters().size() / 2 + 1,
+                        config.voters().size(),
+                        e.getMessage());
+            }
+        }
     }
 
     /**
