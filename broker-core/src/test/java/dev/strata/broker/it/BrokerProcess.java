@@ -166,6 +166,13 @@ final class BrokerProcess implements AutoCloseable {
         if (!process.isAlive()) {
             return;
         }
+        try {
+            resume(); // a paused process would not see the SIGTERM
+        } catch (IOException e) {
+            // kill -9 below, if need be
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         process.destroy();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {

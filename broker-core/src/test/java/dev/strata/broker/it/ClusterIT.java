@@ -22,13 +22,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,15 +148,10 @@ class ClusterIT {
         }
 
         Map<String, Long> read = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = consumer()) {
-            consumer.assign(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            consumer.seekToBeginning(List.of(tp));
-            for (ConsumerRecord<String, String> r : Await.records(consumer, (int) end, TIMEOUT)) {
-                assertThat(read.put(r.key(), r.offset()))
-                        .as("%s stored once (again at offset %d)", r.key(), r.offset())
-                        .isNull();
-            }
+        for (ConsumerRecord<String, String> r : cluster.readAll(topic)) {
+            assertThat(read.put(r.key(), r.offset()))
+                    .as("%s stored once (again at offset %d)", r.key(), r.offset())
+                    .isNull();
         }
         Set<String> lost = new HashSet<>(acknowledged);
         lost.removeAll(read.keySet());
@@ -304,14 +297,7 @@ class ClusterIT {
     }
 
     private KafkaProducer<String, String> producer() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+        return cluster.producer();
     }
 
     private KafkaConsumer<String, String> groupConsumer(String group) {
@@ -327,19 +313,6 @@ class ClusterIT {
                         "earliest",
                         ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                         50),
-                new StringDeserializer(),
-                new StringDeserializer());
-    }
-
-    private KafkaConsumer<String, String> consumer() {
-        return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        cluster.bootstrap(),
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                        "earliest"),
                 new StringDeserializer(),
                 new StringDeserializer());
     }

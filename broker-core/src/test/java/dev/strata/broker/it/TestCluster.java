@@ -1,6 +1,7 @@
 package dev.strata.broker.it;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.TcpProxy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,14 +10,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A cluster of brokers, each in a JVM of its own started as {@code bin/strata server} starts one, each a broker and a
@@ -33,6 +45,9 @@ final class TestCluster implements AutoCloseable {
     private final int[] ports;
     private final int[] controllerPorts;
     private final BrokerProcess[] brokers;
+    /** Per broker, the proxy its advertised listener points at (clients and followers reach it through), or null. */
+    private final TcpProxy[] proxies;
+
     private int starts;
 
     private TestCluster(Path dir, int size, Map<String, String> settings) throws IOException {
@@ -41,6 +56,7 @@ final class TestCluster implements AutoCloseable {
         this.ports = new int[size];
         this.controllerPorts = new int[size];
         this.brokers = new BrokerProcess[size];
+        this.proxies = new TcpProxy[size];
         for (int i = 0; i < size; i++) {
             ports[i] = BrokerProcess.freePort();
             controllerPorts[i] = BrokerProcess.freePort();
@@ -49,20 +65,40 @@ final class TestCluster implements AutoCloseable {
 
     /** Starts {@code size} brokers (node ids 1..size) with {@code settings} over the cluster defaults. */
     static TestCluster start(Path dir, int size, Map<String, String> settings) throws Exception {
+        return prepare(dir, size, settings).startAll();
+    }
+
+    /**
+     * As {@link #start}, with every broker advertised at a {@link TcpProxy} of its own, so that clients and the other
+     * brokers' replica fetchers reach it only through that proxy, which a test can cut.
+     */
+    static TestCluster startBehindProxies(Path dir, int size, Map<String, String> settings) throws Exception {
         TestCluster cluster = prepare(dir, size, settings);
+        for (int node = 1; node <= size; node++) {
+            cluster.proxies[node - 1] = TcpProxy.start(cluster.port(node));
+        }
+        return cluster.startAll();
+    }
+
+    private TestCluster startAll() throws Exception {
         try {
-            for (int node = 1; node <= size; node++) {
-                cluster.launch(node);
+            for (int node = 1; node <= size(); node++) {
+                launch(node);
             }
-            for (int node = 1; node <= size; node++) {
-                cluster.brokers[node - 1].awaitListening(cluster.port(node), TIMEOUT);
+            for (int node = 1; node <= size(); node++) {
+                awaitListening(node);
             }
-            cluster.awaitBrokers(size);
-            return cluster;
+            awaitBrokers(size());
+            return this;
         } catch (Exception | Error e) {
-            cluster.close();
+            close();
             throw e;
         }
+    }
+
+    /** The proxy in front of a broker started by {@link #startBehindProxies}. */
+    TcpProxy proxy(int node) {
+        return proxies[node - 1];
     }
 
     /** A cluster of {@code size} brokers whose ports are chosen and none started: the test starts them one by one. */
@@ -73,6 +109,9 @@ final class TestCluster implements AutoCloseable {
     /** Starts one broker and returns without waiting for it to listen (it may wait for a quorum, or fail). */
     BrokerProcess launch(int node) throws IOException {
         Map<String, String> config = config(node, port(node), controllerPorts[node - 1]);
+        if (proxies[node - 1] != null) {
+            config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxies[node - 1].port());
+        }
         config.putAll(settings);
         brokers[node - 1] = startProcess("node" + node, dir.resolve("data-" + node), port(node), config);
         return brokers[node - 1];
@@ -151,6 +190,88 @@ final class TestCluster implements AutoCloseable {
         return Admin.create(props);
     }
 
+    /**
+     * An idempotent {@code acks=all} producer of string keys and values that retries for two minutes, as a producer
+     * that must lose nothing through a failover is set up.
+     */
+    KafkaProducer<String, String> producer() {
+        return new KafkaProducer<>(producerSettings(bootstrap()), new StringSerializer(), new StringSerializer());
+    }
+
+    static Map<String, Object> producerSettings(String bootstrap) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return props;
+    }
+
+    /** Creates a topic and waits until every partition has a leader and all {@code replicationFactor} in sync. */
+    void createTopic(String topic, int partitions, int replicationFactor) {
+        try (Admin admin = admin()) {
+            call(() -> admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)))
+                    .all()
+                    .get());
+            Await.until(TIMEOUT, "full ISRs of " + topic, () -> {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                            .allMatch(p -> p.leader() != null && p.isr().size() == replicationFactor);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** Sends {@code count} records keyed {@code prefix<i>} with {@link #producer()}; returns the acknowledged keys. */
+    Set<String> produce(String topic, String prefix, int count) {
+        Set<String> acknowledged = new ConcurrentSkipListSet<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < count; i++) {
+                String key = prefix + i;
+                producer.send(new ProducerRecord<>(topic, key, key), (md, e) -> {
+                    if (e == null) {
+                        acknowledged.add(key);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        return acknowledged;
+    }
+
+    /** Every record of every partition of {@code topic}, from the log start to the end offsets of now. */
+    List<ConsumerRecord<String, String>> readAll(String topic) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(tps);
+            long end = consumer.endOffsets(tps).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+            consumer.seekToBeginning(tps);
+            return Await.records(consumer, (int) end, TIMEOUT);
+        }
+    }
+
+    /** The keys of {@link #readAll}. */
+    Set<String> readKeys(String topic) {
+        return readAll(topic).stream().map(ConsumerRecord::key).collect(Collectors.toSet());
+    }
+
     /** Waits until the cluster's metadata lists {@code count} live brokers. */
     void awaitBrokers(int count) {
         try (Admin admin = admin()) {
@@ -220,6 +341,15 @@ final class TestCluster implements AutoCloseable {
         for (BrokerProcess broker : brokers) {
             if (broker != null) {
                 broker.close();
+            }
+        }
+        for (TcpProxy proxy : proxies) {
+            if (proxy != null) {
+                try {
+                    proxy.close();
+                } catch (IOException e) {
+                    // the next test's ports are free ones anyway
+                }
             }
         }
     }

@@ -79,7 +79,7 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
     private final RaftServer server;
     private final RaftClient client;
     private final QuorumController controller;
-    /** Runs the writes of {@link #alterIsr}, which wait for their entry to be applied here. */
+    /** Runs the writes of {@link #alterIsr} and of the controller, which wait for their entry to be applied here. */
     private final ExecutorService asyncWrites;
 
     private QuorumMetadataStore(
@@ -394,7 +394,15 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
 
     @Override
     public int controllerId() {
-        return stateMachine.leaderId();
+        // Ratis's view now, not the last leader it announced: a voter that lost its leader with the majority is a
+        // candidate, and naming the dead leader would send every admin request of its clients into a timeout
+        try {
+            RaftPeerId leader =
+                    server.getDivision(groupId(config.clusterId())).getInfo().getLeaderId();
+            return leader == null ? -1 : Integer.parseInt(leader.toString());
+        } catch (IOException e) {
+            return stateMachine.leaderId();
+        }
     }
 
     /**
@@ -466,16 +474,13 @@ public final class QuorumMetadataStore implements MetadataStore, ClusterImage, I
         return QuorumController.HeartbeatReply.values()[code];
     }
 
-    /** The controller's writes: they need not wait for this voter, and must not block the controller's thread. */
+    /**
+     * The controller's writes, off the controller's thread. They go through the blocking client on a thread of the
+     * write pool: Ratis's ordered async client closes for good once a request fails for lack of a quorum, after which
+     * every fence and unfence of this controller failed at once, even with the quorum back.
+     */
     private CompletableFuture<?> writeAsync(MetadataCommand command) {
-        return client.async()
-                .send(Message.valueOf(ByteString.copyFrom(command.toBytes())))
-                .thenApply(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw failure("commit " + command + " to", reply.getException());
-                    }
-                    return reply;
-                });
+        return CompletableFuture.supplyAsync(() -> write(command), asyncWrites);
     }
 
     /** Waits until every change applied so far was told to the listeners (tests). */
