@@ -38,7 +38,7 @@ public final class TcpProxy implements AutoCloseable {
     /** The first bytes each client sent (its first read), for {@link #cutWhere}. */
     private final Map<Socket, byte[]> firstBytes = new ConcurrentHashMap<>();
 
-    /** Connections held open unforwarded by {@link #cutWhere}, dropped at {@link #restore()} so their clients retry. */
+    /** Connections held open unforwarded while cut, dropped at {@link #restore()} so their clients retry. */
     private final Set<Socket> held = ConcurrentHashMap.newKeySet();
 
     private volatile Predicate<byte[]> cutWhere;
@@ -89,7 +89,10 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    /** Forwards new connections again (connections accepted while cut stay dead). */
+    /**
+     * Forwards new connections again; the connections held unanswered while cut are dropped, so that their clients
+     * notice and connect again rather than wait on them for ever.
+     */
     public void restore() {
         cutWhere = null;
         cut.set(false);
@@ -118,7 +121,8 @@ public final class TcpProxy implements AutoCloseable {
             }
             sockets.add(client);
             if (cut.get()) {
-                continue; // a black hole: held open, never answered, dropped at the next cut() or close()
+                held.add(client); // a black hole: held open, never answered, dropped at restore() or close()
+                continue;
             }
             if (cutWhere != null) {
                 // whether to forward depends on what the client says first

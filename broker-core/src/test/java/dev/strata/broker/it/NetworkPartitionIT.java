@@ -15,8 +15,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * quorum still get through. A follower cut off from its leader leaves the ISR and, when the leader dies, the replica
  * that stayed in sync is elected, never the stale one; a leader cut off from both followers acknowledges no
  * {@code acks=all} write: the producer gets errors, not false acknowledgements. After healing, every acknowledged
- * record is there. One cluster serves every test; each test leaves it whole.
+ * record is there. A leader cut off from the other voters as well is replaced by one the majority elects, and when it
+ * comes back nothing acknowledged is lost or stored twice. One cluster serves every test; each test leaves it whole.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NetworkPartitionIT {
@@ -64,8 +67,8 @@ class NetworkPartitionIT {
 
     @AfterEach
     void heal() throws Exception {
+        cluster.heal();
         for (int node = 1; node <= 3; node++) {
-            cluster.proxy(node).restore();
             if (!cluster.isAlive(node)) {
                 cluster.restart(node);
             }
@@ -159,6 +162,62 @@ class NetworkPartitionIT {
         assertThat(after).hasSize(100);
         acknowledged.addAll(after);
         assertThat(cluster.readKeys(topic)).containsAll(acknowledged);
+    }
+
+    @Test
+    void aLeaderCutOffFromTheQuorumAndItsFollowersIsReplacedAndNoAcknowledgedRecordIsLost() throws Exception {
+        String topic = "zombie";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        cluster.createTopic(topic, 1, 3);
+        Set<String> acknowledged = new ConcurrentSkipListSet<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread sender = new Thread(() -> {
+            try (KafkaProducer<String, String> producer = cluster.producer()) {
+                for (long i = 0; !stop.get(); i++) {
+                    String key = "k" + i;
+                    producer.send(new ProducerRecord<>(topic, 0, key, key), (md, e) -> {
+                        if (e == null) {
+                            acknowledged.add(key);
+                        }
+                    });
+                    if (i % 50 == 0) {
+                        producer.flush();
+                    }
+                }
+                producer.flush();
+            }
+        });
+        sender.start();
+        try (Admin admin = cluster.admin()) {
+            Await.until(TIMEOUT, "acknowledgements before the cut", () -> acknowledged.size() > 300);
+            int leader = TestCluster.leader(admin, tp);
+            // the leader still takes produce requests, but can reach neither the other voters nor its followers
+            cluster.cutFromQuorum(leader);
+            cluster.proxy(leader).cutWhere(clientIdIs(FETCHER_CLIENT_ID));
+            long atCut = acknowledged.size();
+            // only a new leader, elected by the majority, can acknowledge again
+            Await.until(TIMEOUT, "acknowledgements after the cut", () -> acknowledged.size() > atCut + 300);
+        } finally {
+            stop.set(true);
+            sender.join(TIMEOUT.toMillis());
+        }
+        heal();
+        try (Admin admin = cluster.admin()) {
+            Await.until(
+                    TIMEOUT,
+                    "every replica back in the ISR",
+                    () -> TestCluster.leader(admin, tp) > 0
+                            && TestCluster.isr(admin, tp).size() == 3);
+        }
+        Set<String> read = new HashSet<>();
+        for (ConsumerRecord<String, String> r : cluster.readAll(topic)) {
+            assertThat(read.add(r.key())).as("%s stored once", r.key()).isTrue();
+        }
+        Set<String> lost = new HashSet<>(acknowledged);
+        lost.removeAll(read);
+        assertThat(lost)
+                .as("acknowledged records missing after the partition healed")
+                .isEmpty();
     }
 
     /** Matches a connection whose first Kafka request names a client id starting with {@code prefix}. */

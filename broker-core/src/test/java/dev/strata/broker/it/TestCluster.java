@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -47,6 +48,12 @@ final class TestCluster implements AutoCloseable {
     private final BrokerProcess[] brokers;
     /** Per broker, the proxy its advertised listener points at (clients and followers reach it through), or null. */
     private final TcpProxy[] proxies;
+    /**
+     * With {@link #startBehindProxies}: {@code quorumProxies[i][j]} carries node i+1's metadata-quorum traffic to node
+     * j+1 (each node's {@code controller.quorum.voters} names the others at these), so a node can be cut off from
+     * the quorum in both directions.
+     */
+    private TcpProxy[][] quorumProxies;
 
     private int starts;
 
@@ -70,12 +77,19 @@ final class TestCluster implements AutoCloseable {
 
     /**
      * As {@link #start}, with every broker advertised at a {@link TcpProxy} of its own, so that clients and the other
-     * brokers' replica fetchers reach it only through that proxy, which a test can cut.
+     * brokers' replica fetchers reach it only through that proxy, which a test can cut, and the metadata quorum's
+     * traffic between every two voters through a proxy of its own ({@link #cutFromQuorum}).
      */
     static TestCluster startBehindProxies(Path dir, int size, Map<String, String> settings) throws Exception {
         TestCluster cluster = prepare(dir, size, settings);
+        cluster.quorumProxies = new TcpProxy[size][size];
         for (int node = 1; node <= size; node++) {
             cluster.proxies[node - 1] = TcpProxy.start(cluster.port(node));
+            for (int to = 1; to <= size; to++) {
+                if (to != node) {
+                    cluster.quorumProxies[node - 1][to - 1] = TcpProxy.start(cluster.controllerPorts[to - 1]);
+                }
+            }
         }
         return cluster.startAll();
     }
@@ -99,6 +113,42 @@ final class TestCluster implements AutoCloseable {
     /** The proxy in front of a broker started by {@link #startBehindProxies}. */
     TcpProxy proxy(int node) {
         return proxies[node - 1];
+    }
+
+    /** Cuts a node started by {@link #startBehindProxies} off from the other voters, both ways, until {@link #heal}. */
+    void cutFromQuorum(int node) {
+        for (int other = 1; other <= size(); other++) {
+            if (other != node) {
+                quorumProxies[node - 1][other - 1].cut();
+                quorumProxies[other - 1][node - 1].cut();
+            }
+        }
+    }
+
+    /** Lets every proxy of {@link #startBehindProxies} forward everything again. */
+    void heal() {
+        for (TcpProxy proxy : allProxies()) {
+            proxy.restore();
+        }
+    }
+
+    private List<TcpProxy> allProxies() {
+        List<TcpProxy> all = new ArrayList<>();
+        for (TcpProxy proxy : proxies) {
+            if (proxy != null) {
+                all.add(proxy);
+            }
+        }
+        if (quorumProxies != null) {
+            for (TcpProxy[] row : quorumProxies) {
+                for (TcpProxy proxy : row) {
+                    if (proxy != null) {
+                        all.add(proxy);
+                    }
+                }
+            }
+        }
+        return all;
     }
 
     /** A cluster of {@code size} brokers whose ports are chosen and none started: the test starts them one by one. */
@@ -301,6 +351,20 @@ final class TestCluster implements AutoCloseable {
         return describe(admin, tp).isr().stream().map(Node::id).sorted().collect(Collectors.toList());
     }
 
+    /**
+     * Waits until the ISR of {@code tp} satisfies {@code condition}; a describe that fails (the broker asked is hung or
+     * gone) is tried again.
+     */
+    static void awaitIsr(Admin admin, TopicPartition tp, String what, Predicate<List<Integer>> condition) {
+        Await.until(TIMEOUT, what, () -> {
+            try {
+                return condition.test(isr(admin, tp));
+            } catch (AssertionError e) {
+                return false;
+            }
+        });
+    }
+
     String output(int node) {
         return brokers[node - 1].outputTail();
     }
@@ -308,7 +372,10 @@ final class TestCluster implements AutoCloseable {
     private Map<String, String> config(int node, int port, int controllerPort) {
         List<String> voters = new ArrayList<>();
         for (int i = 1; i <= size(); i++) {
-            voters.add(i + "@127.0.0.1:" + controllerPorts[i - 1]);
+            int voterPort = quorumProxies != null && i != node && node <= size()
+                    ? quorumProxies[node - 1][i - 1].port()
+                    : controllerPorts[i - 1];
+            voters.add(i + "@127.0.0.1:" + voterPort);
         }
         Map<String, String> config = new HashMap<>();
         config.put("node.id", Integer.toString(node));
@@ -343,13 +410,11 @@ final class TestCluster implements AutoCloseable {
                 broker.close();
             }
         }
-        for (TcpProxy proxy : proxies) {
-            if (proxy != null) {
-                try {
-                    proxy.close();
-                } catch (IOException e) {
-                    // the next test's ports are free ones anyway
-                }
+        for (TcpProxy proxy : allProxies()) {
+            try {
+                proxy.close();
+            } catch (IOException e) {
+                // the next test's ports are free ones anyway
             }
         }
     }
