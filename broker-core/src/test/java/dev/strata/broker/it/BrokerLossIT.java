@@ -3,18 +3,13 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -111,9 +106,9 @@ class BrokerLossIT {
         // an idempotent producer would first need a producer id, which takes a quorum write, and the client retries
         // that for ever without expiring its records: acks=all alone is what is under test
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         try (KafkaProducer<String, String> producer =
                 new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
             assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, 0, "during", "during"))
@@ -148,8 +143,10 @@ class BrokerLossIT {
         }
         assertThat(cluster.isAlive(1)).as("the survivor runs on").isTrue();
 
-        cluster.restart(2);
-        cluster.restart(3);
+        cluster.launch(2);
+        cluster.launch(3);
+        cluster.awaitListening(2);
+        cluster.awaitListening(3);
         cluster.awaitBrokers(3);
         acknowledged.addAll(cluster.produce(topic, "after-", 200));
         assertThat(acknowledged).hasSize(400);
@@ -161,42 +158,18 @@ class BrokerLossIT {
         String topic = "graceful";
         TopicPartition tp = new TopicPartition(topic, 0);
         cluster.createTopic(topic, 1, 3);
-        Set<String> acknowledged = new ConcurrentSkipListSet<>();
-        ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong sent = new AtomicLong();
-        Thread sender = new Thread(() -> {
-            try (KafkaProducer<String, String> producer = cluster.producer()) {
-                while (!stop.get()) {
-                    String key = "k" + sent.getAndIncrement();
-                    producer.send(new ProducerRecord<>(topic, 0, key, key), (md, e) -> {
-                        if (e == null) {
-                            acknowledged.add(key);
-                        } else {
-                            errors.add(e);
-                        }
-                    });
-                    if (sent.get() % 50 == 0) {
-                        producer.flush();
-                    }
-                }
-                producer.flush();
-            }
-        });
-        sender.start();
+        ProducerLoop producer = ProducerLoop.start(cluster, topic, 0);
         try (Admin admin = cluster.admin()) {
-            Await.until(TIMEOUT, "acknowledgements before the stop", () -> acknowledged.size() > 300);
+            producer.awaitMoreAcknowledged(300, "acknowledgements before the stop");
             int leader = TestCluster.leader(admin, tp);
             cluster.stop(leader);
-            long afterStop = acknowledged.size();
-            Await.until(TIMEOUT, "acknowledgements from the new leader", () -> acknowledged.size() > afterStop + 300);
+            producer.awaitMoreAcknowledged(300, "acknowledgements from the new leader");
             assertThat(TestCluster.leader(admin, tp)).isNotEqualTo(leader);
         } finally {
-            stop.set(true);
-            sender.join(TIMEOUT.toMillis());
+            producer.close();
         }
-        assertThat(errors).as("errors the producer reported").isEmpty();
-        assertThat(cluster.readKeys(topic)).containsAll(acknowledged);
+        assertThat(producer.errors()).as("errors the producer reported").isEmpty();
+        assertThat(cluster.readKeys(topic)).containsAll(producer.acknowledged());
     }
 
     @Test
@@ -208,13 +181,12 @@ class BrokerLossIT {
             int leader = TestCluster.leader(admin, tp);
             int follower = leader % 3 + 1;
             cluster.pause(follower);
-            Await.until(TIMEOUT, "the hung follower out of the ISR", () -> !TestCluster.isr(admin, tp)
-                    .contains(follower));
+            // the admin client may ask the hung broker, and time out: awaitIsr asks again
+            TestCluster.awaitIsr(admin, tp, "the hung follower out of the ISR", isr -> !isr.contains(follower));
             // two in sync, min.insync.replicas=2: acks=all works on
             assertThat(cluster.produce(topic, "while-hung-", 50)).hasSize(50);
             cluster.resume(follower);
-            Await.until(TIMEOUT, "the follower back in the ISR", () -> TestCluster.isr(admin, tp)
-                    .contains(follower));
+            TestCluster.awaitIsr(admin, tp, "the follower back in the ISR", isr -> isr.contains(follower));
         }
     }
 }

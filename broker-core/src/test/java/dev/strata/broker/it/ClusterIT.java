@@ -11,9 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -102,40 +99,17 @@ class ClusterIT {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get();
             Await.until(TIMEOUT, "a full ISR", () -> fullIsrs(admin, topic, 3));
         }
-        Set<String> acknowledged = new ConcurrentSkipListSet<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong sent = new AtomicLong();
-        Thread sender = new Thread(() -> {
-            try (KafkaProducer<String, String> producer = producer()) {
-                while (!stop.get()) {
-                    String key = "k" + sent.getAndIncrement();
-                    producer.send(new ProducerRecord<>(topic, 0, key, "v-" + key), (md, e) -> {
-                        if (e == null) {
-                            acknowledged.add(key);
-                        }
-                    });
-                    if (sent.get() % 50 == 0) {
-                        producer.flush();
-                    }
-                }
-                producer.flush();
-            }
-        });
-        sender.start();
+        ProducerLoop producer = ProducerLoop.start(cluster, topic, 0);
         try (Admin admin = cluster.admin()) {
             for (int round = 0; round < 2; round++) {
-                long before = acknowledged.size();
-                Await.until(
-                        TIMEOUT, "acknowledged records before kill " + round, () -> acknowledged.size() > before + 500);
+                producer.awaitMoreAcknowledged(500, "acknowledged records before kill " + round);
                 int leader = TestCluster.leader(admin, tp);
                 cluster.kill(leader);
                 Await.until(TIMEOUT, "a new leader", () -> {
                     int now = TestCluster.leader(admin, tp);
                     return now > 0 && now != leader;
                 });
-                long afterKill = acknowledged.size();
-                Await.until(
-                        TIMEOUT, "acknowledgements from the new leader", () -> acknowledged.size() > afterKill + 500);
+                producer.awaitMoreAcknowledged(500, "acknowledgements from the new leader");
                 cluster.restart(leader);
                 Await.until(
                         TIMEOUT,
@@ -143,9 +117,9 @@ class ClusterIT {
                         () -> TestCluster.isr(admin, tp).size() == 3);
             }
         } finally {
-            stop.set(true);
-            sender.join(TIMEOUT.toMillis());
+            producer.close();
         }
+        Set<String> acknowledged = producer.acknowledged();
 
         Map<String, Long> read = new HashMap<>();
         for (ConsumerRecord<String, String> r : cluster.readAll(topic)) {

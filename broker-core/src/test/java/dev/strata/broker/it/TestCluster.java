@@ -245,7 +245,14 @@ final class TestCluster implements AutoCloseable {
      * that must lose nothing through a failover is set up.
      */
     KafkaProducer<String, String> producer() {
-        return new KafkaProducer<>(producerSettings(bootstrap()), new StringSerializer(), new StringSerializer());
+        return producer(Map.of());
+    }
+
+    /** {@link #producer()} with {@code overrides}. */
+    KafkaProducer<String, String> producer(Map<String, Object> overrides) {
+        Map<String, Object> settings = producerSettings(bootstrap());
+        settings.putAll(overrides);
+        return new KafkaProducer<>(settings, new StringSerializer(), new StringSerializer());
     }
 
     static Map<String, Object> producerSettings(String bootstrap) {
