@@ -8,16 +8,21 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * A TCP proxy on a free loopback port in front of one target, for network-fault tests: {@link #cut()} drops every
  * connection through it and makes new ones hang (accepted, never forwarded, as packets to a partitioned host would),
  * {@link #restore()} forwards again. With the proxy's address advertised in place of the target's, a test can cut one
- * broker off from the others and from clients without touching the broker.
+ * broker off from the others and from clients without touching the broker. {@link #cutWhere} cuts only the
+ * connections whose first bytes match, a client that speaks first saying who it is (a Kafka request header names its
+ * client), so a test can cut one broker's replication from another while clients still get through.
  *
  * <p>Two threads per connection copy bytes, one per direction; the proxy is meant for tests with a few dozen
  * connections, not for load.
@@ -30,6 +35,13 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicBoolean cut = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong forwardedBytes = new AtomicLong();
+    /** The first bytes each client sent (its first read), for {@link #cutWhere}. */
+    private final Map<Socket, byte[]> firstBytes = new ConcurrentHashMap<>();
+
+    /** Connections held open unforwarded while cut, dropped at {@link #restore()} so their clients retry. */
+    private final Set<Socket> held = ConcurrentHashMap.newKeySet();
+
+    private volatile Predicate<byte[]> cutWhere;
     private final Thread acceptor;
 
     private TcpProxy(InetSocketAddress target, ServerSocket server) {
@@ -64,9 +76,30 @@ public final class TcpProxy implements AutoCloseable {
         closeAll();
     }
 
-    /** Forwards new connections again (connections accepted while cut stay dead). */
+    /**
+     * Drops the open connections whose client's first bytes match {@code firstBytes}; new connections whose first bytes
+     * match are held open and never forwarded, until {@link #restore()} drops them. Other connections are forwarded as before.
+     */
+    public void cutWhere(Predicate<byte[]> firstBytes) {
+        cutWhere = firstBytes;
+        for (Map.Entry<Socket, byte[]> e : this.firstBytes.entrySet()) {
+            if (firstBytes.test(e.getValue())) {
+                closeQuietly(e.getKey()); // its pumps close the other side
+            }
+        }
+    }
+
+    /**
+     * Forwards new connections again; the connections held unanswered while cut are dropped, so that their clients
+     * notice and connect again rather than wait on them for ever.
+     */
     public void restore() {
+        cutWhere = null;
         cut.set(false);
+        for (Socket socket : held) {
+            held.remove(socket);
+            closeQuietly(socket);
+        }
     }
 
     public boolean isCut() {
@@ -88,32 +121,81 @@ public final class TcpProxy implements AutoCloseable {
             }
             sockets.add(client);
             if (cut.get()) {
-                continue; // a black hole: held open, never answered, dropped at the next cut() or close()
+                held.add(client); // a black hole: held open, never answered, dropped at restore() or close()
+                continue;
+            }
+            if (cutWhere != null) {
+                // whether to forward depends on what the client says first
+                Thread t = new Thread(() -> connectAfterFirstBytes(client), "tcp-proxy-" + port() + "-first");
+                t.setDaemon(true);
+                t.start();
+                continue;
             }
             try {
-                Socket upstream = new Socket();
-                upstream.connect(target, 5_000);
-                upstream.setTcpNoDelay(true);
-                client.setTcpNoDelay(true);
-                sockets.add(upstream);
-                pump(client, upstream, "up");
-                pump(upstream, client, "down");
+                pump(client, connect(client), "up", null);
             } catch (IOException e) {
                 closeQuietly(client);
             }
         }
     }
 
-    private void pump(Socket from, Socket to, String direction) {
+    private void connectAfterFirstBytes(Socket client) {
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            int n = client.getInputStream().read(buffer);
+            if (n < 0) {
+                closeQuietly(client);
+                return;
+            }
+            byte[] first = Arrays.copyOf(buffer, n);
+            firstBytes.put(client, first);
+            Predicate<byte[]> where = cutWhere;
+            if (cut.get() || where != null && where.test(first)) {
+                held.add(client); // a black hole, as in cut()
+                return;
+            }
+            pump(client, connect(client), "up", first);
+        } catch (IOException e) {
+            closeQuietly(client);
+        }
+    }
+
+    /** Connects to the target and starts copying what it sends to {@code client}. */
+    private Socket connect(Socket client) throws IOException {
+        Socket upstream = new Socket();
+        upstream.connect(target, 5_000);
+        upstream.setTcpNoDelay(true);
+        client.setTcpNoDelay(true);
+        sockets.add(upstream);
+        pump(upstream, client, "down", null);
+        return upstream;
+    }
+
+    /**
+     * Copies from {@code from} to {@code to} on a thread of its own, {@code alreadyRead} first; the first bytes read
+     * from a client ({@code direction} "up") are kept for {@link #cutWhere}.
+     */
+    private void pump(Socket from, Socket to, String direction, byte[] alreadyRead) {
         Thread t = new Thread(
                 () -> {
                     byte[] buffer = new byte[64 * 1024];
                     try (InputStream in = from.getInputStream();
                             OutputStream out = to.getOutputStream()) {
+                        if (alreadyRead != null) {
+                            forwardedBytes.addAndGet(alreadyRead.length);
+                            out.write(alreadyRead);
+                        }
                         int n;
                         while ((n = in.read(buffer)) >= 0) {
                             if (cut.get()) {
                                 break;
+                            }
+                            if (direction.equals("up")
+                                    && firstBytes.putIfAbsent(from, Arrays.copyOf(buffer, n)) == null) {
+                                Predicate<byte[]> where = cutWhere;
+                                if (where != null && where.test(firstBytes.get(from))) {
+                                    break;
+                                }
                             }
                             // counted before it is written, so whoever reads it sees it counted
                             forwardedBytes.addAndGet(n);
@@ -141,6 +223,7 @@ public final class TcpProxy implements AutoCloseable {
 
     private void closeQuietly(Socket socket) {
         sockets.remove(socket);
+        firstBytes.remove(socket);
         try {
             socket.close();
         } catch (IOException e) {

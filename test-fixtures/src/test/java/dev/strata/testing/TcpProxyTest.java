@@ -52,6 +52,40 @@ class TcpProxyTest {
     }
 
     @Test
+    void cutWhereDropsAndHoldsOnlyTheConnectionsWhoseFirstBytesMatch() throws IOException {
+        try (TcpProxy proxy = TcpProxy.start(echo.getLocalPort());
+                Socket seven = connect(proxy);
+                Socket eight = connect(proxy)) {
+            assertThat(roundTrip(seven, (byte) 7)).isEqualTo(7);
+            assertThat(roundTrip(eight, (byte) 8)).isEqualTo(8);
+            proxy.cutWhere(first -> first[0] == 7);
+            assertThat(seven.getInputStream().read())
+                    .as("the matching connection is dropped")
+                    .isEqualTo(-1);
+            assertThat(roundTrip(eight, (byte) 8))
+                    .as("the other one is forwarded")
+                    .isEqualTo(8);
+            try (Socket newSeven = connect(proxy);
+                    Socket newNine = connect(proxy)) {
+                assertThat(roundTrip(newNine, (byte) 9)).isEqualTo(9);
+                newSeven.setSoTimeout(300);
+                newSeven.getOutputStream().write(7);
+                assertThatThrownBy(() -> newSeven.getInputStream().read())
+                        .as("a new matching connection is held, unanswered")
+                        .isInstanceOf(SocketTimeoutException.class);
+                proxy.restore();
+                newSeven.setSoTimeout(5_000);
+                assertThat(newSeven.getInputStream().read())
+                        .as("held connections are dropped at restore")
+                        .isEqualTo(-1);
+            }
+            try (Socket again = connect(proxy)) {
+                assertThat(roundTrip(again, (byte) 7)).isEqualTo(7);
+            }
+        }
+    }
+
+    @Test
     void forwardsBothWays() throws IOException {
         try (TcpProxy proxy = TcpProxy.start(echo.getLocalPort());
                 Socket s = connect(proxy)) {

@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>Rules, as Kafka's:
  *
  * <ul>
- *   <li>The high watermark is the smallest log end offset among the ISR members that are caught up (a member that has
- *       not caught up for {@code replica.lag.time.max.ms} is about to leave and does not hold the others back), the
- *       replicas an ISR change in flight is adding included. It never moves backwards.
+ *   <li>The high watermark is the smallest log end offset among the ISR members, lagging or not, the replicas an ISR
+ *       change in flight is adding included and the ones it is removing until the controller has committed it (a
+ *       leader cut off from the controller never gets there, so it never acknowledges what its followers lack). It
+ *       never moves backwards.
  *   <li>A follower joins the ISR when its log end reaches the high watermark (and the start of this leader's epoch), and
  *       leaves it when it has not caught up with the leader's log end for {@code replica.lag.time.max.ms}. Both go
  *       through {@link IsrChannel}, one change in flight at a time; a change refused because this leader's view is
@@ -508,8 +509,11 @@ public final class Partition {
     }
 
     /**
-     * Moves the high watermark up to the smallest log end offset among the caught-up members of the maximal ISR, as
-     * leader.
+     * Moves the high watermark up to the smallest log end offset among the members of the maximal ISR, as leader.
+     * Every member counts, lagging or not, until the controller has committed an ISR without it (Kafka's maximal ISR):
+     * a leader cut off from its followers and from the controller, whose shrink can never be committed, must not move
+     * the high watermark past what its followers have, or it would acknowledge {@code acks=all} writes that a new
+     * leader, elected from those followers, does not have.
      *
      * @return whether it moved
      */
@@ -517,7 +521,6 @@ public final class Partition {
         if (!isLeader()) {
             return false;
         }
-        long now = time.milliseconds();
         long newHw = log.logEndOffset();
         for (int id : maximalIsr) {
             if (id == localBrokerId) {
@@ -527,9 +530,7 @@ public final class Partition {
             if (follower == null) {
                 return false;
             }
-            if (!follower.isLagging(now, replicaLagTimeMaxMs)) {
-                newHw = Math.min(newHw, follower.logEndOffset());
-            }
+            newHw = Math.min(newHw, follower.logEndOffset());
         }
         long oldHw = log.highWatermark();
         if (newHw > oldHw) {

@@ -105,6 +105,27 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process hangs, its sockets open, until {@link #resume()}. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a paused process runs on; harmless for one that runs. */
+    void resume() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            signal("CONT");
+        }
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGTERM, as Ctrl-C or a service manager would send; returns the exit code. */
     int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
@@ -144,6 +165,13 @@ final class BrokerProcess implements AutoCloseable {
     public void close() {
         if (!process.isAlive()) {
             return;
+        }
+        try {
+            resume(); // a paused process would not see the SIGTERM
+        } catch (IOException e) {
+            // kill -9 below, if need be
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         process.destroy();
         try {

@@ -98,22 +98,17 @@ class ClusterIT {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get();
             Await.until(TIMEOUT, "a full ISR", () -> fullIsrs(admin, topic, 3));
         }
-        ProducerLoop producer = ProducerLoop.start(cluster, tp);
-        Set<String> acknowledged = producer.acknowledged();
+        ProducerLoop producer = ProducerLoop.start(cluster, topic, 0);
         try (Admin admin = cluster.admin()) {
             for (int round = 0; round < 2; round++) {
-                long before = acknowledged.size();
-                Await.until(
-                        TIMEOUT, "acknowledged records before kill " + round, () -> acknowledged.size() > before + 500);
+                producer.awaitMoreAcknowledged(500, "acknowledged records before kill " + round);
                 int leader = TestCluster.leader(admin, tp);
                 cluster.kill(leader);
                 Await.until(TIMEOUT, "a new leader", () -> {
                     int now = TestCluster.leader(admin, tp);
                     return now > 0 && now != leader;
                 });
-                long afterKill = acknowledged.size();
-                Await.until(
-                        TIMEOUT, "acknowledgements from the new leader", () -> acknowledged.size() > afterKill + 500);
+                producer.awaitMoreAcknowledged(500, "acknowledgements from the new leader");
                 cluster.restart(leader);
                 Await.until(
                         TIMEOUT,
@@ -123,6 +118,7 @@ class ClusterIT {
         } finally {
             producer.close();
         }
+        Set<String> acknowledged = producer.acknowledged();
 
         Map<String, Long> read = ProducerLoop.readOnce(cluster, tp, TIMEOUT);
         Set<String> lost = new HashSet<>(acknowledged);

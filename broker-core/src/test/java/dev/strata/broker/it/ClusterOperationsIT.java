@@ -112,10 +112,10 @@ class ClusterOperationsIT {
         try (Admin admin = cluster.admin()) {
             createOnBrokers1And2(admin, tp);
         }
-        ProducerLoop producer = ProducerLoop.start(cluster, tp);
+        ProducerLoop producer = ProducerLoop.start(cluster, tp.topic(), tp.partition());
         Set<String> acknowledged = producer.acknowledged();
         try (Admin admin = cluster.admin()) {
-            producer.awaitMore(2000, "2000 acknowledged records");
+            producer.awaitMoreAcknowledged(2000, "2000 acknowledged records");
             // the leader (1) leaves: broker 3 catches up and joins the ISR, then 1 is removed and 2 leads
             admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2, 3)))))
                     .all()
@@ -127,7 +127,7 @@ class ClusterOperationsIT {
                             && reassignments(admin).isEmpty()
                             && TestCluster.isr(admin, tp).equals(List.of(2, 3)));
             assertThat(TestCluster.leader(admin, tp)).isEqualTo(2);
-            producer.awaitMore(500, "acknowledgements from the new leader");
+            producer.awaitMoreAcknowledged(500, "acknowledgements from the new leader");
         } finally {
             producer.close();
         }

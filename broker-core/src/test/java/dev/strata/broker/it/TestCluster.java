@@ -1,6 +1,7 @@
 package dev.strata.broker.it;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.TcpProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,16 +12,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -42,6 +49,15 @@ final class TestCluster implements AutoCloseable {
     private final int[] ports;
     private final int[] controllerPorts;
     private final BrokerProcess[] brokers;
+    /** Per broker, the proxy its advertised listener points at (clients and followers reach it through), or null. */
+    private final TcpProxy[] proxies;
+    /**
+     * With {@link #startBehindProxies}: {@code quorumProxies[i][j]} carries node i+1's metadata-quorum traffic to node
+     * j+1 (each node's {@code controller.quorum.voters} names the others at these), so a node can be cut off from
+     * the quorum in both directions.
+     */
+    private TcpProxy[][] quorumProxies;
+
     private int starts;
 
     private TestCluster(Path dir, int size, Map<String, String> settings) throws IOException {
@@ -50,6 +66,7 @@ final class TestCluster implements AutoCloseable {
         this.ports = new int[size];
         this.controllerPorts = new int[size];
         this.brokers = new BrokerProcess[size];
+        this.proxies = new TcpProxy[size];
         for (int i = 0; i < size; i++) {
             ports[i] = BrokerProcess.freePort();
             controllerPorts[i] = BrokerProcess.freePort();
@@ -58,20 +75,111 @@ final class TestCluster implements AutoCloseable {
 
     /** Starts {@code size} brokers (node ids 1..size) with {@code settings} over the cluster defaults. */
     static TestCluster start(Path dir, int size, Map<String, String> settings) throws Exception {
-        TestCluster cluster = new TestCluster(dir, size, settings);
+        return prepare(dir, size, settings).startAll();
+    }
+
+    /**
+     * As {@link #start}, with every broker advertised at a {@link TcpProxy} of its own, so that clients and the other
+     * brokers' replica fetchers reach it only through that proxy, which a test can cut, and the metadata quorum's
+     * traffic between every two voters through a proxy of its own ({@link #cutFromQuorum}).
+     */
+    static TestCluster startBehindProxies(Path dir, int size, Map<String, String> settings) throws Exception {
+        TestCluster cluster = prepare(dir, size, settings);
+        cluster.quorumProxies = new TcpProxy[size][size];
+        for (int node = 1; node <= size; node++) {
+            cluster.proxies[node - 1] = TcpProxy.start(cluster.port(node));
+            for (int to = 1; to <= size; to++) {
+                if (to != node) {
+                    cluster.quorumProxies[node - 1][to - 1] = TcpProxy.start(cluster.controllerPorts[to - 1]);
+                }
+            }
+        }
+        return cluster.startAll();
+    }
+
+    private TestCluster startAll() throws Exception {
         try {
-            for (int node = 1; node <= size; node++) {
-                cluster.launch(node);
+            for (int node = 1; node <= size(); node++) {
+                launch(node);
             }
-            for (int node = 1; node <= size; node++) {
-                cluster.brokers[node - 1].awaitListening(cluster.port(node), TIMEOUT);
+            for (int node = 1; node <= size(); node++) {
+                awaitListening(node);
             }
-            cluster.awaitBrokers(size);
-            return cluster;
+            awaitBrokers(size());
+            return this;
         } catch (Exception | Error e) {
-            cluster.close();
+            close();
             throw e;
         }
+    }
+
+    /** The proxy in front of a broker started by {@link #startBehindProxies}. */
+    TcpProxy proxy(int node) {
+        return proxies[node - 1];
+    }
+
+    /** Cuts a node started by {@link #startBehindProxies} off from the other voters, both ways, until {@link #heal}. */
+    void cutFromQuorum(int node) {
+        for (int other = 1; other <= size(); other++) {
+            if (other != node) {
+                quorumProxies[node - 1][other - 1].cut();
+                quorumProxies[other - 1][node - 1].cut();
+            }
+        }
+    }
+
+    /** Lets every proxy of {@link #startBehindProxies} forward everything again. */
+    void heal() {
+        for (TcpProxy proxy : allProxies()) {
+            proxy.restore();
+        }
+    }
+
+    private List<TcpProxy> allProxies() {
+        List<TcpProxy> all = new ArrayList<>();
+        for (TcpProxy proxy : proxies) {
+            if (proxy != null) {
+                all.add(proxy);
+            }
+        }
+        if (quorumProxies != null) {
+            for (TcpProxy[] row : quorumProxies) {
+                for (TcpProxy proxy : row) {
+                    if (proxy != null) {
+                        all.add(proxy);
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    /** A cluster of {@code size} brokers whose ports are chosen and none started: the test starts them one by one. */
+    static TestCluster prepare(Path dir, int size, Map<String, String> settings) throws IOException {
+        return new TestCluster(dir, size, settings);
+    }
+
+    /** Starts one broker and returns without waiting for it to listen (it may wait for a quorum, or fail). */
+    BrokerProcess launch(int node) throws IOException {
+        Map<String, String> config = config(node, port(node), controllerPorts[node - 1]);
+        if (proxies[node - 1] != null) {
+            config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxies[node - 1].port());
+        }
+        config.putAll(settings);
+        brokers[node - 1] = startProcess("node" + node, dir.resolve("data-" + node), port(node), config);
+        return brokers[node - 1];
+    }
+
+    /**
+     * Starts a process that is not one of the cluster's brokers, with a configuration of its own: the cluster's
+     * defaults for {@code nodeId} on fresh ports and data, then {@code overrides}. The caller closes it.
+     */
+    BrokerProcess launchStranger(String name, int nodeId, Map<String, String> overrides) throws IOException {
+        int port = BrokerProcess.freePort();
+        Map<String, String> config = config(nodeId, port, BrokerProcess.freePort());
+        config.putAll(settings);
+        config.putAll(overrides);
+        return startProcess(name, dir.resolve("data-" + name), port, config);
     }
 
     int size() {
@@ -105,9 +213,26 @@ final class TestCluster implements AutoCloseable {
         brokers[node - 1].terminate(TIMEOUT);
     }
 
+    /** SIGSTOP: the broker hangs (no heartbeat, no fetch, connections open) until {@link #resume}. */
+    void pause(int node) throws IOException, InterruptedException {
+        brokers[node - 1].pause();
+    }
+
+    /** SIGCONT: a paused broker runs on; harmless for one that runs or was never started. */
+    void resume(int node) throws IOException, InterruptedException {
+        if (brokers[node - 1] != null) {
+            brokers[node - 1].resume();
+        }
+    }
+
     /** Starts a stopped or killed broker again, on its ports and data. */
     void restart(int node) throws Exception {
         launch(node);
+        brokers[node - 1].awaitListening(port(node), TIMEOUT);
+    }
+
+    /** Waits until a launched broker accepts connections; fails with its output if it exits. */
+    void awaitListening(int node) {
         brokers[node - 1].awaitListening(port(node), TIMEOUT);
     }
 
@@ -123,16 +248,93 @@ final class TestCluster implements AutoCloseable {
         return Admin.create(props);
     }
 
-    /** An idempotent {@code acks=all} producer that rides out leader changes. */
+    /**
+     * An idempotent {@code acks=all} producer of string keys and values that retries for two minutes, as a producer
+     * that must lose nothing through a failover is set up.
+     */
     KafkaProducer<String, String> producer() {
+        return producer(Map.of());
+    }
+
+    /** {@link #producer()} with {@code overrides}. */
+    KafkaProducer<String, String> producer(Map<String, Object> overrides) {
+        Map<String, Object> settings = producerSettings(bootstrap());
+        settings.putAll(overrides);
+        return new KafkaProducer<>(settings, new StringSerializer(), new StringSerializer());
+    }
+
+    static Map<String, Object> producerSettings(String bootstrap) {
         Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+        return props;
+    }
+
+    /** Creates a topic and waits until every partition has a leader and all {@code replicationFactor} in sync. */
+    void createTopic(String topic, int partitions, int replicationFactor) {
+        try (Admin admin = admin()) {
+            call(() -> admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)))
+                    .all()
+                    .get());
+            Await.until(TIMEOUT, "full ISRs of " + topic, () -> {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                            .allMatch(p -> p.leader() != null && p.isr().size() == replicationFactor);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** Sends {@code count} records keyed {@code prefix<i>} with {@link #producer()}; returns the acknowledged keys. */
+    Set<String> produce(String topic, String prefix, int count) {
+        Set<String> acknowledged = new ConcurrentSkipListSet<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < count; i++) {
+                String key = prefix + i;
+                producer.send(new ProducerRecord<>(topic, key, key), (md, e) -> {
+                    if (e == null) {
+                        acknowledged.add(key);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        return acknowledged;
+    }
+
+    /** Every record of every partition of {@code topic}, from the log start to the end offsets of now. */
+    List<ConsumerRecord<String, String>> readAll(String topic) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(tps);
+            long end = consumer.endOffsets(tps).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+            consumer.seekToBeginning(tps);
+            return Await.records(consumer, (int) end, TIMEOUT);
+        }
+    }
+
+    /** The keys of {@link #readAll}. */
+    Set<String> readKeys(String topic) {
+        return readAll(topic).stream().map(ConsumerRecord::key).collect(Collectors.toSet());
     }
 
     /** A consumer without a group that reads from the earliest offset. */
@@ -185,22 +387,37 @@ final class TestCluster implements AutoCloseable {
         return describe(admin, tp).isr().stream().map(Node::id).sorted().collect(Collectors.toList());
     }
 
+    /**
+     * Waits until the ISR of {@code tp} satisfies {@code condition}; a describe that fails (the broker asked is hung or
+     * gone) is tried again.
+     */
+    static void awaitIsr(Admin admin, TopicPartition tp, String what, Predicate<List<Integer>> condition) {
+        Await.until(TIMEOUT, what, () -> {
+            try {
+                return condition.test(isr(admin, tp));
+            } catch (AssertionError e) {
+                return false;
+            }
+        });
+    }
+
     String output(int node) {
         return brokers[node - 1].outputTail();
     }
 
-    private void launch(int node) throws IOException {
+    private Map<String, String> config(int node, int port, int controllerPort) {
         List<String> voters = new ArrayList<>();
         for (int i = 1; i <= size(); i++) {
-            voters.add(i + "@127.0.0.1:" + controllerPorts[i - 1]);
+            int voterPort = quorumProxies != null && i != node && node <= size()
+                    ? quorumProxies[node - 1][i - 1].port()
+                    : controllerPorts[i - 1];
+            voters.add(i + "@127.0.0.1:" + voterPort);
         }
         Map<String, String> config = new HashMap<>();
         config.put("node.id", Integer.toString(node));
         config.put("process.roles", "broker,controller");
-        config.put(
-                "listeners",
-                "PLAINTEXT://127.0.0.1:" + port(node) + ",CONTROLLER://127.0.0.1:" + controllerPorts[node - 1]);
-        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port(node));
+        config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         config.put("controller.listener.names", "CONTROLLER");
         config.put("controller.quorum.voters", String.join(",", voters));
         config.put("cluster.id", "strata-test-cluster");
@@ -212,12 +429,14 @@ final class TestCluster implements AutoCloseable {
         config.put("replica.lag.time.max.ms", "6000");
         config.put("group.initial.rebalance.delay.ms", "0");
         config.put("log.dir.free.bytes.min", "0");
-        config.putAll(settings);
-        Path file = BrokerProcess.writeConfig(
-                dir.resolve("node" + node + ".properties"), port(node), dir.resolve("data-" + node), config);
+        return config;
+    }
+
+    private BrokerProcess startProcess(String name, Path data, int port, Map<String, String> config)
+            throws IOException {
+        Path file = BrokerProcess.writeConfig(dir.resolve(name + ".properties"), port, data, config);
         starts++;
-        brokers[node - 1] = BrokerProcess.startWithHeap(
-                dir.resolve("node" + node + "-" + starts + ".out"), "384m", file.toString());
+        return BrokerProcess.startWithHeap(dir.resolve(name + "-" + starts + ".out"), "384m", file.toString());
     }
 
     @Override
@@ -225,6 +444,13 @@ final class TestCluster implements AutoCloseable {
         for (BrokerProcess broker : brokers) {
             if (broker != null) {
                 broker.close();
+            }
+        }
+        for (TcpProxy proxy : allProxies()) {
+            try {
+                proxy.close();
+            } catch (IOException e) {
+                // the next test's ports are free ones anyway
             }
         }
     }

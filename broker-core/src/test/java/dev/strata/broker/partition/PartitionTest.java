@@ -115,12 +115,13 @@ class PartitionTest {
         assertThat(isrRequests.get(0).isr()).containsExactly(1, 2);
         partition.maybeShrinkIsr();
         assertThat(isrRequests).as("one change in flight at a time").hasSize(1);
-        // until the shrink is committed replica 3 still counts, unless it lags: then it no longer holds back the HW
-        assertThat(log.highWatermark()).isEqualTo(3);
+        // until the shrink is committed replica 3 still counts, lagging or not
+        assertThat(log.highWatermark()).isEqualTo(1);
 
         isrRequests.get(0).result().complete(new PartitionState(List.of(1, 2, 3), List.of(1, 2), 1, 5, 11));
         assertThat(partition.isr()).containsExactlyInAnyOrder(1, 2);
         assertThat(partition.partitionEpoch()).isEqualTo(11);
+        assertThat(log.highWatermark()).as("committed without replica 3").isEqualTo(3);
 
         fetch(3, 2);
         assertThat(isrRequests).as("below the high watermark: not in sync").hasSize(1);
@@ -128,6 +129,25 @@ class PartitionTest {
         assertThat(isrRequests).hasSize(2);
         assertThat(isrRequests.get(1).isr()).containsExactlyInAnyOrder(1, 2, 3);
         assertThat(isrRequests.get(1).partitionEpoch()).isEqualTo(11);
+    }
+
+    @Test
+    void aLeaderWhoseIsrShrinkIsNeverCommittedAcknowledgesNoAcksAllWrite() {
+        partition.appendAsLeader(records("a"), (short) -1);
+        fetch(2, 1);
+        fetch(3, 1);
+        assertThat(partition.replicationStatus(1)).isEqualTo(Optional.of(Errors.NONE));
+        // cut off from both followers (and from the controller: the shrink below never completes)
+        partition.appendAsLeader(records("b", "c"), (short) -1);
+        time.advance(LAG_MS + 1);
+        partition.maybeShrinkIsr();
+        assertThat(isrRequests).hasSize(1);
+        time.advance(LAG_MS * 10);
+        partition.maybeShrinkIsr();
+        assertThat(partition.replicationStatus(3))
+                .as("not acknowledged while the followers lack it")
+                .isEmpty();
+        assertThat(log.highWatermark()).isEqualTo(1);
     }
 
     @Test

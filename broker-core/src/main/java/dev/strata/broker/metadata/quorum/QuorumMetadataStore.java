@@ -16,6 +16,7 @@ import dev.strata.broker.metadata.TopicMetadata;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -98,7 +100,7 @@ public final class QuorumMetadataStore
     private final QuorumController controller;
     /** Asks the voters for newer images, on a broker without a vote; else null. */
     private final ScheduledExecutorService imageReader;
-    /** Runs the writes of {@link #alterIsr}, which wait for their entry to be applied here. */
+    /** Runs the writes of {@link #alterIsr} and of the controller, which wait for their entry to be applied here. */
     private final ExecutorService asyncWrites;
 
     private QuorumMetadataStore(
@@ -162,13 +164,22 @@ public final class QuorumMetadataStore
                     .setRetryPolicy(retryPolicy(config))
                     .build();
             QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client);
-            store.catchUp();
+            store.awaitQuorum();
             return store;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client, e);
             closeQuietly(server, e);
             if (e instanceof RuntimeException r) {
                 throw r;
+            }
+            if (addressInUse(e)) {
+                // Almost always a second node started with the id of a running one (a copied properties file).
+                throw new ConfigException("Cannot listen for the metadata quorum on "
+                        + config.self().host() + ":"
+                        + config.self().port() + ", voter " + config.nodeId() + "'s address in "
+                        + QuorumConfig.CONTROLLER_QUORUM_VOTERS + ": the address is already in use. Is a node with "
+                        + BrokerConfig.NODE_ID + "=" + config.nodeId() + " already running? Node ids must be unique"
+                        + " in a cluster.");
             }
             throw new KafkaStorageException(
                     "Cannot start the metadata quorum voter " + config.self() + " in " + config.raftDir(), e);
@@ -280,6 +291,16 @@ public final class QuorumMetadataStore
         }
     }
 
+    private static boolean addressInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || t.getMessage() != null && t.getMessage().contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The Raft group of a cluster: every voter derives the same id from the cluster id. */
     static RaftGroupId groupId(String clusterId) {
         return RaftGroupId.valueOf(
@@ -346,6 +367,49 @@ public final class QuorumMetadataStore
                 .setRetryPolicy(TypeCase.READ, retry)
                 .setTimeout(TypeCase.READ, timeout)
                 .build();
+    }
+
+    /**
+     * Catches up with the group, waiting as long as it takes a majority of the voters to come up and elect a leader, as
+     * a KRaft node waits for its quorum: voters are started one by one, and the first must not give up before the
+     * others come. It says so at the start and again after each write timeout, so an operator who started too few
+     * voters (or listed a wrong address) sees why the node does not serve yet.
+     */
+    private void awaitQuorum() {
+        if (config.singleVoter()) {
+            catchUp();
+            return;
+        }
+        log.info(
+                "Waiting for a leader of the metadata quorum {}: this node is voter {}; a majority of the voters"
+                        + " ({} of {}) must be up and reach each other",
+                config.voters(),
+                config.nodeId(),
+                config.voters().size() / 2 + 1,
+                config.voters().size());
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                catchUp();
+                log.info(
+                        "Joined the metadata quorum {} after {} ms",
+                        config.voters(),
+                        (System.nanoTime() - start) / 1_000_000);
+                return;
+            } catch (TimeoutException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                log.warn(
+                        "Still no leader of the metadata quorum {} after {} s: waiting for a majority of the voters"
+                                + " ({} of {}) to start ({})",
+                        config.voters(),
+                        (System.nanoTime() - start) / 1_000_000_000,
+                        config.voters().size() / 2 + 1,
+                        config.voters().size(),
+                        e.getMessage());
+            }
+        }
     }
 
     /**
@@ -419,7 +483,19 @@ public final class QuorumMetadataStore
 
     @Override
     public int controllerId() {
-        return stateMachine.leaderId();
+        // Ratis's view now, not the last leader it announced: a voter that lost its leader with the majority is a
+        // candidate, and naming the dead leader would send every admin request of its clients into a timeout. A
+        // broker without a vote has no Ratis server: it names the leader its last image came from.
+        if (server == null) {
+            return stateMachine.leaderId();
+        }
+        try {
+            RaftPeerId leader =
+                    server.getDivision(groupId(config.clusterId())).getInfo().getLeaderId();
+            return leader == null ? -1 : Integer.parseInt(leader.toString());
+        } catch (IOException e) {
+            return stateMachine.leaderId();
+        }
     }
 
     /**
@@ -559,16 +635,13 @@ public final class QuorumMetadataStore
         return QuorumController.HeartbeatReply.values()[code];
     }
 
-    /** The controller's writes: they need not wait for this voter, and must not block the controller's thread. */
+    /**
+     * The controller's writes, off the controller's thread. They go through the blocking client on a thread of the
+     * write pool: Ratis's ordered async client closes for good once a request fails for lack of a quorum, after which
+     * every fence and unfence of this controller failed at once, even with the quorum back.
+     */
     private CompletableFuture<?> writeAsync(MetadataCommand command) {
-        return client.async()
-                .send(Message.valueOf(ByteString.copyFrom(command.toBytes())))
-                .thenApply(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw failure("commit " + command + " to", reply.getException());
-                    }
-                    return reply;
-                });
+        return CompletableFuture.supplyAsync(() -> write(command), asyncWrites);
     }
 
     /** Waits (up to 10 s) until every change applied so far, and every listener added so far, was told. */
