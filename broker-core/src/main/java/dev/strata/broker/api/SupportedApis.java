@@ -19,7 +19,7 @@ public final class SupportedApis {
     static {
         range(ApiKeys.PRODUCE, 3, 13);
         range(ApiKeys.FETCH, 4, 18);
-        range(ApiKeys.LIST_OFFSETS, 1, 10);
+        range(ApiKeys.LIST_OFFSETS, 1, 11);
         range(ApiKeys.METADATA, 0, 13);
         range(ApiKeys.API_VERSIONS, 0, 4);
         range(ApiKeys.CREATE_TOPICS, 2, 7);
