@@ -31,6 +31,7 @@ public final class SupportedApis {
         range(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
         range(ApiKeys.CREATE_PARTITIONS, 0, 3);
         range(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
+        range(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0);
         range(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
         range(ApiKeys.FIND_COORDINATOR, 0, 4);
