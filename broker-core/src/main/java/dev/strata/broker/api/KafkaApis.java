@@ -22,6 +22,7 @@ import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeLogDirsRequest;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
@@ -96,6 +97,8 @@ public final class KafkaApis implements RequestDispatcher {
             case API_VERSIONS -> CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
             case METADATA -> onIoPool(() -> metadata.handle(ctx, (MetadataRequest) request));
             case DESCRIBE_CLUSTER -> onIoPool(() -> metadata.describeCluster((DescribeClusterRequest) request));
+            case DESCRIBE_TOPIC_PARTITIONS -> onIoPool(
+                    () -> metadata.describeTopicPartitions((DescribeTopicPartitionsRequest) request));
             case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             case FETCH -> onIoPool(() -> fetch.handle(ctx, (FetchRequest) request))

@@ -10,7 +10,9 @@ import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.tiering.RemoteOffsetSearch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.TopicIdPartition;
@@ -35,14 +37,24 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 /**
  * ListOffsets: earliest (-2, the log start offset over both tiers), latest (-1, the high watermark), max timestamp
  * (-3, the first record with the largest timestamp over both tiers), earliest local (-4, the local log start offset),
- * latest tiered (-5, the highest offset in the remote tier), or the first offset whose timestamp is at or after a given
- * time; any other negative timestamp gets UNSUPPORTED_VERSION for its partition, as from Kafka. A timestamp (>= 0) of a
+ * latest tiered (-5, the highest offset in the remote tier), earliest pending upload (-6, the first offset not yet in the
+ * remote tier), or the first offset whose timestamp is at or after a given time; any other negative timestamp, or one
+ * newer than the request's version, gets UNSUPPORTED_VERSION for its partition, as from Kafka. A timestamp (>= 0) of a
  * tiered topic is searched first in its remote segments, and so is the max timestamp when a remote segment's max
  * timestamp (from the remote index) is at least the local one: {@link RemoteOffsetSearch} answers those, never
  * blocking the calling thread.
  * Also OffsetForLeaderEpoch, which answers from the same partition state.
  */
 public final class ListOffsetsHandler {
+    /** The first ListOffsets version that carries each special timestamp. */
+    private static final Map<Long, Integer> SPECIAL_TIMESTAMP_VERSIONS = Map.of(
+            ListOffsetsRequest.EARLIEST_TIMESTAMP, 0,
+            ListOffsetsRequest.LATEST_TIMESTAMP, 0,
+            ListOffsetsRequest.MAX_TIMESTAMP, 7,
+            ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP, 8,
+            ListOffsetsRequest.LATEST_TIERED_TIMESTAMP, 9,
+            ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP, 11);
+
     private final TopicManager topics;
     private final ReplicaManager replicas;
     /** The remote tier's search by timestamp, or null when this broker does not tier. */
@@ -63,8 +75,9 @@ public final class ListOffsetsHandler {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                CompletableFuture<ListOffsetsPartitionResponse> remote = remoteTimestampLookup(tp, p);
-                ListOffsetsPartitionResponse r = remote == null ? listOffset(tp, p) : null;
+                CompletableFuture<ListOffsetsPartitionResponse> remote =
+                        remoteTimestampLookup(tp, p, request.version());
+                ListOffsetsPartitionResponse r = remote == null ? listOffset(tp, p, request.version()) : null;
                 int index = tr.partitions().size();
                 tr.partitions().add(r);
                 if (remote != null) {
@@ -89,11 +102,14 @@ public final class ListOffsetsHandler {
      * of every local record. Null when the local log answers.
      */
     private CompletableFuture<ListOffsetsPartitionResponse> remoteTimestampLookup(
-            TopicPartition tp, ListOffsetsPartition request) {
+            TopicPartition tp, ListOffsetsPartition request, short version) {
         long ts = request.timestamp();
         Optional<Partition> partition =
                 topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
-        if (ts < 0 && ts != ListOffsetsRequest.MAX_TIMESTAMP || remoteSearch == null || partition.isEmpty()) {
+        if (ts < 0 && ts != ListOffsetsRequest.MAX_TIMESTAMP
+                || remoteSearch == null
+                || partition.isEmpty()
+                || !timestampSupported(ts, version)) {
             return null;
         }
         Partition p = partition.get();
@@ -131,11 +147,54 @@ public final class ListOffsetsHandler {
                                 .code()));
     }
 
-    private ListOffsetsPartitionResponse listOffset(TopicPartition tp, ListOffsetsPartition request) {
+    /**
+     * The first offset not yet copied to the remote tier (-6, KIP-1023), as Kafka's log answers it: one past the
+     * highest remote offset (never below the log start); the log start when nothing is copied and nothing was removed
+     * locally; offset -1 when the log is not tiered, or when local segments are gone but this broker does not yet know
+     * which offsets the remote tier holds.
+     */
+    static TimestampAndOffset earliestPendingUpload(LocalLog log) {
+        TimestampAndOffset unknown = new TimestampAndOffset(RecordBatch.NO_TIMESTAMP, -1L, Optional.of(-1));
+        if (!log.remoteStorageEnabled()) {
+            return unknown;
+        }
+        long highestRemote = log.highestRemoteOffset();
+        if (highestRemote < 0) {
+            return log.localLogStartOffset() == log.logStartOffset()
+                    ? log.fetchOffsetByTimestamp(ListOffsetsRequest.EARLIEST_TIMESTAMP)
+                            .orElseThrow()
+                    : unknown;
+        }
+        long pending = Math.max(highestRemote + 1, log.logStartOffset());
+        OptionalInt epoch = log.leaderEpochCache().epochForOffset(pending);
+        return new TimestampAndOffset(
+                RecordBatch.NO_TIMESTAMP,
+                pending,
+                epoch.isPresent() ? Optional.of(epoch.getAsInt()) : Optional.empty());
+    }
+
+    /**
+     * Whether the request's version carries this timestamp: each special timestamp came with a ListOffsets version
+     * (max timestamp v7, earliest local v8, latest tiered v9, earliest pending upload v11), and any other negative
+     * value is none at all. Kafka answers both with UNSUPPORTED_VERSION for the partition.
+     */
+    static boolean timestampSupported(long timestamp, short version) {
+        if (timestamp >= 0) {
+            return true;
+        }
+        Integer min = SPECIAL_TIMESTAMP_VERSIONS.get(timestamp);
+        return min != null && version >= min;
+    }
+
+    private ListOffsetsPartitionResponse listOffset(TopicPartition tp, ListOffsetsPartition request, short version) {
         ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
                 .setPartitionIndex(tp.partition())
                 .setTimestamp(RecordBatch.NO_TIMESTAMP)
                 .setOffset(-1L);
+        if (!timestampSupported(request.timestamp(), version)) {
+            // checked before the partition is looked up, as Kafka does
+            return r.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+        }
         Optional<Partition> partition =
                 topics.topic(tp.topic()).isPresent() ? replicas.partition(tp) : Optional.empty();
         if (partition.isEmpty()) {
@@ -148,10 +207,6 @@ public final class ListOffsetsHandler {
         }
         LocalLog log = p.log();
         long ts = request.timestamp();
-        if (ts < ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-            // a special timestamp this broker does not offer (-6 comes with v11) or none at all: as Kafka answers
-            return r.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
-        }
         try {
             if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
                 return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());
@@ -167,7 +222,9 @@ public final class ListOffsetsHandler {
                 }
                 return r;
             }
-            Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(ts);
+            Optional<TimestampAndOffset> found = ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP
+                    ? Optional.of(earliestPendingUpload(log))
+                    : log.fetchOffsetByTimestamp(ts);
             if (found.isPresent() && found.get().offset() < log.highWatermark()
                     || found.isPresent()
                             && (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP

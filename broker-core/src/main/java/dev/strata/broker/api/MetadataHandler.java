@@ -14,28 +14,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData.Cursor;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 
 /**
  * Metadata and DescribeCluster: which brokers are alive (registered and not fenced) and who leads each partition,
  * with its replicas, in-sync replicas and offline replicas, as the metadata quorum last told this broker; every broker
- * answers the same. Auto-creates topics if allowed.
+ * answers the same. Auto-creates topics if allowed. Also DescribeTopicPartitions, the paged describe of Kafka 4.
  */
 public final class MetadataHandler {
+    /** The most partitions in one DescribeTopicPartitions answer: Kafka's {@code max.request.partition.size.limit}. */
+    static final int MAX_RESPONSE_PARTITIONS = 2000;
+
     private final Supplier<BrokerEndpoint> self;
     private final TopicManager topics;
     private final ReplicaManager replicas;
@@ -153,9 +166,16 @@ public final class MetadataHandler {
                 .setName(t.name())
                 .setTopicId(t.topicId())
                 .setIsInternal(Topic.isInternal(t.name()));
+        partitions(t, 0, t.partitions()).forEach(topic.partitions()::add);
+        return topic;
+    }
+
+    /** Partitions {@code from} (inclusive) to {@code to} (exclusive) of a topic, as Metadata describes them. */
+    private List<MetadataResponsePartition> partitions(TopicMetadata t, int from, int to) {
+        List<MetadataResponsePartition> out = new ArrayList<>();
         Map<Integer, PartitionState> states = cluster.partitions(t.topicId());
         Set<Integer> live = liveBrokers().stream().map(ClusterBroker::nodeId).collect(Collectors.toSet());
-        for (int p = 0; p < t.partitions(); p++) {
+        for (int p = from; p < to; p++) {
             MetadataResponsePartition mp = new MetadataResponsePartition().setPartitionIndex(p);
             PartitionState state = states.get(p);
             if (state != null) {
@@ -180,9 +200,105 @@ public final class MetadataHandler {
                     mp.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1);
                 }
             }
-            topic.partitions().add(mp);
+            out.add(mp);
         }
-        return topic;
+        return out;
+    }
+
+    /**
+     * DescribeTopicPartitions (API 75, what Kafka 4's {@code kafka-topics.sh --describe} and
+     * {@code Admin.describeTopics} use): the named topics, or every topic when none is named, in name order, with at
+     * most {@code ResponsePartitionLimit} partitions (capped at {@value #MAX_RESPONSE_PARTITIONS}, at least one) from
+     * the request's cursor on; {@code NextCursor} names the first partition left out. The partitions are those Metadata
+     * gives, except that a partition without a live leader has leader -1 and no error, as from Kafka. A named topic
+     * that does not exist answers UNKNOWN_TOPIC_OR_PARTITION or, for an illegal name, INVALID_TOPIC_EXCEPTION, and
+     * takes no room from the limit. Never creates a topic. Eligible leader replicas (KIP-966) do not exist here: both
+     * ELR lists are empty.
+     *
+     * @throws InvalidRequestException for a cursor on a topic the request does not name, or on a negative partition
+     */
+    public DescribeTopicPartitionsResponseData describeTopicPartitions(DescribeTopicPartitionsRequest request) {
+        DescribeTopicPartitionsRequestData data = request.data();
+        Cursor cursor = data.cursor();
+        String cursorTopic = cursor == null ? "" : cursor.topicName();
+        boolean allTopics = data.topics().isEmpty();
+        SortedSet<String> names = new TreeSet<>();
+        if (allTopics) {
+            topics.store().topics().forEach(t -> names.add(t.name()));
+        } else {
+            data.topics().forEach(t -> names.add(t.name()));
+        }
+        names.removeIf(name -> name.compareTo(cursorTopic) < 0);
+        if (cursor != null && !allTopics && !names.contains(cursor.topicName())) {
+            throw new InvalidRequestException("The topics must include the cursor's topic " + cursor.topicName());
+        }
+        if (cursor != null && cursor.partitionIndex() < 0) {
+            throw new InvalidRequestException("Invalid cursor partition " + cursor.partitionIndex());
+        }
+        int remaining = Math.max(Math.min(MAX_RESPONSE_PARTITIONS, data.responsePartitionLimit()), 1);
+        DescribeTopicPartitionsResponseData response = new DescribeTopicPartitionsResponseData();
+        for (String name : names) {
+            Optional<TopicMetadata> topic = topics.topic(name);
+            if (topic.isEmpty()) {
+                if (remaining == 0) {
+                    response.setNextCursor(nextCursor(name, 0));
+                    break;
+                }
+                if (!allTopics) {
+                    response.topics()
+                            .add(new DescribeTopicPartitionsResponseTopic()
+                                    .setName(name)
+                                    .setErrorCode(unknownTopicError(name))
+                                    .setIsInternal(Topic.isInternal(name)));
+                }
+                continue;
+            }
+            TopicMetadata t = topic.get();
+            int from = name.equals(cursorTopic) ? cursor.partitionIndex() : 0;
+            if (remaining == 0) {
+                response.setNextCursor(nextCursor(name, from));
+                break;
+            }
+            int to = (int) Math.min(t.partitions(), (long) from + remaining);
+            DescribeTopicPartitionsResponseTopic out = new DescribeTopicPartitionsResponseTopic()
+                    .setName(name)
+                    .setTopicId(t.topicId())
+                    .setIsInternal(Topic.isInternal(name));
+            for (MetadataResponsePartition mp : partitions(t, from, to)) {
+                out.partitions()
+                        .add(new DescribeTopicPartitionsResponsePartition()
+                                .setPartitionIndex(mp.partitionIndex())
+                                .setLeaderId(mp.errorCode() == Errors.LEADER_NOT_AVAILABLE.code() ? -1 : mp.leaderId())
+                                .setLeaderEpoch(mp.leaderEpoch())
+                                .setReplicaNodes(mp.replicaNodes())
+                                .setIsrNodes(mp.isrNodes())
+                                .setEligibleLeaderReplicas(List.of())
+                                .setLastKnownElr(List.of())
+                                .setOfflineReplicas(mp.offlineReplicas()));
+            }
+            response.topics().add(out);
+            if (to < t.partitions()) {
+                response.setNextCursor(nextCursor(name, to));
+                break;
+            }
+            remaining -= Math.max(0, to - from);
+        }
+        return response;
+    }
+
+    private static DescribeTopicPartitionsResponseData.Cursor nextCursor(String topic, int partition) {
+        return new DescribeTopicPartitionsResponseData.Cursor()
+                .setTopicName(topic)
+                .setPartitionIndex(partition);
+    }
+
+    private static short unknownTopicError(String name) {
+        try {
+            Topic.validate(name);
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+        } catch (InvalidTopicException e) {
+            return Errors.INVALID_TOPIC_EXCEPTION.code();
+        }
     }
 
     public DescribeClusterResponseData describeCluster(DescribeClusterRequest request) {

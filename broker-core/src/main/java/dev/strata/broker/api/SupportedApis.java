@@ -19,7 +19,7 @@ public final class SupportedApis {
     static {
         range(ApiKeys.PRODUCE, 3, 13);
         range(ApiKeys.FETCH, 4, 18);
-        range(ApiKeys.LIST_OFFSETS, 1, 10);
+        range(ApiKeys.LIST_OFFSETS, 1, 11);
         range(ApiKeys.METADATA, 0, 13);
         range(ApiKeys.API_VERSIONS, 0, 4);
         range(ApiKeys.CREATE_TOPICS, 2, 7);
@@ -31,6 +31,7 @@ public final class SupportedApis {
         range(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
         range(ApiKeys.CREATE_PARTITIONS, 0, 3);
         range(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
+        range(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0);
         range(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
         // Cluster administration: leader election, reassignment, log dirs (v5 adds isCordoned: never, here).
         range(ApiKeys.ELECT_LEADERS, 0, 2);

@@ -43,6 +43,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -100,6 +101,8 @@ import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.ElectLeadersResponse;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -217,6 +220,12 @@ final class ClientMistakes {
                 t -> offsetCommit(t, "conform-commit-mixed", -1, "", TOPIC, 0, UNKNOWN_PARTITION)));
         s.add(new Scenario("Metadata: unknown topic", t -> metadata(t, UNKNOWN_TOPIC)));
         s.add(new Scenario("Metadata: invalid topic name", t -> metadata(t, "a/b")));
+        s.add(new Scenario(
+                "DescribeTopicPartitions: unknown topic and invalid topic name",
+                t -> describeTopicPartitions(t, null, UNKNOWN_TOPIC, "a/b", TOPIC)));
+        s.add(new Scenario(
+                "DescribeTopicPartitions: cursor on a topic not asked for",
+                t -> describeTopicPartitions(t, UNKNOWN_TOPIC, TOPIC)));
         s.add(new Scenario("Fetch by id: unknown topic id", t -> fetchById(t, UNKNOWN_TOPIC_ID, 0)));
         s.add(new Scenario("Fetch by id: unknown partition", t -> fetchById(t, t.topicId(TOPIC), UNKNOWN_PARTITION)));
         s.add(new Scenario(
@@ -236,6 +245,9 @@ final class ClientMistakes {
         s.add(new Scenario("Fetch: negative offset", t -> fetchByName(t, TOPIC, 0, -5, -1)));
         s.add(new Scenario("Fetch: current leader epoch from the future", t -> fetchByName(t, TOPIC, 0, 0, 99)));
         s.add(new Scenario("ListOffsets: invalid timestamp -7", t -> listOffsets(t, TOPIC, 0, -7L, -1)));
+        s.add(new Scenario(
+                "ListOffsets: earliest pending upload (-6) of a topic without tiering",
+                t -> listOffsets(t, TOPIC, 0, ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP, -1)));
         s.add(new Scenario(
                 "ListOffsets: current leader epoch from the future", t -> listOffsets(t, TOPIC, 0, -1L, 99)));
         s.add(new Scenario(
@@ -567,6 +579,24 @@ final class ClientMistakes {
                         .setTargetTimes(List.of(listTopic)));
         return partitions(response.data().topics().stream()
                 .flatMap(r -> r.partitions().stream().map(p -> Map.entry(p.partitionIndex(), p.errorCode()))));
+    }
+
+    /** {@code name=ERROR} per topic of the answer, in the answer's order; a cursor at partition 0 of {@code cursorTopic}. */
+    private static String describeTopicPartitions(ConformanceTarget t, String cursorTopic, String... topics)
+            throws Exception {
+        DescribeTopicPartitionsRequestData data = new DescribeTopicPartitionsRequestData();
+        for (String topic : topics) {
+            data.topics().add(new DescribeTopicPartitionsRequestData.TopicRequest().setName(topic));
+        }
+        if (cursorTopic != null) {
+            data.setCursor(new DescribeTopicPartitionsRequestData.Cursor()
+                    .setTopicName(cursorTopic)
+                    .setPartitionIndex(0));
+        }
+        DescribeTopicPartitionsResponse response = t.send(new DescribeTopicPartitionsRequest.Builder(data));
+        return response.data().topics().stream()
+                .map(r -> r.name() + "=" + err(r.errorCode()))
+                .collect(Collectors.joining(" "));
     }
 
     private static String offsetForLeaderEpoch(ConformanceTarget t, String topic, int partition, int currentLeaderEpoch)

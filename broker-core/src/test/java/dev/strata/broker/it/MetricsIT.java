@@ -8,10 +8,6 @@ import dev.strata.broker.config.BrokerConfig;
 import dev.strata.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,8 +62,6 @@ class MetricsIT {
 
     @TempDir
     Path dir;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterAll
     static void deleteRemoteDir() {
@@ -184,31 +178,8 @@ class MetricsIT {
         }
     }
 
-    /** The samples of a scrape, keyed by name and labels as written, such as {@code x_total{request="Fetch"}}. */
     private Map<String, Double> scrape() {
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + broker.metricsPort() + "/metrics"))
-                .timeout(Duration.ofSeconds(30))
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : response.body().split("\n")) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
+        return PrometheusScrape.samples(broker.metricsPort());
     }
 
     private static long earliestLocalOffset(Admin admin, TopicPartition tp) {
