@@ -176,7 +176,9 @@ final class TestCluster implements AutoCloseable {
      */
     BrokerProcess launchStranger(String name, int nodeId, Map<String, String> overrides) throws IOException {
         int port = BrokerProcess.freePort();
-        Map<String, String> config = config(nodeId, port, BrokerProcess.freePort());
+        // a copy of a member's config (same id) also has that member's controller port, its entry in the voter list
+        int controllerPort = nodeId >= 1 && nodeId <= size() ? controllerPorts[nodeId - 1] : BrokerProcess.freePort();
+        Map<String, String> config = config(nodeId, port, controllerPort);
         config.putAll(settings);
         config.putAll(overrides);
         return startProcess(name, dir.resolve("data-" + name), port, config);
