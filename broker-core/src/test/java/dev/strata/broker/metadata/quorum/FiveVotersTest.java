@@ -37,7 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FiveVotersTest {
     private static final Duration HEARTBEAT = Duration.ofMillis(200);
-    private static final Duration SESSION = Duration.ofMillis(2000);
+    /**
+     * Longer than a leader without a majority takes to step down (Ratis: about the 2 s election timeout), so the
+     * controller does not log fences for brokers whose heartbeats only failed for want of a quorum; those would commit
+     * once the voters return. Under load that can still happen: the assertions below allow it.
+     */
+    private static final Duration SESSION = Duration.ofMillis(4000);
+
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
     private static final int SNAPSHOT_THRESHOLD = 20;
 
@@ -133,7 +139,9 @@ class FiveVotersTest {
         for (int id = 4; id <= 5; id++) {
             QuorumMetadataStore s = store(id);
             assertThat(s.topic("while-two-down")).isPresent();
-            assertThat(s.partition(down0)).contains(shrunk);
+            // the ISR change made while they were down (later ones can follow if a broker was fenced meanwhile)
+            assertThat(s.partition(down0).orElseThrow().partitionEpoch())
+                    .isGreaterThanOrEqualTo(shrunk.partitionEpoch());
             // the entries they missed were in no voter's log any more: they caught up through a snapshot install
             assertThat(s.snapshotIndex()).isGreaterThanOrEqualTo(purgedUpTo);
         }
