@@ -744,6 +744,11 @@ public final class QuorumMetadataStore
         return server.getDivision(groupId(config.clusterId())).getRaftLog().getStartIndex();
     }
 
+    /** Index of the last log entry applied to this node's image (tests). */
+    long appliedIndex() {
+        return stateMachine.appliedIndex();
+    }
+
     /** Index of this voter's newest snapshot, or -1 (tests). */
     long snapshotIndex() {
         var snapshot = stateMachine.getLatestSnapshot();

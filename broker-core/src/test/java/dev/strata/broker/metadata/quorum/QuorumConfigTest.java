@@ -43,6 +43,19 @@ class QuorumConfigTest {
     }
 
     @Test
+    void fiveVotersParseAndTheLastOneFindsItself() {
+        QuorumConfig q = QuorumConfig.from(
+                config(Map.of(
+                        "node.id",
+                        "5",
+                        "controller.quorum.voters",
+                        "1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293,4@127.0.0.1:9393,5@127.0.0.1:9493")),
+                "c");
+        assertThat(q.voters()).extracting(QuorumConfig.Voter::id).containsExactly(1, 2, 3, 4, 5);
+        assertThat(q.self()).isEqualTo(new QuorumConfig.Voter(5, "127.0.0.1", 9493));
+    }
+
+    @Test
     void aNodeThatIsNotAVoterIsRefused() {
         assertThatThrownBy(() -> QuorumConfig.from(
                         config(Map.of("node.id", "4", "controller.quorum.voters", "1@h:1,2@h:2,3@h:3")), "c"))
