@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,6 +24,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -175,14 +178,16 @@ class NetworkPartitionIT {
             // the leader still takes produce requests, but can reach neither the other voters nor its followers
             cluster.cutFromQuorum(leader);
             cluster.proxy(leader).cutWhere(clientIdIs(FETCHER_CLIENT_ID));
-            // the majority elects another leader; the cut-off one, asked, still names itself: asked again
+            // the majority elects another leader; the cut-off one, asked, still names itself, and an admin client may
+            // keep asking it: each broker of the majority is asked on its own
             Await.until(TIMEOUT, "a leader elected by the majority", () -> {
-                try {
-                    int now = TestCluster.leader(admin, tp);
-                    return now > 0 && now != leader;
-                } catch (AssertionError e) {
-                    return false;
+                for (int node = 1; node <= cluster.size(); node++) {
+                    int seen = node == leader ? -2 : leaderSeenBy(node, tp);
+                    if (seen != -2 && (seen <= 0 || seen == leader)) {
+                        return false;
+                    }
                 }
+                return true;
             });
             // its producer may still be sent back to it (REQUEST_TIMED_OUT does not refresh a producer's metadata, as
             // with Apache Kafka): healed, the old leader follows and the producer moves on
@@ -207,6 +212,24 @@ class NetworkPartitionIT {
         assertThat(lost)
                 .as("acknowledged records missing after the partition healed")
                 .isEmpty();
+    }
+
+    /** The leader of {@code tp} in broker {@code node}'s Metadata answer; -1 for none or no answer. */
+    private int leaderSeenBy(int node, TopicPartition tp) {
+        try (KafkaWire wire = KafkaWire.connect(cluster.port(node))) {
+            MetadataResponse r =
+                    (MetadataResponse) wire.send(new MetadataRequest.Builder(List.of(tp.topic()), false), (short) 12);
+            var topic = r.data().topics().find(tp.topic());
+            return topic == null
+                    ? -1
+                    : topic.partitions().stream()
+                            .filter(p -> p.partitionIndex() == tp.partition())
+                            .mapToInt(p -> p.leaderId())
+                            .findFirst()
+                            .orElse(-1);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Matches a connection whose first Kafka request names a client id starting with {@code prefix}. */
