@@ -1,0 +1,365 @@
+package dev.strata.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Reassignment of a tiered partition: how long adding a replica takes and how many bytes it moves when nearly all of
+ * the partition's history is in the remote tier. A 3-node Strata cluster ({@link LocalCluster}, every node a broker
+ * and quorum voter) tiers to one filesystem directory that all nodes share; a topic of one partition on replicas
+ * [1, 2] ({@code remote.storage.enable=true}, {@code segment.bytes} = {@value #SEGMENT_BYTES},
+ * {@code local.retention.bytes} = {@code --local-mib}) gets {@code --history-mib} of 1 KiB incompressible records.
+ * Once ListOffsets says every segment below the leader's local start is remote and the leader's log directory holds
+ * no more than the local tail, AlterPartitionReassignments moves the partition to [1, 3] (node 3 added, node 2
+ * removed, leader 1 unchanged). Measured: the time from that request to ListPartitionReassignments being empty with
+ * node 3 in the ISR, and the bytes of log segments in node 3's directory for the partition right then (what it
+ * fetched from the leader, as nothing has been deleted on it yet). Strata only, see the benchmarks README. Writes
+ * {@code reassign.json} and {@code reassign.txt}.
+ */
+@Command(
+        name = "strata-bench-reassign",
+        mixinStandardHelpOptions = true,
+        description = "Time and bytes moved to add a replica to a tiered partition with long remote history.")
+public final class ReassignBench implements Callable<Integer> {
+    private static final int RECORD_SIZE = 1024;
+    private static final int SEGMENT_BYTES = 4 * 1024 * 1024;
+    private static final long MIB = 1024 * 1024;
+    private static final Duration TIER_TIMEOUT = Duration.ofMinutes(30);
+    private static final Duration REASSIGN_TIMEOUT = Duration.ofMinutes(15);
+
+    @Option(
+            names = "--history-mib",
+            description = "MiB of records to produce (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1024")
+    private long historyMib;
+
+    @Option(
+            names = "--local-mib",
+            description = "local.retention.bytes of the topic, in MiB (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
+    private long localMib;
+
+    /** Classpath, work and results directories, shared with the tiered runs (its S3Proxy option goes unused). */
+    @CommandLine.Mixin
+    private TieredRunOptions options;
+
+    /**
+     * One system's figures.
+     *
+     * @param system {@code strata} or {@code kafka}
+     * @param historyBytes record bytes produced (values only)
+     * @param leaderLocalBytes segment bytes in the leader's partition directory when the reassignment started
+     * @param tieredOffset the leader's latest tiered offset when the reassignment started
+     * @param endOffset the partition's end offset
+     * @param seconds request to completion; NaN if it did not complete
+     * @param newReplicaBytes segment bytes in the new replica's partition directory on completion; -1 if unknown
+     * @param error why the run failed; null if it did not
+     */
+    record Result(
+            String system,
+            long historyBytes,
+            long leaderLocalBytes,
+            long tieredOffset,
+            long endOffset,
+            double seconds,
+            long newReplicaBytes,
+            String error) {
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("system", system);
+            m.put("history_bytes", historyBytes);
+            m.put("leader_local_bytes_before", leaderLocalBytes);
+            m.put("latest_tiered_offset", tieredOffset);
+            m.put("end_offset", endOffset);
+            m.put("reassignment_seconds", seconds);
+            m.put("new_replica_local_bytes", newReplicaBytes);
+            m.put("remote_bytes_read", null);
+            m.put("error", error);
+            return m;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (historyMib < 1 || localMib < 1) {
+            throw new IllegalArgumentException("--history-mib and --local-mib must be at least 1");
+        }
+        Instant started = Instant.now();
+        Path out = options.resultsDir(started);
+        Files.createDirectories(out);
+        Path work = options.workDir();
+        Files.createDirectories(work);
+        Result strata = runStrata(work);
+        String table = table(historyMib * MIB, localMib * MIB, SEGMENT_BYTES, List.of(strata));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("started", started.toString());
+        json.put("finished", Instant.now().toString());
+        json.put("host", MachineInfo.describe());
+        json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
+        json.put("segment_bytes", SEGMENT_BYTES);
+        json.put("local_retention_bytes", localMib * MIB);
+        json.put("record_bytes", RECORD_SIZE);
+        json.put("runs", List.of(strata.toJson()));
+        Files.writeString(out.resolve("reassign.txt"), table);
+        Json.write(out.resolve("reassign.json"), json);
+        System.out.print(table);
+        System.out.println("results: " + out.toAbsolutePath());
+        return strata.error() == null ? 0 : 1;
+    }
+
+    private Result runStrata(Path work) throws IOException {
+        Path remote = Files.createTempDirectory(work, "reassign-remote-tier-");
+        Map<String, String> tiering = new LinkedHashMap<>();
+        tiering.put("remote.log.storage.system.enable", "true");
+        tiering.put("rsm.config.dir", remote.toString());
+        tiering.put("remote.log.manager.task.interval.ms", S3Tier.TASK_INTERVAL_MS);
+        tiering.put("log.retention.check.interval.ms", S3Tier.TASK_INTERVAL_MS);
+        long produced = 0;
+        long leaderLocal = -1;
+        long tiered = -1;
+        long end = -1;
+        try (LocalCluster cluster = LocalCluster.strata(options.strataClasspath(), work, 3, tiering);
+                Admin admin = BenchTopic.admin(cluster.bootstrap())) {
+            System.err.println("Strata cluster up, tiering to " + remote + "; logs in " + cluster.dir());
+            String topic =
+                    "strata-bench-reassign-" + UUID.randomUUID().toString().substring(0, 8);
+            TopicPartition tp = new TopicPartition(topic, 0);
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2)))
+                            .configs(Map.of(
+                                    "segment.bytes",
+                                    Integer.toString(SEGMENT_BYTES),
+                                    "remote.storage.enable",
+                                    "true",
+                                    "local.retention.bytes",
+                                    Long.toString(localMib * MIB),
+                                    "min.insync.replicas",
+                                    "1"))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            produced = produce(cluster.bootstrap(), topic, historyMib * MIB);
+            System.err.printf(
+                    Locale.ROOT, "produced %d MiB in %.0f s%n", produced / MIB, (System.nanoTime() - t0) / 1e9);
+            long[] state = awaitTiered(admin, tp, cluster.dataDir(1));
+            tiered = state[0];
+            end = state[1];
+            leaderLocal = segmentBytes(cluster.dataDir(1), topic);
+            System.err.printf(
+                    Locale.ROOT,
+                    "tiered up to offset %d of %d; leader holds %d bytes locally; reassigning [1, 2] -> [1, 3]%n",
+                    tiered,
+                    end,
+                    leaderLocal);
+            long r0 = System.nanoTime();
+            admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 3)))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            awaitReassigned(admin, tp);
+            double seconds = (System.nanoTime() - r0) / 1e9;
+            long moved = segmentBytes(cluster.dataDir(3), topic);
+            System.err.printf(Locale.ROOT, "reassigned in %.1f s; node 3 holds %d bytes%n", seconds, moved);
+            return new Result("strata", produced, leaderLocal, tiered, end, seconds, moved, null);
+        } catch (Exception e) {
+            System.err.println("error: Strata reassignment run failed: " + e);
+            return new Result("strata", produced, leaderLocal, tiered, end, Double.NaN, -1, e.toString());
+        } finally {
+            ChildProcess.deleteTree(remote);
+        }
+    }
+
+    /** Produces {@code bytes} of incompressible 1 KiB records with {@code acks=all}; returns the bytes sent. */
+    private static long produce(String bootstrap, String topic, long bytes) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(TIER_TIMEOUT.toMillis()));
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        Random random = new Random(42);
+        byte[][] values = new byte[64][RECORD_SIZE];
+        for (byte[] v : values) {
+            random.nextBytes(v);
+        }
+        long records = (bytes + RECORD_SIZE - 1) / RECORD_SIZE;
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (long i = 0; i < records && failed.get() == null; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, null, values[(int) (i % values.length)]), (md, e) -> {
+                    if (e != null) {
+                        failed.compareAndSet(null, e);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("produce failed: " + failed.get(), failed.get());
+        }
+        return records * RECORD_SIZE;
+    }
+
+    /**
+     * Waits until every offset below the leader's local start is tiered and the leader's directory holds at most the
+     * local retention plus two segments (the active one and one being deleted); returns {latest tiered, end offset}.
+     */
+    private long[] awaitTiered(Admin admin, TopicPartition tp, Path leaderDir) throws Exception {
+        long deadline = System.nanoTime() + TIER_TIMEOUT.toNanos();
+        long lastReport = 0;
+        long bound = localMib * MIB + 2L * SEGMENT_BYTES;
+        while (true) {
+            long tiered = offset(admin, tp, OffsetSpec.latestTiered());
+            long localStart = offset(admin, tp, OffsetSpec.earliestLocal());
+            long end = offset(admin, tp, OffsetSpec.latest());
+            long local = segmentBytes(leaderDir, tp.topic());
+            if (localStart > 0 && tiered + 1 >= localStart && local <= bound) {
+                return new long[] {tiered, end};
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not tiered after " + TIER_TIMEOUT + ": latest tiered " + tiered
+                        + ", local start " + localStart + ", leader local bytes " + local);
+            }
+            if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(15)) {
+                System.err.printf(
+                        Locale.ROOT,
+                        "latest tiered %d, local start %d, end %d, leader local %d MiB%n",
+                        tiered,
+                        localStart,
+                        end,
+                        local / MIB);
+                lastReport = System.nanoTime();
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Waits until no reassignment is listed, the replicas are [1, 3] and node 3 is in the ISR. */
+    private static void awaitReassigned(Admin admin, TopicPartition tp) throws Exception {
+        long deadline = System.nanoTime() + REASSIGN_TIMEOUT.toNanos();
+        while (true) {
+            boolean listed = !admin.listPartitionReassignments()
+                    .reassignments()
+                    .get(30, TimeUnit.SECONDS)
+                    .isEmpty();
+            TopicPartitionInfo info = admin.describeTopics(List.of(tp.topic()))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(tp.topic())
+                    .partitions()
+                    .get(0);
+            List<Integer> replicas = info.replicas().stream().map(Node::id).toList();
+            boolean inIsr = info.isr().stream().anyMatch(n -> n.id() == 3);
+            if (!listed && replicas.equals(List.of(1, 3)) && inIsr) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("reassignment not complete after " + REASSIGN_TIMEOUT + ": replicas "
+                        + replicas + ", ISR " + info.isr() + ", still listed " + listed);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static long offset(Admin admin, TopicPartition tp, OffsetSpec spec) throws Exception {
+        return admin.listOffsets(Map.of(tp, spec))
+                .partitionResult(tp)
+                .get(30, TimeUnit.SECONDS)
+                .offset();
+    }
+
+    /** The bytes of the {@code .log} segment files of {@code topic}'s partition 0 under a node's log directory. */
+    static long segmentBytes(Path logDir, String topic) {
+        Path partition = logDir.resolve(topic + "-0");
+        if (!Files.isDirectory(partition)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(partition)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException e) {
+                            return 0; // deleted while we looked
+                        }
+                    })
+                    .sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String table(long historyBytes, long localRetention, long segmentBytes, List<Result> results) {
+        StringBuilder t = new StringBuilder();
+        t.append(String.format(
+                Locale.ROOT,
+                "Reassignment of a tiered partition: %d MiB of history, local.retention.bytes %d MiB, segment.bytes"
+                        + " %d MiB; replicas [1, 2] -> [1, 3]%n",
+                historyBytes / MIB,
+                localRetention / MIB,
+                segmentBytes / MIB));
+        for (Result r : results) {
+            t.append(r.system()).append('\n');
+            t.append(String.format(
+                    Locale.ROOT, "  %-58s %12.1f%n", "history produced MiB", r.historyBytes() / (double) MIB));
+            if (r.leaderLocalBytes() >= 0) {
+                t.append(String.format(
+                        Locale.ROOT,
+                        "  %-58s %12.1f%n",
+                        "leader's local segments before, MiB",
+                        r.leaderLocalBytes() / (double) MIB));
+            }
+            if (r.error() == null) {
+                t.append(String.format(
+                        Locale.ROOT, "  %-58s %12.1f%n", "reassignment: request to done and in ISR, s", r.seconds()));
+                t.append(String.format(
+                        Locale.ROOT,
+                        "  %-58s %12.1f%n",
+                        "new replica's local segments on completion, MiB",
+                        r.newReplicaBytes() / (double) MIB));
+                t.append(String.format(
+                        Locale.ROOT,
+                        "  %-58s %11.1f%%%n",
+                        "moved to the new replica, share of the history",
+                        100.0 * r.newReplicaBytes() / Math.max(1, r.historyBytes())));
+            } else {
+                t.append("  failed: ").append(r.error()).append('\n');
+            }
+        }
+        return t.toString();
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ReassignBench()).execute(args));
+    }
+}
