@@ -17,6 +17,8 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
@@ -42,8 +44,10 @@ import picocli.CommandLine.Option;
  * Once ListOffsets says every segment below the leader's local start is remote and the leader's log directory holds
  * no more than the local tail, AlterPartitionReassignments moves the partition to [1, 3] (node 3 added, node 2
  * removed, leader 1 unchanged). Measured: the time from that request to ListPartitionReassignments being empty with
- * node 3 in the ISR, and the bytes of log segments in node 3's directory for the partition right then (what it
- * fetched from the leader, as nothing has been deleted on it yet). Strata only, see the benchmarks README. Writes
+ * node 3 in the ISR; the bytes of log segments in node 3's directory for the partition right then (what it fetched
+ * from the leader: its log restarts at the offset after the last tiered one, below local retention, so nothing has
+ * been deleted on it yet); and, from node 3's log, where its log restarted after the bootstrap from the remote tier
+ * and how many bytes that bootstrap read from the remote tier. Strata only, see the benchmarks README. Writes
  * {@code reassign.json} and {@code reassign.txt}.
  */
 @Command(
@@ -83,6 +87,10 @@ public final class ReassignBench implements Callable<Integer> {
      * @param endOffset the partition's end offset
      * @param seconds request to completion; NaN if it did not complete
      * @param newReplicaBytes segment bytes in the new replica's partition directory on completion; -1 if unknown
+     * @param bootstrapOffset where the new replica's log restarted after its bootstrap from the remote tier, from its
+     *     log; -1 if it did not bootstrap (or did not say)
+     * @param remoteBytesRead bytes the new replica read from the remote tier for its bootstrap, from its log; -1 if
+     *     unknown
      * @param error why the run failed; null if it did not
      */
     record Result(
@@ -93,6 +101,8 @@ public final class ReassignBench implements Callable<Integer> {
             long endOffset,
             double seconds,
             long newReplicaBytes,
+            long bootstrapOffset,
+            long remoteBytesRead,
             String error) {
 
         Map<String, Object> toJson() {
@@ -104,7 +114,8 @@ public final class ReassignBench implements Callable<Integer> {
             m.put("end_offset", endOffset);
             m.put("reassignment_seconds", seconds);
             m.put("new_replica_local_bytes", newReplicaBytes);
-            m.put("remote_bytes_read", null);
+            m.put("new_replica_bootstrap_offset", bootstrapOffset < 0 ? null : bootstrapOffset);
+            m.put("remote_bytes_read", remoteBytesRead < 0 ? null : remoteBytesRead);
             m.put("error", error);
             return m;
         }
@@ -188,11 +199,13 @@ public final class ReassignBench implements Callable<Integer> {
             awaitReassigned(admin, tp);
             double seconds = (System.nanoTime() - r0) / 1e9;
             long moved = segmentBytes(cluster.dataDir(3), topic);
+            long[] bootstrap = bootstrapFromLog(Files.readString(cluster.dir().resolve("node3.log")), topic);
             System.err.printf(Locale.ROOT, "reassigned in %.1f s; node 3 holds %d bytes%n", seconds, moved);
-            return new Result("strata", produced, leaderLocal, tiered, end, seconds, moved, null);
+            return new Result(
+                    "strata", produced, leaderLocal, tiered, end, seconds, moved, bootstrap[0], bootstrap[1], null);
         } catch (Exception e) {
             System.err.println("error: Strata reassignment run failed: " + e);
-            return new Result("strata", produced, leaderLocal, tiered, end, Double.NaN, -1, e.toString());
+            return new Result("strata", produced, leaderLocal, tiered, end, Double.NaN, -1, -1, -1, e.toString());
         } finally {
             ChildProcess.deleteTree(remote);
         }
@@ -319,6 +332,26 @@ public final class ReassignBench implements Callable<Integer> {
         }
     }
 
+    private static final Pattern BOOTSTRAPPED = Pattern.compile(
+            "Follower of \\S+:(\\S+) bootstrapped from the remote tier: its log restarts at (\\d+) \\((\\d+) bytes");
+
+    /**
+     * Where the new replica's log restarted and how many bytes it read from the remote tier, from the line Strata's
+     * RemoteTierBootstrap logs (summed if it bootstrapped more than once); {-1, -1} if there is none.
+     */
+    static long[] bootstrapFromLog(String log, String topic) {
+        Matcher m = BOOTSTRAPPED.matcher(log);
+        long offset = -1;
+        long bytes = -1;
+        while (m.find()) {
+            if (m.group(1).equals(topic + "-0")) {
+                offset = Long.parseLong(m.group(2));
+                bytes = Math.max(bytes, 0) + Long.parseLong(m.group(3));
+            }
+        }
+        return new long[] {offset, bytes};
+    }
+
     static String table(long historyBytes, long localRetention, long segmentBytes, List<Result> results) {
         StringBuilder t = new StringBuilder();
         t.append(String.format(
@@ -347,6 +380,18 @@ public final class ReassignBench implements Callable<Integer> {
                         "  %-58s %12.1f%n",
                         "new replica's local segments on completion, MiB",
                         r.newReplicaBytes() / (double) MIB));
+                if (r.bootstrapOffset() >= 0) {
+                    t.append(String.format(
+                            Locale.ROOT,
+                            "  %-58s %12d%n",
+                            "new replica bootstrapped from the remote tier at offset",
+                            r.bootstrapOffset()));
+                    t.append(String.format(Locale.ROOT, "  %-58s %12d%n", "of an end offset of", r.endOffset()));
+                }
+                if (r.remoteBytesRead() >= 0) {
+                    t.append(String.format(
+                            Locale.ROOT, "  %-58s %12d%n", "remote bytes read for the bootstrap", r.remoteBytesRead()));
+                }
                 t.append(String.format(
                         Locale.ROOT,
                         "  %-58s %11.1f%%%n",
