@@ -394,7 +394,7 @@ public final class ReassignBench implements Callable<Integer> {
                 }
                 t.append(String.format(
                         Locale.ROOT,
-                        "  %-58s %11.1f%%%n",
+                        "  %-58s %11.2f%%%n",
                         "moved to the new replica, share of the history",
                         100.0 * r.newReplicaBytes() / Math.max(1, r.historyBytes())));
             } else {

@@ -25,7 +25,7 @@ class ReassignBenchTest {
                 .containsPattern("leader's local segments before, MiB +12\\.0")
                 .containsPattern("request to done and in ISR, s +3\\.5")
                 .containsPattern("new replica's local segments on completion, MiB +12\\.0")
-                .containsPattern("share of the history +1\\.2%")
+                .containsPattern("share of the history +1\\.17%")
                 .containsPattern("bootstrapped from the remote tier at offset +1036000")
                 .containsPattern("remote bytes read for the bootstrap +193");
         assertThat(strata.toJson())
