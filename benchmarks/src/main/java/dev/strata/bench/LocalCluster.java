@@ -82,6 +82,12 @@ final class LocalCluster implements AutoCloseable {
 
     /** Formats and starts {@code size} Apache Kafka nodes in a new directory under {@code parent}. */
     static LocalCluster kafka(Path classpathFile, Path parent, int size) throws IOException, InterruptedException {
+        return kafka(classpathFile, parent, size, Map.of());
+    }
+
+    /** As {@link #kafka(Path, Path, int)}, every node also given {@code extra} settings (e.g. tiering). */
+    static LocalCluster kafka(Path classpathFile, Path parent, int size, Map<String, String> extra)
+            throws IOException, InterruptedException {
         String classpath = ChildProcess.readClasspath(
                 classpathFile,
                 "mvn -B -q -f remote-storage-s3/apache-kafka/pom.xml"
@@ -101,6 +107,7 @@ final class LocalCluster implements AutoCloseable {
             c.put("transaction.state.log.min.isr", c.get("min.insync.replicas"));
             c.put("share.coordinator.state.topic.replication.factor", c.get("offsets.topic.replication.factor"));
             c.put("share.coordinator.state.topic.min.isr", c.get("min.insync.replicas"));
+            c.putAll(extra);
             Path config = write(dir.resolve("node" + id + ".properties"), c);
             ChildProcess.runTool(
                     new ChildProcess.Launch(

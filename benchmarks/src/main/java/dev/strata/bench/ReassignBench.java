@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +74,20 @@ public final class ReassignBench implements Callable<Integer> {
             defaultValue = "10")
     private long localMib;
 
-    /** Classpath, work and results directories, shared with the tiered runs (its S3Proxy option goes unused). */
+    @Option(
+            names = "--systems",
+            split = ",",
+            description = "Which systems, in order: strata, kafka (default: ${DEFAULT-VALUE}).",
+            defaultValue = "strata,kafka")
+    private List<String> systems;
+
+    @Option(names = "--kafka-classpath", description = "Apache Kafka's classpath file.")
+    private Path kafkaClasspath;
+
+    @Option(names = "--s3-plugin-classpath", description = "The runtime dependencies of Strata's S3 backend for Kafka.")
+    private Path s3PluginClasspath;
+
+    /** Classpath, work and results directories and S3Proxy (Kafka's tier), shared with the tiered runs. */
     @CommandLine.Mixin
     private TieredRunOptions options;
 
@@ -131,8 +145,16 @@ public final class ReassignBench implements Callable<Integer> {
         Files.createDirectories(out);
         Path work = options.workDir();
         Files.createDirectories(work);
-        Result strata = runStrata(work);
-        String table = table(historyMib * MIB, localMib * MIB, SEGMENT_BYTES, List.of(strata));
+        List<Result> results = new ArrayList<>();
+        for (String system : systems) {
+            results.add(
+                    switch (system) {
+                        case "strata" -> runStrata(work);
+                        case "kafka" -> runKafka(work);
+                        default -> throw new IllegalArgumentException("unknown system " + system + "; strata or kafka");
+                    });
+        }
+        String table = table(historyMib * MIB, localMib * MIB, SEGMENT_BYTES, results);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("started", started.toString());
         json.put("finished", Instant.now().toString());
@@ -141,12 +163,12 @@ public final class ReassignBench implements Callable<Integer> {
         json.put("segment_bytes", SEGMENT_BYTES);
         json.put("local_retention_bytes", localMib * MIB);
         json.put("record_bytes", RECORD_SIZE);
-        json.put("runs", List.of(strata.toJson()));
+        json.put("runs", results.stream().map(Result::toJson).toList());
         Files.writeString(out.resolve("reassign.txt"), table);
         Json.write(out.resolve("reassign.json"), json);
         System.out.print(table);
         System.out.println("results: " + out.toAbsolutePath());
-        return strata.error() == null ? 0 : 1;
+        return results.stream().allMatch(r -> r.error() == null) ? 0 : 1;
     }
 
     private Result runStrata(Path work) throws IOException {
@@ -156,58 +178,106 @@ public final class ReassignBench implements Callable<Integer> {
         tiering.put("rsm.config.dir", remote.toString());
         tiering.put("remote.log.manager.task.interval.ms", S3Tier.TASK_INTERVAL_MS);
         tiering.put("log.retention.check.interval.ms", S3Tier.TASK_INTERVAL_MS);
-        long produced = 0;
-        long leaderLocal = -1;
-        long tiered = -1;
-        long end = -1;
-        try (LocalCluster cluster = LocalCluster.strata(options.strataClasspath(), work, 3, tiering);
-                Admin admin = BenchTopic.admin(cluster.bootstrap())) {
+        Measure m = new Measure("strata");
+        try (LocalCluster cluster = LocalCluster.strata(options.strataClasspath(), work, 3, tiering)) {
             System.err.println("Strata cluster up, tiering to " + remote + "; logs in " + cluster.dir());
-            String topic =
-                    "strata-bench-reassign-" + UUID.randomUUID().toString().substring(0, 8);
-            TopicPartition tp = new TopicPartition(topic, 0);
-            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2)))
-                            .configs(Map.of(
-                                    "segment.bytes",
-                                    Integer.toString(SEGMENT_BYTES),
-                                    "remote.storage.enable",
-                                    "true",
-                                    "local.retention.bytes",
-                                    Long.toString(localMib * MIB),
-                                    "min.insync.replicas",
-                                    "1"))))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
-            long t0 = System.nanoTime();
-            produced = produce(cluster.bootstrap(), topic, historyMib * MIB);
-            System.err.printf(
-                    Locale.ROOT, "produced %d MiB in %.0f s%n", produced / MIB, (System.nanoTime() - t0) / 1e9);
-            long[] state = awaitTiered(admin, tp, cluster.dataDir(1));
-            tiered = state[0];
-            end = state[1];
-            leaderLocal = segmentBytes(cluster.dataDir(1), topic);
-            System.err.printf(
-                    Locale.ROOT,
-                    "tiered up to offset %d of %d; leader holds %d bytes locally; reassigning [1, 2] -> [1, 3]%n",
-                    tiered,
-                    end,
-                    leaderLocal);
-            long r0 = System.nanoTime();
-            admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 3)))))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
-            awaitReassigned(admin, tp);
-            double seconds = (System.nanoTime() - r0) / 1e9;
-            long moved = segmentBytes(cluster.dataDir(3), topic);
-            long[] bootstrap = bootstrapFromLog(Files.readString(cluster.dir().resolve("node3.log")), topic);
-            System.err.printf(Locale.ROOT, "reassigned in %.1f s; node 3 holds %d bytes%n", seconds, moved);
-            return new Result(
-                    "strata", produced, leaderLocal, tiered, end, seconds, moved, bootstrap[0], bootstrap[1], null);
+            return m.run(cluster);
         } catch (Exception e) {
-            System.err.println("error: Strata reassignment run failed: " + e);
-            return new Result("strata", produced, leaderLocal, tiered, end, Double.NaN, -1, -1, -1, e.toString());
+            return m.failed(e);
         } finally {
             ChildProcess.deleteTree(remote);
+        }
+    }
+
+    /**
+     * Apache Kafka 4.3.1, three nodes tiering to S3Proxy through Strata's S3 backend (as in {@code compare}), with
+     * Kafka's TopicBasedRemoteLogMetadataManager at replication factor 3.
+     */
+    private Result runKafka(Path work) {
+        Measure m = new Measure("kafka");
+        try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work)) {
+            Map<String, String> tiering = new LinkedHashMap<>(KafkaBroker.tieringConfigs(
+                    s3.bucket("strata-bench-reassign", "kafka/"),
+                    KafkaBroker.s3PluginClasspath(
+                            Compare.classpathFile(s3PluginClasspath, KafkaBroker.S3_PLUGIN_CLASSPATH_FILE))));
+            tiering.put("rlmm.config.remote.log.metadata.topic.replication.factor", "3");
+            try (LocalCluster cluster = LocalCluster.kafka(
+                    Compare.classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE), work, 3, tiering)) {
+                System.err.println("Kafka cluster up, tiering to S3Proxy; logs in " + cluster.dir());
+                return m.run(cluster);
+            }
+        } catch (Exception e) {
+            return m.failed(e);
+        }
+    }
+
+    /** The measurement on one cluster, keeping what it got so far for a failure's report. */
+    private final class Measure {
+        private final String system;
+        private long produced;
+        private long leaderLocal = -1;
+        private long tiered = -1;
+        private long end = -1;
+
+        Measure(String system) {
+            this.system = system;
+        }
+
+        Result failed(Exception e) {
+            System.err.println("error: " + system + " reassignment run failed: " + e);
+            return new Result(system, produced, leaderLocal, tiered, end, Double.NaN, -1, -1, -1, e.toString());
+        }
+
+        Result run(LocalCluster cluster) throws Exception {
+            try (Admin admin = BenchTopic.admin(cluster.bootstrap())) {
+                String topic =
+                        "strata-bench-reassign-" + UUID.randomUUID().toString().substring(0, 8);
+                TopicPartition tp = new TopicPartition(topic, 0);
+                admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2)))
+                                .configs(Map.of(
+                                        "segment.bytes",
+                                        Integer.toString(SEGMENT_BYTES),
+                                        "remote.storage.enable",
+                                        "true",
+                                        "local.retention.bytes",
+                                        Long.toString(localMib * MIB),
+                                        "min.insync.replicas",
+                                        "1"))))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                long t0 = System.nanoTime();
+                produced = produce(cluster.bootstrap(), topic, historyMib * MIB);
+                System.err.printf(
+                        Locale.ROOT,
+                        "%s: produced %d MiB in %.0f s%n",
+                        system,
+                        produced / MIB,
+                        (System.nanoTime() - t0) / 1e9);
+                long[] state = awaitTiered(admin, tp, cluster.dataDir(1));
+                tiered = state[0];
+                end = state[1];
+                leaderLocal = segmentBytes(cluster.dataDir(1), topic);
+                System.err.printf(
+                        Locale.ROOT,
+                        "%s: tiered up to offset %d of %d; leader holds %d bytes locally; reassigning [1, 2] -> [1, 3]%n",
+                        system,
+                        tiered,
+                        end,
+                        leaderLocal);
+                long r0 = System.nanoTime();
+                admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 3)))))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                long seen = awaitReassigned(admin, tp, cluster.dataDir(3));
+                double seconds = (System.nanoTime() - r0) / 1e9;
+                long moved = Math.max(seen, segmentBytes(cluster.dataDir(3), topic));
+                long[] bootstrap =
+                        bootstrapFromLog(Files.readString(cluster.dir().resolve("node3.log")), topic);
+                System.err.printf(
+                        Locale.ROOT, "%s: reassigned in %.1f s; node 3 holds %d bytes%n", system, seconds, moved);
+                return new Result(
+                        system, produced, leaderLocal, tiered, end, seconds, moved, bootstrap[0], bootstrap[1], null);
+            }
         }
     }
 
@@ -277,10 +347,15 @@ public final class ReassignBench implements Callable<Integer> {
         }
     }
 
-    /** Waits until no reassignment is listed, the replicas are [1, 3] and node 3 is in the ISR. */
-    private static void awaitReassigned(Admin admin, TopicPartition tp) throws Exception {
+    /**
+     * Waits until no reassignment is listed, the replicas are [1, 3] and node 3 is in the ISR; returns the most segment
+     * bytes seen in node 3's partition directory meanwhile (in case local retention deleted some on it).
+     */
+    private static long awaitReassigned(Admin admin, TopicPartition tp, Path newReplicaDir) throws Exception {
         long deadline = System.nanoTime() + REASSIGN_TIMEOUT.toNanos();
+        long seen = 0;
         while (true) {
+            seen = Math.max(seen, segmentBytes(newReplicaDir, tp.topic()));
             boolean listed = !admin.listPartitionReassignments()
                     .reassignments()
                     .get(30, TimeUnit.SECONDS)
@@ -294,7 +369,7 @@ public final class ReassignBench implements Callable<Integer> {
             List<Integer> replicas = info.replicas().stream().map(Node::id).toList();
             boolean inIsr = info.isr().stream().anyMatch(n -> n.id() == 3);
             if (!listed && replicas.equals(List.of(1, 3)) && inIsr) {
-                return;
+                return seen;
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("reassignment not complete after " + REASSIGN_TIMEOUT + ": replicas "
