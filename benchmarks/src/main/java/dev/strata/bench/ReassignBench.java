@@ -81,6 +81,12 @@ public final class ReassignBench implements Callable<Integer> {
             defaultValue = "strata,kafka")
     private List<String> systems;
 
+    @Option(
+            names = "--kafka-fetch-last-tiered",
+            description = "Kafka only: follower.fetch.last.tiered.offset.enable=true (KIP-1023, default false in"
+                    + " Kafka 4.3): a new follower starts after the last tiered offset, as Strata's does.")
+    private boolean kafkaFetchLastTiered;
+
     @Option(names = "--kafka-classpath", description = "Apache Kafka's classpath file.")
     private Path kafkaClasspath;
 
@@ -194,13 +200,14 @@ public final class ReassignBench implements Callable<Integer> {
      * Kafka's TopicBasedRemoteLogMetadataManager at replication factor 3.
      */
     private Result runKafka(Path work) {
-        Measure m = new Measure("kafka");
+        Measure m = new Measure(kafkaFetchLastTiered ? "kafka (follower.fetch.last.tiered.offset.enable)" : "kafka");
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work)) {
             Map<String, String> tiering = new LinkedHashMap<>(KafkaBroker.tieringConfigs(
                     s3.bucket("strata-bench-reassign", "kafka/"),
                     KafkaBroker.s3PluginClasspath(
                             Compare.classpathFile(s3PluginClasspath, KafkaBroker.S3_PLUGIN_CLASSPATH_FILE))));
             tiering.put("rlmm.config.remote.log.metadata.topic.replication.factor", "3");
+            tiering.put("follower.fetch.last.tiered.offset.enable", Boolean.toString(kafkaFetchLastTiered));
             try (LocalCluster cluster = LocalCluster.kafka(
                     Compare.classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE), work, 3, tiering)) {
                 System.err.println("Kafka cluster up, tiering to S3Proxy; logs in " + cluster.dir());
