@@ -48,8 +48,9 @@ import picocli.CommandLine.Option;
  * node 3 in the ISR; the bytes of log segments in node 3's directory for the partition right then (what it fetched
  * from the leader: its log restarts at the offset after the last tiered one, below local retention, so nothing has
  * been deleted on it yet); and, from node 3's log, where its log restarted after the bootstrap from the remote tier
- * and how many bytes that bootstrap read from the remote tier. Strata only, see the benchmarks README. Writes
- * {@code reassign.json} and {@code reassign.txt}.
+ * and how many bytes that bootstrap read from the remote tier. Then the same with Apache Kafka 4.3.1 (three nodes tiering
+ * to S3Proxy through Strata's S3 backend; no bootstrap line in its log). Writes {@code reassign.json} and
+ * {@code reassign.txt}.
  */
 @Command(
         name = "strata-bench-reassign",
