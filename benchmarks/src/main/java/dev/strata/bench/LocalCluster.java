@@ -46,6 +46,12 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts {@code size} Strata nodes in a new directory under {@code parent} and waits until all are registered. */
     static LocalCluster strata(String classpath, Path parent, int size) throws IOException, InterruptedException {
+        return strata(classpath, parent, size, Map.of());
+    }
+
+    /** As {@link #strata(String, Path, int)}, every node also given {@code extra} settings (e.g. tiering). */
+    static LocalCluster strata(String classpath, Path parent, int size, Map<String, String> extra)
+            throws IOException, InterruptedException {
         Path dir = newDir(parent, "strata-cluster-");
         Ports ports = Ports.free(size);
         Path logback = dir.resolve("logback.xml");
@@ -55,6 +61,7 @@ final class LocalCluster implements AutoCloseable {
             Map<String, String> c = common(ports, id, size, dir);
             c.put("cluster.id", "strata-bench-cluster");
             c.put("log.dir.free.bytes.min", "0");
+            c.putAll(extra);
             Path config = write(dir.resolve("node" + id + ".properties"), c);
             List<String> jvm = new ArrayList<>(ChildProcess.BROKER_JVM_OPTIONS);
             jvm.add("-Dlogback.configurationFile=" + logback);
@@ -75,6 +82,12 @@ final class LocalCluster implements AutoCloseable {
 
     /** Formats and starts {@code size} Apache Kafka nodes in a new directory under {@code parent}. */
     static LocalCluster kafka(Path classpathFile, Path parent, int size) throws IOException, InterruptedException {
+        return kafka(classpathFile, parent, size, Map.of());
+    }
+
+    /** As {@link #kafka(Path, Path, int)}, every node also given {@code extra} settings (e.g. tiering). */
+    static LocalCluster kafka(Path classpathFile, Path parent, int size, Map<String, String> extra)
+            throws IOException, InterruptedException {
         String classpath = ChildProcess.readClasspath(
                 classpathFile,
                 "mvn -B -q -f remote-storage-s3/apache-kafka/pom.xml"
@@ -94,6 +107,7 @@ final class LocalCluster implements AutoCloseable {
             c.put("transaction.state.log.min.isr", c.get("min.insync.replicas"));
             c.put("share.coordinator.state.topic.replication.factor", c.get("offsets.topic.replication.factor"));
             c.put("share.coordinator.state.topic.min.isr", c.get("min.insync.replicas"));
+            c.putAll(extra);
             Path config = write(dir.resolve("node" + id + ".properties"), c);
             ChildProcess.runTool(
                     new ChildProcess.Launch(
@@ -173,6 +187,11 @@ final class LocalCluster implements AutoCloseable {
     /** Where configs and logs are. */
     Path dir() {
         return dir;
+    }
+
+    /** The log directory of node {@code id}. */
+    Path dataDir(int id) {
+        return dir.resolve("data-" + id);
     }
 
     /** Kills node {@code id} at once ({@code kill -9}), keeping its data. */
