@@ -31,6 +31,7 @@ public final class BrokerMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final RequestMetrics requests;
     private final Optional<TieringMetrics> tiering;
+    private LongSupplier fetchSessionEvictions;
 
     /**
      * @param logDirs the broker's log directories
@@ -66,8 +67,10 @@ public final class BrokerMetrics implements AutoCloseable {
      * room for another ({@code IncrementalFetchSessionEvictionsPerSec}).
      */
     public void bindFetchSessions(IntSupplier sessions, LongSupplier evictions) {
+        fetchSessionEvictions = evictions; // Micrometer holds it weakly
         Gauge.builder("strata.fetch.sessions", sessions, IntSupplier::getAsInt)
                 .description("incremental fetch sessions in the cache")
+                .strongReference(true) // a method reference: nothing else holds it
                 .register(registry);
         FunctionCounter.builder("strata.fetch.session.evictions", evictions, LongSupplier::getAsLong)
                 .description("incremental fetch sessions evicted to make room for another")
