@@ -4,6 +4,7 @@ import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.ClusterAdminHandler;
 import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.FetchHandler;
+import dev.strata.broker.api.FetchSessionCache;
 import dev.strata.broker.api.GroupHandler;
 import dev.strata.broker.api.KafkaApis;
 import dev.strata.broker.api.KafkaLeaderEndpoint;
@@ -332,6 +333,11 @@ public final class StrataServer implements AutoCloseable {
         replicas.addListener(coordinated);
         GroupHandler groups = new GroupHandler(
                 endpoint, new GroupService(coordinator, consumerGroups), topics, offsetsTopic, coordinated);
+        FetchSessionCache fetchSessions =
+                new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
+        if (metrics != null) {
+            metrics.bindFetchSessions(fetchSessions::size, fetchSessions::evictions);
+        }
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
@@ -342,7 +348,8 @@ public final class StrataServer implements AutoCloseable {
                         replicas,
                         remoteTier == null ? null : remoteTier.reader(),
                         config.remoteFetchMaxWaitMs(),
-                        config.remoteFetchMaxBytes()),
+                        config.remoteFetchMaxBytes(),
+                        fetchSessions),
                 new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,

@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * Fetch for consumers: reads each partition up to its high watermark (only on its leader: elsewhere it is
  * NOT_LEADER_OR_FOLLOWER) within the request's and the partition's byte
  * limits, and parks the request (without a thread) until {@code min.bytes} are there or {@code max.wait.ms} passes.
- * Fetch sessions are answered as full fetches: the response's session id is 0, so clients send every partition in
- * every request.
+ * Consumers' fetches use incremental fetch sessions (KIP-227) as {@link FetchSessionCache} decides: a session's fetch
+ * reads every partition of the session and answers only those with records or news; a follower's fetch is always
+ * full (session id 0).
  *
  * <p>A partition of a tiered topic fetched below its local log start offset (but at or above its log start offset) is
  * read from the remote tier: the read runs on the remote reader pool and the response is completed when every such
@@ -64,6 +65,8 @@ public final class FetchHandler {
     /** The remote tier's reader, or null when this broker does not tier. */
     private final RemoteLogReader remoteReader;
 
+    private final FetchSessionCache sessions;
+
     private final long remoteFetchMaxWaitMs;
     private final int remoteFetchMaxBytes;
 
@@ -71,13 +74,16 @@ public final class FetchHandler {
      * @param remoteReader the remote tier's reader, or null when this broker does not tier
      * @param remoteFetchMaxWaitMs {@code remote.fetch.max.wait.ms}: how long a fetch waits for remote reads
      * @param remoteFetchMaxBytes {@code remote.fetch.max.bytes}: the most one request reads from the remote tier
+     * @param sessions the broker's incremental fetch sessions
      */
     public FetchHandler(
             TopicManager topics,
             ReplicaManager replicas,
             RemoteLogReader remoteReader,
             long remoteFetchMaxWaitMs,
-            int remoteFetchMaxBytes) {
+            int remoteFetchMaxBytes,
+            FetchSessionCache sessions) {
+        this.sessions = sessions;
         this.topics = topics;
         this.replicas = replicas;
         this.remoteReader = remoteReader;
@@ -87,15 +93,19 @@ public final class FetchHandler {
 
     public CompletableFuture<ApiMessage> handle(RequestContext ctx, FetchRequest request) {
         var data = request.data();
-        if (data.sessionId() != 0) {
-            return CompletableFuture.completedFuture(
-                    new FetchResponseData().setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
-        }
         if (request.replicaId() >= 0) {
+            if (data.sessionId() != 0) {
+                return CompletableFuture.completedFuture(
+                        new FetchResponseData().setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
+            }
             return handleReplica(request);
         }
+        FetchContext context = sessions.newContext(request.version(), data, false);
+        if (context.error() != Errors.NONE) {
+            return CompletableFuture.completedFuture(context.complete(null));
+        }
         List<Target> targets = new ArrayList<>();
-        for (FetchTopic ft : data.topics()) {
+        for (FetchTopic ft : context.topics()) {
             Optional<TopicMetadata> topic =
                     ft.topic() == null || ft.topic().isEmpty() ? topics.topic(ft.topicId()) : topics.topic(ft.topic());
             for (FetchPartition fp : ft.partitions()) {
@@ -110,16 +120,19 @@ public final class FetchHandler {
         int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
         if (targets.stream().anyMatch(this::isRemote)) {
             List<RemoteRead> remoteReads = new ArrayList<>();
-            ApiMessage response = readAll(targets, minBytes, maxBytes, request.version(), remoteReads)
+            FetchResponseData response = readAll(targets, minBytes, maxBytes, request.version(), remoteReads)
                     .result();
             return replicas.remoteFetch(
                     remoteReads.stream().map(RemoteRead::result).toList(), remoteFetchMaxWaitMs, () -> {
                         remoteReads.forEach(RemoteRead::applyIfDone);
-                        return response;
+                        return context.complete(response);
                     });
         }
-        return replicas.<ApiMessage>fetch(
-                watched, data.maxWaitMs(), last -> readAll(targets, minBytes, maxBytes, request.version(), null));
+        return replicas.<FetchResponseData>fetch(
+                        watched,
+                        data.maxWaitMs(),
+                        last -> readAll(targets, minBytes, maxBytes, request.version(), null))
+                .<ApiMessage>thenApply(context::complete);
     }
 
     /**
@@ -151,7 +164,7 @@ public final class FetchHandler {
      * @param remoteReads collects the reads from the remote tier that the response waits for; null when remote reads
      *     are not allowed (a parked fetch's attempt), in which case such partitions answer with no records
      */
-    private DelayedFetch.Attempt<ApiMessage> readAll(
+    private DelayedFetch.Attempt<FetchResponseData> readAll(
             List<Target> targets, int minBytes, int maxBytes, short version, List<RemoteRead> remoteReads) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchableTopicResponse current = null;

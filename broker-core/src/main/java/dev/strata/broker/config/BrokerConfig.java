@@ -94,6 +94,7 @@ public final class BrokerConfig {
             RemoteLogManager.COPY_MAX_BYTES_PER_SECOND_CONFIG;
     public static final String REMOTE_LOG_READER_THREADS = "remote.log.reader.threads";
     public static final String REMOTE_FETCH_MAX_WAIT_MS = "remote.fetch.max.wait.ms";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
     public static final String REMOTE_FETCH_MAX_BYTES = "remote.fetch.max.bytes";
     public static final String REMOTE_FETCH_MAX_BUFFERED_BYTES = "remote.fetch.max.buffered.bytes";
     public static final String REMOTE_LOG_ORPHAN_SCRUB_INTERVAL_MS = "remote.log.orphan.scrub.interval.ms";
@@ -386,6 +387,10 @@ public final class BrokerConfig {
      * before it is answered (Kafka's default, 500 ms); partitions whose read is not done by then get no records.
      */
     /** {@code remote.fetch.max.bytes}: the most bytes one fetch request reads from the remote tier. */
+    public int maxIncrementalFetchSessionCacheSlots() {
+        return intValue(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS);
+    }
+
     public int remoteFetchMaxBytes() {
         return intValue(REMOTE_FETCH_MAX_BYTES);
     }

@@ -477,6 +477,14 @@ public final class BrokerConfigs {
                                 + " by then is answered with no records and no error (the read still fills the chunk"
                                 + " cache)")
                 .define(
+                        MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS,
+                        Type.INT,
+                        1000,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "most incremental fetch sessions (KIP-227) the broker keeps; a consumer finding no free slot"
+                                + " fetches every partition in every request")
+                .define(
                         CleanerConfig.ENABLE,
                         Type.BOOLEAN,
                         true,

@@ -2,6 +2,7 @@ package dev.strata.broker.metrics;
 
 import dev.strata.broker.log.LogDirectory;
 import dev.strata.broker.tiering.RemoteTier;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -14,6 +15,8 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The broker's metrics in one Micrometer registry rendered in Prometheus text format: JVM memory, garbage collection
@@ -28,6 +31,7 @@ public final class BrokerMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final RequestMetrics requests;
     private final Optional<TieringMetrics> tiering;
+    private LongSupplier fetchSessionEvictions;
 
     /**
      * @param logDirs the broker's log directories
@@ -55,6 +59,22 @@ public final class BrokerMetrics implements AutoCloseable {
                     .description("1 once an I/O error has taken the log directory offline (until restart)")
                     .register(registry);
         }
+    }
+
+    /**
+     * {@code strata_fetch_sessions}: the incremental fetch sessions in the cache (Kafka's
+     * {@code NumIncrementalFetchSessions}); {@code strata_fetch_session_evictions_total}: the sessions evicted to make
+     * room for another ({@code IncrementalFetchSessionEvictionsPerSec}).
+     */
+    public void bindFetchSessions(IntSupplier sessions, LongSupplier evictions) {
+        fetchSessionEvictions = evictions; // Micrometer holds it weakly
+        Gauge.builder("strata.fetch.sessions", sessions, IntSupplier::getAsInt)
+                .description("incremental fetch sessions in the cache")
+                .strongReference(true) // a method reference: nothing else holds it
+                .register(registry);
+        FunctionCounter.builder("strata.fetch.session.evictions", evictions, LongSupplier::getAsLong)
+                .description("incremental fetch sessions evicted to make room for another")
+                .register(registry);
     }
 
     /** What the network layer reports requests to. */

@@ -243,6 +243,15 @@ final class ClientMistakes {
         // offsets and timestamps that are out of range
         s.add(new Scenario("Fetch: offset past the log end", t -> fetchByName(t, TOPIC, 0, 1_000, -1)));
         s.add(new Scenario("Fetch: negative offset", t -> fetchByName(t, TOPIC, 0, -5, -1)));
+
+        // incremental fetch sessions (KIP-227)
+        s.add(new Scenario("Fetch session: unknown session id", t -> fetchSession(t, 0x7eadbeef, 1, List.of())));
+        s.add(new Scenario("Fetch session: an idle session's fetches", t -> idleFetchSession(t, false)));
+        s.add(new Scenario("Fetch session: wrong epoch", t -> {
+            int session = openFetchSession(t);
+            return fetchSession(t, session, 5, List.of());
+        }));
+        s.add(new Scenario("Fetch session: by name on a session by topic id", t -> idleFetchSession(t, true)));
         s.add(new Scenario("Fetch: current leader epoch from the future", t -> fetchByName(t, TOPIC, 0, 0, 99)));
         s.add(new Scenario("ListOffsets: invalid timestamp -7", t -> listOffsets(t, TOPIC, 0, -7L, -1)));
         s.add(new Scenario(
@@ -556,6 +565,61 @@ final class ClientMistakes {
         FetchTopic fetchTopic =
                 new FetchTopic().setTopicId(topicId).setPartitions(List.of(fetchPartition(partition, 0, -1)));
         return fetchAnswer(t.send(new FetchRequest.SimpleBuilder(fetchData(fetchTopic))));
+    }
+
+    /** Opens a fetch session on partition 0 of {@link #TOPIC} by topic id at offset 0; its id (0: none). */
+    private static int openFetchSession(ConformanceTarget t) throws Exception {
+        FetchTopic topic =
+                new FetchTopic().setTopicId(t.topicId(TOPIC)).setPartitions(List.of(fetchPartition(0, 0, -1)));
+        FetchResponse response =
+                t.send(new FetchRequest.SimpleBuilder(fetchData(topic).setSessionEpoch(0)));
+        return response.data().sessionId();
+    }
+
+    /** A fetch of session {@code id} at {@code epoch} naming {@code changed} of {@link #TOPIC}: its error, or its partitions. */
+    private static String fetchSession(ConformanceTarget t, int id, int epoch, List<FetchPartition> changed)
+            throws Exception {
+        FetchTopic topic = new FetchTopic().setTopicId(t.topicId(TOPIC)).setPartitions(changed);
+        FetchRequestData data = fetchData(topic).setSessionId(id).setSessionEpoch(epoch);
+        if (changed.isEmpty()) {
+            data.setTopics(List.of());
+        }
+        FetchResponse response = t.send(new FetchRequest.SimpleBuilder(data));
+        if (response.data().errorCode() != Errors.NONE.code()) {
+            return err(response.data().errorCode());
+        }
+        return "session "
+                + (response.data().sessionId() == id ? "kept" : response.data().sessionId()) + ", partitions "
+                + response.data().responses().stream()
+                        .flatMap(r -> r.partitions().stream())
+                        .map(p -> p.partitionIndex() + "")
+                        .collect(Collectors.joining(",", "[", "]"));
+    }
+
+    /**
+     * Opens a session, moves its fetch offset to the log end, then fetches it with no change: by topic id, or by name
+     * (the last version with names) when {@code byName}.
+     */
+    private static String idleFetchSession(ConformanceTarget t, boolean byName) throws Exception {
+        int session = openFetchSession(t);
+        if (session == 0) {
+            return "no session";
+        }
+        FetchTopic topic =
+                new FetchTopic().setTopicId(t.topicId(TOPIC)).setPartitions(List.of(fetchPartition(0, 0, -1)));
+        FetchResponse read = t.send(new FetchRequest.SimpleBuilder(
+                fetchData(topic).setSessionId(session).setSessionEpoch(1)));
+        long end = read.data().responses().get(0).partitions().get(0).highWatermark();
+        String atEnd = fetchSession(t, session, 2, List.of(fetchPartition(0, end, -1)));
+        if (byName) {
+            FetchRequestData data = fetchData(new FetchTopic().setTopic(TOPIC).setPartitions(List.of()))
+                    .setSessionId(session)
+                    .setSessionEpoch(3)
+                    .setTopics(List.of());
+            FetchResponse response = t.sendAtMost(new FetchRequest.SimpleBuilder(data), LAST_VERSION_WITH_TOPIC_NAMES);
+            return atEnd + "; by name: " + err(response.data().errorCode());
+        }
+        return atEnd + "; idle: " + fetchSession(t, session, 3, List.of());
     }
 
     private static String fetchAnswer(FetchResponse response) {
