@@ -41,7 +41,7 @@ import org.apache.kafka.common.Uuid;
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
  * DELETE_SEGMENT_STARTED and DELETE_SEGMENT_FINISHED), written by the partition's leader; see
- * {@link MetadataImage#copySegmentFinished}.
+ * {@link RemoteLogs#copySegmentFinished}.
  *
  * Commands the image can refuse when they are applied (a topic created twice, an ISR change at a stale epoch) answer
  * with the negated Kafka error code; the refusal is the same on every voter, because the image is.
@@ -249,7 +249,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public long applyTo(MetadataImage image) {
-            return image.alterIsr(tp, leaderId, leaderEpoch, partitionEpoch, newIsr);
+            return image.replication().alterIsr(tp, leaderId, leaderEpoch, partitionEpoch, newIsr);
         }
 
         @Override
@@ -273,7 +273,7 @@ public sealed interface MetadataCommand {
         /** @return how many partitions changed leader */
         @Override
         public long applyTo(MetadataImage image) {
-            return image.electLeaders(partitions, false);
+            return image.replication().electLeaders(partitions, false);
         }
 
         @Override
@@ -292,7 +292,7 @@ public sealed interface MetadataCommand {
         /** @return how many partitions changed leader */
         @Override
         public long applyTo(MetadataImage image) {
-            return image.electLeaders(partitions, true);
+            return image.replication().electLeaders(partitions, true);
         }
 
         @Override
@@ -321,7 +321,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public long applyTo(MetadataImage image) {
-            return image.alterReassignment(tp, target, allowReplicationFactorChange);
+            return image.replication().alterReassignment(tp, target, allowReplicationFactorChange);
         }
 
         @Override
@@ -398,7 +398,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public long applyTo(MetadataImage image) {
-            return image.copySegmentFinished(topicId, partition, leaderId, leaderEpoch, segment);
+            return image.remoteLogs().copySegmentFinished(topicId, partition, leaderId, leaderEpoch, segment);
         }
 
         @Override
@@ -417,7 +417,7 @@ public sealed interface MetadataCommand {
             implements MetadataCommand {
         @Override
         public long applyTo(MetadataImage image) {
-            return image.deleteSegmentStarted(topicId, partition, leaderId, leaderEpoch, segmentId);
+            return image.remoteLogs().deleteSegmentStarted(topicId, partition, leaderId, leaderEpoch, segmentId);
         }
 
         @Override
@@ -435,7 +435,7 @@ public sealed interface MetadataCommand {
     record DeleteSegmentFinished(Uuid topicId, int partition, Uuid segmentId) implements MetadataCommand {
         @Override
         public long applyTo(MetadataImage image) {
-            return image.deleteSegmentFinished(topicId, partition, segmentId);
+            return image.remoteLogs().deleteSegmentFinished(topicId, partition, segmentId);
         }
 
         @Override
