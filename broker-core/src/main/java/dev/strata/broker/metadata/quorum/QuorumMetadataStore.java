@@ -15,10 +15,8 @@ import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicMetadata;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,43 +24,20 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.protocol.Errors;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.netty.NettyConfigKeys;
-import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * on the thread {@code strata-metadata-reader-<node id>}: every {@link #IMAGE_POLL_MS} ms, and at once when a write of
  * its own waits to be seen. The leader sends the whole image only when it has applied more than the broker has; a
  * metadata image is small, so that costs less than replaying log entries would in code.
+ *
+ * <p>This class is the store's lifecycle (start the voter, import a single broker's files, close) and its surface to
+ * the broker (reads from the image, a command per write). Committing and waiting is {@link QuorumClient}'s job, the
+ * Ratis configuration {@link RatisSetup}'s. Threads: any thread reads and writes (writes block, see
+ * {@link QuorumClient}); {@link #alterIsr} and the controller's writes run on the pool
+ * {@code strata-metadata-writes-<node id>}.
  */
 public final class QuorumMetadataStore
         implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin, RemoteLogChannel {
@@ -95,11 +76,9 @@ public final class QuorumMetadataStore
     /** Null on a broker without a vote. */
     private final RaftServer server;
 
-    private final RaftClient client;
+    private final QuorumClient quorum;
     /** Null on a broker without a vote. */
     private final QuorumController controller;
-    /** Asks the voters for newer images, on a broker without a vote; else null. */
-    private final ScheduledExecutorService imageReader;
     /** Runs the writes of {@link #alterIsr} and of the controller, which wait for their entry to be applied here. */
     private final ExecutorService asyncWrites;
 
@@ -108,7 +87,7 @@ public final class QuorumMetadataStore
         this.config = config;
         this.stateMachine = stateMachine;
         this.server = server;
-        this.client = client;
+        this.quorum = new QuorumClient(config, stateMachine, client);
         this.asyncWrites = Executors.newCachedThreadPool(
                 new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
         if (config.roles().isVoter()) {
@@ -119,12 +98,9 @@ public final class QuorumMetadataStore
                     config.sessionTimeout(),
                     config.uncleanElectionDefault(),
                     System::nanoTime);
-            this.imageReader = null;
             stateMachine.attachController(controller);
         } else {
             this.controller = null;
-            this.imageReader = Executors.newSingleThreadScheduledExecutor(
-                    new DefaultThreadFactory("strata-metadata-reader-" + config.nodeId(), true));
         }
     }
 
@@ -138,8 +114,8 @@ public final class QuorumMetadataStore
         if (!config.roles().isVoter()) {
             return openWithoutVote(config);
         }
-        RaftGroupId groupId = groupId(config.clusterId());
-        RaftPeerId selfId = peerId(config.nodeId());
+        RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
+        RaftPeerId selfId = RatisSetup.peerId(config.nodeId());
         MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId());
         RaftServer server = null;
         RaftClient client = null;
@@ -149,22 +125,18 @@ public final class QuorumMetadataStore
                     Files.isDirectory(config.raftDir().resolve(groupId.getUuid().toString()));
             server = RaftServer.newBuilder()
                     .setServerId(selfId)
-                    .setGroup(group(groupId, config, null))
+                    .setGroup(RatisSetup.group(groupId, config, null))
                     .setStateMachine(stateMachine)
-                    .setProperties(serverProperties(config))
+                    .setProperties(RatisSetup.serverProperties(config))
                     .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                     .build();
             server.start();
             // A single voter listens on a port picked at start: its peer address stays 127.0.0.1:0 in the Raft
             // configuration (nobody dials it), and only this node's client is told the bound port.
             InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
-            client = RaftClient.newBuilder()
-                    .setRaftGroup(group(groupId, config, bound))
-                    .setProperties(clientProperties(config))
-                    .setRetryPolicy(retryPolicy(config))
-                    .build();
+            client = RatisSetup.newClient(config, bound);
             QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client);
-            store.awaitQuorum();
+            store.quorum.awaitQuorum();
             return store;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client, e);
@@ -192,48 +164,15 @@ public final class QuorumMetadataStore
      * @throws TimeoutException if no voter leads with a majority within the write timeout
      */
     private static QuorumMetadataStore openWithoutVote(QuorumConfig config) {
-        RaftClient client = RaftClient.newBuilder()
-                .setRaftGroup(group(groupId(config.clusterId()), config, null))
-                .setProperties(clientProperties(config))
-                .setRetryPolicy(retryPolicy(config))
-                .build();
+        RaftClient client = RatisSetup.newClient(config, null);
         QuorumMetadataStore store =
                 new QuorumMetadataStore(config, new MetadataStateMachine(config.nodeId()), null, client);
         try {
-            store.readImage();
-            store.catchUp();
-            store.imageReader.scheduleWithFixedDelay(
-                    store::readImageQuietly, IMAGE_POLL_MS, IMAGE_POLL_MS, TimeUnit.MILLISECONDS);
+            store.quorum.startReadingImages();
             return store;
         } catch (RuntimeException e) {
             closeQuietly(store, e);
             throw e;
-        }
-    }
-
-    /** Asks the leading voter for its image, and takes it if it is newer than this broker's. */
-    private void readImage() {
-        RaftClientReply reply;
-        try {
-            reply = client.io().sendReadOnly(MetadataStateMachine.imageQuery(stateMachine.appliedIndex()));
-        } catch (IOException e) {
-            throw failure("read the metadata from", e);
-        }
-        if (!reply.isSuccess()) {
-            throw failure("read the metadata from", reply.getException());
-        }
-        try {
-            stateMachine.install(reply.getMessage());
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot read the metadata image the quorum sent", e);
-        }
-    }
-
-    private void readImageQuietly() {
-        try {
-            readImage();
-        } catch (RuntimeException e) {
-            log.warn("Broker {} cannot read the metadata from the quorum: {}", config.nodeId(), e.toString());
         }
     }
 
@@ -301,136 +240,6 @@ public final class QuorumMetadataStore
         return false;
     }
 
-    /** The Raft group of a cluster: every voter derives the same id from the cluster id. */
-    static RaftGroupId groupId(String clusterId) {
-        return RaftGroupId.valueOf(
-                UUID.nameUUIDFromBytes(("strata-metadata:" + clusterId).getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static RaftPeerId peerId(int nodeId) {
-        return RaftPeerId.valueOf(Integer.toString(nodeId));
-    }
-
-    /** The group, with this node's own address replaced by {@code bound} when that is given. */
-    private static RaftGroup group(RaftGroupId groupId, QuorumConfig config, InetSocketAddress bound) {
-        List<RaftPeer> peers = config.voters().stream()
-                .map(v -> RaftPeer.newBuilder()
-                        .setId(peerId(v.id()))
-                        .setAddress(
-                                v.id() == config.nodeId() && bound != null
-                                        ? v.host() + ":" + bound.getPort()
-                                        : v.host() + ":" + v.port())
-                        .build())
-                .toList();
-        return RaftGroup.valueOf(groupId, peers);
-    }
-
-    private static RaftProperties serverProperties(QuorumConfig config) {
-        RaftProperties props = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-        NettyConfigKeys.Server.setHost(props, config.self().host());
-        NettyConfigKeys.Server.setPort(props, config.self().port());
-        RaftServerConfigKeys.setStorageDir(props, List.of(config.raftDir().toFile()));
-        // Election timeouts as Kafka's controller.quorum.election.timeout.ms (1 s) would give, and a quick first
-        // election so that a single voter leads a moment after it starts.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
-        // Bounded log: a snapshot every snapshotThreshold entries, then whole segments below it are deleted.
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
-        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(config.snapshotThreshold(), 1024));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(config.logSegmentBytes()));
-        RaftServerConfigKeys.Log.setPreallocatedSize(
-                props, SizeInBytes.valueOf(Math.min(config.logSegmentBytes(), 1024 * 1024)));
-        return props;
-    }
-
-    private static RaftProperties clientProperties(QuorumConfig config) {
-        RaftProperties props = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-        long attemptMs = Math.min(3000, config.writeTimeout().toMillis());
-        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMs, TimeUnit.MILLISECONDS));
-        return props;
-    }
-
-    /** Retries (a leader change, a voter not up yet) every 100 ms until the write timeout has passed. */
-    private static RequestTypeDependentRetryPolicy retryPolicy(QuorumConfig config) {
-        TimeDuration timeout = TimeDuration.valueOf(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        var retry = RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
-        return RequestTypeDependentRetryPolicy.newBuilder()
-                .setRetryPolicy(TypeCase.WRITE, retry)
-                .setTimeout(TypeCase.WRITE, timeout)
-                .setRetryPolicy(TypeCase.READ, retry)
-                .setTimeout(TypeCase.READ, timeout)
-                .build();
-    }
-
-    /**
-     * Catches up with the group, waiting as long as it takes a majority of the voters to come up and elect a leader, as
-     * a KRaft node waits for its quorum: voters are started one by one, and the first must not give up before the
-     * others come. It says so at the start and again after each write timeout, so an operator who started too few
-     * voters (or listed a wrong address) sees why the node does not serve yet.
-     */
-    private void awaitQuorum() {
-        if (config.singleVoter()) {
-            catchUp();
-            return;
-        }
-        log.info(
-                "Waiting for a leader of the metadata quorum {}: this node is voter {}; a majority of the voters"
-                        + " ({} of {}) must be up and reach each other",
-                config.voters(),
-                config.nodeId(),
-                config.voters().size() / 2 + 1,
-                config.voters().size());
-        long start = System.nanoTime();
-        while (true) {
-            try {
-                catchUp();
-                log.info(
-                        "Joined the metadata quorum {} after {} ms",
-                        config.voters(),
-                        (System.nanoTime() - start) / 1_000_000);
-                return;
-            } catch (TimeoutException e) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw e;
-                }
-                log.warn(
-                        "Still no leader of the metadata quorum {} after {} s: waiting for a majority of the voters"
-                                + " ({} of {}) to start ({})",
-                        config.voters(),
-                        (System.nanoTime() - start) / 1_000_000_000,
-                        config.voters().size() / 2 + 1,
-                        config.voters().size(),
-                        e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Asks the leader how far it has applied (every write acknowledged so far is at or below that index) and waits
-     * until this voter has applied as much.
-     */
-    private void catchUp() {
-        long start = System.nanoTime();
-        long leaderApplied;
-        try {
-            RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
-            if (!reply.isSuccess()) {
-                throw failure("catch up with", reply.getException());
-            }
-            leaderApplied = MetadataStateMachine.answer(reply.getMessage());
-        } catch (IOException e) {
-            throw failure("catch up with", e);
-        }
-        awaitApplied(leaderApplied, start, "the leader's applied index");
-    }
-
     @Override
     public String clusterId() {
         return config.clusterId();
@@ -490,8 +299,9 @@ public final class QuorumMetadataStore
             return stateMachine.leaderId();
         }
         try {
-            RaftPeerId leader =
-                    server.getDivision(groupId(config.clusterId())).getInfo().getLeaderId();
+            RaftPeerId leader = server.getDivision(RatisSetup.groupId(config.clusterId()))
+                    .getInfo()
+                    .getLeaderId();
             return leader == null ? -1 : Integer.parseInt(leader.toString());
         } catch (IOException e) {
             return stateMachine.leaderId();
@@ -508,12 +318,12 @@ public final class QuorumMetadataStore
 
     @Override
     public void createTopic(TopicMetadata topic, List<List<Integer>> assignment) {
-        write(new MetadataCommand.CreateTopic(topic, assignment));
+        quorum.write(new MetadataCommand.CreateTopic(topic, assignment));
     }
 
     @Override
     public void createPartitions(String name, int newCount, List<List<Integer>> assignment) {
-        write(new MetadataCommand.CreatePartitions(name, newCount, assignment));
+        quorum.write(new MetadataCommand.CreatePartitions(name, newCount, assignment));
     }
 
     /**
@@ -525,7 +335,7 @@ public final class QuorumMetadataStore
                 .flatMap(tp -> topic(tp.topic()).stream()
                         .map(t -> new MetadataImage.PartitionRef(t.topicId(), tp.partition())))
                 .toList();
-        write(new MetadataCommand.MarkReplicasOffline(nodeId, incarnationId, refs));
+        quorum.write(new MetadataCommand.MarkReplicasOffline(nodeId, incarnationId, refs));
     }
 
     /** The replicas of a partition that cannot serve it: on fenced brokers, or reported offline by their broker. */
@@ -536,7 +346,7 @@ public final class QuorumMetadataStore
 
     /** Fences a broker now, as the controller does when its session expires. */
     public void fenceBroker(int nodeId) {
-        write(new MetadataCommand.FenceBroker(nodeId));
+        quorum.write(new MetadataCommand.FenceBroker(nodeId));
     }
 
     /**
@@ -544,7 +354,7 @@ public final class QuorumMetadataStore
      * remain; it stays fenced until it registers again. Call before the broker stops serving.
      */
     public void controlledShutdown(int nodeId) {
-        write(new MetadataCommand.ShutDownBroker(nodeId));
+        quorum.write(new MetadataCommand.ShutDownBroker(nodeId));
     }
 
     /**
@@ -561,12 +371,12 @@ public final class QuorumMetadataStore
     public int electLeaders(List<TopicPartition> partitions, boolean unclean) {
         MetadataCommand command =
                 unclean ? new MetadataCommand.ElectUnclean(partitions) : new MetadataCommand.ElectPreferred(partitions);
-        return (int) write(command);
+        return (int) quorum.write(command);
     }
 
     @Override
     public void alterReassignment(TopicPartition tp, List<Integer> target, boolean allowReplicationFactorChange) {
-        write(new MetadataCommand.AlterReassignment(tp, target, allowReplicationFactorChange));
+        quorum.write(new MetadataCommand.AlterReassignment(tp, target, allowReplicationFactorChange));
     }
 
     @Override
@@ -593,7 +403,7 @@ public final class QuorumMetadataStore
         MetadataCommand command = new MetadataCommand.AlterIsr(tp, leaderId, leaderEpoch, partitionEpoch, newIsr);
         return CompletableFuture.supplyAsync(
                 () -> {
-                    write(command);
+                    quorum.write(command);
                     return partition(tp).orElseThrow(() -> new UnknownTopicOrPartitionException(tp + " is gone"));
                 },
                 asyncWrites);
@@ -602,37 +412,22 @@ public final class QuorumMetadataStore
     @Override
     public void copySegmentFinished(
             Uuid topicId, int partition, int leaderId, int leaderEpoch, RemoteSegmentRecord segment) {
-        write(new MetadataCommand.CopySegmentFinished(topicId, partition, leaderId, leaderEpoch, segment));
+        quorum.write(new MetadataCommand.CopySegmentFinished(topicId, partition, leaderId, leaderEpoch, segment));
     }
 
     @Override
     public void deleteSegmentStarted(Uuid topicId, int partition, int leaderId, int leaderEpoch, Uuid segmentId) {
-        write(new MetadataCommand.DeleteSegmentStarted(topicId, partition, leaderId, leaderEpoch, segmentId));
+        quorum.write(new MetadataCommand.DeleteSegmentStarted(topicId, partition, leaderId, leaderEpoch, segmentId));
     }
 
     @Override
     public void deleteSegmentFinished(Uuid topicId, int partition, Uuid segmentId) {
-        write(new MetadataCommand.DeleteSegmentFinished(topicId, partition, segmentId));
+        quorum.write(new MetadataCommand.DeleteSegmentFinished(topicId, partition, segmentId));
     }
 
     /** One recorded remote segment of a partition as this voter has applied it; empty once its deletion finished. */
     public Optional<RemoteSegmentRecord> remoteSegment(Uuid topicId, int partition, Uuid segmentId) {
         return stateMachine.image().remoteSegment(topicId, partition, segmentId);
-    }
-
-    /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
-    QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
-        RaftClientReply reply;
-        try {
-            reply = client.io().sendReadOnly(MetadataStateMachine.heartbeat(nodeId, incarnationId));
-        } catch (IOException e) {
-            throw failure("send a heartbeat to", e);
-        }
-        if (!reply.isSuccess()) {
-            throw failure("send a heartbeat to", reply.getException());
-        }
-        byte code = reply.getMessage().getContent().byteAt(0);
-        return QuorumController.HeartbeatReply.values()[code];
     }
 
     /**
@@ -641,7 +436,7 @@ public final class QuorumMetadataStore
      * every fence and unfence of this controller failed at once, even with the quorum back.
      */
     private CompletableFuture<?> writeAsync(MetadataCommand command) {
-        return CompletableFuture.supplyAsync(() -> write(command), asyncWrites);
+        return CompletableFuture.supplyAsync(() -> quorum.write(command), asyncWrites);
     }
 
     /** Waits (up to 10 s) until every change applied so far, and every listener added so far, was told. */
@@ -659,6 +454,11 @@ public final class QuorumMetadataStore
         return stateMachine.image();
     }
 
+    /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
+    QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
+        return quorum.heartbeat(nodeId, incarnationId);
+    }
+
     /** Whether this voter runs the active controller (tests). */
     boolean isActiveController() {
         return controller != null && controller.isActive();
@@ -666,82 +466,28 @@ public final class QuorumMetadataStore
 
     @Override
     public void putTopic(TopicMetadata topic) {
-        write(new MetadataCommand.PutTopic(topic));
+        quorum.write(new MetadataCommand.PutTopic(topic));
     }
 
     @Override
     public void removeTopic(String name) {
-        write(new MetadataCommand.RemoveTopic(name));
+        quorum.write(new MetadataCommand.RemoveTopic(name));
     }
 
     @Override
     public long reserveProducerIds(int count) {
-        return write(new MetadataCommand.ReserveProducerIds(count));
+        return quorum.write(new MetadataCommand.ReserveProducerIds(count));
     }
 
     public void registerBroker(BrokerRegistration broker) {
-        write(new MetadataCommand.RegisterBroker(broker));
-    }
-
-    /** Commits a command, waits until this voter has applied it, and returns its answer. */
-    private long write(MetadataCommand command) {
-        long start = System.nanoTime();
-        RaftClientReply reply;
-        try {
-            reply = client.io().send(Message.valueOf(ByteString.copyFrom(command.toBytes())));
-        } catch (IOException e) {
-            throw failure("commit " + command + " to", e);
-        }
-        if (!reply.isSuccess()) {
-            throw failure("commit " + command + " to", reply.getException());
-        }
-        awaitApplied(reply.getLogIndex(), start, command.toString());
-        long answer = MetadataStateMachine.answer(reply.getMessage());
-        if (answer < 0) {
-            Errors error = Errors.forCode((short) -answer);
-            throw error.exception("The metadata quorum refused " + command + ": " + error.message());
-        }
-        return answer;
-    }
-
-    private void awaitApplied(long index, long startNanos, String what) {
-        long leftMs = config.writeTimeout().toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
-        if (imageReader != null && stateMachine.appliedIndex() < index) {
-            try {
-                imageReader.execute(this::readImageQuietly);
-            } catch (RejectedExecutionException e) {
-                // closing
-            }
-        }
-        try {
-            if (!stateMachine.awaitApplied(index, Math.max(leftMs, 0))) {
-                throw new TimeoutException("Metadata quorum node " + config.nodeId() + " had not applied its log up to"
-                        + " index " + index + " (" + what + ") within "
-                        + config.writeTimeout().toMillis() + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException(e);
-        }
-    }
-
-    private RuntimeException failure(String what, Exception e) {
-        if (e instanceof StateMachineException) {
-            return new IllegalArgumentException("The metadata quorum refused to " + what + ": " + e.getMessage(), e);
-        }
-        if (e instanceof InterruptedIOException) {
-            Thread.currentThread().interrupt();
-        }
-        return new TimeoutException(
-                "Could not " + what + " the metadata quorum " + config.voters() + " within "
-                        + config.writeTimeout().toMillis() + " ms: no leader with a majority of voters answered (" + e
-                        + ")",
-                e);
+        quorum.write(new MetadataCommand.RegisterBroker(broker));
     }
 
     /** Index of the first entry still in this voter's Raft log (tests: the log is purged below snapshots). */
     long logStartIndex() throws IOException {
-        return server.getDivision(groupId(config.clusterId())).getRaftLog().getStartIndex();
+        return server.getDivision(RatisSetup.groupId(config.clusterId()))
+                .getRaftLog()
+                .getStartIndex();
     }
 
     /** Index of the last log entry applied to this node's image (tests). */
@@ -758,11 +504,8 @@ public final class QuorumMetadataStore
     @Override
     public void close() {
         RuntimeException failure = new RuntimeException("Cannot close the metadata quorum node " + config.nodeId());
-        if (imageReader != null) {
-            imageReader.shutdownNow();
-        }
         closeQuietly(controller, failure);
-        closeQuietly(client, failure);
+        closeQuietly(quorum, failure);
         closeQuietly(server, failure);
         closeQuietly(stateMachine.notifier(), failure);
         asyncWrites.shutdownNow();

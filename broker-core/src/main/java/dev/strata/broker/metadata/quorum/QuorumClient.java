@@ -1,0 +1,233 @@
+package dev.strata.broker.metadata.quorum;
+
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's way into the metadata quorum through a Ratis client: it commits commands and waits until the local
+ * {@link MetadataStateMachine} has applied them (so a caller reads its own writes), sends brokers' heartbeats to the
+ * leading voter, catches up with the group at start, and turns a quorum that does not answer within
+ * {@link QuorumConfig#writeTimeout()} into a Kafka {@link TimeoutException}.
+ *
+ * <p>On a broker without a vote nothing applies the log here: the client also keeps the local image by asking the
+ * leading voter for it ({@link MetadataStateMachine#IMAGE}) on the thread {@code strata-metadata-reader-<node id>},
+ * every {@link QuorumMetadataStore#IMAGE_POLL_MS} ms once {@link #startReadingImages} was called, and at once when a
+ * write of its own waits to be seen.
+ *
+ * <p>Threads: {@link #write} and {@link #heartbeat} block the caller (never a Netty event loop: the store's callers
+ * hand them to the I/O pool or the store's write pool); Ratis's client is thread-safe.
+ */
+final class QuorumClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QuorumClient.class);
+
+    private final QuorumConfig config;
+    private final MetadataStateMachine stateMachine;
+    private final RaftClient client;
+    /** Asks the voters for newer images, on a broker without a vote; else null. */
+    private final ScheduledExecutorService imageReader;
+
+    QuorumClient(QuorumConfig config, MetadataStateMachine stateMachine, RaftClient client) {
+        this.config = config;
+        this.stateMachine = stateMachine;
+        this.client = client;
+        this.imageReader = config.roles().isVoter()
+                ? null
+                : Executors.newSingleThreadScheduledExecutor(
+                        new DefaultThreadFactory("strata-metadata-reader-" + config.nodeId(), true));
+    }
+
+    /** On a broker without a vote: reads the image now, catches up, then keeps reading it in the background. */
+    void startReadingImages() {
+        readImage();
+        catchUp();
+        imageReader.scheduleWithFixedDelay(
+                this::readImageQuietly,
+                QuorumMetadataStore.IMAGE_POLL_MS,
+                QuorumMetadataStore.IMAGE_POLL_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks the leading voter for its image, and takes it if it is newer than this broker's. */
+    private void readImage() {
+        RaftClientReply reply;
+        try {
+            reply = client.io().sendReadOnly(MetadataStateMachine.imageQuery(stateMachine.appliedIndex()));
+        } catch (IOException e) {
+            throw failure("read the metadata from", e);
+        }
+        if (!reply.isSuccess()) {
+            throw failure("read the metadata from", reply.getException());
+        }
+        try {
+            stateMachine.install(reply.getMessage());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot read the metadata image the quorum sent", e);
+        }
+    }
+
+    private void readImageQuietly() {
+        try {
+            readImage();
+        } catch (RuntimeException e) {
+            log.warn("Broker {} cannot read the metadata from the quorum: {}", config.nodeId(), e.toString());
+        }
+    }
+
+    /**
+     * Catches up with the group, waiting as long as it takes a majority of the voters to come up and elect a leader, as
+     * a KRaft node waits for its quorum: voters are started one by one, and the first must not give up before the
+     * others come. It says so at the start and again after each write timeout, so an operator who started too few
+     * voters (or listed a wrong address) sees why the node does not serve yet.
+     */
+    void awaitQuorum() {
+        if (config.singleVoter()) {
+            catchUp();
+            return;
+        }
+        log.info(
+                "Waiting for a leader of the metadata quorum {}: this node is voter {}; a majority of the voters"
+                        + " ({} of {}) must be up and reach each other",
+                config.voters(),
+                config.nodeId(),
+                config.voters().size() / 2 + 1,
+                config.voters().size());
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                catchUp();
+                log.info(
+                        "Joined the metadata quorum {} after {} ms",
+                        config.voters(),
+                        (System.nanoTime() - start) / 1_000_000);
+                return;
+            } catch (TimeoutException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                log.warn(
+                        "Still no leader of the metadata quorum {} after {} s: waiting for a majority of the voters"
+                                + " ({} of {}) to start ({})",
+                        config.voters(),
+                        (System.nanoTime() - start) / 1_000_000_000,
+                        config.voters().size() / 2 + 1,
+                        config.voters().size(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Asks the leader how far it has applied (every write acknowledged so far is at or below that index) and waits
+     * until this voter has applied as much.
+     */
+    private void catchUp() {
+        long start = System.nanoTime();
+        long leaderApplied;
+        try {
+            RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
+            if (!reply.isSuccess()) {
+                throw failure("catch up with", reply.getException());
+            }
+            leaderApplied = MetadataStateMachine.answer(reply.getMessage());
+        } catch (IOException e) {
+            throw failure("catch up with", e);
+        }
+        awaitApplied(leaderApplied, start, "the leader's applied index");
+    }
+
+    /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
+    QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
+        RaftClientReply reply;
+        try {
+            reply = client.io().sendReadOnly(MetadataStateMachine.heartbeat(nodeId, incarnationId));
+        } catch (IOException e) {
+            throw failure("send a heartbeat to", e);
+        }
+        if (!reply.isSuccess()) {
+            throw failure("send a heartbeat to", reply.getException());
+        }
+        byte code = reply.getMessage().getContent().byteAt(0);
+        return QuorumController.HeartbeatReply.values()[code];
+    }
+
+    /** Commits a command, waits until this voter has applied it, and returns its answer. */
+    long write(MetadataCommand command) {
+        long start = System.nanoTime();
+        RaftClientReply reply;
+        try {
+            reply = client.io().send(Message.valueOf(ByteString.copyFrom(command.toBytes())));
+        } catch (IOException e) {
+            throw failure("commit " + command + " to", e);
+        }
+        if (!reply.isSuccess()) {
+            throw failure("commit " + command + " to", reply.getException());
+        }
+        awaitApplied(reply.getLogIndex(), start, command.toString());
+        long answer = MetadataStateMachine.answer(reply.getMessage());
+        if (answer < 0) {
+            Errors error = Errors.forCode((short) -answer);
+            throw error.exception("The metadata quorum refused " + command + ": " + error.message());
+        }
+        return answer;
+    }
+
+    private void awaitApplied(long index, long startNanos, String what) {
+        long leftMs = config.writeTimeout().toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+        if (imageReader != null && stateMachine.appliedIndex() < index) {
+            try {
+                imageReader.execute(this::readImageQuietly);
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+        try {
+            if (!stateMachine.awaitApplied(index, Math.max(leftMs, 0))) {
+                throw new TimeoutException("Metadata quorum node " + config.nodeId() + " had not applied its log up to"
+                        + " index " + index + " (" + what + ") within "
+                        + config.writeTimeout().toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    private RuntimeException failure(String what, Exception e) {
+        if (e instanceof StateMachineException) {
+            return new IllegalArgumentException("The metadata quorum refused to " + what + ": " + e.getMessage(), e);
+        }
+        if (e instanceof InterruptedIOException) {
+            Thread.currentThread().interrupt();
+        }
+        return new TimeoutException(
+                "Could not " + what + " the metadata quorum " + config.voters() + " within "
+                        + config.writeTimeout().toMillis() + " ms: no leader with a majority of voters answered (" + e
+                        + ")",
+                e);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (imageReader != null) {
+            imageReader.shutdownNow();
+        }
+        client.close();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.strata.broker.metadata.quorum;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * How a node configures Apache Ratis for the metadata quorum: the Raft group (its id derived from the cluster id, a
+ * peer per voter of {@code controller.quorum.voters}), the server's properties (timeouts, snapshots, log segments) and
+ * the client's (request timeout, retries until the write timeout). Everything Ratis-specific that is configuration,
+ * not behaviour, is here, so that {@link QuorumMetadataStore} reads as the store's lifecycle. Stateless.
+ */
+final class RatisSetup {
+    private RatisSetup() {}
+
+    /** The Raft group of a cluster: every voter derives the same id from the cluster id. */
+    static RaftGroupId groupId(String clusterId) {
+        return RaftGroupId.valueOf(
+                UUID.nameUUIDFromBytes(("strata-metadata:" + clusterId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    /** The group, with this node's own address replaced by {@code bound} when that is given. */
+    static RaftGroup group(RaftGroupId groupId, QuorumConfig config, InetSocketAddress bound) {
+        List<RaftPeer> peers = config.voters().stream()
+                .map(v -> RaftPeer.newBuilder()
+                        .setId(peerId(v.id()))
+                        .setAddress(
+                                v.id() == config.nodeId() && bound != null
+                                        ? v.host() + ":" + bound.getPort()
+                                        : v.host() + ":" + v.port())
+                        .build())
+                .toList();
+        return RaftGroup.valueOf(groupId, peers);
+    }
+
+    static RaftProperties serverProperties(QuorumConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(props, config.self().host());
+        NettyConfigKeys.Server.setPort(props, config.self().port());
+        RaftServerConfigKeys.setStorageDir(props, List.of(config.raftDir().toFile()));
+        // Election timeouts as Kafka's controller.quorum.election.timeout.ms (1 s) would give, and a quick first
+        // election so that a single voter leads a moment after it starts.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
+        // Bounded log: a snapshot every snapshotThreshold entries, then whole segments below it are deleted.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(config.snapshotThreshold(), 1024));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(config.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(
+                props, SizeInBytes.valueOf(Math.min(config.logSegmentBytes(), 1024 * 1024)));
+        return props;
+    }
+
+    private static RaftProperties clientProperties(QuorumConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        long attemptMs = Math.min(3000, config.writeTimeout().toMillis());
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMs, TimeUnit.MILLISECONDS));
+        return props;
+    }
+
+    /** Retries (a leader change, a voter not up yet) every 100 ms until the write timeout has passed. */
+    private static RequestTypeDependentRetryPolicy retryPolicy(QuorumConfig config) {
+        TimeDuration timeout = TimeDuration.valueOf(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        var retry = RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
+        return RequestTypeDependentRetryPolicy.newBuilder()
+                .setRetryPolicy(TypeCase.WRITE, retry)
+                .setTimeout(TypeCase.WRITE, timeout)
+                .setRetryPolicy(TypeCase.READ, retry)
+                .setTimeout(TypeCase.READ, timeout)
+                .build();
+    }
+
+    /** A client of the group, which sends to whichever voter leads; {@code bound} as in {@link #group}. */
+    static RaftClient newClient(QuorumConfig config, InetSocketAddress bound) {
+        return RaftClient.newBuilder()
+                .setRaftGroup(group(groupId(config.clusterId()), config, bound))
+                .setProperties(clientProperties(config))
+                .setRetryPolicy(retryPolicy(config))
+                .build();
+    }
+}
