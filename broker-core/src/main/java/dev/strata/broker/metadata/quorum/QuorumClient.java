@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * hand them to the I/O pool or the store's write pool); Ratis's client is thread-safe.
  */
 final class QuorumClient implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(QuorumClient.class);
+    /** The store's logger: what operators configure for the metadata quorum. */
+    private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     private final QuorumConfig config;
     private final MetadataStateMachine stateMachine;
