@@ -1,0 +1,252 @@
+package dev.strata.tiering;
+
+import dev.strata.index.OffsetPosition;
+import dev.strata.index.RemoteIndexStore;
+import dev.strata.index.RemoteSegment;
+import dev.strata.index.RemoteSegmentId;
+import dev.strata.index.RemoteSegmentState;
+import dev.strata.index.SegmentManifest;
+import dev.strata.index.TimestampOffset;
+import dev.strata.storage.api.SegmentManifestStorage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.log.remote.storage.LogSegmentData;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata.CustomMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies a led partition's sealed segments to the remote tier for the {@link RemoteLogManager}, and measures its copy
+ * lag (a WARN when copies stall).
+ *
+ * <p>Sealed segments that end below the high watermark and above the highest COPY_FINISHED offset are
+ * copied oldest first. Per segment: COPY_STARTED is written to the {@link RemoteIndexStore} (durably, under a new
+ * segment id), the upload byte-rate limit is paid, the backend copies the files, the segment's offset and time index
+ * entries are written, then its manifest (when there is a {@link SegmentManifestStorage}), then COPY_FINISHED, and
+ * only then is the partition told its new highest remote offset, which allows local deletion. A failure, also of the
+ * manifest, rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed from the index) and the
+ * partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left by a crash is rolled
+ * back the same way on the next run, and so is a copy during which the partition's leader epoch changed (this broker
+ * may no longer lead). Nothing is data before COPY_FINISHED is durable.
+ *
+ * <p>Threads: the manager's task pool, under the partition's lock ({@link LedPartition#lock}); it keeps no state of
+ * its own besides the counters, all per-partition state is in the {@link LedPartition}.
+ */
+final class SegmentCopier {
+    /** The manager's logger: what operators configure for tiering. */
+    private static final Logger log = LoggerFactory.getLogger(RemoteLogManager.class);
+
+    private final int brokerId;
+    private final RemoteStorageManager storage;
+    /** The backend's manifests, or null when the backend keeps none. */
+    private final SegmentManifestStorage manifests;
+
+    private final RemoteIndexStore store;
+    private final RemoteSegmentPublisher publisher;
+    private final RemoteSegmentDeleter deleter;
+    private final Time time;
+    /** Null for unlimited. */
+    private final UploadRateLimiter rateLimiter;
+
+    private final TieringCounters counters;
+    /** Whether the manager closed: a copy stops before its next segment. */
+    private final BooleanSupplier closed;
+
+    SegmentCopier(
+            int brokerId,
+            RemoteStorageManager storage,
+            SegmentManifestStorage manifests,
+            RemoteIndexStore store,
+            RemoteSegmentPublisher publisher,
+            RemoteSegmentDeleter deleter,
+            Time time,
+            UploadRateLimiter rateLimiter,
+            TieringCounters counters,
+            BooleanSupplier closed) {
+        this.brokerId = brokerId;
+        this.storage = storage;
+        this.manifests = manifests;
+        this.store = store;
+        this.publisher = publisher;
+        this.deleter = deleter;
+        this.time = time;
+        this.rateLimiter = rateLimiter;
+        this.counters = counters;
+        this.closed = closed;
+    }
+
+    /**
+     * Copies the partition's eligible segments, oldest first, unless it is backing off after a failure; first rolls
+     * back the copies a crash or an earlier leader left unfinished. Called under the partition's lock.
+     */
+    void copyPending(LedPartition state) {
+        TieringConfig config = state.partition.config();
+        if (!config.remoteStorageEnable() || config.copyDisabled()) {
+            state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
+            return;
+        }
+        // the lag and the stall are measured while backing off too: that is when they grow
+        List<LocalSegment> pending = pendingCopies(state);
+        state.copyLag = LedPartition.lagOf(pending);
+        warnIfStalled(state, pending.isEmpty());
+        if (time.milliseconds() < state.nextCopyAttemptMs) {
+            return;
+        }
+        deleter.rollBackUnfinishedCopies(state);
+        for (int i = 0; i < pending.size(); i++) {
+            state.copyLag = LedPartition.lagOf(pending.subList(i, pending.size()));
+            if (state.unregistered || closed.getAsBoolean()) {
+                return;
+            }
+            LocalSegment segment = pending.get(i);
+            if (!copySegment(state, segment)) {
+                state.failedAttempts++;
+                long backoff = RemoteLogManager.backoffMs(state.failedAttempts);
+                state.nextCopyAttemptMs = time.milliseconds() + backoff;
+                return;
+            }
+            state.failedAttempts = 0;
+            state.nextCopyAttemptMs = 0;
+            state.lastCopyProgressMs = time.milliseconds();
+            state.partition.onHighestRemoteOffset(segment.endOffset());
+        }
+        state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
+    }
+
+    /** The sealed segments below the high watermark that the remote tier does not hold yet, oldest first. */
+    private List<LocalSegment> pendingCopies(LedPartition state) {
+        // the partition's own mark too: remote retention may have deleted every segment the index knew
+        long highest =
+                Math.max(store.highestRemoteOffset(state.key).orElse(-1L), state.partition.highestRemoteOffset());
+        long highWatermark = state.partition.highWatermark();
+        List<LocalSegment> pending = new ArrayList<>();
+        for (LocalSegment segment : state.partition.sealedSegments()) {
+            if (segment.endOffset() < highWatermark && segment.endOffset() > highest) {
+                pending.add(segment);
+            }
+        }
+        return pending;
+    }
+
+    /**
+     * Logs a WARN, once per {@value RemoteLogManager#COPY_STALL_MS} ms, while segments have waited that long without a copy finishing:
+     * the store is down or too slow, and the local disk of tiered topics grows meanwhile.
+     */
+    private void warnIfStalled(LedPartition state, boolean nothingWaits) {
+        long now = time.milliseconds();
+        if (nothingWaits) {
+            state.lastCopyProgressMs = now;
+            return;
+        }
+        long stalledMs = now - state.lastCopyProgressMs;
+        if (stalledMs >= RemoteLogManager.COPY_STALL_MS
+                && now - state.lastStallWarningMs >= RemoteLogManager.COPY_STALL_MS) {
+            state.lastStallWarningMs = now;
+            log.warn(
+                    "Copies of {} to the remote tier have made no progress for {} s: {} segments ({} bytes) wait on"
+                            + " the local disk",
+                    state.tip(),
+                    stalledMs / 1000,
+                    state.copyLag.segments(),
+                    state.copyLag.bytes());
+        }
+    }
+
+    private boolean copySegment(LedPartition state, LocalSegment local) {
+        int leaderEpoch = state.partition.leaderEpoch();
+        RemoteSegment started = new RemoteSegment(
+                RemoteSegmentId.random(state.key),
+                local.baseOffset(),
+                local.endOffset(),
+                local.maxTimestampMs(),
+                local.sizeInBytes(),
+                local.segmentLeaderEpochs(),
+                brokerId,
+                RemoteSegmentState.COPY_STARTED,
+                time.milliseconds(),
+                null);
+        try {
+            store.putSegment(started);
+        } catch (RuntimeException e) {
+            recordCopyError(state, e);
+            log.warn("Could not record the start of a copy of {}; retrying later", started, e);
+            return false;
+        }
+        try {
+            if (rateLimiter != null) {
+                rateLimiter.acquire(local.sizeInBytes());
+            }
+            LogSegmentData data = new LogSegmentData(
+                    local.log(),
+                    local.offsetIndex(),
+                    local.timeIndex(),
+                    local.txnIndex(),
+                    local.producerSnapshot(),
+                    local.leaderEpochCheckpoint());
+            Optional<CustomMetadata> custom =
+                    storage.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data);
+            List<OffsetPosition> offsetEntries = LocalIndexFiles.offsetEntries(
+                    local.offsetIndex(), local.baseOffset(), local.endOffset(), local.sizeInBytes());
+            List<TimestampOffset> timeEntries =
+                    LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
+            RemoteSegment finished = new RemoteSegment(
+                    started.id(),
+                    started.startOffset(),
+                    started.endOffset(),
+                    started.maxTimestampMs(),
+                    started.sizeInBytes(),
+                    started.leaderEpochs(),
+                    brokerId,
+                    RemoteSegmentState.COPY_FINISHED,
+                    time.milliseconds(),
+                    custom.map(CustomMetadata::value).orElse(null));
+            SegmentManifest manifest = new SegmentManifest(finished, offsetEntries, timeEntries);
+            if (manifests != null) {
+                // a fenced leader publishes no COPY_FINISHED manifest, which a rebuild would take for history
+                checkLeaderEpoch(state, leaderEpoch);
+                // before the index says COPY_FINISHED: a segment the index offers to readers can always be rebuilt
+                manifests.putManifest(KafkaSegmentMetadata.metadataFor(state.tip(), finished), manifest.toBytes());
+            }
+            checkLeaderEpoch(state, leaderEpoch);
+            // the replicas hear of it before this index offers it, so no reader here sees a segment they may not know
+            publisher.copyFinished(state.tip(), leaderEpoch, manifest);
+            store.applyManifest(manifest);
+        } catch (RemoteStorageException | IOException | RuntimeException e) {
+            recordCopyError(state, e);
+            log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
+            try {
+                // a finished copy's cleanup: published, so that a copy whose publication is uncertain stays
+                deleter.delete(state.tip(), started, state.partition.leaderEpoch());
+            } catch (RemoteStorageException | RuntimeException cleanup) {
+                // the COPY_STARTED or DELETE_STARTED record stays; the next run cleans it up
+                log.warn("Could not roll back the failed copy of {}", started, cleanup);
+            }
+            return false;
+        }
+        counters.copiedBytes.add(local.sizeInBytes());
+        counters.copiedSegments.increment();
+        state.remoteLogSize = state.remoteLogSize.plus(local.sizeInBytes());
+        log.debug("Copied {}", started.id());
+        return true;
+    }
+
+    private void recordCopyError(LedPartition state, Exception e) {
+        counters.copyErrors.increment();
+        state.lastCopyError = e.toString();
+        state.lastCopyErrorMs = time.milliseconds();
+    }
+
+    /** Another broker may lead and copy now: only the leader of one epoch may finish a copy. */
+    private static void checkLeaderEpoch(LedPartition state, int leaderEpoch) throws RemoteStorageException {
+        if (state.partition.leaderEpoch() != leaderEpoch) {
+            throw new RemoteStorageException("The leader epoch of " + state.tip() + " moved from " + leaderEpoch
+                    + " to " + state.partition.leaderEpoch() + " during the copy");
+        }
+    }
+}
