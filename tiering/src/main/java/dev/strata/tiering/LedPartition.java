@@ -10,7 +10,8 @@ import org.apache.kafka.common.TopicIdPartition;
  * The {@link RemoteLogManager}'s record of one partition it tiers (it leads the partition): the {@link TieredPartition},
  * the lock that serializes its copy, expiry and unregistration, its copy backoff, lag and last error, the size of its
  * remote tier, and its two scheduled tasks. Fields are read by any thread (stats, {@link RemoteLogManager#tierStatus})
- * and written under the lock by the task that holds it, except {@code unregistered}, which is set without it.
+ * and written under the lock by the task that holds it, except {@code unregistered} and the scheduled tasks, which the
+ * manager sets without it.
  */
 final class LedPartition {
     final TieredPartition partition;
