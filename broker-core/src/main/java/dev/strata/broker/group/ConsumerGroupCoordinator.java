@@ -1,5 +1,6 @@
 package dev.strata.broker.group;
 
+import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,6 +55,26 @@ public final class ConsumerGroupCoordinator {
         Optional<TopicMetadata> byId(Uuid id);
 
         java.util.Collection<TopicMetadata> all();
+
+        /** Finds topics in {@code topics}; lists {@code all}, the cluster's topics. */
+        static Topics of(TopicManager topics, java.util.function.Supplier<java.util.Collection<TopicMetadata>> all) {
+            return new Topics() {
+                @Override
+                public Optional<TopicMetadata> byName(String name) {
+                    return topics.topic(name);
+                }
+
+                @Override
+                public Optional<TopicMetadata> byId(Uuid id) {
+                    return topics.topic(id);
+                }
+
+                @Override
+                public java.util.Collection<TopicMetadata> all() {
+                    return all.get();
+                }
+            };
+        }
     }
 
     /** Where a group's state is made durable (a record in {@code __consumer_offsets}). */
