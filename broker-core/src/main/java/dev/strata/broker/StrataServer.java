@@ -15,11 +15,6 @@ import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.NetworkLimits;
-import dev.strata.broker.group.ConsumerGroupCoordinator;
-import dev.strata.broker.group.CoordinatedPartitions;
-import dev.strata.broker.group.GroupCoordinator;
-import dev.strata.broker.group.GroupService;
-import dev.strata.broker.group.OffsetsTopic;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
@@ -53,14 +48,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -117,7 +107,7 @@ public final class StrataServer implements AutoCloseable {
      */
     private StrataServer(BrokerConfig config) {
         this.config = config;
-        this.dirLocks = lockLogDirs(config.logDirs());
+        this.dirLocks = LogDirLocks.lock(config.logDirs());
         try {
             this.store = QuorumMetadataStore.open(config);
             if (!config.processRoles().isBroker()) {
@@ -286,53 +276,8 @@ public final class StrataServer implements AutoCloseable {
                 advertisedHost(advertised),
                 advertised.port() == 0 ? port : advertised.port(),
                 store.clusterId());
-        OffsetsTopic offsetsTopic = new OffsetsTopic(
-                topics,
-                replicas,
-                new OffsetsTopic.Settings(
-                        config.intValue(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
-                        config.intValue(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR),
-                        config.intValue(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
-                        config.intValue(BrokerConfig.OFFSETS_COMMIT_TIMEOUT_MS)),
-                Time.SYSTEM);
-        GroupCoordinator coordinator = new GroupCoordinator(
-                new GroupCoordinator.Settings(
-                        config.intValue(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS),
-                        config.intValue(BrokerConfig.GROUP_MAX_SESSION_TIMEOUT_MS),
-                        config.intValue(BrokerConfig.GROUP_INITIAL_REBALANCE_DELAY_MS),
-                        config.intValue(BrokerConfig.GROUP_MAX_SIZE)),
-                offsetsTopic,
-                scheduler);
-        ConsumerGroupCoordinator consumerGroups = new ConsumerGroupCoordinator(
-                new ConsumerGroupCoordinator.Settings(
-                        config.intValue(BrokerConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
-                        config.intValue(BrokerConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS),
-                        config.intValue(BrokerConfig.GROUP_CONSUMER_MAX_SIZE)),
-                new ConsumerGroupCoordinator.Topics() {
-                    @Override
-                    public java.util.Optional<TopicMetadata> byName(String name) {
-                        return topics.topic(name);
-                    }
-
-                    @Override
-                    public java.util.Optional<TopicMetadata> byId(Uuid id) {
-                        return topics.topic(id);
-                    }
-
-                    @Override
-                    public java.util.Collection<TopicMetadata> all() {
-                        return store.topics();
-                    }
-                },
-                scheduler,
-                offsetsTopic);
-        // Group state comes back from __consumer_offsets in the background, partition by partition as this broker
-        // leads them; until then their groups' requests are answered COORDINATOR_LOAD_IN_PROGRESS and clients retry.
-        CoordinatedPartitions coordinated =
-                new CoordinatedPartitions(offsetsTopic, coordinator, consumerGroups, ioPool);
-        replicas.addListener(coordinated);
-        GroupHandler groups = new GroupHandler(
-                endpoint, new GroupService(coordinator, consumerGroups), topics, offsetsTopic, coordinated);
+        BrokerGroups brokerGroups = new BrokerGroups(config, topics, replicas, store::topics, scheduler, ioPool);
+        GroupHandler groups = brokerGroups.handler(endpoint);
         FetchSessionCache fetchSessions =
                 new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
         if (metrics != null) {
@@ -395,13 +340,7 @@ public final class StrataServer implements AutoCloseable {
         if (metrics != null) {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
         }
-        long retentionMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES) * 60_000L;
-        long checkMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
-        scheduler.scheduleWithFixedDelay(
-                () -> ioPool.execute(() -> coordinator.expireOffsets(System.currentTimeMillis(), retentionMs)),
-                checkMs,
-                checkMs,
-                TimeUnit.MILLISECONDS);
+        brokerGroups.scheduleOffsetExpiry();
         log.info(
                 "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
                 config.nodeId(),
@@ -519,7 +458,7 @@ public final class StrataServer implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
-        releaseLocks(dirLocks);
+        LogDirLocks.release(dirLocks);
         log.info("{} {} shut down", config.processRoles().isBroker() ? "Broker" : "Controller", config.nodeId());
         stopped.countDown();
     }
@@ -527,52 +466,6 @@ public final class StrataServer implements AutoCloseable {
     /** Blocks until {@link #close()} has finished. */
     public void awaitShutdown() throws InterruptedException {
         stopped.await();
-    }
-
-    /** Kafka's {@code .lock} file in each log dir: two brokers must never share a directory. All or none are taken. */
-    private static List<FileLock> lockLogDirs(List<Path> dirs) {
-        List<FileLock> locks = new ArrayList<>();
-        try {
-            for (Path dir : dirs) {
-                locks.add(lockLogDir(dir));
-            }
-        } catch (RuntimeException e) {
-            releaseLocks(locks);
-            throw e;
-        }
-        return locks;
-    }
-
-    private static FileLock lockLogDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            FileChannel ch =
-                    FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                ch.close();
-                throw new ConfigException("Log dir " + dir + " is in use by another broker process");
-            }
-            return lock;
-        } catch (IOException e) {
-            throw new ConfigException("Cannot use log dir " + dir + ": " + e.getMessage());
-        }
-    }
-
-    private static void releaseLocks(List<FileLock> locks) {
-        for (FileLock lock : locks) {
-            try {
-                lock.release();
-                lock.channel().close();
-            } catch (IOException e) {
-                log.debug("Cannot release {}", lock, e);
-            }
-        }
     }
 
     public static void main(String[] args) {

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * writes. After {@link #close()} every method throws {@link IllegalStateException} (a RocksDB handle used after close
  * would crash the JVM). RocksDB errors surface as {@link UncheckedIOException}.
  *
- * <p>Why one class of ~700 lines: it is one concept, the remote index's on-disk format. Every method reads or writes
+ * <p>Why it is ~740 lines: it is one concept, the remote index's on-disk format. Every method reads or writes
  * the same four column families under the same rules (one synced batch per write, state checked before writing,
  * COPY_FINISHED-only visibility); the key layout itself is {@link IndexKeys}'s.
  */

@@ -1,6 +1,5 @@
 package dev.strata.broker.api;
 
-import dev.strata.broker.group.CommittedOffset;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.ConsumerHeartbeat;
 import dev.strata.broker.group.ConsumerHeartbeatResult;
@@ -26,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
@@ -40,10 +38,8 @@ import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
@@ -68,21 +64,20 @@ import org.apache.kafka.common.requests.SyncGroupRequest;
  * LeaveGroup; KIP-848's ConsumerGroupHeartbeat and ConsumerGroupDescribe; the offset APIs (OffsetCommit, OffsetFetch,
  * OffsetDelete); and the group admin APIs (ListGroups, DescribeGroups, DeleteGroups). It converts between the
  * generated message classes and the group package's own value types, checks what only the wire knows (versions,
- * {@code offset.metadata.max.bytes}), and leaves to {@link GroupService} which coordinator answers.
+ * {@code offset.metadata.max.bytes}), and leaves to {@link GroupService} which coordinator answers. The offset APIs
+ * are answered by {@link OffsetHandler}.
  *
  * <p>A group's coordinator is the leader of its {@code __consumer_offsets} partition: FindCoordinator names that
  * broker, and every other group API answers NOT_COORDINATOR for a group this broker does not coordinate, and
  * COORDINATOR_LOAD_IN_PROGRESS while its partition's groups are being replayed here ({@link CoordinatedPartitions}).
  */
 public final class GroupHandler {
-    /** Kafka's {@code offset.metadata.max.bytes}. */
-    private static final int MAX_METADATA_BYTES = 4096;
-
     private final Supplier<BrokerEndpoint> self;
     private final GroupService groups;
     private final TopicManager topics;
     private final OffsetsTopic offsetsTopic;
     private final CoordinatedPartitions coordinated;
+    private final OffsetHandler offsets;
 
     public GroupHandler(
             Supplier<BrokerEndpoint> self,
@@ -95,6 +90,7 @@ public final class GroupHandler {
         this.topics = topics;
         this.offsetsTopic = offsetsTopic;
         this.coordinated = coordinated;
+        this.offsets = new OffsetHandler(groups, topics, coordinated);
     }
 
     /**
@@ -102,6 +98,10 @@ public final class GroupHandler {
      * id is left to the coordinator, which refuses it, as Kafka checks it first.
      */
     private Errors coordinatorError(String groupId) {
+        return coordinatorError(coordinated, groupId);
+    }
+
+    static Errors coordinatorError(CoordinatedPartitions coordinated, String groupId) {
         if (groupId == null || groupId.isEmpty()) {
             return null;
         }
@@ -315,176 +315,18 @@ public final class GroupHandler {
         return response;
     }
 
-    // ---------------------------------------------------------------- Offsets
+    // ---------------------------------------------------------------- Offsets (answered by OffsetHandler)
 
     public CompletableFuture<OffsetCommitResponseData> offsetCommit(OffsetCommitRequest request) {
-        var data = request.data();
-        Errors groupError = coordinatorError(data.groupId());
-        Map<TopicPartition, CommittedOffset> commits = new HashMap<>();
-        Map<TopicPartition, Errors> partitionErrors = new HashMap<>();
-        long now = System.currentTimeMillis();
-        for (var topic : data.topics()) {
-            for (var p : topic.partitions()) {
-                TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                if (!exists(tp)) {
-                    // As Kafka: no offset is stored for a partition the cluster does not have.
-                    partitionErrors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
-                } else if (p.committedMetadata() != null
-                        && p.committedMetadata().length() > MAX_METADATA_BYTES) {
-                    partitionErrors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
-                } else {
-                    commits.put(
-                            tp,
-                            new CommittedOffset(
-                                    p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
-                }
-            }
-        }
-        CompletableFuture<Errors> written = groupError == null && !commits.isEmpty()
-                ? groups.commitOffsets(
-                        data.groupId(),
-                        data.memberId(),
-                        data.groupInstanceId(),
-                        data.generationIdOrMemberEpoch(),
-                        commits)
-                : CompletableFuture.completedFuture(groupError == null ? Errors.NONE : groupError);
-        return written.thenApply(error -> commitResponse(data, partitionErrors, error));
-    }
-
-    private static OffsetCommitResponseData commitResponse(
-            OffsetCommitRequestData data, Map<TopicPartition, Errors> partitionErrors, Errors groupError) {
-        OffsetCommitResponseData response = new OffsetCommitResponseData();
-        for (var topic : data.topics()) {
-            var tr = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(topic.name());
-            for (var p : topic.partitions()) {
-                TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                Errors e = partitionErrors.getOrDefault(tp, groupError);
-                tr.partitions()
-                        .add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(e.code()));
-            }
-            response.topics().add(tr);
-        }
-        return response;
-    }
-
-    /** Whether the cluster has this partition: Kafka checks it before any group state. */
-    private boolean exists(TopicPartition tp) {
-        return tp.partition() >= 0
-                && topics.topic(tp.topic())
-                        .filter(t -> tp.partition() < t.partitions())
-                        .isPresent();
+        return offsets.offsetCommit(request);
     }
 
     public OffsetFetchResponseData offsetFetch(OffsetFetchRequest request) {
-        var data = request.data();
-        OffsetFetchResponseData response = new OffsetFetchResponseData();
-        if (request.version() < 8) {
-            List<TopicPartition> wanted = null;
-            if (data.topics() != null) {
-                wanted = new ArrayList<>();
-                for (var t : data.topics()) {
-                    for (int p : t.partitionIndexes()) {
-                        wanted.add(new TopicPartition(t.name(), p));
-                    }
-                }
-            }
-            Errors error = coordinatorError(data.groupId());
-            if (error != null) {
-                return response.setErrorCode(error.code());
-            }
-            for (var t : fetchTopics(data.groupId(), wanted)) {
-                var rt = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> rt.partitions()
-                        .add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setCommittedOffset(p.committedOffset())
-                                .setCommittedLeaderEpoch(p.committedLeaderEpoch())
-                                .setMetadata(p.metadata())
-                                .setErrorCode(p.errorCode())));
-                response.topics().add(rt);
-            }
-            return response;
-        }
-        for (OffsetFetchRequestData.OffsetFetchRequestGroup group : data.groups()) {
-            var rg = new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(group.groupId());
-            Errors error = coordinatorError(group.groupId());
-            if (error != null) {
-                rg.setErrorCode(error.code());
-            } else {
-                List<TopicPartition> wanted = null;
-                if (group.topics() != null) {
-                    wanted = new ArrayList<>();
-                    for (var t : group.topics()) {
-                        for (int p : t.partitionIndexes()) {
-                            wanted.add(new TopicPartition(t.name(), p));
-                        }
-                    }
-                }
-                rg.setTopics(fetchTopics(group.groupId(), wanted));
-            }
-            response.groups().add(rg);
-        }
-        return response;
-    }
-
-    private List<OffsetFetchResponseData.OffsetFetchResponseTopics> fetchTopics(
-            String groupId, List<TopicPartition> wanted) {
-        Map<TopicPartition, CommittedOffset> committed = groups.committed(groupId, wanted);
-        Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> byTopic = new java.util.LinkedHashMap<>();
-        List<TopicPartition> partitions = wanted != null ? wanted : new ArrayList<>(committed.keySet());
-        for (TopicPartition tp : partitions) {
-            CommittedOffset c = committed.get(tp);
-            byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(t))
-                    .partitions()
-                    .add(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
-                            .setPartitionIndex(tp.partition())
-                            .setCommittedOffset(c == null ? -1L : c.offset())
-                            .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
-                            .setMetadata(c == null ? "" : c.metadata()));
-        }
-        return new ArrayList<>(byTopic.values());
+        return offsets.offsetFetch(request);
     }
 
     public OffsetDeleteResponseData offsetDelete(OffsetDeleteRequest request) {
-        var data = request.data();
-        OffsetDeleteResponseData response = new OffsetDeleteResponseData();
-        Errors error = coordinatorError(data.groupId());
-        if (error != null) {
-            return response.setErrorCode(error.code());
-        }
-        List<TopicPartition> partitions = new ArrayList<>();
-        Map<TopicPartition, Errors> results = new HashMap<>();
-        for (var t : data.topics()) {
-            for (var p : t.partitions()) {
-                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
-                if (exists(tp)) {
-                    partitions.add(tp);
-                } else {
-                    // As Kafka: checked before the group's subscriptions; a group-level error still answers the whole
-                    // request
-                    results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
-                }
-            }
-        }
-        GroupService.OffsetDeleteResult deleted = groups.deleteOffsets(data.groupId(), partitions);
-        if (deleted.groupError() != Errors.NONE) {
-            return response.setErrorCode(deleted.groupError().code());
-        }
-        results.putAll(deleted.partitions());
-        for (var t : data.topics()) {
-            var rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
-            for (var p : t.partitions()) {
-                Errors e = results.get(new TopicPartition(t.name(), p.partitionIndex()));
-                rt.partitions()
-                        .add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(e.code()));
-            }
-            response.topics().add(rt);
-        }
-        return response;
+        return offsets.offsetDelete(request);
     }
 
     // ---------------------------------------------------------------- Admin

@@ -127,12 +127,13 @@ public final class BrokerConfig {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.parsed = BrokerConfigs.DEF.parse(values);
         this.roles = ProcessRoles.parse(stringValue(ProcessRoles.PROCESS_ROLES));
-        Listeners listeners = splitListeners(parsed, roles);
+        Listeners listeners = Listeners.split(parsed, roles);
         this.listener = listeners.client().orElse(null);
         this.controllerListener = listeners.controller();
         String advertisedSpec = stringValue(ADVERTISED_LISTENERS);
-        this.advertised =
-                listener == null || advertisedSpec == null ? listener : advertisedFor(listener, advertisedSpec);
+        this.advertised = listener == null || advertisedSpec == null
+                ? listener
+                : Listeners.advertisedFor(listener, advertisedSpec);
         String dirs = stringValue(LOG_DIRS) != null ? stringValue(LOG_DIRS) : stringValue(LOG_DIR);
         List<Path> dirList = new ArrayList<>();
         for (String d : dirs.split(",")) {
@@ -144,7 +145,7 @@ public final class BrokerConfig {
             throw new ConfigException(LOG_DIRS, dirs, "at least one log directory is required");
         }
         this.logDirs = List.copyOf(dirList);
-        this.metricsListener = parseMetricsListener(stringValue(METRICS_PROMETHEUS_LISTENER));
+        this.metricsListener = Listeners.parseMetricsListener(stringValue(METRICS_PROMETHEUS_LISTENER));
         // The topic defaults as a whole (log.retention.hours scaled to retention.ms, say) and the rules that span
         // several settings fail at startup too, rather than at first use.
         TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
@@ -234,20 +235,6 @@ public final class BrokerConfig {
     /** The listener named in {@code controller.listener.names}, when {@code listeners} has one. */
     public Optional<Listener> controllerListener() {
         return controllerListener;
-    }
-
-    /** The entry of {@code advertised.listeners} with the client listener's name, or its only entry. */
-    private static Listener advertisedFor(Listener client, String spec) {
-        List<Listener> all = Listener.parseAll(ADVERTISED_LISTENERS, spec);
-        return all.stream()
-                .filter(l -> l.name().equals(client.name()))
-                .findFirst()
-                .orElseGet(() -> {
-                    if (all.size() == 1) {
-                        return all.get(0);
-                    }
-                    throw new ConfigException(ADVERTISED_LISTENERS, spec, "no entry for the listener " + client.name());
-                });
     }
 
     public List<Path> logDirs() {
@@ -456,37 +443,6 @@ public final class BrokerConfig {
         return config;
     }
 
-    /** Checks a {@code metrics.prometheus.listener} value; empty when it is null or blank. */
-    static Optional<InetSocketAddress> parseMetricsListener(String spec) {
-        if (spec == null || spec.isBlank()) {
-            return Optional.empty();
-        }
-        String s = spec.trim();
-        String expected = "expected host:port, such as 127.0.0.1:9404 (port 0 picks a free port), or empty for none";
-        int colon = s.lastIndexOf(':');
-        if (s.contains("://") || colon <= 0) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, expected);
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "port is not a number; " + expected);
-        }
-        if (host.isEmpty()) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "the host is missing; " + expected);
-        }
-        if (port < 0 || port > 65535) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "port out of range; " + expected);
-        }
-        return Optional.of(InetSocketAddress.createUnresolved(host, port));
-    }
-
-    /** One listener, {@code NAME://host:port}. Only PLAINTEXT is served today. */
     /** One entry of {@code listeners} or {@code advertised.listeners}: {@code NAME://host:port}. */
     public record Listener(String name, String host, int port) {
 
@@ -541,107 +497,4 @@ public final class BrokerConfig {
             return new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port);
         }
     }
-
-    /**
-     * Splits {@code listeners} as Kafka does: the listeners named in {@code controller.listener.names} are the metadata
-     * quorum's, every other one serves clients and brokers. Strata serves one client listener, over PLAINTEXT (its
-     * protocol comes from {@code listener.security.protocol.map}).
-     */
-    private static Listeners splitListeners(Map<String, Object> parsed, ProcessRoles roles) {
-        String spec = (String) parsed.get(LISTENERS);
-        List<Listener> all = Listener.parseAll(LISTENERS, spec);
-        @SuppressWarnings("unchecked")
-        List<String> controllerNames = (List<String>) parsed.get(CONTROLLER_LISTENER_NAMES);
-        Map<String, String> protocols = securityProtocolMap((String) parsed.get(LISTENER_SECURITY_PROTOCOL_MAP));
-        List<Listener> clients = new ArrayList<>();
-        Listener controller = null;
-        for (Listener l : all) {
-            String protocol = protocols.get(l.name());
-            if (protocol == null) {
-                throw new ConfigException(
-                        LISTENERS,
-                        spec,
-                        "listener " + l.name() + " has no security protocol in " + LISTENER_SECURITY_PROTOCOL_MAP);
-            }
-            if (!protocol.equals("PLAINTEXT")) {
-                throw new ConfigException(
-                        LISTENERS,
-                        spec,
-                        "listener " + l.name() + " uses " + protocol + "; only PLAINTEXT listeners are supported");
-            }
-            if (controllerNames.contains(l.name())) {
-                controller = l;
-            } else {
-                clients.add(l);
-            }
-        }
-        checkListenersMatchRoles(spec, roles, controllerNames, clients, controller);
-        return new Listeners(clients.stream().findFirst(), Optional.ofNullable(controller));
-    }
-
-    /** Kafka's rules: a controller listens only on controller listeners, a broker-only node on none of them. */
-    private static void checkListenersMatchRoles(
-            String spec,
-            ProcessRoles roles,
-            List<String> controllerNames,
-            List<Listener> clients,
-            Listener controller) {
-        String role = ProcessRoles.PROCESS_ROLES + "=" + roles;
-        if (roles.isVoter() && controller == null && (roles == ProcessRoles.CONTROLLER || !controllerNames.isEmpty())) {
-            throw new ConfigException(
-                    CONTROLLER_LISTENER_NAMES,
-                    String.join(",", controllerNames),
-                    "with " + role + " " + CONTROLLER_LISTENER_NAMES + " must name one of the listeners in " + LISTENERS
-                            + "=" + spec + " (the listener the metadata quorum's voter listens on)");
-        }
-        if (roles == ProcessRoles.CONTROLLER) {
-            if (!clients.isEmpty()) {
-                throw new ConfigException(
-                        LISTENERS,
-                        spec,
-                        "with " + role + " the listeners may only be the controller listeners named in "
-                                + CONTROLLER_LISTENER_NAMES + " " + controllerNames + "; "
-                                + clients.stream().map(Listener::name).toList() + " would serve clients");
-            }
-        } else if (clients.size() != 1) {
-            throw new ConfigException(
-                    LISTENERS,
-                    spec,
-                    "expected exactly one listener for clients and brokers (not" + " named in "
-                            + CONTROLLER_LISTENER_NAMES + "), found " + clients.size());
-        }
-        if (roles == ProcessRoles.BROKER) {
-            if (controllerNames.isEmpty()) {
-                throw new ConfigException(
-                        CONTROLLER_LISTENER_NAMES,
-                        "",
-                        "with " + role + " " + CONTROLLER_LISTENER_NAMES + " must name the controllers' listener,"
-                                + " as in Kafka (CONTROLLER, say)");
-            }
-            if (controller != null) {
-                throw new ConfigException(
-                        LISTENERS,
-                        spec,
-                        "with " + role + " the listeners must not include the controller listener " + controller.name()
-                                + ": a broker-only node has no vote and serves no quorum traffic");
-            }
-        }
-    }
-
-    private static Map<String, String> securityProtocolMap(String spec) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (String entry : spec.split(",")) {
-            if (entry.isBlank()) {
-                continue;
-            }
-            int colon = entry.indexOf(':');
-            if (colon <= 0 || colon == entry.length() - 1) {
-                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, spec, "expected NAME:PROTOCOL pairs");
-            }
-            map.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
-        }
-        return map;
-    }
-
-    private record Listeners(Optional<Listener> client, Optional<Listener> controller) {}
 }

@@ -286,7 +286,7 @@ public final class BrokerConfigs {
                         METRICS_PROMETHEUS_LISTENER,
                         Type.STRING,
                         "",
-                        (name, value) -> BrokerConfig.parseMetricsListener((String) value),
+                        (name, value) -> Listeners.parseMetricsListener((String) value),
                         Importance.MEDIUM,
                         "`host:port` of an HTTP listener serving Prometheus metrics at `/metrics`; empty for none;"
                                 + " port `0` picks a free port (the sample `config/server.properties` sets"

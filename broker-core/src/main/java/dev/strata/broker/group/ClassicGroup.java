@@ -209,4 +209,49 @@ final class ClassicGroup {
         this.protocolName = protocol;
         this.leaderId = leader;
     }
+
+    /**
+     * Restores a group read back from the log (at startup) into this new, empty group: a group with members is Stable
+     * again in its stored generation; its members must heartbeat again within their session.
+     */
+    void restore(GroupSnapshot snapshot) {
+        restore(snapshot.generationId(), snapshot.protocolType(), snapshot.protocolName(), snapshot.leaderId());
+        for (GroupSnapshot.Member sm : snapshot.members()) {
+            Map<String, byte[]> protocols = new LinkedHashMap<>();
+            protocols.put(snapshot.protocolName(), sm.subscription());
+            GroupMember m = new GroupMember(
+                    sm.memberId(),
+                    sm.groupInstanceId(),
+                    sm.clientId(),
+                    sm.clientHost(),
+                    sm.rebalanceTimeoutMs(),
+                    sm.sessionTimeoutMs(),
+                    snapshot.protocolType(),
+                    protocols);
+            m.assignment(sm.assignment());
+            add(m);
+        }
+        if (!members.isEmpty()) {
+            transitionTo(GroupState.PREPARING_REBALANCE);
+            transitionTo(GroupState.COMPLETING_REBALANCE);
+            transitionTo(GroupState.STABLE);
+        }
+    }
+
+    /** What is stored of the group: its generation, protocol, leader, and each member's metadata and assignment. */
+    GroupSnapshot snapshot() {
+        List<GroupSnapshot.Member> stored = new ArrayList<>();
+        for (GroupMember m : members.values()) {
+            stored.add(new GroupSnapshot.Member(
+                    m.memberId(),
+                    m.groupInstanceId(),
+                    m.clientId(),
+                    m.clientHost(),
+                    m.rebalanceTimeoutMs(),
+                    m.sessionTimeoutMs(),
+                    protocolName == null ? new byte[0] : m.metadata(protocolName),
+                    m.assignment()));
+        }
+        return new GroupSnapshot(groupId, protocolType, generationId, protocolName, leaderId, stateTimestampMs, stored);
+    }
 }

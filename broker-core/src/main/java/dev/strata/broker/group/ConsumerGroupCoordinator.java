@@ -1,5 +1,6 @@
 package dev.strata.broker.group;
 
+import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +14,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -55,33 +55,25 @@ public final class ConsumerGroupCoordinator {
         Optional<TopicMetadata> byId(Uuid id);
 
         java.util.Collection<TopicMetadata> all();
-    }
 
-    /** A member as the coordinator tracks it; guarded by its group's monitor. */
-    static final class Member {
-        final String memberId;
-        String instanceId;
-        String rackId;
-        final String clientId;
-        final String clientHost;
-        int rebalanceTimeoutMs;
-        List<String> subscribedTopicNames = List.of();
-        String subscribedTopicRegex;
-        String serverAssignor;
-        int memberEpoch;
-        int previousMemberEpoch = -1;
-        /** What the member has been told it owns. */
-        Map<Uuid, Set<Integer>> assigned = new HashMap<>();
-        /** What it reported owning last (it still holds partitions it has not finished revoking). */
-        Map<Uuid, Set<Integer>> owned = new HashMap<>();
+        /** Finds topics in {@code topics}; lists {@code all}, the cluster's topics. */
+        static Topics of(TopicManager topics, java.util.function.Supplier<java.util.Collection<TopicMetadata>> all) {
+            return new Topics() {
+                @Override
+                public Optional<TopicMetadata> byName(String name) {
+                    return topics.topic(name);
+                }
 
-        boolean assignmentChanged = true;
-        ScheduledFuture<?> sessionExpiry;
+                @Override
+                public Optional<TopicMetadata> byId(Uuid id) {
+                    return topics.topic(id);
+                }
 
-        Member(String memberId, String clientId, String clientHost) {
-            this.memberId = memberId;
-            this.clientId = clientId;
-            this.clientHost = clientHost;
+                @Override
+                public java.util.Collection<TopicMetadata> all() {
+                    return all.get();
+                }
+            };
         }
     }
 
@@ -100,27 +92,11 @@ public final class ConsumerGroupCoordinator {
         };
     }
 
-    /** A group as the coordinator tracks it; guarded by its own monitor. */
-    static final class Group {
-        byte[] lastStored;
-        final String groupId;
-        int groupEpoch;
-        int assignmentEpoch;
-        String assignorName = ServerAssignor.UNIFORM.name();
-        final Map<String, Member> members = new LinkedHashMap<>();
-        Map<String, Map<Uuid, Set<Integer>>> target = new HashMap<>();
-        final Map<Uuid, Integer> subscribedPartitionCounts = new HashMap<>();
-
-        Group(String groupId) {
-            this.groupId = groupId;
-        }
-    }
-
     private final Settings settings;
     private final Topics topics;
     private final ScheduledExecutorService timer;
     private final StateStore store;
-    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private final Map<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
 
     public ConsumerGroupCoordinator(
             Settings settings, Topics topics, ScheduledExecutorService timer, StateStore store) {
@@ -150,12 +126,12 @@ public final class ConsumerGroupCoordinator {
                 return error(Errors.INVALID_REGULAR_EXPRESSION, e.getDescription());
             }
         }
-        Group group = groups.computeIfAbsent(req.groupId(), Group::new);
+        ConsumerGroup group = groups.computeIfAbsent(req.groupId(), ConsumerGroup::new);
         synchronized (group) {
             if (req.memberEpoch() < 0) {
                 return leave(group, req);
             }
-            Member member;
+            ConsumerGroupMember member;
             if (req.memberEpoch() == 0) {
                 if ((req.subscribedTopicNames() == null && req.subscribedTopicRegex() == null)
                         || req.rebalanceTimeoutMs() < 0 && req.memberId().isEmpty()) {
@@ -169,7 +145,7 @@ public final class ConsumerGroupCoordinator {
                     if (group.members.size() >= settings.maxSize()) {
                         return error(Errors.GROUP_MAX_SIZE_REACHED, "The group is full.");
                     }
-                    member = new Member(id, req.clientId(), req.clientHost());
+                    member = new ConsumerGroupMember(id, req.clientId(), req.clientHost());
                     group.members.put(id, member);
                     group.groupEpoch++;
                     log.info(
@@ -212,7 +188,7 @@ public final class ConsumerGroupCoordinator {
         }
     }
 
-    private void updateMember(Group group, Member m, ConsumerHeartbeat req) {
+    private void updateMember(ConsumerGroup group, ConsumerGroupMember m, ConsumerHeartbeat req) {
         if (req.instanceId() != null) {
             m.instanceId = req.instanceId();
         }
@@ -242,7 +218,7 @@ public final class ConsumerGroupCoordinator {
         }
     }
 
-    private Set<Uuid> subscribedTopicIds(Member m) {
+    private Set<Uuid> subscribedTopicIds(ConsumerGroupMember m) {
         Set<Uuid> ids = new HashSet<>();
         for (String name : m.subscribedTopicNames) {
             topics.byName(name).ifPresent(t -> ids.add(t.topicId()));
@@ -259,10 +235,10 @@ public final class ConsumerGroupCoordinator {
     }
 
     /** Recomputes the target when the group epoch moved or a subscribed topic gained partitions. */
-    private void maybeComputeTarget(Group group) {
+    private void maybeComputeTarget(ConsumerGroup group) {
         List<ServerAssignor.Subscriber> subscribers = new ArrayList<>();
         Map<Uuid, Integer> counts = new HashMap<>();
-        for (Member m : group.members.values()) {
+        for (ConsumerGroupMember m : group.members.values()) {
             Set<Uuid> ids = subscribedTopicIds(m);
             subscribers.add(new ServerAssignor.Subscriber(m.memberId, ids));
             for (Uuid id : ids) {
@@ -297,7 +273,7 @@ public final class ConsumerGroupCoordinator {
     }
 
     /** Moves one member towards its target: revoke first; add only partitions no other member still holds. */
-    private void reconcile(Group group, Member m) {
+    private void reconcile(ConsumerGroup group, ConsumerGroupMember m) {
         Map<Uuid, Set<Integer>> target = group.target.getOrDefault(m.memberId, Map.of());
         Map<Uuid, Set<Integer>> keep = new HashMap<>();
         boolean revoking = false;
@@ -342,7 +318,7 @@ public final class ConsumerGroupCoordinator {
         }
     }
 
-    private static boolean stillOwnsRevoked(Member m) {
+    private static boolean stillOwnsRevoked(ConsumerGroupMember m) {
         for (var e : m.owned.entrySet()) {
             for (int p : e.getValue()) {
                 if (!m.assigned.getOrDefault(e.getKey(), Set.of()).contains(p)) {
@@ -353,8 +329,8 @@ public final class ConsumerGroupCoordinator {
         return false;
     }
 
-    private static boolean heldByAnother(Group group, Member self, Uuid topic, int partition) {
-        for (Member other : group.members.values()) {
+    private static boolean heldByAnother(ConsumerGroup group, ConsumerGroupMember self, Uuid topic, int partition) {
+        for (ConsumerGroupMember other : group.members.values()) {
             if (other != self
                     && (other.assigned.getOrDefault(topic, Set.of()).contains(partition)
                             || other.owned.getOrDefault(topic, Set.of()).contains(partition))) {
@@ -380,8 +356,8 @@ public final class ConsumerGroupCoordinator {
         return x.equals(y);
     }
 
-    private ConsumerHeartbeatResult leave(Group group, ConsumerHeartbeat req) {
-        Member m = group.members.get(req.memberId());
+    private ConsumerHeartbeatResult leave(ConsumerGroup group, ConsumerHeartbeat req) {
+        ConsumerGroupMember m = group.members.get(req.memberId());
         if (m == null) {
             return error(Errors.UNKNOWN_MEMBER_ID, "Member " + req.memberId() + " is not in the group.");
         }
@@ -390,7 +366,7 @@ public final class ConsumerGroupCoordinator {
         return new ConsumerHeartbeatResult(Errors.NONE, null, req.memberId(), req.memberEpoch(), 0, null);
     }
 
-    private void remove(Group group, Member m, String why) {
+    private void remove(ConsumerGroup group, ConsumerGroupMember m, String why) {
         if (m.sessionExpiry != null) {
             m.sessionExpiry.cancel(false);
         }
@@ -400,7 +376,7 @@ public final class ConsumerGroupCoordinator {
         maybeComputeTarget(group);
     }
 
-    private void scheduleSessionExpiry(Group group, Member m) {
+    private void scheduleSessionExpiry(ConsumerGroup group, ConsumerGroupMember m) {
         if (m.sessionExpiry != null) {
             m.sessionExpiry.cancel(false);
         }
@@ -430,7 +406,7 @@ public final class ConsumerGroupCoordinator {
      * negative epoch and no member id is an admin commit, allowed only while the group has no members.
      */
     public Errors validateCommit(String groupId, String memberId, int memberEpoch) {
-        Group group = groups.get(groupId);
+        ConsumerGroup group = groups.get(groupId);
         if (group == null) {
             return null;
         }
@@ -438,7 +414,7 @@ public final class ConsumerGroupCoordinator {
             if (memberEpoch < 0 && (memberId == null || memberId.isEmpty())) {
                 return group.members.isEmpty() ? null : Errors.UNKNOWN_MEMBER_ID;
             }
-            Member m = group.members.get(memberId);
+            ConsumerGroupMember m = group.members.get(memberId);
             if (m == null) {
                 return Errors.UNKNOWN_MEMBER_ID;
             }
@@ -450,7 +426,7 @@ public final class ConsumerGroupCoordinator {
     }
 
     /** The state name Kafka reports for a consumer group. */
-    private static String state(Group g) {
+    private static String state(ConsumerGroup g) {
         if (g.members.isEmpty()) {
             return "Empty";
         }
@@ -486,13 +462,13 @@ public final class ConsumerGroupCoordinator {
             List<MemberView> members) {}
 
     public Optional<GroupView> describe(String groupId) {
-        Group g = groups.get(groupId);
+        ConsumerGroup g = groups.get(groupId);
         if (g == null) {
             return Optional.empty();
         }
         synchronized (g) {
             List<MemberView> members = new ArrayList<>();
-            for (Member m : g.members.values()) {
+            for (ConsumerGroupMember m : g.members.values()) {
                 members.add(new MemberView(
                         m.memberId,
                         m.instanceId,
@@ -520,7 +496,7 @@ public final class ConsumerGroupCoordinator {
 
     /** Deletes an empty consumer group. */
     public Errors delete(String groupId) {
-        Group g = groups.get(groupId);
+        ConsumerGroup g = groups.get(groupId);
         if (g == null) {
             return Errors.GROUP_ID_NOT_FOUND;
         }
@@ -536,13 +512,13 @@ public final class ConsumerGroupCoordinator {
 
     /** The topics the group's members subscribe to now (for OffsetDelete's GROUP_SUBSCRIBED_TO_TOPIC). */
     public Set<String> subscribedTopics(String groupId) {
-        Group g = groups.get(groupId);
+        ConsumerGroup g = groups.get(groupId);
         if (g == null) {
             return Set.of();
         }
         synchronized (g) {
             Set<String> names = new HashSet<>();
-            for (Member m : g.members.values()) {
+            for (ConsumerGroupMember m : g.members.values()) {
                 for (Uuid id : subscribedTopicIds(m)) {
                     topics.byId(id).ifPresent(t -> names.add(t.name()));
                 }
@@ -560,7 +536,7 @@ public final class ConsumerGroupCoordinator {
     // ---------------------------------------------------------------- Durable state
 
     /** Writes the group's state when it changed since it was last written. */
-    private void persist(Group g) {
+    private void persist(ConsumerGroup g) {
         byte[] bytes = ConsumerGroupStateCodec.encode(g);
         if (!java.util.Arrays.equals(bytes, g.lastStored)) {
             store.store(g.groupId, bytes);
@@ -574,10 +550,10 @@ public final class ConsumerGroupCoordinator {
      * what they were assigned, so no partition is handed to two members.
      */
     public void restore(byte[] state) {
-        Group g = ConsumerGroupStateCodec.decode(state);
+        ConsumerGroup g = ConsumerGroupStateCodec.decode(state);
         g.lastStored = state;
         synchronized (g) {
-            for (Member m : g.members.values()) {
+            for (ConsumerGroupMember m : g.members.values()) {
                 m.owned = copyMutable(m.assigned);
                 m.assignmentChanged = false;
                 scheduleSessionExpiry(g, m);
@@ -591,12 +567,12 @@ public final class ConsumerGroupCoordinator {
      * {@code __consumer_offsets} partition moved to another leader): their session timers stop. Nothing is written.
      */
     public void unload(Predicate<String> unloaded) {
-        for (Group g : groups.values()) {
+        for (ConsumerGroup g : groups.values()) {
             if (!unloaded.test(g.groupId)) {
                 continue;
             }
             synchronized (g) {
-                for (Member m : g.members.values()) {
+                for (ConsumerGroupMember m : g.members.values()) {
                     if (m.sessionExpiry != null) {
                         m.sessionExpiry.cancel(false);
                         m.sessionExpiry = null;

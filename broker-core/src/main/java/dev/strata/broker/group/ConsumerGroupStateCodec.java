@@ -1,7 +1,5 @@
 package dev.strata.broker.group;
 
-import dev.strata.broker.group.ConsumerGroupCoordinator.Group;
-import dev.strata.broker.group.ConsumerGroupCoordinator.Member;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,7 +37,7 @@ final class ConsumerGroupStateCodec {
     private ConsumerGroupStateCodec() {}
 
     /** The group's state in the layout above. Call under the group's monitor. */
-    static byte[] encode(Group g) {
+    static byte[] encode(ConsumerGroup g) {
         var bytes = new java.io.ByteArrayOutputStream();
         try (var out = new java.io.DataOutputStream(bytes)) {
             out.writeInt(0);
@@ -58,7 +56,7 @@ final class ConsumerGroupStateCodec {
                 writePartitions(out, e.getValue());
             }
             out.writeInt(g.members.size());
-            for (Member m : g.members.values()) {
+            for (ConsumerGroupMember m : g.members.values()) {
                 out.writeUTF(m.memberId);
                 writeNullable(out, m.instanceId);
                 writeNullable(out, m.rackId);
@@ -86,13 +84,13 @@ final class ConsumerGroupStateCodec {
      *
      * @throws IllegalArgumentException if the bytes are not such a state (an unknown version, or corrupt)
      */
-    static Group decode(byte[] state) {
+    static ConsumerGroup decode(byte[] state) {
         try (var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
             int version = in.readInt();
             if (version != 0) {
                 throw new IllegalArgumentException("Unknown consumer group state version " + version);
             }
-            Group g = new Group(in.readUTF());
+            ConsumerGroup g = new ConsumerGroup(in.readUTF());
             g.groupEpoch = in.readInt();
             g.assignmentEpoch = in.readInt();
             g.assignorName = in.readUTF();
@@ -106,7 +104,7 @@ final class ConsumerGroupStateCodec {
                 String memberId = in.readUTF();
                 String instanceId = readNullable(in);
                 String rackId = readNullable(in);
-                Member m = new Member(memberId, in.readUTF(), in.readUTF());
+                ConsumerGroupMember m = new ConsumerGroupMember(memberId, in.readUTF(), in.readUTF());
                 m.instanceId = instanceId;
                 m.rackId = rackId;
                 m.rebalanceTimeoutMs = in.readInt();

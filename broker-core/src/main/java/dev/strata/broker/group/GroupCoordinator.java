@@ -2,7 +2,6 @@ package dev.strata.broker.group;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,13 +24,13 @@ import org.slf4j.LoggerFactory;
  * an empty group's offsets expire); the offsets themselves are kept by {@link GroupOffsets}. It takes and returns
  * Strata's own value types ({@link JoinRequest}, {@link SyncResult}, ...); the wire classes stay in the api package.
  *
+ * <p>This class answers the requests; {@link ClassicRebalance} holds the transitions that time and the other members
+ * finish (join deadline, initial delay, new generation, session expiry); {@link ClassicGroupAdmin} lists, describes
+ * and deletes groups and deletes and expires their offsets. The legal state transitions are {@link GroupState}'s.
+ *
  * <p>Each group is guarded by its own monitor; timers (session expiry, join deadlines) run on the shared scheduler
  * and take the same monitor. Nothing here blocks waiting for a client: joins and syncs that must wait for other
  * members return futures that complete when the group moves on.
- *
- * <p>Why it is ~850 lines: the join/sync state machine (rebalance, initial delay, static membership, session expiry)
- * is one concept whose steps call each other under the group's monitor; split, its transitions would no longer be
- * readable in one place.
  */
 public final class GroupCoordinator {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -48,12 +47,16 @@ public final class GroupCoordinator {
     private final ScheduledExecutorService timer;
     private final Map<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private final GroupOffsets offsets;
+    private final ClassicGroupAdmin admin;
+    private final ClassicRebalance rebalance;
 
     public GroupCoordinator(Settings settings, GroupStore store, ScheduledExecutorService timer) {
         this.settings = settings;
         this.store = store;
         this.timer = timer;
         this.offsets = new GroupOffsets(store);
+        this.admin = new ClassicGroupAdmin(groups, offsets, store);
+        this.rebalance = new ClassicRebalance(settings, store, timer);
     }
 
     /** The committed offsets of every group. */
@@ -106,7 +109,7 @@ public final class GroupCoordinator {
         if (instanceId == null && req.requireKnownMemberId()) {
             // KIP-394: hand out the id first, so a client that never comes back leaves no member behind.
             group.pendingMembers.add(newId);
-            timer.schedule(() -> expirePending(group, newId), req.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+            timer.schedule(() -> rebalance.expirePending(group, newId), req.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
             return joinError(newId, Errors.MEMBER_ID_REQUIRED);
         }
         GroupMember member = new GroupMember(
@@ -148,24 +151,25 @@ public final class GroupCoordinator {
         member.update(req.rebalanceTimeoutMs(), req.sessionTimeoutMs(), protocols);
         switch (group.state()) {
             case PREPARING_REBALANCE -> {
-                return awaitJoin(group, member);
+                return rebalance.awaitJoin(group, member);
             }
             case COMPLETING_REBALANCE -> {
                 if (sameProtocols) {
                     // A retried join: the member missed the response; send it again.
-                    return CompletableFuture.completedFuture(joinResponse(group, member, false, false));
+                    return CompletableFuture.completedFuture(
+                            ClassicRebalance.joinResponse(group, member, false, false));
                 }
-                prepareRebalance(group, "member " + memberId + " changed its protocols");
-                return awaitJoin(group, member);
+                rebalance.prepareRebalance(group, "member " + memberId + " changed its protocols");
+                return rebalance.awaitJoin(group, member);
             }
             case STABLE -> {
                 if (group.isLeader(memberId) || !sameProtocols) {
-                    prepareRebalance(
+                    rebalance.prepareRebalance(
                             group,
                             "member " + memberId + " rejoined" + (sameProtocols ? " as leader" : " with new metadata"));
-                    return awaitJoin(group, member);
+                    return rebalance.awaitJoin(group, member);
                 }
-                return CompletableFuture.completedFuture(joinResponse(group, member, false, false));
+                return CompletableFuture.completedFuture(ClassicRebalance.joinResponse(group, member, false, false));
             }
             default -> {
                 return joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
@@ -194,180 +198,35 @@ public final class GroupCoordinator {
         log.info("Static member {} of group {} rejoined as {}", req.groupInstanceId(), group.groupId(), newId);
         if (group.is(GroupState.STABLE) && sameProtocols) {
             // KIP-345: the restarted member gets its old assignment back with no rebalance.
-            scheduleSessionExpiry(group, member);
+            rebalance.scheduleSessionExpiry(group, member);
             persist(group);
-            JoinResult r = joinResponse(group, member, true, req.skipAssignmentSupported());
+            JoinResult r = ClassicRebalance.joinResponse(group, member, true, req.skipAssignmentSupported());
             return CompletableFuture.completedFuture(r);
         }
         if (group.is(GroupState.PREPARING_REBALANCE) || group.is(GroupState.COMPLETING_REBALANCE) || !sameProtocols) {
             if (!group.is(GroupState.PREPARING_REBALANCE)) {
-                prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
+                rebalance.prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
             }
-            return awaitJoin(group, member);
+            return rebalance.awaitJoin(group, member);
         }
-        prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
-        return awaitJoin(group, member);
+        rebalance.prepareRebalance(group, "static member " + req.groupInstanceId() + " rejoined");
+        return rebalance.awaitJoin(group, member);
     }
 
     private CompletableFuture<JoinResult> addMemberAndRebalance(ClassicGroup group, GroupMember member) {
         group.add(member);
-        CompletableFuture<JoinResult> f = awaitJoin(group, member);
+        CompletableFuture<JoinResult> f = rebalance.awaitJoin(group, member);
         if (group.is(GroupState.PREPARING_REBALANCE)) {
-            extendInitialDelay(group);
-            maybeCompleteJoin(group);
+            rebalance.extendInitialDelay(group);
+            rebalance.maybeCompleteJoin(group);
         } else {
-            prepareRebalance(group, "member " + member.memberId() + " joined");
+            rebalance.prepareRebalance(group, "member " + member.memberId() + " joined");
         }
         return f;
-    }
-
-    private CompletableFuture<JoinResult> awaitJoin(ClassicGroup group, GroupMember member) {
-        if (member.awaitingJoin != null) {
-            member.awaitingJoin.complete(JoinResult.error(member.memberId(), Errors.REBALANCE_IN_PROGRESS));
-        }
-        cancelSessionExpiry(member);
-        CompletableFuture<JoinResult> f = new CompletableFuture<>();
-        member.awaitingJoin = f;
-        maybeCompleteJoin(group);
-        return f;
-    }
-
-    private void prepareRebalance(ClassicGroup group, String reason) {
-        if (group.is(GroupState.COMPLETING_REBALANCE)) {
-            for (GroupMember m : group.members().values()) {
-                if (m.awaitingSync != null) {
-                    m.awaitingSync.complete(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
-                    m.awaitingSync = null;
-                }
-            }
-        }
-        boolean fromEmpty = group.is(GroupState.EMPTY);
-        group.transitionTo(GroupState.PREPARING_REBALANCE);
-        log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId(), group.generationId(), reason);
-        long delay;
-        if (fromEmpty && settings.initialRebalanceDelayMs() > 0) {
-            group.initialDelayRunning = true;
-            delay = Math.min(settings.initialRebalanceDelayMs(), group.maxRebalanceTimeoutMs());
-        } else {
-            group.initialDelayRunning = false;
-            delay = group.maxRebalanceTimeoutMs();
-        }
-        scheduleJoinDeadline(group, delay);
-        // Every remaining member may already be waiting (or none is left): then the join is complete now.
-        maybeCompleteJoin(group);
-    }
-
-    private void extendInitialDelay(ClassicGroup group) {
-        if (group.initialDelayRunning) {
-            scheduleJoinDeadline(group, Math.min(settings.initialRebalanceDelayMs(), group.maxRebalanceTimeoutMs()));
-        }
-    }
-
-    private void scheduleJoinDeadline(ClassicGroup group, long delayMs) {
-        if (group.joinDeadline != null) {
-            group.joinDeadline.cancel(false);
-        }
-        int generation = group.generationId();
-        group.joinDeadline = timer.schedule(() -> onJoinDeadline(group, generation), delayMs, TimeUnit.MILLISECONDS);
-    }
-
-    private void onJoinDeadline(ClassicGroup group, int generation) {
-        synchronized (group) {
-            if (!group.is(GroupState.PREPARING_REBALANCE) || group.generationId() != generation) {
-                return;
-            }
-            if (group.initialDelayRunning) {
-                group.initialDelayRunning = false;
-                if (!group.allMembersJoined()) {
-                    scheduleJoinDeadline(group, group.maxRebalanceTimeoutMs());
-                    return;
-                }
-            } else {
-                for (GroupMember m : group.notYetJoined()) {
-                    log.info(
-                            "Member {} of group {} did not rejoin in time; removing it", m.memberId(), group.groupId());
-                    group.remove(m.memberId());
-                }
-                group.pendingMembers.clear();
-            }
-            completeJoin(group);
-        }
-    }
-
-    private void maybeCompleteJoin(ClassicGroup group) {
-        if (group.is(GroupState.PREPARING_REBALANCE) && !group.initialDelayRunning && group.allMembersJoined()) {
-            completeJoin(group);
-        }
-    }
-
-    private void completeJoin(ClassicGroup group) {
-        if (group.joinDeadline != null) {
-            group.joinDeadline.cancel(false);
-            group.joinDeadline = null;
-        }
-        group.nextGeneration();
-        if (group.is(GroupState.EMPTY)) {
-            log.info("Group {} is empty in generation {}", group.groupId(), group.generationId());
-            persist(group);
-            return;
-        }
-        log.info(
-                "Group {} has {} member(s) in generation {} (protocol {}, leader {})",
-                group.groupId(),
-                group.members().size(),
-                group.generationId(),
-                group.protocolName(),
-                group.leaderId());
-        for (GroupMember m : group.members().values()) {
-            JoinResult r = joinResponse(group, m, true, false);
-            CompletableFuture<JoinResult> f = m.awaitingJoin;
-            m.awaitingJoin = null;
-            scheduleSessionExpiry(group, m);
-            if (f != null) {
-                f.complete(r);
-            }
-        }
-    }
-
-    /**
-     * The join answer for {@code m} in the group's current generation.
-     *
-     * @param withMembers give the leader every member's metadata (not on a retried join, which only repeats the answer)
-     * @param skipAssignment a static leader rejoining a Stable group must not recompute the assignment: tell it so
-     *     (KIP-814, JoinGroup v9+). An older leader gets the members and may send an assignment, which a Stable group
-     *     does not apply.
-     */
-    private static JoinResult joinResponse(
-            ClassicGroup group, GroupMember m, boolean withMembers, boolean skipAssignment) {
-        boolean leader = withMembers && group.isLeader(m.memberId());
-        List<JoinResult.Member> members = new ArrayList<>();
-        if (leader) {
-            for (GroupMember member : group.members().values()) {
-                members.add(new JoinResult.Member(
-                        member.memberId(), member.groupInstanceId(), member.metadata(group.protocolName())));
-            }
-        }
-        return new JoinResult(
-                Errors.NONE,
-                m.memberId(),
-                group.generationId(),
-                group.protocolType(),
-                group.protocolName(),
-                group.leaderId(),
-                leader && skipAssignment,
-                members);
     }
 
     private static CompletableFuture<JoinResult> joinError(String memberId, Errors error) {
         return CompletableFuture.completedFuture(JoinResult.error(memberId, error));
-    }
-
-    private void expirePending(ClassicGroup group, String memberId) {
-        synchronized (group) {
-            if (group.pendingMembers.remove(memberId)) {
-                maybeCompleteJoin(group);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- SyncGroup
@@ -398,13 +257,13 @@ public final class GroupCoordinator {
                     return syncError(Errors.REBALANCE_IN_PROGRESS);
                 }
                 case STABLE -> {
-                    scheduleSessionExpiry(group, member);
+                    rebalance.scheduleSessionExpiry(group, member);
                     return CompletableFuture.completedFuture(syncResponse(group, member));
                 }
                 case COMPLETING_REBALANCE -> {
                     CompletableFuture<SyncResult> f = new CompletableFuture<>();
                     member.awaitingSync = f;
-                    scheduleSessionExpiry(group, member);
+                    rebalance.scheduleSessionExpiry(group, member);
                     if (group.isLeader(member.memberId())) {
                         Map<String, byte[]> assignments = req.assignments();
                         for (GroupMember m : group.members().values()) {
@@ -416,7 +275,7 @@ public final class GroupCoordinator {
                             for (GroupMember m : group.members().values()) {
                                 m.assignment(null);
                             }
-                            prepareRebalance(group, "the group could not be stored: " + e.getMessage());
+                            rebalance.prepareRebalance(group, "the group could not be stored: " + e.getMessage());
                             return syncError(Errors.forException(e));
                         }
                         group.transitionTo(GroupState.STABLE);
@@ -467,11 +326,11 @@ public final class GroupCoordinator {
                 case PREPARING_REBALANCE -> {
                     // As Kafka: a member that still heartbeats stays in the group until the rebalance timeout, however
                     // long after its session timeout it rejoins.
-                    scheduleSessionExpiry(group, member);
+                    rebalance.scheduleSessionExpiry(group, member);
                     yield Errors.REBALANCE_IN_PROGRESS;
                 }
                 case COMPLETING_REBALANCE, STABLE -> {
-                    scheduleSessionExpiry(group, member);
+                    rebalance.scheduleSessionExpiry(group, member);
                     yield Errors.NONE;
                 }
                 default -> Errors.UNKNOWN_MEMBER_ID;
@@ -515,60 +374,15 @@ public final class GroupCoordinator {
                     out.add(Errors.UNKNOWN_MEMBER_ID);
                     continue;
                 }
-                removeMember(group, m);
+                rebalance.removeMember(group, m);
                 changed = true;
                 out.add(Errors.NONE);
             }
             if (changed) {
-                afterMemberRemoved(group, "members left");
+                rebalance.afterMemberRemoved(group, "members left");
             }
         }
         return out;
-    }
-
-    private void removeMember(ClassicGroup group, GroupMember m) {
-        cancelSessionExpiry(m);
-        if (m.awaitingJoin != null) {
-            m.awaitingJoin.complete(JoinResult.error(m.memberId(), Errors.UNKNOWN_MEMBER_ID));
-        }
-        if (m.awaitingSync != null) {
-            m.awaitingSync.complete(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
-        }
-        group.remove(m.memberId());
-    }
-
-    private void afterMemberRemoved(ClassicGroup group, String reason) {
-        switch (group.state()) {
-            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(group, reason);
-            case PREPARING_REBALANCE -> maybeCompleteJoin(group);
-            default -> {}
-        }
-    }
-
-    private void scheduleSessionExpiry(ClassicGroup group, GroupMember m) {
-        cancelSessionExpiry(m);
-        String memberId = m.memberId();
-        m.sessionExpiry =
-                timer.schedule(() -> onSessionExpired(group, memberId), m.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
-    }
-
-    private static void cancelSessionExpiry(GroupMember m) {
-        if (m.sessionExpiry != null) {
-            m.sessionExpiry.cancel(false);
-            m.sessionExpiry = null;
-        }
-    }
-
-    private void onSessionExpired(ClassicGroup group, String memberId) {
-        synchronized (group) {
-            GroupMember m = group.member(memberId);
-            if (m == null || m.isAwaitingJoin()) {
-                return;
-            }
-            log.info("Member {} of group {} missed its session timeout; removing it", memberId, group.groupId());
-            removeMember(group, m);
-            afterMemberRemoved(group, "member " + memberId + " expired");
-        }
     }
 
     /** Static membership: the instance id must belong to this member id, or the caller is a fenced zombie. */
@@ -624,7 +438,7 @@ public final class GroupCoordinator {
             if (group.is(GroupState.COMPLETING_REBALANCE)) {
                 return CompletableFuture.completedFuture(Errors.REBALANCE_IN_PROGRESS);
             }
-            scheduleSessionExpiry(group, member);
+            rebalance.scheduleSessionExpiry(group, member);
             return offsets.commit(groupId, commits);
         }
     }
@@ -634,44 +448,7 @@ public final class GroupCoordinator {
             String groupId,
             Collection<TopicPartition> partitions,
             java.util.function.Function<byte[], Set<String>> subscribedTopics) {
-        ClassicGroup group = groups.get(groupId);
-        Map<TopicPartition, Errors> out = new LinkedHashMap<>();
-        if (group == null && !offsets.hasOffsets(groupId)) {
-            throw Errors.GROUP_ID_NOT_FOUND.exception();
-        }
-        Set<String> subscribed = Set.of();
-        if (group != null) {
-            synchronized (group) {
-                if (group.is(GroupState.DEAD)) {
-                    throw Errors.GROUP_ID_NOT_FOUND.exception();
-                }
-                if (!group.is(GroupState.EMPTY) && "consumer".equals(group.protocolType())) {
-                    Set<String> topics = new java.util.HashSet<>();
-                    for (GroupMember m : group.members().values()) {
-                        byte[] meta = group.protocolName() == null ? null : m.metadata(group.protocolName());
-                        if (meta != null) {
-                            topics.addAll(subscribedTopics.apply(meta));
-                        }
-                    }
-                    subscribed = topics;
-                } else if (!group.is(GroupState.EMPTY)) {
-                    throw Errors.NON_EMPTY_GROUP.exception();
-                }
-            }
-        }
-        List<TopicPartition> deletable = new ArrayList<>();
-        for (TopicPartition tp : partitions) {
-            if (subscribed.contains(tp.topic())) {
-                out.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
-            } else {
-                out.put(tp, Errors.NONE);
-                deletable.add(tp);
-            }
-        }
-        if (!deletable.isEmpty()) {
-            offsets.delete(groupId, deletable);
-        }
-        return out;
+        return admin.deleteOffsets(groupId, partitions, subscribedTopics);
     }
 
     /**
@@ -680,40 +457,7 @@ public final class GroupCoordinator {
      * is forgotten.
      */
     public void expireOffsets(long nowMs, long retentionMs) {
-        for (String groupId : offsets.groupIds()) {
-            ClassicGroup group = groups.get(groupId);
-            List<TopicPartition> expired;
-            if (group != null) {
-                synchronized (group) {
-                    if (!group.is(GroupState.EMPTY) || group.stateTimestampMs + retentionMs > nowMs) {
-                        continue;
-                    }
-                    expired = offsets.expired(groupId, nowMs, retentionMs);
-                }
-            } else {
-                expired = offsets.expired(groupId, nowMs, retentionMs);
-            }
-            if (expired.isEmpty()) {
-                continue;
-            }
-            try {
-                store.deleteOffsets(groupId, expired);
-            } catch (ApiException e) {
-                log.warn("Cannot expire offsets of group {}: {}", groupId, e.toString());
-                continue;
-            }
-            offsets.forget(groupId, expired);
-            log.info("Expired {} committed offset(s) of group {}", expired.size(), groupId);
-            if (group != null && !offsets.hasOffsets(groupId)) {
-                synchronized (group) {
-                    if (group.is(GroupState.EMPTY)) {
-                        group.transitionTo(GroupState.DEAD);
-                        groups.remove(groupId, group);
-                        store.deleteGroup(groupId);
-                    }
-                }
-            }
-        }
+        admin.expireOffsets(nowMs, retentionMs);
     }
 
     // ---------------------------------------------------------------- Admin
@@ -732,124 +476,30 @@ public final class GroupCoordinator {
             byte[] assignment) {}
 
     public List<GroupSummary> listGroups() {
-        List<GroupSummary> out = new ArrayList<>();
-        Set<String> ids = new java.util.TreeSet<>(groups.keySet());
-        ids.addAll(offsets.groupIds());
-        for (String id : ids) {
-            describe(id)
-                    .filter(g -> !g.state().equals(GroupState.DEAD.kafkaName()))
-                    .ifPresent(out::add);
-        }
-        return out;
+        return admin.listGroups();
     }
 
     public Optional<GroupSummary> describe(String groupId) {
-        ClassicGroup group = groups.get(groupId);
-        if (group == null) {
-            return offsets.hasOffsets(groupId)
-                    ? Optional.of(new GroupSummary(groupId, GroupState.EMPTY.kafkaName(), "", "", List.of()))
-                    : Optional.empty();
-        }
-        synchronized (group) {
-            List<MemberSummary> members = new ArrayList<>();
-            boolean stable = group.is(GroupState.STABLE);
-            for (GroupMember m : group.members().values()) {
-                members.add(new MemberSummary(
-                        m.memberId(),
-                        m.groupInstanceId(),
-                        m.clientId(),
-                        m.clientHost(),
-                        stable && group.protocolName() != null ? m.metadata(group.protocolName()) : new byte[0],
-                        stable ? m.assignment() : new byte[0]));
-            }
-            return Optional.of(new GroupSummary(
-                    groupId,
-                    group.state().kafkaName(),
-                    group.protocolType() == null ? "" : group.protocolType(),
-                    stable && group.protocolName() != null ? group.protocolName() : "",
-                    members));
-        }
+        return admin.describe(groupId);
     }
 
     /** Deletes an empty group and its offsets. */
     public Errors deleteGroup(String groupId) {
-        ClassicGroup group = groups.get(groupId);
-        if (group == null && !offsets.hasOffsets(groupId)) {
-            return Errors.GROUP_ID_NOT_FOUND;
-        }
-        if (group != null) {
-            synchronized (group) {
-                if (group.is(GroupState.DEAD)) {
-                    return Errors.GROUP_ID_NOT_FOUND;
-                }
-                if (!group.is(GroupState.EMPTY)) {
-                    return Errors.NON_EMPTY_GROUP;
-                }
-                group.transitionTo(GroupState.DEAD);
-            }
-            groups.remove(groupId, group);
-        }
-        try {
-            offsets.deleteAll(groupId);
-            store.deleteGroup(groupId);
-        } catch (ApiException e) {
-            return Errors.forException(e);
-        }
-        return Errors.NONE;
+        return admin.deleteGroup(groupId);
     }
 
     // ---------------------------------------------------------------- Persistence
 
     private void persist(ClassicGroup group) {
-        List<GroupSnapshot.Member> members = new ArrayList<>();
-        for (GroupMember m : group.members().values()) {
-            members.add(new GroupSnapshot.Member(
-                    m.memberId(),
-                    m.groupInstanceId(),
-                    m.clientId(),
-                    m.clientHost(),
-                    m.rebalanceTimeoutMs(),
-                    m.sessionTimeoutMs(),
-                    group.protocolName() == null ? new byte[0] : m.metadata(group.protocolName()),
-                    m.assignment()));
-        }
-        store.storeGroup(new GroupSnapshot(
-                group.groupId(),
-                group.protocolType(),
-                group.generationId(),
-                group.protocolName(),
-                group.leaderId(),
-                group.stateTimestampMs,
-                members));
+        store.storeGroup(group.snapshot());
     }
 
     /** Rebuilds a group read back from the log at startup; its members must heartbeat again within their session. */
     public void restoreGroup(GroupSnapshot snapshot) {
         ClassicGroup group = new ClassicGroup(snapshot.groupId());
         synchronized (group) {
-            group.restore(
-                    snapshot.generationId(), snapshot.protocolType(), snapshot.protocolName(), snapshot.leaderId());
-            for (GroupSnapshot.Member sm : snapshot.members()) {
-                Map<String, byte[]> protocols = new LinkedHashMap<>();
-                protocols.put(snapshot.protocolName(), sm.subscription());
-                GroupMember m = new GroupMember(
-                        sm.memberId(),
-                        sm.groupInstanceId(),
-                        sm.clientId(),
-                        sm.clientHost(),
-                        sm.rebalanceTimeoutMs(),
-                        sm.sessionTimeoutMs(),
-                        snapshot.protocolType(),
-                        protocols);
-                m.assignment(sm.assignment());
-                group.add(m);
-            }
-            if (!group.members().isEmpty()) {
-                group.transitionTo(GroupState.PREPARING_REBALANCE);
-                group.transitionTo(GroupState.COMPLETING_REBALANCE);
-                group.transitionTo(GroupState.STABLE);
-                group.members().values().forEach(m -> scheduleSessionExpiry(group, m));
-            }
+            group.restore(snapshot);
+            group.members().values().forEach(m -> rebalance.scheduleSessionExpiry(group, m));
         }
         groups.put(snapshot.groupId(), group);
     }
@@ -870,7 +520,7 @@ public final class GroupCoordinator {
                     group.joinDeadline = null;
                 }
                 for (GroupMember m : group.members().values()) {
-                    cancelSessionExpiry(m);
+                    ClassicRebalance.cancelSessionExpiry(m);
                     if (m.awaitingJoin != null) {
                         m.awaitingJoin.complete(JoinResult.error(m.memberId(), Errors.NOT_COORDINATOR));
                         m.awaitingJoin = null;

@@ -54,6 +54,12 @@ import org.slf4j.LoggerFactory;
  * made under the partition's monitor, taken inside the read lock, never the other way round. Whenever the high
  * watermark moves, {@link Listener#onHighWatermarkChanged} is called (after the monitor is released) so that parked
  * fetches and produces try again.
+ *
+ * <p>Why it is ~620 lines: leadership changes, appends, follower fetches, ISR changes and the high watermark read and
+ * write the same few fields under the one lock discipline above (the read/write lock, then the monitor). Moved to
+ * another class, the ISR and high-watermark rules would need those fields and both locks exposed, and the order in
+ * which the locks are taken could no longer be checked in one file. What does not need them lives elsewhere:
+ * {@link FollowerReplica}, {@link ReplicaFetchResult}, {@link PartitionStateApplier}.
  */
 public final class Partition {
 

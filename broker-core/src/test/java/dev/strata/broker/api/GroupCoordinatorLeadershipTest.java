@@ -21,10 +21,8 @@ import dev.strata.testing.Await;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -111,22 +109,7 @@ class GroupCoordinatorLeadershipTest {
         GroupCoordinator classic = new GroupCoordinator(GroupCoordinator.Settings.defaults(), offsetsTopic, scheduler);
         ConsumerGroupCoordinator consumerGroups = new ConsumerGroupCoordinator(
                 ConsumerGroupCoordinator.Settings.defaults(),
-                new ConsumerGroupCoordinator.Topics() {
-                    @Override
-                    public Optional<TopicMetadata> byName(String name) {
-                        return topics.topic(name);
-                    }
-
-                    @Override
-                    public Optional<TopicMetadata> byId(Uuid id) {
-                        return topics.topic(id);
-                    }
-
-                    @Override
-                    public Collection<TopicMetadata> all() {
-                        return store.topics();
-                    }
-                },
+                ConsumerGroupCoordinator.Topics.of(topics, store::topics),
                 scheduler,
                 offsetsTopic);
         coordinated = new CoordinatedPartitions(offsetsTopic, classic, consumerGroups, ioPool);
