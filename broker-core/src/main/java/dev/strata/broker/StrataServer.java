@@ -13,6 +13,7 @@ import dev.strata.broker.api.MetadataHandler;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
+import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.NetworkLimits;
 import dev.strata.broker.log.LogManager;
@@ -76,6 +77,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StrataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
+    /** How long a transaction marker waits for replication: Kafka's default {@code request.timeout.ms}. */
+    private static final long TXN_MARKER_REPLICATION_TIMEOUT_MS = 30_000;
 
     private final BrokerConfig config;
     private final List<FileLock> dirLocks;
@@ -300,7 +303,8 @@ public final class StrataServer implements AutoCloseable {
                 configs,
                 new ProducerIdHandler(store),
                 groups,
-                new ClusterAdminHandler(topics, store, store, logManager));
+                new ClusterAdminHandler(topics, store, store, logManager),
+                new WriteTxnMarkersHandler(topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS));
         NetworkLimits limits = config.networkLimits();
         RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
         ConnectionLimiter connectionLimiter =

@@ -19,7 +19,10 @@ public interface TieredPartition {
     /** The sealed (no longer active) local segments, oldest first. */
     List<LocalSegment> sealedSegments();
 
-    /** The high watermark: only segments that end below it are copied. */
+    /**
+     * The high watermark, or the last stable offset when a transaction is open below it: only segments that end below
+     * it are copied, so the remote tier never holds records whose transaction may still abort.
+     */
     long highWatermark();
 
     /** This broker's current leader epoch for the partition. */

@@ -1,5 +1,6 @@
 package dev.strata.broker.api;
 
+import dev.strata.broker.log.AbortedTxn;
 import dev.strata.broker.log.FetchDataInfo;
 import dev.strata.broker.log.LocalLog;
 import dev.strata.broker.metadata.TopicManager;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -24,11 +26,14 @@ import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.AbortedTransaction;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,10 +122,12 @@ public final class FetchHandler {
                 .map(t -> new TopicPartition(t.topic.get().name(), t.request.partition()))
                 .toList();
         int minBytes = Math.max(0, data.minBytes());
+        boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
         if (targets.stream().anyMatch(this::isRemote)) {
             List<RemoteRead> remoteReads = new ArrayList<>();
-            FetchResponseData response = readAll(targets, minBytes, maxBytes, request.version(), remoteReads)
+            FetchResponseData response = readAll(
+                            targets, minBytes, maxBytes, request.version(), readCommitted, remoteReads)
                     .result();
             return replicas.remoteFetch(
                     remoteReads.stream().map(RemoteRead::result).toList(), remoteFetchMaxWaitMs, () -> {
@@ -131,7 +138,7 @@ public final class FetchHandler {
         return replicas.<FetchResponseData>fetch(
                         watched,
                         data.maxWaitMs(),
-                        last -> readAll(targets, minBytes, maxBytes, request.version(), null))
+                        last -> readAll(targets, minBytes, maxBytes, request.version(), readCommitted, null))
                 .<ApiMessage>thenApply(context::complete);
     }
 
@@ -165,7 +172,12 @@ public final class FetchHandler {
      *     are not allowed (a parked fetch's attempt), in which case such partitions answer with no records
      */
     private DelayedFetch.Attempt<FetchResponseData> readAll(
-            List<Target> targets, int minBytes, int maxBytes, short version, List<RemoteRead> remoteReads) {
+            List<Target> targets,
+            int minBytes,
+            int maxBytes,
+            short version,
+            boolean readCommitted,
+            List<RemoteRead> remoteReads) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchableTopicResponse current = null;
         int bytes = 0;
@@ -178,7 +190,7 @@ public final class FetchHandler {
                 response.responses().add(current);
             }
             int remoteBefore = remoteReads == null ? 0 : remoteReads.size();
-            PartitionData pd = read(t, maxBytes - bytes, bytes == 0, version, remoteReads);
+            PartitionData pd = read(t, maxBytes - bytes, bytes == 0, version, readCommitted, remoteReads);
             if (pd.errorCode() != Errors.NONE.code()) {
                 error = true;
             }
@@ -193,8 +205,17 @@ public final class FetchHandler {
         return new DelayedFetch.Attempt<>(response, error || bytes >= minBytes);
     }
 
+    /**
+     * @param readCommitted {@code isolation.level=read_committed}: read up to the last stable offset, not the high
+     *     watermark, and name the aborted transactions among the records returned
+     */
     private PartitionData read(
-            Target t, int remainingBytes, boolean minOneMessage, short version, List<RemoteRead> remoteReads) {
+            Target t,
+            int remainingBytes,
+            boolean minOneMessage,
+            short version,
+            boolean readCommitted,
+            List<RemoteRead> remoteReads) {
         FetchPartition fp = t.request;
         PartitionData pd = new PartitionData()
                 .setPartitionIndex(fp.partition())
@@ -218,7 +239,8 @@ public final class FetchHandler {
         }
         LocalLog log = p.log();
         long hw = log.highWatermark();
-        pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(log.logStartOffset());
+        long lso = log.lastStableOffset();
+        pd.setHighWatermark(hw).setLastStableOffset(lso).setLogStartOffset(log.logStartOffset());
         int limit = Math.min(Math.max(0, fp.partitionMaxBytes()), Math.max(0, remainingBytes));
         if (limit == 0 && !minOneMessage) {
             return pd;
@@ -234,13 +256,33 @@ public final class FetchHandler {
             return pd;
         }
         try {
-            FetchDataInfo info = log.read(fp.fetchOffset(), limit, hw, minOneMessage);
-            return pd.setRecords(info.records());
+            FetchDataInfo info = log.read(fp.fetchOffset(), limit, readCommitted ? lso : hw, minOneMessage);
+            pd.setRecords(info.records());
+            if (readCommitted) {
+                pd.setAbortedTransactions(abortedTransactions(log, fp.fetchOffset(), info.records()));
+            }
+            return pd;
         } catch (ApiException e) {
             FetchHandler.log.debug(
                     "Fetch from {} at {} failed: {}", p.topicPartition(), fp.fetchOffset(), e.toString());
             return pd.setErrorCode(Errors.forException(e).code());
         }
+    }
+
+    /** The aborted transactions among {@code records}, read from {@code log} at {@code fetchOffset}. */
+    private static List<AbortedTransaction> abortedTransactions(LocalLog log, long fetchOffset, Records records) {
+        long upperBound = -1;
+        for (RecordBatch batch : records.batches()) {
+            upperBound = batch.lastOffset() + 1;
+        }
+        List<AbortedTransaction> aborted = new ArrayList<>();
+        if (upperBound > fetchOffset) {
+            for (AbortedTxn txn : log.collectAbortedTransactions(fetchOffset, upperBound)) {
+                aborted.add(
+                        new AbortedTransaction().setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
+            }
+        }
+        return aborted;
     }
 
     /**

@@ -41,6 +41,7 @@ import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 
 /**
  * Routes each request to its handler. Everything that touches disk or may wait runs on the I/O pool, never on the
@@ -57,6 +58,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final ProducerIdHandler producerIds;
     private final GroupHandler groups;
     private final ClusterAdminHandler clusterAdmin;
+    private final WriteTxnMarkersHandler txnMarkers;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -68,7 +70,8 @@ public final class KafkaApis implements RequestDispatcher {
             ConfigHandler configs,
             ProducerIdHandler producerIds,
             GroupHandler groups,
-            ClusterAdminHandler clusterAdmin) {
+            ClusterAdminHandler clusterAdmin,
+            WriteTxnMarkersHandler txnMarkers) {
         this.ioPool = ioPool;
         this.metadata = metadata;
         this.produce = produce;
@@ -79,6 +82,7 @@ public final class KafkaApis implements RequestDispatcher {
         this.producerIds = producerIds;
         this.groups = groups;
         this.clusterAdmin = clusterAdmin;
+        this.txnMarkers = txnMarkers;
     }
 
     @Override
@@ -140,6 +144,8 @@ public final class KafkaApis implements RequestDispatcher {
             case LIST_PARTITION_REASSIGNMENTS -> onIoPool(
                     () -> clusterAdmin.listPartitionReassignments((ListPartitionReassignmentsRequest) request));
             case DESCRIBE_LOG_DIRS -> onIoPool(() -> clusterAdmin.describeLogDirs((DescribeLogDirsRequest) request));
+            case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };
     }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
@@ -77,7 +78,10 @@ public final class ListOffsetsHandler {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
                 CompletableFuture<ListOffsetsPartitionResponse> remote =
                         remoteTimestampLookup(tp, p, request.version());
-                ListOffsetsPartitionResponse r = remote == null ? listOffset(tp, p, request.version()) : null;
+                ListOffsetsPartitionResponse r = remote == null
+                        ? listOffset(
+                                tp, p, request.version(), request.isolationLevel() == IsolationLevel.READ_COMMITTED)
+                        : null;
                 int index = tr.partitions().size();
                 tr.partitions().add(r);
                 if (remote != null) {
@@ -186,7 +190,12 @@ public final class ListOffsetsHandler {
         return min != null && version >= min;
     }
 
-    private ListOffsetsPartitionResponse listOffset(TopicPartition tp, ListOffsetsPartition request, short version) {
+    /**
+     * @param readCommitted {@code isolation.level=read_committed}: the latest offset is the last stable offset, and a
+     *     search answers only offsets below it
+     */
+    private ListOffsetsPartitionResponse listOffset(
+            TopicPartition tp, ListOffsetsPartition request, short version, boolean readCommitted) {
         ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
                 .setPartitionIndex(tp.partition())
                 .setTimestamp(RecordBatch.NO_TIMESTAMP)
@@ -207,9 +216,10 @@ public final class ListOffsetsHandler {
         }
         LocalLog log = p.log();
         long ts = request.timestamp();
+        long fetchable = readCommitted ? log.lastStableOffset() : log.highWatermark();
         try {
             if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
-                return r.setOffset(log.highWatermark()).setLeaderEpoch(p.leaderEpoch());
+                return r.setOffset(fetchable).setLeaderEpoch(p.leaderEpoch());
             }
             if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
                 // offset -1 when nothing is tiered, as Kafka answers for a topic without remote storage
@@ -225,7 +235,7 @@ public final class ListOffsetsHandler {
             Optional<TimestampAndOffset> found = ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP
                     ? Optional.of(earliestPendingUpload(log))
                     : log.fetchOffsetByTimestamp(ts);
-            if (found.isPresent() && found.get().offset() < log.highWatermark()
+            if (found.isPresent() && found.get().offset() < fetchable
                     || found.isPresent()
                             && (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP
                                     || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP)) {

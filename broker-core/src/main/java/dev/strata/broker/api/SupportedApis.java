@@ -38,6 +38,7 @@ public final class SupportedApis {
         range(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1);
         range(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0);
         range(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
+        range(ApiKeys.WRITE_TXN_MARKERS, 1, 2);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
         range(ApiKeys.FIND_COORDINATOR, 0, 4);
         range(ApiKeys.JOIN_GROUP, 0, 9);

@@ -1,6 +1,10 @@
 package dev.strata.broker.log;
 
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.utils.CloseableIterator;
 
 /**
  * What producer-state bookkeeping and the log need to know about one validated batch, after offsets were assigned:
@@ -16,6 +20,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * @param maxTimestamp the batch's max timestamp as stored (the log-append time under LogAppendTime)
  * @param sizeInBytes the batch's size on disk, header included
  * @param isControlBatch whether the batch holds control records (transaction markers)
+ * @param isAbortMarker whether the batch is a control batch holding an ABORT transaction marker
  */
 public record BatchSummary(
         long baseOffset,
@@ -27,7 +32,8 @@ public record BatchSummary(
         boolean isTransactional,
         long maxTimestamp,
         int sizeInBytes,
-        boolean isControlBatch) {
+        boolean isControlBatch,
+        boolean isAbortMarker) {
 
     /** A data (non-control) batch. */
     public BatchSummary(
@@ -50,6 +56,7 @@ public record BatchSummary(
                 isTransactional,
                 maxTimestamp,
                 sizeInBytes,
+                false,
                 false);
     }
 
@@ -65,7 +72,18 @@ public record BatchSummary(
                 batch.isTransactional(),
                 batch.maxTimestamp(),
                 batch.sizeInBytes(),
-                batch.isControlBatch());
+                batch.isControlBatch(),
+                isAbortMarker(batch));
+    }
+
+    /** Whether {@code batch} is a transactional control batch whose (only) record is an ABORT marker. */
+    private static boolean isAbortMarker(RecordBatch batch) {
+        if (!batch.isControlBatch() || !batch.isTransactional()) {
+            return false;
+        }
+        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            return records.hasNext() && ControlRecordType.parse(records.next().key()) == ControlRecordType.ABORT;
+        }
     }
 
     /** True when the batch comes from an idempotent or transactional producer. */

@@ -46,8 +46,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Records without a key (from before the topic was compacted) are dropped; control batches are kept whole.
  * </ul>
  *
- * <p>Not handled yet: aborted transactional records are compacted like committed ones (Strata has no transaction
- * index for the cleaner to read them from), and transaction markers are never removed.
+ * <p>Not handled yet: aborted transactional records are compacted like committed ones, and transaction markers are
+ * never removed; a cleaned segment keeps the transaction index entries of the segments it replaces, so a
+ * {@code read_committed} reader still drops the aborted records. Kafka's cleaner leaves aborted records out of the
+ * offset map and the output, which must come before clients can write transactions (until then only the broker's
+ * WriteTxnMarkers writes transaction markers).
  */
 final class Cleaner {
 
@@ -247,7 +250,8 @@ final class Cleaner {
         for (Path file : List.of(
                 LogSegment.logFile(dir, baseOffset),
                 LogSegment.indexFile(dir, baseOffset),
-                LogSegment.timeIndexFile(dir, baseOffset))) {
+                LogSegment.timeIndexFile(dir, baseOffset),
+                LogSegment.txnIndexFile(dir, baseOffset))) {
             Files.deleteIfExists(file.resolveSibling(file.getFileName() + LocalLog.CLEANED_SUFFIX));
         }
         LogSegment cleaned = LogSegment.open(dir, baseOffset, config, time, LocalLog.CLEANED_SUFFIX);
@@ -281,6 +285,12 @@ final class Cleaner {
                     if (output.capacity() > writeBuffer.capacity()) {
                         writeBuffer = ByteBuffer.allocate(output.capacity());
                     }
+                }
+            }
+            // the aborted records are kept (see the class comment), so their transactions stay in the index
+            for (LogSegment source : group) {
+                for (AbortedTxn txn : source.txnIndex().entries()) {
+                    cleaned.txnIndex().append(txn);
                 }
             }
             cleaned.onBecomeInactiveSegment();

@@ -24,6 +24,8 @@ import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -58,8 +60,13 @@ import org.slf4j.LoggerFactory;
  *       {@link #snapshotRebuildLock}, reading segment files without the log's lock.
  * </ul>
  *
- * <p>Why it is still ~900 lines: what remains reads or changes the segment map, the end offset and the log start
- * offset under the rules above; split further, those rules would be spread over several classes.
+ * <p>Transactions: the producer state ({@link ProducerStateManager}) knows the open ones, which bound the last stable
+ * offset ({@link #lastStableOffset()}); a marker that ends an aborted one adds it to its segment's
+ * {@link TransactionIndex}, which {@link #collectAbortedTransactions} reads for {@code read_committed} fetches.
+ *
+ * <p>Why it is ~1260 lines: what remains reads or changes the segment map, the end offset and the log start offset
+ * under the rules above; split further, those rules would be spread over several classes. The next job to leave it
+ * is the leader/follower append pair, whose validation and bookkeeping could live in a class of their own.
  */
 public final class LocalLog {
 
@@ -90,6 +97,9 @@ public final class LocalLog {
     private final RemoteOffsets remote = new RemoteOffsets();
 
     private volatile long highWatermark;
+    /** {@link ProducerStateManager#firstUnstableOffset()}, or {@link Long#MAX_VALUE}; read without the lock. */
+    private volatile long firstUnstableOffset = Long.MAX_VALUE;
+
     private volatile long recoveryPoint;
     private volatile long lastFlushTimeMs;
     private long unflushedMessages;
@@ -123,6 +133,7 @@ public final class LocalLog {
         this.recoveryPoint = recoveryPoint;
         this.lastFlushTimeMs = time.milliseconds();
         this.logDirectory = LogDirectory.standalone(dir.getParent());
+        refreshFirstUnstableOffset();
     }
 
     public static LocalLog open(
@@ -229,7 +240,12 @@ public final class LocalLog {
             ProducerStateManager rebuilt =
                     ProducerStateManager.loadAt(dir, logStartOffset, offset, producerState.producerIdExpirationMs());
             long from = rebuilt.snapshotOffset();
-            int replayed = LogLoader.replayProducerState(segments(), rebuilt, from, offset);
+            int replayed;
+            try {
+                replayed = LogLoader.replayProducerState(segments(), rebuilt, from, offset, false);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // not thrown: only restoring a transaction index writes
+            }
             rebuilt.takeSnapshot(offset);
             LOG.info(
                     "Rebuilt the missing producer snapshot at offset {} of {} from offset {}: {} producer batches replayed",
@@ -332,9 +348,60 @@ public final class LocalLog {
         lock.lock();
         try {
             highWatermark = Math.max(logStartOffset, Math.min(hw, end.offset()));
+            producerState.onHighWatermarkUpdated(highWatermark);
+            refreshFirstUnstableOffset();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The last stable offset (LSO): the high watermark, or the first offset of the oldest transaction that is still
+     * open (or whose marker is not yet replicated) when that is lower. A {@code read_committed} consumer reads up to
+     * it, never past it: what lies beyond may still be aborted.
+     */
+    public long lastStableOffset() {
+        long hw = highWatermark;
+        long firstUnstable = firstUnstableOffset;
+        return firstUnstable < hw ? Math.max(firstUnstable, logStartOffset) : hw;
+    }
+
+    /**
+     * The aborted transactions that overlap {@code [startOffset, upperBoundOffset)}, from the transaction indexes of
+     * the segment holding {@code startOffset} and the ones after it, as far as they can matter. A {@code
+     * read_committed} fetch returns them with its records so the consumer can drop the aborted ones.
+     *
+     * @throws KafkaStorageException if an index cannot be read
+     */
+    public List<AbortedTxn> collectAbortedTransactions(long startOffset, long upperBoundOffset) {
+        Long from = segments.floorKey(startOffset);
+        List<AbortedTxn> aborted = new ArrayList<>();
+        try {
+            for (LogSegment segment :
+                    segments.tailMap(from == null ? Long.MIN_VALUE : from, true).values()) {
+                TransactionIndex.SearchResult found =
+                        segment.txnIndex().collectAbortedTxns(startOffset, upperBoundOffset);
+                aborted.addAll(found.aborted());
+                if (found.complete()) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new KafkaStorageException("Error reading the transaction index of " + topicPartition, e);
+        }
+        return aborted;
+    }
+
+    /** Records the transactions the batches just appended to {@code segment} completed, and moves the LSO bound. */
+    private void completeTransactions(LogSegment segment, List<CompletedTxn> completed) throws IOException {
+        for (CompletedTxn txn : completed) {
+            segment.updateTxnIndex(txn, producerState.lastStableOffsetAfter(txn));
+        }
+        refreshFirstUnstableOffset();
+    }
+
+    private void refreshFirstUnstableOffset() {
+        firstUnstableOffset = producerState.firstUnstableOffset().orElse(Long.MAX_VALUE);
     }
 
     public long recoveryPoint() {
@@ -379,13 +446,38 @@ public final class LocalLog {
      * batches already in the log.
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        return append(records, leaderEpoch, true);
+    }
+
+    /**
+     * Appends the COMMIT or ABORT marker that ends the transaction of {@code producerId} in this partition, as the
+     * transaction coordinator asks with WriteTxnMarkers: a control batch the broker writes, at the leader's epoch.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException if {@code producerEpoch} is older than the
+     *     producer's current epoch in this partition
+     */
+    public LogAppendInfo appendMarkerAsLeader(
+            long producerId, short producerEpoch, int coordinatorEpoch, boolean commit, int leaderEpoch) {
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(
+                0L,
+                time.milliseconds(),
+                leaderEpoch,
+                producerId,
+                producerEpoch,
+                new EndTransactionMarker(
+                        commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch));
+        return append(marker, leaderEpoch, false);
+    }
+
+    /** @param fromClient whether a producer sent {@code records} (false: the broker writes them, e.g. markers) */
+    private LogAppendInfo append(MemoryRecords records, int leaderEpoch, boolean fromClient) {
         lock.lock();
         try {
             ensureOpen();
             logDirectory.checkWritable();
             long nowMs = time.milliseconds();
             ValidationResult validated = LogValidator.validateAndAssignOffsets(
-                    records, topicPartition, end.offset(), config, nowMs, leaderEpoch, true);
+                    records, topicPartition, end.offset(), config, nowMs, leaderEpoch, fromClient);
             for (BatchSummary batch : validated.batches()) {
                 Optional<BatchMetadata> original = producerState.checkBatch(batch);
                 if (original.isPresent()) {
@@ -422,9 +514,11 @@ public final class LocalLog {
                     validated.lastOffset(),
                     nowMs);
             segment.append(validated.lastOffset(), validated.maxTimestamp(), validated.lastOffset(), valid);
+            List<CompletedTxn> completed = new ArrayList<>();
             for (BatchSummary batch : validated.batches()) {
-                producerState.update(batch);
+                producerState.update(batch).ifPresent(completed::add);
             }
+            completeTransactions(segment, completed);
             for (RecordBatch batch : valid.batches()) {
                 if (batch.partitionLeaderEpoch() >= 0 && batch.partitionLeaderEpoch() > latestEpoch()) {
                     leaderEpochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
@@ -515,14 +609,16 @@ public final class LocalLog {
             long nowMs = time.milliseconds();
             LogSegment segment = maybeRoll(records.sizeInBytes(), maxTimestamp, first, last, nowMs);
             segment.append(last, maxTimestamp, offsetOfMaxTimestamp, records);
+            List<CompletedTxn> completed = new ArrayList<>();
             for (RecordBatch batch : records.batches()) {
                 if (batch.hasProducerId()) {
-                    producerState.update(BatchSummary.of(batch));
+                    producerState.update(BatchSummary.of(batch)).ifPresent(completed::add);
                 }
                 if (batch.partitionLeaderEpoch() >= 0 && batch.partitionLeaderEpoch() > latestEpoch()) {
                     leaderEpochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
                 }
             }
+            completeTransactions(segment, completed);
             end = new EndOffset(last + 1, segment.baseOffset(), segment.size());
             unflushedMessages += count;
             if (unflushedMessages >= config.flushMessages()) {
@@ -578,6 +674,7 @@ public final class LocalLog {
             recoveryPoint = offset;
             leaderEpochCache.clear();
             producerState.truncateFullyAndStartAt(offset);
+            refreshFirstUnstableOffset();
             LOG.info("Truncated {} fully and restarted it at offset {}", topicPartition, offset);
         } catch (IOException e) {
             throw new KafkaStorageException("Error truncating " + topicPartition, e);
@@ -602,6 +699,7 @@ public final class LocalLog {
             long start = Math.min(logStartOffset, localStart);
             Files.write(ProducerStateManager.snapshotFile(dir, localStart), producerSnapshot);
             producerState.truncateAndReload(start, localStart);
+            refreshFirstUnstableOffset();
             for (EpochEntry entry : epochs) {
                 if (entry.startOffset() < localStart) {
                     leaderEpochCache.assign(entry.epoch(), entry.startOffset());
@@ -927,7 +1025,8 @@ public final class LocalLog {
      * What the log cleaner needs to know about the log, read together under the lock.
      *
      * @param segments the segments, oldest first; the last is the active one
-     * @param firstUnstableOffset the first offset of the oldest open transaction, or the log end offset
+     * @param firstUnstableOffset the first offset of the oldest open (or not yet replicated) transaction, or the log
+     *     end offset
      * @param producerLastDataOffsets each producer's last data offset, to keep the batch with its last sequence number
      * @param truncations the truncation count, for {@link #replaceSegments}
      */
@@ -944,13 +1043,10 @@ public final class LocalLog {
         lock.lock();
         try {
             ensureOpen();
-            long firstUnstable = end.offset();
+            long firstUnstable =
+                    Math.min(end.offset(), producerState.firstUnstableOffset().orElse(Long.MAX_VALUE));
             Map<Long, Long> lastDataOffsets = new HashMap<>();
             for (ProducerStateEntry producer : producerState.activeProducers().values()) {
-                if (producer.currentTxnFirstOffset().isPresent()) {
-                    firstUnstable = Math.min(
-                            firstUnstable, producer.currentTxnFirstOffset().getAsLong());
-                }
                 if (producer.lastDataOffset() >= 0) {
                     lastDataOffsets.put(producer.producerId(), producer.lastDataOffset());
                 }
@@ -1058,7 +1154,10 @@ public final class LocalLog {
             // the producer state must forget the removed batches, or a new leader would answer a retry of one of
             // them as a duplicate of data it no longer has
             producerState.truncateAndReload(logStartOffset, targetOffset);
-            LogLoader.replayProducerState(segments(), producerState, producerState.snapshotOffset(), targetOffset);
+            LogLoader.replayProducerState(
+                    segments(), producerState, producerState.snapshotOffset(), targetOffset, false);
+            producerState.onHighWatermarkUpdated(highWatermark);
+            refreshFirstUnstableOffset();
             LOG.info("Truncated {} to offset {}", topicPartition, targetOffset);
             return true;
         } catch (IOException e) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -106,7 +107,7 @@ final class LogLoader {
             epochs.truncateFromStart(startOffset);
 
             ProducerStateManager producers = ProducerStateManager.load(dir, startOffset, logEndOffset);
-            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset(), Long.MAX_VALUE);
+            int replayed = replayProducerState(loaded, producers, producers.snapshotOffset(), Long.MAX_VALUE, true);
             if (replayed > 0) {
                 producers.takeSnapshot(logEndOffset);
             }
@@ -145,6 +146,9 @@ final class LogLoader {
                 String name = file.getFileName().toString();
                 if (name.endsWith(LogSegment.LOG_SUFFIX + LocalLog.SWAP_SUFFIX)) {
                     swaps.add(LogSegment.offsetFromFileName(name));
+                } else if (name.endsWith(TransactionIndex.SUFFIX + LocalLog.SWAP_SUFFIX)) {
+                    // kept for completeSwap: unlike the sparse indexes, it cannot be rebuilt from the segment alone
+                    continue;
                 } else if (name.endsWith(LogSegment.DELETED_SUFFIX)
                         || name.endsWith(LocalLog.CLEANED_SUFFIX)
                         || name.endsWith(LocalLog.SWAP_SUFFIX)
@@ -153,13 +157,22 @@ final class LogLoader {
                     Files.deleteIfExists(file);
                 } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
                     logs.add(LogSegment.offsetFromFileName(name));
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                } else if (name.endsWith(LogSegment.INDEX_SUFFIX)
+                        || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                        || name.endsWith(TransactionIndex.SUFFIX)) {
                     indexes.add(file);
                 }
             }
         }
         for (long swap : swaps) {
             completeSwap(dir, swap, logs);
+        }
+        try (DirectoryStream<Path> files =
+                Files.newDirectoryStream(dir, "*" + TransactionIndex.SUFFIX + LocalLog.SWAP_SUFFIX)) {
+            for (Path file : files) {
+                LOG.info("Deleting stray file {}", file);
+                Files.deleteIfExists(file);
+            }
         }
         for (Path index : indexes) {
             if (!logs.contains(LogSegment.offsetFromFileName(index.getFileName().toString()))) {
@@ -173,8 +186,9 @@ final class LogLoader {
     /**
      * Finishes a compaction that crashed after renaming its cleaned segment to {@code .swap}: that rename decided the
      * swap, so the segments the cleaned one replaces (those whose base offset lies in the offsets it covers) are
-     * deleted and the swap file becomes the segment's log. Its indexes were deleted with the other stray files and are
-     * rebuilt when the segment is loaded.
+     * deleted and the swap file becomes the segment's log. Its sparse indexes were deleted with the other stray files
+     * and are rebuilt when the segment is loaded; its transaction index, which the segment alone cannot rebuild, is
+     * the union of those of the segments it replaces.
      */
     private static void completeSwap(Path dir, long baseOffset, TreeSet<Long> logs) throws IOException {
         Path swapFile =
@@ -185,15 +199,49 @@ final class LogLoader {
                 nextOffset = Math.max(nextOffset, batch.nextOffset());
             }
         }
+        // the cleaned segment's transaction index holds the entries of the segments it replaces; whichever of those
+        // files the interrupted swap left, their union is it
+        TreeMap<Long, AbortedTxn> aborted = new TreeMap<>();
+        Path txnIndexSwap =
+                dir.resolve(LogSegment.filenamePrefix(baseOffset) + TransactionIndex.SUFFIX + LocalLog.SWAP_SUFFIX);
+        List<Path> txnIndexes = new ArrayList<>(List.of(txnIndexSwap));
+        for (long replaced : logs.subSet(baseOffset, true, nextOffset, false)) {
+            txnIndexes.add(LogSegment.txnIndexFile(dir, replaced));
+        }
+        for (Path file : txnIndexes) {
+            TransactionIndex index = new TransactionIndex(file);
+            try (index) {
+                index.sanityCheck();
+                index.entries().forEach(e -> aborted.put(e.lastOffset(), e));
+            }
+        }
+        // written whole beside, then moved over the swap's own, so that a crash at any step leaves the union somewhere
+        Path unionFile = txnIndexSwap.resolveSibling(txnIndexSwap.getFileName() + LocalLog.TMP_SUFFIX);
+        Files.deleteIfExists(unionFile);
+        try (TransactionIndex union = new TransactionIndex(unionFile)) {
+            for (AbortedTxn txn : aborted.values()) {
+                union.append(txn);
+            }
+            union.flush();
+        }
+        if (Files.exists(unionFile)) {
+            Utils.atomicMoveWithFallback(unionFile, txnIndexSwap);
+        } else {
+            Files.deleteIfExists(txnIndexSwap);
+        }
         for (long replaced : List.copyOf(logs.subSet(baseOffset, true, nextOffset, false))) {
             LOG.info("Deleting segment {} of {}, replaced by the compacted segment {}", replaced, dir, baseOffset);
             Files.deleteIfExists(LogSegment.logFile(dir, replaced));
             Files.deleteIfExists(LogSegment.indexFile(dir, replaced));
             Files.deleteIfExists(LogSegment.timeIndexFile(dir, replaced));
+            Files.deleteIfExists(LogSegment.txnIndexFile(dir, replaced));
             logs.remove(replaced);
         }
         Files.deleteIfExists(LogSegment.indexFile(dir, baseOffset));
         Files.deleteIfExists(LogSegment.timeIndexFile(dir, baseOffset));
+        if (Files.exists(txnIndexSwap)) {
+            Utils.atomicMoveWithFallback(txnIndexSwap, LogSegment.txnIndexFile(dir, baseOffset));
+        }
         Utils.atomicMoveWithFallback(swapFile, LogSegment.logFile(dir, baseOffset));
         logs.add(baseOffset);
         LOG.info("Completed the interrupted compaction swap of segment {} in {}", baseOffset, dir);
@@ -264,9 +312,19 @@ final class LogLoader {
         }
     }
 
-    /** Replays the producer batches of {@code loaded} in {@code [fromOffset, toOffset)} into {@code producers}. */
+    /**
+     * Replays the producer batches of {@code loaded} in {@code [fromOffset, toOffset)} into {@code producers}.
+     *
+     * @param restoreTxnIndex whether an aborted transaction the replay completes goes into its segment's transaction
+     *     index when the index does not have it yet (a crash between the marker's append and the index's)
+     */
     static int replayProducerState(
-            List<LogSegment> loaded, ProducerStateManager producers, long fromOffset, long toOffset) {
+            List<LogSegment> loaded,
+            ProducerStateManager producers,
+            long fromOffset,
+            long toOffset,
+            boolean restoreTxnIndex)
+            throws IOException {
         int replayed = 0;
         for (LogSegment segment : loaded) {
             if (segment.baseOffset() >= toOffset) {
@@ -281,7 +339,12 @@ final class LogLoader {
                     break;
                 }
                 if (batch.lastOffset() >= fromOffset && batch.hasProducerId()) {
-                    producers.update(summaryOf(batch));
+                    Optional<CompletedTxn> completed = producers.update(summaryOf(batch));
+                    if (restoreTxnIndex
+                            && completed.isPresent()
+                            && completed.get().lastOffset() > segment.txnIndex().lastOffset()) {
+                        segment.updateTxnIndex(completed.get(), producers.lastStableOffsetAfter(completed.get()));
+                    }
                     replayed++;
                 }
             }
@@ -289,7 +352,6 @@ final class LogLoader {
         return replayed;
     }
 
-    // TODO(validate): use the validate branch's factory if its BatchSummary offers one under another name
     private static BatchSummary summaryOf(RecordBatch batch) {
         return BatchSummary.of(batch);
     }

@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One segment of a partition's log: the {@code <base offset>.log} file of record batches and its two sparse indexes.
+ * One segment of a partition's log: the {@code <base offset>.log} file of record batches, its two sparse indexes and
+ * the index of the transactions aborted in it ({@link TransactionIndex}, a file only once one was).
  *
  * <p>The log file is RecordBatch v2 bytes back to back, exactly as producers sent them apart from the base offset and
  * partition leader epoch the broker stamps into each batch header (both outside the CRC). The segment's base offset,
@@ -40,6 +41,7 @@ public final class LogSegment implements Closeable {
     private final FileRecords log;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final long baseOffset;
     private final int indexIntervalBytes;
     private final Time time;
@@ -53,12 +55,14 @@ public final class LogSegment implements Closeable {
             FileRecords log,
             OffsetIndex offsetIndex,
             TimeIndex timeIndex,
+            TransactionIndex txnIndex,
             long baseOffset,
             int indexIntervalBytes,
             Time time) {
         this.log = log;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = txnIndex;
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = indexIntervalBytes;
         this.time = time;
@@ -88,7 +92,8 @@ public final class LogSegment implements Closeable {
                     withSuffix(indexFile(dir, baseOffset), fileSuffix), baseOffset, config.maxIndexSize());
             TimeIndex timeIndex = new TimeIndex(
                     withSuffix(timeIndexFile(dir, baseOffset), fileSuffix), baseOffset, config.maxIndexSize());
-            return new LogSegment(log, offsetIndex, timeIndex, baseOffset, config.indexIntervalBytes(), time);
+            TransactionIndex txnIndex = new TransactionIndex(withSuffix(txnIndexFile(dir, baseOffset), fileSuffix));
+            return new LogSegment(log, offsetIndex, timeIndex, txnIndex, baseOffset, config.indexIntervalBytes(), time);
         } catch (IOException | RuntimeException e) {
             log.close();
             if (offsetIndex != null) {
@@ -115,6 +120,10 @@ public final class LogSegment implements Closeable {
     }
 
     /** The base offset encoded in a segment file's name, e.g. 42 for {@code 00000000000000000042.log}. */
+    public static Path txnIndexFile(Path dir, long baseOffset) {
+        return dir.resolve(filenamePrefix(baseOffset) + TransactionIndex.SUFFIX);
+    }
+
     public static long offsetFromFileName(String fileName) {
         return Long.parseLong(fileName.substring(0, fileName.indexOf('.')));
     }
@@ -133,6 +142,17 @@ public final class LogSegment implements Closeable {
 
     public TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    public TransactionIndex txnIndex() {
+        return txnIndex;
+    }
+
+    /** Records {@code txn}, whose marker is in this segment, in the transaction index if it was aborted. */
+    public void updateTxnIndex(CompletedTxn txn, long lastStableOffset) throws IOException {
+        if (txn.aborted()) {
+            txnIndex.append(new AbortedTxn(txn.producerId(), txn.firstOffset(), txn.lastOffset(), lastStableOffset));
+        }
     }
 
     public int size() {
@@ -295,6 +315,8 @@ public final class LogSegment implements Closeable {
             LOG.info("Truncating {} invalid bytes at the end of {}", truncated, log.file());
             log.truncateTo(validBytes);
         }
+        txnIndex.sanityCheck();
+        txnIndex.truncateTo(nextExpectedOffset);
         rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
         timeIndex.maybeAppend(largestTimestamp(), offsetOfLargestTimestamp(), true);
         return truncated;
@@ -304,8 +326,12 @@ public final class LogSegment implements Closeable {
         return recover(batch -> {});
     }
 
-    /** Checks both indexes; throws {@link CorruptIndexException} if either must be rebuilt. */
-    public void sanityCheck() {
+    /**
+     * Checks both sparse indexes, and cuts a torn entry off the transaction index; throws
+     * {@link CorruptIndexException} if a sparse index must be rebuilt.
+     */
+    public void sanityCheck() throws IOException {
+        txnIndex.sanityCheck();
         offsetIndex.sanityCheck(log.sizeInBytes());
         timeIndex.sanityCheck();
         if (timeIndex.entries() > 0 && log.sizeInBytes() == 0) {
@@ -334,6 +360,7 @@ public final class LogSegment implements Closeable {
         FileRecords.LogOffsetPosition mapping = translateOffset(offset);
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
+        txnIndex.truncateTo(offset);
         if (mapping == null) {
             return 0;
         }
@@ -407,6 +434,7 @@ public final class LogSegment implements Closeable {
         log.flush();
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
     /** Renames every file of the segment with a {@code .deleted} suffix, so a restart finishes the deletion. */
@@ -417,6 +445,7 @@ public final class LogSegment implements Closeable {
         offsetIndex.renameTo(
                 offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + DELETED_SUFFIX));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + DELETED_SUFFIX));
+        txnIndex.renameTo(txnIndex.file().resolveSibling(txnIndex.file().getFileName() + DELETED_SUFFIX));
     }
 
     /**
@@ -426,6 +455,7 @@ public final class LogSegment implements Closeable {
     void changeFileSuffixes(String oldSuffix, String newSuffix) throws IOException {
         offsetIndex.renameTo(replaceSuffix(offsetIndex.file(), oldSuffix, newSuffix));
         timeIndex.renameTo(replaceSuffix(timeIndex.file(), oldSuffix, newSuffix));
+        txnIndex.renameTo(replaceSuffix(txnIndex.file(), oldSuffix, newSuffix));
         log.renameTo(replaceSuffix(log.file().toPath(), oldSuffix, newSuffix).toFile());
     }
 
@@ -447,6 +477,7 @@ public final class LogSegment implements Closeable {
         Files.deleteIfExists(log.file().toPath());
         offsetIndex.deleteIfExists();
         timeIndex.deleteIfExists();
+        txnIndex.deleteIfExists();
     }
 
     @Override
@@ -456,6 +487,7 @@ public final class LogSegment implements Closeable {
         }
         offsetIndex.close();
         timeIndex.close();
+        txnIndex.close();
         log.close();
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,6 +89,14 @@ public final class ProducerStateManager {
     private final Path dir;
     private final long producerIdExpirationMs;
     private final Map<Long, ProducerStateEntry> producers = new HashMap<>();
+    /** The open transactions: first offset to producer id. Kept in step with the entries' first offsets. */
+    private final TreeMap<Long, Long> ongoingTxns = new TreeMap<>();
+    /**
+     * Transactions a marker ended, by first offset, while the marker is not yet below the high watermark: a leader
+     * change could still lose the marker, so they hold the last stable offset back as open ones do.
+     */
+    private final TreeMap<Long, CompletedTxn> unreplicatedTxns = new TreeMap<>();
+
     private long mapEndOffset;
     private long snapshotOffset;
 
@@ -147,7 +156,7 @@ public final class ProducerStateManager {
             }
             for (ProducerStateEntry e : entries.get()) {
                 if (e.batches().isEmpty() || e.lastDataOffset() >= logStartOffset) {
-                    state.producers.put(e.producerId(), e);
+                    state.put(e);
                 }
             }
             state.mapEndOffset = Math.max(snapshot, logStartOffset);
@@ -204,18 +213,74 @@ public final class ProducerStateManager {
     /**
      * Records a batch that is now in the log, with its assigned offsets. Never validates: it also replays the log on
      * recovery. Batches without producer id only advance {@link #mapEndOffset()}.
+     *
+     * @return the transaction a COMMIT or ABORT marker ended, when the producer had written to this partition in it
+     *     (as Kafka, a marker of a transaction that wrote nothing here completes nothing)
      */
-    public void update(BatchSummary batch) {
+    public Optional<CompletedTxn> update(BatchSummary batch) {
+        Optional<CompletedTxn> completed = Optional.empty();
         if (batch.hasProducerId()) {
             ProducerStateEntry entry = producers.get(batch.producerId());
             if (entry == null) {
                 entry = ProducerStateEntry.empty(batch.producerId(), batch.producerEpoch());
             }
-            producers.put(
-                    batch.producerId(),
-                    batch.isControlBatch() ? entry.withEndTxnMarker(batch) : entry.withDataBatch(batch));
+            if (batch.isControlBatch()) {
+                OptionalLong first = entry.currentTxnFirstOffset();
+                if (first.isPresent()) {
+                    CompletedTxn txn = new CompletedTxn(
+                            batch.producerId(), first.getAsLong(), batch.lastOffset(), batch.isAbortMarker());
+                    unreplicatedTxns.put(txn.firstOffset(), txn);
+                    completed = Optional.of(txn);
+                }
+                put(entry.withEndTxnMarker(batch));
+            } else {
+                put(entry.withDataBatch(batch));
+            }
         }
         mapEndOffset = Math.max(mapEndOffset, batch.lastOffset() + 1);
+        return completed;
+    }
+
+    /**
+     * The partition's last stable offset just after {@code txn} completed: the first offset of the oldest transaction
+     * still open, or the offset after the marker when none is. It goes with an aborted transaction into the
+     * transaction index.
+     */
+    public long lastStableOffsetAfter(CompletedTxn txn) {
+        return ongoingTxns.isEmpty() ? txn.lastOffset() + 1 : ongoingTxns.firstKey();
+    }
+
+    /**
+     * The first offset the last stable offset may not pass: the first offset of the oldest open transaction, or of
+     * the oldest completed one whose marker is not yet below the high watermark. Empty when there is none.
+     */
+    public OptionalLong firstUnstableOffset() {
+        long first = Long.MAX_VALUE;
+        if (!ongoingTxns.isEmpty()) {
+            first = ongoingTxns.firstKey();
+        }
+        if (!unreplicatedTxns.isEmpty()) {
+            first = Math.min(first, unreplicatedTxns.firstKey());
+        }
+        return first == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(first);
+    }
+
+    /** The high watermark reached {@code highWatermark}: completed transactions whose marker is below it are stable. */
+    public void onHighWatermarkUpdated(long highWatermark) {
+        unreplicatedTxns.values().removeIf(txn -> txn.lastOffset() < highWatermark);
+    }
+
+    /** The open transactions as first offset to producer id, oldest first; a read-only view. */
+    public Map<Long, Long> ongoingTransactions() {
+        return Collections.unmodifiableMap(ongoingTxns);
+    }
+
+    private void put(ProducerStateEntry entry) {
+        ProducerStateEntry previous = producers.put(entry.producerId(), entry);
+        if (previous != null) {
+            previous.currentTxnFirstOffset().ifPresent(ongoingTxns::remove);
+        }
+        entry.currentTxnFirstOffset().ifPresent(first -> ongoingTxns.put(first, entry.producerId()));
     }
 
     /** One past the last offset this state has seen. */
@@ -318,6 +383,8 @@ public final class ProducerStateManager {
     /** Forgets all state and all snapshots, for a log emptied and restarted at {@code offset}. */
     public void truncateFullyAndStartAt(long offset) {
         producers.clear();
+        ongoingTxns.clear();
+        unreplicatedTxns.clear();
         for (long o : listSnapshots(dir)) {
             deleteIfExists(snapshotFile(dir, o));
         }
@@ -336,7 +403,9 @@ public final class ProducerStateManager {
         }
         ProducerStateManager reloaded = loadAt(dir, logStartOffset, offset, producerIdExpirationMs);
         producers.clear();
-        producers.putAll(reloaded.producers);
+        ongoingTxns.clear();
+        unreplicatedTxns.clear();
+        reloaded.producers.values().forEach(this::put);
         mapEndOffset = reloaded.mapEndOffset;
         snapshotOffset = reloaded.snapshotOffset;
     }

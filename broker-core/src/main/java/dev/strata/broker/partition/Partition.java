@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -272,6 +273,25 @@ public final class Partition {
      * @throws NotEnoughReplicasException if {@code requiredAcks} is -1 and the ISR is below {@code min.insync.replicas}
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, short requiredAcks) {
+        return appendAsLeader(requiredAcks, epoch -> log.appendAsLeader(records, epoch));
+    }
+
+    /**
+     * Appends the COMMIT or ABORT marker of a producer's transaction as leader, for the transaction coordinator's
+     * WriteTxnMarkers; as Kafka, with {@code acks=all}, so at least {@code min.insync.replicas} must be in sync.
+     *
+     * @throws NotLeaderOrFollowerException if this broker does not lead the partition
+     * @throws NotEnoughReplicasException if the ISR is below {@code min.insync.replicas}
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException if the producer has a newer epoch here
+     */
+    public LogAppendInfo appendMarkerAsLeader(
+            long producerId, short producerEpoch, int coordinatorEpoch, boolean commit) {
+        return appendAsLeader(
+                (short) -1,
+                epoch -> log.appendMarkerAsLeader(producerId, producerEpoch, coordinatorEpoch, commit, epoch));
+    }
+
+    private LogAppendInfo appendAsLeader(short requiredAcks, IntFunction<LogAppendInfo> appendAtEpoch) {
         LogAppendInfo info;
         leaderIsrLock.readLock().lock();
         try {
@@ -285,7 +305,7 @@ public final class Partition {
                 throw new NotEnoughReplicasException("The ISR of " + topicPartition + " has " + inSync.size()
                         + " replica(s), fewer than min.insync.replicas=" + minIsr);
             }
-            info = log.appendAsLeader(records, leaderEpoch);
+            info = appendAtEpoch.apply(leaderEpoch);
         } finally {
             leaderIsrLock.readLock().unlock();
         }

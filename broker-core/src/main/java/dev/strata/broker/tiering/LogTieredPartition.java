@@ -118,7 +118,7 @@ public final class LogTieredPartition implements TieredPartition {
 
     @Override
     public long highWatermark() {
-        return partition.log().highWatermark();
+        return partition.log().lastStableOffset();
     }
 
     @Override

@@ -79,6 +79,9 @@ import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollection;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -135,6 +138,8 @@ import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
 
 /**
  * The client mistakes {@link KafkaConformanceIT} makes against both brokers. Each scenario sends real requests (built
@@ -394,6 +399,13 @@ final class ClientMistakes {
                 "FindCoordinator: key type TRANSACTION",
                 t -> findCoordinator(t, FindCoordinatorRequest.CoordinatorType.TRANSACTION, TRANSACTIONAL_ID)));
         s.add(new Scenario("InitProducerId: transactional id", t -> initProducerId(t, TRANSACTIONAL_ID)));
+        s.add(new Scenario(
+                "WriteTxnMarkers: unknown topic", t -> writeTxnMarker(t, UNKNOWN_TOPIC, 0, 1L, (short) 0, false)));
+        s.add(new Scenario(
+                "WriteTxnMarkers: unknown partition", t -> writeTxnMarker(t, TOPIC, 99, 1L, (short) 0, false)));
+        s.add(new Scenario("WriteTxnMarkers: producer without a transaction", t -> markerAfterIdempotent(t, 0, 0)));
+        s.add(new Scenario(
+                "WriteTxnMarkers: producer epoch older than the log's", t -> markerAfterIdempotent(t, 1, 0)));
         // last: both brokers delete it, and every group scenario needs it
         s.add(new Scenario("DeleteTopics: __consumer_offsets", t -> deleteTopicByName(t, OFFSETS_TOPIC)));
         return List.copyOf(s);
@@ -507,13 +519,17 @@ final class ClientMistakes {
         return refused.isEmpty() ? answer : answer + " records " + refused;
     }
 
-    /** Starts a producer id, then produces one batch per {@code {epoch, sequence}} step; the answer to each step. */
-    private static String idempotent(ConformanceTarget t, int[][] steps) throws Exception {
-        InitProducerIdResponse init = t.send(new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
+    private static InitProducerIdResponse newIdempotentProducer(ConformanceTarget t) throws Exception {
+        return t.send(new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
                 .setTransactionalId(null)
                 .setTransactionTimeoutMs(Integer.MAX_VALUE)
                 .setProducerId(-1)
                 .setProducerEpoch((short) -1)));
+    }
+
+    /** Starts a producer id, then produces one batch per {@code {epoch, sequence}} step; the answer to each step. */
+    private static String idempotent(ConformanceTarget t, int[][] steps) throws Exception {
+        InitProducerIdResponse init = newIdempotentProducer(t);
         if (init.data().errorCode() != Errors.NONE.code()) {
             return "InitProducerId=" + err(init.data().errorCode());
         }
@@ -524,6 +540,39 @@ final class ClientMistakes {
             answers.add(produce(t, TOPIC, 0, idempotentRecords(producerId, (short) (epoch + step[0]), step[1])));
         }
         return String.join(",", answers);
+    }
+
+    /**
+     * A producer id from InitProducerId writes one idempotent batch at its epoch plus {@code produceEpochDelta}; then
+     * a transaction marker (abort) at its epoch plus {@code markerEpochDelta}.
+     */
+    private static String markerAfterIdempotent(ConformanceTarget t, int produceEpochDelta, int markerEpochDelta)
+            throws Exception {
+        InitProducerIdResponse init = newIdempotentProducer(t);
+        if (init.data().errorCode() != Errors.NONE.code()) {
+            return "InitProducerId=" + err(init.data().errorCode());
+        }
+        long producerId = init.data().producerId();
+        short epoch = init.data().producerEpoch();
+        String produced = produce(t, TOPIC, 0, idempotentRecords(producerId, (short) (epoch + produceEpochDelta), 0));
+        return produced + "," + writeTxnMarker(t, TOPIC, 0, producerId, (short) (epoch + markerEpochDelta), false);
+    }
+
+    private static String writeTxnMarker(
+            ConformanceTarget t, String topic, int partition, long producerId, short epoch, boolean commit)
+            throws Exception {
+        WriteTxnMarkersRequestData data = new WriteTxnMarkersRequestData()
+                .setMarkers(List.of(new WritableTxnMarker()
+                        .setProducerId(producerId)
+                        .setProducerEpoch(epoch)
+                        .setTransactionResult(commit)
+                        .setCoordinatorEpoch(0)
+                        .setTopics(List.of(
+                                new WritableTxnMarkerTopic().setName(topic).setPartitionIndexes(List.of(partition))))));
+        WriteTxnMarkersResponse response = t.send(new WriteTxnMarkersRequest.Builder(data));
+        return partitions(response.data().markers().stream()
+                .flatMap(m -> m.topics().stream())
+                .flatMap(r -> r.partitions().stream().map(p -> Map.entry(p.partitionIndex(), p.errorCode()))));
     }
 
     private static FetchRequestData fetchData(FetchTopic topic) {

@@ -163,7 +163,7 @@ class ProducerStateManagerTest {
         state.update(new BatchSummary(10, 11, PID, (short) 2, 0, 1, true, NOW, 100));
         assertThat(state.entry(PID).orElseThrow().currentTxnFirstOffset()).hasValue(10);
 
-        state.update(new BatchSummary(12, 12, PID, (short) 2, -1, -1, true, NOW, 80, true));
+        state.update(new BatchSummary(12, 12, PID, (short) 2, -1, -1, true, NOW, 80, true, false));
 
         ProducerStateEntry entry = state.entry(PID).orElseThrow();
         assertThat(entry.currentTxnFirstOffset()).isEmpty();

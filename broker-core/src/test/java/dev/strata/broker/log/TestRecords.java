@@ -45,6 +45,14 @@ final class TestRecords {
         return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, baseSequence, records);
     }
 
+    static MemoryRecords transactional(long producerId, short epoch, int baseSequence, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(1_000L, null, values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, epoch, baseSequence, records);
+    }
+
     static List<String> values(Records records) {
         List<String> values = new ArrayList<>();
         for (RecordBatch batch : records.batches()) {
