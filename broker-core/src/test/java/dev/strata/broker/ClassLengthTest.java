@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,16 +29,6 @@ import org.junit.jupiter.api.Test;
 class ClassLengthTest {
     static final int MAX_LINES = 600;
 
-    /**
-     * Over the limit without a reason, and being split on branch {@code meta} (issue 15) while this test was written:
-     * delete each entry when that branch is merged. {@link #everyExceptionIsStillNeeded} fails on an entry whose file
-     * no longer needs it, so that none outlives its reason.
-     */
-    private static final Set<String> BEING_SPLIT_ON_BRANCH_META = Set.of(
-            "broker-core/src/main/java/dev/strata/broker/metadata/quorum/MetadataImage.java",
-            "broker-core/src/main/java/dev/strata/broker/metadata/quorum/QuorumMetadataStore.java",
-            "tiering/src/main/java/dev/strata/tiering/RemoteLogManager.java");
-
     /** A Javadoc line whose paragraph starts "Why it is", with a colon and a reason after it. */
     private static final Pattern WHY = Pattern.compile("(?m)^\\s*\\*\\s*<p>Why it is\\b[^:]*:\\s*\\S");
 
@@ -52,7 +41,7 @@ class ClassLengthTest {
     void everyMainClassOverTheLimitSaysWhyAtItsTop() {
         List<String> unexplained = new ArrayList<>();
         mainSources().forEach((path, source) -> {
-            if (lines(source) > MAX_LINES && !explainsItsSize(source) && !BEING_SPLIT_ON_BRANCH_META.contains(path)) {
+            if (lines(source) > MAX_LINES && !explainsItsSize(source)) {
                 unexplained.add(path + " (" + lines(source) + " lines)");
             }
         });
@@ -62,19 +51,6 @@ class ClassLengthTest {
                                 + " <reason>\": split them by job (STYLE.md), or say why they must stay whole",
                         MAX_LINES)
                 .isEmpty();
-    }
-
-    @Test
-    void everyExceptionIsStillNeeded() {
-        TreeMap<String, String> sources = mainSources();
-        for (String path : BEING_SPLIT_ON_BRANCH_META) {
-            String source = sources.get(path);
-            assertThat(source != null && lines(source) > MAX_LINES && !explainsItsSize(source))
-                    .as(
-                            "%s is gone, within %d lines or says why: delete it from BEING_SPLIT_ON_BRANCH_META",
-                            path, MAX_LINES)
-                    .isTrue();
-        }
     }
 
     @Test

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * watermark moves, {@link Listener#onHighWatermarkChanged} is called (after the monitor is released) so that parked
  * fetches and produces try again.
  *
- * <p>Why it is ~620 lines: leadership changes, appends, follower fetches, ISR changes and the high watermark read and
+ * <p>Why it is ~640 lines: leadership changes, appends, follower fetches, ISR changes and the high watermark read and
  * write the same few fields under the one lock discipline above (the read/write lock, then the monitor). Moved to
  * another class, the ISR and high-watermark rules would need those fields and both locks exposed, and the order in
  * which the locks are taken could no longer be checked in one file. What does not need them lives elsewhere:
