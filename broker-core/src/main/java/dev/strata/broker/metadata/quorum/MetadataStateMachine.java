@@ -53,7 +53,10 @@ import org.apache.ratis.util.MD5FileUtil;
  *
  * <p>What each entry changed goes to the {@link ClusterChangeNotifier}, which tells the listeners on its own thread.
  * Ratis tells every voter who leads ({@link #notifyLeaderChanged}); the voter that leads runs the
- * {@link QuorumController}, and brokers' heartbeats reach it as read-only queries ({@link #query}). A broker without a
+ * {@link QuorumController} from the moment Ratis says it is ready ({@link #notifyLeaderReady}: the first entry of its
+ * term is committed), since before that it cannot answer brokers' heartbeats, which reach it as read-only queries
+ * ({@link #query}): a controller started at the leader change would count the time its election takes to commit
+ * against every broker's session, and fence brokers that were only waiting for it. A broker without a
  * vote has an instance of its own that no Ratis server runs: it {@link #install}s the images the leader sends it.
  *
  * <p>Threads: Ratis applies entries and takes snapshots on one thread; {@link #awaitApplied} waits on this object's
@@ -78,6 +81,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private volatile int leaderId = -1;
     /** Set once this voter's client exists; guarded by {@code leadership}. */
     private QuorumController controller;
+    /** Ratis said this voter's leadership is ready and no leader change came since; guarded by {@code leadership}. */
+    private boolean leaderReady;
 
     private final Object leadership = new Object();
 
@@ -95,7 +100,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     void attachController(QuorumController c) {
         synchronized (leadership) {
             controller = c;
-            if (leaderId == nodeId) {
+            if (leaderId == nodeId && leaderReady) {
                 c.activate();
             }
         }
@@ -105,12 +110,26 @@ public final class MetadataStateMachine extends BaseStateMachine {
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
         synchronized (leadership) {
             leaderId = newLeaderId == null ? -1 : Integer.parseInt(newLeaderId.toString());
+            if (leaderId != nodeId) {
+                leaderReady = false;
+            }
             if (controller != null) {
-                if (leaderId == nodeId) {
-                    controller.activate();
-                } else {
+                if (leaderId != nodeId) {
                     controller.deactivate();
+                } else if (leaderReady) {
+                    controller.activate(); // Ratis said ready before it said who leads
                 }
+            }
+        }
+    }
+
+    /** Called on the leader once the first entry of its term is committed: it can answer heartbeats now. */
+    @Override
+    public void notifyLeaderReady() {
+        synchronized (leadership) {
+            leaderReady = true;
+            if (controller != null && leaderId == nodeId) {
+                controller.activate();
             }
         }
     }

@@ -65,6 +65,12 @@ final class QuorumController implements AutoCloseable {
     private final AtomicBoolean balancing = new AtomicBoolean();
 
     private volatile boolean active;
+    /**
+     * Raised by every {@link #activate} and {@link #deactivate}: an activation runs on the controller thread only if no
+     * call came after it, so a leadership lost before its activation ran never leaves this voter active. Guarded by
+     * this object's monitor, with {@link #active}'s writes.
+     */
+    private long generation;
 
     QuorumController(
             int nodeId,
@@ -84,24 +90,40 @@ final class QuorumController implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::checkSessions, checkMs, checkMs, TimeUnit.MILLISECONDS);
     }
 
-    /** This voter now leads the quorum: every broker gets a session timeout of grace from now. */
+    /**
+     * This voter now leads the quorum and can answer heartbeats: every broker gets a session timeout of grace from now.
+     */
     void activate() {
+        long mine;
+        synchronized (this) {
+            mine = ++generation;
+        }
         thread.execute(() -> {
             long now = nanoClock.getAsLong();
-            lastSeen.clear();
-            image.get().brokers().forEach(b -> lastSeen.put(b.nodeId(), now));
-            active = true;
+            synchronized (this) {
+                if (generation != mine) {
+                    return; // deactivated (or activated again) meanwhile
+                }
+                lastSeen.clear();
+                image.get().brokers().forEach(b -> lastSeen.put(b.nodeId(), now));
+                active = true;
+            }
             log.info("This node is the active controller");
             checkUncleanElectionDefault();
         });
     }
 
-    /** Another voter leads now. */
+    /** Another voter leads now, or none. */
     void deactivate() {
-        if (active) {
+        boolean was;
+        synchronized (this) {
+            generation++;
+            was = active;
+            active = false;
+        }
+        if (was) {
             log.info("This node is no longer the active controller");
         }
-        active = false;
     }
 
     boolean isActive() {
