@@ -14,6 +14,8 @@ import java.util.UUID;
  * segment-ids     segmentId (16)                                                      -> the segments key
  * offset-entries  segmentId (16) | offset - startOffset int32                         -> position int32
  * time-entries    segmentId (16) | timestamp int64, sign bit flipped                  -> offset - startOffset int32
+ * aborted-txns    topicId (16) | partition int32 | lastOffset int64 | segmentId (16)
+ *                                              -> producerId int64, firstOffset int64, lastStableOffset int64
  * </pre>
  *
  * <p>A partition's segments sort by start offset, so "the segment holding offset O" is the floor of O. The segment id
@@ -22,6 +24,11 @@ import java.util.UUID;
  * bytes sort like the numbers. Timestamps can be negative (Kafka's -1 for "none"), so their sign bit is flipped to
  * make the bytes sort like signed values. Index entries use 4-byte relative offsets and 4-byte positions, as Kafka's
  * {@code .index} does: a segment spans fewer than 2^31 offsets and is at most 2 GiB.
+ *
+ * <p>Aborted transactions are keyed by partition and the offset of their ABORT marker, not by segment: a fetch at
+ * offset F must see every aborted transaction that ends at or after F, whichever segment its marker is in, so a scan
+ * seeks to F and walks forward across segments. The segment id ends the key so that a segment's entries can be told
+ * apart (and removed with it) should another segment's offsets overlap it.
  */
 final class IndexKeys {
     static final int UUID_SIZE = 16;
@@ -93,6 +100,36 @@ final class IndexKeys {
 
     static long timestampOfTimeKey(byte[] key) {
         return ByteBuffer.wrap(key, UUID_SIZE, 8).getLong() ^ Long.MIN_VALUE;
+    }
+
+    static byte[] abortedTxnKey(PartitionKey partition, long lastOffset, UUID segmentId) {
+        return segmentKey(partition, lastOffset, segmentId);
+    }
+
+    static long lastOffsetOfAbortedTxnKey(byte[] key) {
+        return ByteBuffer.wrap(key, PARTITION_PREFIX_SIZE, 8).getLong();
+    }
+
+    static UUID segmentIdOfAbortedTxnKey(byte[] key) {
+        return segmentIdOfSegmentKey(key);
+    }
+
+    static byte[] abortedTxnValue(RemoteAbortedTxn txn) {
+        return ByteBuffer.allocate(24)
+                .putLong(txn.producerId())
+                .putLong(txn.firstOffset())
+                .putLong(txn.lastStableOffset())
+                .array();
+    }
+
+    static RemoteAbortedTxn abortedTxnOf(byte[] key, byte[] value) {
+        if (value.length != 24) {
+            throw new IllegalStateException("Expected a 24-byte aborted transaction, found " + value.length + " bytes");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        long producerId = buffer.getLong();
+        long firstOffset = buffer.getLong();
+        return new RemoteAbortedTxn(producerId, firstOffset, lastOffsetOfAbortedTxnKey(key), buffer.getLong());
     }
 
     static byte[] intValue(int value) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -33,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * {@link #segmentFor} (a floor lookup), then {@link #positionFor}, then one ranged GET of the segment's log object:
  * no index file is downloaded.
  *
- * <p>Four column families, keyed as {@link IndexKeys} describes: {@code segments} (a partition's segments sorted by
+ * <p>Five column families, keyed as {@link IndexKeys} describes: {@code segments} (a partition's segments sorted by
  * start offset), {@code segment-ids} (segment id to its {@code segments} key, for writes by id), {@code
- * offset-entries} and {@code time-entries}. The default column family holds only the store's format version.
+ * offset-entries}, {@code time-entries} and {@code aborted-txns} (each segment's {@code .txnindex} entries, by
+ * partition and marker offset, for {@code read_committed} fetches: {@link #abortedTxns}). The default column family
+ * holds only the store's format version. A store written before {@code aborted-txns} existed opens with it empty.
  *
  * <p><b>Durability.</b> Every write is one {@link WriteBatch}, so its keys change together, written with
  * {@code WriteOptions.sync = true}, so it is on disk (the write-ahead log is fsynced) before the method returns. The
@@ -55,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * writes. After {@link #close()} every method throws {@link IllegalStateException} (a RocksDB handle used after close
  * would crash the JVM). RocksDB errors surface as {@link UncheckedIOException}.
  *
- * <p>Why it is ~740 lines: it is one concept, the remote index's on-disk format. Every method reads or writes
- * the same four column families under the same rules (one synced batch per write, state checked before writing,
+ * <p>Why it is ~820 lines: it is one concept, the remote index's on-disk format. Every method reads or writes
+ * the same five column families under the same rules (one synced batch per write, state checked before writing,
  * COPY_FINISHED-only visibility); the key layout itself is {@link IndexKeys}'s.
  */
 public final class RemoteIndexStore implements AutoCloseable {
@@ -85,6 +88,7 @@ public final class RemoteIndexStore implements AutoCloseable {
     private final ColumnFamilyHandle segmentIds;
     private final ColumnFamilyHandle offsetEntries;
     private final ColumnFamilyHandle timeEntries;
+    private final ColumnFamilyHandle abortedTxns;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Object writeMutex = new Object();
     private boolean closed;
@@ -109,6 +113,7 @@ public final class RemoteIndexStore implements AutoCloseable {
         this.segmentIds = handles.get(2);
         this.offsetEntries = handles.get(3);
         this.timeEntries = handles.get(4);
+        this.abortedTxns = handles.get(5);
     }
 
     /**
@@ -131,7 +136,8 @@ public final class RemoteIndexStore implements AutoCloseable {
                 new ColumnFamilyDescriptor(bytes("segments"), columnFamilyOptions),
                 new ColumnFamilyDescriptor(bytes("segment-ids"), columnFamilyOptions),
                 new ColumnFamilyDescriptor(bytes("offset-entries"), columnFamilyOptions),
-                new ColumnFamilyDescriptor(bytes("time-entries"), columnFamilyOptions));
+                new ColumnFamilyDescriptor(bytes("time-entries"), columnFamilyOptions),
+                new ColumnFamilyDescriptor(bytes("aborted-txns"), columnFamilyOptions));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB db = null;
         try {
@@ -217,9 +223,10 @@ public final class RemoteIndexStore implements AutoCloseable {
                     && stored.state() != RemoteSegmentState.COPY_FINISHED) {
                 throw new IllegalStateException("Cannot write index entries of " + id + " in state " + stored.state());
             }
-            SegmentManifest entries = new SegmentManifest(stored, offsetIndexEntries, timeIndexEntries);
+            SegmentManifest entries =
+                    new SegmentManifest(stored, offsetIndexEntries, timeIndexEntries, storedAbortedTxns(stored));
             try (WriteBatch batch = new WriteBatch()) {
-                deleteIndexEntries(batch, id.segmentId());
+                deleteIndexEntries(batch, stored);
                 putIndexEntries(batch, entries);
                 db.write(syncWrites, batch);
             }
@@ -254,7 +261,7 @@ public final class RemoteIndexStore implements AutoCloseable {
             }
             try (WriteBatch batch = new WriteBatch()) {
                 if (stored.isPresent()) {
-                    deleteIndexEntries(batch, segment.id().segmentId());
+                    deleteIndexEntries(batch, stored.get());
                 }
                 putSegment(batch, segment);
                 putIndexEntries(batch, manifest);
@@ -471,7 +478,42 @@ public final class RemoteIndexStore implements AutoCloseable {
                 }
                 it.status();
             }
-            return Optional.of(new SegmentManifest(segment, offsets, times));
+            return Optional.of(new SegmentManifest(segment, offsets, times, storedAbortedTxns(segment)));
+        });
+    }
+
+    /**
+     * The aborted transactions that overlap {@code [fetchOffset, upperBoundOffset)} among the partition's remote
+     * segments, as Kafka's search of the transaction indexes of the segment holding {@code fetchOffset} and the ones
+     * after it finds them: every transaction whose ABORT marker is at or after {@code fetchOffset} and whose first
+     * record is before {@code upperBoundOffset}, up to the first entry whose last stable offset reaches
+     * {@code upperBoundOffset} (no later marker can then concern the range). Only markers up to the remote tier's
+     * highest offset, read first, are searched, so that a segment finished during the search is left to the local
+     * log's search that continues from {@link AbortedTxnSearch#searchedUpTo()} rather than found twice or missed.
+     */
+    public AbortedTxnSearch abortedTxns(PartitionKey partition, long fetchOffset, long upperBoundOffset) {
+        return read(() -> {
+            long highest = highestRemoteOffset(partition).orElse(-1L);
+            List<RemoteAbortedTxn> found = new ArrayList<>();
+            byte[] prefix = IndexKeys.partitionPrefix(partition);
+            try (RocksIterator it = db.newIterator(abortedTxns)) {
+                for (it.seek(IndexKeys.abortedTxnKey(partition, Math.max(0, fetchOffset), new UUID(0, 0)));
+                        it.isValid() && IndexKeys.hasPrefix(it.key(), prefix);
+                        it.next()) {
+                    RemoteAbortedTxn txn = IndexKeys.abortedTxnOf(it.key(), it.value());
+                    if (txn.lastOffset() > highest) {
+                        break;
+                    }
+                    if (txn.overlaps(fetchOffset, upperBoundOffset)) {
+                        found.add(txn);
+                    }
+                    if (txn.lastStableOffset() >= upperBoundOffset) {
+                        return new AbortedTxnSearch(found, true, highest);
+                    }
+                }
+                it.status();
+            }
+            return new AbortedTxnSearch(found, false, highest);
         });
     }
 
@@ -497,9 +539,10 @@ public final class RemoteIndexStore implements AutoCloseable {
             try (WriteBatch batch = new WriteBatch()) {
                 int tail = IndexKeys.SEGMENT_KEY_SIZE - IndexKeys.PARTITION_PREFIX_SIZE;
                 batch.deleteRange(segments, prefix, IndexKeys.prefixEnd(prefix, tail));
+                batch.deleteRange(abortedTxns, prefix, IndexKeys.prefixEnd(prefix, tail));
                 for (UUID segmentId : removed) {
                     batch.delete(segmentIds, IndexKeys.segmentIdKey(segmentId));
-                    deleteIndexEntries(batch, segmentId);
+                    deleteOffsetAndTimeEntries(batch, segmentId);
                 }
                 db.write(syncWrites, batch);
             }
@@ -526,7 +569,7 @@ public final class RemoteIndexStore implements AutoCloseable {
             try (WriteBatch batch = new WriteBatch()) {
                 batch.delete(segments, IndexKeys.segmentKey(stored.get()));
                 batch.delete(segmentIds, IndexKeys.segmentIdKey(id.segmentId()));
-                deleteIndexEntries(batch, id.segmentId());
+                deleteIndexEntries(batch, stored.get());
                 db.write(syncWrites, batch);
             }
             return true;
@@ -650,12 +693,53 @@ public final class RemoteIndexStore implements AutoCloseable {
                     IndexKeys.timeEntryKey(segmentId, entry.timestampMs()),
                     IndexKeys.intValue(relativeOffset));
         }
+        for (RemoteAbortedTxn txn : manifest.abortedTxns()) {
+            batch.put(
+                    abortedTxns,
+                    IndexKeys.abortedTxnKey(manifest.segment().partition(), txn.lastOffset(), segmentId),
+                    IndexKeys.abortedTxnValue(txn));
+        }
     }
 
-    private void deleteIndexEntries(WriteBatch batch, UUID segmentId) throws RocksDBException {
+    /** The segment's offset and time index entries and its aborted transactions. */
+    private void deleteIndexEntries(WriteBatch batch, RemoteSegment segment) throws RocksDBException {
+        deleteOffsetAndTimeEntries(batch, segment.id().segmentId());
+        for (byte[] key : abortedTxnKeys(segment)) {
+            batch.delete(abortedTxns, key);
+        }
+    }
+
+    private void deleteOffsetAndTimeEntries(WriteBatch batch, UUID segmentId) throws RocksDBException {
         byte[] prefix = IndexKeys.segmentIdKey(segmentId);
         batch.deleteRange(offsetEntries, prefix, IndexKeys.prefixEnd(prefix, OFFSET_ENTRY_TAIL));
         batch.deleteRange(timeEntries, prefix, IndexKeys.prefixEnd(prefix, TIME_ENTRY_TAIL));
+    }
+
+    private List<RemoteAbortedTxn> storedAbortedTxns(RemoteSegment segment) throws RocksDBException {
+        List<RemoteAbortedTxn> found = new ArrayList<>();
+        for (byte[] key : abortedTxnKeys(segment)) {
+            found.add(IndexKeys.abortedTxnOf(key, db.get(abortedTxns, key)));
+        }
+        return found;
+    }
+
+    /** The keys of the segment's aborted transactions: its markers lie within its offsets. */
+    private List<byte[]> abortedTxnKeys(RemoteSegment segment) throws RocksDBException {
+        PartitionKey partition = segment.partition();
+        UUID segmentId = segment.id().segmentId();
+        byte[] end = IndexKeys.abortedTxnKey(partition, segment.endOffset() + 1, new UUID(0, 0));
+        List<byte[]> keys = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(abortedTxns)) {
+            for (it.seek(IndexKeys.abortedTxnKey(partition, segment.startOffset(), new UUID(0, 0)));
+                    it.isValid() && Arrays.compareUnsigned(it.key(), end) < 0;
+                    it.next()) {
+                if (IndexKeys.segmentIdOfAbortedTxnKey(it.key()).equals(segmentId)) {
+                    keys.add(it.key());
+                }
+            }
+            it.status();
+        }
+        return keys;
     }
 
     private static boolean sameData(RemoteSegment stored, RemoteSegment update) {

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -610,6 +611,88 @@ class RemoteIndexStoreTest {
         assertThat(failures).isEmpty();
         for (int p = 0; p < 4; p++) {
             assertThat(store.segments(new PartitionKey(P0.topicId(), 10 + p))).hasSize(20);
+        }
+    }
+
+    /** The remote index's aborted transactions: what a {@code read_committed} fetch of the remote tier is told. */
+    @Nested
+    class AbortedTransactions {
+
+        /** A finished copy of {@code [start, end]} with these aborted transactions, as the copier records it. */
+        private SegmentManifest copied(PartitionKey partition, long start, long end, RemoteAbortedTxn... aborted) {
+            SegmentManifest manifest = new SegmentManifest(
+                    segment(partition, start, end, COPY_FINISHED), List.of(), List.of(), List.of(aborted));
+            store.applyManifest(manifest);
+            return manifest;
+        }
+
+        /** An aborted transaction whose marker is the last thing written: the LSO then moves past it. */
+        private static RemoteAbortedTxn aborted(long producerId, long first, long marker) {
+            return new RemoteAbortedTxn(producerId, first, marker, marker + 1);
+        }
+
+        @Test
+        void findsTheTransactionsThatOverlapTheRangeAcrossSegments() {
+            // producer 1 aborts within the first segment; producer 2 starts in it and aborts in the second
+            RemoteAbortedTxn first = aborted(1, 10, 20);
+            RemoteAbortedTxn spanning = new RemoteAbortedTxn(2, 90, 120, 121);
+            RemoteAbortedTxn later = aborted(3, 150, 160);
+            copied(P0, 0, 99, first);
+            copied(P0, 100, 199, spanning, later);
+
+            assertThat(store.abortedTxns(P0, 0, 50).aborted()).containsExactly(first);
+            // a fetch at 21 no longer needs producer 1, but needs producer 2 whose marker is in the next segment
+            assertThat(store.abortedTxns(P0, 21, 99).aborted()).containsExactly(spanning);
+            assertThat(store.abortedTxns(P0, 100, 200).aborted()).containsExactly(spanning, later);
+            assertThat(store.abortedTxns(P0, 161, 200).aborted()).isEmpty();
+        }
+
+        @Test
+        void stopsAtTheFirstEntryWhoseLastStableOffsetReachesTheUpperBound() {
+            copied(P0, 0, 99, aborted(1, 10, 20), aborted(2, 30, 40));
+
+            AbortedTxnSearch search = store.abortedTxns(P0, 0, 15);
+            assertThat(search.aborted()).containsExactly(aborted(1, 10, 20));
+            assertThat(search.complete()).isTrue();
+        }
+
+        @Test
+        void anIncompleteSearchSaysHowFarTheRemoteTierWasSearched() {
+            copied(P0, 0, 99, new RemoteAbortedTxn(1, 10, 20, 15));
+            AbortedTxnSearch search = store.abortedTxns(P0, 0, 99);
+            assertThat(search.complete()).isFalse();
+            assertThat(search.searchedUpTo()).isEqualTo(99);
+            assertThat(store.abortedTxns(P1, 0, 99)).isEqualTo(new AbortedTxnSearch(List.of(), false, -1));
+        }
+
+        @Test
+        void aSegmentsEntriesGoWithItAndLeaveOtherSegmentsAndPartitions() {
+            SegmentManifest old = copied(P0, 0, 99, aborted(1, 10, 20));
+            copied(P0, 100, 199, aborted(2, 110, 120));
+            copied(P1, 0, 99, aborted(3, 10, 20));
+
+            RemoteSegmentId id = old.segment().id();
+            store.updateState(id, DELETE_STARTED, 1L);
+            store.updateState(id, DELETE_FINISHED, 2L);
+            store.removeSegment(id);
+
+            assertThat(store.abortedTxns(P0, 0, 200).aborted()).containsExactly(aborted(2, 110, 120));
+            store.deletePartition(P0);
+            assertThat(store.abortedTxns(P0, 0, 200).aborted()).isEmpty();
+            assertThat(store.abortedTxns(P1, 0, 100).aborted()).containsExactly(aborted(3, 10, 20));
+        }
+
+        @Test
+        void theManifestCarriesThemAndARebuildRestoresThem() throws IOException {
+            SegmentManifest manifest = copied(P0, 0, 99, aborted(1, 10, 20), aborted(2, 5, 60));
+            store.putIndexEntries(manifest.segment().id(), List.of(new OffsetPosition(50, 10)), List.of());
+            SegmentManifest stored = store.manifest(manifest.segment().id()).orElseThrow();
+            assertThat(stored.abortedTxns()).isEqualTo(manifest.abortedTxns());
+
+            store.close();
+            store = RemoteIndexStore.open(dir.resolve("rebuilt"));
+            store.rebuild(List.of(stored.toBytes()));
+            assertThat(store.abortedTxns(P0, 0, 100).aborted()).containsExactly(aborted(1, 10, 20), aborted(2, 5, 60));
         }
     }
 

@@ -54,6 +54,34 @@ class SegmentManifestTest {
     }
 
     @Test
+    void aSegmentWithAbortedTransactionsIsWrittenAsVersionTwoAndRoundTrips() {
+        SegmentManifest plain = manifest();
+        List<RemoteAbortedTxn> aborted =
+                List.of(new RemoteAbortedTxn(77, 900, 1_010, 1_011), new RemoteAbortedTxn(78, 1_100, 1_199, 1_050));
+        SegmentManifest withAborted =
+                new SegmentManifest(plain.segment(), plain.offsetEntries(), plain.timeEntries(), aborted);
+        byte[] bytes = withAborted.toBytes();
+        assertThat(bytes[4]).isEqualTo(SegmentManifest.VERSION_WITH_ABORTED_TXNS);
+        assertThat(SegmentManifest.fromBytes(bytes)).isEqualTo(withAborted);
+        // without aborted transactions a manifest stays version 1, which brokers before version 2 read
+        assertThat(plain.toBytes()[4]).isEqualTo(SegmentManifest.VERSION);
+    }
+
+    @Test
+    void abortedTransactionsMustEndInTheSegmentInMarkerOrder() {
+        SegmentManifest plain = manifest();
+        assertThatThrownBy(() -> new SegmentManifest(
+                        plain.segment(), List.of(), List.of(), List.of(new RemoteAbortedTxn(1, 10, 1_200, 1_201))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SegmentManifest(
+                        plain.segment(),
+                        List.of(),
+                        List.of(),
+                        List.of(new RemoteAbortedTxn(1, 10, 1_100, 1_101), new RemoteAbortedTxn(2, 10, 1_050, 1_051))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rejectsAnyFlippedBit() {
         byte[] bytes = manifest().toBytes();
         for (int i = 0; i < bytes.length; i++) {
@@ -90,10 +118,10 @@ class SegmentManifestTest {
     @Test
     void rejectsUnknownVersionEvenWithValidChecksum() {
         byte[] bytes = manifest().toBytes();
-        bytes[4] = 2;
+        bytes[4] = 3;
         assertThatThrownBy(() -> SegmentManifest.fromBytes(withValidCrc(bytes)))
                 .isInstanceOf(CorruptManifestException.class)
-                .hasMessageContaining("version 2");
+                .hasMessageContaining("version 3");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.strata.tiering;
 
 import dev.strata.index.OffsetPosition;
+import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.index.TimestampOffset;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,27 +9,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Reads a local segment's {@code .index} and {@code .timeindex} files into the entries the remote index stores.
+ * Reads a local segment's {@code .index}, {@code .timeindex} and {@code .txnindex} files into the entries the remote
+ * index stores.
  *
  * <p>The bytes are Kafka's, big-endian, entries back to back:
  *
  * <pre>
  * .index      relativeOffset int32, position int32        (8 bytes per entry)
  * .timeindex  timestamp int64, relativeOffset int32       (12 bytes per entry)
+ * .txnindex   version int16 (0), producerId int64, firstOffset int64, lastOffset int64, lastStableOffset int64
+ *                                                         (34 bytes per entry, absolute offsets)
  * </pre>
  *
  * <p>Offsets are relative to the segment's base offset, which is why 4 bytes suffice. Kafka preallocates index files
  * and trims them when the segment is sealed, but a file that was not trimmed (after a crash) ends in zero entries;
  * reading stops at the first entry whose offset does not increase, as Kafka's own sanity check would reject anything
  * after it. Entries pointing beyond the segment make the file corrupt: the copy fails rather than store positions
- * that would send reads to the wrong bytes.
+ * that would send reads to the wrong bytes. A transaction index has no preallocation: a torn last entry (a crash
+ * mid-append) is ignored, and an entry whose marker lies outside the segment makes the file corrupt.
  */
 final class LocalIndexFiles {
 
     private static final int OFFSET_ENTRY_SIZE = 8;
     private static final int TIME_ENTRY_SIZE = 12;
+    private static final int TXN_ENTRY_SIZE = 2 + 8 + 8 + 8 + 8;
 
     private LocalIndexFiles() {}
 
@@ -51,6 +58,41 @@ final class LocalIndexFiles {
             }
             entries.add(new OffsetPosition(offset, position));
             previous = offset;
+        }
+        return entries;
+    }
+
+    /**
+     * The aborted transactions of a {@code .txnindex} file of the segment {@code [baseOffset, endOffset]}, in file
+     * order (by marker offset); none when the segment has no such file.
+     */
+    static List<RemoteAbortedTxn> abortedTxns(Optional<Path> file, long baseOffset, long endOffset) throws IOException {
+        if (file.isEmpty() || !Files.exists(file.get())) {
+            return List.of();
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file.get()));
+        List<RemoteAbortedTxn> entries = new ArrayList<>(bytes.remaining() / TXN_ENTRY_SIZE);
+        long previous = -1;
+        while (bytes.remaining() >= TXN_ENTRY_SIZE) {
+            short version = bytes.getShort();
+            long producerId = bytes.getLong();
+            long firstOffset = bytes.getLong();
+            long lastOffset = bytes.getLong();
+            long lastStableOffset = bytes.getLong();
+            if (version != 0
+                    || lastOffset < baseOffset
+                    || lastOffset > endOffset
+                    || lastOffset <= previous
+                    || firstOffset < 0
+                    || firstOffset > lastOffset
+                    || lastStableOffset < 0) {
+                throw new IOException("Corrupt transaction index " + file.get() + ": entry (version " + version
+                        + ", producer " + producerId + ", offsets " + firstOffset + " to " + lastOffset
+                        + ", last stable offset " + lastStableOffset + ") does not fit the segment [" + baseOffset
+                        + ", " + endOffset + "] after a marker at " + previous);
+            }
+            entries.add(new RemoteAbortedTxn(producerId, firstOffset, lastOffset, lastStableOffset));
+            previous = lastOffset;
         }
         return entries;
     }

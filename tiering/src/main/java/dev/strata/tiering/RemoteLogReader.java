@@ -1,5 +1,6 @@
 package dev.strata.tiering;
 
+import dev.strata.index.AbortedTxnSearch;
 import dev.strata.index.OffsetPosition;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
@@ -104,6 +105,16 @@ public final class RemoteLogReader {
                 readBytes.add(bytes.remaining());
             }
         });
+    }
+
+    /**
+     * The aborted transactions of the partition's remote segments that overlap {@code [fetchOffset,
+     * upperBoundOffset)}, for a {@code read_committed} fetch of records read from the remote tier; when the search is
+     * not complete, the caller goes on in the local log after {@link AbortedTxnSearch#searchedUpTo()}. Reads only the
+     * remote index, never the bucket.
+     */
+    public AbortedTxnSearch abortedTxns(TopicIdPartition tip, long fetchOffset, long upperBoundOffset) {
+        return store.abortedTxns(RemoteLogManager.key(tip), fetchOffset, upperBoundOffset);
     }
 
     /** A snapshot of the counters. */

@@ -1,6 +1,7 @@
 package dev.strata.tiering;
 
 import dev.strata.index.OffsetPosition;
+import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentId;
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sealed segments that end below the high watermark and above the highest COPY_FINISHED offset are
  * copied oldest first. Per segment: COPY_STARTED is written to the {@link RemoteIndexStore} (durably, under a new
- * segment id), the upload byte-rate limit is paid, the backend copies the files, the segment's offset and time index
- * entries are written, then its manifest (when there is a {@link SegmentManifestStorage}), then COPY_FINISHED, and
+ * segment id), the upload byte-rate limit is paid, the backend copies the files (the transaction index too, when the
+ * segment has one), the segment's offset and time index entries and aborted transactions are written, then its manifest (when there is a {@link SegmentManifestStorage}), then COPY_FINISHED, and
  * only then is the partition told its new highest remote offset, which allows local deletion. A failure, also of the
  * manifest, rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed from the index) and the
  * partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left by a crash is rolled
@@ -195,6 +196,8 @@ final class SegmentCopier {
                     local.offsetIndex(), local.baseOffset(), local.endOffset(), local.sizeInBytes());
             List<TimestampOffset> timeEntries =
                     LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
+            List<RemoteAbortedTxn> abortedTxns =
+                    LocalIndexFiles.abortedTxns(local.txnIndex(), local.baseOffset(), local.endOffset());
             RemoteSegment finished = new RemoteSegment(
                     started.id(),
                     started.startOffset(),
@@ -206,7 +209,7 @@ final class SegmentCopier {
                     RemoteSegmentState.COPY_FINISHED,
                     time.milliseconds(),
                     custom.map(CustomMetadata::value).orElse(null));
-            SegmentManifest manifest = new SegmentManifest(finished, offsetEntries, timeEntries);
+            SegmentManifest manifest = new SegmentManifest(finished, offsetEntries, timeEntries, abortedTxns);
             if (manifests != null) {
                 // a fenced leader publishes no COPY_FINISHED manifest, which a rebuild would take for history
                 checkLeaderEpoch(state, leaderEpoch);

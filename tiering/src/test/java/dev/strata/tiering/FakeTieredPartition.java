@@ -46,6 +46,11 @@ final class FakeTieredPartition implements TieredPartition {
      * end of the previous segment; batch {@code i} has timestamp {@code firstTimestampMs + i}.
      */
     LocalSegment appendSegment(int batches, long firstTimestampMs) {
+        return appendSegment(batches, firstTimestampMs, null);
+    }
+
+    /** {@link #appendSegment(int, long)} with a {@code .txnindex} file of these bytes, or none when null. */
+    LocalSegment appendSegment(int batches, long firstTimestampMs, byte[] txnIndex) {
         long baseOffset =
                 segments.isEmpty() ? 0 : segments.get(segments.size() - 1).endOffset() + 1;
         String name = String.format("%020d", baseOffset);
@@ -78,6 +83,9 @@ final class FakeTieredPartition implements TieredPartition {
             Path index = Files.write(dir.resolve(name + ".index"), offsetIndex.array());
             Path time = Files.write(dir.resolve(name + ".timeindex"), timeIndex.array());
             Path snapshot = Files.write(dir.resolve(name + ".snapshot"), new byte[] {0, 1, 2, 3});
+            Optional<Path> txn = txnIndex == null
+                    ? Optional.empty()
+                    : Optional.of(Files.write(dir.resolve(name + ".txnindex"), txnIndex));
             TreeMap<Integer, Long> epochs = new TreeMap<>();
             epochs.put(0, baseOffset);
             LocalSegment segment = new LocalSegment(
@@ -88,7 +96,7 @@ final class FakeTieredPartition implements TieredPartition {
                     logFile.toPath(),
                     index,
                     time,
-                    Optional.empty(),
+                    txn,
                     snapshot,
                     ByteBuffer.wrap("0\n1\n0 0\n".getBytes(StandardCharsets.UTF_8)),
                     epochs);

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.index.OffsetPosition;
+import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.index.TimestampOffset;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +37,21 @@ class LocalIndexFilesTest {
 
         assertThat(LocalIndexFiles.timeEntries(file, 100, 109))
                 .containsExactly(new TimestampOffset(1_000, 104), new TimestampOffset(2_000, 109));
+    }
+
+    @Test
+    void readsTheAbortedTransactionsOfATxnIndexAndIgnoresATornLastEntry() throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(2 * 34 + 10);
+        bytes.putShort((short) 0).putLong(7).putLong(90).putLong(102).putLong(103);
+        bytes.putShort((short) 0).putLong(8).putLong(104).putLong(106).putLong(95);
+        Path file = Files.write(tmp.resolve("0.txnindex"), bytes.array());
+
+        assertThat(LocalIndexFiles.abortedTxns(Optional.of(file), 100, 109))
+                .containsExactly(new RemoteAbortedTxn(7, 90, 102, 103), new RemoteAbortedTxn(8, 104, 106, 95));
+        assertThat(LocalIndexFiles.abortedTxns(Optional.empty(), 100, 109)).isEmpty();
+        assertThatThrownBy(() -> LocalIndexFiles.abortedTxns(Optional.of(file), 103, 109))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("Corrupt transaction index");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.strata.tiering;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentId;
@@ -12,6 +13,7 @@ import dev.strata.testing.Await;
 import dev.strata.testing.ManualTime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentState;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -646,6 +649,45 @@ class RemoteLogManagerTest {
                 "the partition to hear of both copies",
                 () -> partition.highestRemoteOffsets().size() >= 2);
         assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+    }
+
+    @Test
+    void aSegmentsAbortedTransactionsGoToTheRemoteTierTheIndexAndTheManifestAndSurviveARebuild() throws Exception {
+        useManifests();
+        List<RemoteAbortedTxn> aborted =
+                List.of(new RemoteAbortedTxn(7, 2, 5, 6), new RemoteAbortedTxn(8, 0, OFFSETS_PER_SEGMENT - 1, 1));
+        ByteBuffer txnIndex = ByteBuffer.allocate(aborted.size() * 34);
+        for (RemoteAbortedTxn txn : aborted) {
+            txnIndex.putShort((short) 0)
+                    .putLong(txn.producerId())
+                    .putLong(txn.firstOffset())
+                    .putLong(txn.lastOffset())
+                    .putLong(txn.lastStableOffset());
+        }
+        LocalSegment local = partition.appendSegment(BATCHES, START_MS, txnIndex.array());
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+
+        manager.runCopyOnce(tip);
+
+        RemoteSegment copied = store.segments(RemoteLogManager.key(tip)).get(0);
+        assertThat(TestSegments.readAll(
+                        storage.fetchIndex(manager.metadataFor(copied), RemoteStorageManager.IndexType.TRANSACTION)))
+                .isEqualTo(Files.readAllBytes(local.txnIndex().orElseThrow()));
+        assertThat(store.abortedTxns(RemoteLogManager.key(tip), 0, OFFSETS_PER_SEGMENT)
+                        .aborted())
+                .isEqualTo(aborted);
+        assertThat(listedManifests())
+                .singleElement()
+                .extracting(SegmentManifest::abortedTxns)
+                .isEqualTo(aborted);
+
+        try (RemoteIndexStore rebuilt = RemoteIndexStore.open(tmp.resolve("rebuilt-index"))) {
+            assertThat(RemoteIndexRebuild.rebuildIfLost(rebuilt, fileSystem)).isPresent();
+            assertThat(rebuilt.abortedTxns(RemoteLogManager.key(tip), 3, OFFSETS_PER_SEGMENT)
+                            .aborted())
+                    .isEqualTo(aborted);
+        }
     }
 
     /** Replaces the manager with one that keeps manifests in the filesystem backend. */

@@ -10,6 +10,8 @@ import dev.strata.broker.partition.DelayedFetch;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaFetch;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.index.AbortedTxnSearch;
+import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.tiering.RemoteLogReader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -251,7 +253,8 @@ public final class FetchHandler {
                     : remoteFetchMaxBytes
                             - remoteReads.stream().mapToInt(RemoteRead::limit).sum();
             if (remoteLeft > 0) {
-                remoteReads.add(readRemote(p, fp.fetchOffset(), Math.min(limit, remoteLeft), minOneMessage, pd));
+                remoteReads.add(
+                        readRemote(p, fp.fetchOffset(), Math.min(limit, remoteLeft), minOneMessage, readCommitted, pd));
             }
             return pd;
         }
@@ -271,25 +274,65 @@ public final class FetchHandler {
 
     /** The aborted transactions among {@code records}, read from {@code log} at {@code fetchOffset}. */
     private static List<AbortedTransaction> abortedTransactions(LocalLog log, long fetchOffset, Records records) {
-        long upperBound = -1;
-        for (RecordBatch batch : records.batches()) {
-            upperBound = batch.lastOffset() + 1;
-        }
+        long upperBound = upperBound(records);
         List<AbortedTransaction> aborted = new ArrayList<>();
         if (upperBound > fetchOffset) {
-            for (AbortedTxn txn : log.collectAbortedTransactions(fetchOffset, upperBound)) {
-                aborted.add(
-                        new AbortedTransaction().setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
-            }
+            addLocal(aborted, log, fetchOffset, upperBound);
         }
         return aborted;
     }
 
     /**
-     * Starts a read from the remote tier for {@code pd}; its result completes (never exceptionally) on a remote reader
-     * thread, and is applied to {@code pd} only if it is done when the response is built.
+     * The aborted transactions among {@code records}, read from the remote tier at {@code fetchOffset}: those the
+     * remote index records for the remote segments from {@code fetchOffset} on, then, as Kafka goes on into the local
+     * log when the remote segments cannot settle it (a transaction that started in the range may be aborted by a
+     * marker not yet tiered), those of the local log after the last remote offset searched.
      */
-    private RemoteRead readRemote(Partition p, long offset, int limit, boolean minOneMessage, PartitionData pd) {
+    private List<AbortedTransaction> remoteAbortedTransactions(
+            TopicIdPartition tip, LocalLog log, long fetchOffset, Records records) {
+        long upperBound = upperBound(records);
+        List<AbortedTransaction> aborted = new ArrayList<>();
+        if (upperBound <= fetchOffset) {
+            return aborted;
+        }
+        AbortedTxnSearch remote = remoteReader.abortedTxns(tip, fetchOffset, upperBound);
+        for (RemoteAbortedTxn txn : remote.aborted()) {
+            aborted.add(abortedTransaction(txn.producerId(), txn.firstOffset()));
+        }
+        if (!remote.complete()) {
+            addLocal(aborted, log, Math.max(fetchOffset, remote.searchedUpTo() + 1), upperBound);
+        }
+        return aborted;
+    }
+
+    private static void addLocal(List<AbortedTransaction> aborted, LocalLog log, long from, long upperBound) {
+        for (AbortedTxn txn : log.collectAbortedTransactions(from, upperBound)) {
+            aborted.add(abortedTransaction(txn.producerId(), txn.firstOffset()));
+        }
+    }
+
+    private static AbortedTransaction abortedTransaction(long producerId, long firstOffset) {
+        return new AbortedTransaction().setProducerId(producerId).setFirstOffset(firstOffset);
+    }
+
+    /** The offset after the last batch of {@code records}, -1 when there is none. */
+    private static long upperBound(Records records) {
+        long upperBound = -1;
+        for (RecordBatch batch : records.batches()) {
+            upperBound = batch.lastOffset() + 1;
+        }
+        return upperBound;
+    }
+
+    /**
+     * Starts a read from the remote tier for {@code pd}; its result completes (never exceptionally) on a remote reader
+     * thread, and is applied to {@code pd} only if it is done when the response is built. Under {@code read_committed}
+     * that thread also looks up the aborted transactions among the records read (the remote index, then if needed the
+     * local transaction indexes): the remote tier holds only data below the last stable offset, so the records need no
+     * cut.
+     */
+    private RemoteRead readRemote(
+            Partition p, long offset, int limit, boolean minOneMessage, boolean readCommitted, PartitionData pd) {
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), p.topicPartition());
         CompletableFuture<ByteBuffer> read;
         try {
@@ -304,7 +347,17 @@ public final class FetchHandler {
                 return data -> data.setErrorCode(remoteReadError(cause).code());
             }
             if (minOneMessage || bytes.remaining() <= limit) {
-                return data -> data.setRecords(MemoryRecords.readableRecords(bytes));
+                MemoryRecords records = MemoryRecords.readableRecords(bytes);
+                if (!readCommitted) {
+                    return data -> data.setRecords(records);
+                }
+                try {
+                    List<AbortedTransaction> aborted = remoteAbortedTransactions(tip, p.log(), offset, records);
+                    return data -> data.setRecords(records).setAbortedTransactions(aborted);
+                } catch (RuntimeException e) {
+                    FetchHandler.log.warn("Aborted transactions of {} at {} could not be read", tip, offset, e);
+                    return data -> data.setErrorCode(Errors.forException(e).code());
+                }
             }
             return data -> {};
         }));

@@ -11,6 +11,7 @@ import dev.strata.tiering.TieringConfig;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,12 +81,18 @@ public final class LogTieredPartition implements TieredPartition {
                     segment.log().file().toPath(),
                     segment.offsetIndex().file(),
                     segment.timeIndex().file(),
-                    Optional.empty(),
+                    txnIndexFile(segment),
                     snapshot,
                     checkpoint(epochs, endOffset),
                     segmentEpochs(epochs, segment.baseOffset(), endOffset)));
         }
         return sealed;
+    }
+
+    /** The segment's {@code .txnindex}, which exists only once a transaction was aborted in the segment. */
+    private static Optional<Path> txnIndexFile(LogSegment segment) {
+        Path file = segment.txnIndex().file();
+        return Files.exists(file) ? Optional.of(file) : Optional.empty();
     }
 
     /** Kafka's leader-epoch checkpoint file (version 0, count, then "epoch startOffset" lines) up to {@code end}. */
