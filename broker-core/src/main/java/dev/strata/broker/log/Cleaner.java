@@ -33,24 +33,30 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Batches are filtered with kafka-clients' {@link MemoryRecords#filterTo}, as Kafka's cleaner does: a batch that
  * keeps all its records is copied byte for byte; one that loses records is re-encoded with its producer id, epoch,
- * base sequence, transactional flag and compression. Three rules follow Kafka:
+ * base sequence, transactional flag and compression. The rules follow Kafka:
  *
  * <ul>
  *   <li>A tombstone (null value) that is the latest record of its key is kept; the first clean that keeps it stamps its
  *       batch with a delete horizon of now plus {@code delete.retention.ms} (KIP-534; this re-encodes that batch once),
  *       and the first clean after the horizon drops it. The horizon travels in the batch header, so it survives
  *       restarts and replication.
+ *   <li>The records of aborted transactions are removed, and never enter the offset map, so that they cannot hide an
+ *       older committed value of their key. Which batches are aborted is learnt from the transaction indexes, walking
+ *       the log in offset order ({@link CleanedTransactions}).
+ *   <li>A transaction marker stays while any batch of its transaction does. Once none does, it is stamped with a
+ *       delete horizon like a tombstone and dropped by the first clean after it.
+ *   <li>The cleaned segment's transaction index holds the aborted transactions whose marker it keeps and whose records
+ *       are still present (none after a clean, unless the map ended inside one). It is always written, even empty, so
+ *       that a restart finishing an interrupted swap knows it from the index of an older swap ({@link LogLoader}).
  *   <li>A batch emptied by compaction disappears, unless it holds the last data offset of a producer the log still
- *       tracks: that one stays as an empty batch so the producer's last sequence number survives a reload of the
- *       producer state from the log.
- *   <li>Records without a key (from before the topic was compacted) are dropped; control batches are kept whole.
+ *       tracks (or is that producer's last marker when no data batch of its epoch is known): that one stays as an
+ *       empty batch so the producer's last sequence number and epoch survive a reload of the producer state from the
+ *       log.
+ *   <li>Records without a key (from before the topic was compacted) are dropped.
  * </ul>
  *
- * <p>Not handled yet: aborted transactional records are compacted like committed ones, and transaction markers are
- * never removed; a cleaned segment keeps the transaction index entries of the segments it replaces, so a
- * {@code read_committed} reader still drops the aborted records. Kafka's cleaner leaves aborted records out of the
- * offset map and the output, which must come before clients can write transactions (until then only the broker's
- * WriteTxnMarkers writes transaction markers).
+ * <p>Open transactions are never touched: the cleanable segments end below the first unstable offset ({@link
+ * LogToClean}).
  */
 final class Cleaner {
 
@@ -122,8 +128,13 @@ final class Cleaner {
                 mapEnd,
                 toClean.stream().map(LogSegment::baseOffset).toList(),
                 String.format("%.3f", target.dirtyRatio()));
+        CleanedTransactions transactions = new CleanedTransactions();
+        if (!toClean.isEmpty()) {
+            transactions.addAborted(
+                    log.collectAbortedTransactions(toClean.get(0).baseOffset(), target.firstUncleanableOffset()));
+        }
         CleaningFilter filter = new CleaningFilter(
-                nowMs, config.deleteRetentionMs(), mapEnd, target.view().producerLastDataOffsets());
+                nowMs, config.deleteRetentionMs(), mapEnd, target.view().producerLastRecords(), transactions);
         for (List<LogSegment> group : groupBySize(toClean, config, target.firstUncleanableOffset())) {
             LogSegment cleaned = cleanInto(log, group, filter, config);
             boolean swapped;
@@ -145,6 +156,10 @@ final class Cleaner {
                         filter.recordsRead,
                         filter.recordsWritten);
             }
+        }
+        if (transactions.abortedRecordsSeen()) {
+            // their markers may go from the next clean on: it must not wait for new dirty data
+            filter.nextDeleteHorizonMs = nowMs;
         }
         LOG.info(
                 "Cleaned {}: {} of {} records and {} of {} bytes kept; first dirty offset now {}",
@@ -178,6 +193,8 @@ final class Cleaner {
             return start;
         }
         long mapped = start;
+        CleanedTransactions transactions = new CleanedTransactions();
+        transactions.addAborted(target.log().collectAbortedTransactions(start, end));
         List<LogSegment> cleanable = target.cleanable();
         for (int i = 0; i < cleanable.size(); i++) {
             LogSegment segment = cleanable.get(i);
@@ -191,7 +208,11 @@ final class Cleaner {
                 MemoryRecords records = read(segment, position, target.log().config());
                 int positionBefore = position;
                 for (RecordBatch batch : records.batches()) {
-                    if (batch.lastOffset() >= start && !batch.isControlBatch()) {
+                    if (batch.isControlBatch()) {
+                        transactions.onControlBatch(batch);
+                    } else if (transactions.onDataBatch(batch)) {
+                        // aborted: its records must not hide older committed values of their keys
+                    } else if (batch.lastOffset() >= start) {
                         Integer count = batch.countOrNull();
                         if (offsetMap.wouldOverflow(count == null ? 0 : count)) {
                             if (mapped == start) {
@@ -256,6 +277,8 @@ final class Cleaner {
         }
         LogSegment cleaned = LogSegment.open(dir, baseOffset, config, time, LocalLog.CLEANED_SUFFIX);
         try {
+            cleaned.txnIndex().createFile();
+            filter.transactions.writeTo(cleaned.txnIndex());
             for (LogSegment source : group) {
                 int position = 0;
                 while (position < source.size()) {
@@ -285,12 +308,6 @@ final class Cleaner {
                     if (output.capacity() > writeBuffer.capacity()) {
                         writeBuffer = ByteBuffer.allocate(output.capacity());
                     }
-                }
-            }
-            // the aborted records are kept (see the class comment), so their transactions stay in the index
-            for (LogSegment source : group) {
-                for (AbortedTxn txn : source.txnIndex().entries()) {
-                    cleaned.txnIndex().append(txn);
                 }
             }
             cleaned.onBecomeInactiveSegment();
@@ -363,30 +380,71 @@ final class Cleaner {
     private final class CleaningFilter extends RecordFilter {
 
         private final long mapEnd;
-        private final Map<Long, Long> producerLastDataOffsets;
+        private final Map<Long, LocalLog.ProducerLastRecord> producerLastRecords;
+        final CleanedTransactions transactions;
         long bytesRead;
         long bytesWritten;
         long recordsRead;
         long recordsWritten;
-        /** The earliest delete horizon of the tombstones kept. */
+        /** The earliest delete horizon of the tombstones and removable markers kept. */
         long nextDeleteHorizonMs = Long.MAX_VALUE;
+        /** The batch being filtered goes, or keeps only its header: aborted data, or a marker past its horizon. */
+        private boolean discardRecords;
 
-        CleaningFilter(long nowMs, long deleteRetentionMs, long mapEnd, Map<Long, Long> producerLastDataOffsets) {
+        CleaningFilter(
+                long nowMs,
+                long deleteRetentionMs,
+                long mapEnd,
+                Map<Long, LocalLog.ProducerLastRecord> producerLastRecords,
+                CleanedTransactions transactions) {
             super(nowMs, deleteRetentionMs);
             this.mapEnd = mapEnd;
-            this.producerLastDataOffsets = producerLastDataOffsets;
+            this.producerLastRecords = producerLastRecords;
+            this.transactions = transactions;
         }
 
         @Override
         protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-            boolean lastOfProducer = batch.hasProducerId()
-                    && Long.valueOf(batch.lastOffset()).equals(producerLastDataOffsets.get(batch.producerId()));
-            return new BatchRetentionResult(
-                    lastOfProducer ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY, false);
+            boolean removable;
+            if (batch.isControlBatch()) {
+                removable = transactions.onControlBatch(batch);
+                // filterTo stamps a removable marker that has no horizon yet with now + delete.retention.ms
+                long horizon = batch.deleteHorizonMs().orElse(currentTime + deleteRetentionMs);
+                discardRecords = removable && batch.deleteHorizonMs().isPresent() && currentTime >= horizon;
+                Integer count = batch.countOrNull();
+                if (removable && !discardRecords && count != null && count > 0) {
+                    nextDeleteHorizonMs = Math.min(nextDeleteHorizonMs, horizon);
+                }
+            } else {
+                removable = transactions.onDataBatch(batch);
+                discardRecords = removable;
+            }
+            BatchRetention retention;
+            if (batch.hasProducerId() && isLastOfProducer(batch)) {
+                retention = BatchRetention.RETAIN_EMPTY;
+            } else if (discardRecords) {
+                retention = BatchRetention.DELETE;
+            } else {
+                retention = BatchRetention.DELETE_EMPTY;
+            }
+            return new BatchRetentionResult(retention, removable && batch.isControlBatch());
+        }
+
+        private boolean isLastOfProducer(RecordBatch batch) {
+            LocalLog.ProducerLastRecord last = producerLastRecords.get(batch.producerId());
+            if (last == null) {
+                return false;
+            }
+            return last.lastDataOffset() >= 0
+                    ? batch.lastOffset() == last.lastDataOffset()
+                    : batch.isControlBatch() && batch.producerEpoch() == last.producerEpoch();
         }
 
         @Override
         protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+            if (discardRecords) {
+                return false;
+            }
             if (batch.isControlBatch() || record.offset() >= mapEnd) {
                 return true;
             }

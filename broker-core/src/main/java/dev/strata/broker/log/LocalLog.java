@@ -1027,7 +1027,8 @@ public final class LocalLog {
      * @param segments the segments, oldest first; the last is the active one
      * @param firstUnstableOffset the first offset of the oldest open (or not yet replicated) transaction, or the log
      *     end offset
-     * @param producerLastDataOffsets each producer's last data offset, to keep the batch with its last sequence number
+     * @param producerLastRecords each producer's last data offset and epoch, to keep the batch with its last sequence
+     *     number, or the marker with its last epoch when no data batch of that epoch is known
      * @param truncations the truncation count, for {@link #replaceSegments}
      */
     record CleanerView(
@@ -1036,8 +1037,15 @@ public final class LocalLog {
             long logEndOffset,
             long highWatermark,
             long firstUnstableOffset,
-            Map<Long, Long> producerLastDataOffsets,
+            Map<Long, ProducerLastRecord> producerLastRecords,
             long truncations) {}
+
+    /**
+     * What the cleaner must keep of one producer still tracked: the batch holding its last data offset (its last
+     * sequence number), or, with none known ({@code lastDataOffset} -1), a marker of its epoch so that fencing survives
+     * a reload of the producer state from the log.
+     */
+    record ProducerLastRecord(long lastDataOffset, short producerEpoch) {}
 
     CleanerView cleanerView() {
         lock.lock();
@@ -1045,11 +1053,11 @@ public final class LocalLog {
             ensureOpen();
             long firstUnstable =
                     Math.min(end.offset(), producerState.firstUnstableOffset().orElse(Long.MAX_VALUE));
-            Map<Long, Long> lastDataOffsets = new HashMap<>();
+            Map<Long, ProducerLastRecord> lastRecords = new HashMap<>();
             for (ProducerStateEntry producer : producerState.activeProducers().values()) {
-                if (producer.lastDataOffset() >= 0) {
-                    lastDataOffsets.put(producer.producerId(), producer.lastDataOffset());
-                }
+                lastRecords.put(
+                        producer.producerId(),
+                        new ProducerLastRecord(producer.lastDataOffset(), producer.producerEpoch()));
             }
             return new CleanerView(
                     List.copyOf(segments.values()),
@@ -1057,7 +1065,7 @@ public final class LocalLog {
                     end.offset(),
                     highWatermark,
                     firstUnstable,
-                    lastDataOffsets,
+                    lastRecords,
                     truncations);
         } finally {
             lock.unlock();

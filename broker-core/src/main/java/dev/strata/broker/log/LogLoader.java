@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
@@ -187,8 +188,11 @@ final class LogLoader {
      * Finishes a compaction that crashed after renaming its cleaned segment to {@code .swap}: that rename decided the
      * swap, so the segments the cleaned one replaces (those whose base offset lies in the offsets it covers) are
      * deleted and the swap file becomes the segment's log. Its sparse indexes were deleted with the other stray files
-     * and are rebuilt when the segment is loaded; its transaction index, which the segment alone cannot rebuild, is
-     * the union of those of the segments it replaces.
+     * and are rebuilt when the segment is loaded. Its transaction index, which the segment alone cannot rebuild, is the
+     * cleaner's: renamed to {@code .swap} before the log (see {@link LogSegment#changeFileSuffixes}) and always written,
+     * so it is there whenever the log's swap file is, unless the crash came after it took its final name. A swap left
+     * by an older cleaner that wrote no index when it had no entry has none: the union of the replaced segments'
+     * indexes stands in for it, which keeps every aborted transaction whose records may still be present.
      */
     private static void completeSwap(Path dir, long baseOffset, TreeSet<Long> logs) throws IOException {
         Path swapFile =
@@ -199,35 +203,14 @@ final class LogLoader {
                 nextOffset = Math.max(nextOffset, batch.nextOffset());
             }
         }
-        // the cleaned segment's transaction index holds the entries of the segments it replaces; whichever of those
-        // files the interrupted swap left, their union is it
-        TreeMap<Long, AbortedTxn> aborted = new TreeMap<>();
         Path txnIndexSwap =
                 dir.resolve(LogSegment.filenamePrefix(baseOffset) + TransactionIndex.SUFFIX + LocalLog.SWAP_SUFFIX);
-        List<Path> txnIndexes = new ArrayList<>(List.of(txnIndexSwap));
-        for (long replaced : logs.subSet(baseOffset, true, nextOffset, false)) {
-            txnIndexes.add(LogSegment.txnIndexFile(dir, replaced));
-        }
-        for (Path file : txnIndexes) {
-            TransactionIndex index = new TransactionIndex(file);
-            try (index) {
-                index.sanityCheck();
-                index.entries().forEach(e -> aborted.put(e.lastOffset(), e));
+        if (Files.exists(txnIndexSwap)) {
+            try (TransactionIndex cleaned = new TransactionIndex(txnIndexSwap)) {
+                cleaned.sanityCheck();
             }
-        }
-        // written whole beside, then moved over the swap's own, so that a crash at any step leaves the union somewhere
-        Path unionFile = txnIndexSwap.resolveSibling(txnIndexSwap.getFileName() + LocalLog.TMP_SUFFIX);
-        Files.deleteIfExists(unionFile);
-        try (TransactionIndex union = new TransactionIndex(unionFile)) {
-            for (AbortedTxn txn : aborted.values()) {
-                union.append(txn);
-            }
-            union.flush();
-        }
-        if (Files.exists(unionFile)) {
-            Utils.atomicMoveWithFallback(unionFile, txnIndexSwap);
         } else {
-            Files.deleteIfExists(txnIndexSwap);
+            writeUnionOfReplaced(dir, txnIndexSwap, logs.subSet(baseOffset, true, nextOffset, false));
         }
         for (long replaced : List.copyOf(logs.subSet(baseOffset, true, nextOffset, false))) {
             LOG.info("Deleting segment {} of {}, replaced by the compacted segment {}", replaced, dir, baseOffset);
@@ -245,6 +228,30 @@ final class LogLoader {
         Utils.atomicMoveWithFallback(swapFile, LogSegment.logFile(dir, baseOffset));
         logs.add(baseOffset);
         LOG.info("Completed the interrupted compaction swap of segment {} in {}", baseOffset, dir);
+    }
+
+    /** Writes the union of the transaction indexes of {@code replaced} to {@code target}, if it has any entry. */
+    private static void writeUnionOfReplaced(Path dir, Path target, Set<Long> replaced) throws IOException {
+        TreeMap<Long, AbortedTxn> aborted = new TreeMap<>();
+        for (long offset : replaced) {
+            try (TransactionIndex index = new TransactionIndex(LogSegment.txnIndexFile(dir, offset))) {
+                index.sanityCheck();
+                index.entries().forEach(e -> aborted.put(e.lastOffset(), e));
+            }
+        }
+        if (aborted.isEmpty()) {
+            return;
+        }
+        // written whole beside, then moved in, so that a crash at any step leaves either nothing or the union
+        Path unionFile = target.resolveSibling(target.getFileName() + LocalLog.TMP_SUFFIX);
+        Files.deleteIfExists(unionFile);
+        try (TransactionIndex union = new TransactionIndex(unionFile)) {
+            for (AbortedTxn txn : aborted.values()) {
+                union.append(txn);
+            }
+            union.flush();
+        }
+        Utils.atomicMoveWithFallback(unionFile, target);
     }
 
     private static LogSegment loadSegment(Path dir, long baseOffset, LogConfig config, Time time, RecoveryStats stats)

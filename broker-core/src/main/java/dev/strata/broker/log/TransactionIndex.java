@@ -174,6 +174,11 @@ public final class TransactionIndex implements Closeable {
         lastOffset = previous;
     }
 
+    /** Creates the file, empty, if there is none (the cleaner's segments always have one, see {@link LogLoader}). */
+    public synchronized void createFile() throws IOException {
+        channel();
+    }
+
     public synchronized void flush() throws IOException {
         if (channel != null) {
             channel.force(true);
