@@ -8,9 +8,11 @@ import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
+import dev.strata.broker.group.TxnMarkerListener;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.txn.TransactionVerification;
 import java.util.Collection;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,10 +79,24 @@ final class BrokerGroups {
         replicas.addListener(coordinated);
     }
 
-    /** The handler of every group API, naming {@code endpoint} as the coordinator of the groups this broker leads. */
-    GroupHandler handler(Supplier<BrokerEndpoint> endpoint) {
+    /**
+     * The handler of every group API, naming {@code endpoint} as the coordinator of the groups this broker leads;
+     * TxnOffsetCommit asks {@code verification} whether the producer's transaction holds the group's partition.
+     */
+    GroupHandler handler(Supplier<BrokerEndpoint> endpoint, TransactionVerification verification) {
         return new GroupHandler(
-                endpoint, new GroupService(coordinator, consumerGroups), topics, offsetsTopic, coordinated);
+                endpoint,
+                new GroupService(coordinator, consumerGroups),
+                topics,
+                offsetsTopic,
+                coordinated,
+                verification,
+                ioPool);
+    }
+
+    /** Told of transaction markers (WriteTxnMarkers): those in {@code __consumer_offsets} end transactional commits. */
+    TxnMarkerListener txnMarkerListener() {
+        return coordinated;
     }
 
     /** Expires committed offsets every {@code offsets.retention.check.interval.ms}, on the I/O pool. */

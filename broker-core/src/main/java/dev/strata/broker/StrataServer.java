@@ -37,6 +37,7 @@ import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.broker.tiering.RemoteTierBootstrap;
 import dev.strata.broker.tiering.ReplicatedRemoteSegments;
+import dev.strata.broker.txn.TransactionVerification;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -280,7 +281,9 @@ public final class StrataServer implements AutoCloseable {
                 advertised.port() == 0 ? port : advertised.port(),
                 store.clusterId());
         BrokerGroups brokerGroups = new BrokerGroups(config, topics, replicas, store::topics, scheduler, ioPool);
-        GroupHandler groups = brokerGroups.handler(endpoint);
+        // no transaction coordinator yet: TxnOffsetCommit is not verified, as with
+        // transaction.partition.verification.enable=false
+        GroupHandler groups = brokerGroups.handler(endpoint, TransactionVerification.NONE);
         FetchSessionCache fetchSessions =
                 new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
         if (metrics != null) {
@@ -304,7 +307,8 @@ public final class StrataServer implements AutoCloseable {
                 new ProducerIdHandler(store),
                 groups,
                 new ClusterAdminHandler(topics, store, store, logManager),
-                new WriteTxnMarkersHandler(topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS));
+                new WriteTxnMarkersHandler(
+                        topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS, brokerGroups.txnMarkerListener()));
         NetworkLimits limits = config.networkLimits();
         RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
         ConnectionLimiter connectionLimiter =

@@ -15,6 +15,7 @@ import dev.strata.broker.group.SyncRequest;
 import dev.strata.broker.group.SyncResult;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.txn.TransactionVerification;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -43,6 +45,7 @@ import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
@@ -58,6 +61,7 @@ import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetDeleteRequest;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 
 /**
  * Every group API on the wire: FindCoordinator; the classic protocol's JoinGroup, SyncGroup, Heartbeat and
@@ -65,7 +69,7 @@ import org.apache.kafka.common.requests.SyncGroupRequest;
  * OffsetDelete); and the group admin APIs (ListGroups, DescribeGroups, DeleteGroups). It converts between the
  * generated message classes and the group package's own value types, checks what only the wire knows (versions,
  * {@code offset.metadata.max.bytes}), and leaves to {@link GroupService} which coordinator answers. The offset APIs
- * are answered by {@link OffsetHandler}.
+ * are answered by {@link OffsetHandler}, TxnOffsetCommit by {@link TxnOffsetCommitHandler}.
  *
  * <p>A group's coordinator is the leader of its {@code __consumer_offsets} partition: FindCoordinator names that
  * broker, and every other group API answers NOT_COORDINATOR for a group this broker does not coordinate, and
@@ -78,19 +82,28 @@ public final class GroupHandler {
     private final OffsetsTopic offsetsTopic;
     private final CoordinatedPartitions coordinated;
     private final OffsetHandler offsets;
+    private final TxnOffsetCommitHandler txnOffsets;
 
+    /**
+     * @param verification asks the transaction coordinator whether a producer's transaction holds a group's partition
+     *     of {@code __consumer_offsets} (TxnOffsetCommit)
+     * @param ioPool where a TxnOffsetCommit continues when its verification completes on another thread
+     */
     public GroupHandler(
             Supplier<BrokerEndpoint> self,
             GroupService groups,
             TopicManager topics,
             OffsetsTopic offsetsTopic,
-            CoordinatedPartitions coordinated) {
+            CoordinatedPartitions coordinated,
+            TransactionVerification verification,
+            Executor ioPool) {
         this.self = self;
         this.groups = groups;
         this.topics = topics;
         this.offsetsTopic = offsetsTopic;
         this.coordinated = coordinated;
         this.offsets = new OffsetHandler(groups, topics, coordinated);
+        this.txnOffsets = new TxnOffsetCommitHandler(groups, topics, offsetsTopic, coordinated, verification, ioPool);
     }
 
     /**
@@ -319,6 +332,10 @@ public final class GroupHandler {
 
     public CompletableFuture<OffsetCommitResponseData> offsetCommit(OffsetCommitRequest request) {
         return offsets.offsetCommit(request);
+    }
+
+    public CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(TxnOffsetCommitRequest request) {
+        return txnOffsets.handle(request);
     }
 
     public OffsetFetchResponseData offsetFetch(OffsetFetchRequest request) {

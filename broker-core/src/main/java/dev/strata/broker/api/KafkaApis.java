@@ -41,6 +41,7 @@ import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 
 /**
@@ -130,6 +131,8 @@ public final class KafkaApis implements RequestDispatcher {
             case OFFSET_COMMIT -> onIoPool(() -> groups.offsetCommit((OffsetCommitRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             case OFFSET_FETCH -> onIoPool(() -> groups.offsetFetch((OffsetFetchRequest) request));
+            case TXN_OFFSET_COMMIT -> onIoPool(() -> groups.txnOffsetCommit((TxnOffsetCommitRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             case OFFSET_DELETE -> onIoPool(() -> groups.offsetDelete((OffsetDeleteRequest) request));
             case LIST_GROUPS -> onIoPool(() -> groups.listGroups((ListGroupsRequest) request));
             case DESCRIBE_GROUPS -> onIoPool(() -> groups.describeGroups((DescribeGroupsRequest) request));

@@ -25,11 +25,12 @@ import org.apache.kafka.common.requests.OffsetFetchRequest;
  * OffsetDelete. Like the rest of the group APIs they answer NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for a
  * group this broker does not serve now; what only the wire knows is checked here, before any group state, as Kafka
  * does: a partition the cluster does not have (UNKNOWN_TOPIC_OR_PARTITION) and {@code offset.metadata.max.bytes}
- * (OFFSET_METADATA_TOO_LARGE).
+ * (OFFSET_METADATA_TOO_LARGE). OffsetFetch with {@code require_stable} (v7+) answers UNSTABLE_OFFSET_COMMIT for a
+ * partition whose offset a transaction that has not ended holds.
  */
 final class OffsetHandler {
     /** Kafka's {@code offset.metadata.max.bytes}. */
-    private static final int MAX_METADATA_BYTES = 4096;
+    static final int MAX_METADATA_BYTES = 4096;
 
     private final GroupService groups;
     private final TopicManager topics;
@@ -95,6 +96,10 @@ final class OffsetHandler {
 
     /** Whether the cluster has this partition: Kafka checks it before any group state. */
     private boolean exists(TopicPartition tp) {
+        return exists(topics, tp);
+    }
+
+    static boolean exists(TopicManager topics, TopicPartition tp) {
         return tp.partition() >= 0
                 && topics.topic(tp.topic())
                         .filter(t -> tp.partition() < t.partitions())
@@ -118,7 +123,8 @@ final class OffsetHandler {
             if (error != null) {
                 return response.setErrorCode(error.code());
             }
-            for (var t : fetchTopics(data.groupId(), wanted)) {
+            boolean requireStable = request.version() >= 7 && data.requireStable();
+            for (var t : fetchTopics(data.groupId(), wanted, requireStable)) {
                 var rt = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(t.name());
                 t.partitions().forEach(p -> rt.partitions()
                         .add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
@@ -146,27 +152,34 @@ final class OffsetHandler {
                         }
                     }
                 }
-                rg.setTopics(fetchTopics(group.groupId(), wanted));
+                rg.setTopics(fetchTopics(group.groupId(), wanted, data.requireStable()));
             }
             response.groups().add(rg);
         }
         return response;
     }
 
+    /**
+     * The committed offsets asked for (all the group has if {@code wanted} is null). With {@code requireStable}, a
+     * partition that a transaction not yet ended holds an offset of is answered UNSTABLE_OFFSET_COMMIT instead, as Kafka
+     * answers it (when all are asked for, only among the partitions that have a committed offset).
+     */
     private List<OffsetFetchResponseData.OffsetFetchResponseTopics> fetchTopics(
-            String groupId, List<TopicPartition> wanted) {
+            String groupId, List<TopicPartition> wanted, boolean requireStable) {
         Map<TopicPartition, CommittedOffset> committed = groups.committed(groupId, wanted);
         Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> byTopic = new java.util.LinkedHashMap<>();
         List<TopicPartition> partitions = wanted != null ? wanted : new ArrayList<>(committed.keySet());
         for (TopicPartition tp : partitions) {
-            CommittedOffset c = committed.get(tp);
+            boolean unstable = requireStable && groups.hasPendingTransactionalOffset(groupId, tp);
+            CommittedOffset c = unstable ? null : committed.get(tp);
             byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(t))
                     .partitions()
                     .add(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
                             .setPartitionIndex(tp.partition())
                             .setCommittedOffset(c == null ? -1L : c.offset())
                             .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
-                            .setMetadata(c == null ? "" : c.metadata()));
+                            .setMetadata(c == null ? "" : c.metadata())
+                            .setErrorCode(unstable ? Errors.UNSTABLE_OFFSET_COMMIT.code() : Errors.NONE.code()));
         }
         return new ArrayList<>(byTopic.values());
     }

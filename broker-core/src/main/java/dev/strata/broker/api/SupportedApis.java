@@ -51,6 +51,8 @@ public final class SupportedApis {
         range(ApiKeys.LIST_GROUPS, 0, 5);
         range(ApiKeys.DESCRIBE_GROUPS, 0, 5);
         range(ApiKeys.DELETE_GROUPS, 0, 2);
+        // Offsets in a producer's transaction (sendOffsetsToTransaction), pending until the transaction's marker.
+        range(ApiKeys.TXN_OFFSET_COMMIT, 0, 5);
         // KIP-848 consumer groups (group.protocol=consumer) with server-side assignors.
         range(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1);
         range(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1);

@@ -1,5 +1,6 @@
 package dev.strata.broker.api;
 
+import dev.strata.broker.group.TxnMarkerListener;
 import dev.strata.broker.log.LogAppendInfo;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.partition.Partition;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * appending a COMMIT or ABORT control batch to each. As in Apache Kafka, each marker is appended with
  * {@code acks=all} and a partition's answer waits until the marker is replicated (its high watermark passes it), so
  * the coordinator only considers the transaction complete once no leader change can lose the marker. An aborted
- * transaction goes into the segment's transaction index as the marker is appended.
+ * transaction goes into the segment's transaction index as the marker is appended. Once replicated, a marker is told
+ * to the {@link TxnMarkerListener}: in {@code __consumer_offsets} it ends the producer's transactional offset commits.
  *
  * <p>Runs on the I/O pool; nothing waits on a thread for replication.
  */
@@ -38,12 +40,19 @@ public final class WriteTxnMarkersHandler {
     private final TopicManager topics;
     private final ReplicaManager replicas;
     private final long replicationTimeoutMs;
+    private final TxnMarkerListener markers;
 
-    /** @param replicationTimeoutMs how long a marker may wait for replication before REQUEST_TIMED_OUT */
-    public WriteTxnMarkersHandler(TopicManager topics, ReplicaManager replicas, long replicationTimeoutMs) {
+    /**
+     * @param replicationTimeoutMs how long a marker may wait for replication before REQUEST_TIMED_OUT
+     * @param markers told of each marker once it is replicated (the group coordinator ends transactional offset
+     *     commits with it)
+     */
+    public WriteTxnMarkersHandler(
+            TopicManager topics, ReplicaManager replicas, long replicationTimeoutMs, TxnMarkerListener markers) {
         this.topics = topics;
         this.replicas = replicas;
         this.replicationTimeoutMs = replicationTimeoutMs;
+        this.markers = markers;
     }
 
     public CompletableFuture<WriteTxnMarkersResponseData> handle(WriteTxnMarkersRequest request) {
@@ -67,6 +76,15 @@ public final class WriteTxnMarkersHandler {
                 .thenApply(ignored -> response);
     }
 
+    private void tellListener(TopicPartition tp, WritableTxnMarker marker, long markerOffset) {
+        try {
+            markers.onMarkerWritten(tp, marker.producerId(), marker.transactionResult(), markerOffset);
+        } catch (RuntimeException e) {
+            // the marker is in the log: a replay applies it; the answer stays the marker's
+            log.warn("Applying the marker of producer {} in {} failed", marker.producerId(), tp, e);
+        }
+    }
+
     private void append(
             TopicPartition tp,
             WritableTxnMarker marker,
@@ -87,8 +105,14 @@ public final class WriteTxnMarkersHandler {
                             marker.coordinatorEpoch(),
                             marker.transactionResult());
             replicas.onAppend(tp);
-            replicated.add(replicas.awaitReplication(tp, info.lastOffset() + 1, replicationTimeoutMs)
-                    .thenAccept(error -> pr.setErrorCode(error.code())));
+            long markerOffset = info.lastOffset();
+            replicated.add(replicas.awaitReplication(tp, markerOffset + 1, replicationTimeoutMs)
+                    .thenAccept(error -> {
+                        if (error == Errors.NONE) {
+                            tellListener(tp, marker, markerOffset);
+                        }
+                        pr.setErrorCode(error.code());
+                    }));
         } catch (KafkaStorageException e) {
             log.debug("Marker for {} refused: {}", tp, e.getMessage());
             pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());

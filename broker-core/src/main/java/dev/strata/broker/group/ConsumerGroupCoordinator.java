@@ -402,10 +402,11 @@ public final class ConsumerGroupCoordinator {
     }
 
     /**
-     * Checks an OffsetCommit from a member of a consumer group: null if it may commit, else the error. A commit with a
-     * negative epoch and no member id is an admin commit, allowed only while the group has no members.
+     * Checks an OffsetCommit (or, {@code transactional}, a TxnOffsetCommit) from a member of a consumer group: null if
+     * it may commit, else the error. A commit with a negative epoch and no member id is an admin commit, allowed only
+     * while the group has no members. A transactional commit must carry the member's epoch, as in Kafka.
      */
-    public Errors validateCommit(String groupId, String memberId, int memberEpoch) {
+    public Errors validateCommit(String groupId, String memberId, int memberEpoch, boolean transactional) {
         ConsumerGroup group = groups.get(groupId);
         if (group == null) {
             return null;
@@ -418,10 +419,10 @@ public final class ConsumerGroupCoordinator {
             if (m == null) {
                 return Errors.UNKNOWN_MEMBER_ID;
             }
-            if (memberEpoch > m.memberEpoch) {
-                return Errors.FENCED_MEMBER_EPOCH;
+            if (transactional && memberEpoch != m.memberEpoch) {
+                return Errors.ILLEGAL_GENERATION;
             }
-            return null;
+            return memberEpoch > m.memberEpoch ? Errors.FENCED_MEMBER_EPOCH : null;
         }
     }
 

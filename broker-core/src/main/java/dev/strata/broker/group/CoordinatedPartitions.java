@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,14 +18,15 @@ import org.slf4j.LoggerFactory;
  * groups and offsets are replayed from the log ({@link OffsetsTopic#load}), then ACTIVE; when it stops leading it (or
  * the partition leaves this broker), the partition is dropped at once and its groups are unloaded from the
  * coordinators, so that only the new leader has them. A group whose partition is not here is answered NOT_COORDINATOR,
- * one whose partition is loading COORDINATOR_LOAD_IN_PROGRESS; clients look the coordinator up again or retry.
+ * one whose partition is loading COORDINATOR_LOAD_IN_PROGRESS; clients look the coordinator up again or retry. As the
+ * {@link TxnMarkerListener} of WriteTxnMarkers, it ends transactional offset commits when their marker lands.
  *
  * <p>Threads: the listener calls come from whoever changes leadership (the metadata layer's listener thread, or a
  * topic creation) and only record the new state; loads and unloads run one at a time, in the order of those calls, on
  * the executor, since a load reads a whole partition. Each load carries a token, so a load that a later change
  * superseded does not mark its partition ACTIVE. Request threads read the state without waiting.
  */
-public final class CoordinatedPartitions implements PartitionListener {
+public final class CoordinatedPartitions implements PartitionListener, TxnMarkerListener {
     private static final Logger log = LoggerFactory.getLogger(CoordinatedPartitions.class);
 
     /** A coordinated partition: loading its groups, or serving them. */
@@ -124,6 +126,33 @@ public final class CoordinatedPartitions implements PartitionListener {
             log.info("Unloading the groups of {}: {}", partition.topicPartition(), why);
             enqueue(() -> unload(p));
         }
+    }
+
+    /**
+     * A marker ended a producer's transaction in a partition of {@code __consumer_offsets}: its pending offsets of the
+     * partition's groups are applied or dropped. While the partition is loading, this waits for the load (which may
+     * or may not have read the marker; applying it twice does nothing), so that the load cannot bring them back.
+     */
+    @Override
+    public void onMarkerWritten(TopicPartition tp, long producerId, boolean commit, long markerOffset) {
+        if (!tp.topic().equals(OffsetsTopic.NAME)) {
+            return;
+        }
+        int p = tp.partition();
+        Runnable complete = () -> classic.offsets()
+                .completeTransaction(
+                        producerId, commit, markerOffset, groupId -> offsetsTopic.partitionFor(groupId) == p);
+        synchronized (this) {
+            Coordination c = partitions.get(p);
+            if (c == null) {
+                return; // not led here: the leader that loads the log replays the marker
+            }
+            if (c.state() == State.LOADING) {
+                enqueue(complete);
+                return;
+            }
+        }
+        complete.run();
     }
 
     private static boolean isOffsetsTopic(Partition partition) {

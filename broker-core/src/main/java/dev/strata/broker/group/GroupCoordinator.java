@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
@@ -410,6 +411,38 @@ public final class GroupCoordinator {
             String instanceId,
             int generationId,
             Map<TopicPartition, CommittedOffset> commits) {
+        return commit(groupId, memberId, instanceId, generationId, false, () -> offsets.commit(groupId, commits));
+    }
+
+    /**
+     * Commits offsets in a producer's transaction (TxnOffsetCommit), checked as Kafka checks them: like an offset
+     * commit, except that a request naming no member (before v3) is accepted whatever the group's state, and a group
+     * completing a rebalance takes it. The offsets stay pending until the transaction ends.
+     */
+    public CompletableFuture<Errors> commitTransactionalOffsets(
+            String groupId,
+            String memberId,
+            String instanceId,
+            int generationId,
+            long producerId,
+            short producerEpoch,
+            Map<TopicPartition, CommittedOffset> commits) {
+        return commit(
+                groupId,
+                memberId,
+                instanceId,
+                generationId,
+                true,
+                () -> offsets.commitTransactional(groupId, producerId, producerEpoch, commits));
+    }
+
+    private CompletableFuture<Errors> commit(
+            String groupId,
+            String memberId,
+            String instanceId,
+            int generationId,
+            boolean transactional,
+            Supplier<CompletableFuture<Errors>> write) {
         ClassicGroup group = groups.get(groupId);
         if (group == null) {
             if (generationId >= 0) {
@@ -421,8 +454,9 @@ public final class GroupCoordinator {
             if (group.is(GroupState.DEAD)) {
                 return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
             }
-            if (generationId < 0 && group.is(GroupState.EMPTY)) {
-                return offsets.commit(groupId, commits);
+            boolean namesNoMember = generationId < 0 && (memberId == null || memberId.isEmpty()) && instanceId == null;
+            if (generationId < 0 && group.is(GroupState.EMPTY) || transactional && namesNoMember) {
+                return write.get();
             }
             Errors fenced = checkStatic(group, memberId, instanceId);
             if (fenced != null) {
@@ -435,11 +469,14 @@ public final class GroupCoordinator {
             if (generationId != group.generationId()) {
                 return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
             }
+            if (transactional) {
+                return write.get();
+            }
             if (group.is(GroupState.COMPLETING_REBALANCE)) {
                 return CompletableFuture.completedFuture(Errors.REBALANCE_IN_PROGRESS);
             }
             rebalance.scheduleSessionExpiry(group, member);
-            return offsets.commit(groupId, commits);
+            return write.get();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.strata.broker.group;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,13 +24,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: the maps are concurrent, so OffsetFetch reads without a lock. A write goes to the store first and
  * is applied to the map only once stored; writes of one group may complete out of order, so each partition remembers
- * the log offset of the commit it shows and a commit that was written earlier never replaces a later one. The classic coordinator calls the methods that must agree with a group's
- * state (commit by a member, delete, expire) under that group's monitor, as Kafka's coordinator does.
+ * the log offset of the commit it shows and a commit that was written earlier never replaces a later one. The classic
+ * coordinator calls the methods that must agree with a group's state (commit by a member, delete, expire) under that
+ * group's monitor, as Kafka's coordinator does.
+ *
+ * <p>Transactional commits (TxnOffsetCommit) wait in {@link PendingTxnOffsets} until their transaction's marker lands
+ * in the group's partition; a COMMIT marker shows them here under the same rule (the later record wins).
  */
 final class GroupOffsets {
     private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
 
     private final GroupStore store;
+    private final PendingTxnOffsets pending = new PendingTxnOffsets();
     private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new ConcurrentHashMap<>();
     /** Per group and partition, the log offset of the commit {@link #offsets} shows (absent: restored from the log). */
     private final Map<String, Map<TopicPartition, Long>> writtenAt = new ConcurrentHashMap<>();
@@ -58,6 +64,60 @@ final class GroupOffsets {
             show(groupId, commits, logOffset);
             return Errors.NONE;
         });
+    }
+
+    /**
+     * Stores the offsets of a producer's transaction (TxnOffsetCommit) as a transactional batch; they are pending from
+     * the moment they are appended and count only once the transaction's COMMIT marker lands
+     * ({@link #completeTransaction}). The future completes with NONE or the store's error once the write is durable.
+     */
+    CompletableFuture<Errors> commitTransactional(
+            String groupId, long producerId, short producerEpoch, Map<TopicPartition, CommittedOffset> commits) {
+        if (commits.isEmpty()) {
+            return CompletableFuture.completedFuture(Errors.NONE);
+        }
+        CompletableFuture<Long> stored;
+        try {
+            stored = pending.write(
+                    producerId,
+                    groupId,
+                    commits,
+                    appended -> store.storeTxnOffsets(groupId, producerId, producerEpoch, commits, appended));
+        } catch (ApiException e) {
+            stored = CompletableFuture.failedFuture(e);
+        }
+        return stored.handle((logOffset, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                log.warn("Cannot store transactional offsets of group {}: {}", groupId, cause.toString());
+                return Errors.forException(cause);
+            }
+            return Errors.NONE;
+        });
+    }
+
+    /**
+     * A COMMIT or ABORT marker of {@code producerId} landed at {@code markerOffset} in the {@code __consumer_offsets}
+     * partition of the groups {@code inPartition} selects: the producer's pending offsets there written before it
+     * become committed (unless a later commit of the partition is shown already) or are dropped.
+     */
+    void completeTransaction(long producerId, boolean commit, long markerOffset, Predicate<String> inPartition) {
+        Map<String, Map<TopicPartition, WrittenOffset>> completed =
+                pending.complete(producerId, markerOffset, inPartition);
+        if (commit) {
+            completed.forEach((groupId, written) ->
+                    written.forEach((tp, w) -> show(groupId, Map.of(tp, w.offset()), w.logOffset())));
+        }
+    }
+
+    /** Whether a transaction that has not ended holds an offset of the group's partition (require_stable). */
+    boolean isPending(String groupId, TopicPartition tp) {
+        return pending.isPending(groupId, tp);
+    }
+
+    /** Transactional offsets read back from the log whose transaction had not ended at its end. */
+    void restorePending(long producerId, String groupId, Map<TopicPartition, WrittenOffset> written) {
+        written.forEach((tp, w) -> pending.add(producerId, groupId, Map.of(tp, w.offset()), w.logOffset()));
     }
 
     private void show(String groupId, Map<TopicPartition, CommittedOffset> commits, long logOffset) {
@@ -104,7 +164,8 @@ final class GroupOffsets {
     List<TopicPartition> expired(String groupId, long nowMs, long retentionMs) {
         List<TopicPartition> expired = new ArrayList<>();
         offsets.getOrDefault(groupId, Map.of()).forEach((tp, o) -> {
-            if (o.commitTimestampMs() + retentionMs <= nowMs) {
+            // as Kafka: not while a transaction may still replace it
+            if (o.commitTimestampMs() + retentionMs <= nowMs && !pending.isPending(groupId, tp)) {
                 expired.add(tp);
             }
         });
@@ -114,6 +175,7 @@ final class GroupOffsets {
     /** Deletes the offsets of {@code partitions} from the store (tombstones), then from memory. */
     void delete(String groupId, Collection<TopicPartition> partitions) {
         store.deleteOffsets(groupId, partitions);
+        pending.remove(groupId, partitions);
         Map<TopicPartition, CommittedOffset> all = offsets.get(groupId);
         if (all != null) {
             partitions.forEach(all::remove);
@@ -138,18 +200,32 @@ final class GroupOffsets {
     void deleteAll(String groupId) {
         Map<TopicPartition, CommittedOffset> removed = offsets.remove(groupId);
         writtenAt.remove(groupId);
-        if (removed != null && !removed.isEmpty()) {
-            store.deleteOffsets(groupId, removed.keySet());
+        // as Kafka: tombstones for pending transactional offsets too, so that a replay drops them as well
+        Set<TopicPartition> partitions = new HashSet<>(pending.partitions(groupId));
+        pending.remove(groupId, null);
+        if (removed != null) {
+            partitions.addAll(removed.keySet());
+        }
+        if (!partitions.isEmpty()) {
+            store.deleteOffsets(groupId, partitions);
         }
     }
 
-    /** Offsets read back from the log at startup. */
-    void restore(String groupId, Map<TopicPartition, CommittedOffset> committed) {
-        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).putAll(committed);
+    /** Offsets read back from the log at startup, with the log offsets of their records. */
+    void restore(String groupId, Map<TopicPartition, WrittenOffset> committed) {
+        Map<TopicPartition, CommittedOffset> shown = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+        Map<TopicPartition, Long> at = writtenAt.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+        synchronized (at) {
+            committed.forEach((tp, w) -> {
+                shown.put(tp, w.offset());
+                at.put(tp, w.logOffset());
+            });
+        }
     }
 
     /** Forgets the offsets of the groups {@code unloaded} selects (another broker coordinates them now). */
     void unload(Predicate<String> unloaded) {
+        pending.unload(unloaded);
         offsets.keySet().removeIf(unloaded);
         writtenAt.keySet().removeIf(unloaded);
     }

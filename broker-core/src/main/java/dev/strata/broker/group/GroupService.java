@@ -88,12 +88,41 @@ public final class GroupService {
             int generationIdOrMemberEpoch,
             Map<TopicPartition, CommittedOffset> commits) {
         if (consumerGroups.hasGroup(groupId)) {
-            Errors error = consumerGroups.validateCommit(groupId, memberId, generationIdOrMemberEpoch);
+            Errors error = consumerGroups.validateCommit(groupId, memberId, generationIdOrMemberEpoch, false);
             return error != null
                     ? CompletableFuture.completedFuture(error)
                     : classic.offsets().commit(groupId, commits);
         }
         return classic.commitOffsets(groupId, memberId, instanceId, generationIdOrMemberEpoch, commits);
+    }
+
+    /**
+     * TxnOffsetCommit: checked as OffsetCommit is (with Kafka's rules for transactional commits), then written as the
+     * producer's transactional batch; the offsets are pending until the transaction's marker.
+     *
+     * @return NONE or the group-level error
+     */
+    public CompletableFuture<Errors> commitTransactionalOffsets(
+            String groupId,
+            String memberId,
+            String instanceId,
+            int generationIdOrMemberEpoch,
+            long producerId,
+            short producerEpoch,
+            Map<TopicPartition, CommittedOffset> commits) {
+        if (consumerGroups.hasGroup(groupId)) {
+            Errors error = consumerGroups.validateCommit(groupId, memberId, generationIdOrMemberEpoch, true);
+            return error != null
+                    ? CompletableFuture.completedFuture(error)
+                    : classic.offsets().commitTransactional(groupId, producerId, producerEpoch, commits);
+        }
+        return classic.commitTransactionalOffsets(
+                groupId, memberId, instanceId, generationIdOrMemberEpoch, producerId, producerEpoch, commits);
+    }
+
+    /** Whether a transaction that has not ended holds an offset of the group's partition (OffsetFetch require_stable). */
+    public boolean hasPendingTransactionalOffset(String groupId, TopicPartition tp) {
+        return classic.offsets().isPending(groupId, tp);
     }
 
     /** Committed offsets of a group: all of them ({@code partitions} null) or those asked for. */

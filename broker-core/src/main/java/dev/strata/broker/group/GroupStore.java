@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -21,6 +22,21 @@ public interface GroupStore {
      */
     CompletableFuture<Long> storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets);
 
+    /**
+     * Appends the offsets of a producer's transaction as one transactional batch (its producer id and epoch), and hands
+     * the log offset of the batch's last record to {@code appended} before returning; the future completes like
+     * {@link #storeOffsets}'s.
+     *
+     * @throws org.apache.kafka.common.errors.ApiException when the append itself is refused (an older producer epoch
+     *     than the partition knows: INVALID_PRODUCER_EPOCH; NOT_COORDINATOR; COORDINATOR_NOT_AVAILABLE)
+     */
+    CompletableFuture<Long> storeTxnOffsets(
+            String groupId,
+            long producerId,
+            short producerEpoch,
+            Map<TopicPartition, CommittedOffset> offsets,
+            LongConsumer appended);
+
     void deleteOffsets(String groupId, Collection<TopicPartition> partitions);
 
     void storeGroup(GroupSnapshot group);
@@ -34,6 +50,18 @@ public interface GroupStore {
         @Override
         public CompletableFuture<Long> storeOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
             return CompletableFuture.completedFuture(writes.getAndIncrement());
+        }
+
+        @Override
+        public CompletableFuture<Long> storeTxnOffsets(
+                String groupId,
+                long producerId,
+                short producerEpoch,
+                Map<TopicPartition, CommittedOffset> offsets,
+                LongConsumer appended) {
+            long offset = writes.getAndIncrement();
+            appended.accept(offset);
+            return CompletableFuture.completedFuture(offset);
         }
 
         @Override

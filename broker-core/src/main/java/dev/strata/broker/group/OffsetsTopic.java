@@ -7,17 +7,15 @@ import dev.strata.broker.log.LogAppendInfo;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
@@ -28,6 +26,7 @@ import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -150,6 +149,26 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
     }
 
     @Override
+    public CompletableFuture<Long> storeTxnOffsets(
+            String groupId,
+            long producerId,
+            short producerEpoch,
+            Map<TopicPartition, CommittedOffset> offsets,
+            LongConsumer appended) {
+        long now = time.milliseconds();
+        SimpleRecord[] records = offsets.entrySet().stream()
+                .map(e -> new SimpleRecord(
+                        now,
+                        OffsetsTopicRecords.offsetKey(groupId, e.getKey()),
+                        OffsetsTopicRecords.offsetValue(e.getValue())))
+                .toArray(SimpleRecord[]::new);
+        // as Kafka's coordinator writes them: the producer's id and epoch, and base sequence 0, which nothing checks
+        MemoryRecords batch =
+                MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch, 0, records);
+        return appendAsync(groupId, batch, true, appended);
+    }
+
+    @Override
     public void deleteOffsets(String groupId, Collection<TopicPartition> partitions) {
         List<SimpleRecord> records = new ArrayList<>();
         long now = time.milliseconds();
@@ -225,19 +244,34 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(-1L);
         }
+        return appendAsync(
+                groupId,
+                MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])),
+                false,
+                offset -> {});
+    }
+
+    /**
+     * @param transactional whether {@code records} is a producer's transactional batch, appended as the coordinator's
+     * @param appended told the log offset of the last record as soon as it is appended
+     */
+    private CompletableFuture<Long> appendAsync(
+            String groupId, MemoryRecords records, boolean transactional, LongConsumer appended) {
         ensureExists();
         TopicPartition tp = new TopicPartition(NAME, partitionFor(groupId));
         Partition partition = replicas.partition(tp)
                 .orElseThrow(() -> new CoordinatorNotAvailableException("Partition " + tp + " is not available"));
         LogAppendInfo info;
         try {
-            info = partition.appendAsLeader(
-                    MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])), (short) -1);
+            info = transactional
+                    ? partition.appendAsCoordinator(records)
+                    : partition.appendAsLeader(records, (short) -1);
         } catch (NotLeaderOrFollowerException e) {
             throw new NotCoordinatorException("This broker no longer leads " + tp);
         } catch (NotEnoughReplicasException e) {
             throw new CoordinatorNotAvailableException(e.getMessage());
         }
+        appended.accept(info.lastOffset());
         replicas.onAppend(tp);
         long lastOffset = info.lastOffset();
         return replicas.awaitReplication(tp, lastOffset + 1, settings.commitTimeoutMs())
@@ -253,16 +287,11 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
     /**
      * Replays one batch: a corrupt batch (CRC mismatch, or records that do not parse) is skipped whole with an ERROR
      * naming its offsets, and one unreadable record is skipped alone, so that neither keeps every group from loading.
+     * A transaction marker ends its producer's pending transactional offsets.
      *
      * @return the records replayed
      */
-    private long replayBatch(
-            RecordBatch batch,
-            long from,
-            int partition,
-            Map<String, GroupSnapshot> groups,
-            Map<String, Map<TopicPartition, CommittedOffset>> offsets,
-            Map<String, byte[]> consumerGroupStates) {
+    private static long replayBatch(RecordBatch batch, long from, int partition, OffsetsReplay replay) {
         List<Record> batchRecords = new ArrayList<>();
         try {
             batch.ensureValid();
@@ -279,11 +308,22 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
                     e.toString());
             return 0;
         }
+        if (batch.isControlBatch()) {
+            if (batch.isTransactional() && !batchRecords.isEmpty() && batch.lastOffset() >= from) {
+                ControlRecordType type =
+                        ControlRecordType.parse(batchRecords.get(0).key());
+                if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
+                    replay.marker(batch.producerId(), type == ControlRecordType.COMMIT);
+                }
+            }
+            return 0;
+        }
+        long producerId = batch.isTransactional() ? batch.producerId() : -1L;
         long replayed = 0;
         for (Record r : batchRecords) {
             if (r.offset() >= from && r.hasKey()) {
                 try {
-                    apply(r, groups, offsets, consumerGroupStates);
+                    replay.record(r, producerId);
                     replayed++;
                 } catch (RuntimeException e) {
                     log.warn(
@@ -309,9 +349,7 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
         if (partitionLog == null) {
             return;
         }
-        Map<String, GroupSnapshot> groups = new LinkedHashMap<>();
-        Map<String, Map<TopicPartition, CommittedOffset>> offsets = new LinkedHashMap<>();
-        Map<String, byte[]> consumerGroupStates = new LinkedHashMap<>();
+        OffsetsReplay replay = new OffsetsReplay();
         long records = 0;
         long offset = partitionLog.logStartOffset();
         long end = partitionLog.logEndOffset();
@@ -321,10 +359,7 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
             try {
                 for (RecordBatch batch : chunk.records().batches()) {
                     next = batch.nextOffset();
-                    if (batch.isControlBatch()) {
-                        continue;
-                    }
-                    records += replayBatch(batch, offset, p, groups, offsets, consumerGroupStates);
+                    records += replayBatch(batch, offset, p, replay);
                 }
             } catch (RuntimeException e) {
                 // the batch headers themselves are unreadable: nothing after them can be trusted either
@@ -342,59 +377,14 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
             }
             offset = next;
         }
-        groups.forEach((id, g) -> {
-            if (g != null) {
-                coordinator.restoreGroup(g);
-            }
-        });
-        consumerGroupStates.forEach((id, state) -> {
-            if (state != null) {
-                try {
-                    consumerGroups.restore(state);
-                } catch (IllegalArgumentException e) {
-                    log.warn("Skipping unreadable state of consumer group {}: {}", id, e.getMessage());
-                }
-            }
-        });
-        offsets.forEach((group, committed) -> {
-            Map<TopicPartition, CommittedOffset> live = new HashMap<>();
-            committed.forEach((tp, o) -> {
-                if (o != null) {
-                    live.put(tp, o);
-                }
-            });
-            if (!live.isEmpty()) {
-                coordinator.offsets().restore(group, live);
-            }
-        });
+        replay.restoreInto(coordinator, consumerGroups);
         log.info(
-                "Loaded {} groups and the offsets of {} groups from {} records of {}-{}",
-                groups.values().stream().filter(g -> g != null).count(),
-                offsets.size(),
+                "Loaded {} groups and the offsets of {} groups ({} open transactions) from {} records of {}-{}",
+                replay.groupCount(),
+                replay.offsetGroupCount(),
+                replay.openTransactions(),
                 records,
                 NAME,
                 p);
-    }
-
-    private static void apply(
-            Record r,
-            Map<String, GroupSnapshot> groups,
-            Map<String, Map<TopicPartition, CommittedOffset>> offsets,
-            Map<String, byte[]> consumerGroupStates) {
-        OffsetsTopicRecords.Key key = OffsetsTopicRecords.readKey(r.key().duplicate());
-        ByteBuffer value = r.hasValue() ? r.value().duplicate() : null;
-        if (key instanceof OffsetsTopicRecords.OffsetKey k) {
-            offsets.computeIfAbsent(k.group(), g -> new LinkedHashMap<>())
-                    .put(k.partition(), value == null ? null : OffsetsTopicRecords.readOffsetValue(value));
-        } else if (key instanceof OffsetsTopicRecords.ConsumerGroupKey k) {
-            byte[] state = null;
-            if (value != null) {
-                state = new byte[value.remaining()];
-                value.get(state);
-            }
-            consumerGroupStates.put(k.group(), state);
-        } else if (key instanceof OffsetsTopicRecords.GroupKey k) {
-            groups.put(k.group(), value == null ? null : OffsetsTopicRecords.readGroupValue(k.group(), value));
-        }
     }
 }

@@ -450,6 +450,18 @@ public final class LocalLog {
     }
 
     /**
+     * Appends records a coordinator writes itself, such as the group coordinator's transactional offset commits: a
+     * batch with the producer's id and epoch, at sequence 0 like every such batch. As for Kafka's appends of origin COORDINATOR, only
+     * the producer epoch is checked, and the batch opens (or extends) the producer's transaction in this partition.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException if the batch's producer epoch is older than
+     *     the producer's current epoch in this partition
+     */
+    public LogAppendInfo appendAsCoordinator(MemoryRecords records, int leaderEpoch) {
+        return append(records, leaderEpoch, false);
+    }
+
+    /**
      * Appends the COMMIT or ABORT marker that ends the transaction of {@code producerId} in this partition, as the
      * transaction coordinator asks with WriteTxnMarkers: a control batch the broker writes, at the leader's epoch.
      *
@@ -479,6 +491,11 @@ public final class LocalLog {
             ValidationResult validated = LogValidator.validateAndAssignOffsets(
                     records, topicPartition, end.offset(), config, nowMs, leaderEpoch, fromClient);
             for (BatchSummary batch : validated.batches()) {
+                if (!fromClient) {
+                    // the broker's own batches carry no meaningful sequences: only their epoch is checked
+                    producerState.checkEpoch(batch);
+                    continue;
+                }
                 Optional<BatchMetadata> original = producerState.checkBatch(batch);
                 if (original.isPresent()) {
                     BatchMetadata meta = original.get();

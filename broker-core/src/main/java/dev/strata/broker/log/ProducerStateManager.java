@@ -190,10 +190,7 @@ public final class ProducerStateManager {
         if (duplicate.isPresent()) {
             return duplicate;
         }
-        if (batch.producerEpoch() < entry.producerEpoch()) {
-            throw new InvalidProducerEpochException("Epoch " + batch.producerEpoch() + " of producer "
-                    + batch.producerId() + " is older than its current epoch " + entry.producerEpoch());
-        }
+        checkEpoch(batch);
         if (batch.isControlBatch()) {
             return Optional.empty();
         }
@@ -208,6 +205,21 @@ public final class ProducerStateManager {
                     + entry.lastSeq());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Checks only the producer epoch of a batch the broker writes itself (a transaction marker, or a coordinator's
+     * transactional records, whose sequence numbers mean nothing), as Kafka checks batches of origin COORDINATOR: no
+     * duplicate detection and no sequence check.
+     *
+     * @throws InvalidProducerEpochException if the batch's epoch is older than the producer's current epoch
+     */
+    public void checkEpoch(BatchSummary batch) {
+        ProducerStateEntry entry = batch.hasProducerId() ? producers.get(batch.producerId()) : null;
+        if (entry != null && batch.producerEpoch() < entry.producerEpoch()) {
+            throw new InvalidProducerEpochException("Epoch " + batch.producerEpoch() + " of producer "
+                    + batch.producerId() + " is older than its current epoch " + entry.producerEpoch());
+        }
     }
 
     /**

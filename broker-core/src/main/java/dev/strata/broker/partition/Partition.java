@@ -277,6 +277,17 @@ public final class Partition {
     }
 
     /**
+     * Appends records a coordinator on this broker writes (transactional offset commits, say) as leader, with
+     * {@code acks=all}: see {@link LocalLog#appendAsCoordinator}.
+     *
+     * @throws NotLeaderOrFollowerException if this broker does not lead the partition
+     * @throws NotEnoughReplicasException if the ISR is below {@code min.insync.replicas}
+     */
+    public LogAppendInfo appendAsCoordinator(MemoryRecords records) {
+        return appendAsLeader((short) -1, epoch -> log.appendAsCoordinator(records, epoch));
+    }
+
+    /**
      * Appends the COMMIT or ABORT marker of a producer's transaction as leader, for the transaction coordinator's
      * WriteTxnMarkers; as Kafka, with {@code acks=all}, so at least {@code min.insync.replicas} must be in sync.
      *

@@ -17,6 +17,7 @@ import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaFetch;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.txn.TransactionVerification;
 import dev.strata.testing.Await;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -120,7 +121,9 @@ class GroupCoordinatorLeadershipTest {
                 groups,
                 topics,
                 offsetsTopic,
-                coordinated);
+                coordinated,
+                TransactionVerification.NONE,
+                ioPool);
         topics.createTopic("orders", 1, (short) 1, Map.of(), false);
         offsetsTopic.ensureExists();
         for (int p = 0; p < PARTITIONS; p++) {

@@ -132,6 +132,6 @@ class ConsumerGroupCoordinatorTest {
                 .containsExactlyInAnyOrderElementsOf(before.members().stream()
                         .map(ConsumerGroupCoordinator.MemberView::assignment)
                         .toList());
-        assertThat(restarted.validateCommit("g", "a", a.memberEpoch())).isNull();
+        assertThat(restarted.validateCommit("g", "a", a.memberEpoch(), false)).isNull();
     }
 }

@@ -189,6 +189,42 @@ class GroupCoordinatorTest {
     }
 
     @Test
+    void transactionalCommitsAreCheckedAsKafkaChecksThem() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        Map<TopicPartition, CommittedOffset> o = Map.of(tp, new CommittedOffset(5, 0, "m", 1L));
+        assertThat(coordinator
+                        .commitTransactionalOffsets("nope", "m", null, 3, 1L, (short) 0, o)
+                        .join())
+                .as("a generation of a group that does not exist")
+                .isEqualTo(Errors.ILLEGAL_GENERATION);
+
+        JoinResult member = joinNew("range").join();
+        assertThat(coordinator
+                        .commitTransactionalOffsets("g", "stranger", null, 1, 1L, (short) 0, o)
+                        .join())
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(coordinator
+                        .commitTransactionalOffsets("g", member.memberId(), null, 99, 1L, (short) 0, o)
+                        .join())
+                .isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(coordinator
+                        .commitTransactionalOffsets(
+                                "g", member.memberId(), null, member.generationId(), 1L, (short) 0, o)
+                        .join())
+                .as("unlike OffsetCommit, also while the group completes its rebalance")
+                .isEqualTo(Errors.NONE);
+        assertThat(coordinator
+                        .commitTransactionalOffsets("g", "", null, -1, 2L, (short) 0, o)
+                        .join())
+                .as("a request before v3 names no member: accepted in a group with members")
+                .isEqualTo(Errors.NONE);
+        assertThat(coordinator.offsets().committed("g", List.of(tp)))
+                .as("pending until the transaction ends")
+                .isEmpty();
+        assertThat(coordinator.offsets().isPending("g", tp)).isTrue();
+    }
+
+    @Test
     void emptyGroupsLoseTheirOffsetsAfterTheRetentionTime() {
         TopicPartition tp = new TopicPartition("t", 0);
         coordinator

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.protocol.Errors;
@@ -25,6 +26,17 @@ class GroupOffsetsTest {
             CompletableFuture<Long> write = new CompletableFuture<>();
             writes.add(write);
             return write;
+        }
+
+        @Override
+        public CompletableFuture<Long> storeTxnOffsets(
+                String groupId,
+                long producerId,
+                short producerEpoch,
+                Map<TopicPartition, CommittedOffset> offsets,
+                LongConsumer appended) {
+            appended.accept(writes.size());
+            return storeOffsets(groupId, offsets);
         }
 
         void complete(int n) {
@@ -90,5 +102,55 @@ class GroupOffsetsTest {
 
         assertThat(failed.join()).isEqualTo(Errors.NOT_COORDINATOR);
         assertThat(offsets.committed("g", null).get(TP).offset()).isEqualTo(10);
+    }
+
+    @Test
+    void transactionalOffsetsCountOnlyOnceTheirTransactionCommits() {
+        CompletableFuture<Errors> answer = offsets.commitTransactional("g", 7L, (short) 0, at(10));
+        assertThat(offsets.isPending("g", TP)).as("pending from the append on").isTrue();
+        store.complete(0);
+
+        assertThat(answer.join()).isEqualTo(Errors.NONE);
+        assertThat(offsets.committed("g", null)).isEmpty();
+
+        offsets.completeTransaction(7L, true, 1L, g -> true);
+        assertThat(offsets.committed("g", null).get(TP).offset()).isEqualTo(10);
+        assertThat(offsets.isPending("g", TP)).isFalse();
+    }
+
+    @Test
+    void anAbortedTransactionLeavesTheCommittedOffset() {
+        offsets.commit("g", at(5));
+        store.complete(0);
+        offsets.commitTransactional("g", 7L, (short) 0, at(10));
+        store.complete(1);
+
+        offsets.completeTransaction(7L, false, 2L, g -> true);
+
+        assertThat(offsets.committed("g", null).get(TP).offset()).isEqualTo(5);
+        assertThat(offsets.isPending("g", TP)).isFalse();
+    }
+
+    @Test
+    void aCommitWrittenAfterThePendingOffsetIsNotReplacedByIt() {
+        offsets.commitTransactional("g", 7L, (short) 0, at(10));
+        store.complete(0);
+        offsets.commit("g", at(20));
+        store.complete(1);
+
+        offsets.completeTransaction(7L, true, 2L, g -> true);
+
+        assertThat(offsets.committed("g", null).get(TP).offset()).isEqualTo(20);
+    }
+
+    @Test
+    void pendingOffsetsDoNotExpire() {
+        offsets.commit("g", at(5));
+        store.complete(0);
+        offsets.commitTransactional("g", 7L, (short) 0, at(10));
+
+        assertThat(offsets.expired("g", Long.MAX_VALUE / 2, 1_000L)).isEmpty();
+        offsets.completeTransaction(7L, false, 2L, g -> true);
+        assertThat(offsets.expired("g", Long.MAX_VALUE / 2, 1_000L)).containsExactly(TP);
     }
 }

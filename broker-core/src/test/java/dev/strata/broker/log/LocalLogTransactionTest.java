@@ -45,6 +45,26 @@ class LocalLogTransactionTest extends LocalLogTestSupport {
     }
 
     @Test
+    void aCoordinatorsTransactionalBatchesWithoutSequencesAreEachAppendedAndEndedByTheMarker() throws Exception {
+        LocalLog log = open(Map.of());
+        // as the group coordinator writes TxnOffsetCommits: every batch at sequence 0, no duplicate detection
+        LogAppendInfo first = log.appendAsCoordinator(transactional(PRODUCER, (short) 0, 0, "o1"), 0);
+        LogAppendInfo second = log.appendAsCoordinator(transactional(PRODUCER, (short) 0, 0, "o2"), 0);
+        assertThat(second.firstOffset()).isEqualTo(first.lastOffset() + 1);
+        LogAppendInfo marker = log.appendMarkerAsLeader(PRODUCER, (short) 0, 0, COMMIT, 0);
+        assertThat(marker.firstOffset())
+                .as("the marker is no duplicate of the batches")
+                .isEqualTo(2);
+        log.updateHighWatermark(log.logEndOffset());
+        assertThat(log.lastStableOffset()).isEqualTo(3);
+
+        log.appendMarkerAsLeader(PRODUCER, (short) 1, 0, COMMIT, 0);
+        assertThatThrownBy(() -> log.appendAsCoordinator(transactional(PRODUCER, (short) 0, 0, "late"), 0))
+                .as("the producer's epoch is still checked")
+                .isInstanceOf(InvalidProducerEpochException.class);
+    }
+
+    @Test
     void aCommittedTransactionLeavesNoIndexEntry() throws Exception {
         LocalLog log = open(Map.of());
         log.appendAsLeader(transactional(PRODUCER, (short) 0, 0, "t1"), 0);
