@@ -96,17 +96,8 @@ public final class TransactionMetadata {
             }
             case EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT -> {
                 if (epochExhausted(current.producerEpoch())) {
-                    return Decision.write(new TransactionLogRecords.Value(
-                            newProducerId.getAsLong(),
-                            current.producerId(),
-                            -1,
-                            (short) 0,
-                            timeoutMs,
-                            EMPTY,
-                            Set.of(),
-                            now,
-                            -1,
-                            current.clientTransactionVersion()));
+                    return Decision.write(
+                            idle(newProducerId.getAsLong(), current.producerId(), (short) 0, timeoutMs, now));
                 }
                 if (expected && expectedEpoch != current.producerEpoch()) {
                     if (expectedEpoch == lastProducerEpoch) {
@@ -114,22 +105,32 @@ public final class TransactionMetadata {
                     }
                     return Decision.fail(Errors.PRODUCER_FENCED);
                 }
-                return Decision.write(new TransactionLogRecords.Value(
+                return Decision.write(idle(
                         current.producerId(),
                         current.previousProducerId(),
-                        -1,
                         (short) (current.producerEpoch() + 1),
                         timeoutMs,
-                        EMPTY,
-                        Set.of(),
-                        now,
-                        -1,
-                        current.clientTransactionVersion()));
+                        now));
             }
             default -> {
                 return Decision.fail(Errors.CONCURRENT_TRANSACTIONS);
             }
         }
+    }
+
+    private TransactionLogRecords.Value idle(
+            long producerId, long previousProducerId, short epoch, int timeoutMs, long now) {
+        return new TransactionLogRecords.Value(
+                producerId,
+                previousProducerId,
+                -1,
+                epoch,
+                timeoutMs,
+                EMPTY,
+                Set.of(),
+                now,
+                -1,
+                current.clientTransactionVersion());
     }
 
     private boolean knowsProducer(long producerId, short epoch) {
