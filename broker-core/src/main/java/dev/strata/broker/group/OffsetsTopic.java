@@ -1,5 +1,6 @@
 package dev.strata.broker.group;
 
+import dev.strata.broker.coordinator.CoordinatedPartitions;
 import dev.strata.broker.coordinator.InternalTopic;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.partition.ReplicaManager;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
@@ -69,6 +71,30 @@ public final class OffsetsTopic implements GroupStore, ConsumerGroupCoordinator.
     /** The node id of the group's coordinator: the leader of its partition, or -1 while that has none (or no state). */
     public int coordinatorFor(String groupId) {
         return topic.coordinatorFor(groupId);
+    }
+
+    /**
+     * The partitions of this topic that the broker coordinates, their groups loaded into and unloaded from both
+     * coordinators; loads and unloads run one at a time on {@code executor}.
+     */
+    public CoordinatedPartitions coordination(
+            GroupCoordinator classic, ConsumerGroupCoordinator consumerGroups, Executor executor) {
+        return new CoordinatedPartitions(
+                NAME,
+                this::partitionFor,
+                new CoordinatedPartitions.Loader() {
+                    @Override
+                    public void load(int p) {
+                        OffsetsTopic.this.load(p, classic, consumerGroups);
+                    }
+
+                    @Override
+                    public void unload(int p) {
+                        classic.unload(groupId -> partitionFor(groupId) == p);
+                        consumerGroups.unload(groupId -> partitionFor(groupId) == p);
+                    }
+                },
+                executor);
     }
 
     /**
