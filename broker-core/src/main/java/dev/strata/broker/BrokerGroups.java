@@ -3,8 +3,8 @@ package dev.strata.broker;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.GroupHandler;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.coordinator.CoordinatedPartitions;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
-import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
@@ -75,7 +75,7 @@ final class BrokerGroups {
                 offsetsTopic);
         // Group state comes back from __consumer_offsets in the background, partition by partition as this broker
         // leads them; until then their groups' requests are answered COORDINATOR_LOAD_IN_PROGRESS and clients retry.
-        this.coordinated = new CoordinatedPartitions(offsetsTopic, coordinator, consumerGroups, ioPool);
+        this.coordinated = offsetsTopic.coordination(coordinator, consumerGroups, ioPool);
         replicas.addListener(coordinated);
     }
 
@@ -96,7 +96,7 @@ final class BrokerGroups {
 
     /** Told of transaction markers (WriteTxnMarkers): those in {@code __consumer_offsets} end transactional commits. */
     TxnMarkerListener txnMarkerListener() {
-        return coordinated;
+        return offsetsTopic.markerListener(coordinated, coordinator);
     }
 
     /** Expires committed offsets every {@code offsets.retention.check.interval.ms}, on the I/O pool. */

@@ -1,9 +1,9 @@
 package dev.strata.broker.api;
 
+import dev.strata.broker.coordinator.CoordinatedPartitions;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
 import dev.strata.broker.group.ConsumerHeartbeat;
 import dev.strata.broker.group.ConsumerHeartbeatResult;
-import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupCoordinator.GroupSummary;
 import dev.strata.broker.group.GroupService;

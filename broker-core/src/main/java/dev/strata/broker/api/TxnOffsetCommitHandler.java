@@ -1,7 +1,7 @@
 package dev.strata.broker.api;
 
+import dev.strata.broker.coordinator.CoordinatedPartitions;
 import dev.strata.broker.group.CommittedOffset;
-import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
 import dev.strata.broker.metadata.TopicManager;

@@ -1,5 +1,6 @@
 package dev.strata.broker.group;
 
+import dev.strata.broker.coordinator.InternalTopic;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * commit of the partition came first (the record written later wins, as in Kafka); ABORT drops them; those whose
  * transaction is still open at the log end stay pending. A tombstone of a partition drops its pending offsets too.
  */
-final class OffsetsReplay {
+final class OffsetsReplay implements InternalTopic.Replay {
     private static final Logger log = LoggerFactory.getLogger(OffsetsReplay.class);
 
     private final Map<String, GroupSnapshot> groups = new LinkedHashMap<>();
@@ -33,7 +34,8 @@ final class OffsetsReplay {
      * @param producerId the producer of the record's batch if the batch is transactional, else -1
      * @throws RuntimeException if the record cannot be read
      */
-    void record(Record r, long producerId) {
+    @Override
+    public void record(Record r, long producerId) {
         OffsetsTopicRecords.Key key = OffsetsTopicRecords.readKey(r.key().duplicate());
         ByteBuffer value = r.hasValue() ? r.value().duplicate() : null;
         if (key instanceof OffsetsTopicRecords.OffsetKey k) {
@@ -68,7 +70,8 @@ final class OffsetsReplay {
     }
 
     /** Replays a COMMIT or ABORT marker of {@code producerId}. */
-    void marker(long producerId, boolean commit) {
+    @Override
+    public void marker(long producerId, boolean commit) {
         Map<String, Map<TopicPartition, WrittenOffset>> ended = pending.remove(producerId);
         if (ended == null || !commit) {
             return;

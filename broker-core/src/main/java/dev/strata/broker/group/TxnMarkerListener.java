@@ -5,7 +5,7 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Told of each transaction marker written to a partition this broker leads (WriteTxnMarkers), once the marker is
  * replicated: a marker in a partition of {@code __consumer_offsets} ends the producer's transactional offset commits
- * of the groups there ({@link CoordinatedPartitions}).
+ * of the groups there ({@link OffsetsTopic#markerListener}).
  */
 @FunctionalInterface
 public interface TxnMarkerListener {

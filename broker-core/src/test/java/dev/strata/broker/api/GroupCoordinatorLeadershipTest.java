@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.coordinator.CoordinatedPartitions;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
-import dev.strata.broker.group.CoordinatedPartitions;
 import dev.strata.broker.group.GroupCoordinator;
 import dev.strata.broker.group.GroupService;
 import dev.strata.broker.group.OffsetsTopic;
@@ -113,7 +113,7 @@ class GroupCoordinatorLeadershipTest {
                 ConsumerGroupCoordinator.Topics.of(topics, store::topics),
                 scheduler,
                 offsetsTopic);
-        coordinated = new CoordinatedPartitions(offsetsTopic, classic, consumerGroups, ioPool);
+        coordinated = offsetsTopic.coordination(classic, consumerGroups, ioPool);
         replicas.addListener(coordinated);
         groups = new GroupService(classic, consumerGroups);
         handler = new GroupHandler(

@@ -1,4 +1,4 @@
-package dev.strata.broker.group;
+package dev.strata.broker.coordinator;
 
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.PartitionListener;
@@ -6,30 +6,30 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import org.apache.kafka.common.TopicPartition;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The partitions of {@code __consumer_offsets} whose groups this broker coordinates: the coordinator of a group is the
- * leader of its partition, so coordination moves with leadership, as in Kafka. Registered with the replica manager as
- * a {@link PartitionListener}: when this broker becomes a partition's leader, the partition is LOADING until its
- * groups and offsets are replayed from the log ({@link OffsetsTopic#load}), then ACTIVE; when it stops leading it (or
- * the partition leaves this broker), the partition is dropped at once and its groups are unloaded from the
- * coordinators, so that only the new leader has them. A group whose partition is not here is answered NOT_COORDINATOR,
- * one whose partition is loading COORDINATOR_LOAD_IN_PROGRESS; clients look the coordinator up again or retry. As the
- * {@link TxnMarkerListener} of WriteTxnMarkers, it ends transactional offset commits when their marker lands.
+ * The partitions of an internal topic ({@code __consumer_offsets}, {@code __transaction_state}) whose keys this broker
+ * coordinates: the coordinator of a key (a group, a transactional id) is the leader of its partition, so coordination
+ * moves with leadership, as in Kafka. Registered with the replica manager as a {@link PartitionListener}: when this
+ * broker becomes a partition's leader, the partition is LOADING until its state is replayed from the log
+ * ({@link Loader#load}), then ACTIVE; when it stops leading it (or the partition leaves this broker), the partition is
+ * dropped at once and its state unloaded ({@link Loader#unload}), so that only the new leader has it. A key whose
+ * partition is not here is answered NOT_COORDINATOR, one whose partition is loading COORDINATOR_LOAD_IN_PROGRESS;
+ * clients look the coordinator up again or retry.
  *
  * <p>Threads: the listener calls come from whoever changes leadership (the metadata layer's listener thread, or a
  * topic creation) and only record the new state; loads and unloads run one at a time, in the order of those calls, on
  * the executor, since a load reads a whole partition. Each load carries a token, so a load that a later change
  * superseded does not mark its partition ACTIVE. Request threads read the state without waiting.
  */
-public final class CoordinatedPartitions implements PartitionListener, TxnMarkerListener {
+public final class CoordinatedPartitions implements PartitionListener {
     private static final Logger log = LoggerFactory.getLogger(CoordinatedPartitions.class);
 
-    /** A coordinated partition: loading its groups, or serving them. */
+    /** A coordinated partition: loading its state, or serving it. */
     private enum State {
         LOADING,
         ACTIVE
@@ -38,9 +38,18 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
     /** The state of one partition, and the token of the leadership that started its load. */
     private record Coordination(State state, long token) {}
 
-    private final OffsetsTopic offsetsTopic;
-    private final GroupCoordinator classic;
-    private final ConsumerGroupCoordinator consumerGroups;
+    /** What a coordinator does when it gains or loses a partition. */
+    public interface Loader {
+        /** Replays partition {@code p} into the coordinator, which holds none of its state yet. */
+        void load(int p);
+
+        /** Drops the state of partition {@code p}. */
+        void unload(int p);
+    }
+
+    private final String topic;
+    private final ToIntFunction<String> partitionFor;
+    private final Loader loader;
     private final Executor executor;
     /** Guarded by this. Absent: this broker does not lead the partition. */
     private final Map<Integer, Coordination> partitions = new HashMap<>();
@@ -49,22 +58,22 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
 
     private long nextToken;
 
-    public CoordinatedPartitions(
-            OffsetsTopic offsetsTopic,
-            GroupCoordinator classic,
-            ConsumerGroupCoordinator consumerGroups,
-            Executor executor) {
-        this.offsetsTopic = offsetsTopic;
-        this.classic = classic;
-        this.consumerGroups = consumerGroups;
+    /**
+     * @param topic the internal topic
+     * @param partitionFor the partition of a key
+     */
+    public CoordinatedPartitions(String topic, ToIntFunction<String> partitionFor, Loader loader, Executor executor) {
+        this.topic = topic;
+        this.partitionFor = partitionFor;
+        this.loader = loader;
         this.executor = executor;
     }
 
-    /** NONE if this broker coordinates the group now, COORDINATOR_LOAD_IN_PROGRESS, or NOT_COORDINATOR. */
-    public Errors errorFor(String groupId) {
+    /** NONE if this broker coordinates the key now, COORDINATOR_LOAD_IN_PROGRESS, or NOT_COORDINATOR. */
+    public Errors errorFor(String key) {
         Coordination c;
         synchronized (this) {
-            c = partitions.get(offsetsTopic.partitionFor(groupId));
+            c = partitions.get(partitionFor.applyAsInt(key));
         }
         if (c == null) {
             return Errors.NOT_COORDINATOR;
@@ -72,19 +81,19 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
         return c.state() == State.ACTIVE ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
     }
 
-    /** Whether this broker serves the group now (its partition is loaded here). */
-    public boolean coordinates(String groupId) {
-        return errorFor(groupId) == Errors.NONE;
+    /** Whether this broker serves the key now (its partition is loaded here). */
+    public boolean coordinates(String key) {
+        return errorFor(key) == Errors.NONE;
     }
 
-    /** Whether any partition this broker leads is still loading: ListGroups would miss its groups. */
+    /** Whether any partition this broker leads is still loading: a listing (ListGroups, ListTransactions) would miss its keys. */
     public synchronized boolean loading() {
         return partitions.values().stream().anyMatch(c -> c.state() == State.LOADING);
     }
 
     @Override
     public void onBecomeLeader(Partition partition) {
-        if (!isOffsetsTopic(partition)) {
+        if (!isCoordinated(partition)) {
             return;
         }
         int p = partition.topicPartition().partition();
@@ -94,7 +103,7 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
             }
             long token = ++nextToken;
             partitions.put(p, new Coordination(State.LOADING, token));
-            log.debug("Loading the groups of {} (this broker leads it)", partition.topicPartition());
+            log.debug("Loading the state of {} (this broker leads it)", partition.topicPartition());
             enqueue(() -> load(p, token));
         }
     }
@@ -115,7 +124,7 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
     }
 
     private void resign(Partition partition, String why) {
-        if (!isOffsetsTopic(partition)) {
+        if (!isCoordinated(partition)) {
             return;
         }
         int p = partition.topicPartition().partition();
@@ -123,40 +132,32 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
             if (partitions.remove(p) == null) {
                 return;
             }
-            log.info("Unloading the groups of {}: {}", partition.topicPartition(), why);
-            enqueue(() -> unload(p));
+            log.info("Unloading the state of {}: {}", partition.topicPartition(), why);
+            enqueue(() -> loader.unload(p));
         }
     }
 
     /**
-     * A marker ended a producer's transaction in a partition of {@code __consumer_offsets}: its pending offsets of the
-     * partition's groups are applied or dropped. While the partition is loading, this waits for the load (which may
-     * or may not have read the marker; applying it twice does nothing), so that the load cannot bring them back.
+     * Runs {@code task} on partition {@code p}'s state once it is loaded here: at once when it is, after the load while
+     * it is loading (the load may or may not have seen what the task applies, so the task must be idempotent), and not
+     * at all when this broker does not lead it (the leader that loads the log replays it).
      */
-    @Override
-    public void onMarkerWritten(TopicPartition tp, long producerId, boolean commit, long markerOffset) {
-        if (!tp.topic().equals(OffsetsTopic.NAME)) {
-            return;
-        }
-        int p = tp.partition();
-        Runnable complete = () -> classic.offsets()
-                .completeTransaction(
-                        producerId, commit, markerOffset, groupId -> offsetsTopic.partitionFor(groupId) == p);
+    public void whenLoaded(int p, Runnable task) {
         synchronized (this) {
             Coordination c = partitions.get(p);
             if (c == null) {
-                return; // not led here: the leader that loads the log replays the marker
+                return;
             }
             if (c.state() == State.LOADING) {
-                enqueue(complete);
+                enqueue(task);
                 return;
             }
         }
-        complete.run();
+        task.run();
     }
 
-    private static boolean isOffsetsTopic(Partition partition) {
-        return partition.topicPartition().topic().equals(OffsetsTopic.NAME);
+    private boolean isCoordinated(Partition partition) {
+        return partition.topicPartition().topic().equals(topic);
     }
 
     /** Guarded by this: queues after the last load or unload, whatever became of it. */
@@ -172,12 +173,12 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
             }
         }
         try {
-            // Groups left by an earlier leadership (a request racing the unload) must not mix with the log's.
-            unload(p);
-            offsetsTopic.load(p, classic, consumerGroups);
+            // State left by an earlier leadership (a request racing the unload) must not mix with the log's.
+            loader.unload(p);
+            loader.load(p);
         } catch (RuntimeException e) {
-            // the partition stays LOADING: its groups answer COORDINATOR_LOAD_IN_PROGRESS rather than lose state
-            log.error("Cannot load the groups of {}-{}", OffsetsTopic.NAME, p, e);
+            // the partition stays LOADING: its keys answer COORDINATOR_LOAD_IN_PROGRESS rather than lose state
+            log.error("Cannot load the state of {}-{}", topic, p, e);
             return;
         }
         synchronized (this) {
@@ -186,10 +187,5 @@ public final class CoordinatedPartitions implements PartitionListener, TxnMarker
                 partitions.put(p, new Coordination(State.ACTIVE, token));
             }
         }
-    }
-
-    private void unload(int p) {
-        classic.unload(groupId -> offsetsTopic.partitionFor(groupId) == p);
-        consumerGroups.unload(groupId -> offsetsTopic.partitionFor(groupId) == p);
     }
 }

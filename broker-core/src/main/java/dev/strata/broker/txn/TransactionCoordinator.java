@@ -1,0 +1,230 @@
+package dev.strata.broker.txn;
+
+import dev.strata.broker.coordinator.CoordinatedPartitions;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction coordinator of the transactional ids whose {@code __transaction_state} partitions this broker leads:
+ * it decides each request with the id's {@link TransactionMetadata}, makes the decision durable in
+ * {@link TransactionStateTopic} before answering, and ends a transaction by writing its markers
+ * ({@link MarkerWriter}) between the Prepare and the Complete record, as Kafka's coordinator does (transaction version
+ * 1). The state of a partition arrives through {@link #loader()} when this broker becomes its leader.
+ *
+ * <p>Threads: any request thread; each id's decisions are taken under its metadata's monitor, and writes complete
+ * without a thread waiting.
+ */
+public final class TransactionCoordinator implements TransactionVerification {
+    private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
+
+    /** Writes a transaction's markers to every partition; completes once each has its marker (or is gone). */
+    public interface MarkerWriter {
+        CompletableFuture<Void> write(long producerId, short epoch, boolean commit, Set<TopicPartition> partitions);
+    }
+
+    /** The answer to InitProducerId. */
+    public record InitResult(Errors error, long producerId, short epoch) {}
+
+    private final TransactionStateTopic stateTopic;
+    private final MarkerWriter markers;
+    private final LongSupplier producerIds;
+    private final int maxTimeoutMs;
+    private final Time time;
+    private final CoordinatedPartitions coordinated;
+    private final Map<String, TransactionMetadata> ids = new ConcurrentHashMap<>();
+
+    public TransactionCoordinator(
+            TransactionStateTopic stateTopic,
+            MarkerWriter markers,
+            LongSupplier producerIds,
+            int maxTimeoutMs,
+            Time time,
+            Executor loadExecutor) {
+        this.stateTopic = stateTopic;
+        this.markers = markers;
+        this.producerIds = producerIds;
+        this.maxTimeoutMs = maxTimeoutMs;
+        this.time = time;
+        this.coordinated =
+                new CoordinatedPartitions(TransactionStateTopic.NAME, stateTopic::partitionFor, loader(), loadExecutor);
+    }
+
+    /** The partitions this coordinator serves, to register with the replica manager. */
+    public CoordinatedPartitions coordinated() {
+        return coordinated;
+    }
+
+    private CoordinatedPartitions.Loader loader() {
+        return new CoordinatedPartitions.Loader() {
+            @Override
+            public void load(int p) {
+                Map<String, TransactionMetadata> loaded = stateTopic.load(p);
+                ids.putAll(loaded);
+                // a decision taken before the last coordinator stopped: its markers are written again
+                loaded.values().forEach(TransactionCoordinator.this::completeIfPrepared);
+            }
+
+            @Override
+            public void unload(int p) {
+                ids.keySet().removeIf(id -> stateTopic.partitionFor(id) == p);
+            }
+        };
+    }
+
+    public CompletableFuture<InitResult> initProducerId(
+            String transactionalId, int timeoutMs, long expectedProducerId, short expectedEpoch) {
+        if (transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(new InitResult(Errors.INVALID_REQUEST, -1, (short) -1));
+        }
+        if (timeoutMs <= 0 || timeoutMs > maxTimeoutMs) {
+            return CompletableFuture.completedFuture(
+                    new InitResult(Errors.INVALID_TRANSACTION_TIMEOUT, -1, (short) -1));
+        }
+        Errors coordinator = coordinated.errorFor(transactionalId);
+        if (coordinator != Errors.NONE) {
+            return CompletableFuture.completedFuture(new InitResult(coordinator, -1, (short) -1));
+        }
+        TransactionMetadata txn = ids.computeIfAbsent(
+                transactionalId,
+                id -> TransactionMetadata.fresh(id, producerIds.getAsLong(), timeoutMs, time.milliseconds()));
+        TransactionMetadata.Decision decision;
+        synchronized (txn) {
+            decision = begin(
+                    txn,
+                    txn.prepareInitProducerId(
+                            timeoutMs, expectedProducerId, expectedEpoch, producerIds, time.milliseconds()));
+        }
+        if (decision.write() == null) {
+            TransactionLogRecords.Value v = txn.current();
+            return CompletableFuture.completedFuture(
+                    new InitResult(decision.error(), v.producerId(), v.producerEpoch()));
+        }
+        return write(txn, decision.write()).thenApply(error -> {
+            if (error != Errors.NONE) {
+                return new InitResult(error, -1, (short) -1);
+            }
+            if (decision.fencesOngoing()) {
+                completeIfPrepared(txn); // the fenced transaction's abort goes on; the client retries meanwhile
+                return new InitResult(Errors.CONCURRENT_TRANSACTIONS, -1, (short) -1);
+            }
+            TransactionLogRecords.Value v = txn.current();
+            return new InitResult(Errors.NONE, v.producerId(), v.producerEpoch());
+        });
+    }
+
+    public CompletableFuture<Errors> addPartitions(
+            String transactionalId, long producerId, short epoch, Set<TopicPartition> partitions) {
+        TransactionMetadata txn = known(transactionalId);
+        if (txn == null) {
+            return CompletableFuture.completedFuture(unknown(transactionalId));
+        }
+        TransactionMetadata.Decision decision;
+        synchronized (txn) {
+            decision = begin(txn, txn.prepareAddPartitions(producerId, epoch, partitions, time.milliseconds()));
+        }
+        return decision.write() == null
+                ? CompletableFuture.completedFuture(decision.error())
+                : write(txn, decision.write());
+    }
+
+    /** EndTxn: answered once the decision is durable; the markers and the Complete record follow. */
+    public CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short epoch, boolean commit) {
+        TransactionMetadata txn = known(transactionalId);
+        if (txn == null) {
+            return CompletableFuture.completedFuture(unknown(transactionalId));
+        }
+        TransactionMetadata.Decision decision;
+        synchronized (txn) {
+            decision = begin(txn, txn.prepareEndTxn(producerId, epoch, commit, time.milliseconds()));
+        }
+        if (decision.write() == null) {
+            return CompletableFuture.completedFuture(decision.error());
+        }
+        return write(txn, decision.write()).thenApply(error -> {
+            if (error == Errors.NONE) {
+                completeIfPrepared(txn);
+            }
+            return error;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Errors> verify(
+            String transactionalId, long producerId, short producerEpoch, TopicPartition partition) {
+        TransactionMetadata txn = known(transactionalId);
+        if (txn == null) {
+            return CompletableFuture.completedFuture(unknown(transactionalId));
+        }
+        synchronized (txn) {
+            return CompletableFuture.completedFuture(txn.verify(producerId, producerEpoch, partition));
+        }
+    }
+
+    private TransactionMetadata known(String transactionalId) {
+        return coordinated.errorFor(transactionalId) == Errors.NONE ? ids.get(transactionalId) : null;
+    }
+
+    private Errors unknown(String transactionalId) {
+        Errors coordinator = coordinated.errorFor(transactionalId);
+        return coordinator != Errors.NONE ? coordinator : Errors.INVALID_PRODUCER_ID_MAPPING;
+    }
+
+    /** Writes the markers of a prepared transaction, then its Complete record; retried by the next load on failure. */
+    private void completeIfPrepared(TransactionMetadata txn) {
+        TransactionLogRecords.Value v;
+        synchronized (txn) {
+            v = txn.current();
+            if (!v.state().isCompleting() || txn.hasPendingWrite()) {
+                return;
+            }
+        }
+        boolean commit = v.state() == TransactionState.PREPARE_COMMIT;
+        markers.write(v.producerId(), v.producerEpoch(), commit, v.partitions()).whenComplete((ok, e) -> {
+            if (e != null) {
+                log.warn("Markers of {} not written: {}", txn.transactionalId(), e.toString());
+                return;
+            }
+            TransactionMetadata.Decision complete;
+            synchronized (txn) {
+                complete = begin(txn, txn.prepareComplete(time.milliseconds()));
+            }
+            if (complete.write() != null) {
+                write(txn, complete.write());
+            }
+        });
+    }
+
+    /** Under the id's monitor: marks the decision's write as pending, so no other decision races it. */
+    private static TransactionMetadata.Decision begin(TransactionMetadata txn, TransactionMetadata.Decision decision) {
+        if (decision.write() != null) {
+            txn.begin(decision.write());
+        }
+        return decision;
+    }
+
+    /** Writes the begun {@code value}; completes with NONE once durable, or the coordinator's error. */
+    private CompletableFuture<Errors> write(TransactionMetadata txn, TransactionLogRecords.Value value) {
+        return stateTopic.write(txn.transactionalId(), value).handle((offset, e) -> {
+            synchronized (txn) {
+                if (e == null) {
+                    txn.complete();
+                    return Errors.NONE;
+                }
+                txn.abandon();
+            }
+            Throwable cause =
+                    e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            return cause instanceof ApiException api ? Errors.forException(api) : Errors.COORDINATOR_NOT_AVAILABLE;
+        });
+    }
+}

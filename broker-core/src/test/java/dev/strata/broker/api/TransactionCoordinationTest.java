@@ -1,0 +1,197 @@
+package dev.strata.broker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.broker.cluster.PartitionState;
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.LogConfig;
+import dev.strata.broker.log.LogManager;
+import dev.strata.broker.metadata.TopicManager;
+import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.txn.TransactionCoordinator;
+import dev.strata.broker.txn.TransactionLogRecords;
+import dev.strata.broker.txn.TransactionMetadata;
+import dev.strata.broker.txn.TransactionState;
+import dev.strata.broker.txn.TransactionStateTopic;
+import dev.strata.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Time;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code __transaction_state} and the coordinator on it, on a one-broker replica manager. */
+class TransactionCoordinationTest {
+    private static final int PARTITIONS = 2;
+
+    @TempDir
+    Path dir;
+
+    private final InMemoryMetadataStore store = new InMemoryMetadataStore();
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+    private final ExecutorService ioPool = Executors.newFixedThreadPool(1);
+    private LogManager logManager;
+    private ReplicaManager replicas;
+    private TransactionStateTopic stateTopic;
+    private TransactionCoordinator coordinator;
+    private final List<String> markers = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        store.register(1, 19092, false);
+        BrokerConfig config = BrokerConfig.of(Map.of("node.id", "1", "log.dirs", dir.toString()));
+        logManager = new LogManager(
+                List.of(dir), tp -> LogConfig.of(Map.of(), Map.of()), Time.SYSTEM, scheduler, 300_000, 60_000);
+        replicas = new ReplicaManager(1, logManager, ioPool, scheduler);
+        TopicManager topics = new TopicManager(config, store, replicas);
+        stateTopic = new TransactionStateTopic(
+                topics, replicas, new TransactionStateTopic.Settings(PARTITIONS, 3, 2, 1 << 20, 1_000), Time.SYSTEM);
+        AtomicLong producerIds = new AtomicLong(1000);
+        coordinator = new TransactionCoordinator(
+                stateTopic,
+                (pid, epoch, commit, partitions) -> {
+                    markers.add((commit ? "COMMIT " : "ABORT ") + pid + "/" + epoch + " " + partitions);
+                    return CompletableFuture.completedFuture(null);
+                },
+                producerIds::getAndIncrement,
+                900_000,
+                Time.SYSTEM,
+                ioPool);
+        replicas.addListener(coordinator.coordinated());
+        stateTopic.topic().ensureExists();
+        TopicMetadata topic = store.topic(TransactionStateTopic.NAME).orElseThrow();
+        for (int p = 0; p < PARTITIONS; p++) {
+            TopicPartition tp = new TopicPartition(TransactionStateTopic.NAME, p);
+            PartitionState state = new PartitionState(List.of(1), List.of(1), 1, 1, 1);
+            store.setPartition(tp, state);
+            replicas.applyPartitionState(topic.topicId(), tp, state, LogConfig.of(Map.of(), Map.of()));
+        }
+        Await.until(Duration.ofSeconds(15), "the state partitions to load", () -> !coordinator
+                .coordinated()
+                .loading());
+    }
+
+    @AfterEach
+    void stop() {
+        replicas.shutdown();
+        logManager.close();
+        scheduler.shutdownNow();
+        ioPool.shutdownNow();
+    }
+
+    private static TransactionLogRecords.Value state(TransactionState s, short epoch, Set<TopicPartition> partitions) {
+        return new TransactionLogRecords.Value(7L, -1, -1, epoch, 60_000, s, partitions, 5L, 4L, (short) 0);
+    }
+
+    @Test
+    void theTopicIsCompactedWithTheConfiguredMinIsrCappedAtItsReplicas() {
+        TopicMetadata topic = store.topic(TransactionStateTopic.NAME).orElseThrow();
+        assertThat(topic.partitions()).isEqualTo(PARTITIONS);
+        assertThat(topic.configs())
+                .containsEntry("cleanup.policy", "compact")
+                .containsEntry("min.insync.replicas", "1");
+    }
+
+    @Test
+    void loadingAPartitionKeepsTheLastStateOfEachIdAndDropsTombstones() throws Exception {
+        String open = "open";
+        String gone = "gone";
+        Set<TopicPartition> partitions = Set.of(new TopicPartition("orders", 0));
+        stateTopic
+                .write(open, state(TransactionState.EMPTY, (short) 0, Set.of()))
+                .get(10, TimeUnit.SECONDS);
+        stateTopic
+                .write(open, state(TransactionState.ONGOING, (short) 0, partitions))
+                .get(10, TimeUnit.SECONDS);
+        stateTopic
+                .write(gone, state(TransactionState.COMPLETE_COMMIT, (short) 3, Set.of()))
+                .get(10, TimeUnit.SECONDS);
+        stateTopic.remove(gone).get(10, TimeUnit.SECONDS);
+
+        Map<String, TransactionMetadata> loaded = new java.util.HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            loaded.putAll(stateTopic.load(p));
+        }
+        assertThat(loaded).containsOnlyKeys(open);
+        assertThat(loaded.get(open).current()).isEqualTo(state(TransactionState.ONGOING, (short) 0, partitions));
+        assertThat(stateTopic.load(stateTopic.partitionFor(open))).containsKey(open);
+    }
+
+    @Test
+    void aTransactionCommitsThroughPrepareMarkersAndComplete() throws Exception {
+        TransactionCoordinator.InitResult init =
+                coordinator.initProducerId("tx", 60_000, -1, (short) -1).get(10, TimeUnit.SECONDS);
+        assertThat(init).isEqualTo(new TransactionCoordinator.InitResult(Errors.NONE, 1000L, (short) 0));
+        TopicPartition orders = new TopicPartition("orders", 0);
+        assertThat(coordinator.verify("tx", 1000L, (short) 0, orders).get()).isEqualTo(Errors.INVALID_TXN_STATE);
+        assertThat(coordinator
+                        .addPartitions("tx", 1000L, (short) 0, Set.of(orders))
+                        .get(10, TimeUnit.SECONDS))
+                .isEqualTo(Errors.NONE);
+        assertThat(coordinator.verify("tx", 1000L, (short) 0, orders).get()).isEqualTo(Errors.NONE);
+        assertThat(coordinator.endTxn("tx", 1000L, (short) 0, true).get(10, TimeUnit.SECONDS))
+                .isEqualTo(Errors.NONE);
+        Await.until(
+                Duration.ofSeconds(10),
+                "the transaction to complete",
+                () -> stateTopic
+                                .load(stateTopic.partitionFor("tx"))
+                                .get("tx")
+                                .current()
+                                .state()
+                        == TransactionState.COMPLETE_COMMIT);
+        assertThat(markers).containsExactly("COMMIT 1000/0 [orders-0]");
+    }
+
+    @Test
+    void badRequestsGetKafkasErrors() throws Exception {
+        assertThat(coordinator.endTxn("never-initialized", 1L, (short) 0, true).get())
+                .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
+        assertThat(coordinator
+                        .initProducerId("tx", 900_001, -1, (short) -1)
+                        .get()
+                        .error())
+                .isEqualTo(Errors.INVALID_TRANSACTION_TIMEOUT);
+        assertThat(coordinator
+                        .addPartitions("unknown", 1L, (short) 0, Set.of(new TopicPartition("orders", 0)))
+                        .get())
+                .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
+    }
+
+    @Test
+    void aSecondProducerFencesTheFirstAndAbortsItsTransaction() throws Exception {
+        coordinator.initProducerId("tx", 60_000, -1, (short) -1).get(10, TimeUnit.SECONDS);
+        TopicPartition orders = new TopicPartition("orders", 0);
+        coordinator.addPartitions("tx", 1000L, (short) 0, Set.of(orders)).get(10, TimeUnit.SECONDS);
+        assertThat(coordinator
+                        .initProducerId("tx", 60_000, -1, (short) -1)
+                        .get(10, TimeUnit.SECONDS)
+                        .error())
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        Await.until(
+                Duration.ofSeconds(10),
+                "the fenced transaction's abort to complete",
+                () -> coordinator
+                                .initProducerId("tx", 60_000, -1, (short) -1)
+                                .join()
+                                .error()
+                        == Errors.NONE);
+        assertThat(markers).containsExactly("ABORT 1000/1 [orders-0]");
+        assertThat(coordinator.endTxn("tx", 1000L, (short) 0, true).get()).isEqualTo(Errors.PRODUCER_FENCED);
+    }
+}
