@@ -313,12 +313,16 @@ public final class Compare implements Callable<Integer> {
 
     static String table(List<ComparisonRow> rows, Map<String, BrokerRun> runs) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(
-                Locale.ROOT, "%-28s %14s %14s %14s%n", "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
+        int width = rows.stream()
+                .mapToInt(r -> r.metric().label().length() + 4)
+                .max()
+                .orElse(0);
+        String format = "%-" + Math.max(28, width) + "s %14s %14s %14s%n";
+        out.append(String.format(Locale.ROOT, format, "metric", "Apache Kafka", "Strata", "Strata/Kafka"));
         for (ComparisonRow r : rows) {
             out.append(String.format(
                     Locale.ROOT,
-                    "%-28s %14s %14s %14s%n",
+                    format,
                     r.metric().label() + (r.metric().higherIsBetter() ? " (+)" : " (-)"),
                     number(r.kafka()),
                     number(r.strata()),

@@ -23,15 +23,26 @@ final class ConsumeRun {
     private final BenchTopic topic;
     private final WorkloadSpec spec;
     private final boolean catchUp;
+    private final boolean readCommitted;
 
     /**
      * @param catchUp fetch sizes of a consumer catching up on history (replay) rather than the client's defaults
      */
     ConsumeRun(String bootstrap, BenchTopic topic, WorkloadSpec spec, boolean catchUp) {
+        this(bootstrap, topic, spec, catchUp, false);
+    }
+
+    /**
+     * @param catchUp fetch sizes of a consumer catching up on history (replay) rather than the client's defaults
+     * @param readCommitted {@code isolation.level=read_committed}: reads up to the last stable offset, which is also
+     *     where the end offsets are taken, and skips aborted records and transaction markers
+     */
+    ConsumeRun(String bootstrap, BenchTopic topic, WorkloadSpec spec, boolean catchUp, boolean readCommitted) {
         this.bootstrap = bootstrap;
         this.topic = topic;
         this.spec = spec;
         this.catchUp = catchUp;
+        this.readCommitted = readCommitted;
     }
 
     WorkloadResult run() {
@@ -96,6 +107,7 @@ final class ConsumeRun {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
         if (catchUp) {
             p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
             p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);

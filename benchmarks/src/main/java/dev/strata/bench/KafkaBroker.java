@@ -62,7 +62,15 @@ public final class KafkaBroker implements ManagedBroker {
      * replication factor 1 on one node.
      */
     static Map<String, String> tieringConfigs(S3Tier tier, String pluginClasspath) {
-        Map<String, String> c = new LinkedHashMap<>(tier.brokerConfigs());
+        return tieringConfigs(tier.brokerConfigs(), pluginClasspath);
+    }
+
+    /**
+     * The settings that make Apache Kafka tier through the backend {@code tierConfigs} name (such as
+     * {@link DirectoryTier#brokerConfigs()}), loaded from {@code pluginClasspath}; remote log metadata as above.
+     */
+    static Map<String, String> tieringConfigs(Map<String, String> tierConfigs, String pluginClasspath) {
+        Map<String, String> c = new LinkedHashMap<>(tierConfigs);
         c.put("remote.log.storage.manager.class.path", pluginClasspath);
         c.put("remote.log.metadata.manager.listener.name", "PLAINTEXT");
         c.put("rlmm.config.remote.log.metadata.topic.replication.factor", "1");
@@ -79,13 +87,16 @@ public final class KafkaBroker implements ManagedBroker {
     static String s3PluginClasspath(Path dependenciesFile) throws IOException {
         String dependencies =
                 ChildProcess.readClasspath(dependenciesFile, "mvn -B -q -pl remote-storage-s3 -am package -DskipTests");
+        return codeSource(S3Tier.STORAGE_MANAGER) + File.pathSeparator + dependencies;
+    }
+
+    /** The jar or classes directory this JVM loads {@code className} from. */
+    static Path codeSource(String className) throws IOException {
         try {
-            Class<?> backend = Class.forName(S3Tier.STORAGE_MANAGER, false, KafkaBroker.class.getClassLoader());
-            Path location = Path.of(
-                    backend.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return location + File.pathSeparator + dependencies;
+            Class<?> c = Class.forName(className, false, KafkaBroker.class.getClassLoader());
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (ClassNotFoundException | URISyntaxException e) {
-            throw new IOException("Strata's S3 backend is not on this JVM's classpath: " + e, e);
+            throw new IOException(className + " is not on this JVM's classpath: " + e, e);
         }
     }
 

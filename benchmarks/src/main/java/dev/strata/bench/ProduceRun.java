@@ -131,7 +131,8 @@ final class ProduceRun {
         return total / producers + (id < total % producers ? 1 : 0);
     }
 
-    private static byte[][] payloads(int size, int seed) {
+    /** {@value #PAYLOADS} values of {@code size} random capital letters, the same for the same seed. */
+    static byte[][] payloads(int size, int seed) {
         SplittableRandom random = new SplittableRandom(seed);
         byte[][] values = new byte[PAYLOADS][size];
         for (byte[] v : values) {

@@ -180,11 +180,7 @@ public final class ReassignBench implements Callable<Integer> {
 
     private Result runStrata(Path work) throws IOException {
         Path remote = Files.createTempDirectory(work, "reassign-remote-tier-");
-        Map<String, String> tiering = new LinkedHashMap<>();
-        tiering.put("remote.log.storage.system.enable", "true");
-        tiering.put("rsm.config.dir", remote.toString());
-        tiering.put("remote.log.manager.task.interval.ms", S3Tier.TASK_INTERVAL_MS);
-        tiering.put("log.retention.check.interval.ms", S3Tier.TASK_INTERVAL_MS);
+        Map<String, String> tiering = new DirectoryTier(remote).brokerConfigs();
         Measure m = new Measure("strata");
         try (LocalCluster cluster = LocalCluster.strata(options.strataClasspath(), work, 3, tiering)) {
             System.err.println("Strata cluster up, tiering to " + remote + "; logs in " + cluster.dir());

@@ -83,11 +83,7 @@ public final class RestartBench implements Callable<Integer> {
         Path work = options.workDir();
         Files.createDirectories(work);
         Path remote = Files.createTempDirectory(work, "restart-remote-tier-");
-        Map<String, String> configs = new LinkedHashMap<>();
-        configs.put("remote.log.storage.system.enable", "true");
-        configs.put("rsm.config.dir", remote.toString());
-        configs.put("remote.log.manager.task.interval.ms", S3Tier.TASK_INTERVAL_MS);
-        configs.put("log.retention.check.interval.ms", S3Tier.TASK_INTERVAL_MS);
+        Map<String, String> configs = new DirectoryTier(remote).brokerConfigs();
         List<Start> starts = new ArrayList<>();
         double buildSeconds = Double.NaN;
         long built = 0;
