@@ -29,7 +29,8 @@ import org.apache.kafka.common.Uuid;
  *
  * <p>Config, log4j2 config and the broker's output ({@code broker.log}) stay in the broker's directory for a
  * post-mortem, and so does its data ({@link #dataDir()}); {@link #close()} stops the process (SIGTERM, then SIGKILL
- * after a grace period). A shutdown hook kills it should the JVM exit without closing it.
+ * after a grace period), and {@link #restart()} stops it the same way and starts it again on the same data and ports.
+ * A shutdown hook kills it should the JVM exit without closing it.
  *
  * <p>Used by the tests of the S3 backend as a plugin of Apache Kafka, and by {@code bench compare} as the comparison
  * broker.
@@ -59,19 +60,22 @@ public final class ApacheKafkaBroker implements AutoCloseable {
             logger.request.level = WARN
             """;
 
-    private final Process process;
+    private final String classpath;
+    private final List<String> jvmOptions;
     private final Path dir;
     private final Path log;
     private final int port;
     private final Thread killer;
+    /** The running broker; replaced by {@link #restart()}. */
+    private volatile Process process;
 
-    private ApacheKafkaBroker(Process process, Path dir, Path log, int port) {
-        this.process = process;
+    private ApacheKafkaBroker(String classpath, List<String> jvmOptions, Path dir, int port) {
+        this.classpath = classpath;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.dir = dir;
-        this.log = log;
+        this.log = dir.resolve("broker.log");
         this.port = port;
-        this.killer = new Thread(process::destroyForcibly, "apache-kafka-killer");
-        Runtime.getRuntime().addShutdownHook(killer);
+        this.killer = new Thread(() -> process.destroyForcibly(), "apache-kafka-killer");
     }
 
     /**
@@ -103,7 +107,7 @@ public final class ApacheKafkaBroker implements AutoCloseable {
                 "kafka.tools.StorageTool",
                 List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
                 dir,
-                formatLog);
+                ProcessBuilder.Redirect.to(formatLog.toFile()));
         if (!format.waitFor(FORMAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             format.destroyForcibly().waitFor();
             throw new IOException("kafka-storage format did not finish within " + FORMAT_TIMEOUT + ": "
@@ -114,11 +118,9 @@ public final class ApacheKafkaBroker implements AutoCloseable {
                     + Files.readString(formatLog));
         }
 
-        List<String> brokerJvm = new ArrayList<>(jvmOptions);
-        brokerJvm.add(log4jOption);
-        Path log = dir.resolve("broker.log");
-        ApacheKafkaBroker broker = new ApacheKafkaBroker(
-                launch(classpath, brokerJvm, "kafka.Kafka", List.of(config.toString()), dir, log), dir, log, port);
+        ApacheKafkaBroker broker = new ApacheKafkaBroker(classpath, jvmOptions, dir, port);
+        broker.launchBroker();
+        Runtime.getRuntime().addShutdownHook(broker.killer);
         try {
             broker.awaitInCluster();
             return broker;
@@ -126,6 +128,29 @@ public final class ApacheKafkaBroker implements AutoCloseable {
             broker.close();
             throw e;
         }
+    }
+
+    /**
+     * Stops the broker as {@link #close()} does (SIGTERM: a controlled shutdown) and starts it again on the same data
+     * directory, config and ports, so running clients reconnect to it; returns once it has rejoined its cluster.
+     */
+    public void restart() throws IOException, InterruptedException {
+        stopProcess();
+        launchBroker();
+        awaitInCluster();
+    }
+
+    /** Runs {@code kafka.Kafka} on the config in the broker's directory, appending to {@code broker.log}. */
+    private void launchBroker() throws IOException {
+        List<String> brokerJvm = new ArrayList<>(jvmOptions);
+        brokerJvm.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"));
+        process = launch(
+                classpath,
+                brokerJvm,
+                "kafka.Kafka",
+                List.of(dir.resolve("server.properties").toString()),
+                dir,
+                ProcessBuilder.Redirect.appendTo(log.toFile()));
     }
 
     /** {@code 127.0.0.1:<port>} of its PLAINTEXT listener. */
@@ -156,12 +181,8 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     /** Stops the broker, keeping its directory. */
     @Override
     public void close() {
-        process.destroy();
         try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                System.err.println("warning: Apache Kafka did not stop within " + STOP_GRACE + "; killing it");
-                process.destroyForcibly().waitFor();
-            }
+            stopProcess();
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -171,6 +192,15 @@ public final class ApacheKafkaBroker implements AutoCloseable {
             } catch (IllegalStateException e) {
                 // the JVM is already shutting down: the hook runs anyway
             }
+        }
+    }
+
+    /** SIGTERM, then SIGKILL if the broker has not exited within the grace period. */
+    private void stopProcess() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+            System.err.println("warning: Apache Kafka did not stop within " + STOP_GRACE + "; killing it");
+            process.destroyForcibly().waitFor();
         }
     }
 
@@ -207,7 +237,12 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     }
 
     private static Process launch(
-            String classpath, List<String> jvmOptions, String mainClass, List<String> args, Path dir, Path output)
+            String classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            Path dir,
+            ProcessBuilder.Redirect output)
             throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -219,7 +254,7 @@ public final class ApacheKafkaBroker implements AutoCloseable {
         return new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
+                .redirectOutput(output)
                 .start();
     }
 
