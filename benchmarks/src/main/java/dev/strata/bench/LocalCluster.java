@@ -263,8 +263,8 @@ final class LocalCluster implements AutoCloseable {
             int[] clients = new int[size];
             int[] controllers = new int[size];
             for (int i = 0; i < size; i++) {
-                clients[i] = ChildProcess.freePort();
-                controllers[i] = ChildProcess.freePort();
+                clients[i] = dev.strata.testing.Ports.free();
+                controllers[i] = dev.strata.testing.Ports.free();
             }
             return new Ports(clients, controllers);
         }

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ final class S3ProxyServer implements AutoCloseable {
         Path dir = Files.createTempDirectory(parent, "s3proxy-");
         Path store = dir.resolve("data");
         Files.createDirectories(store);
-        int port = ChildProcess.freePort();
+        int port = Ports.free();
         Path properties = dir.resolve("s3proxy.properties");
         Files.writeString(
                 properties,

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ public final class StrataBroker implements ManagedBroker {
             throws IOException, InterruptedException {
         Files.createDirectories(parent);
         Path dir = Files.createTempDirectory(parent, "strata-");
-        int port = ChildProcess.freePort();
+        int port = Ports.free();
         Map<String, String> p = new LinkedHashMap<>();
         p.put("listeners", "PLAINTEXT://" + ChildProcess.HOST + ":" + port);
         p.put("log.dirs", dir.resolve("data").toString());

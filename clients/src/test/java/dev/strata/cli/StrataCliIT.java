@@ -3,6 +3,7 @@ package dev.strata.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -285,7 +286,7 @@ class StrataCliIT {
 
     @Test
     void anUnreachableBrokerOrUnknownTopicFailsWithExitCodeOneAndAMessage() throws Exception {
-        String nowhere = "127.0.0.1:" + StrataBroker.freePort();
+        String nowhere = "127.0.0.1:" + Ports.free();
         long start = System.nanoTime();
         Run unreachable = strata("topics", "list", "--bootstrap-server", nowhere, "--timeout-ms", "2000");
         long tookMs = (System.nanoTime() - start) / 1_000_000;

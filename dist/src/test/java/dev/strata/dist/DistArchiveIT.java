@@ -3,10 +3,9 @@ package dev.strata.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,9 +71,9 @@ class DistArchiveIT {
 
         Path mavenCalled = dir.resolve("mvn-was-called");
         Path fakeBin = failingMaven(mavenCalled);
-        int port = freePort();
+        int port = Ports.free();
         Path work = Files.createDirectories(dir.resolve("work"));
-        Path config = writeConfig(work.resolve("server.properties"), port, freePort());
+        Path config = writeConfig(work.resolve("server.properties"), port, Ports.free());
         Path output = dir.resolve("broker.log");
 
         ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/strata").toString(), "server", config.toString())
@@ -174,12 +173,6 @@ class DistArchiveIT {
             props.store(writer, "written by " + DistArchiveIT.class.getSimpleName());
         }
         return file;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private void awaitListening(int port, Path output) {

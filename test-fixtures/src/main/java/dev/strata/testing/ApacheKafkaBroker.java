@@ -1,9 +1,6 @@
 package dev.strata.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,13 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -37,11 +27,10 @@ import org.apache.kafka.common.Uuid;
  */
 public final class ApacheKafkaBroker implements AutoCloseable {
 
-    private static final String HOST = "127.0.0.1";
+    private static final String HOST = Ports.HOST;
     private static final List<String> FORMAT_JVM_OPTIONS = List.of("-Xmx256m");
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     /**
      * Kafka's own default: INFO to the console (here the broker's log file), request logging off. Also the log4j2
@@ -65,9 +54,8 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     private final Path dir;
     private final Path log;
     private final int port;
-    private final Thread killer;
     /** The running broker; replaced by {@link #restart()}. */
-    private volatile Process process;
+    private volatile ChildJvm jvm;
 
     private ApacheKafkaBroker(String classpath, List<String> jvmOptions, Path dir, int port) {
         this.classpath = classpath;
@@ -75,7 +63,6 @@ public final class ApacheKafkaBroker implements AutoCloseable {
         this.dir = dir;
         this.log = dir.resolve("broker.log");
         this.port = port;
-        this.killer = new Thread(() -> process.destroyForcibly(), "apache-kafka-killer");
     }
 
     /**
@@ -88,43 +75,40 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     public static ApacheKafkaBroker start(
             String classpath, Path dir, List<String> jvmOptions, Map<String, String> settings)
             throws IOException, InterruptedException {
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = Ports.free();
+        int controllerPort = Ports.free();
         Path config = dir.resolve("server.properties");
         Map<String, String> properties = singleNode(dir.resolve("data"), port, controllerPort);
         properties.putAll(settings);
         write(config, properties);
         Path log4j = dir.resolve("log4j2.properties");
         Files.writeString(log4j, LOG4J2);
-        String log4jOption = "-Dlog4j2.configurationFile=" + log4j;
 
         List<String> formatJvm = new ArrayList<>(FORMAT_JVM_OPTIONS);
-        formatJvm.add(log4jOption);
-        Path formatLog = dir.resolve("format.log");
-        Process format = launch(
-                classpath,
-                formatJvm,
-                "kafka.tools.StorageTool",
-                List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
-                dir,
-                ProcessBuilder.Redirect.to(formatLog.toFile()));
-        if (!format.waitFor(FORMAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-            format.destroyForcibly().waitFor();
-            throw new IOException("kafka-storage format did not finish within " + FORMAT_TIMEOUT + ": "
-                    + Files.readString(formatLog));
-        }
-        if (format.exitValue() != 0) {
-            throw new IOException("kafka-storage format failed with exit code " + format.exitValue() + ": "
-                    + Files.readString(formatLog));
-        }
+        formatJvm.add("-Dlog4j2.configurationFile=" + log4j);
+        ChildJvm.run(
+                new ChildJvm.Launch(
+                        "kafka-storage format",
+                        dir,
+                        classpath,
+                        formatJvm,
+                        "kafka.tools.StorageTool",
+                        List.of(
+                                "format",
+                                "--standalone",
+                                "-t",
+                                Uuid.randomUuid().toString(),
+                                "-c",
+                                config.toString()),
+                        dir.resolve("format.log")),
+                FORMAT_TIMEOUT);
 
         ApacheKafkaBroker broker = new ApacheKafkaBroker(classpath, jvmOptions, dir, port);
         broker.launchBroker();
-        Runtime.getRuntime().addShutdownHook(broker.killer);
         try {
             broker.awaitInCluster();
             return broker;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             broker.close();
             throw e;
         }
@@ -134,8 +118,8 @@ public final class ApacheKafkaBroker implements AutoCloseable {
      * Stops the broker as {@link #close()} does (SIGTERM: a controlled shutdown) and starts it again on the same data
      * directory, config and ports, so running clients reconnect to it; returns once it has rejoined its cluster.
      */
-    public void restart() throws IOException, InterruptedException {
-        stopProcess();
+    public void restart() throws IOException {
+        jvm.close();
         launchBroker();
         awaitInCluster();
     }
@@ -144,13 +128,23 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     private void launchBroker() throws IOException {
         List<String> brokerJvm = new ArrayList<>(jvmOptions);
         brokerJvm.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"));
-        process = launch(
+        jvm = ChildJvm.start(new ChildJvm.Launch(
+                "Apache Kafka",
+                dir,
                 classpath,
                 brokerJvm,
                 "kafka.Kafka",
                 List.of(dir.resolve("server.properties").toString()),
-                dir,
-                ProcessBuilder.Redirect.appendTo(log.toFile()));
+                log));
+    }
+
+    /** Waits until the broker has joined its cluster: a bound port alone is not yet a serving KRaft broker. */
+    private void awaitInCluster() throws IOException {
+        try {
+            jvm.awaitInCluster(bootstrap(), START_TIMEOUT);
+        } catch (AssertionError e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /** {@code 127.0.0.1:<port>} of its PLAINTEXT listener. */
@@ -170,38 +164,13 @@ public final class ApacheKafkaBroker implements AutoCloseable {
 
     /** The last lines of the broker's output, for failure messages. */
     public String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
+        return jvm.outputTail();
     }
 
-    /** Stops the broker, keeping its directory. */
+    /** Stops the broker (SIGTERM, then SIGKILL after a grace period), keeping its directory. */
     @Override
     public void close() {
-        try {
-            stopProcess();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(killer);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down: the hook runs anyway
-            }
-        }
-    }
-
-    /** SIGTERM, then SIGKILL if the broker has not exited within the grace period. */
-    private void stopProcess() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-            System.err.println("warning: Apache Kafka did not stop within " + STOP_GRACE + "; killing it");
-            process.destroyForcibly().waitFor();
-        }
+        jvm.close();
     }
 
     /** The node's own settings: both roles, loopback listeners, one replica of everything. */
@@ -234,69 +203,5 @@ public final class ApacheKafkaBroker implements AutoCloseable {
         out.append('\n');
         properties.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
         Files.writeString(file, out);
-    }
-
-    private static Process launch(
-            String classpath,
-            List<String> jvmOptions,
-            String mainClass,
-            List<String> args,
-            Path dir,
-            ProcessBuilder.Redirect output)
-            throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(classpath);
-        command.add(mainClass);
-        command.addAll(args);
-        return new ProcessBuilder(command)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(output)
-                .start();
-    }
-
-    /** Waits until the broker has joined its cluster: a bound port alone is not yet a serving KRaft broker. */
-    private void awaitInCluster() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        try (Admin admin = Admin.create(config)) {
-            while (true) {
-                if (!process.isAlive()) {
-                    throw new IOException("Apache Kafka exited with code " + process.exitValue() + " while starting; "
-                            + log + ":\n" + logTail());
-                }
-                try {
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(5, TimeUnit.SECONDS)
-                            .isEmpty()) {
-                        return;
-                    }
-                } catch (ExecutionException | TimeoutException e) {
-                    // not serving yet
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IOException(
-                            "Apache Kafka did not start within " + START_TIMEOUT + "; " + log + ":\n" + logTail());
-                }
-                LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-            }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(HOST, 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + HOST, e);
-        }
     }
 }

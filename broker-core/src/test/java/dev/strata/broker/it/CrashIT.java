@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ class CrashIT {
     void killDashNineMidProduceLosesAndDuplicatesNoAcknowledgedRecord() throws Exception {
         Path logDir = dir.resolve("data");
         Path output = dir.resolve("broker.out");
-        int port = BrokerProcess.freePort();
+        int port = Ports.free();
         BrokerProcess first = startBroker(port, logDir, output);
         // Small segments, so the kill is likely to land near a roll as well as in the middle of appends.
         try (Admin admin = admin(port)) {
@@ -102,7 +103,7 @@ class CrashIT {
         assertThat(sender.isAlive()).as("producer thread stopped").isFalse();
         List<Ack> acknowledged = List.copyOf(acked);
 
-        int newPort = BrokerProcess.freePort();
+        int newPort = Ports.free();
         startBroker(newPort, logDir, output);
         Map<String, ConsumerRecord<String, String>> stored = consumeAll(newPort);
 

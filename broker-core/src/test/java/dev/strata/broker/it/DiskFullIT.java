@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -178,7 +179,7 @@ class DiskFullIT {
     }
 
     private int start(Map<String, String> extra) throws Exception {
-        int port = BrokerProcess.freePort();
+        int port = Ports.free();
         Map<String, String> settings = new HashMap<>(extra);
         settings.put("log.dir.free.bytes.min", extra.get("log.dir.free.bytes.min"));
         // two log dirs: the broker's metadata and the topic's first partition on an ordinary disk, the second

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -167,7 +168,7 @@ class MetricsIT {
     void anInvalidListenerExitsWithStatusOneAndNamesTheSetting() throws Exception {
         Path config = BrokerProcess.writeConfig(
                 dir.resolve("server.properties"),
-                BrokerProcess.freePort(),
+                Ports.free(),
                 dir.resolve("data"),
                 Map.of(BrokerConfig.METRICS_PROMETHEUS_LISTENER, "127.0.0.1:metrics"));
         try (BrokerProcess process = BrokerProcess.start(dir.resolve("out.log"), config.toString())) {

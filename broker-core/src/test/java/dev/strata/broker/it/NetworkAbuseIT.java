@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,8 +58,8 @@ class NetworkAbuseIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        port = BrokerProcess.freePort();
-        metricsPort = BrokerProcess.freePort();
+        port = Ports.free();
+        metricsPort = Ports.free();
         Path config = BrokerProcess.writeConfig(
                 dir.resolve("server.properties"),
                 port,

@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,9 +75,9 @@ class OfflineLogDirIT {
 
     @Test
     void aFullLogDirMovesItsLeadershipsToAnotherReplicaWithoutLosingAnAcknowledgedRecord() throws Exception {
-        int port1 = BrokerProcess.freePort();
-        int port2 = BrokerProcess.freePort();
-        int controllerPort = BrokerProcess.freePort();
+        int port1 = Ports.free();
+        int port2 = Ports.free();
+        int controllerPort = Ports.free();
         Map<String, String> voter = new HashMap<>();
         voter.put("process.roles", "broker,controller");
         voter.put("listeners", "PLAINTEXT://127.0.0.1:" + port2 + ",CONTROLLER://127.0.0.1:" + controllerPort);

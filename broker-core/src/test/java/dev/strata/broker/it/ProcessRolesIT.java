@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,10 +49,10 @@ class ProcessRolesIT {
     @TempDir
     static Path dir;
 
-    private final int combinedPort = freePort();
-    private final int combinedControllerPort = freePort();
-    private final int controllerPort = freePort();
-    private final int brokerPort = freePort();
+    private final int combinedPort = Ports.free();
+    private final int combinedControllerPort = Ports.free();
+    private final int controllerPort = Ports.free();
+    private final int brokerPort = Ports.free();
     private final List<BrokerProcess> nodes = new ArrayList<>();
 
     @BeforeAll
@@ -167,12 +168,12 @@ class ProcessRolesIT {
         String voters = voters();
         BrokerProcess controllerNotAVoter = launch(
                 9,
-                freePort(),
+                Ports.free(),
                 Map.of(
                         "process.roles",
                         "controller",
                         "listeners",
-                        "CONTROLLER://127.0.0.1:" + freePort(),
+                        "CONTROLLER://127.0.0.1:" + Ports.free(),
                         "controller.quorum.voters",
                         voters));
         try {
@@ -184,7 +185,7 @@ class ProcessRolesIT {
         } finally {
             controllerNotAVoter.close();
         }
-        BrokerProcess brokerThatIsAVoter = launch(2, freePort(), Map.of("process.roles", "broker"));
+        BrokerProcess brokerThatIsAVoter = launch(2, Ports.free(), Map.of("process.roles", "broker"));
         try {
             assertThat(brokerThatIsAVoter.awaitExit(TIMEOUT)).isNotZero();
             assertThat(brokerThatIsAVoter.output())
@@ -243,14 +244,6 @@ class ProcessRolesIT {
             return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    private static int freePort() {
-        try {
-            return BrokerProcess.freePort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

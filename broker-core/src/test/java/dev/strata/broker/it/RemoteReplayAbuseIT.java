@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,7 +63,7 @@ class RemoteReplayAbuseIT {
 
     @BeforeAll
     static void startBrokerAndTierATopic() throws Exception {
-        port = BrokerProcess.freePort();
+        port = Ports.free();
         Path logDir = dir.resolve("data");
         Map<String, String> settings = new HashMap<>();
         settings.put("remote.log.storage.system.enable", "true");

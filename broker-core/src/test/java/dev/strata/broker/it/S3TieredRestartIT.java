@@ -10,6 +10,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import dev.strata.testing.S3ProxyEndpoint;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +85,7 @@ class S3TieredRestartIT {
         bucket = new TieredBucket(proxy.url(), S3ProxyEndpoint.ACCESS_KEY, S3ProxyEndpoint.SECRET_KEY, BUCKET);
         bucket.create();
         logDir = dir.resolve("data");
-        port = BrokerProcess.freePort();
+        port = Ports.free();
         Map<String, String> settings = new HashMap<>(bucket.brokerSettings(KEY_PREFIX));
         settings.put("remote.log.manager.task.interval.ms", "200");
         settings.put("log.retention.check.interval.ms", "200");

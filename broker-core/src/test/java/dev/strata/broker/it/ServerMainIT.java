@@ -3,6 +3,7 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,7 @@ class ServerMainIT {
 
     @Test
     void mainLogsListenerAndDataDirectoryAndStopsCleanlyOnSigterm() throws Exception {
-        int port = BrokerProcess.freePort();
+        int port = Ports.free();
         Path logDir = dir.resolve("data");
         Path config = BrokerProcess.writeConfig(dir.resolve("server.properties"), port, logDir, Map.of());
         try (BrokerProcess broker = BrokerProcess.start(dir.resolve("out.log"), config.toString())) {

@@ -1,6 +1,7 @@
 package dev.strata.broker.it;
 
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import dev.strata.testing.TcpProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,8 +69,8 @@ final class TestCluster implements AutoCloseable {
         this.brokers = new BrokerProcess[size];
         this.proxies = new TcpProxy[size];
         for (int i = 0; i < size; i++) {
-            ports[i] = BrokerProcess.freePort();
-            controllerPorts[i] = BrokerProcess.freePort();
+            ports[i] = Ports.free();
+            controllerPorts[i] = Ports.free();
         }
     }
 
@@ -175,9 +176,9 @@ final class TestCluster implements AutoCloseable {
      * defaults for {@code nodeId} on fresh ports and data, then {@code overrides}. The caller closes it.
      */
     BrokerProcess launchStranger(String name, int nodeId, Map<String, String> overrides) throws IOException {
-        int port = BrokerProcess.freePort();
+        int port = Ports.free();
         // a copy of a member's config (same id) also has that member's controller port, its entry in the voter list
-        int controllerPort = nodeId >= 1 && nodeId <= size() ? controllerPorts[nodeId - 1] : BrokerProcess.freePort();
+        int controllerPort = nodeId >= 1 && nodeId <= size() ? controllerPorts[nodeId - 1] : Ports.free();
         Map<String, String> config = config(nodeId, port, controllerPort);
         config.putAll(settings);
         config.putAll(overrides);

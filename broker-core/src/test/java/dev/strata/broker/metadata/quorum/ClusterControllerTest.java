@@ -9,8 +9,7 @@ import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.config.ProcessRoles;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.testing.Await;
-import java.io.IOException;
-import java.net.ServerSocket;
+import dev.strata.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ class ClusterControllerTest {
     @BeforeEach
     void startCluster() {
         voters = IntStream.rangeClosed(1, 3)
-                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", freePort()))
+                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", Ports.free()))
                 .toList();
         List<CompletableFuture<QuorumMetadataStore>> opening = voters.stream()
                 .map(v -> new QuorumConfig(
@@ -275,13 +274,5 @@ class ClusterControllerTest {
 
     private static void awaitTrue(String what, BooleanSupplier condition) {
         Await.until(Duration.ofSeconds(20), what, condition);
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -7,11 +7,11 @@ import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ class FiveVotersTest {
     @Test
     void fiveVotersSurviveTwoDownRefuseWritesWithThreeDownAndRestartedVotersCatchUp() {
         List<QuorumConfig.Voter> voters = IntStream.rangeClosed(1, 5)
-                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", freePort()))
+                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", Ports.free()))
                 .toList();
         for (QuorumConfig.Voter v : voters) {
             configs.add(new QuorumConfig(
@@ -218,14 +218,6 @@ class FiveVotersTest {
             return store.logStartIndex();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError(e);
         }
     }
 }

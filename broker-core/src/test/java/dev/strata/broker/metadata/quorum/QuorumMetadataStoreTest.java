@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.testing.Await;
+import dev.strata.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -218,7 +218,7 @@ class QuorumMetadataStoreTest {
 
     private List<QuorumConfig> voters(int n) {
         List<QuorumConfig.Voter> voters = IntStream.rangeClosed(1, n)
-                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", freePort()))
+                .mapToObj(id -> new QuorumConfig.Voter(id, "127.0.0.1", Ports.free()))
                 .toList();
         return voters.stream()
                 .map(v -> new QuorumConfig(
@@ -267,14 +267,6 @@ class QuorumMetadataStoreTest {
     private static long logStart(QuorumMetadataStore store) {
         try {
             return store.logStartIndex();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         } catch (IOException e) {
             throw new AssertionError(e);
         }
