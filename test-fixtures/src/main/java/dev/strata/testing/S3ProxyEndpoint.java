@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * <p>S3Proxy logs request bodies at DEBUG: a module using this keeps {@code org.gaul} at WARN in its
  * {@code logback-test.xml}.
  */
-public final class S3ProxyEndpoint implements AutoCloseable {
+public final class S3ProxyEndpoint implements S3Store {
 
     public static final String ACCESS_KEY = "strata-test-access";
     public static final String SECRET_KEY = "strata-test-secret-0123456789";
@@ -114,8 +114,19 @@ public final class S3ProxyEndpoint implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>}. */
+    @Override
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    @Override
+    public String accessKey() {
+        return ACCESS_KEY;
+    }
+
+    @Override
+    public String secretKey() {
+        return SECRET_KEY;
     }
 
     public int port() {

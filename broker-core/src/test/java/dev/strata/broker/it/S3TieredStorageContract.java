@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
 import dev.strata.testing.Await;
+import dev.strata.testing.S3Store;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,21 +56,16 @@ abstract class S3TieredStorageContract {
     TestBroker broker;
     TieredBucket bucket;
 
-    /** Starts the store; called once per class. */
-    abstract void startStore() throws Exception;
+    /** The S3 store of this class's tests. */
+    S3Store store;
 
-    abstract void stopStore() throws Exception;
-
-    abstract String endpoint();
-
-    abstract String accessKey();
-
-    abstract String secretKey();
+    /** Starts the store; called once per class, and {@link S3Store#close() closed} after its tests. */
+    abstract S3Store startStore() throws Exception;
 
     @BeforeAll
     void startStoreAndBroker() throws Exception {
-        startStore();
-        bucket = new TieredBucket(endpoint(), accessKey(), secretKey(), BUCKET);
+        store = startStore();
+        bucket = new TieredBucket(store.url(), store.accessKey(), store.secretKey(), BUCKET);
         bucket.create();
         // a store that is down fails a copy within a second, and the broker retries it after its own backoff
         Map<String, String> config = bucket.fastFailingBrokerSettings(KEY_PREFIX);
@@ -86,7 +82,9 @@ abstract class S3TieredStorageContract {
                 broker.close();
             }
         } finally {
-            stopStore();
+            if (store != null) {
+                store.close();
+            }
         }
     }
 

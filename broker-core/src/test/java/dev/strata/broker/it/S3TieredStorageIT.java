@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
 import dev.strata.testing.Await;
 import dev.strata.testing.S3ProxyEndpoint;
+import dev.strata.testing.S3Store;
 import dev.strata.tiering.RemoteLogReader;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +30,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Records;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The end-to-end scenario against S3Proxy in this JVM, plus what only a store the test controls can show, each on a
@@ -48,37 +49,16 @@ class S3TieredStorageIT extends S3TieredStorageContract {
     /** A consumer that does not check CRCs itself: only the broker stands between it and corrupt data. */
     private static final Map<String, Object> TRUSTING = Map.of(ConsumerConfig.CHECK_CRCS_CONFIG, false);
 
-    private Path blobDir;
+    /** S3Proxy keeps the blobs on disk here: tens of megabytes stay out of the heap. */
+    @TempDir
+    static Path blobDir;
+
     private S3ProxyEndpoint proxy;
 
     @Override
-    void startStore() throws Exception {
-        blobDir = Files.createTempDirectory("strata-s3-it-");
+    S3Store startStore() throws Exception {
         proxy = S3ProxyEndpoint.onDisk(blobDir);
-    }
-
-    @Override
-    void stopStore() throws Exception {
-        try {
-            proxy.close();
-        } finally {
-            TestBroker.deleteRecursively(blobDir);
-        }
-    }
-
-    @Override
-    String endpoint() {
-        return proxy.url();
-    }
-
-    @Override
-    String accessKey() {
-        return S3ProxyEndpoint.ACCESS_KEY;
-    }
-
-    @Override
-    String secretKey() {
-        return S3ProxyEndpoint.SECRET_KEY;
+        return proxy;
     }
 
     @Test

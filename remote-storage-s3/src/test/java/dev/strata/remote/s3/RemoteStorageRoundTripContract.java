@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.testing.MinioClients;
 import dev.strata.testing.RemoteStorageManagerContract;
+import dev.strata.testing.S3Store;
 import dev.strata.testing.SegmentFiles;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
@@ -66,27 +67,24 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
     private S3RemoteStorageManager rsm;
     private TopicIdPartition partition;
 
-    /** Starts the store; called once per class. */
-    abstract void startStore() throws Exception;
+    /** The S3 store of this class's tests. */
+    S3Store store;
 
-    abstract void stopStore() throws Exception;
-
-    abstract String endpoint();
-
-    abstract String accessKey();
-
-    abstract String secretKey();
+    /** Starts the store; called once per class, and {@link S3Store#close() closed} after its tests. */
+    abstract S3Store startStore() throws Exception;
 
     @BeforeAll
     void startStoreAndCreateBucket() throws Exception {
-        startStore();
-        minio = MinioClients.of(endpoint(), accessKey(), secretKey());
+        store = startStore();
+        minio = MinioClients.of(store.url(), store.accessKey(), store.secretKey());
         minio.makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
     }
 
     @AfterAll
     void closeStore() throws Exception {
-        stopStore();
+        if (store != null) {
+            store.close();
+        }
     }
 
     @Override
@@ -116,13 +114,13 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
                 "storage.s3.bucket.name",
                 BUCKET,
                 "storage.s3.endpoint.url",
-                endpoint(),
+                store.url(),
                 "storage.s3.path.style.access.enabled",
                 "true",
                 "storage.aws.access.key.id",
-                accessKey(),
+                store.accessKey(),
                 "storage.aws.secret.access.key",
-                secretKey(),
+                store.secretKey(),
                 "key.prefix",
                 prefix,
                 "s3.retry.backoff.base.ms",

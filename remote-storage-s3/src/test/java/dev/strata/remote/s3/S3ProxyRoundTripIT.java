@@ -7,6 +7,7 @@ import dev.strata.storage.api.ManifestReadAhead;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.testing.MinioClients;
 import dev.strata.testing.S3ProxyEndpoint;
+import dev.strata.testing.S3Store;
 import dev.strata.testing.SegmentFiles;
 import io.minio.MakeBucketArgs;
 import java.io.UncheckedIOException;
@@ -40,28 +41,9 @@ class S3ProxyRoundTripIT extends RemoteStorageRoundTripContract {
     private S3ProxyEndpoint proxy;
 
     @Override
-    void startStore() throws Exception {
+    S3Store startStore() throws Exception {
         proxy = S3ProxyEndpoint.inMemory();
-    }
-
-    @Override
-    void stopStore() throws Exception {
-        proxy.close();
-    }
-
-    @Override
-    String endpoint() {
-        return proxy.url();
-    }
-
-    @Override
-    String accessKey() {
-        return S3ProxyEndpoint.ACCESS_KEY;
-    }
-
-    @Override
-    String secretKey() {
-        return S3ProxyEndpoint.SECRET_KEY;
+        return proxy;
     }
 
     @Test
