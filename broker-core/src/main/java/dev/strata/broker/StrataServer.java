@@ -269,6 +269,9 @@ public final class StrataServer implements AutoCloseable {
                     config.intValue(BrokerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE));
         }
         logManager.startup();
+        logManager.scheduleProducerExpiry(
+                config.intValue(BrokerConfig.PRODUCER_ID_EXPIRATION_MS),
+                config.intValue(BrokerConfig.PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS));
         if (remoteTier != null) {
             remoteTier.startup();
         }

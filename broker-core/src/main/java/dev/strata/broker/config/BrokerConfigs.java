@@ -306,6 +306,21 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "how often the time-based flush policy (`flush.ms`) is checked")
                 .define(
+                        PRODUCER_ID_EXPIRATION_MS,
+                        Type.INT,
+                        86_400_000,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "how long a partition keeps an idle producer's state (its sequence numbers for deduplication)"
+                                + " after the producer's last write, unless a transaction of it is open")
+                .define(
+                        PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS,
+                        Type.INT,
+                        600_000,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "how often expired producer state is removed (`producer.id.expiration.ms`)")
+                .define(
                         GROUP_MIN_SESSION_TIMEOUT_MS,
                         Type.INT,
                         6_000,

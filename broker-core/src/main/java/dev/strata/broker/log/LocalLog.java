@@ -301,6 +301,21 @@ public final class LocalLog {
     }
 
     /**
+     * Forgets the producers idle for longer than {@code producer.id.expiration.ms} (see
+     * {@link ProducerStateManager#removeExpiredProducers(long, long)}), under the log's lock as appends change them.
+     *
+     * @return how many were forgotten
+     */
+    public int removeExpiredProducers(long nowMs, long expirationMs) {
+        lock.lock();
+        try {
+            return closed ? 0 : producerState.removeExpiredProducers(nowMs, expirationMs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Tiering of this log was turned off ({@code remote.storage.enable} set to false with
      * {@code remote.log.delete.on.disable=true}, KIP-950): its remote data is being deleted, so the log start offset
      * rises to the local log start offset, and nothing counts as held remotely any more.

@@ -401,6 +401,40 @@ public final class LogManager implements AutoCloseable {
         return deleted;
     }
 
+    /**
+     * Forgets, in every log, the producers that have not written for {@code expirationMs} and have no open
+     * transaction ({@code producer.id.expiration.ms}); Kafka checks every
+     * {@code producer.id.expiration.check.interval.ms}.
+     *
+     * @return how many producers were forgotten
+     */
+    public int removeExpiredProducers(long expirationMs) {
+        long now = time.milliseconds();
+        int removed = 0;
+        for (LocalLog log : logs.values()) {
+            try {
+                removed += log.removeExpiredProducers(now, expirationMs);
+            } catch (RuntimeException e) {
+                LOG.error("Producer expiry failed for {}", log.topicPartition(), e);
+            }
+        }
+        if (removed > 0) {
+            LOG.info("Forgot {} producers idle for {} ms or longer", removed, expirationMs);
+        }
+        return removed;
+    }
+
+    /** Runs {@link #removeExpiredProducers} every {@code checkIntervalMs} on the scheduler, until {@link #close}. */
+    public void scheduleProducerExpiry(long expirationMs, long checkIntervalMs) {
+        synchronized (tasks) {
+            tasks.add(scheduler.scheduleWithFixedDelay(
+                    () -> removeExpiredProducers(expirationMs),
+                    checkIntervalMs,
+                    checkIntervalMs,
+                    TimeUnit.MILLISECONDS));
+        }
+    }
+
     /** Flushes the logs not flushed for longer than their {@code flush.ms}. */
     public void flushDirtyLogs() {
         long now = time.milliseconds();

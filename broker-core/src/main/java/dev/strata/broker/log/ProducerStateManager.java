@@ -327,11 +327,21 @@ public final class ProducerStateManager {
      * @return how many were removed
      */
     public int removeExpiredProducers(long nowMs) {
+        return removeExpiredProducers(nowMs, producerIdExpirationMs);
+    }
+
+    /**
+     * Forgets producers whose last batch is older than {@code expirationMs} (by its max timestamp, as Kafka compares)
+     * and that have no open transaction: their next write starts a new sequence, as Kafka's does after
+     * {@code producer.id.expiration.ms}.
+     *
+     * @return how many were removed
+     */
+    public int removeExpiredProducers(long nowMs, long expirationMs) {
         int before = producers.size();
         producers
                 .values()
-                .removeIf(e ->
-                        e.currentTxnFirstOffset().isEmpty() && nowMs - e.lastTimestamp() >= producerIdExpirationMs);
+                .removeIf(e -> e.currentTxnFirstOffset().isEmpty() && nowMs - e.lastTimestamp() >= expirationMs);
         return before - producers.size();
     }
 

@@ -22,9 +22,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +41,8 @@ class LogManagerTest {
 
     @TempDir
     Path root;
+
+    private static final byte[] VALUE = {1};
 
     private final ManualTime time = new ManualTime(1_700_000_000_000L);
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -68,6 +73,33 @@ class LogManagerTest {
             assertThat(a.dir().getFileName().toString()).isEqualTo("events-0");
             assertThat(manager.log(P1)).contains(b);
             assertThat(manager.log(OTHER)).isEmpty();
+        }
+    }
+
+    @Test
+    void forgetsProducersIdleForLongerThanTheExpirationUnlessTheirTransactionIsOpen() throws Exception {
+        long expirationMs = 60_000;
+        try (LogManager manager = manager()) {
+            LocalLog log = manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults());
+            log.appendAsLeader(
+                    MemoryRecords.withIdempotentRecords(
+                            Compression.NONE, 7L, (short) 0, 0, new SimpleRecord(time.milliseconds(), null, VALUE)),
+                    0);
+            log.appendAsLeader(
+                    MemoryRecords.withTransactionalRecords(
+                            Compression.NONE, 8L, (short) 0, 0, new SimpleRecord(time.milliseconds(), null, VALUE)),
+                    0);
+
+            time.advance(expirationMs - 1);
+            assertThat(manager.removeExpiredProducers(expirationMs)).isZero();
+            assertThat(log.producerState().entry(7L)).isPresent();
+
+            time.advance(1);
+            assertThat(manager.removeExpiredProducers(expirationMs)).isOne();
+            assertThat(log.producerState().entry(7L)).isEmpty();
+            assertThat(log.producerState().entry(8L))
+                    .as("a producer with an open transaction is kept")
+                    .isPresent();
         }
     }
 
