@@ -3,6 +3,7 @@ package dev.strata.broker;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.ClusterAdminHandler;
 import dev.strata.broker.api.ConfigHandler;
+import dev.strata.broker.api.DescribeProducersHandler;
 import dev.strata.broker.api.FetchHandler;
 import dev.strata.broker.api.FetchSessionCache;
 import dev.strata.broker.api.GroupHandler;
@@ -311,7 +312,8 @@ public final class StrataServer implements AutoCloseable {
                 groups,
                 new ClusterAdminHandler(topics, store, store, logManager),
                 new WriteTxnMarkersHandler(
-                        topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS, brokerGroups.txnMarkerListener()));
+                        topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS, brokerGroups.txnMarkerListener()),
+                new DescribeProducersHandler(topics, replicas));
         NetworkLimits limits = config.networkLimits();
         RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
         ConnectionLimiter connectionLimiter =

@@ -22,6 +22,7 @@ import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeLogDirsRequest;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -60,6 +61,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final GroupHandler groups;
     private final ClusterAdminHandler clusterAdmin;
     private final WriteTxnMarkersHandler txnMarkers;
+    private final DescribeProducersHandler describeProducers;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -72,7 +74,8 @@ public final class KafkaApis implements RequestDispatcher {
             ProducerIdHandler producerIds,
             GroupHandler groups,
             ClusterAdminHandler clusterAdmin,
-            WriteTxnMarkersHandler txnMarkers) {
+            WriteTxnMarkersHandler txnMarkers,
+            DescribeProducersHandler describeProducers) {
         this.ioPool = ioPool;
         this.metadata = metadata;
         this.produce = produce;
@@ -84,6 +87,7 @@ public final class KafkaApis implements RequestDispatcher {
         this.groups = groups;
         this.clusterAdmin = clusterAdmin;
         this.txnMarkers = txnMarkers;
+        this.describeProducers = describeProducers;
     }
 
     @Override
@@ -147,6 +151,7 @@ public final class KafkaApis implements RequestDispatcher {
             case LIST_PARTITION_REASSIGNMENTS -> onIoPool(
                     () -> clusterAdmin.listPartitionReassignments((ListPartitionReassignmentsRequest) request));
             case DESCRIBE_LOG_DIRS -> onIoPool(() -> clusterAdmin.describeLogDirs((DescribeLogDirsRequest) request));
+            case DESCRIBE_PRODUCERS -> onIoPool(() -> describeProducers.handle((DescribeProducersRequest) request));
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             default -> throw new IllegalStateException("No handler for " + request.apiKey());

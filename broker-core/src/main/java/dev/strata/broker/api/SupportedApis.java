@@ -39,6 +39,8 @@ public final class SupportedApis {
         range(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0);
         range(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
         range(ApiKeys.WRITE_TXN_MARKERS, 1, 2);
+        // The producer state of a partition (kafka-transactions.sh describe-producers).
+        range(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
         range(ApiKeys.FIND_COORDINATOR, 0, 4);
         range(ApiKeys.JOIN_GROUP, 0, 9);

@@ -300,6 +300,16 @@ public final class LocalLog {
         }
     }
 
+    /** A copy of the state of every producer this log tracks, taken under its lock (DescribeProducers). */
+    public List<ProducerStateEntry> activeProducers() {
+        lock.lock();
+        try {
+            return List.copyOf(producerState.activeProducers().values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Forgets the producers idle for longer than {@code producer.id.expiration.ms} (see
      * {@link ProducerStateManager#removeExpiredProducers(long, long)}), under the log's lock as appends change them.

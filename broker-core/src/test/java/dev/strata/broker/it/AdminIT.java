@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,6 +91,28 @@ class AdminIT {
         Map<String, ConfigEntry> configs = topicConfigs("with-configs");
         assertThat(configs.get("retention.ms").value()).isEqualTo("3600000");
         assertThat(configs.get("retention.ms").source()).isEqualTo(ConfigSource.DYNAMIC_TOPIC_CONFIG);
+    }
+
+    @Test
+    void describeProducersShowsAnIdempotentProducersEpochSequenceAndNoOpenTransaction() throws Exception {
+        admin.createTopics(List.of(new NewTopic("producers", 1, (short) 1)))
+                .all()
+                .get();
+        TopicPartition tp = new TopicPartition("producers", 0);
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of("enable.idempotence", "true"))) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>("producers", 0, null, "v" + i))
+                        .get();
+            }
+        }
+        List<ProducerState> states =
+                admin.describeProducers(List.of(tp)).partitionResult(tp).get().activeProducers();
+        assertThat(states).hasSize(1);
+        ProducerState state = states.get(0);
+        assertThat(state.producerEpoch()).isZero();
+        assertThat(state.lastSequence()).isEqualTo(2);
+        assertThat(state.currentTransactionStartOffset()).isEmpty();
+        assertThat(state.lastTimestamp()).isPositive();
     }
 
     @Test

@@ -43,6 +43,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
@@ -104,6 +105,8 @@ import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
@@ -214,6 +217,7 @@ final class ClientMistakes {
             s.add(new Scenario("OffsetDelete: " + what, t -> offsetDelete(t, GROUP, topic, p)));
             s.add(new Scenario("ElectLeaders: " + what, t -> electPreferred(t, topic, p)));
             s.add(new Scenario("AlterPartitionReassignments: " + what, t -> reassign(t, topic, p, List.of(99))));
+            s.add(new Scenario("DescribeProducers: " + what, t -> describeProducers(t, topic, p)));
         }
         // a refused commit stores nothing, and does not keep the partitions that exist from being committed
         s.add(new Scenario(
@@ -835,6 +839,16 @@ final class ClientMistakes {
                 ElectionType.PREFERRED, List.of(new TopicPartition(topic, partition)), TIMEOUT_MS));
         return partitions(response.data().replicaElectionResults().stream()
                 .flatMap(r -> r.partitionResult().stream().map(p -> Map.entry(p.partitionId(), p.errorCode()))));
+    }
+
+    private static String describeProducers(ConformanceTarget t, String topic, int partition) throws Exception {
+        DescribeProducersResponse response =
+                t.send(new DescribeProducersRequest.Builder(new DescribeProducersRequestData()
+                        .setTopics(List.of(new DescribeProducersRequestData.TopicRequest()
+                                .setName(topic)
+                                .setPartitionIndexes(List.of(partition))))));
+        return partitions(response.data().topics().stream()
+                .flatMap(r -> r.partitions().stream().map(p -> Map.entry(p.partitionIndex(), p.errorCode()))));
     }
 
     /** A null {@code replicas} cancels. */
