@@ -170,6 +170,54 @@ public final class TransactionCoordinator implements TransactionVerification {
         }
     }
 
+    /** A transactional id's state as DescribeTransactions and ListTransactions show it, or why it cannot be shown. */
+    public record Described(Errors error, TransactionLogRecords.Value state) {}
+
+    /**
+     * The id's current state (DescribeTransactions): NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS as for any
+     * request, TRANSACTIONAL_ID_NOT_FOUND for an id this coordinator does not know or is expiring (Dead).
+     */
+    public Described describe(String transactionalId) {
+        Errors coordinator = coordinated.errorFor(transactionalId);
+        if (coordinator != Errors.NONE) {
+            return new Described(coordinator, null);
+        }
+        TransactionMetadata txn = ids.get(transactionalId);
+        if (txn == null) {
+            return new Described(Errors.TRANSACTIONAL_ID_NOT_FOUND, null);
+        }
+        synchronized (txn) {
+            TransactionLogRecords.Value v = txn.current();
+            return v.state() == TransactionState.DEAD
+                    ? new Described(Errors.TRANSACTIONAL_ID_NOT_FOUND, null)
+                    : new Described(Errors.NONE, v);
+        }
+    }
+
+    /**
+     * The state of every id this broker coordinates but those expiring (Dead), for ListTransactions; empty with
+     * COORDINATOR_LOAD_IN_PROGRESS while a partition of {@code __transaction_state} is loading here, as Kafka answers.
+     */
+    public Listing list() {
+        if (coordinated.loading()) {
+            return new Listing(Errors.COORDINATOR_LOAD_IN_PROGRESS, Map.of());
+        }
+        Map<String, TransactionLogRecords.Value> states = new java.util.TreeMap<>();
+        ids.forEach((id, txn) -> {
+            if (coordinated.coordinates(id)) {
+                synchronized (txn) {
+                    if (txn.current().state() != TransactionState.DEAD) {
+                        states.put(id, txn.current());
+                    }
+                }
+            }
+        });
+        return new Listing(Errors.NONE, states);
+    }
+
+    /** The answer to a listing: the states by transactional id, or an error. */
+    public record Listing(Errors error, Map<String, TransactionLogRecords.Value> states) {}
+
     private TransactionMetadata known(String transactionalId) {
         return coordinated.errorFor(transactionalId) == Errors.NONE ? ids.get(transactionalId) : null;
     }

@@ -28,7 +28,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeTransactionsRequest;
+import org.apache.kafka.common.requests.ListTransactionsRequest;
 import org.apache.kafka.common.utils.Time;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,6 +162,72 @@ class TransactionCoordinationTest {
                                 .state()
                         == TransactionState.COMPLETE_COMMIT);
         assertThat(markers).containsExactly("COMMIT 1000/0 [orders-0]");
+    }
+
+    @Test
+    void describeAndListShowTheCoordinatorsTransactionsWithKafkasFilters() throws Exception {
+        coordinator.initProducerId("orders-tx", 60_000, -1, (short) -1).get(10, TimeUnit.SECONDS);
+        coordinator.initProducerId("idle-tx", 60_000, -1, (short) -1).get(10, TimeUnit.SECONDS);
+        TopicPartition orders = new TopicPartition("orders", 0);
+        TopicPartition refunds = new TopicPartition("refunds", 2);
+        coordinator
+                .addPartitions("orders-tx", 1000L, (short) 0, Set.of(orders, refunds))
+                .get(10, TimeUnit.SECONDS);
+        TransactionAdminHandler admin = new TransactionAdminHandler(coordinator, Time.SYSTEM);
+
+        DescribeTransactionsResponseData described =
+                admin.describeTransactions(new DescribeTransactionsRequest.Builder(new DescribeTransactionsRequestData()
+                                .setTransactionalIds(List.of("orders-tx", "unknown-tx", "")))
+                        .build());
+        DescribeTransactionsResponseData.TransactionState ongoing =
+                described.transactionStates().get(0);
+        assertThat(ongoing.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(ongoing.transactionState()).isEqualTo("Ongoing");
+        assertThat(ongoing.producerId()).isEqualTo(1000L);
+        assertThat(ongoing.transactionTimeoutMs()).isEqualTo(60_000);
+        assertThat(ongoing.transactionStartTimeMs()).isPositive();
+        assertThat(ongoing.topics().find("orders").partitions()).containsExactly(0);
+        assertThat(ongoing.topics().find("refunds").partitions()).containsExactly(2);
+        assertThat(described.transactionStates().get(1).errorCode())
+                .isEqualTo(Errors.TRANSACTIONAL_ID_NOT_FOUND.code());
+        assertThat(described.transactionStates().get(2).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+
+        assertThat(listed(admin, List.of(), List.of(), -1, null)).containsExactly("idle-tx Empty", "orders-tx Ongoing");
+        assertThat(listed(admin, List.of("Ongoing"), List.of(), -1, null)).containsExactly("orders-tx Ongoing");
+        assertThat(listed(admin, List.of(), List.of(1001L), -1, null)).containsExactly("idle-tx Empty");
+        assertThat(listed(admin, List.of(), List.of(), -1, "orders-.*")).containsExactly("orders-tx Ongoing");
+        assertThat(listed(admin, List.of(), List.of(), -1, "orders"))
+                .as("the whole id must match")
+                .isEmpty();
+        assertThat(listed(admin, List.of(), List.of(), 3_600_000, null))
+                .as("the ongoing one started less than an hour ago; an Empty id has no start time (-1), and Kafka lists"
+                        + " it under any duration")
+                .containsExactly("idle-tx Empty");
+        ListTransactionsResponseData unknownState = admin.listTransactions(new ListTransactionsRequest.Builder(
+                        new ListTransactionsRequestData().setStateFilters(List.of("Ongoing", "Sleeping")))
+                .build());
+        assertThat(unknownState.unknownStateFilters()).containsExactly("Sleeping");
+        assertThat(admin.listTransactions(new ListTransactionsRequest.Builder(
+                                        new ListTransactionsRequestData().setTransactionalIdPattern("(unclosed"))
+                                .build())
+                        .errorCode())
+                .isEqualTo(Errors.INVALID_REGULAR_EXPRESSION.code());
+    }
+
+    private static List<String> listed(
+            TransactionAdminHandler admin, List<String> states, List<Long> producerIds, long durationMs, String regex) {
+        ListTransactionsResponseData response =
+                admin.listTransactions(new ListTransactionsRequest.Builder(new ListTransactionsRequestData()
+                                .setStateFilters(states)
+                                .setProducerIdFilters(producerIds)
+                                .setDurationFilter(durationMs)
+                                .setTransactionalIdPattern(regex))
+                        .build());
+        assertThat(response.errorCode()).isEqualTo(Errors.NONE.code());
+        return response.transactionStates().stream()
+                .map(t -> t.transactionalId() + " " + t.transactionState())
+                .sorted()
+                .toList();
     }
 
     @Test
