@@ -1,6 +1,7 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.ClusterImage;
 import dev.strata.broker.txn.RemoteMarkerSender;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,19 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
         this.brokers = brokers;
         this.connectTimeoutMs = connectTimeoutMs;
         this.requestTimeoutMs = requestTimeoutMs;
+    }
+
+    /**
+     * The coordinator's sender in a broker: every broker found in {@code cluster}, connecting within 10 s, and
+     * waiting for an answer a little longer than a leader holds a marker for replication (after which it answers
+     * REQUEST_TIMED_OUT itself).
+     *
+     * @param markerReplicationTimeoutMs how long the leaders' WriteTxnMarkers waits for replication
+     */
+    public static BrokerMarkerSender forCluster(
+            int localBrokerId, ClusterImage cluster, long markerReplicationTimeoutMs) {
+        return new BrokerMarkerSender(
+                localBrokerId, cluster::broker, 10_000, Math.toIntExact(markerReplicationTimeoutMs + 10_000));
     }
 
     @Override

@@ -46,6 +46,19 @@ public final class LeaderMarkerWriter {
     private final long retryBackoffMs;
     private final long maxRetryBackoffMs;
 
+    /** The first retry's backoff, Kafka's {@code retry.backoff.ms} default. */
+    public static final long RETRY_BACKOFF_MS = 100;
+    /** The longest backoff between retries, Kafka's {@code retry.backoff.max.ms} default. */
+    public static final long MAX_RETRY_BACKOFF_MS = 1_000;
+
+    /** With Kafka's default backoffs ({@link #RETRY_BACKOFF_MS} doubling up to {@link #MAX_RETRY_BACKOFF_MS}). */
+    public LeaderMarkerWriter(
+            Function<TopicPartition, Optional<PartitionState>> partitions,
+            RemoteMarkerSender sender,
+            ScheduledExecutorService scheduler) {
+        this(partitions, sender, scheduler, RETRY_BACKOFF_MS, MAX_RETRY_BACKOFF_MS);
+    }
+
     /**
      * @param partitions the current state of a partition, empty once its topic is deleted ({@code
      *     ClusterImage::partition})

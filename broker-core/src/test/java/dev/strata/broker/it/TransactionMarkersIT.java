@@ -78,7 +78,7 @@ class TransactionMarkersIT {
         admin = cluster.admin();
         sender = new BrokerMarkerSender(0, this::broker, 5_000, 30_000);
         scheduler = Executors.newSingleThreadScheduledExecutor();
-        writer = new LeaderMarkerWriter(this::partition, sender, scheduler, 100, 1_000);
+        writer = new LeaderMarkerWriter(this::partition, sender, scheduler);
         cluster.createTopic(TOPIC, 3, 3);
     }
 
