@@ -79,7 +79,8 @@ public final class LeaderMarkerWriter {
 
     /**
      * Writes the markers; completes when every partition has its marker or was skipped, or exceptionally with the
-     * error that ends this coordinator's attempt.
+     * error that ends this coordinator's attempt. Cancelling the future stops the retries (as Kafka drops a
+     * transaction's markers once its coordinator epoch changed or it is no longer the coordinator).
      */
     public CompletableFuture<Void> write(
             long producerId, short producerEpoch, boolean commit, int coordinatorEpoch, Set<TopicPartition> tps) {

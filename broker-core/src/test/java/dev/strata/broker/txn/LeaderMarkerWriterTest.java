@@ -132,6 +132,30 @@ class LeaderMarkerWriterTest {
         assertThat(sent).containsExactly("1:[a-0]");
     }
 
+    @Test
+    void cancellingTheWriteStopsTheRetries() throws Exception {
+        leaders.put(A0, 1);
+        answers.put(1, Map.of(A0, Errors.NOT_LEADER_OR_FOLLOWER));
+        CompletableFuture<CompletableFuture<Void>> written = new CompletableFuture<>();
+        RemoteMarkerSender cancellingOnTheThirdSend = (brokerId, producerId, epoch, commit, coordinatorEpoch, tps) -> {
+            CompletableFuture<Map<TopicPartition, Errors>> answer =
+                    sender.send(brokerId, producerId, epoch, commit, coordinatorEpoch, tps);
+            if (sent.size() == 3) {
+                written.join().cancel(false); // the coordinator moved
+            }
+            return answer;
+        };
+        LeaderMarkerWriter cancelled = new LeaderMarkerWriter(image, cancellingOnTheThirdSend, scheduler, 1, 1);
+
+        written.complete(cancelled.write(5, (short) 0, true, 0, Set.of(A0)));
+        Await.until(WAIT, "the write cancelled", () -> written.join().isCancelled());
+        scheduler.shutdown();
+        assertThat(scheduler.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .isTrue();
+
+        assertThat(sent).hasSize(3);
+    }
+
     private void awaitSent(String request) {
         Await.until(WAIT, "a request " + request, () -> {
             synchronized (sent) {
