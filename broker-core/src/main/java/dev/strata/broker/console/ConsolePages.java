@@ -15,6 +15,7 @@ import dev.strata.broker.metrics.TierStatusReport.Snapshot;
 import dev.strata.broker.metrics.TierStatusReport.TopicTiers;
 import dev.strata.tiering.PartitionTierStatus;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -111,18 +112,26 @@ final class ConsolePages {
                 widest = Math.max(widest, p.localBytes() + p.remote().remoteBytes());
             }
         }
+        List<TopicRow> ordered = new ArrayList<>(topics);
+        ordered.sort(Comparator.comparing(TopicRow::internal)); // stable: by name within each kind
         StringBuilder body = new StringBuilder("<p class=\"muted\">Bars: <span class=\"key remote\"></span> remote ")
                 .append("tier, <span class=\"key local\"></span> local disk, to one scale. Tier figures for the ")
                 .append("partitions this broker hosts.</p>");
-        for (TopicRow topic : topics) {
+        summary(body, ordered, hosted);
+        for (TopicRow topic : ordered) {
             TopicTiers t = hosted.get(topic.topic());
-            body.append("<h2 data-topic=\"")
+            body.append(topic.internal() ? "<details><summary>" : "")
+                    .append("<h2 data-topic=\"")
                     .append(escape(topic.topic()))
-                    .append("\">")
+                    .append("\"")
+                    .append(topic.internal() ? " style=\"display:inline\"" : "")
+                    .append(">")
                     .append(escape(topic.topic()))
                     .append(topic.internal() ? " <span class=\"muted\">internal</span>" : "")
                     .append(t != null && t.remoteStorageEnabled() ? " <span class=\"muted\">tiered</span>" : "")
-                    .append("</h2><table><tr><th>partition</th><th>leader</th><th>replicas</th><th>ISR</th>")
+                    .append("</h2>")
+                    .append(topic.internal() ? "</summary>" : "")
+                    .append("<table><tr><th>partition</th><th>leader</th><th>replicas</th><th>ISR</th>")
                     .append("<th class=\"l\">tiers</th><th>remote</th><th>local</th><th>log start</th>")
                     .append("<th>local start</th><th>tiered up to</th><th>end</th></tr>");
             Map<Integer, PartitionTiers> byIndex = new HashMap<>();
@@ -147,15 +156,9 @@ final class ConsolePages {
                     continue;
                 }
                 PartitionTierStatus remote = tiered.remote();
-                body.append("<td class=\"l\"><div class=\"bar\" title=\"remote ")
-                        .append(bytes(remote.remoteBytes()))
-                        .append(", local ")
-                        .append(bytes(tiered.localBytes()))
-                        .append("\"><div class=\"remote\" style=\"width:")
-                        .append(percent(remote.remoteBytes(), widest))
-                        .append("\"></div><div class=\"local\" style=\"width:")
-                        .append(percent(tiered.localBytes(), widest))
-                        .append("\"></div></div></td><td class=\"remote-bytes\">")
+                body.append("<td class=\"l\">")
+                        .append(bar(remote.remoteBytes(), tiered.localBytes(), widest))
+                        .append("</td><td class=\"remote-bytes\">")
                         .append(bytes(remote.remoteBytes()))
                         .append(" <span class=\"muted\">(")
                         .append(remote.remoteSegments())
@@ -173,7 +176,7 @@ final class ConsolePages {
                         .append(offset(tiered.logEndOffset()))
                         .append("</td></tr>");
             }
-            body.append("</table>");
+            body.append(topic.internal() ? "</table></details>" : "</table>");
         }
         if (topics.isEmpty()) {
             body.append("<p>No topics yet.</p>");
@@ -299,6 +302,46 @@ final class ConsolePages {
                 .append(SCRIPT)
                 .append("</body></html>\n")
                 .toString();
+    }
+
+    /** One line per topic: its partitions and, over those this broker hosts, both tiers and the upload lag. */
+    private static void summary(StringBuilder out, List<TopicRow> topics, Map<String, TopicTiers> hosted) {
+        long widest = 1;
+        for (TopicTiers t : hosted.values()) {
+            widest = Math.max(widest, t.total().localBytes() + t.total().remoteBytes());
+        }
+        out.append("<table><tr><th class=\"l\">topic</th><th>partitions</th><th class=\"l\">tiers</th>")
+                .append("<th>remote</th><th>local</th><th>upload lag</th></tr>");
+        for (TopicRow topic : topics) {
+            TopicTiers t = hosted.get(topic.topic());
+            out.append("<tr data-topic-total=\"")
+                    .append(escape(topic.topic()))
+                    .append("\"><td class=\"l\">")
+                    .append(escape(topic.topic()))
+                    .append("</td><td>")
+                    .append(topic.partitions().size());
+            if (t == null) {
+                out.append("</td><td class=\"l muted\" colspan=\"4\">not on this broker</td></tr>");
+                continue;
+            }
+            out.append("</td><td class=\"l\">")
+                    .append(bar(t.total().remoteBytes(), t.total().localBytes(), widest))
+                    .append("</td><td>")
+                    .append(bytes(t.total().remoteBytes()))
+                    .append("</td><td>")
+                    .append(bytes(t.total().localBytes()))
+                    .append("</td><td>")
+                    .append(bytes(t.total().copyLagBytes()))
+                    .append("</td></tr>");
+        }
+        out.append("</table>");
+    }
+
+    /** The two tiers side by side as one bar, both parts to the scale of {@code widest} bytes. */
+    private static String bar(long remoteBytes, long localBytes, long widest) {
+        return "<div class=\"bar\" title=\"remote " + bytes(remoteBytes) + ", local " + bytes(localBytes)
+                + "\"><div class=\"remote\" style=\"width:" + percent(remoteBytes, widest)
+                + "\"></div><div class=\"local\" style=\"width:" + percent(localBytes, widest) + "\"></div></div>";
     }
 
     private static void card(StringBuilder out, String label, String value) {
