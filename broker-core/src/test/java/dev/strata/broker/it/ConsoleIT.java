@@ -51,12 +51,8 @@ class ConsoleIT {
     private static final long COMMITTED = 400;
 
     @RegisterExtension
-    static final TestBroker broker = TestBroker.withConfig(Map.of(
-            "remote.log.storage.system.enable", "true",
-            "rsm.config.dir", REMOTE_DIR.toString(),
-            "remote.log.manager.task.interval.ms", "200",
-            "log.retention.check.interval.ms", "200",
-            "console.listener", "127.0.0.1:0"));
+    static final TestBroker broker =
+            TestBroker.withConfig(Tiering.tieringBroker(REMOTE_DIR, "console.listener", "127.0.0.1:0"));
 
     private static WebDriver browser;
     private static long localStart;
