@@ -35,6 +35,7 @@ final class BrokerGroups {
     private final GroupCoordinator coordinator;
     private final ConsumerGroupCoordinator consumerGroups;
     private final CoordinatedPartitions coordinated;
+    private final GroupService service;
 
     /** Builds the coordinators and starts following the leadership of {@code __consumer_offsets}' partitions. */
     BrokerGroups(
@@ -77,6 +78,12 @@ final class BrokerGroups {
         // leads them; until then their groups' requests are answered COORDINATOR_LOAD_IN_PROGRESS and clients retry.
         this.coordinated = offsetsTopic.coordination(coordinator, consumerGroups, ioPool);
         replicas.addListener(coordinated);
+        this.service = new GroupService(coordinator, consumerGroups);
+    }
+
+    /** Which coordinator answers a group: what the group APIs and the web console read. */
+    GroupService service() {
+        return service;
     }
 
     /**
@@ -84,14 +91,7 @@ final class BrokerGroups {
      * TxnOffsetCommit asks {@code verification} whether the producer's transaction holds the group's partition.
      */
     GroupHandler handler(Supplier<BrokerEndpoint> endpoint, TransactionVerification verification) {
-        return new GroupHandler(
-                endpoint,
-                new GroupService(coordinator, consumerGroups),
-                topics,
-                offsetsTopic,
-                coordinated,
-                verification,
-                ioPool);
+        return new GroupHandler(endpoint, service, topics, offsetsTopic, coordinated, verification, ioPool);
     }
 
     /** Told of transaction markers (WriteTxnMarkers): those in {@code __consumer_offsets} end transactional commits. */

@@ -17,6 +17,10 @@ import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.NetworkLimits;
+import dev.strata.broker.console.BrokerSamples;
+import dev.strata.broker.console.ConsoleState;
+import dev.strata.broker.console.MetricHistory;
+import dev.strata.broker.console.WebConsole;
 import dev.strata.broker.log.LogManager;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
@@ -75,7 +79,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A single Strata broker: opens its log dirs (recovering after a crash), then serves the Kafka protocol on its
- * listener, and Prometheus metrics on {@code metrics.prometheus.listener} when that is set, until {@link #close()}.
+ * listener, Prometheus metrics on {@code metrics.prometheus.listener} and the web console on {@code console.listener}
+ * when those are set, until {@link #close()}.
  */
 public final class StrataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
@@ -95,7 +100,7 @@ public final class StrataServer implements AutoCloseable {
     private final LogManager logManager;
     /** The remote tier, when {@code remote.log.storage.system.enable=true}; else null. */
     private final RemoteTier remoteTier;
-    /** The broker's metrics, when {@code metrics.prometheus.listener} is set; else null. */
+    /** The broker's metrics, when {@code metrics.prometheus.listener} or {@code console.listener} is set; else null. */
     private final BrokerMetrics metrics;
 
     private final EventLoopGroup bossGroup;
@@ -105,6 +110,7 @@ public final class StrataServer implements AutoCloseable {
     private Channel serverChannel;
     private volatile int port;
     private volatile PrometheusEndpoint metricsEndpoint;
+    private volatile WebConsole console;
 
     /**
      * Opens what the broker runs on. If a step fails, what the steps before it opened is closed before the failure is
@@ -134,6 +140,7 @@ public final class StrataServer implements AutoCloseable {
                     ? RemoteTier.open(config, new ReplicatedRemoteSegments(store, config.nodeId()))
                     : null;
             this.metrics = config.metricsPrometheusListener().isPresent()
+                            || config.consoleListener().isPresent()
                     ? new BrokerMetrics(config.logDirs(), Optional.ofNullable(remoteTier))
                     : null;
             if (metrics != null) {
@@ -350,8 +357,11 @@ public final class StrataServer implements AutoCloseable {
         if (advertised.port() == 0) {
             lifecycle.register(advertisedHost(advertised), port);
         }
-        if (metrics != null) {
+        if (config.metricsPrometheusListener().isPresent()) {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
+        }
+        if (config.consoleListener().isPresent()) {
+            startConsole(config.consoleListener().orElseThrow(), brokerGroups);
         }
         brokerGroups.scheduleOffsetExpiry();
         log.info(
@@ -363,25 +373,54 @@ public final class StrataServer implements AutoCloseable {
                 config.logDirs());
     }
 
+    private TierStatusReport tierStatus() {
+        return new TierStatusReport(
+                config.nodeId(),
+                replicas::partitions,
+                Optional.ofNullable(remoteTier).map(RemoteTier::manager));
+    }
+
     private void startMetricsEndpoint(InetSocketAddress address) {
+        metricsEndpoint = listen(
+                BrokerConfig.METRICS_PROMETHEUS_LISTENER,
+                () -> PrometheusEndpoint.start(address, metrics::scrape, tierStatus()::render));
+        logUrl("Prometheus metrics", metricsEndpoint.address(), PrometheusEndpoint.PATH);
+    }
+
+    /** Opens an HTTP listener; one that cannot bind is a configuration error naming its setting. */
+    private <T> T listen(String setting, HttpStart<T> start) {
         try {
-            TierStatusReport tiers = new TierStatusReport(
-                    config.nodeId(),
-                    replicas::partitions,
-                    Optional.ofNullable(remoteTier).map(RemoteTier::manager));
-            metricsEndpoint = PrometheusEndpoint.start(address, metrics::scrape, tiers::render);
+            return start.start();
         } catch (IOException | RuntimeException e) {
-            throw new ConfigException(
-                    BrokerConfig.METRICS_PROMETHEUS_LISTENER,
-                    config.get(BrokerConfig.METRICS_PROMETHEUS_LISTENER),
-                    "cannot listen there: " + e);
+            throw new ConfigException(setting, config.get(setting), "cannot listen there: " + e);
         }
-        InetSocketAddress bound = metricsEndpoint.address();
-        log.info(
-                "Prometheus metrics at http://{}:{}{}",
-                bound.getHostString(),
-                bound.getPort(),
-                PrometheusEndpoint.PATH);
+    }
+
+    private interface HttpStart<T> {
+        T start() throws IOException;
+    }
+
+    private static void logUrl(String what, InetSocketAddress bound, String path) {
+        log.info("{} at http://{}:{}{}", what, bound.getHostString(), bound.getPort(), path);
+    }
+
+    private void startConsole(InetSocketAddress address, BrokerGroups groups) {
+        ReplicaManager hosted = replicas;
+        MetricHistory history = new MetricHistory(
+                MetricHistory.DEFAULT_CAPACITY,
+                new BrokerSamples(
+                        metrics, Optional.ofNullable(remoteTier).map(RemoteTier::manager), hosted::partitions));
+        ConsoleState state = new ConsoleState(
+                config.nodeId(),
+                store::clusterId,
+                store.cluster(),
+                store::topics,
+                hosted::partition,
+                tierStatus(),
+                groups.service(),
+                history);
+        console = listen(BrokerConfig.CONSOLE_LISTENER, () -> WebConsole.start(address, state, scheduler));
+        logUrl("Web console", console.address(), "/");
     }
 
     private static String advertisedHost(BrokerConfig.Listener advertised) {
@@ -400,6 +439,12 @@ public final class StrataServer implements AutoCloseable {
         return endpoint == null
                 ? OptionalInt.empty()
                 : OptionalInt.of(endpoint.address().getPort());
+    }
+
+    /** The port the web console is bound to; empty when there is none. */
+    public OptionalInt consolePort() {
+        WebConsole c = console;
+        return c == null ? OptionalInt.empty() : OptionalInt.of(c.address().getPort());
     }
 
     public BrokerConfig config() {
@@ -422,6 +467,9 @@ public final class StrataServer implements AutoCloseable {
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
+        }
+        if (console != null) {
+            console.close();
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();

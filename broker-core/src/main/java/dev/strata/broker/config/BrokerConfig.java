@@ -104,6 +104,8 @@ public final class BrokerConfig {
     /** {@code host:port} of the HTTP listener serving {@code GET /metrics} to Prometheus; empty or unset for none. */
     public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
 
+    public static final String CONSOLE_LISTENER = "console.listener";
+
     /** Default directory of the remote index, under the first log dir (the log manager skips it). */
     public static final String REMOTE_INDEX_DIR_NAME = "__remote_index";
     /** Default directory of the filesystem remote tier, under the first log dir (the log manager skips it). */
@@ -124,6 +126,7 @@ public final class BrokerConfig {
     private final Optional<Listener> controllerListener;
     private final List<Path> logDirs;
     private final Optional<InetSocketAddress> metricsListener;
+    private final Optional<InetSocketAddress> consoleListener;
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
@@ -147,7 +150,9 @@ public final class BrokerConfig {
             throw new ConfigException(LOG_DIRS, dirs, "at least one log directory is required");
         }
         this.logDirs = List.copyOf(dirList);
-        this.metricsListener = Listeners.parseMetricsListener(stringValue(METRICS_PROMETHEUS_LISTENER));
+        this.metricsListener =
+                Listeners.parseHttpListener(METRICS_PROMETHEUS_LISTENER, stringValue(METRICS_PROMETHEUS_LISTENER));
+        this.consoleListener = Listeners.parseHttpListener(CONSOLE_LISTENER, stringValue(CONSOLE_LISTENER));
         // The topic defaults as a whole (log.retention.hours scaled to retention.ms, say) and the rules that span
         // several settings fail at startup too, rather than at first use.
         TopicConfigs.DEF.parse(TopicConfigs.brokerDefaults(values));
@@ -414,6 +419,11 @@ public final class BrokerConfig {
      */
     public Optional<InetSocketAddress> metricsPrometheusListener() {
         return metricsListener;
+    }
+
+    /** Where the web console listens ({@code console.listener}); empty when it is off. */
+    public Optional<InetSocketAddress> consoleListener() {
+        return consoleListener;
     }
 
     /** Topic-config defaults this broker gives every topic (topic names as keys). */

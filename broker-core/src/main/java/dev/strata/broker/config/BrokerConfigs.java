@@ -286,11 +286,20 @@ public final class BrokerConfigs {
                         METRICS_PROMETHEUS_LISTENER,
                         Type.STRING,
                         "",
-                        (name, value) -> Listeners.parseMetricsListener((String) value),
+                        (name, value) -> Listeners.parseHttpListener(name, (String) value),
                         Importance.MEDIUM,
                         "`host:port` of an HTTP listener serving Prometheus metrics at `/metrics`; empty for none;"
                                 + " port `0` picks a free port (the sample `config/server.properties` sets"
                                 + " `127.0.0.1:9404`)")
+                .define(
+                        CONSOLE_LISTENER,
+                        Type.STRING,
+                        "",
+                        (name, value) -> Listeners.parseHttpListener(name, (String) value),
+                        Importance.MEDIUM,
+                        "`host:port` of an HTTP listener serving the read-only web console (and its JSON at `/api/v1/`);"
+                                + " empty for none; port `0` picks a free port (the sample `config/server.properties`"
+                                + " sets `127.0.0.1:9480`)")
                 .define(
                         LOG_RETENTION_CHECK_INTERVAL_MS,
                         Type.LONG,

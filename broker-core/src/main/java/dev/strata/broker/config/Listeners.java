@@ -4,7 +4,6 @@ import static dev.strata.broker.config.BrokerConfig.ADVERTISED_LISTENERS;
 import static dev.strata.broker.config.BrokerConfig.CONTROLLER_LISTENER_NAMES;
 import static dev.strata.broker.config.BrokerConfig.LISTENERS;
 import static dev.strata.broker.config.BrokerConfig.LISTENER_SECURITY_PROTOCOL_MAP;
-import static dev.strata.broker.config.BrokerConfig.METRICS_PROMETHEUS_LISTENER;
 
 import dev.strata.broker.config.BrokerConfig.Listener;
 import java.net.InetSocketAddress;
@@ -41,8 +40,11 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
                 });
     }
 
-    /** Checks a {@code metrics.prometheus.listener} value; empty when it is null or blank. */
-    static Optional<InetSocketAddress> parseMetricsListener(String spec) {
+    /**
+     * Checks the value of an HTTP listener setting ({@code metrics.prometheus.listener}, {@code console.listener}):
+     * {@code host:port}; empty when it is null or blank.
+     */
+    static Optional<InetSocketAddress> parseHttpListener(String name, String spec) {
         if (spec == null || spec.isBlank()) {
             return Optional.empty();
         }
@@ -50,7 +52,7 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
         String expected = "expected host:port, such as 127.0.0.1:9404 (port 0 picks a free port), or empty for none";
         int colon = s.lastIndexOf(':');
         if (s.contains("://") || colon <= 0) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, expected);
+            throw new ConfigException(name, spec, expected);
         }
         String host = s.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -60,13 +62,13 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
         try {
             port = Integer.parseInt(s.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "port is not a number; " + expected);
+            throw new ConfigException(name, spec, "port is not a number; " + expected);
         }
         if (host.isEmpty()) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "the host is missing; " + expected);
+            throw new ConfigException(name, spec, "the host is missing; " + expected);
         }
         if (port < 0 || port > 65535) {
-            throw new ConfigException(METRICS_PROMETHEUS_LISTENER, spec, "port out of range; " + expected);
+            throw new ConfigException(name, spec, "port out of range; " + expected);
         }
         return Optional.of(InetSocketAddress.createUnresolved(host, port));
     }

@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * and threads, process CPU and uptime ({@code process_uptime_seconds}), the {@link RequestMetrics} of every
  * connection, the disk space of each log directory ({@link LogDirMetrics}), and the remote tier's {@link TieringMetrics}
  * when the broker tiers. Created by the server when
- * {@code metrics.prometheus.listener} is set.
+ * {@code metrics.prometheus.listener} or {@code console.listener} is set.
  */
 public final class BrokerMetrics implements AutoCloseable {
 
@@ -80,6 +80,13 @@ public final class BrokerMetrics implements AutoCloseable {
     /** What the network layer reports requests to. */
     public RequestMetrics requests() {
         return requests;
+    }
+
+    /** The sum of every counter named {@code name} (Micrometer's dotted name), whatever its tags; 0 when none. */
+    public double counterTotal(String name) {
+        return registry.find(name).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count)
+                .sum();
     }
 
     /** Every metric's current value, in Prometheus text format 0.0.4. */

@@ -48,8 +48,69 @@ public final class TierStatusReport {
         this.manager = manager;
     }
 
-    /** Every hosted topic; {@code topic} non-null keeps only that one, empty when this broker hosts none of it. */
-    public Optional<String> render(String topic) {
+    /** One partition's two tiers: its local log's figures beside what the remote tier holds of it. */
+    public record PartitionTiers(
+            int partition,
+            boolean leader,
+            long logStartOffset,
+            long localLogStartOffset,
+            long highWatermark,
+            long logEndOffset,
+            long localBytes,
+            int localSegments,
+            PartitionTierStatus remote) {
+
+        static PartitionTiers of(Partition p, PartitionTierStatus remote) {
+            LocalLog log = p.log();
+            return new PartitionTiers(
+                    p.topicPartition().partition(),
+                    p.isLeader(),
+                    log.logStartOffset(),
+                    log.localLogStartOffset(),
+                    log.highWatermark(),
+                    log.logEndOffset(),
+                    log.size(),
+                    log.numberOfSegments(),
+                    remote);
+        }
+    }
+
+    /** Sums over partitions. */
+    public record Totals(
+            long partitions,
+            long localBytes,
+            long remoteBytes,
+            long remoteSegments,
+            long copyLagBytes,
+            long copyLagSegments,
+            long failedCopies) {
+
+        static Totals of(Collection<PartitionTiers> partitions) {
+            long local = 0, remote = 0, segments = 0, lagBytes = 0, lagSegments = 0, failed = 0;
+            for (PartitionTiers p : partitions) {
+                local += p.localBytes();
+                remote += p.remote().remoteBytes();
+                segments += p.remote().remoteSegments();
+                lagBytes += p.remote().copyLag().bytes();
+                lagSegments += p.remote().copyLag().segments();
+                failed += p.remote().failedCopies();
+            }
+            return new Totals(partitions.size(), local, remote, segments, lagBytes, lagSegments, failed);
+        }
+    }
+
+    /** One topic's partitions on this broker, by partition index. */
+    public record TopicTiers(
+            String topic, boolean remoteStorageEnabled, Totals total, List<PartitionTiers> partitions) {}
+
+    /** The whole report: every hosted topic by name. */
+    public record Snapshot(int brokerId, boolean remoteStorageSystemEnabled, Totals total, List<TopicTiers> topics) {}
+
+    /**
+     * Every hosted topic; {@code topic} non-null keeps only that one, empty when this broker hosts none of it. Reads the
+     * remote index: call it off the network event loops.
+     */
+    public Optional<Snapshot> snapshot(String topic) {
         Map<String, List<Partition>> byTopic = new TreeMap<>();
         for (Partition p : partitions.get()) {
             if (topic == null || topic.equals(p.topicPartition().topic())) {
@@ -60,63 +121,75 @@ public final class TierStatusReport {
         if (topic != null && byTopic.isEmpty()) {
             return Optional.empty();
         }
-        Totals broker = new Totals();
-        StringBuilder topics = new StringBuilder();
+        List<TopicTiers> topics = new ArrayList<>();
+        List<PartitionTiers> all = new ArrayList<>();
         for (Map.Entry<String, List<Partition>> entry : byTopic.entrySet()) {
             List<Partition> list = entry.getValue();
             list.sort(Comparator.comparingInt(p -> p.topicPartition().partition()));
-            Totals totals = new Totals();
-            StringBuilder rows = new StringBuilder();
+            List<PartitionTiers> rows = new ArrayList<>();
             boolean tiered = false;
             for (Partition p : list) {
-                LocalLog log = p.log();
-                tiered |= log.remoteStorageEnabled();
+                tiered |= p.log().remoteStorageEnabled();
                 PartitionTierStatus remote = manager.map(
                                 m -> m.tierStatus(new TopicIdPartition(p.topicId(), p.topicPartition())))
                         .orElse(NONE);
-                totals.add(log, remote);
-                broker.add(log, remote);
-                if (!rows.isEmpty()) {
-                    rows.append(',');
-                }
-                partition(rows, p, log, remote);
+                rows.add(PartitionTiers.of(p, remote));
             }
-            if (!topics.isEmpty()) {
-                topics.append(',');
-            }
-            topics.append("{\"topic\":")
-                    .append(quote(entry.getKey()))
-                    .append(",\"remoteStorageEnabled\":")
-                    .append(tiered)
-                    .append(",\"total\":");
-            totals.appendTo(topics);
-            topics.append(",\"partitions\":[").append(rows).append("]}");
+            all.addAll(rows);
+            topics.add(new TopicTiers(entry.getKey(), tiered, Totals.of(rows), List.copyOf(rows)));
         }
+        return Optional.of(new Snapshot(brokerId, manager.isPresent(), Totals.of(all), List.copyOf(topics)));
+    }
+
+    /** {@link #snapshot} as the JSON document of {@code GET /api/v1/tiers[/<topic>]}. */
+    public Optional<String> render(String topic) {
+        return snapshot(topic).map(TierStatusReport::json);
+    }
+
+    /** The JSON document of a snapshot. */
+    public static String json(Snapshot snapshot) {
         StringBuilder json = new StringBuilder();
         json.append("{\"brokerId\":")
-                .append(brokerId)
+                .append(snapshot.brokerId())
                 .append(",\"remoteStorageSystemEnabled\":")
-                .append(manager.isPresent())
+                .append(snapshot.remoteStorageSystemEnabled())
                 .append(",\"total\":");
-        broker.appendTo(json);
-        json.append(",\"topics\":[").append(topics).append("]}\n");
-        return Optional.of(json.toString());
+        totals(json, snapshot.total());
+        json.append(",\"topics\":[");
+        for (int t = 0; t < snapshot.topics().size(); t++) {
+            TopicTiers topic = snapshot.topics().get(t);
+            json.append(t == 0 ? "" : ",")
+                    .append("{\"topic\":")
+                    .append(quote(topic.topic()))
+                    .append(",\"remoteStorageEnabled\":")
+                    .append(topic.remoteStorageEnabled())
+                    .append(",\"total\":");
+            totals(json, topic.total());
+            json.append(",\"partitions\":[");
+            for (int i = 0; i < topic.partitions().size(); i++) {
+                json.append(i == 0 ? "" : ",");
+                partition(json, topic.partitions().get(i));
+            }
+            json.append("]}");
+        }
+        return json.append("]}\n").toString();
     }
 
     private static final PartitionTierStatus NONE =
             new PartitionTierStatus(0, 0, -1L, -1L, -1L, false, CopyLag.NONE, 0, null, -1L);
 
-    private static void partition(StringBuilder out, Partition p, LocalLog log, PartitionTierStatus remote) {
-        out.append("{\"partition\":").append(p.topicPartition().partition());
-        out.append(",\"leader\":").append(p.isLeader());
-        field(out, "logStartOffset", log.logStartOffset());
-        field(out, "localLogStartOffset", log.localLogStartOffset());
+    private static void partition(StringBuilder out, PartitionTiers p) {
+        PartitionTierStatus remote = p.remote();
+        out.append("{\"partition\":").append(p.partition());
+        out.append(",\"leader\":").append(p.leader());
+        field(out, "logStartOffset", p.logStartOffset());
+        field(out, "localLogStartOffset", p.localLogStartOffset());
         field(out, "highestRemoteOffset", remote.highestRemoteOffset());
         field(out, "remoteLogStartOffset", remote.remoteLogStartOffset());
-        field(out, "highWatermark", log.highWatermark());
-        field(out, "logEndOffset", log.logEndOffset());
-        field(out, "localBytes", log.size());
-        field(out, "localSegments", log.numberOfSegments());
+        field(out, "highWatermark", p.highWatermark());
+        field(out, "logEndOffset", p.logEndOffset());
+        field(out, "localBytes", p.localBytes());
+        field(out, "localSegments", p.localSegments());
         field(out, "remoteBytes", remote.remoteBytes());
         field(out, "remoteSegments", remote.remoteSegments());
         out.append(",\"copying\":").append(remote.copying());
@@ -130,12 +203,23 @@ public final class TierStatusReport {
         out.append('}');
     }
 
+    private static void totals(StringBuilder out, Totals t) {
+        out.append("{\"partitions\":").append(t.partitions());
+        field(out, "localBytes", t.localBytes());
+        field(out, "remoteBytes", t.remoteBytes());
+        field(out, "remoteSegments", t.remoteSegments());
+        field(out, "copyLagBytes", t.copyLagBytes());
+        field(out, "copyLagSegments", t.copyLagSegments());
+        field(out, "failedCopies", t.failedCopies());
+        out.append('}');
+    }
+
     private static void field(StringBuilder out, String name, long value) {
         out.append(",\"").append(name).append("\":").append(value);
     }
 
     /** A JSON string literal. */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder out = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -155,37 +239,5 @@ public final class TierStatusReport {
             }
         }
         return out.append('"').toString();
-    }
-
-    /** Sums over partitions. */
-    private static final class Totals {
-        private long partitions;
-        private long localBytes;
-        private long remoteBytes;
-        private long remoteSegments;
-        private long copyLagBytes;
-        private long copyLagSegments;
-        private long failedCopies;
-
-        void add(LocalLog log, PartitionTierStatus remote) {
-            partitions++;
-            localBytes += log.size();
-            remoteBytes += remote.remoteBytes();
-            remoteSegments += remote.remoteSegments();
-            copyLagBytes += remote.copyLag().bytes();
-            copyLagSegments += remote.copyLag().segments();
-            failedCopies += remote.failedCopies();
-        }
-
-        void appendTo(StringBuilder out) {
-            out.append("{\"partitions\":").append(partitions);
-            field(out, "localBytes", localBytes);
-            field(out, "remoteBytes", remoteBytes);
-            field(out, "remoteSegments", remoteSegments);
-            field(out, "copyLagBytes", copyLagBytes);
-            field(out, "copyLagSegments", copyLagSegments);
-            field(out, "failedCopies", failedCopies);
-            out.append('}');
-        }
     }
 }

@@ -94,6 +94,21 @@ class BrokerConfigTest {
     }
 
     @Test
+    void theConsoleIsOffUnlessSetAndABadValueNamesItsSetting() {
+        assertThat(BrokerConfig.of(Map.of()).consoleListener()).isEmpty();
+        InetSocketAddress console = BrokerConfig.of(Map.of("console.listener", "127.0.0.1:0"))
+                .consoleListener()
+                .orElseThrow();
+        assertThat(console.getHostString()).isEqualTo("127.0.0.1");
+        assertThat(console.getPort()).isZero();
+
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("console.listener", "http://127.0.0.1:9480")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("console.listener")
+                .hasMessageContaining("host:port");
+    }
+
+    @Test
     void tieringIsOffByDefaultAndItsSettingsHaveKafkasNamesAndEmbeddedDefaults() {
         BrokerConfig off = BrokerConfig.of(Map.of("log.dirs", dir.toString()));
         assertThat(off.remoteLogStorageSystemEnable()).isFalse();

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -45,13 +44,8 @@ class OrphanScrubIT {
     private static final Path REMOTE_DIR = Tiering.tempDir();
 
     @RegisterExtension
-    static final TestBroker broker = TestBroker.withConfig(Map.of(
-            "remote.log.storage.system.enable", "true",
-            "rsm.config.dir", REMOTE_DIR.toString(),
-            "remote.log.manager.task.interval.ms", "200",
-            "log.retention.check.interval.ms", "200",
-            "remote.log.orphan.scrub.interval.ms", "500",
-            "metrics.prometheus.listener", "127.0.0.1:0"));
+    static final TestBroker broker = TestBroker.withConfig(Tiering.tieringBroker(
+            REMOTE_DIR, "remote.log.orphan.scrub.interval.ms", "500", "metrics.prometheus.listener", "127.0.0.1:0"));
 
     private final HttpClient http = HttpClient.newHttpClient();
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Proves the behaviour of {@code StrataServer.main}, which {@code bin/strata server} runs: it logs where it listens
- * and where its data lives, shuts down cleanly on SIGTERM (what Ctrl-C sends through the shutdown hook), and a missing
+ * Proves the behaviour of {@code StrataServer.main}, which {@code bin/strata server} runs: it logs where it listens,
+ * where its data lives and the web console's address, shuts down cleanly on SIGTERM (what Ctrl-C sends through the shutdown hook), and a missing
  * or invalid config file gives a readable error and exit status 1 instead of a stack trace.
  */
 class ServerMainIT {
@@ -24,15 +24,18 @@ class ServerMainIT {
     Path dir;
 
     @Test
-    void mainLogsListenerAndDataDirectoryAndStopsCleanlyOnSigterm() throws Exception {
+    void mainLogsListenerDataDirectoryAndConsoleAndStopsCleanlyOnSigterm() throws Exception {
         int port = Ports.free();
         Path logDir = dir.resolve("data");
-        Path config = BrokerProcess.writeConfig(dir.resolve("server.properties"), port, logDir, Map.of());
+        Path config = BrokerProcess.writeConfig(
+                dir.resolve("server.properties"), port, logDir, Map.of("console.listener", "127.0.0.1:0"));
         try (BrokerProcess broker = BrokerProcess.start(dir.resolve("out.log"), config.toString())) {
             broker.awaitListening(port, TIMEOUT);
-            Await.until(TIMEOUT, "log lines naming the listener and the data directory", () -> {
+            Await.until(TIMEOUT, "log lines naming the listener, the data directory and the console", () -> {
                 String out = broker.output();
-                return out.contains("127.0.0.1:" + port) && out.contains(logDir.toString());
+                return out.contains("127.0.0.1:" + port)
+                        && out.contains(logDir.toString())
+                        && out.matches("(?s).*Web console at http://127\\.0\\.0\\.1:[0-9]+/.*");
             });
 
             int exit = broker.terminate(TIMEOUT);

@@ -144,6 +144,12 @@ public final class TestBroker
         return server.metricsPort().orElseThrow(() -> new AssertionError("the broker serves no metrics"));
     }
 
+    /** The port of the broker's web console; fails unless {@code console.listener} is set. */
+    public int consolePort() {
+        assertThat(server).as("broker running").isNotNull();
+        return server.consolePort().orElseThrow(() -> new AssertionError("the broker serves no console"));
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port();
     }

@@ -45,12 +45,8 @@ class TieredStorageConfigIT {
     private static final Path REMOTE_DIR = Tiering.tempDir();
 
     @RegisterExtension
-    static final TestBroker broker = TestBroker.withConfig(Map.of(
-            "remote.log.storage.system.enable", "true",
-            "rsm.config.dir", REMOTE_DIR.toString(),
-            "remote.log.manager.task.interval.ms", "200",
-            "log.retention.check.interval.ms", "200",
-            "remote.log.chunk.size", "65536"));
+    static final TestBroker broker =
+            TestBroker.withConfig(Tiering.tieringBroker(REMOTE_DIR, "remote.log.chunk.size", "65536"));
 
     @AfterAll
     static void deleteRemoteDir() {

@@ -36,13 +36,8 @@ class TieredStorageIT {
     private static final long BASE_TIMESTAMP = System.currentTimeMillis() - 3_600_000L;
 
     @RegisterExtension
-    static final TestBroker broker = TestBroker.withConfig(Map.of(
-            "remote.log.storage.system.enable", "true",
-            "rsm.config.dir", REMOTE_DIR.toString(),
-            "remote.log.manager.task.interval.ms", "200",
-            "log.retention.check.interval.ms", "200",
-            "remote.log.chunk.size", "262144",
-            "remote.log.chunk.cache.memory.bytes", "16777216"));
+    static final TestBroker broker = TestBroker.withConfig(Tiering.tieringBroker(
+            REMOTE_DIR, "remote.log.chunk.size", "262144", "remote.log.chunk.cache.memory.bytes", "16777216"));
 
     @AfterAll
     static void deleteRemoteDir() {

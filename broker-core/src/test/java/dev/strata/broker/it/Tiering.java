@@ -48,6 +48,22 @@ final class Tiering {
                 TINY_LOCAL_RETENTION);
     }
 
+    /**
+     * The settings of a broker that tiers to the filesystem backend in {@code remoteDir} and runs its copy and retention
+     * tasks every 200 ms, plus {@code more} as key, value, key, value...
+     */
+    static Map<String, String> tieringBroker(Path remoteDir, String... more) {
+        Map<String, String> config = new java.util.HashMap<>(Map.of(
+                "remote.log.storage.system.enable", "true",
+                "rsm.config.dir", remoteDir.toString(),
+                "remote.log.manager.task.interval.ms", "200",
+                "log.retention.check.interval.ms", "200"));
+        for (int i = 0; i < more.length; i += 2) {
+            config.put(more[i], more[i + 1]);
+        }
+        return config;
+    }
+
     /** A temporary directory for a filesystem remote tier. */
     static Path tempDir() {
         try {

@@ -38,12 +38,8 @@ class TopicDescribeAndPendingUploadIT {
             "strata_requests_total{request=\"DescribeTopicPartitions\"}";
 
     @RegisterExtension
-    static final TestBroker broker = TestBroker.withConfig(Map.of(
-            "remote.log.storage.system.enable", "true",
-            "rsm.config.dir", REMOTE_DIR.toString(),
-            "remote.log.manager.task.interval.ms", "200",
-            "log.retention.check.interval.ms", "200",
-            "metrics.prometheus.listener", "127.0.0.1:0"));
+    static final TestBroker broker =
+            TestBroker.withConfig(Tiering.tieringBroker(REMOTE_DIR, "metrics.prometheus.listener", "127.0.0.1:0"));
 
     @AfterAll
     static void deleteRemoteDir() {
