@@ -38,7 +38,7 @@ import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.broker.tiering.RemoteTierBootstrap;
 import dev.strata.broker.tiering.ReplicatedRemoteSegments;
-import dev.strata.broker.txn.TransactionVerification;
+import dev.strata.broker.txn.RemoteMarkerSender;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -79,8 +79,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StrataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
-    /** How long a transaction marker waits for replication: Kafka's default {@code request.timeout.ms}. */
-    private static final long TXN_MARKER_REPLICATION_TIMEOUT_MS = 30_000;
 
     private final BrokerConfig config;
     private final List<FileLock> dirLocks;
@@ -285,9 +283,18 @@ public final class StrataServer implements AutoCloseable {
                 advertised.port() == 0 ? port : advertised.port(),
                 store.clusterId());
         BrokerGroups brokerGroups = new BrokerGroups(config, topics, replicas, store::topics, scheduler, ioPool);
-        // no transaction coordinator yet: TxnOffsetCommit is not verified, as with
-        // transaction.partition.verification.enable=false
-        GroupHandler groups = brokerGroups.handler(endpoint, TransactionVerification.NONE);
+        ProducerIdHandler producerIds = new ProducerIdHandler(store);
+        BrokerTransactions transactions = new BrokerTransactions(
+                config,
+                topics,
+                replicas,
+                store,
+                producerIds::nextProducerId,
+                brokerGroups.txnMarkerListener(),
+                RemoteMarkerSender.UNAVAILABLE,
+                scheduler,
+                ioPool);
+        GroupHandler groups = brokerGroups.handler(endpoint, transactions.verification());
         FetchSessionCache fetchSessions =
                 new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
         if (metrics != null) {
@@ -297,7 +304,7 @@ public final class StrataServer implements AutoCloseable {
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
                 new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
-                new ProduceHandler(topics, replicas),
+                new ProduceHandler(topics, replicas, transactions.verification(), ioPool),
                 new FetchHandler(
                         topics,
                         replicas,
@@ -308,12 +315,13 @@ public final class StrataServer implements AutoCloseable {
                 new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,
-                new ProducerIdHandler(store),
+                producerIds,
                 groups,
                 new ClusterAdminHandler(topics, store, store, logManager),
-                new WriteTxnMarkersHandler(
-                        topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS, brokerGroups.txnMarkerListener()),
-                new DescribeProducersHandler(topics, replicas));
+                new WriteTxnMarkersHandler(transactions.localMarkers()),
+                new DescribeProducersHandler(topics, replicas),
+                transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
+                transactions.adminHandler());
         NetworkLimits limits = config.networkLimits();
         RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
         ConnectionLimiter connectionLimiter =
@@ -354,6 +362,7 @@ public final class StrataServer implements AutoCloseable {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
         }
         brokerGroups.scheduleOffsetExpiry();
+        transactions.scheduleTimeouts();
         log.info(
                 "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
                 config.nodeId(),

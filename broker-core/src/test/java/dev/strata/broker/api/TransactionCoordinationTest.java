@@ -70,14 +70,15 @@ class TransactionCoordinationTest {
         AtomicLong producerIds = new AtomicLong(1000);
         coordinator = new TransactionCoordinator(
                 stateTopic,
-                (pid, epoch, commit, partitions) -> {
+                (pid, epoch, commit, coordinatorEpoch, partitions) -> {
                     markers.add((commit ? "COMMIT " : "ABORT ") + pid + "/" + epoch + " " + partitions);
                     return CompletableFuture.completedFuture(null);
                 },
                 producerIds::getAndIncrement,
                 900_000,
                 Time.SYSTEM,
-                ioPool);
+                ioPool,
+                scheduler);
         replicas.addListener(coordinator.coordinated());
         stateTopic.topic().ensureExists();
         TopicMetadata topic = store.topic(TransactionStateTopic.NAME).orElseThrow();
