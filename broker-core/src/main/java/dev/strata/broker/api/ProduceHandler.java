@@ -91,7 +91,8 @@ public final class ProduceHandler {
                     } catch (RuntimeException e) {
                         v = CompletableFuture.failedFuture(e);
                     }
-                    verified.put(tp, v.handle(ProduceHandler::verificationError));
+                    short version = request.version();
+                    verified.put(tp, v.handle((error, failure) -> verificationError(error, failure, version)));
                 }
             }
         }
@@ -108,9 +109,10 @@ public final class ProduceHandler {
     /**
      * A verification's answer as Kafka's partition leader gives it to the producer: a coordinator that cannot answer
      * now (moving, loading, or finishing the previous transaction) is NOT_ENOUGH_REPLICAS, which the producer retries;
-     * a fenced producer is INVALID_PRODUCER_EPOCH.
+     * a fenced producer is INVALID_PRODUCER_EPOCH; a partition not in the transaction is TRANSACTION_ABORTABLE from
+     * version 11 (KIP-890: the producer aborts the transaction and goes on), INVALID_TXN_STATE before.
      */
-    private static Errors verificationError(Errors error, Throwable failure) {
+    private static Errors verificationError(Errors error, Throwable failure, short version) {
         if (failure != null) {
             log.warn("Cannot verify a transactional produce: {}", failure.toString());
             return Errors.NOT_ENOUGH_REPLICAS;
@@ -122,6 +124,7 @@ public final class ProduceHandler {
                     CONCURRENT_TRANSACTIONS,
                     REQUEST_TIMED_OUT -> Errors.NOT_ENOUGH_REPLICAS;
             case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH;
+            case INVALID_TXN_STATE -> version >= 11 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
             default -> error;
         };
     }
