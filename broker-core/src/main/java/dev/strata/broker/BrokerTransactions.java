@@ -70,7 +70,7 @@ final class BrokerTransactions {
         this.localMarkers = new LocalTxnMarkers(topics, replicas, MARKER_REPLICATION_TIMEOUT_MS, markerListener);
         this.coordinator = new TransactionCoordinator(
                 stateTopic,
-                new TxnMarkerSender(config.nodeId(), store::cluster, localMarkers, remoteMarkers, ioPool),
+                new TxnMarkerSender(config.nodeId(), store::cluster, localMarkers::append, remoteMarkers, ioPool),
                 producerIds,
                 config.intValue(BrokerConfig.TRANSACTION_MAX_TIMEOUT_MS),
                 Time.SYSTEM,

@@ -335,22 +335,7 @@ public final class TransactionCoordinator implements TransactionVerification {
         }
         written.whenComplete((ok, e) -> {
             if (e != null) {
-                long backoffMs = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS << Math.min(attempt, 10));
-                if (attempt % 20 == 0) {
-                    log.warn("Markers of {} not written (attempt {}), retrying: {}", id, attempt + 1, e.toString());
-                }
-                try {
-                    retries.schedule(
-                            () -> {
-                                if (ids.get(id) == txn && coordinated.coordinates(id)) {
-                                    completeIfPrepared(txn, attempt + 1);
-                                }
-                            },
-                            backoffMs,
-                            TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException shuttingDown) {
-                    // the broker stops: the next coordinator writes the markers when it loads the Prepare record
-                }
+                retryLater(txn, attempt, "markers not written: " + e);
                 return;
             }
             TransactionMetadata.Decision complete;
@@ -358,9 +343,34 @@ public final class TransactionCoordinator implements TransactionVerification {
                 complete = begin(txn, txn.prepareComplete(time.milliseconds()));
             }
             if (complete.write() != null) {
-                write(txn, complete.write());
+                write(txn, complete.write()).thenAccept(error -> {
+                    if (error != Errors.NONE) {
+                        retryLater(txn, attempt, "Complete record not written: " + error.name());
+                    }
+                });
             }
         });
+    }
+
+    /** Tries to complete the transaction again after a backoff, while this broker still coordinates the id. */
+    private void retryLater(TransactionMetadata txn, int attempt, String why) {
+        String id = txn.transactionalId();
+        long backoffMs = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS << Math.min(attempt, 10));
+        if (attempt % 20 == 0) {
+            log.warn("Transaction of {} not completed (attempt {}), retrying: {}", id, attempt + 1, why);
+        }
+        try {
+            retries.schedule(
+                    () -> {
+                        if (ids.get(id) == txn && coordinated.coordinates(id)) {
+                            completeIfPrepared(txn, attempt + 1);
+                        }
+                    },
+                    backoffMs,
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            // the broker stops: the next coordinator writes the markers when it loads the Prepare record
+        }
     }
 
     /** Under the id's monitor: marks the decision's write as pending, so no other decision races it. */

@@ -23,16 +23,24 @@ import org.apache.kafka.common.protocol.Errors;
  * coordinator tries again later.
  */
 public final class TxnMarkerSender implements TransactionCoordinator.MarkerWriter {
+
+    /** Appends one marker to a partition this broker leads ({@link LocalTxnMarkers#append}). */
+    @FunctionalInterface
+    public interface LocalAppend {
+        CompletableFuture<Errors> append(
+                TopicPartition tp, long producerId, short producerEpoch, int coordinatorEpoch, boolean commit);
+    }
+
     private final int localBrokerId;
     private final Supplier<ClusterImage> cluster;
-    private final LocalTxnMarkers local;
+    private final LocalAppend local;
     private final RemoteMarkerSender remote;
     private final Executor ioPool;
 
     public TxnMarkerSender(
             int localBrokerId,
             Supplier<ClusterImage> cluster,
-            LocalTxnMarkers local,
+            LocalAppend local,
             RemoteMarkerSender remote,
             Executor ioPool) {
         this.localBrokerId = localBrokerId;
