@@ -96,14 +96,18 @@ public final class ProduceHandler {
                 }
             }
         }
-        return CompletableFuture.allOf(verified.values().toArray(CompletableFuture[]::new))
-                .thenComposeAsync(
-                        ignored -> {
-                            Map<TopicPartition, Errors> errors = new HashMap<>();
-                            verified.forEach((tp, f) -> errors.put(tp, f.join()));
-                            return handle(request, errors);
-                        },
-                        ioPool);
+        CompletableFuture<Void> all = CompletableFuture.allOf(verified.values().toArray(CompletableFuture[]::new));
+        if (all.isDone()) {
+            // the coordinator is on this broker and answered at once: go on on this I/O thread
+            return handle(request, joined(verified));
+        }
+        return all.thenComposeAsync(ignored -> handle(request, joined(verified)), ioPool);
+    }
+
+    private static Map<TopicPartition, Errors> joined(Map<TopicPartition, CompletableFuture<Errors>> verified) {
+        Map<TopicPartition, Errors> errors = new HashMap<>();
+        verified.forEach((tp, f) -> errors.put(tp, f.join()));
+        return errors;
     }
 
     /**
