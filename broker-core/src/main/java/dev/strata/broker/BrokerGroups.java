@@ -99,6 +99,11 @@ final class BrokerGroups {
         return offsetsTopic.markerListener(coordinated, coordinator);
     }
 
+    /** The group's partition of {@code __consumer_offsets}. */
+    int offsetsPartitionFor(String groupId) {
+        return offsetsTopic.partitionFor(groupId);
+    }
+
     /** Expires committed offsets every {@code offsets.retention.check.interval.ms}, on the I/O pool. */
     void scheduleOffsetExpiry() {
         long retentionMs = config.longValue(BrokerConfig.OFFSETS_RETENTION_MINUTES) * 60_000L;

@@ -1,6 +1,7 @@
 package dev.strata.broker;
 
 import dev.strata.broker.api.BrokerEndpoint;
+import dev.strata.broker.api.BrokerMarkerSender;
 import dev.strata.broker.api.ClusterAdminHandler;
 import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.DescribeProducersHandler;
@@ -42,7 +43,6 @@ import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.broker.tiering.RemoteTierBootstrap;
 import dev.strata.broker.tiering.ReplicatedRemoteSegments;
-import dev.strata.broker.txn.TransactionVerification;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -84,8 +84,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StrataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
-    /** How long a transaction marker waits for replication: Kafka's default {@code request.timeout.ms}. */
-    private static final long TXN_MARKER_REPLICATION_TIMEOUT_MS = 30_000;
 
     private final BrokerConfig config;
     private final List<FileLock> dirLocks;
@@ -111,6 +109,8 @@ public final class StrataServer implements AutoCloseable {
     private volatile int port;
     private volatile PrometheusEndpoint metricsEndpoint;
     private volatile WebConsole console;
+    /** Sends the transaction coordinator's markers to the other brokers; its threads stop at {@link #close()}. */
+    private volatile BrokerMarkerSender markerSender;
 
     /**
      * Opens what the broker runs on. If a step fails, what the steps before it opened is closed before the failure is
@@ -292,9 +292,20 @@ public final class StrataServer implements AutoCloseable {
                 advertised.port() == 0 ? port : advertised.port(),
                 store.clusterId());
         BrokerGroups brokerGroups = new BrokerGroups(config, topics, replicas, store::topics, scheduler, ioPool);
-        // no transaction coordinator yet: TxnOffsetCommit is not verified, as with
-        // transaction.partition.verification.enable=false
-        GroupHandler groups = brokerGroups.handler(endpoint, TransactionVerification.NONE);
+        ProducerIdHandler producerIds = new ProducerIdHandler(store);
+        markerSender = BrokerMarkerSender.forCluster(
+                config.nodeId(), store::cluster, BrokerTransactions.MARKER_REPLICATION_TIMEOUT_MS);
+        BrokerTransactions transactions = new BrokerTransactions(
+                config,
+                topics,
+                replicas,
+                store,
+                producerIds::nextProducerId,
+                brokerGroups.txnMarkerListener(),
+                markerSender,
+                scheduler,
+                ioPool);
+        GroupHandler groups = brokerGroups.handler(endpoint, transactions.verification());
         FetchSessionCache fetchSessions =
                 new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
         if (metrics != null) {
@@ -304,7 +315,7 @@ public final class StrataServer implements AutoCloseable {
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
                 new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
-                new ProduceHandler(topics, replicas),
+                new ProduceHandler(topics, replicas, transactions.verification(), ioPool),
                 new FetchHandler(
                         topics,
                         replicas,
@@ -315,12 +326,13 @@ public final class StrataServer implements AutoCloseable {
                 new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
                 new TopicAdminHandler(topics, replicas, configs),
                 configs,
-                new ProducerIdHandler(store),
+                producerIds,
                 groups,
                 new ClusterAdminHandler(topics, store, store, logManager),
-                new WriteTxnMarkersHandler(
-                        topics, replicas, TXN_MARKER_REPLICATION_TIMEOUT_MS, brokerGroups.txnMarkerListener()),
-                new DescribeProducersHandler(topics, replicas));
+                new WriteTxnMarkersHandler(transactions.localMarkers()),
+                new DescribeProducersHandler(topics, replicas),
+                transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
+                transactions.adminHandler());
         NetworkLimits limits = config.networkLimits();
         RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
         ConnectionLimiter connectionLimiter =
@@ -364,6 +376,7 @@ public final class StrataServer implements AutoCloseable {
             startConsole(config.consoleListener().orElseThrow(), brokerGroups);
         }
         brokerGroups.scheduleOffsetExpiry();
+        transactions.scheduleTimeouts();
         log.info(
                 "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
                 config.nodeId(),
@@ -473,6 +486,9 @@ public final class StrataServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (markerSender != null) {
+            markerSender.close();
         }
         if (workerGroup != null) {
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
@@ -56,16 +57,19 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
     }
 
     /**
-     * The coordinator's sender in a broker: every broker found in {@code cluster}, connecting within 10 s, and
+     * The coordinator's sender in a broker: every broker found in the current {@code cluster} image, connecting within 10 s, and
      * waiting for an answer a little longer than a leader holds a marker for replication (after which it answers
      * REQUEST_TIMED_OUT itself).
      *
      * @param markerReplicationTimeoutMs how long the leaders' WriteTxnMarkers waits for replication
      */
     public static BrokerMarkerSender forCluster(
-            int localBrokerId, ClusterImage cluster, long markerReplicationTimeoutMs) {
+            int localBrokerId, Supplier<ClusterImage> cluster, long markerReplicationTimeoutMs) {
         return new BrokerMarkerSender(
-                localBrokerId, cluster::broker, 10_000, Math.toIntExact(markerReplicationTimeoutMs + 10_000));
+                localBrokerId,
+                id -> cluster.get().broker(id),
+                10_000,
+                Math.toIntExact(markerReplicationTimeoutMs + 10_000));
     }
 
     @Override

@@ -28,7 +28,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -125,80 +124,24 @@ public final class GroupHandler {
     // ---------------------------------------------------------------- FindCoordinator
 
     public FindCoordinatorResponseData findCoordinator(FindCoordinatorRequest request) {
-        var data = request.data();
-        if (request.version() < 4) {
-            Lookup found = lookup(data.keyType(), data.key());
-            FindCoordinatorResponseData r =
-                    new FindCoordinatorResponseData().setErrorCode(found.error().code());
-            if (found.error() == Errors.NONE) {
-                r.setNodeId(found.node().nodeId())
-                        .setHost(found.node().host())
-                        .setPort(found.node().port())
-                        .setErrorMessage(null);
-            } else {
-                r.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(errorMessage(found.error(), data.keyType()));
-            }
-            return r;
-        }
-        FindCoordinatorResponseData r = new FindCoordinatorResponseData();
-        for (String key : data.coordinatorKeys()) {
-            Lookup found = lookup(data.keyType(), key);
-            var c = new FindCoordinatorResponseData.Coordinator()
-                    .setKey(key)
-                    .setErrorCode(found.error().code());
-            if (found.error() == Errors.NONE) {
-                c.setNodeId(found.node().nodeId())
-                        .setHost(found.node().host())
-                        .setPort(found.node().port());
-            } else {
-                c.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(errorMessage(found.error(), data.keyType()));
-            }
-            r.coordinators().add(c);
-        }
-        return r;
+        byte keyType = request.data().keyType();
+        return CoordinatorLookup.answer(request, key -> lookup(keyType, key), error -> errorMessage(error, keyType));
     }
 
-    /** The coordinator of a key, or the error to answer instead. */
-    private record Lookup(Errors error, BrokerEndpoint node) {
-        static Lookup failed(Errors error) {
-            return new Lookup(error, null);
-        }
-    }
-
-    /**
-     * The leader of the group's {@code __consumer_offsets} partition, as the cluster image has it (this broker's own
-     * endpoint when it leads); COORDINATOR_NOT_AVAILABLE while the partition has no leader.
-     */
-    private Lookup lookup(byte keyType, String key) {
+    /** The leader of the group's {@code __consumer_offsets} partition; other key types are not served here. */
+    private CoordinatorLookup.Lookup lookup(byte keyType, String key) {
         if (keyType != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
-            // Not retriable: a transactional producer fails at once with the message below instead of retrying
-            // until its timeout, as it does against a broker without the API.
-            return Lookup.failed(Errors.UNSUPPORTED_VERSION);
+            // Not retriable: a share consumer fails at once with the message below instead of retrying until its
+            // timeout, as it does against a broker without the API.
+            return CoordinatorLookup.Lookup.failed(Errors.UNSUPPORTED_VERSION);
         }
-        if (key == null || key.isEmpty()) {
-            return Lookup.failed(Errors.INVALID_REQUEST);
-        }
-        try {
-            offsetsTopic.ensureExists();
-        } catch (ApiException e) {
-            return Lookup.failed(Errors.forException(e));
-        }
-        BrokerEndpoint me = self.get();
-        int leader = offsetsTopic.coordinatorFor(key);
-        if (leader == me.nodeId()) {
-            return new Lookup(Errors.NONE, me);
-        }
-        return topics.store()
-                .cluster()
-                .broker(leader)
-                .map(b -> new Lookup(Errors.NONE, new BrokerEndpoint(b.nodeId(), b.host(), b.port(), me.clusterId())))
-                .orElse(Lookup.failed(Errors.COORDINATOR_NOT_AVAILABLE));
+        return CoordinatorLookup.lookup(self, topics, offsetsTopic::ensureExists, offsetsTopic::coordinatorFor, key);
     }
 
     private static String errorMessage(Errors error, byte keyType) {
         if (keyType != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
-            return "This broker (Strata) does not support transactions or share groups yet: there is no coordinator"
-                    + " of key type " + keyType;
+            return "This broker (Strata) does not support share groups yet: there is no coordinator of key type "
+                    + keyType;
         }
         return error.message();
     }

@@ -9,6 +9,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
@@ -24,7 +26,9 @@ import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeLogDirsRequest;
 import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
+import org.apache.kafka.common.requests.DescribeTransactionsRequest;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
+import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.HeartbeatRequest;
@@ -35,6 +39,7 @@ import org.apache.kafka.common.requests.LeaveGroupRequest;
 import org.apache.kafka.common.requests.ListGroupsRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListPartitionReassignmentsRequest;
+import org.apache.kafka.common.requests.ListTransactionsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetDeleteRequest;
@@ -62,6 +67,8 @@ public final class KafkaApis implements RequestDispatcher {
     private final ClusterAdminHandler clusterAdmin;
     private final WriteTxnMarkersHandler txnMarkers;
     private final DescribeProducersHandler describeProducers;
+    private final TransactionHandler transactions;
+    private final TransactionAdminHandler transactionAdmin;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -75,7 +82,9 @@ public final class KafkaApis implements RequestDispatcher {
             GroupHandler groups,
             ClusterAdminHandler clusterAdmin,
             WriteTxnMarkersHandler txnMarkers,
-            DescribeProducersHandler describeProducers) {
+            DescribeProducersHandler describeProducers,
+            TransactionHandler transactions,
+            TransactionAdminHandler transactionAdmin) {
         this.ioPool = ioPool;
         this.metadata = metadata;
         this.produce = produce;
@@ -88,6 +97,8 @@ public final class KafkaApis implements RequestDispatcher {
         this.clusterAdmin = clusterAdmin;
         this.txnMarkers = txnMarkers;
         this.describeProducers = describeProducers;
+        this.transactions = transactions;
+        this.transactionAdmin = transactionAdmin;
     }
 
     @Override
@@ -124,8 +135,19 @@ public final class KafkaApis implements RequestDispatcher {
             case ALTER_CONFIGS -> onIoPool(() -> configs.alter((AlterConfigsRequest) request));
             case INCREMENTAL_ALTER_CONFIGS -> onIoPool(
                     () -> configs.incrementalAlter((IncrementalAlterConfigsRequest) request));
-            case INIT_PRODUCER_ID -> onIoPool(() -> producerIds.handle((InitProducerIdRequest) request));
-            case FIND_COORDINATOR -> onIoPool(() -> groups.findCoordinator((FindCoordinatorRequest) request));
+            case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequest) request);
+            case FIND_COORDINATOR -> onIoPool(() -> findCoordinator((FindCoordinatorRequest) request));
+            case ADD_PARTITIONS_TO_TXN -> onIoPool(
+                            () -> transactions.addPartitions((AddPartitionsToTxnRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
+            case ADD_OFFSETS_TO_TXN -> onIoPool(() -> transactions.addOffsets((AddOffsetsToTxnRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
+            case END_TXN -> onIoPool(() -> transactions.endTxn((EndTxnRequest) request))
+                    .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
+            case DESCRIBE_TRANSACTIONS -> onIoPool(
+                    () -> transactionAdmin.describeTransactions((DescribeTransactionsRequest) request));
+            case LIST_TRANSACTIONS -> onIoPool(
+                    () -> transactionAdmin.listTransactions((ListTransactionsRequest) request));
             case JOIN_GROUP -> onIoPool(() -> groups.joinGroup(ctx, (JoinGroupRequest) request))
                     .thenCompose(f -> f);
             case SYNC_GROUP -> onIoPool(() -> groups.syncGroup((SyncGroupRequest) request))
@@ -156,6 +178,19 @@ public final class KafkaApis implements RequestDispatcher {
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };
+    }
+
+    private CompletableFuture<ApiMessage> initProducerId(InitProducerIdRequest request) {
+        if (request.data().transactionalId() == null) {
+            return onIoPool(() -> producerIds.handle(request));
+        }
+        return onIoPool(() -> transactions.initProducerId(request)).thenCompose(f -> f.thenApply(r -> r));
+    }
+
+    private ApiMessage findCoordinator(FindCoordinatorRequest request) {
+        return request.data().keyType() == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id()
+                ? transactions.findCoordinator(request)
+                : groups.findCoordinator(request);
     }
 
     private <T> CompletableFuture<T> onIoPool(Supplier<T> work) {

@@ -2,12 +2,13 @@ package dev.strata.broker.api;
 
 import dev.strata.broker.metadata.MetadataStore;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 
 /**
  * InitProducerId for idempotent producers: a fresh producer id with epoch 0 for every call, handed out from blocks
- * reserved durably in the metadata store so that no id is ever given twice, even across restarts.
+ * reserved durably in the metadata store so that no id is ever given twice, even across restarts. The transaction
+ * coordinator takes its producer ids from here too ({@link #nextProducerId}); InitProducerId with a transactional id
+ * is answered by {@link TransactionHandler}.
  */
 public final class ProducerIdHandler {
     private static final int BLOCK = 1000;
@@ -21,16 +22,11 @@ public final class ProducerIdHandler {
     }
 
     public InitProducerIdResponseData handle(InitProducerIdRequest request) {
-        if (request.data().transactionalId() != null) {
-            return new InitProducerIdResponseData()
-                    .setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setProducerId(-1)
-                    .setProducerEpoch((short) -1);
-        }
         return new InitProducerIdResponseData().setProducerId(nextProducerId()).setProducerEpoch((short) 0);
     }
 
-    private synchronized long nextProducerId() {
+    /** A producer id never handed out before. */
+    public synchronized long nextProducerId() {
         if (next >= blockEnd) {
             next = store.reserveProducerIds(BLOCK);
             blockEnd = next + BLOCK;

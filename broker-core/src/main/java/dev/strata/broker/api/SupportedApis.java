@@ -42,7 +42,7 @@ public final class SupportedApis {
         // The producer state of a partition (kafka-transactions.sh describe-producers).
         range(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
-        range(ApiKeys.FIND_COORDINATOR, 0, 4);
+        range(ApiKeys.FIND_COORDINATOR, 0, 6);
         range(ApiKeys.JOIN_GROUP, 0, 9);
         range(ApiKeys.SYNC_GROUP, 0, 5);
         range(ApiKeys.HEARTBEAT, 0, 4);
@@ -55,6 +55,14 @@ public final class SupportedApis {
         range(ApiKeys.DELETE_GROUPS, 0, 2);
         // Offsets in a producer's transaction (sendOffsetsToTransaction), pending until the transaction's marker.
         range(ApiKeys.TXN_OFFSET_COMMIT, 0, 5);
+        // The transaction coordinator, transaction version 1 (no transaction.version feature is advertised, so clients
+        // add partitions and offsets themselves): AddPartitionsToTxn v4+ is the brokers' batched (verify-only) form,
+        // EndTxn v5 belongs to transaction version 2.
+        range(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5);
+        range(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4);
+        range(ApiKeys.END_TXN, 0, 4);
+        range(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0);
+        range(ApiKeys.LIST_TRANSACTIONS, 0, 2);
         // KIP-848 consumer groups (group.protocol=consumer) with server-side assignors.
         range(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1);
         range(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1);

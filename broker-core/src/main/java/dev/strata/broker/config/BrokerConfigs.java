@@ -534,6 +534,7 @@ public final class BrokerConfigs {
                         512 * 1024,
                         Importance.MEDIUM,
                         "read/write buffer of all cleaner threads");
+        TransactionConfigs.define(DEF);
         TopicConfigs.BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
             if (brokerName != null) {
                 ConfigDef.ConfigKey topic = TopicConfigs.DEF.configKeys().get(topicName);

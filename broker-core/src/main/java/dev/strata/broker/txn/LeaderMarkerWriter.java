@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #write} returns at once; retries run on the scheduler, answers on the sender's threads.
  */
-public final class LeaderMarkerWriter {
+public final class LeaderMarkerWriter implements TransactionCoordinator.MarkerWriter {
     private static final Logger log = LoggerFactory.getLogger(LeaderMarkerWriter.class);
 
     private final Function<TopicPartition, Optional<PartitionState>> partitions;
@@ -82,16 +82,12 @@ public final class LeaderMarkerWriter {
      * error that ends this coordinator's attempt. Cancelling the future stops the retries (as Kafka drops a
      * transaction's markers once its coordinator epoch changed or it is no longer the coordinator).
      */
+    @Override
     public CompletableFuture<Void> write(
             long producerId, short producerEpoch, boolean commit, int coordinatorEpoch, Set<TopicPartition> tps) {
         Attempt attempt = new Attempt(producerId, producerEpoch, commit, coordinatorEpoch);
         attempt.round(Set.copyOf(tps), retryBackoffMs);
         return attempt.done;
-    }
-
-    /** {@link #write} at one coordinator epoch, as the coordinator's {@link TransactionCoordinator.MarkerWriter}. */
-    public TransactionCoordinator.MarkerWriter atCoordinatorEpoch(int coordinatorEpoch) {
-        return (producerId, epoch, commit, tps) -> write(producerId, epoch, commit, coordinatorEpoch, tps);
     }
 
     /** One transaction's markers: the partitions still without theirs are sent again, round after round. */

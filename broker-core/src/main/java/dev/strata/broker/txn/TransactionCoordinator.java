@@ -6,6 +6,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
@@ -26,10 +31,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransactionCoordinator implements TransactionVerification {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
+    /** The first wait before markers are written again, doubled at each failure up to the maximum. */
+    private static final long RETRY_BACKOFF_MS = 100;
+
+    private static final long MAX_RETRY_BACKOFF_MS = 5_000;
 
     /** Writes a transaction's markers to every partition; completes once each has its marker (or is gone). */
     public interface MarkerWriter {
-        CompletableFuture<Void> write(long producerId, short epoch, boolean commit, Set<TopicPartition> partitions);
+        CompletableFuture<Void> write(
+                long producerId, short epoch, boolean commit, int coordinatorEpoch, Set<TopicPartition> partitions);
     }
 
     /** The answer to InitProducerId. */
@@ -42,6 +52,7 @@ public final class TransactionCoordinator implements TransactionVerification {
     private final Time time;
     private final CoordinatedPartitions coordinated;
     private final Map<String, TransactionMetadata> ids = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService retries;
 
     public TransactionCoordinator(
             TransactionStateTopic stateTopic,
@@ -49,12 +60,14 @@ public final class TransactionCoordinator implements TransactionVerification {
             LongSupplier producerIds,
             int maxTimeoutMs,
             Time time,
-            Executor loadExecutor) {
+            Executor loadExecutor,
+            ScheduledExecutorService retries) {
         this.stateTopic = stateTopic;
         this.markers = markers;
         this.producerIds = producerIds;
         this.maxTimeoutMs = maxTimeoutMs;
         this.time = time;
+        this.retries = retries;
         this.coordinated =
                 new CoordinatedPartitions(TransactionStateTopic.NAME, stateTopic::partitionFor, loader(), loadExecutor);
     }
@@ -124,6 +137,9 @@ public final class TransactionCoordinator implements TransactionVerification {
 
     public CompletableFuture<Errors> addPartitions(
             String transactionalId, long producerId, short epoch, Set<TopicPartition> partitions) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(Errors.INVALID_REQUEST);
+        }
         TransactionMetadata txn = known(transactionalId);
         if (txn == null) {
             return CompletableFuture.completedFuture(unknown(transactionalId));
@@ -139,6 +155,9 @@ public final class TransactionCoordinator implements TransactionVerification {
 
     /** EndTxn: answered once the decision is durable; the markers and the Complete record follow. */
     public CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short epoch, boolean commit) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(Errors.INVALID_REQUEST);
+        }
         TransactionMetadata txn = known(transactionalId);
         if (txn == null) {
             return CompletableFuture.completedFuture(unknown(transactionalId));
@@ -227,8 +246,76 @@ public final class TransactionCoordinator implements TransactionVerification {
         return coordinator != Errors.NONE ? coordinator : Errors.INVALID_PRODUCER_ID_MAPPING;
     }
 
-    /** Writes the markers of a prepared transaction, then its Complete record; retried by the next load on failure. */
+    /** Whether this broker coordinates the id now (its partition of {@code __transaction_state} is loaded here). */
+    public boolean coordinates(String transactionalId) {
+        return coordinated.coordinates(transactionalId);
+    }
+
+    /**
+     * Aborts every transaction this broker coordinates that has been ongoing for longer than its timeout, with the
+     * producer's epoch bumped, so that the producer is fenced, as Kafka's coordinator does (transaction version 1).
+     */
+    public void abortTimedOut() {
+        long now = time.milliseconds();
+        decideEach(txn -> txn.prepareAbortTimedOut(now), (txn, value) -> {
+            log.info("Aborting the transaction of {}: open longer than its timeout", txn.transactionalId());
+            write(txn, value).thenAccept(error -> {
+                if (error == Errors.NONE) {
+                    completeIfPrepared(txn);
+                }
+            });
+        });
+    }
+
+    /**
+     * Forgets every transactional id this broker coordinates that has had no transaction for longer than
+     * {@code expirationMs}: a Dead record, then a tombstone, as Kafka's coordinator removes an expired id.
+     */
+    public void expireIds(long expirationMs) {
+        long now = time.milliseconds();
+        decideEach(txn -> txn.prepareExpire(now, expirationMs), (txn, value) -> {
+            String id = txn.transactionalId();
+            write(txn, value)
+                    .thenCompose(error -> error == Errors.NONE
+                            ? stateTopic.remove(id).thenApply(offset -> true)
+                            : CompletableFuture.completedFuture(false))
+                    .whenComplete((removed, e) -> {
+                        if (e == null && removed) {
+                            ids.remove(id, txn);
+                            log.info("Transactional id {} expired", id);
+                        }
+                    });
+        });
+    }
+
+    /** For each id this broker coordinates: a decision under its monitor, and what follows when it writes. */
+    private void decideEach(
+            Function<TransactionMetadata, TransactionMetadata.Decision> decide,
+            BiConsumer<TransactionMetadata, TransactionLogRecords.Value> written) {
+        ids.forEach((id, txn) -> {
+            if (!coordinated.coordinates(id)) {
+                return;
+            }
+            TransactionMetadata.Decision decision;
+            synchronized (txn) {
+                decision = begin(txn, decide.apply(txn));
+            }
+            if (decision.write() != null) {
+                written.accept(txn, decision.write());
+            }
+        });
+    }
+
+    /**
+     * Writes the markers of a prepared transaction, then its Complete record. Markers that fail are written again
+     * after a backoff, for as long as this broker coordinates the id (Kafka's coordinator retries forever); a new
+     * leader of the id's partition takes over when it loads the Prepare record.
+     */
     private void completeIfPrepared(TransactionMetadata txn) {
+        completeIfPrepared(txn, 0);
+    }
+
+    private void completeIfPrepared(TransactionMetadata txn, int attempt) {
         TransactionLogRecords.Value v;
         synchronized (txn) {
             v = txn.current();
@@ -237,9 +324,18 @@ public final class TransactionCoordinator implements TransactionVerification {
             }
         }
         boolean commit = v.state() == TransactionState.PREPARE_COMMIT;
-        markers.write(v.producerId(), v.producerEpoch(), commit, v.partitions()).whenComplete((ok, e) -> {
+        String id = txn.transactionalId();
+        int coordinatorEpoch =
+                stateTopic.topic().leaderEpoch(stateTopic.partitionFor(id)).orElse(0);
+        CompletableFuture<Void> written;
+        try {
+            written = markers.write(v.producerId(), v.producerEpoch(), commit, coordinatorEpoch, v.partitions());
+        } catch (RuntimeException e) {
+            written = CompletableFuture.failedFuture(e);
+        }
+        written.whenComplete((ok, e) -> {
             if (e != null) {
-                log.warn("Markers of {} not written: {}", txn.transactionalId(), e.toString());
+                retryLater(txn, attempt, "markers not written: " + e);
                 return;
             }
             TransactionMetadata.Decision complete;
@@ -247,9 +343,34 @@ public final class TransactionCoordinator implements TransactionVerification {
                 complete = begin(txn, txn.prepareComplete(time.milliseconds()));
             }
             if (complete.write() != null) {
-                write(txn, complete.write());
+                write(txn, complete.write()).thenAccept(error -> {
+                    if (error != Errors.NONE) {
+                        retryLater(txn, attempt, "Complete record not written: " + error.name());
+                    }
+                });
             }
         });
+    }
+
+    /** Tries to complete the transaction again after a backoff, while this broker still coordinates the id. */
+    private void retryLater(TransactionMetadata txn, int attempt, String why) {
+        String id = txn.transactionalId();
+        long backoffMs = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS << Math.min(attempt, 10));
+        if (attempt % 20 == 0) {
+            log.warn("Transaction of {} not completed (attempt {}), retrying: {}", id, attempt + 1, why);
+        }
+        try {
+            retries.schedule(
+                    () -> {
+                        if (ids.get(id) == txn && coordinated.coordinates(id)) {
+                            completeIfPrepared(txn, attempt + 1);
+                        }
+                    },
+                    backoffMs,
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            // the broker stops: the next coordinator writes the markers when it loads the Prepare record
+        }
     }
 
     /** Under the id's monitor: marks the decision's write as pending, so no other decision races it. */

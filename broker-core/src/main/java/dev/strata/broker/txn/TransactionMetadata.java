@@ -154,17 +154,7 @@ public final class TransactionMetadata {
         Set<TopicPartition> all = new HashSet<>(current.partitions());
         all.addAll(partitions);
         long start = current.state() == ONGOING ? current.startTimestampMs() : now;
-        return Decision.write(new TransactionLogRecords.Value(
-                current.producerId(),
-                current.previousProducerId(),
-                -1,
-                current.producerEpoch(),
-                current.timeoutMs(),
-                ONGOING,
-                all,
-                now,
-                start,
-                current.clientTransactionVersion()));
+        return Decision.write(next(ONGOING, current.producerEpoch(), all, now, start));
     }
 
     /** AddPartitionsToTxn verify-only: NONE when the ongoing transaction of this producer holds the partition. */
@@ -208,22 +198,36 @@ public final class TransactionMetadata {
             return Decision.fail(Errors.CONCURRENT_TRANSACTIONS);
         }
         TransactionState done = current.state() == PREPARE_COMMIT ? COMPLETE_COMMIT : COMPLETE_ABORT;
-        return Decision.write(new TransactionLogRecords.Value(
-                current.producerId(),
-                current.previousProducerId(),
-                -1,
-                current.producerEpoch(),
-                current.timeoutMs(),
-                done,
-                Set.of(),
-                now,
-                current.startTimestampMs(),
-                current.clientTransactionVersion()));
+        return Decision.write(next(done, current.producerEpoch(), Set.of(), now, current.startTimestampMs()));
     }
 
     /** Whether the coordinator should abort this transaction: ongoing for longer than its timeout. */
     public boolean timedOut(long now) {
         return pending == null && current.state() == ONGOING && now > current.startTimestampMs() + current.timeoutMs();
+    }
+
+    /**
+     * The coordinator's abort of a transaction open longer than its timeout: PrepareAbort with the epoch bumped (unless
+     * it is exhausted), which fences the producer that left it open.
+     */
+    public Decision prepareAbortTimedOut(long now) {
+        if (!timedOut(now)) {
+            return Decision.fail(Errors.INVALID_TXN_STATE);
+        }
+        short epoch = current.producerEpoch();
+        short bumped = epochExhausted(epoch) ? epoch : (short) (epoch + 1);
+        return Decision.write(withState(PREPARE_ABORT, bumped, now));
+    }
+
+    /**
+     * Expiry of an id with no transaction for longer than {@code expirationMs}: Dead (the caller then writes the
+     * tombstone); NONE without a write when the id is not expired.
+     */
+    public Decision prepareExpire(long now, long expirationMs) {
+        if (pending != null || !current.state().isIdle() || now - current.lastUpdateTimestampMs() <= expirationMs) {
+            return new Decision(Errors.NONE, null, false);
+        }
+        return Decision.write(next(TransactionState.DEAD, current.producerEpoch(), Set.of(), now, -1));
     }
 
     private Errors checkProducer(long producerId, short epoch) {
@@ -240,6 +244,12 @@ public final class TransactionMetadata {
     }
 
     private TransactionLogRecords.Value withState(TransactionState state, short epoch, long now) {
+        return next(state, epoch, current.partitions(), now, current.startTimestampMs());
+    }
+
+    /** The current producer id and timeout with a new state. */
+    private TransactionLogRecords.Value next(
+            TransactionState state, short epoch, Set<TopicPartition> partitions, long now, long startTimestampMs) {
         return new TransactionLogRecords.Value(
                 current.producerId(),
                 current.previousProducerId(),
@@ -247,9 +257,9 @@ public final class TransactionMetadata {
                 epoch,
                 current.timeoutMs(),
                 state,
-                current.partitions(),
+                partitions,
                 now,
-                current.startTimestampMs(),
+                startTimestampMs,
                 current.clientTransactionVersion());
     }
 

@@ -56,6 +56,9 @@ class TransactionCoordinationTest {
     private TransactionStateTopic stateTopic;
     private TransactionCoordinator coordinator;
     private final List<String> markers = new CopyOnWriteArrayList<>();
+    /** How many marker writes fail before they succeed. */
+    private final java.util.concurrent.atomic.AtomicInteger markerFailures =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
@@ -70,14 +73,18 @@ class TransactionCoordinationTest {
         AtomicLong producerIds = new AtomicLong(1000);
         coordinator = new TransactionCoordinator(
                 stateTopic,
-                (pid, epoch, commit, partitions) -> {
+                (pid, epoch, commit, coordinatorEpoch, partitions) -> {
+                    if (markerFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        return CompletableFuture.failedFuture(new IllegalStateException("broker 2 unreachable"));
+                    }
                     markers.add((commit ? "COMMIT " : "ABORT ") + pid + "/" + epoch + " " + partitions);
                     return CompletableFuture.completedFuture(null);
                 },
                 producerIds::getAndIncrement,
                 900_000,
                 Time.SYSTEM,
-                ioPool);
+                ioPool,
+                scheduler);
         replicas.addListener(coordinator.coordinated());
         stateTopic.topic().ensureExists();
         TopicMetadata topic = store.topic(TransactionStateTopic.NAME).orElseThrow();
@@ -162,6 +169,22 @@ class TransactionCoordinationTest {
                                 .state()
                         == TransactionState.COMPLETE_COMMIT);
         assertThat(markers).containsExactly("COMMIT 1000/0 [orders-0]");
+    }
+
+    @Test
+    void markersThatFailAreWrittenAgainUntilTheTransactionCompletes() throws Exception {
+        markerFailures.set(2);
+        coordinator.initProducerId("tx", 60_000, -1, (short) -1).get(10, TimeUnit.SECONDS);
+        TopicPartition orders = new TopicPartition("orders", 0);
+        coordinator.addPartitions("tx", 1000L, (short) 0, Set.of(orders)).get(10, TimeUnit.SECONDS);
+        assertThat(coordinator.endTxn("tx", 1000L, (short) 0, false).get(10, TimeUnit.SECONDS))
+                .isEqualTo(Errors.NONE);
+        Await.until(
+                Duration.ofSeconds(10),
+                "the transaction to complete after two failed marker writes",
+                () -> coordinator.describe("tx").state().state() == TransactionState.COMPLETE_ABORT);
+        assertThat(markerFailures.get()).isZero();
+        assertThat(markers).containsExactly("ABORT 1000/0 [orders-0]");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -45,6 +46,7 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfig
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -111,6 +113,8 @@ import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.ElectLeadersResponse;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.EndTxnResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
@@ -141,6 +145,8 @@ import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
 import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
 
@@ -403,6 +409,14 @@ final class ClientMistakes {
                 "FindCoordinator: key type TRANSACTION",
                 t -> findCoordinator(t, FindCoordinatorRequest.CoordinatorType.TRANSACTION, TRANSACTIONAL_ID)));
         s.add(new Scenario("InitProducerId: transactional id", t -> initProducerId(t, TRANSACTIONAL_ID)));
+        s.add(new Scenario(
+                "InitProducerId: transaction timeout above transaction.max.timeout.ms",
+                t -> initProducerId(t, "conform-long-timeout", 900_001)));
+        s.add(new Scenario("EndTxn: without InitProducerId", ClientMistakes::endTxnWithoutInit));
+        s.add(new Scenario("TxnOffsetCommit: unknown transactional id", ClientMistakes::txnOffsetCommitUnknownId));
+        s.add(new Scenario(
+                "Produce transactional: partition not added to the transaction",
+                ClientMistakes::transactionalProduceNotAdded));
         s.add(new Scenario(
                 "WriteTxnMarkers: unknown topic", t -> writeTxnMarker(t, UNKNOWN_TOPIC, 0, 1L, (short) 0, false)));
         s.add(new Scenario(
@@ -1004,12 +1018,76 @@ final class ClientMistakes {
     }
 
     static String initProducerId(ConformanceTarget t, String transactionalId) throws Exception {
+        return initProducerId(t, transactionalId, 60_000);
+    }
+
+    private static String initProducerId(ConformanceTarget t, String transactionalId, int timeoutMs) throws Exception {
         InitProducerIdResponse response = t.send(new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
                 .setTransactionalId(transactionalId)
-                .setTransactionTimeoutMs(60_000)
+                .setTransactionTimeoutMs(timeoutMs)
                 .setProducerId(-1)
                 .setProducerEpoch((short) -1)));
         return err(response.data().errorCode());
+    }
+
+    private static String endTxnWithoutInit(ConformanceTarget t) throws Exception {
+        EndTxnResponse response = t.send(new EndTxnRequest.Builder(
+                new EndTxnRequestData()
+                        .setTransactionalId("conform-never-initialized")
+                        .setProducerId(424_242L)
+                        .setProducerEpoch((short) 0)
+                        .setCommitted(true),
+                false));
+        return err(response.data().errorCode());
+    }
+
+    private static String txnOffsetCommitUnknownId(ConformanceTarget t) throws Exception {
+        TxnOffsetCommitResponse response = t.sendAtMost(
+                new TxnOffsetCommitRequest.Builder(
+                        "conform-unknown-transactional-id",
+                        GROUP,
+                        434_343L,
+                        (short) 0,
+                        Map.of(
+                                new TopicPartition(TOPIC, 0),
+                                new TxnOffsetCommitRequest.CommittedOffset(1L, "", Optional.empty())),
+                        false),
+                4); // transaction version 1
+        return partitions(response.data().topics().stream()
+                .flatMap(topic -> topic.partitions().stream())
+                .map(p -> Map.entry(p.partitionIndex(), p.errorCode())));
+    }
+
+    /** A transactional producer writes to a partition it never added to its transaction. */
+    private static String transactionalProduceNotAdded(ConformanceTarget t) throws Exception {
+        InitProducerIdResponse init = t.send(new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
+                .setTransactionalId("conform-produce-not-added")
+                .setTransactionTimeoutMs(60_000)
+                .setProducerId(-1)
+                .setProducerEpoch((short) -1)));
+        if (init.data().errorCode() != Errors.NONE.code()) {
+            return "InitProducerId=" + err(init.data().errorCode());
+        }
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(
+                Compression.NONE,
+                init.data().producerId(),
+                init.data().producerEpoch(),
+                0,
+                new SimpleRecord("not-added".getBytes(StandardCharsets.UTF_8)));
+        ProduceRequestData data = new ProduceRequestData()
+                .setAcks((short) -1)
+                .setTimeoutMs(TIMEOUT_MS)
+                .setTransactionalId("conform-produce-not-added")
+                .setTopicData(new TopicProduceDataCollection(List.of(new TopicProduceData()
+                                .setName(TOPIC)
+                                .setPartitionData(List.of(
+                                        new PartitionProduceData().setIndex(0).setRecords(records))))
+                        .iterator()));
+        // version 11 at most: from version 12 a Kafka broker with transaction version 2 adds the partition itself
+        ProduceResponse response = t.sendAtMost(ProduceRequest.builder(data, true), 11);
+        return partitions(response.data().responses().stream()
+                .flatMap(topic -> topic.partitionResponses().stream())
+                .map(p -> Map.entry(p.index(), p.errorCode())));
     }
 
     // ---- answers as text

@@ -1,7 +1,6 @@
 package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.testing.Await;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +22,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -127,20 +125,6 @@ class ProduceConsumeIT {
                     .as("offsets acknowledged to the producer in partition %d", p)
                     .containsExactlyElementsOf(range(0, RECORDS_PER_PARTITION));
         }
-    }
-
-    @Test
-    void aTransactionalProducerFailsAtOnceWithAClearErrorInsteadOfRetryingUntilItsTimeout() {
-        long start = System.nanoTime();
-        try (KafkaProducer<String, String> producer = broker.producer(
-                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "txn-1", ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000))) {
-            assertThatThrownBy(producer::initTransactions)
-                    .isInstanceOf(KafkaException.class)
-                    .hasMessageContaining("TRANSACTION");
-        }
-        assertThat(Duration.ofNanos(System.nanoTime() - start))
-                .as("failed without waiting out max.block.ms")
-                .isLessThan(Duration.ofSeconds(30));
     }
 
     @Test

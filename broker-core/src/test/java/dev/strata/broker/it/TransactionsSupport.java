@@ -12,7 +12,7 @@ final class TransactionsSupport {
      * AddOffsetsToTxn, TxnOffsetCommit, EndTxn). While it is {@code false} the tests skip themselves against Strata; set
      * it to {@code true} when the coordinator is merged. It is the only switch.
      */
-    static final boolean AVAILABLE = false;
+    static final boolean AVAILABLE = true;
 
     private TransactionsSupport() {}
 }

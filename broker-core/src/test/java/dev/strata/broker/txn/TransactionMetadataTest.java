@@ -141,4 +141,34 @@ class TransactionMetadataTest {
         assertThat(txn.timedOut(10L + 60_000)).isFalse();
         assertThat(txn.timedOut(10L + 60_001)).isTrue();
     }
+
+    @Test
+    void aTransactionPastItsTimeoutIsAbortedWithTheEpochBumped() {
+        TransactionMetadata txn = initialized();
+        apply(txn, txn.prepareAddPartitions(5L, (short) 0, Set.of(A), 10L));
+        assertThat(txn.timedOut(10L + 60_000)).isFalse();
+        assertThat(txn.prepareAbortTimedOut(10L + 60_000).write()).isNull();
+        assertThat(txn.timedOut(10L + 60_001)).isTrue();
+        TransactionLogRecords.Value aborting = apply(txn, txn.prepareAbortTimedOut(10L + 60_001));
+        assertThat(aborting.state()).isEqualTo(TransactionState.PREPARE_ABORT);
+        assertThat(aborting.producerEpoch()).isEqualTo((short) 1);
+        assertThat(aborting.partitions()).containsExactly(A);
+        // the producer that left it open is fenced
+        assertThat(txn.prepareEndTxn(5L, (short) 0, true, 70_000L).error()).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(apply(txn, txn.prepareComplete(70_001L)).state()).isEqualTo(TransactionState.COMPLETE_ABORT);
+    }
+
+    @Test
+    void anIdleIdExpiresOnlyAfterTheExpirationWithoutATransaction() {
+        TransactionMetadata txn = initialized();
+        assertThat(txn.prepareExpire(1L + 1_000, 1_000).write()).isNull();
+        apply(txn, txn.prepareAddPartitions(5L, (short) 0, Set.of(A), 10L));
+        assertThat(txn.prepareExpire(1_000_000L, 1_000).write())
+                .as("an open transaction")
+                .isNull();
+        apply(txn, txn.prepareEndTxn(5L, (short) 0, true, 20L));
+        apply(txn, txn.prepareComplete(21L));
+        TransactionLogRecords.Value dead = apply(txn, txn.prepareExpire(21L + 1_001, 1_000));
+        assertThat(dead.state()).isEqualTo(TransactionState.DEAD);
+    }
 }
