@@ -50,7 +50,7 @@ class CorruptOffsetsTopicIT {
             ch.write(ByteBuffer.allocate(4).putInt(0, 1_000_000), 57);
         }
 
-        try (CapturedWarnings errors = CapturedWarnings.of(dev.strata.broker.group.OffsetsTopic.class)) {
+        try (CapturedWarnings errors = CapturedWarnings.of(dev.strata.broker.coordinator.InternalTopic.class)) {
             broker.start();
             try (Admin admin = broker.admin()) {
                 Map<TopicPartition, OffsetAndMetadata> g2 = admin.listConsumerGroupOffsets("g2")
