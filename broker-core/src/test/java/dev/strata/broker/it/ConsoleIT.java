@@ -37,7 +37,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * through Selenium) loading the pages. The topics page shows the offsets Kafka's ListOffsets answers (local start,
  * tiered up to, end) and remote bytes beside the local ones; the groups page the group's lag. Skipped, never failed,
  * where Chromium or chromedriver is not installed ({@code .ci/run} installs them as root). With
- * {@code -Dstrata.console.screenshot=docs/console.png} it also saves a screenshot of the topics page.
+ * {@code -Dstrata.console.screenshot=<absolute path of a .png>} it also saves a screenshot of the topics page.
  */
 @EnabledIf("browserInstalled")
 class ConsoleIT {
