@@ -148,6 +148,109 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void kafkaTransactionsShListsDescribesAndAbortsAHangingTransaction() throws Exception {
+        String topic = "txn-tool";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        broker.createTopic(topic, 1, Map.of());
+        try (KafkaProducer<String, String> hanging =
+                transactional(broker.bootstrapServers(), "tool-hanging", 600_000)) {
+            hanging.initTransactions();
+            hanging.beginTransaction();
+            hanging.send(new ProducerRecord<>(topic, 0, "k", "never committed"));
+            hanging.flush();
+
+            assertThat(transactionsTool("list"))
+                    .as("kafka-transactions.sh list")
+                    .containsPattern("tool-hanging\\s+1\\s+\\d+\\s+Ongoing");
+            assertThat(transactionsTool("describe", "--transactional-id", "tool-hanging"))
+                    .as("kafka-transactions.sh describe")
+                    .contains("Ongoing", topic + "-0");
+            assertThat(lastStableOffset(tp))
+                    .as("the open transaction holds the LSO")
+                    .isZero();
+
+            // the operator's way out of a hanging transaction: an abort marker written through the partition leader
+            transactionsTool("abort", "--topic", topic, "--partition", "0", "--start-offset", "0");
+            Await.until(TIMEOUT, "the LSO past the abort marker", () -> lastStableOffset(tp) == 2);
+            assertThat(readCommittedUpTo(tp, 2))
+                    .as("records a read_committed consumer sees")
+                    .isEmpty();
+        }
+    }
+
+    /**
+     * Runs Apache Kafka's kafka-transactions.sh command (its TransactionsCommand, through the package-private
+     * {@code execute} its {@code main} calls, in this JVM to save a JVM start per call) against the broker; what it
+     * prints. Its admin client is created as {@code main} creates it, from {@code --bootstrap-server}.
+     */
+    private static String transactionsTool(String... command) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--bootstrap-server", broker.bootstrapServers()));
+        args.addAll(List.of(command));
+        Class<?> tool = Class.forName("org.apache.kafka.tools.TransactionsCommand");
+        java.lang.reflect.Method execute = tool.getDeclaredMethod(
+                "execute",
+                String[].class,
+                java.util.function.Function.class,
+                java.io.PrintStream.class,
+                org.apache.kafka.common.utils.Time.class);
+        execute.setAccessible(true);
+        java.util.function.Function<Object, Admin> admins = namespace -> admin(broker.port());
+        var out = new java.io.ByteArrayOutputStream();
+        // the tool ends by exiting the JVM, with 0 or, on an error, another code: here that ends the call instead
+        org.apache.kafka.common.utils.Exit.setExitProcedure((code, message) -> {
+            throw new ToolExit(code, message);
+        });
+        try (var print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            execute.invoke(null, args.toArray(String[]::new), admins, print, org.apache.kafka.common.utils.Time.SYSTEM);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (!(e.getCause() instanceof ToolExit exit) || exit.code != 0) {
+                throw new AssertionError("kafka-transactions.sh " + String.join(" ", command) + " failed:\n" + out, e);
+            }
+        } finally {
+            org.apache.kafka.common.utils.Exit.resetExitProcedure();
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The tool's call to exit the JVM. */
+    private static final class ToolExit extends RuntimeException {
+        final int code;
+
+        ToolExit(int code, String message) {
+            super("exit " + code + ": " + message);
+            this.code = code;
+        }
+    }
+
+    /** Every record a read_committed consumer returns before its position reaches {@code end}. */
+    private static List<ConsumerRecord<String, String>> readCommittedUpTo(TopicPartition tp, long end) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<String, String>> seen = new java.util.ArrayList<>();
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            Await.until(TIMEOUT, "the read_committed position at " + end, () -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+                return consumer.position(tp) >= end;
+            });
+        }
+        return seen;
+    }
+
+    private static long lastStableOffset(TopicPartition tp) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            return consumer.endOffsets(List.of(tp)).get(tp);
+        }
+    }
+
     private BrokerProcess startProcess(int port, Path logDir, Path output) throws Exception {
         Path config = BrokerProcess.writeConfig(dir.resolve("server-" + port + ".properties"), port, logDir, SETTINGS);
         BrokerProcess process = BrokerProcess.start(output, config.toString());
