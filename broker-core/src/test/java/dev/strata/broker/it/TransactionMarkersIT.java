@@ -53,10 +53,13 @@ import org.junit.jupiter.api.io.TempDir;
  * leaders up in the cluster's metadata (through Admin), end transactions whose records a raw producer (a producer id
  * from InitProducerId, transactional batches) wrote to a 3-broker cluster. A read_committed consumer then sees the
  * committed records and none of the aborted ones; a broker that does not lead a partition answers NOT_LEADER, one
- * that is not there a retriable NETWORK_EXCEPTION, and the markers of a deleted topic are skipped (reconnecting to a restarted broker is proven on sockets in
+ * that is not there a retriable NETWORK_EXCEPTION, and the markers of a deleted topic are skipped. A kafka-clients
+ * transactional producer over partitions led by different brokers commits and aborts through the coordinator the
+ * cluster elected for its id, which sends the markers to the other leaders (reconnecting to a restarted broker is proven on sockets in
  * {@code BrokerMarkerSenderTest}, sparing this class a broker restart). One cluster serves every test.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RunsAlone
 class TransactionMarkersIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;
@@ -74,7 +77,8 @@ class TransactionMarkersIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        cluster = TestCluster.start(dir, 3, Map.of());
+        // three transaction state partitions rather than fifty: created on the first transactional producer's call
+        cluster = TestCluster.start(dir, 3, Map.of("transaction.state.log.num.partitions", "3"));
         admin = cluster.admin();
         sender = new BrokerMarkerSender(0, this::broker, 5_000, 30_000);
         scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -124,6 +128,50 @@ class TransactionMarkersIT {
         assertThat(readCommitted(TOPIC))
                 .containsExactlyInAnyOrder("committed-1", "committed-2", "committed-3", "committed-4", "committed-5");
         assertThat(read(TOPIC, "read_uncommitted")).contains("aborted-1", "aborted-2", "aborted-3");
+    }
+
+    @Test
+    void aKafkaClientsTransactionOverPartitionsOfEveryBrokerCommitsAndAbortsThroughItsCoordinator() throws Exception {
+        String topic = "txn-clients";
+        cluster.createTopic(topic, 3, 3);
+        Set<Integer> leaders = new java.util.HashSet<>();
+        for (int p = 0; p < 3; p++) {
+            leaders.add(TestCluster.leader(admin, new TopicPartition(topic, p)));
+        }
+        assertThat(leaders).as("the partitions' leaders").hasSizeGreaterThan(1);
+        Map<String, Object> settings = Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "across-brokers",
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                60_000);
+        try (var producer = cluster.producer(settings)) {
+            producer.initTransactions();
+            for (String outcome : List.of("committed-a", "aborted", "committed-b")) {
+                producer.beginTransaction();
+                for (int p = 0; p < 3; p++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            topic, p, outcome + "-" + p, outcome + "-" + p));
+                }
+                if (outcome.equals("aborted")) {
+                    producer.abortTransaction();
+                } else {
+                    producer.commitTransaction();
+                }
+            }
+        }
+        // EndTxn answers once the decision is durable, before the markers land: wait until every LSO has passed them
+        Await.until(
+                TIMEOUT,
+                "the committed records of " + topic,
+                () -> readCommitted(topic).size() >= 6);
+        assertThat(readCommitted(topic))
+                .containsExactlyInAnyOrder(
+                        "committed-a-0",
+                        "committed-a-1",
+                        "committed-a-2",
+                        "committed-b-0",
+                        "committed-b-1",
+                        "committed-b-2");
     }
 
     @Test
