@@ -73,9 +73,21 @@ class GroupSmokeIT {
 
     @Test
     void clientsCannotWriteToTheInternalOffsetsTopic() throws Exception {
-        try (KafkaConsumer<String, String> consumer = broker.consumer(group("creates-the-offsets-topic"))) {
+        // a group's first FindCoordinator creates the offsets topic
+        try (KafkaConsumer<String, String> consumer = broker.consumer(group("creates-the-offsets-topic"));
+                org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
             consumer.subscribe(List.of("smoke-internal"));
-            consumer.poll(Duration.ofMillis(500));
+            dev.strata.testing.Await.until(Duration.ofSeconds(30), "the offsets topic", () -> {
+                consumer.poll(Duration.ofMillis(100));
+                try {
+                    return admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
+                            .names()
+                            .get()
+                            .contains("__consumer_offsets");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
         }
         try (KafkaProducer<String, String> producer = broker.producer(Map.of(
                 org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
