@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * leaves all three brokers running.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RunsAlone
 class BrokerLossIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test of the class.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RunsAlone
 class ClusterIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;

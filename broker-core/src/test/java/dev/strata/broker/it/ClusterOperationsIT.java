@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * topics and partitions created on explicitly named brokers. One cluster serves every test of the class.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RunsAlone
 class ClusterOperationsIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RunsAlone
 class ClusterStartupErrorsIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;

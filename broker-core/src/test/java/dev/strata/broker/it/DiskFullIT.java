@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * torn write), and after the file system is grown and the broker restarted every acknowledged record is there exactly
  * once.
  */
+@RunsAlone
 class DiskFullIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * came back, once in sync again, gets back the leadership of the partitions it is the preferred replica of, without
  * anyone asking (here every 2 s, {@code leader.imbalance.check.interval.seconds}).
  */
+@RunsAlone
 class LeaderRebalanceIT {
 
     @TempDir

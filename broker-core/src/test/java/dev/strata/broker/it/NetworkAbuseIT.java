@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and 6 clients each pipelining 8 produce requests close to {@code socket.request.max.bytes}. After each, a
  * producer and a consumer that behave still produce and read back their records, and the broker is alive.
  */
+@RunsAlone
 class NetworkAbuseIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

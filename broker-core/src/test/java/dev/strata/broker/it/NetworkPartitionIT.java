@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * comes back nothing acknowledged is lost or stored twice. One cluster serves every test; each test leaves it whole.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RunsAlone
 class NetworkPartitionIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;

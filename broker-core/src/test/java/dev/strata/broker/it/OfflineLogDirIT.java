@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * going through the change, every record it sent is read back exactly once, and Metadata lists node 1's replica as
  * offline while node 1 stays a live broker. Node 1 is a broker-only node so that no Raft log shares its small disk.
  */
+@RunsAlone
 class OfflineLogDirIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);

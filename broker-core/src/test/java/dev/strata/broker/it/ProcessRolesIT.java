@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * roles contradict their settings exit at once with a clear error. One cluster serves every test of the class.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RunsAlone
 class ProcessRolesIT {
 
     private static final Duration TIMEOUT = TestCluster.TIMEOUT;

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tier stay within {@code remote.fetch.max.bytes} per request and {@code remote.fetch.max.buffered.bytes} per broker,
  * so the broker stays up, every replayer gets data, and a producer and consumer that behave are still served.
  */
+@RunsAlone
 class RemoteReplayAbuseIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RunsAlone
 class TieredClusterIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
