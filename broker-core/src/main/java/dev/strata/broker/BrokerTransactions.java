@@ -1,6 +1,7 @@
 package dev.strata.broker;
 
 import dev.strata.broker.api.BrokerEndpoint;
+import dev.strata.broker.api.BrokerTxnVerifier;
 import dev.strata.broker.api.TransactionAdminHandler;
 import dev.strata.broker.api.TransactionHandler;
 import dev.strata.broker.config.BrokerConfig;
@@ -100,19 +101,27 @@ final class BrokerTransactions {
 
     /**
      * Whether a producer's ongoing transaction holds a partition, asked before a transactional produce or offset
-     * commit, with {@code transaction.partition.verification.enable}. Only the transactional ids this broker
-     * coordinates are checked: there is no broker-to-broker verification (AddPartitionsToTxn verify-only) yet, so a
-     * transaction coordinated elsewhere passes, as with the setting off.
+     * commit, with {@code transaction.partition.verification.enable}: this broker's coordinator answers for the ids it
+     * leads the {@code __transaction_state} partition of (or is loading), {@code remote} asks the leader of the id's
+     * partition for the others, and while that partition has no leader the answer is COORDINATOR_NOT_AVAILABLE (the
+     * producer retries).
      */
-    TransactionVerification verification() {
+    TransactionVerification verification(BrokerTxnVerifier remote) {
         if (!config.boolValue(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE)) {
             return TransactionVerification.NONE;
         }
         return (transactionalId, producerId, producerEpoch, partition) -> {
-            if (transactionalId == null || !coordinator.coordinates(transactionalId)) {
+            if (transactionalId == null) {
                 return CompletableFuture.completedFuture(Errors.NONE);
             }
-            return coordinator.verify(transactionalId, producerId, producerEpoch, partition);
+            int coordinatorId = stateTopic.topic().coordinatorFor(transactionalId);
+            if (coordinator.coordinates(transactionalId) || coordinatorId == config.nodeId()) {
+                return coordinator.verify(transactionalId, producerId, producerEpoch, partition);
+            }
+            if (coordinatorId < 0) {
+                return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
+            }
+            return remote.verify(coordinatorId, transactionalId, producerId, producerEpoch, partition);
         };
     }
 

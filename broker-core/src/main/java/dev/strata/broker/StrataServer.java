@@ -2,6 +2,7 @@ package dev.strata.broker;
 
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.BrokerMarkerSender;
+import dev.strata.broker.api.BrokerTxnVerifier;
 import dev.strata.broker.api.ClusterAdminHandler;
 import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.DescribeProducersHandler;
@@ -43,6 +44,7 @@ import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.broker.tiering.RemoteTierBootstrap;
 import dev.strata.broker.tiering.ReplicatedRemoteSegments;
+import dev.strata.broker.txn.TransactionVerification;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -84,6 +86,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StrataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
+    /** How long a transactional produce waits for another broker's coordinator to verify it (then: retriable). */
+    private static final int TXN_VERIFICATION_TIMEOUT_MS = 10_000;
 
     private final BrokerConfig config;
     private final List<FileLock> dirLocks;
@@ -111,6 +115,8 @@ public final class StrataServer implements AutoCloseable {
     private volatile WebConsole console;
     /** Sends the transaction coordinator's markers to the other brokers; its threads stop at {@link #close()}. */
     private volatile BrokerMarkerSender markerSender;
+
+    private volatile BrokerTxnVerifier txnVerifier;
 
     /**
      * Opens what the broker runs on. If a step fails, what the steps before it opened is closed before the failure is
@@ -305,7 +311,10 @@ public final class StrataServer implements AutoCloseable {
                 markerSender,
                 scheduler,
                 ioPool);
-        GroupHandler groups = brokerGroups.handler(endpoint, transactions.verification());
+        txnVerifier = new BrokerTxnVerifier(
+                config.nodeId(), id -> store.cluster().broker(id), 10_000, TXN_VERIFICATION_TIMEOUT_MS);
+        TransactionVerification verification = transactions.verification(txnVerifier);
+        GroupHandler groups = brokerGroups.handler(endpoint, verification);
         FetchSessionCache fetchSessions =
                 new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
         if (metrics != null) {
@@ -315,7 +324,7 @@ public final class StrataServer implements AutoCloseable {
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
                 new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
-                new ProduceHandler(topics, replicas, transactions.verification(), ioPool),
+                new ProduceHandler(topics, replicas, verification, ioPool),
                 new FetchHandler(
                         topics,
                         replicas,
@@ -486,6 +495,9 @@ public final class StrataServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (txnVerifier != null) {
+            txnVerifier.close();
         }
         if (markerSender != null) {
             markerSender.close();

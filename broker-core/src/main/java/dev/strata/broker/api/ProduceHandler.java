@@ -112,7 +112,7 @@ public final class ProduceHandler {
 
     /**
      * A verification's answer as Kafka's partition leader gives it to the producer: a coordinator that cannot answer
-     * now (moving, loading, or finishing the previous transaction) is NOT_ENOUGH_REPLICAS, which the producer retries;
+     * now (moving, loading, unreachable, or finishing the previous transaction) is NOT_ENOUGH_REPLICAS, which the producer retries;
      * a fenced producer is INVALID_PRODUCER_EPOCH; a partition not in the transaction is TRANSACTION_ABORTABLE from
      * version 11 (KIP-890: the producer aborts the transaction and goes on), INVALID_TXN_STATE before.
      */
@@ -126,7 +126,8 @@ public final class ProduceHandler {
                     COORDINATOR_NOT_AVAILABLE,
                     COORDINATOR_LOAD_IN_PROGRESS,
                     CONCURRENT_TRANSACTIONS,
-                    REQUEST_TIMED_OUT -> Errors.NOT_ENOUGH_REPLICAS;
+                    REQUEST_TIMED_OUT,
+                    NETWORK_EXCEPTION -> Errors.NOT_ENOUGH_REPLICAS;
             case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH;
             case INVALID_TXN_STATE -> version >= 11 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
             default -> error;

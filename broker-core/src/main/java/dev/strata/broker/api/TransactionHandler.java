@@ -84,8 +84,13 @@ public final class TransactionHandler {
     public CompletableFuture<AddPartitionsToTxnResponseData> addPartitions(AddPartitionsToTxnRequest request) {
         short version = request.version();
         List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
-        for (AddPartitionsToTxnTransaction txn :
-                request.normalizeRequest().data().transactions()) {
+        // normalizeRequest() builds the one transaction of the client's form (v0-3) from its top-level fields; from v4
+        // the
+        // request carries its transactions itself (on a v4+ request normalizeRequest() would give one empty one)
+        var transactions = version < 4
+                ? request.normalizeRequest().data().transactions()
+                : request.data().transactions();
+        for (AddPartitionsToTxnTransaction txn : transactions) {
             results.add(addPartitions(txn, version));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))

@@ -144,7 +144,8 @@ final class TxnOffsetCommitHandler {
                     COORDINATOR_LOAD_IN_PROGRESS,
                     UNKNOWN_TOPIC_OR_PARTITION,
                     NOT_ENOUGH_REPLICAS,
-                    REQUEST_TIMED_OUT -> Errors.COORDINATOR_NOT_AVAILABLE;
+                    REQUEST_TIMED_OUT,
+                    NETWORK_EXCEPTION -> Errors.COORDINATOR_NOT_AVAILABLE;
             default -> error;
         };
     }

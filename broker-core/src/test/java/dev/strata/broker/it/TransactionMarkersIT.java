@@ -175,6 +175,69 @@ class TransactionMarkersIT {
     }
 
     @Test
+    void aTransactionalProduceIsVerifiedWithTheCoordinatorOnAnotherBroker() throws Exception {
+        String topic = "txn-verified";
+        cluster.createTopic(topic, 3, 3);
+        String transactionalId = "verified-elsewhere";
+        int coordinator = transactionCoordinator(transactionalId);
+        TopicPartition tp = java.util.stream.IntStream.range(0, 3)
+                .mapToObj(p -> new TopicPartition(topic, p))
+                .filter(p -> TestCluster.leader(admin, p) != coordinator)
+                .findFirst()
+                .orElseThrow();
+        RawProducer producer = RawProducer.init(cluster.port(coordinator), transactionalId);
+
+        assertThat(producer.tryProduce(cluster, tp, "stray"))
+                .as("a batch for a partition not in the transaction, from produce v12 (KIP-890)")
+                .isEqualTo(Errors.TRANSACTION_ABORTABLE);
+        try (KafkaWire wire = KafkaWire.connect(cluster.port(coordinator))) {
+            var add = org.apache.kafka.common.requests.AddPartitionsToTxnRequest.Builder.forClient(
+                    transactionalId, producer.id, producer.epoch, List.of(tp));
+            var added = (org.apache.kafka.common.requests.AddPartitionsToTxnResponse) wire.send(add, (short) 3);
+            assertThat(added.errors()
+                            .get(org.apache.kafka.common.requests.AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID))
+                    .containsEntry(tp, Errors.NONE);
+            producer.produce(cluster, tp, "in-the-transaction");
+
+            var end = new org.apache.kafka.common.requests.EndTxnRequest.Builder(
+                    new org.apache.kafka.common.message.EndTxnRequestData()
+                            .setTransactionalId(transactionalId)
+                            .setProducerId(producer.id)
+                            .setProducerEpoch(producer.epoch)
+                            .setCommitted(true),
+                    false);
+            var ended = (org.apache.kafka.common.requests.EndTxnResponse) wire.send(end, (short) 3);
+            assertThat(ended.error()).isEqualTo(Errors.NONE);
+        }
+        Await.until(TIMEOUT, "the committed record of " + topic, () -> !readCommitted(topic)
+                .isEmpty());
+        assertThat(readCommitted(topic)).containsExactly("in-the-transaction");
+    }
+
+    /** The broker FindCoordinator names for a transactional id. */
+    private int transactionCoordinator(String transactionalId) throws Exception {
+        try (KafkaWire wire = KafkaWire.connect(cluster.port(1))) {
+            var find = new org.apache.kafka.common.requests.FindCoordinatorRequest.Builder(
+                    new org.apache.kafka.common.message.FindCoordinatorRequestData()
+                            .setKeyType(
+                                    org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType.TRANSACTION
+                                            .id())
+                            .setCoordinatorKeys(List.of(transactionalId)));
+            Optional<Integer> node = Optional.empty();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (node.isEmpty() && System.nanoTime() < deadline) {
+                var answer = (org.apache.kafka.common.requests.FindCoordinatorResponse) wire.send(find, (short) 4);
+                var c = answer.data().coordinators().get(0);
+                node = c.errorCode() == Errors.NONE.code() ? Optional.of(c.nodeId()) : Optional.empty();
+                if (node.isEmpty()) {
+                    Thread.sleep(100);
+                }
+            }
+            return node.orElseThrow(() -> new AssertionError("no coordinator for " + transactionalId));
+        }
+    }
+
+    @Test
     void partitionsTheBrokerDoesNotServeAnswerAsKafkaAndAMissingBrokerIsRetriable() throws Exception {
         TopicPartition tp = new TopicPartition(TOPIC, 0);
         int leader = TestCluster.leader(admin, tp);
@@ -271,32 +334,56 @@ class TransactionMarkersIT {
 
     /** An idempotent producer id (InitProducerId without a transactional id) that writes transactional batches. */
     private static final class RawProducer {
+        private final String transactionalId;
         private final long id;
         private final short epoch;
         private final Map<TopicPartition, Integer> sequences = new HashMap<>();
 
-        private RawProducer(long id, short epoch) {
+        private RawProducer(String transactionalId, long id, short epoch) {
+            this.transactionalId = transactionalId;
             this.id = id;
             this.epoch = epoch;
         }
 
         static RawProducer init(int port) throws Exception {
+            return init(port, null);
+        }
+
+        /**
+         * A producer id from InitProducerId at the broker on {@code port}, for {@code transactionalId} (which that
+         * broker must coordinate) or none; its produce requests carry the transactional id.
+         */
+        static RawProducer init(int port, String transactionalId) throws Exception {
             try (KafkaWire wire = KafkaWire.connect(port)) {
                 InitProducerIdRequest.Builder init = new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
-                        .setTransactionalId(null)
+                        .setTransactionalId(transactionalId)
                         .setTransactionTimeoutMs(60_000)
                         .setProducerId(-1)
                         .setProducerEpoch((short) -1));
                 InitProducerIdResponse response =
                         (InitProducerIdResponse) wire.send(init, wire.negotiatedVersion(init.apiKey()));
+                // a coordinator still loading its state answers with a retriable error, as to any producer
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (response.error().exception() instanceof org.apache.kafka.common.errors.RetriableException
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    response = (InitProducerIdResponse) wire.send(init, wire.negotiatedVersion(init.apiKey()));
+                }
                 assertThat(response.error()).isEqualTo(Errors.NONE);
                 return new RawProducer(
-                        response.data().producerId(), response.data().producerEpoch());
+                        transactionalId,
+                        response.data().producerId(),
+                        response.data().producerEpoch());
             }
         }
 
         /** Writes one transactional batch of {@code values} to the partition's leader, acks=all. */
         void produce(TestCluster cluster, TopicPartition tp, String... values) throws Exception {
+            assertThat(tryProduce(cluster, tp, values)).isEqualTo(Errors.NONE);
+        }
+
+        /** As {@link #produce}; the leader's answer (the sequence moves on only on success). */
+        Errors tryProduce(TestCluster cluster, TopicPartition tp, String... values) throws Exception {
             int sequence = sequences.getOrDefault(tp, 0);
             SimpleRecord[] records = new SimpleRecord[values.length];
             for (int i = 0; i < values.length; i++) {
@@ -305,6 +392,7 @@ class TransactionMarkersIT {
             MemoryRecords batch =
                     MemoryRecords.withTransactionalRecords(Compression.NONE, id, epoch, sequence, records);
             ProduceRequestData data = new ProduceRequestData()
+                    .setTransactionalId(transactionalId)
                     .setAcks((short) -1)
                     .setTimeoutMs(30_000)
                     .setTopicData(new TopicProduceDataCollection(List.of(new TopicProduceData()
@@ -316,16 +404,18 @@ class TransactionMarkersIT {
             try (Admin admin = cluster.admin();
                     KafkaWire wire = KafkaWire.connect(cluster.port(TestCluster.leader(admin, tp)))) {
                 ProduceResponse response = (ProduceResponse) wire.send(ProduceRequest.builder(data), (short) 12);
-                assertThat(response.data()
-                                .responses()
-                                .iterator()
-                                .next()
-                                .partitionResponses()
-                                .get(0)
-                                .errorCode())
-                        .isEqualTo(Errors.NONE.code());
+                Errors error = Errors.forCode(response.data()
+                        .responses()
+                        .iterator()
+                        .next()
+                        .partitionResponses()
+                        .get(0)
+                        .errorCode());
+                if (error == Errors.NONE) {
+                    sequences.put(tp, sequence + values.length);
+                }
+                return error;
             }
-            sequences.put(tp, sequence + values.length);
         }
     }
 }
