@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -131,7 +132,7 @@ class NetworkPartitionIT {
             cluster.proxy(leader).cutWhere(clientIdIs(FETCHER_CLIENT_ID));
 
             Map<String, Object> settings = TestCluster.producerSettings(cluster.bootstrap());
-            settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
+            settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
             settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             try (KafkaProducer<String, String> producer =
@@ -181,15 +182,19 @@ class NetworkPartitionIT {
             cluster.proxy(leader).cutWhere(clientIdIs(FETCHER_CLIENT_ID));
             // the majority elects another leader; the cut-off one, asked, still names itself, and an admin client may
             // keep asking it: each broker of the majority is asked on its own
-            Await.until(TIMEOUT, "a leader elected by the majority", () -> {
-                for (int node = 1; node <= cluster.size(); node++) {
-                    int seen = node == leader ? -2 : leaderSeenBy(node, tp);
-                    if (seen != -2 && (seen <= 0 || seen == leader)) {
-                        return false;
-                    }
-                }
-                return true;
-            });
+            Await.until(
+                    TIMEOUT,
+                    "a leader elected by the majority",
+                    () -> {
+                        for (int node = 1; node <= cluster.size(); node++) {
+                            int seen = node == leader ? -2 : leaderSeenBy(node, tp);
+                            if (seen != -2 && (seen <= 0 || seen == leader)) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    },
+                    () -> ": " + seenByEach(tp) + " (cut off: " + leader + ")");
             // its producer may still be sent back to it (REQUEST_TIMED_OUT does not refresh a producer's metadata, as
             // with Apache Kafka): healed, the old leader follows and the producer moves on
             heal();
@@ -217,20 +222,39 @@ class NetworkPartitionIT {
 
     /** The leader of {@code tp} in broker {@code node}'s Metadata answer; -1 for none or no answer. */
     private int leaderSeenBy(int node, TopicPartition tp) {
+        MetadataResponsePartition p = partitionSeenBy(node, tp);
+        return p == null ? -1 : p.leaderId();
+    }
+
+    /** {@code tp} in broker {@code node}'s Metadata answer; null for none or no answer. */
+    private MetadataResponsePartition partitionSeenBy(int node, TopicPartition tp) {
         try (KafkaWire wire = KafkaWire.connect(cluster.port(node))) {
             MetadataResponse r =
                     (MetadataResponse) wire.send(new MetadataRequest.Builder(List.of(tp.topic()), false), (short) 12);
             var topic = r.data().topics().find(tp.topic());
             return topic == null
-                    ? -1
+                    ? null
                     : topic.partitions().stream()
                             .filter(p -> p.partitionIndex() == tp.partition())
-                            .mapToInt(p -> p.leaderId())
                             .findFirst()
-                            .orElse(-1);
+                            .orElse(null);
         } catch (IOException e) {
-            return -1;
+            return null;
         }
+    }
+
+    /** What each broker's Metadata answer says of {@code tp}: leader, epoch and ISR, for a failure's message. */
+    private String seenByEach(TopicPartition tp) {
+        StringBuilder b = new StringBuilder();
+        for (int node = 1; node <= cluster.size(); node++) {
+            MetadataResponsePartition p = partitionSeenBy(node, tp);
+            b.append(node == 1 ? "" : "; ").append("broker ").append(node).append(" sees ");
+            b.append(
+                    p == null
+                            ? "nothing"
+                            : "leader " + p.leaderId() + " epoch " + p.leaderEpoch() + " ISR " + p.isrNodes());
+        }
+        return b.toString();
     }
 
     /** Matches a connection whose first Kafka request names a client id starting with {@code prefix}. */

@@ -34,6 +34,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private volatile BrokerRegistration registration;
     private volatile boolean stopped;
+    /** Heartbeats that failed in a row (heartbeat thread only): the first is logged as a warning, the rest quietly. */
+    private int failedHeartbeats;
 
     public BrokerLifecycle(QuorumMetadataStore store, int nodeId, Optional<String> rack, Duration heartbeatInterval) {
         this.store = store;
@@ -120,6 +122,10 @@ public final class BrokerLifecycle implements AutoCloseable {
         long nextMs = FENCED_HEARTBEAT_MS;
         try {
             QuorumController.HeartbeatReply reply = store.heartbeat(nodeId, incarnationId);
+            if (failedHeartbeats > 0) {
+                log.info("Broker {} heartbeat answered again after {} failed", nodeId, failedHeartbeats);
+                failedHeartbeats = 0;
+            }
             switch (reply) {
                 case UNFENCED -> nextMs = heartbeatInterval.toMillis();
                 case UNKNOWN -> {
@@ -132,7 +138,12 @@ public final class BrokerLifecycle implements AutoCloseable {
                 case FENCED, NOT_CONTROLLER -> {}
             }
         } catch (RuntimeException e) {
-            log.warn("Broker {} heartbeat failed: {}", nodeId, e.toString());
+            // each heartbeat is one short attempt (a leader change costs one or two), sent again at once
+            if (failedHeartbeats++ == 0) {
+                log.warn("Broker {} heartbeat failed: {}", nodeId, e.toString());
+            } else {
+                log.debug("Broker {} heartbeat failed again: {}", nodeId, e.toString());
+            }
         }
         try {
             thread.schedule(this::heartbeat, Math.min(nextMs, heartbeatInterval.toMillis()), TimeUnit.MILLISECONDS);

@@ -41,13 +41,16 @@ final class QuorumClient implements AutoCloseable {
     private final QuorumConfig config;
     private final MetadataStateMachine stateMachine;
     private final RaftClient client;
+    /** Sends the broker's heartbeats, one short attempt each ({@link RatisSetup#newHeartbeatClient}). */
+    private final RaftClient heartbeats;
     /** Asks the voters for newer images, on a broker without a vote; else null. */
     private final ScheduledExecutorService imageReader;
 
-    QuorumClient(QuorumConfig config, MetadataStateMachine stateMachine, RaftClient client) {
+    QuorumClient(QuorumConfig config, MetadataStateMachine stateMachine, RaftClient client, RaftClient heartbeats) {
         this.config = config;
         this.stateMachine = stateMachine;
         this.client = client;
+        this.heartbeats = heartbeats;
         this.imageReader = config.roles().isVoter()
                 ? null
                 : Executors.newSingleThreadScheduledExecutor(
@@ -153,16 +156,28 @@ final class QuorumClient implements AutoCloseable {
         awaitApplied(leaderApplied, start, "the leader's applied index");
     }
 
-    /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
-    QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
+    /**
+     * A broker's heartbeat, sent once to {@code leader}, the voter this node knows to lead (-1: the one the client last
+     * found leading), as a Kafka broker sends its heartbeats to the controller its KRaft client knows: after a leader
+     * change the next heartbeat goes to the new leader at once, instead of the client's retries finding it one
+     * request timeout at a time (see {@link QuorumController}).
+     *
+     * @throws TimeoutException if that voter does not answer within {@link RatisSetup#heartbeatTimeoutMs}, or answers
+     *     that it does not lead
+     */
+    QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId, int leader) {
         RaftClientReply reply;
         try {
-            reply = client.io().sendReadOnly(MetadataStateMachine.heartbeat(nodeId, incarnationId));
+            reply = heartbeats
+                    .io()
+                    .sendReadOnly(
+                            MetadataStateMachine.heartbeat(nodeId, incarnationId),
+                            leader < 0 ? null : RatisSetup.peerId(leader));
         } catch (IOException e) {
-            throw failure("send a heartbeat to", e);
+            throw heartbeatFailure(leader, e);
         }
         if (!reply.isSuccess()) {
-            throw failure("send a heartbeat to", reply.getException());
+            throw heartbeatFailure(leader, reply.getException());
         }
         byte code = reply.getMessage().getContent().byteAt(0);
         return QuorumController.HeartbeatReply.values()[code];
@@ -210,6 +225,16 @@ final class QuorumClient implements AutoCloseable {
         }
     }
 
+    private RuntimeException heartbeatFailure(int leader, Exception e) {
+        if (e instanceof InterruptedIOException) {
+            Thread.currentThread().interrupt();
+        }
+        return new TimeoutException(
+                "No answer to the heartbeat from " + (leader < 0 ? "the metadata quorum" : "voter " + leader)
+                        + " within " + RatisSetup.heartbeatTimeoutMs(config) + " ms (" + e + ")",
+                e);
+    }
+
     private RuntimeException failure(String what, Exception e) {
         if (e instanceof StateMachineException) {
             return new IllegalArgumentException("The metadata quorum refused to " + what + ": " + e.getMessage(), e);
@@ -229,6 +254,10 @@ final class QuorumClient implements AutoCloseable {
         if (imageReader != null) {
             imageReader.shutdownNow();
         }
-        client.close();
+        try {
+            heartbeats.close();
+        } finally {
+            client.close();
+        }
     }
 }

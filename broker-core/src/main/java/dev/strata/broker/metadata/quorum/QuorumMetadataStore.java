@@ -83,11 +83,15 @@ public final class QuorumMetadataStore
     private final ExecutorService asyncWrites;
 
     private QuorumMetadataStore(
-            QuorumConfig config, MetadataStateMachine stateMachine, RaftServer server, RaftClient client) {
+            QuorumConfig config,
+            MetadataStateMachine stateMachine,
+            RaftServer server,
+            RaftClient client,
+            RaftClient heartbeats) {
         this.config = config;
         this.stateMachine = stateMachine;
         this.server = server;
-        this.quorum = new QuorumClient(config, stateMachine, client);
+        this.quorum = new QuorumClient(config, stateMachine, client, heartbeats);
         this.asyncWrites = Executors.newCachedThreadPool(
                 new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
         if (config.roles().isVoter()) {
@@ -119,6 +123,7 @@ public final class QuorumMetadataStore
         MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId());
         RaftServer server = null;
         RaftClient client = null;
+        RaftClient heartbeats = null;
         try {
             Files.createDirectories(config.raftDir());
             boolean formatted =
@@ -135,10 +140,12 @@ public final class QuorumMetadataStore
             // configuration (nobody dials it), and only this node's client is told the bound port.
             InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
             client = RatisSetup.newClient(config, bound);
-            QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client);
+            heartbeats = RatisSetup.newHeartbeatClient(config, bound);
+            QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client, heartbeats);
             store.quorum.awaitQuorum();
             return store;
         } catch (IOException | RuntimeException e) {
+            closeQuietly(heartbeats, e);
             closeQuietly(client, e);
             closeQuietly(server, e);
             if (e instanceof RuntimeException r) {
@@ -164,9 +171,12 @@ public final class QuorumMetadataStore
      * @throws TimeoutException if no voter leads with a majority within the write timeout
      */
     private static QuorumMetadataStore openWithoutVote(QuorumConfig config) {
-        RaftClient client = RatisSetup.newClient(config, null);
-        QuorumMetadataStore store =
-                new QuorumMetadataStore(config, new MetadataStateMachine(config.nodeId()), null, client);
+        QuorumMetadataStore store = new QuorumMetadataStore(
+                config,
+                new MetadataStateMachine(config.nodeId()),
+                null,
+                RatisSetup.newClient(config, null),
+                RatisSetup.newHeartbeatClient(config, null));
         try {
             store.quorum.startReadingImages();
             return store;
@@ -454,9 +464,9 @@ public final class QuorumMetadataStore
         return stateMachine.image();
     }
 
-    /** A broker's heartbeat, sent to the quorum's leader (see {@link QuorumController}). */
+    /** A broker's heartbeat, sent to the quorum's leader as this node knows it ({@link #controllerId()}). */
     QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
-        return quorum.heartbeat(nodeId, incarnationId);
+        return quorum.heartbeat(nodeId, incarnationId, controllerId());
     }
 
     /** Whether this voter runs the active controller (tests). */

@@ -25,8 +25,9 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * How a node configures Apache Ratis for the metadata quorum: the Raft group (its id derived from the cluster id, a
  * peer per voter of {@code controller.quorum.voters}), the server's properties (timeouts, snapshots, log segments) and
- * the client's (request timeout, retries until the write timeout). Everything Ratis-specific that is configuration,
- * not behaviour, is here, so that {@link QuorumMetadataStore} reads as the store's lifecycle. Stateless.
+ * the clients' (request timeout, retries until the write timeout; one short attempt per heartbeat). Everything
+ * Ratis-specific that is configuration, not behaviour, is here, so that {@link QuorumMetadataStore} reads as the
+ * store's lifecycle. Stateless.
  */
 final class RatisSetup {
     private RatisSetup() {}
@@ -79,12 +80,27 @@ final class RatisSetup {
         return props;
     }
 
-    private static RaftProperties clientProperties(QuorumConfig config) {
+    private static RaftProperties clientProperties(long requestTimeoutMs) {
         RaftProperties props = new RaftProperties();
         RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-        long attemptMs = Math.min(3000, config.writeTimeout().toMillis());
-        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(attemptMs, TimeUnit.MILLISECONDS));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(
+                props, TimeDuration.valueOf(requestTimeoutMs, TimeUnit.MILLISECONDS));
         return props;
+    }
+
+    /** How long one attempt of a write or read waits for its answer before the client tries again. */
+    private static long requestTimeoutMs(QuorumConfig config) {
+        return Math.min(3000, config.writeTimeout().toMillis());
+    }
+
+    /**
+     * How long one heartbeat waits for its answer: a third of the broker's session, at most a request's timeout. A
+     * heartbeat sent to a voter that was cut off (or no longer leads) then costs the broker a third of its session,
+     * not the whole of it, and the next one goes to whichever voter leads by then.
+     */
+    static long heartbeatTimeoutMs(QuorumConfig config) {
+        return Math.max(
+                1, Math.min(requestTimeoutMs(config), config.sessionTimeout().toMillis() / 3));
     }
 
     /** Retries (a leader change, a voter not up yet) every 100 ms until the write timeout has passed. */
@@ -103,8 +119,22 @@ final class RatisSetup {
     static RaftClient newClient(QuorumConfig config, InetSocketAddress bound) {
         return RaftClient.newBuilder()
                 .setRaftGroup(group(groupId(config.clusterId()), config, bound))
-                .setProperties(clientProperties(config))
+                .setProperties(clientProperties(requestTimeoutMs(config)))
                 .setRetryPolicy(retryPolicy(config))
+                .build();
+    }
+
+    /**
+     * A client for the broker's heartbeats: one attempt each, within {@link #heartbeatTimeoutMs}, since the broker
+     * sends the next one soon anyway, to the voter it then knows to lead. (The retries of {@link #newClient} would
+     * keep one heartbeat on a voter that cannot answer for a request timeout at a time, while the new controller's
+     * clock for the broker's session runs.)
+     */
+    static RaftClient newHeartbeatClient(QuorumConfig config, InetSocketAddress bound) {
+        return RaftClient.newBuilder()
+                .setRaftGroup(group(groupId(config.clusterId()), config, bound))
+                .setProperties(clientProperties(heartbeatTimeoutMs(config)))
+                .setRetryPolicy(RetryPolicies.noRetry())
                 .build();
     }
 }
