@@ -29,7 +29,12 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
+import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,14 +70,24 @@ class ListenerSecurityIT {
         config.put(
                 "listeners",
                 "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,"
-                        + "SASL_SSL://127.0.0.1:0");
+                        + "SASL_SSL://127.0.0.1:0,PEM://127.0.0.1:0");
         config.put(
                 "listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
+                "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,PEM:SSL");
         config.put("inter.broker.listener.name", "PLAINTEXT");
-        config.put("ssl.keystore.type", "PKCS12");
-        config.put("ssl.keystore.location", CERTS.brokerKeystore.toString());
-        config.put("ssl.keystore.password", TestCertificates.PASSWORD);
+        // key stores per listener: a PKCS12 file for three, PEM text for the fourth
+        for (String listener : List.of("ssl", "mtls", "sasl_ssl")) {
+            config.put("listener.name." + listener + ".ssl.keystore.type", "PKCS12");
+            config.put("listener.name." + listener + ".ssl.keystore.location", CERTS.brokerKeystore.toString());
+            config.put("listener.name." + listener + ".ssl.keystore.password", TestCertificates.PASSWORD);
+        }
+        config.put("listener.name.pem.ssl.keystore.type", "PEM");
+        try {
+            config.put("listener.name.pem.ssl.keystore.certificate.chain", CERTS.brokerCertificatePem());
+            config.put("listener.name.pem.ssl.keystore.key", CERTS.brokerKeyPem());
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
         config.put("ssl.truststore.type", "JKS");
         config.put("ssl.truststore.location", CERTS.brokerTruststore.toString());
         config.put("ssl.truststore.password", TestCertificates.PASSWORD);
@@ -171,6 +186,11 @@ class ListenerSecurityIT {
     }
 
     @Test
+    void aListenerWithAPemKeyStoreServesTls() throws Exception {
+        produceAndConsume("over-pem", client("PEM", "SSL", tls()));
+    }
+
+    @Test
     void aClientWithACertificateConnectsToTheMutualTlsListener() throws Exception {
         Map<String, Object> mtls = client("MTLS", "SSL", tls());
         mtls.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, CERTS.clientKeystore.toString());
@@ -235,6 +255,33 @@ class ListenerSecurityIT {
     }
 
     @Test
+    void anUnknownMechanismIsAnsweredWithTheEnabledOnesAndTheConnectionClosed() throws Exception {
+        try (KafkaWire wire = KafkaWire.connect(BROKER.port("SASL_PLAINTEXT"))) {
+            SaslHandshakeResponse response = (SaslHandshakeResponse) wire.send(
+                    new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512")),
+                    (short) 1);
+            assertThat(response.data().errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
+            assertThat(response.data().mechanisms()).containsExactly("PLAIN");
+            assertThat(wire.awaitClosed(Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    @Test
+    void aVersionZeroHandshakeIsFollowedByARawPlainToken() throws Exception {
+        try (KafkaWire wire = KafkaWire.connect(BROKER.port("SASL_PLAINTEXT"))) {
+            SaslHandshakeResponse response = (SaslHandshakeResponse) wire.send(
+                    new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("PLAIN")), (short) 0);
+            assertThat(response.data().errorCode()).isZero();
+            wire.writeFrame(java.nio.ByteBuffer.wrap(
+                    "\u0000alice\u0000alice-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(wire.readFrame(Duration.ofSeconds(10)).remaining()).isZero();
+            MetadataResponse metadata = (MetadataResponse) wire.send(MetadataRequest.Builder.allTopics(), (short) 12);
+            assertThat(metadata.data().brokers()).singleElement().satisfies(b -> assertThat(b.port())
+                    .isEqualTo(BROKER.port("SASL_PLAINTEXT")));
+        }
+    }
+
+    @Test
     void describeConfigsHidesKeyStorePasswordsAndJaasSettings() throws Exception {
         try (Admin admin = BROKER.admin()) {
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
@@ -243,15 +290,17 @@ class ListenerSecurityIT {
                     .get(30, TimeUnit.SECONDS)
                     .get(broker);
             for (String name : List.of(
-                    "ssl.keystore.password",
+                    "listener.name.ssl.ssl.keystore.password",
                     "ssl.truststore.password",
+                    "listener.name.pem.ssl.keystore.key",
                     "listener.name.sasl_plaintext.plain.sasl.jaas.config")) {
                 ConfigEntry entry = config.get(name);
                 assertThat(entry).as(name).isNotNull();
                 assertThat(entry.isSensitive()).as(name).isTrue();
                 assertThat(entry.value()).as(name).isNull();
             }
-            assertThat(config.get("ssl.keystore.location").value()).isEqualTo(CERTS.brokerKeystore.toString());
+            assertThat(config.get("listener.name.ssl.ssl.keystore.location").value())
+                    .isEqualTo(CERTS.brokerKeystore.toString());
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.strata.broker.it;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,24 @@ final class TestCertificates {
         this.brokerTruststore = dir.resolve("broker-trust.jks");
         this.clientKeystore = dir.resolve("client.p12");
         this.clientTruststore = dir.resolve("client-trust.jks");
+    }
+
+    /** The broker's certificate, PEM text. */
+    String brokerCertificatePem() throws IOException {
+        return Files.readString(brokerKeystore.resolveSibling("broker.pem"));
+    }
+
+    /** The broker's private key as unencrypted PKCS#8 PEM text, for {@code ssl.keystore.type=PEM}. */
+    String brokerKeyPem() throws java.security.GeneralSecurityException, IOException {
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(brokerKeystore)) {
+            store.load(in, PASSWORD.toCharArray());
+        }
+        byte[] pkcs8 = store.getKey("broker", PASSWORD.toCharArray()).getEncoded();
+        return "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(pkcs8)
+                + "\n-----END PRIVATE KEY-----\n";
     }
 
     static TestCertificates create(Path dir) throws IOException, InterruptedException {
