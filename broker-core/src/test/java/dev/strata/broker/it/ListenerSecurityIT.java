@@ -281,6 +281,63 @@ class ListenerSecurityIT {
         }
     }
 
+    /** librdkafka (kcat) over SASL_SSL with PLAIN: produce and consume; a wrong password fails. */
+    @Test
+    void kcatOverSaslSslWithPlain() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kcat(List.of("-V"), "").exitCode() == 0, "kcat is not installed");
+        BROKER.createTopic("kcat-sasl-ssl", 1, Map.of());
+        Kcat produced = kcat(kcatSaslSsl("alice-secret", "-P", "-t", "kcat-sasl-ssl", "-p", "0"), "one\ntwo\n");
+        assertThat(produced.exitCode()).as("kcat -P: %s", produced.output()).isZero();
+        Kcat consumed = kcat(
+                kcatSaslSsl("alice-secret", "-C", "-t", "kcat-sasl-ssl", "-o", "beginning", "-e", "-f", "%s\n"), "");
+        assertThat(consumed.exitCode()).as("kcat -C: %s", consumed.output()).isZero();
+        assertThat(consumed.output()).contains("one\ntwo\n");
+        Kcat refused = kcat(kcatSaslSsl("wrong", "-L", "-m", "5"), "");
+        assertThat(refused.exitCode())
+                .as("kcat -L with a wrong password: %s", refused.output())
+                .isNotZero();
+        assertBrokerHealthy();
+    }
+
+    private record Kcat(int exitCode, String output) {}
+
+    private static List<String> kcatSaslSsl(String password, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                "-b",
+                "127.0.0.1:" + BROKER.port("SASL_SSL"),
+                "-X",
+                "security.protocol=SASL_SSL",
+                "-X",
+                "sasl.mechanisms=PLAIN",
+                "-X",
+                "sasl.username=alice",
+                "-X",
+                "sasl.password=" + password,
+                "-X",
+                "ssl.ca.location=" + CERTS.brokerKeystore.resolveSibling("broker.pem")));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Kcat kcat(List<String> args, String stdin) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("kcat"));
+        command.addAll(args);
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return new Kcat(-2, e.toString());
+        }
+        p.getOutputStream().write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        byte[] output = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Kcat(-1, new String(output, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return new Kcat(p.exitValue(), new String(output, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void describeConfigsHidesKeyStorePasswordsAndJaasSettings() throws Exception {
         try (Admin admin = BROKER.admin()) {
