@@ -12,13 +12,13 @@ import dev.strata.broker.api.GroupHandler;
 import dev.strata.broker.api.KafkaApis;
 import dev.strata.broker.api.KafkaLeaderEndpoint;
 import dev.strata.broker.api.ListOffsetsHandler;
+import dev.strata.broker.api.ListenerAddresses;
 import dev.strata.broker.api.MetadataHandler;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
-import dev.strata.broker.config.NetworkLimits;
 import dev.strata.broker.console.BrokerSamples;
 import dev.strata.broker.console.ConsoleState;
 import dev.strata.broker.console.MetricHistory;
@@ -31,29 +31,20 @@ import dev.strata.broker.metadata.quorum.QuorumMetadataStore;
 import dev.strata.broker.metrics.BrokerMetrics;
 import dev.strata.broker.metrics.PrometheusEndpoint;
 import dev.strata.broker.metrics.TierStatusReport;
-import dev.strata.broker.network.ConnectionLimiter;
-import dev.strata.broker.network.KafkaConnectionHandler;
-import dev.strata.broker.network.KafkaFrameDecoder;
-import dev.strata.broker.network.RequestBudget;
+import dev.strata.broker.network.KafkaListeners;
 import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteSegmentApplier;
 import dev.strata.broker.tiering.RemoteTier;
 import dev.strata.broker.tiering.RemoteTierBootstrap;
 import dev.strata.broker.tiering.ReplicatedRemoteSegments;
 import dev.strata.broker.txn.TransactionVerification;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,6 +53,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +67,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,7 +102,7 @@ public final class StrataServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private Channel serverChannel;
+    private volatile KafkaListeners listeners;
     private volatile int port;
     private volatile PrometheusEndpoint metricsEndpoint;
     private volatile WebConsole console;
@@ -234,6 +227,15 @@ public final class StrataServer implements AutoCloseable {
                     config.logDirs());
             return;
         }
+        // key stores and SASL users are read now, before the broker registers: a mistake stops it at once
+        Map<BrokerConfig.ClientListener, ListenerSecurity> listenerSecurity = new LinkedHashMap<>();
+        for (BrokerConfig.ClientListener l : config.clientListeners()) {
+            listenerSecurity.put(
+                    l,
+                    l.protocol() == SecurityProtocol.PLAINTEXT
+                            ? ListenerSecurity.plaintext(l.name())
+                            : ListenerSecurity.of(config, l));
+        }
         Map<TopicPartition, Uuid> known = new HashMap<>();
         for (TopicMetadata t : store.topics()) {
             for (int p = 0; p < t.partitions(); p++) {
@@ -290,7 +292,8 @@ public final class StrataServer implements AutoCloseable {
             remoteTier.startup();
         }
 
-        BrokerConfig.Listener listener = config.listener();
+        ListenerAddresses addresses = new ListenerAddresses(
+                config.nodeId(), config.interBrokerListener().name());
         ConfigHandler configs = new ConfigHandler(config, topics);
         java.util.function.Supplier<BrokerEndpoint> endpoint = () -> new BrokerEndpoint(
                 config.nodeId(),
@@ -341,40 +344,21 @@ public final class StrataServer implements AutoCloseable {
                 new WriteTxnMarkersHandler(transactions.localMarkers()),
                 new DescribeProducersHandler(topics, replicas),
                 transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
-                transactions.adminHandler());
-        NetworkLimits limits = config.networkLimits();
-        RequestBudget budget = new RequestBudget(limits.queuedMaxRequests(), limits.queuedMaxRequestBytes());
-        ConnectionLimiter connectionLimiter =
-                new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
+                transactions.adminHandler(),
+                addresses);
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 512)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("limits", connectionLimiter)
-                                .addLast(
-                                        "idle",
-                                        new IdleStateHandler(
-                                                limits.partialRequestTimeoutMs(),
-                                                0,
-                                                limits.connectionsMaxIdleMs(),
-                                                TimeUnit.MILLISECONDS))
-                                .addLast("frames", new KafkaFrameDecoder(limits.maxRequestBytes(), budget))
-                                .addLast("requests", new KafkaConnectionHandler(apis, observer, budget));
-                    }
-                });
-        serverChannel = bootstrap
-                .bind(new InetSocketAddress(listener.host(), listener.port()))
-                .sync()
-                .channel();
-        connectionLimiter.listener(serverChannel);
-        port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        listeners =
+                KafkaListeners.bind(listenerSecurity, bossGroup, workerGroup, config.networkLimits(), apis, observer);
+        Map<String, Integer> ports = listeners.ports();
+        port = ports.get(config.interBrokerListener().name());
+        Map<String, ListenerAddresses.Address> advertisedAddresses = new LinkedHashMap<>();
+        for (BrokerConfig.ClientListener l : config.clientListeners()) {
+            int p = l.advertised().port() == 0
+                    ? ports.get(l.name())
+                    : l.advertised().port();
+            advertisedAddresses.put(l.name(), new ListenerAddresses.Address(advertisedHost(l.advertised()), p));
+        }
+        addresses.advertise(advertisedAddresses);
         if (advertised.port() == 0) {
             lifecycle.register(advertisedHost(advertised), port);
         }
@@ -387,11 +371,14 @@ public final class StrataServer implements AutoCloseable {
         brokerGroups.scheduleOffsetExpiry();
         transactions.scheduleTimeouts();
         log.info(
-                "Strata broker {} (cluster {}) listening on {}:{}; data in {}",
+                "Strata broker {} (cluster {}) listening on {}; data in {}",
                 config.nodeId(),
                 store.clusterId(),
-                listener.host(),
-                port,
+                listeners.bound().stream()
+                        .map(b -> b.listener().name() + "://"
+                                + b.listener().bind().host() + ":" + b.port() + " ("
+                                + b.security().protocol() + ")")
+                        .toList(),
                 config.logDirs());
     }
 
@@ -450,9 +437,18 @@ public final class StrataServer implements AutoCloseable {
         return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
 
-    /** The port the listener is bound to. */
+    /** The port the inter-broker listener (the only listener, on most brokers) is bound to. */
     public int port() {
         return port;
+    }
+
+    /** The port the listener of that name is bound to. */
+    public int port(String listenerName) {
+        Integer p = listeners.ports().get(listenerName);
+        if (p == null) {
+            throw new IllegalArgumentException("no listener " + listenerName);
+        }
+        return p;
     }
 
     /** The port the Prometheus metrics listener is bound to; empty when there is none. */
@@ -479,7 +475,7 @@ public final class StrataServer implements AutoCloseable {
             return;
         }
         log.info("Shutting down {} {}", config.processRoles().isBroker() ? "broker" : "controller", config.nodeId());
-        if (lifecycle != null && serverChannel != null) {
+        if (lifecycle != null && listeners != null) {
             // leaderships and ISR places move to the other brokers while this one still answers
             try {
                 lifecycle.controlledShutdown();
@@ -493,8 +489,8 @@ public final class StrataServer implements AutoCloseable {
         if (console != null) {
             console.close();
         }
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
+        if (listeners != null) {
+            listeners.close();
         }
         if (txnVerifier != null) {
             txnVerifier.close();

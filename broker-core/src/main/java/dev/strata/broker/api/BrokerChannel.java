@@ -19,7 +19,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * send-and-receive: one socket, one request in flight, used by one thread at a time (a replica fetcher, a transaction
  * marker sender). It connects on the first request, not when it is created, and looks the broker's address up in the
  * cluster at that moment, so a broker that restarted (or moved) is found again. On any failure it drops the socket:
- * the caller backs off and the next request reconnects. PLAINTEXT only, like the rest of Strata's listeners today.
+ * the caller backs off and the next request reconnects. PLAINTEXT only: the inter-broker listener of a cluster must be a PLAINTEXT one.
  */
 final class BrokerChannel implements AutoCloseable {
 

@@ -69,6 +69,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final DescribeProducersHandler describeProducers;
     private final TransactionHandler transactions;
     private final TransactionAdminHandler transactionAdmin;
+    private final ListenerAddresses addresses;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -84,8 +85,10 @@ public final class KafkaApis implements RequestDispatcher {
             WriteTxnMarkersHandler txnMarkers,
             DescribeProducersHandler describeProducers,
             TransactionHandler transactions,
-            TransactionAdminHandler transactionAdmin) {
+            TransactionAdminHandler transactionAdmin,
+            ListenerAddresses addresses) {
         this.ioPool = ioPool;
+        this.addresses = addresses;
         this.metadata = metadata;
         this.produce = produce;
         this.fetch = fetch;
@@ -115,8 +118,10 @@ public final class KafkaApis implements RequestDispatcher {
     public CompletableFuture<ApiMessage> dispatch(RequestContext ctx, AbstractRequest request) {
         return switch (request.apiKey()) {
             case API_VERSIONS -> CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
-            case METADATA -> onIoPool(() -> metadata.handle(ctx, (MetadataRequest) request));
-            case DESCRIBE_CLUSTER -> onIoPool(() -> metadata.describeCluster((DescribeClusterRequest) request));
+            case METADATA -> onIoPool(
+                    () -> addresses.forListener(ctx.listenerName(), metadata.handle(ctx, (MetadataRequest) request)));
+            case DESCRIBE_CLUSTER -> onIoPool(() -> addresses.forListener(
+                    ctx.listenerName(), metadata.describeCluster((DescribeClusterRequest) request)));
             case DESCRIBE_TOPIC_PARTITIONS -> onIoPool(
                     () -> metadata.describeTopicPartitions((DescribeTopicPartitionsRequest) request));
             case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request))
@@ -136,7 +141,8 @@ public final class KafkaApis implements RequestDispatcher {
             case INCREMENTAL_ALTER_CONFIGS -> onIoPool(
                     () -> configs.incrementalAlter((IncrementalAlterConfigsRequest) request));
             case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequest) request);
-            case FIND_COORDINATOR -> onIoPool(() -> findCoordinator((FindCoordinatorRequest) request));
+            case FIND_COORDINATOR -> onIoPool(
+                    () -> addresses.forListener(ctx.listenerName(), findCoordinator((FindCoordinatorRequest) request)));
             case ADD_PARTITIONS_TO_TXN -> onIoPool(
                             () -> transactions.addPartitions((AddPartitionsToTxnRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
@@ -176,6 +182,7 @@ public final class KafkaApis implements RequestDispatcher {
             case DESCRIBE_PRODUCERS -> onIoPool(() -> describeProducers.handle((DescribeProducersRequest) request));
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
+                // SASL_HANDSHAKE and SASL_AUTHENTICATE are the network layer's (ConnectionAuthenticator)
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };
     }

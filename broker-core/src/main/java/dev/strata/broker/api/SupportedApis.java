@@ -22,6 +22,9 @@ public final class SupportedApis {
         range(ApiKeys.LIST_OFFSETS, 1, 11);
         range(ApiKeys.METADATA, 0, 13);
         range(ApiKeys.API_VERSIONS, 0, 4);
+        // Answered by the connection's authenticator in the network layer, never dispatched (see KafkaApis).
+        range(ApiKeys.SASL_HANDSHAKE, 0, 1);
+        range(ApiKeys.SASL_AUTHENTICATE, 0, 2);
         range(ApiKeys.CREATE_TOPICS, 2, 7);
         range(ApiKeys.DELETE_TOPICS, 1, 6);
         range(ApiKeys.DELETE_RECORDS, 0, 2);

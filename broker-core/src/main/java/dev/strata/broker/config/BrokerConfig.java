@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * The broker's settings, read from a Kafka-style {@code server.properties}. Names are Kafka's so that an operator's
@@ -129,10 +130,11 @@ public final class BrokerConfig {
     private final Map<String, Object> parsed;
 
     private final ProcessRoles roles;
-    /** Null on a controller-only node, which serves no clients. */
-    private final Listener listener;
+    /** Empty on a controller-only node, which serves no clients. */
+    private final List<ClientListener> clientListeners;
+    /** Null on a controller-only node. */
+    private final ClientListener interBroker;
 
-    private final Listener advertised;
     private final Optional<Listener> controllerListener;
     private final List<Path> logDirs;
     private final Optional<InetSocketAddress> metricsListener;
@@ -143,12 +145,24 @@ public final class BrokerConfig {
         this.parsed = BrokerConfigs.DEF.parse(values);
         this.roles = ProcessRoles.parse(stringValue(ProcessRoles.PROCESS_ROLES));
         Listeners listeners = Listeners.split(parsed, roles);
-        this.listener = listeners.client().orElse(null);
+        this.clientListeners = listeners.clients();
+        this.interBroker = listeners.interBroker();
         this.controllerListener = listeners.controller();
-        String advertisedSpec = stringValue(ADVERTISED_LISTENERS);
-        this.advertised = listener == null || advertisedSpec == null
-                ? listener
-                : Listeners.advertisedFor(listener, advertisedSpec);
+        for (ClientListener l : clientListeners) {
+            listenerSecurity(l.name());
+        }
+        String voters = stringValue(CONTROLLER_QUORUM_VOTERS);
+        if (interBroker != null
+                && interBroker.protocol() != SecurityProtocol.PLAINTEXT
+                && voters != null
+                && voters.contains(",")) {
+            // BrokerChannel (replication, transaction markers) speaks PLAINTEXT only so far
+            throw new ConfigException(
+                    SecurityConfigs.INTER_BROKER_LISTENER_NAME,
+                    interBroker.name(),
+                    "in a cluster the inter-broker listener must be a PLAINTEXT listener for now; " + interBroker.name()
+                            + " is " + interBroker.protocol());
+        }
         String dirs = stringValue(LOG_DIRS) != null ? stringValue(LOG_DIRS) : stringValue(LOG_DIR);
         List<Path> dirList = new ArrayList<>();
         for (String d : dirs.split(",")) {
@@ -236,17 +250,50 @@ public final class BrokerConfig {
         return roles;
     }
 
-    /** The listener for clients and brokers; a controller-only node has none. */
+    /** The inter-broker listener (the only client listener, on most brokers); a controller-only node has none. */
     public Listener listener() {
-        if (listener == null) {
-            throw new IllegalStateException("process.roles=controller: this node has no client listener");
-        }
-        return listener;
+        return interBrokerListener().bind();
     }
 
+    /** The inter-broker listener's advertised address: the one this broker registers. */
     public Listener advertisedListener() {
-        listener();
-        return advertised;
+        return interBrokerListener().advertised();
+    }
+
+    /** The listener brokers reach each other on ({@code inter.broker.listener.name}). */
+    public ClientListener interBrokerListener() {
+        if (interBroker == null) {
+            throw new IllegalStateException("process.roles=controller: this node has no client listener");
+        }
+        return interBroker;
+    }
+
+    /** Every listener for clients and brokers, in the order of {@code listeners}; empty on a controller-only node. */
+    public List<ClientListener> clientListeners() {
+        return clientListeners;
+    }
+
+    /**
+     * The {@code ssl.*} and {@code sasl.enabled.mechanisms} settings of one listener, typed as {@link BrokerConfigs#DEF}
+     * types them ({@code Password}, {@code List}): its {@code listener.name.<name>.} value, else the broker-wide one,
+     * else the default. It holds secrets: never log it.
+     */
+    public Map<String, Object> listenerSecurity(String listenerName) {
+        Map<String, Object> typed = BrokerConfigs.DEF.parse(SecurityConfigs.forListener(values, listenerName));
+        Map<String, Object> own = new LinkedHashMap<>();
+        for (String key : SecurityConfigs.PER_LISTENER) {
+            own.put(key, typed.get(key));
+        }
+        return own;
+    }
+
+    /**
+     * Kafka's JAAS setting of one SASL mechanism on one listener:
+     * {@code listener.name.<listener>.<mechanism>.sasl.jaas.config}, both names in lower case; empty when unset.
+     */
+    public Optional<String> jaasConfig(String listenerName, String mechanism) {
+        return Optional.ofNullable(values.get(SecurityConfigs.listenerPrefix(listenerName)
+                + mechanism.toLowerCase(java.util.Locale.ROOT) + "." + SecurityConfigs.SASL_JAAS_CONFIG));
     }
 
     /** The listener named in {@code controller.listener.names}, when {@code listeners} has one. */
@@ -463,6 +510,17 @@ public final class BrokerConfig {
             config = LogConfig.of(defaults, overrides);
         }
         return config;
+    }
+
+    /**
+     * A listener for clients and brokers: where it binds, what it advertises and its security protocol.
+     *
+     * @param advertised its {@code advertised.listeners} entry, or {@code bind} when it has none
+     */
+    public record ClientListener(Listener bind, Listener advertised, SecurityProtocol protocol) {
+        public String name() {
+            return bind.name();
+        }
     }
 
     /** One entry of {@code listeners} or {@code advertised.listeners}: {@code NAME://host:port}. */

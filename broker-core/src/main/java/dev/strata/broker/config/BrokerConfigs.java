@@ -36,7 +36,7 @@ public final class BrokerConfigs {
      * Strata does not know the key (the backend's {@code rsm.config.aws.secret.access.key}, for example).
      */
     private static final List<String> CREDENTIAL_WORDS =
-            List.of("password", "secret", "access.key", "credential", "token", "jaas", "private.key");
+            List.of("password", "secret", "access.key", "credential", "token", "jaas", "private.key", "keystore.key");
 
     static {
         Validator listener = (name, value) -> {
@@ -50,17 +50,19 @@ public final class BrokerConfigs {
                         "PLAINTEXT://127.0.0.1:9092",
                         listener,
                         Importance.HIGH,
-                        "where the broker listens, `NAME://host:port` comma-separated: one `PLAINTEXT` listener for"
-                                + " clients and brokers, and the quorum's listener when `controller.listener.names`"
-                                + " names one; port `0` picks a free port")
+                        "where the broker listens, `NAME://host:port` comma-separated: listeners for clients and"
+                                + " brokers, each with its protocol from `listener.security.protocol.map`, and the"
+                                + " quorum's listener when `controller.listener.names` names one; port `0` picks a"
+                                + " free port")
                 .define(
                         ADVERTISED_LISTENERS,
                         Type.STRING,
                         null,
                         listener,
                         Importance.HIGH,
-                        "the address given to clients in metadata (the entry named like the client listener);"
-                                + " `listeners` when unset")
+                        "the addresses given to clients in metadata, `NAME://host:port` per listener: a client"
+                                + " connected to listener `NAME` is told that listener's address; a listener without"
+                                + " an entry advertises its `listeners` address")
                 .define(
                         CONTROLLER_LISTENER_NAMES,
                         Type.LIST,
@@ -72,8 +74,8 @@ public final class BrokerConfigs {
                         Type.STRING,
                         "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
                         Importance.LOW,
-                        "security protocol of each listener name, `NAME:PROTOCOL` comma-separated; only `PLAINTEXT`"
-                                + " is supported")
+                        "security protocol of each listener name, `NAME:PROTOCOL` comma-separated: `PLAINTEXT`,"
+                                + " `SSL`, `SASL_PLAINTEXT` or `SASL_SSL` (the controller listener: `PLAINTEXT`)")
                 .define(NODE_ID, Type.INT, 1, Importance.HIGH, "this broker's id")
                 .define(
                         ProcessRoles.PROCESS_ROLES,
@@ -535,6 +537,7 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "read/write buffer of all cleaner threads");
         TransactionConfigs.define(DEF);
+        SecurityConfigs.define(DEF);
         TopicConfigs.BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
             if (brokerName != null) {
                 ConfigDef.ConfigKey topic = TopicConfigs.DEF.configKeys().get(topicName);
@@ -560,6 +563,15 @@ public final class BrokerConfigs {
 
     private BrokerConfigs() {}
 
+    /** {@code ssl.key.password} for {@code listener.name.internal.ssl.key.password}; other names as they are. */
+    private static String withoutListenerPrefix(String name) {
+        if (!name.startsWith("listener.name.")) {
+            return name;
+        }
+        int dot = name.indexOf('.', "listener.name.".length());
+        return dot < 0 ? name : name.substring(dot + 1);
+    }
+
     /** Whether {@code name} is a broker setting Strata defines (not an unknown key, nor a backend setting). */
     public static boolean isDefined(String name) {
         return DEF.configKeys().containsKey(name);
@@ -575,7 +587,7 @@ public final class BrokerConfigs {
      * a credential (known to Strata or not), as Kafka hides secrets.
      */
     public static boolean isSensitive(String name) {
-        ConfigDef.ConfigKey key = DEF.configKeys().get(name);
+        ConfigDef.ConfigKey key = DEF.configKeys().get(withoutListenerPrefix(name));
         if (key != null && key.type == Type.PASSWORD) {
             return true;
         }

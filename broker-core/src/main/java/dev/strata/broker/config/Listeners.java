@@ -5,6 +5,7 @@ import static dev.strata.broker.config.BrokerConfig.CONTROLLER_LISTENER_NAMES;
 import static dev.strata.broker.config.BrokerConfig.LISTENERS;
 import static dev.strata.broker.config.BrokerConfig.LISTENER_SECURITY_PROTOCOL_MAP;
 
+import dev.strata.broker.config.BrokerConfig.ClientListener;
 import dev.strata.broker.config.BrokerConfig.Listener;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -13,31 +14,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
- * A node's listeners as {@link BrokerConfig} reads them: {@code listeners} split into the one client listener and the
+ * A node's listeners as {@link BrokerConfig} reads them: {@code listeners} split into the client listeners and the
  * controller listener named in {@code controller.listener.names}, checked against {@code process.roles} and
- * {@code listener.security.protocol.map} by Kafka's rules; the {@code advertised.listeners} entry of the client
- * listener; and the {@code metrics.prometheus.listener} address. A bad value is a {@link ConfigException} naming its
- * key, at startup.
+ * {@code listener.security.protocol.map} by Kafka's rules; each client listener's {@code advertised.listeners}
+ * entry and security protocol; the inter-broker listener ({@code inter.broker.listener.name} or
+ * {@code security.inter.broker.protocol}); and the HTTP listeners' addresses. A bad value is a {@link ConfigException}
+ * naming its key, at startup.
  *
- * @param client the listener for clients and brokers; empty on a controller-only node
+ * @param clients the listeners for clients (and brokers), in the order of {@code listeners}; empty on a
+ *     controller-only node
+ * @param interBroker the client listener brokers reach each other on, and whose advertised address a broker
+ *     registers; null on a controller-only node
  * @param controller the metadata quorum's listener; empty on a broker-only node
  */
-record Listeners(Optional<Listener> client, Optional<Listener> controller) {
+record Listeners(List<ClientListener> clients, ClientListener interBroker, Optional<Listener> controller) {
 
-    /** The entry of {@code advertised.listeners} with the client listener's name, or its only entry. */
-    static Listener advertisedFor(Listener client, String spec) {
-        List<Listener> all = Listener.parseAll(ADVERTISED_LISTENERS, spec);
-        return all.stream()
+    /** The entry of {@code advertised.listeners} named like {@code client}; its own address when there is none. */
+    static Listener advertisedFor(Listener client, List<Listener> advertised) {
+        return advertised.stream()
                 .filter(l -> l.name().equals(client.name()))
                 .findFirst()
-                .orElseGet(() -> {
-                    if (all.size() == 1) {
-                        return all.get(0);
-                    }
-                    throw new ConfigException(ADVERTISED_LISTENERS, spec, "no entry for the listener " + client.name());
-                });
+                .orElse(client);
     }
 
     /**
@@ -75,39 +75,93 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
 
     /**
      * Splits {@code listeners} as Kafka does: the listeners named in {@code controller.listener.names} are the metadata
-     * quorum's, every other one serves clients and brokers. Strata serves one client listener, over PLAINTEXT (its
-     * protocol comes from {@code listener.security.protocol.map}).
+     * quorum's, every other one serves clients and brokers with the protocol {@code listener.security.protocol.map}
+     * gives it.
      */
     static Listeners split(Map<String, Object> parsed, ProcessRoles roles) {
         String spec = (String) parsed.get(LISTENERS);
         List<Listener> all = Listener.parseAll(LISTENERS, spec);
         @SuppressWarnings("unchecked")
         List<String> controllerNames = (List<String>) parsed.get(CONTROLLER_LISTENER_NAMES);
-        Map<String, String> protocols = securityProtocolMap((String) parsed.get(LISTENER_SECURITY_PROTOCOL_MAP));
-        List<Listener> clients = new ArrayList<>();
+        Map<String, SecurityProtocol> protocols =
+                securityProtocolMap((String) parsed.get(LISTENER_SECURITY_PROTOCOL_MAP));
+        String advertisedSpec = (String) parsed.get(ADVERTISED_LISTENERS);
+        List<Listener> advertised =
+                advertisedSpec == null ? List.of() : Listener.parseAll(ADVERTISED_LISTENERS, advertisedSpec);
+        List<ClientListener> clients = new ArrayList<>();
         Listener controller = null;
         for (Listener l : all) {
-            String protocol = protocols.get(l.name());
+            SecurityProtocol protocol = protocols.get(l.name());
             if (protocol == null) {
                 throw new ConfigException(
                         LISTENERS,
                         spec,
                         "listener " + l.name() + " has no security protocol in " + LISTENER_SECURITY_PROTOCOL_MAP);
             }
-            if (!protocol.equals("PLAINTEXT")) {
-                throw new ConfigException(
-                        LISTENERS,
-                        spec,
-                        "listener " + l.name() + " uses " + protocol + "; only PLAINTEXT listeners are supported");
-            }
             if (controllerNames.contains(l.name())) {
+                if (protocol != SecurityProtocol.PLAINTEXT) {
+                    throw new ConfigException(
+                            LISTENERS,
+                            spec,
+                            "the controller listener " + l.name() + " uses " + protocol
+                                    + "; the metadata quorum's listener is PLAINTEXT only");
+                }
                 controller = l;
             } else {
-                clients.add(l);
+                clients.add(new ClientListener(l, advertisedFor(l, advertised), protocol));
             }
         }
+        for (Listener a : advertised) {
+            if (all.stream().noneMatch(l -> l.name().equals(a.name()))
+                    && !(advertised.size() == 1 && clients.size() == 1)) {
+                throw new ConfigException(
+                        ADVERTISED_LISTENERS, advertisedSpec, "no listener " + a.name() + " in " + LISTENERS);
+            }
+        }
+        if (advertised.size() == 1
+                && clients.size() == 1
+                && !advertised.get(0).name().equals(clients.get(0).name())) {
+            // one client listener and one advertised entry under another name: that entry is its address
+            ClientListener only = clients.get(0);
+            clients.set(0, new ClientListener(only.bind(), advertised.get(0), only.protocol()));
+        }
         checkListenersMatchRoles(spec, roles, controllerNames, clients, controller);
-        return new Listeners(clients.stream().findFirst(), Optional.ofNullable(controller));
+        ClientListener interBroker = clients.isEmpty() ? null : interBroker(parsed, clients);
+        return new Listeners(List.copyOf(clients), interBroker, Optional.ofNullable(controller));
+    }
+
+    /**
+     * Kafka's rule: {@code inter.broker.listener.name}, else the listener named like
+     * {@code security.inter.broker.protocol} (PLAINTEXT by default); and Strata's: a lone client listener is the
+     * inter-broker listener whatever its name.
+     */
+    private static ClientListener interBroker(Map<String, Object> parsed, List<ClientListener> clients) {
+        String name = (String) parsed.get(SecurityConfigs.INTER_BROKER_LISTENER_NAME);
+        String key = SecurityConfigs.INTER_BROKER_LISTENER_NAME;
+        if (name == null) {
+            name = (String) parsed.get(SecurityConfigs.SECURITY_INTER_BROKER_PROTOCOL);
+            key = SecurityConfigs.SECURITY_INTER_BROKER_PROTOCOL;
+            if (clients.size() == 1) {
+                return clients.get(0);
+            }
+        } else if (parsed.get(SecurityConfigs.SECURITY_INTER_BROKER_PROTOCOL) != null
+                && !"PLAINTEXT".equals(parsed.get(SecurityConfigs.SECURITY_INTER_BROKER_PROTOCOL))) {
+            throw new ConfigException(
+                    SecurityConfigs.INTER_BROKER_LISTENER_NAME,
+                    name,
+                    "set only one of " + SecurityConfigs.INTER_BROKER_LISTENER_NAME + " and "
+                            + SecurityConfigs.SECURITY_INTER_BROKER_PROTOCOL);
+        }
+        String wanted = name;
+        return clients.stream()
+                .filter(c -> c.bind().name().equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> new ConfigException(
+                        SecurityConfigs.INTER_BROKER_LISTENER_NAME,
+                        wanted,
+                        "the inter-broker listener must be one of the client listeners "
+                                + clients.stream().map(c -> c.bind().name()).toList() + " (set "
+                                + SecurityConfigs.INTER_BROKER_LISTENER_NAME + ")"));
     }
 
     /** Kafka's rules: a controller listens only on controller listeners, a broker-only node on none of them. */
@@ -115,7 +169,7 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
             String spec,
             ProcessRoles roles,
             List<String> controllerNames,
-            List<Listener> clients,
+            List<ClientListener> clients,
             Listener controller) {
         String role = ProcessRoles.PROCESS_ROLES + "=" + roles;
         if (roles.isVoter() && controller == null && (roles == ProcessRoles.CONTROLLER || !controllerNames.isEmpty())) {
@@ -132,14 +186,14 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
                         spec,
                         "with " + role + " the listeners may only be the controller listeners named in "
                                 + CONTROLLER_LISTENER_NAMES + " " + controllerNames + "; "
-                                + clients.stream().map(Listener::name).toList() + " would serve clients");
+                                + clients.stream().map(c -> c.bind().name()).toList() + " would serve clients");
             }
-        } else if (clients.size() != 1) {
+        } else if (clients.isEmpty()) {
             throw new ConfigException(
                     LISTENERS,
                     spec,
-                    "expected exactly one listener for clients and brokers (not" + " named in "
-                            + CONTROLLER_LISTENER_NAMES + "), found " + clients.size());
+                    "expected at least one listener for clients and brokers (not named in " + CONTROLLER_LISTENER_NAMES
+                            + ")");
         }
         if (roles == ProcessRoles.BROKER) {
             if (controllerNames.isEmpty()) {
@@ -159,8 +213,8 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
         }
     }
 
-    private static Map<String, String> securityProtocolMap(String spec) {
-        Map<String, String> map = new LinkedHashMap<>();
+    private static Map<String, SecurityProtocol> securityProtocolMap(String spec) {
+        Map<String, SecurityProtocol> map = new LinkedHashMap<>();
         for (String entry : spec.split(",")) {
             if (entry.isBlank()) {
                 continue;
@@ -169,7 +223,16 @@ record Listeners(Optional<Listener> client, Optional<Listener> controller) {
             if (colon <= 0 || colon == entry.length() - 1) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, spec, "expected NAME:PROTOCOL pairs");
             }
-            map.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
+            String protocol = entry.substring(colon + 1).trim();
+            try {
+                map.put(entry.substring(0, colon).trim(), SecurityProtocol.forName(protocol));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                        LISTENER_SECURITY_PROTOCOL_MAP,
+                        spec,
+                        "unknown security protocol " + protocol
+                                + "; expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+            }
         }
         return map;
     }

@@ -7,7 +7,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Kafka's connection quotas: {@code max.connections.per.ip} closes a client's connection beyond its address's quota
  * at once, and {@code max.connections} makes the listener stop accepting while the broker has that many connections
  * (new ones wait in the listen backlog, as with Kafka's acceptor), accepting again when one closes. Shared by every
- * connection of a listener; the counts are thread-safe.
+ * connection of every listener; the counts are thread-safe.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -26,16 +28,16 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final int maxConnectionsPerIp;
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
-    private volatile Channel listener;
+    private final List<Channel> listeners = new CopyOnWriteArrayList<>();
 
     public ConnectionLimiter(int maxConnections, int maxConnectionsPerIp) {
         this.maxConnections = maxConnections;
         this.maxConnectionsPerIp = maxConnectionsPerIp;
     }
 
-    /** The listening channel whose accepting this limiter pauses; set once it is bound. */
+    /** A listening channel whose accepting this limiter pauses; added once it is bound. */
     public void listener(Channel channel) {
-        this.listener = channel;
+        listeners.add(channel);
         updateAccepting();
     }
 
@@ -84,9 +86,8 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     }
 
     private synchronized void updateAccepting() {
-        Channel server = listener;
-        if (server != null) {
-            boolean accept = connections.get() < maxConnections;
+        boolean accept = connections.get() < maxConnections;
+        for (Channel server : listeners) {
             if (server.config().isAutoRead() != accept) {
                 server.config().setAutoRead(accept);
             }

@@ -1,17 +1,23 @@
 package dev.strata.broker.network;
 
+import dev.strata.broker.security.ListenerSecurity;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -41,6 +47,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final RequestObserver observer;
     private final RequestBudget budget;
+    private final ConnectionAuthenticator auth;
+    private final ListenerSecurity security;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
     /** The latest request handed to the dispatcher; the next one starts when it is done. */
@@ -48,10 +56,19 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Whether this connection has logged ignored trailing bytes already. */
     private boolean loggedTrailingBytes;
 
+    /** A connection to a PLAINTEXT listener named PLAINTEXT. */
     public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer, RequestBudget budget) {
+        this(dispatcher, observer, budget, ListenerSecurity.plaintext("PLAINTEXT"));
+    }
+
+    /** A connection to the listener {@code security} describes; its TLS handler, if any, is before this one. */
+    public KafkaConnectionHandler(
+            RequestDispatcher dispatcher, RequestObserver observer, RequestBudget budget, ListenerSecurity security) {
         this.dispatcher = dispatcher;
         this.observer = observer;
         this.budget = budget;
+        this.security = security;
+        this.auth = new ConnectionAuthenticator(security);
     }
 
     @Override
@@ -74,6 +91,11 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             frame.flip();
         } finally {
             buf.release();
+        }
+        if (auth.expectsRawToken()) {
+            budget.release(received.reserved());
+            rawSaslToken(ctx, frame);
+            return;
         }
         Pending pending;
         try {
@@ -114,7 +136,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                         CompletableFuture.completedFuture(dispatcher.unsupportedApiVersionsResponse()),
                         null,
                         receivedNanos,
-                        reserved);
+                        reserved,
+                        null);
             }
             log.warn(
                     "Closing connection from {}: {} version {} is not supported",
@@ -128,7 +151,25 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (frame.hasRemaining()) {
             ignoreTrailingBytes(ctx, apiKey, version, frame.remaining());
         }
-        RequestContext context = new RequestContext(header, ctx.channel().remoteAddress(), connectionId);
+        ConnectionAuthenticator.Admission admission = auth.admit(request);
+        if (admission instanceof ConnectionAuthenticator.Admission.Close close) {
+            log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), close.reason());
+            ctx.close();
+            return null;
+        }
+        if (admission instanceof ConnectionAuthenticator.Admission.Answer answer) {
+            return new Pending(
+                    header,
+                    version,
+                    apiKey.responseHeaderVersion(version),
+                    CompletableFuture.completedFuture(answer.body()),
+                    request,
+                    receivedNanos,
+                    reserved,
+                    answer.closeReason());
+        }
+        RequestContext context = new RequestContext(
+                header, ctx.channel().remoteAddress(), connectionId, auth.listenerName(), auth.principal());
         // One request at a time per connection, as Kafka's socket server does: a producer pipelining batches to a
         // partition relies on them being appended in the order it sent them.
         CompletableFuture<ApiMessage> response = previous.handle((r, e) -> null).thenCompose(ignored -> {
@@ -140,7 +181,38 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         });
         previous = response;
         return new Pending(
-                header, version, apiKey.responseHeaderVersion(version), response, request, receivedNanos, reserved);
+                header,
+                version,
+                apiKey.responseHeaderVersion(version),
+                response,
+                request,
+                receivedNanos,
+                reserved,
+                null);
+    }
+
+    /**
+     * The raw SASL token that follows a SaslHandshake v0: authenticated, it is answered with the server's (empty)
+     * token in a size-prefixed frame, as Kafka's SASL server does; otherwise the connection is closed.
+     */
+    private void rawSaslToken(ChannelHandlerContext ctx, ByteBuffer frame) {
+        if (!inFlight.isEmpty()) {
+            log.info("Closing connection from {}: a SASL token while requests are in flight", remote(ctx));
+            ctx.close();
+            return;
+        }
+        try {
+            byte[] answer = auth.rawToken(frame);
+            ctx.writeAndFlush(
+                    Unpooled.buffer(4 + answer.length).writeInt(answer.length).writeBytes(answer));
+        } catch (SaslAuthenticationException e) {
+            log.info("Closing connection from {}: {}", remote(ctx), e.getMessage());
+            ctx.close();
+        }
+    }
+
+    private static Object remote(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress();
     }
 
     /**
@@ -180,6 +252,17 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ApiMessage body = p.body();
+            if (p.closeReason != null) {
+                // an authentication failure: its answer, then the end of the connection
+                log.info("Closing connection from {}: {}", remote(ctx), p.closeReason);
+                releaseAll();
+                Send send = encode(p, body);
+                if (send != null && ctx.channel().isActive()) {
+                    write(ctx, send);
+                }
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             long sentBytes = 0;
             if (body != null && ctx.channel().isActive()) {
                 Send send = encode(p, body);
@@ -189,7 +272,11 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 sentBytes = send.size();
-                ctx.write(new SendRegion(send));
+                if (!write(ctx, send)) {
+                    releaseAll();
+                    ctx.close();
+                    return;
+                }
                 wrote = true;
             }
             observer.responseSent(p.header.apiKey(), sentBytes, System.nanoTime() - p.receivedNanos);
@@ -199,6 +286,24 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (inFlight.size() < MAX_IN_FLIGHT) {
             ReadGate.of(ctx.channel()).resume(ReadGate.Reason.IN_FLIGHT);
+        }
+    }
+
+    /**
+     * Writes one response: as a file region (zero-copy for local fetches) on a plain connection, as a buffer on a TLS
+     * one. Returns false if a TLS response could not be read from its segments.
+     */
+    private boolean write(ChannelHandlerContext ctx, Send send) {
+        if (!security.usesTls()) {
+            ctx.write(new SendRegion(send));
+            return true;
+        }
+        try {
+            ctx.write(SendRegion.copy(send, ctx.alloc()));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.warn("Cannot read a response for {} from its segments: {}", remote(ctx), e.toString());
+            return false;
         }
     }
 
@@ -228,6 +333,10 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** {@code connections.max.idle.ms}: no byte in or out and no request in flight for that long closes the connection. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            tlsHandshakeDone(ctx, done);
+            return;
+        }
         if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.ALL_IDLE && inFlight.isEmpty()) {
             log.debug(
                     "Closing idle connection from {} (connections.max.idle.ms)",
@@ -236,6 +345,38 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * The TLS handshake's end: the client certificate's subject becomes the connection's principal; a failed handshake
+     * (no certificate where one is required, an untrusted one, a client that does not speak TLS) closes the connection
+     * with one line, never a stack trace.
+     */
+    private void tlsHandshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
+        if (!done.isSuccess()) {
+            log.info(
+                    "Closing connection from {} on listener {}: TLS handshake failed: {}",
+                    remote(ctx),
+                    security.listenerName(),
+                    rootMessage(done.cause()));
+            ctx.close();
+            return;
+        }
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        try {
+            auth.tlsAuthenticated(security.tlsPrincipal(tls.engine().getSession()));
+        } catch (RuntimeException e) {
+            log.info("Closing connection from {}: {}", remote(ctx), e.getMessage());
+            ctx.close();
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     @Override
@@ -278,6 +419,9 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            // bytes that are not TLS on a TLS listener, or a broken TLS record: the handshake event says it once
+            log.debug("TLS failure on the connection from {}: {}", remote(ctx), rootMessage(cause));
         } else {
             log.warn("Closing connection from {} after an error", ctx.channel().remoteAddress(), cause);
         }
@@ -292,7 +436,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             CompletableFuture<ApiMessage> response,
             AbstractRequest request,
             long receivedNanos,
-            int reserved) {
+            int reserved,
+            String closeReason) {
 
         boolean closesConnection() {
             return response.isCompletedExceptionally()

@@ -1,5 +1,7 @@
 package dev.strata.broker.network;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.FileRegion;
 import io.netty.util.AbstractReferenceCounted;
 import java.io.IOException;
@@ -23,6 +25,41 @@ final class SendRegion extends AbstractReferenceCounted implements FileRegion {
     SendRegion(Send send) {
         this.send = send;
         this.size = send.size();
+    }
+
+    /**
+     * The send's bytes in one buffer, for a TLS connection: the TLS handler encrypts buffers, not file regions, so a
+     * Fetch response's records are read from their segment (the page cache, mostly) into the buffer, as Kafka's SSL
+     * transport does. Released here if the copy fails.
+     */
+    static ByteBuf copy(Send send, ByteBufAllocator alloc) throws IOException {
+        ByteBuf buf = alloc.ioBuffer((int) send.size());
+        WritableByteChannel sink = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                buf.writeBytes(src);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+        };
+        try {
+            Target target = new Target(sink);
+            while (!send.completed()) {
+                send.writeTo(target);
+            }
+            return buf;
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw e;
+        }
     }
 
     @Override

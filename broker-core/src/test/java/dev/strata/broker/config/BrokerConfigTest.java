@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -217,17 +218,96 @@ class BrokerConfigTest {
 
     @Test
     void listenerMistakesNameTheSetting() {
-        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "PLAINTEXT://:1,CONTROLLER://:2")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("exactly one listener for clients");
-        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "SSL://:1")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("only PLAINTEXT listeners are supported");
-        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "INTERNAL://:1")))
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "INTERNAL://:1,EXTERNAL://:2")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("INTERNAL has no security protocol in listener.security.protocol.map");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of(
+                        "listeners",
+                        "INTERNAL://:1,EXTERNAL://:2",
+                        "listener.security.protocol.map",
+                        "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inter.broker.listener.name");
+        assertThatThrownBy(
+                        () -> BrokerConfig.of(Map.of("listeners", "X://:1", "listener.security.protocol.map", "X:TLS")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown security protocol TLS");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "PLAINTEXT://:1,PLAINTEXT://:2")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("used twice");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("ssl.client.auth", "always")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ssl.client.auth");
+    }
+
+    @Test
+    void severalListenersEachWithItsProtocolAdvertisedAddressAndInterBrokerChoice() {
+        BrokerConfig config = BrokerConfig.of(Map.of(
+                "listeners", "INTERNAL://127.0.0.1:9092,EXTERNAL://0.0.0.0:9093,SECURE://0.0.0.0:9094",
+                "advertised.listeners", "EXTERNAL://kafka.example.com:9093,SECURE://kafka.example.com:9094",
+                "listener.security.protocol.map", "INTERNAL:PLAINTEXT,EXTERNAL:SASL_PLAINTEXT,SECURE:SASL_PLAINTEXT",
+                "inter.broker.listener.name", "INTERNAL",
+                "sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.external.plain.sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required user_a=\"x\";",
+                "listener.name.secure.plain.sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required user_b=\"y\";"));
+        assertThat(config.clientListeners())
+                .extracting(BrokerConfig.ClientListener::name, BrokerConfig.ClientListener::protocol)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("INTERNAL", SecurityProtocol.PLAINTEXT),
+                        org.assertj.core.groups.Tuple.tuple("EXTERNAL", SecurityProtocol.SASL_PLAINTEXT),
+                        org.assertj.core.groups.Tuple.tuple("SECURE", SecurityProtocol.SASL_PLAINTEXT));
+        assertThat(config.interBrokerListener().name()).isEqualTo("INTERNAL");
+        assertThat(config.advertisedListener()).isEqualTo(new BrokerConfig.Listener("INTERNAL", "127.0.0.1", 9092));
+        assertThat(config.clientListeners().get(1).advertised())
+                .isEqualTo(new BrokerConfig.Listener("EXTERNAL", "kafka.example.com", 9093));
+        assertThat(config.jaasConfig("EXTERNAL", "PLAIN")).get().asString().contains("user_a");
+        // unset, the inter-broker listener is the one named like security.inter.broker.protocol
+        assertThat(BrokerConfig.of(Map.of(
+                                "listeners",
+                                "SASL_PLAINTEXT://:1,PLAINTEXT://:2",
+                                "sasl.enabled.mechanisms",
+                                "PLAIN",
+                                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                                "org.apache.kafka.common.security.plain.PlainLoginModule required;"))
+                        .interBrokerListener()
+                        .name())
+                .isEqualTo("PLAINTEXT");
+    }
+
+    @Test
+    void aListenersOwnSslSettingWinsOverTheBrokerWideOne() {
+        BrokerConfig config = BrokerConfig.of(Map.of(
+                "ssl.client.auth", "requested",
+                "ssl.keystore.password", "broker-wide",
+                "listener.name.mtls.ssl.client.auth", "required",
+                "listener.name.mtls.ssl.enabled.protocols", "TLSv1.3"));
+        Map<String, Object> mtls = config.listenerSecurity("MTLS");
+        assertThat(mtls.get("ssl.client.auth")).isEqualTo("required");
+        assertThat(mtls.get("ssl.enabled.protocols")).isEqualTo(java.util.List.of("TLSv1.3"));
+        assertThat(mtls.get("ssl.keystore.password"))
+                .isEqualTo(new org.apache.kafka.common.config.types.Password("broker-wide"));
+        Map<String, Object> other = config.listenerSecurity("OTHER");
+        assertThat(other.get("ssl.client.auth")).isEqualTo("requested");
+        assertThat(other.get("ssl.enabled.protocols")).isEqualTo(java.util.List.of("TLSv1.2", "TLSv1.3"));
+    }
+
+    @Test
+    void credentialsAreSensitiveWithOrWithoutAListenerPrefix() {
+        for (String name : java.util.List.of(
+                "ssl.keystore.password",
+                "ssl.key.password",
+                "ssl.truststore.password",
+                "ssl.keystore.key",
+                "ssl.keystore.certificate.chain",
+                "listener.name.secure.ssl.keystore.password",
+                "listener.name.secure.ssl.keystore.certificate.chain",
+                "listener.name.secure.plain.sasl.jaas.config")) {
+            assertThat(BrokerConfigs.isSensitive(name)).as(name).isTrue();
+        }
+        assertThat(BrokerConfigs.isSensitive("ssl.keystore.location")).isFalse();
+        assertThat(BrokerConfigs.isSensitive("listener.name.secure.ssl.client.auth"))
+                .isFalse();
     }
 }

@@ -80,6 +80,8 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollection;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
@@ -143,6 +145,10 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslAuthenticateResponse;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
+import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
 import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
@@ -424,6 +430,19 @@ final class ClientMistakes {
         s.add(new Scenario("WriteTxnMarkers: producer without a transaction", t -> markerAfterIdempotent(t, 0, 0)));
         s.add(new Scenario(
                 "WriteTxnMarkers: producer epoch older than the log's", t -> markerAfterIdempotent(t, 1, 0)));
+        // SASL on a PLAINTEXT listener: the connection is authenticated (anonymous) already
+        s.add(new Scenario(
+                "SaslHandshake: on a PLAINTEXT listener",
+                t -> err(((SaslHandshakeResponse) t.send(
+                                new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("PLAIN"))))
+                        .data()
+                        .errorCode())));
+        s.add(new Scenario(
+                "SaslAuthenticate: on a PLAINTEXT listener",
+                t -> err(((SaslAuthenticateResponse) t.send(new SaslAuthenticateRequest.Builder(
+                                new SaslAuthenticateRequestData().setAuthBytes(new byte[] {0, 'a', 0, 'b'}))))
+                        .data()
+                        .errorCode())));
         // last: both brokers delete it, and every group scenario needs it
         s.add(new Scenario("DeleteTopics: __consumer_offsets", t -> deleteTopicByName(t, OFFSETS_TOPIC)));
         return List.copyOf(s);

@@ -138,6 +138,12 @@ public final class TestBroker
         return server.port();
     }
 
+    /** The port of the listener of that name. */
+    public int port(String listenerName) {
+        assertThat(server).as("broker running").isNotNull();
+        return server.port(listenerName);
+    }
+
     /** The port of the broker's Prometheus listener; fails unless {@code metrics.prometheus.listener} is set. */
     public int metricsPort() {
         assertThat(server).as("broker running").isNotNull();

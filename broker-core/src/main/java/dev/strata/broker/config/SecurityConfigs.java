@@ -1,0 +1,185 @@
+package dev.strata.broker.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/**
+ * The listeners' TLS and SASL settings, with Kafka's names and defaults; part of {@link BrokerConfigs#DEF}. Each one
+ * can be set for one listener alone with Kafka's prefix {@code listener.name.<listener name in lower case>.}, which
+ * wins over the unprefixed value ({@link #forListener}). A SASL mechanism's JAAS configuration exists only in that
+ * prefixed form, as on Kafka's brokers: {@code listener.name.<listener>.<mechanism>.sasl.jaas.config}.
+ */
+public final class SecurityConfigs {
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
+
+    public static final String SSL_KEYSTORE_TYPE = "ssl.keystore.type";
+    public static final String SSL_KEYSTORE_LOCATION = "ssl.keystore.location";
+    public static final String SSL_KEYSTORE_PASSWORD = "ssl.keystore.password";
+    public static final String SSL_KEY_PASSWORD = "ssl.key.password";
+    public static final String SSL_KEYSTORE_CERTIFICATE_CHAIN = "ssl.keystore.certificate.chain";
+    public static final String SSL_KEYSTORE_KEY = "ssl.keystore.key";
+    public static final String SSL_TRUSTSTORE_TYPE = "ssl.truststore.type";
+    public static final String SSL_TRUSTSTORE_LOCATION = "ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD = "ssl.truststore.password";
+    public static final String SSL_TRUSTSTORE_CERTIFICATES = "ssl.truststore.certificates";
+    public static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+    public static final String SSL_PROTOCOL = "ssl.protocol";
+    public static final String SSL_ENABLED_PROTOCOLS = "ssl.enabled.protocols";
+    public static final String SSL_CIPHER_SUITES = "ssl.cipher.suites";
+    public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    /** The suffix of a mechanism's JAAS setting, after {@code listener.name.<listener>.<mechanism>.}. */
+    public static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
+
+    /** The settings of {@link #define} that a listener may override with its prefix. */
+    static final List<String> PER_LISTENER = List.of(
+            SSL_KEYSTORE_TYPE,
+            SSL_KEYSTORE_LOCATION,
+            SSL_KEYSTORE_PASSWORD,
+            SSL_KEY_PASSWORD,
+            SSL_KEYSTORE_CERTIFICATE_CHAIN,
+            SSL_KEYSTORE_KEY,
+            SSL_TRUSTSTORE_TYPE,
+            SSL_TRUSTSTORE_LOCATION,
+            SSL_TRUSTSTORE_PASSWORD,
+            SSL_TRUSTSTORE_CERTIFICATES,
+            SSL_CLIENT_AUTH,
+            SSL_PROTOCOL,
+            SSL_ENABLED_PROTOCOLS,
+            SSL_CIPHER_SUITES,
+            SSL_PRINCIPAL_MAPPING_RULES,
+            SASL_ENABLED_MECHANISMS);
+
+    private SecurityConfigs() {}
+
+    /** Kafka's prefix of one listener's own settings: {@code listener.name.<name in lower case>.}. */
+    public static String listenerPrefix(String listenerName) {
+        return "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
+    }
+
+    /**
+     * The settings of {@link #PER_LISTENER} as one listener sees them, as strings: its prefixed value, else the
+     * unprefixed one, else nothing (the key is left out). These are secrets too: never log the map.
+     */
+    static Map<String, String> forListener(Map<String, String> values, String listenerName) {
+        String prefix = listenerPrefix(listenerName);
+        Map<String, String> resolved = new java.util.LinkedHashMap<>();
+        for (String key : PER_LISTENER) {
+            String value = values.getOrDefault(prefix + key, values.get(key));
+            if (value != null) {
+                resolved.put(key, value);
+            }
+        }
+        return resolved;
+    }
+
+    static void define(ConfigDef def) {
+        def.define(
+                        INTER_BROKER_LISTENER_NAME,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "the listener brokers use to reach each other (replication, transaction markers) and the"
+                                + " address a broker registers; unset, the listener named like"
+                                + " `security.inter.broker.protocol`, or the only client listener. In a cluster it"
+                                + " must be a `PLAINTEXT` listener for now")
+                .define(
+                        SECURITY_INTER_BROKER_PROTOCOL,
+                        Type.STRING,
+                        "PLAINTEXT",
+                        ValidString.in("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+                        Importance.MEDIUM,
+                        "names the inter-broker listener when `inter.broker.listener.name` is unset (not both)")
+                .define(
+                        SSL_KEYSTORE_TYPE,
+                        Type.STRING,
+                        "JKS",
+                        Importance.MEDIUM,
+                        "`JKS`, `PKCS12` or `PEM`; each TLS listener (`SSL`, `SASL_SSL`) needs a key store, and"
+                                + " every `ssl.*` setting can be given per listener as"
+                                + " `listener.name.<listener>.ssl.*`")
+                .define(
+                        SSL_KEYSTORE_LOCATION,
+                        Type.STRING,
+                        null,
+                        Importance.HIGH,
+                        "the key store file (read once, at startup)")
+                .define(SSL_KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "the key store's password")
+                .define(
+                        SSL_KEY_PASSWORD,
+                        Type.PASSWORD,
+                        null,
+                        Importance.HIGH,
+                        "the private key's password; the key store's when unset")
+                .define(
+                        SSL_KEYSTORE_CERTIFICATE_CHAIN,
+                        Type.PASSWORD,
+                        null,
+                        Importance.HIGH,
+                        "with `ssl.keystore.type=PEM` and no location: the certificate chain, PEM text")
+                .define(
+                        SSL_KEYSTORE_KEY,
+                        Type.PASSWORD,
+                        null,
+                        Importance.HIGH,
+                        "with `ssl.keystore.type=PEM` and no location: the PKCS#8 private key, PEM text")
+                .define(SSL_TRUSTSTORE_TYPE, Type.STRING, "JKS", Importance.MEDIUM, "`JKS`, `PKCS12` or `PEM`")
+                .define(
+                        SSL_TRUSTSTORE_LOCATION,
+                        Type.STRING,
+                        null,
+                        Importance.HIGH,
+                        "the trust store file: the authorities client certificates must chain to; the JVM's"
+                                + " default when unset")
+                .define(SSL_TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "the trust store's password")
+                .define(
+                        SSL_TRUSTSTORE_CERTIFICATES,
+                        Type.PASSWORD,
+                        null,
+                        Importance.HIGH,
+                        "with `ssl.truststore.type=PEM` and no location: the trusted certificates, PEM text")
+                .define(
+                        SSL_CLIENT_AUTH,
+                        Type.STRING,
+                        "none",
+                        ValidString.in("none", "requested", "required"),
+                        Importance.MEDIUM,
+                        "whether TLS clients must (`required`) or may (`requested`) present a certificate; the"
+                                + " principal of a client with one is its certificate's subject")
+                .define(SSL_PROTOCOL, Type.STRING, "TLSv1.3", Importance.MEDIUM, "the `SSLContext` protocol")
+                .define(
+                        SSL_ENABLED_PROTOCOLS,
+                        Type.LIST,
+                        "TLSv1.2,TLSv1.3",
+                        Importance.MEDIUM,
+                        "the TLS versions a client may use")
+                .define(
+                        SSL_CIPHER_SUITES,
+                        Type.LIST,
+                        "",
+                        Importance.LOW,
+                        "the cipher suites a client may use; empty for the JDK's defaults")
+                .define(
+                        SSL_PRINCIPAL_MAPPING_RULES,
+                        Type.STRING,
+                        "DEFAULT",
+                        Importance.LOW,
+                        "Kafka's rules that turn a client certificate's subject into a user name"
+                                + " (`RULE:pattern/replacement/[LU]`, ...); `DEFAULT` keeps the whole distinguished"
+                                + " name")
+                .define(
+                        SASL_ENABLED_MECHANISMS,
+                        Type.LIST,
+                        "GSSAPI",
+                        Importance.MEDIUM,
+                        "the SASL mechanisms of `SASL_PLAINTEXT` and `SASL_SSL` listeners: `PLAIN`, with users from"
+                                + " `listener.name.<listener>.plain.sasl.jaas.config`; `GSSAPI` (Kafka's default),"
+                                + " `SCRAM-*` and `OAUTHBEARER` are not supported yet");
+    }
+}

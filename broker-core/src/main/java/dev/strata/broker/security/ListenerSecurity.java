@@ -1,0 +1,186 @@
+package dev.strata.broker.security;
+
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.BrokerConfig.ClientListener;
+import dev.strata.broker.config.SecurityConfigs;
+import java.io.IOException;
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.security.auth.x500.X500Principal;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.security.auth.SslEngineFactory;
+import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
+import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
+
+/**
+ * How one listener secures its connections, built once at startup from the listener's settings (so no key store is
+ * read from disk while a connection handshakes): its {@link SecurityProtocol}; for {@code SSL} and {@code SASL_SSL}
+ * the TLS engine factory (Kafka's {@link DefaultSslEngineFactory} with the JDK provider: JKS, PKCS12 and PEM stores,
+ * {@code ssl.client.auth}, {@code ssl.enabled.protocols}, {@code ssl.cipher.suites}) and the
+ * {@code ssl.principal.mapping.rules}; for {@code SASL_*} the enabled mechanisms and the PLAIN users.
+ */
+public final class ListenerSecurity {
+    public static final String PLAIN = "PLAIN";
+
+    private final String listenerName;
+    private final SecurityProtocol protocol;
+    private final SslEngineFactory ssl;
+    private final SslPrincipalMapper principalMapper;
+    private final List<String> mechanisms;
+    private final PlainUsers plainUsers;
+
+    private ListenerSecurity(
+            String listenerName,
+            SecurityProtocol protocol,
+            SslEngineFactory ssl,
+            SslPrincipalMapper principalMapper,
+            List<String> mechanisms,
+            PlainUsers plainUsers) {
+        this.listenerName = listenerName;
+        this.protocol = protocol;
+        this.ssl = ssl;
+        this.principalMapper = principalMapper;
+        this.mechanisms = mechanisms;
+        this.plainUsers = plainUsers;
+    }
+
+    /** A PLAINTEXT listener: no TLS, no SASL, every client is {@link KafkaPrincipal#ANONYMOUS}. */
+    public static ListenerSecurity plaintext(String listenerName) {
+        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null);
+    }
+
+    /** An SSL listener with no engine, only {@code ssl.principal.mapping.rules}: for tests of the principal. */
+    static ListenerSecurity withPrincipalRules(String rules) {
+        return new ListenerSecurity(
+                "SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), List.of(), null);
+    }
+
+    /**
+     * Loads the listener's key and trust stores and its SASL users.
+     *
+     * @throws ConfigException naming the setting that is missing or wrong
+     */
+    @SuppressWarnings("unchecked")
+    public static ListenerSecurity of(BrokerConfig config, ClientListener listener) {
+        SecurityProtocol protocol = listener.protocol();
+        String name = listener.name();
+        String prefix = SecurityConfigs.listenerPrefix(name);
+        Map<String, Object> settings = config.listenerSecurity(name);
+        SslEngineFactory ssl = null;
+        SslPrincipalMapper mapper = null;
+        if (protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL) {
+            if (settings.get(SecurityConfigs.SSL_KEYSTORE_LOCATION) == null
+                    && settings.get(SecurityConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN) == null) {
+                throw new ConfigException(
+                        SecurityConfigs.SSL_KEYSTORE_LOCATION,
+                        null,
+                        "the " + protocol + " listener " + name + " needs a key store: set "
+                                + SecurityConfigs.SSL_KEYSTORE_LOCATION + " (or " + prefix
+                                + SecurityConfigs.SSL_KEYSTORE_LOCATION + ")");
+            }
+            DefaultSslEngineFactory factory = new DefaultSslEngineFactory();
+            try {
+                factory.configure(settings);
+            } catch (KafkaException | IllegalArgumentException e) {
+                // Kafka's messages name the store and the failure, not its password
+                throw new ConfigException("Cannot set up TLS for listener " + name + ": " + e.getMessage()
+                        + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+            }
+            ssl = factory;
+            String rules = (String) settings.get(SecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES);
+            try {
+                mapper = SslPrincipalMapper.fromRules(rules);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(SecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES, rules, e.getMessage());
+            }
+        }
+        List<String> mechanisms = List.of();
+        PlainUsers plain = null;
+        if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+            mechanisms = List.copyOf((List<String>) settings.get(SecurityConfigs.SASL_ENABLED_MECHANISMS));
+            for (String mechanism : mechanisms) {
+                if (!mechanism.equals(PLAIN)) {
+                    throw new ConfigException(
+                            SecurityConfigs.SASL_ENABLED_MECHANISMS,
+                            String.join(",", mechanisms),
+                            "listener " + name + ": SASL mechanism " + mechanism + " is not supported; Strata offers"
+                                    + " PLAIN (set " + SecurityConfigs.SASL_ENABLED_MECHANISMS + "=PLAIN)");
+                }
+            }
+            if (mechanisms.isEmpty()) {
+                throw new ConfigException(
+                        SecurityConfigs.SASL_ENABLED_MECHANISMS,
+                        "",
+                        "the " + protocol + " listener " + name + " needs at least one mechanism");
+            }
+            String jaasKey = prefix + "plain." + SecurityConfigs.SASL_JAAS_CONFIG;
+            String jaas = config.jaasConfig(name, PLAIN)
+                    .orElseThrow(() -> new ConfigException(
+                            jaasKey, null, "SASL/PLAIN on listener " + name + " needs its users in " + jaasKey));
+            try {
+                plain = PlainUsers.fromJaas(jaas);
+            } catch (IllegalArgumentException e) {
+                // the value holds passwords: the message names the key and the position only
+                throw new ConfigException(jaasKey + ": " + e.getMessage());
+            }
+        }
+        return new ListenerSecurity(name, protocol, ssl, mapper, mechanisms, plain);
+    }
+
+    public String listenerName() {
+        return listenerName;
+    }
+
+    public SecurityProtocol protocol() {
+        return protocol;
+    }
+
+    public boolean usesTls() {
+        return ssl != null;
+    }
+
+    public boolean usesSasl() {
+        return !mechanisms.isEmpty();
+    }
+
+    /** The SASL mechanisms clients may choose, in the order of {@code sasl.enabled.mechanisms}. */
+    public List<String> mechanisms() {
+        return mechanisms;
+    }
+
+    /** The PLAIN users; empty when PLAIN is not enabled. */
+    public Optional<PlainUsers> plainUsers() {
+        return Optional.ofNullable(plainUsers);
+    }
+
+    /** A server-side TLS engine for one connection; only on a TLS listener. */
+    public SSLEngine newServerEngine(String peerHost, int peerPort) {
+        return ssl.createServerSslEngine(peerHost, peerPort);
+    }
+
+    /**
+     * The principal of a TLS connection as Kafka's default principal builder gives it: the client certificate's
+     * subject through {@code ssl.principal.mapping.rules}, or {@link KafkaPrincipal#ANONYMOUS} without a certificate.
+     */
+    public KafkaPrincipal tlsPrincipal(SSLSession session) {
+        try {
+            Principal peer = session.getPeerPrincipal();
+            if (peer instanceof X500Principal x500) {
+                return new KafkaPrincipal(KafkaPrincipal.USER_TYPE, principalMapper.getName(x500.getName()));
+            }
+            return KafkaPrincipal.ANONYMOUS;
+        } catch (SSLPeerUnverifiedException e) {
+            return KafkaPrincipal.ANONYMOUS;
+        } catch (IOException e) {
+            throw new KafkaException("No principal for the client certificate: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.strata.broker.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.network.ConnectionAuthenticator.Admission;
+import dev.strata.broker.security.ListenerSecurity;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.junit.jupiter.api.Test;
+
+class ConnectionAuthenticatorTest {
+
+    private static ListenerSecurity sasl() {
+        BrokerConfig config = BrokerConfig.of(Map.of(
+                "listeners", "SASL_PLAINTEXT://127.0.0.1:0",
+                "sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"secret\";"));
+        return ListenerSecurity.of(config, config.clientListeners().get(0));
+    }
+
+    private static AbstractRequest handshake(String mechanism, int version) {
+        return new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism(mechanism))
+                .build((short) version);
+    }
+
+    private static AbstractRequest authenticate(String user, String password) {
+        byte[] token = ("\u0000" + user + "\u0000" + password).getBytes(StandardCharsets.UTF_8);
+        return new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData().setAuthBytes(token))
+                .build((short) 2);
+    }
+
+    private static AbstractRequest metadata() {
+        return MetadataRequest.Builder.allTopics().build((short) 12);
+    }
+
+    private static Admission.Answer answer(Admission admission) {
+        assertThat(admission).isInstanceOf(Admission.Answer.class);
+        return (Admission.Answer) admission;
+    }
+
+    @Test
+    void apiVersionsThenHandshakeThenAuthenticateThenEverything() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(sasl());
+        assertThat(auth.admit(new ApiVersionsRequest.Builder().build((short) 3)))
+                .isInstanceOf(Admission.Dispatch.class);
+        Admission.Answer handshake = answer(auth.admit(handshake("PLAIN", 1)));
+        assertThat(((SaslHandshakeResponseData) handshake.body()).errorCode()).isZero();
+        assertThat(((SaslHandshakeResponseData) handshake.body()).mechanisms()).containsExactly("PLAIN");
+        assertThat(handshake.closeReason()).isNull();
+        Admission.Answer authenticated = answer(auth.admit(authenticate("alice", "secret")));
+        assertThat(((SaslAuthenticateResponseData) authenticated.body()).errorCode())
+                .isZero();
+        assertThat(authenticated.closeReason()).isNull();
+        assertThat(auth.principal()).isEqualTo(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "alice"));
+        assertThat(auth.admit(metadata())).isInstanceOf(Admission.Dispatch.class);
+        // a second handshake on an authenticated connection is refused, the connection kept
+        Admission.Answer again = answer(auth.admit(handshake("PLAIN", 1)));
+        assertThat(((SaslHandshakeResponseData) again.body()).errorCode()).isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+        assertThat(again.closeReason()).isNull();
+    }
+
+    @Test
+    void aRequestBeforeTheHandshakeClosesTheConnectionWithoutAnAnswer() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(sasl());
+        assertThat(auth.admit(metadata())).isInstanceOfSatisfying(Admission.Close.class, c -> assertThat(c.reason())
+                .contains("METADATA"));
+    }
+
+    @Test
+    void aRequestBetweenHandshakeAndAuthenticateIsAnsweredIllegalSaslStateAndCloses() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(sasl());
+        auth.admit(handshake("PLAIN", 1));
+        Admission.Answer refused = answer(auth.admit(new ApiVersionsRequest.Builder().build((short) 3)));
+        assertThat(((ApiVersionsResponseData) refused.body()).errorCode()).isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+        assertThat(refused.closeReason()).contains("during SASL authentication");
+    }
+
+    @Test
+    void anUnknownMechanismIsAnsweredWithTheEnabledOnesAndCloses() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(sasl());
+        Admission.Answer refused = answer(auth.admit(handshake("SCRAM-SHA-512", 1)));
+        SaslHandshakeResponseData body = (SaslHandshakeResponseData) refused.body();
+        assertThat(body.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
+        assertThat(body.mechanisms()).containsExactly("PLAIN");
+        assertThat(refused.closeReason()).contains("SCRAM-SHA-512");
+    }
+
+    @Test
+    void aWrongPasswordIsAnsweredSaslAuthenticationFailedAndCloses() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(sasl());
+        auth.admit(handshake("PLAIN", 1));
+        Admission.Answer refused = answer(auth.admit(authenticate("alice", "wrong")));
+        SaslAuthenticateResponseData body = (SaslAuthenticateResponseData) refused.body();
+        assertThat(body.errorCode()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+        assertThat(body.errorMessage()).isEqualTo("Authentication failed: Invalid username or password");
+        assertThat(refused.closeReason()).isNotNull().doesNotContain("wrong");
+        assertThat(auth.principal()).isEqualTo(KafkaPrincipal.ANONYMOUS);
+    }
+
+    @Test
+    void afterAVersionZeroHandshakeTheNextFrameIsARawToken() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(sasl());
+        auth.admit(handshake("PLAIN", 0));
+        assertThat(auth.expectsRawToken()).isTrue();
+        byte[] answer = auth.rawToken(ByteBuffer.wrap("\u0000alice\u0000secret".getBytes(StandardCharsets.UTF_8)));
+        assertThat(answer).isEmpty();
+        assertThat(auth.expectsRawToken()).isFalse();
+        assertThat(auth.principal().getName()).isEqualTo("alice");
+
+        ConnectionAuthenticator wrong = new ConnectionAuthenticator(sasl());
+        wrong.admit(handshake("PLAIN", 0));
+        assertThatThrownBy(
+                        () -> wrong.rawToken(ByteBuffer.wrap("\u0000alice\u0000nope".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOf(SaslAuthenticationException.class);
+    }
+
+    @Test
+    void aPlaintextListenerIsAuthenticatedAtOnceAndRefusesSasl() {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(ListenerSecurity.plaintext("PLAINTEXT"));
+        assertThat(auth.admit(metadata())).isInstanceOf(Admission.Dispatch.class);
+        assertThat(auth.principal()).isEqualTo(KafkaPrincipal.ANONYMOUS);
+        Admission.Answer refused = answer(auth.admit(authenticate("alice", "secret")));
+        assertThat(((SaslAuthenticateResponseData) refused.body()).errorCode())
+                .isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+        assertThat(refused.closeReason()).isNull();
+    }
+}
