@@ -128,7 +128,10 @@ public final class BrokerConfigs {
                         2000,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "how often the broker tells the controller it is alive")
+                        "how often the broker tells the controller it is alive; each heartbeat goes to the voter"
+                                + " the node knows to lead and waits at most a third of `broker.session.timeout.ms`,"
+                                + " then is sent again (so a controller that is cut off or loses its lead costs a"
+                                + " broker no session)")
                 .define(
                         BROKER_SESSION_TIMEOUT_MS,
                         Type.INT,
