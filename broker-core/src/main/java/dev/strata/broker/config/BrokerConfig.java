@@ -124,9 +124,12 @@ public final class BrokerConfig {
     /** The topic config that turns tiering on for a topic. */
     public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
 
-    private final Map<String, String> values;
-    /** Every setting of {@link BrokerConfigs#DEF}, parsed to its type; defaults for the unset ones. */
-    private final Map<String, Object> parsed;
+    /** The settings as {@code server.properties} has them. */
+    private final Map<String, String> staticValues;
+    /** The settings in effect: {@link #staticValues} with the dynamic ones over them ({@link DynamicBrokerConfig}). */
+    private volatile Map<String, String> values;
+    /** Every setting of {@link BrokerConfigs#DEF} in effect, parsed to its type; defaults for the unset ones. */
+    private volatile Map<String, Object> parsed;
 
     private final ProcessRoles roles;
     /** Null on a controller-only node, which serves no clients. */
@@ -139,7 +142,8 @@ public final class BrokerConfig {
     private final Optional<InetSocketAddress> consoleListener;
 
     private BrokerConfig(Map<String, String> values) {
-        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.staticValues = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.values = staticValues;
         this.parsed = BrokerConfigs.DEF.parse(values);
         this.roles = ProcessRoles.parse(stringValue(ProcessRoles.PROCESS_ROLES));
         Listeners listeners = Listeners.split(parsed, roles);
@@ -191,13 +195,30 @@ public final class BrokerConfig {
         return new BrokerConfig(map);
     }
 
+    /** The settings in effect: those of {@code server.properties}, with the dynamic ones over them. */
     public Map<String, String> values() {
         return values;
     }
 
-    /** The value of {@code key} as written in the properties, null when it is not set. */
+    /** The settings as {@code server.properties} has them, without the dynamic ones. */
+    public Map<String, String> staticValues() {
+        return staticValues;
+    }
+
+    /** The value of {@code key} in effect (dynamic, else as written in the properties), null when it is not set. */
     public String get(String key) {
         return values.get(key);
+    }
+
+    /**
+     * Puts the values of {@code effective} (this broker's static settings with the dynamic ones over them, checked by
+     * building it) in effect. Only settings {@link DynamicConfigs#isDynamic} may differ from the static ones: what was
+     * derived once at startup (listeners, log dirs) stays.
+     */
+    void useDynamic(BrokerConfig effective) {
+        Map<String, Object> next = effective.parsed;
+        this.values = effective.staticValues;
+        this.parsed = next;
     }
 
     /**
