@@ -20,8 +20,8 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.Altera
  * AlterConfigs and IncrementalAlterConfigs of a BROKER resource: the cluster-wide default (empty name) or this broker
  * (its id; another broker's id is refused, as Kafka's broker refuses it: ask that broker). The new set is checked as
  * Kafka's broker checks it ({@link DynamicBrokerConfig#validate}; a setting that cannot change dynamically or a bad
- * value is INVALID_REQUEST, as in Kafka), written to the metadata quorum, and put in effect here at once; the other
- * brokers put a changed cluster default in effect when their metadata listener sees it.
+ * value is INVALID_REQUEST, as in Kafka), written to the metadata quorum, and in effect here when the answer goes out (this broker's metadata
+ * listener has applied it); the other brokers put a changed cluster default in effect when their listener sees it.
  */
 final class BrokerConfigAlter {
     private static final byte SET = 0;
@@ -69,7 +69,6 @@ final class BrokerConfigAlter {
         }
         if (!validateOnly) {
             store.setBrokerConfigs(entity, configs);
-            dynamic.update(entity, configs);
         }
     }
 

@@ -12,6 +12,10 @@ public interface BrokerConfigStore {
     /** The entity's dynamic configs as last applied here; empty when it has none. */
     Map<String, String> brokerConfigs(String entity);
 
-    /** Replaces the entity's dynamic configs (durable when this returns); an empty map removes them. */
+    /**
+     * Replaces the entity's dynamic configs; an empty map removes them. When this returns the change is durable and
+     * this broker's metadata listeners have been told it, so it is in effect here (the path every broker's changes
+     * take, in log order, so that two quick changes are applied in the order they were made).
+     */
     void setBrokerConfigs(String entity, Map<String, String> configs);
 }

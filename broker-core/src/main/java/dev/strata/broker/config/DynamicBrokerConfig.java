@@ -134,7 +134,11 @@ public final class DynamicBrokerConfig {
         try {
             checked = BrokerConfig.of(after);
         } catch (ConfigException e) {
-            log.error("Dynamic broker configs {} of {} are invalid and not applied: {}", configs, label(entity), e);
+            log.error(
+                    "Dynamic broker configs {} of {} are invalid and not applied: {}",
+                    configs,
+                    label(entity),
+                    e.getMessage());
             return;
         }
         clusterDefault = nextDefault;

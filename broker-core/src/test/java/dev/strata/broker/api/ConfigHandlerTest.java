@@ -91,7 +91,8 @@ class ConfigHandlerTest {
         BrokerConfig config =
                 BrokerConfig.of(Map.of("log.dirs", dir.toString(), "node.id", "1", "log.retention.hours", "24"));
         MapStore store = new MapStore();
-        ConfigHandler handler = new ConfigHandler(config, null, new DynamicBrokerConfig(config), store);
+        store.listener = new DynamicBrokerConfig(config);
+        ConfigHandler handler = new ConfigHandler(config, null, store.listener, store);
 
         assertThat(alter(handler, "", op("log.retention.ms", "60000", 0), op("log.cleaner.threads", "2", 0)))
                 .isEqualTo(Errors.NONE);
@@ -139,7 +140,8 @@ class ConfigHandlerTest {
     void brokerConfigMistakesGetKafkasErrors() {
         BrokerConfig config = BrokerConfig.of(Map.of("log.dirs", dir.toString(), "node.id", "1"));
         MapStore store = new MapStore();
-        ConfigHandler handler = new ConfigHandler(config, null, new DynamicBrokerConfig(config), store);
+        store.listener = new DynamicBrokerConfig(config);
+        ConfigHandler handler = new ConfigHandler(config, null, store.listener, store);
 
         assertThat(alter(handler, "", op("log.dirs", "/x", 0))).isEqualTo(Errors.INVALID_REQUEST);
         assertThat(alter(handler, "", op("log.retention.ms", "soon", 0))).isEqualTo(Errors.INVALID_REQUEST);
@@ -230,9 +232,10 @@ class ConfigHandlerTest {
                 .collect(Collectors.toMap(DescribeConfigsResourceResult::name, Function.identity()));
     }
 
-    /** The quorum's part: entities' configs in a map. */
+    /** The quorum's part: entities' configs in a map, applied at once as the broker's metadata listener applies them. */
     private static final class MapStore implements BrokerConfigStore {
         final Map<String, Map<String, String>> configs = new HashMap<>();
+        DynamicBrokerConfig listener;
 
         @Override
         public Map<String, String> brokerConfigs(String entity) {
@@ -245,6 +248,9 @@ class ConfigHandlerTest {
                 configs.remove(entity);
             } else {
                 configs.put(entity, Map.copyOf(entityConfigs));
+            }
+            if (listener != null) {
+                listener.update(entity, entityConfigs);
             }
         }
     }

@@ -488,6 +488,11 @@ public final class QuorumMetadataStore
     @Override
     public void setBrokerConfigs(String entity, Map<String, String> configs) {
         quorum.write(new MetadataCommand.SetBrokerConfigs(entity, configs));
+        try {
+            awaitListeners();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void registerBroker(BrokerRegistration broker) {
