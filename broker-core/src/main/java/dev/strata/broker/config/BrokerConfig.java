@@ -127,9 +127,13 @@ public final class BrokerConfig {
     /** The settings as {@code server.properties} has them. */
     private final Map<String, String> staticValues;
     /** The settings in effect: {@link #staticValues} with the dynamic ones over them ({@link DynamicBrokerConfig}). */
-    private volatile Map<String, String> values;
-    /** Every setting of {@link BrokerConfigs#DEF} in effect, parsed to its type; defaults for the unset ones. */
-    private volatile Map<String, Object> parsed;
+    private volatile InEffect inEffect;
+
+    /**
+     * The settings in effect as written, and every setting of {@link BrokerConfigs#DEF} parsed to its type (defaults
+     * for the unset ones); one object, so that a reader never sees the one new and the other old.
+     */
+    private record InEffect(Map<String, String> values, Map<String, Object> parsed) {}
 
     private final ProcessRoles roles;
     /** Null on a controller-only node, which serves no clients. */
@@ -143,8 +147,8 @@ public final class BrokerConfig {
 
     private BrokerConfig(Map<String, String> values) {
         this.staticValues = Collections.unmodifiableMap(new LinkedHashMap<>(values));
-        this.values = staticValues;
-        this.parsed = BrokerConfigs.DEF.parse(values);
+        Map<String, Object> parsed = BrokerConfigs.DEF.parse(values);
+        this.inEffect = new InEffect(staticValues, parsed);
         this.roles = ProcessRoles.parse(stringValue(ProcessRoles.PROCESS_ROLES));
         Listeners listeners = Listeners.split(parsed, roles);
         this.listener = listeners.client().orElse(null);
@@ -197,7 +201,7 @@ public final class BrokerConfig {
 
     /** The settings in effect: those of {@code server.properties}, with the dynamic ones over them. */
     public Map<String, String> values() {
-        return values;
+        return inEffect.values();
     }
 
     /** The settings as {@code server.properties} has them, without the dynamic ones. */
@@ -207,7 +211,7 @@ public final class BrokerConfig {
 
     /** The value of {@code key} in effect (dynamic, else as written in the properties), null when it is not set. */
     public String get(String key) {
-        return values.get(key);
+        return inEffect.values().get(key);
     }
 
     /**
@@ -216,9 +220,7 @@ public final class BrokerConfig {
      * derived once at startup (listeners, log dirs) stays.
      */
     void useDynamic(BrokerConfig effective) {
-        Map<String, Object> next = effective.parsed;
-        this.values = effective.staticValues;
-        this.parsed = next;
+        this.inEffect = new InEffect(effective.staticValues, effective.inEffect.parsed());
     }
 
     /**
@@ -249,7 +251,7 @@ public final class BrokerConfig {
         if (!BrokerConfigs.isDefined(key)) {
             throw new IllegalArgumentException(key + " is not a broker setting defined in BrokerConfigs");
         }
-        return parsed.get(key);
+        return inEffect.parsed().get(key);
     }
 
     /** {@code process.roles}: broker, controller or both. */
@@ -372,7 +374,7 @@ public final class BrokerConfig {
      * defaults to {@code <first log dir>/remote-tier}, so that tiering works with nothing else set up.
      */
     public Map<String, Object> rsmConfigs() {
-        Map<String, Object> configs = RemoteStorageManagers.rsmConfigs(values);
+        Map<String, Object> configs = RemoteStorageManagers.rsmConfigs(values());
         if (remoteLogStorageManagerClassName().equals(FileSystemRemoteStorageManager.class.getName())) {
             configs.putIfAbsent(
                     FileSystemRemoteStorageManager.DIR_CONFIG,
@@ -436,12 +438,12 @@ public final class BrokerConfig {
 
     /** The remote chunk cache's settings ({@code remote.log.chunk.*}). */
     public ChunkCacheConfig chunkCacheConfig() {
-        return ChunkCacheConfig.from(values);
+        return ChunkCacheConfig.from(values());
     }
 
     /** The log cleaner's settings ({@code log.cleaner.*}). */
     public CleanerConfig cleanerConfig() {
-        return CleanerConfig.from(parsed);
+        return CleanerConfig.from(inEffect.parsed());
     }
 
     /**
@@ -459,7 +461,7 @@ public final class BrokerConfig {
 
     /** Topic-config defaults this broker gives every topic (topic names as keys). */
     public Map<String, String> topicDefaults() {
-        return TopicConfigs.brokerDefaults(values);
+        return TopicConfigs.brokerDefaults(values());
     }
 
     /**
