@@ -19,6 +19,7 @@ import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.DynamicBrokerConfig;
 import dev.strata.broker.console.BrokerSamples;
 import dev.strata.broker.console.ConsoleState;
 import dev.strata.broker.console.MetricHistory;
@@ -106,6 +107,8 @@ public final class StrataServer implements AutoCloseable {
     private volatile int port;
     private volatile PrometheusEndpoint metricsEndpoint;
     private volatile WebConsole console;
+    /** The dynamic broker configs (null on a controller-only node). */
+    private final DynamicBrokerConfig dynamicConfig;
     /** Sends the transaction coordinator's markers to the other brokers; its threads stop at {@link #close()}. */
     private volatile BrokerMarkerSender markerSender;
 
@@ -122,6 +125,7 @@ public final class StrataServer implements AutoCloseable {
             this.store = QuorumMetadataStore.open(config);
             if (!config.processRoles().isBroker()) {
                 // a controller only: the quorum's voter is all it runs
+                this.dynamicConfig = null;
                 this.scheduler = null;
                 this.ioPool = null;
                 this.logManager = null;
@@ -132,6 +136,7 @@ public final class StrataServer implements AutoCloseable {
                 return;
             }
             requireRemoteTierForTieredTopics(config, store.topics());
+            this.dynamicConfig = BrokerReconfiguration.load(config, store);
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
             this.logManager = openLogManager(config);
@@ -292,9 +297,11 @@ public final class StrataServer implements AutoCloseable {
             remoteTier.startup();
         }
 
+        BrokerReconfiguration.register(dynamicConfig, topics, logManager, remoteTier);
+        store.addListener(BrokerReconfiguration.listener(dynamicConfig));
         ListenerAddresses addresses = new ListenerAddresses(
                 config.nodeId(), config.interBrokerListener().name());
-        ConfigHandler configs = new ConfigHandler(config, topics);
+        ConfigHandler configs = new ConfigHandler(config, topics, dynamicConfig, store);
         java.util.function.Supplier<BrokerEndpoint> endpoint = () -> new BrokerEndpoint(
                 config.nodeId(),
                 advertisedHost(advertised),

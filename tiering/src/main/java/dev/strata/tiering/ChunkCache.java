@@ -51,7 +51,7 @@ public final class ChunkCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
-    private final ChunkCacheConfig config;
+    private volatile ChunkCacheConfig config;
     private final RemoteStorageManager storage;
     private final Executor fetchExecutor;
     private final Executor readAheadExecutor;
@@ -165,6 +165,24 @@ public final class ChunkCache implements AutoCloseable {
 
     public ChunkCacheConfig config() {
         return config;
+    }
+
+    /**
+     * Changes the memory tier's budget ({@value ChunkCacheConfig#MEMORY_BYTES_CONFIG}, a dynamic broker config); a
+     * smaller budget evicts the least recently used chunks at once.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException if the budget does not hold one chunk
+     */
+    public synchronized void resizeMemory(long memoryBytes) {
+        ChunkCacheConfig c = config;
+        config = new ChunkCacheConfig(
+                c.chunkSize(),
+                memoryBytes,
+                c.diskDirectory(),
+                c.diskBytes(),
+                c.fetchTimeout(),
+                c.readAheadMaxInFlight());
+        memory.resize(memoryBytes);
     }
 
     /** Empties both tiers. Loads in flight still answer their readers; the executors belong to the caller. */

@@ -12,7 +12,7 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
  */
 final class MemoryChunkTier {
 
-    private final long capacityBytes;
+    private long capacityBytes;
     private final LinkedHashMap<ChunkKey, ByteBuffer> chunks = new LinkedHashMap<>(64, 0.75f, true);
     private long usedBytes;
     private long evictions;
@@ -37,11 +37,26 @@ final class MemoryChunkTier {
             usedBytes -= previous.capacity();
         }
         usedBytes += chunk.capacity();
+        evictBeyondCapacity(key);
+    }
+
+    /** Changes the budget; a smaller one evicts the coldest chunks at once. */
+    synchronized void resize(long capacityBytes) {
+        this.capacityBytes = capacityBytes;
+        evictBeyondCapacity(null);
+    }
+
+    synchronized long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /** Evicts from the cold end until the bytes fit, sparing {@code keep} (the chunk just put). */
+    private void evictBeyondCapacity(ChunkKey keep) {
         Iterator<Map.Entry<ChunkKey, ByteBuffer>> coldestFirst =
                 chunks.entrySet().iterator();
         while (usedBytes > capacityBytes && coldestFirst.hasNext()) {
             Map.Entry<ChunkKey, ByteBuffer> coldest = coldestFirst.next();
-            if (coldest.getKey().equals(key)) {
+            if (coldest.getKey().equals(keep)) {
                 continue;
             }
             usedBytes -= coldest.getValue().capacity();

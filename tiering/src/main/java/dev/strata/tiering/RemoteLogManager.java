@@ -170,9 +170,7 @@ public final class RemoteLogManager implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.time = Objects.requireNonNull(time, "time");
-        this.rateLimiter = copyMaxBytesPerSecond.isPresent()
-                ? new UploadRateLimiter(time, copyMaxBytesPerSecond.getAsLong())
-                : null;
+        this.rateLimiter = new UploadRateLimiter(time, copyMaxBytesPerSecond.orElse(UploadRateLimiter.UNLIMITED));
         Objects.requireNonNull(pendingDeletions, "pendingDeletions");
         RemoteSegmentDeleter deleter = new RemoteSegmentDeleter(storage, manifests, store, publisher, time, counters);
         this.copier = new SegmentCopier(
@@ -462,16 +460,25 @@ public final class RemoteLogManager implements AutoCloseable {
                 counters.copyErrors.sum(),
                 counters.deletedSegments.sum(),
                 counters.deleteErrors.sum(),
-                rateLimiter == null ? 0L : rateLimiter.throttledMs(),
+                rateLimiter.throttledMs(),
                 topicDeletions.count(),
                 stalled,
                 lag,
                 size);
     }
 
-    /** The upload rate limiter, when {@value #COPY_MAX_BYTES_PER_SECOND_CONFIG} is set. */
-    public Optional<UploadRateLimiter> rateLimiter() {
-        return Optional.ofNullable(rateLimiter);
+    /** The upload rate limiter of {@value #COPY_MAX_BYTES_PER_SECOND_CONFIG} (unlimited when it is unset). */
+    public UploadRateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
+    /**
+     * Changes {@value #COPY_MAX_BYTES_PER_SECOND_CONFIG} while copies run (a dynamic broker config).
+     *
+     * @param bytesPerSecond the new limit, empty for none
+     */
+    public void setCopyMaxBytesPerSecond(OptionalLong bytesPerSecond) {
+        rateLimiter.setBytesPerSecond(bytesPerSecond.orElse(UploadRateLimiter.UNLIMITED));
     }
 
     /** Cancels every task and shuts the pool down, waiting up to 30 seconds for running copies to end. */

@@ -180,9 +180,7 @@ final class SegmentCopier {
             return false;
         }
         try {
-            if (rateLimiter != null) {
-                rateLimiter.acquire(local.sizeInBytes());
-            }
+            rateLimiter.acquire(local.sizeInBytes());
             LogSegmentData data = new LogSegmentData(
                     local.log(),
                     local.offsetIndex(),

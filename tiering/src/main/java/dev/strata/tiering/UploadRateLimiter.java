@@ -10,33 +10,48 @@ import org.apache.kafka.common.utils.Time;
  * keeps one segment one upload, and over time the rate is exact.
  *
  * <p>Tokens are counted in byte-milliseconds (bytes times 1000), so refilling after any whole number of milliseconds
- * is exact integer arithmetic. Thread-safe: the accounting is synchronized, the sleeping is not.
+ * is exact integer arithmetic. The rate can change while uploads run ({@link #setBytesPerSecond}, a dynamic broker
+ * config); {@link #UNLIMITED} makes every reservation free. Thread-safe: the accounting is synchronized, the sleeping
+ * is not.
  */
 public final class UploadRateLimiter {
 
+    /** The rate that never makes a caller wait (Kafka's default of the setting). */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
     private final Time time;
-    private final long bytesPerSecond;
-    private final long capacity;
+    private long bytesPerSecond;
+    private long capacity;
     private final LongAdder acquiredBytes = new LongAdder();
     private final LongAdder throttledMs = new LongAdder();
     private long tokens;
     private long lastRefillMs;
 
-    /** @param bytesPerSecond the rate; must be positive */
+    /** @param bytesPerSecond the rate; must be positive, {@link #UNLIMITED} for none */
     public UploadRateLimiter(Time time, long bytesPerSecond) {
+        this.time = time;
+        this.lastRefillMs = time.milliseconds();
+        setBytesPerSecond(bytesPerSecond);
+    }
+
+    /** The configured rate in bytes per second, {@link #UNLIMITED} for none. */
+    public synchronized long bytesPerSecond() {
+        return bytesPerSecond;
+    }
+
+    /**
+     * Changes the rate from now on, with a full bucket (one second of the new rate); a debt owed at the old rate is
+     * forgiven, and a caller already sleeping it off is not woken.
+     *
+     * @param bytesPerSecond the new rate; must be positive, {@link #UNLIMITED} for none
+     */
+    public synchronized void setBytesPerSecond(long bytesPerSecond) {
         if (bytesPerSecond <= 0) {
             throw new IllegalArgumentException("bytesPerSecond must be > 0, was " + bytesPerSecond);
         }
-        this.time = time;
         this.bytesPerSecond = bytesPerSecond;
-        this.capacity = Math.multiplyExact(bytesPerSecond, 1000L);
+        this.capacity = saturatedMultiply(bytesPerSecond, 1000L);
         this.tokens = capacity;
-        this.lastRefillMs = time.milliseconds();
-    }
-
-    /** The configured rate in bytes per second. */
-    public long bytesPerSecond() {
-        return bytesPerSecond;
     }
 
     /**
@@ -47,12 +62,15 @@ public final class UploadRateLimiter {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
         }
+        acquiredBytes.add(bytes);
         long now = time.milliseconds();
         long elapsed = Math.max(0L, now - lastRefillMs);
         lastRefillMs = now;
+        if (bytesPerSecond == UNLIMITED) {
+            return 0L;
+        }
         tokens = Math.min(capacity, saturatedAdd(tokens, saturatedMultiply(elapsed, bytesPerSecond)));
         tokens -= Math.multiplyExact(bytes, 1000L);
-        acquiredBytes.add(bytes);
         if (tokens >= 0) {
             return 0L;
         }

@@ -122,6 +122,27 @@ class ChunkCacheTest {
     }
 
     @Test
+    void aSmallerMemoryBudgetEvictsAtOnceAndALargerOneKeepsMore() throws Exception {
+        ChunkCache cache = cache(config(4 * CHUNK, 0), DIRECT, DIRECT);
+        storage.add(segment, log);
+        for (int chunk = 0; chunk < 4; chunk++) {
+            await(cache.read(segment, chunk * CHUNK, 10));
+        }
+
+        cache.resizeMemory(2 * CHUNK);
+
+        assertThat(cache.stats().memoryBytes()).isEqualTo(2 * CHUNK);
+        assertThat(cache.stats().evictions()).isEqualTo(2);
+        assertThat(cache.config().memoryBytes()).isEqualTo(2 * CHUNK);
+        cache.resizeMemory(6 * CHUNK);
+        for (int chunk = 4; chunk < 8; chunk++) {
+            await(cache.read(segment, chunk * CHUNK, 10));
+        }
+        assertThat(cache.stats().memoryBytes()).isEqualTo(6 * CHUNK);
+        assertThatThrownBy(() -> cache.resizeMemory(CHUNK - 1)).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
     void diskTierServesChunksEvictedFromMemory() throws Exception {
         ChunkCache cache = cache(diskConfig(temp.resolve("chunks"), 2 * CHUNK, 20 * CHUNK), DIRECT, DIRECT);
         storage.add(segment, log);

@@ -272,7 +272,7 @@ class RemoteLogManagerTest {
 
         manager.runCopyOnce(tip);
 
-        UploadRateLimiter limiter = manager.rateLimiter().orElseThrow();
+        UploadRateLimiter limiter = manager.rateLimiter();
         long bytes = sizeOf(0, 3);
         assertThat(limiter.acquiredBytes()).isEqualTo(bytes);
         // one second of burst, the rest at 1000 bytes/s; each wait is rounded up to a whole millisecond

@@ -51,4 +51,28 @@ class UploadRateLimiterTest {
     void rejectsANonPositiveRate() {
         assertThatThrownBy(() -> new UploadRateLimiter(time, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void anUnlimitedRateNeverMakesACallerWait() {
+        UploadRateLimiter limiter = new UploadRateLimiter(time, UploadRateLimiter.UNLIMITED);
+
+        assertThat(limiter.reserve(Long.MAX_VALUE / 2000)).isZero();
+        assertThat(limiter.reserve(1)).isZero();
+        assertThat(limiter.acquiredBytes()).isEqualTo(Long.MAX_VALUE / 2000 + 1);
+    }
+
+    @Test
+    void aNewRateTakesEffectForTheNextReservation() {
+        UploadRateLimiter limiter = new UploadRateLimiter(time, UploadRateLimiter.UNLIMITED);
+        assertThat(limiter.reserve(5_000)).isZero();
+
+        limiter.setBytesPerSecond(1_000);
+        assertThat(limiter.reserve(3_000))
+                .as("a full bucket of the new rate, then two seconds of debt")
+                .isEqualTo(2_000);
+
+        limiter.setBytesPerSecond(UploadRateLimiter.UNLIMITED);
+        assertThat(limiter.reserve(3_000)).as("the debt is forgiven").isZero();
+        assertThat(limiter.bytesPerSecond()).isEqualTo(UploadRateLimiter.UNLIMITED);
+    }
 }

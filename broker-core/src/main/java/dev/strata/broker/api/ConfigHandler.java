@@ -1,7 +1,8 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.config.BrokerConfig;
-import dev.strata.broker.config.BrokerConfigs;
+import dev.strata.broker.config.BrokerConfigStore;
+import dev.strata.broker.config.DynamicBrokerConfig;
 import dev.strata.broker.config.TopicConfigs;
 import dev.strata.broker.metadata.TopicManager;
 import dev.strata.broker.metadata.TopicMetadata;
@@ -11,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApiException;
@@ -36,16 +36,28 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 
 /**
- * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs. Topic configs are dynamic and stored with the topic;
- * broker configs come from {@code server.properties} and are read-only here (changing them means a restart).
+ * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs. Topic configs are dynamic and stored with the topic.
+ * Broker configs come from {@code server.properties}, with the dynamic ones over them, kept in the metadata quorum for
+ * the cluster default and for each broker ({@link BrokerConfigDescription}, {@link BrokerConfigAlter}); BROKER_LOGGER
+ * is the broker's log levels ({@link BrokerLoggers}).
  */
 public final class ConfigHandler {
     private final BrokerConfig broker;
     private final TopicManager topics;
+    private final DynamicBrokerConfig dynamic;
+    private final BrokerConfigDescription brokerDescription;
+    private final BrokerConfigAlter brokerAlter;
+    private final BrokerLoggers loggers;
 
-    public ConfigHandler(BrokerConfig broker, TopicManager topics) {
+    /** @param store where dynamic broker configs are written (the metadata quorum) */
+    public ConfigHandler(
+            BrokerConfig broker, TopicManager topics, DynamicBrokerConfig dynamic, BrokerConfigStore store) {
         this.broker = broker;
         this.topics = topics;
+        this.dynamic = dynamic;
+        this.brokerDescription = new BrokerConfigDescription(broker, dynamic);
+        this.brokerAlter = new BrokerConfigAlter(dynamic, store);
+        this.loggers = new BrokerLoggers(dynamic.nodeEntity());
     }
 
     public DescribeConfigsResponseData describe(DescribeConfigsRequest request) {
@@ -67,6 +79,7 @@ public final class ConfigHandler {
                                     synonyms,
                                     docs);
                             case BROKER -> brokerConfigs(resource.resourceName(), synonyms, docs);
+                            case BROKER_LOGGER -> loggers.describe(resource.resourceName());
                             default -> throw new InvalidRequestException(
                                     "Unsupported resource type " + resource.resourceType());
                         };
@@ -89,94 +102,68 @@ public final class ConfigHandler {
         return topicConfigs(topic, false, false);
     }
 
+    /**
+     * As Kafka: the value in effect (the topic's override, else the broker's default in effect, else the definition's
+     * default), and as synonyms the override, then the broker setting's synonyms in every layer (dynamic broker,
+     * dynamic default, static, default); the source is the first synonym's.
+     */
     private List<DescribeConfigsResourceResult> topicConfigs(TopicMetadata topic, boolean synonyms, boolean docs) {
         List<DescribeConfigsResourceResult> out = new ArrayList<>();
+        Map<String, String> brokerDefaults = broker.topicDefaults();
         for (String name : TopicConfigs.names()) {
             ConfigDef.ConfigKey key = TopicConfigs.DEF.configKeys().get(name);
             String brokerName = TopicConfigs.BROKER_SYNONYMS.get(name);
-            String brokerValue = brokerName == null ? null : broker.get(brokerName);
-            String defaultValue = key.hasDefault() ? ConfigDef.convertToString(key.defaultValue, key.type) : null;
             List<DescribeConfigsSynonym> syn = new ArrayList<>();
-            String value;
-            ConfigSource source;
-            if (topic.configs().containsKey(name)) {
-                value = topic.configs().get(name);
-                source = ConfigSource.TOPIC_CONFIG;
-            } else if (brokerValue != null) {
-                value = brokerValue;
-                source = ConfigSource.STATIC_BROKER_CONFIG;
-            } else {
-                value = defaultValue;
-                source = ConfigSource.DEFAULT_CONFIG;
+            String override = topic.configs().get(name);
+            if (override != null) {
+                syn.add(new DescribeConfigsSynonym()
+                        .setName(name)
+                        .setValue(override)
+                        .setSource(ConfigSource.TOPIC_CONFIG.id()));
             }
-            if (synonyms) {
-                if (topic.configs().containsKey(name)) {
-                    syn.add(synonym(name, topic.configs().get(name), ConfigSource.TOPIC_CONFIG));
-                }
-                if (brokerValue != null) {
-                    syn.add(synonym(brokerName, brokerValue, ConfigSource.STATIC_BROKER_CONFIG));
-                }
-                syn.add(synonym(brokerName != null ? brokerName : name, defaultValue, ConfigSource.DEFAULT_CONFIG));
+            if (brokerName != null) {
+                syn.addAll(brokerDescription.synonyms(brokerName, false));
             }
+            String value = override != null
+                    ? override
+                    : brokerDefaults.getOrDefault(
+                            name, key.hasDefault() ? ConfigDef.convertToString(key.defaultValue, key.type) : null);
             out.add(new DescribeConfigsResourceResult()
                     .setName(name)
                     .setValue(value)
                     .setReadOnly(false)
-                    .setConfigSource(source.id())
+                    .setConfigSource(
+                            syn.isEmpty()
+                                    ? ConfigSource.DEFAULT_CONFIG.id()
+                                    : syn.get(0).source())
                     .setIsSensitive(false)
                     .setConfigType(configType(key.type).id())
                     .setDocumentation(docs ? key.documentation : null)
-                    .setSynonyms(syn));
+                    .setSynonyms(synonyms ? syn : List.of()));
         }
         return out;
     }
 
     /**
-     * Every broker setting of {@link BrokerConfigs#DEF} with its value from {@code server.properties} or its default,
-     * and every other key the properties set (kept and shown, as Kafka does). All are read-only; credentials are
-     * answered without their value and marked sensitive.
+     * A BROKER resource: the cluster default (empty name) or this broker; another broker's id, or a name that is not
+     * an id, is INVALID_REQUEST, as in Kafka.
      */
     private List<DescribeConfigsResourceResult> brokerConfigs(String resourceName, boolean synonyms, boolean docs) {
-        if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(broker.nodeId()))) {
-            throw new InvalidRequestException(
-                    "Broker " + resourceName + " is not this broker (" + broker.nodeId() + ")");
-        }
-        Map<String, ConfigDef.ConfigKey> defined = BrokerConfigs.DEF.configKeys();
-        TreeSet<String> names = new TreeSet<>(defined.keySet());
-        names.addAll(broker.values().keySet());
-        List<DescribeConfigsResourceResult> out = new ArrayList<>();
-        for (String name : names) {
-            ConfigDef.ConfigKey key = defined.get(name);
-            boolean set = broker.values().containsKey(name);
-            ConfigSource source = set ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
-            String value = set || key.defaultValue == null
-                    ? broker.get(name)
-                    : ConfigDef.convertToString(key.defaultValue, key.type);
-            boolean sensitive = BrokerConfigs.isSensitive(name);
-            if (sensitive) {
-                value = null;
+        if (!resourceName.isEmpty()) {
+            try {
+                Integer.parseInt(resourceName);
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("Broker id must be an integer, but it is: " + resourceName);
             }
-            out.add(new DescribeConfigsResourceResult()
-                    .setName(name)
-                    .setValue(value)
-                    .setReadOnly(!BrokerConfigs.isDynamic(name))
-                    .setConfigSource(source.id())
-                    .setIsSensitive(sensitive)
-                    .setConfigType(
-                            key == null
-                                    ? ConfigType.UNKNOWN.id()
-                                    : configType(key.type).id())
-                    .setDocumentation(docs && key != null ? key.documentation : null)
-                    .setSynonyms(synonyms ? List.of(synonym(name, value, source)) : List.of()));
+            if (!resourceName.equals(dynamic.nodeEntity())) {
+                throw new InvalidRequestException("Unexpected broker id, expected " + broker.nodeId()
+                        + " or empty string, but received " + resourceName);
+            }
         }
-        return out;
+        return brokerDescription.describe(!resourceName.isEmpty(), synonyms, docs);
     }
 
-    private static DescribeConfigsSynonym synonym(String name, String value, ConfigSource source) {
-        return new DescribeConfigsSynonym().setName(name).setValue(value).setSource(source.id());
-    }
-
-    private static ConfigType configType(ConfigDef.Type type) {
+    static ConfigType configType(ConfigDef.Type type) {
         return switch (type) {
             case BOOLEAN -> ConfigType.BOOLEAN;
             case STRING -> ConfigType.STRING;
@@ -199,11 +186,16 @@ public final class ConfigHandler {
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             try {
-                checkTopicResource(resource.resourceType(), resource.resourceName());
-                Map<String, String> overrides = new HashMap<>();
-                resource.configs().forEach(c -> overrides.put(c.name(), c.value()));
-                topics.setConfigs(
-                        resource.resourceName(), overrides, request.data().validateOnly());
+                Map<String, String> configs = new HashMap<>();
+                resource.configs().forEach(c -> configs.put(c.name(), c.value()));
+                if (resource.resourceType() == ConfigResource.Type.BROKER.id()) {
+                    brokerAlter.replace(
+                            resource.resourceName(), configs, request.data().validateOnly());
+                } else {
+                    checkTopicResource(resource.resourceType(), resource.resourceName());
+                    topics.setConfigs(
+                            resource.resourceName(), configs, request.data().validateOnly());
+                }
             } catch (ApiException e) {
                 r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             }
@@ -220,20 +212,28 @@ public final class ConfigHandler {
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             try {
-                checkTopicResource(resource.resourceType(), resource.resourceName());
-                TopicMetadata topic = topics.topic(resource.resourceName()).orElseThrow();
-                Map<String, String> overrides = new HashMap<>(topic.configs());
-                for (AlterableConfig c : resource.configs()) {
-                    apply(overrides, c, topic);
+                boolean validateOnly = request.data().validateOnly();
+                switch (ConfigResource.Type.forId(resource.resourceType())) {
+                    case BROKER -> brokerAlter.incremental(resource.resourceName(), resource.configs(), validateOnly);
+                    case BROKER_LOGGER -> loggers.alter(resource.resourceName(), resource.configs(), validateOnly);
+                    default -> alterTopic(resource, validateOnly);
                 }
-                topics.setConfigs(
-                        resource.resourceName(), overrides, request.data().validateOnly());
             } catch (ApiException e) {
                 r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             }
             response.responses().add(r);
         }
         return response;
+    }
+
+    private void alterTopic(AlterConfigsResource resource, boolean validateOnly) {
+        checkTopicResource(resource.resourceType(), resource.resourceName());
+        TopicMetadata topic = topics.topic(resource.resourceName()).orElseThrow();
+        Map<String, String> overrides = new HashMap<>(topic.configs());
+        for (AlterableConfig c : resource.configs()) {
+            apply(overrides, c, topic);
+        }
+        topics.setConfigs(resource.resourceName(), overrides, validateOnly);
     }
 
     private void apply(Map<String, String> overrides, AlterableConfig c, TopicMetadata topic) {
@@ -274,12 +274,7 @@ public final class ConfigHandler {
     }
 
     private void checkTopicResource(byte type, String name) {
-        ConfigResource.Type t = ConfigResource.Type.forId(type);
-        if (t == ConfigResource.Type.BROKER) {
-            throw new InvalidRequestException(
-                    "Broker configs are static in Strata: change server.properties and restart the broker");
-        }
-        if (t != ConfigResource.Type.TOPIC) {
+        if (ConfigResource.Type.forId(type) != ConfigResource.Type.TOPIC) {
             throw new InvalidRequestException("Unsupported resource type " + type);
         }
         if (topics.topic(name).isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.strata.broker.cluster;
 
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -27,4 +28,10 @@ public interface ClusterChangeListener {
      */
     default void onRemoteSegmentChanged(
             Uuid topicId, TopicPartition tp, Uuid segmentId, Optional<RemoteSegmentRecord> segment) {}
+
+    /**
+     * The dynamic broker configs of an entity changed: {@code entity} is {@code ""} for the cluster-wide default, else
+     * a broker's node id; {@code configs} is the entity's whole set now (empty when none is left).
+     */
+    default void onBrokerConfigsChanged(String entity, Map<String, String> configs) {}
 }

@@ -125,9 +125,16 @@ public final class BrokerConfig {
     /** The topic config that turns tiering on for a topic. */
     public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
 
-    private final Map<String, String> values;
-    /** Every setting of {@link BrokerConfigs#DEF}, parsed to its type; defaults for the unset ones. */
-    private final Map<String, Object> parsed;
+    /** The settings as {@code server.properties} has them. */
+    private final Map<String, String> staticValues;
+    /** The settings in effect: {@link #staticValues} with the dynamic ones over them ({@link DynamicBrokerConfig}). */
+    private volatile InEffect inEffect;
+
+    /**
+     * The settings in effect as written, and every setting of {@link BrokerConfigs#DEF} parsed to its type (defaults
+     * for the unset ones); one object, so that a reader never sees the one new and the other old.
+     */
+    private record InEffect(Map<String, String> values, Map<String, Object> parsed) {}
 
     private final ProcessRoles roles;
     /** Empty on a controller-only node, which serves no clients. */
@@ -141,8 +148,9 @@ public final class BrokerConfig {
     private final Optional<InetSocketAddress> consoleListener;
 
     private BrokerConfig(Map<String, String> values) {
-        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
-        this.parsed = BrokerConfigs.DEF.parse(values);
+        this.staticValues = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        Map<String, Object> parsed = BrokerConfigs.DEF.parse(values);
+        this.inEffect = new InEffect(staticValues, parsed);
         this.roles = ProcessRoles.parse(stringValue(ProcessRoles.PROCESS_ROLES));
         Listeners listeners = Listeners.split(parsed, roles);
         this.clientListeners = listeners.clients();
@@ -205,13 +213,28 @@ public final class BrokerConfig {
         return new BrokerConfig(map);
     }
 
+    /** The settings in effect: those of {@code server.properties}, with the dynamic ones over them. */
     public Map<String, String> values() {
-        return values;
+        return inEffect.values();
     }
 
-    /** The value of {@code key} as written in the properties, null when it is not set. */
+    /** The settings as {@code server.properties} has them, without the dynamic ones. */
+    public Map<String, String> staticValues() {
+        return staticValues;
+    }
+
+    /** The value of {@code key} in effect (dynamic, else as written in the properties), null when it is not set. */
     public String get(String key) {
-        return values.get(key);
+        return inEffect.values().get(key);
+    }
+
+    /**
+     * Puts the values of {@code effective} (this broker's static settings with the dynamic ones over them, checked by
+     * building it) in effect. Only settings {@link DynamicConfigs#isDynamic} may differ from the static ones: what was
+     * derived once at startup (listeners, log dirs) stays.
+     */
+    void useDynamic(BrokerConfig effective) {
+        this.inEffect = new InEffect(effective.staticValues, effective.inEffect.parsed());
     }
 
     /**
@@ -242,7 +265,7 @@ public final class BrokerConfig {
         if (!BrokerConfigs.isDefined(key)) {
             throw new IllegalArgumentException(key + " is not a broker setting defined in BrokerConfigs");
         }
-        return parsed.get(key);
+        return inEffect.parsed().get(key);
     }
 
     /** {@code process.roles}: broker, controller or both. */
@@ -279,7 +302,7 @@ public final class BrokerConfig {
      * else the default. It holds secrets: never log it.
      */
     public Map<String, Object> listenerSecurity(String listenerName) {
-        Map<String, Object> typed = BrokerConfigs.DEF.parse(SecurityConfigs.forListener(values, listenerName));
+        Map<String, Object> typed = BrokerConfigs.DEF.parse(SecurityConfigs.forListener(staticValues, listenerName));
         Map<String, Object> own = new LinkedHashMap<>();
         for (String key : SecurityConfigs.PER_LISTENER) {
             own.put(key, typed.get(key));
@@ -292,7 +315,7 @@ public final class BrokerConfig {
      * {@code listener.name.<listener>.<mechanism>.sasl.jaas.config}, both names in lower case; empty when unset.
      */
     public Optional<String> jaasConfig(String listenerName, String mechanism) {
-        return Optional.ofNullable(values.get(SecurityConfigs.listenerPrefix(listenerName)
+        return Optional.ofNullable(staticValues.get(SecurityConfigs.listenerPrefix(listenerName)
                 + mechanism.toLowerCase(java.util.Locale.ROOT) + "." + SecurityConfigs.SASL_JAAS_CONFIG));
     }
 
@@ -398,7 +421,7 @@ public final class BrokerConfig {
      * defaults to {@code <first log dir>/remote-tier}, so that tiering works with nothing else set up.
      */
     public Map<String, Object> rsmConfigs() {
-        Map<String, Object> configs = RemoteStorageManagers.rsmConfigs(values);
+        Map<String, Object> configs = RemoteStorageManagers.rsmConfigs(values());
         if (remoteLogStorageManagerClassName().equals(FileSystemRemoteStorageManager.class.getName())) {
             configs.putIfAbsent(
                     FileSystemRemoteStorageManager.DIR_CONFIG,
@@ -462,12 +485,12 @@ public final class BrokerConfig {
 
     /** The remote chunk cache's settings ({@code remote.log.chunk.*}). */
     public ChunkCacheConfig chunkCacheConfig() {
-        return ChunkCacheConfig.from(values);
+        return ChunkCacheConfig.from(values());
     }
 
     /** The log cleaner's settings ({@code log.cleaner.*}). */
     public CleanerConfig cleanerConfig() {
-        return CleanerConfig.from(parsed);
+        return CleanerConfig.from(inEffect.parsed());
     }
 
     /**
@@ -485,7 +508,7 @@ public final class BrokerConfig {
 
     /** Topic-config defaults this broker gives every topic (topic names as keys). */
     public Map<String, String> topicDefaults() {
-        return TopicConfigs.brokerDefaults(values);
+        return TopicConfigs.brokerDefaults(values());
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.strata.tiering.ChunkCacheConfig;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -27,9 +26,6 @@ import org.apache.kafka.common.config.ConfigDef.Validator;
 public final class BrokerConfigs {
 
     public static final ConfigDef DEF = new ConfigDef();
-
-    /** Settings that can change without a restart: none yet, every broker setting is read-only. */
-    private static final Set<String> DYNAMIC = Set.of();
 
     /**
      * Parts of a name that mark a credential, masked in DescribeConfigs like a {@link Type#PASSWORD} setting even when
@@ -578,11 +574,6 @@ public final class BrokerConfigs {
     /** Whether {@code name} is a broker setting Strata defines (not an unknown key, nor a backend setting). */
     public static boolean isDefined(String name) {
         return DEF.configKeys().containsKey(name);
-    }
-
-    /** Whether the setting can change while the broker runs; false for every setting today. */
-    public static boolean isDynamic(String name) {
-        return DYNAMIC.contains(name);
     }
 
     /**

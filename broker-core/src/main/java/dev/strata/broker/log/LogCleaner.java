@@ -45,7 +45,7 @@ public final class LogCleaner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogCleaner.class);
 
-    private final CleanerConfig config;
+    private volatile CleanerConfig config;
     private final List<Path> logDirs;
     private final Supplier<Collection<LocalLog>> logs;
     private final Time time;
@@ -59,6 +59,11 @@ public final class LogCleaner implements AutoCloseable {
     private final Object checkpointLock = new Object();
     private final CountDownLatch shutdown = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
+    /** Threads of an earlier config, finishing the clean they are in (guarded by {@code this}). */
+    private final List<Thread> retiring = new ArrayList<>();
+    /** Counted down to retire the running threads, at a new config or at shutdown (guarded by {@code this}). */
+    private CountDownLatch retire = new CountDownLatch(1);
+
     private Cleaner callerCleaner;
 
     /**
@@ -79,9 +84,10 @@ public final class LogCleaner implements AutoCloseable {
         if (!config.enable() || !threads.isEmpty() || shutdown.getCount() == 0) {
             return;
         }
+        CountDownLatch retired = retire;
         for (int i = 0; i < config.threads(); i++) {
             Cleaner cleaner = newCleaner();
-            Thread thread = new Thread(() -> run(cleaner), "strata-log-cleaner-" + i);
+            Thread thread = new Thread(() -> run(cleaner, retired), "strata-log-cleaner-" + i);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
@@ -89,20 +95,47 @@ public final class LogCleaner implements AutoCloseable {
         LOG.info("Started {} log cleaner threads", config.threads());
     }
 
+    /**
+     * Puts new settings in effect without a restart (dynamic {@code log.cleaner.*} configs), as Kafka's cleaner does:
+     * the running threads finish the clean they are in and end, and threads of the new config start at once (a log
+     * is never cleaned by two threads, so for a while both sets may run).
+     */
+    public synchronized void reconfigure(CleanerConfig next) {
+        if (next.equals(config)) {
+            return;
+        }
+        config = next;
+        callerCleaner = null;
+        if (threads.isEmpty()) {
+            return;
+        }
+        retire.countDown();
+        retire = new CountDownLatch(1);
+        retiring.removeIf(t -> !t.isAlive());
+        retiring.addAll(threads);
+        threads.clear();
+        startup();
+    }
+
+    /** The settings in effect. */
+    public CleanerConfig config() {
+        return config;
+    }
+
     private Cleaner newCleaner() {
         return new Cleaner(config.dedupeBytesPerThread(), config.ioBufferBytesPerThread(), time, this::checkAborted);
     }
 
-    private void run(Cleaner cleaner) {
+    private void run(Cleaner cleaner, CountDownLatch retired) {
         try {
-            while (shutdown.getCount() > 0) {
+            while (retired.getCount() > 0) {
                 boolean cleaned = false;
                 try {
                     cleaned = cleanOnce(cleaner);
                 } catch (RuntimeException e) {
                     LOG.error("The log cleaner failed", e);
                 }
-                if (!cleaned && shutdown.await(config.backoffMs(), TimeUnit.MILLISECONDS)) {
+                if (!cleaned && retired.await(config.backoffMs(), TimeUnit.MILLISECONDS)) {
                     return;
                 }
             }
@@ -270,10 +303,13 @@ public final class LogCleaner implements AutoCloseable {
     @Override
     public void close() {
         shutdown.countDown();
-        List<Thread> started;
+        List<Thread> started = new ArrayList<>();
         synchronized (this) {
-            started = List.copyOf(threads);
+            retire.countDown();
+            started.addAll(threads);
+            started.addAll(retiring);
             threads.clear();
+            retiring.clear();
         }
         for (Thread thread : started) {
             try {

@@ -297,12 +297,26 @@ public final class TopicManager {
         }
         TopicMetadata updated = topic.withConfigs(overrides);
         store.putTopic(updated);
-        LogConfig lc = logConfig(updated);
-        for (int p = 0; p < updated.partitions(); p++) {
-            replicas.partition(new TopicPartition(name, p)).map(Partition::log).ifPresent(l -> l.updateConfig(lc));
-            replicas.onConfigChange(new TopicPartition(name, p));
-        }
+        applyLogConfig(updated);
         log.info("Topic {} configs are now {}", name, overrides);
+    }
+
+    /**
+     * Puts every topic's log config in effect again in this broker's partitions, after the broker's topic defaults
+     * changed (dynamic broker configs such as {@code log.retention.ms}): topics that do not override a default follow
+     * its new value.
+     */
+    public synchronized void refreshLogConfigs() {
+        store.topics().forEach(this::applyLogConfig);
+    }
+
+    private void applyLogConfig(TopicMetadata topic) {
+        LogConfig lc = logConfig(topic);
+        for (int p = 0; p < topic.partitions(); p++) {
+            TopicPartition tp = new TopicPartition(topic.name(), p);
+            replicas.partition(tp).map(Partition::log).ifPresent(l -> l.updateConfig(lc));
+            replicas.onConfigChange(tp);
+        }
     }
 
     /**

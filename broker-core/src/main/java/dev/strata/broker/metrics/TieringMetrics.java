@@ -129,6 +129,11 @@ public final class TieringMetrics {
                 "Time copies waited for the upload byte-rate limit",
                 manager,
                 m -> m.stats().throttledMs() / 1000.0);
+        Gauge.builder("strata.remote.copy.max.bytes.per.second", manager, m ->
+                        (double) m.rateLimiter().bytesPerSecond())
+                .description("The upload byte-rate limit in effect (remote.log.manager.copy.max.bytes.per.second,"
+                        + " dynamic); 9223372036854775807 for none")
+                .register(registry);
         counter(
                 registry,
                 "strata.remote.delete.segments",
@@ -246,6 +251,11 @@ public final class TieringMetrics {
                 .tag("tier", "memory")
                 .baseUnit("bytes")
                 .description("Bytes the chunk cache holds")
+                .register(registry);
+        Gauge.builder("strata.remote.cache.capacity", cache, c -> c.config().memoryBytes())
+                .tag("tier", "memory")
+                .baseUnit("bytes")
+                .description("The chunk cache's budget in effect (remote.log.chunk.cache.memory.bytes, dynamic)")
                 .register(registry);
         Gauge.builder("strata.remote.cache.size", cache, c -> c.stats().diskBytes())
                 .tag("tier", "disk")

@@ -326,6 +326,29 @@ final class ClientMistakes {
                 t -> incrementalAlterConfigs(t, CONFIGS, "no.such.config", "1")));
         s.add(new Scenario("CreatePartitions: same count", t -> createPartitions(t, TOPIC, 1)));
 
+        // dynamic broker configs (validate-only, so that nothing is left behind) and logger levels
+        s.add(new Scenario(
+                "IncrementalAlterConfigs: unknown broker config",
+                t -> alterBroker(t, ConfigResource.Type.BROKER, "", "no.such.config", "1")));
+        s.add(new Scenario(
+                "IncrementalAlterConfigs: read-only broker config",
+                t -> alterBroker(t, ConfigResource.Type.BROKER, "", "log.dirs", "/elsewhere")));
+        s.add(new Scenario(
+                "IncrementalAlterConfigs: bad broker config value",
+                t -> alterBroker(t, ConfigResource.Type.BROKER, "1", "log.retention.ms", "soon")));
+        s.add(new Scenario(
+                "IncrementalAlterConfigs: another broker's id",
+                t -> alterBroker(t, ConfigResource.Type.BROKER, "99", "log.retention.ms", "1000")));
+        s.add(new Scenario(
+                "IncrementalAlterConfigs: bad logger level",
+                t -> alterBroker(t, ConfigResource.Type.BROKER_LOGGER, "1", "root", "LOUD")));
+        s.add(new Scenario(
+                "IncrementalAlterConfigs: unknown logger",
+                t -> alterBroker(t, ConfigResource.Type.BROKER_LOGGER, "1", "no.such.logger", "INFO")));
+        s.add(new Scenario(
+                "DescribeConfigs: loggers without a broker id",
+                t -> describeConfigs(t, ConfigResource.Type.BROKER_LOGGER, "")));
+
         // cluster administration on a partition of one broker
         s.add(new Scenario("ElectLeaders: the preferred replica leads already", t -> electPreferred(t, TOPIC, 0)));
         s.add(new Scenario(
@@ -852,10 +875,29 @@ final class ClientMistakes {
 
     private static String incrementalAlterConfigs(ConformanceTarget t, String topic, String name, String value)
             throws Exception {
+        return incrementalAlter(t, ConfigResource.Type.TOPIC, topic, name, value, false);
+    }
+
+    /** A broker's or its loggers' configs, validate-only so that nothing is left behind. */
+    private static String alterBroker(
+            ConformanceTarget t, ConfigResource.Type type, String resource, String name, String value)
+            throws Exception {
+        return incrementalAlter(t, type, resource, name, value, true);
+    }
+
+    private static String incrementalAlter(
+            ConformanceTarget t,
+            ConfigResource.Type type,
+            String resource,
+            String name,
+            String value,
+            boolean validateOnly)
+            throws Exception {
         Map<ConfigResource, Collection<AlterConfigOp>> configs = Map.of(
-                new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                new ConfigResource(type, resource),
                 List.of(new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET)));
-        IncrementalAlterConfigsResponse response = t.send(new IncrementalAlterConfigsRequest.Builder(configs, false));
+        IncrementalAlterConfigsResponse response =
+                t.send(new IncrementalAlterConfigsRequest.Builder(configs, validateOnly));
         return errors(response.data().responses().stream().map(r -> r.errorCode()));
     }
 

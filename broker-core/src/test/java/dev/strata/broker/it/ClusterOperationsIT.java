@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewPartitions;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
@@ -194,6 +197,38 @@ class ClusterOperationsIT {
                 cluster.awaitBrokers(3);
             }
         }
+    }
+
+    @Test
+    void aClusterDefaultSetThroughOneBrokerReachesEveryBroker() throws Exception {
+        ConfigResource clusterDefault = new ConfigResource(ConfigResource.Type.BROKER, "");
+        String name = "log.cleaner.backoff.ms";
+        try (Admin admin = cluster.admin()) {
+            alter(admin, clusterDefault, new AlterConfigOp(new ConfigEntry(name, "20000"), AlterConfigOp.OpType.SET));
+            try {
+                for (int id = 1; id <= 3; id++) {
+                    ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(id));
+                    Await.until(TIMEOUT, "broker " + id + " to have the cluster default in effect", () -> {
+                        ConfigEntry entry = TestCluster.call(() -> admin.describeConfigs(List.of(broker))
+                                        .all()
+                                        .get())
+                                .get(broker)
+                                .get(name);
+                        return "20000".equals(entry.value())
+                                && entry.source() == ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+                    });
+                }
+            } finally {
+                alter(
+                        admin,
+                        clusterDefault,
+                        new AlterConfigOp(new ConfigEntry(name, null), AlterConfigOp.OpType.DELETE));
+            }
+        }
+    }
+
+    private static void alter(Admin admin, ConfigResource resource, AlterConfigOp op) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(op))).all().get();
     }
 
     @Test

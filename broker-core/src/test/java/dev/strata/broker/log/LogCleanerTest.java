@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.config.CleanerConfig;
 import dev.strata.broker.config.LogConfig;
+import dev.strata.testing.Await;
 import dev.strata.testing.ManualTime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -207,6 +210,33 @@ class LogCleanerTest {
         assertThat(log.numberOfSegments())
                 .as("small cleaned segments are merged")
                 .isLessThan(segmentsBefore);
+    }
+
+    @Test
+    void aNewConfigReplacesTheRunningThreadsAndTheirSuccessorsClean() throws Exception {
+        LocalLog log = logWithUpdates(compacted(TopicConfig.SEGMENT_BYTES_CONFIG, "400"), 20);
+        Map<String, String> latest = latestPerKey(readAll(log));
+        AtomicBoolean visible = new AtomicBoolean();
+        LogCleaner cleaner = new LogCleaner(
+                new CleanerConfig(true, 1, 3_600_000, 1024 * 1024, 64 * 1024),
+                List.of(root),
+                () -> visible.get() ? List.of(log) : List.of(),
+                time);
+        try {
+            cleaner.startup(); // its thread finds no log and backs off for an hour
+            CleanerConfig next = new CleanerConfig(true, 2, 10, 4 * 1024 * 1024, 128 * 1024);
+            cleaner.reconfigure(next);
+            cleaner.reconfigure(next);
+            assertThat(cleaner.config()).isEqualTo(next);
+            visible.set(true);
+            Await.until(
+                    Duration.ofSeconds(30),
+                    "a thread of the new config cleans the log",
+                    () -> cleaner.firstDirtyOffset(TP).isPresent());
+        } finally {
+            cleaner.close();
+        }
+        assertThat(asMap(readAll(log))).containsExactlyEntriesOf(latest);
     }
 
     @Test

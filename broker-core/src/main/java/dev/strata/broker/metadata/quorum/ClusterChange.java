@@ -4,6 +4,7 @@ import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.ClusterChangeListener;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -39,6 +40,13 @@ sealed interface ClusterChange {
         @Override
         public void tell(ClusterChangeListener listener) {
             listener.onRemoteSegmentChanged(topicId, tp, segmentId, segment);
+        }
+    }
+
+    record BrokerConfigsChanged(String entity, Map<String, String> configs) implements ClusterChange {
+        @Override
+        public void tell(ClusterChangeListener listener) {
+            listener.onBrokerConfigsChanged(entity, configs);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
@@ -11,7 +12,7 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A {@link MetadataImage} as {@link ClusterChange}s for the listeners: the whole image (for a listener that registers),
  * or what differs between two images (after a snapshot or an image from the leader replaced this node's image
- * whole). In a fixed order (brokers by node id, partitions by topic name and index, remote segments by partition and
+ * whole). In a fixed order (brokers by node id, broker configs by entity, partitions by topic name and index, remote segments by partition and
  * start offset), so that every node tells its listeners the same story. Stateless; the caller's thread.
  */
 final class ImageDiff {
@@ -21,6 +22,8 @@ final class ImageDiff {
     static List<ClusterChange> all(MetadataImage image) {
         List<ClusterChange> all = new ArrayList<>();
         image.sortedBrokers().forEach(b -> all.add(new ClusterChange.BrokerChanged(b.toClusterBroker())));
+        image.allBrokerConfigs()
+                .forEach((entity, configs) -> all.add(new ClusterChange.BrokerConfigsChanged(entity, configs)));
         for (TopicMetadata t : image.sortedTopics()) {
             new TreeMap<>(image.partitions(t.topicId()))
                     .forEach((p, s) -> all.add(
@@ -66,6 +69,11 @@ final class ImageDiff {
                 }
             }
         }
+        for (String entity : before.allBrokerConfigs().keySet()) {
+            if (after.brokerConfigs(entity).isEmpty()) {
+                diff.add(new ClusterChange.BrokerConfigsChanged(entity, Map.of()));
+            }
+        }
         for (ClusterChange c : all(after)) {
             if (!unchanged(before, c)) {
                 diff.add(c);
@@ -81,6 +89,8 @@ final class ImageDiff {
         } else if (change instanceof ClusterChange.PartitionChanged p) {
             return before.topic(p.topicId()).isPresent()
                     && before.partition(p.tp()).equals(Optional.of(p.state()));
+        } else if (change instanceof ClusterChange.BrokerConfigsChanged c) {
+            return before.brokerConfigs(c.entity()).equals(c.configs());
         } else if (change instanceof ClusterChange.RemoteSegmentChanged r) {
             return before.remoteSegment(r.topicId(), r.tp().partition(), r.segmentId())
                     .equals(r.segment());

@@ -21,7 +21,8 @@ import org.apache.kafka.common.Uuid;
  * <pre>
  *   string  int length, then that many bytes of UTF-8 (not writeUTF: a config value may pass its 64 KiB limit)
  *   uuid    long most significant bits, long least significant bits
- *   topic   string name, uuid topic id, int partitions, int config count, then (string key, string value) sorted by key
+ *   topic   string name, uuid topic id, int partitions, configs
+ *   configs int count, then (string key, string value) sorted by key
  *   broker  int node id, string host, int port, boolean has rack, [string rack], uuid incarnation id
  *   ints    int count, then that many ints (a replica list)
  *   state   ints replicas, ints isr, int leader, int leader epoch, int partition epoch, ints adding, ints removing
@@ -68,26 +69,35 @@ final class MetadataCodec {
         writeString(out, topic.name());
         writeUuid(out, topic.topicId());
         out.writeInt(topic.partitions());
-        out.writeInt(topic.configs().size());
-        for (Map.Entry<String, String> e : new TreeMap<>(topic.configs()).entrySet()) {
+        writeConfigs(out, topic.configs());
+    }
+
+    static void writeConfigs(DataOutputStream out, Map<String, String> configs) throws IOException {
+        out.writeInt(configs.size());
+        for (Map.Entry<String, String> e : new TreeMap<>(configs).entrySet()) {
             writeString(out, e.getKey());
             writeString(out, e.getValue());
         }
+    }
+
+    /** Configs sorted by key. */
+    static Map<String, String> readConfigs(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MAX_LIST_LENGTH) {
+            throw new IOException("Invalid config count " + count);
+        }
+        Map<String, String> configs = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            configs.put(readString(in), readString(in));
+        }
+        return configs;
     }
 
     static TopicMetadata readTopic(DataInputStream in) throws IOException {
         String name = readString(in);
         Uuid id = readUuid(in);
         int partitions = in.readInt();
-        int count = in.readInt();
-        if (count < 0) {
-            throw new IOException("Invalid config count " + count + " of topic " + name);
-        }
-        Map<String, String> configs = new TreeMap<>();
-        for (int i = 0; i < count; i++) {
-            configs.put(readString(in), readString(in));
-        }
-        return new TopicMetadata(name, id, partitions, configs);
+        return new TopicMetadata(name, id, partitions, readConfigs(in));
     }
 
     static void writeBroker(DataOutputStream out, BrokerRegistration broker) throws IOException {

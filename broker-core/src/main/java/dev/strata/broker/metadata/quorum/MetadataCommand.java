@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
@@ -37,6 +38,7 @@ import org.apache.kafka.common.Uuid;
  *  16 CopySegmentFinished   uuid topic id, int partition, int leader, int leader epoch, remote segment
  *  17 DeleteSegmentStarted  uuid topic id, int partition, int leader, int leader epoch, uuid segment id
  *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
+ *  19 SetBrokerConfigs    string entity ("" for the cluster default, else a node id), configs
  * </pre>
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
@@ -447,6 +449,36 @@ public sealed interface MetadataCommand {
         }
     }
 
+    /**
+     * Replaces the dynamic broker configs of one entity: the cluster-wide default ({@code ""}) or one broker (its node
+     * id), as Kafka's ConfigRecords of a BROKER resource do; an empty map removes them all.
+     */
+    record SetBrokerConfigs(String entity, Map<String, String> configs) implements MetadataCommand {
+        public SetBrokerConfigs {
+            configs = Map.copyOf(configs);
+        }
+
+        @Override
+        public void validate() {
+            if (!entity.isEmpty() && !entity.chars().allMatch(Character::isDigit)) {
+                throw new IllegalArgumentException("Invalid broker config entity '" + entity + "'");
+            }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.setBrokerConfigs(entity, configs);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(19);
+            MetadataCodec.writeString(out, entity);
+            MetadataCodec.writeConfigs(out, configs);
+        }
+    }
+
     private static void checkAssignment(List<List<Integer>> assignment) {
         for (List<Integer> replicas : assignment) {
             if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
@@ -550,6 +582,7 @@ public sealed interface MetadataCommand {
                             MetadataCodec.readUuid(in));
                     case 18 -> new DeleteSegmentFinished(
                             MetadataCodec.readUuid(in), in.readInt(), MetadataCodec.readUuid(in));
+                    case 19 -> new SetBrokerConfigs(MetadataCodec.readString(in), MetadataCodec.readConfigs(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

@@ -58,6 +58,8 @@ public final class MetadataImage {
      * logged ({@link MetadataCommand.SetUncleanElectionDefault}) so that every voter decides with the same value.
      */
     private volatile boolean uncleanElectionDefault;
+    /** Dynamic broker configs by entity: {@code ""} the cluster default, else a node id; each value immutable. */
+    private final Map<String, Map<String, String>> brokerConfigs = new ConcurrentHashMap<>();
     /** What the command being applied changed, for the listeners (apply thread only). */
     private final List<ClusterChange> changes = new ArrayList<>();
 
@@ -167,6 +169,16 @@ public final class MetadataImage {
         return uncleanElectionDefault;
     }
 
+    /** The dynamic broker configs of an entity ({@code ""} for the cluster default, else a node id); maybe empty. */
+    public Map<String, String> brokerConfigs(String entity) {
+        return brokerConfigs.getOrDefault(entity, Map.of());
+    }
+
+    /** Every entity with dynamic broker configs, sorted by entity. */
+    public Map<String, Map<String, String>> allBrokerConfigs() {
+        return new TreeMap<>(brokerConfigs);
+    }
+
     /** Tells the listeners of this change when the command being applied is done (apply thread). */
     void recordChange(ClusterChange change) {
         changes.add(change);
@@ -223,6 +235,16 @@ public final class MetadataImage {
                 }
             }
         }
+    }
+
+    /** Replaces an entity's dynamic broker configs; an empty map removes the entity. */
+    void setBrokerConfigs(String entity, Map<String, String> configs) {
+        if (configs.isEmpty()) {
+            brokerConfigs.remove(entity);
+        } else {
+            brokerConfigs.put(entity, Map.copyOf(configs));
+        }
+        recordChange(new ClusterChange.BrokerConfigsChanged(entity, Map.copyOf(configs)));
     }
 
     /**
@@ -518,6 +540,10 @@ public final class MetadataImage {
 
     void loadUncleanElectionDefault(boolean enable) {
         uncleanElectionDefault = enable;
+    }
+
+    void loadBrokerConfigs(String entity, Map<String, String> configs) {
+        brokerConfigs.put(entity, Map.copyOf(configs));
     }
 
     /** A topic and its partition states, null when the snapshot has none (version 1). */

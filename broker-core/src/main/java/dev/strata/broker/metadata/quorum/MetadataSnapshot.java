@@ -20,7 +20,7 @@ import org.apache.kafka.common.Uuid;
  * {@link MetadataCodec} encoding:
  *
  * <pre>
- *   int   format version (3)
+ *   int   format version (4)
  *   long  next producer id
  *   int   topic count, then the topics sorted by name, each followed by
  *           int partition-state count, then (int partition, state) sorted by partition
@@ -30,8 +30,11 @@ import org.apache.kafka.common.Uuid;
  *   int   remote log count, then sorted by topic id and partition: uuid topic id, int partition, long end offset,
  *           int segment count, then the remote segments sorted by start offset,
  *           int abandoned count, then the abandoned segment ids sorted
+ *   int   dynamic broker config entity count, then sorted by entity: string entity ("" the cluster default, else a
+ *           node id), configs
  * </pre>
  *
+ * Version 3 had no dynamic broker configs. *
  * Version 2 had no offline replicas, no unclean-election default (none, false) and no remote logs.
  * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
  * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
@@ -43,7 +46,8 @@ import org.apache.kafka.common.Uuid;
  * (Ratis's snapshot or apply thread, or a broker's image reader).
  */
 final class MetadataSnapshot {
-    private static final int FORMAT_VERSION = 3;
+    private static final int FORMAT_VERSION = 4;
+    private static final int FORMAT_VERSION_WITHOUT_BROKER_CONFIGS = 3;
     private static final int FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS = 2;
     private static final int FORMAT_VERSION_WITHOUT_PARTITIONS = 1;
 
@@ -99,17 +103,24 @@ final class MetadataSnapshot {
                 MetadataCodec.writeUuid(out, id);
             }
         }
+        Map<String, Map<String, String>> brokerConfigs = image.allBrokerConfigs();
+        out.writeInt(brokerConfigs.size());
+        for (Map.Entry<String, Map<String, String>> e : brokerConfigs.entrySet()) {
+            MetadataCodec.writeString(out, e.getKey());
+            MetadataCodec.writeConfigs(out, e.getValue());
+        }
     }
 
     static MetadataImage read(DataInputStream in) throws IOException {
         int version = in.readInt();
         if (version != FORMAT_VERSION
+                && version != FORMAT_VERSION_WITHOUT_BROKER_CONFIGS
                 && version != FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS
                 && version != FORMAT_VERSION_WITHOUT_PARTITIONS) {
             throw new IOException("Unknown metadata snapshot format version " + version);
         }
         boolean withStates = version >= FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS;
-        boolean withOffline = version >= FORMAT_VERSION;
+        boolean withOffline = version >= FORMAT_VERSION_WITHOUT_BROKER_CONFIGS;
         MetadataImage image = new MetadataImage();
         image.loadNextProducerId(in.readLong());
         int topics = in.readInt();
@@ -144,14 +155,27 @@ final class MetadataSnapshot {
         if (withOffline) {
             image.loadUncleanElectionDefault(in.readByte() != 0);
         }
-        if (version >= FORMAT_VERSION) {
+        if (version >= FORMAT_VERSION_WITHOUT_BROKER_CONFIGS) {
             readRemoteLogs(in, image.remoteLogs());
+        }
+        if (version >= FORMAT_VERSION) {
+            readBrokerConfigs(in, image);
         }
         if (in.read() != -1) {
             throw new IOException("Bytes left after the metadata snapshot");
         }
         image.finishLoading(withStates);
         return image;
+    }
+
+    private static void readBrokerConfigs(DataInputStream in, MetadataImage into) throws IOException {
+        int entities = in.readInt();
+        if (entities < 0 || entities > MetadataCodec.MAX_LIST_LENGTH) {
+            throw new IOException("Invalid broker config entity count " + entities);
+        }
+        for (int i = 0; i < entities; i++) {
+            into.loadBrokerConfigs(MetadataCodec.readString(in), MetadataCodec.readConfigs(in));
+        }
     }
 
     private static void readRemoteLogs(DataInputStream in, RemoteLogs into) throws IOException {

@@ -9,6 +9,7 @@ import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.cluster.RemoteLogChannel;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.config.BrokerConfigStore;
 import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetaProperties;
 import dev.strata.broker.metadata.MetadataStore;
@@ -65,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * {@code strata-metadata-writes-<node id>}.
  */
 public final class QuorumMetadataStore
-        implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin, RemoteLogChannel {
+        implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin, RemoteLogChannel, BrokerConfigStore {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
@@ -487,6 +488,21 @@ public final class QuorumMetadataStore
     @Override
     public long reserveProducerIds(int count) {
         return quorum.write(new MetadataCommand.ReserveProducerIds(count));
+    }
+
+    @Override
+    public Map<String, String> brokerConfigs(String entity) {
+        return stateMachine.image().brokerConfigs(entity);
+    }
+
+    @Override
+    public void setBrokerConfigs(String entity, Map<String, String> configs) {
+        quorum.write(new MetadataCommand.SetBrokerConfigs(entity, configs));
+        try {
+            awaitListeners();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void registerBroker(BrokerRegistration broker) {

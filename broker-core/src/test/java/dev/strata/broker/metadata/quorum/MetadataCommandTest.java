@@ -31,7 +31,9 @@ class MetadataCommandTest {
                 new MetadataCommand.ReserveProducerIds(1000),
                 new MetadataCommand.RegisterBroker(BROKER),
                 new MetadataCommand.RegisterBroker(
-                        new BrokerRegistration(3, "h", 1, Optional.empty(), Uuid.randomUuid())))) {
+                        new BrokerRegistration(3, "h", 1, Optional.empty(), Uuid.randomUuid())),
+                new MetadataCommand.SetBrokerConfigs("", Map.of("log.retention.ms", "1000")),
+                new MetadataCommand.SetBrokerConfigs("2", Map.of()))) {
             assertThat(MetadataCommand.fromBytes(c.toBytes())).isEqualTo(c);
         }
     }
@@ -46,6 +48,29 @@ class MetadataCommandTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new MetadataCommand.PutTopic(TOPIC.withPartitions(0)).validate())
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MetadataCommand.SetBrokerConfigs("one", Map.of()).validate())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void dynamicBrokerConfigsAreKeptByEntityAndSurviveASnapshot() throws IOException {
+        MetadataImage image = new MetadataImage();
+        new MetadataCommand.SetBrokerConfigs("", Map.of("log.retention.ms", "1000")).applyTo(image);
+        new MetadataCommand.SetBrokerConfigs("2", Map.of("log.cleaner.threads", "2")).applyTo(image);
+        new MetadataCommand.SetBrokerConfigs("3", Map.of("log.cleaner.threads", "3")).applyTo(image);
+        new MetadataCommand.SetBrokerConfigs("3", Map.of()).applyTo(image);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        MetadataImage read = MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(read.allBrokerConfigs())
+                .isEqualTo(Map.of("", Map.of("log.retention.ms", "1000"), "2", Map.of("log.cleaner.threads", "2")));
+        assertThat(read.brokerConfigs("3")).isEmpty();
+        assertThat(ImageDiff.between(image, read)).isEmpty();
+        assertThat(ImageDiff.between(read, new MetadataImage()))
+                .containsExactly(
+                        new ClusterChange.BrokerConfigsChanged("", Map.of()),
+                        new ClusterChange.BrokerConfigsChanged("2", Map.of()));
     }
 
     @Test
