@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -87,14 +86,13 @@ public final class S3RemoteStorageManager
     private static final int RANGE_NOT_SATISFIABLE = 416;
     /** Keys per ListObjectsV2 page, S3's maximum. */
     private static final int LIST_PAGE_SIZE = 1000;
-    /** The first bytes of a bundle read for its manifest: the header and, for most segments, the manifest too. */
-    private static final int BUNDLE_HEAD_BYTES = 64 * 1024;
 
     // set by configure, before the broker calls anything else; volatile so any thread sees them
     private volatile S3StorageConfig config;
     private volatile SegmentObjectKeys objectKeys;
     private volatile S3Client s3;
     private volatile S3Uploads uploads;
+    private volatile ManifestReads manifestReads;
     /** The bundle read last, verified; a segment's indexes are asked for one after the other. */
     private volatile ReadBundle lastBundle;
 
@@ -110,6 +108,7 @@ public final class S3RemoteStorageManager
             objectKeys = new SegmentObjectKeys(parsed.keyPrefix());
             s3 = client;
             uploads = new S3Uploads(client, parsed);
+            manifestReads = new ManifestReads(client, parsed.bucketName(), objectKeys);
             lastBundle = null;
         }
         LOG.info("S3 remote storage configured: {}", parsed);
@@ -419,79 +418,7 @@ public final class S3RemoteStorageManager
      */
     public Optional<byte[]> readManifest(String key) {
         requireConfigured();
-        if (objectKeys.isBundleKey(key)) {
-            return readBundledManifest(key);
-        }
-        return readIfExists(key, null).map(ObjectRead::bytes);
-    }
-
-    /**
-     * The manifest in the bundle under {@code key}: one ranged GET of its first {@value #BUNDLE_HEAD_BYTES} bytes,
-     * and a second of the manifest's range when it extends past them.
-     */
-    private Optional<byte[]> readBundledManifest(String key) {
-        Optional<ObjectRead> read = readIfExists(key, "bytes=0-" + (BUNDLE_HEAD_BYTES - 1));
-        if (read.isEmpty()) {
-            return Optional.empty();
-        }
-        byte[] head = read.get().bytes();
-        long size = read.get().objectSize();
-        SegmentIndexBundle bundle;
-        try {
-            bundle = SegmentIndexBundle.parse(ByteBuffer.wrap(head), size);
-        } catch (CorruptRecordException e) {
-            LOG.warn("Corrupted object s3://{}/{}: {}", config.bucketName(), key, e.getMessage());
-            // bytes that are no manifest: the rebuild counts and skips them, as it does a corrupt manifest
-            return Optional.of(new byte[0]);
-        }
-        Optional<SegmentIndexBundle.Range> manifest = bundle.range(SegmentIndexBundle.Section.MANIFEST);
-        if (manifest.isEmpty()) {
-            return Optional.empty();
-        }
-        SegmentIndexBundle.Range range = manifest.get();
-        if (range.end() <= head.length) {
-            return Optional.of(Arrays.copyOfRange(head, range.offset(), range.end()));
-        }
-        return readIfExists(key, "bytes=" + range.offset() + "-" + (range.end() - 1))
-                .map(ObjectRead::bytes);
-    }
-
-    /**
-     * The bytes of the object under {@code key} in {@code range} (all when null), for a listing of manifests; empty if
-     * there is no such object (it was deleted since it was listed).
-     *
-     * @throws UncheckedIOException if it cannot be read, as a failure of the listing it belongs to
-     */
-    private Optional<ObjectRead> readIfExists(String key, String range) {
-        try (ResponseInputStream<GetObjectResponse> response = get(key, range)) {
-            byte[] bytes = response.readAllBytes();
-            return Optional.of(new ObjectRead(bytes, objectSize(response.response(), bytes.length)));
-        } catch (S3Exception e) {
-            // NoSuchKey from S3; a bare 404 from some compatible stores
-            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
-                return Optional.empty();
-            }
-            throw manifestReadFailure(key, e);
-        } catch (SdkException | IOException e) {
-            throw manifestReadFailure(key, e);
-        }
-    }
-
-    /** Bytes read from an object, and the size of the whole object. */
-    private record ObjectRead(byte[] bytes, long objectSize) {}
-
-    /** The size of an object from a ranged GET's Content-Range ("bytes 0-99/1000"), or {@code read} without one. */
-    private static long objectSize(GetObjectResponse response, long read) {
-        String contentRange = response.contentRange();
-        int slash = contentRange == null ? -1 : contentRange.indexOf('/');
-        if (slash < 0) {
-            return read;
-        }
-        try {
-            return Long.parseLong(contentRange.substring(slash + 1).trim());
-        } catch (NumberFormatException e) {
-            return read;
-        }
+        return manifestReads.read(key);
     }
 
     @Override
@@ -580,12 +507,6 @@ public final class S3RemoteStorageManager
                     + " metadata and cannot be verified; it was not written by this plugin or was replaced since");
         }
         return digest.trim().toLowerCase(Locale.ROOT);
-    }
-
-    private UncheckedIOException manifestReadFailure(String key, Exception cause) {
-        return new UncheckedIOException(new IOException(
-                "Read of the manifest s3://" + config.bucketName() + "/" + key + " failed: " + cause.getMessage(),
-                cause));
     }
 
     /** Best effort: removes the objects of a failed copy; what remains is overwritten by the next attempt. */
