@@ -1,5 +1,6 @@
 package dev.strata.remote.s3;
 
+import dev.strata.storage.api.SegmentIndexBundle;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class SegmentObjectKeys {
     public static final String MANIFEST_SUFFIX = "manifest";
 
     /** Suffix of a layout-2 segment's bundle of indexes, snapshot, checkpoint and manifest. */
-    public static final String BUNDLE_SUFFIX = "indexes";
+    public static final String BUNDLE_SUFFIX = SegmentIndexBundle.SUFFIX;
 
     /** What follows the prefix in a manifest's key: topic and id, partition, offset and segment uuid, suffix. */
     private static final Pattern MANIFEST_KEY_TAIL = keyTail(MANIFEST_SUFFIX);

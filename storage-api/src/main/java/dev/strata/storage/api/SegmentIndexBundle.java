@@ -43,6 +43,12 @@ import org.apache.kafka.server.log.remote.storage.LogSegmentData;
  */
 public final class SegmentIndexBundle {
 
+    /**
+     * The suffix of a bundle's key or file name after the segment's stem ({@code <stem>.log} is the log's), so that
+     * tools that list a backend's objects, such as the orphan scrub, know which object holds a segment's manifest.
+     */
+    public static final String SUFFIX = "indexes";
+
     /** The version of this format. */
     public static final byte VERSION = 1;
 
