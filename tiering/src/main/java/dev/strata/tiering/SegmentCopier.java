@@ -197,10 +197,13 @@ final class SegmentCopier {
             if (manifests instanceof ManifestBundlingStorage bundling) {
                 // the manifest goes up with the data: no PUT of its own
                 manifest = manifestOf(local, started, null);
-                // a fenced leader publishes no COPY_FINISHED manifest, which a rebuild would take for history
-                checkLeaderEpoch(state, leaderEpoch);
-                bundling.copyLogSegmentData(
-                        KafkaSegmentMetadata.metadataFor(state.tip(), started), data, manifest.toBytes());
+                byte[] manifestBytes = manifest.toBytes();
+                bundling.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data, () -> {
+                    // asked for after the log is up: a fenced leader publishes no COPY_FINISHED manifest, which a
+                    // rebuild would take for history
+                    checkLeaderEpoch(state, leaderEpoch);
+                    return manifestBytes;
+                });
             } else {
                 Optional<CustomMetadata> custom =
                         storage.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data);

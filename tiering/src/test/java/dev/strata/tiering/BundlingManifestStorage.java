@@ -12,7 +12,8 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 
 /**
  * A backend that takes each segment's first manifest with its data, as the S3 backend does in its bundle: here the
- * data goes through {@code data} (a copy that may fail) and the manifest is stored by {@code manifests}, which records
+ * data goes through {@code data} (a copy that may fail), then the manifest is asked for and stored; {@code manifests}
+ * records
  * every manifest written or deleted apart from a copy. Records the copies it was given, with their manifests' states.
  */
 final class BundlingManifestStorage implements ManifestBundlingStorage {
@@ -35,10 +36,11 @@ final class BundlingManifestStorage implements ManifestBundlingStorage {
     }
 
     @Override
-    public void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, byte[] manifest)
+    public void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource source)
             throws RemoteStorageException {
-        copies.add("copy with " + SegmentManifest.fromBytes(manifest).segment().state() + " manifest");
         this.data.copyLogSegmentData(segment, data);
+        byte[] manifest = source.manifest();
+        copies.add("copy with " + SegmentManifest.fromBytes(manifest).segment().state() + " manifest");
         fileSystem.putManifest(segment, manifest);
     }
 

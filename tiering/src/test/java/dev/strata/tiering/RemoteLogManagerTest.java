@@ -545,6 +545,23 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aBundledCopyDuringWhichTheLeaderEpochMovesNeverStoresItsManifest() throws Exception {
+        BundlingManifestStorage bundling = useBundlingManifests();
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        // the log is up when the epoch moves: the manifest is asked for after it, and refused
+        storage.duringCopy(() -> partition.leaderEpoch(1));
+
+        manager.runCopyOnce(tip);
+
+        assertThat(bundling.copies()).as("no manifest was handed over").isEmpty();
+        assertThat(listedManifests()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+    }
+
+    @Test
     void aFailedCopyLeavesNoManifest() throws Exception {
         RecordingManifestStorage manifests = useManifests();
         appendSegments(1);

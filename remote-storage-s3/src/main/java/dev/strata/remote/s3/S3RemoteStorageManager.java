@@ -1,6 +1,7 @@
 package dev.strata.remote.s3;
 
 import dev.strata.storage.api.ManifestBundlingStorage;
+import dev.strata.storage.api.ManifestBundlingStorage.ManifestSource;
 import dev.strata.storage.api.ManifestReadAhead;
 import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentIndexBundle;
@@ -153,14 +154,15 @@ public final class S3RemoteStorageManager
         return Optional.empty();
     }
 
-    /** Copies the segment in layout 2 with {@code manifest} in its bundle: two PUTs, plus a multipart log's parts. */
+    /** Copies the segment in layout 2 with its manifest in its bundle: two PUTs, plus a multipart log's parts. */
     @Override
-    public void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, byte[] manifest)
+    public void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
             throws RemoteStorageException {
         copy(segment, data, Objects.requireNonNull(manifest, "manifest"));
     }
 
-    private void copy(RemoteLogSegmentMetadata segment, LogSegmentData data, byte[] manifest)
+    /** Copies the log, then the bundle with the manifest {@code manifest} gives then (none when null). */
+    private void copy(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
             throws RemoteStorageException {
         requireConfigured();
         long started = System.nanoTime();
@@ -172,10 +174,13 @@ public final class S3RemoteStorageManager
         try {
             attempted.add(logKey);
             uploads.file(logKey, data.logSegment());
-            byte[] bundle = SegmentIndexBundle.write(data, manifest);
+            byte[] bundle = SegmentIndexBundle.write(data, manifest == null ? null : manifest.manifest());
             // last: a bundle in the store, with its manifest, means the segment is complete
             attempted.add(bundleKey);
             uploads.bytes(bundleKey, ByteBuffer.wrap(bundle));
+        } catch (RemoteStorageException e) {
+            deleteQuietly(attempted);
+            throw e;
         } catch (SdkException | IOException | UncheckedIOException | IllegalArgumentException e) {
             deleteQuietly(attempted);
             throw new RemoteStorageException(

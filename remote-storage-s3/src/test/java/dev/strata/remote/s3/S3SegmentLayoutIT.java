@@ -96,7 +96,7 @@ class S3SegmentLayoutIT {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 0, 100_000, true);
         store.clear();
 
-        rsm.copyLogSegmentData(segment.metadata(), segment.data(), utf8("manifest"));
+        rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> utf8("manifest"));
 
         assertThat(writes())
                 .as("the log and one object for the rest")
@@ -128,7 +128,7 @@ class S3SegmentLayoutIT {
     @Test
     void aColdReadInTheMiddleOfASegmentIsOneRangedGetOfTheLog() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 2000, 1_000_000, true);
-        rsm.copyLogSegmentData(segment.metadata(), segment.data(), utf8("manifest"));
+        rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> utf8("manifest"));
         byte[] log = Files.readAllBytes(segment.data().logSegment());
         store.clear();
 
@@ -172,7 +172,7 @@ class S3SegmentLayoutIT {
         SegmentFiles second = SegmentFiles.write(dir, partition, 1000, 40_000, false);
         SegmentFiles third = SegmentFiles.write(dir, partition, 2000, 50_000, true);
         writeLayoutOne(first.metadata(), first.data(), utf8("first"));
-        rsm.copyLogSegmentData(second.metadata(), second.data(), utf8("second"));
+        rsm.copyLogSegmentData(second.metadata(), second.data(), () -> utf8("second"));
         writeLayoutOne(third.metadata(), third.data(), utf8("third"));
 
         for (SegmentFiles segment : List.of(first, second, third, second, first)) {
@@ -199,8 +199,8 @@ class S3SegmentLayoutIT {
         // two copies of one offset range, as a retried copy makes them: the same start offset, two segment ids
         SegmentFiles segment = SegmentFiles.write(dir, partition, 5000, 20_000, true);
         RemoteLogSegmentMetadata retried = withNewId(segment.metadata());
-        rsm.copyLogSegmentData(segment.metadata(), segment.data(), utf8("first attempt"));
-        rsm.copyLogSegmentData(retried, segment.data(), utf8("second attempt"));
+        rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> utf8("first attempt"));
+        rsm.copyLogSegmentData(retried, segment.data(), () -> utf8("second attempt"));
         store.clear();
 
         rsm.deleteLogSegmentData(segment.metadata());
@@ -221,12 +221,12 @@ class S3SegmentLayoutIT {
     void aFailedCopyRemovesOnlyItsOwnObjects() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 6000, 20_000, true);
         RemoteLogSegmentMetadata retried = withNewId(segment.metadata());
-        rsm.copyLogSegmentData(segment.metadata(), segment.data(), utf8("finished"));
+        rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> utf8("finished"));
         List<String> finished = listKeys();
         String failingBundle = keys().bundleKey(retried);
         store.failPuts(failingBundle::equals);
         try (S3RemoteStorageManager once = manager(Map.of("s3.retry.max.attempts", "1"))) {
-            assertThatThrownBy(() -> once.copyLogSegmentData(retried, segment.data(), utf8("failed")))
+            assertThatThrownBy(() -> once.copyLogSegmentData(retried, segment.data(), () -> utf8("failed")))
                     .isInstanceOf(RemoteStorageException.class);
         } finally {
             store.failPuts(key -> false);
@@ -239,9 +239,23 @@ class S3SegmentLayoutIT {
     }
 
     @Test
+    void aCopyWhoseManifestIsRefusedLeavesNothing() throws Exception {
+        SegmentFiles segment = SegmentFiles.write(dir, partition, 6500, 20_000, false);
+
+        assertThatThrownBy(() -> rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> {
+                    throw new RemoteStorageException("the leader epoch moved");
+                }))
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessage("the leader epoch moved");
+
+        assertThat(listKeys()).as("the log that went up first is removed").isEmpty();
+        assertThat(manifests()).isEmpty();
+    }
+
+    @Test
     void aManifestObjectReplacesTheBundledManifest() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 7000, 1000, false);
-        rsm.copyLogSegmentData(segment.metadata(), segment.data(), utf8("finished"));
+        rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> utf8("finished"));
         assertThat(manifests()).containsExactly("finished");
 
         rsm.putManifest(segment.metadata(), utf8("deleting"));
@@ -259,7 +273,7 @@ class S3SegmentLayoutIT {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 8000, 1000, false);
         byte[] manifest = new byte[300_000];
         new Random(8000).nextBytes(manifest);
-        rsm.copyLogSegmentData(segment.metadata(), segment.data(), manifest);
+        rsm.copyLogSegmentData(segment.metadata(), segment.data(), () -> manifest);
         store.clear();
 
         assertThat(rsm.readManifest(bundleKey(segment)))

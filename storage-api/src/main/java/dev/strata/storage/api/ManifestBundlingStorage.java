@@ -17,13 +17,24 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 public interface ManifestBundlingStorage extends SegmentManifestStorage {
 
     /**
-     * Copies the segment as {@link RemoteStorageManager#copyLogSegmentData} does, with {@code manifest} stored in its
-     * objects: once this returns, {@link #listManifests()} returns it. Returns no custom metadata: the manifest, written
-     * before the copy, could not record it.
+     * Copies the segment as {@link RemoteStorageManager#copyLogSegmentData} does, with the manifest that
+     * {@code manifest} gives stored in its objects: once this returns, {@link #listManifests()} returns it. The manifest
+     * is asked for once, after the log is stored and before the object that holds the manifest is written, so that the
+     * caller can check at the last moment that it may still publish the segment (its leader epoch): a failure there
+     * fails the copy. Returns no custom metadata: the manifest, written with the copy, could not record it.
      *
-     * @throws RemoteStorageException if the copy fails; the objects it wrote are removed as far as possible, and a
-     *     later copy of the same segment overwrites what remains
+     * @throws RemoteStorageException if the copy fails, or {@code manifest} does; the objects it wrote are removed as
+     *     far as possible, and a later copy of the same segment overwrites what remains
      */
-    void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, byte[] manifest)
+    void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
             throws RemoteStorageException;
+
+    /** The manifest of a segment being copied, asked for once, when the copy is about to store it. */
+    @FunctionalInterface
+    interface ManifestSource {
+        /**
+         * @throws RemoteStorageException if the copy must not publish the segment after all
+         */
+        byte[] manifest() throws RemoteStorageException;
+    }
 }
