@@ -5,6 +5,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegmentId;
 import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.RemoteObjectStorage.StoredObject;
+import dev.strata.storage.api.SegmentIndexBundle;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,7 +105,7 @@ public final class OrphanScrub {
     }
 
     /**
-     * Deletes the orphans of {@code report}, each segment's manifest first, so that an interrupted deletion never
+     * Deletes the orphans of {@code report}, each segment's manifest first (also a bundle holding one), so that an interrupted deletion never
      * leaves a manifest whose data is gone (a rebuild would take it for history). A segment the index has come to know
      * since the scan is left alone.
      *
@@ -137,8 +138,9 @@ public final class OrphanScrub {
         }
     }
 
+    /** A manifest object, or a layout-2 segment's bundle, whose first section is its manifest. */
     private static boolean isManifest(StoredObject object) {
-        return object.key().endsWith(".manifest");
+        return object.key().endsWith(".manifest") || object.key().endsWith("." + SegmentIndexBundle.SUFFIX);
     }
 
     /** A segment as named by an object key: its key without the suffix, and its index id. */

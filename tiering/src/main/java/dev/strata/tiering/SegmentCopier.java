@@ -8,6 +8,7 @@ import dev.strata.index.RemoteSegmentId;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
 import dev.strata.index.TimestampOffset;
+import dev.strata.storage.api.ManifestBundlingStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>Sealed segments that end below the high watermark and above the highest COPY_FINISHED offset are
  * copied oldest first. Per segment: COPY_STARTED is written to the {@link RemoteIndexStore} (durably, under a new
  * segment id), the upload byte-rate limit is paid, the backend copies the files (the transaction index too, when the
- * segment has one), the segment's offset and time index entries and aborted transactions are written, then its manifest (when there is a {@link SegmentManifestStorage}), then COPY_FINISHED, and
+ * segment has one) with its manifest in the same objects when the backend bundles them ({@link ManifestBundlingStorage},
+ * no PUT of its own), else its manifest after them (when there is a {@link SegmentManifestStorage}), then the
+ * segment's offset and time index entries, aborted transactions and COPY_FINISHED are written to the index, and
  * only then is the partition told its new highest remote offset, which allows local deletion. A failure, also of the
  * manifest, rolls the attempt back (DELETE_STARTED, backend delete, DELETE_FINISHED, removed from the index) and the
  * partition waits an exponential backoff before the next attempt. A COPY_STARTED segment left by a crash is rolled
@@ -188,31 +191,28 @@ final class SegmentCopier {
                     local.txnIndex(),
                     local.producerSnapshot(),
                     local.leaderEpochCheckpoint());
-            Optional<CustomMetadata> custom =
-                    storage.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data);
-            List<OffsetPosition> offsetEntries = LocalIndexFiles.offsetEntries(
-                    local.offsetIndex(), local.baseOffset(), local.endOffset(), local.sizeInBytes());
-            List<TimestampOffset> timeEntries =
-                    LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
-            List<RemoteAbortedTxn> abortedTxns =
-                    LocalIndexFiles.abortedTxns(local.txnIndex(), local.baseOffset(), local.endOffset());
-            RemoteSegment finished = new RemoteSegment(
-                    started.id(),
-                    started.startOffset(),
-                    started.endOffset(),
-                    started.maxTimestampMs(),
-                    started.sizeInBytes(),
-                    started.leaderEpochs(),
-                    brokerId,
-                    RemoteSegmentState.COPY_FINISHED,
-                    time.milliseconds(),
-                    custom.map(CustomMetadata::value).orElse(null));
-            SegmentManifest manifest = new SegmentManifest(finished, offsetEntries, timeEntries, abortedTxns);
-            if (manifests != null) {
-                // a fenced leader publishes no COPY_FINISHED manifest, which a rebuild would take for history
-                checkLeaderEpoch(state, leaderEpoch);
-                // before the index says COPY_FINISHED: a segment the index offers to readers can always be rebuilt
-                manifests.putManifest(KafkaSegmentMetadata.metadataFor(state.tip(), finished), manifest.toBytes());
+            SegmentManifest manifest;
+            if (manifests instanceof ManifestBundlingStorage bundling) {
+                // the manifest goes up with the data: no PUT of its own
+                manifest = manifestOf(local, started, null);
+                byte[] manifestBytes = manifest.toBytes();
+                bundling.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data, () -> {
+                    // asked for after the log is up: a fenced leader publishes no COPY_FINISHED manifest, which a
+                    // rebuild would take for history
+                    checkLeaderEpoch(state, leaderEpoch);
+                    return manifestBytes;
+                });
+            } else {
+                Optional<CustomMetadata> custom =
+                        storage.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data);
+                manifest = manifestOf(
+                        local, started, custom.map(CustomMetadata::value).orElse(null));
+                if (manifests != null) {
+                    checkLeaderEpoch(state, leaderEpoch);
+                    // before the index says COPY_FINISHED: a segment the index offers to readers can always be rebuilt
+                    manifests.putManifest(
+                            KafkaSegmentMetadata.metadataFor(state.tip(), manifest.segment()), manifest.toBytes());
+                }
             }
             checkLeaderEpoch(state, leaderEpoch);
             // the replicas hear of it before this index offers it, so no reader here sees a segment they may not know
@@ -235,6 +235,29 @@ final class SegmentCopier {
         state.remoteLogSize = state.remoteLogSize.plus(local.sizeInBytes());
         log.debug("Copied {}", started.id());
         return true;
+    }
+
+    /** The COPY_FINISHED manifest of {@code started}, with the index entries of its local files. */
+    private SegmentManifest manifestOf(LocalSegment local, RemoteSegment started, byte[] customMetadata)
+            throws IOException {
+        List<OffsetPosition> offsetEntries = LocalIndexFiles.offsetEntries(
+                local.offsetIndex(), local.baseOffset(), local.endOffset(), local.sizeInBytes());
+        List<TimestampOffset> timeEntries =
+                LocalIndexFiles.timeEntries(local.timeIndex(), local.baseOffset(), local.endOffset());
+        List<RemoteAbortedTxn> abortedTxns =
+                LocalIndexFiles.abortedTxns(local.txnIndex(), local.baseOffset(), local.endOffset());
+        RemoteSegment finished = new RemoteSegment(
+                started.id(),
+                started.startOffset(),
+                started.endOffset(),
+                started.maxTimestampMs(),
+                started.sizeInBytes(),
+                started.leaderEpochs(),
+                brokerId,
+                RemoteSegmentState.COPY_FINISHED,
+                time.milliseconds(),
+                customMetadata);
+        return new SegmentManifest(finished, offsetEntries, timeEntries, abortedTxns);
     }
 
     private void recordCopyError(LedPartition state, Exception e) {

@@ -2,8 +2,10 @@ package dev.strata.tiering;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
@@ -14,7 +16,7 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 /**
  * Wraps a real backend; while failing, a copy writes the files through the real backend and then throws, as an upload
  * that dies before it is acknowledged would, so the test sees whether the debris is cleaned up. Deletions can fail
- * too, as against a store that is down.
+ * too, as against a store that is down. Records every fetch, so that tests can count what a read costs.
  */
 final class FailingStorageManager implements RemoteStorageManager {
 
@@ -24,6 +26,7 @@ final class FailingStorageManager implements RemoteStorageManager {
     private volatile boolean failCopies;
     private volatile boolean failDeletes;
     private volatile Runnable duringCopy = () -> {};
+    private final List<String> fetches = new CopyOnWriteArrayList<>();
 
     FailingStorageManager(RemoteStorageManager delegate) {
         this.delegate = delegate;
@@ -51,6 +54,11 @@ final class FailingStorageManager implements RemoteStorageManager {
         return copyAttempts.get();
     }
 
+    /** Every fetch so far, in order: {@code "log <start>-<end>"} (end -1: to the end), or {@code "index <type>"}. */
+    List<String> fetches() {
+        return List.copyOf(fetches);
+    }
+
     @Override
     public Optional<CustomMetadata> copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data)
             throws RemoteStorageException {
@@ -66,17 +74,20 @@ final class FailingStorageManager implements RemoteStorageManager {
     @Override
     public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition)
             throws RemoteStorageException {
+        fetches.add("log " + startPosition + "--1");
         return delegate.fetchLogSegment(segment, startPosition);
     }
 
     @Override
     public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition, int endPosition)
             throws RemoteStorageException {
+        fetches.add("log " + startPosition + "-" + endPosition);
         return delegate.fetchLogSegment(segment, startPosition, endPosition);
     }
 
     @Override
     public InputStream fetchIndex(RemoteLogSegmentMetadata segment, IndexType indexType) throws RemoteStorageException {
+        fetches.add("index " + indexType);
         return delegate.fetchIndex(segment, indexType);
     }
 

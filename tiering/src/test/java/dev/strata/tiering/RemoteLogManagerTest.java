@@ -516,6 +516,52 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aBackendThatBundlesManifestsGetsEachWithItsDataAndNoPutOfItsOwn() throws Exception {
+        BundlingManifestStorage bundling = useBundlingManifests();
+
+        copySegments(2);
+
+        assertThat(bundling.copies())
+                .containsExactly("copy with COPY_FINISHED manifest", "copy with COPY_FINISHED manifest");
+        assertThat(storage.copyAttempts()).isEqualTo(2);
+        assertThat(listedManifests())
+                .as("each manifest says what the index says, entries included")
+                .containsExactlyInAnyOrderElementsOf(storedManifests());
+    }
+
+    @Test
+    void aFailedBundledCopyIsRolledBackLikeAnyOther() throws Exception {
+        useBundlingManifests();
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        storage.failCopies(true);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(listedManifests()).isEmpty();
+    }
+
+    @Test
+    void aBundledCopyDuringWhichTheLeaderEpochMovesNeverStoresItsManifest() throws Exception {
+        BundlingManifestStorage bundling = useBundlingManifests();
+        appendSegments(1);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        // the log is up when the epoch moves: the manifest is asked for after it, and refused
+        storage.duringCopy(() -> partition.leaderEpoch(1));
+
+        manager.runCopyOnce(tip);
+
+        assertThat(bundling.copies()).as("no manifest was handed over").isEmpty();
+        assertThat(listedManifests()).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+    }
+
+    @Test
     void aFailedCopyLeavesNoManifest() throws Exception {
         RecordingManifestStorage manifests = useManifests();
         appendSegments(1);
@@ -697,6 +743,16 @@ class RemoteLogManagerTest {
         manager = new RemoteLogManager(
                 1, storage, manifests, store, RemoteLogManager.newTaskPool(2), time, OptionalLong.empty());
         return manifests;
+    }
+
+    /** Replaces the manager with one whose backend takes each segment's manifest with its data. */
+    private BundlingManifestStorage useBundlingManifests() {
+        manager.close();
+        BundlingManifestStorage bundling =
+                new BundlingManifestStorage(storage, fileSystem, new RecordingManifestStorage(fileSystem, store));
+        manager = new RemoteLogManager(
+                1, storage, bundling, store, RemoteLogManager.newTaskPool(2), time, OptionalLong.empty());
+        return bundling;
     }
 
     private List<SegmentManifest> listedManifests() throws RemoteStorageException {

@@ -13,9 +13,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
@@ -26,6 +30,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.utils.Utils;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,6 +72,29 @@ class RemoteLogReaderTest {
         assertThat(offsets).containsExactly(15L, 16L, 17L, 18L, 19L);
         Record seventeen = recordAt(bytes, 17);
         assertThat(Utils.toArray(seventeen.value())).isEqualTo(FakeTieredPartition.value(17));
+    }
+
+    @Test
+    void aColdReadInTheMiddleOfASegmentIsOneRangedFetchOfTheLogAndNoIndexFetch() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        // chunks larger than the read, as in production (the fixture's are tiny, to make reads ranged)
+        ChunkCacheConfig config =
+                new ChunkCacheConfig(1 << 20, 4 << 20, Optional.empty(), 0, Duration.ofSeconds(10), 2);
+        try (ChunkCache cold = new ChunkCache(config, remote.storage(), pool, pool)) {
+            RemoteLogReader coldReader = new RemoteLogReader(remote.manager(), remote.index(), cold);
+            List<String> before = remote.storage().fetches();
+
+            ByteBuffer bytes = coldReader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS);
+
+            assertThat(offsetsOf(bytes)).containsExactly(15L, 16L, 17L, 18L, 19L);
+            List<String> fetches = remote.storage().fetches();
+            assertThat(fetches.subList(before.size(), fetches.size()))
+                    .as("the position comes from the remote index in RocksDB, the bytes from one ranged read")
+                    .singleElement(InstanceOfAssertFactories.STRING)
+                    .startsWith("log ");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.apache.kafka.common.TopicIdPartition;
 /**
  * A remote tier to read from, on the filesystem backend under a test's directory: the remote index, a remote log
  * manager on a manual clock at {@link #START_MS}, a chunk cache of {@link #CHUNK_SIZE}-byte chunks and a reader over
- * them. {@link #tier} copies a {@link FakeTieredPartition}'s segments into it.
+ * them; the backend records its fetches. {@link #tier} copies a {@link FakeTieredPartition}'s segments into it.
  */
 final class RemoteReadFixture implements AutoCloseable {
     static final long START_MS = 1_700_000_000_000L;
@@ -27,7 +27,7 @@ final class RemoteReadFixture implements AutoCloseable {
 
     private final Path remoteRoot;
     private final ExecutorService fetchPool = Executors.newFixedThreadPool(2);
-    private final FileSystemRemoteStorageManager storage;
+    private final FailingStorageManager storage;
     private final RemoteIndexStore index;
     private final RemoteLogManager manager;
     private final ChunkCache cache;
@@ -35,8 +35,9 @@ final class RemoteReadFixture implements AutoCloseable {
 
     RemoteReadFixture(Path dir) throws IOException {
         remoteRoot = dir.resolve("remote");
-        storage = new FileSystemRemoteStorageManager();
-        storage.configure(Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot.toString()));
+        FileSystemRemoteStorageManager fileSystem = new FileSystemRemoteStorageManager();
+        fileSystem.configure(Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot.toString()));
+        storage = new FailingStorageManager(fileSystem);
         index = RemoteIndexStore.open(dir.resolve("index"));
         manager = new RemoteLogManager(
                 1, storage, index, RemoteLogManager.newTaskPool(1), new ManualTime(START_MS), OptionalLong.empty());
@@ -64,6 +65,15 @@ final class RemoteReadFixture implements AutoCloseable {
 
     RemoteIndexStore index() {
         return index;
+    }
+
+    RemoteLogManager manager() {
+        return manager;
+    }
+
+    /** The backend, which records every fetch. */
+    FailingStorageManager storage() {
+        return storage;
     }
 
     RemoteLogReader reader() {

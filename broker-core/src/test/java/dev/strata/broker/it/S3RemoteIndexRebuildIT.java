@@ -13,12 +13,14 @@ import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.SegmentManifest;
+import dev.strata.storage.api.SegmentIndexBundle;
 import dev.strata.testing.Await;
 import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,9 +177,13 @@ class S3RemoteIndexRebuildIT {
         RemoteSegment first = lost.get(damaged).get(0).segment();
         SegmentObjects firstObjects = bucket.segments(prefix(damaged)).get(0);
         assertThat(firstObjects.segmentId()).isEqualTo(TieredBucket.objectId(first));
-        String manifestKey = firstObjects.keys().get("manifest");
+        // the manifest is a section of the segment's indexes object: flip a byte in the middle of it
+        String manifestKey = firstObjects.keys().get("indexes");
         byte[] manifest = bucket.read(manifestKey);
-        manifest[manifest.length / 2] ^= 0x10;
+        SegmentIndexBundle.Range range = SegmentIndexBundle.parse(ByteBuffer.wrap(manifest), manifest.length)
+                .range(SegmentIndexBundle.Section.MANIFEST)
+                .orElseThrow();
+        manifest[range.offset() + range.length() / 2] ^= 0x10;
         bucket.overwriteKeepingMetadata(manifestKey, manifest);
 
         deleteTheRemoteIndex();

@@ -93,7 +93,7 @@ class S3TieredRestartIT {
         config = BrokerProcess.writeConfig(dir.resolve("server.properties"), port, logDir, settings);
         startBroker();
 
-        proxy.holdUploads(key -> key.endsWith(".index") && !key.contains(FIRST_SEGMENT));
+        proxy.holdUploads(key -> key.endsWith(".indexes") && !key.contains(FIRST_SEGMENT));
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Tiering.tieredTopic(SEGMENT_BYTES))))
                     .all()

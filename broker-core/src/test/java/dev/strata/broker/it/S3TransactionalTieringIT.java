@@ -6,7 +6,9 @@ import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.PartitionKey;
 import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.index.RemoteIndexStore;
+import dev.strata.storage.api.SegmentIndexBundle;
 import dev.strata.testing.S3ProxyEndpoint;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,8 +112,10 @@ class S3TransactionalTieringIT {
         }
         String prefix = TieredBucket.partitionPrefix(KEY_PREFIX, TOPIC, topicId, 0);
         assertThat(bucket.segments(prefix))
-                .as("remote segments with aborted transactions have their transaction index in the bucket")
-                .anyMatch(segment -> segment.keys().containsKey("txnindex"));
+                .as("remote segments with aborted transactions have their transaction index in the bucket, a section of"
+                        + " the segment's indexes object")
+                .anyMatch(segment ->
+                        hasTransactionIndex(bucket.read(segment.keys().get("indexes"))));
 
         assertThat(readCommittedFromZero("before-the-rebuild")).isEqualTo(committed);
 
@@ -267,5 +271,11 @@ class S3TransactionalTieringIT {
                             .as("marker of %s", name)
                             .isEqualTo(Errors.NONE))));
         }
+    }
+
+    private static boolean hasTransactionIndex(byte[] bundle) {
+        return SegmentIndexBundle.parse(ByteBuffer.wrap(bundle), bundle.length)
+                .range(SegmentIndexBundle.Section.TRANSACTION_INDEX)
+                .isPresent();
     }
 }

@@ -37,14 +37,14 @@ import org.apache.kafka.common.Uuid;
  *
  * <p>It knows the object layout of {@code remote-storage-s3/README.md} on its own:
  * {@code <key prefix><topic>-<topic id>/<partition>/<20-digit start offset>-<segment id>.<suffix>}, with the SHA-256 of
- * each object's bytes in its {@code x-amz-meta-sha256} metadata. Next to a finished segment's files lies the manifest
- * that Strata's broker writes for it (suffix {@code manifest}), from which a lost remote index is rebuilt.
+ * each object's bytes in its {@code x-amz-meta-sha256} metadata. A finished segment is two objects (segment layout 2):
+ * its log, and one holding its indexes, snapshot, checkpoint and the manifest Strata's broker writes for it, from which
+ * a lost remote index is rebuilt. A segment being deleted has a manifest object of its own (suffix {@code manifest}).
  */
 final class TieredBucket {
 
-    /** The objects of a finished segment without a transaction index, by suffix: its files and its manifest. */
-    static final Set<String> SEGMENT_SUFFIXES =
-            Set.of("log", "index", "timeindex", "snapshot", "leader-epoch-checkpoint", "manifest");
+    /** The objects of a finished segment, by suffix: its log, and its indexes with its manifest. */
+    static final Set<String> SEGMENT_SUFFIXES = Set.of("log", "indexes");
 
     /** The region the broker signs for; S3-compatible stores accept us-east-1. */
     static final String REGION = "us-east-1";

@@ -1,19 +1,20 @@
 package dev.strata.remote.s3;
 
+import dev.strata.storage.api.ManifestBundlingStorage;
+import dev.strata.storage.api.ManifestBundlingStorage.ManifestSource;
 import dev.strata.storage.api.ManifestReadAhead;
 import dev.strata.storage.api.RemoteObjectStorage;
-import dev.strata.storage.api.SegmentManifestStorage;
+import dev.strata.storage.api.SegmentIndexBundle;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -31,30 +32,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * Apache Kafka's {@link RemoteStorageManager} on S3 and S3-compatible stores, for Strata and for Apache Kafka 3.9+/4.x
  * alike ({@code remote.log.storage.manager.class.name=dev.strata.remote.s3.S3RemoteStorageManager}, settings under
  * {@code rsm.config.}, see {@link S3StorageConfig}).
  *
- * <p>Each file of a segment becomes one object under a key derived from the segment metadata alone
- * ({@link SegmentObjectKeys}), so copy and delete are idempotent: a repeated copy overwrites the same objects, a
- * delete of missing objects succeeds. Log files larger than the part size go up as multipart uploads streamed from the
- * file. Every object carries S3's additional CRC32C checksum, which the store checks on upload, and the SHA-256 of its
- * bytes in user metadata ({@link Sha256}).
+ * <p>Layout 2: a segment is two objects, under keys derived from the segment metadata alone
+ * ({@link SegmentObjectKeys}): its log, and a {@link SegmentIndexBundle} holding every other file (and, when Strata
+ * tiers it, its manifest). So a copy costs two PUTs (plus the parts of a log larger than the part size, which goes up
+ * as a multipart upload), copy and delete are idempotent (a repeated copy overwrites the same objects, a delete of
+ * missing objects succeeds), and a read of records is one ranged GET of the log. Segments that layout 1 wrote, one
+ * object per file, are read as they are: the log's key is the same in both layouts, and an index is looked up in the
+ * bundle first and, where the segment has none, in its layout-1 object. A delete removes the objects of both layouts.
+ * Every object carries S3's additional CRC32C checksum and the SHA-256 of its bytes ({@link S3Uploads}).
  *
- * <p>Integrity on the way back: indexes, snapshots and checkpoints are read whole into memory and their SHA-256 is
- * checked before the first byte is returned, so a corrupted or replaced object is an error, never served. A read of a
+ * <p>Integrity on the way back: indexes, snapshots and checkpoints are read whole into memory (in layout 2 the whole
+ * bundle, of which the last one read is kept, since Apache Kafka asks for a segment's indexes one after the other) and
+ * their SHA-256 is checked before the first byte is returned, so a corrupted or replaced object is an error, never served. A read of a
  * log segment that covers the whole object (from position 0 to its end) is checked as it streams and fails when its
  * last byte is read. A read of part of a segment cannot be checked against a whole-object digest: it relies on the
  * CRC32C every record batch carries, which the tiering layer (in Apache Kafka, the consumer) validates. Every read
@@ -70,14 +71,16 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * survives them becomes a {@link RemoteStorageException}, a missing object a {@link RemoteResourceNotFoundException}.
  * Thread-safe once configured.
  *
- * <p>Segment manifests, beyond Kafka's SPI: as a {@link SegmentManifestStorage} (Strata's storage API) it keeps one
- * small object per segment under {@link SegmentObjectKeys#manifestKey}, which Strata's broker writes as it tiers and
- * lists to rebuild its remote index, reading several at once ({@link ManifestReadAhead}) since each is a GET. They are
+ * <p>Segment manifests, beyond Kafka's SPI: as a {@link ManifestBundlingStorage} (Strata's storage API) it stores the
+ * manifest Strata's broker writes as it tiers in the segment's bundle, and one that replaces it (a deletion's) as a
+ * small object of its own under {@link SegmentObjectKeys#manifestKey}; the broker lists them to rebuild its remote
+ * index, the latest of each segment, reading several at once ({@link ManifestReadAhead}) since each is a GET or two. They are
  * opaque bytes here (their format and checksum belong to Strata's index), so this plugin depends only on Kafka's SPI,
  * Strata's small storage API and the AWS SDK, none of Strata's engine; Apache Kafka never calls them. As a
  * {@link RemoteObjectStorage} it lists and deletes single objects under the key prefix, for Strata's orphan scrub.
  */
-public final class S3RemoteStorageManager implements RemoteStorageManager, SegmentManifestStorage, RemoteObjectStorage {
+public final class S3RemoteStorageManager
+        implements RemoteStorageManager, ManifestBundlingStorage, RemoteObjectStorage {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3RemoteStorageManager.class);
     /** HTTP 416: the answer to a ranged GET that starts past the end of the object. */
@@ -89,6 +92,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
     private volatile S3StorageConfig config;
     private volatile SegmentObjectKeys objectKeys;
     private volatile S3Client s3;
+    private volatile S3Uploads uploads;
+    private volatile ManifestReads manifestReads;
+    /** The bundle read last, verified; a segment's indexes are asked for one after the other. */
+    private volatile ReadBundle lastBundle;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -101,6 +108,9 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
             config = parsed;
             objectKeys = new SegmentObjectKeys(parsed.keyPrefix());
             s3 = client;
+            uploads = new S3Uploads(client, parsed);
+            manifestReads = new ManifestReads(client, parsed.bucketName(), objectKeys);
+            lastBundle = null;
         }
         LOG.info("S3 remote storage configured: {}", parsed);
         checkBucketInBackground(client, parsed.bucketName());
@@ -140,35 +150,48 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
     @Override
     public Optional<CustomMetadata> copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data)
             throws RemoteStorageException {
+        copy(segment, data, null);
+        return Optional.empty();
+    }
+
+    /** Copies the segment in layout 2 with its manifest in its bundle: two PUTs, plus a multipart log's parts. */
+    @Override
+    public void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
+            throws RemoteStorageException {
+        copy(segment, data, Objects.requireNonNull(manifest, "manifest"));
+    }
+
+    /** Copies the log, then the bundle with the manifest {@code manifest} gives then (none when null). */
+    private void copy(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
+            throws RemoteStorageException {
         requireConfigured();
         long started = System.nanoTime();
-        Map<SegmentFileType, String> keys = objectKeys.keys(segment);
+        String logKey = objectKeys.key(segment, SegmentFileType.LOG);
+        String bundleKey = objectKeys.bundleKey(segment);
+        forget(bundleKey);
+        // only keys of this segment (its id is in each), so a failed copy's cleanup touches no other segment
         List<String> attempted = new ArrayList<>();
         try {
-            uploadLog(keys.get(SegmentFileType.LOG), data.logSegment(), attempted);
-            uploadFile(keys.get(SegmentFileType.OFFSET_INDEX), data.offsetIndex(), attempted);
-            uploadFile(keys.get(SegmentFileType.TIME_INDEX), data.timeIndex(), attempted);
-            if (data.transactionIndex().isPresent()) {
-                uploadFile(
-                        keys.get(SegmentFileType.TRANSACTION_INDEX),
-                        data.transactionIndex().get(),
-                        attempted);
-            }
-            uploadFile(keys.get(SegmentFileType.PRODUCER_SNAPSHOT), data.producerSnapshotIndex(), attempted);
-            uploadBytes(keys.get(SegmentFileType.LEADER_EPOCH_CHECKPOINT), data.leaderEpochIndex(), attempted);
-        } catch (SdkException | IOException | UncheckedIOException e) {
+            attempted.add(logKey);
+            uploads.file(logKey, data.logSegment());
+            byte[] bundle = SegmentIndexBundle.write(data, manifest == null ? null : manifest.manifest());
+            // last: a bundle in the store, with its manifest, means the segment is complete
+            attempted.add(bundleKey);
+            uploads.bytes(bundleKey, ByteBuffer.wrap(bundle));
+        } catch (RemoteStorageException e) {
+            deleteQuietly(attempted);
+            throw e;
+        } catch (SdkException | IOException | UncheckedIOException | IllegalArgumentException e) {
             deleteQuietly(attempted);
             throw new RemoteStorageException(
-                    "Copy of segment " + segment.remoteLogSegmentId() + " to s3://" + config.bucketName() + "/"
-                            + keys.get(SegmentFileType.LOG) + " failed: " + e.getMessage(),
+                    "Copy of segment " + segment.remoteLogSegmentId() + " to s3://" + config.bucketName() + "/" + logKey
+                            + " failed: " + e.getMessage(),
                     e);
         }
         LOG.debug(
-                "Copied segment {} ({} objects) in {} ms",
+                "Copied segment {} (2 objects) in {} ms",
                 segment.remoteLogSegmentId(),
-                attempted.size(),
                 (System.nanoTime() - started) / 1_000_000);
-        return Optional.empty();
     }
 
     @Override
@@ -196,7 +219,51 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
     @Override
     public InputStream fetchIndex(RemoteLogSegmentMetadata segment, IndexType indexType) throws RemoteStorageException {
         requireConfigured();
-        String key = objectKeys.key(segment, SegmentFileType.of(indexType));
+        ReadBundle bundle = bundle(segment);
+        if (bundle.bytes() == null) {
+            // a segment that layout 1 wrote
+            return new ByteArrayInputStream(verifiedObject(objectKeys.key(segment, SegmentFileType.of(indexType))));
+        }
+        SegmentIndexBundle.Range range = bundle.table()
+                .range(SegmentFileType.of(indexType).section())
+                .orElseThrow(() -> new RemoteResourceNotFoundException("Segment " + segment.remoteLogSegmentId()
+                        + " has no " + SegmentFileType.of(indexType).suffix() + " in s3://" + config.bucketName() + "/"
+                        + bundle.key()));
+        return new ByteArrayInputStream(bundle.bytes(), range.offset(), range.length());
+    }
+
+    /** The segment's bundle, read whole and verified, or one without bytes if the segment has none (layout 1). */
+    private ReadBundle bundle(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        String key = objectKeys.bundleKey(segment);
+        ReadBundle last = lastBundle;
+        if (last != null && last.key().equals(key)) {
+            return last;
+        }
+        ReadBundle read;
+        try {
+            byte[] bytes = verifiedObject(key);
+            try {
+                read = new ReadBundle(key, bytes, SegmentIndexBundle.parse(ByteBuffer.wrap(bytes), bytes.length));
+            } catch (CorruptRecordException e) {
+                throw corrupt("Corrupted object s3://" + config.bucketName() + "/" + key + ": " + e.getMessage());
+            }
+        } catch (RemoteResourceNotFoundException e) {
+            read = new ReadBundle(key, null, null);
+        }
+        lastBundle = read;
+        return read;
+    }
+
+    /** Forgets the bundle under {@code key} if it is the one kept: it is being written or deleted. */
+    private void forget(String key) {
+        ReadBundle last = lastBundle;
+        if (last != null && last.key().equals(key)) {
+            lastBundle = null;
+        }
+    }
+
+    /** The whole object under {@code key}, whose SHA-256 matched the one stored with it. */
+    private byte[] verifiedObject(String key) throws RemoteStorageException {
         try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
             byte[] bytes = response.readAllBytes();
             String expected = storedDigest(key, response.response());
@@ -205,17 +272,28 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
                 throw corrupt("Corrupted object s3://" + config.bucketName() + "/" + key + ": SHA-256 of its "
                         + bytes.length + " bytes is " + actual + " but it was stored with " + expected);
             }
-            return new ByteArrayInputStream(bytes);
+            return bytes;
         } catch (IOException | SdkException e) {
             throw failure("Fetch of s3://" + config.bucketName() + "/" + key, e);
         }
     }
 
+    /**
+     * A bundle as read: its key, its bytes and table, or null bytes and table when the object does not exist.
+     * Immutable once built; {@code bytes} is never handed out, only streams over it.
+     */
+    private record ReadBundle(String key, byte[] bytes, SegmentIndexBundle table) {}
+
     @Override
     public void deleteLogSegmentData(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
         requireConfigured();
         RemoteStorageException failure = null;
-        for (String key : objectKeys.keys(segment).values()) {
+        String bundleKey = objectKeys.bundleKey(segment);
+        forget(bundleKey);
+        // exactly this segment's keys, in both layouts: a layout-1 segment's files, a layout-2 segment's two objects
+        List<String> keys = new ArrayList<>(objectKeys.keys(segment).values());
+        keys.add(bundleKey);
+        for (String key : keys) {
             try {
                 s3.deleteObject(b -> b.bucket(config.bucketName()).key(key));
             } catch (NoSuchKeyException e) {
@@ -238,8 +316,8 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
     }
 
     /**
-     * Stores the manifest of {@code segment} under {@link SegmentObjectKeys#manifestKey}, replacing an earlier one,
-     * with the same CRC32C and SHA-256 as every other object.
+     * Stores the manifest of {@code segment} under {@link SegmentObjectKeys#manifestKey}, replacing an earlier one
+     * (also the one in the segment's bundle), with the same CRC32C and SHA-256 as every other object.
      *
      * @throws RemoteStorageException if the upload fails
      */
@@ -248,7 +326,7 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
         requireConfigured();
         String key = objectKeys.manifestKey(segment);
         try {
-            uploadBytes(key, ByteBuffer.wrap(manifest));
+            uploads.bytes(key, ByteBuffer.wrap(manifest));
         } catch (SdkException e) {
             throw failure("Upload of the manifest s3://" + config.bucketName() + "/" + key, e);
         }
@@ -284,9 +362,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
     }
 
     /**
-     * The key of every manifest under the configured key prefix, in key order, listed with ListObjectsV2 one page at a
-     * time as the stream advances (see {@link ObjectListing}); {@link #readManifest} reads each, and
-     * {@link #listManifests} does both. A failure while listing is an {@link UncheckedIOException} thrown by the
+     * The key of every segment's latest manifest under the configured key prefix, in key order, listed with
+     * ListObjectsV2 one page at a time as the stream advances (see {@link ObjectListing}): its bundle's, or its
+     * manifest object's where it has one, which replaced the bundled one ({@link SegmentObjectKeys#latestManifests}).
+     * {@link #readManifest} reads each, and {@link #listManifests} does both. A failure while listing is an {@link UncheckedIOException} thrown by the
      * stream.
      */
     public Stream<String> listManifestKeys() {
@@ -295,7 +374,10 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
 
     Stream<String> listManifestKeys(int pageSize) {
         requireConfigured();
-        return list(objectKeys.prefix(), objectKeys::isManifestKey, pageSize).map(S3Object::key);
+        SegmentObjectKeys keys = objectKeys;
+        return SegmentObjectKeys.latestManifests(
+                list(keys.prefix(), key -> keys.isManifestKey(key) || keys.isBundleKey(key), pageSize)
+                        .map(S3Object::key));
     }
 
     /**
@@ -332,25 +414,16 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
     }
 
     /**
-     * The manifest under {@code key}, as listed by {@link #listManifestKeys}; empty if it was deleted since. Manifests
-     * carry their own checksum, which the reader of the bytes checks, so their SHA-256 is not checked here: a corrupt
-     * manifest is the reader's to reject.
+     * The manifest under {@code key}, as listed by {@link #listManifestKeys}: the object, or the manifest in the
+     * bundle; empty if it was deleted since, or is a bundle without a manifest (Apache Kafka tiered its segment).
+     * Manifests carry their own checksum, which the reader of the bytes checks, so their SHA-256 is not checked here:
+     * a corrupt manifest is the reader's to reject.
      *
      * @throws UncheckedIOException if it cannot be read, as a failure of the listing it belongs to
      */
     public Optional<byte[]> readManifest(String key) {
         requireConfigured();
-        try (ResponseInputStream<GetObjectResponse> response = get(key, null)) {
-            return Optional.of(response.readAllBytes());
-        } catch (S3Exception e) {
-            // NoSuchKey from S3; a bare 404 from some compatible stores
-            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
-                return Optional.empty();
-            }
-            throw manifestReadFailure(key, e);
-        } catch (SdkException | IOException e) {
-            throw manifestReadFailure(key, e);
-        }
+        return manifestReads.read(key);
     }
 
     @Override
@@ -439,95 +512,6 @@ public final class S3RemoteStorageManager implements RemoteStorageManager, Segme
                     + " metadata and cannot be verified; it was not written by this plugin or was replaced since");
         }
         return digest.trim().toLowerCase(Locale.ROOT);
-    }
-
-    private void uploadLog(String key, Path file, List<String> attempted) throws IOException {
-        long size = Files.size(file);
-        if (size <= config.multipartUploadPartSize()) {
-            uploadFile(key, file, attempted);
-            return;
-        }
-        attempted.add(key);
-        String digest = Sha256.of(file);
-        String bucket = config.bucketName();
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket)
-                        .key(key)
-                        .metadata(Map.of(Sha256.METADATA_KEY, digest))
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
-                .uploadId();
-        try {
-            List<CompletedPart> parts = new ArrayList<>();
-            long partSize = config.multipartUploadPartSize();
-            int partNumber = 1;
-            for (long offset = 0; offset < size; offset += partSize, partNumber++) {
-                long partOffset = offset;
-                long length = Math.min(partSize, size - offset);
-                int number = partNumber;
-                UploadPartResponse uploaded = s3.uploadPart(
-                        b -> b.bucket(bucket)
-                                .key(key)
-                                .uploadId(uploadId)
-                                .partNumber(number)
-                                .contentLength(length)
-                                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
-                        RequestBody.fromContentProvider(
-                                () -> openRegion(file, partOffset, length), length, "application/octet-stream"));
-                parts.add(CompletedPart.builder()
-                        .partNumber(number)
-                        .eTag(uploaded.eTag())
-                        .checksumCRC32C(uploaded.checksumCRC32C())
-                        .build());
-            }
-            s3.completeMultipartUpload(
-                    b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
-        } catch (RuntimeException e) {
-            try {
-                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
-            } catch (SdkException abortFailure) {
-                e.addSuppressed(abortFailure);
-            }
-            throw e;
-        }
-    }
-
-    private void uploadFile(String key, Path file, List<String> attempted) throws IOException {
-        attempted.add(key);
-        String digest = Sha256.of(file);
-        s3.putObject(
-                b -> b.bucket(config.bucketName())
-                        .key(key)
-                        .metadata(Map.of(Sha256.METADATA_KEY, digest))
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
-                RequestBody.fromFile(file));
-    }
-
-    private void uploadBytes(String key, ByteBuffer bytes, List<String> attempted) {
-        attempted.add(key);
-        uploadBytes(key, bytes);
-    }
-
-    private void uploadBytes(String key, ByteBuffer bytes) {
-        String digest = Sha256.of(bytes);
-        s3.putObject(
-                b -> b.bucket(config.bucketName())
-                        .key(key)
-                        .metadata(Map.of(Sha256.METADATA_KEY, digest))
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
-                RequestBody.fromByteBuffer(bytes.duplicate()));
-    }
-
-    private UncheckedIOException manifestReadFailure(String key, Exception cause) {
-        return new UncheckedIOException(new IOException(
-                "Read of the manifest s3://" + config.bucketName() + "/" + key + " failed: " + cause.getMessage(),
-                cause));
-    }
-
-    private static InputStream openRegion(Path file, long offset, long length) {
-        try {
-            return new FileRegionInputStream(file, offset, length);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Best effort: removes the objects of a failed copy; what remains is overwritten by the next attempt. */

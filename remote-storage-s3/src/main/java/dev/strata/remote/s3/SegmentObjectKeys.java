@@ -1,8 +1,14 @@
 package dev.strata.remote.s3;
 
+import dev.strata.storage.api.SegmentIndexBundle;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 
@@ -15,17 +21,28 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
  * re-created topic of the same name apart from the old one; the zero-padded start offset makes a lexicographic
  * listing of a partition come out in offset order, like the file names of a Kafka log directory.
  *
+ * <p>Two layouts share these keys. Layout 2, which every copy writes, stores a segment as two objects: its log under
+ * {@link #key key(segment, LOG)} and every other file, with Strata's manifest, in a {@link
+ * dev.strata.storage.api.SegmentIndexBundle} under {@link #bundleKey} (suffix {@value #BUNDLE_SUFFIX}). Layout 1, read
+ * for segments tiered before it, stored each file under its own suffix ({@link #keys}). The log has the same key in
+ * both, so reading records never asks which layout a segment has.
+ *
  * <p>A segment's manifest, which Strata's tiering writes and lists to rebuild its index, has the same stem with the
- * suffix {@value #MANIFEST_SUFFIX}. It is not one of the segment's files ({@link #keys}): it outlives their deletion.
+ * suffix {@value #MANIFEST_SUFFIX}: in layout 1 every manifest, in layout 2 only one that replaces the bundled one (a
+ * deletion's DELETE_STARTED). It is not one of the segment's files: it outlives their deletion.
  */
 public final class SegmentObjectKeys {
 
     /** Suffix of a segment manifest's key. */
     public static final String MANIFEST_SUFFIX = "manifest";
 
+    /** Suffix of a layout-2 segment's bundle of indexes, snapshot, checkpoint and manifest. */
+    public static final String BUNDLE_SUFFIX = SegmentIndexBundle.SUFFIX;
+
     /** What follows the prefix in a manifest's key: topic and id, partition, offset and segment uuid, suffix. */
-    private static final Pattern MANIFEST_KEY_TAIL =
-            Pattern.compile("[^/]+-[A-Za-z0-9_-]{22}/\\d+/\\d{20}-[A-Za-z0-9_-]{22}\\." + MANIFEST_SUFFIX);
+    private static final Pattern MANIFEST_KEY_TAIL = keyTail(MANIFEST_SUFFIX);
+
+    private static final Pattern BUNDLE_KEY_TAIL = keyTail(BUNDLE_SUFFIX);
 
     private final String prefix;
 
@@ -38,7 +55,7 @@ public final class SegmentObjectKeys {
         return segmentPrefix(segment) + "." + type.suffix();
     }
 
-    /** The keys of every file a segment can have, in upload order. */
+    /** The layout-1 keys of every file a segment can have, in upload order; the log's is layout 2's too. */
     public Map<SegmentFileType, String> keys(RemoteLogSegmentMetadata segment) {
         Map<SegmentFileType, String> keys = new EnumMap<>(SegmentFileType.class);
         String base = segmentPrefix(segment);
@@ -46,6 +63,57 @@ public final class SegmentObjectKeys {
             keys.put(type, base + "." + type.suffix());
         }
         return keys;
+    }
+
+    /** The key of a layout-2 segment's {@link dev.strata.storage.api.SegmentIndexBundle}. */
+    public String bundleKey(RemoteLogSegmentMetadata segment) {
+        return segmentPrefix(segment) + "." + BUNDLE_SUFFIX;
+    }
+
+    /** Whether {@code key} is the key of a bundle in this layout, as {@link #isManifestKey} for manifests. */
+    public boolean isBundleKey(String key) {
+        return key.startsWith(prefix)
+                && BUNDLE_KEY_TAIL.matcher(key.substring(prefix.length())).matches();
+    }
+
+    /**
+     * The keys of a listing of manifests and bundles ({@link #isManifestKey}, {@link #isBundleKey}) in key order, with
+     * one key per segment: a segment's manifest object replaces the manifest in its bundle (it was written after it,
+     * by a deletion), and the two are next to each other in key order.
+     */
+    static Stream<String> latestManifests(Stream<String> keys) {
+        Iterator<String> listed = keys.iterator();
+        Iterator<String> latest = new Iterator<>() {
+            private String pending;
+
+            @Override
+            public boolean hasNext() {
+                return pending != null || listed.hasNext();
+            }
+
+            @Override
+            public String next() {
+                String current = pending != null ? pending : listed.next();
+                pending = null;
+                if (!listed.hasNext()) {
+                    return current;
+                }
+                String following = listed.next();
+                if (!stem(current).equals(stem(following))) {
+                    pending = following;
+                    return current;
+                }
+                return current.endsWith("." + MANIFEST_SUFFIX) ? current : following;
+            }
+        };
+        return StreamSupport.stream(
+                        Spliterators.spliteratorUnknownSize(latest, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .onClose(keys::close);
+    }
+
+    /** A manifest's or bundle's key without its suffix: the same for both objects of one segment. */
+    static String stem(String key) {
+        return key.substring(0, key.lastIndexOf('.'));
     }
 
     /** The key of the segment's manifest. */
@@ -70,6 +138,10 @@ public final class SegmentObjectKeys {
     /** The common prefix of every object of one partition, ending in '/'. */
     public String partitionPrefix(TopicIdPartition partition) {
         return prefix + partition.topic() + "-" + partition.topicId() + "/" + partition.partition() + "/";
+    }
+
+    private static Pattern keyTail(String suffix) {
+        return Pattern.compile("[^/]+-[A-Za-z0-9_-]{22}/\\d+/\\d{20}-[A-Za-z0-9_-]{22}\\." + suffix);
     }
 
     private String segmentPrefix(RemoteLogSegmentMetadata segment) {

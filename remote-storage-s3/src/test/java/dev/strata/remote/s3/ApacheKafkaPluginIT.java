@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -77,11 +76,11 @@ class ApacheKafkaPluginIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final List<String> KAFKA_JVM_OPTIONS =
             List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true");
-    /** The files Kafka hands the plugin for every segment, by object key suffix. */
-    private static final Set<String> SEGMENT_FILES =
-            Set.of("log", "index", "timeindex", "snapshot", "leader-epoch-checkpoint");
-    /** Only a segment that has a transaction index uploads one. */
-    private static final String TRANSACTION_INDEX = "txnindex";
+    /**
+     * The objects of every segment, by object key suffix (layout 2): the log, and one holding the indexes, snapshot
+     * and checkpoint Kafka hands the plugin, which it reads back through fetchIndex.
+     */
+    private static final List<String> SEGMENT_OBJECTS = List.of("log", "indexes");
 
     private S3ProxyEndpoint s3;
     private MinioClient minio;
@@ -167,8 +166,7 @@ class ApacheKafkaPluginIT {
             assertThat(segments.keySet()).first().asString().startsWith("00000000000000000000-");
             segments.forEach((segment, files) -> assertThat(files)
                     .as("objects of remote segment %s", segment)
-                    .containsAll(SEGMENT_FILES)
-                    .allMatch(file -> SEGMENT_FILES.contains(file) || file.equals(TRANSACTION_INDEX)));
+                    .containsExactlyInAnyOrderElementsOf(SEGMENT_OBJECTS));
             assertLogObjectMatchesItsDigest(
                     topicId, segments.keySet().iterator().next());
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.storage.api.RemoteObjectStorage;
+import dev.strata.storage.api.SegmentIndexBundle;
 import dev.strata.testing.MinioClients;
 import dev.strata.testing.RemoteStorageManagerContract;
 import dev.strata.testing.S3Store;
@@ -110,9 +111,17 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
     }
 
     private Map<String, String> config(Map<String, String> overrides) {
+        return config(store, BUCKET, prefix, overrides);
+    }
+
+    /**
+     * The settings of a manager of {@code bucket} in {@code store} under {@code keyPrefix}, with the Aiven-style keys
+     * and short retries, plus {@code overrides}.
+     */
+    static Map<String, String> config(S3Store store, String bucket, String keyPrefix, Map<String, String> overrides) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "storage.s3.bucket.name",
-                BUCKET,
+                bucket,
                 "storage.s3.endpoint.url",
                 store.url(),
                 "storage.s3.path.style.access.enabled",
@@ -122,7 +131,7 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
                 "storage.aws.secret.access.key",
                 store.secretKey(),
                 "key.prefix",
-                prefix,
+                keyPrefix,
                 "s3.retry.backoff.base.ms",
                 "10",
                 "s3.retry.backoff.max.ms",
@@ -139,30 +148,35 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
         String base = prefix + "orders-" + partition.topicId() + "/7/00000000000000000042-"
                 + segment.metadata().remoteLogSegmentId().id();
         assertThat(listKeys(partitionPrefix()))
-                .containsExactlyInAnyOrder(
-                        base + ".log",
-                        base + ".index",
-                        base + ".timeindex",
-                        base + ".txnindex",
-                        base + ".snapshot",
-                        base + ".leader-epoch-checkpoint");
+                .as("layout 2: the log, and one object for everything else")
+                .containsExactlyInAnyOrder(base + ".log", base + ".indexes");
         StatObjectResponse log = stat(base + ".log");
         assertThat(log.size()).isEqualTo(10_000);
         assertThat(log.userMetadata().getFirst(Sha256.METADATA_KEY))
                 .isEqualTo(Sha256.of(segment.data().logSegment()));
+        byte[] bundle;
         try (InputStream in = minio.getObject(
-                GetObjectArgs.builder().bucket(BUCKET).object(base + ".index").build())) {
-            assertThat(in.readAllBytes())
-                    .isEqualTo(Files.readAllBytes(segment.data().offsetIndex()));
+                GetObjectArgs.builder().bucket(BUCKET).object(base + ".indexes").build())) {
+            bundle = in.readAllBytes();
         }
+        assertThat(stat(base + ".indexes").userMetadata().getFirst(Sha256.METADATA_KEY))
+                .isEqualTo(Sha256.of(bundle));
+        SegmentIndexBundle table = SegmentIndexBundle.parse(ByteBuffer.wrap(bundle), bundle.length);
+        assertThat(table.section(bundle, SegmentIndexBundle.Section.OFFSET_INDEX))
+                .hasValue(ByteBuffer.wrap(Files.readAllBytes(segment.data().offsetIndex())));
+        assertThat(table.section(bundle, SegmentIndexBundle.Section.LEADER_EPOCH_CHECKPOINT))
+                .hasValue(segment.data().leaderEpochIndex());
+        assertThat(table.range(SegmentIndexBundle.Section.MANIFEST))
+                .as("Kafka's copy has no manifest")
+                .isEmpty();
     }
 
     @Test
-    void aRepeatedCopyLeavesOneObjectPerFileAndDeleteRemovesEveryObject() throws Exception {
+    void aRepeatedCopyLeavesTheSameTwoObjectsAndDeleteRemovesEveryObject() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 0, 50_000, true);
         rsm.copyLogSegmentData(segment.metadata(), segment.data());
         rsm.copyLogSegmentData(segment.metadata(), segment.data());
-        assertThat(listKeys(partitionPrefix())).hasSize(6);
+        assertThat(listKeys(partitionPrefix())).hasSize(2);
 
         rsm.deleteLogSegmentData(segment.metadata());
         assertThat(listKeys(partitionPrefix())).isEmpty();
@@ -179,19 +193,21 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
         try (Stream<RemoteObjectStorage.StoredObject> objects = rsm.listObjects(base + ".")) {
             listed = objects.toList();
         }
-        assertThat(listed).hasSize(5).contains(new RemoteObjectStorage.StoredObject(base + ".log", 1_000));
+        assertThat(listed).hasSize(2).contains(new RemoteObjectStorage.StoredObject(base + ".log", 1_000));
 
         rsm.deleteObject(base + ".log");
         rsm.deleteObject(base + ".log");
-        assertThat(listKeys(partitionPrefix())).hasSize(4).doesNotContain(prefix + base + ".log");
+        assertThat(listKeys(partitionPrefix())).containsExactly(prefix + base + ".indexes");
     }
 
     @Test
-    void segmentWithoutTransactionIndexHasNoSuchObject() throws Exception {
+    void segmentWithoutTransactionIndexHasNoSuchSection() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 5000, 1000, false);
         rsm.copyLogSegmentData(segment.metadata(), segment.data());
 
-        assertThat(listKeys(partitionPrefix())).hasSize(5).noneMatch(key -> key.endsWith(".txnindex"));
+        assertThat(listKeys(partitionPrefix())).hasSize(2);
+        assertThatThrownBy(() -> rsm.fetchIndex(segment.metadata(), IndexType.TRANSACTION))
+                .isInstanceOf(RemoteResourceNotFoundException.class);
     }
 
     @Test
@@ -220,7 +236,7 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
     void corruptedIndexIsAnErrorNeverServed() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 200, 2000, true);
         rsm.copyLogSegmentData(segment.metadata(), segment.data());
-        String key = new SegmentObjectKeys(prefix).key(segment.metadata(), SegmentFileType.OFFSET_INDEX);
+        String key = new SegmentObjectKeys(prefix).bundleKey(segment.metadata());
 
         overwriteWithFlippedByte(key, 100, true);
 
@@ -236,7 +252,7 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
     void indexReplacedWithoutItsDigestIsAnError() throws Exception {
         SegmentFiles segment = SegmentFiles.write(dir, partition, 300, 2000, true);
         rsm.copyLogSegmentData(segment.metadata(), segment.data());
-        String key = new SegmentObjectKeys(prefix).key(segment.metadata(), SegmentFileType.TIME_INDEX);
+        String key = new SegmentObjectKeys(prefix).bundleKey(segment.metadata());
 
         overwriteWithFlippedByte(key, 0, false);
 
@@ -327,7 +343,7 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
                 + segment.metadata().remoteLogSegmentId().id() + ".manifest";
         assertThat(new SegmentObjectKeys(prefix).manifestKey(segment.metadata()))
                 .isEqualTo(key);
-        assertThat(listKeys(partitionPrefix())).hasSize(6).contains(key);
+        assertThat(listKeys(partitionPrefix())).hasSize(3).contains(key);
         assertThat(stat(key).userMetadata().getFirst(Sha256.METADATA_KEY)).isEqualTo(Sha256.of(utf8("deleting")));
 
         rsm.deleteLogSegmentData(segment.metadata());
@@ -358,7 +374,7 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
                 paged.putManifest(segment.metadata(), utf8("manifest " + i));
                 written.add("manifest " + i);
             }
-            assertThat(listKeys(prefix)).hasSize(7 * 6);
+            assertThat(listKeys(prefix)).hasSize(7 * 3);
             ListObjectsV2Response firstPage =
                     s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(prefix).maxKeys(2));
             assertThat(firstPage.isTruncated())
@@ -367,7 +383,7 @@ abstract class RemoteStorageRoundTripContract extends RemoteStorageManagerContra
             assertThat(firstPage.contents()).hasSize(2);
 
             assertThat(manifests(paged, paged.listManifestKeys(2)))
-                    .as("21 pages of 2 keys, most without a manifest")
+                    .as("11 pages of 2 keys, a bundle and a manifest object per segment, the manifest object listed")
                     .containsExactlyInAnyOrderElementsOf(written);
             assertThat(manifests(paged, paged.listManifestKeys())).containsExactlyInAnyOrderElementsOf(written);
         }

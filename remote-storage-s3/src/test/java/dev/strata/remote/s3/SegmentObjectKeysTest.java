@@ -3,6 +3,7 @@ package dev.strata.remote.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
@@ -86,5 +87,36 @@ class SegmentObjectKeysTest {
         assertThat(SegmentFileType.of(IndexType.TRANSACTION).suffix()).isEqualTo("txnindex");
         assertThat(SegmentFileType.of(IndexType.PRODUCER_SNAPSHOT).suffix()).isEqualTo("snapshot");
         assertThat(SegmentFileType.of(IndexType.LEADER_EPOCH).suffix()).isEqualTo("leader-epoch-checkpoint");
+    }
+
+    @Test
+    void theBundleSharesTheStemAndIsToldApartFromTheManifest() {
+        SegmentObjectKeys keys = new SegmentObjectKeys("tier/");
+        String bundle = keys.bundleKey(segment);
+
+        assertThat(bundle)
+                .isEqualTo(
+                        "tier/payments-q1vR7mSvQ5mLhZk3Yf0l2A/3/00000000000001234567-Zb6nKx0YTmKfQw3Xz1c9Vg.indexes");
+        assertThat(keys.isBundleKey(bundle)).isTrue();
+        assertThat(keys.isManifestKey(bundle)).isFalse();
+        assertThat(keys.isBundleKey(keys.manifestKey(segment))).isFalse();
+        assertThat(new SegmentObjectKeys("").isBundleKey(bundle))
+                .as("under a longer prefix")
+                .isFalse();
+    }
+
+    @Test
+    void aListingKeepsOneManifestPerSegmentTheManifestObjectOverTheBundle() {
+        String a = "t-q1vR7mSvQ5mLhZk3Yf0l2A/0/00000000000000000000-Zb6nKx0YTmKfQw3Xz1c9Vg";
+        String b = "t-q1vR7mSvQ5mLhZk3Yf0l2A/0/00000000000000001000-Ab6nKx0YTmKfQw3Xz1c9Vg";
+        String c = "t-q1vR7mSvQ5mLhZk3Yf0l2A/0/00000000000000002000-Cb6nKx0YTmKfQw3Xz1c9Vg";
+        String d = "t-q1vR7mSvQ5mLhZk3Yf0l2A/0/00000000000000003000-Db6nKx0YTmKfQw3Xz1c9Vg";
+
+        try (Stream<String> latest = SegmentObjectKeys.latestManifests(Stream.of(
+                a + ".indexes", a + ".manifest", b + ".indexes", c + ".manifest", d + ".indexes", d + ".manifest"))) {
+            assertThat(latest).containsExactly(a + ".manifest", b + ".indexes", c + ".manifest", d + ".manifest");
+        }
+        assertThat(SegmentObjectKeys.latestManifests(Stream.of(b + ".indexes"))).containsExactly(b + ".indexes");
+        assertThat(SegmentObjectKeys.latestManifests(Stream.empty())).isEmpty();
     }
 }

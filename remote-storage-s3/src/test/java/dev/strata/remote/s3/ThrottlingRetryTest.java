@@ -17,7 +17,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
-import org.apache.kafka.server.log.remote.storage.RemoteStorageManager.IndexType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class ThrottlingRetryTest {
 
-    private static final byte[] INDEX = "offset index bytes".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OBJECT = "log segment bytes".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SLOW_DOWN = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
                     + "<Message>Please reduce your request rate.</Message><RequestId>1</RequestId></Error>")
             .getBytes(StandardCharsets.US_ASCII);
@@ -74,8 +73,8 @@ class ThrottlingRetryTest {
     void throttledReadIsRetriedUntilItSucceeds() throws Exception {
         throttledRequests = 2;
 
-        try (InputStream in = rsm.fetchIndex(segment, IndexType.OFFSET)) {
-            assertThat(in.readAllBytes()).isEqualTo(INDEX);
+        try (InputStream in = rsm.fetchLogSegment(segment, 0)) {
+            assertThat(in.readAllBytes()).isEqualTo(OBJECT);
         }
         assertThat(requests).hasValue(3);
     }
@@ -84,7 +83,7 @@ class ThrottlingRetryTest {
     void persistentThrottlingFailsAfterTheConfiguredAttempts() {
         throttledRequests = Integer.MAX_VALUE;
 
-        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0))
                 .isInstanceOf(RemoteStorageException.class)
                 .hasMessageContaining("reduce your request rate");
         assertThat(requests).hasValue(4);
@@ -105,9 +104,9 @@ class ThrottlingRetryTest {
                 return;
             }
             exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
-            exchange.getResponseHeaders().add("x-amz-meta-sha256", Sha256.of(INDEX));
-            exchange.sendResponseHeaders(200, INDEX.length);
-            exchange.getResponseBody().write(INDEX);
+            exchange.getResponseHeaders().add("x-amz-meta-sha256", Sha256.of(OBJECT));
+            exchange.sendResponseHeaders(200, OBJECT.length);
+            exchange.getResponseBody().write(OBJECT);
         }
     }
 }
