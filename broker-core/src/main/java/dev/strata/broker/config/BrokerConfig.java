@@ -156,8 +156,9 @@ public final class BrokerConfig {
         this.clientListeners = listeners.clients();
         this.interBroker = listeners.interBroker();
         this.controllerListener = listeners.controller();
+        // each listener's own settings are checked (parsed) at startup
         for (ClientListener l : clientListeners) {
-            listenerSecurity(l.name());
+            SecurityConfigs.listenerSecurity(this, l.name());
         }
         String voters = stringValue(CONTROLLER_QUORUM_VOTERS);
         if (interBroker != null
@@ -294,29 +295,6 @@ public final class BrokerConfig {
     /** Every listener for clients and brokers, in the order of {@code listeners}; empty on a controller-only node. */
     public List<ClientListener> clientListeners() {
         return clientListeners;
-    }
-
-    /**
-     * The {@code ssl.*} and {@code sasl.enabled.mechanisms} settings of one listener, typed as {@link BrokerConfigs#DEF}
-     * types them ({@code Password}, {@code List}): its {@code listener.name.<name>.} value, else the broker-wide one,
-     * else the default. It holds secrets: never log it.
-     */
-    public Map<String, Object> listenerSecurity(String listenerName) {
-        Map<String, Object> typed = BrokerConfigs.DEF.parse(SecurityConfigs.forListener(staticValues, listenerName));
-        Map<String, Object> own = new LinkedHashMap<>();
-        for (String key : SecurityConfigs.PER_LISTENER) {
-            own.put(key, typed.get(key));
-        }
-        return own;
-    }
-
-    /**
-     * Kafka's JAAS setting of one SASL mechanism on one listener:
-     * {@code listener.name.<listener>.<mechanism>.sasl.jaas.config}, both names in lower case; empty when unset.
-     */
-    public Optional<String> jaasConfig(String listenerName, String mechanism) {
-        return Optional.ofNullable(staticValues.get(SecurityConfigs.listenerPrefix(listenerName)
-                + mechanism.toLowerCase(java.util.Locale.ROOT) + "." + SecurityConfigs.SASL_JAAS_CONFIG));
     }
 
     /** The listener named in {@code controller.listener.names}, when {@code listeners} has one. */

@@ -1,8 +1,10 @@
 package dev.strata.broker.config;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -181,5 +183,28 @@ public final class SecurityConfigs {
                         "the SASL mechanisms of `SASL_PLAINTEXT` and `SASL_SSL` listeners: `PLAIN`, with users from"
                                 + " `listener.name.<listener>.plain.sasl.jaas.config`; `GSSAPI` (Kafka's default),"
                                 + " `SCRAM-*` and `OAUTHBEARER` are not supported yet");
+    }
+
+    /**
+     * The {@code ssl.*} and {@code sasl.enabled.mechanisms} settings of one listener, typed as {@link BrokerConfigs#DEF}
+     * types them ({@code Password}, {@code List}): its {@code listener.name.<name>.} value, else the broker-wide one,
+     * else the default (from {@code server.properties}: these are not dynamic). It holds secrets: never log it.
+     */
+    public static Map<String, Object> listenerSecurity(BrokerConfig config, String listenerName) {
+        Map<String, Object> typed = BrokerConfigs.DEF.parse(forListener(config.staticValues(), listenerName));
+        Map<String, Object> own = new LinkedHashMap<>();
+        for (String key : PER_LISTENER) {
+            own.put(key, typed.get(key));
+        }
+        return own;
+    }
+
+    /**
+     * Kafka's JAAS setting of one SASL mechanism on one listener:
+     * {@code listener.name.<listener>.<mechanism>.sasl.jaas.config}, both names in lower case; empty when unset.
+     */
+    public static Optional<String> jaasConfig(BrokerConfig config, String listenerName, String mechanism) {
+        return Optional.ofNullable(config.staticValues()
+                .get(listenerPrefix(listenerName) + mechanism.toLowerCase(Locale.ROOT) + "." + SASL_JAAS_CONFIG));
     }
 }

@@ -73,7 +73,7 @@ public final class ListenerSecurity {
         SecurityProtocol protocol = listener.protocol();
         String name = listener.name();
         String prefix = SecurityConfigs.listenerPrefix(name);
-        Map<String, Object> settings = config.listenerSecurity(name);
+        Map<String, Object> settings = dev.strata.broker.config.SecurityConfigs.listenerSecurity(config, name);
         SslEngineFactory ssl = null;
         SslPrincipalMapper mapper = null;
         if (protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL) {
@@ -122,7 +122,7 @@ public final class ListenerSecurity {
                         "the " + protocol + " listener " + name + " needs at least one mechanism");
             }
             String jaasKey = prefix + "plain." + SecurityConfigs.SASL_JAAS_CONFIG;
-            String jaas = config.jaasConfig(name, PLAIN)
+            String jaas = dev.strata.broker.config.SecurityConfigs.jaasConfig(config, name, PLAIN)
                     .orElseThrow(() -> new ConfigException(
                             jaasKey, null, "SASL/PLAIN on listener " + name + " needs its users in " + jaasKey));
             try {

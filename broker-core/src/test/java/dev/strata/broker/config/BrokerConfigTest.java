@@ -262,7 +262,10 @@ class BrokerConfigTest {
         assertThat(config.advertisedListener()).isEqualTo(new BrokerConfig.Listener("INTERNAL", "127.0.0.1", 9092));
         assertThat(config.clientListeners().get(1).advertised())
                 .isEqualTo(new BrokerConfig.Listener("EXTERNAL", "kafka.example.com", 9093));
-        assertThat(config.jaasConfig("EXTERNAL", "PLAIN")).get().asString().contains("user_a");
+        assertThat(dev.strata.broker.config.SecurityConfigs.jaasConfig(config, "EXTERNAL", "PLAIN"))
+                .get()
+                .asString()
+                .contains("user_a");
         // unset, the inter-broker listener is the one named like security.inter.broker.protocol
         assertThat(BrokerConfig.of(Map.of(
                                 "listeners",
@@ -283,12 +286,12 @@ class BrokerConfigTest {
                 "ssl.keystore.password", "broker-wide",
                 "listener.name.mtls.ssl.client.auth", "required",
                 "listener.name.mtls.ssl.enabled.protocols", "TLSv1.3"));
-        Map<String, Object> mtls = config.listenerSecurity("MTLS");
+        Map<String, Object> mtls = dev.strata.broker.config.SecurityConfigs.listenerSecurity(config, "MTLS");
         assertThat(mtls.get("ssl.client.auth")).isEqualTo("required");
         assertThat(mtls.get("ssl.enabled.protocols")).isEqualTo(java.util.List.of("TLSv1.3"));
         assertThat(mtls.get("ssl.keystore.password"))
                 .isEqualTo(new org.apache.kafka.common.config.types.Password("broker-wide"));
-        Map<String, Object> other = config.listenerSecurity("OTHER");
+        Map<String, Object> other = dev.strata.broker.config.SecurityConfigs.listenerSecurity(config, "OTHER");
         assertThat(other.get("ssl.client.auth")).isEqualTo("requested");
         assertThat(other.get("ssl.enabled.protocols")).isEqualTo(java.util.List.of("TLSv1.2", "TLSv1.3"));
     }
