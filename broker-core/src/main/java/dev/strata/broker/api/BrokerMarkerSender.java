@@ -8,10 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
@@ -38,7 +36,7 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
     private final IntFunction<Optional<ClusterBroker>> brokers;
     private final int connectTimeoutMs;
     private final int requestTimeoutMs;
-    private final Map<Integer, BrokerQueue> queues = new ConcurrentHashMap<>();
+    private final Map<Integer, BrokerRequestQueue<TxnMarkerBatch.Marker>> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -86,13 +84,20 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
             marker.result().complete(Map.of());
             return marker.result();
         }
-        BrokerQueue queue = closed ? null : queues.computeIfAbsent(brokerId, BrokerQueue::new);
-        if (queue == null) {
-            TxnMarkerBatch batch = new TxnMarkerBatch();
-            batch.tryAdd(marker);
-            batch.fail(Errors.NETWORK_EXCEPTION);
+        if (closed) {
+            abandon(marker);
         } else {
-            queue.add(marker);
+            queues.computeIfAbsent(
+                            brokerId,
+                            id -> new BrokerRequestQueue<>(
+                                    "strata-txn-marker-sender-" + id,
+                                    id,
+                                    clientId,
+                                    brokers,
+                                    connectTimeoutMs,
+                                    (channel, markers) -> sendSome(id, channel, markers),
+                                    BrokerMarkerSender::abandon))
+                    .add(marker);
         }
         return marker.result();
     }
@@ -104,87 +109,36 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
     @Override
     public void close() {
         closed = true;
-        queues.values().forEach(BrokerQueue::stop);
+        queues.values().forEach(BrokerRequestQueue::stop);
     }
 
-    /** The markers waiting for one broker and the thread that sends them. */
-    private final class BrokerQueue implements Runnable {
-        private final int brokerId;
-        private final BlockingDeque<TxnMarkerBatch.Marker> pending = new LinkedBlockingDeque<>();
-        private final BrokerChannel channel;
-        private final Thread thread;
-
-        BrokerQueue(int brokerId) {
-            this.brokerId = brokerId;
-            this.channel = new BrokerChannel(brokerId, clientId, brokers, connectTimeoutMs);
-            this.thread = new Thread(this, "strata-txn-marker-sender-" + brokerId);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void add(TxnMarkerBatch.Marker marker) {
-            pending.add(marker);
-            if (closed) {
-                failPending();
+    /**
+     * Sends one WriteTxnMarkers request with every marker of {@code markers} that fits (one per producer); returns the
+     * others. A request that cannot be sent or answered completes its markers with NETWORK_EXCEPTION.
+     */
+    private List<TxnMarkerBatch.Marker> sendSome(
+            int brokerId, BrokerChannel channel, List<TxnMarkerBatch.Marker> markers) {
+        TxnMarkerBatch batch = new TxnMarkerBatch();
+        List<TxnMarkerBatch.Marker> later = new ArrayList<>();
+        for (TxnMarkerBatch.Marker m : markers) {
+            if (!batch.tryAdd(m)) {
+                later.add(m);
             }
         }
-
-        void stop() {
-            thread.interrupt();
+        try {
+            WriteTxnMarkersResponse response =
+                    (WriteTxnMarkersResponse) channel.send(batch.request(), requestTimeoutMs);
+            batch.complete(response.data());
+        } catch (Exception e) {
+            log.info("Transaction markers to broker {} not sent, to be retried: {}", brokerId, e.toString());
+            batch.fail(Errors.NETWORK_EXCEPTION);
         }
+        return later;
+    }
 
-        @Override
-        public void run() {
-            try {
-                while (!closed) {
-                    TxnMarkerBatch batch = nextBatch();
-                    sendBatch(batch);
-                }
-            } catch (InterruptedException e) {
-                // closing
-            } finally {
-                channel.close();
-                failPending();
-            }
-        }
-
-        /** Waits for a marker, then takes every queued marker that fits in the same request. */
-        private TxnMarkerBatch nextBatch() throws InterruptedException {
-            TxnMarkerBatch batch = new TxnMarkerBatch();
-            batch.tryAdd(pending.take());
-            List<TxnMarkerBatch.Marker> queued = new ArrayList<>();
-            pending.drainTo(queued);
-            List<TxnMarkerBatch.Marker> later = new ArrayList<>();
-            for (TxnMarkerBatch.Marker m : queued) {
-                if (!batch.tryAdd(m)) {
-                    later.add(m);
-                }
-            }
-            for (int i = later.size() - 1; i >= 0; i--) {
-                pending.addFirst(later.get(i));
-            }
-            return batch;
-        }
-
-        private void sendBatch(TxnMarkerBatch batch) {
-            try {
-                WriteTxnMarkersResponse response =
-                        (WriteTxnMarkersResponse) channel.send(batch.request(), requestTimeoutMs);
-                batch.complete(response.data());
-            } catch (Exception e) {
-                log.info("Transaction markers to broker {} not sent, to be retried: {}", brokerId, e.toString());
-                batch.fail(Errors.NETWORK_EXCEPTION);
-            }
-        }
-
-        private void failPending() {
-            List<TxnMarkerBatch.Marker> left = new ArrayList<>();
-            pending.drainTo(left);
-            for (TxnMarkerBatch.Marker m : left) {
-                TxnMarkerBatch batch = new TxnMarkerBatch();
-                batch.tryAdd(m);
-                batch.fail(Errors.NETWORK_EXCEPTION);
-            }
-        }
+    private static void abandon(TxnMarkerBatch.Marker marker) {
+        TxnMarkerBatch batch = new TxnMarkerBatch();
+        batch.tryAdd(marker);
+        batch.fail(Errors.NETWORK_EXCEPTION);
     }
 }

@@ -6,10 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.IntFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
@@ -41,7 +39,7 @@ public final class BrokerTxnVerifier implements AutoCloseable {
     private final IntFunction<Optional<ClusterBroker>> brokers;
     private final int connectTimeoutMs;
     private final int requestTimeoutMs;
-    private final Map<Integer, Destination> destinations = new ConcurrentHashMap<>();
+    private final Map<Integer, BrokerRequestQueue<Check>> destinations = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** One partition to verify and where its answer goes. */
@@ -76,7 +74,18 @@ public final class BrokerTxnVerifier implements AutoCloseable {
             check.result().complete(Errors.NETWORK_EXCEPTION);
             return check.result();
         }
-        destinations.computeIfAbsent(coordinatorId, Destination::new).add(check);
+        destinations
+                .computeIfAbsent(
+                        coordinatorId,
+                        id -> new BrokerRequestQueue<>(
+                                "strata-txn-verifier-" + id,
+                                id,
+                                clientId,
+                                brokers,
+                                connectTimeoutMs,
+                                (channel, checks) -> sendOnePerId(id, channel, checks),
+                                c -> c.result().complete(Errors.NETWORK_EXCEPTION)))
+                .add(check);
         return check.result();
     }
 
@@ -84,92 +93,38 @@ public final class BrokerTxnVerifier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        destinations.values().forEach(Destination::stop);
+        destinations.values().forEach(BrokerRequestQueue::stop);
     }
 
-    /** The checks waiting for one coordinator and the thread that sends them. */
-    private final class Destination implements Runnable {
-        private final int brokerId;
-        private final BlockingQueue<Check> pending = new LinkedBlockingQueue<>();
-        private final BrokerChannel channel;
-        private final Thread thread;
-
-        Destination(int brokerId) {
-            this.brokerId = brokerId;
-            this.channel = new BrokerChannel(brokerId, clientId, brokers, connectTimeoutMs);
-            this.thread = new Thread(this, "strata-txn-verifier-" + brokerId);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void add(Check check) {
-            pending.add(check);
-            if (closed) {
-                failPending();
+    /**
+     * Sends one request with the first producer of each transactional id among {@code checks}; returns the checks
+     * of an id's other producer ids or epochs, for the next request (a request holds one entry per id).
+     */
+    private List<Check> sendOnePerId(int brokerId, BrokerChannel channel, List<Check> checks) {
+        Map<String, List<Check>> byId = new LinkedHashMap<>();
+        List<Check> later = new ArrayList<>();
+        for (Check c : checks) {
+            List<Check> same = byId.computeIfAbsent(c.transactionalId(), id -> new ArrayList<>());
+            if (same.isEmpty()
+                    || (same.get(0).producerId() == c.producerId()
+                            && same.get(0).producerEpoch() == c.producerEpoch())) {
+                same.add(c);
+            } else {
+                later.add(c);
             }
         }
-
-        void stop() {
-            thread.interrupt();
+        AddPartitionsToTxnTransactionCollection transactions = new AddPartitionsToTxnTransactionCollection();
+        byId.forEach((id, same) -> transactions.add(transaction(id, same)));
+        List<Check> sent = byId.values().stream().flatMap(List::stream).toList();
+        try {
+            AddPartitionsToTxnResponse response = (AddPartitionsToTxnResponse) channel.send(
+                    AddPartitionsToTxnRequest.Builder.forBroker(transactions).build(VERSION), requestTimeoutMs);
+            complete(sent, response);
+        } catch (Exception e) {
+            log.info("Cannot verify transactional writes with broker {}: {}", brokerId, e.toString());
+            sent.forEach(c -> c.result().complete(Errors.NETWORK_EXCEPTION));
         }
-
-        @Override
-        public void run() {
-            try {
-                while (!closed) {
-                    List<Check> checks = new ArrayList<>();
-                    checks.add(pending.take());
-                    pending.drainTo(checks);
-                    while (!checks.isEmpty()) {
-                        checks = sendOnePerId(checks);
-                    }
-                }
-            } catch (InterruptedException e) {
-                // closing
-            } finally {
-                channel.close();
-                failPending();
-            }
-        }
-
-        /**
-         * Sends one request with the first producer of each transactional id among {@code checks}; returns the checks
-         * of an id's other producer ids or epochs, for the next request (a request holds one entry per id).
-         */
-        private List<Check> sendOnePerId(List<Check> checks) {
-            Map<String, List<Check>> byId = new LinkedHashMap<>();
-            List<Check> later = new ArrayList<>();
-            for (Check c : checks) {
-                List<Check> same = byId.computeIfAbsent(c.transactionalId(), id -> new ArrayList<>());
-                if (same.isEmpty()
-                        || (same.get(0).producerId() == c.producerId()
-                                && same.get(0).producerEpoch() == c.producerEpoch())) {
-                    same.add(c);
-                } else {
-                    later.add(c);
-                }
-            }
-            AddPartitionsToTxnTransactionCollection transactions = new AddPartitionsToTxnTransactionCollection();
-            byId.forEach((id, same) -> transactions.add(transaction(id, same)));
-            List<Check> sent = byId.values().stream().flatMap(List::stream).toList();
-            try {
-                AddPartitionsToTxnResponse response = (AddPartitionsToTxnResponse) channel.send(
-                        AddPartitionsToTxnRequest.Builder.forBroker(transactions)
-                                .build(VERSION),
-                        requestTimeoutMs);
-                complete(sent, response);
-            } catch (Exception e) {
-                log.info("Cannot verify transactional writes with broker {}: {}", brokerId, e.toString());
-                sent.forEach(c -> c.result().complete(Errors.NETWORK_EXCEPTION));
-            }
-            return later;
-        }
-
-        private void failPending() {
-            List<Check> left = new ArrayList<>();
-            pending.drainTo(left);
-            left.forEach(c -> c.result().complete(Errors.NETWORK_EXCEPTION));
-        }
+        return later;
     }
 
     private static AddPartitionsToTxnTransaction transaction(String transactionalId, List<Check> checks) {
