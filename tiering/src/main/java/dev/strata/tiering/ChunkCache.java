@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * every storage backend gets caching and read-ahead without doing anything.
  *
  * <p>Chunk {@code n} of a segment is its log's bytes {@code [n * chunkSize, (n + 1) * chunkSize)} (the last chunk is
- * shorter), loaded with one ranged read through the {@link RemoteStorageManager}. A load looks in the disk tier first;
+ * shorter), loaded through the {@link RemoteStorageManager}: the chunks a read needs that are neither cached nor being
+ * loaded come with one ranged read (so a read across a chunk boundary costs one GET, not one per chunk). A load looks
+ * in the disk tier first;
  * whatever it gets goes into the memory tier (and a remote chunk into the disk tier too) before its readers are
  * answered. Both tiers evict least recently used chunks to stay within their byte budgets.
  *
@@ -117,10 +119,7 @@ public final class ChunkCache implements AutoCloseable {
         int chunkSize = config.chunkSize();
         int first = (int) (position / chunkSize);
         int last = (int) ((end - 1) / chunkSize);
-        List<CompletableFuture<ByteBuffer>> chunks = new ArrayList<>(last - first + 1);
-        for (int index = first; index <= last; index++) {
-            chunks.add(chunk(segment, index));
-        }
+        List<CompletableFuture<ByteBuffer>> chunks = chunks(segment, first, last);
         readAhead(segment, first, last);
         long firstChunkStart = (long) first * chunkSize;
         if (first == last) {
@@ -195,15 +194,39 @@ public final class ChunkCache implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<ByteBuffer> chunk(RemoteLogSegmentMetadata segment, int index) {
-        ChunkKey key = new ChunkKey(segment.remoteLogSegmentId(), index);
-        ByteBuffer cached = memory.get(key);
-        if (cached != null) {
-            hits.increment();
-            return CompletableFuture.completedFuture(cached);
+    /**
+     * Chunks {@code first..last} of a segment: those in memory at once, loads in flight joined, and the others loaded
+     * together, one load per run of consecutive chunks.
+     */
+    private List<CompletableFuture<ByteBuffer>> chunks(RemoteLogSegmentMetadata segment, int first, int last) {
+        List<CompletableFuture<ByteBuffer>> chunks = new ArrayList<>(last - first + 1);
+        List<ChunkKey> run = new ArrayList<>();
+        List<CompletableFuture<ByteBuffer>> runFutures = new ArrayList<>();
+        for (int index = first; index <= last; index++) {
+            ChunkKey key = new ChunkKey(segment.remoteLogSegmentId(), index);
+            ByteBuffer cached = memory.get(key);
+            CompletableFuture<ByteBuffer> chunk;
+            if (cached != null) {
+                hits.increment();
+                chunk = CompletableFuture.completedFuture(cached);
+            } else {
+                misses.increment();
+                CompletableFuture<ByteBuffer> own = new CompletableFuture<>();
+                chunk = claim(key, own);
+                if (chunk == own) {
+                    run.add(key);
+                    runFutures.add(own);
+                    chunks.add(own);
+                    continue;
+                }
+            }
+            startLoad(segment, run, runFutures, fetchExecutor);
+            run = new ArrayList<>();
+            runFutures = new ArrayList<>();
+            chunks.add(chunk);
         }
-        misses.increment();
-        return load(segment, key, fetchExecutor);
+        startLoad(segment, run, runFutures, fetchExecutor);
+        return chunks;
     }
 
     private void readAhead(RemoteLogSegmentMetadata segment, int first, int last) {
@@ -233,6 +256,18 @@ public final class ChunkCache implements AutoCloseable {
     /** Joins the load of {@code key} in flight, or starts one on {@code executor}. */
     private CompletableFuture<ByteBuffer> load(RemoteLogSegmentMetadata segment, ChunkKey key, Executor executor) {
         CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
+        CompletableFuture<ByteBuffer> chunk = claim(key, future);
+        if (chunk == future) {
+            startLoad(segment, List.of(key), List.of(future), executor);
+        }
+        return chunk;
+    }
+
+    /**
+     * Makes {@code future} the load of {@code key} and returns it, for the caller to start; or returns the load already
+     * in flight, or a future completed with the chunk that a load just put in memory.
+     */
+    private CompletableFuture<ByteBuffer> claim(ChunkKey key, CompletableFuture<ByteBuffer> future) {
         for (CompletableFuture<ByteBuffer> inFlight = loading.putIfAbsent(key, future);
                 inFlight != null;
                 inFlight = loading.putIfAbsent(key, future)) {
@@ -246,49 +281,103 @@ public final class ChunkCache implements AutoCloseable {
         ByteBuffer cached = memory.get(key);
         if (cached != null) {
             loading.remove(key, future);
-            future.complete(cached);
-            return future;
+            return CompletableFuture.completedFuture(cached);
         }
         // A load leaves `loading` only once done; it fills memory before completing, so no reader falls in between.
         future.whenComplete((chunk, error) -> loading.remove(key, future));
         future.orTimeout(config.fetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            executor.execute(() -> loadInto(segment, key, future));
-        } catch (RejectedExecutionException e) {
-            future.completeExceptionally(e);
-        }
         return future;
     }
 
-    private void loadInto(RemoteLogSegmentMetadata segment, ChunkKey key, CompletableFuture<ByteBuffer> future) {
-        if (future.isDone()) {
+    /** Loads the claimed chunks {@code keys} (consecutive, of one segment) on {@code executor}. */
+    private void startLoad(
+            RemoteLogSegmentMetadata segment,
+            List<ChunkKey> keys,
+            List<CompletableFuture<ByteBuffer>> futures,
+            Executor executor) {
+        if (keys.isEmpty()) {
             return;
         }
         try {
-            ByteBuffer chunk = disk == null ? null : disk.read(key).orElse(null);
-            if (chunk != null) {
-                diskHits.increment();
-            } else {
-                chunk = fetchRemote(segment, key);
-                if (disk != null) {
-                    disk.write(key, chunk);
-                }
-            }
-            memory.put(key, chunk);
-            future.complete(chunk);
-        } catch (RemoteStorageException | IOException | RuntimeException e) {
-            future.completeExceptionally(e);
+            executor.execute(() -> loadInto(segment, keys, futures));
+        } catch (RejectedExecutionException e) {
+            futures.forEach(f -> f.completeExceptionally(e));
         }
     }
 
-    private ByteBuffer fetchRemote(RemoteLogSegmentMetadata segment, ChunkKey key)
+    /**
+     * Each chunk from the disk tier when it is there; the others from the backend, each run of consecutive ones with
+     * one ranged read. What comes from the backend goes to the disk tier, everything to memory, before its readers are
+     * answered.
+     */
+    private void loadInto(
+            RemoteLogSegmentMetadata segment, List<ChunkKey> keys, List<CompletableFuture<ByteBuffer>> futures) {
+        List<ChunkKey> remote = new ArrayList<>();
+        List<CompletableFuture<ByteBuffer>> remoteFutures = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            ChunkKey key = keys.get(i);
+            CompletableFuture<ByteBuffer> future = futures.get(i);
+            if (future.isDone()) {
+                continue;
+            }
+            try {
+                ByteBuffer chunk = disk == null ? null : disk.read(key).orElse(null);
+                if (chunk == null) {
+                    if (!remote.isEmpty() && remote.get(remote.size() - 1).index() != key.index() - 1) {
+                        loadRemote(segment, remote, remoteFutures);
+                        remote = new ArrayList<>();
+                        remoteFutures = new ArrayList<>();
+                    }
+                    remote.add(key);
+                    remoteFutures.add(future);
+                    continue;
+                }
+                diskHits.increment();
+                memory.put(key, chunk);
+                future.complete(chunk);
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+            }
+        }
+        if (!remote.isEmpty()) {
+            loadRemote(segment, remote, remoteFutures);
+        }
+    }
+
+    private void loadRemote(
+            RemoteLogSegmentMetadata segment, List<ChunkKey> keys, List<CompletableFuture<ByteBuffer>> futures) {
+        try {
+            List<ByteBuffer> chunks = fetchRemote(segment, keys.get(0).index(), keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                if (disk != null) {
+                    disk.write(keys.get(i), chunks.get(i));
+                }
+                memory.put(keys.get(i), chunks.get(i));
+                futures.get(i).complete(chunks.get(i));
+            }
+        } catch (RemoteStorageException | IOException | RuntimeException e) {
+            futures.forEach(f -> f.completeExceptionally(e));
+        }
+    }
+
+    /** Chunks {@code first .. first + count - 1} of a segment's log, with one ranged read. */
+    private List<ByteBuffer> fetchRemote(RemoteLogSegmentMetadata segment, int first, int count)
             throws RemoteStorageException, IOException {
-        long start = (long) key.index() * config.chunkSize();
-        int length = (int) Math.min(config.chunkSize(), segment.segmentSizeInBytes() - start);
+        long start = (long) first * config.chunkSize();
+        long end = Math.min((long) (first + count) * config.chunkSize(), segment.segmentSizeInBytes());
         remoteFetches.increment();
-        byte[] bytes;
-        try (InputStream in = storage.fetchLogSegment(segment, (int) start, (int) (start + length - 1))) {
-            bytes = in.readNBytes(length);
+        List<ByteBuffer> chunks = new ArrayList<>(count);
+        long read = start;
+        try (InputStream in = storage.fetchLogSegment(segment, (int) start, (int) (end - 1))) {
+            while (read < end) {
+                int length = (int) Math.min(config.chunkSize(), end - read);
+                byte[] bytes = in.readNBytes(length);
+                read += bytes.length;
+                if (bytes.length != length) {
+                    break;
+                }
+                chunks.add(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
+            }
         } catch (RemoteStorageException | IOException | RuntimeException e) {
             remoteFetchErrors.increment();
             if (reportsCorruption(e)) {
@@ -297,15 +386,15 @@ public final class ChunkCache implements AutoCloseable {
             }
             throw e;
         }
-        if (bytes.length != length) {
+        if (read != end) {
             remoteFetchErrors.increment();
             throw new CorruptRecordException(
                     "Remote segment " + segment.remoteLogSegmentId().id() + " of "
-                            + segment.topicIdPartition() + " is corrupt: its log ends at byte " + (start + bytes.length)
+                            + segment.topicIdPartition() + " is corrupt: its log ends at byte " + read
                             + " but the remote index says it has " + segment.segmentSizeInBytes() + " bytes");
         }
-        remoteFetchBytes.add(length);
-        return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+        remoteFetchBytes.add(end - start);
+        return chunks;
     }
 
     /** Whether a backend's error says the data is corrupt: a {@link CorruptRecordException} among its causes. */
