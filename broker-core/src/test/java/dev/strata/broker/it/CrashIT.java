@@ -36,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * loses no acknowledged record and duplicates none. After a restart on the same log directory every acknowledged
  * record is at the partition and offset the producer was given, and no value (acknowledged or not) appears twice.
  */
-@RunsAlone
 class CrashIT {
 
     private static final String TOPIC = "crash";

@@ -51,7 +51,6 @@ import org.junit.jupiter.api.TestInstance;
  * <p>Every answer is written to {@code target/kafka-conformance.md} as a table.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@RunsAlone
 class KafkaConformanceIT {
 
     /**

@@ -27,7 +27,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * librdkafka (through kcat) against Strata: it negotiates older API versions than kafka-clients 4.x, so this proves
  * those versions. Skipped where kcat is not installed; {@code .ci/run} installs it.
  */
-@RunsAlone
 class KcatIT {
     @RegisterExtension
     static final TestBroker broker = TestBroker.withConfig(Map.of("group.initial.rebalance.delay.ms", "0"));

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Test;
  * <p>Skipped where no {@code python3} can import {@code confluent_kafka}; {@code .ci/run} installs the package.
  * Against Strata or Apache Kafka as {@link TransactionalBroker} says.
  */
-@RunsAlone
 class LibrdkafkaTransactionsIT {
 
     private static final String SCRIPT = "librdkafka_transactions.py";

@@ -38,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * partition's copy lag and the Produce and Fetch requests. A listener that cannot be used stops the broker from
  * starting, with a message naming the setting.
  */
-@RunsAlone
 class MetricsIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
  * where its data lives and the web console's address, shuts down cleanly on SIGTERM (what Ctrl-C sends through the shutdown hook), and a missing
  * or invalid config file gives a readable error and exit status 1 instead of a stack trace.
  */
-@RunsAlone
 class ServerMainIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

@@ -41,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  * With {@code -Dstrata.it.streams.guarantee=at_least_once} the kill test fails (counts past N), which shows that it
  * can fail.
  */
-@RunsAlone
 class StreamsExactlyOnceIT {
 
     private static final int RECORDS = 2000;

@@ -37,7 +37,6 @@ import org.junit.jupiter.api.Test;
  * transformed record per input record, in input order; read_uncommitted shows the aborted round's records are in the
  * log all the same. Against Strata or Apache Kafka as {@link TransactionalBroker} says.
  */
-@RunsAlone
 class TransactionalPipelineIT {
 
     private static final String INPUT = "pipeline-input";

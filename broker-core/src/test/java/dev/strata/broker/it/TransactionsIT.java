@@ -37,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  * at its timeout, and a transaction left open by a {@code kill -9} of the broker never half-visible after the restart.
  * Every test but the crash shares one broker.
  */
-@RunsAlone
 class TransactionsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Map<String, String> SETTINGS = Map.of(
