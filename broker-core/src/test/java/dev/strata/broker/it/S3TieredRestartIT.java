@@ -47,7 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  * leaves what a crash leaves; S3Proxy runs in this JVM and holds one upload, so that the stop provably lands while a
  * copy is in progress.
  */
-@RunsAlone
 class S3TieredRestartIT {
 
     private static final String BUCKET = "strata-restart";
