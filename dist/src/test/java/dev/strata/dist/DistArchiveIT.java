@@ -89,7 +89,7 @@ class DistArchiveIT {
 
         awaitListening(port, output);
         Await.until(TIMEOUT, "the log line naming the listener", () -> read(output)
-                .contains("listening on 127.0.0.1:" + port));
+                .contains("PLAINTEXT://127.0.0.1:" + port));
 
         String topic = "from-the-archive";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port))) {
