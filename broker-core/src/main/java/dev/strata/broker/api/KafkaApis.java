@@ -11,6 +11,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.AlterClientQuotasRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeClientQuotasRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
@@ -69,6 +71,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final DescribeProducersHandler describeProducers;
     private final TransactionHandler transactions;
     private final TransactionAdminHandler transactionAdmin;
+    private final ClientQuotaHandler clientQuotas;
     private final ListenerAddresses addresses;
 
     public KafkaApis(
@@ -86,6 +89,7 @@ public final class KafkaApis implements RequestDispatcher {
             DescribeProducersHandler describeProducers,
             TransactionHandler transactions,
             TransactionAdminHandler transactionAdmin,
+            ClientQuotaHandler clientQuotas,
             ListenerAddresses addresses) {
         this.ioPool = ioPool;
         this.addresses = addresses;
@@ -102,6 +106,7 @@ public final class KafkaApis implements RequestDispatcher {
         this.describeProducers = describeProducers;
         this.transactions = transactions;
         this.transactionAdmin = transactionAdmin;
+        this.clientQuotas = clientQuotas;
     }
 
     @Override
@@ -180,6 +185,9 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> clusterAdmin.listPartitionReassignments((ListPartitionReassignmentsRequest) request));
             case DESCRIBE_LOG_DIRS -> onIoPool(() -> clusterAdmin.describeLogDirs((DescribeLogDirsRequest) request));
             case DESCRIBE_PRODUCERS -> onIoPool(() -> describeProducers.handle((DescribeProducersRequest) request));
+            case DESCRIBE_CLIENT_QUOTAS -> onIoPool(
+                    () -> clientQuotas.describe(((DescribeClientQuotasRequest) request).data()));
+            case ALTER_CLIENT_QUOTAS -> onIoPool(() -> clientQuotas.alter(((AlterClientQuotasRequest) request).data()));
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
                 // SASL_HANDSHAKE and SASL_AUTHENTICATE are the network layer's (ConnectionAuthenticator)

@@ -44,6 +44,9 @@ public final class SupportedApis {
         range(ApiKeys.WRITE_TXN_MARKERS, 1, 2);
         // The producer state of a partition (kafka-transactions.sh describe-producers).
         range(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
+        // Client quotas of users and client ids (kafka-configs.sh --entity-type users|clients).
+        range(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1);
+        range(ApiKeys.ALTER_CLIENT_QUOTAS, 0, 1);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
         range(ApiKeys.FIND_COORDINATOR, 0, 6);
         range(ApiKeys.JOIN_GROUP, 0, 9);

@@ -537,6 +537,7 @@ public final class BrokerConfigs {
                         "read/write buffer of all cleaner threads");
         TransactionConfigs.define(DEF);
         SecurityConfigs.define(DEF);
+        QuotaConfigs.define(DEF);
         TopicConfigs.BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
             if (brokerName != null) {
                 ConfigDef.ConfigKey topic = TopicConfigs.DEF.configKeys().get(topicName);

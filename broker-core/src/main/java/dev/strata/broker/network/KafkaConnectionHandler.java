@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -280,6 +282,10 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 wrote = true;
             }
             observer.responseSent(p.header.apiKey(), sentBytes, System.nanoTime() - p.receivedNanos);
+            int throttleMs = throttleTimeMs(body);
+            if (throttleMs > 0) {
+                ReadGate.of(ctx.channel()).throttle(throttleMs);
+            }
         }
         if (wrote) {
             ctx.flush();
@@ -287,6 +293,14 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (inFlight.size() < MAX_IN_FLIGHT) {
             ReadGate.of(ctx.channel()).resume(ReadGate.Reason.IN_FLIGHT);
         }
+    }
+
+    /** The throttle time a response tells its client, for the responses that quotas throttle. */
+    private static int throttleTimeMs(ApiMessage body) {
+        if (body instanceof ProduceResponseData produce) {
+            return produce.throttleTimeMs();
+        }
+        return body instanceof FetchResponseData fetch ? fetch.throttleTimeMs() : 0;
     }
 
     /**

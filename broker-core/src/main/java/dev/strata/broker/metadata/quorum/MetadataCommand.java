@@ -2,6 +2,7 @@ package dev.strata.broker.metadata.quorum;
 
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.quota.QuotaEntity;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -38,7 +39,7 @@ import org.apache.kafka.common.Uuid;
  *  16 CopySegmentFinished   uuid topic id, int partition, int leader, int leader epoch, remote segment
  *  17 DeleteSegmentStarted  uuid topic id, int partition, int leader, int leader epoch, uuid segment id
  *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
- *  19 SetBrokerConfigs    string entity ("" for the cluster default, else a node id), configs
+ *  19 SetBrokerConfigs    string entity ("" for the cluster default, a node id or a client quota entity), configs
  * </pre>
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
@@ -450,8 +451,9 @@ public sealed interface MetadataCommand {
     }
 
     /**
-     * Replaces the dynamic broker configs of one entity: the cluster-wide default ({@code ""}) or one broker (its node
-     * id), as Kafka's ConfigRecords of a BROKER resource do; an empty map removes them all.
+     * Replaces the dynamic configs of one entity: the cluster-wide broker default ({@code ""}) or one broker (its node
+     * id), as Kafka's ConfigRecords of a BROKER resource do, or a client quota entity ({@link QuotaEntity#configEntity},
+     * as Kafka's ClientQuotaRecords); an empty map removes them all.
      */
     record SetBrokerConfigs(String entity, Map<String, String> configs) implements MetadataCommand {
         public SetBrokerConfigs {
@@ -460,7 +462,9 @@ public sealed interface MetadataCommand {
 
         @Override
         public void validate() {
-            if (!entity.isEmpty() && !entity.chars().allMatch(Character::isDigit)) {
+            if (!entity.isEmpty()
+                    && !entity.chars().allMatch(Character::isDigit)
+                    && QuotaEntity.fromConfigEntity(entity).isEmpty()) {
                 throw new IllegalArgumentException("Invalid broker config entity '" + entity + "'");
             }
         }
