@@ -75,6 +75,9 @@ public final class RemoteStorageManagers {
      * logged, for a backend that knows only Kafka's SPI.
      */
     public static Optional<SegmentManifestStorage> manifestStorage(RemoteStorageManager storage) {
+        if (storage instanceof EncryptedRemoteStorage encrypted && !encrypted.keepsManifests()) {
+            return manifestStorage(encrypted.backend());
+        }
         if (storage instanceof SegmentManifestStorage manifests) {
             return Optional.of(manifests);
         }
