@@ -5,6 +5,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.EncryptedRemoteStorage;
 import dev.strata.tiering.OrphanScrub;
 import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
@@ -82,6 +83,12 @@ public final class RemoteTier implements AutoCloseable {
     public static RemoteTier open(BrokerConfig config, RemoteSegmentPublisher publisher) {
         RemoteStorageManager storage =
                 RemoteStorageManagers.load(config.remoteLogStorageManagerClassName(), config.rsmConfigs());
+        try {
+            storage = EncryptedRemoteStorage.wrap(storage, config.remoteEncryptionConfig());
+        } catch (RuntimeException e) {
+            closeQuietly(storage);
+            throw e;
+        }
         RemoteIndexStore index = null;
         ExecutorService readerPool = null;
         RemoteLogManager manager = null;
