@@ -326,7 +326,11 @@ public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentMani
         if (envelope.isEmpty()) {
             return segment;
         }
-        byte[] own = envelope.get().backendMetadata();
+        return withCustomMetadata(segment, envelope.get().backendMetadata());
+    }
+
+    /** {@code segment} with {@code custom} as its custom metadata (none when empty). */
+    static RemoteLogSegmentMetadata withCustomMetadata(RemoteLogSegmentMetadata segment, byte[] custom) {
         return new RemoteLogSegmentMetadata(
                 segment.remoteLogSegmentId(),
                 segment.startOffset(),
@@ -335,7 +339,7 @@ public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentMani
                 segment.brokerId(),
                 segment.eventTimestampMs(),
                 segment.segmentSizeInBytes(),
-                own.length == 0 ? Optional.empty() : Optional.of(new CustomMetadata(own)),
+                custom == null || custom.length == 0 ? Optional.empty() : Optional.of(new CustomMetadata(custom)),
                 segment.state(),
                 segment.segmentLeaderEpochs());
     }

@@ -241,23 +241,11 @@ class EncryptedRemoteStorageTest {
     private static RemoteLogSegmentMetadata copy(EncryptedRemoteStorage storage, TestSegments.LocalSegment local)
             throws Exception {
         RemoteLogSegmentMetadata plain = TestSegments.metadata(0, local.log().length);
-        RemoteLogSegmentMetadata started = withCustom(plain, storage.newSegmentMetadata());
+        RemoteLogSegmentMetadata started =
+                EncryptedRemoteStorage.withCustomMetadata(plain, storage.newSegmentMetadata());
         Optional<CustomMetadata> custom = storage.copyLogSegmentData(started, local.data());
-        return withCustom(plain, custom.orElseThrow().value());
-    }
-
-    private static RemoteLogSegmentMetadata withCustom(RemoteLogSegmentMetadata segment, byte[] custom) {
-        return new RemoteLogSegmentMetadata(
-                segment.remoteLogSegmentId(),
-                segment.startOffset(),
-                segment.endOffset(),
-                segment.maxTimestampMs(),
-                segment.brokerId(),
-                segment.eventTimestampMs(),
-                segment.segmentSizeInBytes(),
-                Optional.of(new CustomMetadata(custom)),
-                segment.state(),
-                segment.segmentLeaderEpochs());
+        return EncryptedRemoteStorage.withCustomMetadata(
+                plain, custom.orElseThrow().value());
     }
 
     private static void writeKeys(Path file, Object... idsAndSeeds) throws IOException {
