@@ -2,6 +2,7 @@ package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.BrokerConfig;
 import dev.strata.testing.Await;
 import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.tiering.EncryptedRemoteStorage;
@@ -41,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code k1}, the third has rotated to {@code k2} and still holds {@code k1}. Every record written once encryption was
  * on is absent from every object in the bucket, yet all of them, plaintext, {@code k1} and {@code k2} segments alike,
  * read back from offset 0 and from the middle of a segment through ranged reads. Last, a broker without {@code k1}
- * fails the fetches of its segments with an error naming the key and returns no record of them.
+ * fails the fetches of its segments with an error naming the key and returns no record of them. In between, a broker
+ * that lost its remote index rebuilds it from the bucket's manifests, sealed ones included, and reads everything.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -152,6 +154,26 @@ class EncryptedTierIT {
 
     @Test
     @Order(4)
+    void aLostRemoteIndexIsRebuiltFromTheSealedManifestsAndReadsBack() throws Exception {
+        broker.close();
+        Path index = logDir.resolve(BrokerConfig.REMOTE_INDEX_DIR_NAME);
+        assertThat(index).isDirectory();
+        TestBroker.deleteRecursively(index);
+        broker = start(encryption("k2", keyFile("k1k2.properties", "k1", "k2")));
+
+        // only the rebuilt index knows the remote segments: without it the read would start at the local log
+        try (KafkaConsumer<String, String> consumer = broker.consumer()) {
+            consumer.assign(List.of(TP));
+            consumer.seek(TP, 0);
+            List<ConsumerRecord<String, String>> records = Await.records(consumer, 3 * PER_PHASE, TIMEOUT);
+            assertThat(records.get(0).offset()).isZero();
+            assertThat(records).extracting(ConsumerRecord::offset).doesNotHaveDuplicates();
+            records.forEach(r -> assertThat(r.value()).isEqualTo(value(r.offset())));
+        }
+    }
+
+    @Test
+    @Order(5)
     void withoutK1TheFetchFailsNamingTheKeyAndReturnsNoRecordWhileOtherSegmentsStayReadable() throws Exception {
         restart(encryption("k2", keyFile("k2.properties", "k2")));
         // sealed and copied while the second broker ran: under k1
