@@ -144,26 +144,32 @@ public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentMani
     @Override
     public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition)
             throws RemoteStorageException {
-        return fetchLog(segment, startPosition, segment.segmentSizeInBytes());
+        Optional<SegmentEnvelope> envelope = envelope(segment);
+        if (envelope.isEmpty()) {
+            return backend.fetchLogSegment(segment, startPosition);
+        }
+        return fetchLog(segment, envelope, startPosition, segment.segmentSizeInBytes());
     }
 
     @Override
     public InputStream fetchLogSegment(RemoteLogSegmentMetadata segment, int startPosition, int endPosition)
             throws RemoteStorageException {
-        if (endPosition < startPosition) {
-            throw new IllegalArgumentException(
-                    "endPosition " + endPosition + " is before startPosition " + startPosition);
-        }
-        return fetchLog(segment, startPosition, Math.min((long) endPosition + 1, segment.segmentSizeInBytes()));
-    }
-
-    private InputStream fetchLog(RemoteLogSegmentMetadata segment, int start, long end) throws RemoteStorageException {
         Optional<SegmentEnvelope> envelope = envelope(segment);
         if (envelope.isEmpty()) {
-            return end >= segment.segmentSizeInBytes()
-                    ? backend.fetchLogSegment(segment, start)
-                    : backend.fetchLogSegment(segment, start, (int) (end - 1));
+            return backend.fetchLogSegment(segment, startPosition, endPosition);
         }
+        if (startPosition < 0 || endPosition < startPosition) {
+            throw new IllegalArgumentException(
+                    "need 0 <= startPosition <= endPosition, got " + startPosition + " and " + endPosition);
+        }
+        long end = Math.min((long) endPosition + 1, segment.segmentSizeInBytes());
+        return fetchLog(segment, envelope, startPosition, end);
+    }
+
+    /** The plaintext bytes {@code [start, end)} of an encrypted log: the chunks that hold them, in one ranged read. */
+    private InputStream fetchLog(
+            RemoteLogSegmentMetadata segment, Optional<SegmentEnvelope> envelope, int start, long end)
+            throws RemoteStorageException {
         ChunkedCipher cipher = cipher(segment, envelope.get());
         long size = segment.segmentSizeInBytes();
         if (start >= end) {
