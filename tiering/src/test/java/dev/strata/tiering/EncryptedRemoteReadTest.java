@@ -1,22 +1,31 @@
 package dev.strata.tiering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,6 +118,33 @@ class EncryptedRemoteReadTest {
             long end = Long.parseLong(range[1]);
             assertThat(start % sealedChunk).as(fetch).isZero();
             assertThat(end - start + 1).as(fetch).isLessThanOrEqualTo(2L * sealedChunk);
+        }
+    }
+
+    @Test
+    void withoutItsKeyAChunkLoadFailsWithAStorageErrorNamingTheKey() throws Exception {
+        Path onlyK2 = Files.writeString(
+                tmp.resolve("k2.properties"),
+                "k2=" + Base64.getEncoder().encodeToString(TestSegments.randomBytes(32, 2)) + "\n");
+        RemoteStorageManager withoutK1 = EncryptedRemoteStorage.wrap(
+                remote.storage(),
+                RemoteEncryptionConfig.from(Map.of(RemoteEncryptionConfig.KEY_FILE_CONFIG, onlyK2.toString())));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (ChunkCache cache = new ChunkCache(
+                new ChunkCacheConfig(4096, 16 * 1024, Optional.empty(), 0, Duration.ofSeconds(10), 0),
+                withoutK1,
+                pool,
+                pool)) {
+            RemoteLogSegmentMetadata segment = remote.manager()
+                    .metadataFor(remote.manager().segmentFor(tip, 10).orElseThrow());
+
+            assertThatThrownBy(() -> cache.read(segment, 0, 100).get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(KafkaStorageException.class)
+                    .hasMessageContaining("'k1'");
+        } finally {
+            pool.shutdownNow();
         }
     }
 
