@@ -1,7 +1,6 @@
 package dev.strata.tiering;
 
 import dev.strata.storage.api.ManifestBundlingStorage;
-import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -51,9 +50,12 @@ import org.slf4j.LoggerFactory;
  * (logged at WARN at most once a minute per key); a chunk that fails authentication fails with a
  * {@link CorruptRecordException}. Neither returns a byte.
  *
+ * <p>The orphan scrub lists the backend's objects directly ({@link RemoteStorageManagers#objectStorage}): object keys
+ * are not encrypted.
+ *
  * <p>Thread-safe: the keys are immutable and every call makes its own ciphers.
  */
-public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentManifestStorage, RemoteObjectStorage {
+public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentManifestStorage {
 
     private static final Logger log = LoggerFactory.getLogger(EncryptedRemoteStorage.class);
     /** The first bytes of a sealed manifest: "STRS" (Strata remote sealed manifest). */
@@ -224,16 +226,6 @@ public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentMani
     }
 
     @Override
-    public Stream<StoredObject> listObjects(String prefix) throws RemoteStorageException {
-        return objects().listObjects(prefix);
-    }
-
-    @Override
-    public void deleteObject(String key) throws RemoteStorageException {
-        objects().deleteObject(key);
-    }
-
-    @Override
     public void close() throws IOException {
         backend.close();
     }
@@ -355,13 +347,6 @@ public class EncryptedRemoteStorage implements RemoteStorageManager, SegmentMani
             return manifests;
         }
         throw new RemoteStorageException(backend.getClass().getName() + " keeps no segment manifests");
-    }
-
-    private RemoteObjectStorage objects() throws RemoteStorageException {
-        if (backend instanceof RemoteObjectStorage objects) {
-            return objects;
-        }
-        throw new RemoteStorageException(backend.getClass().getName() + " cannot list its objects");
     }
 
     static String describe(RemoteLogSegmentMetadata segment) {

@@ -150,8 +150,9 @@ public final class RemoteTier implements AutoCloseable {
     /** Starts the copy and expiry tasks of the registered partitions and of those registered later. */
     public void startup() {
         manager.startup(taskIntervalMs);
-        if (storage instanceof RemoteObjectStorage objects) {
-            OrphanScrub scrub = new OrphanScrub(objects, index);
+        Optional<RemoteObjectStorage> objects = RemoteStorageManagers.objectStorage(storage);
+        if (objects.isPresent()) {
+            OrphanScrub scrub = new OrphanScrub(objects.get(), index);
             scrubber.scheduleWithFixedDelay(
                     () -> scrub(scrub),
                     Math.min(scrubIntervalMs, FIRST_SCRUB_DELAY_MS),
