@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
@@ -23,6 +25,8 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The key-encryption keys (KEKs) a broker holds, by id: AES keys that wrap the random data key of each encrypted
@@ -39,6 +43,7 @@ import org.apache.kafka.common.errors.KafkaStorageException;
  */
 public final class KeyEncryptionKeys {
 
+    private static final Logger log = LoggerFactory.getLogger(KeyEncryptionKeys.class);
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
@@ -146,6 +151,7 @@ public final class KeyEncryptionKeys {
     }
 
     private static Map<String, SecretKey> readKeyFile(Path file) {
+        warnIfOthersMayRead(file);
         Properties lines = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
             lines.load(in);
@@ -190,6 +196,22 @@ public final class KeyEncryptionKeys {
                     "cannot be read as a " + type + " keystore: " + e.getMessage());
         }
         return keys;
+    }
+
+    /** Keys in a file others may read are not secret: said once, at startup, without refusing to start. */
+    private static void warnIfOthersMayRead(Path file) {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (permissions.contains(PosixFilePermission.GROUP_READ)
+                    || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+                log.warn(
+                        "The remote tier's key file {} may be read by its group or others ({}): chmod 600 it",
+                        file,
+                        PosixFilePermissions.toString(permissions));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // not a POSIX file system, or unreadable: reading it says so
+        }
     }
 
     private static SecretKey aesKey(byte[] bytes, String id, String setting, Path file) {
