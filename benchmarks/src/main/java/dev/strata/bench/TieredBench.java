@@ -153,6 +153,8 @@ public final class TieredBench implements Callable<Integer> {
             Path keyFile = work.resolve("remote-encryption-keys.properties");
             Files.writeString(
                     keyFile, "bench-1=" + java.util.Base64.getEncoder().encodeToString(key) + "\n");
+            Files.setPosixFilePermissions(
+                    keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             configs.put("remote.log.encryption.enable", "true");
             configs.put("remote.log.encryption.active.key.id", "bench-1");
             configs.put("remote.log.encryption.key.file", keyFile.toString());
