@@ -337,7 +337,7 @@ public final class StrataServer implements AutoCloseable {
         }
         var apis = new ThrottlingDispatcher(
                 new KafkaApis(
-                        ioPool,
+                        ThrottlingDispatcher.timedPool(ioPool),
                         // The port is known only after bind; no client can ask before it knows the port.
                         new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
                         new ProduceHandler(topics, replicas, verification, ioPool),

@@ -2,8 +2,13 @@ package dev.strata.broker.api;
 
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.network.RequestDispatcher;
+import dev.strata.broker.network.ThrottleTimes;
 import dev.strata.broker.quota.ClientQuotaManager;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -17,13 +22,21 @@ import org.apache.kafka.common.requests.ProduceRequest;
 
 /**
  * Client quotas on the way out of the handlers, as Kafka applies them: a produce request's record bytes count against
- * the producer's byte rate, a consumer's fetched bytes against its consumer byte rate, and a client over its quota
- * gets the time to throttle for in its response's {@code throttle_time_ms}. The network layer then reads no more from
+ * the producer's byte rate, a consumer's fetched bytes against its consumer byte rate, every request's time on the
+ * I/O pool against the client's request percentage, and a client over a quota gets the time to throttle for in its
+ * response's {@code throttle_time_ms}. The network layer then reads no more from
  * that connection until the time has passed (KIP-219), so a client that ignores the field is held back too. A
  * throttled fetch is answered without records (and its bytes are not counted), so a consumer never gets more than
  * its quota. Followers' fetches are not subject to client quotas.
  */
 public final class ThrottlingDispatcher implements RequestDispatcher {
+    /**
+     * What Kafka does not count against request quotas: the connection's own APIs and other brokers' requests (a
+     * follower's fetch is left out below).
+     */
+    private static final Set<ApiKeys> REQUEST_QUOTA_EXEMPT = EnumSet.of(
+            ApiKeys.API_VERSIONS, ApiKeys.SASL_HANDSHAKE, ApiKeys.SASL_AUTHENTICATE, ApiKeys.WRITE_TXN_MARKERS);
+
     private final RequestDispatcher handlers;
     private final ClientQuotaManager quotas;
     private final LongSupplier clockMs;
@@ -44,14 +57,38 @@ public final class ThrottlingDispatcher implements RequestDispatcher {
         return handlers.unsupportedApiVersionsResponse();
     }
 
+    /** The I/O pool for the handlers: it measures each request's time on it, for request quotas. */
+    public static ExecutorService timedPool(ExecutorService ioPool) {
+        return new RequestTimeExecutor(ioPool);
+    }
+
     @Override
     public CompletableFuture<ApiMessage> dispatch(RequestContext ctx, AbstractRequest request) {
-        CompletableFuture<ApiMessage> response = handlers.dispatch(ctx, request);
+        RequestTimeExecutor.Timer timer = new RequestTimeExecutor.Timer();
+        CompletableFuture<ApiMessage> response =
+                RequestTimeExecutor.timing(timer, () -> handlers.dispatch(ctx, request));
         if (request instanceof ProduceRequest produce) {
-            return response.thenApply(r -> throttleProduce(ctx, produce, r));
+            response = response.thenApply(r -> throttleProduce(ctx, produce, r));
+        } else if (request instanceof FetchRequest fetch && fetch.replicaId() < 0) {
+            response = response.thenApply(r -> throttleFetch(ctx, r));
         }
-        if (request instanceof FetchRequest fetch && fetch.replicaId() < 0) {
-            return response.thenApply(r -> throttleFetch(ctx, r));
+        if (REQUEST_QUOTA_EXEMPT.contains(request.apiKey())
+                || request instanceof FetchRequest fetch && fetch.replicaId() >= 0) {
+            return response;
+        }
+        return response.thenApply(r -> throttleRequestTime(ctx, timer, r));
+    }
+
+    /**
+     * Time on the I/O pool in percent-seconds (Kafka's unit: a request quota is a percentage of one thread) counts
+     * against the client's request quota; a client over it is throttled one window at most.
+     */
+    private ApiMessage throttleRequestTime(RequestContext ctx, RequestTimeExecutor.Timer timer, ApiMessage response) {
+        double percentSeconds = timer.nanos() * 100.0 / TimeUnit.SECONDS.toNanos(1);
+        int throttleMs = quotas.recordAndThrottle(
+                ClientQuotaManager.Type.REQUEST, ctx.principal(), ctx.clientId(), percentSeconds, clockMs.getAsLong());
+        if (throttleMs > 0 && response != null) {
+            ThrottleTimes.raise(response, throttleMs);
         }
         return response;
     }

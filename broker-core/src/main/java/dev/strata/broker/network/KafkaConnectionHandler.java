@@ -18,8 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
-import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -282,7 +280,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 wrote = true;
             }
             observer.responseSent(p.header.apiKey(), sentBytes, System.nanoTime() - p.receivedNanos);
-            int throttleMs = throttleTimeMs(body);
+            int throttleMs = body == null ? 0 : ThrottleTimes.of(body);
             if (throttleMs > 0) {
                 ReadGate.of(ctx.channel()).throttle(throttleMs);
             }
@@ -293,14 +291,6 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (inFlight.size() < MAX_IN_FLIGHT) {
             ReadGate.of(ctx.channel()).resume(ReadGate.Reason.IN_FLIGHT);
         }
-    }
-
-    /** The throttle time a response tells its client, for the responses that quotas throttle. */
-    private static int throttleTimeMs(ApiMessage body) {
-        if (body instanceof ProduceResponseData produce) {
-            return produce.throttleTimeMs();
-        }
-        return body instanceof FetchResponseData fetch ? fetch.throttleTimeMs() : 0;
     }
 
     /**

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kafka's client quotas: produce and fetch byte rates per user, client id, or user and client id, with Kafka's
- * precedence and its throttle time. The quotas come from the metadata quorum ({@link #update}, on the metadata
+ * Kafka's client quotas: produce and fetch byte rates and request time (a percentage of one I/O thread) per user,
+ * client id, or user and client id, with Kafka's precedence and its throttle time. The quotas come from the metadata quorum ({@link #update}, on the metadata
  * listener's thread); handlers record bytes and get the time to throttle the client for ({@link #recordAndThrottle},
  * on the I/O pool).
  *
@@ -38,7 +38,9 @@ public final class ClientQuotaManager {
     /** What a quota limits, by its config key. */
     public enum Type {
         PRODUCE("producer_byte_rate"),
-        FETCH("consumer_byte_rate");
+        FETCH("consumer_byte_rate"),
+        /** Time on the broker's I/O threads, in percent of one thread: recorded in percent-seconds. */
+        REQUEST("request_percentage");
 
         private final String configKey;
 
@@ -52,7 +54,8 @@ public final class ClientQuotaManager {
     }
 
     /** The quota configs a user or client id entity may set. */
-    public static final List<String> CONFIG_KEYS = List.of(Type.PRODUCE.configKey(), Type.FETCH.configKey());
+    public static final List<String> CONFIG_KEYS =
+            List.of(Type.PRODUCE.configKey(), Type.FETCH.configKey(), Type.REQUEST.configKey());
 
     private final MetricConfig windows;
     private volatile Map<QuotaEntity, Map<String, Double>> quotas = Map.of();
@@ -121,7 +124,9 @@ public final class ClientQuotaManager {
         }
         sweepIdleRates(nowMs);
         MeasuredRate rate = rates.computeIfAbsent(match.key, k -> new MeasuredRate());
-        return rate.recordAndThrottle(windows, value, match.quota, nowMs);
+        int throttleMs = rate.recordAndThrottle(windows, value, match.quota, nowMs);
+        // a request quota holds a client back one window at most, as Kafka's does; a byte rate as long as it takes
+        return type == Type.REQUEST ? (int) Math.min(throttleMs, windows.timeWindowMs()) : throttleMs;
     }
 
     /**

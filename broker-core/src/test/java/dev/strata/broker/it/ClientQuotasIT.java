@@ -32,8 +32,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Client quotas with the real Admin client, producer and consumer: quotas set with {@code alterClientQuotas} (what
  * {@code kafka-configs.sh --entity-type users|clients} sends) are described back with Kafka's filters, refused with
- * INVALID_REQUEST when malformed, and survive a restart; a producer and a consumer over their byte rates get throttle
- * time in their responses (their clients' own throttle metrics show it) and lose nothing. The rates are measured over
+ * INVALID_REQUEST when malformed, and survive a restart; a producer and a consumer over their byte rates, and a
+ * producer over its request percentage, get throttle time in their responses (their clients' own throttle metrics show
+ * it) and lose nothing. The rates are measured over
  * 2 windows of 1 s here, so that a throttle lasts about a second, not Kafka's default ten.
  */
 class ClientQuotasIT {
@@ -192,6 +193,28 @@ class ClientQuotasIT {
                     .as("the longest throttle the consumer was told")
                     .isPositive();
         }
+    }
+
+    @Test
+    void aClientOverItsRequestPercentageIsThrottled() throws Exception {
+        String topic = "request-quota";
+        broker.createTopic(topic, 1, Map.of());
+        ClientQuotaEntity client = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, "busy-producer"));
+        try (Admin admin = broker.admin()) {
+            // a thousandth of a percent of one I/O thread: any produce's work on the pool is over it
+            alter(admin, client, "request_percentage", 0.001);
+        }
+        try (KafkaProducer<String, String> producer = broker.producer(
+                Map.of(ProducerConfig.CLIENT_ID_CONFIG, "busy-producer", ProducerConfig.LINGER_MS_CONFIG, 0))) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k" + i, "v")).get();
+            }
+            assertThat(metric(producer.metrics(), "produce-throttle-time-max"))
+                    .as("the longest throttle the producer was told")
+                    .isPositive()
+                    .isLessThanOrEqualTo(1000);
+        }
+        assertThat(readKeys(topic, "reader", 5)).hasSize(5);
     }
 
     private static Set<String> readKeys(String topic, String clientId, int count) {

@@ -79,6 +79,16 @@ class ClientQuotaManagerTest {
     }
 
     @Test
+    void aRequestQuotaThrottlesOneWindowAtMost() {
+        set(new QuotaEntity(Part.named("alice"), null), "request_percentage", 10);
+        // 500 percent-seconds at once (5 threads for 1 s), 50 percent over the 10 s measured, against 10 percent
+        assertThat(quotas.recordAndThrottle(Type.REQUEST, ALICE, "app", 500, 1_000_000))
+                .isEqualTo(1000);
+        assertThat(quotas.recordAndThrottle(Type.REQUEST, BOB, "app", 500, 1_000_000))
+                .isZero();
+    }
+
+    @Test
     void unrecordedBytesDoNotCount() {
         set(new QuotaEntity(null, Part.named("consumer")), "consumer_byte_rate", 1000);
         long now = 9_000_000;
