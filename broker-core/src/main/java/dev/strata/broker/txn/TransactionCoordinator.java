@@ -52,6 +52,13 @@ public final class TransactionCoordinator implements TransactionVerification {
     private final Time time;
     private final CoordinatedPartitions coordinated;
     private final Map<String, TransactionMetadata> ids = new ConcurrentHashMap<>();
+    /**
+     * Marker writes in progress, by transactional id: cancelled when this broker stops coordinating the id, as Kafka
+     * drops a transaction's markers once it is no longer the coordinator (the new one writes them from the Prepare
+     * record), so that retries here do not go on beside the new coordinator's.
+     */
+    private final Map<String, CompletableFuture<Void>> markersInFlight = new ConcurrentHashMap<>();
+
     private final ScheduledExecutorService retries;
 
     public TransactionCoordinator(
@@ -90,6 +97,13 @@ public final class TransactionCoordinator implements TransactionVerification {
             @Override
             public void unload(int p) {
                 ids.keySet().removeIf(id -> stateTopic.partitionFor(id) == p);
+                markersInFlight.entrySet().removeIf(e -> {
+                    if (stateTopic.partitionFor(e.getKey()) != p) {
+                        return false;
+                    }
+                    e.getValue().cancel(false);
+                    return true;
+                });
             }
         };
     }
@@ -333,7 +347,10 @@ public final class TransactionCoordinator implements TransactionVerification {
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }
+        markersInFlight.put(id, written);
+        CompletableFuture<Void> thisWrite = written;
         written.whenComplete((ok, e) -> {
+            markersInFlight.remove(id, thisWrite);
             if (e != null) {
                 retryLater(txn, attempt, "markers not written: " + e);
                 return;

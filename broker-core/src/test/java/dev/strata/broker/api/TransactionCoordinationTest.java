@@ -60,6 +60,9 @@ class TransactionCoordinationTest {
     private final java.util.concurrent.atomic.AtomicInteger markerFailures =
             new java.util.concurrent.atomic.AtomicInteger();
 
+    /** When set, every marker write returns it: a write that never lands (its leaders keep answering retriably). */
+    private volatile CompletableFuture<Void> hangingMarkers;
+
     @BeforeEach
     void start() throws Exception {
         store.register(1, 19092, false);
@@ -74,6 +77,9 @@ class TransactionCoordinationTest {
         coordinator = new TransactionCoordinator(
                 stateTopic,
                 (pid, epoch, commit, coordinatorEpoch, partitions) -> {
+                    if (hangingMarkers != null) {
+                        return hangingMarkers;
+                    }
                     if (markerFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                         return CompletableFuture.failedFuture(new IllegalStateException("broker 2 unreachable"));
                     }
@@ -185,6 +191,26 @@ class TransactionCoordinationTest {
                 () -> coordinator.describe("tx").state().state() == TransactionState.COMPLETE_ABORT);
         assertThat(markerFailures.get()).isZero();
         assertThat(markers).containsExactly("ABORT 1000/0 [orders-0]");
+    }
+
+    @Test
+    void markersStillBeingWrittenAreDroppedWhenThisBrokerStopsCoordinating() throws Exception {
+        hangingMarkers = new CompletableFuture<>();
+        coordinator.initProducerId("tx", 60_000, -1, (short) -1).get(10, TimeUnit.SECONDS);
+        TopicPartition orders = new TopicPartition("orders", 0);
+        coordinator.addPartitions("tx", 1000L, (short) 0, Set.of(orders)).get(10, TimeUnit.SECONDS);
+        assertThat(coordinator.endTxn("tx", 1000L, (short) 0, true).get(10, TimeUnit.SECONDS))
+                .isEqualTo(Errors.NONE);
+        assertThat(hangingMarkers).isNotDone();
+
+        // broker 2 now leads the id's partition of __transaction_state: it coordinates the id and writes the markers
+        TopicPartition state = new TopicPartition(TransactionStateTopic.NAME, stateTopic.partitionFor("tx"));
+        TopicMetadata topic = store.topic(TransactionStateTopic.NAME).orElseThrow();
+        PartitionState moved = new PartitionState(List.of(2, 1), List.of(2, 1), 2, 2, 2);
+        store.setPartition(state, moved);
+        replicas.applyPartitionState(topic.topicId(), state, moved, LogConfig.of(Map.of(), Map.of()));
+
+        Await.until(Duration.ofSeconds(10), "this broker's marker writes to stop", hangingMarkers::isCancelled);
     }
 
     @Test
