@@ -92,6 +92,10 @@ public final class TransactionCoordinator implements TransactionVerification {
                 ids.putAll(loaded);
                 // a decision taken before the last coordinator stopped: its markers are written again
                 loaded.values().forEach(TransactionCoordinator.this::completeIfPrepared);
+                // an id that expired without its tombstone: removed now
+                loaded.values().stream()
+                        .filter(txn -> txn.current().state() == TransactionState.DEAD)
+                        .forEach(txn -> removeDead(txn, 0));
             }
 
             @Override
@@ -287,18 +291,47 @@ public final class TransactionCoordinator implements TransactionVerification {
      */
     public void expireIds(long expirationMs) {
         long now = time.milliseconds();
-        decideEach(txn -> txn.prepareExpire(now, expirationMs), (txn, value) -> {
-            String id = txn.transactionalId();
-            write(txn, value)
-                    .thenCompose(error -> error == Errors.NONE
-                            ? stateTopic.remove(id).thenApply(offset -> true)
-                            : CompletableFuture.completedFuture(false))
-                    .whenComplete((removed, e) -> {
-                        if (e == null && removed) {
-                            ids.remove(id, txn);
-                            log.info("Transactional id {} expired", id);
-                        }
-                    });
+        decideEach(txn -> txn.prepareExpire(now, expirationMs), (txn, value) -> write(txn, value)
+                .thenAccept(error -> {
+                    if (error == Errors.NONE) {
+                        removeDead(txn, 0);
+                    }
+                }));
+    }
+
+    /**
+     * Writes the tombstone of an id whose Dead record is written, then forgets it; a tombstone that fails is written
+     * again after a backoff while this broker coordinates the id (until then the id answers CONCURRENT_TRANSACTIONS,
+     * so it must not stay Dead).
+     */
+    private void removeDead(TransactionMetadata txn, int attempt) {
+        String id = txn.transactionalId();
+        stateTopic.remove(id).whenComplete((offset, e) -> {
+            if (e == null) {
+                ids.remove(id, txn);
+                log.info("Transactional id {} expired", id);
+                return;
+            }
+            long backoffMs = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS << Math.min(attempt, 10));
+            if (attempt % 20 == 0) {
+                log.warn(
+                        "Tombstone of expired transactional id {} not written (attempt {}), retrying: {}",
+                        id,
+                        attempt + 1,
+                        e.toString());
+            }
+            try {
+                retries.schedule(
+                        () -> {
+                            if (ids.get(id) == txn && coordinated.coordinates(id)) {
+                                removeDead(txn, attempt + 1);
+                            }
+                        },
+                        backoffMs,
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                // the next coordinator loads the Dead record and writes the tombstone
+            }
         });
     }
 

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * lives in partition {@code abs(hash(id)) % transaction.state.log.num.partitions}, and its coordinator is that
  * partition's leader ({@link InternalTopic} places, creates, writes and replays it as it does
  * {@code __consumer_offsets}). A tombstone removes an expired id.
+ *
+ * <p>Not final: tests fail its writes.
  */
-public final class TransactionStateTopic {
+public class TransactionStateTopic {
     public static final String NAME = "__transaction_state";
     static final short VALUE_VERSION = 0;
     private static final Logger log = LoggerFactory.getLogger(TransactionStateTopic.class);

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.ListTransactionsRequestData;
@@ -60,6 +61,10 @@ class TransactionCoordinationTest {
     private final java.util.concurrent.atomic.AtomicInteger markerFailures =
             new java.util.concurrent.atomic.AtomicInteger();
 
+    /** How many tombstone writes fail before they succeed. */
+    private final java.util.concurrent.atomic.AtomicInteger tombstoneFailures =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     /** When set, every marker write returns it: a write that never lands (its leaders keep answering retriably). */
     private volatile CompletableFuture<Void> hangingMarkers;
 
@@ -71,8 +76,20 @@ class TransactionCoordinationTest {
                 List.of(dir), tp -> LogConfig.of(Map.of(), Map.of()), Time.SYSTEM, scheduler, 300_000, 60_000);
         replicas = new ReplicaManager(1, logManager, ioPool, scheduler);
         TopicManager topics = new TopicManager(config, store, replicas);
-        stateTopic = new TransactionStateTopic(
-                topics, replicas, new TransactionStateTopic.Settings(PARTITIONS, 3, 2, 1 << 20, 1_000), Time.SYSTEM);
+        stateTopic =
+                new TransactionStateTopic(
+                        topics,
+                        replicas,
+                        new TransactionStateTopic.Settings(PARTITIONS, 3, 2, 1 << 20, 1_000),
+                        Time.SYSTEM) {
+                    @Override
+                    public CompletableFuture<Long> remove(String transactionalId) {
+                        if (tombstoneFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            return CompletableFuture.failedFuture(new NotEnoughReplicasException("no followers"));
+                        }
+                        return super.remove(transactionalId);
+                    }
+                };
         AtomicLong producerIds = new AtomicLong(1000);
         coordinator = new TransactionCoordinator(
                 stateTopic,
@@ -211,6 +228,32 @@ class TransactionCoordinationTest {
         replicas.applyPartitionState(topic.topicId(), state, moved, LogConfig.of(Map.of(), Map.of()));
 
         Await.until(Duration.ofSeconds(10), "this broker's marker writes to stop", hangingMarkers::isCancelled);
+    }
+
+    @Test
+    void anIdleIdExpiresAndATombstoneThatFailsIsWrittenAgain() throws Exception {
+        tombstoneFailures.set(2);
+        long first = coordinator
+                .initProducerId("idle", 60_000, -1, (short) -1)
+                .get(10, TimeUnit.SECONDS)
+                .producerId();
+        coordinator.expireIds(-1);
+        Await.until(
+                Duration.ofSeconds(10),
+                "the tombstone, after two that failed",
+                () -> tombstoneFailures.get() == 0
+                        && !stateTopic.load(stateTopic.partitionFor("idle")).containsKey("idle"));
+        // forgotten, not stuck Dead: the id starts again with a new producer id
+        Await.until(
+                Duration.ofSeconds(10),
+                "the id to be usable again",
+                () -> coordinator
+                                .initProducerId("idle", 60_000, -1, (short) -1)
+                                .orTimeout(10, TimeUnit.SECONDS)
+                                .join()
+                                .error()
+                        == Errors.NONE);
+        assertThat(coordinator.describe("idle").state().producerId()).isNotEqualTo(first);
     }
 
     @Test
