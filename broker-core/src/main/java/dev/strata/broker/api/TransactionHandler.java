@@ -72,6 +72,15 @@ public final class TransactionHandler {
     /** InitProducerId with a transactional id (the caller answers the idempotent form). */
     public CompletableFuture<InitProducerIdResponseData> initProducerId(InitProducerIdRequest request) {
         var data = request.data();
+        if (data.enable2Pc() || data.keepPreparedTxn()) {
+            // two-phase commit (KIP-939, v6) is off, as in a Kafka broker without
+            // transaction.two.phase.commit.enable: refused, not ignored (its transactions would time out)
+            Errors refused = data.enable2Pc() ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : Errors.INVALID_REQUEST;
+            return CompletableFuture.completedFuture(new InitProducerIdResponseData()
+                    .setErrorCode(refused.code())
+                    .setProducerId(-1)
+                    .setProducerEpoch((short) -1));
+        }
         return coordinator
                 .initProducerId(
                         data.transactionalId(), data.transactionTimeoutMs(), data.producerId(), data.producerEpoch())

@@ -25,6 +25,10 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -86,6 +90,30 @@ class TransactionsIT {
         }
         assertThat(values(readAll(broker.bootstrapServers(), topic, "read_committed", 10)))
                 .containsExactlyElementsOf(expected("a", "b"));
+    }
+
+    /**
+     * Two-phase commit (KIP-939, InitProducerId v6) is not implemented: asked for, it is refused as a Kafka broker
+     * without {@code transaction.two.phase.commit.enable} refuses it, instead of giving transactions that the
+     * coordinator would time out. (kafka-clients 4.3.1 itself sends InitProducerId v5 without it.)
+     */
+    @Test
+    void twoPhaseCommitIsRefusedNotIgnored() throws Exception {
+        try (KafkaWire wire = KafkaWire.connect(broker.port())) {
+            for (boolean enable2Pc : new boolean[] {true, false}) {
+                var response = (InitProducerIdResponse) wire.send(
+                        new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
+                                .setTransactionalId("two-phase")
+                                .setTransactionTimeoutMs(60_000)
+                                .setProducerId(-1)
+                                .setProducerEpoch((short) -1)
+                                .setEnable2Pc(enable2Pc)
+                                .setKeepPreparedTxn(!enable2Pc)),
+                        (short) 6);
+                assertThat(Errors.forCode(response.data().errorCode()))
+                        .isEqualTo(enable2Pc ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : Errors.INVALID_REQUEST);
+            }
+        }
     }
 
     @Test
