@@ -16,6 +16,7 @@ import dev.strata.broker.api.ListenerAddresses;
 import dev.strata.broker.api.MetadataHandler;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
+import dev.strata.broker.api.ScramCredentialsHandler;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
@@ -239,7 +240,7 @@ public final class StrataServer implements AutoCloseable {
                     l,
                     l.protocol() == SecurityProtocol.PLAINTEXT
                             ? ListenerSecurity.plaintext(l.name())
-                            : ListenerSecurity.of(config, l));
+                            : ListenerSecurity.of(config, l, store));
         }
         Map<TopicPartition, Uuid> known = new HashMap<>();
         for (TopicMetadata t : store.topics()) {
@@ -352,7 +353,8 @@ public final class StrataServer implements AutoCloseable {
                 new DescribeProducersHandler(topics, replicas),
                 transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
                 transactions.adminHandler(),
-                addresses);
+                addresses,
+                new ScramCredentialsHandler(store));
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();
         listeners =
                 KafkaListeners.bind(listenerSecurity, bossGroup, workerGroup, config.networkLimits(), apis, observer);

@@ -13,6 +13,7 @@ import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
+import org.apache.kafka.common.requests.AlterUserScramCredentialsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
@@ -27,6 +28,7 @@ import org.apache.kafka.common.requests.DescribeLogDirsRequest;
 import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTransactionsRequest;
+import org.apache.kafka.common.requests.DescribeUserScramCredentialsRequest;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -70,6 +72,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final TransactionHandler transactions;
     private final TransactionAdminHandler transactionAdmin;
     private final ListenerAddresses addresses;
+    private final ScramCredentialsHandler scramCredentials;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -86,8 +89,10 @@ public final class KafkaApis implements RequestDispatcher {
             DescribeProducersHandler describeProducers,
             TransactionHandler transactions,
             TransactionAdminHandler transactionAdmin,
-            ListenerAddresses addresses) {
+            ListenerAddresses addresses,
+            ScramCredentialsHandler scramCredentials) {
         this.ioPool = ioPool;
+        this.scramCredentials = scramCredentials;
         this.addresses = addresses;
         this.metadata = metadata;
         this.produce = produce;
@@ -180,6 +185,11 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> clusterAdmin.listPartitionReassignments((ListPartitionReassignmentsRequest) request));
             case DESCRIBE_LOG_DIRS -> onIoPool(() -> clusterAdmin.describeLogDirs((DescribeLogDirsRequest) request));
             case DESCRIBE_PRODUCERS -> onIoPool(() -> describeProducers.handle((DescribeProducersRequest) request));
+            case ALTER_USER_SCRAM_CREDENTIALS -> onIoPool(
+                    () -> scramCredentials.alter((AlterUserScramCredentialsRequest) request));
+            case DESCRIBE_USER_SCRAM_CREDENTIALS -> onIoPool(
+                    () -> scramCredentials.describe((DescribeUserScramCredentialsRequest) request));
+            case DESCRIBE_CLIENT_QUOTAS -> CompletableFuture.completedFuture(scramCredentials.describeClientQuotas());
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
                 // SASL_HANDSHAKE and SASL_AUTHENTICATE are the network layer's (ConnectionAuthenticator)

@@ -181,8 +181,11 @@ public final class SecurityConfigs {
                         "GSSAPI",
                         Importance.MEDIUM,
                         "the SASL mechanisms of `SASL_PLAINTEXT` and `SASL_SSL` listeners: `PLAIN`, with users from"
-                                + " `listener.name.<listener>.plain.sasl.jaas.config`; `GSSAPI` (Kafka's default),"
-                                + " `SCRAM-*` and `OAUTHBEARER` are not supported yet");
+                                + " `listener.name.<listener>.plain.sasl.jaas.config`; `SCRAM-SHA-256` and"
+                                + " `SCRAM-SHA-512`, with users in the cluster metadata (`kafka-configs.sh"
+                                + " --entity-type users`) and `listener.name.<listener>.scram-sha-256.sasl.jaas.config`"
+                                + " naming `ScramLoginModule`; `GSSAPI` (Kafka's default) and `OAUTHBEARER` are not"
+                                + " supported yet");
     }
 
     /**

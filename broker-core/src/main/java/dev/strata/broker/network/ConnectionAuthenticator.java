@@ -1,6 +1,7 @@
 package dev.strata.broker.network;
 
 import dev.strata.broker.security.ListenerSecurity;
+import dev.strata.broker.security.SaslExchange;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.IllegalSaslStateException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
@@ -17,13 +18,15 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 /**
  * The authentication state of one connection, as Kafka's SASL server authenticator keeps it, and the principal the
  * connection acts as. On a {@code SASL_*} listener a client may send ApiVersions and then must send SaslHandshake
- * naming an enabled mechanism, then SaslAuthenticate (after a v1 handshake) or one raw SASL token (after a v0
- * handshake, {@link #rawToken}); any other request before that closes the connection, as in Kafka (with an
- * ILLEGAL_SASL_STATE answer once the handshake is done). A wrong password is answered with SASL_AUTHENTICATION_FAILED
- * and Kafka's message, then the connection is closed. Once authenticated (at once on a {@code PLAINTEXT} or {@code SSL}
+ * naming an enabled mechanism, then SaslAuthenticate (after a v1 handshake) or raw SASL tokens (after a v0
+ * handshake, {@link #rawToken}) until the mechanism's exchange completes: one for PLAIN, two for SCRAM. Any other
+ * request before that closes the connection, as in Kafka (with an ILLEGAL_SASL_STATE answer once the handshake is
+ * done). A wrong password is answered with SASL_AUTHENTICATION_FAILED and Kafka's message, then the connection is
+ * closed. Once authenticated (at once on a {@code PLAINTEXT} or {@code SSL}
  * listener) every request goes to the dispatcher, and SaslHandshake or SaslAuthenticate get ILLEGAL_SASL_STATE.
  *
- * <p>Touched on the connection's event loop only. Checking a PLAIN password is a map lookup and a comparison: no I/O.
+ * <p>Touched on the connection's event loop only. Checking a PLAIN password is a map lookup and a comparison, a SCRAM
+ * proof a few hashes over a credential in the applied metadata image: no I/O.
  */
 final class ConnectionAuthenticator {
 
@@ -51,6 +54,7 @@ final class ConnectionAuthenticator {
 
     private final ListenerSecurity security;
     private State state;
+    private SaslExchange exchange;
     private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
 
     ConnectionAuthenticator(ListenerSecurity security) {
@@ -117,30 +121,39 @@ final class ConnectionAuthenticator {
                     response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code()),
                     "Unsupported SASL mechanism " + mechanism);
         }
+        exchange = security.newExchange(mechanism);
         state = request.version() == 0 ? State.RAW_TOKEN : State.AUTHENTICATE;
         return new Admission.Answer(response.setErrorCode(Errors.NONE.code()), null);
     }
 
     private Admission authenticate(SaslAuthenticateRequest request) {
+        byte[] answer;
         try {
-            authenticatePlain(request.data().authBytes());
+            answer = evaluate(request.data().authBytes());
         } catch (SaslAuthenticationException e) {
             return failWith(
                     new SaslAuthenticateResponseData()
                             .setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code())
                             .setErrorMessage(e.getMessage()),
-                    e.getMessage());
+                    reason(e));
         }
         return new Admission.Answer(
                 new SaslAuthenticateResponseData()
                         .setErrorCode(Errors.NONE.code())
-                        .setAuthBytes(new byte[0])
+                        .setAuthBytes(answer)
                         .setSessionLifetimeMs(0),
                 null);
     }
 
+    /** The client's message and, for the log, the reason behind it (SCRAM gives clients one message for all). */
+    static String reason(SaslAuthenticationException e) {
+        return e.getCause() == null
+                ? e.getMessage()
+                : e.getMessage() + ": " + e.getCause().getMessage();
+    }
+
     /**
-     * The one raw PLAIN token after a SaslHandshake v0.
+     * One raw SASL token after a SaslHandshake v0.
      *
      * @return the server's token to send back, framed like a response (empty for PLAIN)
      * @throws SaslAuthenticationException when the token does not authenticate; the caller closes the connection
@@ -149,20 +162,21 @@ final class ConnectionAuthenticator {
         byte[] token = new byte[frame.remaining()];
         frame.get(token);
         try {
-            authenticatePlain(token);
+            return evaluate(token);
         } catch (SaslAuthenticationException e) {
             state = State.FAILED;
             throw e;
         }
-        return new byte[0];
     }
 
-    private void authenticatePlain(byte[] token) {
-        String user = security.plainUsers()
-                .orElseThrow(() -> new SaslAuthenticationException("PLAIN is not enabled"))
-                .authenticate(token);
-        principal = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, user);
-        state = State.COMPLETE;
+    private byte[] evaluate(byte[] token) {
+        byte[] answer = exchange.evaluate(token);
+        if (exchange.complete()) {
+            principal = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, exchange.user());
+            state = State.COMPLETE;
+            exchange = null;
+        }
+        return answer;
     }
 
     private Admission fail(String reason) {

@@ -192,8 +192,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The raw SASL token that follows a SaslHandshake v0: authenticated, it is answered with the server's (empty)
-     * token in a size-prefixed frame, as Kafka's SASL server does; otherwise the connection is closed.
+     * A raw SASL token after a SaslHandshake v0: accepted, it is answered with the server's token (empty for PLAIN)
+     * in a size-prefixed frame, as Kafka's SASL server does; otherwise the connection is closed.
      */
     private void rawSaslToken(ChannelHandlerContext ctx, ByteBuffer frame) {
         if (!inFlight.isEmpty()) {
@@ -206,7 +206,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(
                     Unpooled.buffer(4 + answer.length).writeInt(answer.length).writeBytes(answer));
         } catch (SaslAuthenticationException e) {
-            log.info("Closing connection from {}: {}", remote(ctx), e.getMessage());
+            log.info("Closing connection from {}: {}", remote(ctx), ConnectionAuthenticator.reason(e));
             ctx.close();
         }
     }

@@ -32,7 +32,7 @@ class ConnectionAuthenticatorTest {
                 "sasl.enabled.mechanisms", "PLAIN",
                 "listener.name.sasl_plaintext.plain.sasl.jaas.config",
                         "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"secret\";"));
-        return ListenerSecurity.of(config, config.clientListeners().get(0));
+        return ListenerSecurity.of(config, config.clientListeners().get(0), null);
     }
 
     private static AbstractRequest handshake(String mechanism, int version) {

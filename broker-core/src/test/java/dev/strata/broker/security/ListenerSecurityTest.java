@@ -25,7 +25,8 @@ class ListenerSecurityTest {
                 config.clientListeners().stream()
                         .filter(l -> l.name().equals(listener))
                         .findFirst()
-                        .orElseThrow());
+                        .orElseThrow(),
+                null);
     }
 
     private static Map<String, String> withListeners(String listeners, String... more) {
