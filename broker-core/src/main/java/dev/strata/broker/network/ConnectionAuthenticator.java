@@ -3,6 +3,8 @@ package dev.strata.broker.network;
 import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.broker.security.SaslExchange;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.errors.IllegalSaslStateException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
@@ -24,6 +26,13 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * done). A wrong password is answered with SASL_AUTHENTICATION_FAILED and Kafka's message, then the connection is
  * closed. Once authenticated (at once on a {@code PLAINTEXT} or {@code SSL}
  * listener) every request goes to the dispatcher, and SaslHandshake or SaslAuthenticate get ILLEGAL_SASL_STATE.
+ *
+ * <p>Re-authentication (KIP-368): with {@code connections.max.reauth.ms} set for the listener, a successful
+ * SaslAuthenticate v1+ tells the client its session lifetime, and the client re-authenticates on the same connection
+ * before it ends: a SaslHandshake on an authenticated connection (at least a second after the last authentication
+ * began, with the same mechanism) starts a new exchange, which must end with the same principal. Requests that arrive
+ * once the session has expired close the connection, as Kafka closes it, whether or not the client could
+ * re-authenticate (SaslAuthenticate v0 and raw tokens have no way to learn the lifetime).
  *
  * <p>Touched on the connection's event loop only. Checking a PLAIN password is a map lookup and a comparison, a SCRAM
  * proof a few hashes over a credential in the applied metadata image: no I/O.
@@ -52,13 +61,32 @@ final class ConnectionAuthenticator {
         FAILED
     }
 
+    /** Kafka's least time between two re-authentications of one connection, against a client flooding them. */
+    private static final long MIN_REAUTH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final ListenerSecurity security;
+    private final LongSupplier nanoClock;
     private State state;
     private SaslExchange exchange;
+    private String mechanism;
     private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+    /** The principal the connection had before the re-authentication under way; null when none is. */
+    private KafkaPrincipal reauthenticating;
+
+    private boolean clientCanReauthenticate;
+    private long authenticationStartNanos;
+    /** Whether the session ends, and when: {@code connections.max.reauth.ms} after it was authenticated. */
+    private boolean sessionEnds;
+
+    private long sessionEndNanos;
 
     ConnectionAuthenticator(ListenerSecurity security) {
+        this(security, System::nanoTime);
+    }
+
+    ConnectionAuthenticator(ListenerSecurity security, LongSupplier nanoClock) {
         this.security = security;
+        this.nanoClock = nanoClock;
         this.state = security.usesSasl() ? State.HANDSHAKE : State.COMPLETE;
     }
 
@@ -84,18 +112,24 @@ final class ConnectionAuthenticator {
         ApiKeys key = request.apiKey();
         return switch (state) {
             case COMPLETE -> switch (key) {
-                case SASL_HANDSHAKE -> new Admission.Answer(
-                        ((SaslHandshakeRequest) request)
-                                .getErrorResponse(new IllegalSaslStateException(
-                                        "Unexpected SaslHandshake request: the connection is authenticated"))
-                                .data(),
-                        null);
+                case SASL_HANDSHAKE -> mayReauthenticate()
+                        ? reauthenticate((SaslHandshakeRequest) request)
+                        : new Admission.Answer(
+                                ((SaslHandshakeRequest) request)
+                                        .getErrorResponse(new IllegalSaslStateException(
+                                                "Unexpected SaslHandshake request: the connection is authenticated"))
+                                        .data(),
+                                null);
                 case SASL_AUTHENTICATE -> new Admission.Answer(
                         new SaslAuthenticateResponseData()
                                 .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
                                 .setErrorMessage("SaslAuthenticate request received after successful authentication"),
                         null);
-                default -> DISPATCH;
+                default -> sessionEnds && nanoClock.getAsLong() - sessionEndNanos > 0
+                        ? fail("the SASL session expired "
+                                + TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - sessionEndNanos)
+                                + " ms ago without re-authentication")
+                        : DISPATCH;
             };
             case HANDSHAKE -> switch (key) {
                 case API_VERSIONS -> DISPATCH;
@@ -113,7 +147,27 @@ final class ConnectionAuthenticator {
         };
     }
 
+    private boolean mayReauthenticate() {
+        return security.reauthenticationMs() > 0
+                && clientCanReauthenticate
+                && nanoClock.getAsLong() - authenticationStartNanos >= MIN_REAUTH_INTERVAL_NANOS;
+    }
+
+    private Admission reauthenticate(SaslHandshakeRequest request) {
+        if (!request.data().mechanism().equals(mechanism)) {
+            return failWith(
+                    new SaslHandshakeResponseData()
+                            .setMechanisms(security.mechanisms())
+                            .setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code()),
+                    "SASL mechanism " + request.data().mechanism() + " requested for re-authentication of a "
+                            + mechanism + " session");
+        }
+        reauthenticating = principal;
+        return handshake(request);
+    }
+
     private Admission handshake(SaslHandshakeRequest request) {
+        authenticationStartNanos = nanoClock.getAsLong();
         String mechanism = request.data().mechanism();
         SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(security.mechanisms());
         if (!security.mechanisms().contains(mechanism)) {
@@ -122,6 +176,7 @@ final class ConnectionAuthenticator {
                     "Unsupported SASL mechanism " + mechanism);
         }
         exchange = security.newExchange(mechanism);
+        this.mechanism = mechanism;
         state = request.version() == 0 ? State.RAW_TOKEN : State.AUTHENTICATE;
         return new Admission.Answer(response.setErrorCode(Errors.NONE.code()), null);
     }
@@ -129,6 +184,7 @@ final class ConnectionAuthenticator {
     private Admission authenticate(SaslAuthenticateRequest request) {
         byte[] answer;
         try {
+            clientCanReauthenticate = request.version() >= 1;
             answer = evaluate(request.data().authBytes());
         } catch (SaslAuthenticationException e) {
             return failWith(
@@ -141,7 +197,8 @@ final class ConnectionAuthenticator {
                 new SaslAuthenticateResponseData()
                         .setErrorCode(Errors.NONE.code())
                         .setAuthBytes(answer)
-                        .setSessionLifetimeMs(0),
+                        .setSessionLifetimeMs(
+                                state == State.COMPLETE && request.version() >= 1 ? security.reauthenticationMs() : 0),
                 null);
     }
 
@@ -172,9 +229,19 @@ final class ConnectionAuthenticator {
     private byte[] evaluate(byte[] token) {
         byte[] answer = exchange.evaluate(token);
         if (exchange.complete()) {
-            principal = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, exchange.user());
+            KafkaPrincipal authenticated = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, exchange.user());
+            if (reauthenticating != null && !reauthenticating.equals(authenticated)) {
+                throw new SaslAuthenticationException("Cannot change principals during re-authentication from "
+                        + reauthenticating + ": " + authenticated);
+            }
+            principal = authenticated;
+            reauthenticating = null;
             state = State.COMPLETE;
             exchange = null;
+            long lifetimeMs = security.reauthenticationMs();
+            // as Kafka, the session lasts from the end of the authentication
+            sessionEnds = lifetimeMs > 0;
+            sessionEndNanos = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(lifetimeMs);
         }
         return answer;
     }

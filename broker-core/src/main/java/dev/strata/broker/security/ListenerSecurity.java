@@ -39,6 +39,7 @@ public final class ListenerSecurity {
     private final List<String> mechanisms;
     private final PlainUsers plainUsers;
     private final ScramCredentialStore scramCredentials;
+    private final long reauthenticationMs;
 
     private ListenerSecurity(
             String listenerName,
@@ -47,7 +48,8 @@ public final class ListenerSecurity {
             SslPrincipalMapper principalMapper,
             List<String> mechanisms,
             PlainUsers plainUsers,
-            ScramCredentialStore scramCredentials) {
+            ScramCredentialStore scramCredentials,
+            long reauthenticationMs) {
         this.listenerName = listenerName;
         this.protocol = protocol;
         this.ssl = ssl;
@@ -55,17 +57,18 @@ public final class ListenerSecurity {
         this.mechanisms = mechanisms;
         this.plainUsers = plainUsers;
         this.scramCredentials = scramCredentials;
+        this.reauthenticationMs = reauthenticationMs;
     }
 
     /** A PLAINTEXT listener: no TLS, no SASL, every client is {@link KafkaPrincipal#ANONYMOUS}. */
     public static ListenerSecurity plaintext(String listenerName) {
-        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null, null);
+        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null, null, 0);
     }
 
     /** An SSL listener with no engine, only {@code ssl.principal.mapping.rules}: for tests of the principal. */
     static ListenerSecurity withPrincipalRules(String rules) {
         return new ListenerSecurity(
-                "SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), List.of(), null, null);
+                "SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), List.of(), null, null, 0);
     }
 
     /**
@@ -149,7 +152,8 @@ public final class ListenerSecurity {
                 }
             }
         }
-        return new ListenerSecurity(name, protocol, ssl, mapper, mechanisms, plain, scram);
+        long reauthMs = (Long) settings.get(SecurityConfigs.CONNECTIONS_MAX_REAUTH_MS);
+        return new ListenerSecurity(name, protocol, ssl, mapper, mechanisms, plain, scram, reauthMs);
     }
 
     /** Kafka's broker reads SCRAM users from its metadata; the JAAS setting must still name the SCRAM module. */
@@ -183,6 +187,14 @@ public final class ListenerSecurity {
     /** The SASL mechanisms clients may choose, in the order of {@code sasl.enabled.mechanisms}. */
     public List<String> mechanisms() {
         return mechanisms;
+    }
+
+    /**
+     * {@code connections.max.reauth.ms}: how long a SASL session lasts before the client must re-authenticate on its
+     * connection (KIP-368); 0 for sessions that never end.
+     */
+    public long reauthenticationMs() {
+        return usesSasl() ? reauthenticationMs : 0;
     }
 
     /** The PLAIN users; empty when PLAIN is not enabled. */

@@ -77,13 +77,17 @@ class ScramAuthenticationIT {
 
     private static Map<String, String> brokerConfig() {
         Map<String, String> config = new HashMap<>();
-        config.put("listeners", "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0");
+        config.put(
+                "listeners",
+                "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0,REAUTH://127.0.0.1:0");
         config.put(
                 "listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
+                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,REAUTH:SASL_PLAINTEXT");
+        // KIP-368 on one listener: sessions of 1.5 s, so its clients re-authenticate every second or so
+        config.put("listener.name.reauth.connections.max.reauth.ms", "1500");
         config.put("inter.broker.listener.name", "PLAINTEXT");
         config.put("sasl.enabled.mechanisms", "SCRAM-SHA-256,SCRAM-SHA-512");
-        for (String listener : List.of("sasl_plaintext", "sasl_ssl")) {
+        for (String listener : List.of("sasl_plaintext", "sasl_ssl", "reauth")) {
             config.put("listener.name." + listener + ".scram-sha-256.sasl.jaas.config", SCRAM_JAAS);
             config.put("listener.name." + listener + ".scram-sha-512.sasl.jaas.config", SCRAM_JAAS);
         }
@@ -105,7 +109,8 @@ class ScramAuthenticationIT {
     private static Map<String, Object> scram(String listener, String mechanism, String user, String password) {
         Map<String, Object> props = new HashMap<>();
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + BROKER.port(listener));
-        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, listener);
+        props.put(
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, listener.equals("REAUTH") ? "SASL_PLAINTEXT" : listener);
         props.put(SaslConfigs.SASL_MECHANISM, mechanism);
         props.put(
                 SaslConfigs.SASL_JAAS_CONFIG,
@@ -203,6 +208,37 @@ class ScramAuthenticationIT {
         alter(new UserScramCredentialDeletion("dora", ScramMechanism.SCRAM_SHA_256));
         assertRefused(scram("SASL_PLAINTEXT", "SCRAM-SHA-256", "dora", "dora-secret"), FAILED + "SCRAM-SHA-256");
         assertBrokerHealthy();
+    }
+
+    /**
+     * KIP-368: told a session lifetime of 1.5 s, a producer re-authenticates on its connection (kafka-clients counts it
+     * in {@code successful-reauthentication-total}) and its sends go on succeeding.
+     */
+    @Test
+    void clientsReauthenticateOnTheirConnectionBeforeTheirSessionEnds() throws Exception {
+        alter(upsert("henry", ScramMechanism.SCRAM_SHA_256, "henry-secret"));
+        BROKER.createTopic("scram-reauth", 1, Map.of());
+        try (KafkaProducer<String, String> producer =
+                BROKER.producer(scram("REAUTH", "SCRAM-SHA-256", "henry", "henry-secret"))) {
+            int sent = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (metric(producer, "successful-reauthentication-total") < 2 && System.nanoTime() < deadline) {
+                producer.send(new ProducerRecord<>("scram-reauth", "k", "v" + sent))
+                        .get(30, TimeUnit.SECONDS);
+                sent++;
+            }
+            assertThat(metric(producer, "successful-reauthentication-total")).isGreaterThanOrEqualTo(2);
+            assertThat(metric(producer, "failed-reauthentication-total")).isZero();
+            assertThat(sent).isPositive();
+        }
+    }
+
+    private static double metric(KafkaProducer<String, String> producer, String name) {
+        return producer.metrics().entrySet().stream()
+                .filter(e ->
+                        e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
     }
 
     @Test
