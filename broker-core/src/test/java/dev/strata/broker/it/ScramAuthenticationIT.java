@@ -378,9 +378,65 @@ class ScramAuthenticationIT {
                 .contains("wrong password: KafkaJSSASLAuthenticationError");
     }
 
+    /**
+     * kcat (librdkafka) with SCRAM-SHA-512: librdkafka before 2.6.1 repeats the client nonce in its final message,
+     * which Kafka 4.x refuses as invalid credentials, and so does Strata; from 2.6.1 on it produces and consumes.
+     */
+    @Test
+    void kcatWithScramWorksFromLibrdkafka261AndOlderOnesAreRefusedAsKafka4RefusesThem() throws Exception {
+        Result version = run(Path.of("."), List.of("kcat", "-V"), Map.of(), "");
+        Assumptions.assumeTrue(version.exitCode == 0, "kcat is not installed");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("librdkafka (\\d+)\\.(\\d+)\\.(\\d+)")
+                .matcher(version.output);
+        Assumptions.assumeTrue(m.find(), "no librdkafka version in kcat -V: " + version.output);
+        int v = Integer.parseInt(m.group(1)) * 10_000
+                + Integer.parseInt(m.group(2)) * 100
+                + Integer.parseInt(m.group(3));
+        alter(upsert("ivan", ScramMechanism.SCRAM_SHA_512, "ivan-secret"));
+        BROKER.createTopic("scram-kcat", 1, Map.of());
+        List<String> kcat = List.of(
+                "kcat",
+                "-b",
+                "127.0.0.1:" + BROKER.port("SASL_PLAINTEXT"),
+                "-X",
+                "security.protocol=SASL_PLAINTEXT",
+                "-X",
+                "sasl.mechanisms=SCRAM-SHA-512",
+                "-X",
+                "sasl.username=ivan",
+                "-X",
+                "sasl.password=ivan-secret");
+        if (v < 2_06_01) {
+            Result refused = run(Path.of("."), concat(kcat, "-L", "-m", "5"), Map.of(), "");
+            assertThat(refused.exitCode).as(refused.output).isNotZero();
+            assertThat(refused.output).contains(FAILED + "SCRAM-SHA-512");
+            assertBrokerHealthy();
+            return;
+        }
+        Result produced = run(Path.of("."), concat(kcat, "-P", "-t", "scram-kcat", "-p", "0"), Map.of(), "one\ntwo\n");
+        assertThat(produced.exitCode).as(produced.output).isZero();
+        Result consumed = run(
+                Path.of("."),
+                concat(kcat, "-C", "-t", "scram-kcat", "-o", "beginning", "-e", "-f", "%s\n"),
+                Map.of(),
+                "");
+        assertThat(consumed.exitCode).as(consumed.output).isZero();
+        assertThat(consumed.output).contains("one\ntwo\n");
+    }
+
+    private static List<String> concat(List<String> a, String... b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(List.of(b));
+        return all;
+    }
+
     private record Result(int exitCode, String output) {}
 
     private static Result run(Path dir, List<String> command, Map<String, String> env) throws Exception {
+        return run(dir, command, env, null);
+    }
+
+    private static Result run(Path dir, List<String> command, Map<String, String> env, String stdin) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (Files.isDirectory(dir)) {
             builder.directory(dir.toFile());
@@ -391,6 +447,11 @@ class ScramAuthenticationIT {
             p = builder.start();
         } catch (IOException e) {
             return new Result(-1, e.toString());
+        }
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(3, TimeUnit.MINUTES)) {
