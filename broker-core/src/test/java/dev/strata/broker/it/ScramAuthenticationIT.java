@@ -6,19 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.testing.ApacheKafkaJars;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -57,20 +54,7 @@ class ScramAuthenticationIT {
     private static final String SCRAM_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
     private static final String FAILED =
             "Authentication failed during authentication due to invalid credentials with SASL mechanism ";
-    private static final Path CERT_DIR;
-    private static final TestCertificates CERTS;
-
-    static {
-        try {
-            CERT_DIR = Files.createTempDirectory("strata-scram-");
-            CERTS = TestCertificates.create(CERT_DIR);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final TestCertificates CERTS = TestCertificates.inTemporaryDirectory("strata-scram-");
 
     @RegisterExtension
     static final TestBroker BROKER = TestBroker.withConfig(brokerConfig());
@@ -99,11 +83,7 @@ class ScramAuthenticationIT {
 
     @AfterAll
     static void deleteCertificates() throws IOException {
-        try (Stream<Path> files = Files.walk(CERT_DIR)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        CERTS.delete();
     }
 
     private static Map<String, Object> scram(String listener, String mechanism, String user, String password) {
