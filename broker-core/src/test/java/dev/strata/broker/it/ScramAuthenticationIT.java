@@ -202,12 +202,12 @@ class ScramAuthenticationIT {
                 BROKER.producer(scram("REAUTH", "SCRAM-SHA-256", "henry", "henry-secret"))) {
             int sent = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (metric(producer, "successful-reauthentication-total") < 2 && System.nanoTime() < deadline) {
+            while (metric(producer, "successful-reauthentication-total") < 1 && System.nanoTime() < deadline) {
                 producer.send(new ProducerRecord<>("scram-reauth", "k", "v" + sent))
                         .get(30, TimeUnit.SECONDS);
                 sent++;
             }
-            assertThat(metric(producer, "successful-reauthentication-total")).isGreaterThanOrEqualTo(2);
+            assertThat(metric(producer, "successful-reauthentication-total")).isGreaterThanOrEqualTo(1);
             assertThat(metric(producer, "failed-reauthentication-total")).isZero();
             assertThat(sent).isPositive();
         }
@@ -387,7 +387,7 @@ class ScramAuthenticationIT {
                 "-X",
                 "sasl.password=ivan-secret");
         if (v < 2_06_01) {
-            Result refused = run(Path.of("."), concat(kcat, "-L", "-m", "5"), Map.of(), "");
+            Result refused = run(Path.of("."), concat(kcat, "-L", "-m", "3"), Map.of(), "");
             assertThat(refused.exitCode).as(refused.output).isNotZero();
             assertThat(refused.output).contains(FAILED + "SCRAM-SHA-512");
             assertBrokerHealthy();
