@@ -37,6 +37,7 @@ public final class SecurityConfigs {
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     /** The suffix of a mechanism's JAAS setting, after {@code listener.name.<listener>.<mechanism>.}. */
     public static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
 
@@ -58,7 +59,8 @@ public final class SecurityConfigs {
             SSL_CIPHER_SUITES,
             SSL_PRINCIPAL_MAPPING_RULES,
             SASL_ENABLED_MECHANISMS,
-            CONNECTIONS_MAX_REAUTH_MS);
+            CONNECTIONS_MAX_REAUTH_MS,
+            SASL_SERVER_MAX_RECEIVE_SIZE);
 
     private SecurityConfigs() {}
 
@@ -197,7 +199,16 @@ public final class SecurityConfigs {
                         "how long a SASL session lasts (KIP-368): a client that authenticated with SaslAuthenticate"
                                 + " v1+ is told the lifetime and re-authenticates on its connection before it ends; a"
                                 + " request on a connection whose session expired closes it. 0: sessions never end."
-                                + " Per listener as `listener.name.<listener>.connections.max.reauth.ms`");
+                                + " Per listener as `listener.name.<listener>.connections.max.reauth.ms`")
+                .define(
+                        SASL_SERVER_MAX_RECEIVE_SIZE,
+                        Type.INT,
+                        524288,
+                        ConfigDef.Range.atLeast(1),
+                        Importance.LOW,
+                        "the largest request a client of a SASL listener may send before it has authenticated (its"
+                                + " SASL tokens); a larger one closes the connection. After authentication"
+                                + " `socket.request.max.bytes` applies");
     }
 
     /**

@@ -103,6 +103,11 @@ final class ConnectionAuthenticator {
         this.principal = fromCertificate;
     }
 
+    /** Whether the client has authenticated (at once on a listener without SASL). */
+    boolean authenticated() {
+        return state == State.COMPLETE;
+    }
+
     /** Whether the next frame is a raw SASL token (after a SaslHandshake v0), not a Kafka request. */
     boolean expectsRawToken() {
         return state == State.RAW_TOKEN;

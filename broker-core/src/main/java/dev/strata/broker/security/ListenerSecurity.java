@@ -40,6 +40,7 @@ public final class ListenerSecurity {
     private final PlainUsers plainUsers;
     private final ScramCredentialStore scramCredentials;
     private final long reauthenticationMs;
+    private final int maxUnauthenticatedFrameBytes;
 
     private ListenerSecurity(
             String listenerName,
@@ -49,7 +50,8 @@ public final class ListenerSecurity {
             List<String> mechanisms,
             PlainUsers plainUsers,
             ScramCredentialStore scramCredentials,
-            long reauthenticationMs) {
+            long reauthenticationMs,
+            int maxUnauthenticatedFrameBytes) {
         this.listenerName = listenerName;
         this.protocol = protocol;
         this.ssl = ssl;
@@ -58,17 +60,27 @@ public final class ListenerSecurity {
         this.plainUsers = plainUsers;
         this.scramCredentials = scramCredentials;
         this.reauthenticationMs = reauthenticationMs;
+        this.maxUnauthenticatedFrameBytes = maxUnauthenticatedFrameBytes;
     }
 
     /** A PLAINTEXT listener: no TLS, no SASL, every client is {@link KafkaPrincipal#ANONYMOUS}. */
     public static ListenerSecurity plaintext(String listenerName) {
-        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null, null, 0);
+        return new ListenerSecurity(
+                listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null, null, 0, Integer.MAX_VALUE);
     }
 
     /** An SSL listener with no engine, only {@code ssl.principal.mapping.rules}: for tests of the principal. */
     static ListenerSecurity withPrincipalRules(String rules) {
         return new ListenerSecurity(
-                "SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), List.of(), null, null, 0);
+                "SSL",
+                SecurityProtocol.SSL,
+                null,
+                SslPrincipalMapper.fromRules(rules),
+                List.of(),
+                null,
+                null,
+                0,
+                Integer.MAX_VALUE);
     }
 
     /**
@@ -153,7 +165,11 @@ public final class ListenerSecurity {
             }
         }
         long reauthMs = (Long) settings.get(SecurityConfigs.CONNECTIONS_MAX_REAUTH_MS);
-        return new ListenerSecurity(name, protocol, ssl, mapper, mechanisms, plain, scram, reauthMs);
+        int maxUnauthenticated = mechanisms.isEmpty()
+                ? Integer.MAX_VALUE
+                : (Integer) settings.get(SecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE);
+        return new ListenerSecurity(
+                name, protocol, ssl, mapper, mechanisms, plain, scram, reauthMs, maxUnauthenticated);
     }
 
     /** Kafka's broker reads SCRAM users from its metadata; the JAAS setting must still name the SCRAM module. */
@@ -195,6 +211,14 @@ public final class ListenerSecurity {
      */
     public long reauthenticationMs() {
         return usesSasl() ? reauthenticationMs : 0;
+    }
+
+    /**
+     * {@code sasl.server.max.receive.size}: the largest frame a client of a SASL listener may send before it has
+     * authenticated; {@code Integer.MAX_VALUE} on other listeners (then {@code socket.request.max.bytes} alone).
+     */
+    public int maxUnauthenticatedFrameBytes() {
+        return maxUnauthenticatedFrameBytes;
     }
 
     /** The PLAIN users; empty when PLAIN is not enabled. */

@@ -221,6 +221,35 @@ class ScramAuthenticationIT {
                 .sum();
     }
 
+    /**
+     * Before it has authenticated, a client may send no frame above {@code sasl.server.max.receive.size} (512 KiB):
+     * announcing one closes its connection at once, before the broker buffers anything.
+     */
+    @Test
+    void anOversizedFrameBeforeAuthenticationClosesTheConnection() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", BROKER.port("SASL_PLAINTEXT"))) {
+            socket.setSoTimeout(30_000);
+            java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+            out.writeInt(600_000);
+            out.write(new byte[1024]);
+            out.flush();
+            assertThat(socket.getInputStream().read()).as("end of stream").isEqualTo(-1);
+        }
+        assertBrokerHealthy();
+    }
+
+    /** Once authenticated, the same client's requests may be as large as {@code socket.request.max.bytes}. */
+    @Test
+    void anAuthenticatedClientSendsRequestsAboveTheSaslLimit() throws Exception {
+        alter(upsert("jane", ScramMechanism.SCRAM_SHA_512, "jane-secret"));
+        BROKER.createTopic("scram-large", 1, Map.of());
+        try (KafkaProducer<String, String> producer =
+                BROKER.producer(scram("SASL_PLAINTEXT", "SCRAM-SHA-512", "jane", "jane-secret"))) {
+            producer.send(new ProducerRecord<>("scram-large", "k", "x".repeat(700_000)))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aMechanismTheListenerDoesNotEnableGetsTheEnabledList() {
         Map<String, Object> plain = scram("SASL_PLAINTEXT", "PLAIN", "alice", "x");
