@@ -261,4 +261,28 @@ class ConnectionAuthenticatorTest {
                 .isEqualTo("Authentication failed during authentication due to invalid credentials with SASL"
                         + " mechanism SCRAM-SHA-256");
     }
+
+    @Test
+    void afterAVersionZeroHandshakeScramTakesTwoRawTokens() throws Exception {
+        ConnectionAuthenticator auth = new ConnectionAuthenticator(scramWithReauth(0));
+        SaslClient client = new ScramSaslClient(
+                org.apache.kafka.common.security.scram.internals.ScramMechanism.SCRAM_SHA_256, callbacks -> {
+                    for (Callback c : callbacks) {
+                        if (c instanceof NameCallback name) {
+                            name.setName("alice");
+                        } else if (c instanceof PasswordCallback pw) {
+                            pw.setPassword("alice-secret".toCharArray());
+                        }
+                    }
+                });
+        auth.admit(handshake("SCRAM-SHA-256", 0));
+        byte[] serverFirst = auth.rawToken(ByteBuffer.wrap(client.evaluateChallenge(new byte[0])));
+        assertThat(auth.expectsRawToken()).isTrue();
+        byte[] serverFinal = auth.rawToken(ByteBuffer.wrap(client.evaluateChallenge(serverFirst)));
+        client.evaluateChallenge(serverFinal); // verifies the server's signature
+        assertThat(client.isComplete()).isTrue();
+        assertThat(auth.expectsRawToken()).isFalse();
+        assertThat(auth.authenticated()).isTrue();
+        assertThat(auth.principal().getName()).isEqualTo("alice");
+    }
 }
