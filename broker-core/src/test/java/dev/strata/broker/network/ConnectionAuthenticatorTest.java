@@ -167,10 +167,9 @@ class ConnectionAuthenticatorTest {
         return ListenerSecurity.of(config, config.clientListeners().get(0), users);
     }
 
-    /** Kafka's own SCRAM client (kafka-clients' ScramSaslClient) through SaslAuthenticate v2; the last answer. */
-    private static SaslAuthenticateResponseData scramLogin(
-            ConnectionAuthenticator auth, String mechanism, String user, String password) throws Exception {
-        SaslClient client = new ScramSaslClient(
+    /** Kafka's own SCRAM client, kafka-clients' ScramSaslClient. */
+    private static SaslClient scramClient(String mechanism, String user, String password) throws Exception {
+        return new ScramSaslClient(
                 org.apache.kafka.common.security.scram.internals.ScramMechanism.forMechanismName(mechanism),
                 callbacks -> {
                     for (Callback c : callbacks) {
@@ -181,6 +180,12 @@ class ConnectionAuthenticatorTest {
                         }
                     }
                 });
+    }
+
+    /** A SCRAM login through SaslHandshake v1 and SaslAuthenticate v2; the last answer. */
+    private static SaslAuthenticateResponseData scramLogin(
+            ConnectionAuthenticator auth, String mechanism, String user, String password) throws Exception {
+        SaslClient client = scramClient(mechanism, user, password);
         assertThat(((SaslHandshakeResponseData)
                                 answer(auth.admit(handshake(mechanism, 1))).body())
                         .errorCode())
@@ -265,16 +270,7 @@ class ConnectionAuthenticatorTest {
     @Test
     void afterAVersionZeroHandshakeScramTakesTwoRawTokens() throws Exception {
         ConnectionAuthenticator auth = new ConnectionAuthenticator(scramWithReauth(0));
-        SaslClient client = new ScramSaslClient(
-                org.apache.kafka.common.security.scram.internals.ScramMechanism.SCRAM_SHA_256, callbacks -> {
-                    for (Callback c : callbacks) {
-                        if (c instanceof NameCallback name) {
-                            name.setName("alice");
-                        } else if (c instanceof PasswordCallback pw) {
-                            pw.setPassword("alice-secret".toCharArray());
-                        }
-                    }
-                });
+        SaslClient client = scramClient("SCRAM-SHA-256", "alice", "alice-secret");
         auth.admit(handshake("SCRAM-SHA-256", 0));
         byte[] serverFirst = auth.rawToken(ByteBuffer.wrap(client.evaluateChallenge(new byte[0])));
         assertThat(auth.expectsRawToken()).isTrue();
