@@ -250,6 +250,18 @@ class ScramAuthenticationIT {
         }
     }
 
+    /** Credentials are in the metadata quorum's log and snapshots: after a restart the user still logs in. */
+    @Test
+    void aUserStillLogsInAfterABrokerRestart() throws Exception {
+        alter(upsert("kate", ScramMechanism.SCRAM_SHA_512, "kate-secret"));
+        BROKER.restart();
+        try (Admin admin = admin(scram("SASL_SSL", "SCRAM-SHA-512", "kate", "kate-secret"))) {
+            assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                    .hasSize(1);
+        }
+        assertRefused(scram("SASL_SSL", "SCRAM-SHA-512", "kate", "wrong"), FAILED + "SCRAM-SHA-512");
+    }
+
     @Test
     void aMechanismTheListenerDoesNotEnableGetsTheEnabledList() {
         Map<String, Object> plain = scram("SASL_PLAINTEXT", "PLAIN", "alice", "x");
