@@ -36,51 +36,42 @@ public final class ListenerSecurity {
     private final SecurityProtocol protocol;
     private final SslEngineFactory ssl;
     private final SslPrincipalMapper principalMapper;
-    private final List<String> mechanisms;
-    private final PlainUsers plainUsers;
-    private final ScramCredentialStore scramCredentials;
-    private final long reauthenticationMs;
-    private final int maxUnauthenticatedFrameBytes;
+    private final Sasl sasl;
+
+    /**
+     * A SASL listener's settings: its mechanisms (none on other listeners), the PLAIN users, where the SCRAM
+     * credentials are, {@code connections.max.reauth.ms} and {@code sasl.server.max.receive.size}.
+     */
+    private record Sasl(
+            List<String> mechanisms,
+            PlainUsers plainUsers,
+            ScramCredentialStore scramCredentials,
+            long reauthenticationMs,
+            int maxUnauthenticatedFrameBytes) {
+        static final Sasl NONE = new Sasl(List.of(), null, null, 0, Integer.MAX_VALUE);
+    }
 
     private ListenerSecurity(
             String listenerName,
             SecurityProtocol protocol,
             SslEngineFactory ssl,
             SslPrincipalMapper principalMapper,
-            List<String> mechanisms,
-            PlainUsers plainUsers,
-            ScramCredentialStore scramCredentials,
-            long reauthenticationMs,
-            int maxUnauthenticatedFrameBytes) {
+            Sasl sasl) {
         this.listenerName = listenerName;
         this.protocol = protocol;
         this.ssl = ssl;
         this.principalMapper = principalMapper;
-        this.mechanisms = mechanisms;
-        this.plainUsers = plainUsers;
-        this.scramCredentials = scramCredentials;
-        this.reauthenticationMs = reauthenticationMs;
-        this.maxUnauthenticatedFrameBytes = maxUnauthenticatedFrameBytes;
+        this.sasl = sasl;
     }
 
     /** A PLAINTEXT listener: no TLS, no SASL, every client is {@link KafkaPrincipal#ANONYMOUS}. */
     public static ListenerSecurity plaintext(String listenerName) {
-        return new ListenerSecurity(
-                listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null, null, 0, Integer.MAX_VALUE);
+        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, Sasl.NONE);
     }
 
     /** An SSL listener with no engine, only {@code ssl.principal.mapping.rules}: for tests of the principal. */
     static ListenerSecurity withPrincipalRules(String rules) {
-        return new ListenerSecurity(
-                "SSL",
-                SecurityProtocol.SSL,
-                null,
-                SslPrincipalMapper.fromRules(rules),
-                List.of(),
-                null,
-                null,
-                0,
-                Integer.MAX_VALUE);
+        return new ListenerSecurity("SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), Sasl.NONE);
     }
 
     /**
@@ -164,12 +155,15 @@ public final class ListenerSecurity {
                 }
             }
         }
-        long reauthMs = (Long) settings.get(SecurityConfigs.CONNECTIONS_MAX_REAUTH_MS);
-        int maxUnauthenticated = mechanisms.isEmpty()
-                ? Integer.MAX_VALUE
-                : (Integer) settings.get(SecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE);
-        return new ListenerSecurity(
-                name, protocol, ssl, mapper, mechanisms, plain, scram, reauthMs, maxUnauthenticated);
+        Sasl sasl = mechanisms.isEmpty()
+                ? Sasl.NONE
+                : new Sasl(
+                        mechanisms,
+                        plain,
+                        scram,
+                        (Long) settings.get(SecurityConfigs.CONNECTIONS_MAX_REAUTH_MS),
+                        (Integer) settings.get(SecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE));
+        return new ListenerSecurity(name, protocol, ssl, mapper, sasl);
     }
 
     /** Kafka's broker reads SCRAM users from its metadata; the JAAS setting must still name the SCRAM module. */
@@ -197,12 +191,12 @@ public final class ListenerSecurity {
     }
 
     public boolean usesSasl() {
-        return !mechanisms.isEmpty();
+        return !sasl.mechanisms().isEmpty();
     }
 
     /** The SASL mechanisms clients may choose, in the order of {@code sasl.enabled.mechanisms}. */
     public List<String> mechanisms() {
-        return mechanisms;
+        return sasl.mechanisms();
     }
 
     /**
@@ -210,7 +204,7 @@ public final class ListenerSecurity {
      * connection (KIP-368); 0 for sessions that never end.
      */
     public long reauthenticationMs() {
-        return usesSasl() ? reauthenticationMs : 0;
+        return sasl.reauthenticationMs();
     }
 
     /**
@@ -218,12 +212,12 @@ public final class ListenerSecurity {
      * authenticated; {@code Integer.MAX_VALUE} on other listeners (then {@code socket.request.max.bytes} alone).
      */
     public int maxUnauthenticatedFrameBytes() {
-        return maxUnauthenticatedFrameBytes;
+        return sasl.maxUnauthenticatedFrameBytes();
     }
 
     /** The PLAIN users; empty when PLAIN is not enabled. */
     public Optional<PlainUsers> plainUsers() {
-        return Optional.ofNullable(plainUsers);
+        return Optional.ofNullable(sasl.plainUsers());
     }
 
     /**
@@ -232,13 +226,13 @@ public final class ListenerSecurity {
      * @throws IllegalArgumentException for a mechanism this listener does not enable
      */
     public SaslExchange newExchange(String mechanism) {
-        if (!mechanisms.contains(mechanism)) {
+        if (!sasl.mechanisms().contains(mechanism)) {
             throw new IllegalArgumentException("SASL mechanism " + mechanism + " is not enabled");
         }
         if (mechanism.equals(PLAIN)) {
-            return plainUsers.exchange();
+            return sasl.plainUsers().exchange();
         }
-        return new ScramServer(ScramMechanism.forName(mechanism).orElseThrow(), scramCredentials);
+        return new ScramServer(ScramMechanism.forName(mechanism).orElseThrow(), sasl.scramCredentials());
     }
 
     /** A server-side TLS engine for one connection; only on a TLS listener. */
