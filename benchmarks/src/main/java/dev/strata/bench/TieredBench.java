@@ -60,6 +60,11 @@ public final class TieredBench implements Callable<Integer> {
             defaultValue = "10")
     private double warmupSeconds;
 
+    @Option(
+            names = "--encrypt",
+            description = "Encrypt the remote tier client-side (remote.log.encryption.enable, a fresh random key).")
+    private boolean encrypt;
+
     @CommandLine.Mixin
     private TieredRunOptions options;
 
@@ -105,12 +110,11 @@ public final class TieredBench implements Callable<Integer> {
         json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         json.put("warmup_seconds", warmupSeconds);
         json.put("tiered_records", spec.records());
+        json.put("remote_encryption", encrypt);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
                 StrataBroker broker = StrataBroker.start(
-                        options.strataClasspath(),
-                        work,
-                        s3.bucket(BUCKET, "strata/").brokerConfigs())) {
+                        options.strataClasspath(), work, brokerConfigs(s3.bucket(BUCKET, "strata/"), work))) {
             json.put(
                     "object_store",
                     Map.of("endpoint", s3.endpoint(), "log", s3.log().toString()));
@@ -139,6 +143,25 @@ public final class TieredBench implements Callable<Integer> {
         return error == null ? 0 : 1;
     }
 
+    /** The tiering settings, with client-side encryption under a fresh random key when {@code --encrypt} asks. */
+    private Map<String, String> brokerConfigs(S3Tier tier, Path work) throws java.io.IOException {
+        Map<String, String> configs = new LinkedHashMap<>(tier.brokerConfigs());
+        if (encrypt) {
+            byte[] key = new byte[32];
+            new java.security.SecureRandom().nextBytes(key);
+            Files.createDirectories(work);
+            Path keyFile = work.resolve("remote-encryption-keys.properties");
+            Files.writeString(
+                    keyFile, "bench-1=" + java.util.Base64.getEncoder().encodeToString(key) + "\n");
+            Files.setPosixFilePermissions(
+                    keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            configs.put("remote.log.encryption.enable", "true");
+            configs.put("remote.log.encryption.active.key.id", "bench-1");
+            configs.put("remote.log.encryption.key.file", keyFile.toString());
+        }
+        return configs;
+    }
+
     private void measure(StrataBroker broker, WorkloadSpec spec) throws Exception {
         String bootstrap = broker.bootstrap();
         Duration warmup = Duration.ofMillis(Math.round(warmupSeconds * 1000));
@@ -163,7 +186,11 @@ public final class TieredBench implements Callable<Integer> {
 
     private String table(String error) {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "%-40s %14s%n", "Strata tiering to S3Proxy", "value"));
+        t.append(String.format(
+                Locale.ROOT,
+                "%-40s %14s%n",
+                encrypt ? "Strata tiering to S3Proxy, encrypted" : "Strata tiering to S3Proxy",
+                "value"));
         if (fill != null) {
             row(t, "produce (fill, not tiered) MB/s", fill.megabytesPerSecond());
         }

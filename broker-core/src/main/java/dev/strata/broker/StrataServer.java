@@ -3,6 +3,7 @@ package dev.strata.broker;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.BrokerMarkerSender;
 import dev.strata.broker.api.BrokerTxnVerifier;
+import dev.strata.broker.api.ClientQuotaHandler;
 import dev.strata.broker.api.ClusterAdminHandler;
 import dev.strata.broker.api.ConfigHandler;
 import dev.strata.broker.api.DescribeProducersHandler;
@@ -17,6 +18,7 @@ import dev.strata.broker.api.MetadataHandler;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
 import dev.strata.broker.api.ScramCredentialsHandler;
+import dev.strata.broker.api.ThrottlingDispatcher;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
@@ -38,6 +40,7 @@ import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.quota.ClientQuotaManager;
 import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteSegmentApplier;
@@ -300,6 +303,8 @@ public final class StrataServer implements AutoCloseable {
 
         BrokerReconfiguration.register(dynamicConfig, topics, logManager, remoteTier);
         store.addListener(BrokerReconfiguration.listener(dynamicConfig));
+        ClientQuotaManager quotas = ClientQuotaManager.of(config);
+        store.addListener(quotas.listener());
         ListenerAddresses addresses = new ListenerAddresses(
                 config.nodeId(), config.interBrokerListener().name());
         ConfigHandler configs = new ConfigHandler(config, topics, dynamicConfig, store);
@@ -331,30 +336,34 @@ public final class StrataServer implements AutoCloseable {
         if (metrics != null) {
             metrics.bindFetchSessions(fetchSessions::size, fetchSessions::evictions);
         }
-        KafkaApis apis = new KafkaApis(
-                ioPool,
-                // The port is known only after bind; no client can ask before it knows the port.
-                new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
-                new ProduceHandler(topics, replicas, verification, ioPool),
-                new FetchHandler(
-                        topics,
-                        replicas,
-                        remoteTier == null ? null : remoteTier.reader(),
-                        config.remoteFetchMaxWaitMs(),
-                        config.remoteFetchMaxBytes(),
-                        fetchSessions),
-                new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
-                new TopicAdminHandler(topics, replicas, configs),
-                configs,
-                producerIds,
-                groups,
-                new ClusterAdminHandler(topics, store, store, logManager),
-                new WriteTxnMarkersHandler(transactions.localMarkers()),
-                new DescribeProducersHandler(topics, replicas),
-                transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
-                transactions.adminHandler(),
-                addresses,
-                new ScramCredentialsHandler(store));
+        var apis = new ThrottlingDispatcher(
+                new KafkaApis(
+                        ThrottlingDispatcher.timedPool(ioPool),
+                        // The port is known only after bind; no client can ask before it knows the port.
+                        new MetadataHandler(endpoint, topics, replicas, store, config.autoCreateTopics()),
+                        new ProduceHandler(topics, replicas, verification, ioPool),
+                        new FetchHandler(
+                                topics,
+                                replicas,
+                                remoteTier == null ? null : remoteTier.reader(),
+                                config.remoteFetchMaxWaitMs(),
+                                config.remoteFetchMaxBytes(),
+                                fetchSessions),
+                        new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
+                        new TopicAdminHandler(topics, replicas, configs),
+                        configs,
+                        producerIds,
+                        groups,
+                        new ClusterAdminHandler(topics, store, store, logManager),
+                        new WriteTxnMarkersHandler(transactions.localMarkers()),
+                        new DescribeProducersHandler(topics, replicas),
+                        transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
+                        transactions.adminHandler(),
+                        new ClientQuotaHandler(quotas, store),
+                        addresses,
+                        new ScramCredentialsHandler(store)),
+                quotas,
+                System::currentTimeMillis);
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();
         listeners =
                 KafkaListeners.bind(listenerSecurity, bossGroup, workerGroup, config.networkLimits(), apis, observer);

@@ -1,5 +1,6 @@
 package dev.strata.tiering;
 
+import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import java.lang.reflect.InvocationTargetException;
 import java.util.HashMap;
@@ -75,6 +76,9 @@ public final class RemoteStorageManagers {
      * logged, for a backend that knows only Kafka's SPI.
      */
     public static Optional<SegmentManifestStorage> manifestStorage(RemoteStorageManager storage) {
+        if (storage instanceof EncryptedRemoteStorage encrypted && !encrypted.keepsManifests()) {
+            return manifestStorage(encrypted.backend());
+        }
         if (storage instanceof SegmentManifestStorage manifests) {
             return Optional.of(manifests);
         }
@@ -82,6 +86,17 @@ public final class RemoteStorageManagers {
                 "{} keeps no segment manifests: if the remote index is lost, it cannot be rebuilt from the remote tier",
                 storage.getClass().getName());
         return Optional.empty();
+    }
+
+    /**
+     * Where {@code storage} lists its objects for the orphan scrub: the backend itself when it implements
+     * {@link RemoteObjectStorage} (also behind {@link EncryptedRemoteStorage}, which encrypts no object key); empty
+     * otherwise.
+     */
+    public static Optional<RemoteObjectStorage> objectStorage(RemoteStorageManager storage) {
+        RemoteStorageManager backend =
+                storage instanceof EncryptedRemoteStorage encrypted ? encrypted.backend() : storage;
+        return backend instanceof RemoteObjectStorage objects ? Optional.of(objects) : Optional.empty();
     }
 
     /** The backend's settings out of a broker configuration: every {@code rsm.config.*} key, without the prefix. */

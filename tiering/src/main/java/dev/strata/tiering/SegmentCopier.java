@@ -174,7 +174,8 @@ final class SegmentCopier {
                 brokerId,
                 RemoteSegmentState.COPY_STARTED,
                 time.milliseconds(),
-                null);
+                // how the segment is encrypted, if it is: known before a byte is copied, so every record of it says
+                storage instanceof EncryptedRemoteStorage encrypted ? encrypted.newSegmentMetadata() : null);
         try {
             store.putSegment(started);
         } catch (RuntimeException e) {
@@ -194,7 +195,8 @@ final class SegmentCopier {
             SegmentManifest manifest;
             if (manifests instanceof ManifestBundlingStorage bundling) {
                 // the manifest goes up with the data: no PUT of its own
-                manifest = manifestOf(local, started, null);
+                byte[] envelope = started.customMetadata();
+                manifest = manifestOf(local, started, envelope.length == 0 ? null : envelope);
                 byte[] manifestBytes = manifest.toBytes();
                 bundling.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data, () -> {
                     // asked for after the log is up: a fenced leader publishes no COPY_FINISHED manifest, which a

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 
 /**
  * A remote tier to read from, on the filesystem backend under a test's directory: the remote index, a remote log
@@ -34,16 +35,22 @@ final class RemoteReadFixture implements AutoCloseable {
     private final RemoteLogReader reader;
 
     RemoteReadFixture(Path dir) throws IOException {
+        this(dir, RemoteEncryptionConfig.disabled());
+    }
+
+    /** A remote tier whose manager and cache go through {@link EncryptedRemoteStorage} around the recording backend. */
+    RemoteReadFixture(Path dir, RemoteEncryptionConfig encryption) throws IOException {
         remoteRoot = dir.resolve("remote");
         FileSystemRemoteStorageManager fileSystem = new FileSystemRemoteStorageManager();
         fileSystem.configure(Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot.toString()));
         storage = new FailingStorageManager(fileSystem);
+        RemoteStorageManager tier = EncryptedRemoteStorage.wrap(storage, encryption);
         index = RemoteIndexStore.open(dir.resolve("index"));
         manager = new RemoteLogManager(
-                1, storage, index, RemoteLogManager.newTaskPool(1), new ManualTime(START_MS), OptionalLong.empty());
+                1, tier, index, RemoteLogManager.newTaskPool(1), new ManualTime(START_MS), OptionalLong.empty());
         cache = new ChunkCache(
                 new ChunkCacheConfig(CHUNK_SIZE, 16 * 1024, Optional.empty(), 0, Duration.ofSeconds(10), 0),
-                storage,
+                tier,
                 fetchPool,
                 fetchPool);
         reader = new RemoteLogReader(manager, index, cache);

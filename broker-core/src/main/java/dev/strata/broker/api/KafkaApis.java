@@ -11,6 +11,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.AlterClientQuotasRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.AlterUserScramCredentialsRequest;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeClientQuotasRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
@@ -71,6 +73,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final DescribeProducersHandler describeProducers;
     private final TransactionHandler transactions;
     private final TransactionAdminHandler transactionAdmin;
+    private final ClientQuotaHandler clientQuotas;
     private final ListenerAddresses addresses;
     private final ScramCredentialsHandler scramCredentials;
 
@@ -89,6 +92,7 @@ public final class KafkaApis implements RequestDispatcher {
             DescribeProducersHandler describeProducers,
             TransactionHandler transactions,
             TransactionAdminHandler transactionAdmin,
+            ClientQuotaHandler clientQuotas,
             ListenerAddresses addresses,
             ScramCredentialsHandler scramCredentials) {
         this.ioPool = ioPool;
@@ -107,6 +111,7 @@ public final class KafkaApis implements RequestDispatcher {
         this.describeProducers = describeProducers;
         this.transactions = transactions;
         this.transactionAdmin = transactionAdmin;
+        this.clientQuotas = clientQuotas;
     }
 
     @Override
@@ -189,7 +194,9 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> scramCredentials.alter((AlterUserScramCredentialsRequest) request));
             case DESCRIBE_USER_SCRAM_CREDENTIALS -> onIoPool(
                     () -> scramCredentials.describe((DescribeUserScramCredentialsRequest) request));
-            case DESCRIBE_CLIENT_QUOTAS -> CompletableFuture.completedFuture(scramCredentials.describeClientQuotas());
+            case DESCRIBE_CLIENT_QUOTAS -> onIoPool(
+                    () -> clientQuotas.describe(((DescribeClientQuotasRequest) request).data()));
+            case ALTER_CLIENT_QUOTAS -> onIoPool(() -> clientQuotas.alter(((AlterClientQuotasRequest) request).data()));
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
                 // SASL_HANDSHAKE and SASL_AUTHENTICATE are the network layer's (ConnectionAuthenticator)

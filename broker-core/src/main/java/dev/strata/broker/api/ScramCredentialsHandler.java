@@ -14,7 +14,6 @@ import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData.Scra
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData.ScramCredentialUpsertion;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData.AlterUserScramCredentialsResult;
-import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData.UserName;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData.CredentialInfo;
@@ -182,15 +181,5 @@ public final class ScramCredentialsHandler {
             response.results().add(result);
         }
         return response;
-    }
-
-    /**
-     * DescribeClientQuotas: Strata has no client quotas yet, so every filter matches nothing. {@code kafka-configs.sh
-     * --describe --entity-type users} asks for quotas before it describes SCRAM credentials.
-     */
-    public DescribeClientQuotasResponseData describeClientQuotas() {
-        return new DescribeClientQuotasResponseData()
-                .setErrorCode(Errors.NONE.code())
-                .setEntries(new ArrayList<>());
     }
 }

@@ -44,6 +44,9 @@ public final class SupportedApis {
         range(ApiKeys.WRITE_TXN_MARKERS, 1, 2);
         // The producer state of a partition (kafka-transactions.sh describe-producers).
         range(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
+        // Client quotas of users and client ids (kafka-configs.sh --entity-type users|clients).
+        range(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1);
+        range(ApiKeys.ALTER_CLIENT_QUOTAS, 0, 1);
         // Classic consumer groups. OffsetCommit v9+ and OffsetFetch v9+ belong to KIP-848 (member epochs, topic ids).
         range(ApiKeys.FIND_COORDINATOR, 0, 6);
         range(ApiKeys.JOIN_GROUP, 0, 9);
@@ -66,10 +69,9 @@ public final class SupportedApis {
         range(ApiKeys.END_TXN, 0, 4);
         range(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0);
         range(ApiKeys.LIST_TRANSACTIONS, 0, 2);
-        // SCRAM users (kafka-configs.sh --entity-type users); no client quotas yet, so DescribeClientQuotas finds none.
+        // SCRAM users (kafka-configs.sh --entity-type users), kept in the metadata quorum.
         range(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
         range(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);
-        range(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1);
         // KIP-848 consumer groups (group.protocol=consumer) with server-side assignors.
         range(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1);
         range(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1);

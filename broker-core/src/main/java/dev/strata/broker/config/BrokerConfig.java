@@ -2,6 +2,7 @@ package dev.strata.broker.config;
 
 import dev.strata.tiering.ChunkCacheConfig;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
+import dev.strata.tiering.RemoteEncryptionConfig;
 import dev.strata.tiering.RemoteLogManager;
 import dev.strata.tiering.RemoteStorageManagers;
 import java.io.IOException;
@@ -193,6 +194,7 @@ public final class BrokerConfig {
         networkLimits();
         if (remoteLogStorageSystemEnable()) {
             chunkCacheConfig();
+            remoteEncryptionConfig();
             TopicConfigs.validateBrokerLocalRetention(TopicConfigs.brokerDefaults(values));
         }
     }
@@ -464,6 +466,11 @@ public final class BrokerConfig {
     /** The remote chunk cache's settings ({@code remote.log.chunk.*}). */
     public ChunkCacheConfig chunkCacheConfig() {
         return ChunkCacheConfig.from(values());
+    }
+
+    /** The remote tier's encryption settings ({@code remote.log.encryption.*}). */
+    public RemoteEncryptionConfig remoteEncryptionConfig() {
+        return RemoteEncryptionConfig.from(values());
     }
 
     /** The log cleaner's settings ({@code log.cleaner.*}). */

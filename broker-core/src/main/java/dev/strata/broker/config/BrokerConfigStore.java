@@ -4,8 +4,8 @@ import java.util.Map;
 
 /**
  * Where the dynamic broker configs are kept durably, for every broker of the cluster to see: the metadata quorum, as
- * Kafka keeps them as ConfigRecords in its KRaft log. An entity is {@code ""} for the cluster-wide default, else a
- * broker's node id.
+ * Kafka keeps them as ConfigRecords in its KRaft log. An entity is {@code ""} for the cluster-wide default, a broker's
+ * node id, or a client quota entity ({@code quota/users/...}, {@code quota/clients/...}), whose configs are its quotas.
  */
 public interface BrokerConfigStore {
 

@@ -4,6 +4,7 @@ import static dev.strata.broker.config.BrokerConfig.*;
 
 import dev.strata.tiering.ChunkCacheConfig;
 import dev.strata.tiering.FileSystemRemoteStorageManager;
+import dev.strata.tiering.RemoteEncryptionConfig;
 import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.config.ConfigDef;
@@ -475,6 +476,7 @@ public final class BrokerConfigs {
                         Importance.MEDIUM,
                         "threads reading chunks from the remote tier for fetches");
         ChunkCacheConfig.configDef().configKeys().values().forEach(DEF::define);
+        RemoteEncryptionConfig.configDef().configKeys().values().forEach(DEF::define);
         DEF.define(
                         REMOTE_FETCH_MAX_BYTES,
                         Type.INT,
@@ -537,6 +539,7 @@ public final class BrokerConfigs {
                         "read/write buffer of all cleaner threads");
         TransactionConfigs.define(DEF);
         SecurityConfigs.define(DEF);
+        QuotaConfigs.define(DEF);
         TopicConfigs.BROKER_SYNONYMS.forEach((topicName, brokerName) -> {
             if (brokerName != null) {
                 ConfigDef.ConfigKey topic = TopicConfigs.DEF.configKeys().get(topicName);

@@ -295,6 +295,10 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 wrote = true;
             }
             observer.responseSent(p.header.apiKey(), sentBytes, System.nanoTime() - p.receivedNanos);
+            int throttleMs = body == null ? 0 : ThrottleTimes.of(body);
+            if (throttleMs > 0) {
+                ReadGate.of(ctx.channel()).throttle(throttleMs);
+            }
         }
         if (wrote) {
             ctx.flush();

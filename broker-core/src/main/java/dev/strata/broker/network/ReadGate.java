@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Why a connection stopped reading from its socket, in one place: the connection reads again only once every reason
@@ -20,13 +21,17 @@ final class ReadGate {
         /** The client does not read its responses: the socket's send buffer and Netty's queue are full. */
         UNWRITABLE,
         /** The broker-wide request memory ({@code queued.max.request.bytes}, {@code queued.max.requests}) is used up. */
-        REQUEST_BUDGET
+        REQUEST_BUDGET,
+        /** The client is over a quota: its last response told it how long to wait, and the broker waits as long. */
+        THROTTLED
     }
 
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf(ReadGate.class.getName());
 
     private final Channel channel;
     private final Set<Reason> closedBy = EnumSet.noneOf(Reason.class);
+    /** When a {@link Reason#THROTTLED} pause ends ({@link System#nanoTime}). */
+    private long throttledUntilNanos;
 
     private ReadGate(Channel channel) {
         this.channel = channel;
@@ -50,6 +55,29 @@ final class ReadGate {
     void resume(Reason reason) {
         if (closedBy.remove(reason) && closedBy.isEmpty()) {
             channel.config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Stops reading for {@code ms} at least, as Kafka mutes a throttled client's connection (KIP-219): a later throttle
+     * that ends later extends the pause.
+     */
+    void throttle(long ms) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        if (closedBy.contains(Reason.THROTTLED) && until - throttledUntilNanos <= 0) {
+            return;
+        }
+        throttledUntilNanos = until;
+        pause(Reason.THROTTLED);
+        channel.eventLoop().schedule(this::endThrottle, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void endThrottle() {
+        long left = throttledUntilNanos - System.nanoTime();
+        if (left <= 0) {
+            resume(Reason.THROTTLED);
+        } else {
+            channel.eventLoop().schedule(this::endThrottle, left, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.strata.index.RemoteIndexStore;
 import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.tiering.ChunkCache;
+import dev.strata.tiering.EncryptedRemoteStorage;
 import dev.strata.tiering.OrphanScrub;
 import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
@@ -82,6 +83,12 @@ public final class RemoteTier implements AutoCloseable {
     public static RemoteTier open(BrokerConfig config, RemoteSegmentPublisher publisher) {
         RemoteStorageManager storage =
                 RemoteStorageManagers.load(config.remoteLogStorageManagerClassName(), config.rsmConfigs());
+        try {
+            storage = EncryptedRemoteStorage.wrap(storage, config.remoteEncryptionConfig());
+        } catch (RuntimeException e) {
+            closeQuietly(storage);
+            throw e;
+        }
         RemoteIndexStore index = null;
         ExecutorService readerPool = null;
         RemoteLogManager manager = null;
@@ -143,8 +150,9 @@ public final class RemoteTier implements AutoCloseable {
     /** Starts the copy and expiry tasks of the registered partitions and of those registered later. */
     public void startup() {
         manager.startup(taskIntervalMs);
-        if (storage instanceof RemoteObjectStorage objects) {
-            OrphanScrub scrub = new OrphanScrub(objects, index);
+        Optional<RemoteObjectStorage> objects = RemoteStorageManagers.objectStorage(storage);
+        if (objects.isPresent()) {
+            OrphanScrub scrub = new OrphanScrub(objects.get(), index);
             scrubber.scheduleWithFixedDelay(
                     () -> scrub(scrub),
                     Math.min(scrubIntervalMs, FIRST_SCRUB_DELAY_MS),

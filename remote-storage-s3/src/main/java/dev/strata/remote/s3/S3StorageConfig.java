@@ -46,6 +46,8 @@ public final class S3StorageConfig {
     public static final String RETRY_MAX_ATTEMPTS = "s3.retry.max.attempts";
     public static final String RETRY_BACKOFF_BASE_MS = "s3.retry.backoff.base.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "s3.retry.backoff.max.ms";
+    public static final String SSE_ALGORITHM = "s3.sse.algorithm";
+    public static final String SSE_KMS_KEY_ID = "s3.sse.kms.key.id";
 
     /** S3's smallest allowed part (except the last one). */
     public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -138,7 +140,23 @@ public final class S3StorageConfig {
                     20_000L,
                     Range.atLeast(1),
                     Importance.LOW,
-                    "Largest delay between two attempts.");
+                    "Largest delay between two attempts.")
+            .define(
+                    SSE_ALGORITHM,
+                    Type.STRING,
+                    "",
+                    ConfigDef.ValidString.in("", "AES256", "aws:kms", "aws:kms:dsse"),
+                    Importance.MEDIUM,
+                    "Server-side encryption S3 applies to every object the backend writes"
+                            + " (x-amz-server-side-encryption): AES256 (SSE-S3), aws:kms (SSE-KMS), aws:kms:dsse;"
+                            + " empty for the bucket's default.")
+            .define(
+                    SSE_KMS_KEY_ID,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
+                    "The KMS key (id, ARN or alias) of SSE-KMS (x-amz-server-side-encryption-aws-kms-key-id); empty"
+                            + " for the account's default key. Only with s3.sse.algorithm=aws:kms or aws:kms:dsse.");
 
     private final String bucketName;
     private final String region;
@@ -153,6 +171,8 @@ public final class S3StorageConfig {
     private final int retryMaxAttempts;
     private final Duration retryBackoffBase;
     private final Duration retryBackoffMax;
+    private final Optional<String> sseAlgorithm;
+    private final Optional<String> sseKmsKeyId;
 
     private S3StorageConfig(AbstractConfig parsed) {
         bucketName = parsed.getString(BUCKET_NAME).trim();
@@ -177,6 +197,11 @@ public final class S3StorageConfig {
         retryMaxAttempts = parsed.getInt(RETRY_MAX_ATTEMPTS);
         retryBackoffBase = Duration.ofMillis(parsed.getLong(RETRY_BACKOFF_BASE_MS));
         retryBackoffMax = Duration.ofMillis(parsed.getLong(RETRY_BACKOFF_MAX_MS));
+        sseAlgorithm = Optional.of(parsed.getString(SSE_ALGORITHM).trim()).filter(v -> !v.isEmpty());
+        sseKmsKeyId = Optional.of(parsed.getString(SSE_KMS_KEY_ID).trim()).filter(v -> !v.isEmpty());
+        if (sseKmsKeyId.isPresent() && !sseAlgorithm.orElse("").startsWith("aws:kms")) {
+            throw new ConfigException(SSE_KMS_KEY_ID, sseKmsKeyId.get(), "needs " + SSE_ALGORITHM + "=aws:kms");
+        }
         if (retryBackoffMax.compareTo(retryBackoffBase) < 0) {
             throw new ConfigException(
                     RETRY_BACKOFF_MAX_MS,
@@ -257,6 +282,16 @@ public final class S3StorageConfig {
         return retryBackoffMax;
     }
 
+    /** {@code s3.sse.algorithm}: the server-side encryption S3 is asked for, empty for the bucket's default. */
+    public Optional<String> sseAlgorithm() {
+        return sseAlgorithm;
+    }
+
+    /** {@code s3.sse.kms.key.id}: the KMS key of SSE-KMS, empty for the account's default. */
+    public Optional<String> sseKmsKeyId() {
+        return sseKmsKeyId;
+    }
+
     @Override
     public String toString() {
         return "S3StorageConfig{bucket=" + bucketName + ", region=" + region
@@ -266,6 +301,8 @@ public final class S3StorageConfig {
                 + ", keyPrefix='" + keyPrefix + "', partSize=" + multipartUploadPartSize
                 + ", apiCallTimeout=" + apiCallTimeout + ", apiCallAttemptTimeout=" + apiCallAttemptTimeout
                 + ", retryMaxAttempts=" + retryMaxAttempts + ", backoff=" + retryBackoffBase + ".." + retryBackoffMax
+                + ", sse=" + sseAlgorithm.orElse("bucket default")
+                + sseKmsKeyId.map(k -> " key " + k).orElse("")
                 + "}";
     }
 

@@ -14,24 +14,33 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * The uploads of {@link S3RemoteStorageManager}: every object carries S3's additional CRC32C checksum, which the store
  * checks on upload, and the SHA-256 of its bytes in user metadata ({@link Sha256}), which reads check. A file larger
  * than the part size goes up as a multipart upload streamed from the file, one part at a time; a failed multipart
- * upload is aborted so that the store keeps none of its parts. Thread-safe.
+ * upload is aborted so that the store keeps none of its parts. Every PUT and multipart upload asks for the
+ * server-side encryption that {@code s3.sse.algorithm} and {@code s3.sse.kms.key.id} name (none asked: the bucket's
+ * default applies). Thread-safe.
  */
 final class S3Uploads {
 
     private final S3Client s3;
     private final String bucket;
     private final long partSize;
+    /** Null for the bucket's default. */
+    private final ServerSideEncryption sse;
+    /** Null for the account's default KMS key. */
+    private final String kmsKeyId;
 
     S3Uploads(S3Client s3, S3StorageConfig config) {
         this.s3 = s3;
         this.bucket = config.bucketName();
         this.partSize = config.multipartUploadPartSize();
+        this.sse = config.sseAlgorithm().map(ServerSideEncryption::fromValue).orElse(null);
+        this.kmsKeyId = config.sseKmsKeyId().orElse(null);
     }
 
     /** Uploads {@code file} under {@code key}: one PUT, or a multipart upload when it is larger than a part. */
@@ -43,14 +52,18 @@ final class S3Uploads {
                     b -> b.bucket(bucket)
                             .key(key)
                             .metadata(Map.of(Sha256.METADATA_KEY, digest))
-                            .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
+                            .serverSideEncryption(sse)
+                            .ssekmsKeyId(kmsKeyId),
                     RequestBody.fromFile(file));
             return;
         }
         String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket)
                         .key(key)
                         .metadata(Map.of(Sha256.METADATA_KEY, digest))
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
+                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
+                        .serverSideEncryption(sse)
+                        .ssekmsKeyId(kmsKeyId))
                 .uploadId();
         try {
             List<CompletedPart> parts = new ArrayList<>();
@@ -93,7 +106,9 @@ final class S3Uploads {
                 b -> b.bucket(bucket)
                         .key(key)
                         .metadata(Map.of(Sha256.METADATA_KEY, digest))
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                        .checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
+                        .serverSideEncryption(sse)
+                        .ssekmsKeyId(kmsKeyId),
                 RequestBody.fromByteBuffer(bytes.duplicate()));
     }
 

@@ -236,4 +236,11 @@ final class MetadataCodec {
     static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
         return readList(in, i -> new MetadataImage.PartitionRef(readUuid(i), i.readInt()));
     }
+
+    static MetadataCommand.AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
+        TopicPartition tp = new TopicPartition(readString(in), in.readInt());
+        boolean allowReplicationFactorChange = in.readBoolean();
+        boolean cancel = in.readBoolean();
+        return new MetadataCommand.AlterReassignment(tp, cancel ? null : readInts(in), allowReplicationFactorChange);
+    }
 }

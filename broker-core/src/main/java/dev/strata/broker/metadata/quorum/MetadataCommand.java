@@ -2,6 +2,7 @@ package dev.strata.broker.metadata.quorum;
 
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.quota.QuotaEntity;
 import dev.strata.broker.security.ScramCredentialStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,7 +40,7 @@ import org.apache.kafka.common.Uuid;
  *  16 CopySegmentFinished   uuid topic id, int partition, int leader, int leader epoch, remote segment
  *  17 DeleteSegmentStarted  uuid topic id, int partition, int leader, int leader epoch, uuid segment id
  *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
- *  19 SetBrokerConfigs    string entity ("" for the cluster default, else a node id), configs
+ *  19 SetBrokerConfigs    string entity ("" for the cluster default, a node id or a client quota entity), configs
  *  20 AlterScramCredentials  the changes as {@link UserScramCredentials} encodes them
  * </pre>
  *
@@ -444,8 +445,9 @@ public sealed interface MetadataCommand {
     }
 
     /**
-     * Replaces the dynamic broker configs of one entity: the cluster-wide default ({@code ""}) or one broker (its node
-     * id), as Kafka's ConfigRecords of a BROKER resource do; an empty map removes them all.
+     * Replaces the dynamic configs of one entity: the cluster-wide broker default ({@code ""}) or one broker (its node
+     * id), as Kafka's ConfigRecords of a BROKER resource do, or a client quota entity ({@link QuotaEntity#configEntity},
+     * as Kafka's ClientQuotaRecords); an empty map removes them all.
      */
     record SetBrokerConfigs(String entity, Map<String, String> configs) implements MetadataCommand {
         public SetBrokerConfigs {
@@ -454,7 +456,9 @@ public sealed interface MetadataCommand {
 
         @Override
         public void validate() {
-            if (!entity.isEmpty() && !entity.chars().allMatch(Character::isDigit)) {
+            if (!entity.isEmpty()
+                    && !entity.chars().allMatch(Character::isDigit)
+                    && QuotaEntity.fromConfigEntity(entity).isEmpty()) {
                 throw new IllegalArgumentException("Invalid broker config entity '" + entity + "'");
             }
         }
@@ -505,13 +509,6 @@ public sealed interface MetadataCommand {
                 throw new IllegalArgumentException("Invalid replica assignment " + assignment);
             }
         }
-    }
-
-    private static AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
-        TopicPartition tp = new TopicPartition(MetadataCodec.readString(in), in.readInt());
-        boolean allowReplicationFactorChange = in.readBoolean();
-        boolean cancel = in.readBoolean();
-        return new AlterReassignment(tp, cancel ? null : MetadataCodec.readInts(in), allowReplicationFactorChange);
     }
 
     /**
@@ -567,7 +564,7 @@ public sealed interface MetadataCommand {
                             MetadataCodec.readInts(in));
                     case 11 -> new ElectPreferred(MetadataCodec.readPartitions(in));
                     case 12 -> new ElectUnclean(MetadataCodec.readPartitions(in));
-                    case 13 -> readAlterReassignment(in);
+                    case 13 -> MetadataCodec.readAlterReassignment(in);
                     case 14 -> new SetUncleanElectionDefault(in.readByte() != 0);
                     case 15 -> new MarkReplicasOffline(
                             in.readInt(), MetadataCodec.readUuid(in), MetadataCodec.readPartitionRefs(in));

@@ -3,7 +3,10 @@ package dev.strata.broker.metadata.quorum;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +46,13 @@ final class QuorumClient implements AutoCloseable {
     private final RaftClient client;
     /** Sends the broker's heartbeats, one short attempt each ({@link RatisSetup#newHeartbeatClient}). */
     private final RaftClient heartbeats;
+    /**
+     * Runs each heartbeat attempt, so that its caller waits no longer than the heartbeat timeout whatever the
+     * transport does after a failure: with Ratis's Netty transport, a failed attempt to a voter that had died closed
+     * the connection to it on the sending thread, and that close took its full 5 s, long enough for a new controller
+     * to fence a live broker whose heartbeats all waited behind it.
+     */
+    private final ExecutorService heartbeatAttempts;
     /** Asks the voters for newer images, on a broker without a vote; else null. */
     private final ScheduledExecutorService imageReader;
 
@@ -51,6 +61,8 @@ final class QuorumClient implements AutoCloseable {
         this.stateMachine = stateMachine;
         this.client = client;
         this.heartbeats = heartbeats;
+        this.heartbeatAttempts = Executors.newCachedThreadPool(
+                new DefaultThreadFactory("strata-heartbeat-attempt-" + config.nodeId(), true));
         this.imageReader = config.roles().isVoter()
                 ? null
                 : Executors.newSingleThreadScheduledExecutor(
@@ -166,15 +178,21 @@ final class QuorumClient implements AutoCloseable {
      *     that it does not lead
      */
     QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId, int leader) {
+        Message heartbeat = MetadataStateMachine.heartbeat(nodeId, incarnationId);
+        Future<RaftClientReply> attempt = heartbeatAttempts.submit(
+                () -> heartbeats.io().sendReadOnly(heartbeat, leader < 0 ? null : RatisSetup.peerId(leader)));
         RaftClientReply reply;
         try {
-            reply = heartbeats
-                    .io()
-                    .sendReadOnly(
-                            MetadataStateMachine.heartbeat(nodeId, incarnationId),
-                            leader < 0 ? null : RatisSetup.peerId(leader));
-        } catch (IOException e) {
-            throw heartbeatFailure(leader, e);
+            // a little over Ratis's own timeout, which answers first unless the attempt is stuck after it
+            reply = attempt.get(RatisSetup.heartbeatTimeoutMs(config) + 100, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw heartbeatFailure(leader, e.getCause() instanceof Exception cause ? cause : e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw heartbeatFailure(leader, e); // the attempt finishes on its own thread
+        } catch (InterruptedException e) {
+            attempt.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
         }
         if (!reply.isSuccess()) {
             throw heartbeatFailure(leader, reply.getException());
@@ -254,6 +272,7 @@ final class QuorumClient implements AutoCloseable {
         if (imageReader != null) {
             imageReader.shutdownNow();
         }
+        heartbeatAttempts.shutdownNow();
         try {
             heartbeats.close();
         } finally {

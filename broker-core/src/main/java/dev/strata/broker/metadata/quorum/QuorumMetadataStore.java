@@ -21,6 +21,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,6 +146,7 @@ public final class QuorumMetadataStore
                     .setProperties(RatisSetup.serverProperties(config))
                     .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                     .build();
+            checkCanListen(config);
             server.start();
             // A single voter listens on a port picked at start: its peer address stays 127.0.0.1:0 in the Raft
             // configuration (nobody dials it), and only this node's client is told the bound port.
@@ -247,6 +249,19 @@ public final class QuorumMetadataStore
             Files.move(dir, dir.resolveSibling(FileMetadataStore.DIR_NAME + ".imported"));
         } catch (IOException e) {
             throw new KafkaStorageException("Imported " + dir + " into the metadata quorum but cannot rename it", e);
+        }
+    }
+
+    /**
+     * Binds this voter's address once and lets it go, so that an address in use is this node's error to explain: the
+     * gRPC transport of Ratis ends the JVM when it cannot bind. A port of 0 (a single voter) is picked at start.
+     */
+    private static void checkCanListen(QuorumConfig config) throws IOException {
+        if (config.self().port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(config.self().host(), config.self().port()));
         }
     }
 
@@ -474,8 +489,14 @@ public final class QuorumMetadataStore
         return stateMachine.image();
     }
 
-    /** A broker's heartbeat, sent to the quorum's leader as this node knows it ({@link #controllerId()}). */
+    /**
+     * A broker's heartbeat, sent to the quorum's leader as this node knows it ({@link #controllerId()}); when this
+     * node runs the active controller, handed to it here, with no connection to fail.
+     */
     QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
+        if (controller != null && controller.isActive()) {
+            return controller.heartbeat(nodeId, incarnationId);
+        }
         return quorum.heartbeat(nodeId, incarnationId, controllerId());
     }
 

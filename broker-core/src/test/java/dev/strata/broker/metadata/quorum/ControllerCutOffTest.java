@@ -50,6 +50,8 @@ class ControllerCutOffTest {
 
     private final List<QuorumMetadataStore> stores = new ArrayList<>();
     private final List<BrokerLifecycle> brokers = new ArrayList<>();
+    /** Voters the test stopped itself. */
+    private final Set<Integer> stopped = ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void startVotersBehindProxies() throws IOException {
@@ -94,7 +96,11 @@ class ControllerCutOffTest {
     @AfterEach
     void stop() throws IOException {
         brokers.forEach(BrokerLifecycle::close);
-        stores.forEach(QuorumMetadataStore::close);
+        for (int id = 1; id <= stores.size(); id++) {
+            if (!stopped.contains(id)) {
+                store(id).close();
+            }
+        }
         for (TcpProxy[] row : proxies) {
             for (TcpProxy proxy : row) {
                 if (proxy != null) {
@@ -151,6 +157,57 @@ class ControllerCutOffTest {
             store(id).awaitListeners();
         }
         assertThat(fencedSeen).as("brokers the majority fenced").containsOnly(cut);
+    }
+
+    /**
+     * The active controller, which also leads a partition, dies. A heartbeat the majority's brokers had in flight to it
+     * fails, and Ratis closes its connection to the dead voter on the thread that sent it, which took 5 s when the
+     * close did not complete: with heartbeats sent on that thread, the new controller fenced the live brokers too (its
+     * own first), and the partition the dead broker led had no leader until they heartbeated again.
+     */
+    @Test
+    void aControllerThatDiesIsReplacedAndNoLiveBrokerIsFenced() throws Exception {
+        int dead = store(1).controllerId();
+        assertThat(dead).isBetween(1, 3);
+        List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
+        majority.remove(Integer.valueOf(dead));
+        store(1).createTopic(
+                        new TopicMetadata("d", Uuid.randomUuid(), 1, Map.of()),
+                        List.of(List.of(dead, majority.get(0), majority.get(1))));
+        TopicPartition d0 = new TopicPartition("d", 0);
+        Set<Integer> fencedSeen = ConcurrentHashMap.newKeySet();
+        for (int id : majority) {
+            Await.until(
+                    Duration.ofSeconds(20),
+                    "d-0 led by " + dead + " on voter " + id,
+                    () -> store(id).partition(d0).map(PartitionState::leader).orElse(-1) == dead);
+            store(id).addListener(new ClusterChangeListener() {
+                @Override
+                public void onBrokerChanged(ClusterBroker broker) {
+                    if (broker.fenced()) {
+                        fencedSeen.add(broker.nodeId());
+                    }
+                }
+            });
+        }
+
+        brokers.get(dead - 1).close();
+        stopped.add(dead);
+        store(dead).close();
+
+        for (int id : majority) {
+            Await.until(
+                    Duration.ofSeconds(30),
+                    "the dead broker fenced and d-0 led by a broker of the majority, as voter " + id + " sees it",
+                    () -> store(id).broker(dead).orElseThrow().fenced()
+                            && majority.contains(
+                                    store(id).partition(d0).orElseThrow().leader()),
+                    () -> "d-0 on voter " + id + ": " + store(id).partition(d0) + ", brokers "
+                            + store(id).brokers());
+        }
+        // the dead broker's fence and a stalled live broker's would come from the same check: both sessions start
+        // when the new controller takes over
+        assertThat(fencedSeen).as("brokers the majority fenced").containsOnly(dead);
     }
 
     private QuorumMetadataStore store(int id) {
