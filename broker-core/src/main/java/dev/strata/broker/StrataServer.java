@@ -17,6 +17,7 @@ import dev.strata.broker.api.ListenerAddresses;
 import dev.strata.broker.api.MetadataHandler;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
+import dev.strata.broker.api.ScramCredentialsHandler;
 import dev.strata.broker.api.ThrottlingDispatcher;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
@@ -242,7 +243,7 @@ public final class StrataServer implements AutoCloseable {
                     l,
                     l.protocol() == SecurityProtocol.PLAINTEXT
                             ? ListenerSecurity.plaintext(l.name())
-                            : ListenerSecurity.of(config, l));
+                            : ListenerSecurity.of(config, l, store));
         }
         Map<TopicPartition, Uuid> known = new HashMap<>();
         for (TopicMetadata t : store.topics()) {
@@ -359,7 +360,8 @@ public final class StrataServer implements AutoCloseable {
                         transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
                         transactions.adminHandler(),
                         new ClientQuotaHandler(quotas, store),
-                        addresses),
+                        addresses,
+                        new ScramCredentialsHandler(store)),
                 quotas,
                 System::currentTimeMillis);
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();

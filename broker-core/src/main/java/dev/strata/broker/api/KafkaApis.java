@@ -14,6 +14,7 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AlterClientQuotasRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
+import org.apache.kafka.common.requests.AlterUserScramCredentialsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
@@ -29,6 +30,7 @@ import org.apache.kafka.common.requests.DescribeLogDirsRequest;
 import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTransactionsRequest;
+import org.apache.kafka.common.requests.DescribeUserScramCredentialsRequest;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -73,6 +75,7 @@ public final class KafkaApis implements RequestDispatcher {
     private final TransactionAdminHandler transactionAdmin;
     private final ClientQuotaHandler clientQuotas;
     private final ListenerAddresses addresses;
+    private final ScramCredentialsHandler scramCredentials;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -90,8 +93,10 @@ public final class KafkaApis implements RequestDispatcher {
             TransactionHandler transactions,
             TransactionAdminHandler transactionAdmin,
             ClientQuotaHandler clientQuotas,
-            ListenerAddresses addresses) {
+            ListenerAddresses addresses,
+            ScramCredentialsHandler scramCredentials) {
         this.ioPool = ioPool;
+        this.scramCredentials = scramCredentials;
         this.addresses = addresses;
         this.metadata = metadata;
         this.produce = produce;
@@ -185,6 +190,10 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> clusterAdmin.listPartitionReassignments((ListPartitionReassignmentsRequest) request));
             case DESCRIBE_LOG_DIRS -> onIoPool(() -> clusterAdmin.describeLogDirs((DescribeLogDirsRequest) request));
             case DESCRIBE_PRODUCERS -> onIoPool(() -> describeProducers.handle((DescribeProducersRequest) request));
+            case ALTER_USER_SCRAM_CREDENTIALS -> onIoPool(
+                    () -> scramCredentials.alter((AlterUserScramCredentialsRequest) request));
+            case DESCRIBE_USER_SCRAM_CREDENTIALS -> onIoPool(
+                    () -> scramCredentials.describe((DescribeUserScramCredentialsRequest) request));
             case DESCRIBE_CLIENT_QUOTAS -> onIoPool(
                     () -> clientQuotas.describe(((DescribeClientQuotasRequest) request).data()));
             case ALTER_CLIENT_QUOTAS -> onIoPool(() -> clientQuotas.alter(((AlterClientQuotasRequest) request).data()));

@@ -69,6 +69,9 @@ public final class SupportedApis {
         range(ApiKeys.END_TXN, 0, 4);
         range(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0);
         range(ApiKeys.LIST_TRANSACTIONS, 0, 2);
+        // SCRAM users (kafka-configs.sh --entity-type users), kept in the metadata quorum.
+        range(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
+        range(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);
         // KIP-848 consumer groups (group.protocol=consumer) with server-side assignors.
         range(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1);
         range(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1);

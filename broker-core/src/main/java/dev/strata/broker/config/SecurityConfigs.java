@@ -36,6 +36,8 @@ public final class SecurityConfigs {
     public static final String SSL_CIPHER_SUITES = "ssl.cipher.suites";
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     /** The suffix of a mechanism's JAAS setting, after {@code listener.name.<listener>.<mechanism>.}. */
     public static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
 
@@ -56,7 +58,9 @@ public final class SecurityConfigs {
             SSL_ENABLED_PROTOCOLS,
             SSL_CIPHER_SUITES,
             SSL_PRINCIPAL_MAPPING_RULES,
-            SASL_ENABLED_MECHANISMS);
+            SASL_ENABLED_MECHANISMS,
+            CONNECTIONS_MAX_REAUTH_MS,
+            SASL_SERVER_MAX_RECEIVE_SIZE);
 
     private SecurityConfigs() {}
 
@@ -181,8 +185,30 @@ public final class SecurityConfigs {
                         "GSSAPI",
                         Importance.MEDIUM,
                         "the SASL mechanisms of `SASL_PLAINTEXT` and `SASL_SSL` listeners: `PLAIN`, with users from"
-                                + " `listener.name.<listener>.plain.sasl.jaas.config`; `GSSAPI` (Kafka's default),"
-                                + " `SCRAM-*` and `OAUTHBEARER` are not supported yet");
+                                + " `listener.name.<listener>.plain.sasl.jaas.config`; `SCRAM-SHA-256` and"
+                                + " `SCRAM-SHA-512`, with users in the cluster metadata (`kafka-configs.sh"
+                                + " --entity-type users`) and `listener.name.<listener>.scram-sha-256.sasl.jaas.config`"
+                                + " naming `ScramLoginModule`; `GSSAPI` (Kafka's default) and `OAUTHBEARER` are not"
+                                + " supported yet")
+                .define(
+                        CONNECTIONS_MAX_REAUTH_MS,
+                        Type.LONG,
+                        0L,
+                        ConfigDef.Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "how long a SASL session lasts (KIP-368): a client that authenticated with SaslAuthenticate"
+                                + " v1+ is told the lifetime and re-authenticates on its connection before it ends; a"
+                                + " request on a connection whose session expired closes it. 0: sessions never end."
+                                + " Per listener as `listener.name.<listener>.connections.max.reauth.ms`")
+                .define(
+                        SASL_SERVER_MAX_RECEIVE_SIZE,
+                        Type.INT,
+                        524288,
+                        ConfigDef.Range.atLeast(1),
+                        Importance.LOW,
+                        "the largest request a client of a SASL listener may send before it has authenticated (its"
+                                + " SASL tokens); a larger one closes the connection. After authentication"
+                                + " `socket.request.max.bytes` applies");
     }
 
     /**

@@ -55,6 +55,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
     /** Whether this connection has logged ignored trailing bytes already. */
     private boolean loggedTrailingBytes;
+    /** Whether the frame decoder was told that the client authenticated. */
+    private boolean frameLimitLifted;
 
     /** A connection to a PLAINTEXT listener named PLAINTEXT. */
     public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer, RequestBudget budget) {
@@ -152,6 +154,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ignoreTrailingBytes(ctx, apiKey, version, frame.remaining());
         }
         ConnectionAuthenticator.Admission admission = auth.admit(request);
+        liftFrameLimitOnceAuthenticated(ctx);
         if (admission instanceof ConnectionAuthenticator.Admission.Close close) {
             log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), close.reason());
             ctx.close();
@@ -192,8 +195,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The raw SASL token that follows a SaslHandshake v0: authenticated, it is answered with the server's (empty)
-     * token in a size-prefixed frame, as Kafka's SASL server does; otherwise the connection is closed.
+     * A raw SASL token after a SaslHandshake v0: accepted, it is answered with the server's token (empty for PLAIN)
+     * in a size-prefixed frame, as Kafka's SASL server does; otherwise the connection is closed.
      */
     private void rawSaslToken(ChannelHandlerContext ctx, ByteBuffer frame) {
         if (!inFlight.isEmpty()) {
@@ -203,11 +206,23 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             byte[] answer = auth.rawToken(frame);
+            liftFrameLimitOnceAuthenticated(ctx);
             ctx.writeAndFlush(
                     Unpooled.buffer(4 + answer.length).writeInt(answer.length).writeBytes(answer));
         } catch (SaslAuthenticationException e) {
-            log.info("Closing connection from {}: {}", remote(ctx), e.getMessage());
+            log.info("Closing connection from {}: {}", remote(ctx), ConnectionAuthenticator.reason(e));
             ctx.close();
+        }
+    }
+
+    /** Lets the frame decoder take frames up to {@code socket.request.max.bytes} once the client has authenticated. */
+    private void liftFrameLimitOnceAuthenticated(ChannelHandlerContext ctx) {
+        if (!frameLimitLifted && auth.authenticated()) {
+            frameLimitLifted = true;
+            KafkaFrameDecoder frames = ctx.pipeline().get(KafkaFrameDecoder.class);
+            if (frames != null) {
+                frames.authenticated();
+            }
         }
     }
 

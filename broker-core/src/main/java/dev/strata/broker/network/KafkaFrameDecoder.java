@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Splits the byte stream of one connection into Kafka request frames: a 4-byte big-endian size followed by that many
  * bytes. The size is checked against {@code socket.request.max.bytes} before anything is allocated, so a client cannot
- * make the broker reserve memory by announcing a huge frame; such a connection is closed with a log line.
+ * make the broker reserve memory by announcing a huge frame; such a connection is closed with a log line. On a SASL
+ * listener the limit is {@code sasl.server.max.receive.size} until the client has authenticated ({@link
+ * #authenticated}), as in Kafka: a client that has not said who it is cannot make the broker buffer large frames.
  *
  * <p>Before it buffers a frame's bytes the decoder reserves the frame's size from the broker's {@link RequestBudget};
  * while the budget is used up the connection stops reading (its bytes wait in the client's socket) and tries again
@@ -26,12 +28,25 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
 
     private final int maxFrameBytes;
     private final RequestBudget budget;
+    /** The limit now: lower than {@link #maxFrameBytes} until a SASL client has authenticated. */
+    private int limit;
     /** Bytes of the budget reserved for the frame being read; 0 when none is. */
     private int reserved;
 
     public KafkaFrameDecoder(int maxFrameBytes, RequestBudget budget) {
+        this(maxFrameBytes, maxFrameBytes, budget);
+    }
+
+    /** @param unauthenticatedMaxFrameBytes the limit until {@link #authenticated} */
+    public KafkaFrameDecoder(int maxFrameBytes, int unauthenticatedMaxFrameBytes, RequestBudget budget) {
         this.maxFrameBytes = maxFrameBytes;
+        this.limit = Math.min(maxFrameBytes, unauthenticatedMaxFrameBytes);
         this.budget = budget;
+    }
+
+    /** The client has authenticated: frames up to {@code socket.request.max.bytes} from now on. */
+    void authenticated() {
+        limit = maxFrameBytes;
     }
 
     @Override
@@ -40,12 +55,15 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
             return;
         }
         int size = in.getInt(in.readerIndex());
-        if (size < 0 || size > maxFrameBytes) {
+        if (size < 0 || size > limit) {
             log.warn(
-                    "Closing connection from {}: request size {} is outside [0, {}] (socket.request.max.bytes)",
+                    "Closing connection from {}: request size {} is outside [0, {}] ({})",
                     ctx.channel().remoteAddress(),
                     size,
-                    maxFrameBytes);
+                    limit,
+                    limit == maxFrameBytes
+                            ? "socket.request.max.bytes"
+                            : "sasl.server.max.receive.size, before authentication");
             in.skipBytes(in.readableBytes());
             ctx.close();
             return;

@@ -84,7 +84,12 @@ public final class KafkaListeners implements AutoCloseable {
                                                         0,
                                                         limits.connectionsMaxIdleMs(),
                                                         TimeUnit.MILLISECONDS))
-                                        .addLast("frames", new KafkaFrameDecoder(limits.maxRequestBytes(), budget))
+                                        .addLast(
+                                                "frames",
+                                                new KafkaFrameDecoder(
+                                                        limits.maxRequestBytes(),
+                                                        security.maxUnauthenticatedFrameBytes(),
+                                                        budget))
                                         .addLast(
                                                 "requests",
                                                 new KafkaConnectionHandler(dispatcher, observer, budget, security));

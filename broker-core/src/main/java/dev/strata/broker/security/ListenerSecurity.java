@@ -25,51 +25,63 @@ import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
  * read from disk while a connection handshakes): its {@link SecurityProtocol}; for {@code SSL} and {@code SASL_SSL}
  * the TLS engine factory (Kafka's {@link DefaultSslEngineFactory} with the JDK provider: JKS, PKCS12 and PEM stores,
  * {@code ssl.client.auth}, {@code ssl.enabled.protocols}, {@code ssl.cipher.suites}) and the
- * {@code ssl.principal.mapping.rules}; for {@code SASL_*} the enabled mechanisms and the PLAIN users.
+ * {@code ssl.principal.mapping.rules}; for {@code SASL_*} the enabled mechanisms, the PLAIN users and where the SCRAM
+ * credentials are ({@link ScramCredentialStore}: the metadata, not the configuration).
  */
 public final class ListenerSecurity {
     public static final String PLAIN = "PLAIN";
+    static final String SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
 
     private final String listenerName;
     private final SecurityProtocol protocol;
     private final SslEngineFactory ssl;
     private final SslPrincipalMapper principalMapper;
-    private final List<String> mechanisms;
-    private final PlainUsers plainUsers;
+    private final Sasl sasl;
+
+    /**
+     * A SASL listener's settings: its mechanisms (none on other listeners), the PLAIN users, where the SCRAM
+     * credentials are, {@code connections.max.reauth.ms} and {@code sasl.server.max.receive.size}.
+     */
+    private record Sasl(
+            List<String> mechanisms,
+            PlainUsers plainUsers,
+            ScramCredentialStore scramCredentials,
+            long reauthenticationMs,
+            int maxUnauthenticatedFrameBytes) {
+        static final Sasl NONE = new Sasl(List.of(), null, null, 0, Integer.MAX_VALUE);
+    }
 
     private ListenerSecurity(
             String listenerName,
             SecurityProtocol protocol,
             SslEngineFactory ssl,
             SslPrincipalMapper principalMapper,
-            List<String> mechanisms,
-            PlainUsers plainUsers) {
+            Sasl sasl) {
         this.listenerName = listenerName;
         this.protocol = protocol;
         this.ssl = ssl;
         this.principalMapper = principalMapper;
-        this.mechanisms = mechanisms;
-        this.plainUsers = plainUsers;
+        this.sasl = sasl;
     }
 
     /** A PLAINTEXT listener: no TLS, no SASL, every client is {@link KafkaPrincipal#ANONYMOUS}. */
     public static ListenerSecurity plaintext(String listenerName) {
-        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, List.of(), null);
+        return new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null, Sasl.NONE);
     }
 
     /** An SSL listener with no engine, only {@code ssl.principal.mapping.rules}: for tests of the principal. */
     static ListenerSecurity withPrincipalRules(String rules) {
-        return new ListenerSecurity(
-                "SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), List.of(), null);
+        return new ListenerSecurity("SSL", SecurityProtocol.SSL, null, SslPrincipalMapper.fromRules(rules), Sasl.NONE);
     }
 
     /**
-     * Loads the listener's key and trust stores and its SASL users.
+     * Loads the listener's key and trust stores and its PLAIN users.
      *
+     * @param scram the SCRAM credentials, for a listener that enables SCRAM-SHA-256 or SCRAM-SHA-512
      * @throws ConfigException naming the setting that is missing or wrong
      */
     @SuppressWarnings("unchecked")
-    public static ListenerSecurity of(BrokerConfig config, ClientListener listener) {
+    public static ListenerSecurity of(BrokerConfig config, ClientListener listener, ScramCredentialStore scram) {
         SecurityProtocol protocol = listener.protocol();
         String name = listener.name();
         String prefix = SecurityConfigs.listenerPrefix(name);
@@ -107,12 +119,13 @@ public final class ListenerSecurity {
         if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
             mechanisms = List.copyOf((List<String>) settings.get(SecurityConfigs.SASL_ENABLED_MECHANISMS));
             for (String mechanism : mechanisms) {
-                if (!mechanism.equals(PLAIN)) {
+                if (!mechanism.equals(PLAIN)
+                        && ScramMechanism.forName(mechanism).isEmpty()) {
                     throw new ConfigException(
                             SecurityConfigs.SASL_ENABLED_MECHANISMS,
                             String.join(",", mechanisms),
                             "listener " + name + ": SASL mechanism " + mechanism + " is not supported; Strata offers"
-                                    + " PLAIN (set " + SecurityConfigs.SASL_ENABLED_MECHANISMS + "=PLAIN)");
+                                    + " PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512");
                 }
             }
             if (mechanisms.isEmpty()) {
@@ -121,18 +134,48 @@ public final class ListenerSecurity {
                         "",
                         "the " + protocol + " listener " + name + " needs at least one mechanism");
             }
-            String jaasKey = prefix + "plain." + SecurityConfigs.SASL_JAAS_CONFIG;
-            String jaas = dev.strata.broker.config.SecurityConfigs.jaasConfig(config, name, PLAIN)
-                    .orElseThrow(() -> new ConfigException(
-                            jaasKey, null, "SASL/PLAIN on listener " + name + " needs its users in " + jaasKey));
-            try {
-                plain = PlainUsers.fromJaas(jaas);
-            } catch (IllegalArgumentException e) {
-                // the value holds passwords: the message names the key and the position only
-                throw new ConfigException(jaasKey + ": " + e.getMessage());
+            for (String mechanism : mechanisms) {
+                String jaasKey =
+                        prefix + mechanism.toLowerCase(java.util.Locale.ROOT) + "." + SecurityConfigs.SASL_JAAS_CONFIG;
+                String jaas = SecurityConfigs.jaasConfig(config, name, mechanism)
+                        .orElseThrow(() -> new ConfigException(
+                                jaasKey,
+                                null,
+                                "SASL/" + mechanism + " on listener " + name + " needs its login module in "
+                                        + jaasKey));
+                try {
+                    if (mechanism.equals(PLAIN)) {
+                        plain = PlainUsers.fromJaas(jaas);
+                    } else {
+                        requireScramLoginModule(jaas);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // the value may hold passwords: the message names the key and the position only
+                    throw new ConfigException(jaasKey + ": " + e.getMessage());
+                }
             }
         }
-        return new ListenerSecurity(name, protocol, ssl, mapper, mechanisms, plain);
+        Sasl sasl = mechanisms.isEmpty()
+                ? Sasl.NONE
+                : new Sasl(
+                        mechanisms,
+                        plain,
+                        scram,
+                        (Long) settings.get(SecurityConfigs.CONNECTIONS_MAX_REAUTH_MS),
+                        (Integer) settings.get(SecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE));
+        return new ListenerSecurity(name, protocol, ssl, mapper, sasl);
+    }
+
+    /** Kafka's broker reads SCRAM users from its metadata; the JAAS setting must still name the SCRAM module. */
+    private static void requireScramLoginModule(String jaas) {
+        List<JaasConfigParser.LoginModule> modules = JaasConfigParser.parse(jaas);
+        if (modules.stream().noneMatch(m -> m.className().equals(SCRAM_LOGIN_MODULE))) {
+            throw new IllegalArgumentException("the JAAS configuration of SCRAM must use " + SCRAM_LOGIN_MODULE
+                    + ", found "
+                    + modules.stream()
+                            .map(JaasConfigParser.LoginModule::className)
+                            .toList());
+        }
     }
 
     public String listenerName() {
@@ -148,17 +191,48 @@ public final class ListenerSecurity {
     }
 
     public boolean usesSasl() {
-        return !mechanisms.isEmpty();
+        return !sasl.mechanisms().isEmpty();
     }
 
     /** The SASL mechanisms clients may choose, in the order of {@code sasl.enabled.mechanisms}. */
     public List<String> mechanisms() {
-        return mechanisms;
+        return sasl.mechanisms();
+    }
+
+    /**
+     * {@code connections.max.reauth.ms}: how long a SASL session lasts before the client must re-authenticate on its
+     * connection (KIP-368); 0 for sessions that never end.
+     */
+    public long reauthenticationMs() {
+        return sasl.reauthenticationMs();
+    }
+
+    /**
+     * {@code sasl.server.max.receive.size}: the largest frame a client of a SASL listener may send before it has
+     * authenticated; {@code Integer.MAX_VALUE} on other listeners (then {@code socket.request.max.bytes} alone).
+     */
+    public int maxUnauthenticatedFrameBytes() {
+        return sasl.maxUnauthenticatedFrameBytes();
     }
 
     /** The PLAIN users; empty when PLAIN is not enabled. */
     public Optional<PlainUsers> plainUsers() {
-        return Optional.ofNullable(plainUsers);
+        return Optional.ofNullable(sasl.plainUsers());
+    }
+
+    /**
+     * A new server side of an authentication with {@code mechanism}, one of {@link #mechanisms}.
+     *
+     * @throws IllegalArgumentException for a mechanism this listener does not enable
+     */
+    public SaslExchange newExchange(String mechanism) {
+        if (!sasl.mechanisms().contains(mechanism)) {
+            throw new IllegalArgumentException("SASL mechanism " + mechanism + " is not enabled");
+        }
+        if (mechanism.equals(PLAIN)) {
+            return sasl.plainUsers().exchange();
+        }
+        return new ScramServer(ScramMechanism.forName(mechanism).orElseThrow(), sasl.scramCredentials());
     }
 
     /** A server-side TLS engine for one connection; only on a TLS listener. */

@@ -47,6 +47,32 @@ public final class PlainUsers {
         return new PlainUsers(Map.copyOf(passwords));
     }
 
+    /** A one-step exchange: the client's one PLAIN message, answered with an empty token. */
+    public SaslExchange exchange() {
+        return new SaslExchange() {
+            private String user;
+
+            @Override
+            public byte[] evaluate(byte[] clientToken) {
+                if (user != null) {
+                    throw new SaslAuthenticationException("Authentication failed: a PLAIN token after the exchange");
+                }
+                user = authenticate(clientToken);
+                return new byte[0];
+            }
+
+            @Override
+            public boolean complete() {
+                return user != null;
+            }
+
+            @Override
+            public String user() {
+                return user;
+            }
+        };
+    }
+
     /** How many users the setting names. */
     public int size() {
         return passwords.size();

@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -47,20 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ListenerSecurityIT {
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required"
             + " user_alice=\"alice-secret\" user_bob=\"bob-secret\";";
-    private static final Path CERT_DIR;
-    private static final TestCertificates CERTS;
-
-    static {
-        try {
-            CERT_DIR = Files.createTempDirectory("strata-tls-");
-            CERTS = TestCertificates.create(CERT_DIR);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final TestCertificates CERTS = TestCertificates.inTemporaryDirectory("strata-tls-");
 
     @RegisterExtension
     static final TestBroker BROKER = TestBroker.withConfig(brokerConfig());
@@ -100,11 +82,7 @@ class ListenerSecurityIT {
 
     @AfterAll
     static void deleteCertificates() throws IOException {
-        try (Stream<Path> files = Files.walk(CERT_DIR)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        CERTS.delete();
     }
 
     private static Map<String, Object> tls() {

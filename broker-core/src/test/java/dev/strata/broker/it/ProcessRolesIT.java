@@ -17,7 +17,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -54,6 +59,7 @@ class ProcessRolesIT {
     private final int combinedControllerPort = Ports.free();
     private final int controllerPort = Ports.free();
     private final int brokerPort = Ports.free();
+    private final int brokerSaslPort = Ports.free();
     private final List<BrokerProcess> nodes = new ArrayList<>();
 
     @BeforeAll
@@ -74,7 +80,18 @@ class ProcessRolesIT {
                     Map.of("process.roles", "controller", "listeners", "CONTROLLER://127.0.0.1:" + controllerPort)));
             nodes.get(0).awaitListening(combinedPort, TIMEOUT);
             nodes.get(1).awaitListening(controllerPort, TIMEOUT);
-            nodes.add(launch(3, brokerPort, Map.of("process.roles", "broker")));
+            nodes.add(launch(
+                    3,
+                    brokerPort,
+                    Map.of(
+                            "process.roles",
+                            "broker",
+                            "listeners",
+                            "PLAINTEXT://127.0.0.1:" + brokerPort + ",SASL_PLAINTEXT://127.0.0.1:" + brokerSaslPort,
+                            "sasl.enabled.mechanisms",
+                            "SCRAM-SHA-256",
+                            "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
+                            "org.apache.kafka.common.security.scram.ScramLoginModule required;")));
             nodes.get(2).awaitListening(brokerPort, TIMEOUT);
         } catch (Exception | Error e) {
             stopNodes();
@@ -194,6 +211,50 @@ class ProcessRolesIT {
                     .contains("process.roles=broker the node id 2 must not be one of the voters");
         } finally {
             brokerThatIsAVoter.close();
+        }
+    }
+
+    /**
+     * A SCRAM user added through the broker-and-voter node logs in on the broker-only node, which reads the credentials
+     * with the rest of the metadata from the voters; deleted through the broker-only node, it is gone everywhere.
+     */
+    @Test
+    void aScramUserAddedThroughOneNodeLogsInOnTheBrokerOnlyNode() throws Exception {
+        Properties combined = new Properties();
+        combined.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + combinedPort);
+        try (Admin admin = Admin.create(combined)) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                            "roles-user", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "roles-secret")))
+                    .all()
+                    .get();
+        }
+        Properties scram = new Properties();
+        scram.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerSaslPort);
+        scram.put(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-256");
+        scram.put(
+                SaslConfigs.SASL_JAAS_CONFIG,
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"roles-user\""
+                        + " password=\"roles-secret\";");
+        // the broker-only node polls the voters' image: until it has the user, a login is refused
+        Await.until(TIMEOUT, "roles-user logs in on the broker-only node", () -> {
+            try (Admin admin = Admin.create(scram)) {
+                return !TestCluster.call(() -> admin.describeCluster().nodes().get())
+                        .isEmpty();
+            } catch (AssertionError refused) {
+                return false;
+            }
+        });
+        try (Admin admin = admin()) {
+            admin.alterUserScramCredentials(
+                            List.of(new UserScramCredentialDeletion("roles-user", ScramMechanism.SCRAM_SHA_256)))
+                    .all()
+                    .get();
+        }
+        try (Admin admin = Admin.create(combined)) {
+            Await.until(TIMEOUT, "roles-user gone on the voter", () -> !TestCluster.call(
+                            () -> admin.describeUserScramCredentials().users().get())
+                    .contains("roles-user"));
         }
     }
 

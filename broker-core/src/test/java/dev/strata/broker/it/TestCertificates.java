@@ -48,6 +48,31 @@ final class TestCertificates {
                 + "\n-----END PRIVATE KEY-----\n";
     }
 
+    /**
+     * Key stores in a new temporary directory, for a test class's static setup; {@link #delete} removes them.
+     *
+     * @throws IllegalStateException when {@code keytool} fails
+     */
+    static TestCertificates inTemporaryDirectory(String prefix) {
+        try {
+            return create(Files.createTempDirectory(prefix));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deletes the directory of the key stores. */
+    void delete() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(brokerKeystore.getParent())) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     static TestCertificates create(Path dir) throws IOException, InterruptedException {
         TestCertificates c = new TestCertificates(dir);
         Path brokerCert = dir.resolve("broker.pem");

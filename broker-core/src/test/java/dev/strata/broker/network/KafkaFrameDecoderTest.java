@@ -110,4 +110,20 @@ class KafkaFrameDecoderTest {
         ch.writeInbound(Unpooled.buffer().writeInt(-1));
         assertThat(ch.isOpen()).isFalse();
     }
+
+    @Test
+    void beforeSaslAuthenticationTheSmallerLimitHoldsAndAfterItTheRequestLimit() {
+        KafkaFrameDecoder decoder = new KafkaFrameDecoder(1024, 16, roomy());
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ch.writeInbound(Unpooled.buffer().writeInt(16).writeBytes(new byte[16]));
+        ((RequestFrame) ch.readInbound()).bytes().release();
+        decoder.authenticated();
+        ch.writeInbound(Unpooled.buffer().writeInt(100).writeBytes(new byte[100]));
+        ((RequestFrame) ch.readInbound()).bytes().release();
+        assertThat(ch.isOpen()).isTrue();
+
+        EmbeddedChannel unauthenticated = new EmbeddedChannel(new KafkaFrameDecoder(1024, 16, roomy()));
+        unauthenticated.writeInbound(Unpooled.buffer().writeInt(17));
+        assertThat(unauthenticated.isOpen()).isFalse();
+    }
 }

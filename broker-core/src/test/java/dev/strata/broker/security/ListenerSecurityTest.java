@@ -25,7 +25,8 @@ class ListenerSecurityTest {
                 config.clientListeners().stream()
                         .filter(l -> l.name().equals(listener))
                         .findFirst()
-                        .orElseThrow());
+                        .orElseThrow(),
+                null);
     }
 
     private static Map<String, String> withListeners(String listeners, String... more) {
@@ -92,6 +93,48 @@ class ListenerSecurityTest {
         assertThat(sasl.usesTls()).isFalse();
         assertThat(sasl.mechanisms()).containsExactly("PLAIN");
         assertThat(sasl.plainUsers().orElseThrow().size()).isEqualTo(1);
+    }
+
+    @Test
+    void scramNeedsTheScramLoginModuleForEachMechanismAndTakesUsersFromTheStore() {
+        String scramJaas = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+        assertThatThrownBy(() -> of(
+                        withListeners("SASL_PLAINTEXT://:1", "sasl.enabled.mechanisms", "SCRAM-SHA-256,SCRAM-SHA-512"),
+                        "SASL_PLAINTEXT"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config");
+        assertThatThrownBy(() -> of(
+                        withListeners(
+                                "SASL_PLAINTEXT://:1",
+                                "sasl.enabled.mechanisms",
+                                "SCRAM-SHA-512",
+                                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                                JAAS),
+                        "SASL_PLAINTEXT"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ScramLoginModule")
+                .hasMessageNotContaining("alice-secret");
+        assertThatThrownBy(() -> of(
+                        withListeners("SASL_PLAINTEXT://:1", "sasl.enabled.mechanisms", "SCRAM-SHA-1"),
+                        "SASL_PLAINTEXT"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("SCRAM-SHA-1 is not supported");
+        ListenerSecurity scram = of(
+                withListeners(
+                        "SASL_PLAINTEXT://:1",
+                        "sasl.enabled.mechanisms",
+                        "SCRAM-SHA-512,PLAIN",
+                        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                        scramJaas,
+                        "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                        JAAS,
+                        "connections.max.reauth.ms",
+                        "60000"),
+                "SASL_PLAINTEXT");
+        assertThat(scram.mechanisms()).containsExactly("SCRAM-SHA-512", "PLAIN");
+        assertThat(scram.newExchange("SCRAM-SHA-512")).isInstanceOf(ScramServer.class);
+        assertThat(scram.reauthenticationMs()).isEqualTo(60_000);
+        assertThatThrownBy(() -> scram.newExchange("SCRAM-SHA-256")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

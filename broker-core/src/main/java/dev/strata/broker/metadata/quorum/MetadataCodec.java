@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -207,5 +208,39 @@ final class MetadataCodec {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    static void writePartitions(DataOutputStream out, List<TopicPartition> partitions) throws IOException {
+        out.writeInt(partitions.size());
+        for (TopicPartition tp : partitions) {
+            writeString(out, tp.topic());
+            out.writeInt(tp.partition());
+        }
+    }
+
+    static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
+        out.writeInt(assignment.size());
+        for (List<Integer> replicas : assignment) {
+            writeInts(out, replicas);
+        }
+    }
+
+    static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
+        return readList(in, MetadataCodec::readInts);
+    }
+
+    static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
+        return readList(in, i -> new TopicPartition(readString(i), i.readInt()));
+    }
+
+    static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
+        return readList(in, i -> new MetadataImage.PartitionRef(readUuid(i), i.readInt()));
+    }
+
+    static MetadataCommand.AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
+        TopicPartition tp = new TopicPartition(readString(in), in.readInt());
+        boolean allowReplicationFactorChange = in.readBoolean();
+        boolean cancel = in.readBoolean();
+        return new MetadataCommand.AlterReassignment(tp, cancel ? null : readInts(in), allowReplicationFactorChange);
     }
 }

@@ -3,6 +3,7 @@ package dev.strata.broker.metadata.quorum;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.quota.QuotaEntity;
+import dev.strata.broker.security.ScramCredentialStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.Uuid;
  *  17 DeleteSegmentStarted  uuid topic id, int partition, int leader, int leader epoch, uuid segment id
  *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
  *  19 SetBrokerConfigs    string entity ("" for the cluster default, a node id or a client quota entity), configs
+ *  20 AlterScramCredentials  the changes as {@link UserScramCredentials} encodes them
  * </pre>
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
@@ -158,7 +160,7 @@ public sealed interface MetadataCommand {
         public void writeTo(DataOutputStream out) throws IOException {
             out.writeByte(5);
             MetadataCodec.writeTopic(out, topic);
-            writeAssignment(out, assignment);
+            MetadataCodec.writeAssignment(out, assignment);
         }
     }
 
@@ -186,7 +188,7 @@ public sealed interface MetadataCommand {
             out.writeByte(6);
             MetadataCodec.writeString(out, name);
             out.writeInt(newCount);
-            writeAssignment(out, assignment);
+            MetadataCodec.writeAssignment(out, assignment);
         }
     }
 
@@ -282,7 +284,7 @@ public sealed interface MetadataCommand {
         @Override
         public void writeTo(DataOutputStream out) throws IOException {
             out.writeByte(11);
-            writePartitions(out, partitions);
+            MetadataCodec.writePartitions(out, partitions);
         }
     }
 
@@ -301,7 +303,7 @@ public sealed interface MetadataCommand {
         @Override
         public void writeTo(DataOutputStream out) throws IOException {
             out.writeByte(12);
-            writePartitions(out, partitions);
+            MetadataCodec.writePartitions(out, partitions);
         }
     }
 
@@ -337,14 +339,6 @@ public sealed interface MetadataCommand {
             if (target != null) {
                 MetadataCodec.writeInts(out, target);
             }
-        }
-    }
-
-    private static void writePartitions(DataOutputStream out, List<TopicPartition> partitions) throws IOException {
-        out.writeInt(partitions.size());
-        for (TopicPartition tp : partitions) {
-            MetadataCodec.writeString(out, tp.topic());
-            out.writeInt(tp.partition());
         }
     }
 
@@ -483,38 +477,38 @@ public sealed interface MetadataCommand {
         }
     }
 
+    /** Adds, replaces and deletes users' SCRAM credentials (AlterUserScramCredentials), all in one entry. */
+    record AlterScramCredentials(List<ScramCredentialStore.Change> changes) implements MetadataCommand {
+        public AlterScramCredentials {
+            changes = List.copyOf(changes);
+        }
+
+        @Override
+        public void validate() {
+            if (changes.stream().anyMatch(c -> c.user().isEmpty())) {
+                throw new IllegalArgumentException("A SCRAM credential needs a user name");
+            }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.scramCredentials().apply(changes);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(20);
+            UserScramCredentials.writeChanges(out, changes);
+        }
+    }
+
     private static void checkAssignment(List<List<Integer>> assignment) {
         for (List<Integer> replicas : assignment) {
             if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
                 throw new IllegalArgumentException("Invalid replica assignment " + assignment);
             }
         }
-    }
-
-    private static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
-        out.writeInt(assignment.size());
-        for (List<Integer> replicas : assignment) {
-            MetadataCodec.writeInts(out, replicas);
-        }
-    }
-
-    private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
-        return MetadataCodec.readList(in, MetadataCodec::readInts);
-    }
-
-    private static AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
-        TopicPartition tp = new TopicPartition(MetadataCodec.readString(in), in.readInt());
-        boolean allowReplicationFactorChange = in.readBoolean();
-        boolean cancel = in.readBoolean();
-        return new AlterReassignment(tp, cancel ? null : MetadataCodec.readInts(in), allowReplicationFactorChange);
-    }
-
-    private static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
-        return MetadataCodec.readList(in, i -> new TopicPartition(MetadataCodec.readString(i), i.readInt()));
-    }
-
-    private static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
-        return MetadataCodec.readList(in, i -> new MetadataImage.PartitionRef(MetadataCodec.readUuid(i), i.readInt()));
     }
 
     /**
@@ -556,8 +550,9 @@ public sealed interface MetadataCommand {
                     case 2 -> new RemoveTopic(MetadataCodec.readString(in));
                     case 3 -> new ReserveProducerIds(in.readInt());
                     case 4 -> new RegisterBroker(MetadataCodec.readBroker(in));
-                    case 5 -> new CreateTopic(MetadataCodec.readTopic(in), readAssignment(in));
-                    case 6 -> new CreatePartitions(MetadataCodec.readString(in), in.readInt(), readAssignment(in));
+                    case 5 -> new CreateTopic(MetadataCodec.readTopic(in), MetadataCodec.readAssignment(in));
+                    case 6 -> new CreatePartitions(
+                            MetadataCodec.readString(in), in.readInt(), MetadataCodec.readAssignment(in));
                     case 7 -> new FenceBroker(in.readInt());
                     case 8 -> new UnfenceBroker(in.readInt(), MetadataCodec.readUuid(in));
                     case 9 -> new ShutDownBroker(in.readInt());
@@ -567,11 +562,12 @@ public sealed interface MetadataCommand {
                             in.readInt(),
                             in.readInt(),
                             MetadataCodec.readInts(in));
-                    case 11 -> new ElectPreferred(readPartitions(in));
-                    case 12 -> new ElectUnclean(readPartitions(in));
-                    case 13 -> readAlterReassignment(in);
+                    case 11 -> new ElectPreferred(MetadataCodec.readPartitions(in));
+                    case 12 -> new ElectUnclean(MetadataCodec.readPartitions(in));
+                    case 13 -> MetadataCodec.readAlterReassignment(in);
                     case 14 -> new SetUncleanElectionDefault(in.readByte() != 0);
-                    case 15 -> new MarkReplicasOffline(in.readInt(), MetadataCodec.readUuid(in), readPartitionRefs(in));
+                    case 15 -> new MarkReplicasOffline(
+                            in.readInt(), MetadataCodec.readUuid(in), MetadataCodec.readPartitionRefs(in));
                     case 16 -> new CopySegmentFinished(
                             MetadataCodec.readUuid(in),
                             in.readInt(),
@@ -587,6 +583,7 @@ public sealed interface MetadataCommand {
                     case 18 -> new DeleteSegmentFinished(
                             MetadataCodec.readUuid(in), in.readInt(), MetadataCodec.readUuid(in));
                     case 19 -> new SetBrokerConfigs(MetadataCodec.readString(in), MetadataCodec.readConfigs(in));
+                    case 20 -> new AlterScramCredentials(UserScramCredentials.readChanges(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

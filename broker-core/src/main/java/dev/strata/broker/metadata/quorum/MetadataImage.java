@@ -51,6 +51,8 @@ public final class MetadataImage {
     private final RemoteLogs remoteLogs = new RemoteLogs(this);
 
     private final ReplicationControl replication = new ReplicationControl(this);
+    /** The users' SCRAM credentials. */
+    private final UserScramCredentials scramCredentials = new UserScramCredentials();
 
     private volatile long nextProducerId;
     /**
@@ -115,6 +117,11 @@ public final class MetadataImage {
     /** One recorded remote segment of the partition, empty once its deletion finished (or never recorded). */
     public Optional<RemoteSegmentRecord> remoteSegment(Uuid topicId, int partition, Uuid segmentId) {
         return remoteLogs.segment(topicId, partition, segmentId);
+    }
+
+    /** The users' SCRAM credentials, which applies {@link MetadataCommand.AlterScramCredentials}. */
+    UserScramCredentials scramCredentials() {
+        return scramCredentials;
     }
 
     /** The record of the partitions' remote tiers, which applies the remote segment commands. */

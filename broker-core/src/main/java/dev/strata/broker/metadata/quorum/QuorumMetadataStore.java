@@ -14,6 +14,9 @@ import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetaProperties;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.security.ScramCredential;
+import dev.strata.broker.security.ScramCredentialStore;
+import dev.strata.broker.security.ScramMechanism;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.BindException;
@@ -67,7 +70,13 @@ import org.slf4j.LoggerFactory;
  * {@code strata-metadata-writes-<node id>}.
  */
 public final class QuorumMetadataStore
-        implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin, RemoteLogChannel, BrokerConfigStore {
+        implements MetadataStore,
+                ClusterImage,
+                IsrChannel,
+                PartitionAdmin,
+                RemoteLogChannel,
+                BrokerConfigStore,
+                ScramCredentialStore {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
@@ -524,6 +533,21 @@ public final class QuorumMetadataStore
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public Optional<ScramCredential> scramCredential(String user, ScramMechanism mechanism) {
+        return stateMachine.image().scramCredentials().credential(user, mechanism);
+    }
+
+    @Override
+    public Map<String, Map<ScramMechanism, ScramCredential>> scramCredentials() {
+        return stateMachine.image().scramCredentials().sorted();
+    }
+
+    @Override
+    public void alterScramCredentials(List<ScramCredentialStore.Change> changes) {
+        quorum.write(new MetadataCommand.AlterScramCredentials(changes));
     }
 
     public void registerBroker(BrokerRegistration broker) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.security.ScramCredentialStore;
+import dev.strata.broker.security.ScramMechanism;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -71,6 +73,51 @@ class MetadataCommandTest {
                 .containsExactly(
                         new ClusterChange.BrokerConfigsChanged("", Map.of()),
                         new ClusterChange.BrokerConfigsChanged("2", Map.of()));
+    }
+
+    private static ScramCredentialStore.Change scram(String user, ScramMechanism mechanism, String password) {
+        byte[] salt = ("salt-" + user).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return new ScramCredentialStore.Change(
+                user,
+                mechanism,
+                password == null
+                        ? null
+                        : mechanism.credential(salt, mechanism.saltedPassword(password, salt, 4096), 4096));
+    }
+
+    @Test
+    void scramCredentialsRoundTripAndSurviveASnapshotWithoutAnyPassword() throws IOException {
+        MetadataCommand alter = new MetadataCommand.AlterScramCredentials(List.of(
+                scram("alice", ScramMechanism.SCRAM_SHA_256, "alice-secret"),
+                scram("alice", ScramMechanism.SCRAM_SHA_512, "alice-secret"),
+                scram("bob", ScramMechanism.SCRAM_SHA_512, "bob-secret")));
+        assertThat(MetadataCommand.fromBytes(alter.toBytes())).isEqualTo(alter);
+        MetadataCommand delete = new MetadataCommand.AlterScramCredentials(List.of(
+                scram("alice", ScramMechanism.SCRAM_SHA_512, null),
+                scram("nobody", ScramMechanism.SCRAM_SHA_256, null)));
+        assertThat(MetadataCommand.fromBytes(delete.toBytes())).isEqualTo(delete);
+        assertThatThrownBy(() -> new MetadataCommand.AlterScramCredentials(
+                                List.of(scram("", ScramMechanism.SCRAM_SHA_256, "x")))
+                        .validate())
+                .isInstanceOf(IllegalArgumentException.class);
+
+        MetadataImage image = new MetadataImage();
+        alter.applyTo(image);
+        delete.applyTo(image);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        assertThat(new String(bytes.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain("alice-secret")
+                .doesNotContain("bob-secret");
+        MetadataImage read = MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(read.scramCredentials().sorted())
+                .isEqualTo(image.scramCredentials().sorted());
+        assertThat(read.scramCredentials().sorted().keySet()).containsExactly("alice", "bob");
+        assertThat(read.scramCredentials().credential("alice", ScramMechanism.SCRAM_SHA_256))
+                .contains(scram("alice", ScramMechanism.SCRAM_SHA_256, "alice-secret")
+                        .credential());
+        assertThat(read.scramCredentials().credential("alice", ScramMechanism.SCRAM_SHA_512))
+                .isEmpty();
     }
 
     @Test

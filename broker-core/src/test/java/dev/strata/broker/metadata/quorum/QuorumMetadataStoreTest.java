@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.security.ScramCredential;
+import dev.strata.broker.security.ScramCredentialStore;
+import dev.strata.broker.security.ScramMechanism;
 import dev.strata.testing.Await;
 import dev.strata.testing.Ports;
 import java.io.IOException;
@@ -84,6 +87,10 @@ class QuorumMetadataStoreTest {
     void snapshotsBoundTheLogAndARestartLoadsTheSnapshot() throws IOException {
         QuorumConfig config = singleVoter().withSnapshots(20, 4096);
         try (QuorumMetadataStore store = QuorumMetadataStore.open(config)) {
+            byte[] salt = {1, 2, 3};
+            ScramMechanism sha512 = ScramMechanism.SCRAM_SHA_512;
+            store.alterScramCredentials(List.of(new ScramCredentialStore.Change(
+                    "alice", sha512, sha512.credential(salt, sha512.saltedPassword("pw", salt, 8192), 8192))));
             for (int i = 0; i < 200; i++) {
                 store.putTopic(topic("t" + i, 1));
             }
@@ -93,6 +100,9 @@ class QuorumMetadataStoreTest {
             assertThat(store.logStartIndex()).isPositive();
             assertThat(store.snapshotIndex()).isGreaterThan(100);
             assertThat(store.topics()).hasSize(200);
+            assertThat(store.scramCredential("alice", ScramMechanism.SCRAM_SHA_512))
+                    .map(ScramCredential::iterations)
+                    .contains(8192);
             store.putTopic(topic("after", 1));
             assertThat(store.topics()).hasSize(201);
         }
@@ -152,11 +162,20 @@ class QuorumMetadataStoreTest {
         assertThat(second).isNotEqualTo(first);
 
         close(stores.get(2));
+        ScramMechanism sha256 = ScramMechanism.SCRAM_SHA_256;
+        byte[] salt = {7};
+        stores.get(1)
+                .alterScramCredentials(List.of(new ScramCredentialStore.Change(
+                        "carol", sha256, sha256.credential(salt, sha256.saltedPassword("pw", salt, 4096), 4096))));
+        awaitTrue(
+                "carol on voter 0",
+                () -> stores.get(0).scramCredential("carol", sha256).isPresent());
         for (int i = 0; i < 50; i++) {
             stores.get(i % 2).putTopic(topic("while-down-" + i, 1));
         }
         QuorumMetadataStore restarted = reopen(voters.get(2));
         assertThat(restarted.topics()).hasSize(53);
+        assertThat(restarted.scramCredentials()).containsOnlyKeys("carol");
         assertThat(restarted.reserveProducerIds(1000)).isGreaterThan(Math.max(first, second));
     }
 
