@@ -8,11 +8,20 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The bytes of the records that both Raft log entries ({@link MetadataCommand}) and snapshots ({@link MetadataImage})
@@ -28,6 +37,8 @@ import org.apache.kafka.common.Uuid;
  *   state   ints replicas, ints isr, int leader, int leader epoch, int partition epoch, ints adding, ints removing
  *   bytes   int length, then that many bytes
  *   remote segment  uuid segment id, long start offset, long end offset, boolean deleting, bytes manifest
+ *   acls    int count, then (byte resource type, string name, byte pattern type, string principal, string host,
+ *           byte operation, byte permission), the bytes being Kafka's codes
  * </pre>
  *
  * Configs are written sorted so that every voter writes the same bytes for the same image.
@@ -207,5 +218,69 @@ final class MetadataCodec {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    static void checkAssignment(List<List<Integer>> assignment) {
+        for (List<Integer> replicas : assignment) {
+            if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
+                throw new IllegalArgumentException("Invalid replica assignment " + assignment);
+            }
+        }
+    }
+
+    static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
+        out.writeInt(assignment.size());
+        for (List<Integer> replicas : assignment) {
+            writeInts(out, replicas);
+        }
+    }
+
+    static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
+        return readList(in, MetadataCodec::readInts);
+    }
+
+    static MetadataCommand.AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
+        TopicPartition tp = new TopicPartition(readString(in), in.readInt());
+        boolean allowReplicationFactorChange = in.readBoolean();
+        boolean cancel = in.readBoolean();
+        return new MetadataCommand.AlterReassignment(tp, cancel ? null : readInts(in), allowReplicationFactorChange);
+    }
+
+    static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
+        return readList(in, i -> new TopicPartition(readString(i), i.readInt()));
+    }
+
+    static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
+        return readList(in, i -> new MetadataImage.PartitionRef(readUuid(i), i.readInt()));
+    }
+
+    static void writeAcls(DataOutputStream out, List<AclBinding> acls) throws IOException {
+        out.writeInt(acls.size());
+        for (AclBinding b : acls) {
+            out.writeByte(b.pattern().resourceType().code());
+            writeString(out, b.pattern().name());
+            out.writeByte(b.pattern().patternType().code());
+            writeString(out, b.entry().principal());
+            writeString(out, b.entry().host());
+            out.writeByte(b.entry().operation().code());
+            out.writeByte(b.entry().permissionType().code());
+        }
+    }
+
+    static List<AclBinding> readAcls(DataInputStream in) throws IOException {
+        return readList(in, i -> {
+            ResourcePattern pattern = new ResourcePattern(
+                    ResourceType.fromCode(i.readByte()), readString(i), PatternType.fromCode(i.readByte()));
+            AccessControlEntry entry = new AccessControlEntry(
+                    readString(i),
+                    readString(i),
+                    AclOperation.fromCode(i.readByte()),
+                    AclPermissionType.fromCode(i.readByte()));
+            AclBinding b = new AclBinding(pattern, entry);
+            if (b.isUnknown()) {
+                throw new IOException("Unknown ACL " + b);
+            }
+            return b;
+        });
     }
 }

@@ -8,11 +8,11 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * A change to the metadata image, as one Raft log entry. An entry is a type byte followed by the command's fields in
@@ -39,6 +39,7 @@ import org.apache.kafka.common.Uuid;
  *  17 DeleteSegmentStarted  uuid topic id, int partition, int leader, int leader epoch, uuid segment id
  *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
  *  19 SetBrokerConfigs    string entity ("" for the cluster default, else a node id), configs
+ *  20 ChangeAcls          acls added, acls removed
  * </pre>
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
@@ -141,7 +142,7 @@ public sealed interface MetadataCommand {
         @Override
         public void validate() {
             new PutTopic(topic).validate();
-            checkAssignment(assignment);
+            MetadataCodec.checkAssignment(assignment);
             if (assignment.size() != topic.partitions()) {
                 throw new IllegalArgumentException("Topic " + topic.name() + " has " + topic.partitions()
                         + " partitions but " + assignment.size() + " replica assignments");
@@ -157,7 +158,7 @@ public sealed interface MetadataCommand {
         public void writeTo(DataOutputStream out) throws IOException {
             out.writeByte(5);
             MetadataCodec.writeTopic(out, topic);
-            writeAssignment(out, assignment);
+            MetadataCodec.writeAssignment(out, assignment);
         }
     }
 
@@ -169,7 +170,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public void validate() {
-            checkAssignment(assignment);
+            MetadataCodec.checkAssignment(assignment);
             if (assignment.isEmpty() || newCount < assignment.size()) {
                 throw new IllegalArgumentException("Invalid partition growth of " + name + " to " + newCount);
             }
@@ -185,7 +186,7 @@ public sealed interface MetadataCommand {
             out.writeByte(6);
             MetadataCodec.writeString(out, name);
             out.writeInt(newCount);
-            writeAssignment(out, assignment);
+            MetadataCodec.writeAssignment(out, assignment);
         }
     }
 
@@ -479,38 +480,25 @@ public sealed interface MetadataCommand {
         }
     }
 
-    private static void checkAssignment(List<List<Integer>> assignment) {
-        for (List<Integer> replicas : assignment) {
-            if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
-                throw new IllegalArgumentException("Invalid replica assignment " + assignment);
-            }
+    /** Adds and removes ACLs (CreateAcls, DeleteAcls): Kafka's AccessControlEntryRecord and its removal. */
+    record ChangeAcls(List<AclBinding> added, List<AclBinding> removed) implements MetadataCommand {
+        public ChangeAcls {
+            added = List.copyOf(added);
+            removed = List.copyOf(removed);
         }
-    }
 
-    private static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
-        out.writeInt(assignment.size());
-        for (List<Integer> replicas : assignment) {
-            MetadataCodec.writeInts(out, replicas);
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.changeAcls(added, removed);
+            return 0;
         }
-    }
 
-    private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
-        return MetadataCodec.readList(in, MetadataCodec::readInts);
-    }
-
-    private static AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
-        TopicPartition tp = new TopicPartition(MetadataCodec.readString(in), in.readInt());
-        boolean allowReplicationFactorChange = in.readBoolean();
-        boolean cancel = in.readBoolean();
-        return new AlterReassignment(tp, cancel ? null : MetadataCodec.readInts(in), allowReplicationFactorChange);
-    }
-
-    private static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
-        return MetadataCodec.readList(in, i -> new TopicPartition(MetadataCodec.readString(i), i.readInt()));
-    }
-
-    private static List<MetadataImage.PartitionRef> readPartitionRefs(DataInputStream in) throws IOException {
-        return MetadataCodec.readList(in, i -> new MetadataImage.PartitionRef(MetadataCodec.readUuid(i), i.readInt()));
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(20);
+            MetadataCodec.writeAcls(out, added);
+            MetadataCodec.writeAcls(out, removed);
+        }
     }
 
     /**
@@ -552,8 +540,9 @@ public sealed interface MetadataCommand {
                     case 2 -> new RemoveTopic(MetadataCodec.readString(in));
                     case 3 -> new ReserveProducerIds(in.readInt());
                     case 4 -> new RegisterBroker(MetadataCodec.readBroker(in));
-                    case 5 -> new CreateTopic(MetadataCodec.readTopic(in), readAssignment(in));
-                    case 6 -> new CreatePartitions(MetadataCodec.readString(in), in.readInt(), readAssignment(in));
+                    case 5 -> new CreateTopic(MetadataCodec.readTopic(in), MetadataCodec.readAssignment(in));
+                    case 6 -> new CreatePartitions(
+                            MetadataCodec.readString(in), in.readInt(), MetadataCodec.readAssignment(in));
                     case 7 -> new FenceBroker(in.readInt());
                     case 8 -> new UnfenceBroker(in.readInt(), MetadataCodec.readUuid(in));
                     case 9 -> new ShutDownBroker(in.readInt());
@@ -563,11 +552,12 @@ public sealed interface MetadataCommand {
                             in.readInt(),
                             in.readInt(),
                             MetadataCodec.readInts(in));
-                    case 11 -> new ElectPreferred(readPartitions(in));
-                    case 12 -> new ElectUnclean(readPartitions(in));
-                    case 13 -> readAlterReassignment(in);
+                    case 11 -> new ElectPreferred(MetadataCodec.readPartitions(in));
+                    case 12 -> new ElectUnclean(MetadataCodec.readPartitions(in));
+                    case 13 -> MetadataCodec.readAlterReassignment(in);
                     case 14 -> new SetUncleanElectionDefault(in.readByte() != 0);
-                    case 15 -> new MarkReplicasOffline(in.readInt(), MetadataCodec.readUuid(in), readPartitionRefs(in));
+                    case 15 -> new MarkReplicasOffline(
+                            in.readInt(), MetadataCodec.readUuid(in), MetadataCodec.readPartitionRefs(in));
                     case 16 -> new CopySegmentFinished(
                             MetadataCodec.readUuid(in),
                             in.readInt(),
@@ -583,6 +573,7 @@ public sealed interface MetadataCommand {
                     case 18 -> new DeleteSegmentFinished(
                             MetadataCodec.readUuid(in), in.readInt(), MetadataCodec.readUuid(in));
                     case 19 -> new SetBrokerConfigs(MetadataCodec.readString(in), MetadataCodec.readConfigs(in));
+                    case 20 -> new ChangeAcls(MetadataCodec.readAcls(in), MetadataCodec.readAcls(in));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

@@ -20,7 +20,7 @@ import org.apache.kafka.common.Uuid;
  * {@link MetadataCodec} encoding:
  *
  * <pre>
- *   int   format version (4)
+ *   int   format version (5)
  *   long  next producer id
  *   int   topic count, then the topics sorted by name, each followed by
  *           int partition-state count, then (int partition, state) sorted by partition
@@ -32,9 +32,10 @@ import org.apache.kafka.common.Uuid;
  *           int abandoned count, then the abandoned segment ids sorted
  *   int   dynamic broker config entity count, then sorted by entity: string entity ("" the cluster default, else a
  *           node id), configs
+ *   acls  the ACLs, sorted
  * </pre>
  *
- * Version 3 had no dynamic broker configs. *
+ * Version 4 had no ACLs. Version 3 had no dynamic broker configs. *
  * Version 2 had no offline replicas, no unclean-election default (none, false) and no remote logs.
  * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
  * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
@@ -46,7 +47,8 @@ import org.apache.kafka.common.Uuid;
  * (Ratis's snapshot or apply thread, or a broker's image reader).
  */
 final class MetadataSnapshot {
-    private static final int FORMAT_VERSION = 4;
+    private static final int FORMAT_VERSION = 5;
+    private static final int FORMAT_VERSION_WITHOUT_ACLS = 4;
     private static final int FORMAT_VERSION_WITHOUT_BROKER_CONFIGS = 3;
     private static final int FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS = 2;
     private static final int FORMAT_VERSION_WITHOUT_PARTITIONS = 1;
@@ -109,11 +111,13 @@ final class MetadataSnapshot {
             MetadataCodec.writeString(out, e.getKey());
             MetadataCodec.writeConfigs(out, e.getValue());
         }
+        MetadataCodec.writeAcls(out, image.acls().sorted());
     }
 
     static MetadataImage read(DataInputStream in) throws IOException {
         int version = in.readInt();
         if (version != FORMAT_VERSION
+                && version != FORMAT_VERSION_WITHOUT_ACLS
                 && version != FORMAT_VERSION_WITHOUT_BROKER_CONFIGS
                 && version != FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS
                 && version != FORMAT_VERSION_WITHOUT_PARTITIONS) {
@@ -158,8 +162,11 @@ final class MetadataSnapshot {
         if (version >= FORMAT_VERSION_WITHOUT_BROKER_CONFIGS) {
             readRemoteLogs(in, image.remoteLogs());
         }
-        if (version >= FORMAT_VERSION) {
+        if (version >= FORMAT_VERSION_WITHOUT_ACLS) {
             readBrokerConfigs(in, image);
+        }
+        if (version >= FORMAT_VERSION) {
+            image.loadAcls(MetadataCodec.readAcls(in));
         }
         if (in.read() != -1) {
             throw new IOException("Bytes left after the metadata snapshot");

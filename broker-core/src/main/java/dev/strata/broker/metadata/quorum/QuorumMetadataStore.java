@@ -14,6 +14,8 @@ import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetaProperties;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.security.AclSet;
+import dev.strata.broker.security.AclStore;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.BindException;
@@ -30,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -66,7 +69,13 @@ import org.slf4j.LoggerFactory;
  * {@code strata-metadata-writes-<node id>}.
  */
 public final class QuorumMetadataStore
-        implements MetadataStore, ClusterImage, IsrChannel, PartitionAdmin, RemoteLogChannel, BrokerConfigStore {
+        implements MetadataStore,
+                ClusterImage,
+                IsrChannel,
+                PartitionAdmin,
+                RemoteLogChannel,
+                BrokerConfigStore,
+                AclStore {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
@@ -503,6 +512,21 @@ public final class QuorumMetadataStore
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public AclSet acls() {
+        return stateMachine.image().acls();
+    }
+
+    @Override
+    public void createAcls(Collection<AclBinding> bindings) {
+        quorum.write(new MetadataCommand.ChangeAcls(List.copyOf(bindings), List.of()));
+    }
+
+    @Override
+    public void deleteAcls(Collection<AclBinding> bindings) {
+        quorum.write(new MetadataCommand.ChangeAcls(List.of(), List.copyOf(bindings)));
     }
 
     public void registerBroker(BrokerRegistration broker) {
