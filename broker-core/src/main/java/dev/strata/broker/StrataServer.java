@@ -1,5 +1,6 @@
 package dev.strata.broker;
 
+import dev.strata.broker.api.AclHandler;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.BrokerMarkerSender;
 import dev.strata.broker.api.BrokerTxnVerifier;
@@ -14,8 +15,10 @@ import dev.strata.broker.api.KafkaLeaderEndpoint;
 import dev.strata.broker.api.ListOffsetsHandler;
 import dev.strata.broker.api.ListenerAddresses;
 import dev.strata.broker.api.MetadataHandler;
+import dev.strata.broker.api.Permissions;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
+import dev.strata.broker.api.RequestAuthorization;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
 import dev.strata.broker.config.BrokerConfig;
@@ -37,6 +40,7 @@ import dev.strata.broker.network.RequestObserver;
 import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.security.AclAuthorizer;
 import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteSegmentApplier;
@@ -330,6 +334,8 @@ public final class StrataServer implements AutoCloseable {
         if (metrics != null) {
             metrics.bindFetchSessions(fetchSessions::size, fetchSessions::evictions);
         }
+        Permissions permissions = new Permissions(
+                AclAuthorizer.fromConfig(config, store), id -> store.topic(id).map(TopicMetadata::name));
         KafkaApis apis = new KafkaApis(
                 ioPool,
                 // The port is known only after bind; no client can ask before it knows the port.
@@ -352,7 +358,10 @@ public final class StrataServer implements AutoCloseable {
                 new DescribeProducersHandler(topics, replicas),
                 transactions.handler(endpoint, brokerGroups::offsetsPartitionFor),
                 transactions.adminHandler(),
-                addresses);
+                addresses,
+                new RequestAuthorization(
+                        permissions, name -> topics.topic(name).isPresent(), config.autoCreateTopics()),
+                new AclHandler(permissions, store));
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();
         listeners =
                 KafkaListeners.bind(listenerSecurity, bossGroup, workerGroup, config.networkLimits(), apis, observer);

@@ -15,11 +15,14 @@ import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
+import org.apache.kafka.common.requests.CreateAclsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteAclsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeAclsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
@@ -52,7 +55,8 @@ import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 
 /**
  * Routes each request to its handler. Everything that touches disk or may wait runs on the I/O pool, never on the
- * Netty event loop that decoded the request; ApiVersions is answered in place.
+ * Netty event loop that decoded the request; ApiVersions is answered in place. Every other request passes the
+ * authorizer's checks first ({@link RequestAuthorization}).
  */
 public final class KafkaApis implements RequestDispatcher {
     private final ExecutorService ioPool;
@@ -70,6 +74,8 @@ public final class KafkaApis implements RequestDispatcher {
     private final TransactionHandler transactions;
     private final TransactionAdminHandler transactionAdmin;
     private final ListenerAddresses addresses;
+    private final RequestAuthorization authorization;
+    private final AclHandler acls;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -86,8 +92,12 @@ public final class KafkaApis implements RequestDispatcher {
             DescribeProducersHandler describeProducers,
             TransactionHandler transactions,
             TransactionAdminHandler transactionAdmin,
-            ListenerAddresses addresses) {
+            ListenerAddresses addresses,
+            RequestAuthorization authorization,
+            AclHandler acls) {
         this.ioPool = ioPool;
+        this.authorization = authorization;
+        this.acls = acls;
         this.addresses = addresses;
         this.metadata = metadata;
         this.produce = produce;
@@ -116,8 +126,15 @@ public final class KafkaApis implements RequestDispatcher {
 
     @Override
     public CompletableFuture<ApiMessage> dispatch(RequestContext ctx, AbstractRequest request) {
+        if (request.apiKey() == ApiKeys.API_VERSIONS) {
+            return CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
+        }
+        return authorization.dispatch(ctx, request, authorized -> route(ctx, authorized));
+    }
+
+    /** The handler of a request the authorizer let through (with what it may touch). */
+    private CompletableFuture<ApiMessage> route(RequestContext ctx, AbstractRequest request) {
         return switch (request.apiKey()) {
-            case API_VERSIONS -> CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
             case METADATA -> onIoPool(
                     () -> addresses.forListener(ctx.listenerName(), metadata.handle(ctx, (MetadataRequest) request)));
             case DESCRIBE_CLUSTER -> onIoPool(() -> addresses.forListener(
@@ -182,6 +199,9 @@ public final class KafkaApis implements RequestDispatcher {
             case DESCRIBE_PRODUCERS -> onIoPool(() -> describeProducers.handle((DescribeProducersRequest) request));
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
+            case CREATE_ACLS -> onIoPool(() -> acls.createAcls(ctx, (CreateAclsRequest) request));
+            case DESCRIBE_ACLS -> onIoPool(() -> acls.describeAcls(ctx, (DescribeAclsRequest) request));
+            case DELETE_ACLS -> onIoPool(() -> acls.deleteAcls(ctx, (DeleteAclsRequest) request));
                 // SASL_HANDSHAKE and SASL_AUTHENTICATE are the network layer's (ConnectionAuthenticator)
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };

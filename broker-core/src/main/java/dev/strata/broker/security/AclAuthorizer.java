@@ -11,6 +11,7 @@ import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.SecurityUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +46,21 @@ public final class AclAuthorizer implements Authorizer {
                 config.boolValue(SecurityConfigs.ALLOW_EVERYONE_IF_NO_ACL_FOUND),
                 store::acls);
         if (authorizer.enabled()) {
-            log.info(
-                    "Authorizing requests with ACLs; super users {}",
-                    parseSuperUsers(config.stringValue(SecurityConfigs.SUPER_USERS)));
+            Set<String> superUsers = parseSuperUsers(config.stringValue(SecurityConfigs.SUPER_USERS));
+            log.info("Authorizing requests with ACLs; super users {}", superUsers);
+            BrokerConfig.ClientListener interBroker =
+                    config.clientListeners().isEmpty() ? null : config.interBrokerListener();
+            if (interBroker != null
+                    && interBroker.protocol() == SecurityProtocol.PLAINTEXT
+                    && !superUsers.contains(KafkaPrincipal.ANONYMOUS.toString())) {
+                log.warn(
+                        "Brokers reach each other over the PLAINTEXT listener {} as {}, which is not in {}: unless an"
+                                + " ACL allows it CLUSTER_ACTION on the cluster, replication and transaction markers"
+                                + " between brokers are refused",
+                        interBroker.name(),
+                        KafkaPrincipal.ANONYMOUS,
+                        SecurityConfigs.SUPER_USERS);
+            }
         }
         return authorizer;
     }
