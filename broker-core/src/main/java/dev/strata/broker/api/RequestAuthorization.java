@@ -1,38 +1,15 @@
 package dev.strata.broker.api;
 
-import static dev.strata.broker.api.TopicAuthorization.removeIf;
-
 import dev.strata.broker.network.RequestContext;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
-import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
-import org.apache.kafka.common.message.DeleteGroupsResponseData;
-import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
-import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
-import org.apache.kafka.common.message.DescribeTransactionsResponseData;
-import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
-import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.MetadataResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
-import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
-import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
-import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
-import org.apache.kafka.common.message.OffsetDeleteResponseData;
-import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
-import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -68,8 +45,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * checks, with its error codes. A request the caller may not make at all is answered here with the request's own
  * error response (CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
  * one that names several resources loses the ones the caller may not touch, which are answered with their error
- * beside the handler's answer for the rest ({@link TopicAuthorization}, {@link AdminAuthorization}). Without an
- * authorizer every request goes straight through.
+ * beside the handler's answer for the rest ({@link TopicAuthorization}, {@link AdminAuthorization},
+ * {@link GroupAuthorization}). Without an authorizer every request goes straight through.
  *
  * <p>Cluster operations: the replication and marker APIs brokers send each other need CLUSTER_ACTION, leader
  * elections and reassignments ALTER, listing reassignments and log dirs DESCRIBE. Groups: joining, syncing, heartbeats,
@@ -82,11 +59,13 @@ public final class RequestAuthorization {
     private final Permissions permissions;
     private final TopicAuthorization topics;
     private final AdminAuthorization admin;
+    private final GroupAuthorization groups;
 
     public RequestAuthorization(Permissions permissions, Predicate<String> topicExists, boolean autoCreateTopics) {
         this.permissions = permissions;
         this.topics = new TopicAuthorization(permissions, topicExists, autoCreateTopics);
         this.admin = new AdminAuthorization(permissions);
+        this.groups = new GroupAuthorization(permissions);
     }
 
     CompletableFuture<ApiMessage> dispatch(
@@ -133,56 +112,18 @@ public final class RequestAuthorization {
             case DESCRIBE_PRODUCERS -> next.apply(request)
                     .thenApply(r -> admin.describeProducers(
                             ctx, (org.apache.kafka.common.message.DescribeProducersResponseData) r));
-            case OFFSET_COMMIT -> offsetCommit(ctx, (OffsetCommitRequest) request, next);
-            case TXN_OFFSET_COMMIT -> txnOffsetCommit(ctx, (TxnOffsetCommitRequest) request, next);
-            case OFFSET_DELETE -> offsetDelete(ctx, (OffsetDeleteRequest) request, next);
-            case OFFSET_FETCH -> next.apply(request).thenApply(r -> offsetFetch(ctx, (OffsetFetchResponseData) r));
-            case DESCRIBE_GROUPS -> next.apply(request).thenApply(r -> {
-                ((DescribeGroupsResponseData) r).groups().forEach(g -> {
-                    if (!permissions.group(ctx, AclOperation.DESCRIBE, g.groupId())) {
-                        g.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
-                                .setGroupState("")
-                                .setProtocolType("")
-                                .setProtocolData("")
-                                .setMembers(List.of());
-                    }
-                });
-                return r;
-            });
-            case CONSUMER_GROUP_DESCRIBE -> next.apply(request).thenApply(r -> {
-                ((ConsumerGroupDescribeResponseData) r).groups().forEach(g -> {
-                    if (!permissions.group(ctx, AclOperation.DESCRIBE, g.groupId())) {
-                        g.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setMembers(List.of());
-                    }
-                });
-                return r;
-            });
-            case LIST_GROUPS -> permissions.cluster(ctx, AclOperation.DESCRIBE)
-                    ? next.apply(request)
-                    : next.apply(request).thenApply(r -> {
-                        removeIf(
-                                ((ListGroupsResponseData) r).groups(),
-                                g -> !permissions.group(ctx, AclOperation.DESCRIBE, g.groupId()));
-                        return r;
-                    });
-            case DELETE_GROUPS -> deleteGroups(ctx, (DeleteGroupsRequest) request, next);
-            case DESCRIBE_TRANSACTIONS -> next.apply(request).thenApply(r -> {
-                ((DescribeTransactionsResponseData) r).transactionStates().forEach(t -> {
-                    if (!permissions.transactionalId(ctx, AclOperation.DESCRIBE, t.transactionalId())) {
-                        t.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
-                                .setTransactionState("")
-                                .setTopics(new DescribeTransactionsResponseData.TopicDataCollection());
-                    }
-                });
-                return r;
-            });
-            case LIST_TRANSACTIONS -> next.apply(request).thenApply(r -> {
-                removeIf(
-                        ((ListTransactionsResponseData) r).transactionStates(),
-                        t -> !permissions.transactionalId(ctx, AclOperation.DESCRIBE, t.transactionalId()));
-                return r;
-            });
-            case ADD_PARTITIONS_TO_TXN -> addPartitionsToTxn(ctx, (AddPartitionsToTxnRequest) request, next);
+            case OFFSET_COMMIT -> groups.offsetCommit(ctx, (OffsetCommitRequest) request, next);
+            case TXN_OFFSET_COMMIT -> groups.txnOffsetCommit(ctx, (TxnOffsetCommitRequest) request, next);
+            case OFFSET_DELETE -> groups.offsetDelete(ctx, (OffsetDeleteRequest) request, next);
+            case OFFSET_FETCH -> groups.offsetFetch(ctx, (OffsetFetchRequest) request, next);
+            case FIND_COORDINATOR -> groups.findCoordinator(ctx, (FindCoordinatorRequest) request, next);
+            case DESCRIBE_GROUPS,
+                    CONSUMER_GROUP_DESCRIBE,
+                    LIST_GROUPS,
+                    DESCRIBE_TRANSACTIONS,
+                    LIST_TRANSACTIONS -> next.apply(request).thenApply(r -> groups.filterDescribed(ctx, r));
+            case DELETE_GROUPS -> groups.deleteGroups(ctx, (DeleteGroupsRequest) request, next);
+            case ADD_PARTITIONS_TO_TXN -> groups.addPartitionsToTxn(ctx, (AddPartitionsToTxnRequest) request, next);
             default -> next.apply(request);
         };
     }
@@ -208,7 +149,6 @@ public final class RequestAuthorization {
                         ? null
                         : Errors.CLUSTER_AUTHORIZATION_FAILED;
             }
-            case FIND_COORDINATOR -> findCoordinator(ctx, (FindCoordinatorRequest) request);
             case JOIN_GROUP -> groupRead(
                     ctx, ((JoinGroupRequest) request).data().groupId());
             case SYNC_GROUP -> groupRead(
@@ -224,15 +164,6 @@ public final class RequestAuthorization {
                             ((OffsetDeleteRequest) request).data().groupId())
                     ? null
                     : Errors.GROUP_AUTHORIZATION_FAILED;
-            case OFFSET_FETCH -> {
-                OffsetFetchRequest fetch = (OffsetFetchRequest) request;
-                List<String> groups = fetch.version() >= 8
-                        ? fetch.data().groups().stream().map(g -> g.groupId()).toList()
-                        : List.of(fetch.data().groupId());
-                yield groups.stream().allMatch(g -> permissions.group(ctx, AclOperation.DESCRIBE, g))
-                        ? null
-                        : Errors.GROUP_AUTHORIZATION_FAILED;
-            }
             case CONSUMER_GROUP_HEARTBEAT -> {
                 var data = ((ConsumerGroupHeartbeatRequest) request).data();
                 Errors group = groupRead(ctx, data.groupId());
@@ -277,141 +208,5 @@ public final class RequestAuthorization {
         return permissions.transactionalId(ctx, AclOperation.WRITE, transactionalId)
                 ? null
                 : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-    }
-
-    private Errors findCoordinator(RequestContext ctx, FindCoordinatorRequest request) {
-        var data = request.data();
-        List<String> keys = request.version() >= 4 ? data.coordinatorKeys() : List.of(data.key());
-        boolean transaction = data.keyType() == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id();
-        for (String key : keys) {
-            if (transaction && !permissions.transactionalId(ctx, AclOperation.DESCRIBE, key)) {
-                return Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-            }
-            if (!transaction && !permissions.group(ctx, AclOperation.DESCRIBE, key)) {
-                return Errors.GROUP_AUTHORIZATION_FAILED;
-            }
-        }
-        return null;
-    }
-
-    private CompletableFuture<ApiMessage> offsetCommit(
-            RequestContext ctx,
-            OffsetCommitRequest request,
-            Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<OffsetCommitRequestTopic> denied = removeIf(
-                request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.name(), t.topicId()));
-        return next.apply(request).thenApply(r -> {
-            OffsetCommitResponseData response = (OffsetCommitResponseData) r;
-            for (OffsetCommitRequestTopic t : denied) {
-                OffsetCommitResponseTopic topic =
-                        new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new OffsetCommitResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                response.topics().add(topic);
-            }
-            return r;
-        });
-    }
-
-    private CompletableFuture<ApiMessage> txnOffsetCommit(
-            RequestContext ctx,
-            TxnOffsetCommitRequest request,
-            Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<TxnOffsetCommitRequestTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.name()));
-        return next.apply(request).thenApply(r -> {
-            TxnOffsetCommitResponseData response = (TxnOffsetCommitResponseData) r;
-            for (TxnOffsetCommitRequestTopic t : denied) {
-                TxnOffsetCommitResponseTopic topic = new TxnOffsetCommitResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new TxnOffsetCommitResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                response.topics().add(topic);
-            }
-            return r;
-        });
-    }
-
-    private CompletableFuture<ApiMessage> offsetDelete(
-            RequestContext ctx,
-            OffsetDeleteRequest request,
-            Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<OffsetDeleteRequestTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.name()));
-        return next.apply(request).thenApply(r -> {
-            OffsetDeleteResponseData response = (OffsetDeleteResponseData) r;
-            for (OffsetDeleteRequestTopic t : denied) {
-                OffsetDeleteResponseTopic topic = new OffsetDeleteResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new OffsetDeleteResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                response.topics().add(topic);
-            }
-            return r;
-        });
-    }
-
-    /** Committed offsets of topics the caller may not describe: TOPIC_AUTHORIZATION_FAILED in their place. */
-    private ApiMessage offsetFetch(RequestContext ctx, OffsetFetchResponseData response) {
-        short denied = Errors.TOPIC_AUTHORIZATION_FAILED.code();
-        response.topics().forEach(t -> {
-            if (!permissions.topic(ctx, AclOperation.DESCRIBE, t.name())) {
-                t.partitions()
-                        .forEach(p ->
-                                p.setErrorCode(denied).setCommittedOffset(-1).setMetadata(""));
-            }
-        });
-        response.groups().forEach(g -> g.topics().forEach(t -> {
-            if (!permissions.topic(ctx, AclOperation.DESCRIBE, t.name(), t.topicId())) {
-                t.partitions()
-                        .forEach(p ->
-                                p.setErrorCode(denied).setCommittedOffset(-1).setMetadata(""));
-            }
-        }));
-        return response;
-    }
-
-    private CompletableFuture<ApiMessage> deleteGroups(
-            RequestContext ctx,
-            DeleteGroupsRequest request,
-            Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<String> denied =
-                removeIf(request.data().groupsNames(), g -> !permissions.group(ctx, AclOperation.DELETE, g));
-        return next.apply(request).thenApply(r -> {
-            DeleteGroupsResponseData response = (DeleteGroupsResponseData) r;
-            denied.forEach(g -> response.results()
-                    .add(new DeletableGroupResult()
-                            .setGroupId(g)
-                            .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())));
-            return r;
-        });
-    }
-
-    /**
-     * A client's AddPartitionsToTxn (v0-3): when the caller may not WRITE one of the topics, nothing is added, the
-     * denied topics' partitions get TOPIC_AUTHORIZATION_FAILED and the others OPERATION_NOT_ATTEMPTED, as in Kafka.
-     */
-    private CompletableFuture<ApiMessage> addPartitionsToTxn(
-            RequestContext ctx,
-            AddPartitionsToTxnRequest request,
-            Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        if (request.version() >= 4
-                || request.data().v3AndBelowTopics().stream()
-                        .allMatch(t -> permissions.topic(ctx, AclOperation.WRITE, t.name()))) {
-            return next.apply(request);
-        }
-        AddPartitionsToTxnResponseData response =
-                (AddPartitionsToTxnResponseData) request.getErrorResponse(0, Errors.OPERATION_NOT_ATTEMPTED.exception())
-                        .data();
-        response.resultsByTopicV3AndBelow().forEach(t -> {
-            if (!permissions.topic(ctx, AclOperation.WRITE, t.name())) {
-                t.resultsByPartition().forEach(p -> p.setPartitionErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
-            }
-        });
-        return CompletableFuture.completedFuture(response);
     }
 }

@@ -54,14 +54,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The authorization matrix, with the real kafka-clients over SASL_PLAINTEXT/PLAIN against one broker with Strata's
- * ACL authorizer: alice and bob are ordinary users, admin is a super user (and so is {@code User:ANONYMOUS}, the
+ * ACL authorizer: alice, bob, carol (who never gets an ACL) and dave are ordinary users, admin is a super user (and so is {@code User:ANONYMOUS}, the
  * PLAINTEXT inter-broker listener's principal, as a Kafka operator with a PLAINTEXT inter-broker listener sets it).
  * For each API: without the ACL Kafka's error, with it success. ACLs are made by admin through the Admin API and
  * through Apache Kafka's kafka-acls.sh (AclCommand, in this JVM). Topic and group names are unique per test.
  */
 class AuthorizationIT {
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required"
-            + " user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_admin=\"admin-secret\";";
+            + " user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_dave=\"dave-secret\""
+            + " user_admin=\"admin-secret\";";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @RegisterExtension
@@ -157,9 +158,16 @@ class AuthorizationIT {
     @Test
     void produceNeedsWriteOnTheTopic() throws Exception {
         createTopic("produce-t");
+        grant(acl(ResourceType.TOPIC, "produce-t", PatternType.LITERAL, "alice", AclOperation.DESCRIBE));
         try (KafkaProducer<String, String> producer =
                 producer("alice", Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
             assertDenied(producer.send(new ProducerRecord<>("produce-t", "no")), TopicAuthorizationException.class);
+        }
+        // an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic for InitProducerId:
+        // dave may describe the topic and write nowhere
+        grant(acl(ResourceType.TOPIC, "produce-t", PatternType.LITERAL, "dave", AclOperation.DESCRIBE));
+        try (KafkaProducer<String, String> producer = producer("dave", Map.of())) {
+            assertDenied(producer.send(new ProducerRecord<>("produce-t", "no")), ClusterAuthorizationException.class);
         }
         grant(acl(ResourceType.TOPIC, "produce-t", PatternType.LITERAL, "alice", AclOperation.WRITE));
         // idempotent: WRITE on a topic is enough for InitProducerId, as in Kafka 3+
@@ -167,9 +175,86 @@ class AuthorizationIT {
     }
 
     @Test
+    void withoutAnyAclNothingIsAllowed() throws Exception {
+        createTopic("carol-t");
+        produce("admin", "carol-t", "x");
+        try (KafkaProducer<String, String> producer = producer("carol", Map.of())) {
+            assertDenied(producer.send(new ProducerRecord<>("carol-t", "no")), TopicAuthorizationException.class);
+        }
+        try (KafkaConsumer<String, String> consumer = consumer("carol", null)) {
+            TopicPartition tp = new TopicPartition("carol-t", 0);
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 0);
+            assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(10)))
+                    .isInstanceOf(TopicAuthorizationException.class);
+        }
+        try (Admin carol = admin("carol")) {
+            // (other tests let everyone describe deny-*)
+            assertThat(carol.listTopics().names().get(30, TimeUnit.SECONDS)).allMatch(name -> name.startsWith("deny-"));
+            assertDenied(
+                    carol.describeProducers(List.of(new TopicPartition("carol-t", 0)))
+                            .all(),
+                    TopicAuthorizationException.class);
+            assertDenied(
+                    carol.electLeaders(
+                                    org.apache.kafka.common.ElectionType.PREFERRED,
+                                    Set.of(new TopicPartition("carol-t", 0)))
+                            .partitions(),
+                    ClusterAuthorizationException.class);
+            assertDenied(
+                    carol.alterPartitionReassignments(
+                                    Map.of(new TopicPartition("carol-t", 0), java.util.Optional.empty()))
+                            .all(),
+                    ClusterAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void groupAdministrationNeedsDescribeAndDelete() throws Exception {
+        createTopic("gadmin-t");
+        produce("admin", "gadmin-t", "x");
+        TopicPartition tp = new TopicPartition("gadmin-t", 0);
+        try (KafkaConsumer<String, String> consumer = consumer("admin", "gadmin-g")) {
+            consumer.assign(List.of(tp));
+            consumer.commitSync(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(1)));
+        }
+        try (Admin bob = admin("bob")) {
+            assertThat(bob.listGroups().all().get(30, TimeUnit.SECONDS))
+                    .extracting(org.apache.kafka.clients.admin.GroupListing::groupId)
+                    .doesNotContain("gadmin-g");
+            assertDenied(bob.describeConsumerGroups(List.of("gadmin-g")).all(), GroupAuthorizationException.class);
+            assertDenied(
+                    bob.listConsumerGroupOffsets("gadmin-g").partitionsToOffsetAndMetadata(),
+                    GroupAuthorizationException.class);
+            assertDenied(
+                    bob.deleteConsumerGroupOffsets("gadmin-g", Set.of(tp)).all(), GroupAuthorizationException.class);
+
+            grant(acl(ResourceType.GROUP, "gadmin-", PatternType.PREFIXED, "bob", AclOperation.DESCRIBE));
+            assertThat(bob.listGroups().all().get(30, TimeUnit.SECONDS))
+                    .extracting(org.apache.kafka.clients.admin.GroupListing::groupId)
+                    .contains("gadmin-g");
+            assertThat(bob.describeConsumerGroups(List.of("gadmin-g")).all().get(30, TimeUnit.SECONDS))
+                    .containsKey("gadmin-g");
+            // the group's offsets of a topic bob may not describe are not shown
+            assertThat(bob.listConsumerGroupOffsets("gadmin-g")
+                            .partitionsToOffsetAndMetadata()
+                            .get(30, TimeUnit.SECONDS))
+                    .isEmpty();
+
+            grant(
+                    acl(ResourceType.GROUP, "gadmin-g", PatternType.LITERAL, "bob", AclOperation.DELETE),
+                    acl(ResourceType.TOPIC, "gadmin-t", PatternType.LITERAL, "bob", AclOperation.READ));
+            bob.deleteConsumerGroupOffsets("gadmin-g", Set.of(tp)).all().get(30, TimeUnit.SECONDS);
+            bob.deleteConsumerGroups(List.of("gadmin-g")).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void consumingNeedsReadOnTheGroupAndOnTheTopic() throws Exception {
         createTopic("consume-t");
         produce("admin", "consume-t", "hello");
+        // bob may see the topic (its metadata), not read it yet
+        grant(acl(ResourceType.TOPIC, "consume-t", PatternType.LITERAL, "bob", AclOperation.DESCRIBE));
         try (KafkaConsumer<String, String> consumer = consumer("bob", "consume-g")) {
             consumer.subscribe(List.of("consume-t"));
             assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(10)))
@@ -304,12 +389,13 @@ class AuthorizationIT {
     void denyWinsOverAllow() throws Exception {
         createTopic("deny-t");
         produce("admin", "deny-t", "x");
+        // everyone may describe deny-*, but bob is denied deny-t itself
         grant(
-                acl(ResourceType.TOPIC, "*", PatternType.LITERAL, "*", AclOperation.DESCRIBE),
+                acl(ResourceType.TOPIC, "deny-", PatternType.PREFIXED, "*", AclOperation.DESCRIBE),
                 acl(
                         ResourceType.TOPIC,
-                        "deny-",
-                        PatternType.PREFIXED,
+                        "deny-t",
+                        PatternType.LITERAL,
                         "bob",
                         AclOperation.DESCRIBE,
                         AclPermissionType.DENY));
@@ -337,6 +423,20 @@ class AuthorizationIT {
             producer.beginTransaction();
             producer.send(new ProducerRecord<>("txn-t", "in a transaction")).get(30, TimeUnit.SECONDS);
             producer.commitTransaction();
+        }
+        try (Admin alice = admin("alice");
+                Admin bob = admin("bob")) {
+            assertDenied(
+                    alice.describeTransactions(List.of("bob-tx")).all(), TransactionalIdAuthorizationException.class);
+            assertThat(alice.listTransactions().all().get(30, TimeUnit.SECONDS))
+                    .extracting(org.apache.kafka.clients.admin.TransactionListing::transactionalId)
+                    .doesNotContain("bob-tx");
+            // WRITE implies DESCRIBE
+            assertThat(bob.describeTransactions(List.of("bob-tx")).all().get(30, TimeUnit.SECONDS))
+                    .containsKey("bob-tx");
+            assertThat(bob.listTransactions().all().get(30, TimeUnit.SECONDS))
+                    .extracting(org.apache.kafka.clients.admin.TransactionListing::transactionalId)
+                    .contains("bob-tx");
         }
     }
 
@@ -405,6 +505,11 @@ class AuthorizationIT {
                 assertThat(bob.listTopics().names().get(30, TimeUnit.SECONDS))
                         .contains("open-t")
                         .doesNotContain("closed-t");
+                // the literal wildcard: every topic now has an ACL, and it lets everyone describe them
+                admin.createAcls(List.of(acl(ResourceType.TOPIC, "*", PatternType.LITERAL, "*", AclOperation.DESCRIBE)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                assertThat(bob.listTopics().names().get(30, TimeUnit.SECONDS)).contains("open-t", "closed-t");
             }
         }
     }
