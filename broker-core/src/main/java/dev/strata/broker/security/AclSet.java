@@ -21,7 +21,7 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * The cluster's ACLs at one moment, immutable, indexed for the question every request asks: which ACLs apply to this
  * resource? Literal ACLs are found by name (and the literal {@code *}, which matches every name of its type), prefixed
- * ones by scanning the prefixes of their type (there are few). A change makes a new set ({@link #with},
+ * ones by looking up the name's beginning once for each length a prefix of that type has. A change makes a new set ({@link #with},
  * {@link #without}), so a reader never sees half of one.
  *
  * <p>The rules are Kafka's ({@code StandardAuthorizer}): an ACL applies when its principal is the caller's or
@@ -37,14 +37,17 @@ public final class AclSet {
 
     private final List<AclBinding> all;
     private final Map<ResourceType, Map<String, List<AclBinding>>> literal = new EnumMap<>(ResourceType.class);
-    private final Map<ResourceType, List<AclBinding>> prefixed = new EnumMap<>(ResourceType.class);
+    private final Map<ResourceType, Map<String, List<AclBinding>>> prefixed = new EnumMap<>(ResourceType.class);
+    /** The distinct lengths of each type's prefixes, ascending: a name is looked up once per length, not per ACL. */
+    private final Map<ResourceType, int[]> prefixLengths = new EnumMap<>(ResourceType.class);
 
     private AclSet(Collection<AclBinding> bindings) {
         this.all = List.copyOf(bindings);
         for (AclBinding b : all) {
             ResourcePattern p = b.pattern();
             if (p.patternType() == PatternType.PREFIXED) {
-                prefixed.computeIfAbsent(p.resourceType(), t -> new ArrayList<>())
+                prefixed.computeIfAbsent(p.resourceType(), t -> new HashMap<>())
+                        .computeIfAbsent(p.name(), n -> new ArrayList<>())
                         .add(b);
             } else {
                 literal.computeIfAbsent(p.resourceType(), t -> new HashMap<>())
@@ -52,6 +55,8 @@ public final class AclSet {
                         .add(b);
             }
         }
+        prefixed.forEach((type, byPrefix) -> prefixLengths.put(
+                type, byPrefix.keySet().stream().mapToInt(String::length).distinct().sorted().toArray()));
     }
 
     public static AclSet of(Collection<AclBinding> bindings) {
@@ -155,9 +160,13 @@ public final class AclSet {
         if (!name.equals(WILDCARD)) {
             found.addAll(byName.getOrDefault(WILDCARD, List.of()));
         }
-        for (AclBinding b : prefixed.getOrDefault(type, List.of())) {
-            if (name.startsWith(b.pattern().name())) {
-                found.add(b);
+        Map<String, List<AclBinding>> byPrefix = prefixed.get(type);
+        if (byPrefix != null) {
+            for (int length : prefixLengths.get(type)) {
+                if (length > name.length()) {
+                    break;
+                }
+                found.addAll(byPrefix.getOrDefault(name.substring(0, length), List.of()));
             }
         }
         return found;
