@@ -36,12 +36,15 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetDeleteRequest;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The per-group, per-transactional-id and per-topic checks of the group and transaction APIs, as Kafka's
@@ -50,7 +53,8 @@ import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
  * DESCRIBE on each group and, for the offsets it shows, on their topics (others are left out of "all topics"); OffsetCommit, TxnOffsetCommit and
  * OffsetDelete READ on each topic; DeleteGroups DELETE on each group; a client's AddPartitionsToTxn WRITE on each topic.
  * DescribeGroups, ConsumerGroupDescribe, DescribeTransactions answer GROUP_ (TRANSACTIONAL_ID_) AUTHORIZATION_FAILED
- * for what the caller may not describe; ListGroups and ListTransactions leave it out.
+ * for what the caller may not describe (and the operations it may do, when asked); ListGroups and ListTransactions
+ * leave it out.
  */
 final class GroupAuthorization {
     private static final short TOPIC_DENIED = Errors.TOPIC_AUTHORIZATION_FAILED.code();
@@ -166,10 +170,16 @@ final class GroupAuthorization {
     }
 
     /** The answers of DescribeGroups, ConsumerGroupDescribe, ListGroups, DescribeTransactions, ListTransactions. */
-    ApiMessage filterDescribed(RequestContext ctx, ApiMessage answer) {
+    ApiMessage filterDescribed(RequestContext ctx, AbstractRequest request, ApiMessage answer) {
         if (answer instanceof DescribeGroupsResponseData groups) {
+            boolean operations = ((DescribeGroupsRequest) request).data().includeAuthorizedOperations();
             groups.groups().forEach(g -> {
-                if (!permissions.group(ctx, AclOperation.DESCRIBE, g.groupId())) {
+                if (permissions.group(ctx, AclOperation.DESCRIBE, g.groupId())) {
+                    if (operations) {
+                        g.setAuthorizedOperations(
+                                permissions.authorizedOperations(ctx, ResourceType.GROUP, g.groupId()));
+                    }
+                } else {
                     g.setErrorCode(GROUP_DENIED)
                             .setGroupState("")
                             .setProtocolType("")
@@ -178,8 +188,14 @@ final class GroupAuthorization {
                 }
             });
         } else if (answer instanceof ConsumerGroupDescribeResponseData groups) {
+            boolean operations = ((ConsumerGroupDescribeRequest) request).data().includeAuthorizedOperations();
             groups.groups().forEach(g -> {
-                if (!permissions.group(ctx, AclOperation.DESCRIBE, g.groupId())) {
+                if (permissions.group(ctx, AclOperation.DESCRIBE, g.groupId())) {
+                    if (operations) {
+                        g.setAuthorizedOperations(
+                                permissions.authorizedOperations(ctx, ResourceType.GROUP, g.groupId()));
+                    }
+                } else {
                     g.setErrorCode(GROUP_DENIED).setMembers(List.of());
                 }
             });

@@ -1,11 +1,13 @@
 package dev.strata.broker.api;
 
 import dev.strata.broker.network.RequestContext;
+import dev.strata.broker.security.Authorizer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -22,6 +24,7 @@ import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -94,7 +97,8 @@ public final class RequestAuthorization {
             case METADATA -> {
                 List<String> deniedTopics = topics.metadataRequest(ctx, (MetadataRequest) request);
                 yield next.apply(request)
-                        .thenApply(r -> topics.metadataResponse(ctx, (MetadataResponseData) r, deniedTopics));
+                        .thenApply(r -> topics.metadataResponse(
+                                ctx, (MetadataRequest) request, (MetadataResponseData) r, deniedTopics));
             }
             case DESCRIBE_TOPIC_PARTITIONS -> next.apply(request)
                     .thenApply(r -> topics.describeTopicPartitions(
@@ -121,7 +125,15 @@ public final class RequestAuthorization {
                     CONSUMER_GROUP_DESCRIBE,
                     LIST_GROUPS,
                     DESCRIBE_TRANSACTIONS,
-                    LIST_TRANSACTIONS -> next.apply(request).thenApply(r -> groups.filterDescribed(ctx, r));
+                    LIST_TRANSACTIONS -> next.apply(request).thenApply(r -> groups.filterDescribed(ctx, request, r));
+            case DESCRIBE_CLUSTER -> next.apply(request).thenApply(r -> {
+                DescribeClusterResponseData cluster = (DescribeClusterResponseData) r;
+                if (((DescribeClusterRequest) request).data().includeClusterAuthorizedOperations()) {
+                    cluster.setClusterAuthorizedOperations(
+                            permissions.authorizedOperations(ctx, ResourceType.CLUSTER, Authorizer.CLUSTER_NAME));
+                }
+                return r;
+            });
             case DELETE_GROUPS -> groups.deleteGroups(ctx, (DeleteGroupsRequest) request, next);
             case ADD_PARTITIONS_TO_TXN -> groups.addPartitionsToTxn(ctx, (AddPartitionsToTxnRequest) request, next);
             default -> next.apply(request);

@@ -32,6 +32,7 @@ import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The topic checks of the data-plane APIs, as Kafka's {@code KafkaApis} makes them: produce needs WRITE on each topic,
@@ -151,10 +152,18 @@ final class TopicAuthorization {
         return denied;
     }
 
-    ApiMessage metadataResponse(RequestContext ctx, MetadataResponseData response, List<String> denied) {
+    ApiMessage metadataResponse(
+            RequestContext ctx, MetadataRequest request, MetadataResponseData response, List<String> denied) {
         removeIf(
                 response.topics(),
                 t -> t.errorCode() == Errors.NONE.code() && !permissions.topic(ctx, AclOperation.DESCRIBE, t.name()));
+        if (request.data().includeTopicAuthorizedOperations()) {
+            response.topics().forEach(t -> {
+                if (t.errorCode() == Errors.NONE.code()) {
+                    t.setTopicAuthorizedOperations(permissions.authorizedOperations(ctx, ResourceType.TOPIC, t.name()));
+                }
+            });
+        }
         for (String name : denied) {
             response.topics()
                     .add(new MetadataResponseTopic()
@@ -171,6 +180,11 @@ final class TopicAuthorization {
         request.data().topics().forEach(t -> named.add(t.name()));
         List<DescribeTopicPartitionsResponseTopic> denied =
                 removeIf(response.topics(), t -> !permissions.topic(ctx, AclOperation.DESCRIBE, t.name()));
+        response.topics().forEach(t -> {
+            if (t.errorCode() == Errors.NONE.code()) {
+                t.setTopicAuthorizedOperations(permissions.authorizedOperations(ctx, ResourceType.TOPIC, t.name()));
+            }
+        });
         for (DescribeTopicPartitionsResponseTopic t : denied) {
             if (named.contains(t.name())) {
                 response.topics()

@@ -56,7 +56,12 @@ public final class AclSet {
             }
         }
         prefixed.forEach((type, byPrefix) -> prefixLengths.put(
-                type, byPrefix.keySet().stream().mapToInt(String::length).distinct().sorted().toArray()));
+                type,
+                byPrefix.keySet().stream()
+                        .mapToInt(String::length)
+                        .distinct()
+                        .sorted()
+                        .toArray()));
     }
 
     public static AclSet of(Collection<AclBinding> bindings) {

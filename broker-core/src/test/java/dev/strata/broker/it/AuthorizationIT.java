@@ -233,8 +233,15 @@ class AuthorizationIT {
             assertThat(bob.listGroups().all().get(30, TimeUnit.SECONDS))
                     .extracting(org.apache.kafka.clients.admin.GroupListing::groupId)
                     .contains("gadmin-g");
-            assertThat(bob.describeConsumerGroups(List.of("gadmin-g")).all().get(30, TimeUnit.SECONDS))
-                    .containsKey("gadmin-g");
+            assertThat(bob.describeConsumerGroups(
+                                    List.of("gadmin-g"),
+                                    new org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions()
+                                            .includeAuthorizedOperations(true))
+                            .all()
+                            .get(30, TimeUnit.SECONDS)
+                            .get("gadmin-g")
+                            .authorizedOperations())
+                    .containsExactly(AclOperation.DESCRIBE);
             // the group's offsets of a topic bob may not describe are not shown
             assertThat(bob.listConsumerGroupOffsets("gadmin-g")
                             .partitionsToOffsetAndMetadata()
@@ -303,10 +310,15 @@ class AuthorizationIT {
             assertDenied(alice.describeTopics(List.of("secret-t")).allTopicNames(), TopicAuthorizationException.class);
             assertDenied(
                     alice.describeTopics(List.of("no-such-topic")).allTopicNames(), TopicAuthorizationException.class);
-            assertThat(alice.describeTopics(List.of("visible-t"))
+            assertThat(alice.describeTopics(
+                                    List.of("visible-t"),
+                                    new org.apache.kafka.clients.admin.DescribeTopicsOptions()
+                                            .includeAuthorizedOperations(true))
                             .allTopicNames()
-                            .get(30, TimeUnit.SECONDS))
-                    .containsKey("visible-t");
+                            .get(30, TimeUnit.SECONDS)
+                            .get("visible-t")
+                            .authorizedOperations())
+                    .containsExactly(AclOperation.DESCRIBE);
             assertDenied(
                     alice.listOffsets(Map.of(new TopicPartition("secret-t", 0), OffsetSpec.latest()))
                             .all(),
@@ -456,6 +468,11 @@ class AuthorizationIT {
                     .contains(some);
             assertThat(alice.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS))
                     .isEmpty();
+            assertThat(alice.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                                    .includeAuthorizedOperations(true))
+                            .authorizedOperations()
+                            .get(30, TimeUnit.SECONDS))
+                    .containsExactlyInAnyOrder(AclOperation.ALTER, AclOperation.DESCRIBE);
         }
     }
 
