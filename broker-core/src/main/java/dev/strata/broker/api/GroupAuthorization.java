@@ -208,6 +208,9 @@ final class GroupAuthorization {
                     t.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
                             .setTransactionState("")
                             .setTopics(new DescribeTransactionsResponseData.TopicDataCollection());
+                } else {
+                    // the transaction's partitions, only of topics the caller may describe
+                    removeIf(t.topics(), topic -> !permissions.topic(ctx, AclOperation.DESCRIBE, topic.topic()));
                 }
             });
         } else if (answer instanceof ListTransactionsResponseData transactions) {

@@ -86,6 +86,7 @@ public final class RequestAuthorization {
         return switch (request.apiKey()) {
             case PRODUCE -> topics.produce(ctx, (ProduceRequest) request, r -> next.apply(r));
             case FETCH -> ((FetchRequest) request).isFromFollower()
+                            && permissions.cluster(ctx, AclOperation.CLUSTER_ACTION)
                     ? next.apply(request)
                     : topics.fetch(ctx, (FetchRequest) request, r -> next.apply(r));
             case LIST_OFFSETS -> next.apply(request)
@@ -147,7 +148,6 @@ public final class RequestAuthorization {
                 String txn = ((ProduceRequest) request).transactionalId();
                 yield txn != null ? txnWrite(ctx, txn) : null;
             }
-            case FETCH -> ((FetchRequest) request).isFromFollower() ? cluster(ctx, AclOperation.CLUSTER_ACTION) : null;
             case WRITE_TXN_MARKERS -> cluster(ctx, AclOperation.CLUSTER_ACTION);
             case ELECT_LEADERS, ALTER_PARTITION_REASSIGNMENTS -> cluster(ctx, AclOperation.ALTER);
             case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS -> cluster(ctx, AclOperation.DESCRIBE);

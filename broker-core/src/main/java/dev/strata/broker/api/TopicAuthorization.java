@@ -81,11 +81,16 @@ final class TopicAuthorization {
         });
     }
 
-    /** A consumer's fetch; a follower's needs CLUSTER_ACTION, checked before this. */
+    /**
+     * A consumer's fetch needs READ on each topic; a follower's CLUSTER_ACTION on the cluster, without which every
+     * partition is refused, as Kafka refuses it.
+     */
     CompletableFuture<ApiMessage> fetch(
             RequestContext ctx, FetchRequest request, Function<FetchRequest, CompletableFuture<ApiMessage>> next) {
+        boolean follower = request.isFromFollower();
         List<FetchTopic> denied = removeIf(
-                request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.topic(), t.topicId()));
+                request.data().topics(),
+                t -> follower || !permissions.topic(ctx, AclOperation.READ, t.topic(), t.topicId()));
         if (denied.isEmpty()) {
             return next.apply(request);
         }
