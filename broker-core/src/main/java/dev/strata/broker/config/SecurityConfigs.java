@@ -191,6 +191,11 @@ public final class SecurityConfigs {
                         AUTHORIZER_CLASS_NAME,
                         Type.STRING,
                         "",
+                        // the names AclAuthorizer answers to (the security package depends on this one, not back)
+                        ValidString.in(
+                                "",
+                                "dev.strata.broker.security.AclAuthorizer",
+                                "org.apache.kafka.metadata.authorizer.StandardAuthorizer"),
                         Importance.HIGH,
                         "`dev.strata.broker.security.AclAuthorizer` (or Kafka's"
                                 + " `org.apache.kafka.metadata.authorizer.StandardAuthorizer`, the same) checks every"

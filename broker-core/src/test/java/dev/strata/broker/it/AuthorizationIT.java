@@ -398,6 +398,24 @@ class AuthorizationIT {
     }
 
     @Test
+    void anAclForAnotherHostDoesNotApply() throws Exception {
+        createTopic("hosted-t");
+        AclBinding elsewhere = new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "hosted-t", PatternType.LITERAL),
+                new AccessControlEntry("User:alice", "10.9.9.9", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
+        AclBinding here = new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "hosted-t", PatternType.LITERAL),
+                new AccessControlEntry("User:alice", "127.0.0.1", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
+        grant(elsewhere);
+        try (Admin alice = admin("alice")) {
+            assertDenied(alice.describeTopics(List.of("hosted-t")).allTopicNames(), TopicAuthorizationException.class);
+            grant(here);
+            assertThat(alice.describeTopics(List.of("hosted-t")).allTopicNames().get(30, TimeUnit.SECONDS))
+                    .containsKey("hosted-t");
+        }
+    }
+
+    @Test
     void denyWinsOverAllow() throws Exception {
         createTopic("deny-t");
         produce("admin", "deny-t", "x");
