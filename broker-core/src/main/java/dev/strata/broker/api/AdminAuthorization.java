@@ -1,6 +1,6 @@
 package dev.strata.broker.api;
 
-import static dev.strata.broker.api.TopicAuthorization.removeIf;
+import static dev.strata.broker.api.Refusals.serveAllowed;
 
 import dev.strata.broker.network.RequestContext;
 import java.util.List;
@@ -8,24 +8,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
-import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
-import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
-import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPartitionResult;
 import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
-import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
-import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -61,75 +55,73 @@ final class AdminAuthorization {
         if (permissions.cluster(ctx, AclOperation.CREATE)) {
             return next.apply(request);
         }
-        List<CreatableTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.CREATE, t.name()));
-        return next.apply(request).thenApply(r -> {
-            CreateTopicsResponseData response = (CreateTopicsResponseData) r;
-            denied.forEach(t -> response.topics()
-                    .add(new CreatableTopicResult()
-                            .setName(t.name())
-                            .setErrorCode(TOPIC_DENIED)
-                            .setNumPartitions(-1)
-                            .setReplicationFactor((short) -1)
-                            .setTopicConfigErrorCode(TOPIC_DENIED)));
-            return r;
-        });
+        return serveAllowed(
+                request.data().topics(),
+                t -> !permissions.topic(ctx, AclOperation.CREATE, t.name()),
+                () -> next.apply(request),
+                (r, t) -> ((CreateTopicsResponseData) r)
+                        .topics()
+                        .add(new CreatableTopicResult()
+                                .setName(t.name())
+                                .setErrorCode(TOPIC_DENIED)
+                                .setNumPartitions(-1)
+                                .setReplicationFactor((short) -1)
+                                .setTopicConfigErrorCode(TOPIC_DENIED)));
     }
 
+    /** By name before v6 ({@code topicNames}), by name or id from v6 ({@code topics}). */
     CompletableFuture<ApiMessage> deleteTopics(
             RequestContext ctx,
             DeleteTopicsRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<String> deniedNames =
-                removeIf(request.data().topicNames(), n -> !permissions.topic(ctx, AclOperation.DELETE, n));
-        List<DeleteTopicState> denied = removeIf(
-                request.data().topics(), t -> !permissions.topic(ctx, AclOperation.DELETE, t.name(), t.topicId()));
-        return next.apply(request).thenApply(r -> {
-            DeleteTopicsResponseData response = (DeleteTopicsResponseData) r;
-            deniedNames.forEach(n -> response.responses()
-                    .add(new DeletableTopicResult().setName(n).setErrorCode(TOPIC_DENIED)));
-            denied.forEach(t -> response.responses()
-                    .add(new DeletableTopicResult()
-                            .setName(t.name())
-                            .setTopicId(t.topicId())
-                            .setErrorCode(TOPIC_DENIED)));
-            return r;
-        });
+        return serveAllowed(
+                request.data().topicNames(),
+                n -> !permissions.topic(ctx, AclOperation.DELETE, n),
+                () -> serveAllowed(
+                        request.data().topics(),
+                        t -> !permissions.topic(ctx, AclOperation.DELETE, t.name(), t.topicId()),
+                        () -> next.apply(request),
+                        (r, t) -> ((DeleteTopicsResponseData) r)
+                                .responses()
+                                .add(new DeletableTopicResult()
+                                        .setName(t.name())
+                                        .setTopicId(t.topicId())
+                                        .setErrorCode(TOPIC_DENIED))),
+                (r, n) -> ((DeleteTopicsResponseData) r)
+                        .responses()
+                        .add(new DeletableTopicResult().setName(n).setErrorCode(TOPIC_DENIED)));
     }
 
     CompletableFuture<ApiMessage> createPartitions(
             RequestContext ctx,
             CreatePartitionsRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<CreatePartitionsTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.ALTER, t.name()));
-        return next.apply(request).thenApply(r -> {
-            CreatePartitionsResponseData response = (CreatePartitionsResponseData) r;
-            denied.forEach(t -> response.results()
-                    .add(new CreatePartitionsTopicResult().setName(t.name()).setErrorCode(TOPIC_DENIED)));
-            return r;
-        });
+        return serveAllowed(
+                request.data().topics(),
+                t -> !permissions.topic(ctx, AclOperation.ALTER, t.name()),
+                () -> next.apply(request),
+                (r, t) -> ((CreatePartitionsResponseData) r)
+                        .results()
+                        .add(new CreatePartitionsTopicResult().setName(t.name()).setErrorCode(TOPIC_DENIED)));
     }
 
     CompletableFuture<ApiMessage> deleteRecords(
             RequestContext ctx,
             DeleteRecordsRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<DeleteRecordsTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.DELETE, t.name()));
-        return next.apply(request).thenApply(r -> {
-            DeleteRecordsResponseData response = (DeleteRecordsResponseData) r;
-            for (DeleteRecordsTopic t : denied) {
-                DeleteRecordsTopicResult result = new DeleteRecordsTopicResult().setName(t.name());
-                t.partitions().forEach(p -> result.partitions()
-                        .add(new DeleteRecordsPartitionResult()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setLowWatermark(-1)
-                                .setErrorCode(TOPIC_DENIED)));
-                response.topics().add(result);
-            }
-            return r;
-        });
+        return serveAllowed(
+                request.data().topics(),
+                t -> !permissions.topic(ctx, AclOperation.DELETE, t.name()),
+                () -> next.apply(request),
+                (r, t) -> {
+                    DeleteRecordsTopicResult result = new DeleteRecordsTopicResult().setName(t.name());
+                    t.partitions().forEach(p -> result.partitions()
+                            .add(new DeleteRecordsPartitionResult()
+                                    .setPartitionIndex(p.partitionIndex())
+                                    .setLowWatermark(-1)
+                                    .setErrorCode(TOPIC_DENIED)));
+                    ((DeleteRecordsResponseData) r).topics().add(result);
+                });
     }
 
     ApiMessage describeConfigs(RequestContext ctx, DescribeConfigsResponseData response) {
@@ -146,40 +138,36 @@ final class AdminAuthorization {
             RequestContext ctx,
             AlterConfigsRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<AlterConfigsRequestData.AlterConfigsResource> denied = removeIf(
+        return serveAllowed(
                 request.data().resources(),
-                r -> denied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType(), r.resourceName()) != null);
-        return next.apply(request).thenApply(r -> {
-            AlterConfigsResponseData response = (AlterConfigsResponseData) r;
-            denied.forEach(res -> response.responses()
-                    .add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
-                            .setResourceType(res.resourceType())
-                            .setResourceName(res.resourceName())
-                            .setErrorCode(
-                                    denied(ctx, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName())
-                                            .code())));
-            return r;
-        });
+                res -> denied(ctx, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName()) != null,
+                () -> next.apply(request),
+                (r, res) -> ((AlterConfigsResponseData) r)
+                        .responses()
+                        .add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
+                                .setResourceType(res.resourceType())
+                                .setResourceName(res.resourceName())
+                                .setErrorCode(alterDenied(ctx, res.resourceType(), res.resourceName()))));
     }
 
     CompletableFuture<ApiMessage> incrementalAlterConfigs(
             RequestContext ctx,
             IncrementalAlterConfigsRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<IncrementalAlterConfigsRequestData.AlterConfigsResource> denied = removeIf(
+        return serveAllowed(
                 request.data().resources(),
-                r -> denied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType(), r.resourceName()) != null);
-        return next.apply(request).thenApply(r -> {
-            IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) r;
-            denied.forEach(res -> response.responses()
-                    .add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
-                            .setResourceType(res.resourceType())
-                            .setResourceName(res.resourceName())
-                            .setErrorCode(
-                                    denied(ctx, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName())
-                                            .code())));
-            return r;
-        });
+                res -> denied(ctx, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName()) != null,
+                () -> next.apply(request),
+                (r, res) -> ((IncrementalAlterConfigsResponseData) r)
+                        .responses()
+                        .add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
+                                .setResourceType(res.resourceType())
+                                .setResourceName(res.resourceName())
+                                .setErrorCode(alterDenied(ctx, res.resourceType(), res.resourceName()))));
+    }
+
+    private short alterDenied(RequestContext ctx, byte resourceType, String name) {
+        return denied(ctx, AclOperation.ALTER_CONFIGS, resourceType, name).code();
     }
 
     ApiMessage describeProducers(RequestContext ctx, DescribeProducersResponseData response) {

@@ -1,6 +1,7 @@
 package dev.strata.broker.api;
 
-import static dev.strata.broker.api.TopicAuthorization.removeIf;
+import static dev.strata.broker.api.Refusals.removeIf;
+import static dev.strata.broker.api.Refusals.serveAllowed;
 
 import dev.strata.broker.network.RequestContext;
 import java.util.HashSet;
@@ -18,17 +19,13 @@ import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
-import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
-import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
@@ -80,22 +77,19 @@ final class GroupAuthorization {
                     : CompletableFuture.completedFuture(
                             request.getErrorResponse(0, error.exception()).data());
         }
-        List<String> denied = removeIf(data.coordinatorKeys(), key -> !mayDescribe(ctx, transaction, key));
-        if (denied.isEmpty()) {
-            return next.apply(request);
-        }
-        return next.apply(request).thenApply(r -> {
-            FindCoordinatorResponseData response = (FindCoordinatorResponseData) r;
-            denied.forEach(key -> response.coordinators()
-                    .add(new FindCoordinatorResponseData.Coordinator()
-                            .setKey(key)
-                            .setNodeId(-1)
-                            .setHost("")
-                            .setPort(-1)
-                            .setErrorCode(error.code())
-                            .setErrorMessage(error.message())));
-            return r;
-        });
+        return serveAllowed(
+                data.coordinatorKeys(),
+                key -> !mayDescribe(ctx, transaction, key),
+                () -> next.apply(request),
+                (r, key) -> ((FindCoordinatorResponseData) r)
+                        .coordinators()
+                        .add(new FindCoordinatorResponseData.Coordinator()
+                                .setKey(key)
+                                .setNodeId(-1)
+                                .setHost("")
+                                .setPort(-1)
+                                .setErrorCode(error.code())
+                                .setErrorMessage(error.message())));
     }
 
     private boolean mayDescribe(RequestContext ctx, boolean transaction, String key) {
@@ -120,16 +114,15 @@ final class GroupAuthorization {
             }
             return next.apply(request).thenApply(r -> offsetFetchTopics(ctx, request, (OffsetFetchResponseData) r));
         }
-        List<OffsetFetchRequestGroup> denied =
-                removeIf(request.data().groups(), g -> !permissions.group(ctx, AclOperation.DESCRIBE, g.groupId()));
-        return next.apply(request).thenApply(r -> {
-            OffsetFetchResponseData response = offsetFetchTopics(ctx, request, (OffsetFetchResponseData) r);
-            denied.forEach(g -> response.groups()
-                    .add(new OffsetFetchResponseData.OffsetFetchResponseGroup()
-                            .setGroupId(g.groupId())
-                            .setErrorCode(GROUP_DENIED)));
-            return response;
-        });
+        return serveAllowed(
+                request.data().groups(),
+                g -> !permissions.group(ctx, AclOperation.DESCRIBE, g.groupId()),
+                () -> next.apply(request).thenApply(r -> offsetFetchTopics(ctx, request, (OffsetFetchResponseData) r)),
+                (r, g) -> ((OffsetFetchResponseData) r)
+                        .groups()
+                        .add(new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                                .setGroupId(g.groupId())
+                                .setErrorCode(GROUP_DENIED)));
     }
 
     /**
@@ -225,77 +218,68 @@ final class GroupAuthorization {
             RequestContext ctx,
             OffsetCommitRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<OffsetCommitRequestTopic> denied = removeIf(
-                request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.name(), t.topicId()));
-        return next.apply(request).thenApply(r -> {
-            OffsetCommitResponseData response = (OffsetCommitResponseData) r;
-            for (OffsetCommitRequestTopic t : denied) {
-                OffsetCommitResponseTopic topic =
-                        new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new OffsetCommitResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                response.topics().add(topic);
-            }
-            return r;
-        });
+        return serveAllowed(
+                request.data().topics(),
+                t -> !permissions.topic(ctx, AclOperation.READ, t.name(), t.topicId()),
+                () -> next.apply(request),
+                (r, t) -> {
+                    OffsetCommitResponseTopic topic =
+                            new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
+                    t.partitions().forEach(p -> topic.partitions()
+                            .add(new OffsetCommitResponsePartition()
+                                    .setPartitionIndex(p.partitionIndex())
+                                    .setErrorCode(TOPIC_DENIED)));
+                    ((OffsetCommitResponseData) r).topics().add(topic);
+                });
     }
 
     CompletableFuture<ApiMessage> txnOffsetCommit(
             RequestContext ctx,
             TxnOffsetCommitRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<TxnOffsetCommitRequestTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.name()));
-        return next.apply(request).thenApply(r -> {
-            TxnOffsetCommitResponseData response = (TxnOffsetCommitResponseData) r;
-            for (TxnOffsetCommitRequestTopic t : denied) {
-                TxnOffsetCommitResponseTopic topic = new TxnOffsetCommitResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new TxnOffsetCommitResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                response.topics().add(topic);
-            }
-            return r;
-        });
+        return serveAllowed(
+                request.data().topics(),
+                t -> !permissions.topic(ctx, AclOperation.READ, t.name()),
+                () -> next.apply(request),
+                (r, t) -> {
+                    TxnOffsetCommitResponseTopic topic = new TxnOffsetCommitResponseTopic().setName(t.name());
+                    t.partitions().forEach(p -> topic.partitions()
+                            .add(new TxnOffsetCommitResponsePartition()
+                                    .setPartitionIndex(p.partitionIndex())
+                                    .setErrorCode(TOPIC_DENIED)));
+                    ((TxnOffsetCommitResponseData) r).topics().add(topic);
+                });
     }
 
     CompletableFuture<ApiMessage> offsetDelete(
             RequestContext ctx,
             OffsetDeleteRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<OffsetDeleteRequestTopic> denied =
-                removeIf(request.data().topics(), t -> !permissions.topic(ctx, AclOperation.READ, t.name()));
-        return next.apply(request).thenApply(r -> {
-            OffsetDeleteResponseData response = (OffsetDeleteResponseData) r;
-            for (OffsetDeleteRequestTopic t : denied) {
-                OffsetDeleteResponseTopic topic = new OffsetDeleteResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new OffsetDeleteResponsePartition()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                response.topics().add(topic);
-            }
-            return r;
-        });
+        return serveAllowed(
+                request.data().topics(),
+                t -> !permissions.topic(ctx, AclOperation.READ, t.name()),
+                () -> next.apply(request),
+                (r, t) -> {
+                    OffsetDeleteResponseTopic topic = new OffsetDeleteResponseTopic().setName(t.name());
+                    t.partitions().forEach(p -> topic.partitions()
+                            .add(new OffsetDeleteResponsePartition()
+                                    .setPartitionIndex(p.partitionIndex())
+                                    .setErrorCode(TOPIC_DENIED)));
+                    ((OffsetDeleteResponseData) r).topics().add(topic);
+                });
     }
 
     CompletableFuture<ApiMessage> deleteGroups(
             RequestContext ctx,
             DeleteGroupsRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        List<String> denied =
-                removeIf(request.data().groupsNames(), g -> !permissions.group(ctx, AclOperation.DELETE, g));
-        return next.apply(request).thenApply(r -> {
-            DeleteGroupsResponseData response = (DeleteGroupsResponseData) r;
-            denied.forEach(g -> response.results()
-                    .add(new DeletableGroupResult()
-                            .setGroupId(g)
-                            .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())));
-            return r;
-        });
+        return serveAllowed(
+                request.data().groupsNames(),
+                g -> !permissions.group(ctx, AclOperation.DELETE, g),
+                () -> next.apply(request),
+                (r, g) -> ((DeleteGroupsResponseData) r)
+                        .results()
+                        .add(new DeletableGroupResult().setGroupId(g).setErrorCode(GROUP_DENIED)));
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.strata.broker.api;
 
+import static dev.strata.broker.api.Refusals.removeIf;
+import static dev.strata.broker.api.Refusals.serveAllowed;
+
 import dev.strata.broker.network.RequestContext;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +15,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic;
-import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -21,7 +22,6 @@ import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
-import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
@@ -57,14 +57,11 @@ final class TopicAuthorization {
 
     CompletableFuture<ApiMessage> produce(
             RequestContext ctx, ProduceRequest request, Function<ProduceRequest, CompletableFuture<ApiMessage>> next) {
-        List<TopicProduceData> denied = removeIf(
-                request.data().topicData(), t -> !permissions.topic(ctx, AclOperation.WRITE, t.name(), t.topicId()));
-        if (denied.isEmpty()) {
-            return next.apply(request);
-        }
-        return next.apply(request).thenApply(r -> {
-            if (r instanceof ProduceResponseData response) {
-                for (TopicProduceData t : denied) {
+        return serveAllowed(
+                request.data().topicData(),
+                t -> !permissions.topic(ctx, AclOperation.WRITE, t.name(), t.topicId()),
+                () -> next.apply(request),
+                (r, t) -> {
                     TopicProduceResponse topic =
                             new TopicProduceResponse().setName(t.name()).setTopicId(t.topicId());
                     t.partitionData().forEach(p -> topic.partitionResponses()
@@ -74,11 +71,8 @@ final class TopicAuthorization {
                                     .setBaseOffset(-1)
                                     .setLogAppendTimeMs(RecordBatch.NO_TIMESTAMP)
                                     .setLogStartOffset(-1)));
-                    response.responses().add(topic);
-                }
-            }
-            return r;
-        });
+                    ((ProduceResponseData) r).responses().add(topic);
+                });
     }
 
     /**
@@ -88,28 +82,22 @@ final class TopicAuthorization {
     CompletableFuture<ApiMessage> fetch(
             RequestContext ctx, FetchRequest request, Function<FetchRequest, CompletableFuture<ApiMessage>> next) {
         boolean follower = request.isFromFollower();
-        List<FetchTopic> denied = removeIf(
+        return serveAllowed(
                 request.data().topics(),
-                t -> follower || !permissions.topic(ctx, AclOperation.READ, t.topic(), t.topicId()));
-        if (denied.isEmpty()) {
-            return next.apply(request);
-        }
-        return next.apply(request).thenApply(r -> {
-            FetchResponseData response = (FetchResponseData) r;
-            for (FetchTopic t : denied) {
-                FetchableTopicResponse topic =
-                        new FetchableTopicResponse().setTopic(t.topic()).setTopicId(t.topicId());
-                t.partitions().forEach(p -> topic.partitions()
-                        .add(new FetchResponseData.PartitionData()
-                                .setPartitionIndex(p.partition())
-                                .setErrorCode(DENIED)
-                                .setHighWatermark(-1)
-                                .setLastStableOffset(-1)
-                                .setLogStartOffset(-1)));
-                response.responses().add(topic);
-            }
-            return r;
-        });
+                t -> follower || !permissions.topic(ctx, AclOperation.READ, t.topic(), t.topicId()),
+                () -> next.apply(request),
+                (r, t) -> {
+                    FetchableTopicResponse topic =
+                            new FetchableTopicResponse().setTopic(t.topic()).setTopicId(t.topicId());
+                    t.partitions().forEach(p -> topic.partitions()
+                            .add(new FetchResponseData.PartitionData()
+                                    .setPartitionIndex(p.partition())
+                                    .setErrorCode(DENIED)
+                                    .setHighWatermark(-1)
+                                    .setLastStableOffset(-1)
+                                    .setLogStartOffset(-1)));
+                    ((FetchResponseData) r).responses().add(topic);
+                });
     }
 
     ApiMessage listOffsets(RequestContext ctx, ListOffsetsResponseData response) {
@@ -200,17 +188,5 @@ final class TopicAuthorization {
             }
         }
         return response;
-    }
-
-    /** Removes the elements that {@code test} picks; returns them. */
-    static <T> List<T> removeIf(Collection<T> elements, Predicate<T> test) {
-        List<T> removed = new ArrayList<>();
-        for (T e : List.copyOf(elements)) {
-            if (test.test(e)) {
-                removed.add(e);
-            }
-        }
-        removed.forEach(elements::remove);
-        return removed;
     }
 }
