@@ -488,6 +488,13 @@ public sealed interface MetadataCommand {
         }
 
         @Override
+        public void validate() {
+            if (added.stream().anyMatch(AclBinding::isUnknown)) {
+                throw new IllegalArgumentException("An ACL with an unknown field cannot be stored: " + added);
+            }
+        }
+
+        @Override
         public long applyTo(MetadataImage image) {
             image.changeAcls(added, removed);
             return 0;

@@ -64,6 +64,11 @@ class MetadataCommandTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new MetadataCommand.SetBrokerConfigs("one", Map.of()).validate())
                 .isInstanceOf(IllegalArgumentException.class);
+        AclBinding unknown = new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "t", PatternType.LITERAL),
+                new AccessControlEntry("User:a", "*", AclOperation.UNKNOWN, AclPermissionType.ALLOW));
+        assertThatThrownBy(() -> new MetadataCommand.ChangeAcls(List.of(unknown), List.of()).validate())
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
