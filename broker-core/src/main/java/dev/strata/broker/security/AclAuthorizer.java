@@ -109,11 +109,23 @@ public final class AclAuthorizer implements Authorizer {
         if (superUsers.contains(who)) {
             return true;
         }
-        return switch (acls.get().decide(who, address(host), operation, type, name)) {
-            case ALLOWED -> true;
-            case DENIED -> false;
-            case NO_ACLS -> allowIfNoAcls;
-        };
+        boolean allowed =
+                switch (acls.get().decide(who, address(host), operation, type, name)) {
+                    case ALLOWED -> true;
+                    case DENIED -> false;
+                    case NO_ACLS -> allowIfNoAcls;
+                };
+        if (!allowed && log.isDebugEnabled()) {
+            // as Kafka's authorizer logger; DEBUG, since filtering Metadata asks about every topic
+            log.debug(
+                    "Principal = {} is Denied Operation = {} from host = {} on resource = {}:{}",
+                    who,
+                    operation,
+                    address(host),
+                    type,
+                    name);
+        }
+        return allowed;
     }
 
     @Override
