@@ -1,5 +1,6 @@
 package dev.strata.broker;
 
+import dev.strata.broker.api.AclHandler;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.BrokerMarkerSender;
 import dev.strata.broker.api.BrokerTxnVerifier;
@@ -15,8 +16,10 @@ import dev.strata.broker.api.KafkaLeaderEndpoint;
 import dev.strata.broker.api.ListOffsetsHandler;
 import dev.strata.broker.api.ListenerAddresses;
 import dev.strata.broker.api.MetadataHandler;
+import dev.strata.broker.api.Permissions;
 import dev.strata.broker.api.ProduceHandler;
 import dev.strata.broker.api.ProducerIdHandler;
+import dev.strata.broker.api.RequestAuthorization;
 import dev.strata.broker.api.ScramCredentialsHandler;
 import dev.strata.broker.api.ThrottlingDispatcher;
 import dev.strata.broker.api.TopicAdminHandler;
@@ -41,6 +44,7 @@ import dev.strata.broker.partition.PartitionListener;
 import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.quota.ClientQuotaManager;
+import dev.strata.broker.security.AclAuthorizer;
 import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteSegmentApplier;
@@ -56,7 +60,6 @@ import java.net.InetSocketAddress;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,7 +142,7 @@ public final class StrataServer implements AutoCloseable {
                 this.workerGroup = null;
                 return;
             }
-            requireRemoteTierForTieredTopics(config, store.topics());
+            RemoteTier.requireForTieredTopics(config, store.topics());
             this.dynamicConfig = BrokerReconfiguration.load(config, store);
             this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
@@ -164,35 +167,6 @@ public final class StrataServer implements AutoCloseable {
                 e.addSuppressed(closeFailure);
             }
             throw e;
-        }
-    }
-
-    /**
-     * A broker without a remote tier must not open the logs of tiered topics: a non-tiered log starts at its first
-     * local segment, so the log start offset would move past the remote history, and the next start with tiering
-     * would delete that history as below the log start. Refusing to start (as Apache Kafka does) makes an operator's
-     * config slip harmless.
-     *
-     * @throws ConfigException naming the tiered topics and the missing setting
-     */
-    static void requireRemoteTierForTieredTopics(BrokerConfig config, Collection<TopicMetadata> topics) {
-        if (config.remoteLogStorageSystemEnable()) {
-            return;
-        }
-        List<String> tiered = topics.stream()
-                .filter(t -> config.tieredConfig(t.configs()))
-                .map(TopicMetadata::name)
-                .sorted()
-                .toList();
-        if (!tiered.isEmpty()) {
-            throw new ConfigException("Topics " + tiered + " have " + BrokerConfig.REMOTE_STORAGE_ENABLE
-                    + "=true but this broker's configuration does not set "
-                    + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE + "=true. Starting without the remote tier would"
-                    + " give up their remote history. Restore " + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE
-                    + "=true with the same " + BrokerConfig.REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME
-                    + " and rsm.config.* settings as before, or first turn tiering off for these topics ("
-                    + BrokerConfig.REMOTE_STORAGE_ENABLE + "=false with remote.log.delete.on.disable=true) or delete"
-                    + " them.");
         }
     }
 
@@ -336,6 +310,8 @@ public final class StrataServer implements AutoCloseable {
         if (metrics != null) {
             metrics.bindFetchSessions(fetchSessions::size, fetchSessions::evictions);
         }
+        Permissions permissions = new Permissions(
+                AclAuthorizer.fromConfig(config, store), id -> store.topic(id).map(TopicMetadata::name));
         var apis = new ThrottlingDispatcher(
                 new KafkaApis(
                         ThrottlingDispatcher.timedPool(ioPool),
@@ -361,7 +337,10 @@ public final class StrataServer implements AutoCloseable {
                         transactions.adminHandler(),
                         new ClientQuotaHandler(quotas, store),
                         addresses,
-                        new ScramCredentialsHandler(store)),
+                        new ScramCredentialsHandler(store),
+                        new RequestAuthorization(
+                                permissions, name -> topics.topic(name).isPresent(), config.autoCreateTopics()),
+                        new AclHandler(permissions, store)),
                 quotas,
                 System::currentTimeMillis);
         RequestObserver observer = metrics == null ? RequestObserver.NONE : metrics.requests();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.tiering.RemoteTier;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.Uuid;
@@ -22,7 +23,7 @@ class TieredTopicsStartCheckTest {
     @Test
     void aBrokerWithoutARemoteTierRefusesTieredTopicsNamingThemAndTheSetting() {
         BrokerConfig untiered = BrokerConfig.of(Map.of());
-        assertThatThrownBy(() -> StrataServer.requireRemoteTierForTieredTopics(untiered, List.of(PLAIN, TIERED)))
+        assertThatThrownBy(() -> RemoteTier.requireForTieredTopics(untiered, List.of(PLAIN, TIERED)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("[history]")
                 .hasMessageContaining("remote.log.storage.system.enable=true")
@@ -32,14 +33,14 @@ class TieredTopicsStartCheckTest {
     @Test
     void aBrokerWithoutARemoteTierStartsWithTopicsThatAreNotTiered() {
         BrokerConfig untiered = BrokerConfig.of(Map.of());
-        assertThatCode(() -> StrataServer.requireRemoteTierForTieredTopics(untiered, List.of(PLAIN, TURNED_OFF)))
+        assertThatCode(() -> RemoteTier.requireForTieredTopics(untiered, List.of(PLAIN, TURNED_OFF)))
                 .doesNotThrowAnyException();
     }
 
     @Test
     void aBrokerThatTiersStartsWithTieredTopics() {
         BrokerConfig tiered = BrokerConfig.of(Map.of("remote.log.storage.system.enable", "true"));
-        assertThatCode(() -> StrataServer.requireRemoteTierForTieredTopics(tiered, List.of(TIERED)))
+        assertThatCode(() -> RemoteTier.requireForTieredTopics(tiered, List.of(TIERED)))
                 .doesNotThrowAnyException();
     }
 }

@@ -17,11 +17,14 @@ import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
 import org.apache.kafka.common.requests.AlterUserScramCredentialsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
+import org.apache.kafka.common.requests.CreateAclsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteAclsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeAclsRequest;
 import org.apache.kafka.common.requests.DescribeClientQuotasRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
@@ -56,7 +59,8 @@ import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 
 /**
  * Routes each request to its handler. Everything that touches disk or may wait runs on the I/O pool, never on the
- * Netty event loop that decoded the request; ApiVersions is answered in place.
+ * Netty event loop that decoded the request; ApiVersions is answered in place. Every other request passes the
+ * authorizer's checks first ({@link RequestAuthorization}).
  */
 public final class KafkaApis implements RequestDispatcher {
     private final ExecutorService ioPool;
@@ -76,6 +80,8 @@ public final class KafkaApis implements RequestDispatcher {
     private final ClientQuotaHandler clientQuotas;
     private final ListenerAddresses addresses;
     private final ScramCredentialsHandler scramCredentials;
+    private final RequestAuthorization authorization;
+    private final AclHandler acls;
 
     public KafkaApis(
             ExecutorService ioPool,
@@ -94,9 +100,13 @@ public final class KafkaApis implements RequestDispatcher {
             TransactionAdminHandler transactionAdmin,
             ClientQuotaHandler clientQuotas,
             ListenerAddresses addresses,
-            ScramCredentialsHandler scramCredentials) {
+            ScramCredentialsHandler scramCredentials,
+            RequestAuthorization authorization,
+            AclHandler acls) {
         this.ioPool = ioPool;
         this.scramCredentials = scramCredentials;
+        this.authorization = authorization;
+        this.acls = acls;
         this.addresses = addresses;
         this.metadata = metadata;
         this.produce = produce;
@@ -126,8 +136,15 @@ public final class KafkaApis implements RequestDispatcher {
 
     @Override
     public CompletableFuture<ApiMessage> dispatch(RequestContext ctx, AbstractRequest request) {
+        if (request.apiKey() == ApiKeys.API_VERSIONS) {
+            return CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
+        }
+        return authorization.dispatch(ctx, request, authorized -> route(ctx, authorized));
+    }
+
+    /** The handler of a request the authorizer let through (with what it may touch). */
+    private CompletableFuture<ApiMessage> route(RequestContext ctx, AbstractRequest request) {
         return switch (request.apiKey()) {
-            case API_VERSIONS -> CompletableFuture.completedFuture(SupportedApis.apiVersions(Errors.NONE));
             case METADATA -> onIoPool(
                     () -> addresses.forListener(ctx.listenerName(), metadata.handle(ctx, (MetadataRequest) request)));
             case DESCRIBE_CLUSTER -> onIoPool(() -> addresses.forListener(
@@ -199,6 +216,9 @@ public final class KafkaApis implements RequestDispatcher {
             case ALTER_CLIENT_QUOTAS -> onIoPool(() -> clientQuotas.alter(((AlterClientQuotasRequest) request).data()));
             case WRITE_TXN_MARKERS -> onIoPool(() -> txnMarkers.handle((WriteTxnMarkersRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));
+            case CREATE_ACLS -> onIoPool(() -> acls.createAcls(ctx, (CreateAclsRequest) request));
+            case DESCRIBE_ACLS -> onIoPool(() -> acls.describeAcls(ctx, (DescribeAclsRequest) request));
+            case DELETE_ACLS -> onIoPool(() -> acls.deleteAcls(ctx, (DeleteAclsRequest) request));
                 // SASL_HANDSHAKE and SASL_AUTHENTICATE are the network layer's (ConnectionAuthenticator)
             default -> throw new IllegalStateException("No handler for " + request.apiKey());
         };

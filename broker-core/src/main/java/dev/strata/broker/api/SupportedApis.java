@@ -75,6 +75,10 @@ public final class SupportedApis {
         // KIP-848 consumer groups (group.protocol=consumer) with server-side assignors.
         range(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1);
         range(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1);
+        // ACLs in the cluster's metadata (kafka-acls.sh); SECURITY_DISABLED without an authorizer.
+        range(ApiKeys.DESCRIBE_ACLS, 1, 3);
+        range(ApiKeys.CREATE_ACLS, 1, 3);
+        range(ApiKeys.DELETE_ACLS, 1, 3);
     }
 
     private SupportedApis() {}

@@ -41,6 +41,10 @@ public final class SecurityConfigs {
     /** The suffix of a mechanism's JAAS setting, after {@code listener.name.<listener>.<mechanism>.}. */
     public static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
 
+    public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
+    public static final String SUPER_USERS = "super.users";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
+
     /** The settings of {@link #define} that a listener may override with its prefix. */
     static final List<String> PER_LISTENER = List.of(
             SSL_KEYSTORE_TYPE,
@@ -208,7 +212,34 @@ public final class SecurityConfigs {
                         Importance.LOW,
                         "the largest request a client of a SASL listener may send before it has authenticated (its"
                                 + " SASL tokens); a larger one closes the connection. After authentication"
-                                + " `socket.request.max.bytes` applies");
+                                + " `socket.request.max.bytes` applies")
+                .define(
+                        AUTHORIZER_CLASS_NAME,
+                        Type.STRING,
+                        "",
+                        // the names AclAuthorizer answers to (the security package depends on this one, not back)
+                        ValidString.in(
+                                "",
+                                "dev.strata.broker.security.AclAuthorizer",
+                                "org.apache.kafka.metadata.authorizer.StandardAuthorizer"),
+                        Importance.HIGH,
+                        "`dev.strata.broker.security.AclAuthorizer` (or Kafka's"
+                                + " `org.apache.kafka.metadata.authorizer.StandardAuthorizer`, the same) checks every"
+                                + " request against the ACLs kept in the cluster's metadata; empty, everything is"
+                                + " allowed and the ACL APIs answer SECURITY_DISABLED")
+                .define(
+                        SUPER_USERS,
+                        Type.STRING,
+                        "",
+                        Importance.MEDIUM,
+                        "principals that may do everything, separated by semicolons (`User:admin;User:ANONYMOUS`);"
+                                + " with a `PLAINTEXT` inter-broker listener the brokers are `User:ANONYMOUS`")
+                .define(
+                        ALLOW_EVERYONE_IF_NO_ACL_FOUND,
+                        Type.BOOLEAN,
+                        false,
+                        Importance.MEDIUM,
+                        "whether a resource that no ACL names is open to everyone (else only to super users)");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.strata.broker.tiering;
 
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
@@ -18,11 +19,14 @@ import dev.strata.tiering.RemoteStorageManagers;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
@@ -230,6 +234,35 @@ public final class RemoteTier implements AutoCloseable {
             storage.close();
         } catch (IOException | RuntimeException e) {
             log.warn("Error closing the remote storage manager", e);
+        }
+    }
+
+    /**
+     * A broker without a remote tier must not open the logs of tiered topics: a non-tiered log starts at its first
+     * local segment, so the log start offset would move past the remote history, and the next start with tiering
+     * would delete that history as below the log start. Refusing to start (as Apache Kafka does) makes an operator's
+     * config slip harmless.
+     *
+     * @throws ConfigException naming the tiered topics and the missing setting
+     */
+    public static void requireForTieredTopics(BrokerConfig config, Collection<TopicMetadata> topics) {
+        if (config.remoteLogStorageSystemEnable()) {
+            return;
+        }
+        List<String> tiered = topics.stream()
+                .filter(t -> config.tieredConfig(t.configs()))
+                .map(TopicMetadata::name)
+                .sorted()
+                .toList();
+        if (!tiered.isEmpty()) {
+            throw new ConfigException("Topics " + tiered + " have " + BrokerConfig.REMOTE_STORAGE_ENABLE
+                    + "=true but this broker's configuration does not set "
+                    + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE + "=true. Starting without the remote tier would"
+                    + " give up their remote history. Restore " + BrokerConfig.REMOTE_LOG_STORAGE_SYSTEM_ENABLE
+                    + "=true with the same " + BrokerConfig.REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME
+                    + " and rsm.config.* settings as before, or first turn tiering off for these topics ("
+                    + BrokerConfig.REMOTE_STORAGE_ENABLE + "=false with remote.log.delete.on.disable=true) or delete"
+                    + " them.");
         }
     }
 }

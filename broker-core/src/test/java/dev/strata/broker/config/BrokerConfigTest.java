@@ -56,6 +56,11 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.partitions", "many")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("num.partitions");
+        // Kafka's old ZooKeeper-era authorizer is not one Strata has
+        assertThatThrownBy(() ->
+                        BrokerConfig.of(Map.of("authorizer.class.name", "kafka.security.authorizer.AclAuthorizer")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("authorizer.class.name");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "127.0.0.1:9092")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("listeners");

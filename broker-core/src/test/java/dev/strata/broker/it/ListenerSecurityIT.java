@@ -164,6 +164,16 @@ class ListenerSecurityIT {
     }
 
     @Test
+    void withoutAnAuthorizerTheAclApisAnswerSecurityDisabled() throws Exception {
+        try (Admin admin = BROKER.admin()) {
+            assertThatThrownBy(() -> admin.describeAcls(org.apache.kafka.common.acl.AclBindingFilter.ANY)
+                            .values()
+                            .get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.SecurityDisabledException.class);
+        }
+    }
+
+    @Test
     void aListenerWithAPemKeyStoreServesTls() throws Exception {
         produceAndConsume("over-pem", client("PEM", "SSL", tls()));
     }

@@ -30,7 +30,19 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.requests.CreateAclsRequest;
+import org.apache.kafka.common.requests.CreateAclsResponse;
+import org.apache.kafka.common.requests.DescribeAclsRequest;
+import org.apache.kafka.common.requests.DescribeAclsResponse;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -44,7 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  * 2 a voter only ({@code controller}: no partitions, no client listener), node 3 a broker without a vote
  * ({@code broker}: it reads the metadata from the voters). Clients that know only the broker-only node create a
  * replicated topic, produce and consume through it; no Metadata answer names the controller-only node. Nodes whose
- * roles contradict their settings exit at once with a clear error. One cluster serves every test of the class.
+ * roles contradict their settings exit at once with a clear error. The nodes run Strata's ACL authorizer (the brokers'
+ * principal a super user), and an ACL made through the voter reaches the broker without a vote. One cluster serves
+ * every test of the class.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @RunsAlone
@@ -182,6 +196,31 @@ class ProcessRolesIT {
     }
 
     @Test
+    void anAclMadeThroughTheVoterReachesTheBrokerWithoutAVote() throws Exception {
+        AclBinding acl = new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "roles-", PatternType.PREFIXED),
+                new AccessControlEntry("User:alice", "*", AclOperation.READ, AclPermissionType.ALLOW));
+        try (KafkaWire voter = KafkaWire.connect(combinedPort)) {
+            CreateAclsResponse created = (CreateAclsResponse) voter.send(
+                    new CreateAclsRequest.Builder(
+                            new CreateAclsRequestData().setCreations(List.of(CreateAclsRequest.aclCreation(acl)))),
+                    (short) 3);
+            assertThat(created.results()).singleElement().satisfies(r -> assertThat(r.errorCode())
+                    .isZero());
+        }
+        // the broker-only node reads the metadata image from the voters
+        Await.until(TIMEOUT, "the ACL on the broker without a vote", () -> {
+            try (KafkaWire broker = KafkaWire.connect(brokerPort)) {
+                DescribeAclsResponse described =
+                        (DescribeAclsResponse) broker.send(new DescribeAclsRequest.Builder(acl.toFilter()), (short) 3);
+                return DescribeAclsResponse.aclBindings(described.acls()).contains(acl);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
     void nodesWhoseRolesContradictTheirSettingsExitWithAClearError() throws Exception {
         String voters = voters();
         BrokerProcess controllerNotAVoter = launch(
@@ -272,6 +311,9 @@ class ProcessRolesIT {
         config.put("broker.session.timeout.ms", "6000");
         config.put("group.initial.rebalance.delay.ms", "0");
         config.put("log.dir.free.bytes.min", "0");
+        // Strata's authorizer on, with the brokers' principal on the PLAINTEXT listeners as super user
+        config.put("authorizer.class.name", "dev.strata.broker.security.AclAuthorizer");
+        config.put("super.users", "User:ANONYMOUS");
         config.putAll(roleSettings);
         String name = "node" + node + "-" + roleSettings.get("process.roles").replace(',', '-');
         Path file = BrokerProcess.writeConfig(

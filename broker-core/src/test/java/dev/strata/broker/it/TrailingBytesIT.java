@@ -7,8 +7,11 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -19,6 +22,8 @@ import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -64,6 +69,14 @@ class TrailingBytesIT {
         ApiMessage body = ApiMessageType.fromApiKey(key.id).newRequest();
         if (body instanceof ProduceRequestData produce) {
             produce.setAcks((short) 1).setTimeoutMs(1_000); // acks=0 would get no response
+        }
+        if (body instanceof DescribeAclsRequestData describeAcls) {
+            // the default filter is all UNKNOWN, which kafka-clients refuses to parse (and Kafka closes the connection)
+            describeAcls
+                    .setResourceTypeFilter(ResourceType.ANY.code())
+                    .setPatternTypeFilter(PatternType.ANY.code())
+                    .setOperation(AclOperation.ANY.code())
+                    .setPermissionType(AclPermissionType.ANY.code());
         }
         RequestHeader header = new RequestHeader(key, version, KafkaWire.CLIENT_ID, correlationId);
         RequestHeaderData headerData = header.data();

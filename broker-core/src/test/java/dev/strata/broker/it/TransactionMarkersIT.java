@@ -26,6 +26,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -36,10 +40,15 @@ import org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollec
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.DescribeAclsRequest;
+import org.apache.kafka.common.requests.DescribeAclsResponse;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +65,9 @@ import org.junit.jupiter.api.io.TempDir;
  * that is not there a retriable NETWORK_EXCEPTION, and the markers of a deleted topic are skipped. A kafka-clients
  * transactional producer over partitions led by different brokers commits and aborts through the coordinator the
  * cluster elected for its id, which sends the markers to the other leaders (reconnecting to a restarted broker is proven on sockets in
- * {@code BrokerMarkerSenderTest}, sparing this class a broker restart). One cluster serves every test.
+ * {@code BrokerMarkerSenderTest}, sparing this class a broker restart). One cluster serves every test; it runs Strata's
+ * ACL authorizer with the brokers' principal as super user, so all of this also proves that brokers with an authorizer
+ * replicate and send each other markers, and an ACL made through one broker reaches all three.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @RunsAlone
@@ -78,7 +89,15 @@ class TransactionMarkersIT {
     @BeforeAll
     void startCluster() throws Exception {
         // three transaction state partitions rather than fifty: created on the first transactional producer's call
-        cluster = TestCluster.start(dir, 3, Map.of("transaction.state.log.num.partitions", "3"));
+        // with Strata's authorizer on: the brokers (User:ANONYMOUS on the PLAINTEXT inter-broker listener) are super
+        // users, so replication, markers and verification between them go on as without it
+        cluster = TestCluster.start(
+                dir,
+                3,
+                Map.of(
+                        "transaction.state.log.num.partitions", "3",
+                        "authorizer.class.name", "dev.strata.broker.security.AclAuthorizer",
+                        "super.users", "User:ANONYMOUS"));
         admin = cluster.admin();
         sender = new BrokerMarkerSender(0, this::broker, 5_000, 30_000);
         scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -250,6 +269,26 @@ class TransactionMarkersIT {
         assertThat(sender.send(42, 1, (short) 0, true, COORDINATOR_EPOCH, Set.of(tp))
                         .get())
                 .isEqualTo(Map.of(tp, Errors.NETWORK_EXCEPTION));
+    }
+
+    @Test
+    void aclsMadeThroughOneBrokerReachEveryBroker() throws Exception {
+        AclBinding acl = new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "acl-everywhere", PatternType.LITERAL),
+                new AccessControlEntry("User:alice", "*", AclOperation.READ, AclPermissionType.ALLOW));
+        admin.createAcls(List.of(acl)).all().get();
+        for (int node = 1; node <= 3; node++) {
+            int port = cluster.port(node);
+            Await.until(TIMEOUT, "the ACL on broker " + node, () -> {
+                try (KafkaWire wire = KafkaWire.connect(port)) {
+                    DescribeAclsResponse described = (DescribeAclsResponse)
+                            wire.send(new DescribeAclsRequest.Builder(acl.toFilter()), (short) 3);
+                    return DescribeAclsResponse.aclBindings(described.acls()).contains(acl);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
     }
 
     @Test

@@ -3,17 +3,26 @@ package dev.strata.broker.metadata.quorum;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The bytes of the records that both Raft log entries ({@link MetadataCommand}) and snapshots ({@link MetadataImage})
@@ -29,6 +38,8 @@ import org.apache.kafka.common.Uuid;
  *   state   ints replicas, ints isr, int leader, int leader epoch, int partition epoch, ints adding, ints removing
  *   bytes   int length, then that many bytes
  *   remote segment  uuid segment id, long start offset, long end offset, boolean deleting, bytes manifest
+ *   acls    int count, then (byte resource type, string name, byte pattern type, string principal, string host,
+ *           byte operation, byte permission), the bytes being Kafka's codes
  * </pre>
  *
  * Configs are written sorted so that every voter writes the same bytes for the same image.
@@ -218,6 +229,14 @@ final class MetadataCodec {
         }
     }
 
+    static void checkAssignment(List<List<Integer>> assignment) {
+        for (List<Integer> replicas : assignment) {
+            if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
+                throw new IllegalArgumentException("Invalid replica assignment " + assignment);
+            }
+        }
+    }
+
     static void writeAssignment(DataOutputStream out, List<List<Integer>> assignment) throws IOException {
         out.writeInt(assignment.size());
         for (List<Integer> replicas : assignment) {
@@ -229,6 +248,13 @@ final class MetadataCodec {
         return readList(in, MetadataCodec::readInts);
     }
 
+    static MetadataCommand.AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
+        TopicPartition tp = new TopicPartition(readString(in), in.readInt());
+        boolean allowReplicationFactorChange = in.readBoolean();
+        boolean cancel = in.readBoolean();
+        return new MetadataCommand.AlterReassignment(tp, cancel ? null : readInts(in), allowReplicationFactorChange);
+    }
+
     static List<TopicPartition> readPartitions(DataInputStream in) throws IOException {
         return readList(in, i -> new TopicPartition(readString(i), i.readInt()));
     }
@@ -237,10 +263,76 @@ final class MetadataCodec {
         return readList(in, i -> new MetadataImage.PartitionRef(readUuid(i), i.readInt()));
     }
 
-    static MetadataCommand.AlterReassignment readAlterReassignment(DataInputStream in) throws IOException {
-        TopicPartition tp = new TopicPartition(readString(in), in.readInt());
-        boolean allowReplicationFactorChange = in.readBoolean();
-        boolean cancel = in.readBoolean();
-        return new MetadataCommand.AlterReassignment(tp, cancel ? null : readInts(in), allowReplicationFactorChange);
+    static void writeAcls(DataOutputStream out, List<AclBinding> acls) throws IOException {
+        out.writeInt(acls.size());
+        for (AclBinding b : acls) {
+            out.writeByte(b.pattern().resourceType().code());
+            writeString(out, b.pattern().name());
+            out.writeByte(b.pattern().patternType().code());
+            writeString(out, b.entry().principal());
+            writeString(out, b.entry().host());
+            out.writeByte(b.entry().operation().code());
+            out.writeByte(b.entry().permissionType().code());
+        }
+    }
+
+    static List<AclBinding> readAcls(DataInputStream in) throws IOException {
+        return readList(in, i -> {
+            ResourcePattern pattern = new ResourcePattern(
+                    ResourceType.fromCode(i.readByte()), readString(i), PatternType.fromCode(i.readByte()));
+            AccessControlEntry entry = new AccessControlEntry(
+                    readString(i),
+                    readString(i),
+                    AclOperation.fromCode(i.readByte()),
+                    AclPermissionType.fromCode(i.readByte()));
+            AclBinding b = new AclBinding(pattern, entry);
+            if (b.isUnknown()) {
+                throw new IOException("Unknown ACL " + b);
+            }
+            return b;
+        });
+    }
+
+    /** The command {@link MetadataCommand#toBytes} wrote; @throws IOException if the bytes are not exactly one */
+    static MetadataCommand readCommand(byte[] bytes) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        int type = in.readByte();
+        MetadataCommand command =
+                switch (type) {
+                    case 1 -> new MetadataCommand.PutTopic(readTopic(in));
+                    case 2 -> new MetadataCommand.RemoveTopic(readString(in));
+                    case 3 -> new MetadataCommand.ReserveProducerIds(in.readInt());
+                    case 4 -> new MetadataCommand.RegisterBroker(readBroker(in));
+                    case 5 -> new MetadataCommand.CreateTopic(readTopic(in), readAssignment(in));
+                    case 6 -> new MetadataCommand.CreatePartitions(readString(in), in.readInt(), readAssignment(in));
+                    case 7 -> new MetadataCommand.FenceBroker(in.readInt());
+                    case 8 -> new MetadataCommand.UnfenceBroker(in.readInt(), readUuid(in));
+                    case 9 -> new MetadataCommand.ShutDownBroker(in.readInt());
+                    case 10 -> new MetadataCommand.AlterIsr(
+                            new TopicPartition(readString(in), in.readInt()),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            readInts(in));
+                    case 11 -> new MetadataCommand.ElectPreferred(readPartitions(in));
+                    case 12 -> new MetadataCommand.ElectUnclean(readPartitions(in));
+                    case 13 -> readAlterReassignment(in);
+                    case 14 -> new MetadataCommand.SetUncleanElectionDefault(in.readByte() != 0);
+                    case 15 -> new MetadataCommand.MarkReplicasOffline(
+                            in.readInt(), readUuid(in), readPartitionRefs(in));
+                    case 16 -> new MetadataCommand.CopySegmentFinished(
+                            readUuid(in), in.readInt(), in.readInt(), in.readInt(), readRemoteSegment(in));
+                    case 17 -> new MetadataCommand.DeleteSegmentStarted(
+                            readUuid(in), in.readInt(), in.readInt(), in.readInt(), readUuid(in));
+                    case 18 -> new MetadataCommand.DeleteSegmentFinished(readUuid(in), in.readInt(), readUuid(in));
+                    case 19 -> new MetadataCommand.SetBrokerConfigs(readString(in), readConfigs(in));
+                    case 20 -> new MetadataCommand.AlterScramCredentials(UserScramCredentials.readChanges(in));
+                    case 21 -> new MetadataCommand.ChangeAcls(readAcls(in), readAcls(in));
+                    default -> throw new IOException("Unknown metadata command type " + type);
+                };
+        if (in.available() != 0) {
+            throw new IOException(in.available() + " bytes left after metadata command " + command);
+        }
+        return command;
     }
 }

@@ -4,17 +4,15 @@ import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.quota.QuotaEntity;
 import dev.strata.broker.security.ScramCredentialStore;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * A change to the metadata image, as one Raft log entry. An entry is a type byte followed by the command's fields in
@@ -42,6 +40,7 @@ import org.apache.kafka.common.Uuid;
  *  18 DeleteSegmentFinished uuid topic id, int partition, uuid segment id
  *  19 SetBrokerConfigs    string entity ("" for the cluster default, a node id or a client quota entity), configs
  *  20 AlterScramCredentials  the changes as {@link UserScramCredentials} encodes them
+ *  21 ChangeAcls          acls added, acls removed
  * </pre>
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
@@ -144,7 +143,7 @@ public sealed interface MetadataCommand {
         @Override
         public void validate() {
             new PutTopic(topic).validate();
-            checkAssignment(assignment);
+            MetadataCodec.checkAssignment(assignment);
             if (assignment.size() != topic.partitions()) {
                 throw new IllegalArgumentException("Topic " + topic.name() + " has " + topic.partitions()
                         + " partitions but " + assignment.size() + " replica assignments");
@@ -172,7 +171,7 @@ public sealed interface MetadataCommand {
 
         @Override
         public void validate() {
-            checkAssignment(assignment);
+            MetadataCodec.checkAssignment(assignment);
             if (assignment.isEmpty() || newCount < assignment.size()) {
                 throw new IllegalArgumentException("Invalid partition growth of " + name + " to " + newCount);
             }
@@ -503,11 +502,31 @@ public sealed interface MetadataCommand {
         }
     }
 
-    private static void checkAssignment(List<List<Integer>> assignment) {
-        for (List<Integer> replicas : assignment) {
-            if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
-                throw new IllegalArgumentException("Invalid replica assignment " + assignment);
+    /** Adds and removes ACLs (CreateAcls, DeleteAcls): Kafka's AccessControlEntryRecord and its removal. */
+    record ChangeAcls(List<AclBinding> added, List<AclBinding> removed) implements MetadataCommand {
+        public ChangeAcls {
+            added = List.copyOf(added);
+            removed = List.copyOf(removed);
+        }
+
+        @Override
+        public void validate() {
+            if (added.stream().anyMatch(AclBinding::isUnknown)) {
+                throw new IllegalArgumentException("An ACL with an unknown field cannot be stored: " + added);
             }
+        }
+
+        @Override
+        public long applyTo(MetadataImage image) {
+            image.changeAcls(added, removed);
+            return 0;
+        }
+
+        @Override
+        public void writeTo(DataOutputStream out) throws IOException {
+            out.writeByte(21);
+            MetadataCodec.writeAcls(out, added);
+            MetadataCodec.writeAcls(out, removed);
         }
     }
 
@@ -542,53 +561,6 @@ public sealed interface MetadataCommand {
 
     /** @throws IOException if the bytes are not exactly one command */
     static MetadataCommand fromBytes(byte[] bytes) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-        int type = in.readByte();
-        MetadataCommand command =
-                switch (type) {
-                    case 1 -> new PutTopic(MetadataCodec.readTopic(in));
-                    case 2 -> new RemoveTopic(MetadataCodec.readString(in));
-                    case 3 -> new ReserveProducerIds(in.readInt());
-                    case 4 -> new RegisterBroker(MetadataCodec.readBroker(in));
-                    case 5 -> new CreateTopic(MetadataCodec.readTopic(in), MetadataCodec.readAssignment(in));
-                    case 6 -> new CreatePartitions(
-                            MetadataCodec.readString(in), in.readInt(), MetadataCodec.readAssignment(in));
-                    case 7 -> new FenceBroker(in.readInt());
-                    case 8 -> new UnfenceBroker(in.readInt(), MetadataCodec.readUuid(in));
-                    case 9 -> new ShutDownBroker(in.readInt());
-                    case 10 -> new AlterIsr(
-                            new TopicPartition(MetadataCodec.readString(in), in.readInt()),
-                            in.readInt(),
-                            in.readInt(),
-                            in.readInt(),
-                            MetadataCodec.readInts(in));
-                    case 11 -> new ElectPreferred(MetadataCodec.readPartitions(in));
-                    case 12 -> new ElectUnclean(MetadataCodec.readPartitions(in));
-                    case 13 -> MetadataCodec.readAlterReassignment(in);
-                    case 14 -> new SetUncleanElectionDefault(in.readByte() != 0);
-                    case 15 -> new MarkReplicasOffline(
-                            in.readInt(), MetadataCodec.readUuid(in), MetadataCodec.readPartitionRefs(in));
-                    case 16 -> new CopySegmentFinished(
-                            MetadataCodec.readUuid(in),
-                            in.readInt(),
-                            in.readInt(),
-                            in.readInt(),
-                            MetadataCodec.readRemoteSegment(in));
-                    case 17 -> new DeleteSegmentStarted(
-                            MetadataCodec.readUuid(in),
-                            in.readInt(),
-                            in.readInt(),
-                            in.readInt(),
-                            MetadataCodec.readUuid(in));
-                    case 18 -> new DeleteSegmentFinished(
-                            MetadataCodec.readUuid(in), in.readInt(), MetadataCodec.readUuid(in));
-                    case 19 -> new SetBrokerConfigs(MetadataCodec.readString(in), MetadataCodec.readConfigs(in));
-                    case 20 -> new AlterScramCredentials(UserScramCredentials.readChanges(in));
-                    default -> throw new IOException("Unknown metadata command type " + type);
-                };
-        if (in.available() != 0) {
-            throw new IOException(in.available() + " bytes left after metadata command " + command);
-        }
-        return command;
+        return MetadataCodec.readCommand(bytes);
     }
 }

@@ -4,6 +4,7 @@ import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.security.AclSet;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -21,13 +22,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntPredicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The metadata after the last applied Raft log entry: topics, the state of each of their partitions (replicas, ISR,
  * leader, epochs), the next unreserved producer id, registered brokers and whether each is fenced, and the record of
- * each tiered partition's remote segments ({@link RemoteLogs}). Only the state
+ * each tiered partition's remote segments ({@link RemoteLogs}), dynamic broker configs and the ACLs. Only the state
  * machine's apply thread changes it, one command at a time, and the controller's decisions (who leads after a broker
  * is fenced) are made here, so every voter makes the same ones ({@link PartitionChanges}). Other threads read it at
  * any time and see each record either before or after a change: a topic's partition states are one immutable map,
@@ -62,6 +64,8 @@ public final class MetadataImage {
     private volatile boolean uncleanElectionDefault;
     /** Dynamic broker configs by entity: {@code ""} the cluster default, else a node id; each value immutable. */
     private final Map<String, Map<String, String>> brokerConfigs = new ConcurrentHashMap<>();
+    /** The cluster's ACLs, replaced whole at each change. */
+    private volatile AclSet acls = AclSet.EMPTY;
     /** What the command being applied changed, for the listeners (apply thread only). */
     private final List<ClusterChange> changes = new ArrayList<>();
 
@@ -186,6 +190,10 @@ public final class MetadataImage {
         return new TreeMap<>(brokerConfigs);
     }
 
+    public AclSet acls() {
+        return acls;
+    }
+
     /** Tells the listeners of this change when the command being applied is done (apply thread). */
     void recordChange(ClusterChange change) {
         changes.add(change);
@@ -242,6 +250,10 @@ public final class MetadataImage {
                 }
             }
         }
+    }
+
+    void changeAcls(List<AclBinding> added, List<AclBinding> removed) {
+        acls = acls.without(removed).with(added);
     }
 
     /** Replaces an entity's dynamic broker configs; an empty map removes the entity. */
@@ -547,6 +559,10 @@ public final class MetadataImage {
 
     void loadUncleanElectionDefault(boolean enable) {
         uncleanElectionDefault = enable;
+    }
+
+    void loadAcls(List<AclBinding> loaded) {
+        acls = AclSet.of(loaded);
     }
 
     void loadBrokerConfigs(String entity, Map<String, String> configs) {

@@ -33,9 +33,10 @@ import org.apache.kafka.common.Uuid;
  *   int   dynamic broker config entity count, then sorted by entity: string entity ("" the cluster default, else a
  *           node id), configs
  *   the users' SCRAM credentials, as {@link UserScramCredentials} writes them
+ *   acls  the ACLs, sorted
  * </pre>
  *
- * Version 4 had no SCRAM credentials. Version 3 had no dynamic broker configs.
+ * Version 5 had no ACLs. Version 4 had no SCRAM credentials. Version 3 had no dynamic broker configs.
  * Version 2 had no offline replicas, no unclean-election default (none, false) and no remote logs.
  * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
  * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
@@ -47,7 +48,8 @@ import org.apache.kafka.common.Uuid;
  * (Ratis's snapshot or apply thread, or a broker's image reader).
  */
 final class MetadataSnapshot {
-    private static final int FORMAT_VERSION = 5;
+    private static final int FORMAT_VERSION = 6;
+    private static final int FORMAT_VERSION_WITHOUT_ACLS = 5;
     private static final int FORMAT_VERSION_WITHOUT_SCRAM = 4;
     private static final int FORMAT_VERSION_WITHOUT_BROKER_CONFIGS = 3;
     private static final int FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS = 2;
@@ -112,11 +114,13 @@ final class MetadataSnapshot {
             MetadataCodec.writeConfigs(out, e.getValue());
         }
         image.scramCredentials().writeSnapshot(out);
+        MetadataCodec.writeAcls(out, image.acls().sorted());
     }
 
     static MetadataImage read(DataInputStream in) throws IOException {
         int version = in.readInt();
         if (version != FORMAT_VERSION
+                && version != FORMAT_VERSION_WITHOUT_ACLS
                 && version != FORMAT_VERSION_WITHOUT_SCRAM
                 && version != FORMAT_VERSION_WITHOUT_BROKER_CONFIGS
                 && version != FORMAT_VERSION_WITHOUT_OFFLINE_REPLICAS
@@ -165,8 +169,11 @@ final class MetadataSnapshot {
         if (version >= FORMAT_VERSION_WITHOUT_SCRAM) {
             readBrokerConfigs(in, image);
         }
-        if (version >= FORMAT_VERSION) {
+        if (version >= FORMAT_VERSION_WITHOUT_ACLS) {
             image.scramCredentials().readSnapshot(in);
+        }
+        if (version >= FORMAT_VERSION) {
+            image.loadAcls(MetadataCodec.readAcls(in));
         }
         if (in.read() != -1) {
             throw new IOException("Bytes left after the metadata snapshot");

@@ -14,14 +14,14 @@ import dev.strata.broker.metadata.FileMetadataStore;
 import dev.strata.broker.metadata.MetaProperties;
 import dev.strata.broker.metadata.MetadataStore;
 import dev.strata.broker.metadata.TopicMetadata;
+import dev.strata.broker.security.AclSet;
+import dev.strata.broker.security.AclStore;
 import dev.strata.broker.security.ScramCredential;
 import dev.strata.broker.security.ScramCredentialStore;
 import dev.strata.broker.security.ScramMechanism;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -76,7 +76,8 @@ public final class QuorumMetadataStore
                 PartitionAdmin,
                 RemoteLogChannel,
                 BrokerConfigStore,
-                ScramCredentialStore {
+                ScramCredentialStore,
+                AclStore {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
     /** How often a broker without a vote asks for a newer image when nothing of its own waits. */
@@ -146,7 +147,7 @@ public final class QuorumMetadataStore
                     .setProperties(RatisSetup.serverProperties(config))
                     .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                     .build();
-            checkCanListen(config);
+            RatisSetup.checkCanListen(config);
             server.start();
             // A single voter listens on a port picked at start: its peer address stays 127.0.0.1:0 in the Raft
             // configuration (nobody dials it), and only this node's client is told the bound port.
@@ -162,15 +163,6 @@ public final class QuorumMetadataStore
             closeQuietly(server, e);
             if (e instanceof RuntimeException r) {
                 throw r;
-            }
-            if (addressInUse(e)) {
-                // Almost always a second node started with the id of a running one (a copied properties file).
-                throw new ConfigException("Cannot listen for the metadata quorum on "
-                        + config.self().host() + ":"
-                        + config.self().port() + ", voter " + config.nodeId() + "'s address in "
-                        + QuorumConfig.CONTROLLER_QUORUM_VOTERS + ": the address is already in use. Is a node with "
-                        + BrokerConfig.NODE_ID + "=" + config.nodeId() + " already running? Node ids must be unique"
-                        + " in a cluster.");
             }
             throw new KafkaStorageException(
                     "Cannot start the metadata quorum voter " + config.self() + " in " + config.raftDir(), e);
@@ -250,29 +242,6 @@ public final class QuorumMetadataStore
         } catch (IOException e) {
             throw new KafkaStorageException("Imported " + dir + " into the metadata quorum but cannot rename it", e);
         }
-    }
-
-    /**
-     * Binds this voter's address once and lets it go, so that an address in use is this node's error to explain: the
-     * gRPC transport of Ratis ends the JVM when it cannot bind. A port of 0 (a single voter) is picked at start.
-     */
-    private static void checkCanListen(QuorumConfig config) throws IOException {
-        if (config.self().port() == 0) {
-            return;
-        }
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(config.self().host(), config.self().port()));
-        }
-    }
-
-    private static boolean addressInUse(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException
-                    || t.getMessage() != null && t.getMessage().contains("Address already in use")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
@@ -548,6 +517,21 @@ public final class QuorumMetadataStore
     @Override
     public void alterScramCredentials(List<ScramCredentialStore.Change> changes) {
         quorum.write(new MetadataCommand.AlterScramCredentials(changes));
+    }
+
+    @Override
+    public AclSet acls() {
+        return stateMachine.image().acls();
+    }
+
+    @Override
+    public void createAcls(Collection<AclBinding> bindings) {
+        quorum.write(new MetadataCommand.ChangeAcls(List.copyOf(bindings), List.of()));
+    }
+
+    @Override
+    public void deleteAcls(Collection<AclBinding> bindings) {
+        quorum.write(new MetadataCommand.ChangeAcls(List.of(), List.copyOf(bindings)));
     }
 
     public void registerBroker(BrokerRegistration broker) {

@@ -1,10 +1,15 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.config.BrokerConfig;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -141,5 +146,28 @@ final class RatisSetup {
                 .setProperties(clientProperties(heartbeatTimeoutMs(config)))
                 .setRetryPolicy(RetryPolicies.noRetry())
                 .build();
+    }
+
+    /**
+     * Binds this voter's address once and lets it go, so that an address in use is this node's error to explain
+     * (almost always a second node started with the id of a running one, from a copied properties file): the gRPC
+     * transport of Ratis ends the JVM when it cannot bind. A port of 0 (a single voter) is picked at start.
+     *
+     * @throws ConfigException if the address is in use
+     */
+    static void checkCanListen(QuorumConfig config) throws IOException {
+        if (config.self().port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(config.self().host(), config.self().port()));
+        } catch (BindException e) {
+            throw new ConfigException(
+                    "Cannot listen for the metadata quorum on " + config.self().host() + ":"
+                            + config.self().port() + ", voter " + config.nodeId() + "'s address in "
+                            + QuorumConfig.CONTROLLER_QUORUM_VOTERS + ": the address is already in use. Is a node with "
+                            + BrokerConfig.NODE_ID + "=" + config.nodeId() + " already running? Node ids must be unique"
+                            + " in a cluster.");
+        }
     }
 }

@@ -16,12 +16,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 
 /** Log entries and snapshots read back what was written, and refuse bytes that are not exactly that. */
 class MetadataCommandTest {
     private static final TopicMetadata TOPIC =
             new TopicMetadata("orders", Uuid.randomUuid(), 3, Map.of("retention.ms", "1000", "cleanup.policy", "x"));
+    private static final AclBinding ALICE_READS = new AclBinding(
+            new ResourcePattern(ResourceType.TOPIC, "orders-", PatternType.PREFIXED),
+            new AccessControlEntry("User:alice", "*", AclOperation.READ, AclPermissionType.ALLOW));
+    private static final AclBinding BOB_DENIED = new AclBinding(
+            new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL),
+            new AccessControlEntry("User:bob", "10.0.0.1", AclOperation.ALL, AclPermissionType.DENY));
     private static final BrokerRegistration BROKER =
             new BrokerRegistration(2, "broker-2", 9192, Optional.of("rack-b"), Uuid.randomUuid());
 
@@ -35,7 +48,8 @@ class MetadataCommandTest {
                 new MetadataCommand.RegisterBroker(
                         new BrokerRegistration(3, "h", 1, Optional.empty(), Uuid.randomUuid())),
                 new MetadataCommand.SetBrokerConfigs("", Map.of("log.retention.ms", "1000")),
-                new MetadataCommand.SetBrokerConfigs("2", Map.of()))) {
+                new MetadataCommand.SetBrokerConfigs("2", Map.of()),
+                new MetadataCommand.ChangeAcls(List.of(ALICE_READS), List.of(BOB_DENIED)))) {
             assertThat(MetadataCommand.fromBytes(c.toBytes())).isEqualTo(c);
         }
     }
@@ -51,6 +65,11 @@ class MetadataCommandTest {
         assertThatThrownBy(() -> new MetadataCommand.PutTopic(TOPIC.withPartitions(0)).validate())
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new MetadataCommand.SetBrokerConfigs("one", Map.of()).validate())
+                .isInstanceOf(IllegalArgumentException.class);
+        AclBinding unknown = new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "t", PatternType.LITERAL),
+                new AccessControlEntry("User:a", "*", AclOperation.UNKNOWN, AclPermissionType.ALLOW));
+        assertThatThrownBy(() -> new MetadataCommand.ChangeAcls(List.of(unknown), List.of()).validate())
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -118,6 +137,22 @@ class MetadataCommandTest {
                         .credential());
         assertThat(read.scramCredentials().credential("alice", ScramMechanism.SCRAM_SHA_512))
                 .isEmpty();
+    }
+
+    @Test
+    void aclsAreAddedRemovedAndSurviveASnapshot() throws IOException {
+        MetadataImage image = new MetadataImage();
+        new MetadataCommand.ChangeAcls(List.of(ALICE_READS, BOB_DENIED), List.of()).applyTo(image);
+        new MetadataCommand.ChangeAcls(List.of(ALICE_READS), List.of()).applyTo(image);
+        assertThat(image.acls().all()).containsExactlyInAnyOrder(ALICE_READS, BOB_DENIED);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        MetadataImage read = MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(read.acls().all()).containsExactlyInAnyOrder(ALICE_READS, BOB_DENIED);
+
+        new MetadataCommand.ChangeAcls(List.of(), List.of(BOB_DENIED)).applyTo(read);
+        assertThat(read.acls().all()).containsExactly(ALICE_READS);
     }
 
     @Test
