@@ -47,12 +47,14 @@ final class QuorumClient implements AutoCloseable {
     /** Sends the broker's heartbeats, one short attempt each ({@link RatisSetup#newHeartbeatClient}). */
     private final RaftClient heartbeats;
     /**
-     * Runs each heartbeat attempt, so that its caller waits no longer than the heartbeat timeout whatever the
-     * transport does after a failure: with Ratis's Netty transport, a failed attempt to a voter that had died closed
-     * the connection to it on the sending thread, and that close took its full 5 s, long enough for a new controller
-     * to fence a live broker whose heartbeats all waited behind it.
+     * Runs each heartbeat and each write, so that its caller waits no longer than the heartbeat timeout or the write
+     * timeout whatever the transport does: with Ratis's Netty transport, a failed attempt to a voter that had died
+     * closed the connection to it on the sending thread, and that close took its full 5 s, long enough for a new
+     * controller to fence a live broker whose heartbeats all waited behind it; and a write without a majority went on
+     * retrying well past the write timeout (about 55 s of a 5 s timeout in {@code FiveVotersTest}). An attempt the
+     * caller gave up on finishes on its own thread; a write's outcome is then unknown, as with Kafka's timeouts.
      */
-    private final ExecutorService heartbeatAttempts;
+    private final ExecutorService attempts;
     /** Asks the voters for newer images, on a broker without a vote; else null. */
     private final ScheduledExecutorService imageReader;
 
@@ -61,8 +63,8 @@ final class QuorumClient implements AutoCloseable {
         this.stateMachine = stateMachine;
         this.client = client;
         this.heartbeats = heartbeats;
-        this.heartbeatAttempts = Executors.newCachedThreadPool(
-                new DefaultThreadFactory("strata-heartbeat-attempt-" + config.nodeId(), true));
+        this.attempts = Executors.newCachedThreadPool(
+                new DefaultThreadFactory("strata-quorum-attempt-" + config.nodeId(), true));
         this.imageReader = config.roles().isVoter()
                 ? null
                 : Executors.newSingleThreadScheduledExecutor(
@@ -179,7 +181,7 @@ final class QuorumClient implements AutoCloseable {
      */
     QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId, int leader) {
         Message heartbeat = MetadataStateMachine.heartbeat(nodeId, incarnationId);
-        Future<RaftClientReply> attempt = heartbeatAttempts.submit(
+        Future<RaftClientReply> attempt = attempts.submit(
                 () -> heartbeats.io().sendReadOnly(heartbeat, leader < 0 ? null : RatisSetup.peerId(leader)));
         RaftClientReply reply;
         try {
@@ -204,11 +206,22 @@ final class QuorumClient implements AutoCloseable {
     /** Commits a command, waits until this voter has applied it, and returns its answer. */
     long write(MetadataCommand command) {
         long start = System.nanoTime();
+        Message message = Message.valueOf(ByteString.copyFrom(command.toBytes()));
+        Future<RaftClientReply> sent = attempts.submit(() -> client.io().send(message));
         RaftClientReply reply;
         try {
-            reply = client.io().send(Message.valueOf(ByteString.copyFrom(command.toBytes())));
-        } catch (IOException e) {
+            reply = sent.get(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw failure("commit " + command + " to", e.getCause() instanceof Exception cause ? cause : e);
+        } catch (java.util.concurrent.TimeoutException e) {
             throw failure("commit " + command + " to", e);
+        } catch (InterruptedException e) {
+            sent.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
         }
         if (!reply.isSuccess()) {
             throw failure("commit " + command + " to", reply.getException());
@@ -272,7 +285,7 @@ final class QuorumClient implements AutoCloseable {
         if (imageReader != null) {
             imageReader.shutdownNow();
         }
-        heartbeatAttempts.shutdownNow();
+        attempts.shutdownNow();
         try {
             heartbeats.close();
         } finally {
