@@ -76,17 +76,21 @@ public final class ThrottlingDispatcher implements RequestDispatcher {
                 || request instanceof FetchRequest fetch && fetch.replicaId() >= 0) {
             return response;
         }
-        return response.thenApply(r -> throttleRequestTime(ctx, timer, r));
+        return response.thenApply(r -> throttleRequestTime(ctx, request, timer, r));
     }
 
     /**
      * Time on the I/O pool in percent-seconds (Kafka's unit: a request quota is a percentage of one thread) counts
      * against the client's request quota; a client over it is throttled one window at most.
      */
-    private ApiMessage throttleRequestTime(RequestContext ctx, RequestTimeExecutor.Timer timer, ApiMessage response) {
+    private ApiMessage throttleRequestTime(
+            RequestContext ctx, AbstractRequest request, RequestTimeExecutor.Timer timer, ApiMessage response) {
         double percentSeconds = timer.nanos() * 100.0 / TimeUnit.SECONDS.toNanos(1);
         int throttleMs = quotas.recordAndThrottle(
                 ClientQuotaManager.Type.REQUEST, ctx.principal(), ctx.clientId(), percentSeconds, clockMs.getAsLong());
+        if (throttleMs > 0 && response == null && request instanceof ProduceRequest) {
+            return new ProduceResponseData().setThrottleTimeMs(throttleMs); // acks=0: held, not answered
+        }
         if (throttleMs > 0 && response != null) {
             ThrottleTimes.raise(response, throttleMs);
         }
@@ -102,9 +106,11 @@ public final class ThrottlingDispatcher implements RequestDispatcher {
         }
         int throttleMs = quotas.recordAndThrottle(
                 ClientQuotaManager.Type.PRODUCE, ctx.principal(), ctx.clientId(), bytes, clockMs.getAsLong());
-        // acks=0 has no response to carry it: Kafka mutes such a producer's connection; Strata does not yet
         if (throttleMs > 0 && response instanceof ProduceResponseData data) {
             data.setThrottleTimeMs(Math.max(data.throttleTimeMs(), throttleMs));
+        } else if (throttleMs > 0 && response == null) {
+            // acks=0: no response goes out, but the connection is held as long (Kafka mutes such a producer's)
+            return new ProduceResponseData().setThrottleTimeMs(throttleMs);
         }
         return response;
     }

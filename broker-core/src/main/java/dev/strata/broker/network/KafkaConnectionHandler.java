@@ -24,6 +24,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
 import org.slf4j.Logger;
@@ -279,7 +280,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             long sentBytes = 0;
-            if (body != null && ctx.channel().isActive()) {
+            if (body != null && !p.answersNothing() && ctx.channel().isActive()) {
                 Send send = encode(p, body);
                 if (send == null) {
                     releaseAll();
@@ -457,6 +458,14 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             long receivedNanos,
             int reserved,
             String closeReason) {
+
+        /**
+         * A produce with acks=0 gets no response; its body, if any, only carries the time a quota holds the connection
+         * (the one way such a producer is throttled, as in Kafka).
+         */
+        boolean answersNothing() {
+            return request instanceof ProduceRequest produce && produce.acks() == 0;
+        }
 
         boolean closesConnection() {
             return response.isCompletedExceptionally()

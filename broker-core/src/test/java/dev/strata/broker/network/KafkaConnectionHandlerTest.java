@@ -2,6 +2,7 @@ package dev.strata.broker.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testing.Await;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -9,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +18,8 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -24,6 +28,7 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
 import org.junit.jupiter.api.Test;
@@ -37,7 +42,9 @@ class KafkaConnectionHandlerTest {
 
         @Override
         public boolean supports(ApiKeys apiKey, short version) {
-            return apiKey == ApiKeys.API_VERSIONS && version <= 3 || apiKey == ApiKeys.METADATA && version <= 12;
+            return apiKey == ApiKeys.API_VERSIONS && version <= 3
+                    || apiKey == ApiKeys.METADATA && version <= 12
+                    || apiKey == ApiKeys.PRODUCE && version == 9;
         }
 
         @Override
@@ -149,6 +156,35 @@ class KafkaConnectionHandlerTest {
         ByteBuffer r = nextResponse();
         assertThat(ResponseHeader.parse(r, (short) 1).correlationId()).isEqualTo(2);
         assertThat((Object) channel.readOutbound()).isNull();
+    }
+
+    @Test
+    void aThrottledResponseStopsReadingUntilItsThrottleTimeHasPassed() throws IOException {
+        channel.writeInbound(request(new MetadataRequest(new MetadataRequestData(), (short) 12), 1));
+        dispatcher.futures.get(0).complete(new MetadataResponseData().setThrottleTimeMs(300));
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).as("the throttled response").isNotNull();
+        assertThat(channel.config().isAutoRead()).as("reading while throttled").isFalse();
+        Await.until(Duration.ofSeconds(10), "reading again", () -> {
+            channel.runScheduledPendingTasks();
+            return channel.config().isAutoRead();
+        });
+    }
+
+    @Test
+    void aThrottledAcksZeroProduceIsNotAnsweredButStillHoldsTheConnection() throws IOException {
+        ProduceRequest produce = ProduceRequest.builder(
+                        new ProduceRequestData()
+                                .setAcks((short) 0)
+                                .setTimeoutMs(1000)
+                                .setTopicData(new ProduceRequestData.TopicProduceDataCollection()),
+                        true)
+                .build((short) 9);
+        channel.writeInbound(request(produce, 1));
+        dispatcher.futures.get(0).complete(new ProduceResponseData().setThrottleTimeMs(60_000));
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).as("a response to acks=0").isNull();
+        assertThat(channel.config().isAutoRead()).as("reading while throttled").isFalse();
     }
 
     @Test
