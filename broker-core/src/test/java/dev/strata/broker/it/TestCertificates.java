@@ -113,6 +113,78 @@ final class TestCertificates {
         return c;
     }
 
+    /** A broker key store whose certificate a certificate authority signed, and a trust store holding that authority. */
+    record Signed(Path keystore, Path truststore) {}
+
+    /**
+     * A new certificate authority named {@code ca} and, signed by it, a broker key store with the subject and
+     * alternative names of {@link #brokerKeystore} (or {@code subject}), in the key stores' directory; the trust store
+     * (JKS) holds the authority alone, so a client that trusts it trusts no other broker certificate.
+     */
+    Signed signedBy(String ca, String subject) throws IOException, InterruptedException {
+        Path dir = brokerKeystore.getParent();
+        Path caStore = dir.resolve(ca + ".p12");
+        Path caCert = dir.resolve(ca + ".pem");
+        Path keystore = dir.resolve("broker-" + ca + ".p12");
+        Path request = dir.resolve("broker-" + ca + ".csr");
+        Path signed = dir.resolve("broker-" + ca + ".pem");
+        Path truststore = dir.resolve(ca + "-trust.jks");
+        List<String> san = List.of("-ext", "SAN=ip:127.0.0.1,dns:localhost");
+        keyPair("ca", "CN=" + ca, List.of("-ext", "bc:c"), caStore, caCert);
+        keyPair("broker", subject, san, keystore, dir.resolve("broker-" + ca + "-self.pem"));
+        keytool(
+                "-certreq",
+                "-alias",
+                "broker",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                PASSWORD,
+                "-file",
+                request.toString());
+        List<String> gencert = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "ca", "-validity", "2"));
+        gencert.addAll(List.of("-keystore", caStore.toString(), "-storepass", PASSWORD));
+        gencert.addAll(List.of("-infile", request.toString(), "-outfile", signed.toString()));
+        gencert.addAll(san);
+        keytool(gencert.toArray(String[]::new));
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                caCert.toString(),
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                PASSWORD);
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "broker",
+                "-file",
+                signed.toString(),
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                PASSWORD);
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                caCert.toString(),
+                "-storetype",
+                "JKS",
+                "-keystore",
+                truststore.toString(),
+                "-storepass",
+                PASSWORD);
+        return new Signed(keystore, truststore);
+    }
+
     /** A key pair in a PKCS12 key store of its own, and its certificate exported as PEM. */
     private static void keyPair(String alias, String subject, List<String> extensions, Path keystore, Path cert)
             throws IOException, InterruptedException {
