@@ -48,29 +48,6 @@ public final class SecurityConfigs {
     public static final String SUPER_USERS = "super.users";
     public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
 
-    /** The settings of {@link #define} that a listener may override with its prefix. */
-    static final List<String> PER_LISTENER = List.of(
-            SSL_KEYSTORE_TYPE,
-            SSL_KEYSTORE_LOCATION,
-            SSL_KEYSTORE_PASSWORD,
-            SSL_KEY_PASSWORD,
-            SSL_KEYSTORE_CERTIFICATE_CHAIN,
-            SSL_KEYSTORE_KEY,
-            SSL_TRUSTSTORE_TYPE,
-            SSL_TRUSTSTORE_LOCATION,
-            SSL_TRUSTSTORE_PASSWORD,
-            SSL_TRUSTSTORE_CERTIFICATES,
-            SSL_CLIENT_AUTH,
-            SSL_PROTOCOL,
-            SSL_ENABLED_PROTOCOLS,
-            SSL_CIPHER_SUITES,
-            SSL_PRINCIPAL_MAPPING_RULES,
-            SSL_ALLOW_DN_CHANGES,
-            SSL_ALLOW_SAN_CHANGES,
-            SASL_ENABLED_MECHANISMS,
-            CONNECTIONS_MAX_REAUTH_MS,
-            SASL_SERVER_MAX_RECEIVE_SIZE);
-
     /**
      * The settings of a listener's stores that can change while the broker runs, as in Kafka: for this broker only
      * (not the cluster default), with or without the listener prefix.
@@ -86,6 +63,22 @@ public final class SecurityConfigs {
             SSL_TRUSTSTORE_LOCATION,
             SSL_TRUSTSTORE_PASSWORD,
             SSL_TRUSTSTORE_CERTIFICATES);
+
+    /** The settings of {@link #define} that a listener may override with its prefix. */
+    static final List<String> PER_LISTENER = java.util.stream.Stream.concat(
+                    DYNAMIC_STORE_SETTINGS.stream(),
+                    java.util.stream.Stream.of(
+                            SSL_CLIENT_AUTH,
+                            SSL_PROTOCOL,
+                            SSL_ENABLED_PROTOCOLS,
+                            SSL_CIPHER_SUITES,
+                            SSL_PRINCIPAL_MAPPING_RULES,
+                            SSL_ALLOW_DN_CHANGES,
+                            SSL_ALLOW_SAN_CHANGES,
+                            SASL_ENABLED_MECHANISMS,
+                            CONNECTIONS_MAX_REAUTH_MS,
+                            SASL_SERVER_MAX_RECEIVE_SIZE))
+            .toList();
 
     private SecurityConfigs() {}
 

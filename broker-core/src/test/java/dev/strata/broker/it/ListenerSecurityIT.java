@@ -400,7 +400,7 @@ class ListenerSecurityIT {
 
     @Test
     void aReplacedKeyStoreFileOrADynamicUpdateServesTheNewCertificateWithoutARestart() throws Exception {
-        TestCertificates.Signed signed = CERTS.signedBy("rotation-ca", "CN=localhost");
+        TestCertificates.Signed signed = CERTS.signedBy("rotation-ca");
         assertThat(handshakes("ROTATE", CERTS.clientTruststore)).isTrue();
         assertThat(handshakes("ROTATE", signed.truststore())).isFalse();
         BROKER.createTopic("over-rotated-tls", 1, Map.of());

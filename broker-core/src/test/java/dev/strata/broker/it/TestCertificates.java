@@ -84,32 +84,8 @@ final class TestCertificates {
                 c.brokerKeystore,
                 brokerCert);
         keyPair("alice", CLIENT_SUBJECT, List.of(), c.clientKeystore, clientCert);
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "broker",
-                "-file",
-                brokerCert.toString(),
-                "-storetype",
-                "JKS",
-                "-keystore",
-                c.clientTruststore.toString(),
-                "-storepass",
-                PASSWORD);
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "alice",
-                "-file",
-                clientCert.toString(),
-                "-storetype",
-                "JKS",
-                "-keystore",
-                c.brokerTruststore.toString(),
-                "-storepass",
-                PASSWORD);
+        importCertificate("broker", brokerCert, "JKS", c.clientTruststore);
+        importCertificate("alice", clientCert, "JKS", c.brokerTruststore);
         return c;
     }
 
@@ -118,10 +94,10 @@ final class TestCertificates {
 
     /**
      * A new certificate authority named {@code ca} and, signed by it, a broker key store with the subject and
-     * alternative names of {@link #brokerKeystore} (or {@code subject}), in the key stores' directory; the trust store
+     * alternative names of {@link #brokerKeystore}, in the key stores' directory; the trust store
      * (JKS) holds the authority alone, so a client that trusts it trusts no other broker certificate.
      */
-    Signed signedBy(String ca, String subject) throws IOException, InterruptedException {
+    Signed signedBy(String ca) throws IOException, InterruptedException {
         Path dir = brokerKeystore.getParent();
         Path caStore = dir.resolve(ca + ".p12");
         Path caCert = dir.resolve(ca + ".pem");
@@ -131,7 +107,7 @@ final class TestCertificates {
         Path truststore = dir.resolve(ca + "-trust.jks");
         List<String> san = List.of("-ext", "SAN=ip:127.0.0.1,dns:localhost");
         keyPair("ca", "CN=" + ca, List.of("-ext", "bc:c"), caStore, caCert);
-        keyPair("broker", subject, san, keystore, dir.resolve("broker-" + ca + "-self.pem"));
+        keyPair("broker", "CN=localhost", san, keystore, dir.resolve("broker-" + ca + "-self.pem"));
         keytool(
                 "-certreq",
                 "-alias",
@@ -147,42 +123,28 @@ final class TestCertificates {
         gencert.addAll(List.of("-infile", request.toString(), "-outfile", signed.toString()));
         gencert.addAll(san);
         keytool(gencert.toArray(String[]::new));
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "ca",
-                "-file",
-                caCert.toString(),
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                PASSWORD);
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "broker",
-                "-file",
-                signed.toString(),
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                PASSWORD);
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "ca",
-                "-file",
-                caCert.toString(),
-                "-storetype",
-                "JKS",
-                "-keystore",
-                truststore.toString(),
-                "-storepass",
-                PASSWORD);
+        importCertificate("ca", caCert, "PKCS12", keystore);
+        importCertificate("broker", signed, "PKCS12", keystore);
+        importCertificate("ca", caCert, "JKS", truststore);
         return new Signed(keystore, truststore);
+    }
+
+    /** Adds a certificate (PEM file) to a store, a new one or a key store whose key it signs. */
+    private static void importCertificate(String alias, Path cert, String storeType, Path store)
+            throws IOException, InterruptedException {
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                alias,
+                "-file",
+                cert.toString(),
+                "-storetype",
+                storeType,
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                PASSWORD);
     }
 
     /** A key pair in a PKCS12 key store of its own, and its certificate exported as PEM. */
