@@ -160,8 +160,14 @@ public final class ReloadableSsl {
             factory.configure(settings);
         } catch (KafkaException | IllegalArgumentException e) {
             // Kafka's messages name the store and the failure, not its password
-            throw new ConfigException("Cannot set up TLS for listener " + listenerName + ": " + e.getMessage()
-                    + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+            Throwable cause = e.getCause();
+            String why = cause == null
+                    ? ""
+                    : " ("
+                            + (cause.getMessage() != null
+                                    ? cause.getMessage()
+                                    : cause.getClass().getSimpleName()) + ")";
+            throw new ConfigException("Cannot set up TLS for listener " + listenerName + ": " + e.getMessage() + why);
         }
         return new Loaded(factory, Map.copyOf(withoutNulls(settings)), before);
     }
