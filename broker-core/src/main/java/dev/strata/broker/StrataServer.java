@@ -276,6 +276,7 @@ public final class StrataServer implements AutoCloseable {
         }
 
         BrokerReconfiguration.register(dynamicConfig, topics, logManager, remoteTier);
+        BrokerReconfiguration.registerTls(dynamicConfig, listenerSecurity.values(), scheduler);
         store.addListener(BrokerReconfiguration.listener(dynamicConfig));
         ClientQuotaManager quotas = ClientQuotaManager.of(config);
         store.addListener(quotas.listener());

@@ -566,7 +566,7 @@ public final class BrokerConfigs {
     private BrokerConfigs() {}
 
     /** {@code ssl.key.password} for {@code listener.name.internal.ssl.key.password}; other names as they are. */
-    private static String withoutListenerPrefix(String name) {
+    static String withoutListenerPrefix(String name) {
         if (!name.startsWith("listener.name.")) {
             return name;
         }

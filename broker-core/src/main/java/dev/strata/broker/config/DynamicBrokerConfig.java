@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.kafka.common.config.ConfigException;
@@ -35,6 +36,13 @@ public final class DynamicBrokerConfig {
     public interface Reconfigurable {
         /** The settings whose change it applies. */
         Set<String> reconfigurableConfigs();
+
+        /**
+         * Checks that {@code proposed}, not in effect yet, can be applied.
+         *
+         * @throws ConfigException naming why not
+         */
+        default void validateReconfiguration(BrokerConfig proposed) {}
 
         /** Applies {@code config}, which is in effect already. */
         void reconfigure(BrokerConfig config);
@@ -73,6 +81,11 @@ public final class DynamicBrokerConfig {
         config.useDynamic(BrokerConfig.of(config.staticValues()));
     }
 
+    /** The broker's config, with the dynamic configs in effect. */
+    public BrokerConfig config() {
+        return config;
+    }
+
     /** The entity of this broker's own dynamic configs: its node id. */
     public String nodeEntity() {
         return nodeEntity;
@@ -101,12 +114,20 @@ public final class DynamicBrokerConfig {
     public synchronized void validate(String entity, Map<String, String> proposed) {
         Set<String> readOnly = new TreeSet<>();
         for (String name : proposed.keySet()) {
-            if (BrokerConfigs.isDefined(name) && !DynamicConfigs.isDynamic(name)) {
+            if ((BrokerConfigs.isDefined(name) || SecurityConfigs.isListenerSetting(name))
+                    && !DynamicConfigs.isDynamic(name)) {
                 readOnly.add(name);
             }
         }
         if (!readOnly.isEmpty()) {
             throw new ConfigException("Cannot update these configs dynamically: " + readOnly);
+        }
+        Set<String> perBrokerOnly = new TreeSet<>(proposed.keySet());
+        perBrokerOnly.removeIf(name -> !SecurityConfigs.isDynamicStoreSetting(name));
+        if (entity.isEmpty() && !perBrokerOnly.isEmpty()) {
+            throw new ConfigException(
+                    "Cannot update these configs at default cluster level, broker id must be specified: "
+                            + perBrokerOnly);
         }
         // Each value parses alone, whatever the other layers hold ...
         Map<String, String> defined = new HashMap<>(proposed);
@@ -114,7 +135,15 @@ public final class DynamicBrokerConfig {
         BrokerConfigs.DEF.parse(defined);
         // ... and together with the other layers, with the rules that span settings.
         boolean isDefault = entity.isEmpty();
-        BrokerConfig.of(effective(isDefault ? proposed : clusterDefault, isDefault ? broker : proposed));
+        Map<String, String> after = effective(isDefault ? proposed : clusterDefault, isDefault ? broker : proposed);
+        BrokerConfig checked = BrokerConfig.of(after);
+        // ... and each component the change reaches accepts it (a TLS listener loads its new key store).
+        Set<String> changed = changed(config.values(), after);
+        for (Reconfigurable r : reconfigurables) {
+            if (r.reconfigurableConfigs().stream().anyMatch(changed::contains)) {
+                r.validateReconfiguration(checked);
+            }
+        }
     }
 
     /**
@@ -136,7 +165,7 @@ public final class DynamicBrokerConfig {
         } catch (ConfigException e) {
             log.error(
                     "Dynamic broker configs {} of {} are invalid and not applied: {}",
-                    configs,
+                    redacted(configs),
                     label(entity),
                     e.getMessage());
             return;
@@ -144,13 +173,8 @@ public final class DynamicBrokerConfig {
         clusterDefault = nextDefault;
         broker = nextBroker;
         config.useDynamic(checked);
-        Set<String> changed = new TreeSet<>();
-        for (String name : union(before.keySet(), after.keySet())) {
-            if (!Objects.equals(before.get(name), after.get(name))) {
-                changed.add(name);
-            }
-        }
-        log.info("Dynamic broker configs of {} are now {}; changed: {}", label(entity), configs, changed);
+        Set<String> changed = changed(before, after);
+        log.info("Dynamic broker configs of {} are now {}; changed: {}", label(entity), redacted(configs), changed);
         for (Reconfigurable r : reconfigurables) {
             if (r.reconfigurableConfigs().stream().anyMatch(changed::contains)) {
                 try {
@@ -181,9 +205,17 @@ public final class DynamicBrokerConfig {
         return entity.isEmpty() ? "the cluster default" : "broker " + entity;
     }
 
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> all = new TreeSet<>(a);
-        all.addAll(b);
-        return all;
+    private static Set<String> changed(Map<String, String> before, Map<String, String> after) {
+        Set<String> changed = new TreeSet<>(before.keySet());
+        changed.addAll(after.keySet());
+        changed.removeIf(name -> Objects.equals(before.get(name), after.get(name)));
+        return changed;
+    }
+
+    /** The configs for a log line: the values of passwords and other secrets hidden, as DescribeConfigs hides them. */
+    static Map<String, String> redacted(Map<String, String> configs) {
+        Map<String, String> shown = new TreeMap<>();
+        configs.forEach((name, value) -> shown.put(name, BrokerConfigs.isSensitive(name) ? "[hidden]" : value));
+        return shown;
     }
 }

@@ -12,7 +12,9 @@ import org.apache.kafka.common.config.TopicConfig;
  * synonyms of one another. As in Kafka, every broker default of a topic config is dynamic (a topic that does not set
  * the config follows the new default: {@code log.retention.ms}, {@code log.segment.bytes}, ...), except
  * {@code unclean.leader.election.enable}, which the active controller logs from its own static setting; so are the log
- * cleaner's thread count, backoff and buffers, the upload rate limit and the chunk cache's memory budget.
+ * cleaner's thread count, backoff and buffers, the upload rate limit, the chunk cache's memory budget and, per broker,
+ * the TLS listeners' key and trust stores ({@link SecurityConfigs#DYNAMIC_STORE_SETTINGS}, with or without a listener
+ * prefix).
  */
 public final class DynamicConfigs {
 
@@ -43,7 +45,7 @@ public final class DynamicConfigs {
 
     /** Whether the setting can change while the broker runs. */
     public static boolean isDynamic(String name) {
-        return NAMES.contains(name);
+        return NAMES.contains(name) || SecurityConfigs.isDynamicStoreSetting(name);
     }
 
     /**

@@ -35,6 +35,9 @@ public final class SecurityConfigs {
     public static final String SSL_ENABLED_PROTOCOLS = "ssl.enabled.protocols";
     public static final String SSL_CIPHER_SUITES = "ssl.cipher.suites";
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
+    public static final String SSL_ALLOW_DN_CHANGES = "ssl.allow.dn.changes";
+    public static final String SSL_ALLOW_SAN_CHANGES = "ssl.allow.san.changes";
+    public static final String SSL_STORE_CHECK_INTERVAL_MS = "ssl.store.check.interval.ms";
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
@@ -45,8 +48,11 @@ public final class SecurityConfigs {
     public static final String SUPER_USERS = "super.users";
     public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
 
-    /** The settings of {@link #define} that a listener may override with its prefix. */
-    static final List<String> PER_LISTENER = List.of(
+    /**
+     * The settings of a listener's stores that can change while the broker runs, as in Kafka: for this broker only
+     * (not the cluster default), with or without the listener prefix.
+     */
+    public static final List<String> DYNAMIC_STORE_SETTINGS = List.of(
             SSL_KEYSTORE_TYPE,
             SSL_KEYSTORE_LOCATION,
             SSL_KEYSTORE_PASSWORD,
@@ -56,17 +62,42 @@ public final class SecurityConfigs {
             SSL_TRUSTSTORE_TYPE,
             SSL_TRUSTSTORE_LOCATION,
             SSL_TRUSTSTORE_PASSWORD,
-            SSL_TRUSTSTORE_CERTIFICATES,
-            SSL_CLIENT_AUTH,
-            SSL_PROTOCOL,
-            SSL_ENABLED_PROTOCOLS,
-            SSL_CIPHER_SUITES,
-            SSL_PRINCIPAL_MAPPING_RULES,
-            SASL_ENABLED_MECHANISMS,
-            CONNECTIONS_MAX_REAUTH_MS,
-            SASL_SERVER_MAX_RECEIVE_SIZE);
+            SSL_TRUSTSTORE_CERTIFICATES);
+
+    /** The settings of {@link #define} that a listener may override with its prefix. */
+    static final List<String> PER_LISTENER = java.util.stream.Stream.concat(
+                    DYNAMIC_STORE_SETTINGS.stream(),
+                    java.util.stream.Stream.of(
+                            SSL_CLIENT_AUTH,
+                            SSL_PROTOCOL,
+                            SSL_ENABLED_PROTOCOLS,
+                            SSL_CIPHER_SUITES,
+                            SSL_PRINCIPAL_MAPPING_RULES,
+                            SSL_ALLOW_DN_CHANGES,
+                            SSL_ALLOW_SAN_CHANGES,
+                            SASL_ENABLED_MECHANISMS,
+                            CONNECTIONS_MAX_REAUTH_MS,
+                            SASL_SERVER_MAX_RECEIVE_SIZE))
+            .toList();
 
     private SecurityConfigs() {}
+
+    /** Whether {@code name} is one of {@link #DYNAMIC_STORE_SETTINGS}, with or without a listener prefix. */
+    public static boolean isDynamicStoreSetting(String name) {
+        return DYNAMIC_STORE_SETTINGS.contains(BrokerConfigs.withoutListenerPrefix(name));
+    }
+
+    /** Whether {@code name} is one of {@link #PER_LISTENER} with a listener prefix. */
+    static boolean isListenerSetting(String name) {
+        return name.startsWith("listener.name.") && PER_LISTENER.contains(BrokerConfigs.withoutListenerPrefix(name));
+    }
+
+    /** The names a dynamic update of {@code listenerName}'s stores changes: prefixed and unprefixed. */
+    public static java.util.Set<String> dynamicStoreNames(String listenerName) {
+        java.util.Set<String> names = new java.util.TreeSet<>(DYNAMIC_STORE_SETTINGS);
+        DYNAMIC_STORE_SETTINGS.forEach(key -> names.add(listenerPrefix(listenerName) + key));
+        return names;
+    }
 
     /** Kafka's prefix of one listener's own settings: {@code listener.name.<name in lower case>.}. */
     public static String listenerPrefix(String listenerName) {
@@ -119,7 +150,8 @@ public final class SecurityConfigs {
                         Type.STRING,
                         null,
                         Importance.HIGH,
-                        "the key store file (read once, at startup)")
+                        "the key store file, read at startup and again when it changes (see `ssl.store.check.interval.ms`) or"
+                                + " when a dynamic update sets a store setting of the listener")
                 .define(SSL_KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "the key store's password")
                 .define(
                         SSL_KEY_PASSWORD,
@@ -184,6 +216,29 @@ public final class SecurityConfigs {
                                 + " (`RULE:pattern/replacement/[LU]`, ...); `DEFAULT` keeps the whole distinguished"
                                 + " name")
                 .define(
+                        SSL_ALLOW_DN_CHANGES,
+                        Type.BOOLEAN,
+                        false,
+                        Importance.LOW,
+                        "whether a reloaded key store may hold certificates with another subject than the old one's")
+                .define(
+                        SSL_ALLOW_SAN_CHANGES,
+                        Type.BOOLEAN,
+                        false,
+                        Importance.LOW,
+                        "whether a reloaded key store may hold certificates with other subject alternative names than"
+                                + " the old one's")
+                .define(
+                        SSL_STORE_CHECK_INTERVAL_MS,
+                        Type.LONG,
+                        10_000L,
+                        ConfigDef.Range.atLeast(0),
+                        Importance.LOW,
+                        "how often the broker looks at its TLS listeners' key and trust store files (size, time,"
+                                + " SHA-256) and reloads changed ones for new connections; a store that does not load or"
+                                + " changes the certificate's subject or alternative names is refused with a WARN and"
+                                + " the old one stays. 0: never (a dynamic update still reloads)")
+                .define(
                         SASL_ENABLED_MECHANISMS,
                         Type.LIST,
                         "GSSAPI",
@@ -245,10 +300,19 @@ public final class SecurityConfigs {
     /**
      * The {@code ssl.*} and {@code sasl.enabled.mechanisms} settings of one listener, typed as {@link BrokerConfigs#DEF}
      * types them ({@code Password}, {@code List}): its {@code listener.name.<name>.} value, else the broker-wide one,
-     * else the default (from {@code server.properties}: these are not dynamic). It holds secrets: never log it.
+     * else the default (from {@code server.properties}, but {@link #DYNAMIC_STORE_SETTINGS} as the dynamic configs
+     * set them). It holds secrets: never log it.
      */
     public static Map<String, Object> listenerSecurity(BrokerConfig config, String listenerName) {
-        Map<String, Object> typed = BrokerConfigs.DEF.parse(forListener(config.staticValues(), listenerName));
+        Map<String, String> values = new java.util.HashMap<>(config.staticValues());
+        for (String name : dynamicStoreNames(listenerName)) {
+            values.remove(name);
+            String value = config.values().get(name);
+            if (value != null) {
+                values.put(name, value);
+            }
+        }
+        Map<String, Object> typed = BrokerConfigs.DEF.parse(forListener(values, listenerName));
         Map<String, Object> own = new LinkedHashMap<>();
         for (String key : PER_LISTENER) {
             own.put(key, typed.get(key));

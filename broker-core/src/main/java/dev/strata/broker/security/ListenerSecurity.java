@@ -16,14 +16,13 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
-import org.apache.kafka.common.security.auth.SslEngineFactory;
 import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
 import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
 
 /**
- * How one listener secures its connections, built once at startup from the listener's settings (so no key store is
- * read from disk while a connection handshakes): its {@link SecurityProtocol}; for {@code SSL} and {@code SASL_SSL}
- * the TLS engine factory (Kafka's {@link DefaultSslEngineFactory} with the JDK provider: JKS, PKCS12 and PEM stores,
+ * How one listener secures its connections, built at startup from the listener's settings (so no key store is read
+ * from disk while a connection handshakes): its {@link SecurityProtocol}; for {@code SSL} and {@code SASL_SSL} the TLS
+ * engine factory ({@link ReloadableSsl}: Kafka's {@link DefaultSslEngineFactory}, replaced when the stores change, with the JDK provider: JKS, PKCS12 and PEM stores,
  * {@code ssl.client.auth}, {@code ssl.enabled.protocols}, {@code ssl.cipher.suites}) and the
  * {@code ssl.principal.mapping.rules}; for {@code SASL_*} the enabled mechanisms, the PLAIN users and where the SCRAM
  * credentials are ({@link ScramCredentialStore}: the metadata, not the configuration).
@@ -34,7 +33,7 @@ public final class ListenerSecurity {
 
     private final String listenerName;
     private final SecurityProtocol protocol;
-    private final SslEngineFactory ssl;
+    private final ReloadableSsl ssl;
     private final SslPrincipalMapper principalMapper;
     private final Sasl sasl;
 
@@ -54,7 +53,7 @@ public final class ListenerSecurity {
     private ListenerSecurity(
             String listenerName,
             SecurityProtocol protocol,
-            SslEngineFactory ssl,
+            ReloadableSsl ssl,
             SslPrincipalMapper principalMapper,
             Sasl sasl) {
         this.listenerName = listenerName;
@@ -86,7 +85,7 @@ public final class ListenerSecurity {
         String name = listener.name();
         String prefix = SecurityConfigs.listenerPrefix(name);
         Map<String, Object> settings = dev.strata.broker.config.SecurityConfigs.listenerSecurity(config, name);
-        SslEngineFactory ssl = null;
+        ReloadableSsl ssl = null;
         SslPrincipalMapper mapper = null;
         if (protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL) {
             if (settings.get(SecurityConfigs.SSL_KEYSTORE_LOCATION) == null
@@ -98,15 +97,7 @@ public final class ListenerSecurity {
                                 + SecurityConfigs.SSL_KEYSTORE_LOCATION + " (or " + prefix
                                 + SecurityConfigs.SSL_KEYSTORE_LOCATION + ")");
             }
-            DefaultSslEngineFactory factory = new DefaultSslEngineFactory();
-            try {
-                factory.configure(settings);
-            } catch (KafkaException | IllegalArgumentException e) {
-                // Kafka's messages name the store and the failure, not its password
-                throw new ConfigException("Cannot set up TLS for listener " + name + ": " + e.getMessage()
-                        + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
-            }
-            ssl = factory;
+            ssl = ReloadableSsl.load(name, settings);
             String rules = (String) settings.get(SecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES);
             try {
                 mapper = SslPrincipalMapper.fromRules(rules);
@@ -235,9 +226,14 @@ public final class ListenerSecurity {
         return new ScramServer(ScramMechanism.forName(mechanism).orElseThrow(), sasl.scramCredentials());
     }
 
-    /** A server-side TLS engine for one connection; only on a TLS listener. */
+    /** A server-side TLS engine for one connection, of the stores in effect now; only on a TLS listener. */
     public SSLEngine newServerEngine(String peerHost, int peerPort) {
-        return ssl.createServerSslEngine(peerHost, peerPort);
+        return ssl.newServerEngine(peerHost, peerPort);
+    }
+
+    /** The listener's replaceable TLS engine factory; empty on a listener without TLS. */
+    public Optional<ReloadableSsl> tls() {
+        return Optional.ofNullable(ssl);
     }
 
     /**

@@ -136,4 +136,59 @@ class DynamicBrokerConfigTest {
                 .doesNotContain("log.dirs", "node.id", "listeners", "unclean.leader.election.enable");
         assertThat(BrokerConfigs.DEF.names()).containsAll(DynamicConfigs.NAMES);
     }
+
+    @Test
+    void aListenersKeyStoreIsDynamicPerBrokerOnlyAndOtherListenerSettingsAreNot() {
+        DynamicBrokerConfig dynamic = new DynamicBrokerConfig(config());
+
+        assertThat(DynamicConfigs.isDynamic("listener.name.ssl.ssl.keystore.location"))
+                .isTrue();
+        assertThat(DynamicConfigs.isDynamic("ssl.truststore.password")).isTrue();
+        assertThat(DynamicConfigs.isDynamic("listener.name.ssl.ssl.client.auth"))
+                .isFalse();
+        assertThatThrownBy(() -> dynamic.validate("", Map.of("listener.name.ssl.ssl.keystore.location", "/k.p12")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("broker id must be specified");
+        assertThatThrownBy(() -> dynamic.validate("1", Map.of("listener.name.ssl.ssl.client.auth", "required")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Cannot update these configs dynamically");
+    }
+
+    @Test
+    void aReconfigurableThatRefusesTheChangeFailsTheValidation() {
+        DynamicBrokerConfig dynamic = new DynamicBrokerConfig(config());
+        List<String> asked = new ArrayList<>();
+        dynamic.addReconfigurable(new DynamicBrokerConfig.Reconfigurable() {
+            @Override
+            public Set<String> reconfigurableConfigs() {
+                return Set.of("listener.name.ssl.ssl.keystore.location");
+            }
+
+            @Override
+            public void validateReconfiguration(BrokerConfig proposed) {
+                asked.add(proposed.get("listener.name.ssl.ssl.keystore.location"));
+                throw new ConfigException("the new key store does not load");
+            }
+
+            @Override
+            public void reconfigure(BrokerConfig config) {}
+        });
+
+        assertThatThrownBy(() -> dynamic.validate("1", Map.of("listener.name.ssl.ssl.keystore.location", "/k.p12")))
+                .hasMessageContaining("does not load");
+        assertThat(asked).containsExactly("/k.p12");
+        dynamic.validate("1", Map.of("log.cleaner.threads", "2"));
+        assertThat(asked).as("not asked about a change of another setting").hasSize(1);
+    }
+
+    @Test
+    void logLinesHidePasswords() {
+        assertThat(DynamicBrokerConfig.redacted(Map.of(
+                        "listener.name.ssl.ssl.keystore.password",
+                        "secret",
+                        "listener.name.ssl.ssl.keystore.location",
+                        "/k.p12")))
+                .containsEntry("listener.name.ssl.ssl.keystore.password", "[hidden]")
+                .containsEntry("listener.name.ssl.ssl.keystore.location", "/k.p12");
+    }
 }

@@ -37,12 +37,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * One broker with five listeners, driven by the real kafka-clients: PLAINTEXT (the inter-broker listener), SSL, MTLS
  * (SSL with {@code ssl.client.auth=required}), SASL_PLAINTEXT and SASL_SSL with PLAIN users from Kafka's JAAS
- * setting. Key stores are made with {@code keytool} once for the class.
+ * setting, and ROTATE, an SSL listener whose certificate the tests replace while the broker runs. Key stores are made
+ * with {@code keytool} once for the class.
  */
 class ListenerSecurityIT {
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required"
             + " user_alice=\"alice-secret\" user_bob=\"bob-secret\";";
     private static final TestCertificates CERTS = TestCertificates.inTemporaryDirectory("strata-tls-");
+    private static final java.nio.file.Path ROTATED_KEYSTORE = CERTS.brokerKeystore.resolveSibling("rotate.p12");
 
     @RegisterExtension
     static final TestBroker BROKER = TestBroker.withConfig(brokerConfig());
@@ -52,10 +54,10 @@ class ListenerSecurityIT {
         config.put(
                 "listeners",
                 "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,"
-                        + "SASL_SSL://127.0.0.1:0,PEM://127.0.0.1:0");
+                        + "SASL_SSL://127.0.0.1:0,PEM://127.0.0.1:0,ROTATE://127.0.0.1:0");
         config.put(
                 "listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,PEM:SSL");
+                "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,PEM:SSL,ROTATE:SSL");
         config.put("inter.broker.listener.name", "PLAINTEXT");
         // key stores per listener: a PKCS12 file for three, PEM text for the fourth
         for (String listener : List.of("ssl", "mtls", "sasl_ssl")) {
@@ -63,6 +65,16 @@ class ListenerSecurityIT {
             config.put("listener.name." + listener + ".ssl.keystore.location", CERTS.brokerKeystore.toString());
             config.put("listener.name." + listener + ".ssl.keystore.password", TestCertificates.PASSWORD);
         }
+        // ROTATE: its own copy of the key store, which the rotation test replaces; the files are looked at often
+        try {
+            java.nio.file.Files.copy(CERTS.brokerKeystore, ROTATED_KEYSTORE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        config.put("listener.name.rotate.ssl.keystore.type", "PKCS12");
+        config.put("listener.name.rotate.ssl.keystore.location", ROTATED_KEYSTORE.toString());
+        config.put("listener.name.rotate.ssl.keystore.password", TestCertificates.PASSWORD);
+        config.put("ssl.store.check.interval.ms", "200");
         config.put("listener.name.pem.ssl.keystore.type", "PEM");
         try {
             config.put("listener.name.pem.ssl.keystore.certificate.chain", CERTS.brokerCertificatePem());
@@ -346,6 +358,104 @@ class ListenerSecurityIT {
             }
             assertThat(config.get("listener.name.ssl.ssl.keystore.location").value())
                     .isEqualTo(CERTS.brokerKeystore.toString());
+        }
+    }
+
+    /** Whether a client of {@code listener} that trusts {@code truststore} alone completes a TLS handshake and a call. */
+    private static boolean handshakes(String listener, java.nio.file.Path truststore) {
+        Map<String, Object> props = client(
+                listener,
+                "SSL",
+                Map.of(
+                        SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG,
+                        truststore.toString(),
+                        SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG,
+                        TestCertificates.PASSWORD,
+                        SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG,
+                        "JKS"));
+        try (Admin admin = admin(props, 5_000)) {
+            admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SslAuthenticationException) {
+                return false;
+            }
+            throw new AssertionError("not a TLS refusal", e);
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void alterRotateListener(Map<String, String> settings) throws Exception {
+        List<org.apache.kafka.clients.admin.AlterConfigOp> ops = new java.util.ArrayList<>();
+        settings.forEach((key, value) -> ops.add(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new ConfigEntry("listener.name.rotate." + key, value),
+                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)));
+        try (Admin admin = BROKER.admin()) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.BROKER, "1"), ops))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aReplacedKeyStoreFileOrADynamicUpdateServesTheNewCertificateWithoutARestart() throws Exception {
+        TestCertificates.Signed signed = CERTS.signedBy("rotation-ca");
+        assertThat(handshakes("ROTATE", CERTS.clientTruststore)).isTrue();
+        assertThat(handshakes("ROTATE", signed.truststore())).isFalse();
+        BROKER.createTopic("over-rotated-tls", 1, Map.of());
+        try (KafkaProducer<String, String> before = BROKER.producer(client("ROTATE", "SSL", tls()));
+                CapturedWarnings warnings = CapturedWarnings.of(dev.strata.broker.security.ReloadableSsl.class)) {
+            before.send(new ProducerRecord<>("over-rotated-tls", "k", "before")).get(30, TimeUnit.SECONDS);
+
+            // a broken file (a copy caught half-written) is refused with a WARN; the old certificate keeps serving
+            java.nio.file.Files.write(ROTATED_KEYSTORE, new byte[] {1, 2, 3});
+            dev.strata.testing.Await.until(
+                    Duration.ofSeconds(30), "a WARN about the broken key store", () -> !warnings.messages()
+                            .isEmpty());
+            assertThat(warnings.messages().get(0)).contains("ROTATE").doesNotContain(TestCertificates.PASSWORD);
+            assertThat(handshakes("ROTATE", CERTS.clientTruststore)).isTrue();
+
+            // the file replaced by a key store a new authority signed: new connections get it
+            java.nio.file.Files.copy(
+                    signed.keystore(), ROTATED_KEYSTORE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            dev.strata.testing.Await.until(
+                    Duration.ofSeconds(30),
+                    "a client trusting only the new authority connects",
+                    () -> handshakes("ROTATE", signed.truststore()));
+            assertThat(handshakes("ROTATE", CERTS.clientTruststore)).isFalse();
+            // the connection made before the rotation carries on
+            before.send(new ProducerRecord<>("over-rotated-tls", "k", "after")).get(30, TimeUnit.SECONDS);
+        }
+
+        // dynamic updates of a garbage file, a wrong password, a certificate of another subject are refused
+        java.nio.file.Path garbage = ROTATED_KEYSTORE.resolveSibling("garbage.p12");
+        java.nio.file.Files.write(garbage, new byte[] {4, 5, 6});
+        String original = CERTS.brokerKeystore.toString();
+        for (Map<String, String> bad : List.of(
+                Map.of("ssl.keystore.location", garbage.toString()),
+                Map.of("ssl.keystore.location", original, "ssl.keystore.password", "not-the-store-secret"),
+                Map.of("ssl.keystore.location", CERTS.clientKeystore.toString()))) {
+            assertThatThrownBy(() -> alterRotateListener(bad))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidRequestException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-the-store-secret"));
+        }
+        assertThat(handshakes("ROTATE", signed.truststore())).isTrue();
+
+        // a good one through IncrementalAlterConfigs is in effect when the answer comes: the first certificate again
+        alterRotateListener(Map.of("ssl.keystore.location", original));
+        assertThat(handshakes("ROTATE", CERTS.clientTruststore)).isTrue();
+        assertThat(handshakes("ROTATE", signed.truststore())).isFalse();
+        try (Admin admin = BROKER.admin()) {
+            Config described = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.BROKER, "1")))
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .values()
+                    .iterator()
+                    .next();
+            assertThat(described.get("listener.name.rotate.ssl.keystore.location"))
+                    .satisfies(e -> assertThat(e.isReadOnly()).isFalse())
+                    .satisfies(e -> assertThat(e.value()).isEqualTo(original));
         }
     }
 }

@@ -84,33 +84,67 @@ final class TestCertificates {
                 c.brokerKeystore,
                 brokerCert);
         keyPair("alice", CLIENT_SUBJECT, List.of(), c.clientKeystore, clientCert);
+        importCertificate("broker", brokerCert, "JKS", c.clientTruststore);
+        importCertificate("alice", clientCert, "JKS", c.brokerTruststore);
+        return c;
+    }
+
+    /** A broker key store whose certificate a certificate authority signed, and a trust store holding that authority. */
+    record Signed(Path keystore, Path truststore) {}
+
+    /**
+     * A new certificate authority named {@code ca} and, signed by it, a broker key store with the subject and
+     * alternative names of {@link #brokerKeystore}, in the key stores' directory; the trust store
+     * (JKS) holds the authority alone, so a client that trusts it trusts no other broker certificate.
+     */
+    Signed signedBy(String ca) throws IOException, InterruptedException {
+        Path dir = brokerKeystore.getParent();
+        Path caStore = dir.resolve(ca + ".p12");
+        Path caCert = dir.resolve(ca + ".pem");
+        Path keystore = dir.resolve("broker-" + ca + ".p12");
+        Path request = dir.resolve("broker-" + ca + ".csr");
+        Path signed = dir.resolve("broker-" + ca + ".pem");
+        Path truststore = dir.resolve(ca + "-trust.jks");
+        List<String> san = List.of("-ext", "SAN=ip:127.0.0.1,dns:localhost");
+        keyPair("ca", "CN=" + ca, List.of("-ext", "bc:c"), caStore, caCert);
+        keyPair("broker", "CN=localhost", san, keystore, dir.resolve("broker-" + ca + "-self.pem"));
         keytool(
-                "-importcert",
-                "-noprompt",
+                "-certreq",
                 "-alias",
                 "broker",
-                "-file",
-                brokerCert.toString(),
-                "-storetype",
-                "JKS",
                 "-keystore",
-                c.clientTruststore.toString(),
+                keystore.toString(),
                 "-storepass",
-                PASSWORD);
+                PASSWORD,
+                "-file",
+                request.toString());
+        List<String> gencert = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "ca", "-validity", "2"));
+        gencert.addAll(List.of("-keystore", caStore.toString(), "-storepass", PASSWORD));
+        gencert.addAll(List.of("-infile", request.toString(), "-outfile", signed.toString()));
+        gencert.addAll(san);
+        keytool(gencert.toArray(String[]::new));
+        importCertificate("ca", caCert, "PKCS12", keystore);
+        importCertificate("broker", signed, "PKCS12", keystore);
+        importCertificate("ca", caCert, "JKS", truststore);
+        return new Signed(keystore, truststore);
+    }
+
+    /** Adds a certificate (PEM file) to a store, a new one or a key store whose key it signs. */
+    private static void importCertificate(String alias, Path cert, String storeType, Path store)
+            throws IOException, InterruptedException {
         keytool(
                 "-importcert",
                 "-noprompt",
                 "-alias",
-                "alice",
+                alias,
                 "-file",
-                clientCert.toString(),
+                cert.toString(),
                 "-storetype",
-                "JKS",
+                storeType,
                 "-keystore",
-                c.brokerTruststore.toString(),
+                store.toString(),
                 "-storepass",
                 PASSWORD);
-        return c;
     }
 
     /** A key pair in a PKCS12 key store of its own, and its certificate exported as PEM. */
