@@ -2,6 +2,7 @@ package dev.strata.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,23 +12,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,22 +83,6 @@ public final class QuotaBench implements Callable<Integer> {
     @CommandLine.Mixin
     TieredRunOptions options = new TieredRunOptions();
 
-    /** One client's phase: what it moved, over how long, and the longest throttle it was told. */
-    record Phase(long bytes, double seconds, double throttleMsMax) {
-        double megabytesPerSecond() {
-            return bytes / seconds / 1e6;
-        }
-
-        Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("bytes", bytes);
-            m.put("seconds", seconds);
-            m.put("mb_per_s", megabytesPerSecond());
-            m.put("throttle_ms_max", throttleMsMax);
-            return m;
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         Instant started = Instant.now();
@@ -135,10 +108,9 @@ public final class QuotaBench implements Callable<Integer> {
                 String load = MachineInfo.loadAverage();
                 run.put("load_average", load);
                 setQuotas(running.bootstrap());
-                Phase produced = produce(running.bootstrap(), PRODUCER, durationSeconds);
-                // enough backlog that the consumer is held by its quota, not by the end of the log
-                produce(running.bootstrap(), "quota-filler", 0);
-                Phase consumed = consume(running.bootstrap());
+                ClientRates.Phase produced = produce(running.bootstrap());
+                fill(running.bootstrap());
+                ClientRates.Phase consumed = consume(running.bootstrap());
                 run.put("producer", produced.toJson());
                 run.put("consumer", consumed.toJson());
                 table.append(String.format(
@@ -207,71 +179,29 @@ public final class QuotaBench implements Callable<Integer> {
                 List.of(new ClientQuotaAlteration.Op(key, value)));
     }
 
-    /**
-     * Sends as fast as the broker lets it for {@code seconds}; with 0, without a quota, three phases' worth of the
-     * consumer's quota.
-     */
-    private Phase produce(String bootstrap, String clientId, int seconds) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        props.put(ProducerConfig.ACKS_CONFIG, "1");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        byte[] value = new byte[recordSize];
-        AtomicLong acked = new AtomicLong();
-        long limit = seconds == 0 ? Math.round(3 * quotaMb * 1e6 * durationSeconds) : Long.MAX_VALUE;
-        long start = System.nanoTime();
-        long end = seconds == 0 ? Long.MAX_VALUE : start + TimeUnit.SECONDS.toNanos(seconds);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            long sent = 0;
-            while (System.nanoTime() < end && sent < limit) {
-                producer.send(new ProducerRecord<>(TOPIC, 0, null, value), (m, e) -> {
-                    if (e == null) {
-                        acked.addAndGet(recordSize);
-                    }
-                });
-                sent += recordSize;
-            }
-            long bytesInTime = acked.get();
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            producer.flush();
-            return new Phase(
-                    seconds == 0 ? acked.get() : bytesInTime,
-                    elapsed,
-                    max(producer.metrics(), "produce-throttle-time"));
-        }
+    /** The throttled producer's phase: as fast as the broker lets it for {@code --duration} s. */
+    private ClientRates.Phase produce(String bootstrap) {
+        return ClientRates.produce(
+                ClientRates.client(bootstrap, PRODUCER),
+                TOPIC,
+                recordSize,
+                Duration.ofSeconds(durationSeconds),
+                Long.MAX_VALUE);
     }
 
-    private Phase consume(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, CONSUMER);
-        long bytes = 0;
-        TopicPartition tp = new TopicPartition(TOPIC, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long start = System.nanoTime();
-            long end = start + TimeUnit.SECONDS.toNanos(durationSeconds);
-            while (System.nanoTime() < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(java.time.Duration.ofMillis(200))) {
-                    bytes += r.serializedValueSize();
-                }
-            }
-            return new Phase(bytes, (System.nanoTime() - start) / 1e9, max(consumer.metrics(), "fetch-throttle-time"));
-        }
+    /** Without a quota, three phases' worth of the consumer's quota: the consumer is held by its quota, not the log. */
+    private void fill(String bootstrap) {
+        ClientRates.produce(
+                ClientRates.client(bootstrap, "quota-filler"),
+                TOPIC,
+                recordSize,
+                Duration.ofMinutes(10),
+                Math.round(3 * quotaMb * 1e6 * durationSeconds));
     }
 
-    /** The largest {@code <prefix>-max} metric of a client. */
-    private static double max(Map<MetricName, ? extends Metric> metrics, String prefix) {
-        return metrics.entrySet().stream()
-                .filter(e -> e.getKey().name().equals(prefix + "-max"))
-                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
-                .filter(v -> !Double.isNaN(v))
-                .max()
-                .orElse(0);
+    private ClientRates.Phase consume(String bootstrap) {
+        return ClientRates.consume(
+                ClientRates.client(bootstrap, CONSUMER), TOPIC, Duration.ofSeconds(durationSeconds), Long.MAX_VALUE);
     }
 
     public static void main(String[] args) {

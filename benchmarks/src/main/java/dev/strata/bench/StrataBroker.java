@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.testing.ApacheKafkaBroker;
 import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +56,10 @@ public final class StrataBroker implements ManagedBroker {
         p.put("listeners", "PLAINTEXT://" + ChildProcess.HOST + ":" + port);
         p.put("log.dirs", dir.resolve("data").toString());
         p.putAll(overrides);
+        String extra = p.remove(ApacheKafkaBroker.EXTRA_LISTENERS);
+        if (extra != null) {
+            p.put("listeners", p.get("listeners") + "," + extra); // each named by its protocol, as Kafka's map has
+        }
         StringBuilder config = new StringBuilder("# written by dev.strata.bench.StrataBroker\n");
         p.forEach((k, v) -> config.append(k).append('=').append(v).append('\n'));
         Path configFile = dir.resolve("server.properties");

@@ -79,7 +79,12 @@ public final class ApacheKafkaBroker implements AutoCloseable {
         int controllerPort = Ports.free();
         Path config = dir.resolve("server.properties");
         Map<String, String> properties = singleNode(dir.resolve("data"), port, controllerPort);
-        properties.putAll(settings);
+        Map<String, String> rest = new LinkedHashMap<>(settings);
+        String extra = rest.remove(EXTRA_LISTENERS);
+        properties.putAll(rest);
+        if (extra != null) {
+            addListeners(properties, extra);
+        }
         write(config, properties);
         Path log4j = dir.resolve("log4j2.properties");
         Files.writeString(log4j, LOG4J2);
@@ -171,6 +176,23 @@ public final class ApacheKafkaBroker implements AutoCloseable {
     @Override
     public void close() {
         jvm.close();
+    }
+
+    /**
+     * A setting that is not Kafka's: listeners to serve besides PLAINTEXT and CONTROLLER, {@code NAME://host:port}
+     * comma-separated, each named by its security protocol ({@code SSL://127.0.0.1:9093}); the ports are the caller's.
+     */
+    public static final String EXTRA_LISTENERS = "strata.test.extra.listeners";
+
+    private static void addListeners(Map<String, String> properties, String extra) {
+        properties.put("listeners", properties.get("listeners") + "," + extra);
+        properties.put("advertised.listeners", properties.get("advertised.listeners") + "," + extra);
+        StringBuilder map = new StringBuilder(properties.get("listener.security.protocol.map"));
+        for (String listener : extra.split(",")) {
+            String name = listener.substring(0, listener.indexOf(':'));
+            map.append(',').append(name).append(':').append(name);
+        }
+        properties.put("listener.security.protocol.map", map.toString());
     }
 
     /** The node's own settings: both roles, loopback listeners, one replica of everything. */
