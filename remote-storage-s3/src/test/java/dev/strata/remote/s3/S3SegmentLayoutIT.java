@@ -206,6 +206,8 @@ class S3SegmentLayoutIT {
         rsm.deleteLogSegmentData(segment.metadata());
 
         String deletedId = segment.metadata().remoteLogSegmentId().id().toString();
+        // one DeleteObjects request; S3Proxy serves it with one delete of each key in its store, which is what is
+        // counted
         assertThat(store.requests(Kind.DELETE))
                 .as("the keys of both layouts, all of this segment")
                 .hasSize(7)
