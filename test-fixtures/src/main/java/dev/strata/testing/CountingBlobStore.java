@@ -6,6 +6,7 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
@@ -16,10 +17,13 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
@@ -27,8 +31,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * A blob store under {@link S3ProxyEndpoint#over} that records every object request S3Proxy hands it, for tests that
- * count requests (what a store bills) instead of timing them: each PUT, multipart step, GET (with its range), DELETE
- * and LIST, in order (what S3Proxy does for its own bookkeeping while serving one, such as the stub blob beside a
+ * count requests (what a store bills) instead of timing them: each PUT, multipart step, GET (with its range), DELETE,
+ * DeleteObjects and LIST, in order (what S3Proxy does for its own bookkeeping while serving one, such as the stub blob beside a
  * multipart upload, is not a request). It can also fail the PUTs of chosen keys, as a store that breaks mid-copy does.
  */
 public final class CountingBlobStore extends ForwardingBlobStore {
@@ -41,6 +45,8 @@ public final class CountingBlobStore extends ForwardingBlobStore {
         COMPLETE_MULTIPART,
         GET,
         DELETE,
+        /** A DeleteObjects request: one request, its keys joined by a space. */
+        DELETE_OBJECTS,
         LIST
     }
 
@@ -128,6 +134,15 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     @Override
     public DeleteObjectResponse removeBlob(DeleteObjectRequest request) {
         return counted(new Request(Kind.DELETE, request.key(), null), () -> super.removeBlob(request));
+    }
+
+    @Override
+    public DeleteObjectsResponse removeBlobs(DeleteObjectsRequest request) {
+        String keys =
+                request.delete().objects().stream().map(ObjectIdentifier::key).collect(Collectors.joining(" "));
+        // the delegate's, so that the single deletes it may make of the keys are not counted as requests
+        return counted(
+                new Request(Kind.DELETE_OBJECTS, keys, null), () -> delegate().removeBlobs(request));
     }
 
     @Override

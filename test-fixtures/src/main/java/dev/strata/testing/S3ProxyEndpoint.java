@@ -18,6 +18,8 @@ import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
@@ -176,6 +178,12 @@ public final class S3ProxyEndpoint implements S3Store {
         void dropHeld() {
             holding = key -> false;
             drop.countDown();
+        }
+
+        /** Forwarded as one call (the default deletes key by key), so the store below sees one DeleteObjects. */
+        @Override
+        public DeleteObjectsResponse removeBlobs(DeleteObjectsRequest request) {
+            return delegate().removeBlobs(request);
         }
 
         @Override

@@ -1,10 +1,11 @@
 package dev.strata.tiering;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
+import dev.strata.storage.api.LatestManifests;
+import dev.strata.storage.api.ManifestBundlingStorage;
 import dev.strata.storage.api.ManifestReadAhead;
 import dev.strata.storage.api.RemoteObjectStorage;
-import dev.strata.storage.api.SegmentManifestStorage;
+import dev.strata.storage.api.SegmentIndexBundle;
+import dev.strata.storage.api.SegmentIndexBundle.Section;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,17 +13,15 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -31,7 +30,6 @@ import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -48,48 +46,52 @@ import org.slf4j.LoggerFactory;
  * A {@link RemoteStorageManager} that keeps the remote tier in a directory: the embedded default of Strata, and a fit
  * for an NFS mount shared by the brokers. Configure it with {@code rsm.config.dir}.
  *
- * <p>Layout, one directory per topic partition and one file per uploaded part of a segment:
+ * <p>Layout 2, one directory per topic partition and two files per segment, as the S3 backend's two objects:
  *
  * <pre>
  * &lt;dir&gt;/&lt;topic&gt;-&lt;topicId&gt;/&lt;partition&gt;/&lt;startOffset&gt;-&lt;segmentUuid&gt;.log
- *                                              .index
- *                                              .timeindex
- *                                              .txnindex                 (only when the segment has one)
- *                                              .snapshot                 (producer state)
- *                                              .leader-epoch-checkpoint
- *                                              .crc                      (checksum sidecar, written last)
- *                                              .manifest                 (the segment's manifest, see below)
+ *                                              .indexes    (the other files and the manifest, see below)
+ *                                              .manifest   (only a manifest that replaced the bundled one)
  * </pre>
  *
+ * <p>The {@code .indexes} file is a {@link SegmentIndexBundle} (module {@code storage-api}, the S3 backend's format)
+ * holding the segment's manifest, leader-epoch checkpoint, producer snapshot, transaction index (if any), time index
+ * and offset index, followed by a trailer with the CRC32C of the log and of each section ({@link BundleFile}). An index
+ * is read with two ranged reads of it: the table of contents, then its section. Segments written by layout 1 (one file
+ * per segment file, {@code .log .index .timeindex .txnindex .snapshot .leader-epoch-checkpoint}, and a {@code .crc}
+ * checksum sidecar ({@link SegmentChecksums}) written last) are still read, also mixed with layout-2 segments in one
+ * partition: the log's name is the same in both, and a segment without a bundle is read from its own files.
+ *
  * <p>The start offset is written with 20 digits, as in the local log, so a directory listing sorts by offset; the
- * segment's UUID (Kafka's base64 form) keeps two uploads of the same offsets (after a leader change) apart. The file
- * formats are Kafka's, byte for byte: this class copies, it never re-encodes.
+ * segment's UUID (Kafka's base64 form) keeps two uploads of the same offsets (after a leader change) apart. The files
+ * of Kafka's formats are stored byte for byte: this class copies, it never re-encodes.
  *
  * <p>Crash safety. A copy writes each file under a {@code .tmp} name, forces it to disk and renames it into place
- * atomically; once all are in place it forces the directory, then writes the {@code .crc} sidecar
- * ({@link SegmentChecksums}) the same way and forces the directory again.
- * The sidecar is the commit point: a segment without one does not exist for readers, so an interrupted copy leaves
- * nothing that counts as data, and its debris is removed by the next copy or delete in the same partition. A delete
- * removes the sidecar first for the same reason. Copy and delete are idempotent, as Kafka's contract asks: a retried
- * copy overwrites, deleting a missing segment succeeds.
+ * atomically; once the log is in place it forces the directory, then writes the bundle the same way and forces the
+ * directory again. The bundle (in layout 1 the sidecar) is the commit point: a segment without one does not exist for
+ * readers, so an interrupted copy leaves nothing that counts as data, and its debris is removed by the next copy or
+ * delete in the same partition. A delete removes the commit point first for the same reason, and then every file of
+ * either layout named after the segment, exactly that segment's files. Copy and delete are idempotent, as Kafka's
+ * contract asks: a retried copy overwrites, deleting a missing segment succeeds.
  *
- * <p>Integrity. Index and auxiliary files are checked against their size and CRC32C whenever they are fetched, and a
- * mismatch is a {@link RemoteStorageException}, never data. Ranged reads of the log check its size; a read of the whole
- * log also checks its CRC32C at the end of the stream; record batches carry their own CRC, which consumers check. A
- * file that fails these checks, or a damaged sidecar, is reported as the {@link ChunkCache} expects: an exception
- * (a {@link RemoteStorageException}, or an {@link IOException} from the stream) caused by a
- * {@link CorruptRecordException}.
+ * <p>Integrity. Index and auxiliary files are checked against their CRC32C (in the bundle's trailer, or the sidecar)
+ * whenever they are fetched, and a mismatch is a {@link RemoteStorageException}, never data. Ranged reads of the log
+ * check its size; a read of the whole log also checks its CRC32C at the end of the stream; record batches carry their
+ * own CRC, which consumers check. A file that fails these checks, or a damaged bundle or sidecar, is reported as the
+ * {@link ChunkCache} expects: an exception (a {@link RemoteStorageException}, or an {@link IOException} from the
+ * stream) caused by a {@link CorruptRecordException}.
  *
- * <p>Manifests ({@link SegmentManifestStorage}). Tiering writes a segment's manifest after its copy and deletes it
- * after its data, so a {@code .manifest} file is never debris: only {@link #putManifest} and {@link #deleteManifest}
- * touch it. It is written like the other files (temporary name, force, atomic rename, forced directory); its bytes
- * carry their own checksum.
+ * <p>Manifests ({@link ManifestBundlingStorage}). Tiering copies a segment with its manifest in its bundle, so a copy
+ * writes two files. A manifest that replaces it (a deletion's DELETE_STARTED) is a {@code .manifest} file, which a
+ * listing prefers to the bundled one ({@link LatestManifests}) and which outlives the segment's data until tiering
+ * deletes it, so it is never debris: only {@link #putManifest} and {@link #deleteManifest} touch it. It is written like
+ * the other files (temporary name, force, atomic rename, forced directory); its bytes carry their own checksum.
  *
  * <p>Objects ({@link RemoteObjectStorage}). For the orphan scrub every regular file under the directory is an object,
  * keyed by its path relative to the directory with {@code /} between components.
  */
 public final class FileSystemRemoteStorageManager
-        implements RemoteStorageManager, SegmentManifestStorage, RemoteObjectStorage {
+        implements RemoteStorageManager, ManifestBundlingStorage, RemoteObjectStorage {
 
     /** The directory that holds the remote tier, as the plugin receives it (Kafka strips {@code rsm.config.}). */
     public static final String DIR_CONFIG = "dir";
@@ -97,14 +99,15 @@ public final class FileSystemRemoteStorageManager
     public static final String PREFIXED_DIR_CONFIG = "rsm.config.dir";
 
     private static final Logger log = LoggerFactory.getLogger(FileSystemRemoteStorageManager.class);
-    private static final String CHECKSUM_SUFFIX = "crc";
-    private static final String MANIFEST_SUFFIX = "manifest";
-    private static final String TEMP_SUFFIX = ".tmp";
-    private static final int COPY_BUFFER_BYTES = 256 * 1024;
+    private static final String CHECKSUM_SUFFIX = LayoutOneFiles.CHECKSUM_SUFFIX;
+    private static final String MANIFEST_SUFFIX = LatestManifests.MANIFEST_SUFFIX;
+    private static final String BUNDLE_SUFFIX = SegmentIndexBundle.SUFFIX;
+    private static final String TEMP_SUFFIX = SegmentDirectory.TEMP_SUFFIX;
     /** File names this backend writes: base name (offset and UUID), then suffixes. Nothing else is ever touched. */
     private static final Pattern SEGMENT_FILE = Pattern.compile("(\\d{20}-[A-Za-z0-9_-]{22})\\..+");
 
-    private static final Pattern MANIFEST_FILE = Pattern.compile("\\d{20}-[A-Za-z0-9_-]{22}\\." + MANIFEST_SUFFIX);
+    private static final Pattern MANIFEST_FILE =
+            Pattern.compile("\\d{20}-[A-Za-z0-9_-]{22}\\.(" + MANIFEST_SUFFIX + "|" + BUNDLE_SUFFIX + ")");
     /** Depth of a segment's files below the root: topic directory, partition directory, file. */
     private static final int SEGMENT_FILE_DEPTH = 3;
 
@@ -129,6 +132,20 @@ public final class FileSystemRemoteStorageManager
     @Override
     public Optional<CustomMetadata> copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data)
             throws RemoteStorageException {
+        copy(segment, data, null);
+        return Optional.empty();
+    }
+
+    /** Copies the segment in layout 2 with its manifest in its bundle: two files. */
+    @Override
+    public void copyLogSegmentData(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
+            throws RemoteStorageException {
+        copy(segment, data, Objects.requireNonNull(manifest, "manifest"));
+    }
+
+    /** Copies the log, then the bundle with the manifest {@code manifest} gives then (none when null). */
+    private void copy(RemoteLogSegmentMetadata segment, LogSegmentData data, ManifestSource manifest)
+            throws RemoteStorageException {
         Path dir = partitionDirectory(segment);
         String base = baseName(segment);
         Path owner = dir.resolve(base);
@@ -138,37 +155,22 @@ public final class FileSystemRemoteStorageManager
         try {
             createDirectories(dir);
             removeDebris(dir);
-            // A retry overwrites: un-commit first, so no reader pairs an old sidecar with new files.
-            if (Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX))) {
-                fsyncDirectory(dir);
-            }
+            // A retry overwrites: un-commit first, so no reader pairs an old bundle or sidecar with a new log.
+            uncommit(dir, base);
             deleteSegmentFiles(dir, base);
-            Map<SegmentFileType, SegmentChecksums.Entry> entries = new EnumMap<>(SegmentFileType.class);
-            entries.put(SegmentFileType.LOG, copyFile(data.logSegment(), dir, base, SegmentFileType.LOG));
-            entries.put(
-                    SegmentFileType.OFFSET_INDEX,
-                    copyFile(data.offsetIndex(), dir, base, SegmentFileType.OFFSET_INDEX));
-            entries.put(SegmentFileType.TIME_INDEX, copyFile(data.timeIndex(), dir, base, SegmentFileType.TIME_INDEX));
-            if (data.transactionIndex().isPresent()) {
-                entries.put(
-                        SegmentFileType.TRANSACTION_INDEX,
-                        copyFile(data.transactionIndex().get(), dir, base, SegmentFileType.TRANSACTION_INDEX));
-            }
-            entries.put(
-                    SegmentFileType.PRODUCER_SNAPSHOT,
-                    copyFile(data.producerSnapshotIndex(), dir, base, SegmentFileType.PRODUCER_SNAPSHOT));
-            entries.put(
-                    SegmentFileType.LEADER_EPOCH_CHECKPOINT,
-                    writeFile(data.leaderEpochIndex().duplicate(), dir, base, SegmentFileType.LEADER_EPOCH_CHECKPOINT));
-            // The data files' renames must be durable before the sidecar says they exist.
+            SegmentChecksums.Entry logEntry =
+                    SegmentDirectory.copyFile(data.logSegment(), dir, base + "." + SegmentFileType.LOG.suffix());
+            // The log's rename must be durable before the bundle says it exists.
             fsyncDirectory(dir);
-            byte[] sidecar = new SegmentChecksums(entries).format().getBytes(UTF_8);
-            writeAtomically(ByteBuffer.wrap(sidecar), dir, base + "." + CHECKSUM_SUFFIX);
+            byte[] bundle = SegmentIndexBundle.write(data, manifest == null ? null : manifest.manifest());
+            BundleFile.write(dir, base + "." + BUNDLE_SUFFIX, bundle, logEntry);
             fsyncDirectory(dir);
             log.debug("Copied {} to {}", describe(segment), dir);
-            return Optional.empty();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | RemoteStorageException e) {
             deleteSegmentFilesQuietly(dir, base);
+            if (e instanceof RemoteStorageException rse) {
+                throw rse;
+            }
             throw new RemoteStorageException("Failed to copy " + describe(segment) + " to " + dir + ": " + e, e);
         } finally {
             copiesInFlight.remove(owner);
@@ -197,27 +199,19 @@ public final class FileSystemRemoteStorageManager
         SegmentFileType type = SegmentFileType.of(indexType);
         Path dir = partitionDirectory(segment);
         String base = baseName(segment);
-        SegmentChecksums checksums = readChecksums(segment, dir, base);
-        SegmentChecksums.Entry expected = checksums
-                .entry(type)
-                .orElseThrow(() ->
-                        new RemoteResourceNotFoundException(describe(segment) + " has no " + type.suffix() + " file"));
-        Path path = dir.resolve(base + "." + type.suffix());
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
+        Path bundle = dir.resolve(base + "." + BUNDLE_SUFFIX);
+        try (FileChannel channel = FileChannel.open(bundle, StandardOpenOption.READ)) {
+            Section section = Section.of(indexType);
+            return new ByteArrayInputStream(BundleFile.section(channel, section)
+                    .orElseThrow(() -> new RemoteResourceNotFoundException(
+                            describe(segment) + " has no " + type.suffix() + " in " + bundle)));
         } catch (NoSuchFileException e) {
-            throw new RemoteStorageException(describe(segment) + " is damaged: " + path + " is missing", e);
+            return LayoutOneFiles.index(describe(segment), type, dir, base);
+        } catch (CorruptRecordException e) {
+            throw corrupt(describe(segment) + " is corrupt: " + bundle + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
+            throw new RemoteStorageException("Failed to read " + bundle + ": " + e, e);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        if (bytes.length != expected.size() || (int) crc.getValue() != expected.crc32c()) {
-            throw corrupt(describe(segment) + " is corrupt: " + path
-                    + " does not match its size and CRC32C in the checksum sidecar");
-        }
-        return new ByteArrayInputStream(bytes);
     }
 
     @Override
@@ -229,9 +223,7 @@ public final class FileSystemRemoteStorageManager
         String base = baseName(segment);
         try {
             // The segment stops counting as data before any of its files goes.
-            if (Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX))) {
-                fsyncDirectory(dir);
-            }
+            uncommit(dir, base);
             deleteSegmentFiles(dir, base);
             removeDebris(dir);
             fsyncDirectory(dir);
@@ -247,7 +239,7 @@ public final class FileSystemRemoteStorageManager
         String name = baseName(segment) + "." + MANIFEST_SUFFIX;
         try {
             createDirectories(dir);
-            writeAtomically(ByteBuffer.wrap(manifest), dir, name);
+            SegmentDirectory.writeAtomically(ByteBuffer.wrap(manifest), dir, name);
             fsyncDirectory(dir);
         } catch (IOException e) {
             throw new RemoteStorageException(
@@ -278,11 +270,20 @@ public final class FileSystemRemoteStorageManager
     public Stream<byte[]> listManifests() throws RemoteStorageException {
         Path dir = root();
         BiPredicate<Path, BasicFileAttributes> manifestFile = (path, attributes) -> attributes.isRegularFile()
-                && dir.relativize(path).getNameCount() == SEGMENT_FILE_DEPTH
                 && MANIFEST_FILE.matcher(path.getFileName().toString()).matches();
         try {
+            // partition by partition, in name order, so that a segment's bundle and manifest file are next to each
+            // other
+            Stream<Path> partitions = Files.find(
+                    dir,
+                    SEGMENT_FILE_DEPTH - 1,
+                    (path, attributes) ->
+                            attributes.isDirectory() && dir.relativize(path).getNameCount() == SEGMENT_FILE_DEPTH - 1);
+            Stream<String> names = partitions
+                    .flatMap(partition -> sortedFiles(partition, manifestFile))
+                    .map(Path::toString);
             return ManifestReadAhead.read(
-                    Files.find(dir, SEGMENT_FILE_DEPTH, manifestFile), FileSystemRemoteStorageManager::readManifest);
+                    LatestManifests.of(names).map(Paths::get), FileSystemRemoteStorageManager::readManifest);
         } catch (IOException e) {
             throw new RemoteStorageException("Failed to list the manifests in " + dir + ": " + e, e);
         }
@@ -343,10 +344,33 @@ public final class FileSystemRemoteStorageManager
         // No open resources: every stream owns its own channel.
     }
 
-    /** The manifest's bytes, or empty if it was deleted since it was listed. */
+    /** The files of a partition directory that {@code keep} accepts, in name order. */
+    private static Stream<Path> sortedFiles(Path partition, BiPredicate<Path, BasicFileAttributes> keep) {
+        try (Stream<Path> files = Files.find(partition, 1, keep)) {
+            return files.sorted().toList().stream();
+        } catch (NoSuchFileException e) {
+            return Stream.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to list the manifests in " + partition, e);
+        }
+    }
+
+    /**
+     * The manifest's bytes: a manifest file whole, or the manifest section of a bundle (two ranged reads); empty if it
+     * was deleted since it was listed, or is a bundle without a manifest (Apache Kafka's copy). A damaged bundle gives
+     * bytes that are no manifest, which the rebuild counts and skips as it does a corrupt manifest.
+     */
     private static Optional<byte[]> readManifest(Path path) {
         try {
-            return Optional.of(Files.readAllBytes(path));
+            if (!path.getFileName().toString().endsWith("." + BUNDLE_SUFFIX)) {
+                return Optional.of(Files.readAllBytes(path));
+            }
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                return BundleFile.section(channel, Section.MANIFEST);
+            } catch (CorruptRecordException e) {
+                log.warn("Corrupt bundle file {}: {}", path, e.getMessage());
+                return Optional.of(new byte[0]);
+            }
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -392,10 +416,7 @@ public final class FileSystemRemoteStorageManager
         }
         Path dir = partitionDirectory(segment);
         String base = baseName(segment);
-        SegmentChecksums.Entry expected = readChecksums(segment, dir, base)
-                .entry(SegmentFileType.LOG)
-                .orElseThrow(() ->
-                        corrupt(describe(segment) + " is corrupt: its checksum sidecar has no entry for the log"));
+        SegmentChecksums.Entry expected = logChecksum(segment, dir, base);
         Path path = dir.resolve(base + "." + SegmentFileType.LOG.suffix());
         FileChannel channel;
         try {
@@ -409,7 +430,7 @@ public final class FileSystemRemoteStorageManager
             long size = channel.size();
             if (size != expected.size()) {
                 throw corrupt(describe(segment) + " is corrupt: " + path + " has " + size
-                        + " bytes, its checksum sidecar says " + expected.size());
+                        + " bytes, its bundle or checksum sidecar says " + expected.size());
             }
             long from = Math.min(start, size);
             long to = Math.min(endExclusive, size);
@@ -424,21 +445,21 @@ public final class FileSystemRemoteStorageManager
         }
     }
 
-    private SegmentChecksums readChecksums(RemoteLogSegmentMetadata segment, Path dir, String base)
+    /** The log's size and CRC32C: from the bundle's trailer, or for a layout-1 segment from its sidecar. */
+    private SegmentChecksums.Entry logChecksum(RemoteLogSegmentMetadata segment, Path dir, String base)
             throws RemoteStorageException {
-        Path path = dir.resolve(base + "." + CHECKSUM_SUFFIX);
-        String text;
-        try {
-            text = Files.readString(path, UTF_8);
+        Path bundle = dir.resolve(base + "." + BUNDLE_SUFFIX);
+        try (FileChannel channel = FileChannel.open(bundle, StandardOpenOption.READ)) {
+            return BundleFile.trailer(channel).log();
         } catch (NoSuchFileException e) {
-            throw new RemoteResourceNotFoundException("No " + describe(segment) + " in " + dir);
+            return LayoutOneFiles.checksums(describe(segment), dir, base)
+                    .entry(SegmentFileType.LOG)
+                    .orElseThrow(() ->
+                            corrupt(describe(segment) + " is corrupt: its checksum sidecar has no entry for the log"));
+        } catch (CorruptRecordException e) {
+            throw corrupt(describe(segment) + " is corrupt: " + bundle + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
-        }
-        try {
-            return SegmentChecksums.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw corrupt(describe(segment) + " is corrupt: " + path + ": " + e.getMessage());
+            throw new RemoteStorageException("Failed to read " + bundle + ": " + e, e);
         }
     }
 
@@ -455,7 +476,7 @@ public final class FileSystemRemoteStorageManager
 
     /** The error of a file whose bytes are not those copied: see the class comment. */
     private static RemoteStorageException corrupt(String message) {
-        return new RemoteStorageException(message, new CorruptRecordException(message));
+        return LayoutOneFiles.corrupt(message);
     }
 
     private static String describe(RemoteLogSegmentMetadata segment) {
@@ -464,61 +485,9 @@ public final class FileSystemRemoteStorageManager
                 + partition.partition() + " (offsets " + segment.startOffset() + "-" + segment.endOffset() + ")";
     }
 
-    private static SegmentChecksums.Entry copyFile(Path source, Path dir, String base, SegmentFileType type)
-            throws IOException {
-        Path temp = dir.resolve(base + "." + type.suffix() + TEMP_SUFFIX);
-        CRC32C crc = new CRC32C();
-        long size = 0;
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                FileChannel out = FileChannel.open(
-                        temp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
-            while (in.read(buffer) >= 0) {
-                buffer.flip();
-                crc.update(buffer.duplicate());
-                size += buffer.remaining();
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                buffer.clear();
-            }
-            out.force(true);
-        }
-        Files.move(
-                temp,
-                dir.resolve(base + "." + type.suffix()),
-                StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        return new SegmentChecksums.Entry(size, (int) crc.getValue());
-    }
-
-    private static SegmentChecksums.Entry writeFile(ByteBuffer content, Path dir, String base, SegmentFileType type)
-            throws IOException {
-        CRC32C crc = new CRC32C();
-        long size = content.remaining();
-        crc.update(content.duplicate());
-        writeAtomically(content, dir, base + "." + type.suffix());
-        return new SegmentChecksums.Entry(size, (int) crc.getValue());
-    }
-
-    private static void writeAtomically(ByteBuffer content, Path dir, String name) throws IOException {
-        Path temp = dir.resolve(name + TEMP_SUFFIX);
-        try (FileChannel out = FileChannel.open(
-                temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            while (content.hasRemaining()) {
-                out.write(content);
-            }
-            out.force(true);
-        }
-        Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
     /**
      * Removes what interrupted copies and deletes left in a partition directory: temporary files, and files of
-     * segments without a sidecar. Segments this instance is copying right now are left alone.
+     * segments without a bundle or sidecar. Segments this instance is copying right now are left alone.
      */
     private void removeDebris(Path dir) throws IOException {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
@@ -528,7 +497,8 @@ public final class FileSystemRemoteStorageManager
                 if (!matcher.matches() || isManifest(name) || copiesInFlight.contains(dir.resolve(matcher.group(1)))) {
                     continue;
                 }
-                boolean committed = Files.exists(dir.resolve(matcher.group(1) + "." + CHECKSUM_SUFFIX));
+                boolean committed = Files.exists(dir.resolve(matcher.group(1) + "." + BUNDLE_SUFFIX))
+                        || Files.exists(dir.resolve(matcher.group(1) + "." + CHECKSUM_SUFFIX));
                 if (name.endsWith(TEMP_SUFFIX) || !committed) {
                     Files.deleteIfExists(file);
                     log.info("Removed {}, left by an interrupted copy or delete", file);
@@ -542,16 +512,27 @@ public final class FileSystemRemoteStorageManager
         return name.endsWith("." + MANIFEST_SUFFIX) || name.endsWith("." + MANIFEST_SUFFIX + TEMP_SUFFIX);
     }
 
+    /** Removes the segment's commit points of both layouts, its bundle and its sidecar, and makes that durable. */
+    private static void uncommit(Path dir, String base) throws IOException {
+        boolean bundle = Files.deleteIfExists(dir.resolve(base + "." + BUNDLE_SUFFIX));
+        if (Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX)) || bundle) {
+            fsyncDirectory(dir);
+        }
+    }
+
+    /** Every file of either layout named after the segment but its manifest file, and their temporary files. */
     private static void deleteSegmentFiles(Path dir, String base) throws IOException {
         for (SegmentFileType type : SegmentFileType.values()) {
             Files.deleteIfExists(dir.resolve(base + "." + type.suffix()));
             Files.deleteIfExists(dir.resolve(base + "." + type.suffix() + TEMP_SUFFIX));
         }
+        Files.deleteIfExists(dir.resolve(base + "." + BUNDLE_SUFFIX + TEMP_SUFFIX));
         Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX + TEMP_SUFFIX));
     }
 
     private static void deleteSegmentFilesQuietly(Path dir, String base) {
         try {
+            Files.deleteIfExists(dir.resolve(base + "." + BUNDLE_SUFFIX));
             Files.deleteIfExists(dir.resolve(base + "." + CHECKSUM_SUFFIX));
             deleteSegmentFiles(dir, base);
         } catch (IOException e) {
@@ -563,26 +544,11 @@ public final class FileSystemRemoteStorageManager
     }
 
     private static void createDirectories(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        createDirectories(dir.getParent());
-        try {
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(dir)) {
-                throw e;
-            }
-            return;
-        }
-        fsyncDirectory(dir.getParent());
+        SegmentDirectory.createDirectories(dir);
     }
 
-    /** Makes renames and creations in {@code dir} durable (POSIX needs the directory itself forced). */
     private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        SegmentDirectory.fsyncDirectory(dir);
     }
 
     private static void closeQuietly(FileChannel channel) {

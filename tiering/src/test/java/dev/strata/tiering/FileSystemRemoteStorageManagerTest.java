@@ -7,6 +7,8 @@ import static dev.strata.tiering.TestSegments.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.storage.api.SegmentIndexBundle;
+import dev.strata.storage.api.SegmentIndexBundle.Section;
 import dev.strata.testing.RemoteStorageManagerContract;
 import dev.strata.tiering.TestSegments.LocalSegment;
 import java.io.IOException;
@@ -64,16 +66,66 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
 
         Path dir = remote.resolve("orders-" + PARTITION.topicId()).resolve("3");
         String base = "00000000000000000042-" + segment.remoteLogSegmentId().id();
-        assertThat(fileNames(dir))
+        assertThat(fileNames(dir)).containsExactlyInAnyOrder(base + ".log", base + ".indexes");
+        assertThat(dir.resolve(base + ".log")).hasBinaryContent(local.log());
+        byte[] file = Files.readAllBytes(dir.resolve(base + ".indexes"));
+        long bundleSize = file.length - BundleFile.TRAILER_SIZE;
+        SegmentIndexBundle bundle = SegmentIndexBundle.parse(ByteBuffer.wrap(file), bundleSize);
+        assertThat(bundle.section(file, Section.OFFSET_INDEX)).contains(ByteBuffer.wrap(local.offsetIndex()));
+        assertThat(bundle.section(file, Section.TIME_INDEX)).contains(ByteBuffer.wrap(local.timeIndex()));
+        assertThat(bundle.section(file, Section.MANIFEST))
+                .as("Kafka's copy has no manifest")
+                .isEmpty();
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.TRANSACTION))).isEqualTo(local.txnIndex());
+        assertThat(readAll(rsm.fetchIndex(segment, IndexType.LEADER_EPOCH))).isEqualTo(local.epochs());
+    }
+
+    @Test
+    void aBundledManifestIsListedUntilAManifestFileReplacesIt() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        RemoteLogSegmentMetadata other = metadata(100, 1000);
+        rsm.copyLogSegmentData(segment, local.data(), () -> bytes("copied"));
+        rsm.copyLogSegmentData(other, local.data(), () -> bytes("other"));
+        assertThat(fileNames(partitionDir())).hasSize(4);
+        assertThat(listedManifests()).containsExactly("copied", "other");
+
+        rsm.putManifest(segment, bytes("delete started"));
+        assertThat(listedManifests()).containsExactly("delete started", "other");
+        rsm.deleteLogSegmentData(segment);
+        assertThat(listedManifests()).containsExactly("delete started", "other");
+        rsm.deleteManifest(segment);
+        assertThat(listedManifests()).containsExactly("other");
+    }
+
+    @Test
+    void layoutOneSegmentsStayReadableNextToLayoutTwoOnes() throws Exception {
+        LocalSegment oldLocal = localSegment(temp.resolve("old"), 3000, 7, true);
+        LocalSegment newLocal = localSegment(temp.resolve("new"), 2000, 8, false);
+        RemoteLogSegmentMetadata old = metadata(0, 3000);
+        RemoteLogSegmentMetadata current = metadata(100, 2000);
+        LayoutOneWriter.write(remote, old, oldLocal.data());
+        rsm.copyLogSegmentData(current, newLocal.data(), () -> bytes("new"));
+        rsm.putManifest(old, bytes("old"));
+
+        assertThat(fileNames(partitionDir())).hasSize(7 + 1 + 2);
+        assertThat(readAll(rsm.fetchLogSegment(old, 0))).isEqualTo(oldLocal.log());
+        assertThat(readAll(rsm.fetchLogSegment(old, 10, 19))).isEqualTo(Arrays.copyOfRange(oldLocal.log(), 10, 20));
+        assertThat(readAll(rsm.fetchIndex(old, IndexType.OFFSET))).isEqualTo(oldLocal.offsetIndex());
+        assertThat(readAll(rsm.fetchIndex(old, IndexType.TRANSACTION))).isEqualTo(oldLocal.txnIndex());
+        assertThat(readAll(rsm.fetchLogSegment(current, 0))).isEqualTo(newLocal.log());
+        assertThat(readAll(rsm.fetchIndex(current, IndexType.PRODUCER_SNAPSHOT)))
+                .isEqualTo(newLocal.snapshot());
+        assertThatThrownBy(() -> rsm.fetchIndex(current, IndexType.TRANSACTION))
+                .isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThat(listedManifests()).containsExactly("old", "new");
+
+        rsm.deleteLogSegmentData(old);
+        assertThat(fileNames(partitionDir()))
                 .containsExactlyInAnyOrder(
-                        base + ".log",
-                        base + ".index",
-                        base + ".timeindex",
-                        base + ".txnindex",
-                        base + ".snapshot",
-                        base + ".leader-epoch-checkpoint",
-                        base + ".crc");
-        assertThat(Files.readString(dir.resolve(base + ".crc"))).startsWith("strata-segment-checksums 1\nlog 1000 ");
+                        baseName(old) + ".manifest", baseName(current) + ".log", baseName(current) + ".indexes");
+        rsm.deleteLogSegmentData(current);
+        assertThat(fileNames(partitionDir())).containsExactly(baseName(old) + ".manifest");
     }
 
     @Test
@@ -121,7 +173,7 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
         rsm.deleteLogSegmentData(segment);
 
         assertThat(fileNames(partitionDir()))
-                .hasSize(7)
+                .hasSize(2)
                 .allMatch(name -> name.contains(other.remoteLogSegmentId().id().toString()));
     }
 
@@ -138,9 +190,9 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
         LocalSegment first = localSegment(temp.resolve("first"), 2000, 1, true);
         LocalSegment second = localSegment(temp.resolve("second"), 2000, 2, false);
 
+        LayoutOneWriter.write(remote, segment, first.data());
         rsm.copyLogSegmentData(segment, first.data());
-        rsm.copyLogSegmentData(segment, first.data());
-        assertThat(fileNames(partitionDir())).hasSize(7);
+        assertThat(fileNames(partitionDir())).as("a layout-1 copy is replaced").hasSize(2);
 
         rsm.copyLogSegmentData(segment, second.data());
         assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(second.log());
@@ -148,7 +200,7 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
         assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.TRANSACTION))
                 .as("the earlier attempt's transaction index is gone")
                 .isInstanceOf(RemoteResourceNotFoundException.class);
-        assertThat(fileNames(partitionDir())).hasSize(6);
+        assertThat(fileNames(partitionDir())).hasSize(2);
     }
 
     @Test
@@ -250,8 +302,15 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
         RemoteLogSegmentMetadata segment = metadata(0, 1000);
         rsm.copyLogSegmentData(segment, local.data());
 
-        flipByte(remoteFile(segment, "index"), 17);
-        Files.write(remoteFile(segment, "timeindex"), Arrays.copyOf(local.timeIndex(), 1000));
+        byte[] file = Files.readAllBytes(remoteFile(segment, "indexes"));
+        SegmentIndexBundle bundle =
+                SegmentIndexBundle.parse(ByteBuffer.wrap(file), file.length - BundleFile.TRAILER_SIZE);
+        flipByte(
+                remoteFile(segment, "indexes"),
+                bundle.range(Section.OFFSET_INDEX).orElseThrow().offset() + 17);
+        flipByte(
+                remoteFile(segment, "indexes"),
+                bundle.range(Section.TIME_INDEX).orElseThrow().offset() + 3);
 
         assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
                 .isInstanceOf(RemoteStorageException.class)
@@ -288,10 +347,29 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
     }
 
     @Test
-    void corruptSidecarIsAnError() throws Exception {
+    void corruptBundleTableIsAnError() throws Exception {
         LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
         RemoteLogSegmentMetadata segment = metadata(0, 1000);
         rsm.copyLogSegmentData(segment, local.data());
+        flipByte(remoteFile(segment, "indexes"), 7);
+
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
+                .isInstanceOf(RemoteStorageException.class)
+                .isNotInstanceOf(RemoteResourceNotFoundException.class)
+                .hasMessageContaining("corrupt")
+                .hasCauseInstanceOf(CorruptRecordException.class);
+    }
+
+    @Test
+    void corruptLayoutOneIndexAndSidecarAreErrors() throws Exception {
+        LocalSegment local = localSegment(temp.resolve("local"), 1000, 0, false);
+        RemoteLogSegmentMetadata segment = metadata(0, 1000);
+        LayoutOneWriter.write(remote, segment, local.data());
+        flipByte(remoteFile(segment, "index"), 17);
+        assertThatThrownBy(() -> rsm.fetchIndex(segment, IndexType.OFFSET))
+                .isInstanceOf(RemoteStorageException.class)
+                .hasMessageContaining("corrupt")
+                .hasCauseInstanceOf(CorruptRecordException.class);
 
         Files.writeString(remoteFile(segment, "crc"), "garbage\n");
 

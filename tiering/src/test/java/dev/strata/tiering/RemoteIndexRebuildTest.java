@@ -9,6 +9,7 @@ import dev.strata.index.RemoteIndexStore.RebuildResult;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
+import dev.strata.storage.api.SegmentIndexBundle;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.testing.ManualTime;
 import java.io.IOException;
@@ -174,10 +175,14 @@ class RemoteIndexRebuildTest {
     @Test
     void aCorruptManifestIsRejectedAndTheOthersAreRestored() throws Exception {
         copySegments(3);
-        Path manifest = manifestFile(10);
-        byte[] bytes = Files.readAllBytes(manifest);
-        bytes[bytes.length / 2] ^= 0x20;
-        Files.write(manifest, bytes);
+        // the manifest is in the segment's bundle file (layout 2): damage a byte of its section
+        Path bundle = bundleFile(10);
+        byte[] bytes = Files.readAllBytes(bundle);
+        SegmentIndexBundle.Range range = SegmentIndexBundle.parse(ByteBuffer.wrap(bytes), bytes.length)
+                .range(SegmentIndexBundle.Section.MANIFEST)
+                .orElseThrow();
+        bytes[range.offset() + range.length() / 2] ^= 0x20;
+        Files.write(bundle, bytes);
         loseIndex();
 
         assertThat(RemoteIndexRebuild.rebuildIfLost(store, backend)).contains(new RebuildResult(2, 0, 1));
@@ -197,7 +202,15 @@ class RemoteIndexRebuildTest {
         assertThat(Files.exists(indexDir().resolve(RemoteIndexRebuild.IN_PROGRESS_MARKER)))
                 .isTrue();
         // as if part of the manifests had been restored before the failure
-        store.rebuild(List.of(Files.readAllBytes(manifestFile(0))));
+        byte[] bundle = Files.readAllBytes(bundleFile(0));
+        store.rebuild(List.of(SegmentIndexBundle.parse(ByteBuffer.wrap(bundle), bundle.length)
+                .section(bundle, SegmentIndexBundle.Section.MANIFEST)
+                .map(manifest -> {
+                    byte[] copy = new byte[manifest.remaining()];
+                    manifest.get(copy);
+                    return copy;
+                })
+                .orElseThrow()));
 
         assertThat(RemoteIndexRebuild.rebuildIfLost(store, backend)).contains(new RebuildResult(2, 1, 0));
         assertThat(Files.exists(indexDir().resolve(RemoteIndexRebuild.IN_PROGRESS_MARKER)))
@@ -269,10 +282,10 @@ class RemoteIndexRebuildTest {
         }
     }
 
-    private Path manifestFile(long startOffset) throws IOException {
+    private Path bundleFile(long startOffset) throws IOException {
         return remoteFiles().stream()
                 .filter(p -> p.getFileName().toString().startsWith(String.format("%020d", startOffset))
-                        && p.getFileName().toString().endsWith(".manifest"))
+                        && p.getFileName().toString().endsWith(".indexes"))
                 .findFirst()
                 .orElseThrow();
     }

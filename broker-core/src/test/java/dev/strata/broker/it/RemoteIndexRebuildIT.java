@@ -6,6 +6,7 @@ import dev.strata.broker.config.BrokerConfig;
 import dev.strata.index.RemoteSegment;
 import dev.strata.index.RemoteSegmentState;
 import dev.strata.index.SegmentManifest;
+import dev.strata.storage.api.SegmentIndexBundle;
 import dev.strata.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -235,9 +236,30 @@ class RemoteIndexRebuildIT {
         }
     }
 
-    /** The partition's manifests in the remote directory, by file, in offset order; one deleted meanwhile is left out. */
+    /**
+     * The partition's latest manifests in the remote directory, in offset order, each under the path of its
+     * {@code .manifest} file (where a deletion stores the one that replaces the manifest in the segment's
+     * {@code .indexes} bundle): that file's, or else the bundle's; one deleted meanwhile is left out.
+     */
     private static SortedMap<Path, SegmentManifest> manifests(TopicPartition tp) {
         SortedMap<Path, SegmentManifest> manifests = new TreeMap<>();
+        for (Path bundle : remoteFiles(tp, ".indexes")) {
+            String name = bundle.getFileName().toString();
+            Path file = bundle.resolveSibling(name.substring(0, name.length() - ".indexes".length()) + ".manifest");
+            try {
+                byte[] bytes = Files.readAllBytes(bundle);
+                SegmentIndexBundle table = SegmentIndexBundle.parse(ByteBuffer.wrap(bytes), bytes.length);
+                ByteBuffer manifest = table.section(bytes, SegmentIndexBundle.Section.MANIFEST)
+                        .orElseThrow();
+                byte[] copy = new byte[manifest.remaining()];
+                manifest.get(copy);
+                manifests.put(file, SegmentManifest.fromBytes(copy));
+            } catch (NoSuchFileException e) {
+                // deleted by the broker since the listing
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         for (Path file : remoteFiles(tp, ".manifest")) {
             try {
                 manifests.put(file, SegmentManifest.fromBytes(Files.readAllBytes(file)));

@@ -33,9 +33,12 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -50,7 +53,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * as a multipart upload), copy and delete are idempotent (a repeated copy overwrites the same objects, a delete of
  * missing objects succeeds), and a read of records is one ranged GET of the log. Segments that layout 1 wrote, one
  * object per file, are read as they are: the log's key is the same in both layouts, and an index is looked up in the
- * bundle first and, where the segment has none, in its layout-1 object. A delete removes the objects of both layouts.
+ * bundle first and, where the segment has none, in its layout-1 object. A delete removes the objects of both layouts
+ * with one DeleteObjects request.
  * Every object carries S3's additional CRC32C checksum and the SHA-256 of its bytes ({@link S3Uploads}).
  *
  * <p>Integrity on the way back: indexes, snapshots and checkpoints are read whole into memory (in layout 2 the whole
@@ -287,30 +291,31 @@ public final class S3RemoteStorageManager
     @Override
     public void deleteLogSegmentData(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
         requireConfigured();
-        RemoteStorageException failure = null;
         String bundleKey = objectKeys.bundleKey(segment);
         forget(bundleKey);
-        // exactly this segment's keys, in both layouts: a layout-1 segment's files, a layout-2 segment's two objects
-        List<String> keys = new ArrayList<>(objectKeys.keys(segment).values());
-        keys.add(bundleKey);
-        for (String key : keys) {
-            try {
-                s3.deleteObject(b -> b.bucket(config.bucketName()).key(key));
-            } catch (NoSuchKeyException e) {
-                // S3 answers 204 for a missing key; some compatible stores answer 404: already deleted either way
-            } catch (SdkException e) {
-                if (failure == null) {
-                    failure = new RemoteStorageException(
-                            "Delete of segment " + segment.remoteLogSegmentId() + " failed at s3://"
-                                    + config.bucketName() + "/" + key + ": " + e.getMessage(),
-                            e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+        // exactly this segment's keys, in both layouts: a layout-1 segment's files, a layout-2 segment's two objects,
+        // in one DeleteObjects request (S3 answers a missing key as deleted). Its manifest object, which a deletion
+        // writes first and deletes last (deleteManifest), is not among them.
+        List<ObjectIdentifier> keys = new ArrayList<>();
+        objectKeys
+                .keys(segment)
+                .values()
+                .forEach(key -> keys.add(ObjectIdentifier.builder().key(key).build()));
+        keys.add(ObjectIdentifier.builder().key(bundleKey).build());
+        String what = "Delete of segment " + segment.remoteLogSegmentId() + " from s3://" + config.bucketName();
+        DeleteObjectsResponse response;
+        try {
+            response = s3.deleteObjects(b ->
+                    b.bucket(config.bucketName()).delete(d -> d.objects(keys).quiet(true)));
+        } catch (SdkException e) {
+            throw new RemoteStorageException(what + " failed: " + e.getMessage(), e);
         }
-        if (failure != null) {
-            throw failure;
+        for (S3Error error : response.errors()) {
+            // some compatible stores report a missing key as an error: already deleted either way
+            if (!"NoSuchKey".equals(error.code())) {
+                throw new RemoteStorageException(
+                        what + " failed at " + error.key() + ": " + error.code() + " " + error.message());
+            }
         }
         LOG.debug("Deleted segment {}", segment.remoteLogSegmentId());
     }

@@ -1,14 +1,11 @@
 package dev.strata.remote.s3;
 
+import dev.strata.storage.api.LatestManifests;
 import dev.strata.storage.api.SegmentIndexBundle;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 
@@ -34,7 +31,7 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
 public final class SegmentObjectKeys {
 
     /** Suffix of a segment manifest's key. */
-    public static final String MANIFEST_SUFFIX = "manifest";
+    public static final String MANIFEST_SUFFIX = LatestManifests.MANIFEST_SUFFIX;
 
     /** Suffix of a layout-2 segment's bundle of indexes, snapshot, checkpoint and manifest. */
     public static final String BUNDLE_SUFFIX = SegmentIndexBundle.SUFFIX;
@@ -82,38 +79,7 @@ public final class SegmentObjectKeys {
      * by a deletion), and the two are next to each other in key order.
      */
     static Stream<String> latestManifests(Stream<String> keys) {
-        Iterator<String> listed = keys.iterator();
-        Iterator<String> latest = new Iterator<>() {
-            private String pending;
-
-            @Override
-            public boolean hasNext() {
-                return pending != null || listed.hasNext();
-            }
-
-            @Override
-            public String next() {
-                String current = pending != null ? pending : listed.next();
-                pending = null;
-                if (!listed.hasNext()) {
-                    return current;
-                }
-                String following = listed.next();
-                if (!stem(current).equals(stem(following))) {
-                    pending = following;
-                    return current;
-                }
-                return current.endsWith("." + MANIFEST_SUFFIX) ? current : following;
-            }
-        };
-        return StreamSupport.stream(
-                        Spliterators.spliteratorUnknownSize(latest, Spliterator.ORDERED | Spliterator.NONNULL), false)
-                .onClose(keys::close);
-    }
-
-    /** A manifest's or bundle's key without its suffix: the same for both objects of one segment. */
-    static String stem(String key) {
-        return key.substring(0, key.lastIndexOf('.'));
+        return LatestManifests.of(keys);
     }
 
     /** The key of the segment's manifest. */

@@ -206,10 +206,16 @@ class S3SegmentLayoutIT {
         rsm.deleteLogSegmentData(segment.metadata());
 
         String deletedId = segment.metadata().remoteLogSegmentId().id().toString();
-        assertThat(store.requests(Kind.DELETE))
-                .as("the keys of both layouts, all of this segment")
-                .hasSize(7)
-                .allMatch(request -> request.key().contains(deletedId));
+        assertThat(store.requests())
+                .as("one DeleteObjects request instead of a DELETE per key")
+                .singleElement()
+                .satisfies(request -> {
+                    assertThat(request.kind()).isEqualTo(Kind.DELETE_OBJECTS);
+                    assertThat(request.key().split(" "))
+                            .as("the keys of both layouts, all of this segment")
+                            .hasSize(7)
+                            .allMatch(key -> key.contains(deletedId));
+                });
         assertThat(listKeys())
                 .containsExactlyInAnyOrder(keys().key(retried, SegmentFileType.LOG), keys().bundleKey(retried));
         assertThat(manifests()).containsExactly("second attempt");
@@ -319,7 +325,10 @@ class S3SegmentLayoutIT {
 
     private List<Request> writes() {
         return store.requests().stream()
-                .filter(r -> r.kind() != Kind.GET && r.kind() != Kind.LIST && r.kind() != Kind.DELETE)
+                .filter(r -> r.kind() != Kind.GET
+                        && r.kind() != Kind.LIST
+                        && r.kind() != Kind.DELETE
+                        && r.kind() != Kind.DELETE_OBJECTS)
                 .toList();
     }
 

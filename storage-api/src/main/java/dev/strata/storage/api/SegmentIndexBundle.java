@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 
 /**
  * The second of the two objects of a remote segment in layout 2: every file of the segment but its log (offset, time
@@ -75,6 +76,17 @@ public final class SegmentIndexBundle {
 
         public byte id() {
             return id;
+        }
+
+        /** The section that holds the file Kafka's {@code fetchIndex} asks for as {@code type}. */
+        public static Section of(RemoteStorageManager.IndexType type) {
+            return switch (type) {
+                case OFFSET -> OFFSET_INDEX;
+                case TIMESTAMP -> TIME_INDEX;
+                case TRANSACTION -> TRANSACTION_INDEX;
+                case PRODUCER_SNAPSHOT -> PRODUCER_SNAPSHOT;
+                case LEADER_EPOCH -> LEADER_EPOCH_CHECKPOINT;
+            };
         }
 
         static Section ofId(byte id) {
