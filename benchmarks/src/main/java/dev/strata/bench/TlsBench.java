@@ -27,12 +27,13 @@ import picocli.CommandLine.Option;
 /**
  * Produce and consume over TLS against PLAINTEXT, Apache Kafka 4.3.1 and Strata side by side
  * ({@code bin/strata bench tls}): each broker in its own child JVM (Kafka first, never both at once) with a PLAINTEXT
- * and an SSL listener (a PKCS12 key store made with the JDK's keytool, TLS as the JVM negotiates it). On each
- * listener in turn, one producer ({@code acks=1}, 1 KiB records) sends for {@code --duration} s to a topic of its own,
- * then one consumer reads that topic from offset 0 (up to what was produced, at most {@code --duration} s). The table
- * gives MB/s per listener and the TLS/PLAINTEXT ratio of each broker; Strata copies fetched bytes into buffers to
- * encrypt them as Kafka's SSL transport does, so zero-copy is what TLS gives up on both. Writes {@code tls.json} and
- * {@code tls.txt} into {@code benchmarks/results/<UTC time>/}.
+ * and an SSL listener (a PKCS12 key store made with the JDK's keytool, TLS as the JVM negotiates it). After
+ * {@code --warmup} s of unmeasured produce on each listener, on each listener in turn one producer ({@code acks=1},
+ * 1 KiB records) sends for {@code --duration} s to a topic of its own, then one consumer reads that topic from offset
+ * 0 (up to what was produced, at most {@code --duration} s). The table gives MB/s per listener and the TLS/PLAINTEXT
+ * ratio of each broker; Strata copies fetched bytes into buffers to encrypt them as Kafka's SSL transport does, so
+ * zero-copy is what TLS gives up on both. Writes {@code tls.json} and {@code tls.txt} into
+ * {@code benchmarks/results/<UTC time>/}.
  */
 @Command(
         name = "strata-bench-tls",
@@ -46,6 +47,12 @@ public final class TlsBench implements Callable<Integer> {
             description = "Seconds of each produce and consume phase (default: ${DEFAULT-VALUE}).",
             defaultValue = "10")
     int durationSeconds;
+
+    @Option(
+            names = "--warmup",
+            description = "Seconds of unmeasured produce on each listener first (default: ${DEFAULT-VALUE}).",
+            defaultValue = "5")
+    int warmupSeconds;
 
     @Option(
             names = "--record-size",
@@ -116,6 +123,10 @@ public final class TlsBench implements Callable<Integer> {
                 tls.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, trustStore.toString());
                 tls.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD);
                 createTopics(running.bootstrap());
+                // a freshly started JVM is slower for its first seconds: neither listener's figure should pay for it
+                Duration warmup = Duration.ofSeconds(warmupSeconds);
+                ClientRates.produce(plaintext, "tls-bench-warmup", recordSize, warmup, Long.MAX_VALUE);
+                ClientRates.produce(tls, "tls-bench-warmup", recordSize, warmup, Long.MAX_VALUE);
                 Duration phase = Duration.ofSeconds(durationSeconds);
                 ClientRates.Phase producePt =
                         ClientRates.produce(plaintext, "tls-bench-plaintext", recordSize, phase, Long.MAX_VALUE);
@@ -177,7 +188,8 @@ public final class TlsBench implements Callable<Integer> {
         try (Admin admin = Admin.create(props)) {
             admin.createTopics(List.of(
                             new NewTopic("tls-bench-plaintext", 1, (short) 1),
-                            new NewTopic("tls-bench-tls", 1, (short) 1)))
+                            new NewTopic("tls-bench-tls", 1, (short) 1),
+                            new NewTopic("tls-bench-warmup", 1, (short) 1)))
                     .all()
                     .get(60, TimeUnit.SECONDS);
         }
