@@ -67,17 +67,8 @@ public final class QuotaBench implements Callable<Integer> {
             defaultValue = "1024")
     int recordSize;
 
-    @Option(
-            names = "--brokers",
-            split = ",",
-            description = "kafka, strata, or one of them (default: ${DEFAULT-VALUE}).",
-            defaultValue = "kafka,strata")
-    List<String> brokers;
-
-    @Option(
-            names = "--kafka-classpath",
-            description = "Apache Kafka's classpath file (default: benchmarks/target/apache-kafka-classpath.txt).")
-    Path kafkaClasspath;
+    @CommandLine.Mixin
+    BrokerChoice brokers = new BrokerChoice();
 
     /** Strata's classpath, work and results directories (its S3Proxy option goes unused). */
     @CommandLine.Mixin
@@ -100,11 +91,11 @@ public final class QuotaBench implements Callable<Integer> {
                 "consumer MB/s (x quota)",
                 "load average"));
         boolean ok = true;
-        for (String b : brokers) {
-            String broker = b.trim().toLowerCase(Locale.ROOT);
+        for (String broker : brokers.names()) {
             Map<String, Object> run = new LinkedHashMap<>();
             runs.put(broker, run);
-            try (ManagedBroker running = start(broker)) {
+            try (ManagedBroker running =
+                    brokers.start(broker, options.strataClasspath(), options.workDir(), Map.of())) {
                 String load = MachineInfo.loadAverage();
                 run.put("load_average", load);
                 setQuotas(running.bootstrap());
@@ -146,18 +137,6 @@ public final class QuotaBench implements Callable<Integer> {
         System.out.print(table);
         System.out.println("results: " + out.toAbsolutePath());
         return ok ? 0 : 1;
-    }
-
-    private ManagedBroker start(String broker) throws Exception {
-        Path work = options.workDir();
-        Files.createDirectories(work);
-        if (broker.equals("kafka")) {
-            return KafkaBroker.start(Compare.classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE), work);
-        }
-        if (broker.equals("strata")) {
-            return StrataBroker.start(options.strataClasspath(), work);
-        }
-        throw new IllegalArgumentException("--brokers takes kafka, strata or both, not " + broker);
     }
 
     private void setQuotas(String bootstrap) throws Exception {

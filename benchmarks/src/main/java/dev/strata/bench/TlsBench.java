@@ -60,17 +60,8 @@ public final class TlsBench implements Callable<Integer> {
             defaultValue = "1024")
     int recordSize;
 
-    @Option(
-            names = "--brokers",
-            split = ",",
-            description = "kafka, strata, or one of them (default: ${DEFAULT-VALUE}).",
-            defaultValue = "kafka,strata")
-    List<String> brokers;
-
-    @Option(
-            names = "--kafka-classpath",
-            description = "Apache Kafka's classpath file (default: benchmarks/target/apache-kafka-classpath.txt).")
-    Path kafkaClasspath;
+    @CommandLine.Mixin
+    BrokerChoice brokers = new BrokerChoice();
 
     /** Strata's classpath, work and results directories (its S3Proxy option goes unused). */
     @CommandLine.Mixin
@@ -102,8 +93,7 @@ public final class TlsBench implements Callable<Integer> {
                 "consume TLS/PT",
                 "load average"));
         boolean ok = true;
-        for (String b : brokers) {
-            String broker = b.trim().toLowerCase(Locale.ROOT);
+        for (String broker : brokers.names()) {
             Map<String, Object> run = new LinkedHashMap<>();
             runs.put(broker, run);
             int sslPort = Ports.free();
@@ -113,7 +103,7 @@ public final class TlsBench implements Callable<Integer> {
             settings.put("ssl.keystore.location", keyStore.toString());
             settings.put("ssl.keystore.password", PASSWORD);
             settings.put("ssl.key.password", PASSWORD);
-            try (ManagedBroker running = start(broker, work, settings)) {
+            try (ManagedBroker running = brokers.start(broker, options.strataClasspath(), work, settings)) {
                 String load = MachineInfo.loadAverage();
                 run.put("load_average", load);
                 Properties plaintext = ClientRates.client(running.bootstrap(), "bench-plaintext");
@@ -169,17 +159,6 @@ public final class TlsBench implements Callable<Integer> {
         System.out.print(table);
         System.out.println("results: " + out.toAbsolutePath());
         return ok ? 0 : 1;
-    }
-
-    private ManagedBroker start(String broker, Path work, Map<String, String> settings) throws Exception {
-        if (broker.equals("kafka")) {
-            return KafkaBroker.start(
-                    Compare.classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE), work, settings);
-        }
-        if (broker.equals("strata")) {
-            return StrataBroker.start(options.strataClasspath(), work, settings);
-        }
-        throw new IllegalArgumentException("--brokers takes kafka, strata or both, not " + broker);
     }
 
     private static void createTopics(String bootstrap) throws Exception {
