@@ -1,6 +1,7 @@
 package dev.strata.broker;
 
 import dev.strata.broker.api.AclHandler;
+import dev.strata.broker.api.BrokerConnector;
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.BrokerMarkerSender;
 import dev.strata.broker.api.BrokerTxnVerifier;
@@ -24,6 +25,7 @@ import dev.strata.broker.api.ScramCredentialsHandler;
 import dev.strata.broker.api.ThrottlingDispatcher;
 import dev.strata.broker.api.TopicAdminHandler;
 import dev.strata.broker.api.WriteTxnMarkersHandler;
+import dev.strata.broker.cluster.ListenerEndpoint;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.config.DynamicBrokerConfig;
 import dev.strata.broker.console.BrokerSamples;
@@ -45,6 +47,7 @@ import dev.strata.broker.partition.PartitionStateApplier;
 import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.broker.quota.ClientQuotaManager;
 import dev.strata.broker.security.AclAuthorizer;
+import dev.strata.broker.security.InterBrokerSecurity;
 import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.broker.tiering.PartitionTiering;
 import dev.strata.broker.tiering.RemoteSegmentApplier;
@@ -219,6 +222,8 @@ public final class StrataServer implements AutoCloseable {
                             ? ListenerSecurity.plaintext(l.name())
                             : ListenerSecurity.of(config, l, store));
         }
+        BrokerConnector brokerConnector = new BrokerConnector(
+                10_000, InterBrokerSecurity.forNode(config, listenerSecurity.get(config.interBrokerListener())));
         Map<TopicPartition, Uuid> known = new HashMap<>();
         for (TopicMetadata t : store.topics()) {
             for (int p = 0; p < t.partitions(); p++) {
@@ -234,7 +239,7 @@ public final class StrataServer implements AutoCloseable {
                 remoteTier == null ? PartitionListener.NONE : new PartitionTiering(remoteTier.manager()),
                 Time.SYSTEM,
                 store,
-                KafkaLeaderEndpoint.factory(config.nodeId(), store::broker),
+                KafkaLeaderEndpoint.factory(config.nodeId(), store::broker, brokerConnector),
                 config.replicationConfig());
         this.replicas = replicas;
         if (remoteTier != null) {
@@ -253,7 +258,9 @@ public final class StrataServer implements AutoCloseable {
                 Duration.ofMillis(config.intValue(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS)));
         BrokerLifecycle registering = lifecycle;
         logManager.onOfflinePartitions(registering::reportOfflineReplicas);
-        lifecycle.register(advertisedHost(advertised), advertised.port());
+        List<ListenerEndpoint> unbound = AdvertisedEndpoints.of(config, Map.of());
+        ListenerEndpoint interBroker = AdvertisedEndpoints.interBroker(config, unbound);
+        lifecycle.register(interBroker.host(), interBroker.port(), unbound);
         lifecycle.startHeartbeats();
         lifecycle.awaitUnfenced(Duration.ofMillis(config.intValue(BrokerConfig.BROKER_SESSION_TIMEOUT_MS)));
         TopicManager topics = new TopicManager(config, store, replicas);
@@ -280,18 +287,17 @@ public final class StrataServer implements AutoCloseable {
         store.addListener(BrokerReconfiguration.listener(dynamicConfig));
         ClientQuotaManager quotas = ClientQuotaManager.of(config);
         store.addListener(quotas.listener());
-        ListenerAddresses addresses = new ListenerAddresses(
-                config.nodeId(), config.interBrokerListener().name());
+        ListenerAddresses addresses = new ListenerAddresses(config.nodeId(), store::broker);
         ConfigHandler configs = new ConfigHandler(config, topics, dynamicConfig, store);
         java.util.function.Supplier<BrokerEndpoint> endpoint = () -> new BrokerEndpoint(
                 config.nodeId(),
-                advertisedHost(advertised),
+                AdvertisedEndpoints.host(advertised),
                 advertised.port() == 0 ? port : advertised.port(),
                 store.clusterId());
         BrokerGroups brokerGroups = new BrokerGroups(config, topics, replicas, store::topics, scheduler, ioPool);
         ProducerIdHandler producerIds = new ProducerIdHandler(store);
         markerSender = BrokerMarkerSender.forCluster(
-                config.nodeId(), store::cluster, BrokerTransactions.MARKER_REPLICATION_TIMEOUT_MS);
+                config.nodeId(), store::cluster, brokerConnector, BrokerTransactions.MARKER_REPLICATION_TIMEOUT_MS);
         BrokerTransactions transactions = new BrokerTransactions(
                 config,
                 topics,
@@ -303,7 +309,7 @@ public final class StrataServer implements AutoCloseable {
                 scheduler,
                 ioPool);
         txnVerifier = new BrokerTxnVerifier(
-                config.nodeId(), id -> store.cluster().broker(id), 10_000, TXN_VERIFICATION_TIMEOUT_MS);
+                config.nodeId(), id -> store.cluster().broker(id), brokerConnector, TXN_VERIFICATION_TIMEOUT_MS);
         TransactionVerification verification = transactions.verification(txnVerifier);
         GroupHandler groups = brokerGroups.handler(endpoint, verification);
         FetchSessionCache fetchSessions =
@@ -349,16 +355,10 @@ public final class StrataServer implements AutoCloseable {
                 KafkaListeners.bind(listenerSecurity, bossGroup, workerGroup, config.networkLimits(), apis, observer);
         Map<String, Integer> ports = listeners.ports();
         port = ports.get(config.interBrokerListener().name());
-        Map<String, ListenerAddresses.Address> advertisedAddresses = new LinkedHashMap<>();
-        for (BrokerConfig.ClientListener l : config.clientListeners()) {
-            int p = l.advertised().port() == 0
-                    ? ports.get(l.name())
-                    : l.advertised().port();
-            advertisedAddresses.put(l.name(), new ListenerAddresses.Address(advertisedHost(l.advertised()), p));
-        }
-        addresses.advertise(advertisedAddresses);
-        if (advertised.port() == 0) {
-            lifecycle.register(advertisedHost(advertised), port);
+        List<ListenerEndpoint> endpoints = AdvertisedEndpoints.of(config, ports);
+        addresses.advertise(endpoints);
+        if (!endpoints.equals(unbound)) {
+            lifecycle.register(interBroker.host(), port, endpoints);
         }
         if (config.metricsPrometheusListener().isPresent()) {
             startMetricsEndpoint(config.metricsPrometheusListener().orElseThrow());
@@ -428,11 +428,6 @@ public final class StrataServer implements AutoCloseable {
                 history);
         console = listen(BrokerConfig.CONSOLE_LISTENER, () -> WebConsole.start(address, state, scheduler));
         logUrl("Web console", console.address(), "/");
-    }
-
-    private static String advertisedHost(BrokerConfig.Listener advertised) {
-        String host = advertised.host();
-        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
 
     /** The port the inter-broker listener (the only listener, on most brokers) is bound to. */

@@ -34,7 +34,7 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
 
     private final String clientId;
     private final IntFunction<Optional<ClusterBroker>> brokers;
-    private final int connectTimeoutMs;
+    private final BrokerConnector connector;
     private final int requestTimeoutMs;
     private final Map<Integer, BrokerRequestQueue<TxnMarkerBatch.Marker>> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -46,27 +46,30 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
     public BrokerMarkerSender(
             int localBrokerId,
             IntFunction<Optional<ClusterBroker>> brokers,
-            int connectTimeoutMs,
+            BrokerConnector connector,
             int requestTimeoutMs) {
         this.clientId = CLIENT_ID_PREFIX + localBrokerId;
         this.brokers = brokers;
-        this.connectTimeoutMs = connectTimeoutMs;
+        this.connector = connector;
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
     /**
-     * The coordinator's sender in a broker: every broker found in the current {@code cluster} image, connecting within 10 s, and
+     * The coordinator's sender in a broker: every broker found in the current {@code cluster} image, connecting with {@code connector}, and
      * waiting for an answer a little longer than a leader holds a marker for replication (after which it answers
      * REQUEST_TIMED_OUT itself).
      *
      * @param markerReplicationTimeoutMs how long the leaders' WriteTxnMarkers waits for replication
      */
     public static BrokerMarkerSender forCluster(
-            int localBrokerId, Supplier<ClusterImage> cluster, long markerReplicationTimeoutMs) {
+            int localBrokerId,
+            Supplier<ClusterImage> cluster,
+            BrokerConnector connector,
+            long markerReplicationTimeoutMs) {
         return new BrokerMarkerSender(
                 localBrokerId,
                 id -> cluster.get().broker(id),
-                10_000,
+                connector,
                 Math.toIntExact(markerReplicationTimeoutMs + 10_000));
     }
 
@@ -94,7 +97,7 @@ public final class BrokerMarkerSender implements RemoteMarkerSender, AutoCloseab
                                     id,
                                     clientId,
                                     brokers,
-                                    connectTimeoutMs,
+                                    connector,
                                     (channel, markers) -> sendSome(id, channel, markers),
                                     BrokerMarkerSender::abandon))
                     .add(marker);

@@ -43,10 +43,10 @@ final class BrokerRequestQueue<T> implements Runnable {
             int brokerId,
             String clientId,
             IntFunction<Optional<ClusterBroker>> brokers,
-            int connectTimeoutMs,
+            BrokerConnector connector,
             Sender<T> sender,
             Consumer<T> abandon) {
-        this.channel = new BrokerChannel(brokerId, clientId, brokers, connectTimeoutMs);
+        this.channel = new BrokerChannel(brokerId, clientId, brokers, connector);
         this.sender = sender;
         this.abandon = abandon;
         this.thread = new Thread(this, threadName);

@@ -37,7 +37,7 @@ public final class BrokerTxnVerifier implements AutoCloseable {
 
     private final String clientId;
     private final IntFunction<Optional<ClusterBroker>> brokers;
-    private final int connectTimeoutMs;
+    private final BrokerConnector connector;
     private final int requestTimeoutMs;
     private final Map<Integer, BrokerRequestQueue<Check>> destinations = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -54,11 +54,11 @@ public final class BrokerTxnVerifier implements AutoCloseable {
     public BrokerTxnVerifier(
             int localBrokerId,
             IntFunction<Optional<ClusterBroker>> brokers,
-            int connectTimeoutMs,
+            BrokerConnector connector,
             int requestTimeoutMs) {
         this.clientId = "strata-txn-verifier-" + localBrokerId;
         this.brokers = brokers;
-        this.connectTimeoutMs = connectTimeoutMs;
+        this.connector = connector;
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
@@ -82,7 +82,7 @@ public final class BrokerTxnVerifier implements AutoCloseable {
                                 id,
                                 clientId,
                                 brokers,
-                                connectTimeoutMs,
+                                connector,
                                 (channel, checks) -> sendOnePerId(id, channel, checks),
                                 c -> c.result().complete(Errors.NETWORK_EXCEPTION)))
                 .add(check);

@@ -146,9 +146,9 @@ public final class KafkaApis implements RequestDispatcher {
     private CompletableFuture<ApiMessage> route(RequestContext ctx, AbstractRequest request) {
         return switch (request.apiKey()) {
             case METADATA -> onIoPool(
-                    () -> addresses.forListener(ctx.listenerName(), metadata.handle(ctx, (MetadataRequest) request)));
-            case DESCRIBE_CLUSTER -> onIoPool(() -> addresses.forListener(
-                    ctx.listenerName(), metadata.describeCluster((DescribeClusterRequest) request)));
+                    () -> addresses.forListener(ctx, metadata.handle(ctx, (MetadataRequest) request)));
+            case DESCRIBE_CLUSTER -> onIoPool(
+                    () -> addresses.forListener(ctx, metadata.describeCluster((DescribeClusterRequest) request)));
             case DESCRIBE_TOPIC_PARTITIONS -> onIoPool(
                     () -> metadata.describeTopicPartitions((DescribeTopicPartitionsRequest) request));
             case PRODUCE -> onIoPool(() -> produce.handle(ctx, (ProduceRequest) request))
@@ -169,7 +169,7 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> configs.incrementalAlter((IncrementalAlterConfigsRequest) request));
             case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequest) request);
             case FIND_COORDINATOR -> onIoPool(
-                    () -> addresses.forListener(ctx.listenerName(), findCoordinator((FindCoordinatorRequest) request)));
+                    () -> addresses.forListener(ctx, findCoordinator((FindCoordinatorRequest) request)));
             case ADD_PARTITIONS_TO_TXN -> onIoPool(
                             () -> transactions.addPartitions((AddPartitionsToTxnRequest) request))
                     .<ApiMessage>thenCompose(f -> f.thenApply(r -> r));

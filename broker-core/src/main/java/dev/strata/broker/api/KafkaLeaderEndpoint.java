@@ -35,15 +35,19 @@ public final class KafkaLeaderEndpoint implements LeaderEndpoint {
             int localBrokerId,
             int leaderId,
             IntFunction<Optional<ClusterBroker>> brokers,
-            int connectTimeoutMs,
+            BrokerConnector connector,
             int requestTimeoutMs) {
-        this.channel = new BrokerChannel(leaderId, CLIENT_ID_PREFIX + localBrokerId, brokers, connectTimeoutMs);
+        this.channel = new BrokerChannel(leaderId, CLIENT_ID_PREFIX + localBrokerId, brokers, connector);
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
-    /** A factory for the replica manager: every leader through {@code brokers}, with Kafka's 30 s request timeout. */
-    public static LeaderEndpoint.Factory factory(int localBrokerId, IntFunction<Optional<ClusterBroker>> brokers) {
-        return leaderId -> new KafkaLeaderEndpoint(localBrokerId, leaderId, brokers, 10_000, 30_000);
+    /**
+     * A factory for the replica manager: every leader through {@code brokers}, connecting with {@code connector}, with
+     * Kafka's 30 s request timeout.
+     */
+    public static LeaderEndpoint.Factory factory(
+            int localBrokerId, IntFunction<Optional<ClusterBroker>> brokers, BrokerConnector connector) {
+        return leaderId -> new KafkaLeaderEndpoint(localBrokerId, leaderId, brokers, connector, 30_000);
     }
 
     @Override

@@ -161,18 +161,6 @@ public final class BrokerConfig {
         for (ClientListener l : clientListeners) {
             SecurityConfigs.listenerSecurity(this, l.name());
         }
-        String voters = stringValue(CONTROLLER_QUORUM_VOTERS);
-        if (interBroker != null
-                && interBroker.protocol() != SecurityProtocol.PLAINTEXT
-                && voters != null
-                && voters.contains(",")) {
-            // BrokerChannel (replication, transaction markers) speaks PLAINTEXT only so far
-            throw new ConfigException(
-                    SecurityConfigs.INTER_BROKER_LISTENER_NAME,
-                    interBroker.name(),
-                    "in a cluster the inter-broker listener must be a PLAINTEXT listener for now; " + interBroker.name()
-                            + " is " + interBroker.protocol());
-        }
         String dirs = stringValue(LOG_DIRS) != null ? stringValue(LOG_DIRS) : stringValue(LOG_DIR);
         List<Path> dirList = new ArrayList<>();
         for (String d : dirs.split(",")) {

@@ -19,6 +19,7 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 public final class SecurityConfigs {
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
 
     public static final String SSL_KEYSTORE_TYPE = "ssl.keystore.type";
     public static final String SSL_KEYSTORE_LOCATION = "ssl.keystore.location";
@@ -34,6 +35,7 @@ public final class SecurityConfigs {
     public static final String SSL_PROTOCOL = "ssl.protocol";
     public static final String SSL_ENABLED_PROTOCOLS = "ssl.enabled.protocols";
     public static final String SSL_CIPHER_SUITES = "ssl.cipher.suites";
+    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "ssl.endpoint.identification.algorithm";
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SSL_ALLOW_DN_CHANGES = "ssl.allow.dn.changes";
     public static final String SSL_ALLOW_SAN_CHANGES = "ssl.allow.san.changes";
@@ -72,6 +74,7 @@ public final class SecurityConfigs {
                             SSL_PROTOCOL,
                             SSL_ENABLED_PROTOCOLS,
                             SSL_CIPHER_SUITES,
+                            SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
                             SSL_PRINCIPAL_MAPPING_RULES,
                             SSL_ALLOW_DN_CHANGES,
                             SSL_ALLOW_SAN_CHANGES,
@@ -128,8 +131,10 @@ public final class SecurityConfigs {
                         Importance.MEDIUM,
                         "the listener brokers use to reach each other (replication, transaction markers) and the"
                                 + " address a broker registers; unset, the listener named like"
-                                + " `security.inter.broker.protocol`, or the only client listener. In a cluster it"
-                                + " must be a `PLAINTEXT` listener for now")
+                                + " `security.inter.broker.protocol`, or the only client listener. Any protocol:"
+                                + " a broker connects to the others with this listener's `ssl.*` settings (its trust"
+                                + " store checks their certificates, its key store is its own certificate) and logs in"
+                                + " with `sasl.mechanism.inter.broker.protocol`")
                 .define(
                         SECURITY_INTER_BROKER_PROTOCOL,
                         Type.STRING,
@@ -137,6 +142,16 @@ public final class SecurityConfigs {
                         ValidString.in("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
                         Importance.MEDIUM,
                         "names the inter-broker listener when `inter.broker.listener.name` is unset (not both)")
+                .define(
+                        SASL_MECHANISM_INTER_BROKER_PROTOCOL,
+                        Type.STRING,
+                        "GSSAPI",
+                        Importance.MEDIUM,
+                        "the SASL mechanism brokers log in to each other with when the inter-broker listener is"
+                                + " `SASL_PLAINTEXT` or `SASL_SSL`: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`, enabled"
+                                + " on that listener; the broker logs in as the `username` and `password` of the"
+                                + " listener's JAAS setting of that mechanism, as Kafka's does. Needed on a node of a"
+                                + " cluster (Kafka's default `GSSAPI` is not supported)")
                 .define(
                         SSL_KEYSTORE_TYPE,
                         Type.STRING,
@@ -207,6 +222,14 @@ public final class SecurityConfigs {
                         "",
                         Importance.LOW,
                         "the cipher suites a client may use; empty for the JDK's defaults")
+                .define(
+                        SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
+                        Type.STRING,
+                        "https",
+                        Importance.LOW,
+                        "how a broker checks the certificate of another broker it connects to on a TLS inter-broker"
+                                + " listener: `https` (the certificate must name the host or IP address it was"
+                                + " reached at), or empty for no host name check")
                 .define(
                         SSL_PRINCIPAL_MAPPING_RULES,
                         Type.STRING,
@@ -288,7 +311,8 @@ public final class SecurityConfigs {
                         "",
                         Importance.MEDIUM,
                         "principals that may do everything, separated by semicolons (`User:admin;User:ANONYMOUS`);"
-                                + " with a `PLAINTEXT` inter-broker listener the brokers are `User:ANONYMOUS`")
+                                + " the brokers are the principal of the inter-broker listener (`User:ANONYMOUS` on a"
+                                + " `PLAINTEXT` one)")
                 .define(
                         ALLOW_EVERYONE_IF_NO_ACL_FOUND,
                         Type.BOOLEAN,

@@ -1,6 +1,8 @@
 package dev.strata.broker.security;
 
 import dev.strata.broker.config.SecurityConfigs;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
 import javax.security.auth.x500.X500Principal;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
@@ -66,6 +69,30 @@ public final class ReloadableSsl {
     /** A server-side engine of the factory in effect. */
     SSLEngine newServerEngine(String peerHost, int peerPort) {
         return loaded.factory().createServerSslEngine(peerHost, peerPort);
+    }
+
+    /**
+     * The client side of a TLS connection to another broker over {@code connected}, with the factory in effect (its
+     * trust store checks the peer, its key store is this broker's certificate when the peer asks for one), its enabled
+     * protocols and cipher suites, and {@code endpointIdentification} ({@code https}: the peer's certificate must name
+     * {@code host}); the handshake is done when it returns. For a thread that may block (not an event loop).
+     *
+     * @throws IOException when the handshake fails; {@code connected} is closed then
+     */
+    SSLSocket clientSocket(Socket connected, String host, int port, String endpointIdentification) throws IOException {
+        DefaultSslEngineFactory factory = loaded.factory();
+        SSLEngine engine = factory.createClientSslEngine(host, port, endpointIdentification);
+        SSLSocket socket =
+                (SSLSocket) factory.sslContext().getSocketFactory().createSocket(connected, host, port, true);
+        try {
+            socket.setSSLParameters(engine.getSSLParameters());
+            socket.setUseClientMode(true);
+            socket.startHandshake();
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
     }
 
     /**

@@ -49,7 +49,7 @@ class BrokerMarkerSenderTest {
             id -> id == BROKER
                     ? Optional.of(new ClusterBroker(id, "127.0.0.1", brokerPort.get(), Optional.empty(), false))
                     : Optional.empty(),
-            5_000,
+            BrokerConnector.plaintext(5_000),
             30_000);
 
     @AfterEach

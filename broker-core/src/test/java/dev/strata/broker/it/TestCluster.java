@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -60,6 +61,7 @@ final class TestCluster implements AutoCloseable {
     private TcpProxy[][] quorumProxies;
 
     private int starts;
+    private BiConsumer<Integer, Map<String, String>> nodeSettings = (node, config) -> {};
 
     private TestCluster(Path dir, int size, Map<String, String> settings) throws IOException {
         this.dir = dir;
@@ -77,6 +79,19 @@ final class TestCluster implements AutoCloseable {
     /** Starts {@code size} brokers (node ids 1..size) with {@code settings} over the cluster defaults. */
     static TestCluster start(Path dir, int size, Map<String, String> settings) throws Exception {
         return prepare(dir, size, settings).startAll();
+    }
+
+    /**
+     * As {@link #start}, each node's configuration then changed by {@code nodeSettings} (given the node id and the
+     * configuration, to add listeners to its {@code listeners}, say); the cluster's {@link #port} of a node must stay
+     * the one clients of {@link #bootstrap} use.
+     */
+    static TestCluster start(
+            Path dir, int size, Map<String, String> settings, BiConsumer<Integer, Map<String, String>> nodeSettings)
+            throws Exception {
+        TestCluster cluster = prepare(dir, size, settings);
+        cluster.nodeSettings = nodeSettings;
+        return cluster.startAll();
     }
 
     /**
@@ -167,6 +182,7 @@ final class TestCluster implements AutoCloseable {
             config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxies[node - 1].port());
         }
         config.putAll(settings);
+        nodeSettings.accept(node, config);
         brokers[node - 1] = startProcess("node" + node, dir.resolve("data-" + node), port(node), config);
         return brokers[node - 1];
     }

@@ -2,6 +2,7 @@ package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.api.BrokerConnector;
 import dev.strata.broker.api.BrokerMarkerSender;
 import dev.strata.broker.cluster.ClusterBroker;
 import dev.strata.broker.cluster.PartitionState;
@@ -99,7 +100,7 @@ class TransactionMarkersIT {
                         "authorizer.class.name", "dev.strata.broker.security.AclAuthorizer",
                         "super.users", "User:ANONYMOUS"));
         admin = cluster.admin();
-        sender = new BrokerMarkerSender(0, this::broker, 5_000, 30_000);
+        sender = new BrokerMarkerSender(0, this::broker, BrokerConnector.plaintext(5_000), 30_000);
         scheduler = Executors.newSingleThreadScheduledExecutor();
         writer = new LeaderMarkerWriter(this::partition, sender, scheduler);
         cluster.createTopic(TOPIC, 3, 3);

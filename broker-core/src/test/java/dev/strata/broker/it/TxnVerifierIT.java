@@ -2,6 +2,7 @@ package dev.strata.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.api.BrokerConnector;
 import dev.strata.broker.api.BrokerTxnVerifier;
 import dev.strata.broker.cluster.ClusterBroker;
 import java.util.List;
@@ -41,7 +42,7 @@ class TxnVerifierIT {
                 BrokerTxnVerifier verifier = new BrokerTxnVerifier(
                         2,
                         id -> Optional.of(new ClusterBroker(id, "127.0.0.1", broker.port(), Optional.empty(), false)),
-                        5_000,
+                        BrokerConnector.plaintext(5_000),
                         10_000)) {
             InitProducerIdResponse producer = initProducerId(wire, "verifier-txn");
             long id = producer.data().producerId();
@@ -70,7 +71,7 @@ class TxnVerifierIT {
                 BrokerTxnVerifier verifier = new BrokerTxnVerifier(
                         2,
                         id -> Optional.of(new ClusterBroker(id, "127.0.0.1", port, Optional.empty(), false)),
-                        2_000,
+                        BrokerConnector.plaintext(2_000),
                         2_000)) {
             assertThat(verifier.verify(7, "nobody", 1, (short) 0, new TopicPartition("t", 0))
                             .get(30, TimeUnit.SECONDS))

@@ -1,6 +1,7 @@
 package dev.strata.broker.metadata.quorum;
 
 import dev.strata.broker.cluster.ClusterBroker;
+import dev.strata.broker.cluster.ListenerEndpoint;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +52,15 @@ public final class BrokerLifecycle implements AutoCloseable {
      * picked at start) only updates it.
      */
     public void register(String host, int port) {
-        BrokerRegistration r = new BrokerRegistration(nodeId, host, port, rack, incarnationId);
+        register(host, port, List.of());
+    }
+
+    /**
+     * Registers this broker with the address brokers reach it at and its address on each client listener; again
+     * with other addresses (ports picked at start) only updates them.
+     */
+    public void register(String host, int port, List<ListenerEndpoint> endpoints) {
+        BrokerRegistration r = new BrokerRegistration(nodeId, host, port, rack, incarnationId, endpoints);
         store.registerBroker(r);
         registration = r;
     }

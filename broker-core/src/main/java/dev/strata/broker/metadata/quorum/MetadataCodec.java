@@ -1,5 +1,6 @@
 package dev.strata.broker.metadata.quorum;
 
+import dev.strata.broker.cluster.ListenerEndpoint;
 import dev.strata.broker.cluster.PartitionState;
 import dev.strata.broker.cluster.RemoteSegmentRecord;
 import dev.strata.broker.metadata.TopicMetadata;
@@ -129,6 +130,30 @@ final class MetadataCodec {
         int port = in.readInt();
         Optional<String> rack = in.readBoolean() ? Optional.of(readString(in)) : Optional.empty();
         return new BrokerRegistration(nodeId, host, port, rack, readUuid(in));
+    }
+
+    /** A registration's listener endpoints: int count, then (string listener, string host, int port) each. */
+    static void writeEndpoints(DataOutputStream out, List<ListenerEndpoint> endpoints) throws IOException {
+        out.writeInt(endpoints.size());
+        for (ListenerEndpoint e : endpoints) {
+            writeString(out, e.listener());
+            writeString(out, e.host());
+            out.writeInt(e.port());
+        }
+    }
+
+    /** {@code broker} with the endpoints {@link #writeEndpoints} wrote after it. */
+    static BrokerRegistration readEndpoints(DataInputStream in, BrokerRegistration broker) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MAX_LIST_LENGTH) {
+            throw new IOException("Invalid endpoint count " + count + " of broker " + broker.nodeId());
+        }
+        List<ListenerEndpoint> endpoints = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            endpoints.add(new ListenerEndpoint(readString(in), readString(in), in.readInt()));
+        }
+        return new BrokerRegistration(
+                broker.nodeId(), broker.host(), broker.port(), broker.rack(), broker.incarnationId(), endpoints);
     }
 
     static void writeInts(DataOutputStream out, List<Integer> ints) throws IOException {
@@ -328,6 +353,7 @@ final class MetadataCodec {
                     case 19 -> new MetadataCommand.SetBrokerConfigs(readString(in), readConfigs(in));
                     case 20 -> new MetadataCommand.AlterScramCredentials(UserScramCredentials.readChanges(in));
                     case 21 -> new MetadataCommand.ChangeAcls(readAcls(in), readAcls(in));
+                    case 22 -> new MetadataCommand.RegisterBroker(readEndpoints(in, readBroker(in)));
                     default -> throw new IOException("Unknown metadata command type " + type);
                 };
         if (in.available() != 0) {

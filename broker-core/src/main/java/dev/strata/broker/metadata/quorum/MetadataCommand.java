@@ -41,6 +41,7 @@ import org.apache.kafka.common.acl.AclBinding;
  *  19 SetBrokerConfigs    string entity ("" for the cluster default, a node id or a client quota entity), configs
  *  20 AlterScramCredentials  the changes as {@link UserScramCredentials} encodes them
  *  21 ChangeAcls          acls added, acls removed
+ *  22 RegisterBroker      broker, then its listener endpoints (4 is a registration without them)
  * </pre>
  *
  * 16-18 are the replicated record of each partition's remote tier (KIP-405's COPY_SEGMENT_FINISHED,
@@ -116,7 +117,9 @@ public sealed interface MetadataCommand {
     record RegisterBroker(BrokerRegistration broker) implements MetadataCommand {
         @Override
         public void validate() {
-            if (broker.port() < 0 || broker.port() > 65535) {
+            if (broker.port() < 0
+                    || broker.port() > 65535
+                    || broker.endpoints().stream().anyMatch(e -> e.port() < 0 || e.port() > 65535)) {
                 throw new IllegalArgumentException("Invalid broker registration " + broker);
             }
         }
@@ -127,10 +130,14 @@ public sealed interface MetadataCommand {
             return 0;
         }
 
+        /** Type 4 without listener endpoints (as written before brokers registered them), 22 with them. */
         @Override
         public void writeTo(DataOutputStream out) throws IOException {
-            out.writeByte(4);
+            out.writeByte(broker.endpoints().isEmpty() ? 4 : 22);
             MetadataCodec.writeBroker(out, broker);
+            if (!broker.endpoints().isEmpty()) {
+                MetadataCodec.writeEndpoints(out, broker.endpoints());
+            }
         }
     }
 

@@ -20,11 +20,12 @@ import org.apache.kafka.common.Uuid;
  * {@link MetadataCodec} encoding:
  *
  * <pre>
- *   int   format version (5)
+ *   int   format version (7)
  *   long  next producer id
  *   int   topic count, then the topics sorted by name, each followed by
  *           int partition-state count, then (int partition, state) sorted by partition
- *   int   broker count, then the brokers sorted by node id, each followed by byte {@link BrokerState} and
+ *   int   broker count, then the brokers sorted by node id, each followed by its listener endpoints, byte
+ *           {@link BrokerState} and
  *           int offline-replica count, then (uuid topic id, int partition) sorted
  *   byte  unclean.leader.election.enable broker default (1 or 0)
  *   int   remote log count, then sorted by topic id and partition: uuid topic id, int partition, long end offset,
@@ -36,7 +37,7 @@ import org.apache.kafka.common.Uuid;
  *   acls  the ACLs, sorted
  * </pre>
  *
- * Version 5 had no ACLs. Version 4 had no SCRAM credentials. Version 3 had no dynamic broker configs.
+ * Version 6 had no listener endpoints. Version 5 had no ACLs. Version 4 had no SCRAM credentials. Version 3 had no dynamic broker configs.
  * Version 2 had no offline replicas, no unclean-election default (none, false) and no remote logs.
  * Version 1 (before clusters) had neither partition states nor broker states: its brokers load fenced, and its
  * partitions get replicas [the one registered broker] as soon as exactly one is registered, which is how a single
@@ -48,7 +49,8 @@ import org.apache.kafka.common.Uuid;
  * (Ratis's snapshot or apply thread, or a broker's image reader).
  */
 final class MetadataSnapshot {
-    private static final int FORMAT_VERSION = 6;
+    private static final int FORMAT_VERSION = 7;
+    private static final int FORMAT_VERSION_WITHOUT_ENDPOINTS = 6;
     private static final int FORMAT_VERSION_WITHOUT_ACLS = 5;
     private static final int FORMAT_VERSION_WITHOUT_SCRAM = 4;
     private static final int FORMAT_VERSION_WITHOUT_BROKER_CONFIGS = 3;
@@ -75,6 +77,7 @@ final class MetadataSnapshot {
         out.writeInt(registered.size());
         for (RegisteredBroker b : registered) {
             MetadataCodec.writeBroker(out, b.registration());
+            MetadataCodec.writeEndpoints(out, b.registration().endpoints());
             out.writeByte(b.state().code);
             List<MetadataImage.PartitionRef> offline = b.offline().stream()
                     .sorted(Comparator.comparing((MetadataImage.PartitionRef r) ->
@@ -120,6 +123,7 @@ final class MetadataSnapshot {
     static MetadataImage read(DataInputStream in) throws IOException {
         int version = in.readInt();
         if (version != FORMAT_VERSION
+                && version != FORMAT_VERSION_WITHOUT_ENDPOINTS
                 && version != FORMAT_VERSION_WITHOUT_ACLS
                 && version != FORMAT_VERSION_WITHOUT_SCRAM
                 && version != FORMAT_VERSION_WITHOUT_BROKER_CONFIGS
@@ -149,6 +153,9 @@ final class MetadataSnapshot {
         int brokers = in.readInt();
         for (int i = 0; i < brokers; i++) {
             BrokerRegistration b = MetadataCodec.readBroker(in);
+            if (version >= FORMAT_VERSION) {
+                b = MetadataCodec.readEndpoints(in, b);
+            }
             BrokerState state = withStates ? BrokerState.fromCode(in.readByte()) : BrokerState.FENCED;
             Set<MetadataImage.PartitionRef> offline = new HashSet<>();
             int offlineCount = withOffline ? in.readInt() : 0;
@@ -172,7 +179,7 @@ final class MetadataSnapshot {
         if (version >= FORMAT_VERSION_WITHOUT_ACLS) {
             image.scramCredentials().readSnapshot(in);
         }
-        if (version >= FORMAT_VERSION) {
+        if (version >= FORMAT_VERSION_WITHOUT_ENDPOINTS) {
             image.loadAcls(MetadataCodec.readAcls(in));
         }
         if (in.read() != -1) {

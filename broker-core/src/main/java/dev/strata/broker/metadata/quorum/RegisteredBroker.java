@@ -27,6 +27,7 @@ record RegisteredBroker(BrokerRegistration registration, BrokerState state, Set<
                 registration.host(),
                 registration.port(),
                 registration.rack(),
-                state != BrokerState.UNFENCED);
+                state != BrokerState.UNFENCED,
+                registration.endpoints());
     }
 }

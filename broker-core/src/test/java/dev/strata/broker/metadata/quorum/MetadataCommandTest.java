@@ -3,6 +3,7 @@ package dev.strata.broker.metadata.quorum;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.broker.cluster.ListenerEndpoint;
 import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.security.ScramCredentialStore;
 import dev.strata.broker.security.ScramMechanism;
@@ -170,6 +171,61 @@ class MetadataCommandTest {
         assertThat(read.topic(TOPIC.topicId())).contains(TOPIC);
         assertThat(read.brokers()).containsExactly(BROKER);
         assertThat(read.nextProducerId()).isEqualTo(2000);
+    }
+
+    @Test
+    void listenerEndpointsRoundTripAndARegistrationWithoutThemKeepsItsOldBytes() throws IOException {
+        BrokerRegistration withEndpoints = new BrokerRegistration(
+                4,
+                "10.0.0.4",
+                9092,
+                Optional.empty(),
+                Uuid.randomUuid(),
+                List.of(
+                        new ListenerEndpoint("INTERNAL", "10.0.0.4", 9092),
+                        new ListenerEndpoint("EXTERNAL", "broker-4.example.com", 9094)));
+        MetadataCommand register = new MetadataCommand.RegisterBroker(withEndpoints);
+        assertThat(register.toBytes()[0]).isEqualTo((byte) 22);
+        assertThat(MetadataCommand.fromBytes(register.toBytes())).isEqualTo(register);
+        // written before brokers registered their listeners: type 4, read back without endpoints
+        assertThat(new MetadataCommand.RegisterBroker(BROKER).toBytes()[0]).isEqualTo((byte) 4);
+        assertThatThrownBy(() -> new MetadataCommand.RegisterBroker(new BrokerRegistration(
+                                5,
+                                "h",
+                                1,
+                                Optional.empty(),
+                                Uuid.randomUuid(),
+                                List.of(new ListenerEndpoint("A", "h", 70000))))
+                        .validate())
+                .isInstanceOf(IllegalArgumentException.class);
+
+        MetadataImage image = new MetadataImage();
+        register.applyTo(image);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        MetadataImage read = MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(read.brokers()).containsExactly(withEndpoints);
+    }
+
+    @Test
+    void aSnapshotOfVersionSixLoadsItsBrokersWithoutEndpoints() throws IOException {
+        MetadataImage image = new MetadataImage();
+        new MetadataCommand.RegisterBroker(BROKER).applyTo(image);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        image.writeTo(new DataOutputStream(bytes));
+        ByteArrayOutputStream broker = new ByteArrayOutputStream();
+        MetadataCodec.writeBroker(new DataOutputStream(broker), BROKER);
+        // version 6: the same bytes without the broker's endpoint count, which follows the broker's fields
+        byte[] v7 = bytes.toByteArray();
+        int endpointCount = 4 + 8 + 4 + 4 + broker.size();
+        ByteArrayOutputStream v6 = new ByteArrayOutputStream();
+        new DataOutputStream(v6).writeInt(6);
+        v6.write(v7, 4, endpointCount - 4);
+        v6.write(v7, endpointCount + 4, v7.length - endpointCount - 4);
+
+        MetadataImage read = MetadataImage.readFrom(new DataInputStream(new ByteArrayInputStream(v6.toByteArray())));
+        assertThat(read.brokers()).containsExactly(BROKER);
+        assertThat(read.brokers().iterator().next().endpoints()).isEmpty();
     }
 
     @Test
