@@ -18,7 +18,7 @@ import org.apache.kafka.common.requests.FetchResponse;
  * as Kafka's {@code ReplicaFetcherBlockingSend} is. It connects on the first fetch
  * (not when it is created, so the fetcher manager never waits on the network), looks the leader's address up in the
  * cluster at that moment, and on any I/O error drops the socket: the fetcher backs off and the next fetch reconnects.
- * PLAINTEXT only: the inter-broker listener of a cluster must be a PLAINTEXT one.
+ * Over TLS and SASL as the inter-broker listener asks ({@link BrokerConnector}).
  */
 public final class KafkaLeaderEndpoint implements LeaderEndpoint {
 

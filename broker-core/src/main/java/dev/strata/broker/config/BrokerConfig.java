@@ -144,6 +144,7 @@ public final class BrokerConfig {
     private final ClientListener interBroker;
 
     private final Optional<Listener> controllerListener;
+    private final SecurityProtocol controllerProtocol;
     private final List<Path> logDirs;
     private final Optional<InetSocketAddress> metricsListener;
     private final Optional<InetSocketAddress> consoleListener;
@@ -157,6 +158,7 @@ public final class BrokerConfig {
         this.clientListeners = listeners.clients();
         this.interBroker = listeners.interBroker();
         this.controllerListener = listeners.controller();
+        this.controllerProtocol = Listeners.controllerProtocol(parsed);
         // each listener's own settings are checked (parsed) at startup
         for (ClientListener l : clientListeners) {
             SecurityConfigs.listenerSecurity(this, l.name());
@@ -285,6 +287,11 @@ public final class BrokerConfig {
     /** Every listener for clients and brokers, in the order of {@code listeners}; empty on a controller-only node. */
     public List<ClientListener> clientListeners() {
         return clientListeners;
+    }
+
+    /** The metadata quorum's protocol: PLAINTEXT or SSL (mutual TLS between every node and the voters). */
+    public SecurityProtocol controllerProtocol() {
+        return controllerProtocol;
     }
 
     /** The listener named in {@code controller.listener.names}, when {@code listeners} has one. */

@@ -65,7 +65,10 @@ public final class BrokerConfigs {
                         Type.LIST,
                         "",
                         Importance.HIGH,
-                        "names of the `listeners` entries the metadata quorum uses (Kafka's KRaft setting)")
+                        "names of the `listeners` entries the metadata quorum uses (Kafka's KRaft setting); the"
+                                + " first one's protocol in `listener.security.protocol.map` is the quorum's on every"
+                                + " node: `PLAINTEXT`, or `SSL` for mutual TLS between every node and the voters with"
+                                + " that listener's `ssl.keystore.*` and `ssl.truststore.*`")
                 .define(
                         LISTENER_SECURITY_PROTOCOL_MAP,
                         Type.STRING,

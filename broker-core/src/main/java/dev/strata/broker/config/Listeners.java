@@ -99,13 +99,6 @@ record Listeners(List<ClientListener> clients, ClientListener interBroker, Optio
                         "listener " + l.name() + " has no security protocol in " + LISTENER_SECURITY_PROTOCOL_MAP);
             }
             if (controllerNames.contains(l.name())) {
-                if (protocol != SecurityProtocol.PLAINTEXT) {
-                    throw new ConfigException(
-                            LISTENERS,
-                            spec,
-                            "the controller listener " + l.name() + " uses " + protocol
-                                    + "; the metadata quorum's listener is PLAINTEXT only");
-                }
                 controller = l;
             } else {
                 clients.add(new ClientListener(l, advertisedFor(l, advertised), protocol));
@@ -211,6 +204,32 @@ record Listeners(List<ClientListener> clients, ClientListener interBroker, Optio
                                 + ": a broker-only node has no vote and serves no quorum traffic");
             }
         }
+    }
+
+    /**
+     * The protocol of the metadata quorum's listener, the first of {@code controller.listener.names}, as
+     * {@code listener.security.protocol.map} gives it: PLAINTEXT or SSL (mutual TLS), on every node (a broker without
+     * a vote dials the voters with it).
+     *
+     * @throws ConfigException for another protocol
+     */
+    @SuppressWarnings("unchecked")
+    static SecurityProtocol controllerProtocol(Map<String, Object> parsed) {
+        List<String> names = (List<String>) parsed.get(CONTROLLER_LISTENER_NAMES);
+        if (names == null || names.isEmpty()) {
+            return SecurityProtocol.PLAINTEXT;
+        }
+        String map = (String) parsed.get(LISTENER_SECURITY_PROTOCOL_MAP);
+        // a name the map lacks (on a broker-only node, which has no such listener to check) is PLAINTEXT, as before
+        SecurityProtocol protocol = securityProtocolMap(map).getOrDefault(names.get(0), SecurityProtocol.PLAINTEXT);
+        if (protocol != SecurityProtocol.PLAINTEXT && protocol != SecurityProtocol.SSL) {
+            throw new ConfigException(
+                    LISTENER_SECURITY_PROTOCOL_MAP,
+                    map,
+                    "the controller listener " + names.get(0) + " uses " + protocol
+                            + "; the metadata quorum's listener takes PLAINTEXT or SSL (mutual TLS)");
+        }
+        return protocol;
     }
 
     private static Map<String, SecurityProtocol> securityProtocolMap(String spec) {

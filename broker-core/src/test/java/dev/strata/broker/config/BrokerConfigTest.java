@@ -20,6 +20,22 @@ class BrokerConfigTest {
     Path dir;
 
     @Test
+    void theQuorumListenerTakesPlaintextOrMutualTlsOnly() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("node.id", "1");
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093");
+        settings.put("controller.listener.names", "CONTROLLER");
+        settings.put("controller.quorum.voters", "1@127.0.0.1:9093");
+        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL");
+        assertThat(BrokerConfig.of(settings).controllerProtocol()).isEqualTo(SecurityProtocol.SSL);
+        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL");
+        assertThatThrownBy(() -> BrokerConfig.of(settings))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listener.security.protocol.map")
+                .hasMessageContaining("PLAINTEXT or SSL");
+    }
+
+    @Test
     void readsAKafkaStylePropertiesFile() throws Exception {
         Path file = dir.resolve("server.properties");
         Files.writeString(

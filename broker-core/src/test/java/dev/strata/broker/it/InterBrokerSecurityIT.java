@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A cluster of three whose brokers reach each other on a SASL_SSL listener (INTERNAL: TLS, PLAIN login as
- * {@code User:broker}) and serve clients on a PLAINTEXT one too (EXTERNAL), with the ACL authorizer on: replication
+ * {@code User:broker}) and serve clients on a PLAINTEXT one too (EXTERNAL), whose metadata quorum speaks mutual TLS
+ * (CONTROLLER: SSL), with the ACL authorizer on: replication
  * runs over TLS and SASL as the brokers' own principal, and a client on either listener is told every broker's
  * address on that listener, as Kafka's brokers register one endpoint per listener.
  */
@@ -62,18 +63,22 @@ class InterBrokerSecurityIT {
             INTERNAL[i] = Ports.free();
         }
         Map<String, String> settings = new HashMap<>();
-        settings.put("listener.security.protocol.map", "EXTERNAL:PLAINTEXT,INTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT");
+        settings.put("listener.security.protocol.map", "EXTERNAL:PLAINTEXT,INTERNAL:SASL_SSL,CONTROLLER:SSL");
         settings.put("inter.broker.listener.name", "INTERNAL");
         settings.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
         settings.put("sasl.enabled.mechanisms", "PLAIN");
         settings.put("listener.name.internal.plain.sasl.jaas.config", JAAS);
-        settings.put("listener.name.internal.ssl.keystore.type", "PKCS12");
-        settings.put("listener.name.internal.ssl.keystore.location", certs.brokerKeystore.toString());
-        settings.put("listener.name.internal.ssl.keystore.password", TestCertificates.PASSWORD);
-        // the brokers' own certificate is what they trust in each other (the clients' trust store holds it)
-        settings.put("listener.name.internal.ssl.truststore.type", "JKS");
-        settings.put("listener.name.internal.ssl.truststore.location", certs.clientTruststore.toString());
-        settings.put("listener.name.internal.ssl.truststore.password", TestCertificates.PASSWORD);
+        // brokers and voters present the broker certificate and trust it in each other (the clients' trust store
+        // holds it): on INTERNAL (SASL_SSL) and on the metadata quorum's listener (SSL, mutual TLS)
+        for (String listener : List.of("internal", "controller")) {
+            String prefix = "listener.name." + listener + ".";
+            settings.put(prefix + "ssl.keystore.type", "PKCS12");
+            settings.put(prefix + "ssl.keystore.location", certs.brokerKeystore.toString());
+            settings.put(prefix + "ssl.keystore.password", TestCertificates.PASSWORD);
+            settings.put(prefix + "ssl.truststore.type", "JKS");
+            settings.put(prefix + "ssl.truststore.location", certs.clientTruststore.toString());
+            settings.put(prefix + "ssl.truststore.password", TestCertificates.PASSWORD);
+        }
         settings.put("authorizer.class.name", "dev.strata.broker.security.AclAuthorizer");
         settings.put("super.users", "User:broker;User:admin");
         settings.put("allow.everyone.if.no.acl.found", "true");
@@ -129,6 +134,63 @@ class InterBrokerSecurityIT {
                     .extracting(Node::port)
                     .containsExactlyInAnyOrder(INTERNAL[0], INTERNAL[1], INTERNAL[2]);
         }
+    }
+
+    @Test
+    @Order(3)
+    void theQuorumTakesOnlyTlsPeersThatPresentATrustedCertificate() throws Exception {
+        int port = cluster.controllerPort(2);
+        // no TLS at all: the voter answers nothing a plaintext gRPC client could use, and closes the connection
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port)) {
+            plain.setSoTimeout(10_000);
+            plain.getOutputStream()
+                    .write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] answer = plain.getInputStream().readNBytes(64);
+            assertThat(new String(answer, java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .doesNotContain("HTTP/2");
+        }
+        // TLS without a client certificate: the handshake (or the first read after it, in TLS 1.3) fails
+        javax.net.ssl.SSLContext noCertificate = javax.net.ssl.SSLContext.getInstance("TLS");
+        javax.net.ssl.TrustManagerFactory trust =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        java.security.KeyStore store = java.security.KeyStore.getInstance("JKS");
+        try (var in = java.nio.file.Files.newInputStream(certs.clientTruststore)) {
+            store.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        trust.init(store);
+        noCertificate.init(null, trust.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket tls =
+                (javax.net.ssl.SSLSocket) noCertificate.getSocketFactory().createSocket("127.0.0.1", port)) {
+            tls.setSoTimeout(10_000);
+            tls.setEnabledProtocols(new String[] {"TLSv1.2"});
+            tls.setSSLParameters(withAlpn(tls.getSSLParameters()));
+            org.assertj.core.api.Assertions.assertThatThrownBy(tls::startHandshake)
+                    .isInstanceOf(java.io.IOException.class);
+        }
+        // with the broker certificate the same handshake succeeds: the voter speaks TLS and asks for a certificate
+        java.security.KeyStore own = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(certs.brokerKeystore)) {
+            own.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory keys =
+                javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(own, TestCertificates.PASSWORD.toCharArray());
+        javax.net.ssl.SSLContext withCertificate = javax.net.ssl.SSLContext.getInstance("TLS");
+        withCertificate.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket tls =
+                (javax.net.ssl.SSLSocket) withCertificate.getSocketFactory().createSocket("127.0.0.1", port)) {
+            tls.setSoTimeout(10_000);
+            tls.setEnabledProtocols(new String[] {"TLSv1.2"});
+            tls.setSSLParameters(withAlpn(tls.getSSLParameters()));
+            tls.startHandshake();
+            assertThat(tls.getSession().getPeerCertificates()).isNotEmpty();
+        }
+        assertThat(cluster.isAlive(2)).isTrue();
+    }
+
+    private static javax.net.ssl.SSLParameters withAlpn(javax.net.ssl.SSLParameters parameters) {
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        return parameters;
     }
 
     @Test

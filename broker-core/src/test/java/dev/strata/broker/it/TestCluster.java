@@ -209,6 +209,11 @@ final class TestCluster implements AutoCloseable {
         return ports[node - 1];
     }
 
+    /** The port of a node's metadata-quorum (controller) listener. */
+    int controllerPort(int node) {
+        return controllerPorts[node - 1];
+    }
+
     /** The log dir of a broker. */
     Path logDir(int node) {
         return dir.resolve("data-" + node);

@@ -127,8 +127,13 @@ public final class QuorumMetadataStore
      * @throws TimeoutException if no leader with a majority shows up within the write timeout
      */
     public static QuorumMetadataStore open(QuorumConfig config) {
+        return open(config, QuorumTls.NONE);
+    }
+
+    /** {@link #open(QuorumConfig)}, every connection of the quorum over {@code tls}. */
+    static QuorumMetadataStore open(QuorumConfig config, QuorumTls tls) {
         if (!config.roles().isVoter()) {
-            return openWithoutVote(config);
+            return openWithoutVote(config, tls);
         }
         RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
         RaftPeerId selfId = RatisSetup.peerId(config.nodeId());
@@ -145,6 +150,7 @@ public final class QuorumMetadataStore
                     .setGroup(RatisSetup.group(groupId, config, null))
                     .setStateMachine(stateMachine)
                     .setProperties(RatisSetup.serverProperties(config))
+                    .setParameters(tls.parameters())
                     .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                     .build();
             RatisSetup.checkCanListen(config);
@@ -152,8 +158,8 @@ public final class QuorumMetadataStore
             // A single voter listens on a port picked at start: its peer address stays 127.0.0.1:0 in the Raft
             // configuration (nobody dials it), and only this node's client is told the bound port.
             InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
-            client = RatisSetup.newClient(config, bound);
-            heartbeats = RatisSetup.newHeartbeatClient(config, bound);
+            client = RatisSetup.newClient(config, bound, tls);
+            heartbeats = RatisSetup.newHeartbeatClient(config, bound, tls);
             QuorumMetadataStore store = new QuorumMetadataStore(config, stateMachine, server, client, heartbeats);
             store.quorum.awaitQuorum();
             return store;
@@ -174,13 +180,13 @@ public final class QuorumMetadataStore
      *
      * @throws TimeoutException if no voter leads with a majority within the write timeout
      */
-    private static QuorumMetadataStore openWithoutVote(QuorumConfig config) {
+    private static QuorumMetadataStore openWithoutVote(QuorumConfig config, QuorumTls tls) {
         QuorumMetadataStore store = new QuorumMetadataStore(
                 config,
                 new MetadataStateMachine(config.nodeId()),
                 null,
-                RatisSetup.newClient(config, null),
-                RatisSetup.newHeartbeatClient(config, null));
+                RatisSetup.newClient(config, null, tls),
+                RatisSetup.newHeartbeatClient(config, null, tls));
         try {
             store.quorum.startReadingImages();
             return store;
@@ -198,7 +204,7 @@ public final class QuorumMetadataStore
     public static QuorumMetadataStore open(BrokerConfig config) {
         String clusterId =
                 MetaProperties.settle(config.logDirs(), config.nodeId(), config.get(BrokerConfig.CLUSTER_ID));
-        QuorumMetadataStore store = open(QuorumConfig.from(config, clusterId));
+        QuorumMetadataStore store = open(QuorumConfig.from(config, clusterId), QuorumTls.from(config));
         try {
             if (config.processRoles().isVoter()) {
                 importFileMetadata(config, store);

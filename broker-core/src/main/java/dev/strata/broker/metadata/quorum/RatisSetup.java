@@ -125,10 +125,14 @@ final class RatisSetup {
                 .build();
     }
 
-    /** A client of the group, which sends to whichever voter leads; {@code bound} as in {@link #group}. */
-    static RaftClient newClient(QuorumConfig config, InetSocketAddress bound) {
+    /**
+     * A client of the group, which sends to whichever voter leads; {@code bound} as in {@link #group}, over
+     * {@code tls}.
+     */
+    static RaftClient newClient(QuorumConfig config, InetSocketAddress bound, QuorumTls tls) {
         return RaftClient.newBuilder()
                 .setRaftGroup(group(groupId(config.clusterId()), config, bound))
+                .setParameters(tls.parameters())
                 .setProperties(clientProperties(requestTimeoutMs(config)))
                 .setRetryPolicy(retryPolicy(config))
                 .build();
@@ -140,9 +144,10 @@ final class RatisSetup {
      * keep one heartbeat on a voter that cannot answer for a request timeout at a time, while the new controller's
      * clock for the broker's session runs.)
      */
-    static RaftClient newHeartbeatClient(QuorumConfig config, InetSocketAddress bound) {
+    static RaftClient newHeartbeatClient(QuorumConfig config, InetSocketAddress bound, QuorumTls tls) {
         return RaftClient.newBuilder()
                 .setRaftGroup(group(groupId(config.clusterId()), config, bound))
+                .setParameters(tls.parameters())
                 .setProperties(clientProperties(heartbeatTimeoutMs(config)))
                 .setRetryPolicy(RetryPolicies.noRetry())
                 .build();
