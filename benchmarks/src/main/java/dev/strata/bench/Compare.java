@@ -22,6 +22,12 @@ import picocli.CommandLine.Option;
  * {@code benchmarks/results/<UTC time>/}. The brokers run one after the other, never together, so that neither
  * takes CPU from the other.
  *
+ * <p>So that the figures do not rest on one client, one order or one partition count: {@code --driver} runs Apache
+ * Kafka's own perf tools ({@link KafkaPerfTools}) beside Strata's {@link LoadDriver}; {@code --order} runs each round
+ * with Kafka first and again with Strata first (the default), each broker freshly started; {@code --runs N} repeats the
+ * rounds; {@code --partitions 1,3,8} runs every workload at each partition count. The table gives min/median/max per
+ * metric ({@link CompareSummary}).
+ *
  * <p>With the {@code remote-replay} workload, S3Proxy runs in a child JVM for the whole comparison and both brokers
  * tier to it through Strata's S3 backend, each under its own key prefix in one bucket (see {@link S3Tier},
  * {@link KafkaBroker#tieringConfigs}).
@@ -34,6 +40,10 @@ public final class Compare implements Callable<Integer> {
     private static final Duration QUICK = Duration.ofSeconds(3);
     private static final long QUICK_TIERED_MB = 16;
     private static final String BUCKET = "strata-bench";
+    private static final long PERF_RECORDS = 1_000_000;
+    private static final long QUICK_PERF_RECORDS = 20_000;
+    private static final String KAFKA_FIRST = CompareSummary.KAFKA_FIRST;
+    private static final String STRATA_FIRST = CompareSummary.STRATA_FIRST;
 
     @Option(names = "--quick", description = "Each workload phase runs 3 s (a smoke run, not a measurement).")
     private boolean quick;
@@ -58,6 +68,29 @@ public final class Compare implements Callable<Integer> {
                     + QUICK_TIERED_MB + ").",
             defaultValue = "256")
     private long tieredMb;
+
+    @Option(
+            names = "--driver",
+            split = ",",
+            description = "Clients: loaddriver (Strata's LoadDriver, every workload), kafka-perf (Apache Kafka's "
+                    + "ProducerPerformance and ConsumerPerformance in child JVMs: produce and consume only) "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "loaddriver")
+    private List<String> drivers;
+
+    @Option(
+            names = "--order",
+            split = ",",
+            description = "Which broker goes first in a round: kafka-first, strata-first; both runs each round twice "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = KAFKA_FIRST + "," + STRATA_FIRST)
+    private List<String> orders;
+
+    @Option(
+            names = "--runs",
+            description = "Rounds of each order; the table gives min/median/max over them (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    private int runs;
 
     @Option(
             names = "--brokers",
@@ -122,8 +155,16 @@ public final class Compare implements Callable<Integer> {
     @CommandLine.Mixin
     private LoadDriver.SpecOptions specOptions = new LoadDriver.SpecOptions();
 
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec command;
+
     @Override
     public Integer call() throws Exception {
+        List<CompareDriver> driverList = parseDrivers();
+        List<List<String>> sequences = sequences();
+        if (runs < 1) {
+            throw new CommandLine.ParameterException(command.commandLine(), "--runs must be at least 1");
+        }
         Instant started = Instant.now();
         Path out = (resultsDir != null ? resultsDir : defaultResultsDir()).resolve(LoadDriver.STAMP.format(started));
         Files.createDirectories(out);
@@ -140,34 +181,96 @@ public final class Compare implements Callable<Integer> {
                 specs.add(quick ? s.withDuration(QUICK) : s);
             }
         }
-        Map<String, BrokerRun> runs = new LinkedHashMap<>();
+        List<BrokerRun> phases = new ArrayList<>();
         S3ProxyServer s3 = null;
         try {
             if (specs.stream().anyMatch(s -> s.workload() == Workload.REMOTE_REPLAY)) {
                 s3 = S3ProxyServer.start(classpathFile(s3proxyClasspath, S3ProxyServer.DEFAULT_CLASSPATH_FILE), work);
                 System.err.println("S3Proxy listening on " + s3.endpoint() + "; log " + s3.log());
             }
-            for (String b : brokers) {
-                String broker = b.trim().toLowerCase(Locale.ROOT);
-                runs.put(broker, runBroker(broker, specs, work, s3));
+            KafkaPerfTools tools = driverList.contains(CompareDriver.KAFKA_PERF)
+                    ? new KafkaPerfTools(
+                            ChildProcess.readClasspath(
+                                    classpathFile(kafkaClasspath, KafkaBroker.DEFAULT_CLASSPATH_FILE),
+                                    "bin/strata bench compare resolves it"),
+                            out.resolve("kafka-perf"))
+                    : null;
+            for (int round = 1; round <= runs; round++) {
+                for (List<String> sequence : sequences) {
+                    String order = sequence.get(0) + "-first";
+                    for (String broker : sequence) {
+                        phases.add(runBroker(broker, order, round, driverList, specs, work, s3, tools));
+                    }
+                }
             }
         } finally {
             if (s3 != null) {
                 s3.close();
             }
         }
-        List<ComparisonRow> rows = compare(runs, specs);
-        String table = table(rows, runs);
+        List<String> orderNames =
+                sequences.stream().map(q -> q.get(0) + "-first").toList();
+        List<CompareSummary.Row> rows = CompareSummary.rows(
+                measured(phases),
+                driverList,
+                specOptions.partitionCounts(),
+                specs.stream().map(WorkloadSpec::workload).toList());
+        String table = CompareSummary.table(rows, runs, orderNames) + loadAndErrors(phases);
         Files.writeString(out.resolve("comparison.txt"), table);
-        Json.write(out.resolve("comparison.json"), toJson(started, specs, runs, rows));
+        Json.write(out.resolve("comparison.json"), toJson(started, specs, driverList, orderNames, phases, rows));
         ComparisonChart.write(
                 out.resolve("comparison.png"),
-                "Strata vs Apache Kafka" + (quick ? " (quick run)" : "") + ", " + LoadDriver.STAMP.format(started)
-                        + " UTC, " + Runtime.getRuntime().availableProcessors() + " CPUs",
-                rows);
+                "Strata vs Apache Kafka" + (quick ? " (quick run)" : "") + ", medians, "
+                        + LoadDriver.STAMP.format(started) + " UTC, "
+                        + Runtime.getRuntime().availableProcessors()
+                        + " CPUs",
+                rows.stream().map(CompareSummary.Row::medians).toList());
         System.out.print(table);
         System.out.println("results: " + out.toAbsolutePath());
-        return runs.values().stream().allMatch(r -> r.error() == null) ? 0 : 1;
+        return phases.stream().allMatch(r -> r.error() == null) ? 0 : 1;
+    }
+
+    private List<CompareDriver> parseDrivers() {
+        try {
+            return drivers.stream().map(CompareDriver::parse).distinct().toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command.commandLine(), "--driver: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The brokers of each round in the order they run: per {@code --order}, the {@code --brokers} with the one that
+     * goes first in front. With one broker there is one order.
+     */
+    List<List<String>> sequences() {
+        List<String> names = brokers.stream()
+                .map(b -> b.trim().toLowerCase(Locale.ROOT))
+                .distinct()
+                .toList();
+        for (String b : names) {
+            if (!b.equals("kafka") && !b.equals("strata")) {
+                throw new CommandLine.ParameterException(
+                        command.commandLine(), "--brokers: unknown broker " + b + "; kafka or strata");
+            }
+        }
+        List<List<String>> sequences = new ArrayList<>();
+        for (String o : orders) {
+            String first =
+                    switch (o.trim().toLowerCase(Locale.ROOT)) {
+                        case KAFKA_FIRST -> "kafka";
+                        case STRATA_FIRST -> "strata";
+                        default -> throw new CommandLine.ParameterException(
+                                command.commandLine(), "--order: unknown order " + o + "; kafka-first or strata-first");
+                    };
+            List<String> sequence = new ArrayList<>(names);
+            if (sequence.remove(first)) {
+                sequence.add(0, first);
+            }
+            if (!sequences.contains(sequence)) {
+                sequences.add(sequence);
+            }
+        }
+        return sequences;
     }
 
     /**
@@ -225,30 +328,55 @@ public final class Compare implements Callable<Integer> {
         };
     }
 
-    /** The workloads against one broker; a broker that fails is reported, and the other still runs. */
-    private BrokerRun runBroker(String broker, List<WorkloadSpec> specs, Path work, S3ProxyServer s3) {
-        System.err.println("== " + broker);
-        List<WorkloadResult> results = new ArrayList<>();
+    /**
+     * One broker's turn in a round: start it, warm it up, run every driver at every partition count, stop it. A broker
+     * that fails is reported, and the rest still runs.
+     */
+    private BrokerRun runBroker(
+            String broker,
+            String order,
+            int round,
+            List<CompareDriver> driverList,
+            List<WorkloadSpec> specs,
+            Path work,
+            S3ProxyServer s3,
+            KafkaPerfTools tools) {
+        System.err.println("== round " + round + ", " + order + ": " + broker);
+        String loadAtStart = MachineInfo.loadAverage();
+        List<ComparePhase.Sample> samples = new ArrayList<>();
         String bootstrap = null;
         Path log = null;
+        String error = null;
         try (ManagedBroker running = start(broker, work, s3)) {
             bootstrap = running.bootstrap();
             log = running.log();
             System.err.println(broker + " listening on " + bootstrap + "; log " + log);
-            WorkloadRunner runner = new WorkloadRunner(bootstrap, running.dataDir());
-            Duration warmup = warmup();
-            if (!warmup.isZero()) {
-                System.err.println(broker + ": warming up for " + warmup.toSeconds() + " s (not measured)");
-                runner.run(specs.get(0).withWorkload(Workload.PRODUCE).withDuration(warmup));
+            ComparePhase phase = new ComparePhase(bootstrap, running.dataDir(), tools);
+            phase.warmUp(specs.get(0), warmup());
+            for (int p : specOptions.partitionCounts()) {
+                for (CompareDriver d : driverList) {
+                    samples.addAll(phase.run(d, specsFor(d, p, specs)));
+                }
             }
-            for (WorkloadSpec spec : specs) {
-                results.add(runner.run(spec));
-            }
-            return new BrokerRun(bootstrap, log, results, null);
         } catch (Exception e) {
             System.err.println("error: " + broker + " run failed: " + e);
-            return new BrokerRun(bootstrap, log, results, e.toString());
+            error = e.toString();
         }
+        return new BrokerRun(
+                broker, order, round, bootstrap, log, samples, error, loadAtStart, MachineInfo.loadAverage());
+    }
+
+    /**
+     * The specs at {@code partitions}; Kafka's producer tool sends a record count, so without {@code --records} it
+     * gets {@value #PERF_RECORDS} ({@value #QUICK_PERF_RECORDS} with {@code --quick}).
+     */
+    private List<WorkloadSpec> specsFor(CompareDriver driver, int partitions, List<WorkloadSpec> specs) {
+        return specs.stream()
+                .map(s -> s.withPartitions(partitions))
+                .map(s -> driver == CompareDriver.KAFKA_PERF && s.records() == 0
+                        ? s.withRecords(quick ? QUICK_PERF_RECORDS : PERF_RECORDS)
+                        : s)
+                .toList();
     }
 
     private Duration warmup() {
@@ -290,28 +418,45 @@ public final class Compare implements Callable<Integer> {
         return Files.isDirectory(Path.of("benchmarks")) ? Path.of("benchmarks", "results") : Path.of("results");
     }
 
-    static List<ComparisonRow> compare(Map<String, BrokerRun> runs, List<WorkloadSpec> specs) {
-        List<ComparisonRow> rows = new ArrayList<>();
-        for (Metric m : Metric.ALL) {
-            if (specs.stream().anyMatch(s -> s.workload() == m.workload())) {
-                rows.add(new ComparisonRow(m, value(runs.get("kafka"), m), value(runs.get("strata"), m)));
+    private static List<CompareSummary.Measured> measured(List<BrokerRun> phases) {
+        List<CompareSummary.Measured> m = new ArrayList<>();
+        for (BrokerRun r : phases) {
+            r.samples().forEach(s -> m.add(new CompareSummary.Measured(r.broker(), r.order(), r.round(), s)));
+        }
+        return m;
+    }
+
+    /** The 1-minute load average at each broker's start and end, and the failures. */
+    static String loadAndErrors(List<BrokerRun> phases) {
+        StringBuilder out = new StringBuilder();
+        List<Double> loads = new ArrayList<>();
+        for (BrokerRun r : phases) {
+            for (String l : new String[] {r.loadAtStart(), r.loadAtEnd()}) {
+                if (l != null) {
+                    loads.add(Double.parseDouble(l.split(",")[0].trim()));
+                }
             }
         }
-        return rows;
-    }
-
-    private static Double value(BrokerRun run, Metric m) {
-        if (run == null) {
-            return null;
+        if (!loads.isEmpty()) {
+            CompareSummary.Stats s = CompareSummary.Stats.of(loads);
+            out.append(String.format(
+                    Locale.ROOT,
+                    "1-minute load average at each broker's start and end: min %.2f, median %.2f, max %.2f%n",
+                    s.min(),
+                    s.median(),
+                    s.max()));
         }
-        return run.results().stream()
-                .filter(r -> r.spec().workload() == m.workload())
-                .findFirst()
-                .map(r -> m.value().applyAsDouble(r))
-                .orElse(null);
+        for (BrokerRun r : phases) {
+            if (r.error() != null) {
+                out.append(String.format(
+                        Locale.ROOT, "%s failed in round %d (%s): %s%n", r.broker(), r.round(), r.order(), r.error()));
+            }
+        }
+        return out.toString();
     }
 
-    static String table(List<ComparisonRow> rows, Map<String, BrokerRun> runs) {
+    /** The two-column table of one value per broker (used by {@code bench txn}). */
+    static String table(List<ComparisonRow> rows) {
         StringBuilder out = new StringBuilder();
         int width = rows.stream()
                 .mapToInt(r -> r.metric().label().length() + 4)
@@ -324,28 +469,21 @@ public final class Compare implements Callable<Integer> {
                     Locale.ROOT,
                     format,
                     r.metric().label() + (r.metric().higherIsBetter() ? " (+)" : " (-)"),
-                    number(r.kafka()),
-                    number(r.strata()),
+                    r.kafka() == null ? "-" : CompareSummary.number(r.kafka()),
+                    r.strata() == null ? "-" : CompareSummary.number(r.strata()),
                     r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio())));
         }
         out.append("(+) higher is better, (-) lower is better\n");
-        runs.forEach((broker, run) -> {
-            if (run.error() != null) {
-                out.append(broker).append(" failed: ").append(run.error()).append('\n');
-            }
-        });
         return out.toString();
     }
 
-    private static String number(Double v) {
-        if (v == null) {
-            return "-";
-        }
-        return v >= 1000 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
-    }
-
     private Map<String, Object> toJson(
-            Instant started, List<WorkloadSpec> specs, Map<String, BrokerRun> runs, List<ComparisonRow> rows) {
+            Instant started,
+            List<WorkloadSpec> specs,
+            List<CompareDriver> driverList,
+            List<String> orderNames,
+            List<BrokerRun> phases,
+            List<CompareSummary.Row> rows) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("started", started.toString());
         m.put("finished", Instant.now().toString());
@@ -353,33 +491,55 @@ public final class Compare implements Callable<Integer> {
         m.put("warmup_seconds", warmup().toMillis() / 1000.0);
         m.put("host", MachineInfo.describe());
         m.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
+        m.put("kafka_perf_jvm_options", KafkaPerfTools.TOOL_JVM_OPTIONS);
         m.put("workloads", specs.stream().map(s -> s.workload().label()).toList());
+        m.put("drivers", driverList.stream().map(CompareDriver::label).toList());
+        m.put("partitions", specOptions.partitionCounts());
+        m.put("orders", orderNames);
+        m.put("runs", runs);
         specs.stream()
                 .filter(s -> s.workload() == Workload.REMOTE_REPLAY)
                 .findFirst()
                 .ifPresent(s -> m.put("tiered_records", s.records()));
-        Map<String, Object> b = new LinkedHashMap<>();
-        runs.forEach((name, run) -> b.put(name, run.toJson()));
-        m.put("brokers", b);
-        m.put("comparison", rows.stream().map(ComparisonRow::toJson).toList());
+        m.put("phases", phases.stream().map(BrokerRun::toJson).toList());
+        m.put("comparison", rows.stream().map(CompareSummary.Row::toJson).toList());
         return m;
     }
 
     /**
-     * What one broker's part of the comparison produced.
+     * What one broker's turn in one round produced.
      *
+     * @param broker {@code kafka} or {@code strata}
+     * @param order which broker went first in the round
+     * @param round 1-based
      * @param bootstrap where it listened; null if it did not start
      * @param log its log file
-     * @param results the workloads that completed
-     * @param error why the run stopped early; null if it did not
+     * @param samples the workloads that completed
+     * @param error why the turn stopped early; null if it did not
+     * @param loadAtStart load averages ({@code /proc/loadavg}) when it started
+     * @param loadAtEnd and when it stopped
      */
-    record BrokerRun(String bootstrap, Path log, List<WorkloadResult> results, String error) {
+    record BrokerRun(
+            String broker,
+            String order,
+            int round,
+            String bootstrap,
+            Path log,
+            List<ComparePhase.Sample> samples,
+            String error,
+            String loadAtStart,
+            String loadAtEnd) {
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
+            m.put("broker", broker);
+            m.put("order", order);
+            m.put("round", round);
             m.put("bootstrap", bootstrap);
             m.put("log", log == null ? null : log.toString());
+            m.put("load_average_at_start", loadAtStart);
+            m.put("load_average_at_end", loadAtEnd);
             m.put("error", error);
-            m.put("results", results.stream().map(WorkloadResult::toJson).toList());
+            m.put("results", samples.stream().map(ComparePhase.Sample::toJson).toList());
             return m;
         }
     }

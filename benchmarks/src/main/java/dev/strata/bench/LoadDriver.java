@@ -69,6 +69,10 @@ public final class LoadDriver implements Callable<Integer> {
     public Integer call() throws Exception {
         Instant started = Instant.now();
         List<WorkloadResult> results = new ArrayList<>();
+        if (spec.partitionCounts().size() != 1) {
+            throw new CommandLine.ParameterException(
+                    command.commandLine(), "--partitions takes one count here (bench compare takes several)");
+        }
         List<WorkloadSpec> specs =
                 workloads.stream().map(w -> spec.toSpec(Workload.parse(w))).toList();
         if (logDir == null && specs.stream().anyMatch(s -> s.workload() == Workload.REMOTE_REPLAY)) {
@@ -110,9 +114,10 @@ public final class LoadDriver implements Callable<Integer> {
 
         @Option(
                 names = "--partitions",
-                description = "Partitions per topic (default: ${DEFAULT-VALUE}).",
+                split = ",",
+                description = "Partitions per topic; compare takes several, such as 1,3,8 (default: ${DEFAULT-VALUE}).",
                 defaultValue = "3")
-        int partitions;
+        List<Integer> partitions;
 
         @Option(names = "--acks", description = "all, 1 or 0 (default: ${DEFAULT-VALUE}).", defaultValue = "all")
         String acks;
@@ -166,11 +171,17 @@ public final class LoadDriver implements Callable<Integer> {
         @Option(names = "--topic-config", description = "Config of the created topics, key=value (repeatable).")
         Map<String, String> topicConfigs = new LinkedHashMap<>();
 
+        /** The partition counts given, in their order, without repeats. */
+        List<Integer> partitionCounts() {
+            return partitions.stream().distinct().toList();
+        }
+
+        /** The spec of workload {@code w} at the first partition count given. */
         WorkloadSpec toSpec(Workload w) {
             return new WorkloadSpec(
                     w,
                     recordSize,
-                    partitions,
+                    partitions.get(0),
                     acks,
                     compression,
                     producers,

@@ -331,7 +331,7 @@ public final class TxnBench implements Callable<Integer> {
 
     /** The comparison table, then each broker's load average and any failure. */
     static String table(List<ComparisonRow> rows, Map<String, BrokerRun> runs) {
-        StringBuilder out = new StringBuilder(Compare.table(rows, Map.of()));
+        StringBuilder out = new StringBuilder(Compare.table(rows));
         runs.forEach((broker, run) -> {
             if (run.loadAverage() != null) {
                 out.append(broker)

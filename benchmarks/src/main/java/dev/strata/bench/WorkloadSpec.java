@@ -146,6 +146,23 @@ public record WorkloadSpec(
                 topicConfigs);
     }
 
+    public WorkloadSpec withPartitions(int n) {
+        return new WorkloadSpec(
+                workload,
+                recordSize,
+                n,
+                acks,
+                compression,
+                producers,
+                duration,
+                records,
+                lingerMs,
+                batchSize,
+                rate,
+                topic,
+                topicConfigs);
+    }
+
     public WorkloadSpec withDuration(Duration d) {
         return new WorkloadSpec(
                 workload,
