@@ -73,7 +73,8 @@ final class ColdFetchRun {
             long deadline = start + LIMIT.toNanos();
             while (consumer.poll(POLL).isEmpty()) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("no records at offset " + offset + " of " + tp + " within " + LIMIT);
+                    throw new IllegalStateException(
+                            "no records at offset " + offset + " of " + tp + " within " + LIMIT);
                 }
             }
             double millis = (System.nanoTime() - start) / 1e6;

@@ -38,8 +38,7 @@ final class ParallelReplay {
                 bytes += r.bytes();
                 seconds = Math.max(seconds, r.seconds());
             }
-            System.err.printf(
-                    "%d consumers replayed %.1f MB in %.2f s%n", consumers, bytes / 1e6, seconds);
+            System.err.printf("%d consumers replayed %.1f MB in %.2f s%n", consumers, bytes / 1e6, seconds);
             return new WorkloadResult(spec, topic.name(), records, bytes, seconds, 0, null);
         } finally {
             pool.shutdownNow();

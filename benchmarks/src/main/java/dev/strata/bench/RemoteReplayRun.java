@@ -126,7 +126,9 @@ final class RemoteReplayRun {
     Map<TopicPartition, List<Long>> segmentBaseOffsets(BenchTopic topic) {
         Map<TopicPartition, List<Long>> bases = new HashMap<>();
         for (TopicPartition tp : topic.partitions()) {
-            bases.put(tp, segmentFiles(tp).stream().map(RemoteReplayRun::baseOffset).toList());
+            bases.put(
+                    tp,
+                    segmentFiles(tp).stream().map(RemoteReplayRun::baseOffset).toList());
         }
         return bases;
     }

@@ -75,11 +75,7 @@ record RequestCosts(S3RequestCounter.Counts upload, S3RequestCounter.Counts repl
     String table() {
         StringBuilder t = new StringBuilder();
         t.append(String.format(
-                Locale.ROOT,
-                "%-40s %14s %14s%n",
-                "object-store requests per GiB",
-                "Strata",
-                "1 obj/file*"));
+                Locale.ROOT, "%-40s %14s %14s%n", "object-store requests per GiB", "Strata", "1 obj/file*"));
         row(t, "PUTs per GiB stored", putsPerGib(), perFilePutsPerGib());
         row(t, "GETs per GiB replayed", getsPerGibReplayed(), perFileGetsPerGibReplayed());
         row(t, "LISTs per GiB", listsPerGib(), Double.NaN);
@@ -99,9 +95,10 @@ record RequestCosts(S3RequestCounter.Counts upload, S3RequestCounter.Counts repl
     private static void row(StringBuilder t, String label, double strata, double perFile) {
         String format = strata < 1 ? "%14.5f" : "%14.1f";
         t.append(String.format(Locale.ROOT, "%-40s " + format, label, strata));
-        t.append(Double.isNaN(perFile)
-                ? String.format(Locale.ROOT, " %14s%n", "-")
-                : String.format(Locale.ROOT, " " + format + "%n", perFile));
+        t.append(
+                Double.isNaN(perFile)
+                        ? String.format(Locale.ROOT, " %14s%n", "-")
+                        : String.format(Locale.ROOT, " " + format + "%n", perFile));
     }
 
     Map<String, Object> toJson() {

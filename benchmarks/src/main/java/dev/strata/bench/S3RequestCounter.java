@@ -35,7 +35,10 @@ final class S3RequestCounter {
 
         /** Requests that AWS S3 Standard prices as PUT, COPY, POST, LIST. */
         boolean putPriced() {
-            return this == PUT || this == CREATE_MULTIPART || this == UPLOAD_PART || this == COMPLETE_MULTIPART
+            return this == PUT
+                    || this == CREATE_MULTIPART
+                    || this == UPLOAD_PART
+                    || this == COMPLETE_MULTIPART
                     || this == LIST;
         }
 
@@ -98,7 +101,8 @@ final class S3RequestCounter {
     }
 
     private static boolean has(String query, String parameter) {
-        return query.contains("&" + parameter + "=") || query.contains("&" + parameter + "&")
+        return query.contains("&" + parameter + "=")
+                || query.contains("&" + parameter + "&")
                 || query.endsWith("&" + parameter);
     }
 
@@ -237,7 +241,8 @@ final class S3RequestCounter {
                 String value = lines[h].substring(colon + 1).trim();
                 if (name.equals("content-length")) {
                     contentLength = Long.parseLong(value);
-                } else if (name.equals("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
+                } else if (name.equals("transfer-encoding")
+                        && value.toLowerCase(Locale.ROOT).contains("chunked")) {
                     chunked = true;
                 }
             }
@@ -265,8 +270,8 @@ final class S3RequestCounter {
                     switch (state) {
                         case CHUNK_SIZE -> {
                             int semicolon = text.indexOf(';');
-                            long size = Long.parseLong(
-                                    (semicolon < 0 ? text : text.substring(0, semicolon)).trim(), 16);
+                            long size =
+                                    Long.parseLong((semicolon < 0 ? text : text.substring(0, semicolon)).trim(), 16);
                             if (size == 0) {
                                 state = State.TRAILER;
                             } else {

@@ -123,7 +123,9 @@ public final class TieredBench implements Callable<Integer> {
                             + " not negative");
         }
         partitions = Math.max(partitions, consumers);
+        figures.consumers = consumers;
         Instant started = Instant.now();
+        String loadAtStart = MachineInfo.loadAverage();
         Path out = options.resultsDir(started);
         Files.createDirectories(out);
         Path work = options.workDir();
@@ -159,15 +161,26 @@ public final class TieredBench implements Callable<Integer> {
                 LatencyProxy brokerPath = LatencyProxy.inFrontOf(s3.endpoint());
                 LatencyProxy ceilingPath = LatencyProxy.inFrontOf(s3.endpoint())) {
             S3Tier direct = s3.bucket(BUCKET, PREFIX);
-            S3Tier tier = new S3Tier(
-                    brokerPath.endpoint(), direct.bucket(), direct.accessKey(), direct.secretKey(), PREFIX);
+            S3Tier tier =
+                    new S3Tier(brokerPath.endpoint(), direct.bucket(), direct.accessKey(), direct.secretKey(), PREFIX);
             try (StrataBroker broker = StrataBroker.start(options.strataClasspath(), work, brokerConfigs(tier, work));
                     ObjectStoreCeiling ceiling = new ObjectStoreCeiling(ceilingPath.endpoint(), direct)) {
                 json.put(
                         "object_store",
-                        Map.of("endpoint", s3.endpoint(), "broker_proxy", brokerPath.endpoint(), "log", s3.log()
-                                .toString()));
-                json.put("broker", Map.of("bootstrap", broker.bootstrap(), "log", broker.log().toString()));
+                        Map.of(
+                                "endpoint",
+                                s3.endpoint(),
+                                "broker_proxy",
+                                brokerPath.endpoint(),
+                                "log",
+                                s3.log().toString()));
+                json.put(
+                        "broker",
+                        Map.of(
+                                "bootstrap",
+                                broker.bootstrap(),
+                                "log",
+                                broker.log().toString()));
                 System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at "
                         + s3.endpoint() + " through " + brokerPath.endpoint() + "; logs " + broker.log() + ", "
                         + s3.log());
@@ -181,7 +194,7 @@ public final class TieredBench implements Callable<Integer> {
         json.put("load_average_at_end", MachineInfo.loadAverage());
         json.put("error", error);
         figures.toJson(json);
-        String table = figures.table(title(), error);
+        String table = figures.table(title(loadAtStart), error);
         Files.writeString(out.resolve("tiered.txt"), table);
         Json.write(out.resolve("tiered.json"), json);
         System.out.print(table);
@@ -197,10 +210,15 @@ public final class TieredBench implements Callable<Integer> {
         }
     }
 
-    private String title() {
+    private String title(String loadAtStart) {
         String t = "Strata tiering to S3Proxy" + (encrypt ? ", encrypted" : "");
-        return t + String.format(Locale.ROOT, " (%d partitions, load average %s at start)", partitions, MachineInfo
-                .loadAverage());
+        return t
+                + String.format(
+                        Locale.ROOT,
+                        " (%d partitions; load average %s at start, %s at end)",
+                        partitions,
+                        loadAtStart,
+                        MachineInfo.loadAverage());
     }
 
     /** The tiering settings, with client-side encryption under a fresh random key when {@code --encrypt} asks. */
@@ -237,17 +255,18 @@ public final class TieredBench implements Callable<Integer> {
             Map<TopicPartition, List<Long>> bases = run.segmentBaseOffsets(topic);
             S3RequestCounter.Counts before = store.broker().requests().snapshot();
             figures.offload = run.offload(topic);
-            S3RequestCounter.Counts upload = store.broker().requests().snapshot().minus(before);
+            S3RequestCounter.Counts upload =
+                    store.broker().requests().snapshot().minus(before);
             int streams = Math.min(partitions, 10); // one copy at a time per partition, 10 copier threads
             int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
-            figures.putCeiling = store.ceiling()
-                    .write("ceiling/", figures.offload.segments(), objectBytes, streams);
+            figures.putCeiling = store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
             figures.putStreams = streams;
             System.err.printf("PUT ceiling: %.1f MB/s%n", figures.putCeiling.megabytesPerSecond());
 
             before = store.broker().requests().snapshot();
             figures.plain.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
-            S3RequestCounter.Counts replay = store.broker().requests().snapshot().minus(before);
+            S3RequestCounter.Counts replay =
+                    store.broker().requests().snapshot().minus(before);
             figures.costs = new RequestCosts(upload, replay, figures.offload.segments(), figures.offload.bytes());
             List<S3Object> logs = store.ceiling().list(PREFIX, ".log");
             figures.plain.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);

@@ -36,6 +36,7 @@ final class TieredFigures {
     Offload offload;
     ObjectStoreCeiling.Transfer putCeiling;
     int putStreams;
+    int consumers;
     RequestCosts costs;
     final Remote plain = new Remote();
     final Remote shaped = new Remote();
@@ -68,19 +69,32 @@ final class TieredFigures {
         }
         if (putCeiling != null) {
             row(t, "  S3Proxy PUT ceiling MB/s (" + putStreams + " writers)", putCeiling.megabytesPerSecond());
-            ratio(t, "  upload / PUT ceiling", offload.megabytesPerSecond(), putCeiling.megabytesPerSecond(), UPLOAD_TARGET);
+            ratio(
+                    t,
+                    "  upload / PUT ceiling",
+                    offload.megabytesPerSecond(),
+                    putCeiling.megabytesPerSecond(),
+                    UPLOAD_TARGET);
         }
-        remote(t, plain, "");
+        remote(t, plain, "", consumers);
         if (shapedLabel != null) {
             t.append("with ").append(shapedLabel).append(":\n");
-            remote(t, shaped, "  ");
+            remote(t, shaped, "  ", consumers);
             if (plain.replay != null && shaped.replay != null) {
-                ratio(t, "  remote replay, with / without latency", shaped.replay.megabytesPerSecond(),
-                        plain.replay.megabytesPerSecond(), REPLAY_TARGET);
+                ratio(
+                        t,
+                        "  remote replay, with / without latency",
+                        shaped.replay.megabytesPerSecond(),
+                        plain.replay.megabytesPerSecond(),
+                        REPLAY_TARGET);
             }
             if (plain.parallelReplay != null && shaped.parallelReplay != null) {
-                ratio(t, "  N-consumer replay, with / without latency", shaped.parallelReplay.megabytesPerSecond(),
-                        plain.parallelReplay.megabytesPerSecond(), Double.NaN);
+                ratio(
+                        t,
+                        "  " + consumers + "-consumer replay, with / without latency",
+                        shaped.parallelReplay.megabytesPerSecond(),
+                        plain.parallelReplay.megabytesPerSecond(),
+                        Double.NaN);
             }
         }
         if (costs != null) {
@@ -92,24 +106,31 @@ final class TieredFigures {
         return t.toString();
     }
 
-    private static void remote(StringBuilder t, Remote r, String indent) {
+    private static void remote(StringBuilder t, Remote r, String indent, int consumers) {
         if (r.replay != null) {
             row(t, indent + "replay from the remote tier MB/s (1 consumer)", r.replay.megabytesPerSecond());
         }
         if (r.getCeiling != null) {
             row(t, indent + "  S3Proxy ranged-GET ceiling MB/s (1 reader)", r.getCeiling.megabytesPerSecond());
             if (r.replay != null) {
-                ratio(t, indent + "  remote replay / GET ceiling", r.replay.megabytesPerSecond(),
-                        r.getCeiling.megabytesPerSecond(), REPLAY_TARGET);
+                ratio(
+                        t,
+                        indent + "  remote replay / GET ceiling",
+                        r.replay.megabytesPerSecond(),
+                        r.getCeiling.megabytesPerSecond(),
+                        REPLAY_TARGET);
             }
         }
         if (r.parallelReplay != null) {
-            row(t, indent + "replay, N consumers at once, aggregate MB/s", r.parallelReplay.megabytesPerSecond());
+            row(
+                    t,
+                    indent + "replay, " + consumers + " consumers at once, aggregate MB/s",
+                    r.parallelReplay.megabytesPerSecond());
         }
         if (!r.coldFetches.isEmpty()) {
             t.append(String.format(
                     Locale.ROOT,
-                    "%-52s %s%n",
+                    "%-52s %14s%n",
                     indent + "cold fetch mid-segment p50/p99/max",
                     ColdFetchRun.summary(r.coldFetches)));
         }

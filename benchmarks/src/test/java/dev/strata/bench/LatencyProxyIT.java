@@ -40,7 +40,8 @@ class LatencyProxyIT {
                 assertThat(counts.of(Kind.PUT)).isEqualTo(6);
                 assertThat(counts.of(Kind.LIST)).isEqualTo(1);
                 assertThat(counts.of(Kind.GET)).isEqualTo(18);
-                assertThat(counts.puts() + counts.getPriced() + counts.deletes()).isEqualTo(24);
+                assertThat(counts.puts() + counts.getPriced() + counts.deletes())
+                        .isEqualTo(24);
             }
         }
     }

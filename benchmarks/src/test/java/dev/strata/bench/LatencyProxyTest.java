@@ -25,7 +25,8 @@ class LatencyProxyTest {
         try (ServerSocket echo = new ServerSocket()) {
             echo.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             CompletableFuture<Void> server = CompletableFuture.runAsync(() -> echoOnce(echo));
-            try (LatencyProxy proxy = LatencyProxy.start(ChildProcess.HOST, echo.getLocalPort()).shape(2, 500);
+            try (LatencyProxy proxy = LatencyProxy.start(ChildProcess.HOST, echo.getLocalPort())
+                            .shape(2, 500);
                     Socket client = new Socket(ChildProcess.HOST, proxy.port())) {
                 CompletableFuture<byte[]> received =
                         CompletableFuture.supplyAsync(() -> readExactly(client, sent.length));
@@ -55,7 +56,8 @@ class LatencyProxyTest {
                 .isEqualTo(Kind.COMPLETE_MULTIPART);
         assertThat(S3RequestCounter.classify("POST", "/bucket?delete")).isEqualTo(Kind.DELETE_OBJECTS);
         assertThat(S3RequestCounter.classify("GET", "/bucket/a/b.log")).isEqualTo(Kind.GET);
-        assertThat(S3RequestCounter.classify("GET", "/bucket?list-type=2&prefix=a%2F")).isEqualTo(Kind.LIST);
+        assertThat(S3RequestCounter.classify("GET", "/bucket?list-type=2&prefix=a%2F"))
+                .isEqualTo(Kind.LIST);
         assertThat(S3RequestCounter.classify("GET", "/bucket/")).isEqualTo(Kind.LIST);
         assertThat(S3RequestCounter.classify("HEAD", "/bucket/a/b.log")).isEqualTo(Kind.HEAD);
         assertThat(S3RequestCounter.classify("DELETE", "/bucket/a/b.log")).isEqualTo(Kind.DELETE);
@@ -79,7 +81,9 @@ class LatencyProxyTest {
 
             S3RequestCounter.Counts counts = counter.snapshot();
             assertThat(counts.of(Kind.PUT)).as("in pieces of %d", piece).isEqualTo(1);
-            assertThat(counts.of(Kind.COMPLETE_MULTIPART)).as("in pieces of %d", piece).isEqualTo(1);
+            assertThat(counts.of(Kind.COMPLETE_MULTIPART))
+                    .as("in pieces of %d", piece)
+                    .isEqualTo(1);
             assertThat(counts.of(Kind.GET)).as("in pieces of %d", piece).isEqualTo(1);
             assertThat(counts.putPriced()).isEqualTo(2);
             assertThat(counts.getPriced()).isEqualTo(1);
