@@ -46,7 +46,11 @@ final class ConsumeRun {
     }
 
     WorkloadResult run() {
-        List<TopicPartition> parts = topic.partitions();
+        return run(topic.partitions());
+    }
+
+    /** Reads {@code parts} only, of the topic's partitions. */
+    WorkloadResult run(List<TopicPartition> parts) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config())) {
             consumer.assign(parts);
             consumer.seekToBeginning(parts);

@@ -119,6 +119,20 @@ final class RemoteReplayRun {
         return new Offload(segments, bytes, seconds);
     }
 
+    /**
+     * The base offsets of each partition's segments on local disk, the active one last; before {@link #offload}, the
+     * segments that become remote and where each ends.
+     */
+    Map<TopicPartition, List<Long>> segmentBaseOffsets(BenchTopic topic) {
+        Map<TopicPartition, List<Long>> bases = new HashMap<>();
+        for (TopicPartition tp : topic.partitions()) {
+            bases.put(
+                    tp,
+                    segmentFiles(tp).stream().map(RemoteReplayRun::baseOffset).toList());
+        }
+        return bases;
+    }
+
     /** Polls ListOffsets until every partition's offset is at least its target. */
     private static void await(
             BenchTopic topic, OffsetSpec offsetSpec, String what, ToLongFunction<TopicPartition> target) {

@@ -4,34 +4,45 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The tiered-storage figures of one Strata broker tiering to S3Proxy through its S3 backend, all on the same data: a
- * topic of 1 MiB segments is filled while not yet tiered and replayed from local disk; then tiering is turned on and
- * the upload timed until every sealed segment is remote; once local retention has dropped them, the topic is
- * replayed from the remote tier; then the broker is restarted (an empty chunk cache) and a fresh consumer's first
- * fetch from offset 0 is timed, as many times as asked. Writes {@code tiered.json} and {@code tiered.txt} into
- * {@code benchmarks/results/<UTC time>/}.
+ * The tiered-storage figures of one Strata broker tiering to S3Proxy through its S3 backend, all on the same data,
+ * each beside what S3Proxy itself serves on this machine in the same run: a topic of 1 MiB segments is filled while
+ * not yet tiered and replayed from local disk; tiering is turned on and the upload timed until every sealed segment is
+ * remote, then plain PUTs of as many objects of a segment's size are timed (the PUT ceiling); once local retention has
+ * dropped the segments, the topic is replayed from the remote tier by one consumer, then a plain reader GETs the same
+ * segment objects one after the other (the GET ceiling); with {@code --consumers N}, N consumers replay the partitions
+ * at once; after a restart (an empty chunk cache), cold fetches of offsets in the middle of remote segments are timed
+ * and their GETs counted. With {@code --latency-ms} or {@code --stream-mbps} the replays, the GET ceiling and the cold
+ * fetches are then repeated with that latency and bandwidth cap injected between the broker and S3Proxy.
  *
- * <p>S3Proxy serves from files the OS has just written, so "remote" here is an object-store protocol over loopback
- * with a warm page cache, not the network latency of a cloud store.
+ * <p>The broker reaches S3Proxy through a {@link LatencyProxy}, which also counts its requests (per GiB stored and
+ * replayed, priced by {@link RequestCosts}); the ceiling client goes through a second one with the same shape. Writes
+ * {@code tiered.json} and {@code tiered.txt} into {@code benchmarks/results/<UTC time>/}.
+ *
+ * <p>S3Proxy serves from files the OS has just written, so without injected latency "remote" is an object-store
+ * protocol over loopback with a warm page cache, not the network of a cloud store.
  */
 @Command(
         name = "strata-bench-tiered",
         mixinStandardHelpOptions = true,
-        description = "Upload, local and remote replay throughput, and cold first-fetch latency of Strata tiering"
-                + " to S3Proxy.")
+        description = "Upload, local and remote replay throughput, and cold-fetch latency of Strata tiering to S3Proxy,"
+                + " beside S3Proxy's own GET and PUT ceilings; optionally with injected latency.")
 public final class TieredBench implements Callable<Integer> {
     private static final String BUCKET = "strata-bench";
+    private static final String PREFIX = "strata/";
+    /** The broker's {@code remote.log.chunk.size} default: the range of one GET of the remote reader. */
+    private static final int CHUNK_BYTES = 4 << 20;
 
     @Option(
             names = "--tiered-mb",
@@ -45,20 +56,45 @@ public final class TieredBench implements Callable<Integer> {
             defaultValue = "1024")
     private int recordSize;
 
-    @Option(names = "--partitions", description = "Partitions (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    @Option(
+            names = "--partitions",
+            description = "Partitions, at least --consumers (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
     private int partitions;
 
     @Option(
+            names = "--consumers",
+            description = "Also replay with this many consumers at once, each its share of the partitions"
+                    + " (default: ${DEFAULT-VALUE}: no such phase).",
+            defaultValue = "1")
+    private int consumers;
+
+    @Option(
             names = "--cold-fetches",
-            description = "Broker restarts, each followed by one timed first fetch (default: ${DEFAULT-VALUE}).",
-            defaultValue = "3")
+            description = "Cold fetches in the middle of a remote segment, per setting (default: ${DEFAULT-VALUE}).",
+            defaultValue = "20")
     private int coldFetches;
+
+    @Option(
+            names = "--latency-ms",
+            description = "Also measure with this time to first byte injected before S3Proxy (default: none).",
+            defaultValue = "0")
+    private double latencyMs;
+
+    @Option(
+            names = "--stream-mbps",
+            description = "With it, this cap in MB/s on each connection to S3Proxy (default: none).",
+            defaultValue = "0")
+    private double streamMbps;
 
     @Option(
             names = "--warmup",
             description = "Seconds of unmeasured produce against the fresh broker (default: ${DEFAULT-VALUE}).",
             defaultValue = "10")
     private double warmupSeconds;
+
+    @Option(names = "--quick", description = "A smoke run: 16 MB, no warm-up, 3 cold fetches.")
+    private boolean quick;
 
     @Option(
             names = "--encrypt",
@@ -71,20 +107,25 @@ public final class TieredBench implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec command;
 
-    // what the run measured, step by step; a step that did not run is null
-    private WorkloadResult fill;
-    private WorkloadResult localReplay;
-    private Offload offload;
-    private WorkloadResult remoteReplay;
-    private final List<Double> coldFirstFetchMs = new ArrayList<>();
+    private final TieredFigures figures = new TieredFigures();
 
     @Override
     public Integer call() throws Exception {
-        if (coldFetches < 0 || tieredMb < 1) {
-            throw new CommandLine.ParameterException(
-                    command.commandLine(), "--tiered-mb must be at least 1 and --cold-fetches not negative");
+        if (quick) {
+            tieredMb = 16;
+            warmupSeconds = 0;
+            coldFetches = Math.min(coldFetches, 3);
         }
+        if (coldFetches < 0 || tieredMb < 1 || consumers < 1 || latencyMs < 0 || streamMbps < 0) {
+            throw new CommandLine.ParameterException(
+                    command.commandLine(),
+                    "--tiered-mb and --consumers must be at least 1; --cold-fetches, --latency-ms and --stream-mbps"
+                            + " not negative");
+        }
+        partitions = Math.max(partitions, consumers);
+        figures.consumers = consumers;
         Instant started = Instant.now();
+        String loadAtStart = MachineInfo.loadAverage();
         Path out = options.resultsDir(started);
         Files.createDirectories(out);
         Path work = options.workDir();
@@ -110,37 +151,74 @@ public final class TieredBench implements Callable<Integer> {
         json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         json.put("warmup_seconds", warmupSeconds);
         json.put("tiered_records", spec.records());
+        json.put("partitions", partitions);
+        json.put("consumers", consumers);
+        json.put("latency_ms", latencyMs);
+        json.put("stream_mbps", streamMbps);
         json.put("remote_encryption", encrypt);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
-                StrataBroker broker = StrataBroker.start(
-                        options.strataClasspath(), work, brokerConfigs(s3.bucket(BUCKET, "strata/"), work))) {
-            json.put(
-                    "object_store",
-                    Map.of("endpoint", s3.endpoint(), "log", s3.log().toString()));
-            json.put(
-                    "broker",
-                    Map.of("bootstrap", broker.bootstrap(), "log", broker.log().toString()));
-            System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at " + s3.endpoint()
-                    + "; logs " + broker.log() + ", " + s3.log());
-            measure(broker, spec);
+                LatencyProxy brokerPath = LatencyProxy.inFrontOf(s3.endpoint());
+                LatencyProxy ceilingPath = LatencyProxy.inFrontOf(s3.endpoint())) {
+            S3Tier direct = s3.bucket(BUCKET, PREFIX);
+            S3Tier tier =
+                    new S3Tier(brokerPath.endpoint(), direct.bucket(), direct.accessKey(), direct.secretKey(), PREFIX);
+            try (StrataBroker broker = StrataBroker.start(options.strataClasspath(), work, brokerConfigs(tier, work));
+                    ObjectStoreCeiling ceiling = new ObjectStoreCeiling(ceilingPath.endpoint(), direct)) {
+                json.put(
+                        "object_store",
+                        Map.of(
+                                "endpoint",
+                                s3.endpoint(),
+                                "broker_proxy",
+                                brokerPath.endpoint(),
+                                "log",
+                                s3.log().toString()));
+                json.put(
+                        "broker",
+                        Map.of(
+                                "bootstrap",
+                                broker.bootstrap(),
+                                "log",
+                                broker.log().toString()));
+                System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at "
+                        + s3.endpoint() + " through " + brokerPath.endpoint() + "; logs " + broker.log() + ", "
+                        + s3.log());
+                measure(broker, spec, new Store(brokerPath, ceilingPath, ceiling));
+            }
         } catch (Exception e) {
             error = e.toString();
             System.err.println("error: tiered run failed: " + e);
         }
         json.put("finished", Instant.now().toString());
+        json.put("load_average_at_end", MachineInfo.loadAverage());
         json.put("error", error);
-        json.put("fill", fill == null ? null : fill.toJson());
-        json.put("local_replay", localReplay == null ? null : localReplay.toJson());
-        json.put("offload", offload == null ? null : offload.toJson());
-        json.put("remote_replay", remoteReplay == null ? null : remoteReplay.toJson());
-        json.put("cold_first_fetch_ms", coldFirstFetchMs);
-        String table = table(error);
+        figures.toJson(json);
+        String table = figures.table(title(loadAtStart), error);
         Files.writeString(out.resolve("tiered.txt"), table);
         Json.write(out.resolve("tiered.json"), json);
         System.out.print(table);
         System.out.println("results: " + out.toAbsolutePath());
         return error == null ? 0 : 1;
+    }
+
+    /** The object store's two paths: the broker's, counted, and the ceiling client's. */
+    private record Store(LatencyProxy broker, LatencyProxy ceilingPath, ObjectStoreCeiling ceiling) {
+        void shape(double latencyMs, double streamMbps) {
+            broker.shape(latencyMs, streamMbps);
+            ceilingPath.shape(latencyMs, streamMbps);
+        }
+    }
+
+    private String title(String loadAtStart) {
+        String t = "Strata tiering to S3Proxy" + (encrypt ? ", encrypted" : "");
+        return t
+                + String.format(
+                        Locale.ROOT,
+                        " (%d partitions; load average %s at start, %s at end)",
+                        partitions,
+                        loadAtStart,
+                        MachineInfo.loadAverage());
     }
 
     /** The tiering settings, with client-side encryption under a fresh random key when {@code --encrypt} asks. */
@@ -162,7 +240,7 @@ public final class TieredBench implements Callable<Integer> {
         return configs;
     }
 
-    private void measure(StrataBroker broker, WorkloadSpec spec) throws Exception {
+    private void measure(StrataBroker broker, WorkloadSpec spec, Store store) throws Exception {
         String bootstrap = broker.bootstrap();
         Duration warmup = Duration.ofMillis(Math.round(warmupSeconds * 1000));
         if (!warmup.isZero()) {
@@ -172,61 +250,59 @@ public final class TieredBench implements Callable<Integer> {
         }
         RemoteReplayRun run = new RemoteReplayRun(bootstrap, broker.dataDir(), spec);
         try (BenchTopic topic = run.createTopic()) {
-            fill = run.fill(topic);
-            localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
-            offload = run.offload(topic);
-            remoteReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
-            for (int i = 0; i < coldFetches; i++) {
+            figures.fill = run.fill(topic);
+            figures.localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
+            Map<TopicPartition, List<Long>> bases = run.segmentBaseOffsets(topic);
+            S3RequestCounter.Counts before = store.broker().requests().snapshot();
+            figures.offload = run.offload(topic);
+            S3RequestCounter.Counts upload =
+                    store.broker().requests().snapshot().minus(before);
+            int streams = Math.min(partitions, 10); // one copy at a time per partition, 10 copier threads
+            int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
+            figures.putCeiling = store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
+            figures.putStreams = streams;
+            System.err.printf("PUT ceiling: %.1f MB/s%n", figures.putCeiling.megabytesPerSecond());
+
+            before = store.broker().requests().snapshot();
+            figures.plain.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
+            S3RequestCounter.Counts replay =
+                    store.broker().requests().snapshot().minus(before);
+            figures.costs = new RequestCosts(upload, replay, figures.offload.segments(), figures.offload.bytes());
+            List<S3Object> logs = store.ceiling().list(PREFIX, ".log");
+            figures.plain.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
+            System.err.printf("GET ceiling: %.1f MB/s%n", figures.plain.getCeiling.megabytesPerSecond());
+            List<Map.Entry<TopicPartition, Long>> coldOffsets = ColdFetchRun.offsets(bases, coldFetches);
+            remotePhases(broker, spec, topic, store, coldOffsets, figures.plain);
+            if (latencyMs > 0 || streamMbps > 0) {
+                store.shape(latencyMs, streamMbps);
                 broker.restart();
-                coldFirstFetchMs.add(new ConsumeRun(bootstrap, topic, spec, true).firstRecordsMs());
-                System.err.printf("cold first fetch %d: %.1f ms%n", i + 1, coldFirstFetchMs.get(i));
+                figures.shaped.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
+                figures.shaped.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
+                remotePhases(broker, spec, topic, store, coldOffsets, figures.shaped);
+                figures.shapedLabel = String.format(
+                        Locale.ROOT, "%.0f ms to first byte, %.0f MB/s per stream", latencyMs, streamMbps);
             }
         }
     }
 
-    private String table(String error) {
-        StringBuilder t = new StringBuilder();
-        t.append(String.format(
-                Locale.ROOT,
-                "%-40s %14s%n",
-                encrypt ? "Strata tiering to S3Proxy, encrypted" : "Strata tiering to S3Proxy",
-                "value"));
-        if (fill != null) {
-            row(t, "produce (fill, not tiered) MB/s", fill.megabytesPerSecond());
+    /** The N-consumer replay and the cold fetches, each after a restart that empties the chunk cache. */
+    private void remotePhases(
+            StrataBroker broker,
+            WorkloadSpec spec,
+            BenchTopic topic,
+            Store store,
+            List<Map.Entry<TopicPartition, Long>> coldOffsets,
+            TieredFigures.Remote into)
+            throws Exception {
+        if (consumers > 1) {
+            broker.restart();
+            into.parallelReplay = ParallelReplay.run(broker.bootstrap(), topic, spec, consumers);
         }
-        if (localReplay != null) {
-            row(t, "replay from local disk MB/s", localReplay.megabytesPerSecond());
-            row(t, "replay from local disk records/s", localReplay.recordsPerSecond());
+        if (!coldOffsets.isEmpty()) {
+            broker.restart();
+            into.coldFetches = ColdFetchRun.run(broker.bootstrap(), coldOffsets, store.broker());
+            System.err.println("cold fetches: " + ColdFetchRun.summary(into.coldFetches));
         }
-        if (offload != null) {
-            row(t, "upload to S3Proxy MB/s", offload.megabytesPerSecond());
-            row(t, "time to offload s (" + offload.segments() + " segments)", offload.seconds());
-        }
-        if (remoteReplay != null) {
-            row(t, "replay from the remote tier MB/s", remoteReplay.megabytesPerSecond());
-            row(t, "replay from the remote tier records/s", remoteReplay.recordsPerSecond());
-        }
-        if (!coldFirstFetchMs.isEmpty()) {
-            List<Double> sorted = coldFirstFetchMs.stream().sorted().toList();
-            t.append(String.format(
-                    Locale.ROOT,
-                    "%-40s %14s%n",
-                    "cold first fetch ms (min/median/max)",
-                    String.format(
-                            Locale.ROOT,
-                            "%.0f/%.0f/%.0f",
-                            sorted.get(0),
-                            sorted.get(sorted.size() / 2),
-                            sorted.get(sorted.size() - 1))));
-        }
-        if (error != null) {
-            t.append("failed: ").append(error).append('\n');
-        }
-        return t.toString();
-    }
-
-    private static void row(StringBuilder t, String label, double value) {
-        t.append(String.format(Locale.ROOT, value >= 1000 ? "%-40s %14.0f%n" : "%-40s %14.2f%n", label, value));
     }
 
     public static void main(String[] args) {

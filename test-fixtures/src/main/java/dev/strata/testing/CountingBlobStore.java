@@ -71,6 +71,18 @@ public final class CountingBlobStore extends ForwardingBlobStore {
         return new CountingBlobStore(BlobStores.create("transient", new Properties()));
     }
 
+    /** A counting store over a new filesystem store whose blobs live under {@code blobDir}, which it creates. */
+    public static CountingBlobStore onDisk(java.nio.file.Path blobDir) {
+        try {
+            java.nio.file.Files.createDirectories(blobDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Properties props = new Properties();
+        props.setProperty("jclouds.filesystem.basedir", blobDir.toString());
+        return new CountingBlobStore(BlobStores.create("filesystem", props));
+    }
+
     /** Every request since the last {@link #clear()}, in the order they reached the store. */
     public List<Request> requests() {
         return List.copyOf(requests);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.it.TieredBucket.SegmentObjects;
 import dev.strata.testing.Await;
+import dev.strata.testing.CountingBlobStore;
 import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.testing.S3Store;
 import dev.strata.tiering.RemoteLogReader;
@@ -54,11 +55,61 @@ class S3TieredStorageIT extends S3TieredStorageContract {
     static Path blobDir;
 
     private S3ProxyEndpoint proxy;
+    /** Every request the broker makes, for the scenarios that count them. */
+    private CountingBlobStore requests;
 
     @Override
     S3Store startStore() throws Exception {
-        proxy = S3ProxyEndpoint.onDisk(blobDir);
+        requests = CountingBlobStore.onDisk(blobDir);
+        proxy = S3ProxyEndpoint.over(requests);
         return proxy;
+    }
+
+    @Test
+    void aColdFetchInTheMiddleOfARemoteSegmentIsOneRangedGetOfItsLog() throws Exception {
+        String topic = "cold-fetch";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        broker.createTopic(topic, 1, Tiering.tieredTopic(SEGMENT_BYTES));
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, BATCH_OF_RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        try (Admin admin = broker.admin()) {
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+            String prefix = TieredBucket.partitionPrefix(KEY_PREFIX, topic, Tiering.topicId(admin, topic), 0);
+            List<SegmentObjects> segments = bucket.segments(prefix);
+            assertThat(segments).as("remote segments").hasSizeGreaterThanOrEqualTo(3);
+            SegmentObjects segment = segments.get(1);
+            long offset = (segment.startOffset() + segments.get(2).startOffset()) / 2;
+            int before = requests.requests().size();
+
+            // 16 KiB a fetch: the consumer's next fetch, sent before it hands over the records, stays in this chunk
+            try (KafkaConsumer<String, String> consumer =
+                    broker.consumer(Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024))) {
+                consumer.assign(List.of(tp));
+                consumer.seek(tp, offset);
+                List<ConsumerRecord<String, String>> read = Await.records(consumer, 1, TIMEOUT);
+                assertThat(read.get(0).offset()).isEqualTo(offset);
+            }
+
+            List<CountingBlobStore.Request> gets =
+                    requests.requests().subList(before, requests.requests().size()).stream()
+                            .filter(r -> r.kind() == CountingBlobStore.Kind.GET
+                                    && r.key().startsWith(prefix))
+                            .toList();
+            assertThat(gets)
+                    .as("the partition's GETs, read-ahead of later segments aside")
+                    .isNotEmpty();
+            assertThat(gets.get(0))
+                    .as("the first GET is a ranged GET of the segment's log, never of its indexes")
+                    .satisfies(get -> {
+                        assertThat(get.key()).isEqualTo(segment.logKey());
+                        assertThat(get.range()).startsWith("bytes=");
+                    });
+            assertThat(gets)
+                    .as("one GET of the segment's objects in all")
+                    .filteredOn(get -> segment.keys().containsValue(get.key()))
+                    .hasSize(1);
+        }
     }
 
     @Test

@@ -1,0 +1,151 @@
+package dev.strata.bench;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@code bench tiered} measured, step by step (a step that did not run is null), and its table: each Strata figure
+ * beside S3Proxy's ceiling in the same run and their ratio, against issue #14's targets.
+ */
+final class TieredFigures {
+    /** Remote replay at least this share of the GET ceiling; and with latency, of the replay without. */
+    static final double REPLAY_TARGET = 0.5;
+    /** Upload at least this share of the PUT ceiling. */
+    static final double UPLOAD_TARGET = 0.7;
+
+    /** The figures of the remote tier under one setting of the proxy. */
+    static final class Remote {
+        WorkloadResult replay;
+        ObjectStoreCeiling.Transfer getCeiling;
+        WorkloadResult parallelReplay;
+        List<ColdFetchRun.Sample> coldFetches = List.of();
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("remote_replay", replay == null ? null : replay.toJson());
+            m.put("get_ceiling", getCeiling == null ? null : getCeiling.toJson());
+            m.put("parallel_replay", parallelReplay == null ? null : parallelReplay.toJson());
+            m.put("cold_fetch_mid_segment", ColdFetchRun.toJson(coldFetches));
+            return m;
+        }
+    }
+
+    WorkloadResult fill;
+    WorkloadResult localReplay;
+    Offload offload;
+    ObjectStoreCeiling.Transfer putCeiling;
+    int putStreams;
+    int consumers;
+    RequestCosts costs;
+    final Remote plain = new Remote();
+    final Remote shaped = new Remote();
+    /** The latency and cap of {@link #shaped}, or null when none was injected. */
+    String shapedLabel;
+
+    void toJson(Map<String, Object> json) {
+        json.put("fill", fill == null ? null : fill.toJson());
+        json.put("local_replay", localReplay == null ? null : localReplay.toJson());
+        json.put("offload", offload == null ? null : offload.toJson());
+        json.put("put_ceiling", putCeiling == null ? null : putCeiling.toJson());
+        json.put("put_ceiling_streams", putStreams);
+        json.put("no_latency", plain.toJson());
+        json.put("injected", shapedLabel);
+        json.put("with_latency", shapedLabel == null ? null : shaped.toJson());
+        json.put("requests", costs == null ? null : costs.toJson());
+    }
+
+    String table(String title, String error) {
+        StringBuilder t = new StringBuilder();
+        t.append(String.format(Locale.ROOT, "%-52s %14s%n", title, "value"));
+        if (fill != null) {
+            row(t, "produce (fill, not tiered) MB/s", fill.megabytesPerSecond());
+        }
+        if (localReplay != null) {
+            row(t, "replay from local disk MB/s", localReplay.megabytesPerSecond());
+        }
+        if (offload != null) {
+            row(t, "upload to S3Proxy MB/s (" + offload.segments() + " segments)", offload.megabytesPerSecond());
+        }
+        if (putCeiling != null) {
+            row(t, "  S3Proxy PUT ceiling MB/s (" + putStreams + " writers)", putCeiling.megabytesPerSecond());
+            ratio(
+                    t,
+                    "  upload / PUT ceiling",
+                    offload.megabytesPerSecond(),
+                    putCeiling.megabytesPerSecond(),
+                    UPLOAD_TARGET);
+        }
+        remote(t, plain, "", consumers);
+        if (shapedLabel != null) {
+            t.append("with ").append(shapedLabel).append(":\n");
+            remote(t, shaped, "  ", consumers);
+            if (plain.replay != null && shaped.replay != null) {
+                ratio(
+                        t,
+                        "  remote replay, with / without latency",
+                        shaped.replay.megabytesPerSecond(),
+                        plain.replay.megabytesPerSecond(),
+                        REPLAY_TARGET);
+            }
+            if (plain.parallelReplay != null && shaped.parallelReplay != null) {
+                ratio(
+                        t,
+                        "  " + consumers + "-consumer replay, with / without latency",
+                        shaped.parallelReplay.megabytesPerSecond(),
+                        plain.parallelReplay.megabytesPerSecond(),
+                        Double.NaN);
+            }
+        }
+        if (costs != null) {
+            t.append(costs.table());
+        }
+        if (error != null) {
+            t.append("failed: ").append(error).append('\n');
+        }
+        return t.toString();
+    }
+
+    private static void remote(StringBuilder t, Remote r, String indent, int consumers) {
+        if (r.replay != null) {
+            row(t, indent + "replay from the remote tier MB/s (1 consumer)", r.replay.megabytesPerSecond());
+        }
+        if (r.getCeiling != null) {
+            row(t, indent + "  S3Proxy ranged-GET ceiling MB/s (1 reader)", r.getCeiling.megabytesPerSecond());
+            if (r.replay != null) {
+                ratio(
+                        t,
+                        indent + "  remote replay / GET ceiling",
+                        r.replay.megabytesPerSecond(),
+                        r.getCeiling.megabytesPerSecond(),
+                        REPLAY_TARGET);
+            }
+        }
+        if (r.parallelReplay != null) {
+            row(
+                    t,
+                    indent + "replay, " + consumers + " consumers at once, aggregate MB/s",
+                    r.parallelReplay.megabytesPerSecond());
+        }
+        if (!r.coldFetches.isEmpty()) {
+            t.append(String.format(
+                    Locale.ROOT,
+                    "%-52s %14s%n",
+                    indent + "cold fetch mid-segment p50/p99/max",
+                    ColdFetchRun.summary(r.coldFetches)));
+        }
+    }
+
+    private static void row(StringBuilder t, String label, double value) {
+        t.append(String.format(Locale.ROOT, value >= 1000 ? "%-52s %14.0f%n" : "%-52s %14.2f%n", label, value));
+    }
+
+    private static void ratio(StringBuilder t, String label, double value, double of, double target) {
+        double r = of > 0 ? value / of : 0;
+        t.append(String.format(Locale.ROOT, "%-52s %14.2f", label, r));
+        if (!Double.isNaN(target)) {
+            t.append(String.format(Locale.ROOT, "  (target >= %.1f: %s)", target, r >= target ? "met" : "not met"));
+        }
+        t.append('\n');
+    }
+}
