@@ -50,6 +50,8 @@ public final class RemoteLogReader {
     private static final Logger log = LoggerFactory.getLogger(RemoteLogReader.class);
     /** How many corrupt segments are remembered as reported, so that a bucket full of them cannot grow the set. */
     static final int MAX_REPORTED_CORRUPT = 1024;
+    /** How many segments' successors are remembered for read-ahead, so that it does not search the index every read. */
+    static final int MAX_REMEMBERED_SUCCESSORS = 4096;
 
     private final RemoteLogManager manager;
     private final RemoteIndexStore store;
@@ -58,6 +60,13 @@ public final class RemoteLogReader {
     private final LongAdder reads = new LongAdder();
     private final LongAdder readBytes = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
+    private final Map<RemoteLogSegmentId, RemoteLogSegmentMetadata> successors =
+            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<RemoteLogSegmentId, RemoteLogSegmentMetadata> eldest) {
+                    return size() > MAX_REMEMBERED_SUCCESSORS;
+                }
+            });
     private final Set<RemoteLogSegmentId> reportedCorrupt =
             Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<RemoteLogSegmentId, Boolean>() {
                 @Override
@@ -171,7 +180,7 @@ public final class RemoteLogReader {
             RemoteLogSegmentMetadata metadata, int position, long offset, int maxBytes) {
         // at least a batch header, so that the size of the first batch is known
         int readSize = Math.max(maxBytes, Records.LOG_OVERHEAD);
-        return cache.read(metadata, position, readSize).thenCompose(bytes -> {
+        return cache.read(metadata, position, readSize, this::nextSegment).thenCompose(bytes -> {
             ByteBuffer buffer = bytes.duplicate();
             int first = -1;
             int end = 0;
@@ -222,6 +231,29 @@ public final class RemoteLogReader {
             // every whole batch read ended below the offset: continue after them
             return readFrom(metadata, position + consumed, offset, maxBytes);
         });
+    }
+
+    /**
+     * The segment after {@code segment} in its partition's remote tier, for read-ahead across segment boundaries;
+     * empty when there is none yet or it cannot be looked up (read-ahead then stops there, the read goes on).
+     */
+    private Optional<RemoteLogSegmentMetadata> nextSegment(RemoteLogSegmentMetadata segment) {
+        RemoteLogSegmentMetadata known = successors.get(segment.remoteLogSegmentId());
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            Optional<RemoteLogSegmentMetadata> next = manager.segmentFor(
+                            segment.topicIdPartition(), segment.endOffset() + 1)
+                    .map(manager::metadataFor)
+                    .filter(m -> !m.remoteLogSegmentId().equals(segment.remoteLogSegmentId()));
+            // only a successor that exists is remembered: the last segment gets one when the next is copied
+            next.ifPresent(m -> successors.put(segment.remoteLogSegmentId(), m));
+            return next;
+        } catch (RuntimeException e) {
+            log.debug("No read-ahead past remote segment {}: {}", segment.remoteLogSegmentId(), e.toString());
+            return Optional.empty();
+        }
     }
 
     private static MutableRecordBatch batchAt(ByteBuffer buffer, int start, int size) {
