@@ -65,6 +65,13 @@ public final class TieredBench implements Callable<Integer> {
             description = "Encrypt the remote tier client-side (remote.log.encryption.enable, a fresh random key).")
     private boolean encrypt;
 
+    @Option(
+            names = "--tier",
+            description = "Where the broker tiers: s3 (S3Proxy through the S3 backend) or directory (the filesystem"
+                    + " backend; S3Proxy still runs, idle) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "s3")
+    private String tier;
+
     @CommandLine.Mixin
     private TieredRunOptions options;
 
@@ -80,6 +87,9 @@ public final class TieredBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!tier.equals("s3") && !tier.equals("directory")) {
+            throw new CommandLine.ParameterException(command.commandLine(), "--tier must be s3 or directory");
+        }
         if (coldFetches < 0 || tieredMb < 1) {
             throw new CommandLine.ParameterException(
                     command.commandLine(), "--tiered-mb must be at least 1 and --cold-fetches not negative");
@@ -111,6 +121,7 @@ public final class TieredBench implements Callable<Integer> {
         json.put("warmup_seconds", warmupSeconds);
         json.put("tiered_records", spec.records());
         json.put("remote_encryption", encrypt);
+        json.put("tier", tier);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
                 StrataBroker broker = StrataBroker.start(
@@ -145,7 +156,10 @@ public final class TieredBench implements Callable<Integer> {
 
     /** The tiering settings, with client-side encryption under a fresh random key when {@code --encrypt} asks. */
     private Map<String, String> brokerConfigs(S3Tier tier, Path work) throws java.io.IOException {
-        Map<String, String> configs = new LinkedHashMap<>(tier.brokerConfigs());
+        Map<String, String> configs = new LinkedHashMap<>(
+                this.tier.equals("directory")
+                        ? new DirectoryTier(work.resolve("remote-tier")).brokerConfigs()
+                        : tier.brokerConfigs());
         if (encrypt) {
             byte[] key = new byte[32];
             new java.security.SecureRandom().nextBytes(key);
@@ -189,7 +203,8 @@ public final class TieredBench implements Callable<Integer> {
         t.append(String.format(
                 Locale.ROOT,
                 "%-40s %14s%n",
-                encrypt ? "Strata tiering to S3Proxy, encrypted" : "Strata tiering to S3Proxy",
+                (tier.equals("directory") ? "Strata tiering to a directory" : "Strata tiering to S3Proxy")
+                        + (encrypt ? ", encrypted" : ""),
                 "value"));
         if (fill != null) {
             row(t, "produce (fill, not tiered) MB/s", fill.megabytesPerSecond());
