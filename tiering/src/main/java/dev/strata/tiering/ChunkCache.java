@@ -154,6 +154,23 @@ public final class ChunkCache implements AutoCloseable {
         });
     }
 
+    /**
+     * How many of the segment's first bytes, up to {@code maxBytes}, are in memory (its first chunks, consecutive):
+     * reading them costs no load.
+     */
+    int inMemoryPrefix(RemoteLogSegmentMetadata segment, int maxBytes) {
+        int chunkSize = config.chunkSize();
+        long bytes = 0;
+        for (int index = 0;
+                bytes < maxBytes
+                        && bytes < segment.segmentSizeInBytes()
+                        && memory.contains(new ChunkKey(segment.remoteLogSegmentId(), index));
+                index++) {
+            bytes += chunkSize;
+        }
+        return (int) Math.min(bytes, Math.min(maxBytes, segment.segmentSizeInBytes()));
+    }
+
     /** Drops every cached chunk of a segment, for example once it is deleted from the remote tier. */
     public void invalidate(RemoteLogSegmentId segmentId) {
         memory.removeSegment(segmentId);
