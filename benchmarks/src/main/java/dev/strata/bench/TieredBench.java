@@ -101,6 +101,13 @@ public final class TieredBench implements Callable<Integer> {
             description = "Encrypt the remote tier client-side (remote.log.encryption.enable, a fresh random key).")
     private boolean encrypt;
 
+    @Option(
+            names = "--tier",
+            description = "Where the broker tiers: s3 (S3Proxy through the S3 backend) or directory (the filesystem"
+                    + " backend; S3Proxy still runs, for the ceilings) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "s3")
+    private String tierKind;
+
     @CommandLine.Mixin
     private TieredRunOptions options;
 
@@ -115,6 +122,9 @@ public final class TieredBench implements Callable<Integer> {
             tieredMb = 16;
             warmupSeconds = 0;
             coldFetches = Math.min(coldFetches, 3);
+        }
+        if (!tierKind.equals("s3") && !tierKind.equals("directory")) {
+            throw new CommandLine.ParameterException(command.commandLine(), "--tier must be s3 or directory");
         }
         if (coldFetches < 0 || tieredMb < 1 || consumers < 1 || latencyMs < 0 || streamMbps < 0) {
             throw new CommandLine.ParameterException(
@@ -156,6 +166,7 @@ public final class TieredBench implements Callable<Integer> {
         json.put("latency_ms", latencyMs);
         json.put("stream_mbps", streamMbps);
         json.put("remote_encryption", encrypt);
+        json.put("tier", tierKind);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
                 LatencyProxy brokerPath = LatencyProxy.inFrontOf(s3.endpoint());
@@ -211,7 +222,8 @@ public final class TieredBench implements Callable<Integer> {
     }
 
     private String title(String loadAtStart) {
-        String t = "Strata tiering to S3Proxy" + (encrypt ? ", encrypted" : "");
+        String t = (tierKind.equals("directory") ? "Strata tiering to a directory" : "Strata tiering to S3Proxy")
+                + (encrypt ? ", encrypted" : "");
         return t
                 + String.format(
                         Locale.ROOT,
@@ -223,7 +235,10 @@ public final class TieredBench implements Callable<Integer> {
 
     /** The tiering settings, with client-side encryption under a fresh random key when {@code --encrypt} asks. */
     private Map<String, String> brokerConfigs(S3Tier tier, Path work) throws java.io.IOException {
-        Map<String, String> configs = new LinkedHashMap<>(tier.brokerConfigs());
+        Map<String, String> configs = new LinkedHashMap<>(
+                tierKind.equals("directory")
+                        ? new DirectoryTier(work.resolve("remote-tier")).brokerConfigs()
+                        : tier.brokerConfigs());
         if (encrypt) {
             byte[] key = new byte[32];
             new java.security.SecureRandom().nextBytes(key);

@@ -41,9 +41,12 @@ import org.slf4j.LoggerFactory;
  * inside the segment) is corrupt too, whatever the backend. Either fails the read with a {@link CorruptRecordException},
  * on which a reader should give up; any other failure is the backend's own, and retriable.
  *
- * <p>Read-ahead: a read of chunk {@code n} that looks sequential (chunk {@code n - 1} is cached, or {@code n} is the
- * first chunk) starts loading chunk {@code n + 1} in the background, with at most a configured number of such loads in
- * flight; beyond that, read-ahead is skipped, never queued.
+ * <p>Read-ahead: {@link ReadAhead} follows each partition's stream of reads and names the chunks to load ahead of it,
+ * a window that grows while the reader outruns it and reaches into the following segments when the caller says which
+ * they are ({@link #read(RemoteLogSegmentMetadata, long, int, ReadAhead.NextSegment)}). Each of those chunks that is
+ * neither in memory nor loading is loaded in the background, one ranged read per chunk so that a sequential reader has
+ * several in flight at once, with at most a configured number of such loads in flight; beyond that, read-ahead is
+ * skipped, never queued (the next read asks again).
  *
  * <p>Nothing here blocks the caller: loads run on executors the caller provides (never a network event loop), and
  * {@link #read} answers with a future that completes within the configured fetch timeout.
@@ -68,6 +71,7 @@ public final class ChunkCache implements AutoCloseable {
     private final LongAdder remoteFetchErrors = new LongAdder();
     private final LongAdder remoteFetchBytes = new LongAdder();
     private final LongAdder readAheads = new LongAdder();
+    private final ReadAhead readAhead = new ReadAhead();
     private volatile boolean closed;
 
     /**
@@ -104,6 +108,15 @@ public final class ChunkCache implements AutoCloseable {
      * @throws IllegalArgumentException if {@code position} is outside the segment or {@code maxBytes} is negative
      */
     public CompletableFuture<ByteBuffer> read(RemoteLogSegmentMetadata segment, long position, int maxBytes) {
+        return read(segment, position, maxBytes, ReadAhead.NextSegment.NONE);
+    }
+
+    /**
+     * Like {@link #read(RemoteLogSegmentMetadata, long, int)}, with read-ahead that goes on into the segments after
+     * this one: {@code next} names the segment after a segment of the same partition.
+     */
+    CompletableFuture<ByteBuffer> read(
+            RemoteLogSegmentMetadata segment, long position, int maxBytes, ReadAhead.NextSegment next) {
         if (closed) {
             throw new IllegalStateException("The chunk cache is closed");
         }
@@ -119,8 +132,9 @@ public final class ChunkCache implements AutoCloseable {
         int chunkSize = config.chunkSize();
         int first = (int) (position / chunkSize);
         int last = (int) ((end - 1) / chunkSize);
-        List<CompletableFuture<ByteBuffer>> chunks = chunks(segment, first, last);
-        readAhead(segment, first, last);
+        Lookup lookup = chunks(segment, first, last);
+        List<CompletableFuture<ByteBuffer>> chunks = lookup.chunks();
+        readAhead(segment, position, last, lookup.missed(), next);
         long firstChunkStart = (long) first * chunkSize;
         if (first == last) {
             return chunks.get(0)
@@ -138,6 +152,23 @@ public final class ChunkCache implements AutoCloseable {
             }
             return result.flip().asReadOnlyBuffer();
         });
+    }
+
+    /**
+     * How many of the segment's first bytes, up to {@code maxBytes}, are in memory (its first chunks, consecutive):
+     * reading them costs no load.
+     */
+    int inMemoryPrefix(RemoteLogSegmentMetadata segment, int maxBytes) {
+        int chunkSize = config.chunkSize();
+        long bytes = 0;
+        for (int index = 0;
+                bytes < maxBytes
+                        && bytes < segment.segmentSizeInBytes()
+                        && memory.contains(new ChunkKey(segment.remoteLogSegmentId(), index));
+                index++) {
+            bytes += chunkSize;
+        }
+        return (int) Math.min(bytes, Math.min(maxBytes, segment.segmentSizeInBytes()));
     }
 
     /** Drops every cached chunk of a segment, for example once it is deleted from the remote tier. */
@@ -198,8 +229,9 @@ public final class ChunkCache implements AutoCloseable {
      * Chunks {@code first..last} of a segment: those in memory at once, loads in flight joined, and the others loaded
      * together, one load per run of consecutive chunks.
      */
-    private List<CompletableFuture<ByteBuffer>> chunks(RemoteLogSegmentMetadata segment, int first, int last) {
+    private Lookup chunks(RemoteLogSegmentMetadata segment, int first, int last) {
         List<CompletableFuture<ByteBuffer>> chunks = new ArrayList<>(last - first + 1);
+        boolean missed = false;
         List<ChunkKey> run = new ArrayList<>();
         List<CompletableFuture<ByteBuffer>> runFutures = new ArrayList<>();
         for (int index = first; index <= last; index++) {
@@ -211,6 +243,7 @@ public final class ChunkCache implements AutoCloseable {
                 chunk = CompletableFuture.completedFuture(cached);
             } else {
                 misses.increment();
+                missed = true;
                 CompletableFuture<ByteBuffer> own = new CompletableFuture<>();
                 chunk = claim(key, own);
                 if (chunk == own) {
@@ -226,27 +259,35 @@ public final class ChunkCache implements AutoCloseable {
             chunks.add(chunk);
         }
         startLoad(segment, run, runFutures, fetchExecutor);
-        return chunks;
+        return new Lookup(chunks, missed);
     }
 
-    private void readAhead(RemoteLogSegmentMetadata segment, int first, int last) {
-        int next = last + 1;
-        if (config.readAheadMaxInFlight() == 0 || (long) next * config.chunkSize() >= segment.segmentSizeInBytes()) {
+    /** The chunks a read needs, and whether any of them was not in memory. */
+    private record Lookup(List<CompletableFuture<ByteBuffer>> chunks, boolean missed) {}
+
+    private void readAhead(
+            RemoteLogSegmentMetadata segment, long position, int last, boolean missed, ReadAhead.NextSegment next) {
+        ChunkCacheConfig c = config;
+        if (c.readAheadMaxInFlight() == 0) {
             return;
         }
-        RemoteLogSegmentId segmentId = segment.remoteLogSegmentId();
-        boolean sequential = first == 0 || isCached(new ChunkKey(segmentId, first - 1));
-        ChunkKey key = new ChunkKey(segmentId, next);
-        if (!sequential || isCached(key) || loading.containsKey(key) || !readAheadPermits.tryAcquire()) {
-            return;
-        }
-        readAheads.increment();
-        load(segment, key, readAheadExecutor).whenComplete((chunk, error) -> {
-            readAheadPermits.release();
-            if (error != null) {
-                log.debug("Read-ahead of chunk {} failed", key, error);
+        for (ReadAhead.Chunk chunk :
+                readAhead.onRead(segment, position, last, missed, c.chunkSize(), c.memoryBytes(), next)) {
+            ChunkKey key = new ChunkKey(chunk.segment().remoteLogSegmentId(), chunk.index());
+            if (isCached(key) || loading.containsKey(key)) {
+                continue;
             }
-        });
+            if (!readAheadPermits.tryAcquire()) {
+                return;
+            }
+            readAheads.increment();
+            load(chunk.segment(), key, readAheadExecutor).whenComplete((bytes, error) -> {
+                readAheadPermits.release();
+                if (error != null) {
+                    log.debug("Read-ahead of chunk {} failed", key, error);
+                }
+            });
+        }
     }
 
     private boolean isCached(ChunkKey key) {

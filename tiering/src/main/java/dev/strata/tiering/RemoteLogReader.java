@@ -5,8 +5,10 @@ import dev.strata.index.OffsetPosition;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +39,14 @@ import org.slf4j.LoggerFactory;
  * first batch is larger than {@code maxBytes} it is returned whole, as Kafka does, so a consumer always makes
  * progress.
  *
+ * <p>A read that reaches the end of its segment with room left goes on into the segments that follow (those whose
+ * start offset is the previous one's end offset plus one, at most {@value #MAX_SEGMENTS_PER_READ} in all) as far as
+ * their first chunks are in memory already (read ahead, typically), with the same checks, and returns their whole
+ * batches after the first segment's in one buffer (one copy of the bytes): with small segments a consumer catching up
+ * then gets up to {@code maxBytes} per fetch instead of one segment's worth, while a cold read still costs exactly one
+ * ranged read. A later segment that cannot be read ends the read there; the consumer's next fetch, which starts in it,
+ * gets the error.
+ *
  * <p>A corrupt segment is logged at WARN with its partition, the offset read and the segment's id, once per segment
  * (of the last {@value #MAX_REPORTED_CORRUPT} reported): consumers retrying the same offsets cannot flood the log.
  * Later failures of that segment are logged at DEBUG.
@@ -50,6 +60,10 @@ public final class RemoteLogReader {
     private static final Logger log = LoggerFactory.getLogger(RemoteLogReader.class);
     /** How many corrupt segments are remembered as reported, so that a bucket full of them cannot grow the set. */
     static final int MAX_REPORTED_CORRUPT = 1024;
+    /** How many segments' successors are remembered for read-ahead, so that it does not search the index every read. */
+    static final int MAX_REMEMBERED_SUCCESSORS = 4096;
+    /** The most segments one read returns batches of. */
+    static final int MAX_SEGMENTS_PER_READ = 64;
 
     private final RemoteLogManager manager;
     private final RemoteIndexStore store;
@@ -58,6 +72,13 @@ public final class RemoteLogReader {
     private final LongAdder reads = new LongAdder();
     private final LongAdder readBytes = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
+    private final Map<RemoteLogSegmentId, RemoteLogSegmentMetadata> successors =
+            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<RemoteLogSegmentId, RemoteLogSegmentMetadata> eldest) {
+                    return size() > MAX_REMEMBERED_SUCCESSORS;
+                }
+            });
     private final Set<RemoteLogSegmentId> reportedCorrupt =
             Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<RemoteLogSegmentId, Boolean>() {
                 @Override
@@ -82,7 +103,7 @@ public final class RemoteLogReader {
 
     /**
      * Reads whole record batches from the remote tier, starting with the batch holding {@code offset}, up to about
-     * {@code maxBytes} (at least one batch) and at most to the end of that segment.
+     * {@code maxBytes} (at least one batch), going on into the following segments if it reaches the end of that one.
      *
      * @return a future of the batches' bytes (empty if the segment holds nothing from {@code offset}), failed with an
      *     {@link OffsetOutOfRangeException} when the remote tier does not hold the offset, with a
@@ -135,15 +156,84 @@ public final class RemoteLogReader {
                     new OffsetOutOfRangeException("The remote tier of " + tip + " does not hold offset " + offset));
         }
         RemoteLogSegmentMetadata metadata = manager.metadataFor(segment.get());
-        return readFrom(metadata, start.get().position(), offset, maxBytes).whenComplete((bytes, error) -> {
-            Throwable cause = error;
-            while (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof CorruptRecordException) {
-                reportCorrupt(tip, offset, metadata, cause);
-            }
-        });
+        return readFrom(metadata, start.get().position(), offset, maxBytes, true)
+                .whenComplete((bytes, error) -> {
+                    Throwable cause = error;
+                    while (cause instanceof CompletionException && cause.getCause() != null) {
+                        cause = cause.getCause();
+                    }
+                    if (cause instanceof CorruptRecordException) {
+                        reportCorrupt(tip, offset, metadata, cause);
+                    }
+                })
+                .thenCompose(bytes -> {
+                    List<ByteBuffer> parts = new ArrayList<>(List.of(bytes));
+                    return continueAfter(metadata, bytes, maxBytes - bytes.remaining(), parts)
+                            .thenApply(done -> concat(parts));
+                });
+    }
+
+    /**
+     * Adds to {@code parts} the whole batches of the segments after {@code segment}, up to {@code left} bytes, if
+     * {@code read} (what was read of {@code segment}) ends with its last offset. Completes normally whatever happens:
+     * a segment that cannot be read ends the read.
+     */
+    private CompletableFuture<Void> continueAfter(
+            RemoteLogSegmentMetadata segment, ByteBuffer read, int left, List<ByteBuffer> parts) {
+        if (left < Records.LOG_OVERHEAD
+                || parts.size() >= MAX_SEGMENTS_PER_READ
+                || !read.hasRemaining()
+                || lastOffset(read) != segment.endOffset()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Optional<RemoteLogSegmentMetadata> next =
+                nextSegment(segment).filter(n -> n.startOffset() == segment.endOffset() + 1);
+        if (next.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        RemoteLogSegmentMetadata following = next.get();
+        // no further than its chunks in memory
+        int inMemory = cache.inMemoryPrefix(following, left);
+        if (inMemory < Records.LOG_OVERHEAD) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<ByteBuffer> more;
+        try {
+            more = readFrom(following, 0, following.startOffset(), inMemory, false);
+        } catch (RuntimeException e) {
+            more = CompletableFuture.failedFuture(e);
+        }
+        return more.thenCompose(bytes -> {
+                    parts.add(bytes);
+                    return continueAfter(following, bytes, left - bytes.remaining(), parts);
+                })
+                .exceptionally(error -> {
+                    log.debug(
+                            "Read stops before remote segment {}: {}",
+                            following.remoteLogSegmentId(),
+                            error.toString());
+                    return null;
+                });
+    }
+
+    private static long lastOffset(ByteBuffer batches) {
+        long last = -1;
+        for (MutableRecordBatch batch :
+                MemoryRecords.readableRecords(batches.duplicate()).batches()) {
+            last = batch.lastOffset();
+        }
+        return last;
+    }
+
+    /** The parts in one read-only buffer: the first as it is when it is the only one with bytes. */
+    private static ByteBuffer concat(List<ByteBuffer> parts) {
+        int total = parts.stream().mapToInt(ByteBuffer::remaining).sum();
+        if (total == parts.get(0).remaining()) {
+            return parts.get(0);
+        }
+        ByteBuffer all = ByteBuffer.allocate(total);
+        parts.forEach(part -> all.put(part.duplicate()));
+        return all.flip().asReadOnlyBuffer();
     }
 
     private void reportCorrupt(TopicIdPartition tip, long offset, RemoteLogSegmentMetadata segment, Throwable error) {
@@ -167,11 +257,15 @@ public final class RemoteLogReader {
         }
     }
 
+    /**
+     * The whole batches of the segment from the one holding {@code offset}, at {@code position} or after, up to
+     * {@code maxBytes}; a first batch larger than that is read whole if {@code minOneBatch}, else the result is empty.
+     */
     private CompletableFuture<ByteBuffer> readFrom(
-            RemoteLogSegmentMetadata metadata, int position, long offset, int maxBytes) {
+            RemoteLogSegmentMetadata metadata, int position, long offset, int maxBytes, boolean minOneBatch) {
         // at least a batch header, so that the size of the first batch is known
         int readSize = Math.max(maxBytes, Records.LOG_OVERHEAD);
-        return cache.read(metadata, position, readSize).thenCompose(bytes -> {
+        return cache.read(metadata, position, readSize, this::nextSegment).thenCompose(bytes -> {
             ByteBuffer buffer = bytes.duplicate();
             int first = -1;
             int end = 0;
@@ -191,8 +285,11 @@ public final class RemoteLogReader {
                                     + " bytes, past the end of the segment at byte "
                                     + metadata.segmentSizeInBytes());
                         }
+                        if (!minOneBatch) {
+                            return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+                        }
                         // the batch we need does not fit: fetch it whole
-                        return readFrom(metadata, position + batchStart, offset, batchSize);
+                        return readFrom(metadata, position + batchStart, offset, batchSize, true);
                     }
                     break;
                 }
@@ -220,8 +317,31 @@ public final class RemoteLogReader {
                 return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
             }
             // every whole batch read ended below the offset: continue after them
-            return readFrom(metadata, position + consumed, offset, maxBytes);
+            return readFrom(metadata, position + consumed, offset, maxBytes, minOneBatch);
         });
+    }
+
+    /**
+     * The segment after {@code segment} in its partition's remote tier, for read-ahead across segment boundaries;
+     * empty when there is none yet or it cannot be looked up (read-ahead then stops there, the read goes on).
+     */
+    private Optional<RemoteLogSegmentMetadata> nextSegment(RemoteLogSegmentMetadata segment) {
+        RemoteLogSegmentMetadata known = successors.get(segment.remoteLogSegmentId());
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            Optional<RemoteLogSegmentMetadata> next = manager.segmentFor(
+                            segment.topicIdPartition(), segment.endOffset() + 1)
+                    .map(manager::metadataFor)
+                    .filter(m -> !m.remoteLogSegmentId().equals(segment.remoteLogSegmentId()));
+            // only a successor that exists is remembered: the last segment gets one when the next is copied
+            next.ifPresent(m -> successors.put(segment.remoteLogSegmentId(), m));
+            return next;
+        } catch (RuntimeException e) {
+            log.debug("No read-ahead past remote segment {}: {}", segment.remoteLogSegmentId(), e.toString());
+            return Optional.empty();
+        }
     }
 
     private static MutableRecordBatch batchAt(ByteBuffer buffer, int start, int size) {

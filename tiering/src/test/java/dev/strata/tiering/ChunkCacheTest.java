@@ -15,9 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -497,26 +495,6 @@ class ChunkCacheTest {
     private static List<Path> chunkFiles(Path dir) throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(file -> file.toString().endsWith(".chunk")).toList();
-        }
-    }
-
-    /** Holds tasks until the test runs them, so background work happens exactly when the test says. */
-    private static final class QueueExecutor implements Executor {
-        private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public void execute(Runnable task) {
-            tasks.add(task);
-        }
-
-        int pending() {
-            return tasks.size();
-        }
-
-        void runAll() {
-            for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
-                task.run();
-            }
         }
     }
 }

@@ -98,6 +98,25 @@ class RemoteLogReaderTest {
     }
 
     @Test
+    void aReadGoesOnIntoTheNextSegmentWhenItsFirstChunkIsInMemory() throws Exception {
+        assertThat(offsetsOf(reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS)))
+                .as("the next segment is not in memory: the read ends with its segment")
+                .containsExactly(15L, 16L, 17L, 18L, 19L);
+        reader.readRecords(tip, 20, 1).get(10, TimeUnit.SECONDS);
+        int fetches = remote.storage().fetches().size();
+
+        List<Long> offsets = offsetsOf(reader.readRecords(tip, 17, 1 << 20).get(10, TimeUnit.SECONDS));
+
+        assertThat(offsets)
+                .as("its batches, then the next segment's in its chunk in memory")
+                .startsWith(15L, 16L, 17L, 18L, 19L, 20L);
+        assertThat(offsets).isSorted().doesNotHaveDuplicates();
+        assertThat(remote.storage().fetches())
+                .as("nothing read from the backend")
+                .hasSize(fetches);
+    }
+
+    @Test
     void returnsTheFirstBatchWholeEvenWhenItExceedsMaxBytes() throws Exception {
         ByteBuffer bytes = reader.readRecords(tip, 12, 1).get(10, TimeUnit.SECONDS);
 
