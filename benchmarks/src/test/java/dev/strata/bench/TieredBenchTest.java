@@ -1,0 +1,65 @@
+package dev.strata.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.strata.bench.S3RequestCounter.Kind;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** The arithmetic of {@code bench tiered}: request costs per GiB, and where and how the cold fetches are sampled. */
+class TieredBenchTest {
+    private static final double GIB = 1L << 30;
+
+    @Test
+    void requestsArePricedPerGibBesideTheComputedOneObjectPerFileLayout() {
+        long bytes = 1L << 30; // one GiB in 1,024 segments
+        RequestCosts costs =
+                new RequestCosts(counts(Kind.PUT, 2048, Kind.LIST, 1), counts(Kind.GET, 1024), 1024, bytes);
+
+        assertThat(costs.putsPerGib()).isEqualTo(2048);
+        assertThat(costs.getsPerGibReplayed()).isEqualTo(1024);
+        assertThat(costs.listsPerGib()).isEqualTo(1);
+        assertThat(costs.uploadDollarsPerGib()).isCloseTo(2049 * 0.005 / 1000, within(1e-12));
+        assertThat(costs.replayDollarsPerGib()).isCloseTo(1024 * 0.0004 / 1000, within(1e-12));
+        assertThat(costs.perFilePutsPerGib()).isEqualTo(5 * 1024);
+        assertThat(costs.perFileGetsPerGibReplayed()).isEqualTo(4 * 1024);
+        assertThat(costs.table()).contains("computed, not measured: 1024 segments x 5 objects");
+        assertThat(new RequestCosts(counts(Kind.PUT, 2), counts(Kind.GET, 1), 1, (long) (GIB / 2)).putsPerGib())
+                .isEqualTo(4);
+    }
+
+    @Test
+    void coldFetchesSampleTheMiddleOfEveryOtherSealedSegmentLastFirst() {
+        TopicPartition p0 = new TopicPartition("t", 0);
+        TopicPartition p1 = new TopicPartition("t", 1);
+        Map<TopicPartition, List<Long>> bases =
+                Map.of(p0, List.of(0L, 100L, 200L, 300L, 400L), p1, List.of(0L, 50L, 120L));
+
+        assertThat(ColdFetchRun.offsets(bases, 10))
+                .containsExactly(Map.entry(p0, 250L), Map.entry(p0, 50L), Map.entry(p1, 25L));
+        assertThat(ColdFetchRun.offsets(bases, 2)).containsExactly(Map.entry(p0, 250L), Map.entry(p0, 50L));
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        List<Double> sorted =
+                IntStream.rangeClosed(1, 20).mapToObj(i -> (double) i).toList();
+
+        assertThat(ColdFetchRun.rank(sorted, 0.50)).isEqualTo(10);
+        assertThat(ColdFetchRun.rank(sorted, 0.99)).isEqualTo(20);
+        assertThat(ColdFetchRun.rank(List.of(7.0), 0.99)).isEqualTo(7);
+    }
+
+    private static S3RequestCounter.Counts counts(Object... kindsAndCounts) {
+        Map<Kind, Long> m = new EnumMap<>(Kind.class);
+        for (int i = 0; i < kindsAndCounts.length; i += 2) {
+            m.put((Kind) kindsAndCounts[i], ((Integer) kindsAndCounts[i + 1]).longValue());
+        }
+        return new S3RequestCounter.Counts(m);
+    }
+}
