@@ -340,6 +340,13 @@ public final class BrokerConfig {
 
     /** The network settings that bound what clients can make the broker hold, as one value. */
     public NetworkLimits networkLimits() {
+        int authDelayMs = intValue(SecurityConfigs.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS);
+        if (authDelayMs >= longValue(CONNECTIONS_MAX_IDLE_MS)) {
+            throw new ConfigException(
+                    SecurityConfigs.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS,
+                    authDelayMs,
+                    "must be less than " + CONNECTIONS_MAX_IDLE_MS + " (" + longValue(CONNECTIONS_MAX_IDLE_MS) + ")");
+        }
         return new NetworkLimits(
                 socketRequestMaxBytes(),
                 intValue(MAX_CONNECTIONS),

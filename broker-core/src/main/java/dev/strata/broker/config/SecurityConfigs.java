@@ -43,6 +43,7 @@ public final class SecurityConfigs {
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     /** The suffix of a mechanism's JAAS setting, after {@code listener.name.<listener>.<mechanism>.}. */
     public static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
 
@@ -291,6 +292,16 @@ public final class SecurityConfigs {
                         "the largest request a client of a SASL listener may send before it has authenticated (its"
                                 + " SASL tokens); a larger one closes the connection. After authentication"
                                 + " `socket.request.max.bytes` applies")
+                .define(
+                        CONNECTION_FAILED_AUTHENTICATION_DELAY_MS,
+                        Type.INT,
+                        100,
+                        ConfigDef.Range.atLeast(0),
+                        Importance.LOW,
+                        "how long the broker holds a failed SASL authentication's answer (and the end of the"
+                                + " connection) back, as Kafka does, to slow down a client guessing passwords; the"
+                                + " connection reads nothing meanwhile and no thread waits. Must be less than"
+                                + " `connections.max.idle.ms`. 0: answer and close at once")
                 .define(
                         AUTHORIZER_CLASS_NAME,
                         Type.STRING,

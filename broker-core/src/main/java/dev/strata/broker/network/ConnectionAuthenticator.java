@@ -24,7 +24,8 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * handshake, {@link #rawToken}) until the mechanism's exchange completes: one for PLAIN, two for SCRAM. Any other
  * request before that closes the connection, as in Kafka (with an ILLEGAL_SASL_STATE answer once the handshake is
  * done). A wrong password is answered with SASL_AUTHENTICATION_FAILED and Kafka's message, then the connection is
- * closed. Once authenticated (at once on a {@code PLAINTEXT} or {@code SSL}
+ * closed. Every such failure is answered and closed {@code connection.failed.authentication.delay.ms} later, as Kafka
+ * delays them ({@link KafkaConnectionHandler} schedules that on the connection's event loop). Once authenticated (at once on a {@code PLAINTEXT} or {@code SSL}
  * listener) every request goes to the dispatcher, and SaslHandshake or SaslAuthenticate get ILLEGAL_SASL_STATE.
  *
  * <p>Re-authentication (KIP-368): with {@code connections.max.reauth.ms} set for the listener, a successful
@@ -47,8 +48,11 @@ final class ConnectionAuthenticator {
         /** Answer with {@code body}, and close the connection after it when {@code closeReason} is not null. */
         record Answer(ApiMessage body, String closeReason) implements Admission {}
 
-        /** Close the connection without an answer. */
-        record Close(String reason) implements Admission {}
+        /**
+         * Close the connection without an answer: after {@code connection.failed.authentication.delay.ms} when
+         * {@code authenticationFailed}, as Kafka delays the close of a failed authentication, else at once.
+         */
+        record Close(String reason, boolean authenticationFailed) implements Admission {}
     }
 
     private static final Admission DISPATCH = new Admission.Dispatch();
@@ -130,11 +134,7 @@ final class ConnectionAuthenticator {
                                 .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
                                 .setErrorMessage("SaslAuthenticate request received after successful authentication"),
                         null);
-                default -> sessionEnds && nanoClock.getAsLong() - sessionEndNanos > 0
-                        ? fail("the SASL session expired "
-                                + TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - sessionEndNanos)
-                                + " ms ago without re-authentication")
-                        : DISPATCH;
+                default -> sessionEnds && nanoClock.getAsLong() - sessionEndNanos > 0 ? expired() : DISPATCH;
             };
             case HANDSHAKE -> switch (key) {
                 case API_VERSIONS -> DISPATCH;
@@ -253,7 +253,17 @@ final class ConnectionAuthenticator {
 
     private Admission fail(String reason) {
         state = State.FAILED;
-        return new Admission.Close(reason);
+        return new Admission.Close(reason, true);
+    }
+
+    /** A session that ended without re-authentication closes at once, as Kafka closes it. */
+    private Admission expired() {
+        state = State.FAILED;
+        return new Admission.Close(
+                "the SASL session expired "
+                        + TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - sessionEndNanos)
+                        + " ms ago without re-authentication",
+                false);
     }
 
     private Admission failWith(ApiMessage answer, String reason) {

@@ -58,6 +58,8 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean loggedTrailingBytes;
     /** Whether the frame decoder was told that the client authenticated. */
     private boolean frameLimitLifted;
+    /** Whether authentication failed: the connection reads nothing more and closes once its delay has passed. */
+    private boolean authenticationFailed;
 
     /** A connection to a PLAINTEXT listener named PLAINTEXT. */
     public KafkaConnectionHandler(RequestDispatcher dispatcher, RequestObserver observer, RequestBudget budget) {
@@ -94,6 +96,11 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             frame.flip();
         } finally {
             buf.release();
+        }
+        if (authenticationFailed) {
+            // frames decoded before reading stopped: the connection is closing
+            budget.release(received.reserved());
+            return;
         }
         if (auth.expectsRawToken()) {
             budget.release(received.reserved());
@@ -158,10 +165,17 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         liftFrameLimitOnceAuthenticated(ctx);
         if (admission instanceof ConnectionAuthenticator.Admission.Close close) {
             log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), close.reason());
-            ctx.close();
+            if (close.authenticationFailed()) {
+                closeAfterFailedAuthentication(ctx, null);
+            } else {
+                ctx.close();
+            }
             return null;
         }
         if (admission instanceof ConnectionAuthenticator.Admission.Answer answer) {
+            if (answer.closeReason() != null) {
+                stopReading(ctx);
+            }
             return new Pending(
                     header,
                     version,
@@ -212,7 +226,35 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                     Unpooled.buffer(4 + answer.length).writeInt(answer.length).writeBytes(answer));
         } catch (SaslAuthenticationException e) {
             log.info("Closing connection from {}: {}", remote(ctx), ConnectionAuthenticator.reason(e));
-            ctx.close();
+            closeAfterFailedAuthentication(ctx, null);
+        }
+    }
+
+    /** After a failed authentication the connection reads nothing more: it only answers that and closes. */
+    private void stopReading(ChannelHandlerContext ctx) {
+        authenticationFailed = true;
+        ReadGate.of(ctx.channel()).pause(ReadGate.Reason.AUTHENTICATION_FAILED);
+    }
+
+    /**
+     * Writes a failed authentication's answer ({@code send}, if any) and closes the connection, both
+     * {@code connection.failed.authentication.delay.ms} from now, as Kafka's selector delays them to slow down a
+     * client guessing passwords: scheduled on the connection's event loop, which serves other connections meanwhile.
+     */
+    private void closeAfterFailedAuthentication(ChannelHandlerContext ctx, Send send) {
+        stopReading(ctx);
+        releaseAll();
+        Runnable answerAndClose = () -> {
+            if (send != null && ctx.channel().isActive()) {
+                write(ctx, send);
+            }
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        };
+        int delayMs = security.failedAuthenticationDelayMs();
+        if (delayMs == 0) {
+            answerAndClose.run();
+        } else {
+            ctx.executor().schedule(answerAndClose, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 
@@ -271,12 +313,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             if (p.closeReason != null) {
                 // an authentication failure: its answer, then the end of the connection
                 log.info("Closing connection from {}: {}", remote(ctx), p.closeReason);
-                releaseAll();
-                Send send = encode(p, body);
-                if (send != null && ctx.channel().isActive()) {
-                    write(ctx, send);
-                }
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                closeAfterFailedAuthentication(ctx, encode(p, body));
                 return;
             }
             long sentBytes = 0;

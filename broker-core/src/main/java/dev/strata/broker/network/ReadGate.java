@@ -23,7 +23,9 @@ final class ReadGate {
         /** The broker-wide request memory ({@code queued.max.request.bytes}, {@code queued.max.requests}) is used up. */
         REQUEST_BUDGET,
         /** The client is over a quota: its last response told it how long to wait, and the broker waits as long. */
-        THROTTLED
+        THROTTLED,
+        /** The client failed to authenticate: the connection answers that and closes, reading nothing more. */
+        AUTHENTICATION_FAILED
     }
 
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf(ReadGate.class.getName());

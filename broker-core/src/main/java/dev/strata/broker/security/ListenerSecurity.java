@@ -39,15 +39,17 @@ public final class ListenerSecurity {
 
     /**
      * A SASL listener's settings: its mechanisms (none on other listeners), the PLAIN users, where the SCRAM
-     * credentials are, {@code connections.max.reauth.ms} and {@code sasl.server.max.receive.size}.
+     * credentials are, {@code connections.max.reauth.ms}, {@code sasl.server.max.receive.size} and
+     * {@code connection.failed.authentication.delay.ms}.
      */
     private record Sasl(
             List<String> mechanisms,
             PlainUsers plainUsers,
             ScramCredentialStore scramCredentials,
             long reauthenticationMs,
-            int maxUnauthenticatedFrameBytes) {
-        static final Sasl NONE = new Sasl(List.of(), null, null, 0, Integer.MAX_VALUE);
+            int maxUnauthenticatedFrameBytes,
+            int failedAuthenticationDelayMs) {
+        static final Sasl NONE = new Sasl(List.of(), null, null, 0, Integer.MAX_VALUE, 0);
     }
 
     private ListenerSecurity(
@@ -153,7 +155,8 @@ public final class ListenerSecurity {
                         plain,
                         scram,
                         (Long) settings.get(SecurityConfigs.CONNECTIONS_MAX_REAUTH_MS),
-                        (Integer) settings.get(SecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE));
+                        (Integer) settings.get(SecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE),
+                        config.intValue(SecurityConfigs.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS));
         return new ListenerSecurity(name, protocol, ssl, mapper, sasl);
     }
 
@@ -204,6 +207,14 @@ public final class ListenerSecurity {
      */
     public int maxUnauthenticatedFrameBytes() {
         return sasl.maxUnauthenticatedFrameBytes();
+    }
+
+    /**
+     * {@code connection.failed.authentication.delay.ms}: how long a failed SASL authentication's answer and the close
+     * of its connection wait; 0 on listeners without SASL.
+     */
+    public int failedAuthenticationDelayMs() {
+        return sasl.failedAuthenticationDelayMs();
     }
 
     /** The PLAIN users; empty when PLAIN is not enabled. */

@@ -72,6 +72,12 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.partitions", "many")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("num.partitions");
+        // as Kafka requires, a failed authentication's delay ends before an idle connection would be closed
+        assertThatThrownBy(() -> BrokerConfig.of(
+                        Map.of("connection.failed.authentication.delay.ms", "5000", "connections.max.idle.ms", "5000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("connection.failed.authentication.delay.ms")
+                .hasMessageContaining("less than connections.max.idle.ms");
         // Kafka's old ZooKeeper-era authorizer is not one Strata has
         assertThatThrownBy(() ->
                         BrokerConfig.of(Map.of("authorizer.class.name", "kafka.security.authorizer.AclAuthorizer")))

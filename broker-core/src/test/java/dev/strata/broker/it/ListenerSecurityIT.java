@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -24,10 +25,16 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslAuthenticateResponse;
 import org.apache.kafka.common.requests.SaslHandshakeRequest;
 import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -87,6 +94,8 @@ class ListenerSecurityIT {
         config.put("ssl.truststore.password", TestCertificates.PASSWORD);
         config.put("listener.name.mtls.ssl.client.auth", "required");
         config.put("sasl.enabled.mechanisms", "PLAIN");
+        // failed authentications wait a second before their answer and close (Kafka's default is 100 ms)
+        config.put("connection.failed.authentication.delay.ms", "1000");
         config.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", JAAS);
         config.put("listener.name.sasl_ssl.plain.sasl.jaas.config", JAAS);
         return config;
@@ -230,6 +239,43 @@ class ListenerSecurityIT {
                         .cause()
                         .isInstanceOf(SaslAuthenticationException.class)
                         .hasMessageContaining("Invalid username or password");
+            }
+        }
+        assertBrokerHealthy();
+    }
+
+    @Test
+    void failedAuthenticationsWaitForTheirAnswerWhileOtherClientsAreServed() throws Exception {
+        List<KafkaWire> guessers = new java.util.ArrayList<>();
+        try {
+            byte[] wrong = "\u0000alice\u0000guess".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < 8; i++) {
+                KafkaWire wire = KafkaWire.connect(BROKER.port("SASL_PLAINTEXT"));
+                guessers.add(wire);
+                SaslHandshakeResponse handshake = (SaslHandshakeResponse) wire.send(
+                        new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("PLAIN")),
+                        (short) 1);
+                assertThat(handshake.data().errorCode()).isZero();
+                wire.writeRaw(KafkaWire.frame(
+                        new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData().setAuthBytes(wrong))
+                                .build((short) 2),
+                        2,
+                        "guesser"));
+            }
+            // while the guessers' answers are held back, a client with the right password is served
+            produceAndConsume(
+                    "served-while-guessing", client("SASL_PLAINTEXT", "SASL_PLAINTEXT", plain("bob", "bob-secret")));
+            for (KafkaWire wire : guessers) {
+                ByteBuffer frame = wire.readFrame(Duration.ofSeconds(30));
+                SaslAuthenticateResponse failed = (SaslAuthenticateResponse) AbstractResponse.parseResponse(
+                        frame, new RequestHeader(ApiKeys.SASL_AUTHENTICATE, (short) 2, "guesser", 1));
+                assertThat(failed.data().errorCode()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+                assertThat(failed.data().errorMessage()).contains("Invalid username or password");
+                assertThat(wire.awaitClosed(Duration.ofSeconds(10))).isTrue();
+            }
+        } finally {
+            for (KafkaWire wire : guessers) {
+                wire.close();
             }
         }
         assertBrokerHealthy();

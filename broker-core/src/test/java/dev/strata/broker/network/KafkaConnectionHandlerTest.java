@@ -2,6 +2,8 @@ package dev.strata.broker.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.broker.config.BrokerConfig;
+import dev.strata.broker.security.ListenerSecurity;
 import dev.strata.testing.Await;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -10,16 +12,22 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -31,6 +39,8 @@ import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
 import org.junit.jupiter.api.Test;
 
 /** The connection handler on an embedded channel: decoding, response order, KIP-511 and closing on bad input. */
@@ -44,7 +54,9 @@ class KafkaConnectionHandlerTest {
         public boolean supports(ApiKeys apiKey, short version) {
             return apiKey == ApiKeys.API_VERSIONS && version <= 3
                     || apiKey == ApiKeys.METADATA && version <= 12
-                    || apiKey == ApiKeys.PRODUCE && version == 9;
+                    || apiKey == ApiKeys.PRODUCE && version == 9
+                    || apiKey == ApiKeys.SASL_HANDSHAKE
+                    || apiKey == ApiKeys.SASL_AUTHENTICATE;
         }
 
         @Override
@@ -109,6 +121,10 @@ class KafkaConnectionHandlerTest {
 
     /** Reads one written response: its size prefix, header and body bytes. */
     private ByteBuffer nextResponse() throws IOException {
+        return nextResponse(channel);
+    }
+
+    private static ByteBuffer nextResponse(EmbeddedChannel channel) throws IOException {
         Object out = channel.readOutbound();
         assertThat(out).isInstanceOf(SendRegion.class);
         SendRegion region = (SendRegion) out;
@@ -338,5 +354,52 @@ class KafkaConnectionHandlerTest {
         ByteBuffer r = nextResponse();
         assertThat(ResponseHeader.parse(r, (short) 0).correlationId()).isEqualTo(3);
         assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void aFailedAuthenticationIsAnsweredAndClosedAfterItsDelayWithoutReadingMore() throws IOException {
+        BrokerConfig config = BrokerConfig.of(Map.of(
+                "listeners",
+                "SASL_PLAINTEXT://127.0.0.1:0",
+                "sasl.enabled.mechanisms",
+                "PLAIN",
+                "connection.failed.authentication.delay.ms",
+                "250",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"secret\";"));
+        ListenerSecurity sasl =
+                ListenerSecurity.of(config, config.clientListeners().get(0), null);
+        EmbeddedChannel sasled = new EmbeddedChannel(
+                new KafkaFrameDecoder(1 << 20, budget), new KafkaConnectionHandler(dispatcher, observer, budget, sasl));
+        sasled.freezeTime();
+        sasled.writeInbound(request(
+                new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("PLAIN")).build((short) 1),
+                1));
+        byte[] wrong = "\u0000alice\u0000wrong".getBytes(StandardCharsets.UTF_8);
+        sasled.writeInbound(request(
+                new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData().setAuthBytes(wrong))
+                        .build((short) 2),
+                2));
+        sasled.runPendingTasks();
+        assertThat((Object) sasled.readOutbound()).as("the handshake's answer").isNotNull();
+        assertThat((Object) sasled.readOutbound())
+                .as("the failure's answer, before the delay")
+                .isNull();
+        assertThat(sasled.config().isAutoRead()).as("reading after the failure").isFalse();
+        assertThat(sasled.isOpen()).isTrue();
+
+        sasled.advanceTimeBy(249, TimeUnit.MILLISECONDS);
+        sasled.runScheduledPendingTasks();
+        assertThat(sasled.isOpen()).as("open until the delay has passed").isTrue();
+        sasled.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        sasled.runScheduledPendingTasks();
+        ByteBuffer r = nextResponse(sasled);
+        assertThat(ResponseHeader.parse(r, (short) 1).correlationId()).isEqualTo(2);
+        SaslAuthenticateResponseData failed = (SaslAuthenticateResponseData)
+                AbstractResponse.parseResponse(ApiKeys.SASL_AUTHENTICATE, new ByteBufferAccessor(r), (short) 2)
+                        .data();
+        assertThat(failed.errorCode()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+        assertThat(sasled.isOpen()).isFalse();
+        assertThat(budget.requests()).isZero();
     }
 }
