@@ -35,6 +35,7 @@ final class ProduceRun {
     private final LongAdder acked = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final AtomicReference<Exception> firstError = new AtomicReference<>();
+    private volatile boolean stopped;
 
     /**
      * @param stampSendTime write {@link System#nanoTime()} at send into the first 8 bytes of every value, for a
@@ -84,6 +85,11 @@ final class ProduceRun {
                 Percentiles.of(latencyMicros.getIntervalHistogram()));
     }
 
+    /** Ends a running {@link #run()} early: each producer sends nothing more and waits for what it sent. */
+    void stop() {
+        stopped = true;
+    }
+
     private void produce(int id, long deadline) {
         long limit = share(spec.records(), id, spec.producers());
         double rate = spec.effectiveRate() / (double) spec.producers();
@@ -93,7 +99,7 @@ final class ProduceRun {
             long sent = 0;
             while (sent < limit) {
                 long now = System.nanoTime();
-                if (now >= deadline) {
+                if (now >= deadline || stopped) {
                     break;
                 }
                 if (rate > 0) {

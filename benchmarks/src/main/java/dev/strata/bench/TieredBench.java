@@ -93,6 +93,19 @@ public final class TieredBench implements Callable<Integer> {
             defaultValue = "10")
     private double warmupSeconds;
 
+    @Option(
+            names = "--probe-rate",
+            description = "Records/s of a producer on an untiered topic, timed alone and during the upload"
+                    + " (default: ${DEFAULT-VALUE}; 0: no probe).",
+            defaultValue = "1000")
+    private int probeRate;
+
+    @Option(
+            names = "--probe-seconds",
+            description = "How long the probe runs alone, before the upload (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
+    private double probeSeconds;
+
     @Option(names = "--quick", description = "A smoke run: 16 MB, no warm-up, 3 cold fetches.")
     private boolean quick;
 
@@ -121,16 +134,23 @@ public final class TieredBench implements Callable<Integer> {
         if (quick) {
             tieredMb = 16;
             warmupSeconds = 0;
+            probeSeconds = Math.min(probeSeconds, 2);
             coldFetches = Math.min(coldFetches, 3);
         }
         if (!tierKind.equals("s3") && !tierKind.equals("directory")) {
             throw new CommandLine.ParameterException(command.commandLine(), "--tier must be s3 or directory");
         }
-        if (coldFetches < 0 || tieredMb < 1 || consumers < 1 || latencyMs < 0 || streamMbps < 0) {
+        if (coldFetches < 0
+                || tieredMb < 1
+                || consumers < 1
+                || latencyMs < 0
+                || streamMbps < 0
+                || probeRate < 0
+                || probeSeconds <= 0) {
             throw new CommandLine.ParameterException(
                     command.commandLine(),
-                    "--tiered-mb and --consumers must be at least 1; --cold-fetches, --latency-ms and --stream-mbps"
-                            + " not negative");
+                    "--tiered-mb and --consumers must be at least 1; --cold-fetches, --latency-ms, --stream-mbps and"
+                            + " --probe-rate not negative; --probe-seconds positive");
         }
         partitions = Math.max(partitions, consumers);
         figures.consumers = consumers;
@@ -167,6 +187,7 @@ public final class TieredBench implements Callable<Integer> {
         json.put("stream_mbps", streamMbps);
         json.put("remote_encryption", encrypt);
         json.put("tier", tierKind);
+        json.put("probe_records_per_second", probeRate);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
                 LatencyProxy brokerPath = LatencyProxy.inFrontOf(s3.endpoint());
@@ -269,7 +290,7 @@ public final class TieredBench implements Callable<Integer> {
             figures.localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
             Map<TopicPartition, List<Long>> bases = run.segmentBaseOffsets(topic);
             S3RequestCounter.Counts before = store.broker().requests().snapshot();
-            figures.offload = run.offload(topic);
+            figures.offload = offload(run, topic, spec, bootstrap);
             S3RequestCounter.Counts upload =
                     store.broker().requests().snapshot().minus(before);
             int streams = Math.min(partitions, 10); // one copy at a time per partition, 10 copier threads
@@ -297,6 +318,24 @@ public final class TieredBench implements Callable<Integer> {
                 figures.shapedLabel = String.format(
                         Locale.ROOT, "%.0f ms to first byte, %.0f MB/s per stream", latencyMs, streamMbps);
             }
+        }
+    }
+
+    /**
+     * Turns tiering on and waits for the upload; with a probe, a paced producer on an untiered topic is timed for
+     * {@code --probe-seconds} before (tiering idle) and then for as long as the upload runs.
+     */
+    private Offload offload(RemoteReplayRun run, BenchTopic topic, WorkloadSpec spec, String bootstrap)
+            throws Exception {
+        if (probeRate == 0) {
+            return run.offload(topic);
+        }
+        figures.probeRate = probeRate;
+        try (ProduceProbe probe = ProduceProbe.create(bootstrap, spec, probeRate)) {
+            figures.probeAlone = probe.alone(Duration.ofMillis(Math.round(probeSeconds * 1000)));
+            ProduceProbe.During<Offload> during = probe.during(() -> run.offload(topic));
+            figures.probeDuringUpload = during.probe();
+            return during.work();
         }
     }
 

@@ -13,6 +13,8 @@ final class TieredFigures {
     static final double REPLAY_TARGET = 0.5;
     /** Upload at least this share of the PUT ceiling. */
     static final double UPLOAD_TARGET = 0.7;
+    /** Produce p99 during the upload at most this multiple of produce p99 with tiering idle. */
+    static final double PRODUCE_P99_TARGET = 1.2;
 
     /** The figures of the remote tier under one setting of the proxy. */
     static final class Remote {
@@ -34,6 +36,9 @@ final class TieredFigures {
     WorkloadResult fill;
     WorkloadResult localReplay;
     Offload offload;
+    int probeRate;
+    WorkloadResult probeAlone;
+    WorkloadResult probeDuringUpload;
     ObjectStoreCeiling.Transfer putCeiling;
     int putStreams;
     int consumers;
@@ -47,6 +52,8 @@ final class TieredFigures {
         json.put("fill", fill == null ? null : fill.toJson());
         json.put("local_replay", localReplay == null ? null : localReplay.toJson());
         json.put("offload", offload == null ? null : offload.toJson());
+        json.put("produce_probe_alone", probeAlone == null ? null : probeAlone.toJson());
+        json.put("produce_probe_during_upload", probeDuringUpload == null ? null : probeDuringUpload.toJson());
         json.put("put_ceiling", putCeiling == null ? null : putCeiling.toJson());
         json.put("put_ceiling_streams", putStreams);
         json.put("no_latency", plain.toJson());
@@ -75,6 +82,20 @@ final class TieredFigures {
                     offload.megabytesPerSecond(),
                     putCeiling.megabytesPerSecond(),
                     UPLOAD_TARGET);
+        }
+        if (probeAlone != null && probeDuringUpload != null) {
+            probe(t, "produce at " + probeRate + " rec/s, tiering idle", probeAlone);
+            probe(t, "  the same during the upload", probeDuringUpload);
+            double r = probeAlone.latency().p99Ms() > 0
+                    ? probeDuringUpload.latency().p99Ms() / probeAlone.latency().p99Ms()
+                    : 0;
+            t.append(String.format(
+                    Locale.ROOT,
+                    "%-52s %14.2f  (target <= %.1f: %s)%n",
+                    "  produce p99, during upload / idle",
+                    r,
+                    PRODUCE_P99_TARGET,
+                    r <= PRODUCE_P99_TARGET ? "met" : "not met"));
         }
         remote(t, plain, "", consumers);
         if (shapedLabel != null) {
@@ -134,6 +155,18 @@ final class TieredFigures {
                     indent + "cold fetch mid-segment p50/p99/max",
                     ColdFetchRun.summary(r.coldFetches)));
         }
+    }
+
+    private static void probe(StringBuilder t, String label, WorkloadResult r) {
+        t.append(String.format(
+                Locale.ROOT,
+                "%-52s %14s%n",
+                label + " p50/p99 ms",
+                String.format(
+                        Locale.ROOT,
+                        "%.1f / %.1f",
+                        r.latency().p50Ms(),
+                        r.latency().p99Ms())));
     }
 
     private static void row(StringBuilder t, String label, double value) {

@@ -46,6 +46,40 @@ class TieredBenchTest {
     }
 
     @Test
+    void produceP99DuringTheUploadIsComparedWithTieringIdle() {
+        TieredFigures figures = new TieredFigures();
+        figures.probeRate = 1000;
+        figures.probeAlone = probe(4.0);
+        figures.probeDuringUpload = probe(5.0);
+        assertThat(figures.table("t", null))
+                .contains("produce at 1000 rec/s, tiering idle p50/p99 ms")
+                .containsPattern("produce p99, during upload / idle +1\\.25 +\\(target <= 1\\.2: not met\\)");
+
+        figures.probeDuringUpload = probe(4.8);
+        assertThat(figures.table("t", null))
+                .containsPattern("during upload / idle +1\\.20 +\\(target <= 1\\.2: met\\)");
+    }
+
+    private static WorkloadResult probe(double p99Ms) {
+        WorkloadSpec spec = new WorkloadSpec(
+                Workload.PRODUCE,
+                1024,
+                1,
+                "all",
+                "none",
+                1,
+                java.time.Duration.ofSeconds(1),
+                0,
+                0,
+                16384,
+                1000,
+                null,
+                Map.of());
+        return new WorkloadResult(
+                spec, "probe", 1000, 1024_000, 1, 0, new Percentiles(1000, 1.0, p99Ms, p99Ms, p99Ms, 1.0));
+    }
+
+    @Test
     void percentilesAreNearestRank() {
         List<Double> sorted =
                 IntStream.rangeClosed(1, 20).mapToObj(i -> (double) i).toList();
