@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The bytes read are record batches as the broker wrote them: an 8-byte base offset and a 4-byte length, then
  * {@code length} bytes. The index entry points at or before the batch holding the offset, so batches that end below
- * it are skipped. Every returned batch's CRC is checked ({@link MutableRecordBatch#isValid()}), and every batch
+ * it are skipped. Every returned batch's CRC is checked ({@link BatchChecksum}, as {@link MutableRecordBatch#isValid()} checks it), and every batch
  * must end within the segment: a corrupt object in the bucket fails the read with a {@link CorruptRecordException},
  * never reaches a consumer as records. So does whatever the chunk cache finds corrupt (bytes missing inside the
  * segment, an object its backend reports corrupt, see {@link ChunkCache}). A read returns only whole batches; when the
@@ -295,7 +295,7 @@ public final class RemoteLogReader {
                 }
                 MutableRecordBatch batch = batchAt(buffer, batchStart, batchSize);
                 if (batch.lastOffset() >= offset) {
-                    if (!batch.isValid()) {
+                    if (!BatchChecksum.isValid(buffer, batchStart, batchSize, batch)) {
                         throw new CorruptRecordException("Record batch at byte " + (position + batchStart) + " of "
                                 + metadata.remoteLogSegmentId() + " (offsets " + batch.baseOffset() + " to "
                                 + batch.lastOffset() + ") fails its CRC check");
