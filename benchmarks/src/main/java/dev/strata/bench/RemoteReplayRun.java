@@ -57,6 +57,29 @@ final class RemoteReplayRun {
         this.spec = spec;
     }
 
+    /**
+     * The spec of the tiered benchmarks: {@code megabytes} MB of {@code recordSize}-byte records over {@code partitions}
+     * partitions, one {@code acks=all} producer without compression ({@code linger.ms} 5, 16 KiB batches).
+     */
+    static WorkloadSpec spec(int recordSize, int partitions, long megabytes) {
+        return sized(
+                new WorkloadSpec(
+                        Workload.REMOTE_REPLAY,
+                        recordSize,
+                        partitions,
+                        "all",
+                        "none",
+                        1,
+                        Duration.ofSeconds(1),
+                        0,
+                        5,
+                        16384,
+                        0,
+                        null,
+                        Map.of()),
+                megabytes);
+    }
+
     /** The spec with as many records as make {@code megabytes} MB of values, and phases bounded by that, not time. */
     static WorkloadSpec sized(WorkloadSpec spec, long megabytes) {
         return spec.withRecords(Math.max(1, megabytes * 1_000_000 / spec.recordSize()))

@@ -159,22 +159,7 @@ public final class TieredBench implements Callable<Integer> {
         Path out = options.resultsDir(started);
         Files.createDirectories(out);
         Path work = options.workDir();
-        WorkloadSpec spec = RemoteReplayRun.sized(
-                new WorkloadSpec(
-                        Workload.REMOTE_REPLAY,
-                        recordSize,
-                        partitions,
-                        "all",
-                        "none",
-                        1,
-                        Duration.ofSeconds(1),
-                        0,
-                        5,
-                        16384,
-                        0,
-                        null,
-                        Map.of()),
-                tieredMb);
+        WorkloadSpec spec = RemoteReplayRun.spec(recordSize, partitions, tieredMb);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("started", started.toString());
         json.put("host", MachineInfo.describe());

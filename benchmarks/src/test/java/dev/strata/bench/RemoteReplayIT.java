@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,22 +44,7 @@ class RemoteReplayIT {
     @Test
     void offloadsSealedSegmentsAndReplaysEveryRecordFromOffsetZero() {
         // one partition: 3 MB fill at least two sealed 1 MiB segments besides the active one
-        WorkloadSpec spec = RemoteReplayRun.sized(
-                new WorkloadSpec(
-                        Workload.REMOTE_REPLAY,
-                        1000,
-                        1,
-                        "all",
-                        "none",
-                        1,
-                        Duration.ofSeconds(1),
-                        0,
-                        5,
-                        16384,
-                        0,
-                        null,
-                        Map.of()),
-                3);
+        WorkloadSpec spec = RemoteReplayRun.spec(1000, 1, 3);
         WorkloadRunner runner = new WorkloadRunner("127.0.0.1:" + broker.port(), tmp.resolve("data"));
 
         WorkloadResult result = runner.run(spec);
