@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -147,5 +148,43 @@ class RequestAuthorizationTest {
         assertThat(answer.topics())
                 .extracting(MetadataResponseData.MetadataResponseTopic::name)
                 .containsExactly("mine");
+    }
+
+    @Test
+    void metadataByTopicIdAnswersTopicsTheCallerMayNotDescribeWithTheirIdOnly() {
+        allow("mine", AclOperation.DESCRIBE);
+        Uuid mine = Uuid.randomUuid();
+        Uuid theirs = Uuid.randomUuid();
+        MetadataRequestData data = new MetadataRequestData();
+        for (Uuid id : List.of(mine, theirs)) {
+            // kafka-clients sends an empty name with the id
+            data.topics()
+                    .add(new MetadataRequestData.MetadataRequestTopic()
+                            .setName("")
+                            .setTopicId(id));
+        }
+        MetadataResponseData handlerAnswer = new MetadataResponseData();
+        handlerAnswer
+                .topics()
+                .add(new MetadataResponseData.MetadataResponseTopic()
+                        .setName("mine")
+                        .setTopicId(mine));
+        handlerAnswer
+                .topics()
+                .add(new MetadataResponseData.MetadataResponseTopic()
+                        .setName("theirs")
+                        .setTopicId(theirs));
+        MetadataResponseData answer =
+                (MetadataResponseData) dispatch(new MetadataRequest(data, (short) 12), handlerAnswer);
+
+        assertThat(((MetadataRequest) handled.get(0)).data().topics()).hasSize(2);
+        assertThat(answer.topics())
+                .extracting(
+                        MetadataResponseData.MetadataResponseTopic::name,
+                        MetadataResponseData.MetadataResponseTopic::topicId,
+                        t -> Errors.forCode(t.errorCode()))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("mine", mine, Errors.NONE),
+                        org.assertj.core.groups.Tuple.tuple(null, theirs, Errors.TOPIC_AUTHORIZATION_FAILED));
     }
 }
