@@ -333,7 +333,7 @@ public final class StrataServer implements AutoCloseable {
                                 config.remoteFetchMaxBytes(),
                                 fetchSessions),
                         new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
-                        new TopicAdminHandler(topics, replicas, configs),
+                        new TopicAdminHandler(topics, replicas, configs, quotas, System::currentTimeMillis),
                         configs,
                         producerIds,
                         groups,
