@@ -18,6 +18,7 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -153,11 +155,13 @@ public final class RequestAuthorization {
      */
     private static boolean answersAuthorizedOperations(AbstractRequest request) {
         return switch (request.apiKey()) {
-            case METADATA,
-                    DESCRIBE_TOPIC_PARTITIONS,
-                    DESCRIBE_GROUPS,
-                    CONSUMER_GROUP_DESCRIBE,
-                    DESCRIBE_CLUSTER -> true;
+            case METADATA -> ((MetadataRequest) request).data().includeTopicAuthorizedOperations();
+            case DESCRIBE_TOPIC_PARTITIONS -> true;
+            case DESCRIBE_GROUPS -> ((DescribeGroupsRequest) request).data().includeAuthorizedOperations();
+            case CONSUMER_GROUP_DESCRIBE -> ((ConsumerGroupDescribeRequest) request)
+                    .data()
+                    .includeAuthorizedOperations();
+            case DESCRIBE_CLUSTER -> ((DescribeClusterRequest) request).data().includeClusterAuthorizedOperations();
             default -> false;
         };
     }
