@@ -14,8 +14,11 @@ import org.apache.kafka.clients.admin.DeleteTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a second, the user's burst is 2 partitions: a first request creating 2 and then 8 partitions is served whole
  * (each topic finds the bucket at zero or above) and leaves it 8 partitions, 40 s, in debt, so the next CreateTopics,
  * DeleteTopics and CreatePartitions are refused with THROTTLING_QUOTA_EXCEEDED and a throttle time. Each is sent on a
- * new Admin client: the one that was told to wait would hold its next request back until the bucket has refilled.
+ * new Admin client: the one that was told to wait would hold its next request back until the bucket has refilled. A
+ * CreateTopics v5, whose clients do not know the error, is served and throttled.
  */
 class ControllerMutationQuotaIT {
     @RegisterExtension
@@ -84,10 +88,25 @@ class ControllerMutationQuotaIT {
                             new CreatePartitionsOptions().retryOnQuotaViolation(false))
                     .all());
         }
+        // a client too old for THROTTLING_QUOTA_EXCEEDED (CreateTopics v5): its topic is made, and it is throttled
+        try (KafkaWire wire = KafkaWire.connect(BROKER.port())) {
+            CreateTopicsRequestData.CreatableTopicCollection topics =
+                    new CreateTopicsRequestData.CreatableTopicCollection();
+            topics.add(new CreateTopicsRequestData.CreatableTopic()
+                    .setName("old-client")
+                    .setNumPartitions(1)
+                    .setReplicationFactor((short) 1));
+            CreateTopicsResponse response = (CreateTopicsResponse) wire.send(
+                    new CreateTopicsRequest.Builder(
+                            new CreateTopicsRequestData().setTopics(topics).setTimeoutMs(30_000)),
+                    (short) 5);
+            assertThat(response.data().topics().find("old-client").errorCode()).isZero();
+            assertThat(response.throttleTimeMs()).isBetween(1, 50_000);
+        }
         // a fresh connection: the last one is held back for the throttle time, by the broker and its client
         try (Admin admin = BROKER.admin()) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-                    .contains("under-1", "under-2")
+                    .contains("under-1", "under-2", "old-client")
                     .doesNotContain("over");
             assertThat(admin.describeTopics(List.of("under-2"))
                             .allTopicNames()
