@@ -2,6 +2,7 @@ package dev.strata.broker;
 
 import dev.strata.broker.api.BrokerEndpoint;
 import dev.strata.broker.api.GroupHandler;
+import dev.strata.broker.api.Permissions;
 import dev.strata.broker.config.BrokerConfig;
 import dev.strata.broker.coordinator.CoordinatedPartitions;
 import dev.strata.broker.group.ConsumerGroupCoordinator;
@@ -88,10 +89,13 @@ final class BrokerGroups {
 
     /**
      * The handler of every group API, naming {@code endpoint} as the coordinator of the groups this broker leads;
-     * TxnOffsetCommit asks {@code verification} whether the producer's transaction holds the group's partition.
+     * TxnOffsetCommit asks {@code verification} whether the producer's transaction holds the group's partition; a
+     * ConsumerGroupHeartbeat's regex hands its member only the topics {@code permissions} let its principal describe.
      */
-    GroupHandler handler(Supplier<BrokerEndpoint> endpoint, TransactionVerification verification) {
-        return new GroupHandler(endpoint, service, topics, offsetsTopic, coordinated, verification, ioPool);
+    GroupHandler handler(
+            Supplier<BrokerEndpoint> endpoint, TransactionVerification verification, Permissions permissions) {
+        return new GroupHandler(
+                endpoint, service, topics, offsetsTopic, coordinated, verification, ioPool, permissions);
     }
 
     /** Told of transaction markers (WriteTxnMarkers): those in {@code __consumer_offsets} end transactional commits. */

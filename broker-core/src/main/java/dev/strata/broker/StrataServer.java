@@ -311,14 +311,14 @@ public final class StrataServer implements AutoCloseable {
         txnVerifier = new BrokerTxnVerifier(
                 config.nodeId(), id -> store.cluster().broker(id), brokerConnector, TXN_VERIFICATION_TIMEOUT_MS);
         TransactionVerification verification = transactions.verification(txnVerifier);
-        GroupHandler groups = brokerGroups.handler(endpoint, verification);
+        Permissions permissions = new Permissions(
+                AclAuthorizer.fromConfig(config, store), id -> store.topic(id).map(TopicMetadata::name));
+        GroupHandler groups = brokerGroups.handler(endpoint, verification, permissions);
         FetchSessionCache fetchSessions =
                 new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(), System::currentTimeMillis);
         if (metrics != null) {
             metrics.bindFetchSessions(fetchSessions::size, fetchSessions::evictions);
         }
-        Permissions permissions = new Permissions(
-                AclAuthorizer.fromConfig(config, store), id -> store.topic(id).map(TopicMetadata::name));
         var apis = new ThrottlingDispatcher(
                 new KafkaApis(
                         ThrottlingDispatcher.timedPool(ioPool),
@@ -333,7 +333,7 @@ public final class StrataServer implements AutoCloseable {
                                 config.remoteFetchMaxBytes(),
                                 fetchSessions),
                         new ListOffsetsHandler(topics, replicas, remoteTier == null ? null : remoteTier.offsetSearch()),
-                        new TopicAdminHandler(topics, replicas, configs),
+                        new TopicAdminHandler(topics, replicas, configs, quotas, System::currentTimeMillis),
                         configs,
                         producerIds,
                         groups,

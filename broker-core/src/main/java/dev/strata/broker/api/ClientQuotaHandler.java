@@ -26,8 +26,8 @@ import org.apache.kafka.common.requests.DescribeClientQuotasRequest;
  * and {@code Admin.alterClientQuotas} set, kept in the metadata quorum as the configs of each entity
  * ({@link QuotaEntity#configEntity()}) so that every broker applies them, and read back from this broker's
  * {@link ClientQuotaManager}. An alteration is checked whole before anything is written: an unknown entity type or
- * quota key, a byte rate that is not a positive whole number or a request percentage that is not positive fails that
- * entity with INVALID_REQUEST and leaves it as it was. Runs on the I/O pool.
+ * quota key, a byte rate that is not a positive whole number or a request percentage or controller mutation rate that
+ * is not positive fails that entity with INVALID_REQUEST and leaves it as it was. Runs on the I/O pool.
  */
 public final class ClientQuotaHandler {
     private final ClientQuotaManager quotas;
@@ -164,11 +164,9 @@ public final class ClientQuotaHandler {
                 continue;
             }
             double value = op.value();
-            boolean percentage = op.key().equals(ClientQuotaManager.Type.REQUEST.configKey());
-            if (!Double.isFinite(value) || value <= 0 || (!percentage && value != Math.rint(value))) {
+            if (!Double.isFinite(value) || value <= 0 || (byteRate(op.key()) && value != Math.rint(value))) {
                 throw new InvalidRequestException("Quota " + op.key() + " of " + entity + " must be a positive "
-                        + (percentage ? "percentage of one I/O thread" : "whole number of bytes per second")
-                        + ", not " + value);
+                        + unit(op.key()) + ", not " + value);
             }
             next.put(op.key(), format(value));
         }
@@ -177,6 +175,20 @@ public final class ClientQuotaHandler {
                     + ": Strata enforces " + ClientQuotaManager.CONFIG_KEYS);
         }
         return next;
+    }
+
+    private static boolean byteRate(String key) {
+        return key.equals(ClientQuotaManager.Type.PRODUCE.configKey())
+                || key.equals(ClientQuotaManager.Type.FETCH.configKey());
+    }
+
+    private static String unit(String key) {
+        if (byteRate(key)) {
+            return "whole number of bytes per second";
+        }
+        return key.equals(ClientQuotaManager.Type.REQUEST.configKey())
+                ? "percentage of one I/O thread"
+                : "number of partitions created or deleted per second";
     }
 
     private static String format(double value) {

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -82,11 +83,13 @@ public final class GroupHandler {
     private final CoordinatedPartitions coordinated;
     private final OffsetHandler offsets;
     private final TxnOffsetCommitHandler txnOffsets;
+    private final Permissions permissions;
 
     /**
      * @param verification asks the transaction coordinator whether a producer's transaction holds a group's partition
      *     of {@code __consumer_offsets} (TxnOffsetCommit)
      * @param ioPool where a TxnOffsetCommit continues when its verification completes on another thread
+     * @param permissions which topics a ConsumerGroupHeartbeat's regex may hand its member (those it may describe)
      */
     public GroupHandler(
             Supplier<BrokerEndpoint> self,
@@ -95,12 +98,14 @@ public final class GroupHandler {
             OffsetsTopic offsetsTopic,
             CoordinatedPartitions coordinated,
             TransactionVerification verification,
-            Executor ioPool) {
+            Executor ioPool,
+            Permissions permissions) {
         this.self = self;
         this.groups = groups;
         this.topics = topics;
         this.offsetsTopic = offsetsTopic;
         this.coordinated = coordinated;
+        this.permissions = permissions;
         this.offsets = new OffsetHandler(groups, topics, coordinated);
         this.txnOffsets = new TxnOffsetCommitHandler(groups, topics, offsetsTopic, coordinated, verification, ioPool);
     }
@@ -388,7 +393,8 @@ public final class GroupHandler {
                 data.serverAssignor(),
                 owned,
                 ctx.clientId() == null ? "" : ctx.clientId(),
-                clientHost(ctx));
+                clientHost(ctx),
+                topic -> permissions.topic(ctx, AclOperation.DESCRIBE, topic));
         return heartbeatResponse(groups.consumerHeartbeat(heartbeat));
     }
 

@@ -161,7 +161,8 @@ public final class KafkaApis implements RequestDispatcher {
                     () -> listOffsets.offsetsForLeaderEpoch((OffsetsForLeaderEpochRequest) request));
             case CREATE_TOPICS -> onIoPool(() -> topicAdmin.createTopics(ctx, (CreateTopicsRequest) request));
             case DELETE_TOPICS -> onIoPool(() -> topicAdmin.deleteTopics(ctx, (DeleteTopicsRequest) request));
-            case CREATE_PARTITIONS -> onIoPool(() -> topicAdmin.createPartitions((CreatePartitionsRequest) request));
+            case CREATE_PARTITIONS -> onIoPool(
+                    () -> topicAdmin.createPartitions(ctx, (CreatePartitionsRequest) request));
             case DELETE_RECORDS -> onIoPool(() -> topicAdmin.deleteRecords((DeleteRecordsRequest) request));
             case DESCRIBE_CONFIGS -> onIoPool(() -> configs.describe((DescribeConfigsRequest) request));
             case ALTER_CONFIGS -> onIoPool(() -> configs.alter((AlterConfigsRequest) request));

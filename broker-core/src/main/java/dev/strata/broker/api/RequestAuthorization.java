@@ -18,6 +18,7 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -49,7 +51,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * error response (CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
  * one that names several resources loses the ones the caller may not touch, which are answered with their error
  * beside the handler's answer for the rest ({@link TopicAuthorization}, {@link AdminAuthorization},
- * {@link GroupAuthorization}). Without an authorizer every request goes straight through.
+ * {@link GroupAuthorization}). Without an authorizer every request goes straight through, but for those that answer the
+ * operations the caller may do, which then name every operation.
  *
  * <p>Cluster operations: the replication and marker APIs brokers send each other need CLUSTER_ACTION, leader
  * elections and reassignments ALTER, listing reassignments and log dirs DESCRIBE. Groups: joining, syncing, heartbeats,
@@ -75,7 +78,7 @@ public final class RequestAuthorization {
             RequestContext ctx,
             AbstractRequest request,
             Function<AbstractRequest, CompletableFuture<ApiMessage>> next) {
-        if (!permissions.enabled()) {
+        if (!permissions.enabled() && !answersAuthorizedOperations(request)) {
             return next.apply(request);
         }
         Errors denied = denied(ctx, request);
@@ -130,14 +133,36 @@ public final class RequestAuthorization {
             case DESCRIBE_CLUSTER -> next.apply(request).thenApply(r -> {
                 DescribeClusterResponseData cluster = (DescribeClusterResponseData) r;
                 if (((DescribeClusterRequest) request).data().includeClusterAuthorizedOperations()) {
+                    // as Kafka: nothing at all for a caller that may not describe the cluster
                     cluster.setClusterAuthorizedOperations(
-                            permissions.authorizedOperations(ctx, ResourceType.CLUSTER, Authorizer.CLUSTER_NAME));
+                            permissions.cluster(ctx, AclOperation.DESCRIBE)
+                                    ? permissions.authorizedOperations(
+                                            ctx, ResourceType.CLUSTER, Authorizer.CLUSTER_NAME)
+                                    : 0);
                 }
                 return r;
             });
             case DELETE_GROUPS -> groups.deleteGroups(ctx, (DeleteGroupsRequest) request, next);
             case ADD_PARTITIONS_TO_TXN -> groups.addPartitionsToTxn(ctx, (AddPartitionsToTxnRequest) request, next);
             default -> next.apply(request);
+        };
+    }
+
+    /**
+     * Whether the answer carries "authorized operations" (Metadata, DescribeGroups and ConsumerGroupDescribe when asked,
+     * DescribeTopicPartitions always, DescribeCluster when asked). Without an authorizer they go through the checks too,
+     * which allow everything, so the answer names every operation the resource type supports, as Kafka's does.
+     */
+    private static boolean answersAuthorizedOperations(AbstractRequest request) {
+        return switch (request.apiKey()) {
+            case METADATA -> ((MetadataRequest) request).data().includeTopicAuthorizedOperations();
+            case DESCRIBE_TOPIC_PARTITIONS -> true;
+            case DESCRIBE_GROUPS -> ((DescribeGroupsRequest) request).data().includeAuthorizedOperations();
+            case CONSUMER_GROUP_DESCRIBE -> ((ConsumerGroupDescribeRequest) request)
+                    .data()
+                    .includeAuthorizedOperations();
+            case DESCRIBE_CLUSTER -> ((DescribeClusterRequest) request).data().includeClusterAuthorizedOperations();
+            default -> false;
         };
     }
 

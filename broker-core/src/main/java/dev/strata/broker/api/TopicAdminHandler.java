@@ -6,12 +6,15 @@ import dev.strata.broker.metadata.TopicMetadata;
 import dev.strata.broker.network.RequestContext;
 import dev.strata.broker.partition.Partition;
 import dev.strata.broker.partition.ReplicaManager;
+import dev.strata.broker.quota.ClientQuotaManager;
+import dev.strata.broker.quota.MutationQuota;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -36,20 +39,40 @@ import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 
-/** CreateTopics, DeleteTopics, CreatePartitions and DeleteRecords. */
+/**
+ * CreateTopics, DeleteTopics, CreatePartitions and DeleteRecords. The first three count against the client's controller
+ * mutation quota ({@link MutationQuota}): a topic or partitions the quota refuses are answered THROTTLING_QUOTA_EXCEEDED
+ * and not made, and the response carries the throttle time. The quota is this broker's (Kafka keeps it on its active
+ * controller, so a cluster of several brokers allows a client up to that many times its rate).
+ */
 public final class TopicAdminHandler {
     private final TopicManager topics;
     private final ReplicaManager replicas;
     private final ConfigHandler configs;
+    private final ClientQuotaManager quotas;
+    private final LongSupplier clockMs;
 
-    public TopicAdminHandler(TopicManager topics, ReplicaManager replicas, ConfigHandler configs) {
+    public TopicAdminHandler(
+            TopicManager topics,
+            ReplicaManager replicas,
+            ConfigHandler configs,
+            ClientQuotaManager quotas,
+            LongSupplier clockMs) {
         this.topics = topics;
         this.replicas = replicas;
         this.configs = configs;
+        this.quotas = quotas;
+        this.clockMs = clockMs;
+    }
+
+    /** The request's controller mutation quota: strict from {@code strictSince} on, as Kafka's. */
+    private MutationQuota mutationQuota(RequestContext ctx, short version, int strictSince) {
+        return quotas.mutationQuota(ctx.principal(), ctx.clientId(), version >= strictSince, clockMs.getAsLong());
     }
 
     public CreateTopicsResponseData createTopics(RequestContext ctx, CreateTopicsRequest request) {
         CreateTopicsResponseData response = new CreateTopicsResponseData();
+        MutationQuota quota = mutationQuota(ctx, request.version(), 6);
         Set<String> seen = new HashSet<>();
         Set<String> duplicated = new HashSet<>();
         request.data().topics().forEach(t -> {
@@ -92,6 +115,12 @@ public final class TopicAdminHandler {
             Map<String, String> overrides = new HashMap<>();
             t.configs().forEach(c -> overrides.put(c.name(), c.value()));
             try {
+                if (quota.bounded()) {
+                    // as Kafka: a valid topic costs its partitions, validate-only too; an invalid one costs nothing
+                    quota.record(topics.createTopic(
+                                    t.name(), t.numPartitions(), t.replicationFactor(), assignment, overrides, true)
+                            .partitions());
+                }
                 TopicMetadata created = topics.createTopic(
                         t.name(), t.numPartitions(), t.replicationFactor(), assignment, overrides, validateOnly);
                 short rf = assignment.isEmpty()
@@ -111,7 +140,7 @@ public final class TopicAdminHandler {
                 setError(result, Errors.forException(e), e.getMessage());
             }
         }
-        return response;
+        return response.setThrottleTimeMs(quota.throttleTimeMs());
     }
 
     /**
@@ -139,6 +168,7 @@ public final class TopicAdminHandler {
 
     public DeleteTopicsResponseData deleteTopics(RequestContext ctx, DeleteTopicsRequest request) {
         DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        MutationQuota quota = mutationQuota(ctx, request.version(), 5);
         var states = request.version() >= 6
                 ? request.data().topics()
                 : request.data().topicNames().stream()
@@ -162,6 +192,7 @@ public final class TopicAdminHandler {
             } else {
                 r.setName(topic.get().name()).setTopicId(topic.get().topicId());
                 try {
+                    quota.record(topic.get().partitions());
                     topics.deleteTopic(topic.get().name());
                 } catch (ApiException e) {
                     r.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
@@ -169,23 +200,27 @@ public final class TopicAdminHandler {
             }
             response.responses().add(r);
         }
-        return response;
+        return response.setThrottleTimeMs(quota.throttleTimeMs());
     }
 
-    public CreatePartitionsResponseData createPartitions(CreatePartitionsRequest request) {
+    public CreatePartitionsResponseData createPartitions(RequestContext ctx, CreatePartitionsRequest request) {
         CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        MutationQuota quota = mutationQuota(ctx, request.version(), 3);
         for (CreatePartitionsTopic t : request.data().topics()) {
             CreatePartitionsTopicResult r = new CreatePartitionsTopicResult().setName(t.name());
             try {
                 Map<Integer, List<Integer>> assignment = new HashMap<>();
+                int first =
+                        topics.topic(t.name()).map(TopicMetadata::partitions).orElse(0);
                 if (t.assignments() != null) {
-                    int first = topics.topic(t.name())
-                            .map(TopicMetadata::partitions)
-                            .orElse(0);
                     for (int i = 0; i < t.assignments().size(); i++) {
                         assignment.put(
                                 first + i, List.copyOf(t.assignments().get(i).brokerIds()));
                     }
+                }
+                if (quota.bounded()) {
+                    topics.createPartitions(t.name(), t.count(), assignment, true);
+                    quota.record(t.count() - first);
                 }
                 topics.createPartitions(
                         t.name(), t.count(), assignment, request.data().validateOnly());
@@ -194,7 +229,7 @@ public final class TopicAdminHandler {
             }
             response.results().add(r);
         }
-        return response;
+        return response.setThrottleTimeMs(quota.throttleTimeMs());
     }
 
     public DeleteRecordsResponseData deleteRecords(DeleteRecordsRequest request) {

@@ -135,7 +135,7 @@ final class TopicAuthorization {
         List<String> denied = new ArrayList<>();
         for (MetadataRequestTopic t : removeIf(
                 request.data().topics(),
-                t -> t.name() != null
+                t -> !byId(t)
                         && (!permissions.topic(ctx, AclOperation.DESCRIBE, t.name())
                                 || (!mayCreate
                                         && !topicExists.test(t.name())
@@ -145,11 +145,33 @@ final class TopicAuthorization {
         return denied;
     }
 
+    /** A topic asked for by id (v10+): kafka-clients sends an empty name, not null, with the id. */
+    private static boolean byId(MetadataRequestTopic t) {
+        return t.name() == null || t.name().isEmpty() && !Uuid.ZERO_UUID.equals(t.topicId());
+    }
+
+    /**
+     * Leaves out the topics the caller may not describe; one asked for by id is answered TOPIC_AUTHORIZATION_FAILED
+     * with its id and no name, as Kafka does (an id reveals nothing), so a consumer's lookup of its assigned topic
+     * ids by Metadata gets an answer for each.
+     */
     ApiMessage metadataResponse(
             RequestContext ctx, MetadataRequest request, MetadataResponseData response, List<String> denied) {
-        removeIf(
+        Set<Uuid> askedById = new HashSet<>();
+        if (request.data().topics() != null) {
+            request.data().topics().stream().filter(TopicAuthorization::byId).forEach(t -> askedById.add(t.topicId()));
+        }
+        for (MetadataResponseTopic t : removeIf(
                 response.topics(),
-                t -> t.errorCode() == Errors.NONE.code() && !permissions.topic(ctx, AclOperation.DESCRIBE, t.name()));
+                t -> t.errorCode() == Errors.NONE.code() && !permissions.topic(ctx, AclOperation.DESCRIBE, t.name()))) {
+            if (askedById.contains(t.topicId())) {
+                response.topics()
+                        .add(new MetadataResponseTopic()
+                                .setName(null)
+                                .setTopicId(t.topicId())
+                                .setErrorCode(DENIED));
+            }
+        }
         if (request.data().includeTopicAuthorizedOperations()) {
             response.topics().forEach(t -> {
                 if (t.errorCode() == Errors.NONE.code()) {

@@ -12,6 +12,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 public final class QuotaConfigs {
     public static final String QUOTA_WINDOW_NUM = "quota.window.num";
     public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
+    public static final String CONTROLLER_QUOTA_WINDOW_NUM = "controller.quota.window.num";
+    public static final String CONTROLLER_QUOTA_WINDOW_SIZE_SECONDS = "controller.quota.window.size.seconds";
 
     private QuotaConfigs() {}
 
@@ -25,6 +27,20 @@ public final class QuotaConfigs {
                         "windows a client's byte rate is measured over, against its quota")
                 .define(
                         QUOTA_WINDOW_SIZE_SECONDS,
+                        Type.INT,
+                        1,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "length of each of those windows, in seconds")
+                .define(
+                        CONTROLLER_QUOTA_WINDOW_NUM,
+                        Type.INT,
+                        11,
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "windows of a client's controller mutation quota: its burst is this many windows at its rate")
+                .define(
+                        CONTROLLER_QUOTA_WINDOW_SIZE_SECONDS,
                         Type.INT,
                         1,
                         Range.atLeast(1),

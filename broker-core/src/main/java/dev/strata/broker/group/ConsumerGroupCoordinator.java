@@ -211,6 +211,9 @@ public final class ConsumerGroupCoordinator {
             m.subscribedTopicRegex = req.subscribedTopicRegex().isEmpty() ? null : req.subscribedTopicRegex();
             group.groupEpoch++;
         }
+        if (req.mayDescribeTopic() != null) {
+            m.mayDescribeTopic = req.mayDescribeTopic();
+        }
         if (req.ownedPartitions() != null) {
             Map<Uuid, Set<Integer>> owned = new HashMap<>();
             req.ownedPartitions().forEach((topicId, partitions) -> owned.put(topicId, new HashSet<>(partitions)));
@@ -219,19 +222,7 @@ public final class ConsumerGroupCoordinator {
     }
 
     private Set<Uuid> subscribedTopicIds(ConsumerGroupMember m) {
-        Set<Uuid> ids = new HashSet<>();
-        for (String name : m.subscribedTopicNames) {
-            topics.byName(name).ifPresent(t -> ids.add(t.topicId()));
-        }
-        if (m.subscribedTopicRegex != null) {
-            Pattern p = Pattern.compile(m.subscribedTopicRegex);
-            for (TopicMetadata t : topics.all()) {
-                if (!t.name().startsWith("__") && p.matcher(t.name()).matches()) {
-                    ids.add(t.topicId());
-                }
-            }
-        }
-        return ids;
+        return SubscribedTopics.ids(m, topics);
     }
 
     /** Recomputes the target when the group epoch moved or a subscribed topic gained partitions. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Predicate;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -21,6 +22,12 @@ final class ConsumerGroupMember {
     List<String> subscribedTopicNames = List.of();
     String subscribedTopicRegex;
     String serverAssignor;
+    /**
+     * Whether the member's principal may DESCRIBE a topic, as of its last heartbeat; null for a member restored from
+     * the log that has not sent one since. Not stored: the principal is the connection's.
+     */
+    Predicate<String> mayDescribeTopic;
+
     int memberEpoch;
     int previousMemberEpoch = -1;
     /** What the member has been told it owns. */

@@ -3,6 +3,7 @@ package dev.strata.broker.group;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -13,6 +14,8 @@ import org.apache.kafka.common.Uuid;
  * @param rebalanceTimeoutMs -1 if not sent
  * @param ownedPartitions the partitions the member owns now, by topic id; null if not sent
  * @param clientHost the client's address as Kafka shows it ({@code /1.2.3.4})
+ * @param mayDescribeTopic whether the member's principal may DESCRIBE a topic (by name): the topics its regex matches
+ *     that it may not are not assigned to it
  */
 public record ConsumerHeartbeat(
         String groupId,
@@ -26,4 +29,5 @@ public record ConsumerHeartbeat(
         String serverAssignor,
         Map<Uuid, Set<Integer>> ownedPartitions,
         String clientId,
-        String clientHost) {}
+        String clientHost,
+        Predicate<String> mayDescribeTopic) {}

@@ -10,15 +10,18 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.metrics.MeasurableStat;
 import org.apache.kafka.common.metrics.MetricConfig;
+import org.apache.kafka.common.metrics.Quota;
 import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.common.metrics.stats.TokenBucket;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kafka's client quotas: produce and fetch byte rates and request time (a percentage of one I/O thread) per user,
- * client id, or user and client id, with Kafka's precedence and its throttle time. The quotas come from the metadata quorum ({@link #update}, on the metadata
+ * Kafka's client quotas: produce and fetch byte rates, request time (a percentage of one I/O thread) and controller
+ * mutations (partitions created or deleted, {@link #mutationQuota}) per user, client id, or user and client id, with Kafka's precedence and its throttle time. The quotas come from the metadata quorum ({@link #update}, on the metadata
  * listener's thread); handlers record bytes and get the time to throttle the client for ({@link #recordAndThrottle},
  * on the I/O pool).
  *
@@ -40,7 +43,9 @@ public final class ClientQuotaManager {
         PRODUCE("producer_byte_rate"),
         FETCH("consumer_byte_rate"),
         /** Time on the broker's I/O threads, in percent of one thread: recorded in percent-seconds. */
-        REQUEST("request_percentage");
+        REQUEST("request_percentage"),
+        /** Partitions created or deleted per second (KIP-599): a token bucket, see {@link MutationQuota}. */
+        CONTROLLER_MUTATION("controller_mutation_rate");
 
         private final String configKey;
 
@@ -54,23 +59,44 @@ public final class ClientQuotaManager {
     }
 
     /** The quota configs a user or client id entity may set. */
-    public static final List<String> CONFIG_KEYS =
-            List.of(Type.PRODUCE.configKey(), Type.FETCH.configKey(), Type.REQUEST.configKey());
+    public static final List<String> CONFIG_KEYS = List.of(
+            Type.PRODUCE.configKey(),
+            Type.FETCH.configKey(),
+            Type.REQUEST.configKey(),
+            Type.CONTROLLER_MUTATION.configKey());
 
     private final MetricConfig windows;
+    private final int controllerWindowCount;
+    private final int controllerWindowSeconds;
     private volatile Map<QuotaEntity, Map<String, Double>> quotas = Map.of();
-    private final Map<RateKey, MeasuredRate> rates = new ConcurrentHashMap<>();
+    private final Map<RateKey, Measured> rates = new ConcurrentHashMap<>();
     private volatile long lastSweepMs;
 
     public ClientQuotaManager(int windowCount, int windowSeconds) {
-        this.windows = new MetricConfig().samples(windowCount).timeWindow(windowSeconds, TimeUnit.SECONDS);
+        this(windowCount, windowSeconds, windowCount, windowSeconds);
     }
 
-    /** A manager with the windows {@code config} sets ({@code quota.window.num}, {@code quota.window.size.seconds}). */
+    /**
+     * @param controllerWindowCount with {@code controllerWindowSeconds}, the windows of controller mutation quotas: a
+     *     client's burst is their product times its rate
+     */
+    public ClientQuotaManager(
+            int windowCount, int windowSeconds, int controllerWindowCount, int controllerWindowSeconds) {
+        this.windows = new MetricConfig().samples(windowCount).timeWindow(windowSeconds, TimeUnit.SECONDS);
+        this.controllerWindowCount = controllerWindowCount;
+        this.controllerWindowSeconds = controllerWindowSeconds;
+    }
+
+    /**
+     * A manager with the windows {@code config} sets ({@code quota.window.num}, {@code quota.window.size.seconds},
+     * {@code controller.quota.window.num}, {@code controller.quota.window.size.seconds}).
+     */
     public static ClientQuotaManager of(BrokerConfig config) {
         return new ClientQuotaManager(
                 config.intValue(QuotaConfigs.QUOTA_WINDOW_NUM),
-                config.intValue(QuotaConfigs.QUOTA_WINDOW_SIZE_SECONDS));
+                config.intValue(QuotaConfigs.QUOTA_WINDOW_SIZE_SECONDS),
+                config.intValue(QuotaConfigs.CONTROLLER_QUOTA_WINDOW_NUM),
+                config.intValue(QuotaConfigs.CONTROLLER_QUOTA_WINDOW_SIZE_SECONDS));
     }
 
     /** Replaces an entity's quotas as the metadata quorum now holds them; empty removes them. */
@@ -123,7 +149,7 @@ public final class ClientQuotaManager {
             return 0;
         }
         sweepIdleRates(nowMs);
-        MeasuredRate rate = rates.computeIfAbsent(match.key, k -> new MeasuredRate());
+        Measured rate = rates.computeIfAbsent(match.key, k -> new Measured(new Rate()));
         int throttleMs = rate.recordAndThrottle(windows, value, match.quota, nowMs);
         // a request quota holds a client back one window at most, as Kafka's does; a byte rate as long as it takes
         return type == Type.REQUEST ? (int) Math.min(throttleMs, windows.timeWindowMs()) : throttleMs;
@@ -136,11 +162,31 @@ public final class ClientQuotaManager {
     public void unrecord(Type type, KafkaPrincipal principal, String clientId, double value, long nowMs) {
         Match match = match(type, principal.getName(), clientId);
         if (match != null) {
-            MeasuredRate rate = rates.get(match.key);
+            Measured rate = rates.get(match.key);
             if (rate != null) {
                 rate.record(windows, -value, nowMs);
             }
         }
+    }
+
+    /**
+     * The controller mutation quota ({@code controller_mutation_rate}) of one CreateTopics, DeleteTopics or
+     * CreatePartitions request of {@code principal} with {@code clientId}, at {@code nowMs}: strict (it refuses
+     * mutations once the client's token bucket is empty) for the versions whose clients understand
+     * THROTTLING_QUOTA_EXCEEDED, else permissive (it only throttles). {@link MutationQuota#UNBOUNDED} without a quota.
+     */
+    public MutationQuota mutationQuota(KafkaPrincipal principal, String clientId, boolean strict, long nowMs) {
+        Match match = match(Type.CONTROLLER_MUTATION, principal.getName(), clientId);
+        if (match == null) {
+            return MutationQuota.UNBOUNDED;
+        }
+        sweepIdleRates(nowMs);
+        Measured bucket = rates.computeIfAbsent(match.key, k -> new Measured(new TokenBucket()));
+        MetricConfig config = new MetricConfig()
+                .samples(controllerWindowCount)
+                .timeWindow(controllerWindowSeconds, TimeUnit.SECONDS)
+                .quota(Quota.upperBound(match.quota));
+        return new MutationQuota(bucket, config, strict, nowMs);
     }
 
     private Match match(Type type, String user, String clientId) {
@@ -184,23 +230,34 @@ public final class ClientQuotaManager {
 
     private record Match(RateKey key, double quota) {}
 
-    /** One measured rate: Kafka's sampled {@link Rate}, which is not thread-safe on its own. */
-    private static final class MeasuredRate {
-        private final Rate rate = new Rate();
+    /**
+     * One measured quota of a client: Kafka's sampled {@link Rate} for byte rates and request time, its
+     * {@link TokenBucket} for controller mutations; neither is thread-safe on its own, so every use holds this monitor.
+     */
+    static final class Measured {
+        private final MeasurableStat stat;
         private long lastRecordMs;
 
+        Measured(MeasurableStat stat) {
+            this.stat = stat;
+        }
+
         synchronized void record(MetricConfig config, double value, long nowMs) {
-            rate.record(config, value, nowMs);
+            stat.record(config, value, nowMs);
             lastRecordMs = nowMs;
+        }
+
+        synchronized double measure(MetricConfig config, long nowMs) {
+            return stat.measure(config, nowMs);
         }
 
         synchronized int recordAndThrottle(MetricConfig config, double value, double quota, long nowMs) {
             record(config, value, nowMs);
-            double observed = rate.measure(config, nowMs);
+            double observed = measure(config, nowMs);
             if (observed <= quota) {
                 return 0;
             }
-            double throttleMs = (observed - quota) / quota * rate.windowSize(config, nowMs);
+            double throttleMs = (observed - quota) / quota * ((Rate) stat).windowSize(config, nowMs);
             return (int) Math.min(Integer.MAX_VALUE, Math.round(throttleMs));
         }
 

@@ -123,7 +123,8 @@ class GroupCoordinatorLeadershipTest {
                 offsetsTopic,
                 coordinated,
                 TransactionVerification.NONE,
-                ioPool);
+                ioPool,
+                Permissions.allowAll());
         topics.createTopic("orders", 1, (short) 1, Map.of(), false);
         offsetsTopic.ensureExists();
         for (int p = 0; p < PARTITIONS; p++) {

@@ -12,10 +12,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -26,6 +29,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
@@ -147,5 +151,72 @@ class RequestAuthorizationTest {
         assertThat(answer.topics())
                 .extracting(MetadataResponseData.MetadataResponseTopic::name)
                 .containsExactly("mine");
+    }
+
+    @Test
+    void metadataByTopicIdAnswersTopicsTheCallerMayNotDescribeWithTheirIdOnly() {
+        allow("mine", AclOperation.DESCRIBE);
+        Uuid mine = Uuid.randomUuid();
+        Uuid theirs = Uuid.randomUuid();
+        MetadataRequestData data = new MetadataRequestData();
+        for (Uuid id : List.of(mine, theirs)) {
+            // kafka-clients sends an empty name with the id
+            data.topics()
+                    .add(new MetadataRequestData.MetadataRequestTopic()
+                            .setName("")
+                            .setTopicId(id));
+        }
+        MetadataResponseData handlerAnswer = new MetadataResponseData();
+        handlerAnswer
+                .topics()
+                .add(new MetadataResponseData.MetadataResponseTopic()
+                        .setName("mine")
+                        .setTopicId(mine));
+        handlerAnswer
+                .topics()
+                .add(new MetadataResponseData.MetadataResponseTopic()
+                        .setName("theirs")
+                        .setTopicId(theirs));
+        MetadataResponseData answer =
+                (MetadataResponseData) dispatch(new MetadataRequest(data, (short) 12), handlerAnswer);
+
+        assertThat(((MetadataRequest) handled.get(0)).data().topics()).hasSize(2);
+        assertThat(answer.topics())
+                .extracting(
+                        MetadataResponseData.MetadataResponseTopic::name,
+                        MetadataResponseData.MetadataResponseTopic::topicId,
+                        t -> Errors.forCode(t.errorCode()))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("mine", mine, Errors.NONE),
+                        org.assertj.core.groups.Tuple.tuple(null, theirs, Errors.TOPIC_AUTHORIZATION_FAILED));
+    }
+
+    @Test
+    void withoutAnAuthorizerMetadataNamesEveryTopicOperationWhenAsked() {
+        RequestAuthorization none = new RequestAuthorization(Permissions.allowAll(), name -> true, true);
+        MetadataRequestData data = new MetadataRequestData().setIncludeTopicAuthorizedOperations(true);
+        data.topics().add(new MetadataRequestData.MetadataRequestTopic().setName("mine"));
+        MetadataResponseData handlerAnswer = new MetadataResponseData();
+        handlerAnswer.topics().add(new MetadataResponseData.MetadataResponseTopic().setName("mine"));
+        MetadataResponseData answer = (MetadataResponseData) none.dispatch(
+                        alice(ApiKeys.METADATA, (short) 12),
+                        new MetadataRequest(data, (short) 12),
+                        r -> CompletableFuture.completedFuture(handlerAnswer))
+                .join();
+        // READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE (codes 3-8), DESCRIBE_CONFIGS, ALTER_CONFIGS (10, 11)
+        assertThat(answer.topics().find("mine").topicAuthorizedOperations()).isEqualTo(0b1101_1111_1000);
+    }
+
+    @Test
+    void clusterOperationsAreNoneForACallerThatMayNotDescribeTheCluster() {
+        acls.add(new AclBinding(
+                new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                new AccessControlEntry("User:alice", "*", AclOperation.IDEMPOTENT_WRITE, AclPermissionType.ALLOW)));
+        DescribeClusterResponseData answer = (DescribeClusterResponseData) dispatch(
+                new DescribeClusterRequest.Builder(
+                                new DescribeClusterRequestData().setIncludeClusterAuthorizedOperations(true))
+                        .build((short) 1),
+                new DescribeClusterResponseData());
+        assertThat(answer.clusterAuthorizedOperations()).isZero();
     }
 }

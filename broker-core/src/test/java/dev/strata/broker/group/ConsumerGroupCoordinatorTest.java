@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.metadata.TopicMetadata;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
 class ConsumerGroupCoordinatorTest {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final TopicMetadata topic = new TopicMetadata("t", Uuid.randomUuid(), 4, Map.of());
-    private final Map<String, byte[]> stored = new HashMap<>();
     private final ConsumerGroupCoordinator.Topics topics = new ConsumerGroupCoordinator.Topics() {
         @Override
         public Optional<TopicMetadata> byName(String name) {
@@ -37,17 +35,7 @@ class ConsumerGroupCoordinatorTest {
             return List.of(topic);
         }
     };
-    private final ConsumerGroupCoordinator.StateStore store = new ConsumerGroupCoordinator.StateStore() {
-        @Override
-        public void store(String groupId, byte[] state) {
-            stored.put(groupId, state);
-        }
-
-        @Override
-        public void delete(String groupId) {
-            stored.remove(groupId);
-        }
-    };
+    private final StoredGroups store = new StoredGroups();
     private final ConsumerGroupCoordinator coordinator =
             new ConsumerGroupCoordinator(new ConsumerGroupCoordinator.Settings(60_000, 500, 10), topics, timer, store);
 
@@ -58,7 +46,7 @@ class ConsumerGroupCoordinatorTest {
 
     private ConsumerHeartbeatResult join(String memberId) {
         return coordinator.heartbeat(new ConsumerHeartbeat(
-                "g", memberId, 0, null, null, 30_000, List.of("t"), null, null, Map.of(), "c", "/h"));
+                "g", memberId, 0, null, null, 30_000, List.of("t"), null, null, Map.of(), "c", "/h", t -> true));
     }
 
     private ConsumerHeartbeatResult beat(String memberId, int epoch, List<Integer> owned) {
@@ -74,7 +62,8 @@ class ConsumerGroupCoordinatorTest {
                 null,
                 Map.of(topic.topicId(), Set.copyOf(owned)),
                 "c",
-                "/h"));
+                "/h",
+                t -> true));
     }
 
     private static List<Integer> partitions(ConsumerHeartbeatResult r) {
@@ -121,7 +110,7 @@ class ConsumerGroupCoordinatorTest {
 
         ConsumerGroupCoordinator restarted = new ConsumerGroupCoordinator(
                 new ConsumerGroupCoordinator.Settings(60_000, 500, 10), topics, timer, store);
-        restarted.restore(stored.get("g"));
+        restarted.restore(store.get("g"));
         var after = restarted.describe("g").orElseThrow();
         assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
         assertThat(after.members())

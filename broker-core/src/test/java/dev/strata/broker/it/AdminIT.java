@@ -7,6 +7,7 @@ import dev.strata.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -15,8 +16,12 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -24,12 +29,15 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -45,6 +53,8 @@ import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.security.authorizer.AclEntry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -441,6 +451,55 @@ class AdminIT {
             assertThat(node.host()).isEqualTo("127.0.0.1");
             assertThat(node.port()).isEqualTo(broker.port());
         });
+    }
+
+    /** As Kafka: without {@code authorizer.class.name}, every operation the resource type supports. */
+    @Test
+    void withoutAnAuthorizerTheAuthorizedOperationsAreEveryOperationOfTheType() throws Exception {
+        admin.createTopics(List.of(new NewTopic("operations", 1, (short) 1)))
+                .all()
+                .get();
+        // Kafka's own list of what each resource type supports
+        Set<AclOperation> topicOps = AclEntry.supportedOperations(ResourceType.TOPIC);
+        TopicDescription byName = admin.describeTopics(
+                        List.of("operations"), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                .allTopicNames()
+                .get()
+                .get("operations");
+        assertThat(byName.authorizedOperations()).isEqualTo(topicOps);
+        // by id, the Admin asks Metadata rather than DescribeTopicPartitions
+        TopicDescription byId = admin.describeTopics(
+                        TopicCollection.ofTopicIds(List.of(byName.topicId())),
+                        new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                .allTopicIds()
+                .get()
+                .get(byName.topicId());
+        assertThat(byId.authorizedOperations()).isEqualTo(topicOps);
+
+        assertThat(admin.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
+                        .authorizedOperations()
+                        .get())
+                .isEqualTo(AclEntry.supportedOperations(ResourceType.CLUSTER));
+
+        Set<AclOperation> groupOps = AclEntry.supportedOperations(ResourceType.GROUP);
+        // a classic group (DescribeGroups) and a KIP-848 one (ConsumerGroupDescribe), each with a member
+        for (String protocol : List.of("classic", "consumer")) {
+            String group = "operations-" + protocol;
+            try (KafkaConsumer<String, String> consumer = broker.consumer(
+                    Map.of(ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol))) {
+                consumer.subscribe(List.of("operations"));
+                Await.until(Duration.ofSeconds(60), group + " to assign the partition", () -> {
+                    consumer.poll(Duration.ofMillis(100));
+                    return !consumer.assignment().isEmpty();
+                });
+                ConsumerGroupDescription described = admin.describeConsumerGroups(
+                                List.of(group), new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+                        .describedGroups()
+                        .get(group)
+                        .get();
+                assertThat(described.authorizedOperations()).as(protocol).isEqualTo(groupOps);
+            }
+        }
     }
 
     @Test

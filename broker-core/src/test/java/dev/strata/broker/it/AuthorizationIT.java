@@ -81,7 +81,7 @@ class AuthorizationIT {
         return config;
     }
 
-    private static Map<String, Object> sasl(TestBroker broker, String user) {
+    static Map<String, Object> sasl(TestBroker broker, String user) {
         Map<String, Object> props = new HashMap<>();
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port("SASL_PLAINTEXT"));
         props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
@@ -97,7 +97,7 @@ class AuthorizationIT {
         return admin(BROKER, user);
     }
 
-    private static Admin admin(TestBroker broker, String user) {
+    static Admin admin(TestBroker broker, String user) {
         Map<String, Object> props = sasl(broker, user);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);

@@ -110,6 +110,7 @@ class ClientQuotasIT {
             for (ClientQuotaAlteration.Op op : List.of(
                     new ClientQuotaAlteration.Op("producer_byte_rate", -5.0),
                     new ClientQuotaAlteration.Op("producer_byte_rate", 1.5),
+                    new ClientQuotaAlteration.Op("controller_mutation_rate", 0.0),
                     new ClientQuotaAlteration.Op("no_such_quota", 10.0))) {
                 assertThatThrownBy(() -> admin.alterClientQuotas(List.of(new ClientQuotaAlteration(bob, List.of(op))))
                                 .all()

@@ -327,6 +327,7 @@ class ScramAuthenticationIT {
     @Test
     void kafkaConfigsShAddsAndDescribesAUserThatThenLogsIn() throws Exception {
         String added = kafkaConfigs(
+                BROKER,
                 "--alter",
                 "--add-config",
                 "SCRAM-SHA-256=[iterations=8192,password=frank-secret]",
@@ -335,20 +336,21 @@ class ScramAuthenticationIT {
                 "--entity-name",
                 "frank");
         assertThat(added).contains("Completed updating config for user frank.");
-        String described = kafkaConfigs("--describe", "--entity-type", "users");
+        String described = kafkaConfigs(BROKER, "--describe", "--entity-type", "users");
         assertThat(described)
                 .contains("SCRAM credential configs for user-principal 'frank' are SCRAM-SHA-256=iterations=8192");
         produceAndConsume("scram-kafka-configs", scram("SASL_SSL", "SCRAM-SHA-256", "frank", "frank-secret"));
     }
 
-    private static String kafkaConfigs(String... args) throws Exception {
+    /** Runs Apache Kafka 4.3.1's {@code kafka-configs.sh} against {@code broker}; it must succeed. */
+    static String kafkaConfigs(TestBroker broker, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 ApacheKafkaJars.classpath(),
                 "kafka.admin.ConfigCommand",
                 "--bootstrap-server",
-                BROKER.bootstrapServers()));
+                broker.bootstrapServers()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
