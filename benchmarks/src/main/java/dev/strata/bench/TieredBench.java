@@ -121,6 +121,12 @@ public final class TieredBench implements Callable<Integer> {
             defaultValue = "s3")
     private String tierKind;
 
+    @Option(
+            names = "--broker-config",
+            description = "A broker setting over the run's own, key=value; repeatable (for example"
+                    + " remote.fetch.max.bytes=33554432).")
+    private Map<String, String> brokerOverrides = new LinkedHashMap<>();
+
     @CommandLine.Mixin
     private TieredRunOptions options;
 
@@ -172,6 +178,7 @@ public final class TieredBench implements Callable<Integer> {
         json.put("stream_mbps", streamMbps);
         json.put("remote_encryption", encrypt);
         json.put("tier", tierKind);
+        json.put("broker_config_overrides", brokerOverrides);
         json.put("probe_records_per_second", probeRate);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
@@ -258,6 +265,7 @@ public final class TieredBench implements Callable<Integer> {
             configs.put("remote.log.encryption.active.key.id", "bench-1");
             configs.put("remote.log.encryption.key.file", keyFile.toString());
         }
+        configs.putAll(brokerOverrides);
         return configs;
     }
 
