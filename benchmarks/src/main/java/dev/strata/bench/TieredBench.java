@@ -108,6 +108,12 @@ public final class TieredBench implements Callable<Integer> {
             defaultValue = "s3")
     private String tierKind;
 
+    @Option(
+            names = "--broker-config",
+            description = "A broker setting on top of the tiering ones, key=value (repeatable), e.g."
+                    + " remote.log.chunk.read.ahead.max.in.flight=0 to turn read-ahead off.")
+    private Map<String, String> extraBrokerConfigs = new LinkedHashMap<>();
+
     @CommandLine.Mixin
     private TieredRunOptions options;
 
@@ -191,7 +197,9 @@ public final class TieredBench implements Callable<Integer> {
                                 "bootstrap",
                                 broker.bootstrap(),
                                 "log",
-                                broker.log().toString()));
+                                broker.log().toString(),
+                                "extra_configs",
+                                extraBrokerConfigs));
                 System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at "
                         + s3.endpoint() + " through " + brokerPath.endpoint() + "; logs " + broker.log() + ", "
                         + s3.log());
@@ -252,6 +260,7 @@ public final class TieredBench implements Callable<Integer> {
             configs.put("remote.log.encryption.active.key.id", "bench-1");
             configs.put("remote.log.encryption.key.file", keyFile.toString());
         }
+        configs.putAll(extraBrokerConfigs);
         return configs;
     }
 
