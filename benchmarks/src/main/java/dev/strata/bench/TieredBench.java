@@ -123,9 +123,9 @@ public final class TieredBench implements Callable<Integer> {
 
     @Option(
             names = "--broker-config",
-            description = "A broker setting over the run's own, key=value; repeatable (for example"
-                    + " remote.fetch.max.bytes=33554432).")
-    private Map<String, String> brokerOverrides = new LinkedHashMap<>();
+            description = "A broker setting on top of the tiering ones, key=value (repeatable), e.g."
+                    + " remote.log.chunk.read.ahead.max.in.flight=0 to turn read-ahead off.")
+    private Map<String, String> extraBrokerConfigs = new LinkedHashMap<>();
 
     @CommandLine.Mixin
     private TieredRunOptions options;
@@ -178,7 +178,6 @@ public final class TieredBench implements Callable<Integer> {
         json.put("stream_mbps", streamMbps);
         json.put("remote_encryption", encrypt);
         json.put("tier", tierKind);
-        json.put("broker_config_overrides", brokerOverrides);
         json.put("probe_records_per_second", probeRate);
         String error = null;
         try (S3ProxyServer s3 = S3ProxyServer.start(options.s3proxyClasspathFile(), work);
@@ -204,7 +203,9 @@ public final class TieredBench implements Callable<Integer> {
                                 "bootstrap",
                                 broker.bootstrap(),
                                 "log",
-                                broker.log().toString()));
+                                broker.log().toString(),
+                                "extra_configs",
+                                extraBrokerConfigs));
                 System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at "
                         + s3.endpoint() + " through " + brokerPath.endpoint() + "; logs " + broker.log() + ", "
                         + s3.log());
@@ -265,7 +266,7 @@ public final class TieredBench implements Callable<Integer> {
             configs.put("remote.log.encryption.active.key.id", "bench-1");
             configs.put("remote.log.encryption.key.file", keyFile.toString());
         }
-        configs.putAll(brokerOverrides);
+        configs.putAll(extraBrokerConfigs);
         return configs;
     }
 
