@@ -73,6 +73,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
@@ -147,7 +148,11 @@ public final class StrataServer implements AutoCloseable {
             }
             RemoteTier.requireForTieredTopics(config, store.topics());
             this.dynamicConfig = BrokerReconfiguration.load(config, store);
-            this.scheduler = Executors.newScheduledThreadPool(2, new DefaultThreadFactory("strata-scheduler", true));
+            ScheduledThreadPoolExecutor scheduled =
+                    new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("strata-scheduler", true));
+            // at shutdown, delayed tasks (file deletions) are dropped: the next start finishes them
+            scheduled.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            this.scheduler = scheduled;
             this.ioPool = Executors.newFixedThreadPool(config.ioThreads(), new DefaultThreadFactory("strata-io", true));
             this.logManager = openLogManager(config);
             this.remoteTier = config.remoteLogStorageSystemEnable()
@@ -501,11 +506,16 @@ public final class StrataServer implements AutoCloseable {
             ioPool.shutdown();
         }
         if (scheduler != null) {
-            scheduler.shutdownNow();
+            // no new runs, and a running task finishes: an interrupt would close the file channel it writes to
+            scheduler.shutdown();
         }
         try {
             if (ioPool != null && !ioPool.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("Request handlers still busy after 30 s; closing logs anyway");
+            }
+            if (scheduler != null && !scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("Scheduled tasks still running after 30 s; interrupting them");
+                scheduler.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -481,7 +481,10 @@ public final class LogManager implements AutoCloseable {
                     CheckpointFile.write(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), startOffsets);
                     CheckpointFile.write(logDir.resolve(REPLICATION_OFFSET_CHECKPOINT), highWatermarks);
                 } catch (KafkaStorageException e) {
-                    directory.fail("writing its checkpoints", e);
+                    if (!(e.getCause() instanceof ClosedByInterruptException)) {
+                        // an interrupt closes the channel under the write: that says nothing about the disk
+                        directory.fail("writing its checkpoints", e);
+                    }
                     if (failure == null) {
                         failure = e;
                     } else {

@@ -305,6 +305,25 @@ class LogManagerTest {
     }
 
     @Test
+    void aCheckpointWriteInterruptedByShutdownLeavesItsDirectoryOnlineAndCleanlyShutDown() throws Exception {
+        // seen in CI: the broker stopping interrupted the scheduler thread in the middle of a periodic checkpoint
+        // write; the interrupt closed the file channel and the directory was taken offline as if its disk had failed
+        try (LogManager manager = manager()) {
+            manager.loadLogs(Map.of());
+            manager.getOrCreateLog(P0, TOPIC_ID, LogConfig.defaults()).appendAsLeader(batch(0, 1L, "x"), 0);
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(manager::checkpointLogs).isInstanceOf(KafkaStorageException.class);
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(manager.directories()).noneMatch(LogDirectory::isOffline);
+        }
+        assertThat(dirs()).allSatisfy(d -> assertThat(d.resolve(LogManager.CLEAN_SHUTDOWN_FILE))
+                .exists());
+    }
+
+    @Test
     void aDirectoryShortOfSpaceRefusesAppendsWithARetriableErrorAndStaysOnline() throws Exception {
         try (LogManager manager = new LogManager(
                 dirs(),
