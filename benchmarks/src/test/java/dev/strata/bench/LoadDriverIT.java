@@ -47,7 +47,7 @@ class LoadDriverIT {
                 .execute(
                         "--bootstrap-server", "127.0.0.1:" + broker.port(),
                         "--workload", "produce,consume",
-                        "--duration", "3",
+                        "--duration", "1",
                         "--record-size", "512",
                         "--partitions", "2",
                         "--label", "strata",
@@ -64,7 +64,7 @@ class LoadDriverIT {
     @Test
     void runsEachWorkloadThroughTheRunner() {
         WorkloadRunner runner = new WorkloadRunner("127.0.0.1:" + broker.port());
-        WorkloadSpec produce = WorkloadSpec.defaults(Workload.PRODUCE).withDuration(Duration.ofSeconds(3));
+        WorkloadSpec produce = WorkloadSpec.defaults(Workload.PRODUCE).withDuration(Duration.ofSeconds(1));
 
         WorkloadResult produced = runner.run(produce);
         WorkloadResult consumed = runner.run(produce.withWorkload(Workload.CONSUME));
