@@ -208,7 +208,12 @@ public final class ProduceHandler {
         TopicPartition tp = new TopicPartition(topic.name(), pd.index());
         Optional<Partition> partition = replicas.partition(tp);
         if (partition.isEmpty()) {
-            error(pr, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+            if (pd.index() >= 0 && pd.index() < topic.partitions()) {
+                // as Kafka: the partition exists but has no replica here, so the producer refreshes its metadata
+                error(pr, Errors.NOT_LEADER_OR_FOLLOWER, "Broker hosts no replica of " + tp);
+            } else {
+                error(pr, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+            }
             return;
         }
         if (!(pd.records() instanceof MemoryRecords records)) {

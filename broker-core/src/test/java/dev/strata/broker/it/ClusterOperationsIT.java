@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.testing.Await;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,11 +27,20 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -296,6 +306,52 @@ class ClusterOperationsIT {
                             .get())
                     .hasCauseInstanceOf(InvalidReplicaAssignmentException.class);
         }
+    }
+
+    @Test
+    void aProduceToABrokerWithoutAReplicaIsToldToFindTheLeader() throws Exception {
+        // as Kafka: a partition the broker knows but does not host is NOT_LEADER_OR_FOLLOWER (the producer refreshes
+        // its metadata); only a partition that does not exist is UNKNOWN_TOPIC_OR_PARTITION
+        TopicPartition tp = new TopicPartition("elsewhere", 0);
+        try (Admin admin = cluster.admin()) {
+            createOnBrokers1And2(admin, tp);
+        }
+        Await.until(TIMEOUT, "broker 3 knows the topic", () -> {
+            try (KafkaWire wire = KafkaWire.connect(cluster.port(3))) {
+                MetadataResponse metadata = (MetadataResponse)
+                        wire.send(new MetadataRequest.Builder(List.of(tp.topic()), false), (short) 12);
+                return metadata.topicMetadata().iterator().next().error() == Errors.NONE;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        try (KafkaWire wire = KafkaWire.connect(cluster.port(3))) {
+            assertThat(produceError(wire, tp)).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+            assertThat(produceError(wire, new TopicPartition(tp.topic(), 7)))
+                    .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+    }
+
+    private static Errors produceError(KafkaWire wire, TopicPartition tp) throws Exception {
+        ProduceRequestData data = new ProduceRequestData()
+                .setAcks((short) -1)
+                .setTimeoutMs(30_000)
+                .setTopicData(new ProduceRequestData.TopicProduceDataCollection(
+                        List.of(new ProduceRequestData.TopicProduceData()
+                                        .setName(tp.topic())
+                                        .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData()
+                                                .setIndex(tp.partition())
+                                                .setRecords(MemoryRecords.withRecords(
+                                                        Compression.NONE, new SimpleRecord("x".getBytes()))))))
+                                .iterator()));
+        ProduceResponse response = (ProduceResponse) wire.send(ProduceRequest.builder(data), (short) 12);
+        return Errors.forCode(response.data()
+                .responses()
+                .iterator()
+                .next()
+                .partitionResponses()
+                .get(0)
+                .errorCode());
     }
 
     /** Creates {@code tp}'s topic with one partition on brokers 1 and 2 and waits until 1 leads a full ISR. */
