@@ -412,9 +412,11 @@ public final class ChunkCache implements AutoCloseable {
         try (InputStream in = storage.fetchLogSegment(segment, (int) start, (int) (end - 1))) {
             while (read < end) {
                 int length = (int) Math.min(config.chunkSize(), end - read);
-                byte[] bytes = in.readNBytes(length);
-                read += bytes.length;
-                if (bytes.length != length) {
+                // read into the chunk's own array: readNBytes(length) would gather 8 KiB pieces and copy them again
+                byte[] bytes = new byte[length];
+                int n = in.readNBytes(bytes, 0, length);
+                read += n;
+                if (n != length) {
                     break;
                 }
                 chunks.add(ByteBuffer.wrap(bytes).asReadOnlyBuffer());

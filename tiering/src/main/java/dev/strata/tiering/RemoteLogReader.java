@@ -111,19 +111,28 @@ public final class RemoteLogReader {
      *     the backend reports the object corrupt), or with the backend's error
      */
     public CompletableFuture<ByteBuffer> readRecords(TopicIdPartition tip, long offset, int maxBytes) {
+        return readRecordParts(tip, offset, maxBytes).thenApply(RemoteLogReader::concat);
+    }
+
+    /**
+     * {@link #readRecords}, without copying the parts into one buffer: read-only views of the cached chunks, in order,
+     * each holding whole batches (one part per remote segment read; the first may be empty). For a fetch response, which
+     * writes the parts to the socket as they are.
+     */
+    public CompletableFuture<List<ByteBuffer>> readRecordParts(TopicIdPartition tip, long offset, int maxBytes) {
         reads.increment();
-        CompletableFuture<ByteBuffer> read;
+        CompletableFuture<List<ByteBuffer>> read;
         try {
             read = budget.submit(Math.max(maxBytes, Records.LOG_OVERHEAD), () -> startRead(tip, offset, maxBytes));
         } catch (RuntimeException e) {
             // an index or manager failure: the caller sees it like any other failed read
             read = CompletableFuture.failedFuture(e);
         }
-        return read.whenComplete((bytes, error) -> {
+        return read.whenComplete((parts, error) -> {
             if (error != null) {
                 readErrors.increment();
             } else {
-                readBytes.add(bytes.remaining());
+                readBytes.add(parts.stream().mapToLong(ByteBuffer::remaining).sum());
             }
         });
     }
@@ -144,7 +153,7 @@ public final class RemoteLogReader {
                 reads.sum(), readBytes.sum(), readErrors.sum(), budget.deferredReads(), budget.usedBytes());
     }
 
-    private CompletableFuture<ByteBuffer> startRead(TopicIdPartition tip, long offset, int maxBytes) {
+    private CompletableFuture<List<ByteBuffer>> startRead(TopicIdPartition tip, long offset, int maxBytes) {
         if (maxBytes <= 0) {
             return CompletableFuture.failedFuture(
                     new IllegalArgumentException("maxBytes must be > 0, was " + maxBytes));
@@ -169,7 +178,7 @@ public final class RemoteLogReader {
                 .thenCompose(bytes -> {
                     List<ByteBuffer> parts = new ArrayList<>(List.of(bytes));
                     return continueAfter(metadata, bytes, maxBytes - bytes.remaining(), parts)
-                            .thenApply(done -> concat(parts));
+                            .thenApply(done -> List.copyOf(parts));
                 });
     }
 
@@ -226,7 +235,7 @@ public final class RemoteLogReader {
     }
 
     /** The parts in one read-only buffer: the first as it is when it is the only one with bytes. */
-    private static ByteBuffer concat(List<ByteBuffer> parts) {
+    static ByteBuffer concat(List<ByteBuffer> parts) {
         int total = parts.stream().mapToInt(ByteBuffer::remaining).sum();
         if (total == parts.get(0).remaining()) {
             return parts.get(0);

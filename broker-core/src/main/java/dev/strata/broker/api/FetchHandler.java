@@ -33,6 +33,7 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
@@ -283,14 +284,14 @@ public final class FetchHandler {
     }
 
     /**
-     * The aborted transactions among {@code records}, read from the remote tier at {@code fetchOffset}: those the
+     * The aborted transactions among records read from the remote tier from {@code fetchOffset} to {@code upperBound}
+     * (the offset after their last batch): those the
      * remote index records for the remote segments from {@code fetchOffset} on, then, as Kafka goes on into the local
      * log when the remote segments cannot settle it (a transaction that started in the range may be aborted by a
      * marker not yet tiered), those of the local log after the last remote offset searched.
      */
     private List<AbortedTransaction> remoteAbortedTransactions(
-            TopicIdPartition tip, LocalLog log, long fetchOffset, Records records) {
-        long upperBound = upperBound(records);
+            TopicIdPartition tip, LocalLog log, long fetchOffset, long upperBound) {
         List<AbortedTransaction> aborted = new ArrayList<>();
         if (upperBound <= fetchOffset) {
             return aborted;
@@ -334,25 +335,26 @@ public final class FetchHandler {
     private RemoteRead readRemote(
             Partition p, long offset, int limit, boolean minOneMessage, boolean readCommitted, PartitionData pd) {
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), p.topicPartition());
-        CompletableFuture<ByteBuffer> read;
+        CompletableFuture<List<ByteBuffer>> read;
         try {
-            read = remoteReader.readRecords(tip, offset, Math.max(1, limit));
+            read = remoteReader.readRecordParts(tip, offset, Math.max(1, limit));
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
-        return new RemoteRead(pd, limit, read.handle((bytes, error) -> {
+        return new RemoteRead(pd, limit, read.handle((parts, error) -> {
             if (error != null) {
                 Throwable cause = cause(error);
                 FetchHandler.log.debug("Remote fetch from {} at {} failed: {}", tip, offset, cause.toString());
                 return data -> data.setErrorCode(remoteReadError(cause).code());
             }
-            if (minOneMessage || bytes.remaining() <= limit) {
-                MemoryRecords records = MemoryRecords.readableRecords(bytes);
+            BaseRecords records = ChunkRecords.of(parts);
+            if (minOneMessage || records.sizeInBytes() <= limit) {
                 if (!readCommitted) {
                     return data -> data.setRecords(records);
                 }
                 try {
-                    List<AbortedTransaction> aborted = remoteAbortedTransactions(tip, p.log(), offset, records);
+                    List<AbortedTransaction> aborted =
+                            remoteAbortedTransactions(tip, p.log(), offset, ChunkRecords.upperBound(parts));
                     return data -> data.setRecords(records).setAbortedTransactions(aborted);
                 } catch (RuntimeException e) {
                     FetchHandler.log.warn("Aborted transactions of {} at {} could not be read", tip, offset, e);
