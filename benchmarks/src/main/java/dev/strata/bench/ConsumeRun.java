@@ -3,6 +3,7 @@ package dev.strata.bench;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -73,6 +74,7 @@ final class ConsumeRun {
                 pending.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            System.err.println(fetchFigures(consumer));
             if (!pending.isEmpty()) {
                 System.err.printf(
                         "note: %s stopped at the duration limit with %d partitions not read to the end%n",
@@ -80,6 +82,28 @@ final class ConsumeRun {
             }
             return new WorkloadResult(spec, topic.name(), records, bytes, seconds, 0, null);
         }
+    }
+
+    /**
+     * What the consumer's own fetch metrics say about the run, for telling where a replay waits: how many fetch
+     * requests, their mean and largest latency and their mean size.
+     */
+    static String fetchFigures(KafkaConsumer<?, ?> consumer) {
+        Map<String, Double> m = new HashMap<>();
+        consumer.metrics().forEach((name, metric) -> {
+            if (name.group().equals("consumer-fetch-manager-metrics")
+                    && name.tags().size() == 1
+                    && metric.metricValue() instanceof Double d) {
+                m.put(name.name(), d);
+            }
+        });
+        return String.format(
+                Locale.ROOT,
+                "consumer fetches: %.0f requests, latency mean %.1f ms max %.1f ms, %.0f KB mean size",
+                m.getOrDefault("fetch-total", Double.NaN),
+                m.getOrDefault("fetch-latency-avg", Double.NaN),
+                m.getOrDefault("fetch-latency-max", Double.NaN),
+                m.getOrDefault("fetch-size-avg", Double.NaN) / 1024);
     }
 
     /**

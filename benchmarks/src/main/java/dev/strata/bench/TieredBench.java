@@ -287,27 +287,36 @@ public final class TieredBench implements Callable<Integer> {
             figures.offload = offload(run, topic, spec, bootstrap);
             S3RequestCounter.Counts upload =
                     store.broker().requests().snapshot().minus(before);
-            int streams = Math.min(partitions, 10); // one copy at a time per partition, 10 copier threads
-            int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
-            figures.putCeiling = store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
-            figures.putStreams = streams;
-            System.err.printf("PUT ceiling: %.1f MB/s%n", figures.putCeiling.megabytesPerSecond());
+            // S3Proxy's ceilings and request counts say nothing about a broker tiering to a directory
+            boolean s3 = tierKind.equals("s3");
+            if (s3) {
+                int streams = Math.min(partitions, 10); // one copy at a time per partition, 10 copier threads
+                int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
+                figures.putCeiling =
+                        store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
+                figures.putStreams = streams;
+                System.err.printf("PUT ceiling: %.1f MB/s%n", figures.putCeiling.megabytesPerSecond());
+            }
 
             before = store.broker().requests().snapshot();
             figures.plain.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
             S3RequestCounter.Counts replay =
                     store.broker().requests().snapshot().minus(before);
-            figures.costs = new RequestCosts(upload, replay, figures.offload.segments(), figures.offload.bytes());
-            List<S3Object> logs = store.ceiling().list(PREFIX, ".log");
-            figures.plain.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
-            System.err.printf("GET ceiling: %.1f MB/s%n", figures.plain.getCeiling.megabytesPerSecond());
+            List<S3Object> logs = s3 ? store.ceiling().list(PREFIX, ".log") : List.of();
+            if (s3) {
+                figures.costs = new RequestCosts(upload, replay, figures.offload.segments(), figures.offload.bytes());
+                figures.plain.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
+                System.err.printf("GET ceiling: %.1f MB/s%n", figures.plain.getCeiling.megabytesPerSecond());
+            }
             List<Map.Entry<TopicPartition, Long>> coldOffsets = ColdFetchRun.offsets(bases, coldFetches);
             remotePhases(broker, spec, topic, store, coldOffsets, figures.plain);
             if (latencyMs > 0 || streamMbps > 0) {
                 store.shape(latencyMs, streamMbps);
                 broker.restart();
                 figures.shaped.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
-                figures.shaped.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
+                if (s3) {
+                    figures.shaped.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
+                }
                 remotePhases(broker, spec, topic, store, coldOffsets, figures.shaped);
                 figures.shapedLabel = String.format(
                         Locale.ROOT, "%.0f ms to first byte, %.0f MB/s per stream", latencyMs, streamMbps);

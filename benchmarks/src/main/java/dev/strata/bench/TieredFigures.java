@@ -72,7 +72,7 @@ final class TieredFigures {
             row(t, "replay from local disk MB/s", localReplay.megabytesPerSecond());
         }
         if (offload != null) {
-            row(t, "upload to S3Proxy MB/s (" + offload.segments() + " segments)", offload.megabytesPerSecond());
+            row(t, "upload MB/s (" + offload.segments() + " segments)", offload.megabytesPerSecond());
         }
         if (putCeiling != null) {
             row(t, "  S3Proxy PUT ceiling MB/s (" + putStreams + " writers)", putCeiling.megabytesPerSecond());
