@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -255,9 +257,8 @@ public final class DirectoryReplayBench implements Callable<Integer> {
         return t.toString();
     }
 
-    private static void row(
-            StringBuilder t, List<Turn> turns, String label, java.util.function.Function<Figures, WorkloadResult> of) {
-        java.util.function.ToDoubleFunction<Figures> mbps = f -> {
+    private static void row(StringBuilder t, List<Turn> turns, String label, Function<Figures, WorkloadResult> of) {
+        ToDoubleFunction<Figures> mbps = f -> {
             WorkloadResult r = of.apply(f);
             return r == null ? Double.NaN : r.megabytesPerSecond();
         };
@@ -269,7 +270,7 @@ public final class DirectoryReplayBench implements Callable<Integer> {
                 values(turns, "strata", mbps)));
     }
 
-    private static String values(List<Turn> turns, String broker, java.util.function.ToDoubleFunction<Figures> of) {
+    private static String values(List<Turn> turns, String broker, ToDoubleFunction<Figures> of) {
         StringBuilder v = new StringBuilder();
         for (Turn turn : turns) {
             if (turn.broker().equals(broker)) {
