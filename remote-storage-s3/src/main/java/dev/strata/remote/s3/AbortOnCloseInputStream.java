@@ -3,6 +3,7 @@ package dev.strata.remote.s3;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * The body of a GET that drops the HTTP connection when it is closed before its end, instead of letting the HTTP
@@ -11,26 +12,49 @@ import software.amazon.awssdk.core.ResponseInputStream;
  */
 final class AbortOnCloseInputStream extends FilterInputStream {
 
-    private final ResponseInputStream<?> response;
+    private final ResponseInputStream<GetObjectResponse> response;
+    /** The body's length from Content-Length, or -1 when the response has none. */
+    private final long length;
+
+    private long consumed;
     private boolean endReached;
 
-    AbortOnCloseInputStream(ResponseInputStream<?> response) {
+    AbortOnCloseInputStream(ResponseInputStream<GetObjectResponse> response) {
         super(response);
         this.response = response;
+        Long contentLength = response.response().contentLength();
+        this.length = contentLength == null ? -1 : contentLength;
     }
 
     @Override
     public int read() throws IOException {
         int b = super.read();
-        endReached |= b < 0;
+        if (b < 0) {
+            endReached = true;
+        } else {
+            consumed(1);
+        }
         return b;
     }
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
         int n = super.read(buffer, offset, length);
-        endReached |= n < 0;
+        if (n < 0) {
+            endReached = true;
+        } else {
+            consumed(n);
+        }
         return n;
+    }
+
+    /**
+     * Whole bodies read to their Content-Length count as read to the end: a reader that asks for exactly the bytes of
+     * a ranged GET never sees the end of the stream, and aborting then would drop a connection the pool could reuse.
+     */
+    private void consumed(long n) {
+        consumed += n;
+        endReached |= length >= 0 && consumed >= length;
     }
 
     @Override
