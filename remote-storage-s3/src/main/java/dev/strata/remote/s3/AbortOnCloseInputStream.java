@@ -14,7 +14,7 @@ final class AbortOnCloseInputStream extends FilterInputStream {
 
     private final ResponseInputStream<GetObjectResponse> response;
     /** The body's length from Content-Length, or -1 when the response has none. */
-    private final long length;
+    private final long contentLength;
 
     private long consumed;
     private boolean endReached;
@@ -22,8 +22,8 @@ final class AbortOnCloseInputStream extends FilterInputStream {
     AbortOnCloseInputStream(ResponseInputStream<GetObjectResponse> response) {
         super(response);
         this.response = response;
-        Long contentLength = response.response().contentLength();
-        this.length = contentLength == null ? -1 : contentLength;
+        Long length = response.response().contentLength();
+        this.contentLength = length == null ? -1 : length;
     }
 
     @Override
@@ -54,7 +54,7 @@ final class AbortOnCloseInputStream extends FilterInputStream {
      */
     private void consumed(long n) {
         consumed += n;
-        endReached |= length >= 0 && consumed >= length;
+        endReached |= contentLength >= 0 && consumed >= contentLength;
     }
 
     @Override
