@@ -44,23 +44,8 @@ public final class DirectoryReplayBench implements Callable<Integer> {
     /** Written by {@code remote-storage-s3/apache-kafka/pom.xml}: kafka-storage's test jar, which holds it. */
     static final Path LTS_CLASSPATH_FILE = Path.of("benchmarks", "target", "kafka-local-tiered-storage-classpath.txt");
 
-    @Option(
-            names = "--tiered-mb",
-            description = "MB of records to produce, tier and read back (default: ${DEFAULT-VALUE}).",
-            defaultValue = "256")
-    private long tieredMb;
-
-    @Option(
-            names = "--record-size",
-            description = "Value size in bytes (default: ${DEFAULT-VALUE}).",
-            defaultValue = "1024")
-    private int recordSize;
-
-    @Option(
-            names = "--partitions",
-            description = "Partitions of the topic (default: ${DEFAULT-VALUE}).",
-            defaultValue = "3")
-    private int partitions;
+    @CommandLine.Mixin
+    private ReplayDataOptions data;
 
     @Option(
             names = "--runs",
@@ -122,11 +107,11 @@ public final class DirectoryReplayBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (quick) {
-            tieredMb = 8;
+            data.tieredMb = 8;
             runs = 1;
             warmupSeconds = 0;
         }
-        if (tieredMb < 1 || runs < 1 || partitions < 1 || warmupSeconds < 0) {
+        if (data.tieredMb < 1 || runs < 1 || data.partitions < 1 || warmupSeconds < 0) {
             throw new CommandLine.ParameterException(
                     command.commandLine(),
                     "--tiered-mb, --runs and --partitions must be at least 1; --warmup not negative");
@@ -134,7 +119,7 @@ public final class DirectoryReplayBench implements Callable<Integer> {
         Instant started = Instant.now();
         Path out = options.resultsDir(started);
         Files.createDirectories(out);
-        WorkloadSpec spec = RemoteReplayRun.spec(recordSize, partitions, tieredMb);
+        WorkloadSpec spec = data.spec();
         List<Turn> turns = new ArrayList<>();
         for (int round = 1; round <= runs; round++) {
             List<String> order = round % 2 == 1 ? List.of("kafka", "strata") : List.of("strata", "kafka");
@@ -148,8 +133,8 @@ public final class DirectoryReplayBench implements Callable<Integer> {
         json.put("host", MachineInfo.describe());
         json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         json.put("tiered_records", spec.records());
-        json.put("record_size", recordSize);
-        json.put("partitions", partitions);
+        json.put("record_size", data.recordSize);
+        json.put("partitions", data.partitions);
         json.put("warmup_seconds", warmupSeconds);
         json.put("kafka_remote_storage_manager", LOCAL_TIERED_STORAGE);
         json.put("strata_remote_storage_manager", DirectoryTier.STORAGE_MANAGER);

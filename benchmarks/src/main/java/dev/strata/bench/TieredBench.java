@@ -44,23 +44,8 @@ public final class TieredBench implements Callable<Integer> {
     /** The broker's {@code remote.log.chunk.size} default: the range of one GET of the remote reader. */
     private static final int CHUNK_BYTES = 4 << 20;
 
-    @Option(
-            names = "--tiered-mb",
-            description = "MB of records to produce, tier and read back (default: ${DEFAULT-VALUE}).",
-            defaultValue = "256")
-    private long tieredMb;
-
-    @Option(
-            names = "--record-size",
-            description = "Value size in bytes (default: ${DEFAULT-VALUE}).",
-            defaultValue = "1024")
-    private int recordSize;
-
-    @Option(
-            names = "--partitions",
-            description = "Partitions, at least --consumers (default: ${DEFAULT-VALUE}).",
-            defaultValue = "3")
-    private int partitions;
+    @CommandLine.Mixin
+    private ReplayDataOptions data;
 
     @Option(
             names = "--consumers",
@@ -138,7 +123,7 @@ public final class TieredBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (quick) {
-            tieredMb = 16;
+            data.tieredMb = 16;
             warmupSeconds = 0;
             probeSeconds = Math.min(probeSeconds, 2);
             coldFetches = Math.min(coldFetches, 3);
@@ -147,7 +132,7 @@ public final class TieredBench implements Callable<Integer> {
             throw new CommandLine.ParameterException(command.commandLine(), "--tier must be s3 or directory");
         }
         if (coldFetches < 0
-                || tieredMb < 1
+                || data.tieredMb < 1
                 || consumers < 1
                 || latencyMs < 0
                 || streamMbps < 0
@@ -158,21 +143,21 @@ public final class TieredBench implements Callable<Integer> {
                     "--tiered-mb and --consumers must be at least 1; --cold-fetches, --latency-ms, --stream-mbps and"
                             + " --probe-rate not negative; --probe-seconds positive");
         }
-        partitions = Math.max(partitions, consumers);
+        data.partitions = Math.max(data.partitions, consumers);
         figures.consumers = consumers;
         Instant started = Instant.now();
         String loadAtStart = MachineInfo.loadAverage();
         Path out = options.resultsDir(started);
         Files.createDirectories(out);
         Path work = options.workDir();
-        WorkloadSpec spec = RemoteReplayRun.spec(recordSize, partitions, tieredMb);
+        WorkloadSpec spec = data.spec();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("started", started.toString());
         json.put("host", MachineInfo.describe());
         json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         json.put("warmup_seconds", warmupSeconds);
         json.put("tiered_records", spec.records());
-        json.put("partitions", partitions);
+        json.put("partitions", data.partitions);
         json.put("consumers", consumers);
         json.put("latency_ms", latencyMs);
         json.put("stream_mbps", streamMbps);
@@ -242,7 +227,7 @@ public final class TieredBench implements Callable<Integer> {
                 + String.format(
                         Locale.ROOT,
                         " (%d partitions; load average %s at start, %s at end)",
-                        partitions,
+                        data.partitions,
                         loadAtStart,
                         MachineInfo.loadAverage());
     }
@@ -290,7 +275,7 @@ public final class TieredBench implements Callable<Integer> {
             // S3Proxy's ceilings and request counts say nothing about a broker tiering to a directory
             boolean s3 = tierKind.equals("s3");
             if (s3) {
-                int streams = Math.min(partitions, 10); // one copy at a time per partition, 10 copier threads
+                int streams = Math.min(data.partitions, 10); // one copy at a time per partition, 10 copier threads
                 int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
                 figures.putCeiling =
                         store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
