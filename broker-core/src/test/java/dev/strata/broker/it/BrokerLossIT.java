@@ -183,11 +183,11 @@ class BrokerLossIT {
             int follower = leader % 3 + 1;
             cluster.pause(follower);
             // the admin client may ask the hung broker, and time out: awaitIsr asks again
-            TestCluster.awaitIsr(admin, tp, "the hung follower out of the ISR", isr -> !isr.contains(follower));
+            cluster.awaitIsr(admin, tp, "the hung follower out of the ISR", isr -> !isr.contains(follower));
             // two in sync, min.insync.replicas=2: acks=all works on
             assertThat(cluster.produce(topic, "while-hung-", 50)).hasSize(50);
             cluster.resume(follower);
-            TestCluster.awaitIsr(admin, tp, "the follower back in the ISR", isr -> isr.contains(follower));
+            cluster.awaitIsr(admin, tp, "the follower back in the ISR", isr -> isr.contains(follower));
         }
     }
 }

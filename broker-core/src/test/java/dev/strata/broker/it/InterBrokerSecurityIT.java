@@ -217,7 +217,7 @@ class InterBrokerSecurityIT {
         try (Admin admin = internalAdmin()) {
             for (int p = 0; p < 3; p++) {
                 TopicPartition tp = new TopicPartition("replicated", p);
-                TestCluster.awaitIsr(admin, tp, "all three in sync", isr -> isr.equals(List.of(1, 2, 3)));
+                cluster.awaitIsr(admin, tp, "all three in sync", isr -> isr.equals(List.of(1, 2, 3)));
             }
         }
         // the records are on every replica: stop each leader in turn and read them all from the others

@@ -413,16 +413,39 @@ final class TestCluster implements AutoCloseable {
 
     /**
      * Waits until the ISR of {@code tp} satisfies {@code condition}; a describe that fails (the broker asked is hung or
-     * gone) is tried again.
+     * gone) is tried again. On a timeout the message holds what each broker logged about {@code tp}.
      */
-    static void awaitIsr(Admin admin, TopicPartition tp, String what, Predicate<List<Integer>> condition) {
-        Await.until(TIMEOUT, what, () -> {
-            try {
-                return condition.test(isr(admin, tp));
-            } catch (AssertionError e) {
-                return false;
+    void awaitIsr(Admin admin, TopicPartition tp, String what, Predicate<List<Integer>> condition) {
+        Await.until(
+                TIMEOUT,
+                what,
+                () -> {
+                    try {
+                        return condition.test(isr(admin, tp));
+                    } catch (AssertionError e) {
+                        return false;
+                    }
+                },
+                () -> linesAbout(tp.toString()));
+    }
+
+    /** Each started broker's output lines that contain {@code text} (the last 40 of each), for failure messages. */
+    String linesAbout(String text) {
+        StringBuilder lines = new StringBuilder();
+        for (int node = 1; node <= brokers.length; node++) {
+            if (brokers[node - 1] == null) {
+                continue;
             }
-        });
+            List<String> about = brokers[node - 1]
+                    .output()
+                    .lines()
+                    .filter(line -> line.contains(text))
+                    .toList();
+            lines.append("\nbroker ").append(node).append(" on ").append(text).append(':');
+            about.subList(Math.max(0, about.size() - 40), about.size())
+                    .forEach(line -> lines.append("\n  ").append(line));
+        }
+        return lines.toString();
     }
 
     String output(int node) {

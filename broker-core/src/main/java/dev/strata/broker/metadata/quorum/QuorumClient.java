@@ -3,6 +3,7 @@ package dev.strata.broker.metadata.quorum;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,15 +11,20 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +61,10 @@ final class QuorumClient implements AutoCloseable {
      * caller gave up on finishes on its own thread; a write's outcome is then unknown, as with Kafka's timeouts.
      */
     private final ExecutorService attempts;
+    /** The client id and call ids of {@link #writeAsLeader}'s requests, unique for the server's retry cache. */
+    private final ClientId controllerClientId = ClientId.randomId();
+
+    private final AtomicLong controllerCallIds = new AtomicLong();
     /** Asks the voters for newer images, on a broker without a vote; else null. */
     private final ScheduledExecutorService imageReader;
 
@@ -205,9 +215,33 @@ final class QuorumClient implements AutoCloseable {
 
     /** Commits a command, waits until this voter has applied it, and returns its answer. */
     long write(MetadataCommand command) {
-        long start = System.nanoTime();
         Message message = Message.valueOf(ByteString.copyFrom(command.toBytes()));
-        Future<RaftClientReply> sent = attempts.submit(() -> client.io().send(message));
+        return commit(command, () -> client.io().send(message));
+    }
+
+    /**
+     * Commits a decision of this voter's controller through this voter's own Raft server, never through another
+     * voter: a server that does not lead refuses it ({@code NotLeaderException}), and one that has been deposed without
+     * knowing it logs it in its old term, where it is never committed. Through the client, which follows the quorum's
+     * leader, a controller paused past its leadership (a long GC pause, SIGSTOP) would on waking have the new leader
+     * commit what it decided on its stale view: it fenced every broker whose heartbeats it had not seen while paused.
+     * Kafka's controller, likewise, appends only to its own log and only while it leads.
+     */
+    long writeAsLeader(MetadataCommand command, RaftServer server, RaftGroupId groupId) {
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(controllerClientId)
+                .setServerId(server.getId())
+                .setGroupId(groupId)
+                .setCallId(controllerCallIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(command.toBytes())))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        return commit(command, () -> server.submitClientRequestAsync(request).get());
+    }
+
+    private long commit(MetadataCommand command, Callable<RaftClientReply> send) {
+        long start = System.nanoTime();
+        Future<RaftClientReply> sent = attempts.submit(send);
         RaftClientReply reply;
         try {
             reply = sent.get(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -110,7 +110,7 @@ public final class QuorumMetadataStore
             this.controller = new QuorumController(
                     config.nodeId(),
                     stateMachine::image,
-                    this::writeAsync,
+                    this::controllerWrite,
                     config.sessionTimeout(),
                     config.uncleanElectionDefault(),
                     System::nanoTime);
@@ -445,8 +445,13 @@ public final class QuorumMetadataStore
      * write pool: Ratis's ordered async client closes for good once a request fails for lack of a quorum, after which
      * every fence and unfence of this controller failed at once, even with the quorum back.
      */
-    private CompletableFuture<?> writeAsync(MetadataCommand command) {
-        return CompletableFuture.supplyAsync(() -> quorum.write(command), asyncWrites);
+    /**
+     * Commits a decision of this voter's controller (fence, unfence, leader balance, the unclean election default)
+     * only if this voter leads the quorum when it logs it ({@link QuorumClient#writeAsLeader}).
+     */
+    CompletableFuture<?> controllerWrite(MetadataCommand command) {
+        RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
+        return CompletableFuture.supplyAsync(() -> quorum.writeAsLeader(command, server, groupId), asyncWrites);
     }
 
     /** Waits (up to 10 s) until every change applied so far, and every listener added so far, was told. */

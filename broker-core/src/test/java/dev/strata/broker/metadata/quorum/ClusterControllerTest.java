@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
@@ -182,6 +183,30 @@ class ClusterControllerTest {
                 .filteredOn(b -> b.nodeId() != leader)
                 .extracting(ClusterBroker::fenced)
                 .containsOnly(false);
+    }
+
+    /**
+     * A controller paused past its leadership (SIGSTOP, a long GC pause) wakes up believing it still leads, and fences
+     * the brokers whose heartbeats it missed while paused. Its decisions must not be committed: before they went only
+     * through the voter's own Raft server, the client forwarded them to the new leader, which committed them, and every
+     * broker of the cluster was fenced at once (seen in {@code BrokerLossIT}'s hung follower).
+     */
+    @Test
+    void aDecisionOfAVoterThatDoesNotLeadTheQuorumIsNotCommitted() {
+        int leader = store(1).controllerId();
+        int deposed = leader % 3 + 1;
+        assertThat(store(deposed).isActiveController()).isFalse();
+
+        assertThatThrownBy(() -> store(deposed)
+                        .controllerWrite(new MetadataCommand.FenceBroker(leader))
+                        .join())
+                .isInstanceOf(CompletionException.class);
+        assertThat(store(leader).broker(leader).orElseThrow().fenced()).isFalse();
+
+        // the leader's own decisions go on being committed (the broker stops heartbeating first: one would unfence it)
+        broker(deposed).close();
+        store(leader).controllerWrite(new MetadataCommand.FenceBroker(deposed)).join();
+        assertThat(store(leader).broker(deposed).orElseThrow().fenced()).isTrue();
     }
 
     @Test
