@@ -487,24 +487,20 @@ final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * Stops every broker at once: one by one, the last voter's controlled shutdown would wait for a quorum that the
-     * others took with them (seconds per cluster, for nothing).
+     * Ends the cluster with {@code kill -9} on every broker: a test that checks a clean stop stops its brokers itself.
+     * A clean stop of the whole cluster costs each class about 15 s: whichever voter stops last waits the quorum's
+     * write timeout for a controlled shutdown that the others, gone with their votes, can no longer commit.
      */
     @Override
     public void close() {
-        List<Thread> closing = new ArrayList<>();
         for (BrokerProcess broker : brokers) {
             if (broker != null) {
-                Thread thread = new Thread(broker::close, "close-" + broker);
-                thread.start();
-                closing.add(thread);
-            }
-        }
-        for (Thread thread : closing) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                try {
+                    broker.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    broker.close();
+                }
             }
         }
         for (TcpProxy proxy : allProxies()) {
