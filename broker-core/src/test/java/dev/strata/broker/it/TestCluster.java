@@ -385,13 +385,17 @@ final class TestCluster implements AutoCloseable {
     /** Waits until the cluster's metadata lists {@code count} live brokers. */
     void awaitBrokers(int count) {
         try (Admin admin = admin()) {
-            Await.until(TIMEOUT, count + " live brokers", () -> {
-                try {
-                    return admin.describeCluster().nodes().get().size() == count;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            Await.until(
+                    TIMEOUT,
+                    count + " live brokers",
+                    () -> {
+                        try {
+                            return admin.describeCluster().nodes().get().size() == count;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    },
+                    this::keepOutputs);
         }
     }
 
@@ -426,7 +430,27 @@ final class TestCluster implements AutoCloseable {
                         return false;
                     }
                 },
-                () -> linesAbout(tp.toString()));
+                () -> linesAbout(tp.toString()) + keepOutputs());
+    }
+
+    /**
+     * Copies every broker's whole output under {@code target/cluster-logs/} (the build's directory, which outlives the
+     * test's temporary one), for a failure to be read afterwards; returns where, for the failure message.
+     */
+    String keepOutputs() {
+        Path kept = Path.of(System.getProperty("strata.it.work.dir", "target"), "cluster-logs")
+                .resolve(dir.getFileName() + "-" + System.currentTimeMillis());
+        try {
+            Files.createDirectories(kept);
+            for (int node = 1; node <= brokers.length; node++) {
+                if (brokers[node - 1] != null) {
+                    Files.writeString(kept.resolve("node" + node + ".out"), brokers[node - 1].output());
+                }
+            }
+            return "\nthe brokers' output is in " + kept.toAbsolutePath();
+        } catch (IOException | UncheckedIOException e) {
+            return "\nthe brokers' output could not be kept: " + e;
+        }
     }
 
     /** Each started broker's output lines that contain {@code text} (the last 40 of each), for failure messages. */

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
@@ -130,6 +131,26 @@ public final class MetadataStateMachine extends BaseStateMachine {
             leaderReady = true;
             if (controller != null && leaderId == nodeId) {
                 controller.activate();
+            }
+        }
+    }
+
+    /**
+     * Called when this voter stops leading: it stepped down on seeing a newer term, or lost its majority. Ratis
+     * announces no leader change then ({@link #notifyLeaderChanged} only names a new leader once one is known), and a
+     * controller left running would answer this node's broker's heartbeats from an image that no longer advances and
+     * decide on its stale view: a voter paused past its leadership (SIGSTOP, a long GC pause) woke up as such a
+     * controller.
+     */
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        synchronized (leadership) {
+            leaderReady = false;
+            if (leaderId == nodeId) {
+                leaderId = -1;
+            }
+            if (controller != null) {
+                controller.deactivate();
             }
         }
     }

@@ -471,10 +471,10 @@ public final class QuorumMetadataStore
 
     /**
      * A broker's heartbeat, sent to the quorum's leader as this node knows it ({@link #controllerId()}); when this
-     * node runs the active controller, handed to it here, with no connection to fail.
+     * node runs the active controller and Ratis still has it lead, handed to it here, with no connection to fail.
      */
     QuorumController.HeartbeatReply heartbeat(int nodeId, Uuid incarnationId) {
-        if (controller != null && controller.isActive()) {
+        if (controller != null && controller.isActive() && controllerId() == config.nodeId()) {
             return controller.heartbeat(nodeId, incarnationId);
         }
         return quorum.heartbeat(nodeId, incarnationId, controllerId());
