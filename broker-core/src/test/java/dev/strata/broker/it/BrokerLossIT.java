@@ -178,7 +178,15 @@ class BrokerLossIT {
         String topic = "hung";
         TopicPartition tp = new TopicPartition(topic, 0);
         cluster.createTopic(topic, 1, 3);
-        try (Admin admin = cluster.admin()) {
+        // short timeouts: a request to the hung broker is given up on and asked again of another within seconds,
+        // so the broker is not kept paused for a minute (a voter paused that long is LongPauseIT's case)
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                cluster.bootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                5_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                2_000))) {
             int leader = TestCluster.leader(admin, tp);
             int follower = leader % 3 + 1;
             cluster.pause(follower);

@@ -66,6 +66,9 @@ final class RatisSetup {
      * survivors' connections to it took 5 s to close, on threads that also carried their appends and heartbeats, and
      * a new leader lost its majority and a new controller fenced live brokers over it ({@code ControllerCutOffTest}).
      */
+    /** Longer than any JVM pause: Ratis never closes the server over one ({@link #serverProperties}). */
+    static final TimeDuration NEVER_CLOSE_ON_PAUSE = TimeDuration.valueOf(3650, TimeUnit.DAYS);
+
     static RaftProperties serverProperties(QuorumConfig config) {
         RaftProperties props = new RaftProperties();
         RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
@@ -78,6 +81,12 @@ final class RatisSetup {
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
+        // A voter whose JVM was paused (a long GC, SIGSTOP, a frozen VM) comes back as a follower and catches up, as a
+        // Kafka controller does. Ratis's default closes the server after a pause of over 60 s, which left a running
+        // broker without its vote or its metadata: its controller never heard that it no longer led, answered its own
+        // broker's heartbeats, and the broker stayed fenced until restarted. A pause of over the leader step-down wait
+        // still makes a leader step down.
+        RaftServerConfigKeys.setCloseThreshold(props, NEVER_CLOSE_ON_PAUSE);
         // Bounded log: a snapshot every snapshotThreshold entries, then whole segments below it are deleted.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +27,19 @@ class QuorumConfigTest {
         QuorumConfig q = QuorumConfig.from(config(Map.of("node.id", "7")), "c");
         assertThat(q.voters()).containsExactly(new QuorumConfig.Voter(7, "127.0.0.1", 0));
         assertThat(q.raftDir()).isEqualTo(dir.resolve(QuorumConfig.RAFT_DIR_NAME));
+    }
+
+    /**
+     * Ratis's default closes a voter's server after a JVM pause of over 60 s, and the broker ran on without its vote
+     * (seen in {@code BrokerLossIT}, whose hung follower was once paused 70 s): the server must survive any pause.
+     * {@code LongPauseIT}, outside the CI suite for its length, pauses a voter for 65 s.
+     */
+    @Test
+    void aVoterServerIsNeverClosedOverAJvmPause() {
+        QuorumConfig q = QuorumConfig.from(config(Map.of("node.id", "7")), "c");
+        TimeDuration threshold = RaftServerConfigKeys.closeThreshold(RatisSetup.serverProperties(q));
+        assertThat(threshold.compareTo(TimeDuration.valueOf(365, TimeUnit.DAYS)))
+                .isPositive();
     }
 
     @Test
