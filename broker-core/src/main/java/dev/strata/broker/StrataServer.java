@@ -114,6 +114,9 @@ public final class StrataServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Set when the node shuts down because its metadata quorum voter stopped ({@link #onMetadataQuorumLost}). */
+    private volatile boolean failed;
+
     private volatile KafkaListeners listeners;
     private volatile int port;
     private volatile PrometheusEndpoint metricsEndpoint;
@@ -134,6 +137,7 @@ public final class StrataServer implements AutoCloseable {
         this.dirLocks = LogDirLocks.lock(config.logDirs());
         try {
             this.store = QuorumMetadataStore.open(config);
+            store.watchServer(this::onMetadataQuorumLost);
             if (!config.processRoles().isBroker()) {
                 // a controller only: the quorum's voter is all it runs
                 this.dynamicConfig = null;
@@ -551,6 +555,24 @@ public final class StrataServer implements AutoCloseable {
         stopped.countDown();
     }
 
+    /**
+     * This voter's Raft server stopped on its own: the node can neither vote nor see the cluster change any more, so it
+     * shuts down (and {@link #main} exits with status 1 for its supervisor to restart it), as a Kafka node whose
+     * metadata log fails does.
+     */
+    private void onMetadataQuorumLost() {
+        failed = true;
+        log.error("Shutting down node {}: its metadata quorum voter stopped", config.nodeId());
+        Thread stopper = new Thread(this::close, "strata-quorum-lost");
+        stopper.setDaemon(false);
+        stopper.start();
+    }
+
+    /** Whether the node shut down because its metadata quorum voter stopped. */
+    public boolean failed() {
+        return failed;
+    }
+
     /** Blocks until {@link #close()} has finished. */
     public void awaitShutdown() throws InterruptedException {
         stopped.await();
@@ -580,6 +602,9 @@ public final class StrataServer implements AutoCloseable {
             server.awaitShutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (server.failed()) {
+            System.exit(1);
         }
     }
 }

@@ -32,6 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
@@ -93,6 +95,10 @@ public final class QuorumMetadataStore
     private final QuorumController controller;
     /** Runs the writes of {@link #alterIsr} and of the controller, which wait for their entry to be applied here. */
     private final ExecutorService asyncWrites;
+    /** Runs {@link #watchServer}'s check. */
+    private final ScheduledExecutorService serverWatch;
+
+    private volatile boolean closing;
 
     private QuorumMetadataStore(
             QuorumConfig config,
@@ -106,6 +112,8 @@ public final class QuorumMetadataStore
         this.quorum = new QuorumClient(config, stateMachine, client, heartbeats);
         this.asyncWrites = Executors.newCachedThreadPool(
                 new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
+        this.serverWatch = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("strata-quorum-watch-" + config.nodeId(), true));
         if (config.roles().isVoter()) {
             this.controller = new QuorumController(
                     config.nodeId(),
@@ -567,8 +575,55 @@ public final class QuorumMetadataStore
         return snapshot == null ? -1 : snapshot.getIndex();
     }
 
+    /**
+     * Calls {@code onLost} once, on a thread of its own, if this voter's Raft server stops while the store is open (a
+     * failed log disk, say): the node then has neither its vote nor a metadata image that advances, and should stop,
+     * as a Kafka controller whose metadata log fails does. Checked every second; nothing to watch on a broker without
+     * a vote.
+     */
+    public void watchServer(Runnable onLost) {
+        if (server == null) {
+            return;
+        }
+        RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
+        serverWatch.scheduleWithFixedDelay(
+                () -> {
+                    if (closing || serverRuns(groupId)) {
+                        return;
+                    }
+                    log.error(
+                            "The metadata quorum's Raft server of node {} stopped on its own (state {}): this node"
+                                    + " has lost its vote and its metadata",
+                            config.nodeId(),
+                            server.getLifeCycleState());
+                    serverWatch.shutdown();
+                    onLost.run();
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
+    }
+
+    private boolean serverRuns(RaftGroupId groupId) {
+        if (server.getLifeCycleState().isClosingOrClosed()) {
+            return false;
+        }
+        try {
+            return !server.getDivision(groupId).getInfo().getLifeCycleState().isClosingOrClosed();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** This voter's Raft server (tests). */
+    RaftServer raftServer() {
+        return server;
+    }
+
     @Override
     public void close() {
+        closing = true;
+        serverWatch.shutdownNow();
         RuntimeException failure = new RuntimeException("Cannot close the metadata quorum node " + config.nodeId());
         closeQuietly(controller, failure);
         closeQuietly(quorum, failure);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.Uuid;
@@ -70,6 +71,30 @@ class QuorumMetadataStoreTest {
                     .containsExactly(Optional.of("rack-a"));
             assertThat(store.reserveProducerIds(1000)).isEqualTo(firstBlock + 1000);
         }
+    }
+
+    /**
+     * A voter whose Raft server stops on its own (Ratis closes it on a failed log disk, and closed it after a JVM pause
+     * of over a minute before that was turned off) has lost its vote and its metadata: the store says so, once. A store
+     * closed as usual does not.
+     */
+    @Test
+    void aRaftServerThatStopsOnItsOwnIsReportedOnceAndAClosedStoreIsNot() throws Exception {
+        AtomicInteger lost = new AtomicInteger();
+        try (QuorumMetadataStore store = QuorumMetadataStore.open(singleVoter())) {
+            store.watchServer(lost::incrementAndGet);
+            store.raftServer().close();
+            awaitTrue("the stopped server reported", () -> lost.get() == 1);
+        }
+        Thread.sleep(1500); // a second report would come within the watch's 1 s period
+        assertThat(lost).hasValue(1);
+
+        AtomicInteger lostAfterClose = new AtomicInteger();
+        QuorumMetadataStore store = QuorumMetadataStore.open(singleVoter());
+        store.watchServer(lostAfterClose::incrementAndGet);
+        store.close();
+        Thread.sleep(1500);
+        assertThat(lostAfterClose).hasValue(0);
     }
 
     @Test
