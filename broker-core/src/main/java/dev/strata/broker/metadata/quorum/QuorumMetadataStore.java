@@ -449,13 +449,11 @@ public final class QuorumMetadataStore
     }
 
     /**
-     * The controller's writes, off the controller's thread. They go through the blocking client on a thread of the
-     * write pool: Ratis's ordered async client closes for good once a request fails for lack of a quorum, after which
-     * every fence and unfence of this controller failed at once, even with the quorum back.
-     */
-    /**
      * Commits a decision of this voter's controller (fence, unfence, leader balance, the unclean election default)
-     * only if this voter leads the quorum when it logs it ({@link QuorumClient#writeAsLeader}).
+     * only if this voter leads the quorum when it logs it ({@link QuorumClient#writeAsLeader}). Off the controller's
+     * thread, blocking on a thread of the write pool: Ratis's ordered async client closes for good once a request fails
+     * for lack of a quorum, after which every fence and unfence of a controller failed at once, even with the quorum
+     * back.
      */
     CompletableFuture<?> controllerWrite(MetadataCommand command) {
         RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
