@@ -228,6 +228,43 @@ class EncryptedRemoteStorageTest {
                 .isSameAs(backend);
     }
 
+    /**
+     * The encrypted copy of a segment goes to a directory under the segment's own log dir, not to
+     * {@code java.io.tmpdir}, and is removed after the copy; what a process that no longer runs left there is deleted,
+     * what a running one writes there is not.
+     */
+    @Test
+    void encryptedCopiesAreWrittenUnderTheSegmentsLogDirAndLeftoversOfStoppedProcessesAreDeleted() throws Exception {
+        EncryptedRemoteStorage storage = encrypted(true, "k1", keyFile);
+        Path logDir = dir.resolve("log-dir");
+        TestSegments.LocalSegment local = TestSegments.localSegment(logDir.resolve("topic-0"), LOG_SIZE, 9, false);
+        Path work = logDir.resolve(EncryptedSegmentFiles.WORK_DIR_NAME);
+        Process stopped = new ProcessBuilder("true").start();
+        stopped.waitFor();
+        Path leftover = Files.createDirectories(work.resolve("segment-" + stopped.pid() + "-1"));
+        Files.write(leftover.resolve("log"), new byte[100]);
+        Path running = Files.createDirectories(
+                work.resolve("segment-" + ProcessHandle.current().pid() + "-2"));
+
+        RemoteLogSegmentMetadata started = EncryptedRemoteStorage.withCustomMetadata(
+                TestSegments.metadata(0, local.log().length), storage.newSegmentMetadata());
+        Path copied;
+        try (EncryptedSegmentFiles files = storage.encrypt(
+                started, SegmentEnvelope.of(storage.newSegmentMetadata()).orElseThrow(), local.data())) {
+            copied = files.data().logSegment();
+            assertThat(copied).startsWith(work);
+            assertThat(Files.size(copied)).isGreaterThan(LOG_SIZE);
+        }
+        assertThat(copied.getParent()).doesNotExist();
+        assertThat(leftover).doesNotExist();
+        assertThat(running).exists();
+
+        copy(storage, local);
+        try (Stream<Path> left = Files.list(work)) {
+            assertThat(left).containsExactly(running);
+        }
+    }
+
     private EncryptedRemoteStorage encrypted(boolean enable, String activeKey, Path keys) {
         return (EncryptedRemoteStorage) EncryptedRemoteStorage.wrap(
                 backend,
