@@ -114,7 +114,7 @@ public final class StrataServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    /** Set when the node shuts down because its metadata quorum voter stopped ({@link #onMetadataQuorumLost}). */
+    /** Set when the node shut down because its metadata quorum voter stopped: {@link #main} then exits with 1. */
     private volatile boolean failed;
 
     private volatile KafkaListeners listeners;
@@ -555,22 +555,11 @@ public final class StrataServer implements AutoCloseable {
         stopped.countDown();
     }
 
-    /**
-     * This voter's Raft server stopped on its own: the node can neither vote nor see the cluster change any more, so it
-     * shuts down (and {@link #main} exits with status 1 for its supervisor to restart it), as a Kafka node whose
-     * metadata log fails does.
-     */
+    /** Its Raft server stopped on its own: without a vote or advancing metadata the node shuts down, as Kafka does. */
     private void onMetadataQuorumLost() {
         failed = true;
         log.error("Shutting down node {}: its metadata quorum voter stopped", config.nodeId());
-        Thread stopper = new Thread(this::close, "strata-quorum-lost");
-        stopper.setDaemon(false);
-        stopper.start();
-    }
-
-    /** Whether the node shut down because its metadata quorum voter stopped. */
-    public boolean failed() {
-        return failed;
+        new Thread(this::close, "strata-quorum-lost").start();
     }
 
     /** Blocks until {@link #close()} has finished. */
@@ -603,7 +592,7 @@ public final class StrataServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (server.failed()) {
+        if (server.failed) {
             System.exit(1);
         }
     }

@@ -23,7 +23,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -32,8 +31,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
@@ -95,10 +92,8 @@ public final class QuorumMetadataStore
     private final QuorumController controller;
     /** Runs the writes of {@link #alterIsr} and of the controller, which wait for their entry to be applied here. */
     private final ExecutorService asyncWrites;
-    /** Runs {@link #watchServer}'s check. */
-    private final ScheduledExecutorService serverWatch;
-
-    private volatile boolean closing;
+    /** Set by {@link #watchServer}; closed first, so that closing the server is not taken for its failure. */
+    private volatile RaftServerWatch serverWatch;
 
     private QuorumMetadataStore(
             QuorumConfig config,
@@ -112,8 +107,6 @@ public final class QuorumMetadataStore
         this.quorum = new QuorumClient(config, stateMachine, client, heartbeats);
         this.asyncWrites = Executors.newCachedThreadPool(
                 new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
-        this.serverWatch = Executors.newSingleThreadScheduledExecutor(
-                new DefaultThreadFactory("strata-quorum-watch-" + config.nodeId(), true));
         if (config.roles().isVoter()) {
             this.controller = new QuorumController(
                     config.nodeId(),
@@ -215,46 +208,12 @@ public final class QuorumMetadataStore
         QuorumMetadataStore store = open(QuorumConfig.from(config, clusterId), QuorumTls.from(config));
         try {
             if (config.processRoles().isVoter()) {
-                importFileMetadata(config, store);
+                FileMetadataImport.run(config, store);
             }
             return store;
         } catch (RuntimeException e) {
             closeQuietly(store, e);
             throw e;
-        }
-    }
-
-    /**
-     * Brings the topics and the producer-id mark of a broker that kept its metadata in files
-     * ({@code <first log dir>/__strata_metadata/}) into the quorum, then renames that directory to
-     * {@code __strata_metadata.imported}. Putting the same records again is harmless, so a crash before the rename
-     * just imports again at the next start.
-     */
-    private static void importFileMetadata(BrokerConfig config, QuorumMetadataStore store) {
-        Path dir = config.logDirs().get(0).resolve(FileMetadataStore.DIR_NAME);
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (FileMetadataStore files = FileMetadataStore.open(config.logDirs(), config.nodeId(), store.clusterId())) {
-            for (TopicMetadata topic : files.topics()) {
-                store.putTopic(topic);
-            }
-            long missing = files.nextProducerId() - store.stateMachine.image().nextProducerId();
-            while (missing > 0) {
-                int block = (int) Math.min(missing, Integer.MAX_VALUE);
-                store.reserveProducerIds(block);
-                missing -= block;
-            }
-            log.info(
-                    "Imported {} topics and the producer-id mark {} from {} into the metadata quorum",
-                    files.topics().size(),
-                    files.nextProducerId(),
-                    dir);
-        }
-        try {
-            Files.move(dir, dir.resolveSibling(FileMetadataStore.DIR_NAME + ".imported"));
-        } catch (IOException e) {
-            throw new KafkaStorageException("Imported " + dir + " into the metadata quorum but cannot rename it", e);
         }
     }
 
@@ -574,42 +533,13 @@ public final class QuorumMetadataStore
     }
 
     /**
-     * Calls {@code onLost} once, on a thread of its own, if this voter's Raft server stops while the store is open (a
-     * failed log disk, say): the node then has neither its vote nor a metadata image that advances, and should stop,
-     * as a Kafka controller whose metadata log fails does. Checked every second; nothing to watch on a broker without
-     * a vote.
+     * Calls {@code onLost} once, on a thread of its own, if this voter's Raft server stops while the store is open
+     * ({@link RaftServerWatch}); nothing to watch on a broker without a vote.
      */
     public void watchServer(Runnable onLost) {
-        if (server == null) {
-            return;
-        }
-        RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
-        serverWatch.scheduleWithFixedDelay(
-                () -> {
-                    if (closing || serverRuns(groupId)) {
-                        return;
-                    }
-                    log.error(
-                            "The metadata quorum's Raft server of node {} stopped on its own (state {}): this node"
-                                    + " has lost its vote and its metadata",
-                            config.nodeId(),
-                            server.getLifeCycleState());
-                    serverWatch.shutdown();
-                    onLost.run();
-                },
-                1,
-                1,
-                TimeUnit.SECONDS);
-    }
-
-    private boolean serverRuns(RaftGroupId groupId) {
-        if (server.getLifeCycleState().isClosingOrClosed()) {
-            return false;
-        }
-        try {
-            return !server.getDivision(groupId).getInfo().getLifeCycleState().isClosingOrClosed();
-        } catch (IOException e) {
-            return false;
+        if (server != null && serverWatch == null) {
+            serverWatch =
+                    RaftServerWatch.start(config.nodeId(), server, RatisSetup.groupId(config.clusterId()), onLost);
         }
     }
 
@@ -620,9 +550,8 @@ public final class QuorumMetadataStore
 
     @Override
     public void close() {
-        closing = true;
-        serverWatch.shutdownNow();
         RuntimeException failure = new RuntimeException("Cannot close the metadata quorum node " + config.nodeId());
+        closeQuietly(serverWatch, failure);
         closeQuietly(controller, failure);
         closeQuietly(quorum, failure);
         closeQuietly(server, failure);
