@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A voter paused for longer than a minute (a long GC pause, a frozen VM; here SIGSTOP) comes back into the cluster: its
  * broker is unfenced again and rejoins the ISR. Ratis's default closed a voter's server after a 60 s pause, and the
- * process ran on without its vote, its broker fenced for good. Over a minute of waiting: not part of the CI suite; run
- * it with {@code mvn -pl broker-core verify -Dit.test=LongPauseIT -Dstrata.it.long=true}.
+ * process ran on without its vote, its broker fenced for good. Over a minute of waiting: not part of the CI suite; the
+ * README's cluster section has the command that runs it (with {@code -Dstrata.it.long=true}).
  */
 @RunsAlone
 @EnabledIfSystemProperty(named = "strata.it.long", matches = "true")
