@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  * blocks the calling thread on remote I/O. Each remote read is given the partition's byte limit within what is left
  * of the request's, which it does not exceed except for a first batch too large for it (as Kafka returns one whole
  * when it is the first data of the response), so {@code max.bytes} and the partitions' limits hold across many remote
- * partitions. What one request reads from the remote tier is capped at {@code remote.fetch.max.bytes} whatever the
- * client asks: the remote partitions past it are answered with no records, for the client's next fetch.
- * partitions.
+ * partitions. Every remote partition of a request is read, in parallel, as Kafka reads them since 4.2 (KAFKA-14915); what
+ * one request reads from the remote tier is capped at {@code remote.fetch.max.bytes} whatever the client asks, shared
+ * among its remote partitions: each gets at most an equal share of it, and no less than a
+ * {@value #MAX_REMOTE_READS_PER_FETCH}th, so that a catching-up consumer's partitions are read side by side rather
+ * than one per request while a request for hundreds of partitions does not start hundreds of small reads. The remote
+ * partitions past the cap are answered with no records, for the client's next fetch.
  *
  * <p>A fetch from a follower (a replica id, in {@code ReplicaState} from v15) is served by
  * {@link ReplicaManager#fetchAsLeader}: up to the log end, with a diverging epoch where the follower's log parts from
@@ -67,6 +70,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FetchHandler {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+    /** A remote partition's share of {@code remote.fetch.max.bytes} is at least this fraction of it. */
+    static final int MAX_REMOTE_READS_PER_FETCH = 8;
 
     private final TopicManager topics;
     private final ReplicaManager replicas;
@@ -127,10 +132,17 @@ public final class FetchHandler {
         int minBytes = Math.max(0, data.minBytes());
         boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
-        if (targets.stream().anyMatch(this::isRemote)) {
+        long remotePartitions = targets.stream().filter(this::isRemote).count();
+        if (remotePartitions > 0) {
             List<RemoteRead> remoteReads = new ArrayList<>();
             FetchResponseData response = readAll(
-                            targets, minBytes, maxBytes, request.version(), readCommitted, remoteReads)
+                            targets,
+                            minBytes,
+                            maxBytes,
+                            request.version(),
+                            readCommitted,
+                            remoteReads,
+                            remoteShare(remoteFetchMaxBytes, remotePartitions))
                     .result();
             return replicas.remoteFetch(
                     remoteReads.stream().map(RemoteRead::result).toList(), remoteFetchMaxWaitMs, () -> {
@@ -141,7 +153,7 @@ public final class FetchHandler {
         return replicas.<FetchResponseData>fetch(
                         watched,
                         data.maxWaitMs(),
-                        last -> readAll(targets, minBytes, maxBytes, request.version(), readCommitted, null))
+                        last -> readAll(targets, minBytes, maxBytes, request.version(), readCommitted, null, 0))
                 .<ApiMessage>thenApply(context::complete);
     }
 
@@ -166,6 +178,16 @@ public final class FetchHandler {
                 .orElse(false);
     }
 
+    /**
+     * The most one of a request's {@code remotePartitions} partitions may read from the remote tier: an equal share of
+     * {@code remoteFetchMaxBytes}, and no less than a {@value #MAX_REMOTE_READS_PER_FETCH}th of it.
+     */
+    static int remoteShare(int remoteFetchMaxBytes, long remotePartitions) {
+        long share = Math.max(
+                remoteFetchMaxBytes / Math.max(1, remotePartitions), remoteFetchMaxBytes / MAX_REMOTE_READS_PER_FETCH);
+        return (int) Math.max(1, share);
+    }
+
     private static boolean isRemote(LocalLog log, long offset) {
         return log.remoteStorageEnabled() && offset >= log.logStartOffset() && offset < log.localLogStartOffset();
     }
@@ -173,6 +195,7 @@ public final class FetchHandler {
     /**
      * @param remoteReads collects the reads from the remote tier that the response waits for; null when remote reads
      *     are not allowed (a parked fetch's attempt), in which case such partitions answer with no records
+     * @param remoteShare the most each partition reads from the remote tier ({@link #remoteShare})
      */
     private DelayedFetch.Attempt<FetchResponseData> readAll(
             List<Target> targets,
@@ -180,7 +203,8 @@ public final class FetchHandler {
             int maxBytes,
             short version,
             boolean readCommitted,
-            List<RemoteRead> remoteReads) {
+            List<RemoteRead> remoteReads,
+            int remoteShare) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchableTopicResponse current = null;
         int bytes = 0;
@@ -193,7 +217,7 @@ public final class FetchHandler {
                 response.responses().add(current);
             }
             int remoteBefore = remoteReads == null ? 0 : remoteReads.size();
-            PartitionData pd = read(t, maxBytes - bytes, bytes == 0, version, readCommitted, remoteReads);
+            PartitionData pd = read(t, maxBytes - bytes, bytes == 0, version, readCommitted, remoteReads, remoteShare);
             if (pd.errorCode() != Errors.NONE.code()) {
                 error = true;
             }
@@ -218,7 +242,8 @@ public final class FetchHandler {
             boolean minOneMessage,
             short version,
             boolean readCommitted,
-            List<RemoteRead> remoteReads) {
+            List<RemoteRead> remoteReads,
+            int remoteShare) {
         FetchPartition fp = t.request;
         PartitionData pd = new PartitionData()
                 .setPartitionIndex(fp.partition())
@@ -254,8 +279,8 @@ public final class FetchHandler {
                     : remoteFetchMaxBytes
                             - remoteReads.stream().mapToInt(RemoteRead::limit).sum();
             if (remoteLeft > 0) {
-                remoteReads.add(
-                        readRemote(p, fp.fetchOffset(), Math.min(limit, remoteLeft), minOneMessage, readCommitted, pd));
+                int remoteLimit = Math.min(limit, Math.min(remoteLeft, remoteShare));
+                remoteReads.add(readRemote(p, fp.fetchOffset(), remoteLimit, minOneMessage, readCommitted, pd));
             }
             return pd;
         }

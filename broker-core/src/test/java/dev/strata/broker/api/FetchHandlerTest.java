@@ -13,6 +13,18 @@ import org.junit.jupiter.api.Test;
 class FetchHandlerTest {
 
     @Test
+    void remotePartitionsShareTheRemoteBudgetEquallyDownToAnEighthOfIt() {
+        int budget = 8 << 20;
+        assertThat(FetchHandler.remoteShare(budget, 1)).isEqualTo(budget);
+        assertThat(FetchHandler.remoteShare(budget, 3)).isEqualTo(budget / 3);
+        assertThat(FetchHandler.remoteShare(budget, 8)).isEqualTo(budget / 8);
+        assertThat(FetchHandler.remoteShare(budget, 500))
+                .as("hundreds of partitions: the first eight are read, not hundreds of slivers")
+                .isEqualTo(budget / 8);
+        assertThat(FetchHandler.remoteShare(5, 8)).as("never nothing").isEqualTo(1);
+    }
+
+    @Test
     void aRemoteBatchFailingItsChecksumIsCorruptMessageSoTheConsumerThrows() {
         assertThat(FetchHandler.remoteReadError(new CompletionException(new CorruptRecordException("bad CRC"))))
                 .isEqualTo(Errors.CORRUPT_MESSAGE);

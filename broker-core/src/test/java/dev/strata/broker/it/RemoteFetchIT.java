@@ -47,6 +47,7 @@ class RemoteFetchIT {
     private static final short FETCH_VERSION = 12; // the last version that names topics
     private static final int VALUE_BYTES = 1_000;
     private static final Path REMOTE_DIR = Tiering.tempDir();
+    private static final int REMOTE_FETCH_MAX_BYTES = 60_000;
 
     @RegisterExtension
     static final TestBroker broker = TestBroker.withConfig(Map.of(
@@ -56,6 +57,7 @@ class RemoteFetchIT {
             "remote.log.manager.task.interval.ms", "200",
             "log.retention.check.interval.ms", "200",
             "remote.fetch.max.wait.ms", "200",
+            "remote.fetch.max.bytes", Integer.toString(REMOTE_FETCH_MAX_BYTES),
             "remote.log.chunk.size", "65536",
             "remote.log.chunk.read.ahead.max.in.flight", "0"));
 
@@ -136,6 +138,42 @@ class RemoteFetchIT {
                     allHaveRecords &= size > 0;
                 }
                 assertThat(total).isLessThanOrEqualTo(maxBytes);
+                return allHaveRecords;
+            });
+        }
+    }
+
+    @Test
+    void partitionsThatMayEachTakeTheWholeRemoteBudgetShareItAndAreAllRead() throws Exception {
+        String topic = "catching-up";
+        broker.createTopic(topic, 3, tieredConfigs());
+        Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
+        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+        for (int p = 0; p < 3; p++) {
+            counts.put(new TopicPartition(topic, p), 150);
+            offsets.put(new TopicPartition(topic, p), 0L);
+        }
+        produce(counts, Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 4096));
+        awaitAllSealedSegmentsTiered(List.copyOf(counts.keySet()));
+        // a catching-up consumer: each partition may take more than remote.fetch.max.bytes
+        int partitionMaxBytes = 8 << 20;
+        int share = REMOTE_FETCH_MAX_BYTES / 3;
+
+        try (KafkaWire wire = KafkaWire.connect(broker.port())) {
+            Await.until(TIMEOUT, "one response with records from every remote partition", () -> {
+                Map<TopicPartition, PartitionData> answer = fetch(wire, 64 << 20, offsets, partitionMaxBytes);
+                int total = 0;
+                boolean allHaveRecords = true;
+                for (PartitionData partition : answer.values()) {
+                    assertThat(partition.errorCode()).isEqualTo(Errors.NONE.code());
+                    int size = FetchResponse.recordsOrFail(partition).sizeInBytes();
+                    assertThat(size)
+                            .as("an equal share of remote.fetch.max.bytes")
+                            .isLessThanOrEqualTo(share);
+                    total += size;
+                    allHaveRecords &= size > 0;
+                }
+                assertThat(total).isLessThanOrEqualTo(REMOTE_FETCH_MAX_BYTES);
                 return allHaveRecords;
             });
         }
