@@ -223,7 +223,7 @@ public final class FetchHandler {
             }
             if (remoteReads != null && remoteReads.size() > remoteBefore) {
                 // a remote read may return up to its limit: keep that much of the response's budget for it
-                bytes += Math.max(1, Math.min(Math.max(0, t.request.partitionMaxBytes()), maxBytes - bytes));
+                bytes += Math.max(1, remoteReads.get(remoteReads.size() - 1).limit());
             } else {
                 bytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
             }

@@ -155,13 +155,15 @@ class RemoteFetchIT {
         }
         produce(counts, Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 4096));
         awaitAllSealedSegmentsTiered(List.copyOf(counts.keySet()));
-        // a catching-up consumer: each partition may take more than remote.fetch.max.bytes
+        // a catching-up consumer: each partition may take more than remote.fetch.max.bytes, and more than the
+        // request's max bytes leaves for the others
         int partitionMaxBytes = 8 << 20;
+        int maxBytes = 100_000;
         int share = REMOTE_FETCH_MAX_BYTES / 3;
 
         try (KafkaWire wire = KafkaWire.connect(broker.port())) {
             Await.until(TIMEOUT, "one response with records from every remote partition", () -> {
-                Map<TopicPartition, PartitionData> answer = fetch(wire, 64 << 20, offsets, partitionMaxBytes);
+                Map<TopicPartition, PartitionData> answer = fetch(wire, maxBytes, offsets, partitionMaxBytes);
                 int total = 0;
                 boolean allHaveRecords = true;
                 for (PartitionData partition : answer.values()) {
