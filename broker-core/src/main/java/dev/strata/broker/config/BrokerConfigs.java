@@ -487,7 +487,9 @@ public final class BrokerConfigs {
                         Range.atLeast(1),
                         Importance.MEDIUM,
                         "most bytes one fetch request reads from the remote tier, over all its partitions, whatever"
-                                + " the client asks (a first batch larger than it is still returned whole)")
+                                + " the client asks (a first batch larger than it is still returned whole); each remote"
+                                + " partition of the request reads at most an equal share of it, and no less than an"
+                                + " eighth of it")
                 .define(
                         REMOTE_FETCH_MAX_BUFFERED_BYTES,
                         Type.LONG,
