@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * blocks the calling thread on remote I/O. Each remote read is given the partition's byte limit within what is left
  * of the request's, which it does not exceed except for a first batch too large for it (as Kafka returns one whole
  * when it is the first data of the response), so {@code max.bytes} and the partitions' limits hold across many remote
- * partitions. Every remote partition of a request is read, in parallel, as Kafka reads them since 4.2 (KAFKA-14915); what
+ * partitions. Every remote partition of a request is read, in parallel, as Kafka 4.3.1 reads them (KAFKA-14915); what
  * one request reads from the remote tier is capped at {@code remote.fetch.max.bytes} whatever the client asks, shared
  * among its remote partitions: each gets at most an equal share of it, and no less than a
  * {@value #MAX_REMOTE_READS_PER_FETCH}th, so that a catching-up consumer's partitions are read side by side rather
