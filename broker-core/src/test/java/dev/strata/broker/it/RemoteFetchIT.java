@@ -111,56 +111,61 @@ class RemoteFetchIT {
 
     @Test
     void maxBytesAndPartitionLimitsHoldAcrossSeveralRemotePartitions() throws Exception {
-        String topic = "wide-remote";
-        broker.createTopic(topic, 3, tieredConfigs());
-        Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
-        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-        for (int p = 0; p < 3; p++) {
-            counts.put(new TopicPartition(topic, p), 120);
-            offsets.put(new TopicPartition(topic, p), 0L);
-        }
-        // small batches, so that several fit each limit
-        produce(counts, Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 4096));
-        awaitAllSealedSegmentsTiered(List.copyOf(counts.keySet()));
+        Map<TopicPartition, Long> offsets = tieredPartitions("wide-remote", 120);
         int maxBytes = 30_000;
         int partitionMaxBytes = 12_000;
 
-        try (KafkaWire wire = KafkaWire.connect(broker.port())) {
-            Await.until(TIMEOUT, "one response with records from every remote partition", () -> {
-                Map<TopicPartition, PartitionData> answer = fetch(wire, maxBytes, offsets, partitionMaxBytes);
-                int total = 0;
-                boolean allHaveRecords = true;
-                for (PartitionData partition : answer.values()) {
-                    assertThat(partition.errorCode()).isEqualTo(Errors.NONE.code());
-                    int size = FetchResponse.recordsOrFail(partition).sizeInBytes();
-                    assertThat(size).isLessThanOrEqualTo(partitionMaxBytes);
-                    total += size;
-                    allHaveRecords &= size > 0;
-                }
-                assertThat(total).isLessThanOrEqualTo(maxBytes);
-                return allHaveRecords;
-            });
-        }
+        awaitRecordsFromEveryPartition(
+                offsets, maxBytes, partitionMaxBytes, partitionMaxBytes, "the partition's max bytes", maxBytes);
     }
 
     @Test
     void partitionsThatMayEachTakeTheWholeRemoteBudgetShareItAndAreAllRead() throws Exception {
-        String topic = "catching-up";
-        broker.createTopic(topic, 3, tieredConfigs());
-        Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
-        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-        for (int p = 0; p < 3; p++) {
-            counts.put(new TopicPartition(topic, p), 150);
-            offsets.put(new TopicPartition(topic, p), 0L);
-        }
-        produce(counts, Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 4096));
-        awaitAllSealedSegmentsTiered(List.copyOf(counts.keySet()));
+        Map<TopicPartition, Long> offsets = tieredPartitions("catching-up", 150);
         // a catching-up consumer: each partition may take more than remote.fetch.max.bytes, and more than the
         // request's max bytes leaves for the others
         int partitionMaxBytes = 8 << 20;
         int maxBytes = 100_000;
         int share = REMOTE_FETCH_MAX_BYTES / 3;
 
+        awaitRecordsFromEveryPartition(
+                offsets,
+                maxBytes,
+                partitionMaxBytes,
+                share,
+                "an equal share of remote.fetch.max.bytes",
+                REMOTE_FETCH_MAX_BYTES);
+    }
+
+    /**
+     * A tiered topic of 3 partitions, {@code records} records each in small batches (so that several fit each limit),
+     * all sealed segments tiered; returns offset 0 of each partition.
+     */
+    private static Map<TopicPartition, Long> tieredPartitions(String topic, int records) {
+        broker.createTopic(topic, 3, tieredConfigs());
+        Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
+        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+        for (int p = 0; p < 3; p++) {
+            counts.put(new TopicPartition(topic, p), records);
+            offsets.put(new TopicPartition(topic, p), 0L);
+        }
+        produce(counts, Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 4096));
+        awaitAllSealedSegmentsTiered(List.copyOf(counts.keySet()));
+        return offsets;
+    }
+
+    /**
+     * Fetches until one response holds records of every partition; every response has no error, at most
+     * {@code sizeLimit} bytes per partition and at most {@code totalLimit} in all.
+     */
+    private static void awaitRecordsFromEveryPartition(
+            Map<TopicPartition, Long> offsets,
+            int maxBytes,
+            int partitionMaxBytes,
+            int sizeLimit,
+            String sizeLimitName,
+            int totalLimit)
+            throws Exception {
         try (KafkaWire wire = KafkaWire.connect(broker.port())) {
             Await.until(TIMEOUT, "one response with records from every remote partition", () -> {
                 Map<TopicPartition, PartitionData> answer = fetch(wire, maxBytes, offsets, partitionMaxBytes);
@@ -169,13 +174,11 @@ class RemoteFetchIT {
                 for (PartitionData partition : answer.values()) {
                     assertThat(partition.errorCode()).isEqualTo(Errors.NONE.code());
                     int size = FetchResponse.recordsOrFail(partition).sizeInBytes();
-                    assertThat(size)
-                            .as("an equal share of remote.fetch.max.bytes")
-                            .isLessThanOrEqualTo(share);
+                    assertThat(size).as(sizeLimitName).isLessThanOrEqualTo(sizeLimit);
                     total += size;
                     allHaveRecords &= size > 0;
                 }
-                assertThat(total).isLessThanOrEqualTo(REMOTE_FETCH_MAX_BYTES);
+                assertThat(total).isLessThanOrEqualTo(totalLimit);
                 return allHaveRecords;
             });
         }
