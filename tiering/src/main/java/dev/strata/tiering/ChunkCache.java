@@ -441,7 +441,7 @@ public final class ChunkCache implements AutoCloseable {
     }
 
     /** Whether a backend's error says the data is corrupt: a {@link CorruptRecordException} among its causes. */
-    private static boolean reportsCorruption(Throwable error) {
+    static boolean reportsCorruption(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof CorruptRecordException) {
                 return true;

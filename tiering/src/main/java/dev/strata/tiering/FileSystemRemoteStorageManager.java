@@ -87,11 +87,15 @@ import org.slf4j.LoggerFactory;
  * deletes it, so it is never debris: only {@link #putManifest} and {@link #deleteManifest} touch it. It is written like
  * the other files (temporary name, force, atomic rename, forced directory); its bytes carry their own checksum.
  *
+ * <p>Files ({@link LocalLogFiles}). Strata's broker reads the logs of this backend from their files, after the same size
+ * check as a ranged fetch, and sends the batches it checked to consumers with {@code sendfile}; Apache Kafka, which
+ * knows only the streams of {@link RemoteStorageManager}, reads them through {@link #fetchLogSegment}.
+ *
  * <p>Objects ({@link RemoteObjectStorage}). For the orphan scrub every regular file under the directory is an object,
  * keyed by its path relative to the directory with {@code /} between components.
  */
 public final class FileSystemRemoteStorageManager
-        implements RemoteStorageManager, ManifestBundlingStorage, RemoteObjectStorage {
+        implements RemoteStorageManager, ManifestBundlingStorage, RemoteObjectStorage, LocalLogFiles {
 
     /** The directory that holds the remote tier, as the plugin receives it (Kafka strips {@code rsm.config.}). */
     public static final String DIR_CONFIG = "dir";
@@ -418,6 +422,30 @@ public final class FileSystemRemoteStorageManager
         String base = baseName(segment);
         SegmentChecksums.Entry expected = logChecksum(segment, dir, base);
         Path path = dir.resolve(base + "." + SegmentFileType.LOG.suffix());
+        FileChannel channel = openLog(segment, path, expected);
+        try {
+            long size = channel.size();
+            long from = Math.min(start, size);
+            long to = Math.min(endExclusive, size);
+            OptionalInt crc = from == 0 && to == size ? OptionalInt.of(expected.crc32c()) : OptionalInt.empty();
+            return new FileRangeInputStream(channel, from, to, crc, path.toString());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
+        }
+    }
+
+    /** The log's file, opened for reading once its size is the one its bundle or sidecar records. */
+    @Override
+    public FileChannel openLog(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        Path dir = partitionDirectory(segment);
+        String base = baseName(segment);
+        return openLog(
+                segment, dir.resolve(base + "." + SegmentFileType.LOG.suffix()), logChecksum(segment, dir, base));
+    }
+
+    private FileChannel openLog(RemoteLogSegmentMetadata segment, Path path, SegmentChecksums.Entry expected)
+            throws RemoteStorageException {
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -432,10 +460,7 @@ public final class FileSystemRemoteStorageManager
                 throw corrupt(describe(segment) + " is corrupt: " + path + " has " + size
                         + " bytes, its bundle or checksum sidecar says " + expected.size());
             }
-            long from = Math.min(start, size);
-            long to = Math.min(endExclusive, size);
-            OptionalInt crc = from == 0 && to == size ? OptionalInt.of(expected.crc32c()) : OptionalInt.empty();
-            return new FileRangeInputStream(channel, from, to, crc, path.toString());
+            return channel;
         } catch (IOException | RemoteStorageException | RuntimeException e) {
             closeQuietly(channel);
             if (e instanceof RemoteStorageException rse) {

@@ -4,6 +4,7 @@ import dev.strata.index.AbortedTxnSearch;
 import dev.strata.index.OffsetPosition;
 import dev.strata.index.RemoteIndexStore;
 import dev.strata.index.RemoteSegment;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,15 +15,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentId;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The bytes read are record batches as the broker wrote them: an 8-byte base offset and a 4-byte length, then
  * {@code length} bytes. The index entry points at or before the batch holding the offset, so batches that end below
- * it are skipped. Every returned batch's CRC is checked ({@link BatchChecksum}, as {@link MutableRecordBatch#isValid()} checks it), and every batch
- * must end within the segment: a corrupt object in the bucket fails the read with a {@link CorruptRecordException},
+ * it are skipped. Every returned batch's CRC is checked ({@link BatchScan}, as {@link MutableRecordBatch#isValid()}
+ * checks it), and every batch must end within the segment: a corrupt object in the bucket fails the read with a {@link CorruptRecordException},
  * never reaches a consumer as records. So does whatever the chunk cache finds corrupt (bytes missing inside the
  * segment, an object its backend reports corrupt, see {@link ChunkCache}). A read returns only whole batches; when the
  * first batch is larger than {@code maxBytes} it is returned whole, as Kafka does, so a consumer always makes
@@ -42,10 +44,15 @@ import org.slf4j.LoggerFactory;
  * <p>A read that reaches the end of its segment with room left goes on into the segments that follow (those whose
  * start offset is the previous one's end offset plus one, at most {@value #MAX_SEGMENTS_PER_READ} in all) as far as
  * their first chunks are in memory already (read ahead, typically), with the same checks, and returns their whole
- * batches after the first segment's in one buffer (one copy of the bytes): with small segments a consumer catching up
+ * batches after the first segment's, a part per segment ({@link RemoteRecords}): with small segments a consumer catching up
  * then gets up to {@code maxBytes} per fetch instead of one segment's worth, while a cold read still costs exactly one
  * ranged read. A later segment that cannot be read ends the read there; the consumer's next fetch, which starts in it,
  * gets the error.
+ *
+ * <p>A backend whose logs are files on this machine ({@link LocalLogFiles}, the filesystem backend) is read from its
+ * files instead, on the file read pool: the same batches, checks and errors, but the bytes go to the socket from the
+ * file ({@link LogFileReads}), and a read goes on into the following segments whether or not anything of them is in
+ * memory (the page cache is their cache).
  *
  * <p>A corrupt segment is logged at WARN with its partition, the offset read and the segment's id, once per segment
  * (of the last {@value #MAX_REPORTED_CORRUPT} reported): consumers retrying the same offsets cannot flood the log.
@@ -69,6 +76,8 @@ public final class RemoteLogReader {
     private final RemoteIndexStore store;
     private final ChunkCache cache;
     private final RemoteReadBudget budget;
+    private final LogFileReads fileReads;
+    private final Executor fileReadPool;
     private final LongAdder reads = new LongAdder();
     private final LongAdder readBytes = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
@@ -95,10 +104,27 @@ public final class RemoteLogReader {
     /** A reader whose reads in flight stay within {@code budget}. */
     public RemoteLogReader(
             RemoteLogManager manager, RemoteIndexStore store, ChunkCache cache, RemoteReadBudget budget) {
+        this(manager, store, cache, budget, null, null);
+    }
+
+    /**
+     * A reader whose reads in flight stay within {@code budget} and which reads the logs of {@code files} from their
+     * files on {@code fileReadPool} (threads that may block on disk), sending them with {@code sendfile}, instead of
+     * through {@code cache}.
+     */
+    public RemoteLogReader(
+            RemoteLogManager manager,
+            RemoteIndexStore store,
+            ChunkCache cache,
+            RemoteReadBudget budget,
+            LocalLogFiles files,
+            Executor fileReadPool) {
         this.manager = manager;
         this.store = store;
         this.cache = cache;
         this.budget = budget;
+        this.fileReads = files == null ? null : new LogFileReads(files);
+        this.fileReadPool = fileReadPool;
     }
 
     /**
@@ -111,17 +137,21 @@ public final class RemoteLogReader {
      *     the backend reports the object corrupt), or with the backend's error
      */
     public CompletableFuture<ByteBuffer> readRecords(TopicIdPartition tip, long offset, int maxBytes) {
-        return readRecordParts(tip, offset, maxBytes).thenApply(RemoteLogReader::concat);
+        return readRecordParts(tip, offset, maxBytes).thenApply(records -> {
+            try (records) {
+                return records.toBuffer();
+            }
+        });
     }
 
     /**
-     * {@link #readRecords}, without copying the parts into one buffer: read-only views of the cached chunks, in order,
-     * each holding whole batches (one part per remote segment read; the first may be empty). For a fetch response, which
-     * writes the parts to the socket as they are.
+     * {@link #readRecords}, without copying the parts into one buffer: read-only views of the cached chunks or regions of
+     * the log files, in order, each holding whole batches (one part per remote segment read; the first may be empty).
+     * For a fetch response, which writes the parts to the socket as they are; the caller closes the records.
      */
-    public CompletableFuture<List<ByteBuffer>> readRecordParts(TopicIdPartition tip, long offset, int maxBytes) {
+    public CompletableFuture<RemoteRecords> readRecordParts(TopicIdPartition tip, long offset, int maxBytes) {
         reads.increment();
-        CompletableFuture<List<ByteBuffer>> read;
+        CompletableFuture<RemoteRecords> read;
         try {
             read = budget.submit(Math.max(maxBytes, Records.LOG_OVERHEAD), () -> startRead(tip, offset, maxBytes));
         } catch (RuntimeException e) {
@@ -132,7 +162,7 @@ public final class RemoteLogReader {
             if (error != null) {
                 readErrors.increment();
             } else {
-                readBytes.add(parts.stream().mapToLong(ByteBuffer::remaining).sum());
+                readBytes.add(parts.sizeInBytes());
             }
         });
     }
@@ -153,7 +183,7 @@ public final class RemoteLogReader {
                 reads.sum(), readBytes.sum(), readErrors.sum(), budget.deferredReads(), budget.usedBytes());
     }
 
-    private CompletableFuture<List<ByteBuffer>> startRead(TopicIdPartition tip, long offset, int maxBytes) {
+    private CompletableFuture<RemoteRecords> startRead(TopicIdPartition tip, long offset, int maxBytes) {
         if (maxBytes <= 0) {
             return CompletableFuture.failedFuture(
                     new IllegalArgumentException("maxBytes must be > 0, was " + maxBytes));
@@ -165,48 +195,74 @@ public final class RemoteLogReader {
                     new OffsetOutOfRangeException("The remote tier of " + tip + " does not hold offset " + offset));
         }
         RemoteLogSegmentMetadata metadata = manager.metadataFor(segment.get());
-        return readFrom(metadata, start.get().position(), offset, maxBytes, true)
-                .whenComplete((bytes, error) -> {
-                    Throwable cause = error;
-                    while (cause instanceof CompletionException && cause.getCause() != null) {
-                        cause = cause.getCause();
-                    }
-                    if (cause instanceof CorruptRecordException) {
-                        reportCorrupt(tip, offset, metadata, cause);
-                    }
-                })
-                .thenCompose(bytes -> {
-                    List<ByteBuffer> parts = new ArrayList<>(List.of(bytes));
-                    return continueAfter(metadata, bytes, maxBytes - bytes.remaining(), parts)
-                            .thenApply(done -> List.copyOf(parts));
-                });
+        int position = start.get().position();
+        CompletableFuture<RemoteRecords> read;
+        if (fileReads != null) {
+            read = CompletableFuture.supplyAsync(() -> readFiles(metadata, position, offset, maxBytes), fileReadPool);
+        } else {
+            read = readFrom(metadata, position, offset, maxBytes, true).thenCompose(first -> {
+                List<RemoteRecords.Part> parts = new ArrayList<>(List.of(first));
+                return continueAfter(metadata, first, maxBytes - first.size(), parts)
+                        .thenApply(done -> new RemoteRecords(parts));
+            });
+        }
+        return read.whenComplete((records, error) -> {
+            Throwable cause = error;
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof CorruptRecordException) {
+                reportCorrupt(tip, offset, metadata, cause);
+            }
+        });
+    }
+
+    /**
+     * A read from the log files, {@link #continueAfter} included: the first segment's batches, then those of the
+     * segments after it while there is room (a segment that cannot be read ends the read there).
+     */
+    private RemoteRecords readFiles(RemoteLogSegmentMetadata segment, int position, long offset, int maxBytes) {
+        List<RemoteRecords.Part> parts = new ArrayList<>();
+        try {
+            parts.add(fileReads.read(segment, position, offset, maxBytes, true));
+        } catch (RemoteStorageException | IOException e) {
+            throw new CompletionException(e);
+        }
+        RemoteLogSegmentMetadata current = segment;
+        int left = maxBytes - parts.get(0).size();
+        for (Optional<RemoteLogSegmentMetadata> next = following(current, parts.get(0), left, parts.size());
+                next.isPresent();
+                next = following(current, parts.get(parts.size() - 1), left, parts.size())) {
+            current = next.get();
+            try {
+                RemoteRecords.Part part = fileReads.read(current, 0, current.startOffset(), left, false);
+                parts.add(part);
+                left -= part.size();
+            } catch (RemoteStorageException | IOException | RuntimeException e) {
+                log.debug("Read stops before remote segment {}: {}", current.remoteLogSegmentId(), e.toString());
+                break;
+            }
+        }
+        return new RemoteRecords(parts);
     }
 
     /**
      * Adds to {@code parts} the whole batches of the segments after {@code segment}, up to {@code left} bytes, if
-     * {@code read} (what was read of {@code segment}) ends with its last offset. Completes normally whatever happens:
-     * a segment that cannot be read ends the read.
+     * {@code read} (what was read of {@code segment}) ends with its last offset, no further than their chunks in memory.
+     * Completes normally whatever happens: a segment that cannot be read ends the read.
      */
     private CompletableFuture<Void> continueAfter(
-            RemoteLogSegmentMetadata segment, ByteBuffer read, int left, List<ByteBuffer> parts) {
-        if (left < Records.LOG_OVERHEAD
-                || parts.size() >= MAX_SEGMENTS_PER_READ
-                || !read.hasRemaining()
-                || lastOffset(read) != segment.endOffset()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        Optional<RemoteLogSegmentMetadata> next =
-                nextSegment(segment).filter(n -> n.startOffset() == segment.endOffset() + 1);
+            RemoteLogSegmentMetadata segment, RemoteRecords.Part read, int left, List<RemoteRecords.Part> parts) {
+        Optional<RemoteLogSegmentMetadata> next = following(segment, read, left, parts.size());
         if (next.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         RemoteLogSegmentMetadata following = next.get();
-        // no further than its chunks in memory
         int inMemory = cache.inMemoryPrefix(following, left);
         if (inMemory < Records.LOG_OVERHEAD) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<ByteBuffer> more;
+        CompletableFuture<RemoteRecords.Part> more;
         try {
             more = readFrom(following, 0, following.startOffset(), inMemory, false);
         } catch (RuntimeException e) {
@@ -214,7 +270,7 @@ public final class RemoteLogReader {
         }
         return more.thenCompose(bytes -> {
                     parts.add(bytes);
-                    return continueAfter(following, bytes, left - bytes.remaining(), parts);
+                    return continueAfter(following, bytes, left - bytes.size(), parts);
                 })
                 .exceptionally(error -> {
                     log.debug(
@@ -225,24 +281,20 @@ public final class RemoteLogReader {
                 });
     }
 
-    private static long lastOffset(ByteBuffer batches) {
-        long last = -1;
-        for (MutableRecordBatch batch :
-                MemoryRecords.readableRecords(batches.duplicate()).batches()) {
-            last = batch.lastOffset();
+    /**
+     * The segment a read goes on into after {@code read} of {@code segment}: the next one of the partition, if the read
+     * ended with the segment's last offset, {@code left} bytes hold a batch header and the read has fewer than
+     * {@value #MAX_SEGMENTS_PER_READ} parts.
+     */
+    private Optional<RemoteLogSegmentMetadata> following(
+            RemoteLogSegmentMetadata segment, RemoteRecords.Part read, int left, int parts) {
+        if (left < Records.LOG_OVERHEAD
+                || parts >= MAX_SEGMENTS_PER_READ
+                || read.size() == 0
+                || read.lastOffset() != segment.endOffset()) {
+            return Optional.empty();
         }
-        return last;
-    }
-
-    /** The parts in one read-only buffer: the first as it is when it is the only one with bytes. */
-    static ByteBuffer concat(List<ByteBuffer> parts) {
-        int total = parts.stream().mapToInt(ByteBuffer::remaining).sum();
-        if (total == parts.get(0).remaining()) {
-            return parts.get(0);
-        }
-        ByteBuffer all = ByteBuffer.allocate(total);
-        parts.forEach(part -> all.put(part.duplicate()));
-        return all.flip().asReadOnlyBuffer();
+        return nextSegment(segment).filter(n -> n.startOffset() == segment.endOffset() + 1);
     }
 
     private void reportCorrupt(TopicIdPartition tip, long offset, RemoteLogSegmentMetadata segment, Throwable error) {
@@ -270,63 +322,24 @@ public final class RemoteLogReader {
      * The whole batches of the segment from the one holding {@code offset}, at {@code position} or after, up to
      * {@code maxBytes}; a first batch larger than that is read whole if {@code minOneBatch}, else the result is empty.
      */
-    private CompletableFuture<ByteBuffer> readFrom(
+    private CompletableFuture<RemoteRecords.Part> readFrom(
             RemoteLogSegmentMetadata metadata, int position, long offset, int maxBytes, boolean minOneBatch) {
         // at least a batch header, so that the size of the first batch is known
         int readSize = Math.max(maxBytes, Records.LOG_OVERHEAD);
         return cache.read(metadata, position, readSize, this::nextSegment).thenCompose(bytes -> {
-            ByteBuffer buffer = bytes.duplicate();
-            int first = -1;
-            int end = 0;
-            while (buffer.remaining() >= Records.LOG_OVERHEAD) {
-                int batchStart = buffer.position();
-                int batchSize = Records.LOG_OVERHEAD + buffer.getInt(batchStart + Records.SIZE_OFFSET);
-                if (batchSize <= Records.LOG_OVERHEAD) {
-                    throw new CorruptRecordException("Record batch at byte " + (position + batchStart) + " of "
-                            + metadata.remoteLogSegmentId() + " has an invalid size " + batchSize);
-                }
-                if (batchSize > buffer.remaining()) {
-                    if (first < 0) {
-                        if ((long) position + batchStart + batchSize > metadata.segmentSizeInBytes()) {
-                            // reading it "whole" would return the same short tail again, forever
-                            throw new CorruptRecordException("Record batch at byte " + (position + batchStart)
-                                    + " of " + metadata.remoteLogSegmentId() + " has a size of " + batchSize
-                                    + " bytes, past the end of the segment at byte "
-                                    + metadata.segmentSizeInBytes());
-                        }
-                        if (!minOneBatch) {
-                            return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
-                        }
-                        // the batch we need does not fit: fetch it whole
-                        return readFrom(metadata, position + batchStart, offset, batchSize, true);
-                    }
-                    break;
-                }
-                MutableRecordBatch batch = batchAt(buffer, batchStart, batchSize);
-                if (batch.lastOffset() >= offset) {
-                    if (!BatchChecksum.isValid(buffer, batchStart, batchSize, batch)) {
-                        throw new CorruptRecordException("Record batch at byte " + (position + batchStart) + " of "
-                                + metadata.remoteLogSegmentId() + " (offsets " + batch.baseOffset() + " to "
-                                + batch.lastOffset() + ") fails its CRC check");
-                    }
-                    if (first < 0) {
-                        first = batchStart;
-                    }
-                    end = batchStart + batchSize;
-                }
-                buffer.position(batchStart + batchSize);
-            }
-            if (first >= 0) {
-                return CompletableFuture.completedFuture(
-                        bytes.duplicate().position(first).limit(end).slice().asReadOnlyBuffer());
-            }
-            int consumed = buffer.position();
-            if (consumed == 0 || position + consumed >= metadata.segmentSizeInBytes()) {
-                // the end of the segment (or a tail too short to be a batch)
-                return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
-            }
-            // every whole batch read ended below the offset: continue after them
-            return readFrom(metadata, position + consumed, offset, maxBytes, minOneBatch);
+            BatchScan scan = BatchScan.of(bytes, position, offset, metadata, minOneBatch);
+            return switch (scan.kind()) {
+                case FOUND -> CompletableFuture.completedFuture(new RemoteRecords.Bytes(
+                        bytes.duplicate()
+                                .position(scan.from())
+                                .limit(scan.from() + scan.size())
+                                .slice()
+                                .asReadOnlyBuffer(),
+                        scan.lastOffset()));
+                case END -> CompletableFuture.completedFuture(RemoteRecords.EMPTY);
+                case WHOLE_BATCH -> readFrom(metadata, position + scan.from(), offset, scan.size(), true);
+                case SKIPPED -> readFrom(metadata, position + scan.from(), offset, maxBytes, minOneBatch);
+            };
         });
     }
 
@@ -351,11 +364,5 @@ public final class RemoteLogReader {
             log.debug("No read-ahead past remote segment {}: {}", segment.remoteLogSegmentId(), e.toString());
             return Optional.empty();
         }
-    }
-
-    private static MutableRecordBatch batchAt(ByteBuffer buffer, int start, int size) {
-        ByteBuffer slice =
-                buffer.duplicate().position(start).limit(start + size).slice();
-        return MemoryRecords.readableRecords(slice).batches().iterator().next();
     }
 }

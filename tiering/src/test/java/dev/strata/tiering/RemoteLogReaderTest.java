@@ -44,13 +44,18 @@ class RemoteLogReaderTest {
     @TempDir
     Path tmp;
 
-    private final TopicIdPartition tip = new TopicIdPartition(Uuid.randomUuid(), 2, "payments");
-    private RemoteReadFixture remote;
-    private RemoteLogReader reader;
+    final TopicIdPartition tip = new TopicIdPartition(Uuid.randomUuid(), 2, "payments");
+    RemoteReadFixture remote;
+    RemoteLogReader reader;
+
+    /** The remote tier the tests read: through the chunk cache here. */
+    RemoteReadFixture fixture(Path dir) throws IOException {
+        return new RemoteReadFixture(dir);
+    }
 
     @BeforeEach
     void setUp() throws IOException {
-        remote = new RemoteReadFixture(tmp);
+        remote = fixture(tmp);
         reader = remote.reader();
         FakeTieredPartition partition = new FakeTieredPartition(tip, tmp.resolve("log"));
         for (int i = 0; i < 3; i++) {
@@ -215,7 +220,7 @@ class RemoteLogReaderTest {
                 .isEqualTo(new RemoteLogReaderStats(4, first.remaining() + second.remaining(), 2, 0, 0));
     }
 
-    private static List<Long> offsetsOf(ByteBuffer bytes) {
+    static List<Long> offsetsOf(ByteBuffer bytes) {
         List<Long> offsets = new ArrayList<>();
         MemoryRecords.readableRecords(bytes.duplicate()).records().forEach(r -> offsets.add(r.offset()));
         return offsets;

@@ -35,11 +35,20 @@ final class RemoteReadFixture implements AutoCloseable {
     private final RemoteLogReader reader;
 
     RemoteReadFixture(Path dir) throws IOException {
-        this(dir, RemoteEncryptionConfig.disabled());
+        this(dir, RemoteEncryptionConfig.disabled(), false);
+    }
+
+    /** A remote tier whose reader reads the logs from their files ({@link LocalLogFiles}) if {@code fromFiles}. */
+    RemoteReadFixture(Path dir, boolean fromFiles) throws IOException {
+        this(dir, RemoteEncryptionConfig.disabled(), fromFiles);
     }
 
     /** A remote tier whose manager and cache go through {@link EncryptedRemoteStorage} around the recording backend. */
     RemoteReadFixture(Path dir, RemoteEncryptionConfig encryption) throws IOException {
+        this(dir, encryption, false);
+    }
+
+    private RemoteReadFixture(Path dir, RemoteEncryptionConfig encryption, boolean fromFiles) throws IOException {
         remoteRoot = dir.resolve("remote");
         FileSystemRemoteStorageManager fileSystem = new FileSystemRemoteStorageManager();
         fileSystem.configure(Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot.toString()));
@@ -53,7 +62,9 @@ final class RemoteReadFixture implements AutoCloseable {
                 tier,
                 fetchPool,
                 fetchPool);
-        reader = new RemoteLogReader(manager, index, cache);
+        reader = fromFiles
+                ? new RemoteLogReader(manager, index, cache, RemoteReadBudget.unbounded(), fileSystem, fetchPool)
+                : new RemoteLogReader(manager, index, cache);
     }
 
     /** Copies the partition's sealed segments below {@code highWatermark} to the remote tier. */

@@ -1,61 +1,39 @@
 package dev.strata.broker.api;
 
+import dev.strata.tiering.RemoteRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import org.apache.kafka.common.network.ByteBufferSend;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordsSend;
 
 /**
- * Record batches read from the remote tier as several buffers (read-only views of the chunk cache's chunks, one per
- * remote segment read), written to the socket as they are: one fetch response's records without first copying them
- * into one buffer. Each buffer holds whole batches.
+ * Record batches read from the remote tier, written to the socket part by part as they are: read-only views of the
+ * chunk cache's chunks with plain writes, regions of the remote log files with {@code transferTo} ({@code sendfile}
+ * on a plain connection), without first copying them into one buffer. Each part holds whole batches. The files are
+ * closed once the records are written whole.
  */
 final class ChunkRecords implements BaseRecords {
-    private final List<ByteBuffer> parts;
-    private final int size;
+    private final RemoteRecords records;
 
-    private ChunkRecords(List<ByteBuffer> parts, int size) {
-        this.parts = parts;
-        this.size = size;
+    private ChunkRecords(RemoteRecords records) {
+        this.records = records;
     }
 
-    /** The parts as records: a single part as plain {@link MemoryRecords}. */
-    static BaseRecords of(List<ByteBuffer> parts) {
-        if (parts.size() == 1) {
-            return MemoryRecords.readableRecords(parts.get(0));
+    /** The records: a single part in memory as plain {@link MemoryRecords}. */
+    static BaseRecords of(RemoteRecords records) {
+        List<RemoteRecords.Part> parts = records.parts();
+        if (parts.size() == 1 && parts.get(0) instanceof RemoteRecords.Bytes bytes) {
+            return MemoryRecords.readableRecords(bytes.buffer());
         }
-        long size = 0;
-        for (ByteBuffer part : parts) {
-            size += part.remaining();
-        }
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("Records of " + size + " bytes do not fit one response");
-        }
-        return new ChunkRecords(List.copyOf(parts), (int) size);
-    }
-
-    /** The offset after the last batch of {@code parts}, -1 when they hold none. */
-    static long upperBound(List<ByteBuffer> parts) {
-        for (int i = parts.size() - 1; i >= 0; i--) {
-            long upperBound = -1;
-            for (var batch :
-                    MemoryRecords.readableRecords(parts.get(i).duplicate()).batches()) {
-                upperBound = batch.lastOffset() + 1;
-            }
-            if (upperBound >= 0) {
-                return upperBound;
-            }
-        }
-        return -1;
+        return new ChunkRecords(records);
     }
 
     @Override
     public int sizeInBytes() {
-        return size;
+        return records.sizeInBytes();
     }
 
     @Override
@@ -63,20 +41,46 @@ final class ChunkRecords implements BaseRecords {
         return new Send(this);
     }
 
-    /** Writes the parts with gathering writes; each send writes its own views, so the records can be sent again. */
+    /** Writes the parts in order, from wherever the previous writes stopped. */
     private static final class Send extends RecordsSend<ChunkRecords> {
-        private final ByteBufferSend bytes;
 
         Send(ChunkRecords records) {
-            super(records, records.size);
-            ByteBuffer[] views =
-                    records.parts.stream().map(ByteBuffer::duplicate).toArray(ByteBuffer[]::new);
-            this.bytes = new ByteBufferSend(views, records.size);
+            super(records, records.sizeInBytes());
         }
 
         @Override
         protected int writeTo(TransferableChannel channel, int previouslyWritten, int remaining) throws IOException {
-            return (int) bytes.writeTo(channel);
+            RemoteRecords records = records().records;
+            long written = 0;
+            long partStart = 0;
+            for (RemoteRecords.Part part : records.parts()) {
+                long partEnd = partStart + part.size();
+                long at = previouslyWritten + written;
+                if (at < partEnd) {
+                    int within = (int) (at - partStart);
+                    int left = part.size() - within;
+                    long n = write(channel, part, within, left);
+                    written += n;
+                    if (n < left) {
+                        break;
+                    }
+                }
+                partStart = partEnd;
+            }
+            if (written == remaining) {
+                records.close();
+            }
+            return (int) written;
+        }
+
+        private static long write(TransferableChannel channel, RemoteRecords.Part part, int within, int count)
+                throws IOException {
+            if (part instanceof RemoteRecords.FileSlice slice) {
+                return channel.transferFrom(slice.channel(), slice.position() + within, count);
+            }
+            ByteBuffer view = ((RemoteRecords.Bytes) part).buffer().duplicate();
+            view.position(view.position() + within);
+            return channel.write(view);
         }
     }
 }

@@ -13,7 +13,7 @@ import dev.strata.broker.partition.ReplicaManager;
 import dev.strata.index.AbortedTxnSearch;
 import dev.strata.index.RemoteAbortedTxn;
 import dev.strata.tiering.RemoteLogReader;
-import java.nio.ByteBuffer;
+import dev.strata.tiering.RemoteRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -360,33 +360,36 @@ public final class FetchHandler {
     private RemoteRead readRemote(
             Partition p, long offset, int limit, boolean minOneMessage, boolean readCommitted, PartitionData pd) {
         TopicIdPartition tip = new TopicIdPartition(p.topicId(), p.topicPartition());
-        CompletableFuture<List<ByteBuffer>> read;
+        CompletableFuture<RemoteRecords> read;
         try {
             read = remoteReader.readRecordParts(tip, offset, Math.max(1, limit));
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
-        return new RemoteRead(pd, limit, read.handle((parts, error) -> {
+        return new RemoteRead(pd, limit, read.handle((remote, error) -> {
             if (error != null) {
                 Throwable cause = cause(error);
                 FetchHandler.log.debug("Remote fetch from {} at {} failed: {}", tip, offset, cause.toString());
-                return data -> data.setErrorCode(remoteReadError(cause).code());
+                return Outcome.of(
+                        data -> data.setErrorCode(remoteReadError(cause).code()));
             }
-            BaseRecords records = ChunkRecords.of(parts);
-            if (minOneMessage || records.sizeInBytes() <= limit) {
-                if (!readCommitted) {
-                    return data -> data.setRecords(records);
-                }
-                try {
-                    List<AbortedTransaction> aborted =
-                            remoteAbortedTransactions(tip, p.log(), offset, ChunkRecords.upperBound(parts));
-                    return data -> data.setRecords(records).setAbortedTransactions(aborted);
-                } catch (RuntimeException e) {
-                    FetchHandler.log.warn("Aborted transactions of {} at {} could not be read", tip, offset, e);
-                    return data -> data.setErrorCode(Errors.forException(e).code());
-                }
+            if (!minOneMessage && remote.sizeInBytes() > limit) {
+                remote.close();
+                return Outcome.of(data -> {});
             }
-            return data -> {};
+            BaseRecords records = ChunkRecords.of(remote);
+            if (!readCommitted) {
+                return new Outcome(data -> data.setRecords(records), remote);
+            }
+            try {
+                List<AbortedTransaction> aborted = remoteAbortedTransactions(tip, p.log(), offset, remote.upperBound());
+                return new Outcome(data -> data.setRecords(records).setAbortedTransactions(aborted), remote);
+            } catch (RuntimeException e) {
+                remote.close();
+                FetchHandler.log.warn("Aborted transactions of {} at {} could not be read", tip, offset, e);
+                return Outcome.of(
+                        data -> data.setErrorCode(Errors.forException(e).code()));
+            }
         }));
     }
 
@@ -416,14 +419,30 @@ public final class FetchHandler {
      * A partition's read from the remote tier of up to {@code limit} bytes: {@code result} completes with what the read
      * puts into the partition's response, its records or its error.
      */
-    private record RemoteRead(PartitionData partition, int limit, CompletableFuture<Consumer<PartitionData>> result) {
+    private record RemoteRead(PartitionData partition, int limit, CompletableFuture<Outcome> result) {
 
-        /** Puts the read's records or error into the partition's response, if the read is done; else nothing. */
+        /**
+         * Puts the read's records or error into the partition's response, if the read is done; else nothing, and the
+         * records it ends with are closed, never sent.
+         */
         void applyIfDone() {
-            Consumer<PartitionData> outcome = result.getNow(null);
+            Outcome outcome = result.getNow(null);
             if (outcome != null) {
-                outcome.accept(partition);
+                outcome.apply().accept(partition);
+            } else {
+                result.thenAccept(late -> late.records().ifPresent(RemoteRecords::close));
             }
+        }
+    }
+
+    /** What a remote read puts into its partition's response, and the records it holds open until they are sent. */
+    private record Outcome(Consumer<PartitionData> apply, Optional<RemoteRecords> records) {
+        Outcome(Consumer<PartitionData> apply, RemoteRecords records) {
+            this(apply, Optional.of(records));
+        }
+
+        static Outcome of(Consumer<PartitionData> apply) {
+            return new Outcome(apply, Optional.empty());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.strata.storage.api.RemoteObjectStorage;
 import dev.strata.storage.api.SegmentManifestStorage;
 import dev.strata.tiering.ChunkCache;
 import dev.strata.tiering.EncryptedRemoteStorage;
+import dev.strata.tiering.LocalLogFiles;
 import dev.strata.tiering.OrphanScrub;
 import dev.strata.tiering.PendingDeletions;
 import dev.strata.tiering.RemoteIndexRebuild;
@@ -73,7 +74,14 @@ public final class RemoteTier implements AutoCloseable {
         this.manager = manager;
         this.readerPool = readerPool;
         this.cache = cache;
-        this.reader = new RemoteLogReader(manager, index, cache, new RemoteReadBudget(maxBufferedBytes, readerPool));
+        // a backend whose logs are local files sends them from the files (sendfile), the page cache their cache
+        this.reader = new RemoteLogReader(
+                manager,
+                index,
+                cache,
+                new RemoteReadBudget(maxBufferedBytes, readerPool),
+                storage instanceof LocalLogFiles files ? files : null,
+                readerPool);
         this.offsetSearch = new RemoteOffsetSearch(index, reader);
         this.taskIntervalMs = taskIntervalMs;
         this.scrubIntervalMs = scrubIntervalMs;

@@ -2,10 +2,14 @@ package dev.strata.broker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.tiering.RemoteRecords;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
@@ -25,49 +29,80 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ResponseHeader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ChunkRecordsTest {
+
+    @TempDir
+    Path tmp;
 
     private static final short VERSION = 12;
 
     @Test
     void severalPartsGoOnTheWireAsOneRecordSetThatAConsumerParses() throws Exception {
-        List<ByteBuffer> parts = List.of(
-                batches(0, "a", "b").asReadOnlyBuffer(),
-                ByteBuffer.allocate(0),
-                batches(2, "c", "d", "e").asReadOnlyBuffer(),
-                batches(5, "f").asReadOnlyBuffer());
-        BaseRecords records = ChunkRecords.of(parts);
-        assertThat(records.sizeInBytes())
-                .isEqualTo(parts.stream().mapToInt(ByteBuffer::remaining).sum());
-        assertThat(ChunkRecords.upperBound(parts)).isEqualTo(6);
+        RemoteRecords remote = new RemoteRecords(List.of(
+                bytes(batches(0, "a", "b"), 1),
+                RemoteRecords.EMPTY,
+                bytes(batches(2, "c", "d", "e"), 4),
+                bytes(batches(5, "f"), 5)));
+        BaseRecords records = ChunkRecords.of(remote);
+        assertThat(records.sizeInBytes()).isEqualTo(remote.sizeInBytes());
+        assertThat(remote.upperBound()).isEqualTo(6);
 
-        // twice: the response is sent from fresh views of the parts, which stay as they were
+        // twice: the response is sent from fresh views of the parts in memory, which stay as they were
         for (int i = 0; i < 2; i++) {
-            FetchResponse parsed = roundTrip(records);
-            List<String> values = new ArrayList<>();
-            List<Long> offsets = new ArrayList<>();
-            PartitionData pd = parsed.data().responses().get(0).partitions().get(0);
-            for (RecordBatch batch : FetchResponse.recordsOrFail(pd).batches()) {
-                batch.ensureValid();
-                for (Record r : batch) {
-                    offsets.add(r.offset());
-                    values.add(StandardCharsets.UTF_8.decode(r.value()).toString());
-                }
-            }
-            assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-            assertThat(values).containsExactly("a", "b", "c", "d", "e", "f");
+            assertThat(valuesOf(roundTrip(records))).containsExactly("0:a", "1:b", "2:c", "3:d", "4:e", "5:f");
         }
     }
 
     @Test
-    void onePartIsPlainMemoryRecordsAndPartsWithoutBatchesHaveNoUpperBound() {
+    void partsInLogFilesGoOnTheWireFromTheFilesWhichAreClosedOnceTheRecordsAreWritten() throws Exception {
+        Path log = tmp.resolve("00000000000000000002-segment.log");
+        ByteBuffer first = batches(2, "c", "d");
+        ByteBuffer second = batches(4, "e");
+        int skipped = 100;
+        try (FileChannel out = FileChannel.open(log, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.allocate(skipped));
+            out.write(first.duplicate());
+            out.write(second.duplicate());
+        }
+        FileChannel file = FileChannel.open(log, StandardOpenOption.READ);
+        RemoteRecords remote = new RemoteRecords(List.of(
+                bytes(batches(0, "a", "b"), 1),
+                new RemoteRecords.FileSlice(file, skipped, first.remaining() + second.remaining(), 4),
+                bytes(batches(5, "f"), 5)));
+
+        FetchResponse parsed = roundTrip(ChunkRecords.of(remote));
+
+        assertThat(valuesOf(parsed)).containsExactly("0:a", "1:b", "2:c", "3:d", "4:e", "5:f");
+        assertThat(file.isOpen()).as("closed once written whole").isFalse();
+    }
+
+    @Test
+    void onePartInMemoryIsPlainMemoryRecordsAndPartsWithoutBatchesHaveNoUpperBound() {
         ByteBuffer only = batches(7, "x");
-        assertThat(ChunkRecords.of(List.of(only))).isInstanceOf(MemoryRecords.class);
-        assertThat(ChunkRecords.upperBound(List.of(ByteBuffer.allocate(0), ByteBuffer.allocate(0))))
+        assertThat(ChunkRecords.of(new RemoteRecords(List.of(bytes(only, 7))))).isInstanceOf(MemoryRecords.class);
+        assertThat(new RemoteRecords(List.of(RemoteRecords.EMPTY, RemoteRecords.EMPTY)).upperBound())
                 .isEqualTo(-1);
-        assertThat(ChunkRecords.upperBound(List.of(only, ByteBuffer.allocate(0))))
+        assertThat(new RemoteRecords(List.of(bytes(only, 7), RemoteRecords.EMPTY)).upperBound())
                 .isEqualTo(8);
+    }
+
+    private static RemoteRecords.Part bytes(ByteBuffer batches, long lastOffset) {
+        return new RemoteRecords.Bytes(batches.asReadOnlyBuffer(), lastOffset);
+    }
+
+    /** Each record as {@code offset:value}, every batch checked against its CRC. */
+    private static List<String> valuesOf(FetchResponse parsed) {
+        List<String> values = new ArrayList<>();
+        PartitionData pd = parsed.data().responses().get(0).partitions().get(0);
+        for (RecordBatch batch : FetchResponse.recordsOrFail(pd).batches()) {
+            batch.ensureValid();
+            for (Record r : batch) {
+                values.add(r.offset() + ":" + StandardCharsets.UTF_8.decode(r.value()));
+            }
+        }
+        return values;
     }
 
     private static ByteBuffer batches(long baseOffset, String... values) {
@@ -131,8 +166,11 @@ class ChunkRecordsTest {
         }
 
         @Override
-        public long transferFrom(FileChannel fileChannel, long position, long count) {
-            throw new UnsupportedOperationException();
+        public long transferFrom(FileChannel fileChannel, long position, long count) throws IOException {
+            ByteBuffer some = ByteBuffer.allocate((int) Math.min(count, 7));
+            int n = fileChannel.read(some, position);
+            bytes.write(some.array(), 0, Math.max(n, 0));
+            return Math.max(n, 0);
         }
 
         @Override
