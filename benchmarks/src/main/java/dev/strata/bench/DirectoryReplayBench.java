@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
  * own replay of the same data from local disk, and at least 3x Kafka's remote replay).
  *
  * <p>Each broker turn starts a fresh broker (child JVM, the same JVM options for both) tiering to a fresh directory,
- * produces {@code --warmup} seconds unmeasured, then on one topic of 1 MiB segments ({@link RemoteReplayRun}): fills
+ * produces {@code --warmup} seconds unmeasured on a topic of its own and replays it (so that neither the broker nor this
+ * JVM's consumer is measured with a cold JIT: without it the first broker of a run, Kafka in odd rounds, replayed at a
+ * fraction of its later rate), then on one topic of 1 MiB segments ({@link RemoteReplayRun}): fills
  * it with {@code --tiered-mb} MB while not tiered, replays it from local disk with a fresh consumer, turns tiering on
  * and times the upload until every sealed segment is remote and gone locally, and replays it again, now all but each
  * partition's active segment from the remote tier. The same consumer tool reads for both brokers. Writes
@@ -55,7 +57,9 @@ public final class DirectoryReplayBench implements Callable<Integer> {
 
     @Option(
             names = "--warmup",
-            description = "Seconds of unmeasured produce against each fresh broker (default: ${DEFAULT-VALUE}).",
+            description =
+                    "Seconds of unmeasured produce against each fresh broker, then an unmeasured replay of what was"
+                            + " produced (default: ${DEFAULT-VALUE}).",
             defaultValue = "5")
     private double warmupSeconds;
 
@@ -186,7 +190,7 @@ public final class DirectoryReplayBench implements Callable<Integer> {
         String bootstrap = broker.bootstrap();
         if (warmupSeconds > 0) {
             new WorkloadRunner(bootstrap)
-                    .run(spec.withWorkload(Workload.PRODUCE)
+                    .run(spec.withWorkload(Workload.REPLAY)
                             .withRecords(0)
                             .withDuration(Duration.ofMillis(Math.round(warmupSeconds * 1000))));
         }
