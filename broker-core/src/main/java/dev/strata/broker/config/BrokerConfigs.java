@@ -477,7 +477,7 @@ public final class BrokerConfigs {
                         10,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "threads reading chunks from the remote tier for fetches");
+                        "threads reading from the remote tier for fetches: its chunks, or the filesystem backend's files");
         ChunkCacheConfig.configDef().configKeys().values().forEach(DEF::define);
         RemoteEncryptionConfig.configDef().configKeys().values().forEach(DEF::define);
         DEF.define(
