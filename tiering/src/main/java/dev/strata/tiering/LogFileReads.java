@@ -10,21 +10,26 @@ import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 
 /**
  * Reads of remote segments whose logs are files on this machine ({@link LocalLogFiles}): the bytes of a read go once
- * into a buffer of the reading thread, where its batches are found and checked against their CRCs ({@link BatchScan});
+ * through a buffer of the reading thread, a window of {@value #WINDOW_BYTES} bytes at a time (so that ten reader threads
+ * keep 10 MiB, not ten times {@code remote.fetch.max.bytes}), where its batches are found and checked against their
+ * CRCs ({@link BatchScan});
  * what the read returns is the region of the file that holds them, which the fetch response sends from the file
  * ({@code sendfile}, the local log's way) instead of from the heap. No chunk cache: the page cache holds the file.
  *
  * <p>Blocks on the file: call it on a reader thread, never a network event loop.
  */
 final class LogFileReads {
-    /** A reading thread keeps its buffer for the next read up to this size; a larger one is dropped after its read. */
-    static final int KEPT_BUFFER_BYTES = 16 << 20;
+    /** How many bytes of a log a read scans at a time: the buffer each reading thread keeps. */
+    static final int WINDOW_BYTES = 1 << 20;
 
     private final LocalLogFiles files;
+    private final int window;
     private final ThreadLocal<ByteBuffer> buffers = new ThreadLocal<>();
 
-    LogFileReads(LocalLogFiles files) {
+    /** Reads that scan {@code window} bytes at a time (a batch larger than that is read whole, into a buffer of its own). */
+    LogFileReads(LocalLogFiles files, int window) {
         this.files = files;
+        this.window = window;
     }
 
     /**
@@ -68,31 +73,53 @@ final class LogFileReads {
             boolean minOneBatch)
             throws IOException {
         long at = position;
-        int limit = maxBytes;
-        boolean whole = minOneBatch;
+        long start = -1;
+        long lastOffset = -1;
+        // the next read's length when it must hold one batch whole, larger than a window; else 0
+        long wholeBatch = 0;
         while (true) {
+            long left = start < 0 ? maxBytes : maxBytes - (at - start);
+            if (start >= 0 && left < Records.LOG_OVERHEAD) {
+                break;
+            }
             // at least a batch header, so that the size of the first batch is known
-            long length = Math.min(Math.max(limit, Records.LOG_OVERHEAD), segment.segmentSizeInBytes() - at);
+            long length = wholeBatch > 0 ? wholeBatch : Math.max(Math.min(left, window), Records.LOG_OVERHEAD);
+            length = Math.min(length, segment.segmentSizeInBytes() - at);
             if (length <= 0) {
-                return RemoteRecords.EMPTY;
+                break;
             }
             ByteBuffer bytes = fill(channel, segment, at, (int) length);
-            BatchScan scan = BatchScan.of(bytes, at, offset, segment, whole);
-            switch (scan.kind()) {
-                case FOUND -> {
-                    return new RemoteRecords.FileSlice(channel, at + scan.from(), scan.size(), scan.lastOffset());
+            BatchScan scan;
+            try {
+                // a batch larger than the window: whether it is read whole is decided below, by the bytes left
+                scan = BatchScan.of(bytes, at, offset, segment, true);
+            } catch (CorruptRecordException e) {
+                if (start < 0) {
+                    throw e;
                 }
-                case END -> {
-                    return RemoteRecords.EMPTY;
+                // the batches before it are returned; the next read, which starts at it, fails
+                break;
+            }
+            wholeBatch = 0;
+            if (scan.kind() == BatchScan.Kind.FOUND) {
+                if (start < 0) {
+                    start = at + scan.from();
                 }
-                case WHOLE_BATCH -> {
-                    at += scan.from();
-                    limit = scan.size();
-                    whole = true;
-                }
-                case SKIPPED -> at += scan.from();
+                at += scan.from() + scan.size();
+                lastOffset = scan.lastOffset();
+            } else if (scan.kind() == BatchScan.Kind.WHOLE_BATCH
+                    && (scan.size() <= left || (start < 0 && minOneBatch))) {
+                at += scan.from();
+                wholeBatch = scan.size();
+            } else if (scan.kind() == BatchScan.Kind.SKIPPED) {
+                at += scan.from();
+            } else {
+                break;
             }
         }
+        return start < 0
+                ? RemoteRecords.EMPTY
+                : new RemoteRecords.FileSlice(channel, start, (int) (at - start), lastOffset);
     }
 
     /** Bytes {@code [at, at + length)} of the log, in this thread's buffer (position 0). */
@@ -101,7 +128,7 @@ final class LogFileReads {
         ByteBuffer buffer = buffers.get();
         if (buffer == null || buffer.capacity() < length) {
             buffer = ByteBuffer.allocateDirect(length);
-            if (length <= KEPT_BUFFER_BYTES) {
+            if (length <= window) {
                 buffers.set(buffer);
             }
         }

@@ -119,11 +119,23 @@ public final class RemoteLogReader {
             RemoteReadBudget budget,
             LocalLogFiles files,
             Executor fileReadPool) {
+        this(manager, store, cache, budget, files, fileReadPool, LogFileReads.WINDOW_BYTES);
+    }
+
+    /** For tests: file reads that scan {@code fileReadWindow} bytes at a time. */
+    RemoteLogReader(
+            RemoteLogManager manager,
+            RemoteIndexStore store,
+            ChunkCache cache,
+            RemoteReadBudget budget,
+            LocalLogFiles files,
+            Executor fileReadPool,
+            int fileReadWindow) {
         this.manager = manager;
         this.store = store;
         this.cache = cache;
         this.budget = budget;
-        this.fileReads = files == null ? null : new LogFileReads(files);
+        this.fileReads = files == null ? null : new LogFileReads(files, fileReadWindow);
         this.fileReadPool = fileReadPool;
     }
 

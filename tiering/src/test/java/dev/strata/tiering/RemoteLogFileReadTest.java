@@ -11,13 +11,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every read of {@link RemoteLogReaderTest} again, from the filesystem backend's log files ({@link LogFileReads}) instead
- * of the chunk cache: the same batches, checks and errors.
+ * of the chunk cache: the same batches, checks and errors. The reads scan the logs {@value #WINDOW} bytes at a time, less
+ * than a batch, so that every batch is read whole on its own; {@link RemoteLogFileReadWideWindowTest} runs them again with
+ * the broker's window, which holds whole segments.
  */
 class RemoteLogFileReadTest extends RemoteLogReaderTest {
+    static final int WINDOW = 64;
 
     @Override
     RemoteReadFixture fixture(Path dir) throws IOException {
-        return new RemoteReadFixture(dir, true);
+        return new RemoteReadFixture(dir, WINDOW);
     }
 
     @Override

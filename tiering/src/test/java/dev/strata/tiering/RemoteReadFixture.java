@@ -35,20 +35,24 @@ final class RemoteReadFixture implements AutoCloseable {
     private final RemoteLogReader reader;
 
     RemoteReadFixture(Path dir) throws IOException {
-        this(dir, RemoteEncryptionConfig.disabled(), false);
+        this(dir, RemoteEncryptionConfig.disabled(), 0);
     }
 
-    /** A remote tier whose reader reads the logs from their files ({@link LocalLogFiles}) if {@code fromFiles}. */
-    RemoteReadFixture(Path dir, boolean fromFiles) throws IOException {
-        this(dir, RemoteEncryptionConfig.disabled(), fromFiles);
+    /**
+     * A remote tier whose reader reads the logs from their files ({@link LocalLogFiles}), scanning {@code fileReadWindow}
+     * bytes at a time.
+     */
+    RemoteReadFixture(Path dir, int fileReadWindow) throws IOException {
+        this(dir, RemoteEncryptionConfig.disabled(), fileReadWindow);
     }
 
     /** A remote tier whose manager and cache go through {@link EncryptedRemoteStorage} around the recording backend. */
     RemoteReadFixture(Path dir, RemoteEncryptionConfig encryption) throws IOException {
-        this(dir, encryption, false);
+        this(dir, encryption, 0);
     }
 
-    private RemoteReadFixture(Path dir, RemoteEncryptionConfig encryption, boolean fromFiles) throws IOException {
+    /** Reads through the chunk cache when {@code fileReadWindow} is 0, else from the files. */
+    private RemoteReadFixture(Path dir, RemoteEncryptionConfig encryption, int fileReadWindow) throws IOException {
         remoteRoot = dir.resolve("remote");
         FileSystemRemoteStorageManager fileSystem = new FileSystemRemoteStorageManager();
         fileSystem.configure(Map.of(FileSystemRemoteStorageManager.DIR_CONFIG, remoteRoot.toString()));
@@ -62,8 +66,9 @@ final class RemoteReadFixture implements AutoCloseable {
                 tier,
                 fetchPool,
                 fetchPool);
-        reader = fromFiles
-                ? new RemoteLogReader(manager, index, cache, RemoteReadBudget.unbounded(), fileSystem, fetchPool)
+        reader = fileReadWindow > 0
+                ? new RemoteLogReader(
+                        manager, index, cache, RemoteReadBudget.unbounded(), fileSystem, fetchPool, fileReadWindow)
                 : new RemoteLogReader(manager, index, cache);
     }
 
