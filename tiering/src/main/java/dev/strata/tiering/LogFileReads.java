@@ -3,6 +3,7 @@ package dev.strata.tiering;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentMetadata;
@@ -25,11 +26,19 @@ final class LogFileReads {
     private final LocalLogFiles files;
     private final int window;
     private final ThreadLocal<ByteBuffer> buffers = new ThreadLocal<>();
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder readBytes = new LongAdder();
+    private final LongAdder readErrors = new LongAdder();
 
     /** Reads that scan {@code window} bytes at a time (a batch larger than that is read whole, into a buffer of its own). */
     LogFileReads(LocalLogFiles files, int window) {
         this.files = files;
         this.window = window;
+    }
+
+    /** Reads of log files so far (one per segment read), the bytes they read from the files, and those that failed. */
+    RemoteLogReader.FileReadStats stats() {
+        return new RemoteLogReader.FileReadStats(reads.sum(), readBytes.sum(), readErrors.sum());
     }
 
     /**
@@ -43,10 +52,12 @@ final class LogFileReads {
     RemoteRecords.Part read(
             RemoteLogSegmentMetadata segment, long position, long offset, int maxBytes, boolean minOneBatch)
             throws RemoteStorageException, IOException {
+        reads.increment();
         FileChannel channel;
         try {
             channel = files.openLog(segment);
         } catch (RemoteStorageException e) {
+            readErrors.increment();
             if (ChunkCache.reportsCorruption(e)) {
                 // the backend's message names the file
                 throw new CorruptRecordException(e.getMessage(), e);
@@ -57,6 +68,9 @@ final class LogFileReads {
         try {
             part = read(channel, segment, position, offset, maxBytes, minOneBatch);
             return part;
+        } catch (IOException | RuntimeException e) {
+            readErrors.increment();
+            throw e;
         } finally {
             if (!(part instanceof RemoteRecords.FileSlice)) {
                 RemoteRecords.closeQuietly(channel);
@@ -144,6 +158,7 @@ final class LogFileReads {
             }
             from += n;
         }
+        readBytes.add(length);
         return buffer.flip();
     }
 }

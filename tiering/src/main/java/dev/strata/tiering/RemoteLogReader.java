@@ -189,6 +189,17 @@ public final class RemoteLogReader {
         return store.abortedTxns(RemoteLogManager.key(tip), fetchOffset, upperBoundOffset);
     }
 
+    /**
+     * The reads of log files ({@link LocalLogFiles}) so far: one per segment read, the bytes read from the files (the
+     * batches checked, a window at a time), and the reads that failed. All zero when the backend's logs are not files.
+     */
+    public record FileReadStats(long reads, long bytes, long errors) {}
+
+    /** A snapshot of the file reads' counters. */
+    public FileReadStats fileReadStats() {
+        return fileReads == null ? new FileReadStats(0, 0, 0) : fileReads.stats();
+    }
+
     /** A snapshot of the counters. */
     public RemoteLogReaderStats stats() {
         return new RemoteLogReaderStats(

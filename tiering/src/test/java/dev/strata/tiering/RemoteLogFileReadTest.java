@@ -1,12 +1,15 @@
 package dev.strata.tiering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,5 +67,21 @@ class RemoteLogFileReadTest extends RemoteLogReaderTest {
         records.close();
 
         assertThat(slices).noneMatch(s -> s.channel().isOpen());
+    }
+
+    @Test
+    void countsTheFileReadsTheBytesTheyReadAndTheirFailures() throws Exception {
+        assertThat(reader.fileReadStats()).isEqualTo(new RemoteLogReader.FileReadStats(0, 0, 0));
+        ByteBuffer bytes = reader.readRecords(tip, 0, 1 << 20).get(10, TimeUnit.SECONDS);
+
+        RemoteLogReader.FileReadStats read = reader.fileReadStats();
+        assertThat(read.reads()).as("one per segment").isEqualTo(3);
+        assertThat(read.bytes()).as("every batch read at least once").isGreaterThanOrEqualTo(bytes.remaining());
+        assertThat(read.errors()).isZero();
+
+        Files.delete(remoteLogOf(10));
+        assertThatThrownBy(() -> reader.readRecords(tip, 12, 1 << 20).get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(RemoteStorageException.class);
+        assertThat(reader.fileReadStats().errors()).isEqualTo(1);
     }
 }

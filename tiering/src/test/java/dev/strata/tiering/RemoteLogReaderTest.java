@@ -252,7 +252,7 @@ class RemoteLogReaderTest {
         return name.substring(name.indexOf('-') + 1, name.lastIndexOf('.'));
     }
 
-    private Path remoteLogOf(long baseOffset) throws IOException {
+    Path remoteLogOf(long baseOffset) throws IOException {
         String prefix = String.format("%020d", baseOffset);
         try (Stream<Path> files = Files.walk(remote.remoteRoot())) {
             return files.filter(p -> p.getFileName().toString().startsWith(prefix)

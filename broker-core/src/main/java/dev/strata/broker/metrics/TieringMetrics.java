@@ -43,7 +43,8 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>the chunk cache: {@code strata_remote_cache_hits_total}, {@code _misses_total}, {@code
  *       strata_remote_cache_hit_ratio}, {@code strata_remote_cache_size_bytes} ({@code tier} memory or disk), {@code
  *       _evictions_total}, {@code _disk_hits_total}, {@code _read_aheads_total}, and the ranged reads it sends to the
- *       backend: {@code strata_remote_storage_reads_total}, {@code _read_bytes_total}, {@code _read_errors_total}.
+ *       backend, with the reads of the filesystem backend's log files (which skip the cache): {@code
+ *       strata_remote_storage_reads_total}, {@code _read_bytes_total}, {@code _read_errors_total}.
  * </ul>
  *
  * <p>The per-partition gauges follow the partitions this broker tiers; {@link #refresh()} brings them up to date and
@@ -67,7 +68,7 @@ public final class TieringMetrics {
         this.manager = manager;
         bindCopiesAndDeletes(registry, manager);
         bindReads(registry, reader);
-        bindCache(registry, cache);
+        bindCache(registry, cache, reader);
 
         copyLagBytes = perPartition(
                 registry,
@@ -208,7 +209,7 @@ public final class TieringMetrics {
                 .register(registry);
     }
 
-    private static void bindCache(MeterRegistry registry, ChunkCache cache) {
+    private static void bindCache(MeterRegistry registry, ChunkCache cache, RemoteLogReader reader) {
         counter(
                 registry,
                 "strata.remote.cache.hits",
@@ -262,27 +263,28 @@ public final class TieringMetrics {
                 .baseUnit("bytes")
                 .description("Bytes the chunk cache holds")
                 .register(registry);
+        // the filesystem backend's logs are read from their files, not through the cache: those reads count too
         counter(
                 registry,
                 "strata.remote.storage.reads",
                 null,
-                "Ranged reads sent to the storage backend, read-ahead included",
-                cache,
-                c -> c.stats().remoteFetches());
+                "Ranged reads sent to the storage backend, read-ahead included, and reads of its log files",
+                reader,
+                r -> cache.stats().remoteFetches() + r.fileReadStats().reads());
         counter(
                 registry,
                 "strata.remote.storage.read.bytes",
                 "bytes",
-                "Bytes received from the storage backend",
-                cache,
-                c -> c.stats().remoteFetchBytes());
+                "Bytes received from the storage backend or read from its log files",
+                reader,
+                r -> cache.stats().remoteFetchBytes() + r.fileReadStats().bytes());
         counter(
                 registry,
                 "strata.remote.storage.read.errors",
                 null,
-                "Ranged reads from the storage backend that failed",
-                cache,
-                c -> c.stats().remoteFetchErrors());
+                "Reads from the storage backend or its log files that failed",
+                reader,
+                r -> cache.stats().remoteFetchErrors() + r.fileReadStats().errors());
     }
 
     private static <T> void counter(

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Prometheus endpoint of a tiering broker (filesystem backend, metrics on a free port): a topic with small segments
  * and {@code local.retention.bytes=1} is produced to, offloaded and consumed from offset 0 out of the remote tier;
- * then a scrape over HTTP reports copies that match what the remote tier holds, remote fetches, the chunk cache, the
- * partition's copy lag and the Produce and Fetch requests. A listener that cannot be used stops the broker from
+ * then a scrape over HTTP reports copies that match what the remote tier holds, remote fetches, the reads of the remote
+ * log files (this backend's logs skip the chunk cache), the partition's copy lag and the Produce and Fetch requests. A listener that cannot be used stops the broker from
  * starting, with a message naming the setting.
  */
 class MetricsIT {
@@ -95,7 +95,7 @@ class MetricsIT {
                     "sealed segments offloaded and deleted locally",
                     () -> earliestLocalOffset(admin, tp) > 0 && localLogFiles() == 1);
         }
-        // small fetches: several consecutive reads per chunk, so the chunk cache both misses and hits
+        // small fetches: many reads of each remote segment's log file
         try (KafkaConsumer<String, String> consumer =
                 broker.consumer(Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4096))) {
             consumer.assign(List.of(tp));
@@ -125,11 +125,15 @@ class MetricsIT {
         assertThat(m.get("strata_remote_fetch_bytes_total")).isPositive();
         assertThat(m.get("strata_remote_fetch_requests_total")).isPositive();
         assertThat(m.get("strata_remote_fetch_errors_total")).isZero();
-        assertThat(m.get("strata_remote_storage_read_bytes_total")).isPositive();
-        assertThat(m.get("strata_remote_cache_hits_total")).isPositive();
-        assertThat(m.get("strata_remote_cache_misses_total")).isPositive();
-        assertThat(m.get("strata_remote_cache_hit_ratio")).isStrictlyBetween(0.0, 1.0);
-        assertThat(m.get("strata_remote_cache_size_bytes{tier=\"memory\"}")).isPositive();
+        assertThat(m.get("strata_remote_storage_reads_total"))
+                .isGreaterThan(remoteLogFiles().size());
+        assertThat(m.get("strata_remote_storage_read_bytes_total"))
+                .isGreaterThanOrEqualTo(
+                        remoteLogFiles().stream().mapToLong(MetricsIT::size).sum());
+        assertThat(m.get("strata_remote_storage_read_errors_total")).isZero();
+        // the filesystem backend's logs are read from their files (sendfile), not through the chunk cache, whose
+        // metrics TieringMetricsTest covers
+        assertThat(m.get("strata_remote_cache_misses_total")).isZero();
         assertThat(m.get("strata_requests_total{request=\"Produce\"}")).isPositive();
         assertThat(m.get("strata_requests_total{request=\"Fetch\"}")).isPositive();
         assertThat(m.get("strata_request_latency_seconds_count{request=\"Fetch\"}"))
