@@ -3,8 +3,10 @@ package dev.strata.broker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.testing.Await;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -45,7 +47,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * One broker with five listeners, driven by the real kafka-clients: PLAINTEXT (the inter-broker listener), SSL, MTLS
  * (SSL with {@code ssl.client.auth=required}), SASL_PLAINTEXT and SASL_SSL with PLAIN users from Kafka's JAAS
  * setting, and ROTATE, an SSL listener whose certificate the tests replace while the broker runs. Key stores are made
- * with {@code keytool} once for the class.
+ * with {@code keytool} once for the class. The broker tiers to a directory, so that a TLS consumer also reads history
+ * from the remote tier (whose files a plain connection sends with {@code sendfile}).
  */
 class ListenerSecurityIT {
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required"
@@ -53,11 +56,15 @@ class ListenerSecurityIT {
     private static final TestCertificates CERTS = TestCertificates.inTemporaryDirectory("strata-tls-");
     private static final java.nio.file.Path ROTATED_KEYSTORE = CERTS.brokerKeystore.resolveSibling("rotate.p12");
 
+    private static final Path REMOTE_DIR = Tiering.tempDir();
+    private static final int HISTORY = 200;
+
     @RegisterExtension
     static final TestBroker BROKER = TestBroker.withConfig(brokerConfig());
 
     private static Map<String, String> brokerConfig() {
-        Map<String, String> config = new HashMap<>();
+        // tiering to a directory, so that TLS consumers also read history from the remote tier
+        Map<String, String> config = new HashMap<>(Tiering.tieringBroker(REMOTE_DIR));
         config.put(
                 "listeners",
                 "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,"
@@ -104,6 +111,7 @@ class ListenerSecurityIT {
     @AfterAll
     static void deleteCertificates() throws IOException {
         CERTS.delete();
+        TestBroker.deleteRecursively(REMOTE_DIR);
     }
 
     private static Map<String, Object> tls() {
@@ -182,6 +190,29 @@ class ListenerSecurityIT {
                     .satisfies(n -> assertThat(n.port()).isEqualTo(BROKER.port("SSL")));
         }
         produceAndConsume("over-ssl", ssl);
+    }
+
+    @Test
+    void anSslConsumerReadsHistoryFromTheRemoteTier() throws Exception {
+        String topic = "tiered-over-ssl";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        BROKER.createTopic(topic, 1, Tiering.tieredTopic(16_384));
+        // recent timestamps: time retention (7 days) must not take the history
+        long baseTimestamp = System.currentTimeMillis();
+        try (KafkaProducer<String, String> producer = BROKER.producer()) {
+            Tiering.produce(producer, topic, 0, HISTORY, 1_000, baseTimestamp);
+        }
+        try (Admin admin = BROKER.admin()) {
+            Tiering.awaitTiered(admin, BROKER.logDir(), tp, Duration.ofSeconds(60));
+        }
+
+        // the TLS handler encrypts buffers: the remote log files' regions are read into one for it
+        try (KafkaConsumer<String, String> consumer = BROKER.consumer(client("SSL", "SSL", tls()))) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<String, String>> records = Await.records(consumer, HISTORY, Duration.ofSeconds(60));
+            Tiering.assertRecords(records, 0, 1_000, baseTimestamp);
+        }
     }
 
     @Test
