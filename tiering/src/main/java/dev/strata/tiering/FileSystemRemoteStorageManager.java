@@ -116,6 +116,9 @@ public final class FileSystemRemoteStorageManager
     private static final int SEGMENT_FILE_DEPTH = 3;
 
     private final Set<Path> copiesInFlight = ConcurrentHashMap.newKeySet();
+    /** The log files of the last 4,096 segments read: a replay's worth for a few hundred partitions. */
+    private final RecentLogFiles recentLogs = new RecentLogFiles(4096, this::logFile);
+
     private volatile Path root;
 
     @Override
@@ -156,6 +159,7 @@ public final class FileSystemRemoteStorageManager
         if (!copiesInFlight.add(owner)) {
             throw new RemoteStorageException("A copy of " + describe(segment) + " is already in progress");
         }
+        recentLogs.forget(segment.remoteLogSegmentId());
         try {
             createDirectories(dir);
             removeDebris(dir);
@@ -225,6 +229,7 @@ public final class FileSystemRemoteStorageManager
             return;
         }
         String base = baseName(segment);
+        recentLogs.forget(segment.remoteLogSegmentId());
         try {
             // The segment stops counting as data before any of its files goes.
             uncommit(dir, base);
@@ -418,11 +423,10 @@ public final class FileSystemRemoteStorageManager
         if (start < 0) {
             throw new IllegalArgumentException("startPosition " + start + " is negative");
         }
-        Path dir = partitionDirectory(segment);
-        String base = baseName(segment);
-        SegmentChecksums.Entry expected = logChecksum(segment, dir, base);
-        Path path = dir.resolve(base + "." + SegmentFileType.LOG.suffix());
-        FileChannel channel = openLog(segment, path, expected);
+        RecentLogFiles.Opened opened = recentLogs.open(segment);
+        FileChannel channel = opened.channel();
+        SegmentChecksums.Entry expected = opened.file().checksum();
+        Path path = opened.file().path();
         try {
             long size = channel.size();
             long from = Math.min(start, size);
@@ -438,36 +442,15 @@ public final class FileSystemRemoteStorageManager
     /** The log's file, opened for reading once its size is the one its bundle or sidecar records. */
     @Override
     public FileChannel openLog(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
-        Path dir = partitionDirectory(segment);
-        String base = baseName(segment);
-        return openLog(
-                segment, dir.resolve(base + "." + SegmentFileType.LOG.suffix()), logChecksum(segment, dir, base));
+        return recentLogs.open(segment).channel();
     }
 
-    private FileChannel openLog(RemoteLogSegmentMetadata segment, Path path, SegmentChecksums.Entry expected)
-            throws RemoteStorageException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new RemoteStorageException(describe(segment) + " is damaged: " + path + " is missing", e);
-        } catch (IOException e) {
-            throw new RemoteStorageException("Failed to open " + path + ": " + e, e);
-        }
-        try {
-            long size = channel.size();
-            if (size != expected.size()) {
-                throw corrupt(describe(segment) + " is corrupt: " + path + " has " + size
-                        + " bytes, its bundle or checksum sidecar says " + expected.size());
-            }
-            return channel;
-        } catch (IOException | RemoteStorageException | RuntimeException e) {
-            closeQuietly(channel);
-            if (e instanceof RemoteStorageException rse) {
-                throw rse;
-            }
-            throw new RemoteStorageException("Failed to read " + path + ": " + e, e);
-        }
+    /** Where the segment's log is and what its bundle or sidecar says of it, read from the bundle or sidecar. */
+    private RecentLogFiles.LogFile logFile(RemoteLogSegmentMetadata segment) throws RemoteStorageException {
+        Path dir = partitionDirectory(segment);
+        String base = baseName(segment);
+        return new RecentLogFiles.LogFile(
+                dir.resolve(base + "." + SegmentFileType.LOG.suffix()), logChecksum(segment, dir, base));
     }
 
     /** The log's size and CRC32C: from the bundle's trailer, or for a layout-1 segment from its sidecar. */
@@ -504,7 +487,7 @@ public final class FileSystemRemoteStorageManager
         return LayoutOneFiles.corrupt(message);
     }
 
-    private static String describe(RemoteLogSegmentMetadata segment) {
+    static String describe(RemoteLogSegmentMetadata segment) {
         TopicIdPartition partition = segment.topicIdPartition();
         return "remote segment " + segment.remoteLogSegmentId().id() + " of " + partition.topic() + "-"
                 + partition.partition() + " (offsets " + segment.startOffset() + "-" + segment.endOffset() + ")";

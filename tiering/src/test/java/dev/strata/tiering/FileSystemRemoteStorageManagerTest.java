@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,6 +202,43 @@ class FileSystemRemoteStorageManagerTest extends RemoteStorageManagerContract<Fi
                 .as("the earlier attempt's transaction index is gone")
                 .isInstanceOf(RemoteResourceNotFoundException.class);
         assertThat(fileNames(partitionDir())).hasSize(2);
+    }
+
+    @Test
+    void aSegmentReadBeforeItsRetriedCopyIsReadAsTheRetry() throws Exception {
+        RemoteLogSegmentMetadata segment = metadata(0, 2000);
+        LocalSegment first = localSegment(temp.resolve("first"), 2000, 1, false);
+        LocalSegment second = localSegment(temp.resolve("second"), 2000, 2, false);
+        rsm.copyLogSegmentData(segment, first.data());
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(first.log());
+
+        rsm.copyLogSegmentData(segment, second.data());
+
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0)))
+                .as("the whole read checks the second copy's CRC32C, not the first's")
+                .isEqualTo(second.log());
+    }
+
+    @Test
+    void whatAnotherBrokerSharingTheDirectoryDidIsWhatAReadSees() throws Exception {
+        RemoteLogSegmentMetadata segment = metadata(0, 2000);
+        LocalSegment small = localSegment(temp.resolve("small"), 1000, 1, false);
+        LocalSegment large = localSegment(temp.resolve("large"), 2000, 2, false);
+        FileSystemRemoteStorageManager other = new FileSystemRemoteStorageManager();
+        other.configure(Map.of("dir", remote.toString()));
+        rsm.copyLogSegmentData(segment, small.data());
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(small.log());
+        rsm.openLog(segment).close();
+
+        other.copyLogSegmentData(segment, large.data());
+        assertThat(readAll(rsm.fetchLogSegment(segment, 0))).isEqualTo(large.log());
+        try (FileChannel channel = rsm.openLog(segment)) {
+            assertThat(channel.size()).isEqualTo(large.log().length);
+        }
+
+        other.deleteLogSegmentData(segment);
+        assertThatThrownBy(() -> rsm.fetchLogSegment(segment, 0)).isInstanceOf(RemoteResourceNotFoundException.class);
+        assertThatThrownBy(() -> rsm.openLog(segment)).isInstanceOf(RemoteResourceNotFoundException.class);
     }
 
     @Test
