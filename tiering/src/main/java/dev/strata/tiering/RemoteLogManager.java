@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The tiering engine of one broker: copies sealed segments of the partitions it leads to the remote tier, expires
  * remote segments by retention, and answers where the remote tier holds an offset. The broker registers a
  * {@link TieredPartition} per led partition; the manager runs a copy task and an expiry task per partition on its own
- * bounded pool, never on a request thread.
+ * bounded pool, never on a request thread (and a copy's next upload, while its last segment is published, on an upload
+ * pool with at most one thread per partition being copied).
  *
  * <p><b>Jobs.</b> This class registers the partitions, schedules their tasks, serializes each partition's tasks under
  * its lock ({@link LedPartition}), answers reads of the remote tier and sums the stats; the jobs themselves are
@@ -81,6 +83,9 @@ public final class RemoteLogManager implements AutoCloseable {
     private final RemoteStorageManager storage;
     private final RemoteIndexStore store;
     private final ScheduledExecutorService executor;
+    /** Uploads that run while the segment before them is published: at most one per partition being copied. */
+    private final ExecutorService uploadPool = Executors.newCachedThreadPool(daemonThreads("remote-log-upload-"));
+
     private final Time time;
     /** Null for unlimited. */
     private final UploadRateLimiter rateLimiter;
@@ -174,7 +179,17 @@ public final class RemoteLogManager implements AutoCloseable {
         Objects.requireNonNull(pendingDeletions, "pendingDeletions");
         RemoteSegmentDeleter deleter = new RemoteSegmentDeleter(storage, manifests, store, publisher, time, counters);
         this.copier = new SegmentCopier(
-                brokerId, storage, manifests, store, publisher, deleter, time, rateLimiter, counters, () -> closed);
+                brokerId,
+                storage,
+                manifests,
+                store,
+                publisher,
+                deleter,
+                time,
+                rateLimiter,
+                counters,
+                () -> closed,
+                uploadPool);
         this.retention = new RemoteRetention(store, deleter, time, counters);
         this.topicDeletions = new TopicDeletions(pendingDeletions, deleter, time, () -> closed);
         for (TopicIdPartition tip : pendingDeletions.partitions()) {
@@ -187,13 +202,16 @@ public final class RemoteLogManager implements AutoCloseable {
         if (threads <= 0) {
             throw new IllegalArgumentException(COPIER_THREAD_POOL_SIZE_CONFIG + " must be > 0, was " + threads);
         }
+        return Executors.newScheduledThreadPool(threads, daemonThreads("remote-log-task-"));
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger counter = new AtomicInteger();
-        ThreadFactory factory = runnable -> {
-            Thread thread = new Thread(runnable, "remote-log-task-" + counter.incrementAndGet());
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
-        return Executors.newScheduledThreadPool(threads, factory);
     }
 
     /** Starts tiering {@code partition}: this broker now leads it. Replaces an earlier registration. */
@@ -487,8 +505,10 @@ public final class RemoteLogManager implements AutoCloseable {
         closed = true;
         partitions.values().forEach(LedPartition::cancelTasks);
         executor.shutdownNow();
+        uploadPool.shutdownNow();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)
+                    || !uploadPool.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("Remote log tasks did not end within 30 seconds");
             }
         } catch (InterruptedException e) {

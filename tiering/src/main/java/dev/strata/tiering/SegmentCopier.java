@@ -14,6 +14,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.log.remote.storage.LogSegmentData;
@@ -39,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * back the same way on the next run, and so is a copy during which the partition's leader epoch changed (this broker
  * may no longer lead). Nothing is data before COPY_FINISHED is durable.
  *
- * <p>Threads: the manager's task pool, under the partition's lock ({@link LedPartition#lock}); it keeps no state of
- * its own besides the counters, all per-partition state is in the {@link LedPartition}.
+ * <p>Threads: the manager's task pool, under the partition's lock ({@link LedPartition#lock}), and the manager's upload
+ * pool for the upload of a segment while the one before it is published (COPY_STARTED, the rate limit, the backend's
+ * copy: no rollback, no publication, no change to the partition's state there). It keeps no state of its own besides
+ * the counters, all per-partition state is in the {@link LedPartition}.
  */
 final class SegmentCopier {
     /** The manager's logger: what operators configure for tiering. */
@@ -61,6 +67,8 @@ final class SegmentCopier {
     private final TieringCounters counters;
     /** Whether the manager closed: a copy stops before its next segment. */
     private final BooleanSupplier closed;
+    /** Where a segment's upload runs while the one before it is published. */
+    private final ExecutorService uploadPool;
 
     SegmentCopier(
             int brokerId,
@@ -72,7 +80,8 @@ final class SegmentCopier {
             Time time,
             UploadRateLimiter rateLimiter,
             TieringCounters counters,
-            BooleanSupplier closed) {
+            BooleanSupplier closed,
+            ExecutorService uploadPool) {
         this.brokerId = brokerId;
         this.storage = storage;
         this.manifests = manifests;
@@ -83,11 +92,17 @@ final class SegmentCopier {
         this.rateLimiter = rateLimiter;
         this.counters = counters;
         this.closed = closed;
+        this.uploadPool = uploadPool;
     }
 
     /**
      * Copies the partition's eligible segments, oldest first, unless it is backing off after a failure; first rolls
      * back the copies a crash or an earlier leader left unfinished. Called under the partition's lock.
+     *
+     * <p>A segment's upload (COPY_STARTED, its data and manifest into the backend) runs while the segment before it is
+     * published (COPY_FINISHED to the replicas and the index), on the upload pool: at most one upload and one
+     * publication of the partition at a time, and segments are published in offset order. An upload whose segment
+     * is not published (the one before it failed, the partition was unregistered) is rolled back here.
      */
     void copyPending(LedPartition state) {
         TieringConfig config = state.partition.config();
@@ -103,24 +118,40 @@ final class SegmentCopier {
             return;
         }
         deleter.rollBackUnfinishedCopies(state);
-        for (int i = 0; i < pending.size(); i++) {
-            state.copyLag = LedPartition.lagOf(pending.subList(i, pending.size()));
-            if (state.unregistered || closed.getAsBoolean()) {
-                return;
+        Future<Upload> next = null;
+        try {
+            for (int i = 0; i < pending.size(); i++) {
+                state.copyLag = LedPartition.lagOf(pending.subList(i, pending.size()));
+                if (state.unregistered || closed.getAsBoolean()) {
+                    return;
+                }
+                LocalSegment segment = pending.get(i);
+                Upload upload = next == null ? upload(state, segment) : await(next);
+                next = null;
+                if (upload == null) {
+                    // interrupted: the manager is closing; an unfinished copy is rolled back by the next leader's run
+                    return;
+                }
+                if (upload.error() == null && i + 1 < pending.size()) {
+                    next = startUpload(state, pending.get(i + 1));
+                }
+                if (!publish(state, upload)) {
+                    state.failedAttempts++;
+                    long backoff = RemoteLogManager.backoffMs(state.failedAttempts);
+                    state.nextCopyAttemptMs = time.milliseconds() + backoff;
+                    return;
+                }
+                state.failedAttempts = 0;
+                state.nextCopyAttemptMs = 0;
+                state.lastCopyProgressMs = time.milliseconds();
+                state.partition.onHighestRemoteOffset(segment.endOffset());
             }
-            LocalSegment segment = pending.get(i);
-            if (!copySegment(state, segment)) {
-                state.failedAttempts++;
-                long backoff = RemoteLogManager.backoffMs(state.failedAttempts);
-                state.nextCopyAttemptMs = time.milliseconds() + backoff;
-                return;
+            state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
+        } finally {
+            if (next != null) {
+                abandon(state, next);
             }
-            state.failedAttempts = 0;
-            state.nextCopyAttemptMs = 0;
-            state.lastCopyProgressMs = time.milliseconds();
-            state.partition.onHighestRemoteOffset(segment.endOffset());
         }
-        state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
     }
 
     /** The sealed segments below the high watermark that the remote tier does not hold yet, oldest first. */
@@ -162,7 +193,50 @@ final class SegmentCopier {
         }
     }
 
-    private boolean copySegment(LedPartition state, LocalSegment local) {
+    /**
+     * A segment's upload: its COPY_STARTED record (null if that could not be written), and either what publishing it
+     * needs or why it failed.
+     */
+    private record Upload(RemoteSegment started, int leaderEpoch, SegmentManifest manifest, Exception error) {}
+
+    /** Starts the upload of {@code local} on the upload pool; null if the pool is shut down (the manager closes). */
+    private Future<Upload> startUpload(LedPartition state, LocalSegment local) {
+        try {
+            return uploadPool.submit(() -> upload(state, local));
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** The upload's outcome; null if this thread was interrupted while it waited. */
+    private static Upload await(Future<Upload> upload) {
+        try {
+            return upload.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            // upload() returns its failures: this is an Error, which the task's thread reports
+            throw new IllegalStateException("The upload failed unexpectedly", e.getCause());
+        }
+    }
+
+    /**
+     * An upload whose segment will not be published: waited for, and rolled back if it wrote anything; unless the
+     * manager closes, when its COPY_STARTED record stays for the next run to roll back, as after a crash.
+     */
+    private void abandon(LedPartition state, Future<Upload> next) {
+        Upload upload = await(next);
+        if (upload != null && upload.started() != null && !closed.getAsBoolean()) {
+            rollBack(state, upload.started());
+        }
+    }
+
+    /**
+     * Writes COPY_STARTED, pays the upload byte-rate limit and copies the segment's files and manifest to the backend.
+     * Rolls nothing back: the thread that holds the partition's lock does ({@link #publish}, {@link #abandon}).
+     */
+    private Upload upload(LedPartition state, LocalSegment local) {
         int leaderEpoch = state.partition.leaderEpoch();
         RemoteSegment started = new RemoteSegment(
                 RemoteSegmentId.random(state.key),
@@ -179,9 +253,7 @@ final class SegmentCopier {
         try {
             store.putSegment(started);
         } catch (RuntimeException e) {
-            recordCopyError(state, e);
-            log.warn("Could not record the start of a copy of {}; retrying later", started, e);
-            return false;
+            return new Upload(null, leaderEpoch, null, e);
         }
         try {
             rateLimiter.acquire(local.sizeInBytes());
@@ -216,27 +288,52 @@ final class SegmentCopier {
                             KafkaSegmentMetadata.metadataFor(state.tip(), manifest.segment()), manifest.toBytes());
                 }
             }
-            checkLeaderEpoch(state, leaderEpoch);
-            // the replicas hear of it before this index offers it, so no reader here sees a segment they may not know
-            publisher.copyFinished(state.tip(), leaderEpoch, manifest);
-            store.applyManifest(manifest);
+            return new Upload(started, leaderEpoch, manifest, null);
         } catch (RemoteStorageException | IOException | RuntimeException e) {
+            return new Upload(started, leaderEpoch, null, e);
+        }
+    }
+
+    /**
+     * Publishes an uploaded segment's COPY_FINISHED to the replicas, then to the index; or, if its upload or this
+     * fails, records the error and rolls the copy back. Whether the segment is in the remote tier now.
+     */
+    private boolean publish(LedPartition state, Upload upload) {
+        RemoteSegment started = upload.started();
+        try {
+            if (upload.error() != null) {
+                throw upload.error();
+            }
+            checkLeaderEpoch(state, upload.leaderEpoch());
+            // the replicas hear of it before this index offers it, so no reader here sees a segment they may not know
+            publisher.copyFinished(state.tip(), upload.leaderEpoch(), upload.manifest());
+            store.applyManifest(upload.manifest());
+        } catch (Exception e) {
             recordCopyError(state, e);
-            log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
-            try {
-                // a finished copy's cleanup: published, so that a copy whose publication is uncertain stays
-                deleter.delete(state.tip(), started, state.partition.leaderEpoch());
-            } catch (RemoteStorageException | RuntimeException cleanup) {
-                // the COPY_STARTED or DELETE_STARTED record stays; the next run cleans it up
-                log.warn("Could not roll back the failed copy of {}", started, cleanup);
+            if (started == null) {
+                log.warn("Could not record the start of a copy of {}; retrying later", state.tip(), e);
+            } else {
+                log.warn("Copy of {} failed; rolling it back and retrying later", started, e);
+                rollBack(state, started);
             }
             return false;
         }
-        counters.copiedBytes.add(local.sizeInBytes());
+        counters.copiedBytes.add(started.sizeInBytes());
         counters.copiedSegments.increment();
-        state.remoteLogSize = state.remoteLogSize.plus(local.sizeInBytes());
+        state.remoteLogSize = state.remoteLogSize.plus(started.sizeInBytes());
         log.debug("Copied {}", started.id());
         return true;
+    }
+
+    /** Rolls back a copy that will not be published; under the partition's lock. */
+    private void rollBack(LedPartition state, RemoteSegment started) {
+        try {
+            // a finished copy's cleanup: published, so that a copy whose publication is uncertain stays
+            deleter.delete(state.tip(), started, state.partition.leaderEpoch());
+        } catch (RemoteStorageException | RuntimeException cleanup) {
+            // the COPY_STARTED or DELETE_STARTED record stays; the next run cleans it up
+            log.warn("Could not roll back the failed copy of {}", started, cleanup);
+        }
     }
 
     /** The COPY_FINISHED manifest of {@code started}, with the index entries of its local files. */

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
@@ -805,6 +806,62 @@ class RemoteLogManagerTest {
         assertThat(remoteLogFiles()).hasSize(1);
     }
 
+    @Test
+    void aSegmentIsUploadedWhileTheOneBeforeItIsPublished() {
+        RecordingPublisher publisher = new RecordingPublisher();
+        manager.close();
+        manager = newManager(publisher);
+        CountDownLatch secondUploading = new CountDownLatch(2);
+        storage.duringCopy(secondUploading::countDown);
+        publisher.copyCheck = manifest -> {
+            if (manifest.segment().startOffset() == 0) {
+                awaitQuietly(secondUploading);
+                if (secondUploading.getCount() > 0) {
+                    throw new RemoteStorageException("the second segment was not uploaded during this publication");
+                }
+            }
+        };
+
+        copySegments(3);
+
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L, 29L);
+        assertThat(publisher.calls).containsExactly("copyFinished", "copyFinished", "copyFinished");
+        assertThat(manager.stats().copiedSegments()).isEqualTo(3);
+        assertThat(remoteLogFiles()).hasSize(3);
+    }
+
+    @Test
+    void theNextUploadOfAPublicationThatFailsIsRolledBackAndBothAreCopiedOnTheNextRun() {
+        RecordingPublisher publisher = new RecordingPublisher();
+        manager.close();
+        manager = newManager(publisher);
+        AtomicBoolean refused = new AtomicBoolean();
+        publisher.copyCheck = manifest -> {
+            if (!refused.getAndSet(true)) {
+                throw new RemoteStorageException("fenced");
+            }
+        };
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+
+        manager.runCopyOnce(tip);
+
+        assertThat(publisher.calls)
+                .as("the first copy's rollback, then the second's, uploaded meanwhile")
+                .containsExactly("copyFinished", "deleteStarted", "deleteFinished", "deleteStarted", "deleteFinished");
+        assertThat(store.segments(RemoteLogManager.key(tip))).isEmpty();
+        assertThat(remoteLogFiles()).isEmpty();
+        assertThat(partition.highestRemoteOffsets()).isEmpty();
+        assertThat(manager.stats().copyErrors()).isEqualTo(1);
+
+        time.sleep(RemoteLogManager.COPY_RETRY_BACKOFF_MS);
+        manager.runCopyOnce(tip);
+
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+        assertThat(remoteLogFiles()).hasSize(2);
+    }
+
     /** Replaces the manager with one publishing to a new publisher, and runs a copy of one segment. */
     private RecordingPublisher copyOneSegmentPublishingTo(boolean refuseCopies, boolean refuseDeletes) {
         RecordingPublisher publisher = new RecordingPublisher();
@@ -824,11 +881,18 @@ class RemoteLogManagerTest {
         private final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile boolean refuseCopies;
         private volatile boolean refuseDeletes;
+        /** Runs before each COPY_FINISHED is accepted; it may refuse it. */
+        private volatile CopyCheck copyCheck = manifest -> {};
+
+        interface CopyCheck {
+            void check(SegmentManifest manifest) throws RemoteStorageException;
+        }
 
         @Override
         public void copyFinished(TopicIdPartition tip, int leaderEpoch, SegmentManifest manifest)
                 throws RemoteStorageException {
             calls.add("copyFinished");
+            copyCheck.check(manifest);
             if (refuseCopies) {
                 throw new RemoteStorageException("fenced");
             }
