@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -99,10 +100,12 @@ final class SegmentCopier {
      * Copies the partition's eligible segments, oldest first, unless it is backing off after a failure; first rolls
      * back the copies a crash or an earlier leader left unfinished. Called under the partition's lock.
      *
-     * <p>A segment's upload (COPY_STARTED, its data and manifest into the backend) runs while the segment before it is
-     * published (COPY_FINISHED to the replicas and the index), on the upload pool: at most one upload and one
-     * publication of the partition at a time, and segments are published in offset order. An upload whose segment
-     * is not published (the one before it failed, the partition was unregistered) is rolled back here.
+     * <p>Uploads (COPY_STARTED, the segment's log, then its indexes and manifest into the backend) run on the upload
+     * pool, and a segment's upload starts once the log of the one before it is in the backend: while that one's
+     * bundle goes up and it is published (COPY_FINISHED to the replicas and the index). So a partition has at most two
+     * uploads in flight, only one of them writing a log, and segments are published one at a time in offset order. An
+     * upload whose segment is not published (the one before it failed, the partition was unregistered) is rolled back
+     * here.
      */
     void copyPending(LedPartition state) {
         TieringConfig config = state.partition.config();
@@ -118,7 +121,8 @@ final class SegmentCopier {
             return;
         }
         deleter.rollBackUnfinishedCopies(state);
-        Future<Upload> next = null;
+        InFlight current = null;
+        InFlight next = null;
         try {
             for (int i = 0; i < pending.size(); i++) {
                 state.copyLag = LedPartition.lagOf(pending.subList(i, pending.size()));
@@ -126,14 +130,18 @@ final class SegmentCopier {
                     return;
                 }
                 LocalSegment segment = pending.get(i);
-                Upload upload = next == null ? upload(state, segment) : await(next);
-                next = null;
-                if (upload == null) {
-                    // interrupted: the manager is closing; an unfinished copy is rolled back by the next leader's run
+                current = current != null ? current : startUpload(state, segment);
+                if (current == null || !current.awaitLogUp()) {
+                    // the manager is closing; an unfinished copy is rolled back by the next leader's run
                     return;
                 }
-                if (upload.error() == null && i + 1 < pending.size()) {
+                if (i + 1 < pending.size() && !current.failedEarly()) {
                     next = startUpload(state, pending.get(i + 1));
+                }
+                Upload upload = await(current.upload());
+                current = null;
+                if (upload == null) {
+                    return;
                 }
                 if (!publish(state, upload)) {
                     state.failedAttempts++;
@@ -145,12 +153,13 @@ final class SegmentCopier {
                 state.nextCopyAttemptMs = 0;
                 state.lastCopyProgressMs = time.milliseconds();
                 state.partition.onHighestRemoteOffset(segment.endOffset());
+                current = next;
+                next = null;
             }
             state.copyLag = RemoteLogManagerStats.CopyLag.NONE;
         } finally {
-            if (next != null) {
-                abandon(state, next);
-            }
+            abandon(state, current);
+            abandon(state, next);
         }
     }
 
@@ -199,10 +208,39 @@ final class SegmentCopier {
      */
     private record Upload(RemoteSegment started, int leaderEpoch, SegmentManifest manifest, Exception error) {}
 
+    /**
+     * An upload on the upload pool: its outcome, and whether the segment's log is in the backend (also complete when the
+     * upload ended before that).
+     */
+    private record InFlight(Future<Upload> upload, CompletableFuture<Void> logUp) {
+        /** Waits until the log is up or the upload ended; false if this thread was interrupted meanwhile. */
+        boolean awaitLogUp() {
+            try {
+                logUp.get();
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("logUp is never completed exceptionally", e);
+            }
+        }
+
+        /** Whether the upload already failed: no next upload is started, it would be rolled back. */
+        boolean failedEarly() {
+            if (!upload.isDone()) {
+                return false;
+            }
+            Upload done = await(upload);
+            return done != null && done.error() != null;
+        }
+    }
+
     /** Starts the upload of {@code local} on the upload pool; null if the pool is shut down (the manager closes). */
-    private Future<Upload> startUpload(LedPartition state, LocalSegment local) {
+    private InFlight startUpload(LedPartition state, LocalSegment local) {
+        CompletableFuture<Void> logUp = new CompletableFuture<>();
         try {
-            return uploadPool.submit(() -> upload(state, local));
+            return new InFlight(uploadPool.submit(() -> upload(state, local, logUp)), logUp);
         } catch (RejectedExecutionException e) {
             return null;
         }
@@ -222,21 +260,33 @@ final class SegmentCopier {
     }
 
     /**
-     * An upload whose segment will not be published: waited for, and rolled back if it wrote anything; unless the
-     * manager closes, when its COPY_STARTED record stays for the next run to roll back, as after a crash.
+     * An upload whose segment will not be published (none if null): waited for, and rolled back if it wrote anything;
+     * unless the manager closes, when its COPY_STARTED record stays for the next run to roll back, as after a crash.
      */
-    private void abandon(LedPartition state, Future<Upload> next) {
-        Upload upload = await(next);
+    private void abandon(LedPartition state, InFlight inFlight) {
+        if (inFlight == null) {
+            return;
+        }
+        Upload upload = await(inFlight.upload());
         if (upload != null && upload.started() != null && !closed.getAsBoolean()) {
             rollBack(state, upload.started());
         }
     }
 
     /**
-     * Writes COPY_STARTED, pays the upload byte-rate limit and copies the segment's files and manifest to the backend.
-     * Rolls nothing back: the thread that holds the partition's lock does ({@link #publish}, {@link #abandon}).
+     * Writes COPY_STARTED, pays the upload byte-rate limit and copies the segment's files and manifest to the backend;
+     * completes {@code logUp} once the log is there (or the upload ends). Rolls nothing back: the thread that holds
+     * the partition's lock does ({@link #publish}, {@link #abandon}).
      */
-    private Upload upload(LedPartition state, LocalSegment local) {
+    private Upload upload(LedPartition state, LocalSegment local, CompletableFuture<Void> logUp) {
+        try {
+            return upload(state, local, () -> logUp.complete(null));
+        } finally {
+            logUp.complete(null);
+        }
+    }
+
+    private Upload upload(LedPartition state, LocalSegment local, Runnable logIsUp) {
         int leaderEpoch = state.partition.leaderEpoch();
         RemoteSegment started = new RemoteSegment(
                 RemoteSegmentId.random(state.key),
@@ -273,12 +323,14 @@ final class SegmentCopier {
                 bundling.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data, () -> {
                     // asked for after the log is up: a fenced leader publishes no COPY_FINISHED manifest, which a
                     // rebuild would take for history
+                    logIsUp.run();
                     checkLeaderEpoch(state, leaderEpoch);
                     return manifestBytes;
                 });
             } else {
                 Optional<CustomMetadata> custom =
                         storage.copyLogSegmentData(KafkaSegmentMetadata.metadataFor(state.tip(), started), data);
+                logIsUp.run();
                 manifest = manifestOf(
                         local, started, custom.map(CustomMetadata::value).orElse(null));
                 if (manifests != null) {

@@ -22,12 +22,18 @@ final class BundlingManifestStorage implements ManifestBundlingStorage {
     private final RecordingManifestStorage manifests;
     private final FileSystemRemoteStorageManager fileSystem;
     private final List<String> copies = new CopyOnWriteArrayList<>();
+    private volatile Runnable beforeBundle = () -> {};
 
     BundlingManifestStorage(
             RemoteStorageManager data, FileSystemRemoteStorageManager fileSystem, RecordingManifestStorage manifests) {
         this.data = data;
         this.fileSystem = fileSystem;
         this.manifests = manifests;
+    }
+
+    /** Runs {@code action} in every copy after its data went up, before its bundle is written. */
+    void beforeBundle(Runnable action) {
+        beforeBundle = action;
     }
 
     /** "copy with STATE manifest" per bundled copy. */
@@ -40,6 +46,7 @@ final class BundlingManifestStorage implements ManifestBundlingStorage {
             throws RemoteStorageException {
         this.data.copyLogSegmentData(segment, data);
         byte[] manifest = source.manifest();
+        beforeBundle.run();
         copies.add("copy with " + SegmentManifest.fromBytes(manifest).segment().state() + " manifest");
         fileSystem.putManifest(segment, manifest);
     }

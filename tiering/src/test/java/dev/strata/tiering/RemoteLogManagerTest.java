@@ -791,9 +791,7 @@ class RemoteLogManagerTest {
 
     @Test
     void retentionPublishesTheDeletionBeforeTheDataGoes() {
-        RecordingPublisher publisher = new RecordingPublisher();
-        manager.close();
-        manager = newManager(publisher);
+        RecordingPublisher publisher = publishThroughANewPublisher();
         appendSegments(2);
         partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
         manager.register(partition);
@@ -808,9 +806,7 @@ class RemoteLogManagerTest {
 
     @Test
     void aSegmentIsUploadedWhileTheOneBeforeItIsPublished() {
-        RecordingPublisher publisher = new RecordingPublisher();
-        manager.close();
-        manager = newManager(publisher);
+        RecordingPublisher publisher = publishThroughANewPublisher();
         CountDownLatch secondUploading = new CountDownLatch(2);
         storage.duringCopy(secondUploading::countDown);
         publisher.copyCheck = manifest -> {
@@ -831,10 +827,29 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aSegmentsLogGoesUpWhileTheBundleOfTheOneBeforeItIsWritten() throws Exception {
+        BundlingManifestStorage bundling = useBundlingManifests();
+        CountDownLatch logsUp = new CountDownLatch(2);
+        storage.duringCopy(logsUp::countDown);
+        AtomicBoolean first = new AtomicBoolean(true);
+        bundling.beforeBundle(() -> {
+            if (first.getAndSet(false)) {
+                awaitQuietly(logsUp);
+                if (logsUp.getCount() > 0) {
+                    throw new IllegalStateException("the second segment's log did not go up during the first's bundle");
+                }
+            }
+        });
+
+        copySegments(2);
+
+        assertThat(bundling.copies())
+                .containsExactly("copy with COPY_FINISHED manifest", "copy with COPY_FINISHED manifest");
+    }
+
+    @Test
     void theNextUploadOfAPublicationThatFailsIsRolledBackAndBothAreCopiedOnTheNextRun() {
-        RecordingPublisher publisher = new RecordingPublisher();
-        manager.close();
-        manager = newManager(publisher);
+        RecordingPublisher publisher = publishThroughANewPublisher();
         AtomicBoolean refused = new AtomicBoolean();
         publisher.copyCheck = manifest -> {
             if (!refused.getAndSet(true)) {
@@ -862,13 +877,19 @@ class RemoteLogManagerTest {
         assertThat(remoteLogFiles()).hasSize(2);
     }
 
-    /** Replaces the manager with one publishing to a new publisher, and runs a copy of one segment. */
-    private RecordingPublisher copyOneSegmentPublishingTo(boolean refuseCopies, boolean refuseDeletes) {
+    /** Replaces the manager with one publishing to a new publisher. */
+    private RecordingPublisher publishThroughANewPublisher() {
         RecordingPublisher publisher = new RecordingPublisher();
-        publisher.refuseCopies = refuseCopies;
-        publisher.refuseDeletes = refuseDeletes;
         manager.close();
         manager = newManager(publisher);
+        return publisher;
+    }
+
+    /** Replaces the manager with one publishing to a new publisher, and runs a copy of one segment. */
+    private RecordingPublisher copyOneSegmentPublishingTo(boolean refuseCopies, boolean refuseDeletes) {
+        RecordingPublisher publisher = publishThroughANewPublisher();
+        publisher.refuseCopies = refuseCopies;
+        publisher.refuseDeletes = refuseDeletes;
         appendSegments(1);
         partition.highWatermark(OFFSETS_PER_SEGMENT);
         manager.register(partition);
