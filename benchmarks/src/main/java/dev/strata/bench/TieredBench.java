@@ -79,6 +79,14 @@ public final class TieredBench implements Callable<Integer> {
     private double warmupSeconds;
 
     @Option(
+            names = "--warmup-upload-mb",
+            description = "With a warm-up: MB tiered (and as many bytes of plain PUTs) before the measured upload, so"
+                    + " that neither the broker's copy path nor the ceiling's client is measured with a cold JIT"
+                    + " (default: ${DEFAULT-VALUE}; 0: none).",
+            defaultValue = "64")
+    private int warmupUploadMb;
+
+    @Option(
             names = "--probe-rate",
             description = "Records/s of a producer on an untiered topic, timed alone and during the upload"
                     + " (default: ${DEFAULT-VALUE}; 0: no probe).",
@@ -137,11 +145,12 @@ public final class TieredBench implements Callable<Integer> {
                 || latencyMs < 0
                 || streamMbps < 0
                 || probeRate < 0
+                || warmupUploadMb < 0
                 || probeSeconds <= 0) {
             throw new CommandLine.ParameterException(
                     command.commandLine(),
-                    "--tiered-mb and --consumers must be at least 1; --cold-fetches, --latency-ms, --stream-mbps and"
-                            + " --probe-rate not negative; --probe-seconds positive");
+                    "--tiered-mb and --consumers must be at least 1; --cold-fetches, --latency-ms, --stream-mbps,"
+                            + " --probe-rate and --warmup-upload-mb not negative; --probe-seconds positive");
         }
         data.partitions = Math.max(data.partitions, consumers);
         figures.consumers = consumers;
@@ -156,6 +165,7 @@ public final class TieredBench implements Callable<Integer> {
         json.put("host", MachineInfo.describe());
         json.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         json.put("warmup_seconds", warmupSeconds);
+        json.put("warmup_upload_mb", warmupSeconds == 0 ? 0 : warmupUploadMb);
         json.put("tiered_records", spec.records());
         json.put("partitions", data.partitions);
         json.put("consumers", consumers);
@@ -263,8 +273,12 @@ public final class TieredBench implements Callable<Integer> {
             new WorkloadRunner(bootstrap)
                     .run(spec.withWorkload(Workload.PRODUCE).withRecords(0).withDuration(warmup));
         }
+        RemoteReplayRun warmUpload = new RemoteReplayRun(
+                bootstrap, broker.dataDir(), RemoteReplayRun.spec(data.recordSize, data.partitions, warmupUploadMb));
         RemoteReplayRun run = new RemoteReplayRun(bootstrap, broker.dataDir(), spec);
-        try (BenchTopic topic = run.createTopic()) {
+        // the warm-up topic is deleted at the end: its remote deletions would run during the measured upload
+        try (BenchTopic warmTopic = warm(warmUpload, warmup.isZero() ? 0 : warmupUploadMb, store);
+                BenchTopic topic = run.createTopic()) {
             figures.fill = run.fill(topic);
             figures.localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
             Map<TopicPartition, List<Long>> bases = run.segmentBaseOffsets(topic);
@@ -287,7 +301,7 @@ public final class TieredBench implements Callable<Integer> {
             figures.plain.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
             S3RequestCounter.Counts replay =
                     store.broker().requests().snapshot().minus(before);
-            List<S3Object> logs = s3 ? store.ceiling().list(PREFIX, ".log") : List.of();
+            List<S3Object> logs = s3 ? store.ceiling().list(PREFIX + topic.name() + "-", ".log") : List.of();
             if (s3) {
                 figures.costs = new RequestCosts(upload, replay, figures.offload.segments(), figures.offload.bytes());
                 figures.plain.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
@@ -306,6 +320,32 @@ public final class TieredBench implements Callable<Integer> {
                 figures.shapedLabel = String.format(
                         Locale.ROOT, "%.0f ms to first byte, %.0f MB/s per stream", latencyMs, streamMbps);
             }
+        }
+    }
+
+    /**
+     * Tiers {@code mb} MB of a topic of its own and writes as many bytes of plain PUTs, unmeasured: the first segments a
+     * fresh broker copies run its copy path (the S3 client, signing, checksums, the index) through the JIT compilers,
+     * which took 40% of the broker's CPU in a profile of a run without this. Null when {@code mb} is 0.
+     */
+    private BenchTopic warm(RemoteReplayRun run, int mb, Store store) throws Exception {
+        if (mb == 0) {
+            return null;
+        }
+        System.err.println("warming up the upload with " + mb + " MB (not measured)");
+        BenchTopic topic = run.createTopic();
+        try {
+            run.fill(topic);
+            Offload offload = run.offload(topic);
+            if (tierKind.equals("s3")) {
+                int objectBytes = (int) (offload.bytes() / Math.max(1, offload.segments()));
+                store.ceiling()
+                        .write("ceiling-warmup/", offload.segments(), objectBytes, Math.min(data.partitions, 10));
+            }
+            return topic;
+        } catch (Exception | Error e) {
+            topic.close();
+            throw e;
         }
     }
 
