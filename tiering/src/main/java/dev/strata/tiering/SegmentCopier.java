@@ -131,11 +131,12 @@ final class SegmentCopier {
                 }
                 LocalSegment segment = pending.get(i);
                 current = current != null ? current : startUpload(state, segment);
-                if (current == null || !current.awaitLogUp()) {
+                Boolean logUp = current == null ? null : current.awaitLogUp();
+                if (logUp == null) {
                     // the manager is closing; an unfinished copy is rolled back by the next leader's run
                     return;
                 }
-                if (i + 1 < pending.size() && !current.failedEarly()) {
+                if (i + 1 < pending.size() && logUp) {
                     next = startUpload(state, pending.get(i + 1));
                 }
                 Upload upload = await(current.upload());
@@ -209,36 +210,29 @@ final class SegmentCopier {
     private record Upload(RemoteSegment started, int leaderEpoch, SegmentManifest manifest, Exception error) {}
 
     /**
-     * An upload on the upload pool: its outcome, and whether the segment's log is in the backend (also complete when the
-     * upload ended before that).
+     * An upload on the upload pool: its outcome, and whether the segment's log went up to the backend (known once it
+     * did, or once the upload failed before that).
      */
-    private record InFlight(Future<Upload> upload, CompletableFuture<Void> logUp) {
-        /** Waits until the log is up or the upload ended; false if this thread was interrupted meanwhile. */
-        boolean awaitLogUp() {
+    private record InFlight(Future<Upload> upload, CompletableFuture<Boolean> logUp) {
+        /**
+         * Waits until the log is up (true) or the upload failed before that (false); null if this thread was
+         * interrupted meanwhile.
+         */
+        Boolean awaitLogUp() {
             try {
-                logUp.get();
-                return true;
+                return logUp.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                return null;
             } catch (ExecutionException e) {
                 throw new IllegalStateException("logUp is never completed exceptionally", e);
             }
-        }
-
-        /** Whether the upload already failed: no next upload is started, it would be rolled back. */
-        boolean failedEarly() {
-            if (!upload.isDone()) {
-                return false;
-            }
-            Upload done = await(upload);
-            return done != null && done.error() != null;
         }
     }
 
     /** Starts the upload of {@code local} on the upload pool; null if the pool is shut down (the manager closes). */
     private InFlight startUpload(LedPartition state, LocalSegment local) {
-        CompletableFuture<Void> logUp = new CompletableFuture<>();
+        CompletableFuture<Boolean> logUp = new CompletableFuture<>();
         try {
             return new InFlight(uploadPool.submit(() -> upload(state, local, logUp)), logUp);
         } catch (RejectedExecutionException e) {
@@ -278,11 +272,14 @@ final class SegmentCopier {
      * completes {@code logUp} once the log is there (or the upload ends). Rolls nothing back: the thread that holds
      * the partition's lock does ({@link #publish}, {@link #abandon}).
      */
-    private Upload upload(LedPartition state, LocalSegment local, CompletableFuture<Void> logUp) {
+    private Upload upload(LedPartition state, LocalSegment local, CompletableFuture<Boolean> logUp) {
+        Upload upload = null;
         try {
-            return upload(state, local, () -> logUp.complete(null));
+            upload = upload(state, local, () -> logUp.complete(true));
+            return upload;
         } finally {
-            logUp.complete(null);
+            // no effect once the log is up; false if the upload failed before
+            logUp.complete(upload != null && upload.error() == null);
         }
     }
 
