@@ -30,6 +30,9 @@ final class LedPartition {
     volatile long lastCopyProgressMs;
 
     long lastStallWarningMs = Long.MIN_VALUE / 2;
+    /** A scheduled expiry found the copy holding the lock: the copy runs the expiry when it ends. */
+    volatile boolean expiryDeferred;
+
     volatile ScheduledFuture<?> copyTask;
     volatile ScheduledFuture<?> expiryTask;
 

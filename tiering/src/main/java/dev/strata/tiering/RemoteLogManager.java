@@ -323,12 +323,44 @@ public final class RemoteLogManager implements AutoCloseable {
 
     /** Copies the partition's eligible segments now, unless it is backing off after a failure. */
     public void runCopyOnce(TopicIdPartition tip) {
-        runLocked(tip, copier::copyPending);
+        runLocked(tip, state -> {
+            copier.copyPending(state);
+            if (state.expiryDeferred && !state.unregistered && !closed) {
+                // a scheduled expiry found this copy running and left its work to it
+                state.expiryDeferred = false;
+                retention.run(state);
+            }
+        });
     }
 
     /** Applies remote retention to the partition now. */
     public void runExpiryOnce(TopicIdPartition tip) {
         runLocked(tip, retention::run);
+    }
+
+    /**
+     * The scheduled expiry: when the partition's copy holds its lock (a copy of a backlog runs for minutes), it does not
+     * wait on a pool thread, which the copies of other partitions need, but leaves the expiry to that copy, which runs
+     * it as it ends.
+     */
+    private void runExpiryUnlessCopying(TopicIdPartition tip) {
+        LedPartition state = partitions.get(tip);
+        if (state == null) {
+            return;
+        }
+        if (!state.lock.tryLock()) {
+            state.expiryDeferred = true;
+            return;
+        }
+        try {
+            if (state.unregistered || closed) {
+                return;
+            }
+            state.expiryDeferred = false;
+            retention.run(state);
+        } finally {
+            state.lock.unlock();
+        }
     }
 
     /** Runs {@code job} on the registered partition under its lock, unless it was unregistered or the manager closed. */
@@ -530,7 +562,7 @@ public final class RemoteLogManager implements AutoCloseable {
             if (copy) {
                 runCopyOnce(tip);
             } else {
-                runExpiryOnce(tip);
+                runExpiryUnlessCopying(tip);
             }
         } catch (RuntimeException e) {
             log.error("Remote log {} task of {} failed", copy ? "copy" : "expiry", tip, e);

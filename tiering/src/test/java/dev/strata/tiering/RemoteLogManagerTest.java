@@ -393,12 +393,9 @@ class RemoteLogManagerTest {
         appendSegments(2);
         partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
         manager.register(partition);
-        CountDownLatch copying = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        storage.duringCopy(() -> {
-            copying.countDown();
-            awaitQuietly(release);
-        });
+        BlockedCopies blocked = blockCopies();
+        CountDownLatch copying = blocked.copying();
+        CountDownLatch release = blocked.release();
         Thread copy = new Thread(() -> manager.runCopyOnce(tip));
         copy.start();
         assertThat(copying.await(10, TimeUnit.SECONDS)).isTrue();
@@ -699,6 +696,52 @@ class RemoteLogManagerTest {
     }
 
     @Test
+    void aScheduledExpiryLeavesItsWorkToTheRunningCopyInsteadOfHoldingAPoolThread() throws Exception {
+        manager.close();
+        manager = newManager(Time.SYSTEM, OptionalLong.empty()); // two pool threads
+        appendSegments(2);
+        partition.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+        manager.runCopyOnce(tip);
+        BlockedCopies blocked = blockCopies();
+        CountDownLatch copying = blocked.copying();
+        CountDownLatch release = blocked.release();
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.startup(10);
+        awaitQuietly(copying);
+        partition.logStartOffset(OFFSETS_PER_SEGMENT);
+        storage.duringCopy(() -> {});
+
+        TopicIdPartition otherTip = new TopicIdPartition(Uuid.randomUuid(), 0, "payments");
+        FakeTieredPartition other = new FakeTieredPartition(otherTip, tmp.resolve("other-log"));
+        other.appendSegment(BATCHES, START_MS);
+        other.highWatermark(OFFSETS_PER_SEGMENT);
+        manager.register(other);
+        try {
+            // with the first partition's expiry waiting for its lock, both pool threads would be taken
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the other partition's copy while the first one's runs",
+                    () -> !other.highestRemoteOffsets().isEmpty());
+            assertThat(store.segments(RemoteLogManager.key(tip)))
+                    .as("the expiry waits for the copy")
+                    .extracting(RemoteSegment::startOffset)
+                    .contains(0L);
+        } finally {
+            release.countDown();
+        }
+
+        Await.until(
+                Duration.ofSeconds(10),
+                "the copy to end and run the expiry it was left",
+                () -> store.segments(RemoteLogManager.key(tip)).stream()
+                        .map(RemoteSegment::startOffset)
+                        .toList()
+                        .equals(List.of(10L)));
+        assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+    }
+
+    @Test
     void aSegmentsAbortedTransactionsGoToTheRemoteTierTheIndexAndTheManifestAndSurviveARebuild() throws Exception {
         useManifests();
         List<RemoteAbortedTxn> aborted =
@@ -957,6 +1000,18 @@ class RemoteLogManagerTest {
                 RemoteLogManager.newTaskPool(2),
                 time,
                 OptionalLong.empty());
+    }
+
+    /** Copies from now on block, once their files are written, until {@code release}; {@code copying} says one does. */
+    private record BlockedCopies(CountDownLatch copying, CountDownLatch release) {}
+
+    private BlockedCopies blockCopies() {
+        BlockedCopies blocked = new BlockedCopies(new CountDownLatch(1), new CountDownLatch(1));
+        storage.duringCopy(() -> {
+            blocked.copying().countDown();
+            awaitQuietly(blocked.release());
+        });
+        return blocked;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
