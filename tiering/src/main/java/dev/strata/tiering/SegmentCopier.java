@@ -219,14 +219,7 @@ final class SegmentCopier {
          * interrupted meanwhile.
          */
         Boolean awaitLogUp() {
-            try {
-                return logUp.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("logUp is never completed exceptionally", e);
-            }
+            return await(logUp);
         }
     }
 
@@ -240,16 +233,16 @@ final class SegmentCopier {
         }
     }
 
-    /** The upload's outcome; null if this thread was interrupted while it waited. */
-    private static Upload await(Future<Upload> upload) {
+    /** An upload's outcome or whether its log is up; null if this thread was interrupted while it waited. */
+    private static <T> T await(Future<T> upload) {
         try {
             return upload.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
         } catch (ExecutionException e) {
-            // upload() returns its failures: this is an Error, which the task's thread reports
-            throw new IllegalStateException("The upload failed unexpectedly", e.getCause());
+            // upload() returns its failures and completes logUp normally: this is an Error, which the pool reports
+            throw new IllegalStateException("An upload failed unexpectedly", e.getCause());
         }
     }
 
