@@ -463,7 +463,8 @@ public final class BrokerConfigs {
                         10,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "threads copying and expiring segments")
+                        "threads running the partitions' copy and expiry tasks; each copy also uploads its next"
+                                + " segment on a thread of its own")
                 .define(
                         REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND,
                         Type.LONG,
