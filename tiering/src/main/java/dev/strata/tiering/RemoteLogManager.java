@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * The tiering engine of one broker: copies sealed segments of the partitions it leads to the remote tier, expires
  * remote segments by retention, and answers where the remote tier holds an offset. The broker registers a
  * {@link TieredPartition} per led partition; the manager runs a copy task and an expiry task per partition on its own
- * bounded pool, never on a request thread (and a copy's next upload, while its last segment is published, on an upload
- * pool with at most one thread per partition being copied).
+ * bounded pool, never on a request thread; a copy's uploads run on an upload pool, at most two at a time per partition
+ * being copied (see {@link SegmentCopier#copyPending}).
  *
  * <p><b>Jobs.</b> This class registers the partitions, schedules their tasks, serializes each partition's tasks under
  * its lock ({@link LedPartition}), answers reads of the remote tier and sums the stats; the jobs themselves are
@@ -83,7 +83,7 @@ public final class RemoteLogManager implements AutoCloseable {
     private final RemoteStorageManager storage;
     private final RemoteIndexStore store;
     private final ScheduledExecutorService executor;
-    /** Uploads that run while the segment before them is published: at most one per partition being copied. */
+    /** The copies' uploads: at most two at a time per partition being copied. */
     private final ExecutorService uploadPool = Executors.newCachedThreadPool(daemonThreads("remote-log-upload-"));
 
     private final Time time;

@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * may no longer lead). Nothing is data before COPY_FINISHED is durable.
  *
  * <p>Threads: the manager's task pool, under the partition's lock ({@link LedPartition#lock}), and the manager's upload
- * pool for the upload of a segment while the one before it is published (COPY_STARTED, the rate limit, the backend's
- * copy: no rollback, no publication, no change to the partition's state there). It keeps no state of its own besides
+ * pool for the uploads (COPY_STARTED, the rate limit, the backend's copy: no rollback, no publication, no change to
+ * the partition's state there). It keeps no state of its own besides
  * the counters, all per-partition state is in the {@link LedPartition}.
  */
 final class SegmentCopier {

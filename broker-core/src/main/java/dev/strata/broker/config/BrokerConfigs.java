@@ -463,8 +463,8 @@ public final class BrokerConfigs {
                         10,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "threads running the partitions' copy and expiry tasks; each copy also uploads its next"
-                                + " segment on a thread of its own")
+                        "threads running the partitions' copy and expiry tasks; a copy's uploads run on threads of"
+                                + " their own, at most two at a time per partition")
                 .define(
                         REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND,
                         Type.LONG,
