@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -76,8 +77,10 @@ class S3TieredRestartIT {
     private String cutShort;
 
     /**
-     * Starts a broker, writes about five segments and holds the copy of the second at its offset index: the first
-     * segment's objects are all in the bucket, the second's log object is, and its copy is in progress.
+     * Starts a broker, writes about five segments and holds the copy of the second at its bundle: the first segment's
+     * objects are all in the bucket, the second's log object is, and its copy is in progress. The third segment's
+     * upload, which starts once the second's log is up, is held at its log: so exactly one copy is caught between its
+     * two objects.
      */
     @BeforeEach
     void catchTheBrokerInTheMiddleOfACopy() throws Exception {
@@ -92,7 +95,9 @@ class S3TieredRestartIT {
         config = BrokerProcess.writeConfig(dir.resolve("server.properties"), port, logDir, settings);
         startBroker();
 
-        proxy.holdUploads(key -> key.endsWith(".indexes") && !key.contains(FIRST_SEGMENT));
+        AtomicReference<String> secondLog = new AtomicReference<>();
+        proxy.holdUploads(key -> !key.contains(FIRST_SEGMENT)
+                && (key.endsWith(".indexes") || !(secondLog.compareAndSet(null, key) || key.equals(secondLog.get()))));
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Tiering.tieredTopic(SEGMENT_BYTES))))
                     .all()
@@ -103,7 +108,10 @@ class S3TieredRestartIT {
             Tiering.produce(producer, TOPIC, 0, RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
         }
         prefix = TieredBucket.partitionPrefix(KEY_PREFIX, TOPIC, topicId, 0);
-        Await.until(TIMEOUT, "a copy to wait in its upload", () -> proxy.heldUploads() == 1);
+        Await.until(
+                TIMEOUT,
+                "a copy to wait in its bundle's upload and the next in its log's",
+                () -> proxy.heldUploads() == 2);
         List<SegmentObjects> uploaded = bucket.segments(prefix);
         assertThat(uploaded).hasSize(2);
         assertThat(uploaded.get(0).keys().keySet()).isEqualTo(TieredBucket.SEGMENT_SUFFIXES);
@@ -124,11 +132,14 @@ class S3TieredRestartIT {
         brokers.get(0).kill();
         proxy.dropHeldUploads();
 
-        // what the crash left: the copy started, with a log object in the bucket that no reader may see
+        // what the crash left: two copies started, one with a log object in the bucket that no reader may see
         List<RemoteSegment> crashed = remoteIndex();
         assertThat(crashed)
                 .extracting(RemoteSegment::state)
-                .containsExactly(RemoteSegmentState.COPY_FINISHED, RemoteSegmentState.COPY_STARTED);
+                .containsExactly(
+                        RemoteSegmentState.COPY_FINISHED,
+                        RemoteSegmentState.COPY_STARTED,
+                        RemoteSegmentState.COPY_STARTED);
         assertThat(kafkaId(crashed.get(1))).isEqualTo(cutShort);
 
         restartAndReadEveryRecordOnce();
