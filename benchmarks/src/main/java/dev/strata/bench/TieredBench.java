@@ -289,7 +289,8 @@ public final class TieredBench implements Callable<Integer> {
             // S3Proxy's ceilings and request counts say nothing about a broker tiering to a directory
             boolean s3 = tierKind.equals("s3");
             if (s3) {
-                int streams = Math.min(data.partitions, 10); // one copy at a time per partition, 10 copier threads
+                // one log upload at a time per partition, 10 copier threads
+                int streams = Math.min(data.partitions, 10);
                 int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
                 figures.putCeiling =
                         store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
