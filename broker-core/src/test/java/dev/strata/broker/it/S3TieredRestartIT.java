@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,6 +36,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -98,14 +102,23 @@ class S3TieredRestartIT {
         AtomicReference<String> secondLog = new AtomicReference<>();
         proxy.holdUploads(key -> !key.contains(FIRST_SEGMENT)
                 && (key.endsWith(".indexes") || !(secondLog.compareAndSet(null, key) || key.equals(secondLog.get()))));
+        // tiered only once every record is written: the first copy then finds every sealed segment waiting, and the
+        // third segment's upload starts while the second's bundle is held, however fast this machine produces
+        Map<String, String> topicConfigs = new HashMap<>(Tiering.tieredTopic(SEGMENT_BYTES));
+        topicConfigs.put(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "false");
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Tiering.tieredTopic(SEGMENT_BYTES))))
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(topicConfigs)))
                     .all()
                     .get();
             topicId = Tiering.topicId(admin, TOPIC);
-        }
-        try (KafkaProducer<String, String> producer = producer()) {
-            Tiering.produce(producer, TOPIC, 0, RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+            try (KafkaProducer<String, String> producer = producer()) {
+                Tiering.produce(producer, TOPIC, 0, RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+            }
+            AlterConfigOp tier = new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "true"), AlterConfigOp.OpType.SET);
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC), List.of(tier)))
+                    .all()
+                    .get();
         }
         prefix = TieredBucket.partitionPrefix(KEY_PREFIX, TOPIC, topicId, 0);
         Await.until(
