@@ -121,6 +121,11 @@ final class ChildProcess implements AutoCloseable {
         return dir.resolve("data");
     }
 
+    /** The CPU time the process has used so far. */
+    Duration cpuTime() {
+        return jvm.cpuTime();
+    }
+
     /** Whether the process still runs. */
     boolean alive() {
         return jvm.isAlive();

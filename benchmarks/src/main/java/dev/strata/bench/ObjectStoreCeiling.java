@@ -118,6 +118,45 @@ final class ObjectStoreCeiling implements AutoCloseable {
         return new Transfer(objects.size(), requests, bytes, (System.nanoTime() - start) / 1e9);
     }
 
+    /** A round of {@link #warmUp} beats the best before it when it is this much faster. */
+    static final double WARM_UP_GAIN = 1.1;
+
+    /** {@link #warmUp} stops after this many rounds even if S3Proxy still gets faster. */
+    static final int WARM_UP_MAX_ROUNDS = 16;
+
+    /**
+     * Writes rounds of {@code objects} objects of {@code objectBytes} bytes under {@code prefix} (each round over the
+     * same keys), as {@link #write} does, until S3Proxy's PUT rate stops growing: two rounds in a row not
+     * {@value #WARM_UP_GAIN}x faster than the best round before them, or {@value #WARM_UP_MAX_ROUNDS} rounds. S3Proxy's
+     * JIT takes thousands of PUTs to compile its write path (its rate from a fresh start here: 47, 97, 135, 169, 159,
+     * 168 MB/s in rounds of about 1,200 PUTs), so a ceiling or an upload measured after a few hundred PUTs measures the
+     * compiler. Returns every round.
+     */
+    List<Transfer> warmUp(String prefix, int objects, int objectBytes, int streams) throws Exception {
+        List<Transfer> rounds = new ArrayList<>();
+        List<Double> rates = new ArrayList<>();
+        while (rounds.size() < WARM_UP_MAX_ROUNDS && !plateaued(rates)) {
+            Transfer round = write(prefix, objects, objectBytes, streams);
+            rounds.add(round);
+            rates.add(round.megabytesPerSecond());
+        }
+        return rounds;
+    }
+
+    /** Whether each of the last two of {@code rates} is less than {@value #WARM_UP_GAIN}x the best before it. */
+    static boolean plateaued(List<Double> rates) {
+        int n = rates.size();
+        if (n < 3) {
+            return false;
+        }
+        double best = rates.subList(0, n - 2).stream()
+                .mapToDouble(Double::doubleValue)
+                .max()
+                .orElseThrow();
+        return rates.get(n - 2) < best * WARM_UP_GAIN
+                && rates.get(n - 1) < Math.max(best, rates.get(n - 2)) * WARM_UP_GAIN;
+    }
+
     /**
      * Writes {@code objects} objects of {@code objectBytes} random bytes under {@code prefix}, from {@code streams}
      * writers at once, each one PUT after another.

@@ -96,6 +96,11 @@ final class S3ProxyServer implements AutoCloseable {
         return process.log();
     }
 
+    /** The CPU time S3Proxy has used so far. */
+    Duration cpuTime() {
+        return process.cpuTime();
+    }
+
     @Override
     public void close() {
         process.close();

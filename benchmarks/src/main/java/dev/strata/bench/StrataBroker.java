@@ -100,6 +100,11 @@ public final class StrataBroker implements ManagedBroker {
         return process.answers();
     }
 
+    /** The CPU time the broker's current process has used so far. */
+    Duration cpuTime() {
+        return process.cpuTime();
+    }
+
     /** Waits until a {@link #launch() launched} broker serves. */
     void awaitStarted() throws IOException, InterruptedException {
         process.awaitBroker(START_TIMEOUT);

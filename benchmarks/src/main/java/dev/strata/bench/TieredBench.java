@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,6 +44,8 @@ public final class TieredBench implements Callable<Integer> {
     private static final String PREFIX = "strata/";
     /** The broker's {@code remote.log.chunk.size} default: the range of one GET of the remote reader. */
     private static final int CHUNK_BYTES = 4 << 20;
+    /** Segment-sized PUTs per round of S3Proxy's warm-up. */
+    private static final int WARM_UP_PUTS = 256;
 
     @CommandLine.Mixin
     private ReplayDataOptions data;
@@ -80,9 +83,9 @@ public final class TieredBench implements Callable<Integer> {
 
     @Option(
             names = "--warmup-upload-mb",
-            description = "With a warm-up: MB tiered (and as many bytes of plain PUTs) before the measured upload, so"
-                    + " that neither the broker's copy path nor the ceiling's client is measured with a cold JIT"
-                    + " (default: ${DEFAULT-VALUE}; 0: none).",
+            description = "With a warm-up: MB tiered before the measured upload, after plain PUTs until S3Proxy's"
+                    + " rate levels off, so that neither the broker's copy path nor S3Proxy is measured with a cold"
+                    + " JIT (default: ${DEFAULT-VALUE}; 0: no upload).",
             defaultValue = "64")
     private int warmupUploadMb;
 
@@ -204,7 +207,7 @@ public final class TieredBench implements Callable<Integer> {
                 System.err.println("Strata listening on " + broker.bootstrap() + ", tiering to S3Proxy at "
                         + s3.endpoint() + " through " + brokerPath.endpoint() + "; logs " + broker.log() + ", "
                         + s3.log());
-                measure(broker, spec, new Store(brokerPath, ceilingPath, ceiling));
+                measure(broker, spec, new Store(brokerPath, ceilingPath, ceiling, s3));
             }
         } catch (Exception e) {
             error = e.toString();
@@ -222,8 +225,9 @@ public final class TieredBench implements Callable<Integer> {
         return error == null ? 0 : 1;
     }
 
-    /** The object store's two paths: the broker's, counted, and the ceiling client's. */
-    private record Store(LatencyProxy broker, LatencyProxy ceilingPath, ObjectStoreCeiling ceiling) {
+    /** The object store's two paths (the broker's, counted, and the ceiling client's) and its process. */
+    private record Store(
+            LatencyProxy broker, LatencyProxy ceilingPath, ObjectStoreCeiling ceiling, S3ProxyServer server) {
         void shape(double latencyMs, double streamMbps) {
             broker.shape(latencyMs, streamMbps);
             ceilingPath.shape(latencyMs, streamMbps);
@@ -277,13 +281,14 @@ public final class TieredBench implements Callable<Integer> {
                 bootstrap, broker.dataDir(), RemoteReplayRun.spec(data.recordSize, data.partitions, warmupUploadMb));
         RemoteReplayRun run = new RemoteReplayRun(bootstrap, broker.dataDir(), spec);
         // the warm-up topic is deleted at the end: its remote deletions would run during the measured upload
-        try (BenchTopic warmTopic = warm(warmUpload, warmup.isZero() ? 0 : warmupUploadMb, store);
+        try (BenchTopic warmTopic = warm(warmUpload, warmup.isZero() ? 0 : warmupUploadMb, store, !warmup.isZero());
                 BenchTopic topic = run.createTopic()) {
             figures.fill = run.fill(topic);
             figures.localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
             Map<TopicPartition, List<Long>> bases = run.segmentBaseOffsets(topic);
             S3RequestCounter.Counts before = store.broker().requests().snapshot();
-            figures.offload = offload(run, topic, spec, bootstrap);
+            CpuUse.Reading cpu = CpuUse.Reading.now(broker, store.server());
+            figures.offload = offload(run, topic, spec, bootstrap, () -> CpuUse.Reading.now(broker, store.server()));
             S3RequestCounter.Counts upload =
                     store.broker().requests().snapshot().minus(before);
             // S3Proxy's ceilings and request counts say nothing about a broker tiering to a directory
@@ -292,10 +297,14 @@ public final class TieredBench implements Callable<Integer> {
                 // one log upload at a time per partition, 10 copier threads
                 int streams = Math.min(data.partitions, 10);
                 int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
+                cpu = CpuUse.Reading.now(broker, store.server());
                 figures.putCeiling =
                         store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
+                figures.ceilingCpu = CpuUse.Reading.now(broker, store.server()).since(cpu);
                 figures.putStreams = streams;
-                System.err.printf("PUT ceiling: %.1f MB/s%n", figures.putCeiling.megabytesPerSecond());
+                System.err.printf(
+                        "PUT ceiling: %.1f MB/s; cores used: %s%n",
+                        figures.putCeiling.megabytesPerSecond(), figures.ceilingCpu.describe());
             }
 
             before = store.broker().requests().snapshot();
@@ -325,11 +334,19 @@ public final class TieredBench implements Callable<Integer> {
     }
 
     /**
-     * Tiers {@code mb} MB of a topic of its own and writes as many bytes of plain PUTs, unmeasured: the first segments a
-     * fresh broker copies run its copy path (the S3 client, signing, checksums, the index) through the JIT compilers,
-     * which took 40% of the broker's CPU in a profile of a run without this. Null when {@code mb} is 0.
+     * Unmeasured: with {@code putsToPlateau}, plain PUTs of segment-sized objects until S3Proxy's PUT rate stops
+     * growing ({@link ObjectStoreCeiling#warmUp}), and then {@code mb} MB tiered from a topic of its own: the first
+     * segments a fresh broker copies run its copy path (the S3 client, signing, checksums, the index) through the JIT
+     * compilers, which took 40% of the broker's CPU in a profile of a run without this. The topic, or null when
+     * {@code mb} is 0.
      */
-    private BenchTopic warm(RemoteReplayRun run, int mb, Store store) throws Exception {
+    private BenchTopic warm(RemoteReplayRun run, int mb, Store store, boolean putsToPlateau) throws Exception {
+        if (putsToPlateau && tierKind.equals("s3")) {
+            int objectBytes = Integer.parseInt(RemoteReplayRun.SEGMENT_BYTES);
+            int streams = Math.min(data.partitions, 10);
+            figures.putWarmUp = store.ceiling().warmUp("ceiling-warmup/", WARM_UP_PUTS, objectBytes, streams);
+            System.err.println("S3Proxy's PUT rate while warming up, MB/s: " + TieredFigures.rates(figures.putWarmUp));
+        }
         if (mb == 0) {
             return null;
         }
@@ -337,12 +354,7 @@ public final class TieredBench implements Callable<Integer> {
         BenchTopic topic = run.createTopic();
         try {
             run.fill(topic);
-            Offload offload = run.offload(topic);
-            if (tierKind.equals("s3")) {
-                int objectBytes = (int) (offload.bytes() / Math.max(1, offload.segments()));
-                store.ceiling()
-                        .write("ceiling-warmup/", offload.segments(), objectBytes, Math.min(data.partitions, 10));
-            }
+            run.offload(topic);
             return topic;
         } catch (Exception | Error e) {
             topic.close();
@@ -354,15 +366,24 @@ public final class TieredBench implements Callable<Integer> {
      * Turns tiering on and waits for the upload; with a probe, a paced producer on an untiered topic is timed for
      * {@code --probe-seconds} before (tiering idle) and then for as long as the upload runs.
      */
-    private Offload offload(RemoteReplayRun run, BenchTopic topic, WorkloadSpec spec, String bootstrap)
+    private Offload offload(
+            RemoteReplayRun run, BenchTopic topic, WorkloadSpec spec, String bootstrap, Supplier<CpuUse.Reading> cpu)
             throws Exception {
+        Callable<Offload> upload = () -> {
+            CpuUse.Reading start = cpu.get();
+            Offload offload = run.offload(topic);
+            // to when local retention dropped the last segment too: a little longer than the upload's own time
+            figures.uploadCpu = cpu.get().since(start);
+            System.err.println("cores used during the upload: " + figures.uploadCpu.describe());
+            return offload;
+        };
         if (probeRate == 0) {
-            return run.offload(topic);
+            return upload.call();
         }
         figures.probeRate = probeRate;
         try (ProduceProbe probe = ProduceProbe.create(bootstrap, spec, probeRate)) {
             figures.probeAlone = probe.alone(Duration.ofMillis(Math.round(probeSeconds * 1000)));
-            ProduceProbe.During<Offload> during = probe.during(() -> run.offload(topic));
+            ProduceProbe.During<Offload> during = probe.during(upload);
             figures.probeDuringUpload = during.probe();
             return during.work();
         }

@@ -41,6 +41,12 @@ final class TieredFigures {
     WorkloadResult probeDuringUpload;
     ObjectStoreCeiling.Transfer putCeiling;
     int putStreams;
+    /** S3Proxy's warm-up rounds, before anything is measured. */
+    List<ObjectStoreCeiling.Transfer> putWarmUp = List.of();
+    /** The cores each process used during the upload, and during the PUT ceiling. */
+    CpuUse uploadCpu;
+
+    CpuUse ceilingCpu;
     int consumers;
     RequestCosts costs;
     final Remote plain = new Remote();
@@ -56,6 +62,11 @@ final class TieredFigures {
         json.put("produce_probe_during_upload", probeDuringUpload == null ? null : probeDuringUpload.toJson());
         json.put("put_ceiling", putCeiling == null ? null : putCeiling.toJson());
         json.put("put_ceiling_streams", putStreams);
+        json.put(
+                "put_warm_up_rounds",
+                putWarmUp.stream().map(ObjectStoreCeiling.Transfer::toJson).toList());
+        json.put("upload_cpu", uploadCpu == null ? null : uploadCpu.toJson());
+        json.put("put_ceiling_cpu", ceilingCpu == null ? null : ceilingCpu.toJson());
         json.put("no_latency", plain.toJson());
         json.put("injected", shapedLabel);
         json.put("with_latency", shapedLabel == null ? null : shaped.toJson());
@@ -82,6 +93,15 @@ final class TieredFigures {
                     offload.megabytesPerSecond(),
                     putCeiling.megabytesPerSecond(),
                     UPLOAD_TARGET);
+        }
+        if (uploadCpu != null) {
+            text(t, "  cores used during the upload", uploadCpu.describe());
+        }
+        if (ceilingCpu != null) {
+            text(t, "  cores used during the PUT ceiling", ceilingCpu.describe());
+        }
+        if (!putWarmUp.isEmpty()) {
+            text(t, "  S3Proxy PUT warm-up rounds MB/s", rates(putWarmUp));
         }
         if (probeAlone != null && probeDuringUpload != null) {
             probe(t, "produce at " + probeRate + " rec/s, tiering idle", probeAlone);
@@ -125,6 +145,19 @@ final class TieredFigures {
             t.append("failed: ").append(error).append('\n');
         }
         return t.toString();
+    }
+
+    /** The rates of {@code transfers}, in MB/s: {@code 47, 97, 135}. */
+    static String rates(List<ObjectStoreCeiling.Transfer> transfers) {
+        return String.join(
+                ", ",
+                transfers.stream()
+                        .map(x -> String.format(Locale.ROOT, "%.0f", x.megabytesPerSecond()))
+                        .toList());
+    }
+
+    private static void text(StringBuilder t, String label, String value) {
+        t.append(String.format(Locale.ROOT, "%-52s %s%n", label, value));
     }
 
     private static void remote(StringBuilder t, Remote r, String indent, int consumers) {

@@ -46,6 +46,23 @@ class LatencyProxyIT {
         }
     }
 
+    @Test
+    void theWarmUpWritesItsRoundsOverTheSameKeysUntilThePutRateLevelsOff() throws Exception {
+        try (S3ProxyEndpoint store = S3ProxyEndpoint.inMemory();
+                LatencyProxy proxy = LatencyProxy.inFrontOf(store.url())) {
+            createBucket(store);
+            S3Tier tier = new S3Tier(store.url(), BUCKET, store.accessKey(), store.secretKey(), "");
+            try (ObjectStoreCeiling client = new ObjectStoreCeiling(proxy.endpoint(), tier)) {
+                List<ObjectStoreCeiling.Transfer> rounds = client.warmUp("warm/", 4, 10_000, 2);
+
+                assertThat(rounds).hasSizeBetween(3, ObjectStoreCeiling.WARM_UP_MAX_ROUNDS);
+                assertThat(rounds).allMatch(r -> r.objects() == 4 && r.bytes() == 40_000);
+                assertThat(client.list("warm/", "")).hasSize(4);
+                assertThat(proxy.requests().snapshot().of(Kind.PUT)).isEqualTo(4L * rounds.size());
+            }
+        }
+    }
+
     private static void createBucket(S3ProxyEndpoint store) {
         try (S3Client s3 = S3Client.builder()
                 .region(Region.US_EAST_1)

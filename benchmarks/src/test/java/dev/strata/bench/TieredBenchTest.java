@@ -60,6 +60,42 @@ class TieredBenchTest {
                 .containsPattern("during upload / idle +1\\.20 +\\(target <= 1\\.2: met\\)");
     }
 
+    @Test
+    void s3ProxyIsWarmOnceTwoRoundsInARowAreNotATenthFasterThanTheBestBeforeThem() {
+        // the rounds of a fresh S3Proxy measured here
+        assertThat(ObjectStoreCeiling.plateaued(List.of(47.0, 97.0))).isFalse();
+        assertThat(ObjectStoreCeiling.plateaued(List.of(47.0, 97.0, 135.0))).isFalse();
+        assertThat(ObjectStoreCeiling.plateaued(List.of(47.0, 97.0, 135.0, 169.0, 159.0)))
+                .isFalse();
+        assertThat(ObjectStoreCeiling.plateaued(List.of(47.0, 97.0, 135.0, 169.0, 159.0, 168.0)))
+                .isTrue();
+        // a dip does not end it while the next round is a tenth faster than every one before
+        assertThat(ObjectStoreCeiling.plateaued(List.of(100.0, 80.0, 120.0))).isFalse();
+        assertThat(ObjectStoreCeiling.plateaued(List.of(100.0, 105.0, 116.0))).isFalse();
+        assertThat(ObjectStoreCeiling.plateaued(List.of(100.0, 105.0, 109.0))).isTrue();
+    }
+
+    @Test
+    void theCoresEachProcessUsedAreShownForTheUploadAndTheCeiling() {
+        TieredFigures figures = new TieredFigures();
+        CpuUse.Reading start = new CpuUse.Reading(
+                0, java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(4), java.time.Duration.ZERO);
+        CpuUse.Reading end = new CpuUse.Reading(
+                2_000_000_000L,
+                java.time.Duration.ofMillis(12_260),
+                java.time.Duration.ofMillis(5_040),
+                java.time.Duration.ofMillis(480));
+        figures.uploadCpu = end.since(start);
+        figures.putWarmUp = List.of(
+                new ObjectStoreCeiling.Transfer(1, 1, 47_000_000, 1.0),
+                new ObjectStoreCeiling.Transfer(1, 1, 97_400_000, 1.0));
+
+        assertThat(figures.uploadCpu.seconds()).isEqualTo(2.0);
+        assertThat(figures.table("t", null))
+                .containsPattern("cores used during the upload +broker 1\\.13, S3Proxy 0\\.52, bench 0\\.24")
+                .containsPattern("S3Proxy PUT warm-up rounds MB/s +47, 97");
+    }
+
     private static WorkloadResult probe(double p99Ms) {
         WorkloadSpec spec = new WorkloadSpec(
                 Workload.PRODUCE,

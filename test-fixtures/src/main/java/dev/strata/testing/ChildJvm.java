@@ -200,6 +200,11 @@ public final class ChildJvm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The CPU time the process has used so far, user and system (zero once it exited or where the OS does not say). */
+    public Duration cpuTime() {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     public Path outputFile() {
         return output;
     }
