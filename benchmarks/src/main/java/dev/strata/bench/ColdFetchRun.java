@@ -35,7 +35,7 @@ final class ColdFetchRun {
      * @param millis from the poll to its records
      * @param gets GET-priced requests the store saw meanwhile
      */
-    record Sample(TopicPartition partition, long offset, double millis, long gets) {}
+    record Sample(TopicPartition partition, long offset, double millis, long gets, List<String> requests) {}
 
     /**
      * The offsets of the samples: the middle of every other sealed segment, last first, at most {@code count}.
@@ -69,6 +69,7 @@ final class ColdFetchRun {
             consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)); // connects to the leader
             consumer.seek(tp, offset);
             S3RequestCounter.Counts before = store.requests().snapshot();
+            long mark = store.requests().getPricedSequence();
             long start = System.nanoTime();
             long deadline = start + LIMIT.toNanos();
             while (consumer.poll(POLL).isEmpty()) {
@@ -79,7 +80,10 @@ final class ColdFetchRun {
             }
             double millis = (System.nanoTime() - start) / 1e6;
             long gets = store.requests().snapshot().minus(before).getPriced();
-            return new Sample(tp, offset, millis, gets);
+            List<String> requests = store.requests().getPricedSince(mark).stream()
+                    .map(r -> r.describe(start))
+                    .toList();
+            return new Sample(tp, offset, millis, gets, requests);
         }
     }
 
@@ -92,6 +96,24 @@ final class ColdFetchRun {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
         return p;
+    }
+
+    /**
+     * The samples that did not count exactly one GET, each with the requests the store saw in its window: whether an
+     * extra one was the fetch's or something else's (the read-ahead the consumer's next fetch starts, another task).
+     */
+    static List<String> unexpected(List<Sample> samples) {
+        return samples.stream()
+                .filter(s -> s.gets() != 1)
+                .map(s -> String.format(
+                        Locale.ROOT,
+                        "%s offset %d: %d GETs in %.1f ms: %s",
+                        s.partition(),
+                        s.offset(),
+                        s.gets(),
+                        s.millis(),
+                        String.join("; ", s.requests())))
+                .toList();
     }
 
     /** p50, p99 (nearest rank), max, and the GETs per sample, for the table. */
@@ -130,7 +152,8 @@ final class ColdFetchRun {
                                 "partition", s.partition().toString(),
                                 "offset", s.offset(),
                                 "ms", s.millis(),
-                                "gets", s.gets()))
+                                "gets", s.gets(),
+                                "get_priced_requests", s.requests()))
                         .toList());
         return m;
     }

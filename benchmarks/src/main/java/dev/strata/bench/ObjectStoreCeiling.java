@@ -121,21 +121,25 @@ final class ObjectStoreCeiling implements AutoCloseable {
     /** A round of {@link #warmUp} beats the best before it when it is this much faster. */
     static final double WARM_UP_GAIN = 1.1;
 
+    /** {@link #warmUp} writes at least this many rounds: S3Proxy still got faster after four flat ones here. */
+    static final int WARM_UP_MIN_ROUNDS = 8;
+
     /** {@link #warmUp} stops after this many rounds even if S3Proxy still gets faster. */
     static final int WARM_UP_MAX_ROUNDS = 16;
 
     /**
      * Writes rounds of {@code objects} objects of {@code objectBytes} bytes under {@code prefix} (each round over the
-     * same keys), as {@link #write} does, until S3Proxy's PUT rate stops growing: two rounds in a row not
-     * {@value #WARM_UP_GAIN}x faster than the best round before them, or {@value #WARM_UP_MAX_ROUNDS} rounds. S3Proxy's
-     * JIT takes thousands of PUTs to compile its write path (its rate from a fresh start here: 47, 97, 135, 169, 159,
-     * 168 MB/s in rounds of about 1,200 PUTs), so a ceiling or an upload measured after a few hundred PUTs measures the
-     * compiler. Returns every round.
+     * same keys), as {@link #write} does, until S3Proxy's PUT rate stops growing: at least
+     * {@value #WARM_UP_MIN_ROUNDS} rounds, then until two rounds in a row are not {@value #WARM_UP_GAIN}x faster than
+     * the best round before them, at most {@value #WARM_UP_MAX_ROUNDS}. S3Proxy's JIT takes thousands of PUTs to
+     * compile its write path (its rate from a fresh start here: 47, 97, 135, 169, 159, 168 MB/s in rounds of about
+     * 1,200 PUTs; in rounds of 256 PUTs of 1 MiB, 49, 85, 93, 100 and then 140 in the ceiling), so a ceiling or an upload
+     * measured after a few hundred PUTs measures the compiler. Returns every round.
      */
     List<Transfer> warmUp(String prefix, int objects, int objectBytes, int streams) throws Exception {
         List<Transfer> rounds = new ArrayList<>();
         List<Double> rates = new ArrayList<>();
-        while (rounds.size() < WARM_UP_MAX_ROUNDS && !plateaued(rates)) {
+        while (rounds.size() < WARM_UP_MIN_ROUNDS || (rounds.size() < WARM_UP_MAX_ROUNDS && !plateaued(rates))) {
             Transfer round = write(prefix, objects, objectBytes, streams);
             rounds.add(round);
             rates.add(round.megabytesPerSecond());

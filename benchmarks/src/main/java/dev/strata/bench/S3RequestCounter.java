@@ -2,7 +2,9 @@ package dev.strata.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -52,7 +54,36 @@ final class S3RequestCounter {
     private static final int CRLF = 0x0d0a;
     private static final int CRLF_CRLF = 0x0d0a0d0a;
 
+    /** GET-priced requests kept for {@link #getPricedSince}. */
+    private static final int RECENT = 256;
+
     private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
+    /** The last {@value #RECENT} GET-priced requests, oldest first; guards {@link #getPricedSeen}. */
+    private final ArrayDeque<Seen> recent = new ArrayDeque<>();
+
+    private long getPricedSeen;
+
+    /**
+     * A GET-priced request as sent.
+     *
+     * @param sequence its number among the GET-priced requests, from 1
+     * @param nanos when it was seen ({@link System#nanoTime()})
+     * @param method its method
+     * @param target its request target
+     * @param range its {@code Range} header, or empty
+     */
+    record Seen(long sequence, long nanos, String method, String target, String range) {
+        /** {@code GET /bucket/key bytes=0-99 at 12.3 ms}, the time after {@code startNanos}. */
+        String describe(long startNanos) {
+            return String.format(
+                    Locale.ROOT,
+                    "%s %s%s at %.1f ms",
+                    method,
+                    target,
+                    range.isEmpty() ? "" : " " + range,
+                    (nanos - startNanos) / 1e6);
+        }
+    }
 
     S3RequestCounter() {
         for (Kind kind : Kind.values()) {
@@ -63,6 +94,29 @@ final class S3RequestCounter {
     /** A parser for one new connection, counting into this counter. */
     Parser newConnection() {
         return new Parser();
+    }
+
+    /** How many GET-priced requests were seen so far: a mark for {@link #getPricedSince}. */
+    long getPricedSequence() {
+        synchronized (recent) {
+            return getPricedSeen;
+        }
+    }
+
+    /** The GET-priced requests seen after {@code sequence}, oldest first (at most the last {@value #RECENT}). */
+    List<Seen> getPricedSince(long sequence) {
+        synchronized (recent) {
+            return recent.stream().filter(r -> r.sequence() > sequence).toList();
+        }
+    }
+
+    private void remember(String method, String target, String range) {
+        synchronized (recent) {
+            if (recent.size() == RECENT) {
+                recent.removeFirst();
+            }
+            recent.addLast(new Seen(++getPricedSeen, System.nanoTime(), method, target, range));
+        }
     }
 
     /** The counts so far. */
@@ -231,6 +285,7 @@ final class S3RequestCounter {
                 return;
             }
             long contentLength = 0;
+            String range = "";
             chunked = false;
             for (int h = 1; h < lines.length; h++) {
                 int colon = lines[h].indexOf(':');
@@ -241,12 +296,18 @@ final class S3RequestCounter {
                 String value = lines[h].substring(colon + 1).trim();
                 if (name.equals("content-length")) {
                     contentLength = Long.parseLong(value);
+                } else if (name.equals("range")) {
+                    range = value;
                 } else if (name.equals("transfer-encoding")
                         && value.toLowerCase(Locale.ROOT).contains("chunked")) {
                     chunked = true;
                 }
             }
-            counts.get(classify(requestLine[0], requestLine[1])).increment();
+            Kind kind = classify(requestLine[0], requestLine[1]);
+            counts.get(kind).increment();
+            if (kind.getPriced()) {
+                remember(requestLine[0], requestLine[1], range);
+            }
             if (chunked) {
                 state = State.CHUNK_SIZE;
             } else if (contentLength > 0) {

@@ -406,6 +406,7 @@ public final class TieredBench implements Callable<Integer> {
             broker.restart();
             into.coldFetches = ColdFetchRun.run(broker.bootstrap(), coldOffsets, store.broker());
             System.err.println("cold fetches: " + ColdFetchRun.summary(into.coldFetches));
+            ColdFetchRun.unexpected(into.coldFetches).forEach(s -> System.err.println("  not one GET: " + s));
         }
     }
 

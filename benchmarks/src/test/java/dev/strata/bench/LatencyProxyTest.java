@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,29 @@ class LatencyProxyTest {
             assertThat(counts.putPriced()).isEqualTo(2);
             assertThat(counts.getPriced()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void theGetPricedRequestsAfterAMarkAreKeptWithTheirRanges() {
+        S3RequestCounter counter = new S3RequestCounter();
+        S3RequestCounter.Parser parser = counter.newConnection();
+        feed(parser, "GET /bucket/a.log HTTP/1.1\r\nRange: bytes=0-9\r\n\r\n");
+        long mark = counter.getPricedSequence();
+        feed(parser, "PUT /bucket/b.log HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+        feed(parser, "GET /bucket/b.log HTTP/1.1\r\nrange: bytes=100-199\r\n\r\n");
+        feed(parser, "HEAD /bucket/c.log HTTP/1.1\r\n\r\n");
+
+        List<S3RequestCounter.Seen> since = counter.getPricedSince(mark);
+        assertThat(since)
+                .extracting(r -> r.method() + " " + r.target() + " " + r.range())
+                .containsExactly("GET /bucket/b.log bytes=100-199", "HEAD /bucket/c.log ");
+        assertThat(since.get(0).describe(since.get(0).nanos())).isEqualTo("GET /bucket/b.log bytes=100-199 at 0.0 ms");
+        assertThat(counter.getPricedSince(counter.getPricedSequence())).isEmpty();
+    }
+
+    private static void feed(S3RequestCounter.Parser parser, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        parser.accept(bytes, 0, bytes.length);
     }
 
     @Test

@@ -116,6 +116,20 @@ class TieredBenchTest {
     }
 
     @Test
+    void coldFetchesThatDidNotCountOneGetAreListedWithTheirRequests() {
+        TopicPartition p0 = new TopicPartition("t", 0);
+        List<ColdFetchRun.Sample> samples = List.of(
+                new ColdFetchRun.Sample(p0, 50, 20.0, 1, List.of("GET /b/k bytes=0-9 at 1.0 ms")),
+                new ColdFetchRun.Sample(
+                        p0, 150, 30.0, 2, List.of("GET /b/k bytes=0-9 at 1.0 ms", "GET /b/l bytes=0-9 at 25.0 ms")));
+
+        assertThat(ColdFetchRun.unexpected(samples))
+                .containsExactly(
+                        "t-0 offset 150: 2 GETs in 30.0 ms: GET /b/k bytes=0-9 at 1.0 ms; GET /b/l bytes=0-9 at 25.0 ms");
+        assertThat(ColdFetchRun.summary(samples)).endsWith("1 GET in 1 of 2");
+    }
+
+    @Test
     void percentilesAreNearestRank() {
         List<Double> sorted =
                 IntStream.rangeClosed(1, 20).mapToObj(i -> (double) i).toList();
