@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
+import dev.strata.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A Strata broker started in the test JVM on a free port ({@code listeners=PLAINTEXT://127.0.0.1:0}) with a log
+ * A Strata broker started in the test JVM on a free port below the kernel's ephemeral range ({@link Ports#free()}) with a log
  * directory of its own under a temporary directory, plus factories for kafka-clients pointed at it.
  *
  * <p>Register it with {@code @RegisterExtension}: in a static field one broker serves every test of the class; in an
@@ -121,8 +122,13 @@ public final class TestBroker
     /** The settings the broker is started with. */
     public Map<String, String> config() {
         Map<String, String> config = new HashMap<>();
-        // A free port the first time; the same port after a restart, so running clients can reconnect.
-        config.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + Math.max(0, lastPort));
+        // A free port below the kernel's ephemeral range the first time: the kernel may give an ephemeral port to any
+        // outgoing connection while the broker is down, and its restart could not bind it again ("Address already in
+        // use" in S3TransactionalTieringIT, CI). The same port after a restart, so running clients can reconnect.
+        if (lastPort <= 0) {
+            lastPort = Ports.free();
+        }
+        config.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + lastPort);
         config.put(BrokerConfig.LOG_DIRS, logDir().toString());
         config.put(BrokerConfig.NODE_ID, "1");
         config.putAll(overrides);
