@@ -287,7 +287,6 @@ public final class TieredBench implements Callable<Integer> {
             figures.localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
             Map<TopicPartition, List<Long>> bases = run.segmentBaseOffsets(topic);
             S3RequestCounter.Counts before = store.broker().requests().snapshot();
-            CpuUse.Reading cpu = CpuUse.Reading.now(broker, store.server());
             figures.offload = offload(run, topic, spec, bootstrap, () -> CpuUse.Reading.now(broker, store.server()));
             S3RequestCounter.Counts upload =
                     store.broker().requests().snapshot().minus(before);
@@ -297,7 +296,7 @@ public final class TieredBench implements Callable<Integer> {
                 // one log upload at a time per partition, 10 copier threads
                 int streams = Math.min(data.partitions, 10);
                 int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
-                cpu = CpuUse.Reading.now(broker, store.server());
+                CpuUse.Reading cpu = CpuUse.Reading.now(broker, store.server());
                 figures.putCeiling =
                         store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
                 figures.ceilingCpu = CpuUse.Reading.now(broker, store.server()).since(cpu);
