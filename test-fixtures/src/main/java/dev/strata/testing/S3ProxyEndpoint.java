@@ -44,7 +44,11 @@ public final class S3ProxyEndpoint implements S3Store {
 
     private final HoldingBlobStore store;
     private S3Proxy proxy;
-    private int port;
+    /**
+     * Below the kernel's ephemeral range ({@link Ports#free()}): an ephemeral port may go to any outgoing connection
+     * while the endpoint is stopped, and {@link #start()} could not bind it again.
+     */
+    private int port = Ports.free();
 
     private S3ProxyEndpoint(BlobStore store) {
         this.store = new HoldingBlobStore(store);
@@ -82,7 +86,7 @@ public final class S3ProxyEndpoint implements S3Store {
         return endpoint;
     }
 
-    /** Serves again, on the port of the first start (a free one the first time), and waits until it accepts. */
+    /** Serves (again), always on the same free port, and waits until it accepts. */
     public void start() throws Exception {
         if (proxy != null) {
             throw new IllegalStateException("S3Proxy is already running on port " + port);
