@@ -293,8 +293,7 @@ public final class TieredBench implements Callable<Integer> {
             // S3Proxy's ceilings and request counts say nothing about a broker tiering to a directory
             boolean s3 = tierKind.equals("s3");
             if (s3) {
-                // one log upload at a time per partition, 10 copier threads
-                int streams = Math.min(data.partitions, 10);
+                int streams = putWriters();
                 int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
                 CpuUse.Reading cpu = CpuUse.Reading.now(broker, store.server());
                 figures.putCeiling =
@@ -342,8 +341,7 @@ public final class TieredBench implements Callable<Integer> {
     private BenchTopic warm(RemoteReplayRun run, int mb, Store store, boolean putsToPlateau) throws Exception {
         if (putsToPlateau && tierKind.equals("s3")) {
             int objectBytes = Integer.parseInt(RemoteReplayRun.SEGMENT_BYTES);
-            int streams = Math.min(data.partitions, 10);
-            figures.putWarmUp = store.ceiling().warmUp("ceiling-warmup/", WARM_UP_PUTS, objectBytes, streams);
+            figures.putWarmUp = store.ceiling().warmUp("ceiling-warmup/", WARM_UP_PUTS, objectBytes, putWriters());
             System.err.println("S3Proxy's PUT rate while warming up, MB/s: " + TieredFigures.rates(figures.putWarmUp));
         }
         if (mb == 0) {
@@ -407,6 +405,12 @@ public final class TieredBench implements Callable<Integer> {
             System.err.println("cold fetches: " + ColdFetchRun.summary(into.coldFetches));
             ColdFetchRun.unexpected(into.coldFetches).forEach(s -> System.err.println("  not one GET: " + s));
         }
+    }
+
+    /** Writers of the PUT ceiling and its warm-up: as many logs as the broker uploads at once (one per partition). */
+    private int putWriters() {
+        // one log upload at a time per partition, 10 copier threads
+        return Math.min(data.partitions, 10);
     }
 
     public static void main(String[] args) {
