@@ -3,6 +3,7 @@ package dev.strata.broker.metadata.quorum;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +24,8 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -44,6 +47,8 @@ import org.slf4j.LoggerFactory;
  * hand them to the I/O pool or the store's write pool); Ratis's client is thread-safe.
  */
 final class QuorumClient implements AutoCloseable {
+    /** How long a write whose voter no longer leads waits before it asks the next one. */
+    private static final long RETRY_MS = 100;
     /** The store's logger: what operators configure for the metadata quorum. */
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
@@ -65,11 +70,26 @@ final class QuorumClient implements AutoCloseable {
     private final ClientId controllerClientId = ClientId.randomId();
 
     private final AtomicLong controllerCallIds = new AtomicLong();
+    /** The client id and call ids of {@link #write}'s requests to this voter's own server. */
+    private final ClientId localClientId = ClientId.randomId();
+
+    private final AtomicLong localCallIds = new AtomicLong();
+    /** This voter's Raft server; null on a broker without a vote. */
+    private final RaftServer server;
+
+    private final RaftGroupId groupId;
     /** Asks the voters for newer images, on a broker without a vote; else null. */
     private final ScheduledExecutorService imageReader;
 
-    QuorumClient(QuorumConfig config, MetadataStateMachine stateMachine, RaftClient client, RaftClient heartbeats) {
+    QuorumClient(
+            QuorumConfig config,
+            MetadataStateMachine stateMachine,
+            RaftServer server,
+            RaftClient client,
+            RaftClient heartbeats) {
         this.config = config;
+        this.server = server;
+        this.groupId = RatisSetup.groupId(config.clusterId());
         this.stateMachine = stateMachine;
         this.client = client;
         this.heartbeats = heartbeats;
@@ -213,10 +233,99 @@ final class QuorumClient implements AutoCloseable {
         return QuorumController.HeartbeatReply.values()[code];
     }
 
-    /** Commits a command, waits until this voter has applied it, and returns its answer. */
+    /**
+     * Commits a command, waits until this voter has applied it, and returns its answer. While this voter leads, the
+     * command goes straight to its own Raft server ({@link #sendFromHere}) instead of through the client's gRPC
+     * connection to itself.
+     */
     long write(MetadataCommand command) {
+        if (server != null && leadsHere()) {
+            return writeFromHere(command);
+        }
         Message message = Message.valueOf(ByteString.copyFrom(command.toBytes()));
         return commit(command, () -> client.io().send(message));
+    }
+
+    /** {@link #write} through this voter's own server, whether it leads or not (tests: from a follower). */
+    long writeFromHere(MetadataCommand command) {
+        Message message = Message.valueOf(ByteString.copyFrom(command.toBytes()));
+        RaftClientRequest request = request(localClientId, localCallIds, server.getId(), message);
+        return commit(command, () -> sendFromHere(request));
+    }
+
+    /** How many writes went to this voter's own server (tests). */
+    long writesFromHere() {
+        return localCallIds.get();
+    }
+
+    private boolean leadsHere() {
+        try {
+            return server.getDivision(groupId).getInfo().isLeader();
+        } catch (IOException e) {
+            return false; // not started or closing: the client finds the leader
+        }
+    }
+
+    /**
+     * Submits {@code request} to this voter's own server, and when that server does not lead (any more, or not yet),
+     * sends the same call (same client id and call id) to the voter that leads, every {@link #RETRY_MS} ms until it
+     * is answered or the write timeout has passed. The server may have logged the command before it stepped down, and
+     * the next leader may commit that entry: the same call finds it in that leader's retry cache and gets its first
+     * outcome, where a new call would apply the command twice. This is what the Ratis client does with its own calls.
+     */
+    private RaftClientReply sendFromHere(RaftClientRequest request) throws Exception {
+        long deadline = System.nanoTime() + config.writeTimeout().toNanos();
+        RaftClientReply reply = server.submitClientRequestAsync(request).get();
+        RaftPeerId target = null;
+        boolean unreachable = false;
+        while (leaderMoved(reply) && System.nanoTime() < deadline) {
+            target = nextTarget(unreachable ? null : reply, target);
+            unreachable = false;
+            TimeUnit.MILLISECONDS.sleep(RETRY_MS);
+            RaftClientRequest resent = RaftClientRequest.newBuilder()
+                    .set(request)
+                    .setServerId(target)
+                    .build();
+            try {
+                reply = target.equals(server.getId())
+                        ? server.submitClientRequestAsync(resent).get()
+                        : client.getClientRpc().sendRequest(resent);
+            } catch (IOException e) {
+                if (e instanceof InterruptedIOException) {
+                    throw e;
+                }
+                unreachable = true; // that voter is down or cut off: the next one is asked
+            }
+        }
+        return reply;
+    }
+
+    private static boolean leaderMoved(RaftClientReply reply) {
+        return reply.getNotLeaderException() != null
+                || reply.getLeaderNotReadyException() != null
+                || reply.getLeaderSteppingDownException() != null;
+    }
+
+    /**
+     * The leader {@code reply} suggests, else the voter after {@code previous} (the first one after none); {@code reply}
+     * is null when {@code previous} did not answer.
+     */
+    private RaftPeerId nextTarget(RaftClientReply reply, RaftPeerId previous) {
+        NotLeaderException notLeader = reply == null ? null : reply.getNotLeaderException();
+        if (notLeader != null && notLeader.getSuggestedLeader() != null) {
+            return notLeader.getSuggestedLeader().getId();
+        }
+        if (reply != null && reply.getLeaderNotReadyException() != null && previous == null) {
+            return reply.getServerId(); // it leads and will be ready in a moment
+        }
+        List<QuorumConfig.Voter> voters = config.voters();
+        int at = 0;
+        for (int i = 0; i < voters.size(); i++) {
+            if (RatisSetup.peerId(voters.get(i).id()).equals(previous)) {
+                at = i + 1;
+            }
+        }
+        return RatisSetup.peerId(voters.get(at % voters.size()).id());
     }
 
     /**
@@ -227,16 +336,24 @@ final class QuorumClient implements AutoCloseable {
      * commit what it decided on its stale view: it fenced every broker whose heartbeats it had not seen while paused.
      * Kafka's controller, likewise, appends only to its own log and only while it leads.
      */
-    long writeAsLeader(MetadataCommand command, RaftServer server, RaftGroupId groupId) {
-        RaftClientRequest request = RaftClientRequest.newBuilder()
-                .setClientId(controllerClientId)
-                .setServerId(server.getId())
+    long writeAsLeader(MetadataCommand command) {
+        RaftClientRequest request = request(
+                controllerClientId,
+                controllerCallIds,
+                server.getId(),
+                Message.valueOf(ByteString.copyFrom(command.toBytes())));
+        return commit(command, () -> server.submitClientRequestAsync(request).get());
+    }
+
+    private RaftClientRequest request(ClientId clientId, AtomicLong callIds, RaftPeerId serverId, Message message) {
+        return RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(serverId)
                 .setGroupId(groupId)
-                .setCallId(controllerCallIds.incrementAndGet())
-                .setMessage(Message.valueOf(ByteString.copyFrom(command.toBytes())))
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(message)
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
-        return commit(command, () -> server.submitClientRequestAsync(request).get());
     }
 
     private long commit(MetadataCommand command, Callable<RaftClientReply> send) {

@@ -104,7 +104,7 @@ public final class QuorumMetadataStore
         this.config = config;
         this.stateMachine = stateMachine;
         this.server = server;
-        this.quorum = new QuorumClient(config, stateMachine, client, heartbeats);
+        this.quorum = new QuorumClient(config, stateMachine, server, client, heartbeats);
         this.asyncWrites = Executors.newCachedThreadPool(
                 new DefaultThreadFactory("strata-metadata-writes-" + config.nodeId(), true));
         if (config.roles().isVoter()) {
@@ -415,8 +415,7 @@ public final class QuorumMetadataStore
      * back.
      */
     CompletableFuture<?> controllerWrite(MetadataCommand command) {
-        RaftGroupId groupId = RatisSetup.groupId(config.clusterId());
-        return CompletableFuture.supplyAsync(() -> quorum.writeAsLeader(command, server, groupId), asyncWrites);
+        return CompletableFuture.supplyAsync(() -> quorum.writeAsLeader(command), asyncWrites);
     }
 
     /** Waits (up to 10 s) until every change applied so far, and every listener added so far, was told. */
@@ -512,6 +511,11 @@ public final class QuorumMetadataStore
 
     public void registerBroker(BrokerRegistration broker) {
         quorum.write(new MetadataCommand.RegisterBroker(broker));
+    }
+
+    /** This node's client of the quorum (tests). */
+    QuorumClient quorumClient() {
+        return quorum;
     }
 
     /** Index of the first entry still in this voter's Raft log (tests: the log is purged below snapshots). */
