@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -21,11 +22,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>The segments sampled are every other remote segment, last first, so that no sample reads a segment that an
  * earlier sample's read (or read-ahead, which goes forward) may have loaded. The consumer asks for 64 KiB per
- * partition, so that the next fetch it sends before the poll returns stays within the same chunk.
+ * partition, so that the next fetch it sends before the poll returns stays within the same chunk. Each sample starts
+ * once the store has seen no GET for {@link #QUIET}, so that an earlier sample's read-ahead is not counted as its.
  */
 final class ColdFetchRun {
     private static final Duration POLL = Duration.ofMillis(50);
     private static final Duration LIMIT = Duration.ofMinutes(2);
+    /**
+     * How long the store must have seen no GET before a sample starts: the previous sample's read-ahead (its
+     * partition's next segment, which its consumer no longer wants) had once landed in the next sample's window.
+     */
+    static final Duration QUIET = Duration.ofMillis(300);
+
+    private static final Duration QUIET_LIMIT = Duration.ofSeconds(10);
 
     /**
      * One sample.
@@ -68,6 +77,7 @@ final class ColdFetchRun {
             consumer.assign(List.of(tp));
             consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)); // connects to the leader
             consumer.seek(tp, offset);
+            awaitQuiet(store.requests()::getPricedSequence, QUIET, QUIET_LIMIT);
             S3RequestCounter.Counts before = store.requests().snapshot();
             long mark = store.requests().getPricedSequence();
             long start = System.nanoTime();
@@ -85,6 +95,29 @@ final class ColdFetchRun {
                     .toList();
             return new Sample(tp, offset, millis, gets, requests);
         }
+    }
+
+    /**
+     * Waits until {@code sequence} (the store's count of GET-priced requests so far) stays the same for {@code quiet},
+     * at most {@code limit}; says whether it did.
+     */
+    static boolean awaitQuiet(LongSupplier sequence, Duration quiet, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long seen = sequence.getAsLong();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(quiet.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            long now = sequence.getAsLong();
+            if (now == seen) {
+                return true;
+            }
+            seen = now;
+        }
+        return false;
     }
 
     private static Properties config(String bootstrap) {

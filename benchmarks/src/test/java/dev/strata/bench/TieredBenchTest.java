@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.strata.bench.S3RequestCounter.Kind;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -127,6 +129,22 @@ class TieredBenchTest {
                 .containsExactly(
                         "t-0 offset 150: 2 GETs in 30.0 ms: GET /b/k bytes=0-9 at 1.0 ms; GET /b/l bytes=0-9 at 25.0 ms");
         assertThat(ColdFetchRun.summary(samples)).endsWith("1 GET in 1 of 2");
+    }
+
+    @Test
+    void aColdFetchStartsOnceTheStoreHasSeenNoGetForAWhile() {
+        Duration quiet = Duration.ofMillis(10);
+        AtomicLong requests = new AtomicLong();
+        // three more requests seen, then none
+        assertThat(ColdFetchRun.awaitQuiet(
+                        () -> requests.get() < 3 ? requests.incrementAndGet() : requests.get(),
+                        quiet,
+                        Duration.ofSeconds(30)))
+                .isTrue();
+        assertThat(requests.get()).isEqualTo(3);
+        // a store that never goes quiet: given up at the limit
+        assertThat(ColdFetchRun.awaitQuiet(requests::incrementAndGet, quiet, Duration.ofMillis(100)))
+                .isFalse();
     }
 
     @Test
