@@ -91,7 +91,7 @@ final class RemoteReplayRun {
         try (BenchTopic topic = createTopic()) {
             fill(topic);
             Offload offload = offload(topic);
-            return new ConsumeRun(bootstrap, topic, spec, true).run().withOffload(offload);
+            return replay(topic).withOffload(offload);
         }
     }
 
@@ -113,6 +113,11 @@ final class RemoteReplayRun {
                 "%s: filled %s with %d records (%.1f MB) in %.1f s%n",
                 spec.workload().label(), topic.name(), fill.records(), fill.bytes() / 1e6, fill.seconds());
         return fill;
+    }
+
+    /** Reads the topic from offset 0 to its end as a consumer catching up does: from the remote tier once offloaded. */
+    WorkloadResult replay(BenchTopic topic) {
+        return new ConsumeRun(bootstrap, topic, spec, true).run();
     }
 
     /**

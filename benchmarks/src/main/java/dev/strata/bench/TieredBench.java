@@ -83,9 +83,9 @@ public final class TieredBench implements Callable<Integer> {
 
     @Option(
             names = "--warmup-upload-mb",
-            description = "With a warm-up: MB tiered before the measured upload, after plain PUTs until S3Proxy's"
-                    + " rate levels off, so that neither the broker's copy path nor S3Proxy is measured with a cold"
-                    + " JIT (default: ${DEFAULT-VALUE}; 0: no upload).",
+            description = "With a warm-up: MB tiered and replayed from the remote tier before the measured upload,"
+                    + " after plain PUTs until S3Proxy's rate levels off, so that neither the broker's copy and remote"
+                    + " read paths nor S3Proxy are measured with a cold JIT (default: ${DEFAULT-VALUE}; 0: none).",
             defaultValue = "64")
     private int warmupUploadMb;
 
@@ -333,9 +333,10 @@ public final class TieredBench implements Callable<Integer> {
 
     /**
      * Unmeasured: with {@code putsToPlateau}, plain PUTs of segment-sized objects until S3Proxy's PUT rate stops
-     * growing ({@link ObjectStoreCeiling#warmUp}), and then {@code mb} MB tiered from a topic of its own: the first
-     * segments a fresh broker copies run its copy path (the S3 client, signing, checksums, the index) through the JIT
-     * compilers, which took 40% of the broker's CPU in a profile of a run without this. The topic, or null when
+     * growing ({@link ObjectStoreCeiling#warmUp}), and then {@code mb} MB tiered from a topic of its own and replayed
+     * from the remote tier: the first segments a fresh broker copies run its copy path (the S3 client, signing,
+     * checksums, the index) through the JIT compilers, which took 40% of the broker's CPU in a profile of a run without
+     * this; the measured remote replay was likewise the first run of the remote read path (the JIT 40% of its CPU). The topic, or null when
      * {@code mb} is 0.
      */
     private BenchTopic warm(RemoteReplayRun run, int mb, Store store, boolean putsToPlateau) throws Exception {
@@ -347,11 +348,12 @@ public final class TieredBench implements Callable<Integer> {
         if (mb == 0) {
             return null;
         }
-        System.err.println("warming up the upload with " + mb + " MB (not measured)");
+        System.err.println("warming up the upload and the remote replay with " + mb + " MB (not measured)");
         BenchTopic topic = run.createTopic();
         try {
             run.fill(topic);
             run.offload(topic);
+            run.replay(topic);
             return topic;
         } catch (Exception | Error e) {
             topic.close();
