@@ -252,20 +252,20 @@ class QuorumMetadataStoreTest {
     void theLeaderWritesThroughItsOwnServerAndACallRefusedByAFollowerGoesOnToTheLeader() {
         List<QuorumMetadataStore> stores = openAll(voters(3));
         int[] written = {0};
+        int[] leaderId = {-1};
         // retried only if the leadership moved between the look and the write
         awaitTrue("a write of the leader through its own server", () -> {
-            int leaderId = stores.get(0).controllerId();
-            if (leaderId < 1) {
+            leaderId[0] = stores.get(0).controllerId();
+            if (leaderId[0] < 1) {
                 return false;
             }
-            QuorumClient leader = stores.get(leaderId - 1).quorumClient();
+            QuorumClient leader = stores.get(leaderId[0] - 1).quorumClient();
             long before = leader.writesFromHere();
-            stores.get(leaderId - 1).putTopic(topic("from-the-leader-" + written[0]++, 1));
+            stores.get(leaderId[0] - 1).putTopic(topic("from-the-leader-" + written[0]++, 1));
             return leader.writesFromHere() == before + 1;
         });
 
-        int followerId = stores.get(0).controllerId() % 3 + 1;
-        QuorumMetadataStore follower = stores.get(followerId - 1);
+        QuorumMetadataStore follower = stores.get(leaderId[0] % 3);
         long first = follower.reserveProducerIds(1000);
         // the follower's own server refuses the call (not the leader), and the same call is sent on to the leader
         long second = follower.quorumClient().writeFromHere(new MetadataCommand.ReserveProducerIds(1000));
