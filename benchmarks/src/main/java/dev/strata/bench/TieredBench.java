@@ -336,8 +336,8 @@ public final class TieredBench implements Callable<Integer> {
      * growing ({@link ObjectStoreCeiling#warmUp}), and then {@code mb} MB tiered from a topic of its own and replayed
      * from the remote tier: the first segments a fresh broker copies run its copy path (the S3 client, signing,
      * checksums, the index) through the JIT compilers, which took 40% of the broker's CPU in a profile of a run without
-     * this; the measured remote replay was likewise the first run of the remote read path (the JIT 40% of its CPU). The topic, or null when
-     * {@code mb} is 0.
+     * this; the measured remote replay was likewise the first run of the remote read path (the JIT 40% of its CPU).
+     * The topic, or null when {@code mb} is 0.
      */
     private BenchTopic warm(RemoteReplayRun run, int mb, Store store, boolean putsToPlateau) throws Exception {
         if (putsToPlateau && tierKind.equals("s3")) {

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A Strata broker started in the test JVM on a free port below the kernel's ephemeral range ({@link Ports#free()}) with a log
- * directory of its own under a temporary directory, plus factories for kafka-clients pointed at it.
+ * A Strata broker started in the test JVM on a free port below the kernel's ephemeral range ({@link Ports#free()})
+ * with a log directory of its own under a temporary directory, plus factories for kafka-clients pointed at it.
  *
  * <p>Register it with {@code @RegisterExtension}: in a static field one broker serves every test of the class; in an
  * instance field every test gets a fresh broker and a fresh directory. {@link #restart()} closes the broker and starts

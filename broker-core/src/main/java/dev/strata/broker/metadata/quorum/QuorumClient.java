@@ -307,8 +307,8 @@ final class QuorumClient implements AutoCloseable {
     }
 
     /**
-     * The leader {@code reply} suggests, else the voter after {@code previous} (the first one after none); {@code reply}
-     * is null when {@code previous} did not answer.
+     * The leader {@code reply} suggests, else the voter after {@code previous} (the first one after none);
+     * {@code reply} is null when {@code previous} did not answer.
      */
     private RaftPeerId nextTarget(RaftClientReply reply, RaftPeerId previous) {
         NotLeaderException notLeader = reply == null ? null : reply.getNotLeaderException();
