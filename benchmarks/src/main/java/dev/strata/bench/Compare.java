@@ -56,6 +56,14 @@ public final class Compare implements Callable<Integer> {
     private double warmupSeconds;
 
     @Option(
+            names = "--warmup-tiered-mb",
+            description = "With remote-replay: MB that each broker fills, tiers and replays from the remote tier,"
+                    + " unmeasured, before its measured workloads, so that neither broker's copy and remote read paths"
+                    + " are measured on their first run (default: ${DEFAULT-VALUE}; --quick: 0).",
+            defaultValue = "1024")
+    private long warmupTieredMb;
+
+    @Option(
             names = "--workload",
             split = ",",
             description = "Workloads (default: ${DEFAULT-VALUE}).",
@@ -353,9 +361,11 @@ public final class Compare implements Callable<Integer> {
             System.err.println(broker + " listening on " + bootstrap + "; log " + log);
             ComparePhase phase = new ComparePhase(bootstrap, running.dataDir(), tools);
             phase.warmUp(specs.get(0), warmup());
-            for (int p : specOptions.partitionCounts()) {
-                for (CompareDriver d : driverList) {
-                    samples.addAll(phase.run(d, specsFor(d, p, specs)));
+            try (BenchTopic warmTopic = phase.warmUpTiered(specs, warmupTieredMb())) {
+                for (int p : specOptions.partitionCounts()) {
+                    for (CompareDriver d : driverList) {
+                        samples.addAll(phase.run(d, specsFor(d, p, specs)));
+                    }
                 }
             }
         } catch (Exception e) {
@@ -381,6 +391,10 @@ public final class Compare implements Callable<Integer> {
 
     private Duration warmup() {
         return quick ? Duration.ofSeconds(1) : Duration.ofMillis(Math.round(warmupSeconds * 1000));
+    }
+
+    private long warmupTieredMb() {
+        return quick ? 0 : warmupTieredMb;
     }
 
     /** Starts the broker; with an object store, tiering to it under a key prefix of the broker's name. */
@@ -489,6 +503,7 @@ public final class Compare implements Callable<Integer> {
         m.put("finished", Instant.now().toString());
         m.put("quick", quick);
         m.put("warmup_seconds", warmup().toMillis() / 1000.0);
+        m.put("warmup_tiered_mb", warmupTieredMb());
         m.put("host", MachineInfo.describe());
         m.put("broker_jvm_options", ChildProcess.BROKER_JVM_OPTIONS);
         m.put("kafka_perf_jvm_options", KafkaPerfTools.TOOL_JVM_OPTIONS);

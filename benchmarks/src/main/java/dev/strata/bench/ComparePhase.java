@@ -38,6 +38,20 @@ final class ComparePhase {
         }
     }
 
+    /**
+     * With a remote-replay workload among {@code specs} and {@code mb} above 0: {@code mb} MB tiered and replayed from
+     * the remote tier, unmeasured ({@link RemoteReplayRun#warmUp}), in the remote-replay workload's shape. The warm-up
+     * topic, for the caller to delete after the measured workloads; null when there is none.
+     */
+    BenchTopic warmUpTiered(List<WorkloadSpec> specs, long mb) {
+        WorkloadSpec remote = find(specs, Workload.REMOTE_REPLAY);
+        if (remote == null || mb <= 0) {
+            return null;
+        }
+        System.err.println("warming up " + bootstrap + "'s tiering with " + mb + " MB (not measured)");
+        return new RemoteReplayRun(bootstrap, dataDir, RemoteReplayRun.sized(remote, mb)).warmUp();
+    }
+
     /** Every workload of {@code specs} (at their own partition count) that {@code driver} runs. */
     List<Sample> run(CompareDriver driver, List<WorkloadSpec> specs) throws IOException, InterruptedException {
         List<Sample> samples = new ArrayList<>();

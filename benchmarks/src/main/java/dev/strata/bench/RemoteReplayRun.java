@@ -96,6 +96,24 @@ final class RemoteReplayRun {
     }
 
     /**
+     * Unmeasured: fills a fresh topic, tiers it and replays it from the remote tier, so that the broker's copy and
+     * remote read paths (and the object store's) are not measured on their first run. Returns the topic, for the
+     * caller to delete once nothing measured runs any more: its remote deletions would otherwise run beside what is.
+     */
+    BenchTopic warmUp() {
+        BenchTopic topic = createTopic();
+        try {
+            fill(topic);
+            offload(topic);
+            replay(topic);
+            return topic;
+        } catch (RuntimeException | Error e) {
+            topic.close();
+            throw e;
+        }
+    }
+
+    /**
      * A fresh topic with the spec's configs and 1 MiB segments, {@code local.retention.bytes=1} (unless the spec
      * sets them) and remote storage off until {@link #offload}.
      */

@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.broker.StrataServer;
 import dev.strata.broker.config.BrokerConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +59,27 @@ class RemoteReplayIT {
         assertThat(result.offload().segments()).isGreaterThanOrEqualTo(2);
         assertThat(result.offload().bytes()).isGreaterThan(2_000_000L);
         assertThat(result.offload().seconds()).isPositive();
+    }
+
+    @Test
+    void aTieredWarmUpTiersAndReplaysATopicOfItsOwnWhenAMeasuredWorkloadReadsTheRemoteTier() throws Exception {
+        String bootstrap = "127.0.0.1:" + broker.port();
+        ComparePhase phase = new ComparePhase(bootstrap, tmp.resolve("data"), null);
+        List<WorkloadSpec> remote = List.of(WorkloadSpec.defaults(Workload.PRODUCE), RemoteReplayRun.spec(1000, 1, 1));
+
+        assertThat(phase.warmUpTiered(List.of(WorkloadSpec.defaults(Workload.PRODUCE)), 3))
+                .isNull();
+        assertThat(phase.warmUpTiered(remote, 0)).isNull();
+        try (BenchTopic topic = phase.warmUpTiered(remote, 3);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            TopicPartition tp = new TopicPartition(topic.name(), 0);
+            long tiered = admin.listOffsets(Map.of(tp, OffsetSpec.latestTiered()))
+                    .partitionResult(tp)
+                    .get()
+                    .offset();
+            // 3 MB in 1 MiB segments, not the remote-replay workload's 1 MB: at least two sealed segments are remote
+            assertThat(tiered).isGreaterThan(1000L);
+        }
     }
 
     @Test
