@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * <p>Each broker turn starts a fresh broker (child JVM, the same JVM options for both) tiering to a fresh directory,
  * produces {@code --warmup} seconds unmeasured on a topic of its own and replays it (so that neither the broker nor this
  * JVM's consumer is measured with a cold JIT: without it the first broker of a run, Kafka in odd rounds, replayed at a
- * fraction of its later rate), then on one topic of 1 MiB segments ({@link RemoteReplayRun}): fills
+ * fraction of its later rate), tiers and replays {@code --warmup-tiered-mb} MB of another topic from the remote tier
+ * (the copy and remote read paths' first run, unmeasured), then on one topic of 1 MiB segments ({@link RemoteReplayRun}): fills
  * it with {@code --tiered-mb} MB while not tiered, replays it from local disk with a fresh consumer, turns tiering on
  * and times the upload until every sealed segment is remote and gone locally, and replays it again, now all but each
  * partition's active segment from the remote tier. The same consumer tool reads for both brokers. Writes
@@ -62,6 +63,14 @@ public final class DirectoryReplayBench implements Callable<Integer> {
                             + " produced (default: ${DEFAULT-VALUE}).",
             defaultValue = "5")
     private double warmupSeconds;
+
+    @Option(
+            names = "--warmup-tiered-mb",
+            description = "MB that each fresh broker then fills, tiers and replays from the remote tier, unmeasured, so"
+                    + " that neither broker's copy and remote read paths are measured on their first run (default:"
+                    + " ${DEFAULT-VALUE}; 0: none).",
+            defaultValue = "512")
+    private int warmupTieredMb;
 
     @Option(names = "--quick", description = "A smoke run: 8 MB, one round, no warm-up.")
     private boolean quick;
@@ -114,11 +123,13 @@ public final class DirectoryReplayBench implements Callable<Integer> {
             data.tieredMb = 8;
             runs = 1;
             warmupSeconds = 0;
+            warmupTieredMb = 0;
         }
-        if (data.tieredMb < 1 || runs < 1 || data.partitions < 1 || warmupSeconds < 0) {
+        if (data.tieredMb < 1 || runs < 1 || data.partitions < 1 || warmupSeconds < 0 || warmupTieredMb < 0) {
             throw new CommandLine.ParameterException(
                     command.commandLine(),
-                    "--tiered-mb, --runs and --partitions must be at least 1; --warmup not negative");
+                    "--tiered-mb, --runs and --partitions must be at least 1; --warmup and --warmup-tiered-mb not"
+                            + " negative");
         }
         Instant started = Instant.now();
         Path out = options.resultsDir(started);
@@ -140,6 +151,7 @@ public final class DirectoryReplayBench implements Callable<Integer> {
         json.put("record_size", data.recordSize);
         json.put("partitions", data.partitions);
         json.put("warmup_seconds", warmupSeconds);
+        json.put("warmup_tiered_mb", warmupTieredMb);
         json.put("kafka_remote_storage_manager", LOCAL_TIERED_STORAGE);
         json.put("strata_remote_storage_manager", DirectoryTier.STORAGE_MANAGER);
         json.put("turns", turns.stream().map(Turn::toJson).toList());
@@ -194,8 +206,12 @@ public final class DirectoryReplayBench implements Callable<Integer> {
                             .withRecords(0)
                             .withDuration(Duration.ofMillis(Math.round(warmupSeconds * 1000))));
         }
+        RemoteReplayRun warmUp = new RemoteReplayRun(
+                bootstrap, broker.dataDir(), RemoteReplayRun.spec(data.recordSize, data.partitions, warmupTieredMb));
         RemoteReplayRun run = new RemoteReplayRun(bootstrap, broker.dataDir(), spec);
-        try (BenchTopic topic = run.createTopic()) {
+        // the warm-up topic is deleted at the end: its remote deletions would run during the measured phases
+        try (BenchTopic warmTopic = warmupTieredMb > 0 ? warmUp.warmUp() : null;
+                BenchTopic topic = run.createTopic()) {
             figures.fill = run.fill(topic);
             figures.localReplay = new ConsumeRun(bootstrap, topic, spec, true).run();
             figures.offload = run.offload(topic);
