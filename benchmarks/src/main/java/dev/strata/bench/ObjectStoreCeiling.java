@@ -63,6 +63,14 @@ final class ObjectStoreCeiling implements AutoCloseable {
             return seconds > 0 ? bytes / seconds / 1_000_000.0 : 0;
         }
 
+        /** The transfer of {@code rounds} (not empty) whose rate is the median (the lower middle one of an even count). */
+        static Transfer median(List<Transfer> rounds) {
+            List<Transfer> sorted = rounds.stream()
+                    .sorted(java.util.Comparator.comparingDouble(Transfer::megabytesPerSecond))
+                    .toList();
+            return sorted.get((sorted.size() - 1) / 2);
+        }
+
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("objects", objects);

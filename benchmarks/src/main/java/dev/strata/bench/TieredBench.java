@@ -20,9 +20,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The tiered-storage figures of one Strata broker tiering to S3Proxy through its S3 backend, all on the same data,
  * each beside what S3Proxy itself serves on this machine in the same run: a topic of 1 MiB segments is filled while
  * not yet tiered and replayed from local disk; tiering is turned on and the upload timed until every sealed segment is
- * remote, then plain PUTs of as many objects of a segment's size are timed (the PUT ceiling); once local retention has
- * dropped the segments, the topic is replayed from the remote tier by one consumer, then a plain reader GETs the same
- * segment objects one after the other (the GET ceiling); with {@code --consumers N}, N consumers replay the partitions
+ * remote, then plain PUTs of as many objects of a segment's size are timed, three times (the PUT ceiling, their
+ * median); once local retention has dropped the segments, the topic is replayed from the remote tier by one consumer,
+ * then a plain reader GETs the same segment objects one after the other, three times (the GET ceiling); with {@code --consumers N}, N consumers replay the partitions
  * at once; after a restart (an empty chunk cache), cold fetches of offsets in the middle of remote segments are timed
  * and their GETs counted. With {@code --latency-ms} or {@code --stream-mbps} the replays, the GET ceiling and the cold
  * fetches are then repeated with that latency and bandwidth cap injected between the broker and S3Proxy.
@@ -46,6 +46,10 @@ public final class TieredBench implements Callable<Integer> {
     private static final int CHUNK_BYTES = 4 << 20;
     /** Segment-sized PUTs per round of S3Proxy's warm-up. */
     private static final int WARM_UP_PUTS = 256;
+    /** Segment objects of the warm-up topic the GET ceiling's reader reads, unmeasured, before anything is measured. */
+    private static final int WARM_UP_GETS = 256;
+    /** Rounds of each ceiling, PUT and GET; the figures take their median. */
+    private static final int CEILING_ROUNDS = 3;
 
     @CommandLine.Mixin
     private ReplayDataOptions data;
@@ -296,13 +300,16 @@ public final class TieredBench implements Callable<Integer> {
                 int streams = putWriters();
                 int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
                 CpuUse.Reading cpu = CpuUse.Reading.now(broker, store.server());
-                figures.putCeiling =
-                        store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams);
+                figures.putCeilingRounds = ceilingRounds(
+                        () -> store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams));
+                figures.putCeiling = ObjectStoreCeiling.Transfer.median(figures.putCeilingRounds);
                 figures.ceilingCpu = CpuUse.Reading.now(broker, store.server()).since(cpu);
                 figures.putStreams = streams;
                 System.err.printf(
-                        "PUT ceiling: %.1f MB/s; cores used: %s%n",
-                        figures.putCeiling.megabytesPerSecond(), figures.ceilingCpu.describe());
+                        "PUT ceiling: %.1f MB/s (rounds: %s); cores used: %s%n",
+                        figures.putCeiling.megabytesPerSecond(),
+                        TieredFigures.rates(figures.putCeilingRounds),
+                        figures.ceilingCpu.describe());
             }
 
             before = store.broker().requests().snapshot();
@@ -312,19 +319,30 @@ public final class TieredBench implements Callable<Integer> {
             List<S3Object> logs = s3 ? store.ceiling().list(PREFIX + topic.name() + "-", ".log") : List.of();
             if (s3) {
                 figures.costs = new RequestCosts(upload, replay, figures.offload.segments(), figures.offload.bytes());
-                figures.plain.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
-                System.err.printf("GET ceiling: %.1f MB/s%n", figures.plain.getCeiling.megabytesPerSecond());
+                getCeiling(store, logs, figures.plain);
+                System.err.printf(
+                        "GET ceiling: %.1f MB/s (rounds: %s)%n",
+                        figures.plain.getCeiling.megabytesPerSecond(),
+                        TieredFigures.rates(figures.plain.getCeilingRounds));
             }
             List<Map.Entry<TopicPartition, Long>> coldOffsets = ColdFetchRun.offsets(bases, coldFetches);
-            remotePhases(broker, spec, topic, store, coldOffsets, figures.plain);
+            // a restart empties the chunk cache and starts a JVM whose JIT has compiled nothing yet
+            Restart restart = () -> {
+                broker.restart();
+                if (warmTopic != null) {
+                    System.err.println("replaying the warm-up topic after the restart (not measured)");
+                    warmUpload.replay(warmTopic);
+                }
+            };
+            remotePhases(restart, broker, spec, topic, store, coldOffsets, figures.plain);
             if (latencyMs > 0 || streamMbps > 0) {
                 store.shape(latencyMs, streamMbps);
-                broker.restart();
+                restart.run();
                 figures.shaped.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
                 if (s3) {
-                    figures.shaped.getCeiling = store.ceiling().read(logs, CHUNK_BYTES);
+                    getCeiling(store, logs, figures.shaped);
                 }
-                remotePhases(broker, spec, topic, store, coldOffsets, figures.shaped);
+                remotePhases(restart, broker, spec, topic, store, coldOffsets, figures.shaped);
                 figures.shapedLabel = String.format(
                         Locale.ROOT, "%.0f ms to first byte, %.0f MB/s per stream", latencyMs, streamMbps);
             }
@@ -340,7 +358,9 @@ public final class TieredBench implements Callable<Integer> {
      * A segment's copy calls much of that code once or twice, so it takes many segments to be compiled: in the 6 s of
      * the measured upload (246 segments) the broker's JIT compiled 2,007 methods after a 64 MB warm-up, 316 after 1 GiB
      * and 88 after 2 GiB (JFR {@code jdk.Compilation}), and the upload ran at 42, 67 and 78 MB/s. The default, 1 GiB,
-     * measures a broker that has tiered about a thousand segments before. The topic, or null when {@code mb} is 0.
+     * measures a broker that has tiered about a thousand segments before. Tiering to S3Proxy, the GET ceiling's reader
+     * then reads up to {@value #WARM_UP_GETS} of the topic's log objects: it runs in this JVM, and its first GETs were
+     * otherwise the measured ones. The topic, or null when {@code mb} is 0.
      */
     private BenchTopic warm(RemoteReplayRun run, int mb, Store store, boolean putsToPlateau) throws Exception {
         if (putsToPlateau && tierKind.equals("s3")) {
@@ -352,7 +372,21 @@ public final class TieredBench implements Callable<Integer> {
             return null;
         }
         System.err.println("warming up the upload and the remote replay with " + mb + " MB (not measured)");
-        return run.warmUp();
+        BenchTopic topic = run.warmUp();
+        if (tierKind.equals("s3")) {
+            // the GET ceiling's reader runs in this JVM: without this its first GETs were the measured ones
+            try {
+                List<S3Object> logs = store.ceiling().list(PREFIX + topic.name() + "-", ".log");
+                figures.getWarmUp =
+                        store.ceiling().read(logs.subList(0, Math.min(logs.size(), WARM_UP_GETS)), CHUNK_BYTES);
+                System.err.printf(
+                        "plain reader's GETs while warming up: %.1f MB/s%n", figures.getWarmUp.megabytesPerSecond());
+            } catch (RuntimeException | Error e) {
+                topic.close();
+                throw e;
+            }
+        }
+        return topic;
     }
 
     /**
@@ -382,8 +416,18 @@ public final class TieredBench implements Callable<Integer> {
         }
     }
 
-    /** The N-consumer replay and the cold fetches, each after a restart that empties the chunk cache. */
+    /** A broker restart, with what follows it before anything is measured. */
+    @FunctionalInterface
+    private interface Restart {
+        void run() throws Exception;
+    }
+
+    /**
+     * The N-consumer replay and the cold fetches, each after a {@code restart} that empties the chunk cache (and
+     * replays the warm-up topic, so that neither is measured on a broker whose JIT has compiled nothing yet).
+     */
     private void remotePhases(
+            Restart restart,
             StrataBroker broker,
             WorkloadSpec spec,
             BenchTopic topic,
@@ -392,15 +436,33 @@ public final class TieredBench implements Callable<Integer> {
             TieredFigures.Remote into)
             throws Exception {
         if (consumers > 1) {
-            broker.restart();
+            restart.run();
             into.parallelReplay = ParallelReplay.run(broker.bootstrap(), topic, spec, consumers);
         }
         if (!coldOffsets.isEmpty()) {
-            broker.restart();
+            restart.run();
             into.coldFetches = ColdFetchRun.run(broker.bootstrap(), coldOffsets, store.broker());
             System.err.println("cold fetches: " + ColdFetchRun.summary(into.coldFetches));
             ColdFetchRun.unexpected(into.coldFetches).forEach(s -> System.err.println("  not one GET: " + s));
         }
+    }
+
+    /**
+     * {@value #CEILING_ROUNDS} rounds of a ceiling: on this machine S3Proxy's rate moved by up to 1.5x between two
+     * measurements minutes apart, so one round decided a ratio's pass or fail; the figures take the median.
+     */
+    private static List<ObjectStoreCeiling.Transfer> ceilingRounds(Callable<ObjectStoreCeiling.Transfer> round)
+            throws Exception {
+        List<ObjectStoreCeiling.Transfer> rounds = new java.util.ArrayList<>();
+        for (int i = 0; i < CEILING_ROUNDS; i++) {
+            rounds.add(round.call());
+        }
+        return rounds;
+    }
+
+    private static void getCeiling(Store store, List<S3Object> logs, TieredFigures.Remote into) throws Exception {
+        into.getCeilingRounds = ceilingRounds(() -> store.ceiling().read(logs, CHUNK_BYTES));
+        into.getCeiling = ObjectStoreCeiling.Transfer.median(into.getCeilingRounds);
     }
 
     /** Writers of the PUT ceiling and its warm-up: as many logs as the broker uploads at once (one per partition). */

@@ -19,7 +19,10 @@ final class TieredFigures {
     /** The figures of the remote tier under one setting of the proxy. */
     static final class Remote {
         WorkloadResult replay;
+        /** The median of {@link #getCeilingRounds}. */
         ObjectStoreCeiling.Transfer getCeiling;
+
+        List<ObjectStoreCeiling.Transfer> getCeilingRounds = List.of();
         WorkloadResult parallelReplay;
         List<ColdFetchRun.Sample> coldFetches = List.of();
 
@@ -27,6 +30,11 @@ final class TieredFigures {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("remote_replay", replay == null ? null : replay.toJson());
             m.put("get_ceiling", getCeiling == null ? null : getCeiling.toJson());
+            m.put(
+                    "get_ceiling_rounds",
+                    getCeilingRounds.stream()
+                            .map(ObjectStoreCeiling.Transfer::toJson)
+                            .toList());
             m.put("parallel_replay", parallelReplay == null ? null : parallelReplay.toJson());
             m.put("cold_fetch_mid_segment", ColdFetchRun.toJson(coldFetches));
             return m;
@@ -39,10 +47,15 @@ final class TieredFigures {
     int probeRate;
     WorkloadResult probeAlone;
     WorkloadResult probeDuringUpload;
+    /** The median of {@link #putCeilingRounds}. */
     ObjectStoreCeiling.Transfer putCeiling;
+
+    List<ObjectStoreCeiling.Transfer> putCeilingRounds = List.of();
     int putStreams;
     /** S3Proxy's warm-up rounds, before anything is measured. */
     List<ObjectStoreCeiling.Transfer> putWarmUp = List.of();
+    /** The plain reader's unmeasured GETs of the warm-up topic's logs, before anything is measured; null if none. */
+    ObjectStoreCeiling.Transfer getWarmUp;
     /** The cores each process used during the upload, and during the PUT ceiling. */
     CpuUse uploadCpu;
 
@@ -61,10 +74,16 @@ final class TieredFigures {
         json.put("produce_probe_alone", probeAlone == null ? null : probeAlone.toJson());
         json.put("produce_probe_during_upload", probeDuringUpload == null ? null : probeDuringUpload.toJson());
         json.put("put_ceiling", putCeiling == null ? null : putCeiling.toJson());
+        json.put(
+                "put_ceiling_rounds",
+                putCeilingRounds.stream()
+                        .map(ObjectStoreCeiling.Transfer::toJson)
+                        .toList());
         json.put("put_ceiling_streams", putStreams);
         json.put(
                 "put_warm_up_rounds",
                 putWarmUp.stream().map(ObjectStoreCeiling.Transfer::toJson).toList());
+        json.put("get_warm_up", getWarmUp == null ? null : getWarmUp.toJson());
         json.put("upload_cpu", uploadCpu == null ? null : uploadCpu.toJson());
         json.put("put_ceiling_cpu", ceilingCpu == null ? null : ceilingCpu.toJson());
         json.put("no_latency", plain.toJson());
@@ -86,7 +105,8 @@ final class TieredFigures {
             row(t, "upload MB/s (" + offload.segments() + " segments)", offload.megabytesPerSecond());
         }
         if (putCeiling != null) {
-            row(t, "  S3Proxy PUT ceiling MB/s (" + putStreams + " writers)", putCeiling.megabytesPerSecond());
+            row(t, "  S3Proxy PUT ceiling MB/s (" + putStreams + " writers, median)", putCeiling.megabytesPerSecond());
+            text(t, "    its rounds MB/s", rates(putCeilingRounds));
             ratio(
                     t,
                     "  upload / PUT ceiling",
@@ -116,6 +136,9 @@ final class TieredFigures {
                     r,
                     PRODUCE_P99_TARGET,
                     r <= PRODUCE_P99_TARGET ? "met" : "not met"));
+        }
+        if (getWarmUp != null) {
+            row(t, "S3Proxy GET warm-up MB/s (1 reader, not measured)", getWarmUp.megabytesPerSecond());
         }
         remote(t, plain, "", consumers);
         if (shapedLabel != null) {
@@ -165,7 +188,8 @@ final class TieredFigures {
             row(t, indent + "replay from the remote tier MB/s (1 consumer)", r.replay.megabytesPerSecond());
         }
         if (r.getCeiling != null) {
-            row(t, indent + "  S3Proxy ranged-GET ceiling MB/s (1 reader)", r.getCeiling.megabytesPerSecond());
+            row(t, indent + "  S3Proxy ranged-GET ceiling MB/s (1 reader, median)", r.getCeiling.megabytesPerSecond());
+            text(t, indent + "    its rounds MB/s", rates(r.getCeilingRounds));
             if (r.replay != null) {
                 ratio(
                         t,

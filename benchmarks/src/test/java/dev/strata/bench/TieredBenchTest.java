@@ -98,6 +98,25 @@ class TieredBenchTest {
                 .containsPattern("S3Proxy PUT warm-up rounds MB/s +47, 97");
     }
 
+    @Test
+    void eachCeilingIsTheMedianOfItsRoundsWhichTheTableLists() {
+        ObjectStoreCeiling.Transfer slow = new ObjectStoreCeiling.Transfer(1, 1, 90_000_000, 1.0);
+        ObjectStoreCeiling.Transfer middle = new ObjectStoreCeiling.Transfer(1, 1, 120_000_000, 1.0);
+        ObjectStoreCeiling.Transfer fast = new ObjectStoreCeiling.Transfer(1, 1, 150_000_000, 1.0);
+        TieredFigures figures = new TieredFigures();
+        figures.offload = new Offload(246, 84_000_000, 1.0);
+        figures.putCeilingRounds = List.of(fast, slow, middle);
+        figures.putCeiling = ObjectStoreCeiling.Transfer.median(figures.putCeilingRounds);
+        figures.putStreams = 3;
+
+        assertThat(figures.putCeiling).isSameAs(middle);
+        assertThat(ObjectStoreCeiling.Transfer.median(List.of(fast, slow))).isSameAs(slow);
+        assertThat(figures.table("t", null))
+                .containsPattern("S3Proxy PUT ceiling MB/s \\(3 writers, median\\) +120\\.00")
+                .containsPattern("its rounds MB/s +150, 90, 120")
+                .containsPattern("upload / PUT ceiling +0\\.70");
+    }
+
     private static WorkloadResult probe(double p99Ms) {
         WorkloadSpec spec = new WorkloadSpec(
                 Workload.PRODUCE,
