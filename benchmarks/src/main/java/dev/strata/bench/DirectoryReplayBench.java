@@ -23,14 +23,14 @@ import picocli.CommandLine.Option;
  * own replay of the same data from local disk, and at least 3x Kafka's remote replay).
  *
  * <p>Each broker turn starts a fresh broker (child JVM, the same JVM options for both) tiering to a fresh directory,
- * produces {@code --warmup} seconds unmeasured on a topic of its own and replays it (so that neither the broker nor this
- * JVM's consumer is measured with a cold JIT: without it the first broker of a run, Kafka in odd rounds, replayed at a
- * fraction of its later rate), tiers and replays {@code --warmup-tiered-mb} MB of another topic from the remote tier
- * (the copy and remote read paths' first run, unmeasured), then on one topic of 1 MiB segments ({@link RemoteReplayRun}): fills
- * it with {@code --tiered-mb} MB while not tiered, replays it from local disk with a fresh consumer, turns tiering on
- * and times the upload until every sealed segment is remote and gone locally, and replays it again, now all but each
- * partition's active segment from the remote tier. The same consumer tool reads for both brokers. Writes
- * {@code dir-replay.json} and {@code dir-replay.txt} into {@code benchmarks/results/<UTC time>/}.
+ * produces {@code --warmup} seconds unmeasured on a topic of its own and replays it (so that neither the broker nor
+ * this JVM's consumer is measured with a cold JIT: without it the first broker of a run, Kafka in odd rounds, replayed
+ * at a fraction of its later rate), tiers and replays {@code --warmup-tiered-mb} MB of another topic from the remote
+ * tier (the copy and remote read paths' first run, unmeasured), then on one topic of 1 MiB segments
+ * ({@link RemoteReplayRun}): fills it with {@code --tiered-mb} MB while not tiered, replays it from local disk with a
+ * fresh consumer, turns tiering on and times the upload until every sealed segment is remote and gone locally, and
+ * replays it again, now all but each partition's active segment from the remote tier. The same consumer tool reads for
+ * both brokers. Writes {@code dir-replay.json} and {@code dir-replay.txt} into {@code benchmarks/results/<UTC time>/}.
  */
 @Command(
         name = "strata-bench-dir-replay",

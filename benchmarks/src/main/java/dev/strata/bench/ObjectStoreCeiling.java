@@ -63,7 +63,7 @@ final class ObjectStoreCeiling implements AutoCloseable {
             return seconds > 0 ? bytes / seconds / 1_000_000.0 : 0;
         }
 
-        /** The transfer of {@code rounds} (not empty) whose rate is the median (the lower middle one of an even count). */
+        /** The transfer of {@code rounds} (not empty) whose rate is the median (of an even count, the lower middle). */
         static Transfer median(List<Transfer> rounds) {
             List<Transfer> sorted = rounds.stream()
                     .sorted(java.util.Comparator.comparingDouble(Transfer::megabytesPerSecond))

@@ -17,15 +17,16 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The tiered-storage figures of one Strata broker tiering to S3Proxy through its S3 backend, all on the same data,
- * each beside what S3Proxy itself serves on this machine in the same run: a topic of 1 MiB segments is filled while
- * not yet tiered and replayed from local disk; tiering is turned on and the upload timed until every sealed segment is
- * remote, then plain PUTs of as many objects of a segment's size are timed, three times (the PUT ceiling, their
- * median); once local retention has dropped the segments, the topic is replayed from the remote tier by one consumer,
- * then a plain reader GETs the same segment objects one after the other, three times (the GET ceiling); with {@code --consumers N}, N consumers replay the partitions
- * at once; after a restart (an empty chunk cache), cold fetches of offsets in the middle of remote segments are timed
- * and their GETs counted. With {@code --latency-ms} or {@code --stream-mbps} the replays, the GET ceiling and the cold
- * fetches are then repeated with that latency and bandwidth cap injected between the broker and S3Proxy.
+ * The tiered-storage figures of one Strata broker tiering to S3Proxy through its S3 backend, all on the same data, each
+ * beside what S3Proxy itself serves on this machine in the same run: a topic of 1 MiB segments is filled while not yet
+ * tiered and replayed from local disk; tiering is turned on and the upload timed until every sealed segment is remote,
+ * then plain PUTs of as many objects of a segment's size are timed, three times (the PUT ceiling, their median); once
+ * local retention has dropped the segments, the topic is replayed from the remote tier by one consumer, then a plain
+ * reader GETs the same segment objects one after the other, three times (the GET ceiling); with {@code --consumers N},
+ * N consumers replay the partitions at once; after a restart (an empty chunk cache, and the warm-up topic replayed
+ * unmeasured so that the restarted JVM is not measured cold), cold fetches of offsets in the middle of remote segments
+ * are timed and their GETs counted. With {@code --latency-ms} or {@code --stream-mbps} the replays, the GET ceiling and
+ * the cold fetches are then repeated with that latency and bandwidth cap injected between the broker and S3Proxy.
  *
  * <p>The broker reaches S3Proxy through a {@link LatencyProxy}, which also counts its requests (per GiB stored and
  * replayed, priced by {@link RequestCosts}); the ceiling client goes through a second one with the same shape. Writes
