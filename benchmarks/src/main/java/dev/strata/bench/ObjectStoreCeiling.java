@@ -71,6 +71,11 @@ final class ObjectStoreCeiling implements AutoCloseable {
             return sorted.get((sorted.size() - 1) / 2);
         }
 
+        /** Each of {@code transfers} as {@link #toJson()} gives it. */
+        static List<Map<String, Object>> toJson(List<Transfer> transfers) {
+            return transfers.stream().map(Transfer::toJson).toList();
+        }
+
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("objects", objects);

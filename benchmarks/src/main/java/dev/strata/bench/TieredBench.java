@@ -25,8 +25,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * reader GETs the same segment objects one after the other, three times (the GET ceiling); with {@code --consumers N},
  * N consumers replay the partitions at once; after a restart (an empty chunk cache, and the warm-up topic replayed
  * unmeasured so that the restarted JVM is not measured cold), cold fetches of offsets in the middle of remote segments
- * are timed and their GETs counted. With {@code --latency-ms} or {@code --stream-mbps} the replays, the GET ceiling and
- * the cold fetches are then repeated with that latency and bandwidth cap injected between the broker and S3Proxy.
+ * are timed and their GETs counted. With {@code --latency-ms} or {@code --stream-mbps} the upload (of a second topic)
+ * and the PUT ceiling, the replays, the GET ceiling and the cold fetches are then repeated with that latency and
+ * bandwidth cap injected between the broker and S3Proxy.
  *
  * <p>The broker reaches S3Proxy through a {@link LatencyProxy}, which also counts its requests (per GiB stored and
  * replayed, priced by {@link RequestCosts}); the ceiling client goes through a second one with the same shape. Writes
@@ -338,12 +339,15 @@ public final class TieredBench implements Callable<Integer> {
             remotePhases(restart, broker, spec, topic, store, coldOffsets, figures.plain);
             if (latencyMs > 0 || streamMbps > 0) {
                 store.shape(latencyMs, streamMbps);
-                restart.run();
-                figures.shaped.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
-                if (s3) {
-                    getCeiling(store, logs, figures.shaped);
+                // before the restart, on the broker whose copy path is warm; deleted at the end, as the warm-up topic
+                try (BenchTopic second = s3 ? shapedUpload(run, store) : null) {
+                    restart.run();
+                    figures.shaped.replay = new ConsumeRun(bootstrap, topic, spec, true).run();
+                    if (s3) {
+                        getCeiling(store, logs, figures.shaped);
+                    }
+                    remotePhases(restart, broker, spec, topic, store, coldOffsets, figures.shaped);
                 }
-                remotePhases(restart, broker, spec, topic, store, coldOffsets, figures.shaped);
                 figures.shapedLabel = String.format(
                         Locale.ROOT, "%.0f ms to first byte, %.0f MB/s per stream", latencyMs, streamMbps);
             }
@@ -445,6 +449,33 @@ public final class TieredBench implements Callable<Integer> {
             into.coldFetches = ColdFetchRun.run(broker.bootstrap(), coldOffsets, store.broker());
             System.err.println("cold fetches: " + ColdFetchRun.summary(into.coldFetches));
             ColdFetchRun.unexpected(into.coldFetches).forEach(s -> System.err.println("  not one GET: " + s));
+        }
+    }
+
+    /**
+     * With the latency injected: a second topic like the measured one, filled while not tiered and uploaded through the
+     * shaped path, and the PUT ceiling through the same shape (what a store with latency asks of the copies'
+     * concurrency). The topic, for the caller to delete once nothing is measured any more.
+     */
+    private BenchTopic shapedUpload(RemoteReplayRun run, Store store) throws Exception {
+        BenchTopic topic = run.createTopic();
+        try {
+            run.fill(topic);
+            Offload upload = run.offload(topic);
+            figures.shaped.upload = upload;
+            int objectBytes = (int) (upload.bytes() / Math.max(1, upload.segments()));
+            figures.shaped.putCeilingRounds = ceilingRounds(
+                    () -> store.ceiling().write("ceiling-shaped/", upload.segments(), objectBytes, putWriters()));
+            figures.shaped.putCeiling = ObjectStoreCeiling.Transfer.median(figures.shaped.putCeilingRounds);
+            System.err.printf(
+                    "with latency: upload %.1f MB/s, PUT ceiling %.1f MB/s (rounds: %s)%n",
+                    upload.megabytesPerSecond(),
+                    figures.shaped.putCeiling.megabytesPerSecond(),
+                    TieredFigures.rates(figures.shaped.putCeilingRounds));
+            return topic;
+        } catch (Exception | Error e) {
+            topic.close();
+            throw e;
         }
     }
 

@@ -23,6 +23,11 @@ final class TieredFigures {
         ObjectStoreCeiling.Transfer getCeiling;
 
         List<ObjectStoreCeiling.Transfer> getCeilingRounds = List.of();
+        /** With latency only: the upload of a second topic, and the PUT ceiling (median of its rounds) beside it. */
+        Offload upload;
+
+        ObjectStoreCeiling.Transfer putCeiling;
+        List<ObjectStoreCeiling.Transfer> putCeilingRounds = List.of();
         WorkloadResult parallelReplay;
         List<ColdFetchRun.Sample> coldFetches = List.of();
 
@@ -30,11 +35,10 @@ final class TieredFigures {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("remote_replay", replay == null ? null : replay.toJson());
             m.put("get_ceiling", getCeiling == null ? null : getCeiling.toJson());
-            m.put(
-                    "get_ceiling_rounds",
-                    getCeilingRounds.stream()
-                            .map(ObjectStoreCeiling.Transfer::toJson)
-                            .toList());
+            m.put("get_ceiling_rounds", ObjectStoreCeiling.Transfer.toJson(getCeilingRounds));
+            m.put("upload", upload == null ? null : upload.toJson());
+            m.put("put_ceiling", putCeiling == null ? null : putCeiling.toJson());
+            m.put("put_ceiling_rounds", ObjectStoreCeiling.Transfer.toJson(putCeilingRounds));
             m.put("parallel_replay", parallelReplay == null ? null : parallelReplay.toJson());
             m.put("cold_fetch_mid_segment", ColdFetchRun.toJson(coldFetches));
             return m;
@@ -74,15 +78,9 @@ final class TieredFigures {
         json.put("produce_probe_alone", probeAlone == null ? null : probeAlone.toJson());
         json.put("produce_probe_during_upload", probeDuringUpload == null ? null : probeDuringUpload.toJson());
         json.put("put_ceiling", putCeiling == null ? null : putCeiling.toJson());
-        json.put(
-                "put_ceiling_rounds",
-                putCeilingRounds.stream()
-                        .map(ObjectStoreCeiling.Transfer::toJson)
-                        .toList());
+        json.put("put_ceiling_rounds", ObjectStoreCeiling.Transfer.toJson(putCeilingRounds));
         json.put("put_ceiling_streams", putStreams);
-        json.put(
-                "put_warm_up_rounds",
-                putWarmUp.stream().map(ObjectStoreCeiling.Transfer::toJson).toList());
+        json.put("put_warm_up_rounds", ObjectStoreCeiling.Transfer.toJson(putWarmUp));
         json.put("get_warm_up", getWarmUp == null ? null : getWarmUp.toJson());
         json.put("upload_cpu", uploadCpu == null ? null : uploadCpu.toJson());
         json.put("put_ceiling_cpu", ceilingCpu == null ? null : ceilingCpu.toJson());
@@ -211,6 +209,19 @@ final class TieredFigures {
                     "%-52s %14s%n",
                     indent + "cold fetch mid-segment p50/p99/max",
                     ColdFetchRun.summary(r.coldFetches)));
+        }
+        if (r.upload != null) {
+            row(t, indent + "upload MB/s (" + r.upload.segments() + " segments)", r.upload.megabytesPerSecond());
+            if (r.putCeiling != null) {
+                row(t, indent + "  S3Proxy PUT ceiling MB/s (median)", r.putCeiling.megabytesPerSecond());
+                text(t, indent + "    its rounds MB/s", rates(r.putCeilingRounds));
+                ratio(
+                        t,
+                        indent + "  upload / PUT ceiling",
+                        r.upload.megabytesPerSecond(),
+                        r.putCeiling.megabytesPerSecond(),
+                        UPLOAD_TARGET);
+            }
         }
     }
 

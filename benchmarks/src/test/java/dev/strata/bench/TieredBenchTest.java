@@ -117,6 +117,24 @@ class TieredBenchTest {
                 .containsPattern("upload / PUT ceiling +0\\.70");
     }
 
+    @Test
+    void withLatencyTheUploadIsShownBesideThePutCeilingOfTheSameShape() {
+        TieredFigures figures = new TieredFigures();
+        figures.shapedLabel = "30 ms to first byte, 100 MB/s per stream";
+        figures.shaped.upload = new Offload(246, 30_000_000, 1.0);
+        figures.shaped.putCeilingRounds = List.of(
+                new ObjectStoreCeiling.Transfer(1, 1, 60_000_000, 1.0),
+                new ObjectStoreCeiling.Transfer(1, 1, 50_000_000, 1.0),
+                new ObjectStoreCeiling.Transfer(1, 1, 55_000_000, 1.0));
+        figures.shaped.putCeiling = ObjectStoreCeiling.Transfer.median(figures.shaped.putCeilingRounds);
+
+        assertThat(figures.table("t", null))
+                .containsPattern("100 MB/s per stream:\\n(.*\\n)*  upload MB/s \\(246 segments\\) +30\\.00")
+                .containsPattern("  S3Proxy PUT ceiling MB/s \\(median\\) +55\\.00")
+                .containsPattern("    its rounds MB/s +60, 50, 55")
+                .containsPattern("  upload / PUT ceiling +0\\.55");
+    }
+
     private static WorkloadResult probe(double p99Ms) {
         WorkloadSpec spec = new WorkloadSpec(
                 Workload.PRODUCE,
