@@ -299,14 +299,11 @@ public final class TieredBench implements Callable<Integer> {
             // S3Proxy's ceilings and request counts say nothing about a broker tiering to a directory
             boolean s3 = tierKind.equals("s3");
             if (s3) {
-                int streams = putWriters();
-                int objectBytes = (int) (figures.offload.bytes() / Math.max(1, figures.offload.segments()));
                 CpuUse.Reading cpu = CpuUse.Reading.now(broker, store.server());
-                figures.putCeilingRounds = ceilingRounds(
-                        () -> store.ceiling().write("ceiling/", figures.offload.segments(), objectBytes, streams));
+                figures.putCeilingRounds = putCeilingRounds(store, "ceiling/", figures.offload);
                 figures.putCeiling = ObjectStoreCeiling.Transfer.median(figures.putCeilingRounds);
                 figures.ceilingCpu = CpuUse.Reading.now(broker, store.server()).since(cpu);
-                figures.putStreams = streams;
+                figures.putStreams = putWriters();
                 System.err.printf(
                         "PUT ceiling: %.1f MB/s (rounds: %s); cores used: %s%n",
                         figures.putCeiling.megabytesPerSecond(),
@@ -463,9 +460,7 @@ public final class TieredBench implements Callable<Integer> {
             run.fill(topic);
             Offload upload = run.offload(topic);
             figures.shaped.upload = upload;
-            int objectBytes = (int) (upload.bytes() / Math.max(1, upload.segments()));
-            figures.shaped.putCeilingRounds = ceilingRounds(
-                    () -> store.ceiling().write("ceiling-shaped/", upload.segments(), objectBytes, putWriters()));
+            figures.shaped.putCeilingRounds = putCeilingRounds(store, "ceiling-shaped/", upload);
             figures.shaped.putCeiling = ObjectStoreCeiling.Transfer.median(figures.shaped.putCeilingRounds);
             System.err.printf(
                     "with latency: upload %.1f MB/s, PUT ceiling %.1f MB/s (rounds: %s)%n",
@@ -490,6 +485,13 @@ public final class TieredBench implements Callable<Integer> {
             rounds.add(round.call());
         }
         return rounds;
+    }
+
+    /** The PUT ceiling beside {@code upload}: as many objects as it had segments, each its average segment's size. */
+    private List<ObjectStoreCeiling.Transfer> putCeilingRounds(Store store, String prefix, Offload upload)
+            throws Exception {
+        int objectBytes = (int) (upload.bytes() / Math.max(1, upload.segments()));
+        return ceilingRounds(() -> store.ceiling().write(prefix, upload.segments(), objectBytes, putWriters()));
     }
 
     private static void getCeiling(Store store, List<S3Object> logs, TieredFigures.Remote into) throws Exception {
