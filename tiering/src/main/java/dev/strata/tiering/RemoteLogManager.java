@@ -16,9 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicIdPartition;
@@ -69,6 +67,8 @@ public final class RemoteLogManager implements AutoCloseable {
     public static final String COPIER_THREAD_POOL_SIZE_CONFIG = "remote.log.manager.copier.thread.pool.size";
     /** Broker setting: interval between two runs of a partition's copy and expiry tasks. */
     public static final String TASK_INTERVAL_MS_CONFIG = "remote.log.manager.task.interval.ms";
+    /** Broker setting: the Linux nice value of the threads that upload segments ({@link ThreadNiceness}). */
+    public static final String UPLOAD_THREAD_NICENESS_CONFIG = "remote.log.manager.upload.thread.niceness";
     /** Broker setting: upload byte-rate limit over all partitions; unset means unlimited. */
     public static final String COPY_MAX_BYTES_PER_SECOND_CONFIG = "remote.log.manager.copy.max.bytes.per.second";
     /** Wait after a partition's first failed copy or topic deletion; it doubles with each further failure. */
@@ -83,8 +83,14 @@ public final class RemoteLogManager implements AutoCloseable {
     private final RemoteStorageManager storage;
     private final RemoteIndexStore store;
     private final ScheduledExecutorService executor;
-    /** The copies' uploads: at most two at a time per partition being copied. */
-    private final ExecutorService uploadPool = Executors.newCachedThreadPool(daemonThreads("remote-log-upload-"));
+    /** {@value #UPLOAD_THREAD_NICENESS_CONFIG}, for upload threads started from now on. */
+    private volatile int uploadThreadNiceness;
+    /**
+     * The copies' uploads: at most two at a time per partition being copied. Only they run at a nice value of their
+     * own: the task threads write to the metadata quorum, whose client may start a thread of its pool from them.
+     */
+    private final ExecutorService uploadPool = Executors.newCachedThreadPool(
+            ThreadNiceness.daemonThreads("remote-log-upload-", () -> uploadThreadNiceness));
 
     private final Time time;
     /** Null for unlimited. */
@@ -202,16 +208,16 @@ public final class RemoteLogManager implements AutoCloseable {
         if (threads <= 0) {
             throw new IllegalArgumentException(COPIER_THREAD_POOL_SIZE_CONFIG + " must be > 0, was " + threads);
         }
-        return Executors.newScheduledThreadPool(threads, daemonThreads("remote-log-task-"));
+        return Executors.newScheduledThreadPool(threads, ThreadNiceness.daemonThreads("remote-log-task-", 0));
     }
 
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+    /**
+     * The Linux nice value of upload threads started from now on ({@value #UPLOAD_THREAD_NICENESS_CONFIG}, in [0,
+     * {@value ThreadNiceness#MAX}]; 0, the manager's default, runs them at the priority of the task threads).
+     */
+    public void setUploadThreadNiceness(int niceness) {
+        ThreadNiceness.checkRange(niceness);
+        uploadThreadNiceness = niceness;
     }
 
     /** Starts tiering {@code partition}: this broker now leads it. Replaces an earlier registration. */

@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,6 +34,7 @@ import org.apache.kafka.server.log.remote.storage.RemoteLogSegmentState;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageException;
 import org.apache.kafka.server.log.remote.storage.RemoteStorageManager;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -693,6 +696,39 @@ class RemoteLogManagerTest {
                 "the partition to hear of both copies",
                 () -> partition.highestRemoteOffsets().size() >= 2);
         assertThat(partition.highestRemoteOffsets()).containsExactly(9L, 19L);
+    }
+
+    @Test
+    void uploadsRunAtTheirNiceValueAndTheTasksAtTheBrokersOwn() throws Exception {
+        Assumptions.assumeTrue(ThreadNiceness.current().isPresent(), "Linux's /proc/thread-self/stat");
+        OptionalInt broker = ThreadNiceness.current();
+        List<OptionalInt> uploads = new CopyOnWriteArrayList<>();
+        List<OptionalInt> publications = new CopyOnWriteArrayList<>();
+        manager.close();
+        // the task thread publishes a finished copy: in a cluster, a write to the metadata quorum
+        manager = newManager(new RemoteSegmentPublisher() {
+            @Override
+            public void copyFinished(TopicIdPartition tip, int leaderEpoch, SegmentManifest manifest) {
+                publications.add(ThreadNiceness.current());
+            }
+
+            @Override
+            public void deleteStarted(TopicIdPartition tip, int leaderEpoch, RemoteSegment segment) {}
+
+            @Override
+            public void deleteFinished(TopicIdPartition tip, RemoteSegment segment) {}
+        });
+        manager.setUploadThreadNiceness(7);
+        storage.duringCopy(() -> uploads.add(ThreadNiceness.current()));
+        appendSegments(2);
+        partition.highWatermark(2 * OFFSETS_PER_SEGMENT);
+        manager.register(partition);
+
+        manager.startup(10);
+
+        Await.until(Duration.ofSeconds(10), "both copies published", () -> publications.size() >= 2);
+        assertThat(uploads).hasSize(2).allSatisfy(nice -> assertThat(nice).hasValue(7));
+        assertThat(publications).hasSize(2).allSatisfy(nice -> assertThat(nice).isEqualTo(broker));
     }
 
     @Test

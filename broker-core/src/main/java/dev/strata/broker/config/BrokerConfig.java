@@ -104,6 +104,8 @@ public final class BrokerConfig {
     public static final String REMOTE_LOG_MANAGER_TASK_INTERVAL_MS = RemoteLogManager.TASK_INTERVAL_MS_CONFIG;
     public static final String REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE =
             RemoteLogManager.COPIER_THREAD_POOL_SIZE_CONFIG;
+    public static final String REMOTE_LOG_MANAGER_UPLOAD_THREAD_NICENESS =
+            RemoteLogManager.UPLOAD_THREAD_NICENESS_CONFIG;
     public static final String REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND =
             RemoteLogManager.COPY_MAX_BYTES_PER_SECOND_CONFIG;
     public static final String REMOTE_LOG_READER_THREADS = "remote.log.reader.threads";
@@ -426,6 +428,10 @@ public final class BrokerConfig {
 
     public int remoteLogManagerCopierThreadPoolSize() {
         return intValue(REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE);
+    }
+
+    public int remoteLogManagerUploadThreadNiceness() {
+        return intValue(REMOTE_LOG_MANAGER_UPLOAD_THREAD_NICENESS);
     }
 
     /** The upload byte-rate limit; empty (unlimited) when unset or {@link Long#MAX_VALUE}, as in Kafka. */

@@ -2,9 +2,6 @@ package dev.strata.broker.config;
 
 import static dev.strata.broker.config.BrokerConfig.*;
 
-import dev.strata.tiering.ChunkCacheConfig;
-import dev.strata.tiering.FileSystemRemoteStorageManager;
-import dev.strata.tiering.RemoteEncryptionConfig;
 import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.config.ConfigDef;
@@ -18,8 +15,8 @@ import org.apache.kafka.common.config.ConfigDef.Validator;
  * documentation, in Kafka's {@link ConfigDef}. {@link BrokerConfig} parses with {@link #DEF} and its accessors read
  * the typed values; DescribeConfigs answers from it, and a unit test holds the README's configuration tables to it.
  *
- * <p>Besides the settings below, {@link #DEF} holds the chunk cache's settings (defined by {@link ChunkCacheConfig}
- * in the tiering module) and, for each topic config with a broker synonym (see {@link TopicConfigs#BROKER_SYNONYMS}),
+ * <p>Besides the settings below, {@link #DEF} holds the remote tier's ({@link RemoteTierConfigs}, with the chunk cache's
+ * from the tiering module), the transactions', security's and quotas' settings and, for each topic config with a broker synonym (see {@link TopicConfigs#BROKER_SYNONYMS}),
  * that broker setting with the topic config's type, default and validator. The backend's own settings (after the
  * {@code rsm.config.} prefix) are the backend's, checked when it is configured. Keys that are in none of these are
  * kept and shown, as Kafka does, but mean nothing to Strata.
@@ -417,99 +414,9 @@ public final class BrokerConfigs {
                         Type.INT,
                         Integer.MAX_VALUE,
                         Importance.MEDIUM,
-                        "most members in one KIP-848 group (the default means no limit)")
-                .define(
-                        REMOTE_LOG_STORAGE_SYSTEM_ENABLE,
-                        Type.BOOLEAN,
-                        false,
-                        Importance.HIGH,
-                        "tier topics that set `remote.storage.enable=true` (the sample `config/server.properties`"
-                                + " sets it)")
-                .define(
-                        REMOTE_LOG_STORAGE_MANAGER_CLASS_NAME,
-                        Type.STRING,
-                        FileSystemRemoteStorageManager.class.getName(),
-                        Importance.HIGH,
-                        "the backend, a Kafka `RemoteStorageManager`; its settings are the `rsm.config.*` keys"
-                                + " without the prefix; for the filesystem backend `rsm.config.dir` (default"
-                                + " `<first log dir>/" + REMOTE_TIER_DIR_NAME + "`)")
-                .define(
-                        REMOTE_LOG_INDEX_DIR,
-                        Type.STRING,
-                        null,
-                        Importance.MEDIUM,
-                        "RocksDB index of the remote segments, `<first log dir>/" + REMOTE_INDEX_DIR_NAME
-                                + "` when unset; rebuilt from the remote tier's segment manifests when it is empty at"
-                                + " startup")
-                .define(
-                        REMOTE_LOG_MANAGER_TASK_INTERVAL_MS,
-                        Type.LONG,
-                        30_000L,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "interval of each tiered partition's copy and remote-retention task")
-                .define(
-                        REMOTE_LOG_ORPHAN_SCRUB_INTERVAL_MS,
-                        Type.LONG,
-                        86_400_000L,
-                        Range.atLeast(1),
-                        Importance.LOW,
-                        "interval of the report-only orphan scrub, which lists the remote tier and counts objects no"
-                                + " index entry owns (first run one minute after startup, or after the interval if"
-                                + " shorter); only `bin/strata tier scrub --delete` deletes them")
-                .define(
-                        REMOTE_LOG_MANAGER_COPIER_THREAD_POOL_SIZE,
-                        Type.INT,
-                        10,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "threads running the partitions' copy and expiry tasks; a copy's uploads run on threads of"
-                                + " their own, at most two at a time per partition")
-                .define(
-                        REMOTE_LOG_MANAGER_COPY_MAX_BYTES_PER_SECOND,
-                        Type.LONG,
-                        Long.MAX_VALUE,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "upload byte-rate limit over all partitions (the default means no limit)")
-                .define(
-                        REMOTE_LOG_READER_THREADS,
-                        Type.INT,
-                        10,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "threads reading from the remote tier for fetches: its chunks, or the filesystem backend's files");
-        ChunkCacheConfig.configDef().configKeys().values().forEach(DEF::define);
-        RemoteEncryptionConfig.configDef().configKeys().values().forEach(DEF::define);
+                        "most members in one KIP-848 group (the default means no limit)");
+        RemoteTierConfigs.define(DEF);
         DEF.define(
-                        REMOTE_FETCH_MAX_BYTES,
-                        Type.INT,
-                        8 * 1024 * 1024,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "most bytes one fetch request reads from the remote tier, over all its partitions, whatever"
-                                + " the client asks (a first batch larger than it is still returned whole); each remote"
-                                + " partition of the request reads at most an equal share of it, and no less than an"
-                                + " eighth of it")
-                .define(
-                        REMOTE_FETCH_MAX_BUFFERED_BYTES,
-                        Type.LONG,
-                        64L * 1024 * 1024,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "most bytes of reads from the remote tier in flight in the broker; a read beyond it waits"
-                                + " for others to finish (past `remote.fetch.max.wait.ms` its partition is answered"
-                                + " with no records)")
-                .define(
-                        REMOTE_FETCH_MAX_WAIT_MS,
-                        Type.INT,
-                        500,
-                        Range.atLeast(1),
-                        Importance.MEDIUM,
-                        "longest a fetch waits for its reads from the remote tier; a partition whose read is not done"
-                                + " by then is answered with no records and no error (the read still fills the chunk"
-                                + " cache)")
-                .define(
                         MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS,
                         Type.INT,
                         1000,

@@ -123,6 +123,7 @@ public final class RemoteTier implements AutoCloseable {
                     RemoteLogManager.newTaskPool(config.remoteLogManagerCopierThreadPoolSize()),
                     Time.SYSTEM,
                     config.remoteLogManagerCopyMaxBytesPerSecond());
+            manager.setUploadThreadNiceness(config.remoteLogManagerUploadThreadNiceness());
             ChunkCache cache = new ChunkCache(config.chunkCacheConfig(), storage, readerPool, readerPool);
             log.info(
                     "Remote tier: {} with {}, index in {}",

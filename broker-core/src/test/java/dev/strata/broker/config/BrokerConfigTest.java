@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.record.TimestampType;
@@ -65,6 +66,20 @@ class BrokerConfigTest {
         assertThat(config.autoCreateTopics()).isTrue();
         assertThat(config.socketRequestMaxBytes()).isEqualTo(100 * 1024 * 1024);
         assertThat(config.logConfig(Map.of()).segmentBytes()).isEqualTo(1024 * 1024 * 1024);
+    }
+
+    @Test
+    void uploadsRunAtNiceTenUnlessSetAndANiceValueOutsideZeroToNineteenIsRefused() {
+        assertThat(BrokerConfig.of(Map.of("log.dirs", dir.toString())).remoteLogManagerUploadThreadNiceness())
+                .isEqualTo(10);
+        assertThat(BrokerConfig.of(Map.of("remote.log.manager.upload.thread.niceness", "0"))
+                        .remoteLogManagerUploadThreadNiceness())
+                .isZero();
+        for (String bad : List.of("-1", "20", "low")) {
+            assertThatThrownBy(() -> BrokerConfig.of(Map.of("remote.log.manager.upload.thread.niceness", bad)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("remote.log.manager.upload.thread.niceness");
+        }
     }
 
     @Test

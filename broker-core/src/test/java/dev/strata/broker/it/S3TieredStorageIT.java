@@ -9,7 +9,10 @@ import dev.strata.testing.CountingBlobStore;
 import dev.strata.testing.S3ProxyEndpoint;
 import dev.strata.testing.S3Store;
 import dev.strata.tiering.RemoteLogReader;
+import dev.strata.tiering.ThreadNiceness;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +20,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -30,6 +35,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Records;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,13 +74,8 @@ class S3TieredStorageIT extends S3TieredStorageContract {
     @Test
     void aColdFetchInTheMiddleOfARemoteSegmentIsOneRangedGetOfItsLog() throws Exception {
         String topic = "cold-fetch";
-        TopicPartition tp = new TopicPartition(topic, 0);
-        broker.createTopic(topic, 1, Tiering.tieredTopic(SEGMENT_BYTES));
-        try (KafkaProducer<String, String> producer = broker.producer()) {
-            Tiering.produce(producer, topic, 0, BATCH_OF_RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
-        }
+        TopicPartition tp = createFilledAndTiered(topic);
         try (Admin admin = broker.admin()) {
-            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
             String prefix = TieredBucket.partitionPrefix(KEY_PREFIX, topic, Tiering.topicId(admin, topic), 0);
             List<SegmentObjects> segments = bucket.segments(prefix);
             assertThat(segments).as("remote segments").hasSizeGreaterThanOrEqualTo(3);
@@ -110,6 +111,50 @@ class S3TieredStorageIT extends S3TieredStorageContract {
                     .filteredOn(get -> segment.keys().containsValue(get.key()))
                     .hasSize(1);
         }
+    }
+
+    @Test
+    void theUploadThreadsRunAtNiceTenAndNoOtherThreadOfTheBrokerDoes() throws Exception {
+        Assumptions.assumeTrue(ThreadNiceness.current().isPresent(), "Linux's /proc/thread-self/stat");
+        createFilledAndTiered("niced-uploads");
+        // an idle upload thread lives a minute: the copies just made are still there
+        Map<String, List<Integer>> lowered = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    // field 19, counted after the parenthesis that ends the thread's name
+                    int nice = Integer.parseInt(
+                            stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+                    if (nice != 0) {
+                        String name = Files.readString(task.resolve("comm")).strip();
+                        lowered.computeIfAbsent(name, n -> new ArrayList<>()).add(nice);
+                    }
+                } catch (IOException e) {
+                    // the thread ended while listed (no such file, or no such process)
+                }
+            }
+        }
+        // the kernel shortens a thread's name to 15 characters; the S3 client's timer may be started by an upload
+        assertThat(lowered).containsKey("remote-log-uplo");
+        assertThat(lowered.keySet()).allMatch(name -> name.equals("remote-log-uplo") || name.startsWith("sdk-"));
+        assertThat(lowered.values()).allSatisfy(values -> assertThat(values).containsOnly(10));
+    }
+
+    /**
+     * Creates a tiered topic of one partition, produces {@link #BATCH_OF_RECORDS} records to it and waits until its
+     * sealed segments are remote only.
+     */
+    private TopicPartition createFilledAndTiered(String topic) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        broker.createTopic(topic, 1, Tiering.tieredTopic(SEGMENT_BYTES));
+        try (KafkaProducer<String, String> producer = broker.producer()) {
+            Tiering.produce(producer, topic, 0, BATCH_OF_RECORDS, VALUE_BYTES, BASE_TIMESTAMP);
+        }
+        try (Admin admin = broker.admin()) {
+            Tiering.awaitTiered(admin, broker.logDir(), tp, TIMEOUT);
+        }
+        return tp;
     }
 
     @Test
