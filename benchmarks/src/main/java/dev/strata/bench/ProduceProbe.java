@@ -1,5 +1,7 @@
 package dev.strata.bench;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,9 +38,31 @@ final class ProduceProbe implements AutoCloseable {
         return new ProduceProbe(bootstrap, spec, BenchTopic.create(bootstrap, spec));
     }
 
-    /** Produces for {@code duration} with nothing else running. */
+    /**
+     * Produces for {@code duration} with nothing else running: after {@code sync(1)}, so that the writeback of what was
+     * just written (the measured topic's fill) is not timed as the idle broker's.
+     */
     WorkloadResult alone(Duration duration) {
+        long waitedMs = syncToDisk();
+        if (waitedMs >= 0) {
+            System.err.printf("sync before the idle produce probe: %d ms%n", waitedMs);
+        }
         return new ProduceRun(bootstrap, topic.name(), spec.withDuration(duration), false).run();
+    }
+
+    /** Runs {@code sync}: how long it took in ms, or -1 where it could not be run (the probe then starts at once). */
+    static long syncToDisk() {
+        long start = System.nanoTime();
+        try {
+            Process sync = new ProcessBuilder("sync").redirectErrorStream(true).start();
+            sync.getInputStream().transferTo(OutputStream.nullOutputStream());
+            return sync.waitFor() == 0 ? (System.nanoTime() - start) / 1_000_000 : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** What {@code work} returned and the probe's latencies while it ran. */
