@@ -15,11 +15,11 @@ import org.apache.kafka.common.config.ConfigDef.Validator;
  * documentation, in Kafka's {@link ConfigDef}. {@link BrokerConfig} parses with {@link #DEF} and its accessors read
  * the typed values; DescribeConfigs answers from it, and a unit test holds the README's configuration tables to it.
  *
- * <p>Besides the settings below, {@link #DEF} holds the remote tier's ({@link RemoteTierConfigs}, with the chunk cache's
- * from the tiering module), the transactions', security's and quotas' settings and, for each topic config with a broker synonym (see {@link TopicConfigs#BROKER_SYNONYMS}),
- * that broker setting with the topic config's type, default and validator. The backend's own settings (after the
- * {@code rsm.config.} prefix) are the backend's, checked when it is configured. Keys that are in none of these are
- * kept and shown, as Kafka does, but mean nothing to Strata.
+ * <p>Besides the settings below, {@link #DEF} holds the remote tier's ({@link RemoteTierConfigs}, with the chunk
+ * cache's from the tiering module), the transactions', security's and quotas' settings and, for each topic config with
+ * a broker synonym (see {@link TopicConfigs#BROKER_SYNONYMS}), that broker setting with the topic config's type,
+ * default and validator. The backend's own settings (after the {@code rsm.config.} prefix) are the backend's, checked
+ * when it is configured. Keys that are in none of these are kept and shown, as Kafka does, but mean nothing to Strata.
  */
 public final class BrokerConfigs {
 

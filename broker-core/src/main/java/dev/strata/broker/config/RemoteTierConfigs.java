@@ -91,7 +91,8 @@ final class RemoteTierConfigs {
                         10,
                         Range.atLeast(1),
                         Importance.MEDIUM,
-                        "threads reading from the remote tier for fetches: its chunks, or the filesystem backend's files");
+                        "threads reading from the remote tier for fetches: its chunks, or the filesystem backend's"
+                                + " files");
         ChunkCacheConfig.configDef().configKeys().values().forEach(def::define);
         RemoteEncryptionConfig.configDef().configKeys().values().forEach(def::define);
         def.define(
