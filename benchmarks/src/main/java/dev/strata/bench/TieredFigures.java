@@ -99,19 +99,7 @@ final class TieredFigures {
         if (localReplay != null) {
             row(t, "replay from local disk MB/s", localReplay.megabytesPerSecond());
         }
-        if (offload != null) {
-            row(t, "upload MB/s (" + offload.segments() + " segments)", offload.megabytesPerSecond());
-        }
-        if (putCeiling != null) {
-            row(t, "  S3Proxy PUT ceiling MB/s (" + putStreams + " writers, median)", putCeiling.megabytesPerSecond());
-            text(t, "    its rounds MB/s", rates(putCeilingRounds));
-            ratio(
-                    t,
-                    "  upload / PUT ceiling",
-                    offload.megabytesPerSecond(),
-                    putCeiling.megabytesPerSecond(),
-                    UPLOAD_TARGET);
-        }
+        uploadRows(t, "", offload, putStreams + " writers, median", putCeiling, putCeilingRounds);
         if (uploadCpu != null) {
             text(t, "  cores used during the upload", uploadCpu.describe());
         }
@@ -210,18 +198,30 @@ final class TieredFigures {
                     indent + "cold fetch mid-segment p50/p99/max",
                     ColdFetchRun.summary(r.coldFetches)));
         }
-        if (r.upload != null) {
-            row(t, indent + "upload MB/s (" + r.upload.segments() + " segments)", r.upload.megabytesPerSecond());
-            if (r.putCeiling != null) {
-                row(t, indent + "  S3Proxy PUT ceiling MB/s (median)", r.putCeiling.megabytesPerSecond());
-                text(t, indent + "    its rounds MB/s", rates(r.putCeilingRounds));
-                ratio(
-                        t,
-                        indent + "  upload / PUT ceiling",
-                        r.upload.megabytesPerSecond(),
-                        r.putCeiling.megabytesPerSecond(),
-                        UPLOAD_TARGET);
-            }
+        uploadRows(t, indent, r.upload, "median", r.putCeiling, r.putCeilingRounds);
+    }
+
+    /** An upload's rate and, where measured, the PUT ceiling beside it (median, rounds, ratio); nothing without one. */
+    private static void uploadRows(
+            StringBuilder t,
+            String indent,
+            Offload upload,
+            String ceilingLabel,
+            ObjectStoreCeiling.Transfer ceiling,
+            List<ObjectStoreCeiling.Transfer> rounds) {
+        if (upload == null) {
+            return;
+        }
+        row(t, indent + "upload MB/s (" + upload.segments() + " segments)", upload.megabytesPerSecond());
+        if (ceiling != null) {
+            row(t, indent + "  S3Proxy PUT ceiling MB/s (" + ceilingLabel + ")", ceiling.megabytesPerSecond());
+            text(t, indent + "    its rounds MB/s", rates(rounds));
+            ratio(
+                    t,
+                    indent + "  upload / PUT ceiling",
+                    upload.megabytesPerSecond(),
+                    ceiling.megabytesPerSecond(),
+                    UPLOAD_TARGET);
         }
     }
 

@@ -93,10 +93,15 @@ public final class ThreadNiceness {
 
     /** The calling thread's nice value, from {@code /proc/thread-self/stat}; empty where that file cannot be read. */
     public static OptionalInt current() {
+        return of(Path.of("/proc/thread-self/stat"));
+    }
+
+    /** The nice value in a thread's {@code stat} file of Linux's {@code /proc}; empty if it cannot be read. */
+    public static OptionalInt of(Path stat) {
         try {
-            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            String line = Files.readString(stat);
             // the command (field 2) is in parentheses and may hold spaces and parentheses of its own
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
             return OptionalInt.of(Integer.parseInt(fields[NICE_FIELD_AFTER_COMMAND]));
         } catch (IOException | RuntimeException e) {
             return OptionalInt.empty();

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -122,13 +123,10 @@ class S3TieredStorageIT extends S3TieredStorageContract {
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
                 try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    // field 19, counted after the parenthesis that ends the thread's name
-                    int nice = Integer.parseInt(
-                            stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
-                    if (nice != 0) {
+                    OptionalInt nice = ThreadNiceness.of(task.resolve("stat"));
+                    if (nice.isPresent() && nice.getAsInt() != 0) {
                         String name = Files.readString(task.resolve("comm")).strip();
-                        lowered.computeIfAbsent(name, n -> new ArrayList<>()).add(nice);
+                        lowered.computeIfAbsent(name, n -> new ArrayList<>()).add(nice.getAsInt());
                     }
                 } catch (IOException e) {
                     // the thread ended while listed (no such file, or no such process)
